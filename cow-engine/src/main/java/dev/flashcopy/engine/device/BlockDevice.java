@@ -1,0 +1,48 @@
+package dev.flashcopy.engine.device;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A fixed-size, byte-addressed device: what one NBD export serves. Callers have already checked
+ * that {@code offset + length <= size()}; implementations check again only where a mistake could
+ * harm data.
+ *
+ * <p>Implementations are thread-safe: many connections issue requests on many threads at once.
+ * A {@link #flush()} makes every write that completed before it started durable, whichever thread
+ * or connection issued it.
+ */
+public interface BlockDevice {
+    String name();
+
+    long size();
+
+    boolean readOnly();
+
+    /** Fills {@code dst} from its position to its limit with the bytes at {@code offset}. */
+    void read(long offset, ByteBuffer dst) throws BlockIoException;
+
+    /** Writes {@code src} from its position to its limit at {@code offset}; durable on return when {@code fua}. */
+    void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException;
+
+    /** The range no longer needs its data; it may read back as zeroes afterwards. */
+    void trim(long offset, long length, boolean fua) throws BlockIoException;
+
+    /**
+     * The range reads back as zeroes afterwards. With {@code fastOnly}, fails with
+     * {@link BlockError#NOT_SUPPORTED} rather than falling back to writing zero bytes.
+     */
+    void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
+            throws BlockIoException;
+
+    /** Every write completed before this call is on stable storage when it returns. */
+    void flush() throws BlockIoException;
+
+    /** Hint: the range will be read soon. */
+    void cache(long offset, long length) throws BlockIoException;
+
+    /**
+     * Walks the allocation of {@code [offset, offset + length)} as consecutive extents, stopping early
+     * when the sink returns false. The extents cover the range exactly when the walk is not stopped.
+     */
+    void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException;
+}

@@ -1,0 +1,8 @@
+/**
+ * The block-device API the NBD server calls: {@link dev.flashcopy.engine.device.BlockDevice} with
+ * read, write, trim, zero, flush, cache and an allocation map, and the failures a request can end
+ * in ({@link dev.flashcopy.engine.device.BlockError}). A plain volume implements it directly; a
+ * FlashCopy target implements it by reading through to its source for grains not yet copied.
+ * Nothing here knows about Netty or the wire.
+ */
+package dev.flashcopy.engine.device;

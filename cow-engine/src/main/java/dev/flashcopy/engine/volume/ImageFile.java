@@ -1,0 +1,273 @@
+package dev.flashcopy.engine.volume;
+
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.ExtentSink;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * One open raw image file, addressed by byte offset. All I/O is positional ({@code pread},
+ * {@code pwrite}) on one descriptor, so it is thread-safe and never moves a shared file position.
+ * Reads and writes of direct buffers go straight between the kernel and that memory; heap buffers
+ * pass through a temporary native copy (tests use them; the server does not).
+ */
+public final class ImageFile implements AutoCloseable {
+    private final Path path;
+    private final int fd;
+    private final long size;
+    private volatile boolean closed;
+
+    private ImageFile(Path path, int fd, long size) {
+        this.path = path;
+        this.fd = fd;
+        this.size = size;
+    }
+
+    /** Creates a new sparse image of {@code size} bytes; fails if the file exists. */
+    public static ImageFile create(Path path, long size) throws IOException {
+        if (size < 0) {
+            throw new IllegalArgumentException("size: " + size + " (expected: >= 0)");
+        }
+        java.nio.file.Files.createFile(path);
+        ImageFile image = null;
+        try {
+            int fd = openFd(path, Posix.O_RDWR);
+            image = new ImageFile(path, fd, size);
+            if (Posix.ftruncate(fd, size) != 0) {
+                throw failure(Posix.errno(), "set length of " + path + " to " + size);
+            }
+            // Durability: the new length must be on disk before the catalog names this file.
+            image.datasync();
+            return image;
+        } catch (IOException | RuntimeException e) {
+            if (image != null) {
+                image.close();
+            }
+            java.nio.file.Files.deleteIfExists(path);
+            throw e;
+        }
+    }
+
+    /** Opens an existing image; its size is the file's length. */
+    public static ImageFile open(Path path, boolean writable) throws IOException {
+        int fd = openFd(path, writable ? Posix.O_RDWR : Posix.O_RDONLY);
+        long end = Posix.lseek(fd, 0, 2 /* SEEK_END */);
+        if (end < 0) {
+            int errno = Posix.errno();
+            Posix.close(fd);
+            throw failure(errno, "lseek " + path);
+        }
+        return new ImageFile(path, fd, end);
+    }
+
+    private static int openFd(Path path, int flags) throws IOException {
+        int fd = Posix.open(path.toString(), flags | Posix.O_CLOEXEC, 0644);
+        if (fd < 0) {
+            int errno = Posix.errno();
+            throw new IOException("cannot open " + path + ": " + describe(errno));
+        }
+        return fd;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public long size() {
+        return size;
+    }
+
+    /** Reads {@code dst.remaining()} bytes at {@code offset}; bytes past the end of file read as zero. */
+    public void read(long offset, ByteBuffer dst) throws BlockIoException {
+        int length = dst.remaining();
+        if (dst.isDirect()) {
+            readInto(offset, MemorySegment.ofBuffer(dst), length);
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment tmp = arena.allocate(Math.max(1, length));
+                readInto(offset, tmp, length);
+                dst.duplicate().put(tmp.asSlice(0, length).asByteBuffer());
+            }
+        }
+        dst.position(dst.limit());
+    }
+
+    private void readInto(long offset, MemorySegment segment, long length) throws BlockIoException {
+        long done = 0;
+        while (done < length) {
+            long n = Posix.pread(fd, segment.asSlice(done), length - done, offset + done);
+            if (n > 0) {
+                done += n;
+            } else if (n == 0) {
+                segment.asSlice(done, length - done).fill((byte) 0); // end of file: a shorter image reads as zeroes
+                return;
+            } else if (Posix.errno() != Posix.EINTR) {
+                throw failure(Posix.errno(), "read " + length + " bytes at " + offset + " of " + path);
+            }
+        }
+    }
+
+    /** Writes all of {@code src} at {@code offset}. */
+    public void write(long offset, ByteBuffer src) throws BlockIoException {
+        int length = src.remaining();
+        if (src.isDirect()) {
+            writeFrom(offset, MemorySegment.ofBuffer(src), length);
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment tmp = arena.allocate(Math.max(1, length));
+                tmp.asSlice(0, length).copyFrom(MemorySegment.ofBuffer(src));
+                writeFrom(offset, tmp, length);
+            }
+        }
+        src.position(src.limit());
+    }
+
+    private void writeFrom(long offset, MemorySegment segment, long length) throws BlockIoException {
+        long done = 0;
+        while (done < length) {
+            long n = Posix.pwrite(fd, segment.asSlice(done), length - done, offset + done);
+            if (n > 0) {
+                done += n;
+            } else if (n < 0 && Posix.errno() != Posix.EINTR) {
+                throw failure(Posix.errno(), "write " + length + " bytes at " + offset + " of " + path);
+            }
+        }
+    }
+
+    /** Durability: every write that returned before this call is on stable storage when it returns. */
+    public void datasync() throws BlockIoException {
+        if (Posix.fdatasync(fd) != 0) {
+            throw failure(Posix.errno(), "fdatasync " + path);
+        }
+    }
+
+    /** Deallocates the range; it reads back as zeroes. */
+    public void punchHole(long offset, long length) throws BlockIoException {
+        fallocate(Posix.FALLOC_FL_PUNCH_HOLE | Posix.FALLOC_FL_KEEP_SIZE, offset, length, "punch hole");
+    }
+
+    /** Zeroes the range in place, keeping it allocated. */
+    public void zeroRange(long offset, long length) throws BlockIoException {
+        fallocate(Posix.FALLOC_FL_ZERO_RANGE | Posix.FALLOC_FL_KEEP_SIZE, offset, length, "zero range");
+    }
+
+    private void fallocate(int mode, long offset, long length, String what) throws BlockIoException {
+        if (length == 0) {
+            return;
+        }
+        while (Posix.fallocate(fd, mode, offset, length) != 0) {
+            if (Posix.errno() != Posix.EINTR) {
+                throw failure(Posix.errno(), what + " at " + offset + "+" + length + " of " + path);
+            }
+        }
+    }
+
+    /** Writes zero bytes over the range, for file systems without {@code fallocate} modes. */
+    public void writeZeroBytes(long offset, long length) throws BlockIoException {
+        int chunk = (int) Math.min(length, 1 << 20);
+        ByteBuffer zeros = ByteBuffer.allocateDirect(Math.max(chunk, 1));
+        long done = 0;
+        while (done < length) {
+            int n = (int) Math.min(chunk, length - done);
+            write(offset + done, zeros.clear().limit(n));
+            done += n;
+        }
+    }
+
+    /** Asks the kernel to read the range ahead into its page cache. */
+    public void willNeed(long offset, long length) {
+        Posix.fadvise(fd, offset, length, Posix.POSIX_FADV_WILLNEED); // advice only: a refusal changes nothing
+    }
+
+    /**
+     * Walks {@code [offset, offset + length)} as data and hole extents from the file system's own
+     * record ({@code SEEK_HOLE}/{@code SEEK_DATA}); one {@code lseek} per extent boundary.
+     */
+    public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
+        long end = offset + length;
+        long pos = offset;
+        while (pos < end) {
+            long hole = seek(pos, Posix.SEEK_HOLE);
+            if (hole > pos) {
+                long stop = Math.min(hole, end);
+                if (!sink.extent(stop - pos, false)) {
+                    return;
+                }
+                pos = stop;
+            } else {
+                long data = seek(pos, Posix.SEEK_DATA);
+                long stop = Math.min(data, end);
+                if (!sink.extent(stop - pos, true)) {
+                    return;
+                }
+                pos = stop;
+            }
+        }
+    }
+
+    /** Bytes held by data extents: what the image really occupies, give or take block rounding. */
+    public long allocatedBytes() throws BlockIoException {
+        long[] total = new long[1];
+        mapAllocation(0, size, (len, hole) -> {
+            if (!hole) {
+                total[0] += len;
+            }
+            return true;
+        });
+        return total[0];
+    }
+
+    /** lseek for data or hole; past the last data extent (ENXIO) the answer is the end of file. */
+    private long seek(long pos, int whence) throws BlockIoException {
+        long r = Posix.lseek(fd, pos, whence);
+        if (r >= 0) {
+            return r;
+        }
+        int errno = Posix.errno();
+        if (errno == Posix.ENXIO) {
+            return whence == Posix.SEEK_DATA ? Long.MAX_VALUE : pos;
+        }
+        throw failure(errno, "lseek " + pos + " of " + path);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            Posix.close(fd);
+        }
+    }
+
+    static BlockIoException failure(int errno, String what) {
+        BlockError error = switch (errno) {
+            case Posix.ENOSPC, Posix.EDQUOT, Posix.EFBIG -> BlockError.NO_SPACE;
+            case Posix.EPERM, Posix.EACCES, Posix.EROFS -> BlockError.PERMISSION;
+            case Posix.EOPNOTSUPP -> BlockError.NOT_SUPPORTED;
+            case Posix.EINVAL -> BlockError.INVALID;
+            default -> BlockError.IO;
+        };
+        return new BlockIoException(error, what + ": " + describe(errno));
+    }
+
+    private static String describe(int errno) {
+        return switch (errno) {
+            case Posix.EPERM -> "operation not permitted";
+            case Posix.EIO -> "I/O error";
+            case Posix.ENXIO -> "no such device or address";
+            case Posix.EACCES -> "permission denied";
+            case Posix.EFBIG -> "file too large";
+            case Posix.ENOSPC -> "no space left on device";
+            case Posix.EROFS -> "read-only file system";
+            case Posix.EINVAL -> "invalid argument";
+            case Posix.EOPNOTSUPP -> "operation not supported";
+            case Posix.EDQUOT -> "disk quota exceeded";
+            case 2 -> "no such file or directory";
+            case 21 -> "is a directory";
+            default -> "errno " + errno;
+        };
+    }
+}

@@ -1,0 +1,182 @@
+package dev.flashcopy.engine.volume;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * FFM bindings to the handful of libc calls Java's file API does not offer (or hides behind
+ * copies): {@code pread}/{@code pwrite} on native memory, {@code fdatasync}, {@code fallocate},
+ * {@code lseek(SEEK_DATA/SEEK_HOLE)} and {@code posix_fadvise}. Each call captures {@code errno}
+ * in a per-thread segment so failures carry the kernel's reason. Linux x86_64/aarch64 only.
+ *
+ * <p>Thread-safe: method handles are immutable and the errno segment is thread-local.
+ */
+final class Posix {
+    static final int O_RDONLY = 0;
+    static final int O_RDWR = 2;
+    static final int O_CREAT = 0100;
+    static final int O_CLOEXEC = 02000000;
+
+    static final int SEEK_DATA = 3;
+    static final int SEEK_HOLE = 4;
+
+    static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    static final int FALLOC_FL_ZERO_RANGE = 0x10;
+
+    static final int POSIX_FADV_WILLNEED = 3;
+
+    static final int EPERM = 1;
+    static final int EINTR = 4;
+    static final int EIO = 5;
+    static final int ENXIO = 6;
+    static final int EAGAIN = 11;
+    static final int EACCES = 13;
+    static final int EFBIG = 27;
+    static final int ENOSPC = 28;
+    static final int EROFS = 30;
+    static final int EINVAL = 22;
+    static final int EOPNOTSUPP = 95;
+    static final int EDQUOT = 122;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+    private static final ThreadLocal<MemorySegment> ERRNO_SLOT =
+            ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE));
+
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
+
+    private static final MethodHandle OPEN = bind("open",
+            FunctionDescriptor.of(INT, PTR, INT, INT), Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
+    private static final MethodHandle PREAD = bind("pread",
+            FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PWRITE = bind("pwrite",
+            FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
+    private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
+    private static final MethodHandle FTRUNCATE = bind("ftruncate",
+            FunctionDescriptor.of(INT, INT, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle FALLOCATE = bind("fallocate",
+            FunctionDescriptor.of(INT, INT, INT, LONG, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle LSEEK = bind("lseek",
+            FunctionDescriptor.of(LONG, INT, LONG, INT), CAPTURE_ERRNO);
+    // posix_fadvise returns the error number instead of setting errno.
+    private static final MethodHandle FADVISE = bind("posix_fadvise",
+            FunctionDescriptor.of(INT, INT, LONG, LONG, INT));
+
+    private Posix() {
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    /** The errno captured by this thread's last call. */
+    static int errno() {
+        return (int) ERRNO.get(ERRNO_SLOT.get(), 0L);
+    }
+
+    static int open(String path, int flags, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) OPEN.invokeExact(ERRNO_SLOT.get(), arena.allocateFrom(path), flags, mode);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int close(int fd) {
+        try {
+            return (int) CLOSE.invokeExact(ERRNO_SLOT.get(), fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long pread(int fd, MemorySegment buf, long count, long offset) {
+        try {
+            return (long) PREAD.invokeExact(ERRNO_SLOT.get(), fd, buf, count, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long pwrite(int fd, MemorySegment buf, long count, long offset) {
+        try {
+            return (long) PWRITE.invokeExact(ERRNO_SLOT.get(), fd, buf, count, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int fdatasync(int fd) {
+        try {
+            return (int) FDATASYNC.invokeExact(ERRNO_SLOT.get(), fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int fsync(int fd) {
+        try {
+            return (int) FSYNC.invokeExact(ERRNO_SLOT.get(), fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int ftruncate(int fd, long length) {
+        try {
+            return (int) FTRUNCATE.invokeExact(ERRNO_SLOT.get(), fd, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int fallocate(int fd, int mode, long offset, long length) {
+        try {
+            return (int) FALLOCATE.invokeExact(ERRNO_SLOT.get(), fd, mode, offset, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long lseek(int fd, long offset, int whence) {
+        try {
+            return (long) LSEEK.invokeExact(ERRNO_SLOT.get(), fd, offset, whence);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int fadvise(int fd, long offset, long length, int advice) {
+        try {
+            return (int) FADVISE.invokeExact(fd, offset, length, advice);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException("native call failed", t);
+    }
+}

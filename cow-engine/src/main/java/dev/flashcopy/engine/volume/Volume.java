@@ -1,0 +1,132 @@
+package dev.flashcopy.engine.volume;
+
+import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.device.ZeroMode;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * A named raw image served as a block device, with no copy-on-write: reads and writes go straight
+ * to the image. TRIM punches a hole, zeroing uses {@code fallocate}, and the allocation map is the
+ * file system's own record of holes. Thread-safe (see {@link ImageFile}).
+ */
+public final class Volume implements BlockDevice, AutoCloseable {
+    private final String name;
+    private final ImageFile image;
+    private final boolean readOnly;
+
+    public Volume(String name, ImageFile image, boolean readOnly) {
+        this.name = name;
+        this.image = image;
+        this.readOnly = readOnly;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long size() {
+        return image.size();
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    public Path path() {
+        return image.path();
+    }
+
+    public ImageFile image() {
+        return image;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws BlockIoException {
+        image.read(offset, dst);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
+        checkWritable();
+        image.write(offset, src);
+        if (fua) {
+            // Durability: the bytes just written must be stable before the reply says so.
+            image.datasync();
+        }
+    }
+
+    @Override
+    public void trim(long offset, long length, boolean fua) throws BlockIoException {
+        checkWritable();
+        try {
+            image.punchHole(offset, length);
+        } catch (BlockIoException e) {
+            if (e.error() != BlockError.NOT_SUPPORTED) {
+                throw e;
+            }
+            // TRIM is advisory (NBD spec): a file system that cannot punch keeps the data.
+        }
+        if (fua) {
+            image.datasync();
+        }
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
+            throws BlockIoException {
+        checkWritable();
+        try {
+            if (mode == ZeroMode.PUNCH) {
+                image.punchHole(offset, length);
+            } else {
+                image.zeroRange(offset, length);
+            }
+        } catch (BlockIoException e) {
+            if (e.error() != BlockError.NOT_SUPPORTED) {
+                throw e;
+            }
+            if (fastOnly) {
+                throw new BlockIoException(BlockError.NOT_SUPPORTED, "fast zero not supported by the file system");
+            }
+            image.writeZeroBytes(offset, length);
+        }
+        if (fua) {
+            image.datasync();
+        }
+    }
+
+    @Override
+    public void flush() throws BlockIoException {
+        // Durability: all writes completed on any connection went through this one descriptor's
+        // file, so one fdatasync covers them all.
+        image.datasync();
+    }
+
+    @Override
+    public void cache(long offset, long length) {
+        image.willNeed(offset, length);
+    }
+
+    @Override
+    public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
+        image.mapAllocation(offset, length, sink);
+    }
+
+    private void checkWritable() throws BlockIoException {
+        if (readOnly) {
+            throw new BlockIoException(BlockError.PERMISSION, "volume " + name + " is read-only");
+        }
+    }
+
+    @Override
+    public void close() {
+        image.close();
+    }
+}
