@@ -1,0 +1,49 @@
+package dev.flashcopy.engine.catalog;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flashcopy.engine.storage.AtomicFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code catalog.json}: the list of volumes, versioned, replaced atomically on every change. A file
+ * that does not parse is corruption and stops the server with the path in the message, rather than
+ * starting with volumes silently missing.
+ */
+final class CatalogFile {
+    static final String FILE_NAME = "catalog.json";
+    private static final int VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    record Content(int version, List<VolumeRecord> volumes) {
+    }
+
+    private CatalogFile() {
+    }
+
+    static List<VolumeRecord> load(Path dataDir) throws IOException {
+        Path file = dataDir.resolve(FILE_NAME);
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        try {
+            Content content = JSON.readValue(file.toFile(), Content.class);
+            if (content.version() != VERSION || content.volumes() == null) {
+                throw new IOException("unsupported catalog version " + content.version());
+            }
+            return content.volumes();
+        } catch (IOException e) {
+            throw new IOException("catalog " + file + " is unreadable (" + e.getMessage()
+                    + "); restore it from a backup or move it away to start empty", e);
+        }
+    }
+
+    static void save(Path dataDir, List<VolumeRecord> volumes) throws IOException {
+        AtomicFile.replace(dataDir.resolve(FILE_NAME),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Content(VERSION, volumes)));
+    }
+}
