@@ -1,0 +1,129 @@
+package dev.flashcopy.engine.volume;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageFileTest {
+    private static final int MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private static ByteBuffer filled(int length, int value) {
+        ByteBuffer b = ByteBuffer.allocateDirect(length);
+        for (int i = 0; i < length; i++) {
+            b.put((byte) value);
+        }
+        return b.flip();
+    }
+
+    private static byte[] read(ImageFile f, long offset, int length) throws BlockIoException {
+        ByteBuffer b = ByteBuffer.allocateDirect(length);
+        f.read(offset, b);
+        byte[] out = new byte[length];
+        b.flip().get(out);
+        return out;
+    }
+
+    private static List<String> map(ImageFile f) throws BlockIoException {
+        List<String> extents = new ArrayList<>();
+        f.mapAllocation(0, f.size(), (len, hole) -> extents.add((hole ? "hole:" : "data:") + len));
+        return extents;
+    }
+
+    @Test
+    void createdImageIsSparseAndReadsZeroes() throws IOException {
+        try (ImageFile f = ImageFile.create(dir.resolve("a.img"), 8L * MIB)) {
+            assertEquals(8L * MIB, f.size());
+            assertEquals(8L * MIB, Files.size(dir.resolve("a.img")));
+            assertEquals(0, f.allocatedBytes());
+            assertArrayEquals(new byte[4096], read(f, 12345, 4096));
+            assertEquals(List.of("hole:" + 8 * MIB), map(f));
+        }
+    }
+
+    @Test
+    void writesReadBackAndShowAsDataExtents() throws IOException {
+        try (ImageFile f = ImageFile.create(dir.resolve("a.img"), 8L * MIB)) {
+            f.write(MIB, filled(MIB, 0x5a));
+            byte[] expected = new byte[MIB];
+            Arrays.fill(expected, (byte) 0x5a);
+            assertArrayEquals(expected, read(f, MIB, MIB));
+            assertEquals(List.of("hole:" + MIB, "data:" + MIB, "hole:" + 6 * MIB), map(f));
+            assertEquals(MIB, f.allocatedBytes());
+        }
+    }
+
+    @Test
+    void heapBuffersWorkToo() throws IOException {
+        try (ImageFile f = ImageFile.create(dir.resolve("a.img"), MIB)) {
+            f.write(100, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            ByteBuffer dst = ByteBuffer.allocate(5);
+            f.read(99, dst);
+            assertArrayEquals(new byte[] {0, 1, 2, 3, 0}, dst.array());
+        }
+    }
+
+    @Test
+    void punchHoleDeallocatesAndReadsZeroes() throws IOException {
+        try (ImageFile f = ImageFile.create(dir.resolve("a.img"), 4L * MIB)) {
+            f.write(0, filled(4 * MIB, 0x77));
+            f.punchHole(MIB, MIB);
+            assertArrayEquals(new byte[MIB], read(f, MIB, MIB));
+            assertEquals(List.of("data:" + MIB, "hole:" + MIB, "data:" + 2 * MIB), map(f));
+        }
+    }
+
+    @Test
+    void zeroRangeReadsZeroes() throws IOException {
+        try (ImageFile f = ImageFile.create(dir.resolve("a.img"), 4L * MIB)) {
+            f.write(0, filled(4 * MIB, 0x77));
+            f.zeroRange(1000, 5000);
+            assertArrayEquals(new byte[5000], read(f, 1000, 5000));
+            assertEquals(0x77, read(f, 999, 1)[0]);
+            assertEquals(0x77, read(f, 6000, 1)[0]);
+        }
+    }
+
+    @Test
+    void mapOfASubrangeStopsWhenTheSinkSaysSo() throws IOException {
+        try (ImageFile f = ImageFile.create(dir.resolve("a.img"), 4L * MIB)) {
+            f.write(2L * MIB, filled(4096, 1));
+            List<String> seen = new ArrayList<>();
+            f.mapAllocation(MIB, 3L * MIB, (len, hole) -> {
+                seen.add((hole ? "hole:" : "data:") + len);
+                return seen.size() < 2;
+            });
+            assertEquals(List.of("hole:" + MIB, "data:4096"), seen);
+        }
+    }
+
+    @Test
+    void createRefusesAnExistingFile() throws IOException {
+        Files.writeString(dir.resolve("a.img"), "keep me");
+        assertThrows(IOException.class, () -> ImageFile.create(dir.resolve("a.img"), MIB));
+        assertEquals("keep me", Files.readString(dir.resolve("a.img")));
+    }
+
+    @Test
+    void writeToAReadOnlyVolumeIsRefused() throws IOException {
+        ImageFile.create(dir.resolve("a.img"), MIB).close();
+        try (Volume v = new Volume("a", ImageFile.open(dir.resolve("a.img"), false), true)) {
+            BlockIoException e = assertThrows(BlockIoException.class, () -> v.write(0, filled(10, 1), false));
+            assertEquals(BlockError.PERMISSION, e.error());
+        }
+    }
+}
