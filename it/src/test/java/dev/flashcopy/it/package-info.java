@@ -1,0 +1,7 @@
+/**
+ * Integration tests ({@code *IT}, run by failsafe after the jars are built): each starts the real
+ * {@code bin/flashcopy serve} process and drives it with the clients users have ({@code nbdinfo},
+ * {@code nbdcopy}, {@code qemu-io}, {@code nbdfuse} + a loop mount, {@code fio}) or with raw bytes
+ * for what no client sends. The oracle is always the bytes: sha256 of the export or of a file.
+ */
+package dev.flashcopy.it;

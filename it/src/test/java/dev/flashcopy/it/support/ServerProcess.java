@@ -1,0 +1,213 @@
+package dev.flashcopy.it.support;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The real server: {@code bin/flashcopy serve} on a data directory, on ephemeral ports, as a child
+ * process. Its output goes to {@code DATA/../server.log} so a failing test can show it. Stop it
+ * politely ({@link #stop()}, SIGTERM) or the hard way ({@link #kill9()}), then start it again on the
+ * same directory.
+ */
+public final class ServerProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("NBD server listening on (\\S+):(\\d+)");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path dataDir;
+    private final Path log;
+    private final List<String> extraArgs;
+    private Process process;
+    private String host;
+    private int port;
+
+    private ServerProcess(Path dataDir, List<String> extraArgs) {
+        this.dataDir = dataDir;
+        this.log = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
+        this.extraArgs = extraArgs;
+    }
+
+    /** Starts a server on {@code dataDir} (created if needed) and waits until it listens. */
+    public static ServerProcess start(Path dataDir, String... extraArgs) {
+        ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs));
+        server.launch();
+        return server;
+    }
+
+    private void launch() {
+        List<String> cmd = new ArrayList<>(List.of(Repo.launcher().toString(), "serve", "--data", dataDir.toString(),
+                "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"));
+        cmd.addAll(extraArgs);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(Command.ENV);
+        pb.environment().put("FLASHCOPY_NO_BUILD", "1");
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CompletableFuture<Matcher> ready = new CompletableFuture<>();
+        Thread pump = new Thread(() -> pump(process.getInputStream(), ready), "server-log");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            Matcher m = ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            host = m.group(1);
+            port = Integer.parseInt(m.group(2));
+            waitForAdminFile();
+        } catch (TimeoutException | ExecutionException e) {
+            process.destroyForcibly();
+            fail("server did not start within " + START_TIMEOUT + ":\n" + logText());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void pump(InputStream in, CompletableFuture<Matcher> ready) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Matcher m = LISTENING.matcher(line);
+                if (!ready.isDone() && m.find()) {
+                    ready.complete(m);
+                }
+            }
+        } catch (IOException ignored) {
+            // the process is gone; whoever waits for it sees that
+        }
+        ready.completeExceptionally(new IllegalStateException("server exited"));
+    }
+
+    private void waitForAdminFile() throws InterruptedException {
+        Path admin = dataDir.resolve("admin.json");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.exists(admin) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** {@code nbd://HOST:PORT/EXPORT} for clients that take URIs. */
+    public String uri(String export) {
+        return "nbd://" + host + ":" + port + "/" + export;
+    }
+
+    /** Runs {@code bin/flashcopy ARGS} against this server (through {@code FLASHCOPY_DATA}). */
+    public Command.Result cli(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Repo.launcher().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(Command.ENV);
+        pb.environment().put("FLASHCOPY_DATA", dataDir.toString());
+        pb.environment().put("FLASHCOPY_NO_BUILD", "1");
+        try {
+            Process p = pb.start();
+            p.getOutputStream().close();
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("flashcopy " + String.join(" ", args) + " did not finish in 120 s");
+            }
+            return new Command.Result(cmd, p.exitValue(), out.join(), err.join());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String read(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** SIGTERM, and wait for a clean exit. */
+    public void stop() {
+        process.destroy();
+        awaitExit();
+    }
+
+    /** SIGKILL: no shutdown hook runs, the page cache keeps what was written. */
+    public void kill9() {
+        process.destroyForcibly();
+        awaitExit();
+    }
+
+    /** Starts the server again on the same data directory (new ports). */
+    public void restart() {
+        if (process.isAlive()) {
+            stop();
+        }
+        launch();
+    }
+
+    private void awaitExit() {
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+                fail("server did not exit within 30 s of being told to:\n" + logText());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public String logText() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "(no output)";
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            stop();
+        }
+    }
+}
