@@ -1,0 +1,29 @@
+package dev.flashcopy.tools.admin;
+
+import java.util.Map;
+
+/**
+ * What a route answers: a status, a body Jackson can serialise (or {@code null} for none) and
+ * extra headers such as {@code Location}. Immutable.
+ */
+public record ApiResponse(int status, Object body, Map<String, String> headers) {
+    public ApiResponse {
+        headers = Map.copyOf(headers);
+    }
+
+    public static ApiResponse ok(Object body) {
+        return new ApiResponse(200, body, Map.of());
+    }
+
+    public static ApiResponse created(Object body, String location) {
+        return new ApiResponse(201, body, Map.of("Location", location));
+    }
+
+    public static ApiResponse error(int status, String message) {
+        return new ApiResponse(status, new ErrorBody(message), Map.of());
+    }
+
+    /** Every error has this one shape: {@code {"error": "..."}}. */
+    public record ErrorBody(String error) {
+    }
+}

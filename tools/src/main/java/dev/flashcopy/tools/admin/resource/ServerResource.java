@@ -1,0 +1,29 @@
+package dev.flashcopy.tools.admin.resource;
+
+import dev.flashcopy.tools.admin.ApiResponse;
+import dev.flashcopy.tools.admin.Resource;
+import dev.flashcopy.tools.admin.Route;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /v1/server}: what this server is and where it listens, so a client can show the NBD
+ * address volumes are exported on. Thread-safe when the supplier is.
+ */
+public final class ServerResource implements Resource {
+    /** The server's identity on the wire; addresses as {@code HOST:PORT}, admin as a URL. */
+    public record ServerJson(String version, long pid, String dataDir, String nbd, String admin, String startedAt) {
+    }
+
+    private final Supplier<ServerJson> info;
+
+    /** {@code info} is asked per request because the admin address is known only once bound. */
+    public ServerResource(Supplier<ServerJson> info) {
+        this.info = info;
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(Route.get("/v1/server", request -> ApiResponse.ok(info.get())));
+    }
+}

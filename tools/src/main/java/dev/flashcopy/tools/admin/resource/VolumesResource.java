@@ -1,0 +1,116 @@
+package dev.flashcopy.tools.admin.resource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flashcopy.engine.catalog.ByteSize;
+import dev.flashcopy.engine.catalog.VolumeNames;
+import dev.flashcopy.engine.catalog.VolumeRecord;
+import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.tools.admin.ApiException;
+import dev.flashcopy.tools.admin.ApiRequest;
+import dev.flashcopy.tools.admin.ApiResponse;
+import dev.flashcopy.tools.admin.RequestBody;
+import dev.flashcopy.tools.admin.Resource;
+import dev.flashcopy.tools.admin.Route;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Set;
+
+/**
+ * {@code /v1/volumes}: list, create ({@code size}) or register ({@code file}), show and remove
+ * volumes. Every check happens before the store is touched, so a refused request changes nothing.
+ * Thread-safe: the store serialises its own changes.
+ */
+public final class VolumesResource implements Resource {
+    /** Wrapper object rather than a bare array, so the listing can grow fields without breaking clients. */
+    public record VolumeList(List<VolumeJson> volumes) {
+    }
+
+    private static final Set<String> CREATE_FIELDS = Set.of("name", "size", "file");
+
+    private final VolumeStore store;
+
+    public VolumesResource(VolumeStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(
+                Route.get("/v1/volumes", this::list),
+                Route.post("/v1/volumes", this::create),
+                Route.get("/v1/volumes/{name}", this::show),
+                Route.delete("/v1/volumes/{name}", this::remove));
+    }
+
+    private ApiResponse list(ApiRequest request) throws IOException {
+        List<VolumeJson> out = new ArrayList<>();
+        for (VolumeRecord r : store.records()) {
+            out.add(VolumeJson.of(store, r));
+        }
+        return ApiResponse.ok(new VolumeList(out));
+    }
+
+    private ApiResponse show(ApiRequest request) throws IOException {
+        return ApiResponse.ok(VolumeJson.of(store, record(request.param("name"))));
+    }
+
+    private ApiResponse create(ApiRequest request) throws IOException {
+        RequestBody body = request.jsonObject().allowOnly(CREATE_FIELDS);
+        String name = VolumeNames.check(body.requiredString("name"));
+        if (body.has("size") == body.has("file")) {
+            throw ApiException.badRequest("give exactly one of 'size' (create a sparse image) or 'file'"
+                    + " (register an existing raw image)");
+        }
+        Long size = body.node("size").map(VolumesResource::size).orElse(null);
+        Path file = body.optionalString("file").map(VolumesResource::absoluteFile).orElse(null);
+        // The store's methods lock the store itself, so holding its monitor makes check-then-create
+        // atomic: a duplicate is always a 409, never a race into the engine's own 400.
+        synchronized (store) {
+            if (store.contains(name)) {
+                throw ApiException.conflict("volume " + name + " already exists");
+            }
+            if (size != null) {
+                store.create(name, size);
+            } else {
+                store.register(name, file);
+            }
+        }
+        return ApiResponse.created(VolumeJson.of(store, record(name)), "/v1/volumes/" + name);
+    }
+
+    private ApiResponse remove(ApiRequest request) throws IOException {
+        String name = request.param("name");
+        VolumeJson before = VolumeJson.of(store, record(name));
+        store.remove(name);
+        return ApiResponse.ok(before);
+    }
+
+    private VolumeRecord record(String name) {
+        return store.records().stream().filter(r -> r.name().equals(name)).findFirst()
+                .orElseThrow(() -> new NoSuchElementException("no volume named '" + name + "' (see 'flashcopy lsvol')"));
+    }
+
+    /** {@code "10G"} or a whole number of bytes; the store checks the 512-byte multiple. */
+    private static long size(JsonNode n) {
+        if (n.isTextual()) {
+            return ByteSize.parse(n.textValue());
+        }
+        if (n.isIntegralNumber() && n.canConvertToLong()) {
+            return n.longValue();
+        }
+        throw RequestBody.wrongType("size", n, "a whole number of bytes or a string such as \"10G\"");
+    }
+
+    /** The server's working directory means nothing to the client, so relative paths are refused. */
+    private static Path absoluteFile(String file) {
+        Path p = Path.of(file);
+        if (!p.isAbsolute()) {
+            throw ApiException.badRequest("file '" + file + "' is a relative path (expected: an absolute path;"
+                    + " the flashcopy command resolves it against its working directory)");
+        }
+        return p;
+    }
+}
