@@ -1,0 +1,49 @@
+package dev.flashcopy.tools.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flashcopy.engine.catalog.ByteSize;
+import dev.flashcopy.tools.client.AdminClient;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code flashcopy lsvol}: every volume with its size, allocated bytes and image path. Not thread-safe. */
+@Command(name = "lsvol", mixinStandardHelpOptions = true,
+        description = {"List volumes: name, size, bytes allocated on disk (sparse images use less), image path."})
+public final class LsvolCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataDirOption data;
+
+    @Option(names = "--json", description = "print a JSON array of {name, size, allocated, path, owned}, sizes in bytes")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        JsonNode volumes = AdminClient.forDataDir(data.dataDir()).get("/v1/volumes").path("volumes");
+        var out = spec.commandLine().getOut();
+        if (json) {
+            JsonOutput.print(out, volumes);
+            return ExitCode.OK.code();
+        }
+        if (volumes.isEmpty()) {
+            out.println("no volumes (create one with: flashcopy mkvol NAME --size 10G)");
+            out.flush();
+            return ExitCode.OK.code();
+        }
+        Table table = new Table("NAME", "SIZE", "ALLOCATED", "PATH").alignRight(1).alignRight(2);
+        for (JsonNode v : volumes) {
+            JsonNode allocated = v.path("allocated");
+            table.row(v.path("name").asText(), ByteSize.format(v.path("size").asLong()),
+                    allocated.isNumber() ? ByteSize.format(allocated.asLong()) : "?",
+                    v.path("path").asText() + (v.has("problem") ? "  (" + v.path("problem").asText() + ")" : ""));
+        }
+        table.print(out);
+        return ExitCode.OK.code();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.flashcopy.tools.cli;
+
+import dev.flashcopy.tools.Version;
+import dev.flashcopy.tools.admin.AdminFile;
+import dev.flashcopy.tools.serve.DemoVolume;
+import dev.flashcopy.tools.serve.FlashcopyServer;
+import dev.flashcopy.tools.serve.HostPort;
+import dev.flashcopy.tools.serve.ServeSettings;
+import dev.flashcopy.tools.serve.StartupException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code flashcopy serve}: runs the server in the foreground until SIGTERM or SIGINT (a shutdown
+ * hook stops it cleanly) or until the calling thread is interrupted (how tests stop it). Prints
+ * a banner whose {@code NBD server listening on HOST:PORT} line tools parse. Not thread-safe.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Run the server: export every volume over NBD and answer the admin API the other"
+                + " commands use. Runs until SIGTERM or Ctrl-C."})
+public final class ServeCommand implements Callable<Integer> {
+    /** Tools and tests parse this prefix; keep it stable. */
+    public static final String NBD_BANNER = "NBD server listening on ";
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataDirOption data;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.Address.class,
+            defaultValue = "127.0.0.1:10809", description = "NBD address (default: ${DEFAULT-VALUE}; port 0: any free)")
+    HostPort listen;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT", converter = Converters.Address.class,
+            defaultValue = "127.0.0.1:10810",
+            description = "admin API address (default: ${DEFAULT-VALUE}; port 0: any free)")
+    HostPort admin;
+
+    @Option(names = "--demo", description = "create a 1 GiB sparse volume 'demo' if absent and print how to attach it")
+    boolean demo;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        FlashcopyServer server;
+        try {
+            server = FlashcopyServer.start(new ServeSettings(data.dataDir(), listen, admin, demo), err);
+        } catch (StartupException e) {
+            throw new CommandFailure(ExitCode.START_FAILED, e.getMessage());
+        }
+        Thread hook = new Thread(server::close, "flashcopy-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            printBanner(server, out, err);
+            server.awaitClosed();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            server.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // The JVM is already shutting down and the hook is running or has run: nothing to undo.
+            }
+        }
+        out.println("flashcopy server stopped");
+        out.flush();
+        return ExitCode.OK.code();
+    }
+
+    private void printBanner(FlashcopyServer server, PrintWriter out, PrintWriter err) {
+        for (String problem : server.store().loadProblems()) {
+            err.println("flashcopy: warning: " + problem);
+        }
+        err.flush();
+        out.println("flashcopy " + Version.get() + " serving " + server.dataDir());
+        out.println(NBD_BANNER + HostPort.format(server.nbdAddress()));
+        out.println("Admin API listening on http://" + HostPort.format(server.adminAddress())
+                + " (token in " + AdminFile.path(server.dataDir()) + ")");
+        int volumes = server.store().records().size();
+        out.println(volumes + " volume(s); list them with: bin/flashcopy lsvol --data " + server.dataDir());
+        if (demo) {
+            if (!server.demoCreated()) {
+                out.println("(volume '" + DemoVolume.NAME + "' kept from an earlier run)");
+            }
+            DemoVolume.instructions(server.nbdAddress()).forEach(out::println);
+        }
+        out.println("Stop with Ctrl-C or SIGTERM.");
+        out.flush();
+    }
+}

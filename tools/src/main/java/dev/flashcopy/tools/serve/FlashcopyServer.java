@@ -1,0 +1,149 @@
+package dev.flashcopy.tools.serve;
+
+import dev.flashcopy.engine.catalog.VolumeDevices;
+import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.engine.device.DeviceProvider;
+import dev.flashcopy.engine.storage.DataDirectoryLock;
+import dev.flashcopy.tools.Version;
+import dev.flashcopy.tools.admin.AdminFile;
+import dev.flashcopy.tools.admin.AdminServer;
+import dev.flashcopy.tools.admin.BearerToken;
+import dev.flashcopy.tools.admin.Resource;
+import dev.flashcopy.tools.admin.resource.ServerResource;
+import dev.flashcopy.tools.admin.resource.VolumesResource;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A running {@code flashcopy serve}. Start order: data-directory lock, volume store, (demo
+ * volume), NBD server, admin API, {@code admin.json}; {@link #close()} stops them in reverse, so
+ * {@code admin.json} exists exactly while the server answers and the lock is the last thing let
+ * go. Thread-safe: {@link #close()} is idempotent and may race a shutdown hook.
+ */
+public final class FlashcopyServer implements AutoCloseable {
+    private final Path dataDir;
+    private final VolumeStore store;
+    private final NbdExport nbd;
+    private final AdminServer admin;
+    private final AdminFile adminFile;
+    private final boolean demoCreated;
+    private final Deque<AutoCloseable> stack;
+    private final PrintWriter log;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private boolean closing;
+
+    private FlashcopyServer(Path dataDir, VolumeStore store, NbdExport nbd, AdminServer admin, AdminFile adminFile,
+            boolean demoCreated, Deque<AutoCloseable> stack, PrintWriter log) {
+        this.dataDir = dataDir;
+        this.store = store;
+        this.nbd = nbd;
+        this.admin = admin;
+        this.adminFile = adminFile;
+        this.demoCreated = demoCreated;
+        this.stack = stack;
+        this.log = log;
+    }
+
+    /** Starts everything or nothing: on failure whatever was started is stopped again. */
+    public static FlashcopyServer start(ServeSettings settings, PrintWriter log) throws StartupException {
+        Path dataDir = settings.dataDir().toAbsolutePath().normalize();
+        Deque<AutoCloseable> stack = new ArrayDeque<>();
+        try {
+            stack.push(DataDirectoryLock.acquire(dataDir));
+            VolumeStore store = VolumeStore.open(dataDir);
+            stack.push(store);
+            boolean demoCreated = settings.demo() && DemoVolume.ensure(store);
+            // The FlashCopy-aware provider replaces this line when relationships arrive.
+            DeviceProvider devices = new VolumeDevices(store);
+            NbdExport nbd = NbdExport.start(settings.nbd(), devices);
+            stack.push(nbd);
+            Instant startedAt = Instant.now();
+            BearerToken token = BearerToken.generate();
+            AtomicReference<AdminServer> adminRef = new AtomicReference<>();
+            List<Resource> resources = List.of(
+                    new ServerResource(() -> new ServerResource.ServerJson(Version.get(), ProcessHandle.current().pid(),
+                            dataDir.toString(), HostPort.format(nbd.address()),
+                            "http://" + HostPort.format(adminRef.get().address()), startedAt.toString())),
+                    new VolumesResource(store));
+            AdminServer admin = AdminServer.start(settings.admin().resolve(), token, resources, log);
+            adminRef.set(admin);
+            stack.push(admin);
+            AdminFile adminFile = new AdminFile("http://" + HostPort.format(admin.address()), token.value(),
+                    ProcessHandle.current().pid(), HostPort.format(nbd.address()));
+            adminFile.write(dataDir);
+            stack.push(() -> AdminFile.delete(dataDir));
+            return new FlashcopyServer(dataDir, store, nbd, admin, adminFile, demoCreated, stack, log);
+        } catch (IOException | RuntimeException e) {
+            unwind(stack, log);
+            throw new StartupException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        }
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public VolumeStore store() {
+        return store;
+    }
+
+    public InetSocketAddress nbdAddress() {
+        return nbd.address();
+    }
+
+    public InetSocketAddress adminAddress() {
+        return admin.address();
+    }
+
+    /** What was published in {@code admin.json}, token included. */
+    public AdminFile adminFile() {
+        return adminFile;
+    }
+
+    /** Whether {@code --demo} created the demo volume now (false when it was kept from an earlier run). */
+    public boolean demoCreated() {
+        return demoCreated;
+    }
+
+    /** Blocks until {@link #close()} has finished, from whichever thread. */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
+    /** Stops admin.json, admin API, NBD, store and lock, in that order; errors are logged and skipped. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closing) {
+                return;
+            }
+            closing = true;
+        }
+        try {
+            unwind(stack, log);
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    private static void unwind(Deque<AutoCloseable> stack, PrintWriter log) {
+        while (!stack.isEmpty()) {
+            AutoCloseable c = stack.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                // Keep stopping the rest: a failed step must not leave the lock or the ports held.
+                log.println("flashcopy: while stopping: " + e.getMessage());
+                log.flush();
+            }
+        }
+    }
+}

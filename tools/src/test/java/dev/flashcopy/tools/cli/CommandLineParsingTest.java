@@ -1,0 +1,131 @@
+package dev.flashcopy.tools.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashcopy.tools.admin.AdminFile;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Argument mistakes are caught before any server is contacted (no server runs in these tests). */
+class CommandLineParsingTest {
+    @TempDir
+    Path dir;
+
+    private String data() {
+        return dir.resolve("data").toString();
+    }
+
+    @Test
+    void helpListsEverySubcommandAndTheExitCodes() {
+        CliRun r = CliRun.of("--help");
+        assertEquals(0, r.exit());
+        for (String sub : new String[] {"serve", "mkvol", "lsvol", "rmvol"}) {
+            assertTrue(r.out().contains("\n  " + sub + " "), sub + " missing from:\n" + r.out());
+        }
+        assertTrue(r.out().contains("3   no server: DATA/admin.json missing"), r.out());
+    }
+
+    @Test
+    void noSubcommandIsAUsageError() {
+        CliRun r = CliRun.of();
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+        assertEquals("flashcopy: missing command (see 'flashcopy --help')", r.singleErrorLine());
+    }
+
+    @Test
+    void unknownSubcommandIsAUsageError() {
+        CliRun r = CliRun.of("mkflesh");
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+        assertTrue(r.singleErrorLine().contains("'mkflesh'"), r.err());
+    }
+
+    @Test
+    void mkvolRefusesAMalformedSizeWithTheExpectedForm() {
+        CliRun r = CliRun.of("mkvol", "a", "--size", "10X", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+        String line = r.singleErrorLine();
+        assertTrue(line.contains("size '10X' is not valid") && line.contains("suffix K, M, G, T"), line);
+        assertTrue(line.endsWith("(see 'flashcopy mkvol --help')"), line);
+    }
+
+    @Test
+    void mkvolRefusesAnInvalidNameWithTheRule() {
+        CliRun r = CliRun.of("mkvol", "no/slash", "--size", "1G", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+        assertTrue(r.singleErrorLine().contains("volume name 'no/slash' is not valid (expected: 1 to 64 characters"),
+                r.err());
+    }
+
+    @Test
+    void mkvolRefusesANameLongerThan64Characters() {
+        CliRun r = CliRun.of("mkvol", "x".repeat(65), "--size", "1G", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+    }
+
+    @Test
+    void mkvolNeedsSizeOrFile() {
+        CliRun r = CliRun.of("mkvol", "a", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+        assertTrue(r.singleErrorLine().contains("Missing required argument (specify one of these): (--size=SIZE | --file=PATH)"),
+                r.err());
+    }
+
+    @Test
+    void mkvolRefusesSizeAndFileTogether() {
+        CliRun r = CliRun.of("mkvol", "a", "--size", "1G", "--file", "x.img", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+        assertTrue(r.singleErrorLine().contains("--size=SIZE, --file=PATH are mutually exclusive"), r.err());
+    }
+
+    @Test
+    void rmvolRefusesAnInvalidNameBeforeBuildingAUrl() {
+        CliRun r = CliRun.of("rmvol", "../etc", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+    }
+
+    @Test
+    void serveRefusesAMalformedAddress() {
+        CliRun r = CliRun.of("serve", "--data", data(), "--listen", "localhost");
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+        assertTrue(r.singleErrorLine().contains("address 'localhost' is not valid (expected: HOST:PORT"), r.err());
+        CliRun port = CliRun.of("serve", "--data", data(), "--admin", "127.0.0.1:70000");
+        assertEquals(ExitCode.USAGE.code(), port.exit());
+    }
+
+    @Test
+    void clientCommandWithoutARunningServerSaysHowToStartOne() {
+        CliRun r = CliRun.of("lsvol", "--data", data());
+        assertEquals(ExitCode.UNREACHABLE.code(), r.exit());
+        Path abs = dir.resolve("data").toAbsolutePath().normalize();
+        assertEquals("flashcopy: no flashcopy server is running for " + abs
+                + " (start one with: bin/flashcopy serve --data " + abs + ")", r.singleErrorLine());
+    }
+
+    @Test
+    void staleAdminFileOfADeadServerIsReportedAsSuch() throws Exception {
+        Path data = dir.resolve("data");
+        java.nio.file.Files.createDirectories(data);
+        int closedPort;
+        try (var s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        // No process has pid Long.MAX_VALUE; the port was just released, so nothing listens there.
+        new AdminFile("http://127.0.0.1:" + closedPort, "t", Long.MAX_VALUE, "127.0.0.1:1").write(data);
+        CliRun r = CliRun.of("lsvol", "--data", data.toString());
+        assertEquals(ExitCode.UNREACHABLE.code(), r.exit());
+        assertTrue(r.singleErrorLine().contains("is not running, so " + data.resolve("admin.json") + " is stale"),
+                r.err());
+    }
+
+    @Test
+    void dataFlagBeatsEnvironmentWhichBeatsTheDefault() {
+        Map<String, String> env = Map.of(DataDirOption.ENV, "/from/env");
+        assertEquals(Path.of("/from/flag"), DataDirOption.resolve(Path.of("/from/flag"), env));
+        assertEquals(Path.of("/from/env"), DataDirOption.resolve(null, env));
+        assertEquals(Path.of("flashcopy-data").toAbsolutePath(), DataDirOption.resolve(null, Map.of()));
+        assertEquals(Path.of("flashcopy-data").toAbsolutePath(), DataDirOption.resolve(null, Map.of(DataDirOption.ENV, "")));
+    }
+}

@@ -1,0 +1,133 @@
+package dev.flashcopy.tools.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flashcopy.tools.admin.AdminFile;
+import dev.flashcopy.tools.admin.AdminFixture;
+import dev.flashcopy.tools.admin.ApiJson;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** mkvol, lsvol and rmvol against a real admin API found through admin.json in the data directory. */
+class VolumeCommandsTest {
+    @TempDir
+    Path dir;
+
+    private AdminFixture api;
+    private String data;
+
+    @BeforeEach
+    void start() throws Exception {
+        api = new AdminFixture(dir.resolve("data"));
+        data = api.dataDir.toString();
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    @Test
+    void mkvolCreatesASparseVolumeThatLsvolListsAsJson() throws Exception {
+        CliRun made = CliRun.of("mkvol", "db", "--size", "10G", "--data", data);
+        assertEquals(0, made.exit(), made.err());
+        assertTrue(made.out().startsWith("created volume db: 10 GiB sparse image "), made.out());
+
+        CliRun listed = CliRun.of("lsvol", "--json", "--data", data);
+        assertEquals(0, listed.exit(), listed.err());
+        JsonNode volumes = ApiJson.MAPPER.readTree(listed.out());
+        assertTrue(volumes.isArray());
+        JsonNode v = volumes.get(0);
+        assertEquals("db", v.path("name").asText());
+        assertEquals(10L << 30, v.path("size").asLong());
+        assertTrue(v.path("allocated").isNumber());
+        assertEquals(api.dataDir.resolve("volumes/db.img").toString(), v.path("path").asText());
+        assertTrue(v.path("owned").asBoolean());
+    }
+
+    @Test
+    void lsvolPrintsAnAlignedTable() {
+        assertEquals(0, CliRun.of("mkvol", "a", "--size", "1M", "--data", data).exit());
+        assertEquals(0, CliRun.of("mkvol", "longer-name", "--size", "2G", "--data", data).exit());
+        String[] lines = CliRun.of("lsvol", "--data", data).out().split("\n");
+        assertEquals(3, lines.length);
+        assertTrue(lines[0].matches("NAME +SIZE +ALLOCATED +PATH"), lines[0]);
+        int pathColumn = lines[0].indexOf("PATH");
+        assertTrue(lines[1].startsWith("a ") && lines[1].substring(pathColumn).startsWith("/"), lines[1]);
+        assertTrue(lines[2].startsWith("longer-name  ") && lines[2].substring(pathColumn).startsWith("/"), lines[2]);
+        assertTrue(lines[2].contains("2 GiB"), lines[2]);
+    }
+
+    @Test
+    void mkvolOfAnExistingNameIsRefusedByTheServerWithExitOne() {
+        assertEquals(0, CliRun.of("mkvol", "a", "--size", "1M", "--data", data).exit());
+        CliRun again = CliRun.of("mkvol", "a", "--size", "1M", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), again.exit());
+        assertEquals("flashcopy: volume a already exists", again.singleErrorLine());
+    }
+
+    @Test
+    void mkvolSizeTheServerRefusesExitsOneWithItsReason() {
+        CliRun r = CliRun.of("mkvol", "odd", "--size", "1000", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit());
+        assertTrue(r.singleErrorLine().contains("multiple of 512"), r.err());
+    }
+
+    @Test
+    void mkvolResolvesARelativeFileAgainstTheCommandsWorkingDirectory() {
+        CliRun r = CliRun.of("mkvol", "r", "--file", "no-such-dir/disk.img", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit());
+        Path expected = Path.of("no-such-dir/disk.img").toAbsolutePath().normalize();
+        assertTrue(r.singleErrorLine().contains("file " + expected + " is not a regular file"), r.err());
+    }
+
+    @Test
+    void mkvolFileRegistersInPlaceAndRmvolKeepsTheFile() throws Exception {
+        Path img = dir.resolve("disk.img");
+        try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+            ch.write(java.nio.ByteBuffer.allocate(1), (4 << 20) - 1);
+        }
+        CliRun made = CliRun.of("mkvol", "reg", "--file", img.toString(), "--json", "--data", data);
+        assertEquals(0, made.exit(), made.err());
+        assertFalse(ApiJson.MAPPER.readTree(made.out()).path("owned").asBoolean());
+        CliRun removed = CliRun.of("rmvol", "reg", "--data", data);
+        assertEquals(0, removed.exit(), removed.err());
+        assertEquals("removed volume reg; kept its image " + img, removed.out().strip());
+        assertTrue(Files.exists(img));
+    }
+
+    @Test
+    void rmvolDeletesAnOwnedVolumeAndItsImage() {
+        assertEquals(0, CliRun.of("mkvol", "gone", "--size", "1M", "--data", data).exit());
+        Path image = api.dataDir.resolve("volumes/gone.img");
+        assertTrue(Files.exists(image));
+        CliRun r = CliRun.of("rmvol", "gone", "--data", data);
+        assertEquals(0, r.exit(), r.err());
+        assertFalse(Files.exists(image));
+        assertTrue(api.store.records().isEmpty());
+    }
+
+    @Test
+    void rmvolOfAnUnknownVolumeExitsOneAndPointsToLsvol() {
+        CliRun r = CliRun.of("rmvol", "ghost", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit());
+        assertEquals("flashcopy: no volume named 'ghost' (see 'flashcopy lsvol')", r.singleErrorLine());
+    }
+
+    @Test
+    void wrongTokenInAdminFileIsRefusedWithExitOne() throws Exception {
+        new AdminFile(api.url(), "not-the-token", ProcessHandle.current().pid(), "127.0.0.1:1").write(api.dataDir);
+        CliRun r = CliRun.of("lsvol", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit());
+        assertTrue(r.singleErrorLine().startsWith("flashcopy: missing or wrong token"), r.err());
+    }
+}

@@ -1,0 +1,144 @@
+package dev.flashcopy.tools.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashcopy.tools.admin.AdminFile;
+import java.io.DataInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FlashcopyServerTest {
+    private static final HostPort ANY = HostPort.parse("127.0.0.1:0");
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter log = new StringWriter();
+
+    private FlashcopyServer start(Path data, HostPort nbd, HostPort admin, boolean demo) throws StartupException {
+        return FlashcopyServer.start(new ServeSettings(data, nbd, admin, demo), new PrintWriter(log, true));
+    }
+
+    @Test
+    void publishesAdminFileReadableOnlyByTheOwnerWithTheRealAddresses() throws Exception {
+        Path data = dir.resolve("data");
+        try (FlashcopyServer server = start(data, ANY, ANY, false)) {
+            Path file = data.resolve("admin.json");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+            AdminFile published = AdminFile.read(data);
+            assertEquals("http://127.0.0.1:" + server.adminAddress().getPort(), published.url());
+            assertEquals("127.0.0.1:" + server.nbdAddress().getPort(), published.nbd());
+            assertEquals(ProcessHandle.current().pid(), published.pid());
+            assertTrue(published.token().matches("[0-9a-f]{64}"), published.token());
+            assertFalse(Files.exists(data.resolve("admin.json.tmp")));
+
+            assertEquals(200, status(published.url() + "/v1/server", published.token()));
+            assertEquals(401, status(published.url() + "/v1/server", "guess"));
+        }
+    }
+
+    @Test
+    void exportsOverNbdWithTheFixedNewstyleGreeting() throws Exception {
+        try (FlashcopyServer server = start(dir.resolve("data"), ANY, ANY, true);
+                Socket s = new Socket(server.nbdAddress().getAddress(), server.nbdAddress().getPort())) {
+            s.setSoTimeout(5_000);
+            byte[] magic = new byte[16];
+            new DataInputStream(s.getInputStream()).readFully(magic);
+            // NBD spec, "Fixed newstyle negotiation": NBDMAGIC then IHAVEOPT.
+            assertEquals("NBDMAGICIHAVEOPT", new String(magic, StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void closeDeletesAdminFileAndReleasesTheLock() throws Exception {
+        Path data = dir.resolve("data");
+        start(data, ANY, ANY, false).close();
+        assertFalse(Files.exists(data.resolve("admin.json")));
+        try (FlashcopyServer again = start(data, ANY, ANY, false)) {
+            assertTrue(Files.exists(data.resolve("admin.json")));
+        }
+    }
+
+    @Test
+    void secondServerOnTheSameDataDirectoryIsRefused() throws Exception {
+        Path data = dir.resolve("data");
+        try (FlashcopyServer first = start(data, ANY, ANY, false)) {
+            AdminFile published = AdminFile.read(data);
+            StartupException e = assertThrows(StartupException.class, () -> start(data, ANY, ANY, false));
+            assertTrue(e.getMessage().contains("is in use by another flashcopy server (pid "
+                    + ProcessHandle.current().pid() + ")"), e.getMessage());
+            assertEquals(published, AdminFile.read(data), "the refused server must not touch the first one's admin.json");
+        }
+    }
+
+    @Test
+    void adminPortInUseFailsStartupAndUndoesEverything() throws Exception {
+        Path data = dir.resolve("data");
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            HostPort busy = new HostPort("127.0.0.1", taken.getLocalPort());
+            StartupException e = assertThrows(StartupException.class, () -> start(data, ANY, busy, false));
+            assertTrue(e.getMessage().startsWith("cannot listen for the admin API on 127.0.0.1:" + busy.port()), e.getMessage());
+            StartupException nbd = assertThrows(StartupException.class, () -> start(data, busy, ANY, false));
+            assertTrue(nbd.getMessage().startsWith("cannot listen for NBD on 127.0.0.1:" + busy.port()), nbd.getMessage());
+        }
+        assertFalse(Files.exists(data.resolve("admin.json")));
+        start(data, ANY, ANY, false).close();   // the lock was released by the failed starts
+    }
+
+    @Test
+    void demoCreatesAOneGibSparseVolumeOnceAndKeepsIt() throws Exception {
+        Path data = dir.resolve("data");
+        try (FlashcopyServer server = start(data, ANY, ANY, true)) {
+            assertTrue(server.demoCreated());
+            assertEquals(1L << 30, server.store().get("demo").size());
+        }
+        try (FlashcopyServer server = start(data, ANY, ANY, true)) {
+            assertFalse(server.demoCreated());
+            assertEquals(1, server.store().records().size());
+        }
+    }
+
+    @Test
+    void demoInstructionsUseTheRealAddress() {
+        var lines = String.join("\n", DemoVolume.instructions(new java.net.InetSocketAddress("127.0.0.1", 4242)));
+        assertTrue(lines.contains("nbd-client 127.0.0.1 4242 /dev/nbd0 -N demo"), lines);
+        assertTrue(lines.contains("nbdinfo nbd://127.0.0.1:4242/demo"), lines);
+        assertTrue(lines.contains("qemu-img info nbd://127.0.0.1:4242/demo"), lines);
+        assertTrue(lines.contains("nbdfuse /tmp/demo/disk nbd://127.0.0.1:4242/demo &"), lines);
+        assertTrue(lines.contains("fio --name=demo --ioengine=nbd --uri=nbd://127.0.0.1:4242/demo "), lines);
+        var v6 = String.join("\n", DemoVolume.instructions(new java.net.InetSocketAddress("::1", 4242)));
+        assertTrue(v6.contains("nbdinfo nbd://[0:0:0:0:0:0:0:1]:4242/demo"), v6);
+    }
+
+    @Test
+    void hostPortParsesNamesAndBracketedIpv6AndRefusesTheRest() {
+        assertEquals(new HostPort("localhost", 0), HostPort.parse("localhost:0"));
+        assertEquals(new HostPort("::1", 10809), HostPort.parse("[::1]:10809"));
+        for (String bad : new String[] {"", "10809", ":10809", "host:", "host:x", "host:65536", "::1:10809"}) {
+            assertThrows(IllegalArgumentException.class, () -> HostPort.parse(bad), bad);
+        }
+    }
+
+    private static int status(String url, String token) throws Exception {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        c.setRequestProperty("Authorization", "Bearer " + token);
+        try {
+            return c.getResponseCode();
+        } finally {
+            c.disconnect();
+        }
+    }
+}
