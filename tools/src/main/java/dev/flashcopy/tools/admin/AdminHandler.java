@@ -62,12 +62,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private void drain(ChannelHandlerContext ctx) {
         while (!busy && !queue.isEmpty()) {
             Pending p = queue.poll();
-            ApiResponse refusal = refusal(p);
+            Router.Match match = p.malformed() ? null : router.match(p.request().method(), p.request().path());
+            ApiResponse refusal = refusal(p, match);
             if (refusal != null) {
                 respond(ctx, p, refusal);
                 continue;
             }
-            Router.Match match = router.match(p.request().method(), p.request().path());
             ApiRequest routed = new ApiRequest(p.request().method(), p.request().path(), match.params(),
                     p.request().body());
             busy = true;
@@ -88,7 +88,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** The answers that need no executor: malformed HTTP, no token, no such route. */
-    private ApiResponse refusal(Pending p) {
+    private ApiResponse refusal(Pending p, Router.Match match) {
         if (p.malformed()) {
             return ApiResponse.error(400, "malformed HTTP request");
         }
@@ -96,7 +96,6 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return new ApiResponse(401, new ApiResponse.ErrorBody("missing or wrong token (send 'Authorization:"
                     + " Bearer TOKEN' with the token from DATA/admin.json)"), Map.of("WWW-Authenticate", "Bearer"));
         }
-        Router.Match match = router.match(p.request().method(), p.request().path());
         return switch (match.status()) {
             case 200 -> null;
             case 405 -> new ApiResponse(405, new ApiResponse.ErrorBody(p.request().method() + " is not allowed on "

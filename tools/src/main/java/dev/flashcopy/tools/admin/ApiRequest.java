@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * One authenticated request as a route sees it: the path parameters the route template captured
  * and the raw body, copied off the Netty buffer so it can travel to the operations executor.
- * Immutable (the body array is never handed out), hence thread-safe.
+ * Immutable by convention: nobody writes to {@code body} after construction, so it is safe to hand
+ * from the event loop to the operations executor.
  */
 public record ApiRequest(String method, String path, Map<String, String> params, byte[] body) {
     public ApiRequest {

@@ -1,0 +1,77 @@
+package dev.flashcopy.tools.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The server's plumbing with a test resource: where routes run and what a route's bug looks like. */
+class AdminServerTest {
+    private final BearerToken token = BearerToken.generate();
+    private final StringWriter log = new StringWriter();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private HttpResponse<String> get(AdminServer server, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .header("Authorization", "Bearer " + token.value()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private AdminServer start(Resource resource) throws Exception {
+        return AdminServer.start(new InetSocketAddress("127.0.0.1", 0), token, List.of(resource),
+                new PrintWriter(log, true));
+    }
+
+    @Test
+    void routesRunOnTheOperationsExecutorNotTheEventLoop() throws Exception {
+        Resource where = () -> List.of(Route.get("/t/thread",
+                r -> ApiResponse.ok(Map.of("thread", Thread.currentThread().getName()))));
+        try (AdminServer server = start(where)) {
+            String body = get(server, "/t/thread").body();
+            assertTrue(body.contains("\"thread\":\"flashcopy-admin-op-"), body);
+        }
+    }
+
+    @Test
+    void aBugInARouteIs500InJsonWithTheTraceOnlyInTheServerLog() throws Exception {
+        Resource broken = () -> List.of(Route.get("/t/npe", r -> {
+            throw new NullPointerException("oops");
+        }));
+        try (AdminServer server = start(broken)) {
+            HttpResponse<String> r = get(server, "/t/npe");
+            assertEquals(500, r.statusCode());
+            assertEquals("{\"error\":\"internal error (NullPointerException: oops); see the server's log\"}", r.body());
+            assertTrue(log.toString().contains("\tat "), "stack trace belongs in the server log");
+        }
+    }
+
+    @Test
+    void ioFailureIs500WithItsOneLineMessage() throws Exception {
+        Resource full = () -> List.of(Route.get("/t/io", r -> {
+            throw new java.io.IOException("No space left on device");
+        }));
+        try (AdminServer server = start(full)) {
+            HttpResponse<String> r = get(server, "/t/io");
+            assertEquals(500, r.statusCode());
+            assertEquals("{\"error\":\"I/O error: No space left on device\"}", r.body());
+        }
+    }
+
+    @Test
+    void bindingAnAddressInUseFailsWithTheAddressInTheMessage() throws Exception {
+        try (AdminServer first = start(() -> List.of())) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> AdminServer.start(first.address(), token, List.of(), new PrintWriter(log, true)));
+            assertTrue(e.getMessage().startsWith("cannot listen for the admin API on 127.0.0.1:" + first.port()),
+                    e.getMessage());
+        }
+    }
+}
