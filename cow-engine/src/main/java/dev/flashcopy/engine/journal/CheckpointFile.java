@@ -1,0 +1,106 @@
+package dev.flashcopy.engine.journal;
+
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.storage.AtomicFile;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+
+/**
+ * The checkpoint: every live relationship's bitmap as of journal sequence number {@code lastSeq}.
+ * Format (big-endian): {@code FCCHKPT1 | u32 version | u64 lastSeq | u32 count | count x (u64 relationship
+ * | u64 grains | u32 length | roaring bytes) | u32 crc32c(everything before)}. Written with
+ * {@link AtomicFile#replace}, so a crash leaves the old checkpoint or the new one; a file that fails its
+ * CRC or does not parse is an IOException naming the file, never a silently wrong bitmap.
+ *
+ * <p>Stateless and thread-safe; the {@link Journal} serialises writes.
+ */
+public final class CheckpointFile {
+    static final byte[] MAGIC = {'F', 'C', 'C', 'H', 'K', 'P', 'T', '1'};
+    static final int VERSION = 1;
+
+    /** A checkpoint's content: bitmaps by relationship id, covering journal records up to {@code lastSeq}. */
+    public record Content(long lastSeq, Map<Long, GrainBitmap> bitmaps) {
+        public static Content empty() {
+            return new Content(0, Map.of());
+        }
+    }
+
+    private CheckpointFile() {
+    }
+
+    public static void write(Path path, long lastSeq, Map<Long, GrainBitmap> bitmaps) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.write(MAGIC);
+        out.writeInt(VERSION);
+        out.writeLong(lastSeq);
+        out.writeInt(bitmaps.size());
+        for (Map.Entry<Long, GrainBitmap> e : new TreeMap<>(bitmaps).entrySet()) {
+            byte[] data = e.getValue().serialize();
+            out.writeLong(e.getKey());
+            out.writeLong(e.getValue().grains());
+            out.writeInt(data.length);
+            out.write(data);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes.toByteArray());
+        out.writeInt((int) crc.getValue());
+        out.flush();
+        AtomicFile.replace(path, bytes.toByteArray());
+    }
+
+    /** The checkpoint at {@code path}, or {@link Content#empty()} when there is none yet. */
+    public static Content read(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return Content.empty();
+        }
+        byte[] data = Files.readAllBytes(path);
+        try {
+            if (data.length < MAGIC.length + 4 + 8 + 4 + 4
+                    || !Arrays.equals(Arrays.copyOf(data, MAGIC.length), MAGIC)) {
+                throw new IOException("not a checkpoint (expected: FCCHKPT1 header)");
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(data, 0, data.length - 4);
+            ByteBuffer buf = ByteBuffer.wrap(data);
+            if ((int) crc.getValue() != buf.getInt(data.length - 4)) {
+                throw new IOException("CRC mismatch");
+            }
+            buf.position(MAGIC.length);
+            int version = buf.getInt();
+            if (version != VERSION) {
+                throw new IOException("version " + version + " (expected: " + VERSION + ")");
+            }
+            long lastSeq = buf.getLong();
+            int count = buf.getInt();
+            Map<Long, GrainBitmap> bitmaps = new TreeMap<>();
+            for (int i = 0; i < count; i++) {
+                long id = buf.getLong();
+                long grains = buf.getLong();
+                int length = buf.getInt();
+                if (length < 0 || length > buf.remaining() - 4) {
+                    throw new IOException("bitmap of relationship " + id + " claims " + length + " bytes");
+                }
+                byte[] bitmap = new byte[length];
+                buf.get(bitmap);
+                bitmaps.put(id, GrainBitmap.deserialize(bitmap, grains));
+            }
+            if (buf.remaining() != 4) {
+                throw new IOException(buf.remaining() - 4 + " unexpected bytes after the last bitmap");
+            }
+            return new Content(lastSeq, bitmaps);
+        } catch (IOException | BufferUnderflowException | IllegalArgumentException e) {
+            throw new IOException("checkpoint " + path + " is corrupt (" + e.getMessage()
+                    + "); relationships cannot be recovered safely from it", e);
+        }
+    }
+}

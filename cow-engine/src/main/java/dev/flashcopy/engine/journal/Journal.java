@@ -1,0 +1,240 @@
+package dev.flashcopy.engine.journal;
+
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.volume.ImageFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The live journal: clears to-copy bits and records that they are clear, with group commit.
+ *
+ * <p>{@link #clear} changes a bitmap and queues its record in one step under the journal's lock, so a
+ * checkpoint always sees bitmaps and sequence numbers that agree. Queued records are not written to the
+ * file yet: a record may only reach the disk after the grain data it vouches for, so {@link #commit}
+ * writes them in this order, one leader for everyone waiting (leader/follower group commit):
+ * <ol>
+ *   <li>fdatasync every image file that received copied grains for the batch;</li>
+ *   <li>append the batch's records to the journal;</li>
+ *   <li>fdatasync the journal; everyone whose sequence number is covered returns.</li>
+ * </ol>
+ * A failed commit poisons the journal: every later clear or commit fails, which stops writes that
+ * need copy-on-write rather than letting a target silently lose its point in time.
+ *
+ * <p>Thread-safe.
+ */
+public final class Journal implements AutoCloseable {
+    private final JournalFile file;
+    private final Path checkpointPath;
+    private final long checkpointBytes;
+    private final Object lock = new Object();
+    private long lastSeq;
+    private long durableSeq;
+    private List<JournalRecord> pending = new ArrayList<>();
+    private Set<ImageFile> pendingFiles = newIdentitySet();
+    private boolean committing;
+    private BlockIoException failure;
+    private long commits;
+
+    /**
+     * @param lastSeq the highest sequence number recovery saw (in the journal or the checkpoint)
+     * @param checkpointBytes journal size above which {@link #wantsCheckpoint()} says so
+     */
+    public Journal(JournalFile file, Path checkpointPath, long lastSeq, long checkpointBytes) {
+        this.file = file;
+        this.checkpointPath = checkpointPath;
+        this.lastSeq = lastSeq;
+        this.durableSeq = lastSeq;
+        this.checkpointBytes = checkpointBytes;
+    }
+
+    private static Set<ImageFile> newIdentitySet() {
+        return Collections.newSetFromMap(new IdentityHashMap<>());
+    }
+
+    /**
+     * Clears grains {@code [from, to)} of {@code bitmap} and queues the record saying so. {@code holder}
+     * is the image whose data makes the grains copied; it is synced before the record is written.
+     *
+     * @return the record's sequence number, or 0 when no bit was set (nothing to make durable)
+     */
+    public long clear(long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
+            throws BlockIoException {
+        synchronized (lock) {
+            if (failure != null) {
+                throw failed();
+            }
+            if (bitmap.clear(from, to) == 0) {
+                return 0;
+            }
+            long seq = ++lastSeq;
+            pending.add(new JournalRecord(seq, relationshipId, from, to - from));
+            pendingFiles.add(holder);
+            return seq;
+        }
+    }
+
+    /** Returns once record {@code seq} (and every one before it) is durable; 0 returns at once. */
+    public void commit(long seq) throws BlockIoException {
+        List<JournalRecord> batch;
+        Set<ImageFile> files;
+        long batchEnd;
+        synchronized (lock) {
+            while (true) {
+                if (failure != null) {
+                    throw failed();
+                }
+                if (durableSeq >= seq) {
+                    return;
+                }
+                if (!committing) {
+                    break;
+                }
+                awaitQuietly();
+            }
+            committing = true;
+            batch = pending;
+            files = pendingFiles;
+            batchEnd = lastSeq;
+            pending = new ArrayList<>();
+            pendingFiles = newIdentitySet();
+        }
+        BlockIoException error = null;
+        try {
+            writeBatch(batch, files);
+        } catch (IOException e) {
+            error = e instanceof BlockIoException b ? b : new BlockIoException(BlockError.IO,
+                    "journal " + file.path() + " failed: " + e.getMessage(), e);
+        }
+        synchronized (lock) {
+            committing = false;
+            if (error != null) {
+                failure = error;
+            } else {
+                durableSeq = batchEnd;
+                commits++;
+            }
+            lock.notifyAll();
+            if (error != null) {
+                throw error;
+            }
+        }
+    }
+
+    /** Makes every record queued so far durable. */
+    public void commitAll() throws BlockIoException {
+        commit(lastSeq());
+    }
+
+    private void writeBatch(List<JournalRecord> batch, Set<ImageFile> files) throws IOException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        for (ImageFile image : files) {
+            // Durability: the copied grain data must be stable before a record saying "copied" can be;
+            // only after this may the records be appended.
+            image.datasync();
+        }
+        file.append(batch);
+        // Durability: grain data is already stable (above); once this returns the bits are durably
+        // clear and the waiting writers may overwrite the source (or an intermediate target).
+        file.force();
+    }
+
+    public long lastSeq() {
+        synchronized (lock) {
+            return lastSeq;
+        }
+    }
+
+    public boolean isDurable(long seq) {
+        synchronized (lock) {
+            return durableSeq >= seq;
+        }
+    }
+
+    /** Group commits done (each one target sync set + one journal fsync); for tests and stats. */
+    public long commits() {
+        synchronized (lock) {
+            return commits;
+        }
+    }
+
+    public boolean wantsCheckpoint() {
+        synchronized (lock) {
+            return file.size() > checkpointBytes;
+        }
+    }
+
+    public long sizeBytes() {
+        synchronized (lock) {
+            return file.size();
+        }
+    }
+
+    /**
+     * Writes every live bitmap to the checkpoint and empties the journal. Clears and commits wait
+     * meanwhile, so the bitmaps and {@code lastSeq} in the checkpoint agree exactly. {@code live} must
+     * return every relationship that may have a record in the journal (i.e. every one not withdrawn).
+     */
+    public void checkpoint(Supplier<Map<Long, GrainBitmap>> live) throws BlockIoException {
+        synchronized (lock) {
+            while (committing) {
+                awaitQuietly();
+            }
+            if (failure != null) {
+                throw failed();
+            }
+            try {
+                writeBatch(pending, pendingFiles);
+                pending = new ArrayList<>();
+                pendingFiles = newIdentitySet();
+                durableSeq = lastSeq;
+                Map<Long, GrainBitmap> snapshot = new java.util.TreeMap<>();
+                live.get().forEach((id, bitmap) -> snapshot.put(id, bitmap.copy()));
+                // Durability: the journal is forced (writeBatch) and the checkpoint is replaced atomically
+                // (AtomicFile forces it and its directory) before the journal is emptied; a crash in
+                // between replays records the checkpoint already covers, which is harmless.
+                CheckpointFile.write(checkpointPath, lastSeq, snapshot);
+                file.reset();
+            } catch (IOException e) {
+                failure = new BlockIoException(BlockError.IO, "checkpoint failed: " + e.getMessage(), e);
+                throw failure;
+            }
+        }
+    }
+
+    private void awaitQuietly() throws BlockIoException {
+        try {
+            lock.wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BlockIoException(BlockError.SHUTDOWN, "interrupted while waiting for the journal");
+        }
+    }
+
+    private BlockIoException failed() {
+        return new BlockIoException(BlockError.IO, "journal failed earlier, writes that need copy-on-write are"
+                + " stopped: " + failure.getMessage(), failure);
+    }
+
+    /** Commits what is queued and closes the file. */
+    @Override
+    public void close() throws IOException {
+        try {
+            commitAll();
+        } finally {
+            synchronized (lock) {
+                file.close();
+            }
+        }
+    }
+}
