@@ -1,0 +1,131 @@
+package dev.flashcopy.engine.relationship;
+
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.volume.Volume;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bulk grain copies inside a family: the background copier's steps and the cleaning that runs before a
+ * target leaves the chain. Both copy whole runs of grains with large sequential I/O, walk the holder's
+ * allocation so a hole is punched on the target instead of read and written (the target stays sparse),
+ * and clear the run's bits with one journal record. A background copy into target k copies k's view,
+ * which leaves every other target's view unchanged. Callers hold the chain read (or write) lock.
+ *
+ * <p>Stateless and thread-safe; {@code buffer} arguments belong to the calling thread.
+ */
+public final class ChainCopy {
+    private ChainCopy() {
+    }
+
+    /**
+     * Copies up to {@code maxBytes} of the next grains {@code rel} still has to copy, from where the last
+     * step stopped (wrapping to grain 0). Returns {@link CopyProgress#NONE} when nothing is left.
+     */
+    public static CopyProgress copyStep(Family f, Relationship rel, long maxBytes, ByteBuffer buffer)
+            throws BlockIoException {
+        int k = f.indexOf(rel);
+        GrainBitmap bits = rel.toCopy();
+        long first = bits.nextSet(rel.copyCursor());
+        if (first < 0) {
+            first = bits.nextSet(0);
+        }
+        if (first < 0 || k < 0) {
+            return CopyProgress.NONE;
+        }
+        GrainGeometry geo = f.geometry();
+        long maxGrains = Math.max(1, maxBytes / geo.grainSize());
+        long end = Math.min(bits.nextClear(first), first + maxGrains);
+        long data = 0;
+        try (GrainLocks.Held held = f.locks().lock(first, end - 1)) {
+            // Host writes may have cleared some of the run since it was chosen: copy only what is still set.
+            for (long g = bits.nextSet(first); g >= 0 && g < end; g = bits.nextSet(g)) {
+                long runEnd = Math.min(bits.nextClear(g), end);
+                Volume holder = f.holderOf(k, g);
+                long split = g + 1;
+                while (split < runEnd && f.holderOf(k, split) == holder) {
+                    split++;
+                }
+                data += copyRange(holder, rel.target(), geo.start(g), geo.end(split - 1), buffer);
+                rel.noteClear(f.journal().clear(rel.id(), bits, g, split, rel.target().image()));
+                g = split;
+            }
+        }
+        rel.setCopyCursor(end);
+        return new CopyProgress(geo.end(end - 1) - geo.start(first), data);
+    }
+
+    /**
+     * Before {@code rel} leaves the chain: copies into the next older target every grain that one still
+     * has to copy and {@code rel} holds, since the older one reads it through {@code rel} today. Grains
+     * both still have to copy need nothing: the older target then reads through to the next newer one,
+     * which has the same view.
+     */
+    public static CopyProgress clean(Family f, Relationship rel, ByteBuffer buffer) throws BlockIoException {
+        int k = f.indexOf(rel);
+        if (k <= 0) {
+            return CopyProgress.NONE;
+        }
+        Relationship older = f.at(k - 1);
+        GrainGeometry geo = f.geometry();
+        GrainBitmap needed = GrainBitmap.andNot(older.toCopy(), rel.toCopy());
+        long batch = Math.max(1, (8L << 20) / geo.grainSize());
+        long covered = 0;
+        long data = 0;
+        for (long g = needed.nextSet(0); g >= 0; g = needed.nextSet(g)) {
+            long end = Math.min(needed.nextClear(g), g + batch);
+            try (GrainLocks.Held held = f.locks().lock(g, end - 1)) {
+                long a = g;
+                while (a < end) {
+                    // Re-check under the lock: only grains the older one still needs and rel still holds.
+                    while (a < end && !(older.toCopy().isSet(a) && !rel.toCopy().isSet(a))) {
+                        a++;
+                    }
+                    long b = a;
+                    while (b < end && older.toCopy().isSet(b) && !rel.toCopy().isSet(b)) {
+                        b++;
+                    }
+                    if (b > a) {
+                        data += copyRange(rel.target(), older.target(), geo.start(a), geo.end(b - 1), buffer);
+                        older.noteClear(f.journal().clear(older.id(), older.toCopy(), a, b, older.target().image()));
+                        covered += geo.end(b - 1) - geo.start(a);
+                    }
+                    a = b;
+                }
+            }
+            g = end;
+        }
+        return new CopyProgress(covered, data);
+    }
+
+    /** Copies bytes {@code [from, to)} from {@code holder} to {@code dest}; holes are punched. Returns data bytes. */
+    static long copyRange(Volume holder, Volume dest, long from, long to, ByteBuffer buffer) throws BlockIoException {
+        List<long[]> extents = new ArrayList<>();
+        long[] at = {from};
+        holder.image().mapAllocation(from, to - from, (length, hole) -> {
+            extents.add(new long[] {at[0], length, hole ? 1 : 0});
+            at[0] += length;
+            return true;
+        });
+        long data = 0;
+        for (long[] e : extents) {
+            if (e[2] == 1) {
+                Family.punch(dest.image(), e[0], e[1]);
+                continue;
+            }
+            for (long pos = e[0]; pos < e[0] + e[1]; ) {
+                int n = (int) Math.min(buffer.capacity(), e[0] + e[1] - pos);
+                buffer.clear().limit(n);
+                holder.image().read(pos, buffer);
+                buffer.flip();
+                dest.image().write(pos, buffer);
+                pos += n;
+                data += n;
+            }
+        }
+        return data;
+    }
+}

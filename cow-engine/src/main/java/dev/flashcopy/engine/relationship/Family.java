@@ -1,0 +1,183 @@
+package dev.flashcopy.engine.relationship;
+
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.volume.ImageFile;
+import dev.flashcopy.engine.volume.Volume;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One source and its targets as SVC's dependency chain: {@code chain} holds the relationships oldest
+ * first, newest last (establish order). A target's view of a grain it still has to copy is the view of
+ * the next newer target, down to the source; so the first relationship at or after it (towards newer)
+ * that has the grain copied holds the data, else the source does. Every target of one source uses the
+ * same grain size, so grain numbers, stripes and bitmaps line up across the chain.
+ *
+ * <p>Thread-safe. The chain changes only under the write lock of {@link #chainLock()}; every I/O path
+ * holds its read lock (see {@link #enter}) and the {@link #locks() grain locks} of the grains it touches,
+ * and the methods here that take a chain index expect both.
+ */
+public final class Family {
+    private static final MemorySegment ZEROS = Arena.global().allocate(GrainGeometry.MAX_GRAIN);
+    private static final ThreadLocal<ByteBuffer> SCRATCH =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(GrainGeometry.MAX_GRAIN));
+
+    private final Volume source;
+    private final GrainGeometry geometry;
+    private final Journal journal;
+    private final GrainLocks locks;
+    private final ReentrantReadWriteLock chainLock = new ReentrantReadWriteLock();
+    private final AtomicInteger hostWrites = new AtomicInteger();
+    private final ArrayList<Relationship> chain = new ArrayList<>();
+    private volatile boolean dissolved;
+
+    public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes) {
+        this.source = source;
+        this.geometry = geometry;
+        this.journal = journal;
+        this.locks = new GrainLocks(stripes);
+    }
+
+    public Volume source() {
+        return source;
+    }
+
+    public GrainGeometry geometry() {
+        return geometry;
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    public GrainLocks locks() {
+        return locks;
+    }
+
+    public ReentrantReadWriteLock chainLock() {
+        return chainLock;
+    }
+
+    /**
+     * Takes the chain's read lock if {@code volume} is still the source or a target here; false (and no
+     * lock held) when the family changed under the caller, who then looks the volume up again.
+     */
+    public boolean enter(String volume) {
+        chainLock.readLock().lock();
+        if (!dissolved && (source.name().equals(volume) || indexOf(volume) >= 0)) {
+            return true;
+        }
+        chainLock.readLock().unlock();
+        return false;
+    }
+
+    public void exit() {
+        chainLock.readLock().unlock();
+    }
+
+    /** Host writes in progress on the source or any target; the background copier yields while non-zero. */
+    public AtomicInteger hostWrites() {
+        return hostWrites;
+    }
+
+    // The methods below expect the chain lock (read or write).
+
+    public List<Relationship> chain() {
+        return List.copyOf(chain);
+    }
+
+    public int size() {
+        return chain.size();
+    }
+
+    public Relationship at(int index) {
+        return chain.get(index);
+    }
+
+    public int indexOf(String target) {
+        for (int i = 0; i < chain.size(); i++) {
+            if (chain.get(i).target().name().equals(target)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public int indexOf(Relationship r) {
+        return chain.indexOf(r);
+    }
+
+    /** Adds the newest target (write lock held). */
+    public void addNewest(Relationship r) {
+        chain.add(r);
+    }
+
+    /** Takes a target out of the chain (write lock held, cleaning done); true when none is left. */
+    public boolean remove(Relationship r) {
+        chain.remove(r);
+        if (chain.isEmpty()) {
+            dissolved = true;
+        }
+        return dissolved;
+    }
+
+    /** The volume whose file holds target {@code k}'s view of {@code grain} (grain locked). */
+    public Volume holderOf(int k, long grain) {
+        for (int j = k; j < chain.size(); j++) {
+            Relationship r = chain.get(j);
+            if (!r.toCopy().isSet(grain)) {
+                return r.target();
+            }
+        }
+        return source;
+    }
+
+    /**
+     * Copies target {@code k}'s current view of {@code grain} into its own file and clears its bit (grain
+     * locked, bit set). A grain that reads as zeroes is punched instead, so the target stays sparse.
+     *
+     * @return the journal sequence number to commit before anything may overwrite the data copied from
+     */
+    public long copyViewInto(int k, long grain) throws BlockIoException {
+        Relationship dest = chain.get(k);
+        Volume holder = holderOf(k, grain);
+        long start = geometry.start(grain);
+        int length = (int) (geometry.end(grain) - start);
+        ByteBuffer buf = SCRATCH.get().clear().limit(length);
+        holder.image().read(start, buf);
+        buf.flip();
+        if (MemorySegment.ofBuffer(buf).mismatch(ZEROS.asSlice(0, length)) == -1) {
+            punch(dest.target().image(), start, length);
+        } else {
+            dest.target().image().write(start, buf);
+        }
+        long seq = journal.clear(dest.id(), dest.toCopy(), grain, grain + 1, dest.target().image());
+        dest.noteClear(seq);
+        return seq;
+    }
+
+    /** Deallocates a target range; writes zero bytes where the file system cannot punch. */
+    static void punch(ImageFile image, long offset, long length) throws BlockIoException {
+        try {
+            image.punchHole(offset, length);
+        } catch (BlockIoException e) {
+            if (e.error() != BlockError.NOT_SUPPORTED) {
+                throw e;
+            }
+            image.writeZeroBytes(offset, length);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Family[" + source.name() + " -> " + chain + "]";
+    }
+}

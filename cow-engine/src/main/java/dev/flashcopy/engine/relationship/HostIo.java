@@ -1,0 +1,206 @@
+package dev.flashcopy.engine.relationship;
+
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.volume.Volume;
+import java.nio.ByteBuffer;
+
+/**
+ * The copy-on-write rules for host I/O on a family's volumes (DESIGN.md, "The copy-on-write rules"),
+ * with SVC's dependency chain:
+ * <ul>
+ *   <li>before the file of a volume changes at grain g, the one relationship that may read that file at g
+ *       through the chain gets its copy first, durably: for the source that is the newest target, for
+ *       target k the next older target k-1. That is one relationship whatever the chain's length;</li>
+ *   <li>a partial write, trim or zero of a target grain still to copy first copies the target's view in;
+ *       one covering the whole grain clears the bit after the data is written instead;</li>
+ *   <li>reads of a target follow each grain to the volume holding its view.</li>
+ * </ul>
+ * Callers hold the family's chain read lock ({@link Family#enter}); this class takes the grain locks.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class HostIo {
+    /** A change to {@code [offset, offset + length)} of one volume's file: a write, a trim or a zero. */
+    @FunctionalInterface
+    public interface Mutation {
+        void apply(Volume volume, long offset, long length) throws BlockIoException;
+    }
+
+    private HostIo() {
+    }
+
+    /** A write, trim or zero on the source. */
+    public static void mutateSource(Family f, long offset, long length, Mutation op) throws BlockIoException {
+        GrainGeometry geo = f.geometry();
+        long cover = Math.min(offset + length, geo.size());
+        if (length == 0 || offset >= cover || f.size() == 0) {
+            op.apply(f.source(), offset, length);
+            return;
+        }
+        long g0 = geo.grainOf(offset);
+        long g1 = geo.grainOf(cover - 1);
+        f.hostWrites().incrementAndGet();
+        try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
+            int newestIndex = f.size() - 1;
+            Relationship newest = f.at(newestIndex);
+            // A bit cleared by a target write or the copier may not be durable yet; the source write
+            // below relies on it, so it is committed too (at most one commit for everything queued).
+            long need = newest.lastClearSeq();
+            for (long g = newest.toCopy().nextSet(g0); g >= 0 && g <= g1; g = newest.toCopy().nextSet(g + 1)) {
+                need = Math.max(need, f.copyViewInto(newestIndex, g));
+            }
+            // Durability: T0 grains are on the target and their bits durably clear before the source changes.
+            f.journal().commit(need);
+            op.apply(f.source(), offset, length);
+        } finally {
+            f.hostWrites().decrementAndGet();
+        }
+    }
+
+    /** A write, trim or zero on target {@code rel}. */
+    public static void mutateTarget(Family f, Relationship rel, long offset, long length, Mutation op)
+            throws BlockIoException {
+        if (rel.targetWriteInhibit()) {
+            throw new BlockIoException(BlockError.PERMISSION, "target " + rel.target().name() + " of "
+                    + rel.source().name() + " is write-inhibited (tgtinhibit) while the relationship exists");
+        }
+        GrainGeometry geo = f.geometry();
+        long cover = Math.min(offset + length, geo.size());
+        if (length == 0 || offset >= cover) {
+            op.apply(rel.target(), offset, length); // past the source's end the target is its own
+            return;
+        }
+        long g0 = geo.grainOf(offset);
+        long g1 = geo.grainOf(cover - 1);
+        f.hostWrites().incrementAndGet();
+        try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
+            int k = f.indexOf(rel);
+            long need = 0;
+            if (k > 0) {
+                // The next older target reads this one's view where it still has to copy: give it its copy.
+                Relationship older = f.at(k - 1);
+                need = older.lastClearSeq();
+                for (long g = older.toCopy().nextSet(g0); g >= 0 && g <= g1; g = older.toCopy().nextSet(g + 1)) {
+                    need = Math.max(need, f.copyViewInto(k - 1, g));
+                }
+            }
+            // Grains the mutation covers whole need no copy: their bits clear after the data is written.
+            long whole0 = geo.covers(offset, length, g0) ? g0 : g0 + 1;
+            long whole1 = geo.covers(offset, length, g1) ? g1 : g1 - 1;
+            for (long g = rel.toCopy().nextSet(g0); g >= 0 && g <= g1; g = rel.toCopy().nextSet(g + 1)) {
+                if (g < whole0 || g > whole1) {
+                    f.copyViewInto(k, g);
+                }
+            }
+            // Durability: the older target's copies are durable before this target's file changes.
+            f.journal().commit(need);
+            op.apply(rel.target(), offset, length);
+            if (whole0 <= whole1) {
+                rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));
+            }
+        } finally {
+            f.hostWrites().decrementAndGet();
+        }
+    }
+
+    /** A read of target {@code rel}: each grain from the volume holding the target's view of it. */
+    public static void readTarget(Family f, Relationship rel, long offset, ByteBuffer dst) throws BlockIoException {
+        GrainGeometry geo = f.geometry();
+        int length = dst.remaining();
+        long cover = Math.min(offset + length, geo.size());
+        if (length == 0 || offset >= cover) {
+            rel.target().read(offset, dst);
+            return;
+        }
+        long g0 = geo.grainOf(offset);
+        long g1 = geo.grainOf(cover - 1);
+        if (!rel.toCopy().anySet(g0, g1 + 1)) {
+            rel.target().read(offset, dst); // bits never come back while the relationship lives
+            return;
+        }
+        int base = dst.position();
+        try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
+            int k = f.indexOf(rel);
+            long pos = offset;
+            while (pos < cover) {
+                long g = geo.grainOf(pos);
+                Volume holder = f.holderOf(k, g);
+                long runEnd = Math.min(geo.end(g), cover);
+                while (runEnd < cover && f.holderOf(k, geo.grainOf(runEnd)) == holder) {
+                    runEnd = Math.min(geo.end(geo.grainOf(runEnd)), cover);
+                }
+                holder.read(pos, slice(dst, base, pos - offset, runEnd - pos));
+                pos = runEnd;
+            }
+        }
+        if (cover < offset + length) {
+            rel.target().read(cover, slice(dst, base, cover - offset, offset + length - cover));
+        }
+        dst.position(dst.limit());
+    }
+
+    private static ByteBuffer slice(ByteBuffer dst, int base, long from, long length) {
+        return dst.duplicate().limit(base + (int) (from + length)).position(base + (int) from);
+    }
+
+    /**
+     * Target {@code rel}'s allocation: grains still to copy report the allocation of the volume holding
+     * their view, copied grains the target file's. Advisory, so no grain locks: a concurrent write may
+     * make it stale, as it may for any file.
+     */
+    public static void mapTargetAllocation(Family f, Relationship rel, long offset, long length, ExtentSink sink)
+            throws BlockIoException {
+        GrainGeometry geo = f.geometry();
+        long cover = Math.min(offset + length, geo.size());
+        MergingSink merged = new MergingSink(sink);
+        int k = f.indexOf(rel);
+        long pos = offset;
+        while (pos < cover && !merged.stopped) {
+            long g = geo.grainOf(pos);
+            Volume holder = f.holderOf(k, g);
+            long runEnd = Math.min(geo.end(g), cover);
+            while (runEnd < cover && f.holderOf(k, geo.grainOf(runEnd)) == holder) {
+                runEnd = Math.min(geo.end(geo.grainOf(runEnd)), cover);
+            }
+            holder.image().mapAllocation(pos, runEnd - pos, merged);
+            pos = runEnd;
+        }
+        if (!merged.stopped && cover < offset + length) {
+            rel.target().image().mapAllocation(Math.max(cover, offset), offset + length - Math.max(cover, offset),
+                    merged);
+        }
+        merged.finish();
+    }
+
+    /** Joins adjacent extents of the same kind that come from different files. Not thread-safe. */
+    private static final class MergingSink implements ExtentSink {
+        private final ExtentSink out;
+        private long pendingLength;
+        private boolean pendingHole;
+        private boolean stopped;
+
+        MergingSink(ExtentSink out) {
+            this.out = out;
+        }
+
+        @Override
+        public boolean extent(long length, boolean hole) {
+            if (pendingLength > 0 && hole != pendingHole) {
+                stopped = !out.extent(pendingLength, pendingHole);
+                pendingLength = 0;
+            }
+            pendingHole = hole;
+            pendingLength += length;
+            return !stopped;
+        }
+
+        void finish() {
+            if (!stopped && pendingLength > 0) {
+                out.extent(pendingLength, pendingHole);
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.flashcopy.engine.relationship;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flashcopy.engine.storage.AtomicFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code DATA/flash/relationships.json}: every relationship and the next id, replaced atomically as a
+ * whole, so an establish of many pairs becomes durable at one instant. A file that does not parse stops
+ * the engine with the path in the message instead of starting with relationships missing.
+ *
+ * <p>Stateless and thread-safe; callers serialise saves.
+ */
+public final class RelationshipCatalog {
+    public static final String FILE_NAME = "relationships.json";
+    private static final int VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** The file's content. */
+    public record Content(int version, long nextId, List<RelationshipRecord> relationships) {
+        public static Content empty() {
+            return new Content(VERSION, 1, List.of());
+        }
+    }
+
+    private RelationshipCatalog() {
+    }
+
+    public static Content load(Path flashDir) throws IOException {
+        Path file = flashDir.resolve(FILE_NAME);
+        if (!Files.exists(file)) {
+            return Content.empty();
+        }
+        try {
+            Content c = JSON.readValue(file.toFile(), Content.class);
+            if (c.version() != VERSION || c.relationships() == null || c.nextId() < 1) {
+                throw new IOException("unsupported version " + c.version() + " (expected: " + VERSION + ")");
+            }
+            return c;
+        } catch (IOException e) {
+            throw new IOException("relationship catalog " + file + " is unreadable (" + e.getMessage()
+                    + "); restore it from a backup: without it targets lose their point in time", e);
+        }
+    }
+
+    public static void save(Path flashDir, long nextId, List<RelationshipRecord> relationships) throws IOException {
+        AtomicFile.replace(flashDir.resolve(FILE_NAME), JSON.writerWithDefaultPrettyPrinter()
+                .writeValueAsBytes(new Content(VERSION, nextId, List.copyOf(relationships))));
+    }
+}
