@@ -1,0 +1,63 @@
+package dev.flashcopy.engine.flash;
+
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.relationship.CopyMode;
+
+/**
+ * How {@code mkflash} establishes its pairs. Immutable; start from {@link #defaults()}.
+ *
+ * @param mode COPY (background copy, default) or NOCOPY ({@code -nocp})
+ * @param persistent keep the relationship after the copy completes ({@code -persist})
+ * @param targetWriteInhibit host writes to the target fail while the relationship exists ({@code -tgtinhibit})
+ * @param seqnum a label the admin chooses, 0 to FFFFFFFF ({@code -seqnum}); withdraw may require it to match
+ * @param grainSize bytes per grain, power of two in [4096, 1048576]
+ * @param rateMiBps background copy rate limit, 0 = unlimited
+ */
+public record EstablishOptions(CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum,
+        int grainSize, int rateMiBps) {
+    public EstablishOptions {
+        if (mode == null) {
+            throw new IllegalArgumentException("mode: null (expected: copy or nocopy)");
+        }
+        if (seqnum < 0 || seqnum > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("seqnum: " + seqnum + " (expected: 0 to FFFFFFFF)");
+        }
+        GrainGeometry.checkGrainSize(grainSize);
+        checkRate(rateMiBps);
+    }
+
+    public static EstablishOptions defaults() {
+        return new EstablishOptions(CopyMode.COPY, false, false, 0, GrainGeometry.DEFAULT_GRAIN, 0);
+    }
+
+    static int checkRate(int rateMiBps) {
+        if (rateMiBps < 0) {
+            throw new IllegalArgumentException("rateMiBps: " + rateMiBps + " (expected: >= 0, 0 = unlimited)");
+        }
+        return rateMiBps;
+    }
+
+    public EstablishOptions withMode(CopyMode m) {
+        return new EstablishOptions(m, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps);
+    }
+
+    public EstablishOptions withPersistent(boolean p) {
+        return new EstablishOptions(mode, p, targetWriteInhibit, seqnum, grainSize, rateMiBps);
+    }
+
+    public EstablishOptions withTargetWriteInhibit(boolean t) {
+        return new EstablishOptions(mode, persistent, t, seqnum, grainSize, rateMiBps);
+    }
+
+    public EstablishOptions withSeqnum(long s) {
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, s, grainSize, rateMiBps);
+    }
+
+    public EstablishOptions withGrainSize(int g) {
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, g, rateMiBps);
+    }
+
+    public EstablishOptions withRateMiBps(int r) {
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, r);
+    }
+}

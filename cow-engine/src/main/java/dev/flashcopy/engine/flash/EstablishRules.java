@@ -1,0 +1,98 @@
+package dev.flashcopy.engine.flash;
+
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.catalog.ByteSize;
+import dev.flashcopy.engine.catalog.VolumeNames;
+import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.volume.Volume;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+
+/**
+ * The rules an establish must pass before anything changes; each refusal names its rule. Run under the
+ * engine's admin lock, so the families it reads do not change meanwhile. Stateless.
+ */
+final class EstablishRules {
+    private EstablishRules() {
+    }
+
+    static void check(List<PairSpec> pairs, EstablishOptions options, VolumeStore store, Map<String, Family> families,
+            Collection<RelationshipRecord> inactive) {
+        if (pairs == null || pairs.isEmpty()) {
+            throw new IllegalArgumentException("pairs: none (expected: at least one SOURCE:TARGET pair)");
+        }
+        Set<String> sources = new HashSet<>();
+        Set<String> targets = new HashSet<>();
+        Map<String, Integer> newTargets = new HashMap<>();
+        for (PairSpec p : pairs) {
+            sources.add(p.source());
+            if (!targets.add(p.target())) {
+                throw new IllegalArgumentException("target " + p.target() + " is named twice (rule: a volume can be"
+                        + " the target of only one relationship)");
+            }
+            newTargets.merge(p.source(), 1, Integer::sum);
+        }
+        for (PairSpec p : pairs) {
+            String s = VolumeNames.check(p.source());
+            String t = VolumeNames.check(p.target());
+            if (s.equals(t)) {
+                throw new IllegalArgumentException("volume " + s + " cannot be its own target (rule: source and"
+                        + " target must be different volumes)");
+            }
+            if (!store.contains(s)) {
+                throw new NoSuchElementException("no volume named '" + s + "' (see 'flashcopy lsvol')");
+            }
+            Volume source = store.get(s);
+            for (RelationshipRecord r : inactive) {
+                if (r.source().equals(s) || r.target().equals(s) || r.source().equals(t) || r.target().equals(t)) {
+                    throw new IllegalStateException("relationship " + r.source() + ":" + r.target() + " is inactive"
+                            + " (rule: volumes of an inactive relationship take part in nothing else until it is"
+                            + " withdrawn)");
+                }
+            }
+            Family sf = families.get(s);
+            if (targets.contains(s) || (sf != null && !sf.source().name().equals(s))) {
+                String of = sf != null && !sf.source().name().equals(s) ? "the target of " + sf.source().name()
+                        : "named as a target in the same request";
+                throw new IllegalStateException("source " + s + " is " + of + " (rule: a target cannot also be a"
+                        + " source; cascaded FlashCopy is not supported yet)");
+            }
+            Family tf = families.get(t);
+            if (tf != null && !tf.source().name().equals(t)) {
+                throw new IllegalStateException("target " + t + " already has source " + tf.source().name()
+                        + " (rule: a volume can be the target of only one relationship; withdraw it first)");
+            }
+            if (sources.contains(t) || tf != null) {
+                throw new IllegalStateException("target " + t + " is a source of FlashCopy (rule: a source cannot"
+                        + " also be a target; cascaded FlashCopy is not supported yet)");
+            }
+            if (store.contains(t)) {
+                Volume target = store.get(t);
+                if (target.size() < source.size()) {
+                    throw new IllegalArgumentException("target " + t + " (" + ByteSize.format(target.size())
+                            + ") is smaller than source " + s + " (" + ByteSize.format(source.size())
+                            + ") (rule: a target must be at least as large as its source)");
+                }
+            }
+            int existing = sf == null ? 0 : sf.size();
+            int total = existing + newTargets.get(s);
+            if (total > FlashEngine.MAX_TARGETS_PER_SOURCE) {
+                throw new IllegalStateException("source " + s + " would have " + total + " targets (rule: at most "
+                        + FlashEngine.MAX_TARGETS_PER_SOURCE + " targets per source)");
+            }
+            if (sf != null && sf.geometry().grainSize() != options.grainSize()) {
+                throw new IllegalArgumentException("grainSize: " + options.grainSize() + " (expected: "
+                        + sf.geometry().grainSize() + ", the grain size of the relationships " + s + " already has;"
+                        + " rule: every target of one source uses the same grain size)");
+            }
+            new GrainGeometry(options.grainSize(), source.size()); // refuses more grains than a bitmap holds
+        }
+    }
+}

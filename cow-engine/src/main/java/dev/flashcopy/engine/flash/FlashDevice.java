@@ -1,0 +1,168 @@
+package dev.flashcopy.engine.flash;
+
+import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.HostIo;
+import dev.flashcopy.engine.volume.Volume;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * One volume as exported: requests route through the relationship the volume is in at that moment, or go
+ * straight to the image when it is in none (the fast path). Writes, trims and zeroes hold the volume's
+ * write gate, so an establish sees them wholly before or after T0. A FLUSH (and FUA) syncs the image and
+ * commits the journal, so a flushed target write's grain stays copied after a crash.
+ *
+ * <p>Thread-safe.
+ */
+final class FlashDevice implements BlockDevice {
+    private final FlashEngine engine;
+    private final Volume volume;
+    private final Lock gate;
+
+    FlashDevice(FlashEngine engine, Volume volume) {
+        this.engine = engine;
+        this.volume = volume;
+        this.gate = engine.gates().shared(volume.name());
+    }
+
+    static boolean inhibited(FlashEngine engine, String name) {
+        return engine.relationshipOfTarget(name).map(r -> r.targetWriteInhibit()).orElse(false);
+    }
+
+    @Override
+    public String name() {
+        return volume.name();
+    }
+
+    @Override
+    public long size() {
+        return volume.size();
+    }
+
+    @Override
+    public boolean readOnly() {
+        return volume.readOnly() || inhibited(engine, volume.name());
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws BlockIoException {
+        checkOpen();
+        while (true) {
+            Family f = engine.familyOf(volume.name());
+            if (f == null || f.source() == volume) {
+                volume.read(offset, dst); // a source reads its own image under every rule
+                return;
+            }
+            if (f.enter(volume.name())) {
+                try {
+                    HostIo.readTarget(f, f.at(f.indexOf(volume.name())), offset, dst);
+                    return;
+                } finally {
+                    f.exit();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
+        mutate(offset, src.remaining(), (v, o, l) -> v.write(o, src, false), fua, false);
+    }
+
+    @Override
+    public void trim(long offset, long length, boolean fua) throws BlockIoException {
+        mutate(offset, length, (v, o, l) -> v.trim(o, l, false), fua, true);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
+            throws BlockIoException {
+        mutate(offset, length, (v, o, l) -> v.writeZeroes(o, l, mode, fastOnly, false), fua, false);
+    }
+
+    private void mutate(long offset, long length, HostIo.Mutation op, boolean fua, boolean trim)
+            throws BlockIoException {
+        checkOpen();
+        if (volume.readOnly()) {
+            throw new BlockIoException(BlockError.PERMISSION, "volume " + volume.name() + " is read-only");
+        }
+        gate.lock();
+        try {
+            while (true) {
+                Family f = engine.familyOf(volume.name());
+                if (f == null) {
+                    op.apply(volume, offset, length);
+                    break;
+                }
+                if (!f.enter(volume.name())) {
+                    continue;
+                }
+                try {
+                    if (f.source() == volume) {
+                        HostIo.mutateSource(f, offset, length, op);
+                    } else {
+                        // A target grain whose bit a trim clears must read zeroes, not the file's old bytes,
+                        // even where the file system cannot punch: trim a target as a punching zero.
+                        HostIo.Mutation targetOp = trim
+                                ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
+                        HostIo.mutateTarget(f, f.at(f.indexOf(volume.name())), offset, length, targetOp);
+                    }
+                    break;
+                } finally {
+                    f.exit();
+                }
+            }
+        } finally {
+            gate.unlock();
+        }
+        if (fua) {
+            flush();
+        }
+    }
+
+    @Override
+    public void flush() throws BlockIoException {
+        checkOpen();
+        // Durability: every write completed on this volume is in its file; sync it, then commit the journal
+        // (which syncs images with copied grains before their records), so flushed writes and the bit
+        // clears they rely on both survive a crash.
+        volume.flush();
+        engine.journal().commitAll();
+    }
+
+    @Override
+    public void cache(long offset, long length) {
+        volume.cache(offset, length);
+    }
+
+    @Override
+    public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
+        checkOpen();
+        while (true) {
+            Family f = engine.familyOf(volume.name());
+            if (f == null || f.source() == volume) {
+                volume.mapAllocation(offset, length, sink);
+                return;
+            }
+            if (f.enter(volume.name())) {
+                try {
+                    HostIo.mapTargetAllocation(f, f.at(f.indexOf(volume.name())), offset, length, sink);
+                    return;
+                } finally {
+                    f.exit();
+                }
+            }
+        }
+    }
+
+    private void checkOpen() throws BlockIoException {
+        if (engine.isClosed()) {
+            throw new BlockIoException(BlockError.SHUTDOWN, "the FlashCopy engine is shutting down");
+        }
+    }
+}
