@@ -226,6 +226,17 @@ public final class Journal implements AutoCloseable {
                 + " stopped: " + failure.getMessage(), failure);
     }
 
+    /**
+     * Closes the file without committing what is queued, as a crash would leave it (queued records are
+     * lost, the bits they cleared come back at recovery). For crash tests.
+     */
+    public void abandon() throws IOException {
+        synchronized (lock) {
+            failure = new BlockIoException(BlockError.SHUTDOWN, "journal abandoned");
+            file.close();
+        }
+    }
+
     /** Commits what is queued and closes the file. */
     @Override
     public void close() throws IOException {

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -36,6 +37,7 @@ public final class Family {
     private final GrainLocks locks;
     private final ReentrantReadWriteLock chainLock = new ReentrantReadWriteLock();
     private final AtomicInteger hostWrites = new AtomicInteger();
+    private final AtomicLong grainCopies = new AtomicLong();
     private final ArrayList<Relationship> chain = new ArrayList<>();
     private volatile boolean dissolved;
 
@@ -86,6 +88,11 @@ public final class Family {
     /** Host writes in progress on the source or any target; the background copier yields while non-zero. */
     public AtomicInteger hostWrites() {
         return hostWrites;
+    }
+
+    /** Single grains copied on behalf of host writes since open (copy-on-write work, for stats and tests). */
+    public long grainCopies() {
+        return grainCopies.get();
     }
 
     // The methods below expect the chain lock (read or write).
@@ -161,6 +168,7 @@ public final class Family {
         }
         long seq = journal.clear(dest.id(), dest.toCopy(), grain, grain + 1, dest.target().image());
         dest.noteClear(seq);
+        grainCopies.incrementAndGet();
         return seq;
     }
 

@@ -1,0 +1,93 @@
+package dev.flashcopy.engine.flash;
+
+import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.DeviceLease;
+import dev.flashcopy.engine.device.ZeroMode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A store and engine over a temp directory, with byte-array I/O through the exported devices. Not thread-safe. */
+final class EngineFixture implements AutoCloseable {
+    final Path dir;
+    final FlashSettings settings;
+    VolumeStore store;
+    FlashEngine engine;
+    private final Map<String, DeviceLease> leases = new HashMap<>();
+
+    EngineFixture(Path dir) throws IOException {
+        this(dir, FlashSettings.defaults().withBackgroundCopy(false));
+    }
+
+    EngineFixture(Path dir, FlashSettings settings) throws IOException {
+        this.dir = dir;
+        this.settings = settings;
+        open();
+    }
+
+    private void open() throws IOException {
+        store = VolumeStore.open(dir);
+        engine = FlashEngine.open(store, settings);
+    }
+
+    BlockDevice dev(String name) {
+        return leases.computeIfAbsent(name, n -> engine.devices().acquire(n).orElseThrow()).device();
+    }
+
+    byte[] read(String name, long offset, int length) throws BlockIoException {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        dev(name).read(offset, buf);
+        return buf.array();
+    }
+
+    void write(String name, long offset, byte[] data) throws BlockIoException {
+        dev(name).write(offset, ByteBuffer.wrap(data), false);
+    }
+
+    void fill(String name, long offset, int length, int value) throws BlockIoException {
+        byte[] data = new byte[length];
+        java.util.Arrays.fill(data, (byte) value);
+        write(name, offset, data);
+    }
+
+    void zero(String name, long offset, long length) throws BlockIoException {
+        dev(name).writeZeroes(offset, length, ZeroMode.PUNCH, false, false);
+    }
+
+    List<RelationshipView> establish(String source, String target, EstablishOptions options) throws IOException {
+        return engine.establish(List.of(new PairSpec(source, target)), options);
+    }
+
+    private void releaseLeases() {
+        leases.values().forEach(DeviceLease::close);
+        leases.clear();
+    }
+
+    /** Clean restart: close engine and store, open both again. */
+    void reopen() throws IOException {
+        releaseLeases();
+        engine.close();
+        store.close();
+        open();
+    }
+
+    /** Crash-like restart: the engine stops without committing or checkpointing, then everything reopens. */
+    void crashAndReopen() throws IOException {
+        releaseLeases();
+        engine.halt();
+        store.close();
+        open();
+    }
+
+    @Override
+    public void close() throws IOException {
+        releaseLeases();
+        engine.close();
+        store.close();
+    }
+}

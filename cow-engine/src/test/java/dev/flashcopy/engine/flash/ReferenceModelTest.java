@@ -1,0 +1,267 @@
+package dev.flashcopy.engine.flash;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.relationship.CopyMode;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The engine and a reference model (one byte array per volume: what every read must return) run the same
+ * random sequence of reads, writes, zeroes, trims, establishes (copy and nocopy, several targets per source
+ * at different T0s), withdraws (intermediate targets, forced, copy-first), copy steps, flushes, clean
+ * restarts and crash restarts after a flush. The model knows nothing of grains or chains: a target simply
+ * is its source's bytes at T0. Bytes a forced withdraw leaves undefined are marked unknown.
+ */
+class ReferenceModelTest {
+    private static final int OPS = 2500;
+    private static final List<String> NAMES = List.of("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7");
+
+    @TempDir
+    Path dir;
+
+    /** Expected content per volume; bytes in {@code unknown} may read as anything. */
+    private static final class Model {
+        final Map<String, byte[]> data = new HashMap<>();
+        final Map<String, BitSet> unknown = new HashMap<>();
+
+        void write(String v, long off, byte[] bytes) {
+            System.arraycopy(bytes, 0, data.get(v), (int) off, bytes.length);
+            unknown.get(v).clear((int) off, (int) off + bytes.length);
+        }
+
+        void snapshot(String source, String target) {
+            data.put(target, data.get(source).clone());
+            unknown.put(target, (BitSet) unknown.get(source).clone());
+        }
+
+        void check(String v, long off, byte[] got, String context) {
+            byte[] want = data.get(v);
+            BitSet unk = unknown.get(v);
+            for (int i = 0; i < got.length; i++) {
+                int at = (int) off + i;
+                if (!unk.get(at) && got[i] != want[at]) {
+                    fail("volume " + v + " byte " + at + " (grain offset " + i + " of read at " + off + "): read "
+                            + got[i] + ", model has " + want[at] + "\n" + context);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {11, 22, 33})
+    void engineMatchesReferenceModel(long seed) throws Exception {
+        Random rnd = new Random(seed);
+        int grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
+        long size = (1L << 20) * (1 + rnd.nextInt(3)) + 512L * (1 + rnd.nextInt(120));
+        FlashSettings settings = FlashSettings.defaults().withBackgroundCopy(false).withCheckpointJournalBytes(8192)
+                .withLockStripes(16);
+        ArrayDeque<String> recent = new ArrayDeque<>();
+        Model m = new Model();
+        Map<String, Integer> stats = new java.util.TreeMap<>();
+        try (EngineFixture fx = new EngineFixture(dir.resolve("seed" + seed), settings)) {
+            for (String v : List.of("v0", "v1", "v2")) {
+                fx.store.create(v, size);
+                m.data.put(v, new byte[(int) size]);
+                m.unknown.put(v, new BitSet());
+                for (int i = 0; i < 4; i++) {
+                    long off = rnd.nextLong(size - grain);
+                    byte[] bytes = random(rnd, 1 + rnd.nextInt(2 * grain));
+                    bytes = Arrays.copyOf(bytes, (int) Math.min(bytes.length, size - off));
+                    fx.write(v, off, bytes);
+                    m.write(v, off, bytes);
+                }
+            }
+            EstablishOptions base = EstablishOptions.defaults().withGrainSize(grain);
+            for (int op = 0; op < OPS; op++) {
+                String ctx = "seed " + seed + " op " + op + ", grain " + grain + ", size " + size + ", recent:\n  "
+                        + String.join("\n  ", recent);
+                List<RelationshipView> rels = fx.engine.list();
+                List<String> volumes = fx.store.records().stream().map(r -> r.name()).toList();
+                String v = volumes.get(rnd.nextInt(volumes.size()));
+                int dice = rnd.nextInt(100);
+                String did;
+                if (dice < 30) {
+                    long off = rnd.nextInt(4) == 0 ? rnd.nextLong(size / grain + 1) * grain : rnd.nextLong(size);
+                    off = Math.min(off, size - 1);
+                    int len = 1 + rnd.nextInt((int) Math.min(3L * grain, size - off));
+                    if (rnd.nextInt(4) == 0) {
+                        len = (int) Math.min((1 + rnd.nextInt(3)) * (long) grain, size - off);
+                    }
+                    byte[] bytes = random(rnd, len);
+                    boolean zero = dice >= 24;
+                    did = (zero ? (dice >= 27 ? "trim " : "zero ") : "write ") + v + " " + off + "+" + len;
+                    boolean inhibited = rels.stream().anyMatch(r -> r.target().equals(v) && r.targetWriteInhibit());
+                    try {
+                        if (!zero) {
+                            fx.write(v, off, bytes);
+                        } else if (dice >= 27) {
+                            fx.dev(v).trim(off, len, false);
+                        } else {
+                            fx.zero(v, off, len);
+                        }
+                        assertFalse(inhibited, "write to inhibited target succeeded\n" + ctx);
+                        m.write(v, off, zero ? new byte[len] : bytes);
+                    } catch (BlockIoException e) {
+                        assertTrue(inhibited && e.error() == BlockError.PERMISSION, e + "\n" + ctx);
+                    }
+                } else if (dice < 58) {
+                    long off = rnd.nextLong(size);
+                    int len = 1 + rnd.nextInt((int) Math.min(4L * grain, size - off));
+                    did = "read " + v + " " + off + "+" + len;
+                    m.check(v, off, fx.read(v, off, len), ctx);
+                } else if (dice < 66) {
+                    did = establish(fx, m, rnd, rels, volumes, base, size);
+                } else if (dice < 72 && !rels.isEmpty()) {
+                    did = withdraw(fx, m, rnd, rels.get(rnd.nextInt(rels.size())), grain, size);
+                } else if (dice < 90 && !rels.isEmpty()) {
+                    RelationshipView r = rels.get(rnd.nextInt(rels.size()));
+                    long left = fx.engine.copyStep(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(12)));
+                    did = "copy step " + r.source() + ":" + r.target() + " -> " + left + " left";
+                } else if (dice < 95) {
+                    fx.dev(v).flush();
+                    did = "flush " + v;
+                } else if (dice < 97) {
+                    fx.reopen();
+                    did = "reopen";
+                } else if (dice < 98) {
+                    for (String name : volumes) {
+                        fx.dev(name).flush();
+                    }
+                    fx.crashAndReopen();
+                    did = "flush all, crash, reopen";
+                } else {
+                    did = "verify all";
+                    for (String name : volumes) {
+                        m.check(name, 0, fx.read(name, 0, (int) size), ctx + "\n(full verify)");
+                    }
+                }
+                stats.merge(did.contains("skipped") ? "skipped" : did.split(" ")[0], 1, Integer::sum);
+                stats.merge("most relationships", rels.size(), Math::max);
+                recent.addLast(did);
+                if (recent.size() > 25) {
+                    recent.removeFirst();
+                }
+            }
+            // The sequence must have exercised what it claims to: chains, forced and copy-first withdraws.
+            assertTrue(stats.get("most relationships") >= 4, stats.toString());
+            assertTrue(stats.getOrDefault("establish", 0) >= 20, stats.toString());
+            assertTrue(stats.getOrDefault("force", 0) >= 3 && stats.getOrDefault("copy-first", 0) >= 3, stats.toString());
+            for (String name : fx.store.records().stream().map(r -> r.name()).toList()) {
+                m.check(name, 0, fx.read(name, 0, (int) size), "final verify, seed " + seed);
+            }
+        }
+    }
+
+    private static String establish(EngineFixture fx, Model m, Random rnd, List<RelationshipView> rels,
+            List<String> volumes, EstablishOptions base, long size) throws Exception {
+        Set<String> targets = rels.stream().map(RelationshipView::target).collect(Collectors.toSet());
+        Set<String> sources = rels.stream().map(RelationshipView::source).collect(Collectors.toSet());
+        List<String> srcCandidates = volumes.stream().filter(x -> !targets.contains(x)).toList();
+        if (srcCandidates.isEmpty()) {
+            return "establish skipped";
+        }
+        String source = srcCandidates.get(rnd.nextInt(srcCandidates.size()));
+        if (!sources.isEmpty() && rnd.nextInt(10) == 0) {
+            String badTarget = sources.iterator().next();
+            if (!badTarget.equals(source)) {
+                Exception e = assertThrows(IllegalStateException.class,
+                        () -> fx.establish(source, badTarget, base));
+                assertTrue(e.getMessage().contains("rule:"), e.getMessage());
+                return "refused establish " + source + ":" + badTarget;
+            }
+        }
+        List<String> tgtCandidates = NAMES.stream().filter(x -> !x.equals(source) && !targets.contains(x)
+                && !sources.contains(x)).toList();
+        if (tgtCandidates.isEmpty()) {
+            return "establish skipped";
+        }
+        List<String> chosen = new ArrayList<>(List.of(tgtCandidates.get(rnd.nextInt(tgtCandidates.size()))));
+        if (tgtCandidates.size() > 1 && rnd.nextInt(3) == 0) {
+            String second = tgtCandidates.get(rnd.nextInt(tgtCandidates.size()));
+            if (!chosen.contains(second)) {
+                chosen.add(second);
+            }
+        }
+        EstablishOptions options = base.withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY)
+                .withPersistent(rnd.nextBoolean()).withTargetWriteInhibit(rnd.nextInt(10) == 0)
+                .withSeqnum(rnd.nextInt(4));
+        List<PairSpec> pairs = chosen.stream().map(t -> new PairSpec(source, t)).toList();
+        List<RelationshipView> made = fx.engine.establish(pairs, options);
+        assertEquals(pairs.size(), made.size());
+        for (String t : chosen) {
+            m.snapshot(source, t);
+            assertEquals(size, fx.store.get(t).size());
+        }
+        return "establish " + pairs + " " + options.mode() + (options.persistent() ? " persistent" : "")
+                + (options.targetWriteInhibit() ? " tgtinhibit" : "");
+    }
+
+    private static String withdraw(EngineFixture fx, Model m, Random rnd, RelationshipView r, int grain, long size)
+            throws Exception {
+        String pair = r.source() + ":" + r.target();
+        if (r.outOfSyncGrains() == 0) {
+            assertTrue(fx.engine.withdraw(r.source(), r.target(), false, false, OptionalLong.empty()).withdrawn());
+            return "withdraw complete " + pair;
+        }
+        switch (rnd.nextInt(4)) {
+            case 0 -> {
+                Exception e = assertThrows(IllegalStateException.class,
+                        () -> fx.engine.withdraw(r.source(), r.target(), false, false, OptionalLong.empty()));
+                assertTrue(e.getMessage().contains("--force"), e.getMessage());
+                return "refused withdraw " + pair;
+            }
+            case 1 -> {
+                GrainBitmap left = fx.engine.toCopy(r.source(), r.target()).orElseThrow();
+                for (long g = left.nextSet(0); g >= 0; g = left.nextSet(g + 1)) {
+                    m.unknown.get(r.target()).set((int) (g * grain), (int) Math.min(size, (g + 1) * grain));
+                }
+                fx.engine.withdraw(r.source(), r.target(), false, true, OptionalLong.of(r.seqnum()));
+                return "force withdraw " + pair + " (" + left.count() + " grains left)";
+            }
+            case 2 -> {
+                assertFalse(fx.engine.withdraw(r.source(), r.target(), true, false, OptionalLong.empty()).withdrawn());
+                for (int i = 0; i < 100_000 && fx.engine.list().stream().anyMatch(x -> x.id() == r.id()); i++) {
+                    fx.engine.copyStep(r.source(), r.target(), 64L * grain);
+                }
+                assertTrue(fx.engine.list().stream().noneMatch(x -> x.id() == r.id()), "copy-first withdraw ended");
+                return "copy-first withdraw " + pair;
+            }
+            default -> {
+                Exception e = assertThrows(IllegalArgumentException.class, () -> fx.engine.withdraw(r.source(),
+                        r.target(), false, true, OptionalLong.of(r.seqnum() + 1)));
+                assertTrue(e.getMessage().contains("seqnum"), e.getMessage());
+                return "withdraw with wrong seqnum refused " + pair;
+            }
+        }
+    }
+
+    private static byte[] random(Random rnd, int length) {
+        byte[] b = new byte[length];
+        rnd.nextBytes(b);
+        if (rnd.nextInt(5) == 0) {
+            Arrays.fill(b, 0, length / 2, (byte) 0); // some zero runs, so grain copies punch
+        }
+        return b;
+    }
+}
