@@ -3,18 +3,13 @@ package dev.flashcopy.engine.flash;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.copier.BackgroundCopier;
-import dev.flashcopy.engine.copier.CopyJob;
 import dev.flashcopy.engine.device.DeviceProvider;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.recovery.Recovery;
-import dev.flashcopy.engine.relationship.ChainCopy;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
-import dev.flashcopy.engine.relationship.RelationshipRecord;
-import dev.flashcopy.engine.relationship.RelationshipState;
-import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -22,8 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -53,27 +46,20 @@ public final class FlashEngine implements AutoCloseable {
     /** Metadata directory under the data directory. */
     public static final String DIRECTORY = "flash";
 
-    /** A catalogued relationship whose volumes were missing at open; kept, with its bitmap, until withdrawn. */
-    record Inactive(RelationshipRecord record, GrainBitmap bitmap) {
-    }
-
     private final VolumeStore store;
     private final FlashSettings settings;
     private final Path flashDir;
     private final Journal journal;
     private final ReentrantLock admin = new ReentrantLock();
-    private final ConcurrentHashMap<String, Family> families = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, Relationship> live = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, CopyJob> jobs = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, Inactive> inactive = new ConcurrentHashMap<>();
+    private final Registry registry = new Registry();
+    private final Membership membership;
     private final Set<String> establishing = ConcurrentHashMap.newKeySet();
     private final WriteGates gates = new WriteGates();
     private final List<String> recoveryReport = new ArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
-    private final ByteBuffer adminBuffer = ByteBuffer.allocateDirect(1 << 20);
+    private final ThreadLocal<ByteBuffer> stepBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 20));
     private final BackgroundCopier copier;
     private final FlashDevices devices;
-    private long nextId;
     private volatile boolean closed;
 
     private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId) {
@@ -81,8 +67,8 @@ public final class FlashEngine implements AutoCloseable {
         this.settings = settings;
         this.flashDir = flashDir;
         this.journal = journal;
-        this.nextId = nextId;
-        this.copier = new BackgroundCopier(() -> List.copyOf(jobs.values()), this::maintain, this::problem,
+        this.membership = new Membership(this, store, flashDir, journal, registry, nextId);
+        this.copier = new BackgroundCopier(() -> List.copyOf(registry.jobs.values()), this::maintain, this::problem,
                 settings.backgroundCopy(), settings.copyStepBytes());
         this.devices = new FlashDevices(this, store);
     }
@@ -102,7 +88,7 @@ public final class FlashEngine implements AutoCloseable {
         FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId());
         try {
             engine.recoveryReport.addAll(r.report());
-            engine.attach(catalog.relationships(), r.bitmaps());
+            engine.recoveryReport.addAll(engine.membership.attach(catalog.relationships(), r.bitmaps()));
             journal.checkpoint(engine::bitmaps);
             engine.recoveryReport.add("pass 6 (checkpoint): journal emptied, last seq " + journal.lastSeq());
         } catch (IOException | RuntimeException e) {
@@ -116,43 +102,6 @@ public final class FlashEngine implements AutoCloseable {
         store.setRemovalGuard(engine::objection);
         engine.copier.start();
         return engine;
-    }
-
-    private void attach(List<RelationshipRecord> records, Map<Long, GrainBitmap> bitmaps) {
-        int active = 0;
-        for (RelationshipRecord r : records.stream().sorted(Comparator.comparingLong(RelationshipRecord::id)).toList()) {
-            Optional<Volume> s = store.find(r.source());
-            Optional<Volume> t = store.find(r.target());
-            Family f = families.get(r.source());
-            String problem = s.isEmpty() ? "source volume " + r.source() + " is not available"
-                    : t.isEmpty() ? "target volume " + r.target() + " is not available"
-                    : s.get().size() != r.size() ? "source " + r.source() + " is " + s.get().size() + " bytes, was " + r.size()
-                    : t.get().size() < r.size() ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
-                    : f != null && f.geometry().grainSize() != r.grainSize() ? "grain size differs from its siblings'"
-                    : null;
-            if (problem != null) {
-                inactive.put(r.id(), new Inactive(r, bitmaps.get(r.id())));
-                recoveryReport.add("pass 5 (attach): relationship " + r.source() + ":" + r.target() + " inactive: "
-                        + problem);
-                continue;
-            }
-            install(new Relationship(r, s.get(), t.get(), bitmaps.get(r.id())));
-            active++;
-        }
-        recoveryReport.add("pass 5 (attach): " + active + " relationship(s) active, " + inactive.size() + " inactive");
-    }
-
-    /** Puts a relationship into service as its source's newest target (chain write lock held or family new). */
-    private void install(Relationship rel) {
-        Family f = families.get(rel.source().name());
-        if (f == null) {
-            f = new Family(rel.source(), rel.geometry(), journal, settings.lockStripes());
-        }
-        f.addNewest(rel);
-        live.put(rel.id(), rel);
-        jobs.put(rel.id(), new RelationshipJob(this, rel));
-        families.put(rel.source().name(), f);
-        families.put(rel.target().name(), f);
     }
 
     /**
@@ -175,8 +124,8 @@ public final class FlashEngine implements AutoCloseable {
         establishing.addAll(names);
         try {
             checkOpen();
-            EstablishRules.check(pairs, options, store, families,
-                    inactive.values().stream().map(Inactive::record).toList());
+            EstablishRules.check(pairs, options, store, registry.families,
+                    registry.inactive.values().stream().map(Registry.Inactive::record).toList());
             List<String> created = new ArrayList<>();
             List<Relationship> fresh = new ArrayList<>();
             try {
@@ -186,7 +135,7 @@ public final class FlashEngine implements AutoCloseable {
                         created.add(p.target());
                     }
                 }
-                install(pairs, options, names, fresh);
+                membership.establish(pairs, options, names, fresh);
             } catch (IOException | RuntimeException e) {
                 establishing.removeAll(created);
                 for (String c : created) {
@@ -199,43 +148,10 @@ public final class FlashEngine implements AutoCloseable {
                 throw e;
             }
             copier.wake();
-            return fresh.stream().map(FlashEngine::view).toList();
+            return fresh.stream().map(Registry::view).toList();
         } finally {
             establishing.removeAll(names);
             admin.unlock();
-        }
-    }
-
-    private void install(List<PairSpec> pairs, EstablishOptions options, SortedSet<String> names,
-            List<Relationship> fresh) throws IOException {
-        String t0 = Instant.now().toString();
-        try (WriteGates.Closed closedGates = gates.closeAll(names)) {
-            List<Family> touched = new ArrayList<>(new TreeSet<>(pairs.stream().map(PairSpec::source).toList())
-                    .stream().map(families::get).filter(f -> f != null).toList());
-            touched.forEach(f -> f.chainLock().writeLock().lock());
-            try {
-                long id = nextId;
-                for (PairSpec p : pairs) {
-                    Volume source = store.get(p.source());
-                    RelationshipRecord record = new RelationshipRecord(id++, p.source(), p.target(), options.seqnum(),
-                            options.mode(), options.persistent(), options.targetWriteInhibit(), options.grainSize(),
-                            source.size(), t0, options.rateMiBps());
-                    long grains = new dev.flashcopy.engine.bitmap.GrainGeometry(options.grainSize(), source.size()).grains();
-                    fresh.add(new Relationship(record, source, store.get(p.target()), GrainBitmap.allSet(grains)));
-                }
-                List<RelationshipRecord> all = catalogRecords();
-                fresh.forEach(r -> all.add(r.record()));
-                // Durability: nothing needs to be durable before (in-flight writes to the named volumes are
-                // drained by the gates; completed but unflushed ones are as durable as the host asked). The
-                // catalog replace is the T0 of every pair at once; no write to them runs until it is done.
-                RelationshipCatalog.save(flashDir, id, all);
-                nextId = id;
-                fresh.forEach(this::install);
-            } finally {
-                for (int i = touched.size() - 1; i >= 0; i--) {
-                    touched.get(i).chainLock().writeLock().unlock();
-                }
-            }
         }
     }
 
@@ -250,8 +166,7 @@ public final class FlashEngine implements AutoCloseable {
         admin.lock();
         try {
             checkOpen();
-            Inactive dead = inactive.values().stream().filter(i -> i.record().source().equals(source)
-                    && i.record().target().equals(target)).findFirst().orElse(null);
+            Registry.Inactive dead = registry.findInactive(source, target).orElse(null);
             Relationship rel = findLive(source, target).orElse(null);
             if (rel == null && dead == null) {
                 throw new NoSuchElementException("no FlashCopy relationship " + source + ":" + target + " (see lsflash)");
@@ -267,18 +182,15 @@ public final class FlashEngine implements AutoCloseable {
                     throw new IllegalStateException("relationship " + source + ":" + target + " is inactive; withdraw"
                             + " it with --force (the target keeps whatever it has)");
                 }
-                List<RelationshipRecord> all = catalogRecords();
-                all.remove(dead.record());
-                RelationshipCatalog.save(flashDir, nextId, all);
-                inactive.remove(dead.record().id());
-                return new WithdrawResult(view(dead), true);
+                membership.forget(dead);
+                return new WithdrawResult(Registry.view(dead), true);
             }
             if (!rel.complete()) {
                 if (copyFirst) {
                     rel.reconfigure(CopyMode.COPY, false);
                     saveCatalog();
                     copier.wake();
-                    return new WithdrawResult(view(rel), false);
+                    return new WithdrawResult(Registry.view(rel), false);
                 }
                 if (!force) {
                     long left = rel.toCopy().count();
@@ -287,46 +199,10 @@ public final class FlashEngine implements AutoCloseable {
                             + " to keep the partial target, or with --cp to finish the copy first");
                 }
             }
-            withdrawNow(rel);
-            return new WithdrawResult(view(rel), true);
+            membership.withdraw(rel);
+            return new WithdrawResult(Registry.view(rel), true);
         } finally {
             admin.unlock();
-        }
-    }
-
-    /** Cleans, then takes {@code rel} out of service and out of the catalog (admin lock held). */
-    private void withdrawNow(Relationship rel) throws IOException {
-        Family f = families.get(rel.source().name());
-        String target = rel.target().name();
-        rel.setCleaning(true);
-        try {
-            if (f.enter(target)) {
-                try {
-                    ChainCopy.clean(f, rel, adminBuffer); // most of the work, while host I/O carries on
-                } finally {
-                    f.exit();
-                }
-            }
-            f.chainLock().writeLock().lock();
-            try {
-                ChainCopy.clean(f, rel, adminBuffer); // grains a source write copied into rel meanwhile
-                // Durability: cleaning copies and their records must be durable before the catalog stops
-                // naming rel, or a crash could leave the older target reading through a standalone volume.
-                journal.commitAll();
-                List<RelationshipRecord> all = catalogRecords();
-                all.removeIf(r -> r.id() == rel.id());
-                RelationshipCatalog.save(flashDir, nextId, all);
-                live.remove(rel.id());
-                jobs.remove(rel.id());
-                families.remove(target, f);
-                if (f.remove(rel)) {
-                    families.remove(rel.source().name(), f);
-                }
-            } finally {
-                f.chainLock().writeLock().unlock();
-            }
-        } finally {
-            rel.setCleaning(false);
         }
     }
 
@@ -334,13 +210,13 @@ public final class FlashEngine implements AutoCloseable {
     void copyFinished(Relationship rel) throws IOException {
         admin.lock();
         try {
-            if (closed || live.get(rel.id()) != rel) {
+            if (closed || !isLive(rel)) {
                 return;
             }
             // Durability: progress of the last steps; nothing after this depends on it but restarts.
             journal.commitAll();
             if (rel.mode() == CopyMode.COPY && !rel.persistent() && rel.complete()) {
-                withdrawNow(rel);
+                membership.withdraw(rel);
             }
         } finally {
             admin.unlock();
@@ -356,11 +232,11 @@ public final class FlashEngine implements AutoCloseable {
     public long copyStep(String source, String target, long maxBytes) throws IOException {
         Relationship rel = findLive(source, target).orElseThrow(() ->
                 new NoSuchElementException("no FlashCopy relationship " + source + ":" + target + " (see lsflash)"));
-        RelationshipJob job = (RelationshipJob) jobs.get(rel.id());
-        if (job == null || job.step(maxBytes, adminBuffer.duplicate()).idle()) {
+        RelationshipJob job = (RelationshipJob) registry.jobs.get(rel.id());
+        if (job == null || job.step(maxBytes, stepBuffers.get()).idle()) {
             copyFinished(rel);
         }
-        return live.containsKey(rel.id()) ? rel.toCopy().count() : 0;
+        return isLive(rel) ? rel.toCopy().count() : 0;
     }
 
     /** Waits until {@code source:target} has nothing left to copy or is gone; false on timeout. */
@@ -390,7 +266,7 @@ public final class FlashEngine implements AutoCloseable {
             rel.setRateMiBps(rateMiBps);
             saveCatalog();
             copier.wake();
-            return view(rel);
+            return Registry.view(rel);
         } finally {
             admin.unlock();
         }
@@ -398,41 +274,17 @@ public final class FlashEngine implements AutoCloseable {
 
     /** Every relationship, by source then T0 (oldest target first). */
     public List<RelationshipView> list() {
-        List<RelationshipView> views = new ArrayList<>();
-        live.values().forEach(r -> views.add(view(r)));
-        inactive.values().forEach(i -> views.add(view(i)));
-        views.sort(Comparator.comparing(RelationshipView::source).thenComparingLong(RelationshipView::id));
-        return List.copyOf(views);
+        return registry.views();
     }
 
     /** Relationships of one volume (either role), or of one pair when written {@code SOURCE:TARGET}. */
     public List<RelationshipView> list(String volumeOrPair) {
-        if (volumeOrPair != null && volumeOrPair.contains(":")) {
-            PairSpec p = PairSpec.parse(volumeOrPair);
-            List<RelationshipView> found = list().stream()
-                    .filter(v -> v.source().equals(p.source()) && v.target().equals(p.target())).toList();
-            if (found.isEmpty()) {
-                throw new NoSuchElementException("no FlashCopy relationship " + p + " (see lsflash)");
-            }
-            return found;
-        }
-        List<RelationshipView> found = list().stream()
-                .filter(v -> v.source().equals(volumeOrPair) || v.target().equals(volumeOrPair)).toList();
-        if (found.isEmpty() && !store.contains(volumeOrPair)) {
-            throw new NoSuchElementException("no volume named '" + volumeOrPair + "' (see 'flashcopy lsvol')");
-        }
-        return found;
+        return registry.views(volumeOrPair, store::contains);
     }
 
     /** The volume's source (when a target) and targets (when a source), oldest first. */
     public VolumeRoles roles(String volume) {
-        List<RelationshipView> all = list();
-        if (!store.contains(volume) && all.stream().noneMatch(v -> v.source().equals(volume) || v.target().equals(volume))) {
-            throw new NoSuchElementException("no volume named '" + volume + "' (see 'flashcopy lsvol')");
-        }
-        return new VolumeRoles(volume,
-                all.stream().filter(v -> v.target().equals(volume)).map(RelationshipView::source).findFirst(),
-                all.stream().filter(v -> v.source().equals(volume)).map(RelationshipView::target).toList());
+        return registry.roles(volume, store::contains);
     }
 
     /** A snapshot of the to-copy bitmap of {@code source:target} (for tools and NBD meta contexts). */
@@ -475,7 +327,7 @@ public final class FlashEngine implements AutoCloseable {
 
     /** The family a volume is in right now, or null (the fast path). */
     Family familyOf(String volume) {
-        return families.get(volume);
+        return registry.families.get(volume);
     }
 
     WriteGates gates() {
@@ -483,61 +335,31 @@ public final class FlashEngine implements AutoCloseable {
     }
 
     Optional<Relationship> relationshipOfTarget(String target) {
-        return live.values().stream().filter(r -> r.target().name().equals(target)).findFirst();
-    }
-
-    boolean isLive(Relationship rel) {
-        return live.get(rel.id()) == rel;
+        return registry.ofTarget(target);
     }
 
     Optional<Relationship> findLive(String source, String target) {
-        return live.values().stream()
-                .filter(r -> r.source().name().equals(source) && r.target().name().equals(target)).findFirst();
+        return registry.findLive(source, target);
     }
 
     boolean inactiveVolume(String volume) {
-        return inactive.values().stream().anyMatch(i -> i.record().source().equals(volume)
-                || i.record().target().equals(volume));
+        return registry.inactiveVolume(volume);
     }
 
     private Map<Long, GrainBitmap> bitmaps() {
-        Map<Long, GrainBitmap> all = new HashMap<>();
-        live.forEach((id, r) -> all.put(id, r.toCopy()));
-        inactive.forEach((id, i) -> all.put(id, i.bitmap()));
-        return all;
-    }
-
-    private List<RelationshipRecord> catalogRecords() {
-        List<RelationshipRecord> all = new ArrayList<>();
-        live.values().forEach(r -> all.add(r.record()));
-        inactive.values().forEach(i -> all.add(i.record()));
-        all.sort(Comparator.comparingLong(RelationshipRecord::id));
-        return all;
-    }
-
-    private void saveCatalog() throws IOException {
-        RelationshipCatalog.save(flashDir, nextId, catalogRecords());
+        return registry.bitmaps();
     }
 
     private Optional<String> objection(String volume) {
-        List<String> targets = new ArrayList<>();
-        for (RelationshipView v : list()) {
-            if (v.target().equals(volume)) {
-                return Optional.of("it is the target of FlashCopy relationship " + v.source() + ":" + volume
-                        + "; withdraw it first (rmflash)");
-            }
-            if (v.source().equals(volume)) {
-                targets.add(v.target());
-            }
-        }
-        if (!targets.isEmpty()) {
-            return Optional.of("it is the source of FlashCopy relationship(s) with " + String.join(", ", targets)
-                    + "; withdraw them first (rmflash)");
-        }
-        if (establishing.contains(volume)) {
-            return Optional.of("a FlashCopy establish naming it is in progress");
-        }
-        return Optional.empty();
+        return registry.objection(volume, establishing.contains(volume));
+    }
+
+    boolean isLive(Relationship rel) {
+        return registry.live.get(rel.id()) == rel;
+    }
+
+    private void saveCatalog() throws IOException {
+        membership.saveCatalog();
     }
 
     private void maintain() {
@@ -561,27 +383,6 @@ public final class FlashEngine implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("the FlashCopy engine is closed");
         }
-    }
-
-    static RelationshipView view(Relationship r) {
-        long total = r.geometry().grains();
-        long left = r.toCopy().count();
-        return new RelationshipView(r.id(), r.source().name(), r.target().name(), r.seqnum(), r.mode(), r.state(),
-                r.persistent(), r.targetWriteInhibit(), r.geometry().grainSize(), total, left, percent(total, left),
-                r.establishedAt(), r.state() == RelationshipState.COPYING ? r.measuredRateMiBps() : 0);
-    }
-
-    private static RelationshipView view(Inactive i) {
-        RelationshipRecord r = i.record();
-        long total = i.bitmap().grains();
-        long left = i.bitmap().count();
-        return new RelationshipView(r.id(), r.source(), r.target(), r.seqnum(), r.mode(), RelationshipState.INACTIVE,
-                r.persistent(), r.targetWriteInhibit(), r.grainSize(), total, left, percent(total, left),
-                Instant.parse(r.establishedAt()), 0);
-    }
-
-    private static double percent(long total, long left) {
-        return total == 0 ? 100.0 : 100.0 * (total - left) / total;
     }
 
     /**

@@ -1,0 +1,172 @@
+package dev.flashcopy.engine.flash;
+
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.relationship.ChainCopy;
+import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.Relationship;
+import dev.flashcopy.engine.relationship.RelationshipCatalog;
+import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.volume.Volume;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * The durable, locked changes of who is in which relationship: putting relationships into service
+ * (at open, and at establish behind closed write gates and one catalog replace) and taking one out
+ * (cleaning first, then one catalog replace under the family's chain write lock). Owns the catalog's
+ * next id. Decisions (rules, force, copy-first) are the engine's.
+ *
+ * <p>Not thread-safe: called only under the engine's admin lock (and once at open).
+ */
+final class Membership {
+    private final FlashEngine engine;
+    private final VolumeStore store;
+    private final Path flashDir;
+    private final Journal journal;
+    private final Registry registry;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+    private long nextId;
+
+    Membership(FlashEngine engine, VolumeStore store, Path flashDir, Journal journal, Registry registry, long nextId) {
+        this.engine = engine;
+        this.store = store;
+        this.flashDir = flashDir;
+        this.journal = journal;
+        this.registry = registry;
+        this.nextId = nextId;
+    }
+
+    void saveCatalog() throws IOException {
+        RelationshipCatalog.save(flashDir, nextId, registry.catalogRecords());
+    }
+
+    /** Drops an inactive relationship from the catalog. */
+    void forget(Registry.Inactive dead) throws IOException {
+        List<RelationshipRecord> all = registry.catalogRecords();
+        all.remove(dead.record());
+        RelationshipCatalog.save(flashDir, nextId, all);
+        registry.inactive.remove(dead.record().id());
+    }
+
+    /** Pass 5 of recovery: binds catalogued relationships to volumes; returns report lines. */
+    List<String> attach(List<RelationshipRecord> records, Map<Long, GrainBitmap> bitmaps) {
+        List<String> recoveryReport = new ArrayList<>();
+        int active = 0;
+        for (RelationshipRecord r : records.stream().sorted(Comparator.comparingLong(RelationshipRecord::id)).toList()) {
+            Optional<Volume> s = store.find(r.source());
+            Optional<Volume> t = store.find(r.target());
+            Family f = registry.families.get(r.source());
+            String problem = s.isEmpty() ? "source volume " + r.source() + " is not available"
+                    : t.isEmpty() ? "target volume " + r.target() + " is not available"
+                    : s.get().size() != r.size() ? "source " + r.source() + " is " + s.get().size() + " bytes, was " + r.size()
+                    : t.get().size() < r.size() ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
+                    : f != null && f.geometry().grainSize() != r.grainSize() ? "grain size differs from its siblings'"
+                    : null;
+            if (problem != null) {
+                registry.inactive.put(r.id(), new Registry.Inactive(r, bitmaps.get(r.id())));
+                recoveryReport.add("pass 5 (attach): relationship " + r.source() + ":" + r.target() + " inactive: "
+                        + problem);
+                continue;
+            }
+            install(new Relationship(r, s.get(), t.get(), bitmaps.get(r.id())));
+            active++;
+        }
+        recoveryReport.add("pass 5 (attach): " + active + " relationship(s) active, " + registry.inactive.size() + " inactive");
+        return recoveryReport;
+    }
+
+    /** Puts a relationship into service as its source's newest target (chain write lock held or family new). */
+    private void install(Relationship rel) {
+        Family f = registry.families.get(rel.source().name());
+        if (f == null) {
+            f = new Family(rel.source(), rel.geometry(), journal, engine.settings().lockStripes());
+        }
+        f.addNewest(rel);
+        registry.live.put(rel.id(), rel);
+        registry.jobs.put(rel.id(), new RelationshipJob(engine, rel));
+        registry.families.put(rel.source().name(), f);
+        registry.families.put(rel.target().name(), f);
+    }
+
+    /** Installs new relationships at one T0: gates closed, one catalog replace, then into service. */
+    void establish(List<PairSpec> pairs, EstablishOptions options, SortedSet<String> names,
+            List<Relationship> fresh) throws IOException {
+        String t0 = Instant.now().toString();
+        try (WriteGates.Closed closedGates = engine.gates().closeAll(names)) {
+            List<Family> touched = new ArrayList<>(new TreeSet<>(pairs.stream().map(PairSpec::source).toList())
+                    .stream().map(registry.families::get).filter(f -> f != null).toList());
+            touched.forEach(f -> f.chainLock().writeLock().lock());
+            try {
+                long id = nextId;
+                for (PairSpec p : pairs) {
+                    Volume source = store.get(p.source());
+                    RelationshipRecord record = new RelationshipRecord(id++, p.source(), p.target(), options.seqnum(),
+                            options.mode(), options.persistent(), options.targetWriteInhibit(), options.grainSize(),
+                            source.size(), t0, options.rateMiBps());
+                    long grains = new GrainGeometry(options.grainSize(), source.size()).grains();
+                    fresh.add(new Relationship(record, source, store.get(p.target()), GrainBitmap.allSet(grains)));
+                }
+                List<RelationshipRecord> all = registry.catalogRecords();
+                fresh.forEach(r -> all.add(r.record()));
+                // Durability: nothing needs to be durable before (in-flight writes to the named volumes are
+                // drained by the gates; completed but unflushed ones are as durable as the host asked). The
+                // catalog replace is the T0 of every pair at once; no write to them runs until it is done.
+                RelationshipCatalog.save(flashDir, id, all);
+                nextId = id;
+                fresh.forEach(this::install);
+            } finally {
+                for (int i = touched.size() - 1; i >= 0; i--) {
+                    touched.get(i).chainLock().writeLock().unlock();
+                }
+            }
+        }
+    }
+
+    /** Cleans, then takes {@code rel} out of service and out of the catalog (admin lock held). */
+    void withdraw(Relationship rel) throws IOException {
+        Family f = registry.families.get(rel.source().name());
+        String target = rel.target().name();
+        rel.setCleaning(true);
+        try {
+            if (f.enter(target)) {
+                try {
+                    ChainCopy.clean(f, rel, buffer); // most of the work, while host I/O carries on
+                } finally {
+                    f.exit();
+                }
+            }
+            f.chainLock().writeLock().lock();
+            try {
+                ChainCopy.clean(f, rel, buffer); // grains a source write copied into rel meanwhile
+                // Durability: cleaning copies and their records must be durable before the catalog stops
+                // naming rel, or a crash could leave the older target reading through a standalone volume.
+                journal.commitAll();
+                List<RelationshipRecord> all = registry.catalogRecords();
+                all.removeIf(r -> r.id() == rel.id());
+                RelationshipCatalog.save(flashDir, nextId, all);
+                registry.live.remove(rel.id());
+                registry.jobs.remove(rel.id());
+                registry.families.remove(target, f);
+                if (f.remove(rel)) {
+                    registry.families.remove(rel.source().name(), f);
+                }
+            } finally {
+                f.chainLock().writeLock().unlock();
+            }
+        } finally {
+            rel.setCleaning(false);
+        }
+    }
+}

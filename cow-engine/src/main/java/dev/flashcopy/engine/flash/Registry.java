@@ -1,0 +1,149 @@
+package dev.flashcopy.engine.flash;
+
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.copier.CopyJob;
+import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.Relationship;
+import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.relationship.RelationshipState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * Who is in which relationship right now: live relationships by id, their families by volume name (source
+ * and targets alike, so host I/O finds its family in one lookup), their copy jobs, and inactive
+ * relationships kept from the catalog. Also builds the read-only views.
+ *
+ * <p>Thread-safe for readers (concurrent maps); the engine changes it under its admin lock, and a
+ * family's membership under that family's chain write lock.
+ */
+final class Registry {
+    /** A catalogued relationship whose volumes were missing at open; kept, with its bitmap, until withdrawn. */
+    record Inactive(RelationshipRecord record, GrainBitmap bitmap) {
+    }
+
+    final ConcurrentHashMap<String, Family> families = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Long, Relationship> live = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Long, CopyJob> jobs = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<Long, Inactive> inactive = new ConcurrentHashMap<>();
+
+    Optional<Relationship> findLive(String source, String target) {
+        return live.values().stream()
+                .filter(r -> r.source().name().equals(source) && r.target().name().equals(target)).findFirst();
+    }
+
+    Optional<Relationship> ofTarget(String target) {
+        return live.values().stream().filter(r -> r.target().name().equals(target)).findFirst();
+    }
+
+    Optional<Inactive> findInactive(String source, String target) {
+        return inactive.values().stream()
+                .filter(i -> i.record().source().equals(source) && i.record().target().equals(target)).findFirst();
+    }
+
+    boolean inactiveVolume(String volume) {
+        return inactive.values().stream().anyMatch(i -> i.record().source().equals(volume)
+                || i.record().target().equals(volume));
+    }
+
+    /** Every bitmap a checkpoint must hold: live and inactive. */
+    Map<Long, GrainBitmap> bitmaps() {
+        Map<Long, GrainBitmap> all = new HashMap<>();
+        live.forEach((id, r) -> all.put(id, r.toCopy()));
+        inactive.forEach((id, i) -> all.put(id, i.bitmap()));
+        return all;
+    }
+
+    /** What the catalog must list, by id. */
+    List<RelationshipRecord> catalogRecords() {
+        List<RelationshipRecord> all = new ArrayList<>();
+        live.values().forEach(r -> all.add(r.record()));
+        inactive.values().forEach(i -> all.add(i.record()));
+        all.sort(Comparator.comparingLong(RelationshipRecord::id));
+        return all;
+    }
+
+    /** Every relationship, by source then T0 (oldest target first). */
+    List<RelationshipView> views() {
+        List<RelationshipView> views = new ArrayList<>();
+        live.values().forEach(r -> views.add(view(r)));
+        inactive.values().forEach(i -> views.add(view(i)));
+        views.sort(Comparator.comparing(RelationshipView::source).thenComparingLong(RelationshipView::id));
+        return List.copyOf(views);
+    }
+
+    /** Relationships of one volume (either role), or of one pair when written {@code SOURCE:TARGET}. */
+    List<RelationshipView> views(String volumeOrPair, Predicate<String> volumeExists) {
+        if (volumeOrPair != null && volumeOrPair.contains(":")) {
+            PairSpec p = PairSpec.parse(volumeOrPair);
+            List<RelationshipView> found = views().stream()
+                    .filter(v -> v.source().equals(p.source()) && v.target().equals(p.target())).toList();
+            if (found.isEmpty()) {
+                throw new NoSuchElementException("no FlashCopy relationship " + p + " (see lsflash)");
+            }
+            return found;
+        }
+        List<RelationshipView> found = views().stream()
+                .filter(v -> v.source().equals(volumeOrPair) || v.target().equals(volumeOrPair)).toList();
+        if (found.isEmpty() && !volumeExists.test(volumeOrPair)) {
+            throw new NoSuchElementException("no volume named '" + volumeOrPair + "' (see 'flashcopy lsvol')");
+        }
+        return found;
+    }
+
+    VolumeRoles roles(String volume, Predicate<String> volumeExists) {
+        List<RelationshipView> mine = views(volume, volumeExists);
+        return new VolumeRoles(volume,
+                mine.stream().filter(v -> v.target().equals(volume)).map(RelationshipView::source).findFirst(),
+                mine.stream().filter(v -> v.source().equals(volume)).map(RelationshipView::target).toList());
+    }
+
+    /** Why {@code volume} may not be removed now, if it may not. */
+    Optional<String> objection(String volume, boolean establishing) {
+        List<String> targets = new ArrayList<>();
+        for (RelationshipView v : views()) {
+            if (v.target().equals(volume)) {
+                return Optional.of("it is the target of FlashCopy relationship " + v.source() + ":" + volume
+                        + "; withdraw it first (rmflash)");
+            }
+            if (v.source().equals(volume)) {
+                targets.add(v.target());
+            }
+        }
+        if (!targets.isEmpty()) {
+            return Optional.of("it is the source of FlashCopy relationship(s) with " + String.join(", ", targets)
+                    + "; withdraw them first (rmflash)");
+        }
+        return establishing ? Optional.of("a FlashCopy establish naming it is in progress") : Optional.empty();
+    }
+
+    static RelationshipView view(Relationship r) {
+        long total = r.geometry().grains();
+        long left = r.toCopy().count();
+        RelationshipState state = r.state();
+        return new RelationshipView(r.id(), r.source().name(), r.target().name(), r.seqnum(), r.mode(), state,
+                r.persistent(), r.targetWriteInhibit(), r.geometry().grainSize(), total, left, percent(total, left),
+                r.establishedAt(), state == RelationshipState.COPYING ? r.measuredRateMiBps() : 0);
+    }
+
+    static RelationshipView view(Inactive i) {
+        RelationshipRecord r = i.record();
+        long total = i.bitmap().grains();
+        long left = i.bitmap().count();
+        return new RelationshipView(r.id(), r.source(), r.target(), r.seqnum(), r.mode(), RelationshipState.INACTIVE,
+                r.persistent(), r.targetWriteInhibit(), r.grainSize(), total, left, percent(total, left),
+                Instant.parse(r.establishedAt()), 0);
+    }
+
+    private static double percent(long total, long left) {
+        return total == 0 ? 100.0 : 100.0 * (total - left) / total;
+    }
+}
