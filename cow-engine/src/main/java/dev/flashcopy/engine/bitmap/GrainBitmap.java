@@ -98,15 +98,20 @@ public final class GrainBitmap {
         return new GrainBitmap(bits.clone(), grains);
     }
 
-    /** Grains set in {@code a} but not in {@code b}, as a new bitmap (a consistent snapshot of each). */
+    /**
+     * Grains set in {@code a} but not in {@code b}, as a new bitmap (a snapshot of each, taken one after the
+     * other so no two bitmap locks are ever held together).
+     */
     public static GrainBitmap andNot(GrainBitmap a, GrainBitmap b) {
         RoaringBitmap left;
+        RoaringBitmap right;
         synchronized (a) {
             left = a.bits.clone();
         }
         synchronized (b) {
-            left.andNot(b.bits);
+            right = b.bits.clone();
         }
+        left.andNot(right);
         return new GrainBitmap(left, a.grains);
     }
 
