@@ -1,0 +1,112 @@
+package dev.flashcopy.nbd;
+
+import dev.flashcopy.engine.device.DeviceProvider;
+import dev.flashcopy.nbd.dispatch.IoDispatcher;
+import dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher;
+import dev.flashcopy.nbd.handshake.HandshakeHandler;
+import dev.flashcopy.nbd.handshake.OptionNegotiator;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running NBD server. {@link #start} binds and returns; {@link #close} stops accepting, closes
+ * every connection, waits for device I/O already under way, and gives every device lease back.
+ * Uses the epoll transport where available, NIO elsewhere. Thread-safe.
+ */
+public final class NbdServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
+    /** Replies waiting in a socket's buffer beyond this stop the connection's reading (see TransmissionHandler). */
+    private static final WriteBufferWaterMark REPLY_BUFFER = new WriteBufferWaterMark(8 << 20, 32 << 20);
+
+    private final EventLoopGroup loops;
+    private final IoDispatcher dispatcher;
+    private final Channel serverChannel;
+    private final ChannelGroup connections;
+    private final InetSocketAddress address;
+    private boolean closed;
+
+    private NbdServer(EventLoopGroup loops, IoDispatcher dispatcher, Channel serverChannel, ChannelGroup connections) {
+        this.loops = loops;
+        this.dispatcher = dispatcher;
+        this.serverChannel = serverChannel;
+        this.connections = connections;
+        this.address = (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Binds {@code config.host():config.port()} and serves {@code devices} until {@link #close()}. */
+    public static NbdServer start(NbdServerConfig config, DeviceProvider devices) throws IOException {
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        IoDispatcher dispatcher = new ThreadPoolDispatcher(config.ioThreads());
+        ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
+        try {
+            Channel server = new ServerBootstrap()
+                    .group(loops)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, REPLY_BUFFER)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            connections.add(ch);
+                            ch.pipeline().addLast(HandshakeHandler.NAME,
+                                    new HandshakeHandler(new OptionNegotiator(devices), dispatcher));
+                        }
+                    })
+                    .bind(config.host(), config.port())
+                    .syncUninterruptibly()
+                    .channel();
+            NbdServer started = new NbdServer(loops, dispatcher, server, connections);
+            LOG.log(System.Logger.Level.INFO, "NBD server listening on {0} ({1})", started.address,
+                    epoll ? "epoll" : "nio");
+            return started;
+        } catch (RuntimeException e) {
+            dispatcher.close();
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return address.getPort();
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        serverChannel.close().syncUninterruptibly();
+        connections.close().awaitUninterruptibly();
+        // Requests already on I/O threads finish (their replies are dropped); then the loops run
+        // the completions that give the device leases back, and stop.
+        dispatcher.close();
+        loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,240 @@
+package dev.flashcopy.nbd.handshake;
+
+import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.device.DeviceInfo;
+import dev.flashcopy.engine.device.DeviceLease;
+import dev.flashcopy.engine.device.DeviceProvider;
+import dev.flashcopy.nbd.export.ExportFlags;
+import dev.flashcopy.nbd.export.MetaContext;
+import dev.flashcopy.nbd.export.MetaContexts;
+import dev.flashcopy.nbd.protocol.HandshakeFlag;
+import dev.flashcopy.nbd.protocol.InfoType;
+import dev.flashcopy.nbd.protocol.NbdOption;
+import dev.flashcopy.nbd.protocol.NbdWire;
+import dev.flashcopy.nbd.protocol.OptionReplyType;
+import dev.flashcopy.nbd.transmission.TransmissionSession;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Answers options for one connection and remembers what they agreed: zero padding, structured
+ * replies, selected metadata contexts. It may block (export look-ups), so it runs on I/O threads.
+ * Not thread-safe: the handler hands it one option at a time, each hand-over passing through a
+ * task queue, which orders its state changes.
+ */
+public final class OptionNegotiator {
+    private final DeviceProvider devices;
+    private boolean noZeroes;
+    private boolean structuredReplies;
+    private String contextExport;
+    private List<MetaContext> contexts = List.of();
+
+    public OptionNegotiator(DeviceProvider devices) {
+        this.devices = devices;
+    }
+
+    /** The client's flags, already checked to hold only bits we know. */
+    void clientFlags(int flags) {
+        noZeroes = HandshakeFlag.NO_ZEROES.isSet(flags);
+    }
+
+    /**
+     * Most data bytes worth buffering for {@code option}. Options with a longer payload have it
+     * skipped unread, and so do options whose data we never look at.
+     */
+    static int bufferLimit(int option) {
+        if (!NbdOption.isKnown(option)) {
+            return 0;
+        }
+        return switch (NbdOption.of(option)) {
+            case EXPORT_NAME -> NbdWire.MAX_STRING_LENGTH;
+            case INFO, GO, LIST_META_CONTEXT, SET_META_CONTEXT -> NbdWire.MAX_OPTION_LENGTH;
+            default -> 0;
+        };
+    }
+
+    /**
+     * @param data       the option's data, or null when it was empty or skipped unread
+     * @param dataLength the length the option header announced
+     */
+    OptionResult handle(int code, ByteBuf data, long dataLength, ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer();
+        try {
+            return answer(code, data, dataLength, out);
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+
+    private OptionResult answer(int code, ByteBuf data, long dataLength, ByteBuf out) {
+        if (!NbdOption.isKnown(code)) {
+            OptionReplies.error(out, code, OptionReplyType.ERR_UNSUP, "unknown option " + Integer.toUnsignedString(code));
+            return OptionResult.proceed(out);
+        }
+        NbdOption option = NbdOption.of(code);
+        boolean skipped = dataLength > 0 && data == null;
+        if (skipped && bufferLimit(code) > 0) {
+            if (option == NbdOption.EXPORT_NAME) {
+                return OptionResult.close(out); // spec: EXPORT_NAME cannot be refused, only disconnected
+            }
+            if (option == NbdOption.SET_META_CONTEXT) {
+                clearContexts(); // spec: SET replaces the selection even when it fails
+            }
+            OptionReplies.error(out, code, OptionReplyType.ERR_TOO_BIG, "option data of " + dataLength
+                    + " bytes exceeds " + NbdWire.MAX_OPTION_LENGTH);
+            return OptionResult.proceed(out);
+        }
+        ByteBuf in = data != null ? data : io.netty.buffer.Unpooled.EMPTY_BUFFER;
+        switch (option) {
+            case EXPORT_NAME:
+                return exportName(in.toString(StandardCharsets.UTF_8), out);
+            case ABORT:
+                OptionReplies.ack(out, code); // spec: data sent with ABORT is ignored
+                return OptionResult.close(out);
+            case LIST:
+                if (dataLength != 0) {
+                    OptionReplies.error(out, code, OptionReplyType.ERR_INVALID, "LIST takes no data");
+                    return OptionResult.proceed(out);
+                }
+                for (DeviceInfo info : devices.list()) {
+                    OptionReplies.server(out, code, info.name(), info.description());
+                }
+                OptionReplies.ack(out, code);
+                return OptionResult.proceed(out);
+            case STRUCTURED_REPLY:
+                if (dataLength != 0) {
+                    OptionReplies.error(out, code, OptionReplyType.ERR_INVALID, "STRUCTURED_REPLY takes no data");
+                    return OptionResult.proceed(out);
+                }
+                structuredReplies = true;
+                OptionReplies.ack(out, code);
+                return OptionResult.proceed(out);
+            case INFO:
+            case GO:
+                return infoOrGo(option, in, out);
+            case LIST_META_CONTEXT:
+            case SET_META_CONTEXT:
+                return metaContext(option, in, out);
+            case STARTTLS:
+                OptionReplies.error(out, code, OptionReplyType.ERR_UNSUP, "TLS is not enabled on this server");
+                return OptionResult.proceed(out);
+            default: // PEEK_EXPORT (withdrawn), EXTENDED_HEADERS (not implemented)
+                OptionReplies.error(out, code, OptionReplyType.ERR_UNSUP, option + " is not supported");
+                return OptionResult.proceed(out);
+        }
+    }
+
+    private OptionResult exportName(String name, ByteBuf out) {
+        Optional<DeviceLease> lease = devices.acquire(name);
+        if (lease.isEmpty()) {
+            return OptionResult.close(out); // spec: "If the server is unwilling to allow the export, it MUST terminate the session"
+        }
+        BlockDevice device = lease.get().device();
+        out.writeLong(device.size());
+        out.writeShort(ExportFlags.of(device.readOnly()));
+        if (!noZeroes) {
+            out.writeZero(NbdWire.EXPORT_NAME_ZEROES);
+        }
+        return OptionResult.transmit(out, session(lease.get(), name));
+    }
+
+    private OptionResult infoOrGo(NbdOption option, ByteBuf in, ByteBuf out) {
+        int code = option.code();
+        OptionPayloads.ExportRequest request;
+        try {
+            request = OptionPayloads.exportRequest(in);
+        } catch (MalformedOptionException e) {
+            OptionReplies.error(out, code, OptionReplyType.ERR_INVALID, e.getMessage());
+            return OptionResult.proceed(out);
+        }
+        String name = request.name();
+        Optional<DeviceInfo> info = devices.info(name);
+        DeviceLease lease = null;
+        long size;
+        boolean readOnly;
+        if (option == NbdOption.GO) {
+            lease = devices.acquire(name).orElse(null);
+            if (lease == null) {
+                return unknownExport(out, code, name);
+            }
+            size = lease.device().size();
+            readOnly = lease.device().readOnly();
+        } else if (info.isPresent()) {
+            size = info.get().size();
+            readOnly = info.get().readOnly();
+        } else {
+            return unknownExport(out, code, name);
+        }
+        OptionReplies.infoExport(out, code, size, ExportFlags.of(readOnly));
+        if (request.infos().contains(InfoType.NAME.code())) {
+            OptionReplies.infoText(out, code, InfoType.NAME, info.map(DeviceInfo::name).orElse(name));
+        }
+        String description = info.map(DeviceInfo::description).orElse(null);
+        if (request.infos().contains(InfoType.DESCRIPTION.code()) && description != null && !description.isEmpty()) {
+            OptionReplies.infoText(out, code, InfoType.DESCRIPTION, description);
+        }
+        // Sent even unasked: these are the spec's defaults, so a client that ignores them loses nothing.
+        OptionReplies.infoBlockSize(out, code);
+        OptionReplies.ack(out, code);
+        return lease == null ? OptionResult.proceed(out) : OptionResult.transmit(out, session(lease, name));
+    }
+
+    private static OptionResult unknownExport(ByteBuf out, int code, String name) {
+        OptionReplies.error(out, code, OptionReplyType.ERR_UNKNOWN, "no export named '" + shorten(name) + "'");
+        return OptionResult.proceed(out);
+    }
+
+    private OptionResult metaContext(NbdOption option, ByteBuf in, ByteBuf out) {
+        int code = option.code();
+        boolean set = option == NbdOption.SET_META_CONTEXT;
+        if (set) {
+            clearContexts(); // spec: SET replaces the selection, even when it fails
+        }
+        OptionPayloads.MetaContextRequest request;
+        try {
+            request = OptionPayloads.metaContextRequest(in);
+        } catch (MalformedOptionException e) {
+            OptionReplies.error(out, code, OptionReplyType.ERR_INVALID, e.getMessage());
+            return OptionResult.proceed(out);
+        }
+        if (set && !structuredReplies) {
+            OptionReplies.error(out, code, OptionReplyType.ERR_INVALID, "negotiate structured replies first");
+            return OptionResult.proceed(out);
+        }
+        if (devices.info(request.name()).isEmpty()) {
+            return unknownExport(out, code, request.name());
+        }
+        if (set) {
+            contexts = MetaContexts.select(request.queries());
+            contextExport = request.name();
+            for (MetaContext context : contexts) {
+                OptionReplies.metaContext(out, code, context.id(), context.name());
+            }
+        } else {
+            for (String name : MetaContexts.list(request.queries())) {
+                OptionReplies.metaContext(out, code, MetaContexts.LIST_ID, name);
+            }
+        }
+        OptionReplies.ack(out, code);
+        return OptionResult.proceed(out);
+    }
+
+    private void clearContexts() {
+        contexts = List.of();
+        contextExport = null;
+    }
+
+    /** Contexts apply only to the export they were selected for (spec, SET_META_CONTEXT). */
+    private TransmissionSession session(DeviceLease lease, String name) {
+        List<MetaContext> selected = name.equals(contextExport) && structuredReplies ? contexts : List.of();
+        return new TransmissionSession(lease, structuredReplies, selected);
+    }
+
+    private static String shorten(String name) {
+        return name.length() <= 64 ? name : name.substring(0, 64) + "...";
+    }
+}

@@ -1,0 +1,131 @@
+package dev.flashcopy.nbd.transmission;
+
+import dev.flashcopy.nbd.dispatch.IoTask;
+import dev.flashcopy.nbd.protocol.NbdCommand;
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One decoded request, which is also its own I/O task and its own completion: one object per
+ * request, no capturing lambdas on the hot path. Fields describing the request never change; the
+ * reply is set on the I/O thread and read on the event loop after the hand-over through the
+ * loop's task queue. Not thread-safe beyond that hand-over.
+ */
+public final class NbdRequest implements IoTask, Runnable {
+    private final int flags;
+    private final int type;
+    private final NbdCommand command;
+    private final long cookie;
+    private final long offset;
+    private final long length;
+    private final boolean oversized;
+    private ByteBuf payload;
+
+    private TransmissionHandler handler;
+    private ByteBuf reply;
+
+    /**
+     * @param type      the raw command number; {@link #command()} is null when it is unknown
+     * @param length    unsigned 32-bit length as sent
+     * @param payload   a WRITE's data (owned by this request from now on), or null
+     * @param oversized a WRITE longer than the maximum payload whose data the decoder discarded
+     */
+    public NbdRequest(int flags, int type, long cookie, long offset, long length, ByteBuf payload, boolean oversized) {
+        this.flags = flags;
+        this.type = type;
+        this.command = NbdCommand.isKnown(type) ? NbdCommand.of(type) : null;
+        this.cookie = cookie;
+        this.offset = offset;
+        this.length = length;
+        this.payload = payload;
+        this.oversized = oversized;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    public int type() {
+        return type;
+    }
+
+    /** The command, or null when the type number is not one the spec defines. */
+    public NbdCommand command() {
+        return command;
+    }
+
+    public long cookie() {
+        return cookie;
+    }
+
+    /** Unsigned 64-bit offset as sent; negative means at least 2^63. */
+    public long offset() {
+        return offset;
+    }
+
+    public long length() {
+        return length;
+    }
+
+    public boolean oversized() {
+        return oversized;
+    }
+
+    public ByteBuf payload() {
+        return payload;
+    }
+
+    /** Releases the WRITE payload, if any; safe to call more than once. */
+    public void releasePayload() {
+        ByteBuf p = payload;
+        if (p != null) {
+            payload = null;
+            p.release();
+        }
+    }
+
+    void bind(TransmissionHandler handler) {
+        this.handler = handler;
+    }
+
+    ByteBuf takeReply() {
+        ByteBuf r = reply;
+        reply = null;
+        return r;
+    }
+
+    /** On an I/O thread: do the device call, then hand the reply to the event loop. */
+    @Override
+    public void perform() {
+        try {
+            reply = handler.runner().run(this);
+        } finally {
+            releasePayload();
+        }
+        try {
+            handler.executor().execute(this);
+        } catch (RejectedExecutionException e) {
+            // The event loop is gone (server shut down out of order): nobody will send this reply.
+            takeReply().release();
+            handler.abandon();
+        }
+    }
+
+    /** The dispatcher is closed: answer on the event loop as a server shutting down. */
+    @Override
+    public void reject() {
+        handler.rejected(this);
+    }
+
+    /** On the event loop: the reply is ready. */
+    @Override
+    public void run() {
+        handler.completed(this);
+    }
+
+    @Override
+    public String toString() {
+        return (command == null ? "command#" + type : command) + "(flags=" + flags + ", cookie=" + cookie
+                + ", offset=" + Long.toUnsignedString(offset) + ", length=" + length + ")";
+    }
+}

@@ -1,0 +1,206 @@
+package dev.flashcopy.nbd.transmission;
+
+import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.nbd.dispatch.IoDispatcher;
+import dev.flashcopy.nbd.protocol.NbdCommand;
+import dev.flashcopy.nbd.protocol.NbdError;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.EventExecutor;
+
+/**
+ * The transmission phase of one connection. On the event loop it checks each decoded request
+ * ({@link RequestCheck}), answers the ones that need no disk at once, and dispatches the rest to
+ * I/O threads; their replies come back to {@link #completed} on the loop, are written whole, and
+ * flushed once per burst (a flush task queued behind the completions already waiting).
+ *
+ * <p>It bounds what a client can have in flight: above {@link #HIGH_WATER_BYTES} of data or
+ * {@link #MAX_IN_FLIGHT} requests, or while the socket will not take more replies, it stops
+ * reading; it reads again once below half of both and writable. After {@code NBD_CMD_DISC} it
+ * finishes what is in flight, then closes. The device lease is given back once the connection is
+ * closed and nothing is in flight. Not thread-safe: all state is confined to the channel's loop.
+ */
+public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
+    static final long HIGH_WATER_BYTES = 64L * 1024 * 1024;
+    static final int MAX_IN_FLIGHT = 512;
+
+    private static final System.Logger LOG = System.getLogger(TransmissionHandler.class.getName());
+
+    private final TransmissionSession session;
+    private final BlockDevice device;
+    private final IoDispatcher dispatcher;
+    private final Runnable flushTask = this::flushNow;
+    private ChannelHandlerContext ctx;
+    private CommandRunner runner;
+
+    private int inFlight;
+    private long inFlightBytes;
+    private boolean paused;
+    private boolean disconnecting;
+    private boolean flushScheduled;
+    private boolean leaseReturned;
+
+    public TransmissionHandler(TransmissionSession session, IoDispatcher dispatcher) {
+        this.session = session;
+        this.device = session.lease().device();
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.runner = new CommandRunner(device, session.structuredReplies(), session.contexts(), ctx.alloc());
+    }
+
+    CommandRunner runner() {
+        return runner;
+    }
+
+    EventExecutor executor() {
+        return ctx.executor();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof NbdRequest request)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (disconnecting || !ctx.channel().isActive()) {
+            request.releasePayload();
+            return;
+        }
+        RequestCheck.Verdict verdict = RequestCheck.check(request, device, session);
+        if (verdict != null) {
+            request.releasePayload();
+            reply(Replies.error(ctx.alloc(), session.structuredReplies(), request.cookie(), verdict.error(),
+                    verdict.message()));
+            return;
+        }
+        NbdCommand command = request.command();
+        if (command == NbdCommand.DISC) {
+            disconnecting = true;
+            ctx.channel().config().setAutoRead(false);
+            finishIfDisconnected();
+            return;
+        }
+        if (request.length() == 0 && command != NbdCommand.FLUSH) {
+            // Zero-length requests (spec: "unspecified, but SHOULD NOT disconnect") succeed without I/O.
+            request.releasePayload();
+            reply(session.structuredReplies() && command == NbdCommand.READ
+                    ? Replies.none(ctx.alloc(), request.cookie())
+                    : Replies.success(ctx.alloc(), request.cookie()));
+            return;
+        }
+        inFlight++;
+        inFlightBytes += weight(request);
+        updateReading();
+        request.bind(this);
+        dispatcher.dispatch(request);
+    }
+
+    /** Bytes a request holds while in flight: its payload, or the reply it will build. */
+    private static long weight(NbdRequest request) {
+        NbdCommand c = request.command();
+        return c == NbdCommand.WRITE || c == NbdCommand.READ ? request.length() : 0;
+    }
+
+    /** On the loop: {@code request}'s reply is built. */
+    void completed(NbdRequest request) {
+        inFlight--;
+        inFlightBytes -= weight(request);
+        ByteBuf reply = request.takeReply();
+        if (ctx.channel().isActive()) {
+            reply(reply);
+        } else {
+            reply.release();
+        }
+        updateReading();
+        finishIfDisconnected();
+        returnLeaseIfIdle();
+    }
+
+    /** On the loop, via the request: the dispatcher is closed, the server is going away. */
+    void rejected(NbdRequest request) {
+        if (!executor().inEventLoop()) {
+            request.releasePayload();
+            executor().execute(() -> rejected(request));
+            return;
+        }
+        request.releasePayload();
+        inFlight--;
+        inFlightBytes -= weight(request);
+        if (ctx.channel().isActive()) {
+            reply(Replies.error(ctx.alloc(), session.structuredReplies(), request.cookie(), NbdError.ESHUTDOWN,
+                    "server is shutting down"));
+        }
+        finishIfDisconnected();
+        returnLeaseIfIdle();
+    }
+
+    /** Off the loop, when the loop itself is gone: nothing will complete, so give the lease back now. */
+    void abandon() {
+        session.lease().close();
+    }
+
+    private void reply(ByteBuf reply) {
+        ctx.write(reply, ctx.voidPromise());
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        ctx.flush();
+    }
+
+    private void updateReading() {
+        if (disconnecting) {
+            return;
+        }
+        boolean writable = ctx.channel().isWritable();
+        if (!paused && (inFlightBytes > HIGH_WATER_BYTES || inFlight >= MAX_IN_FLIGHT || !writable)) {
+            paused = true;
+            ctx.channel().config().setAutoRead(false);
+        } else if (paused && inFlightBytes <= HIGH_WATER_BYTES / 2 && inFlight <= MAX_IN_FLIGHT / 2 && writable) {
+            paused = false;
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void finishIfDisconnected() {
+        if (disconnecting && inFlight == 0 && ctx.channel().isActive()) {
+            flushScheduled = false;
+            ctx.flush();
+            ctx.close();
+        }
+    }
+
+    private void returnLeaseIfIdle() {
+        if (!leaseReturned && inFlight == 0 && !ctx.channel().isActive()) {
+            leaseReturned = true;
+            session.lease().close();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateReading();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        returnLeaseIfIdle();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(System.Logger.Level.DEBUG, "connection " + ctx.channel().remoteAddress() + " failed; closing", cause);
+        ctx.close();
+    }
+}

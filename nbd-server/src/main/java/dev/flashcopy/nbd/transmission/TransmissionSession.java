@@ -1,0 +1,22 @@
+package dev.flashcopy.nbd.transmission;
+
+import dev.flashcopy.engine.device.DeviceLease;
+import dev.flashcopy.nbd.export.MetaContext;
+import java.util.List;
+
+/**
+ * What the handshake agreed for one connection, handed to the transmission phase. Immutable; the
+ * lease inside is closed by the transmission handler once the connection is gone and idle.
+ *
+ * @param lease             the connection's hold on its export's device
+ * @param structuredReplies whether {@code NBD_OPT_STRUCTURED_REPLY} was agreed
+ * @param contexts          the metadata contexts selected for block status (empty: none)
+ */
+public record TransmissionSession(DeviceLease lease, boolean structuredReplies, List<MetaContext> contexts) {
+    public TransmissionSession {
+        if (lease == null) {
+            throw new IllegalArgumentException("lease: null (expected: an open device lease)");
+        }
+        contexts = List.copyOf(contexts);
+    }
+}

@@ -1,0 +1,15 @@
+/**
+ * The transmission phase: {@link dev.flashcopy.nbd.transmission.RequestDecoder} frames requests,
+ * {@link dev.flashcopy.nbd.transmission.TransmissionHandler} checks them on the event loop and
+ * dispatches them, {@link dev.flashcopy.nbd.transmission.CommandRunner} does the device call on an
+ * I/O thread and builds the whole reply as one buffer, and the handler writes it back on the loop,
+ * flushing once per burst of replies.
+ *
+ * <p><b>ByteBuf ownership.</b> A WRITE payload is a retained slice of the decoder's cumulation,
+ * owned by its {@link dev.flashcopy.nbd.transmission.NbdRequest} from decode on; whoever consumes
+ * the request last releases it: the runner after the device call, the handler when it answers
+ * the request early or drops it. A reply buffer is owned by the request from the moment the
+ * runner builds it until the handler passes it to {@code ctx.write} (which then owns it, and
+ * releases it even if the channel is closed), or releases it itself when the channel is gone.
+ */
+package dev.flashcopy.nbd.transmission;
