@@ -2,7 +2,11 @@ package dev.flashcopy.tools;
 
 import dev.flashcopy.tools.cli.CommandFailure;
 import dev.flashcopy.tools.cli.ExitCode;
+import dev.flashcopy.tools.cli.LsflashCommand;
 import dev.flashcopy.tools.cli.LsvolCommand;
+import dev.flashcopy.tools.cli.MkflashCommand;
+import dev.flashcopy.tools.cli.RmflashCommand;
+import dev.flashcopy.tools.cli.WaitCommand;
 import dev.flashcopy.tools.cli.MkvolCommand;
 import dev.flashcopy.tools.cli.RmvolCommand;
 import dev.flashcopy.tools.cli.ServeCommand;
@@ -24,6 +28,7 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         description = {"Point-in-time copies of volumes (sparse raw images), exported over NBD.", ""},
         subcommands = {ServeCommand.class, MkvolCommand.class, LsvolCommand.class, RmvolCommand.class,
+                MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, WaitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flashcopy implements Runnable {
     @Spec

@@ -57,6 +57,30 @@ public final class RequestBody {
         return Optional.of(n.textValue());
     }
 
+    /** A field that may be a JSON boolean; {@code fallback} when absent. */
+    public boolean optionalBoolean(String field, boolean fallback) {
+        JsonNode n = object.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isBoolean()) {
+            throw wrongType(field, n, "true or false");
+        }
+        return n.booleanValue();
+    }
+
+    /** A field that may be a whole JSON number; empty when absent. */
+    public java.util.OptionalLong optionalLong(String field) {
+        JsonNode n = object.get(field);
+        if (n == null || n.isNull()) {
+            return java.util.OptionalLong.empty();
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw wrongType(field, n, "a whole number");
+        }
+        return java.util.OptionalLong.of(n.longValue());
+    }
+
     /** The raw node, for fields that accept more than one type; empty when absent or null. */
     public Optional<JsonNode> node(String field) {
         JsonNode n = object.get(field);

@@ -38,6 +38,38 @@ final class Converters {
         }
     }
 
+    /** {@code SOURCE:TARGET}, both valid volume names. */
+    static final class Pair implements ITypeConverter<dev.flashcopy.engine.flash.PairSpec> {
+        @Override
+        public dev.flashcopy.engine.flash.PairSpec convert(String value) {
+            try {
+                var pair = dev.flashcopy.engine.flash.PairSpec.parse(value);
+                VolumeNames.check(pair.source());
+                VolumeNames.check(pair.target());
+                return pair;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** A FlashCopy sequence number as the DS CLI writes it: hexadecimal, 0 to FFFFFFFF ({@code 0x} optional). */
+    static final class Seqnum implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String hex = value.startsWith("0x") || value.startsWith("0X") ? value.substring(2) : value;
+            try {
+                long n = Long.parseLong(hex, 16);
+                if (n >= 0 && n <= 0xFFFF_FFFFL && !hex.isEmpty() && hex.length() <= 8) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the message below
+            }
+            throw new TypeConversionException("seqnum '" + value + "' is not valid (expected: hexadecimal 0 to FFFFFFFF)");
+        }
+    }
+
     /** {@code HOST:PORT}. */
     static final class Address implements ITypeConverter<HostPort> {
         @Override

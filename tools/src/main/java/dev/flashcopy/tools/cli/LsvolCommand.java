@@ -20,7 +20,7 @@ public final class LsvolCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
-    @Option(names = "--json", description = "print a JSON array of {name, size, allocated, path, owned}, sizes in bytes")
+    @Option(names = "--json", description = "print a JSON array of {name, size, allocated, path, owned, targetOf, sourceOf}, sizes in bytes")
     boolean json;
 
     @Override
@@ -36,14 +36,28 @@ public final class LsvolCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK.code();
         }
-        Table table = new Table("NAME", "SIZE", "ALLOCATED", "PATH").alignRight(1).alignRight(2);
+        Table table = new Table("NAME", "SIZE", "ALLOCATED", "ROLE", "PATH").alignRight(1).alignRight(2);
         for (JsonNode v : volumes) {
             JsonNode allocated = v.path("allocated");
             table.row(v.path("name").asText(), ByteSize.format(v.path("size").asLong()),
-                    allocated.isNumber() ? ByteSize.format(allocated.asLong()) : "?",
+                    allocated.isNumber() ? ByteSize.format(allocated.asLong()) : "?", role(v),
                     v.path("path").asText() + (v.has("problem") ? "  (" + v.path("problem").asText() + ")" : ""));
         }
         table.print(out);
         return ExitCode.OK.code();
+    }
+
+    /** "target of S", "source of T1,T2", both, or "-". */
+    private static String role(JsonNode v) {
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        if (v.hasNonNull("targetOf")) {
+            parts.add("target of " + v.get("targetOf").asText());
+        }
+        java.util.List<String> targets = new java.util.ArrayList<>();
+        v.path("sourceOf").forEach(t -> targets.add(t.asText()));
+        if (!targets.isEmpty()) {
+            parts.add("source of " + String.join(",", targets));
+        }
+        return parts.isEmpty() ? "-" : String.join("; ", parts);
     }
 }

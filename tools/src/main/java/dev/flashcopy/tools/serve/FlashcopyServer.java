@@ -1,14 +1,14 @@
 package dev.flashcopy.tools.serve;
 
-import dev.flashcopy.engine.catalog.VolumeDevices;
 import dev.flashcopy.engine.catalog.VolumeStore;
-import dev.flashcopy.engine.device.DeviceProvider;
+import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.engine.storage.DataDirectoryLock;
 import dev.flashcopy.tools.Version;
 import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.admin.AdminServer;
 import dev.flashcopy.tools.admin.BearerToken;
 import dev.flashcopy.tools.admin.Resource;
+import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
 import java.io.IOException;
@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class FlashcopyServer implements AutoCloseable {
     private final Path dataDir;
     private final VolumeStore store;
+    private final FlashEngine flash;
     private final NbdExport nbd;
     private final AdminServer admin;
     private final AdminFile adminFile;
@@ -40,10 +41,11 @@ public final class FlashcopyServer implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing;
 
-    private FlashcopyServer(Path dataDir, VolumeStore store, NbdExport nbd, AdminServer admin, AdminFile adminFile,
+    private FlashcopyServer(Path dataDir, VolumeStore store, FlashEngine flash, NbdExport nbd, AdminServer admin, AdminFile adminFile,
             boolean demoCreated, Deque<AutoCloseable> stack, PrintWriter log) {
         this.dataDir = dataDir;
         this.store = store;
+        this.flash = flash;
         this.nbd = nbd;
         this.admin = admin;
         this.adminFile = adminFile;
@@ -61,9 +63,10 @@ public final class FlashcopyServer implements AutoCloseable {
             VolumeStore store = VolumeStore.open(dataDir);
             stack.push(store);
             boolean demoCreated = settings.demo() && DemoVolume.ensure(store);
-            // The FlashCopy-aware provider replaces this line when relationships arrive.
-            DeviceProvider devices = new VolumeDevices(store);
-            NbdExport nbd = NbdExport.start(settings.nbd(), devices);
+            // Recovery runs here: relationships, bitmaps and copy progress come back before any export opens.
+            FlashEngine flash = FlashEngine.open(store);
+            stack.push(flash);
+            NbdExport nbd = NbdExport.start(settings.nbd(), flash.devices());
             stack.push(nbd);
             Instant startedAt = Instant.now();
             BearerToken token = BearerToken.generate();
@@ -72,7 +75,8 @@ public final class FlashcopyServer implements AutoCloseable {
                     new ServerResource(() -> new ServerResource.ServerJson(Version.get(), ProcessHandle.current().pid(),
                             dataDir.toString(), HostPort.format(nbd.address()),
                             "http://" + HostPort.format(adminRef.get().address()), startedAt.toString())),
-                    new VolumesResource(store));
+                    new VolumesResource(store, flash::roles),
+                    new RelationshipsResource(flash));
             AdminServer admin = AdminServer.start(settings.admin().resolve(), token, resources, log);
             adminRef.set(admin);
             stack.push(admin);
@@ -80,7 +84,7 @@ public final class FlashcopyServer implements AutoCloseable {
                     ProcessHandle.current().pid(), HostPort.format(nbd.address()));
             adminFile.write(dataDir);
             stack.push(() -> AdminFile.delete(dataDir));
-            return new FlashcopyServer(dataDir, store, nbd, admin, adminFile, demoCreated, stack, log);
+            return new FlashcopyServer(dataDir, store, flash, nbd, admin, adminFile, demoCreated, stack, log);
         } catch (IOException | RuntimeException e) {
             unwind(stack, log);
             throw new StartupException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
@@ -93,6 +97,11 @@ public final class FlashcopyServer implements AutoCloseable {
 
     public VolumeStore store() {
         return store;
+    }
+
+    /** What FlashCopy recovery did at start, one line per pass. */
+    public List<String> recoveryReport() {
+        return flash.recoveryReport();
     }
 
     public InetSocketAddress nbdAddress() {

@@ -1,6 +1,8 @@
 package dev.flashcopy.tools.admin;
 
 import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.engine.flash.FlashEngine;
+import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.util.List;
 public final class AdminFixture implements AutoCloseable {
     public final Path dataDir;
     public final VolumeStore store;
+    public final FlashEngine flash;
     public final AdminServer server;
     public final BearerToken token = BearerToken.generate();
     public final StringWriter log = new StringWriter();
@@ -29,10 +32,11 @@ public final class AdminFixture implements AutoCloseable {
     public AdminFixture(Path dataDir) throws IOException {
         this.dataDir = dataDir;
         this.store = VolumeStore.open(dataDir);
+        this.flash = FlashEngine.open(store);
         this.server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), token, List.of(
                 new ServerResource(() -> new ServerResource.ServerJson("test", 1, dataDir.toString(), "127.0.0.1:1",
                         url(), "now")),
-                new VolumesResource(store)), new PrintWriter(log, true));
+                new VolumesResource(store, flash::roles), new RelationshipsResource(flash)), new PrintWriter(log, true));
         new AdminFile(url(), token.value(), ProcessHandle.current().pid(), "127.0.0.1:1").write(dataDir);
     }
 
@@ -58,6 +62,11 @@ public final class AdminFixture implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        try {
+            flash.close();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         store.close();
     }
 }

@@ -58,7 +58,7 @@ class VolumeCommandsTest {
         assertEquals(0, CliRun.of("mkvol", "longer-name", "--size", "2G", "--data", data).exit());
         String[] lines = CliRun.of("lsvol", "--data", data).out().split("\n");
         assertEquals(3, lines.length);
-        assertTrue(lines[0].matches("NAME +SIZE +ALLOCATED +PATH"), lines[0]);
+        assertTrue(lines[0].matches("NAME +SIZE +ALLOCATED +ROLE +PATH"), lines[0]);
         int pathColumn = lines[0].indexOf("PATH");
         assertTrue(lines[1].startsWith("a ") && lines[1].substring(pathColumn).startsWith("/"), lines[1]);
         assertTrue(lines[2].startsWith("longer-name  ") && lines[2].substring(pathColumn).startsWith("/"), lines[2]);

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
+import java.util.function.Function;
+import dev.flashcopy.engine.flash.VolumeRoles;
 
 /**
  * {@code /v1/volumes}: list, create ({@code size}) or register ({@code file}), show and remove
@@ -31,9 +33,12 @@ public final class VolumesResource implements Resource {
     private static final Set<String> CREATE_FIELDS = Set.of("name", "size", "file");
 
     private final VolumeStore store;
+    private final Function<String, VolumeRoles> roles;
 
-    public VolumesResource(VolumeStore store) {
+    /** @param roles each volume's FlashCopy roles (the engine's {@code roles}) */
+    public VolumesResource(VolumeStore store, Function<String, VolumeRoles> roles) {
         this.store = store;
+        this.roles = roles;
     }
 
     @Override
@@ -48,13 +53,13 @@ public final class VolumesResource implements Resource {
     private ApiResponse list(ApiRequest request) throws IOException {
         List<VolumeJson> out = new ArrayList<>();
         for (VolumeRecord r : store.records()) {
-            out.add(VolumeJson.of(store, r));
+            out.add(VolumeJson.of(store, r, roles));
         }
         return ApiResponse.ok(new VolumeList(out));
     }
 
     private ApiResponse show(ApiRequest request) throws IOException {
-        return ApiResponse.ok(VolumeJson.of(store, record(request.param("name"))));
+        return ApiResponse.ok(VolumeJson.of(store, record(request.param("name")), roles));
     }
 
     private ApiResponse create(ApiRequest request) throws IOException {
@@ -78,12 +83,12 @@ public final class VolumesResource implements Resource {
                 store.register(name, file);
             }
         }
-        return ApiResponse.created(VolumeJson.of(store, record(name)), "/v1/volumes/" + name);
+        return ApiResponse.created(VolumeJson.of(store, record(name), roles), "/v1/volumes/" + name);
     }
 
     private ApiResponse remove(ApiRequest request) throws IOException {
         String name = request.param("name");
-        VolumeJson before = VolumeJson.of(store, record(name));
+        VolumeJson before = VolumeJson.of(store, record(name), roles);
         store.remove(name);
         return ApiResponse.ok(before);
     }

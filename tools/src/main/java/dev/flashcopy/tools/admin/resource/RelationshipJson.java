@@ -1,0 +1,21 @@
+package dev.flashcopy.tools.admin.resource;
+
+import dev.flashcopy.engine.flash.RelationshipView;
+
+/**
+ * A FlashCopy relationship on the wire, with the field names {@code lsflash --json} documents:
+ * {@code mode} is {@code copy} or {@code nocopy}, {@code state} one of the engine's state labels,
+ * {@code outOfSyncGrains} the grains still to copy, {@code establishedAt} T0 in ISO-8601. Immutable.
+ */
+public record RelationshipJson(String source, String target, long seqnum, String mode, String state,
+        boolean persistent, boolean tgtinhibit, int grainSize, long totalGrains, long outOfSyncGrains,
+        double copiedPercent, String establishedAt, double copyRateMiBps) {
+
+    static RelationshipJson of(RelationshipView v) {
+        return new RelationshipJson(v.source(), v.target(), v.seqnum(),
+                v.mode().name().toLowerCase(java.util.Locale.ROOT), v.state().label(), v.persistent(),
+                v.targetWriteInhibit(), v.grainSize(), v.totalGrains(), v.outOfSyncGrains(),
+                Math.floor(v.copiedPercent() * 100) / 100, v.establishedAt().toString(),
+                Math.round(v.copyRateMiBps() * 10) / 10.0);
+    }
+}

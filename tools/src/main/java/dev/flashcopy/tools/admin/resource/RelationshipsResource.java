@@ -1,0 +1,136 @@
+package dev.flashcopy.tools.admin.resource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flashcopy.engine.catalog.ByteSize;
+import dev.flashcopy.engine.flash.EstablishOptions;
+import dev.flashcopy.engine.flash.FlashEngine;
+import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.engine.flash.RelationshipView;
+import dev.flashcopy.engine.flash.WithdrawResult;
+import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.tools.admin.ApiException;
+import dev.flashcopy.tools.admin.ApiRequest;
+import dev.flashcopy.tools.admin.ApiResponse;
+import dev.flashcopy.tools.admin.RequestBody;
+import dev.flashcopy.tools.admin.Resource;
+import dev.flashcopy.tools.admin.Route;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * {@code /v1/relationships}: FlashCopy pairs. {@code POST} establishes ({@code mkflash}), {@code GET}
+ * lists all or those of one volume or {@code SOURCE:TARGET} ({@code lsflash}), {@code .../withdraw}
+ * ends one ({@code rmflash}), {@code .../rate} changes its copy rate. The engine checks every rule
+ * before it changes anything, so a refused request leaves no trace. Thread-safe: the engine serialises
+ * its own changes.
+ */
+public final class RelationshipsResource implements Resource {
+    /** Wrapped in an object so listings can grow fields without breaking clients. */
+    public record RelationshipList(List<RelationshipJson> relationships) {
+    }
+
+    /** What a withdraw did; {@code withdrawn} is false while a {@code cp} withdraw still copies. */
+    public record Withdrawal(RelationshipJson relationship, boolean withdrawn) {
+    }
+
+    private static final Set<String> ESTABLISH_FIELDS =
+            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps");
+    private static final Set<String> WITHDRAW_FIELDS = Set.of("cp", "force", "seqnum");
+    private static final Set<String> RATE_FIELDS = Set.of("rateMiBps");
+
+    private final FlashEngine flash;
+
+    public RelationshipsResource(FlashEngine flash) {
+        this.flash = flash;
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(
+                Route.get("/v1/relationships", r -> ApiResponse.ok(list(flash.list()))),
+                Route.get("/v1/relationships/{filter}", r -> ApiResponse.ok(list(flash.list(r.param("filter"))))),
+                Route.post("/v1/relationships", this::establish),
+                Route.post("/v1/relationships/{pair}/withdraw", this::withdraw),
+                Route.post("/v1/relationships/{pair}/rate", this::rate));
+    }
+
+    private static RelationshipList list(List<RelationshipView> views) {
+        return new RelationshipList(views.stream().map(RelationshipJson::of).toList());
+    }
+
+    private ApiResponse establish(ApiRequest request) throws IOException {
+        RequestBody body = request.jsonObject().allowOnly(ESTABLISH_FIELDS);
+        JsonNode pairsNode = body.node("pairs").orElseThrow(() ->
+                ApiException.badRequest("field 'pairs' is missing (expected: an array of \"SOURCE:TARGET\" strings)"));
+        if (!pairsNode.isArray() || pairsNode.isEmpty()) {
+            throw RequestBody.wrongType("pairs", pairsNode, "a non-empty array of \"SOURCE:TARGET\" strings");
+        }
+        List<PairSpec> pairs = new ArrayList<>();
+        for (JsonNode p : pairsNode) {
+            if (!p.isTextual()) {
+                throw RequestBody.wrongType("pairs[]", p, "a string \"SOURCE:TARGET\"");
+            }
+            pairs.add(PairSpec.parse(p.textValue()));
+        }
+        EstablishOptions options = EstablishOptions.defaults()
+                .withMode(mode(body.optionalString("mode").orElse("copy")))
+                .withPersistent(body.optionalBoolean("persistent", false))
+                .withTargetWriteInhibit(body.optionalBoolean("tgtinhibit", false))
+                .withSeqnum(body.optionalLong("seqnum").orElse(0));
+        if (body.has("grainSize")) {
+            options = options.withGrainSize(grainSize(body.node("grainSize").get()));
+        }
+        if (body.has("rateMiBps")) {
+            options = options.withRateMiBps(intField("rateMiBps", body.optionalLong("rateMiBps").getAsLong()));
+        }
+        List<RelationshipView> made = flash.establish(pairs, options);
+        return ApiResponse.created(list(made), "/v1/relationships");
+    }
+
+    private ApiResponse withdraw(ApiRequest request) throws IOException {
+        PairSpec pair = PairSpec.parse(request.param("pair"));
+        RequestBody body = request.jsonObject().allowOnly(WITHDRAW_FIELDS);
+        OptionalLong seqnum = body.optionalLong("seqnum");
+        WithdrawResult result = flash.withdraw(pair.source(), pair.target(), body.optionalBoolean("cp", false),
+                body.optionalBoolean("force", false), seqnum);
+        return ApiResponse.ok(new Withdrawal(RelationshipJson.of(result.relationship()), result.withdrawn()));
+    }
+
+    private ApiResponse rate(ApiRequest request) throws IOException {
+        PairSpec pair = PairSpec.parse(request.param("pair"));
+        RequestBody body = request.jsonObject().allowOnly(RATE_FIELDS);
+        long rate = body.optionalLong("rateMiBps").orElseThrow(() ->
+                ApiException.badRequest("field 'rateMiBps' is missing (expected: MiB/s, 0 = unlimited)"));
+        return ApiResponse.ok(RelationshipJson.of(flash.setRate(pair.source(), pair.target(), intField("rateMiBps", rate))));
+    }
+
+    private static CopyMode mode(String text) {
+        return switch (text) {
+            case "copy" -> CopyMode.COPY;
+            case "nocopy" -> CopyMode.NOCOPY;
+            default -> throw ApiException.badRequest("mode '" + text + "' is not valid (expected: copy or nocopy)");
+        };
+    }
+
+    private static int grainSize(JsonNode n) {
+        long bytes;
+        if (n.isTextual()) {
+            bytes = ByteSize.parse(n.textValue());
+        } else if (n.isIntegralNumber() && n.canConvertToLong()) {
+            bytes = n.longValue();
+        } else {
+            throw RequestBody.wrongType("grainSize", n, "bytes, as a number or a string such as \"64K\"");
+        }
+        return intField("grainSize", bytes);
+    }
+
+    private static int intField(String field, long value) {
+        if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            throw ApiException.badRequest("field '" + field + "' is " + value + " (expected: a value that fits 32 bits)");
+        }
+        return (int) value;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.flashcopy.tools.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.tools.client.AdminClient;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Follows one relationship's background copy until nothing is left to copy or the relationship
+ * is gone, showing percent, MiB/s and ETA: a bar redrawn in place on a terminal, a plain line every
+ * few seconds otherwise (logs, CI). Used by {@code wait} and {@code rmflash --cp}. Not thread-safe.
+ */
+final class CopyProgress {
+    private static final long POLL_MS = 250;
+    private static final long PLAIN_EVERY_MS = 5_000;
+    private static final int BAR = 30;
+
+    /** How the follow ended. */
+    enum Outcome {
+        COPIED, GONE, TIMED_OUT
+    }
+
+    private final AdminClient client;
+    private final PrintWriter out;
+    private final boolean terminal;
+
+    CopyProgress(AdminClient client, PrintWriter out, boolean terminal) {
+        this.client = client;
+        this.out = out;
+        this.terminal = terminal;
+    }
+
+    /** Polls until the copy completes, the relationship ends, or {@code timeout} (null: none) passes. */
+    Outcome follow(PairSpec pair, Duration timeout) throws InterruptedException {
+        long start = System.nanoTime();
+        long lastPlain = 0;
+        while (true) {
+            JsonNode rels = client.get("/v1/relationships/" + pair).path("relationships");
+            JsonNode rel = rels.isEmpty() ? null : rels.get(0);
+            long now = System.nanoTime();
+            if (rel == null) {
+                finish();
+                return Outcome.GONE;
+            }
+            long left = rel.path("outOfSyncGrains").asLong();
+            if (left == 0) {
+                show(rel, true);
+                finish();
+                return Outcome.COPIED;
+            }
+            if (terminal) {
+                show(rel, false);
+            } else if (lastPlain == 0 || (now - lastPlain) / 1_000_000 >= PLAIN_EVERY_MS) {
+                show(rel, false);
+                lastPlain = now;
+            }
+            if (timeout != null && now - start > timeout.toNanos()) {
+                finish();
+                return Outcome.TIMED_OUT;
+            }
+            Thread.sleep(POLL_MS);
+        }
+    }
+
+    private void show(JsonNode rel, boolean done) {
+        double pct = done ? 100 : rel.path("copiedPercent").asDouble();
+        double rate = rel.path("copyRateMiBps").asDouble();
+        long leftBytes = rel.path("outOfSyncGrains").asLong() * rel.path("grainSize").asLong();
+        String eta = rate > 0 ? formatEta(leftBytes / (rate * 1024 * 1024)) : "--";
+        String text = String.format(Locale.ROOT, "%s:%s %6.2f %% %8.1f MiB/s  ETA %s", rel.path("source").asText(),
+                rel.path("target").asText(), pct, rate, eta);
+        if (terminal) {
+            int filled = (int) Math.round(pct / 100 * BAR);
+            out.print("\r[" + "#".repeat(filled) + " ".repeat(BAR - filled) + "] " + text + "  ");
+        } else {
+            out.println(text);
+        }
+        out.flush();
+    }
+
+    private void finish() {
+        if (terminal) {
+            out.println();
+            out.flush();
+        }
+    }
+
+    static String formatEta(double seconds) {
+        long s = (long) Math.ceil(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
+                : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+}

@@ -1,0 +1,91 @@
+package dev.flashcopy.tools.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.tools.client.AdminClient;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code flashcopy mkflash [options] SRC:TGT...}: establishes FlashCopy pairs, all at one instant.
+ * DS CLI spellings ({@code -nocp}, {@code -persist}, {@code -tgtinhibit}, {@code -seqnum}) are
+ * accepted too. Not thread-safe.
+ */
+@Command(name = "mkflash", mixinStandardHelpOptions = true,
+        description = {"Make each TGT an instant, writable point-in-time copy of its SRC. All pairs named share one"
+                + " point in time (T0). A missing TGT is created, sparse, the size of SRC."})
+public final class MkflashCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataDirOption data;
+
+    @Parameters(arity = "1..*", paramLabel = "SRC:TGT", converter = Converters.Pair.class,
+            description = "source and target volume names")
+    List<PairSpec> pairs;
+
+    @Option(names = {"--nocp", "-nocp"}, description = "no background copy: grains are copied only when written")
+    boolean nocopy;
+
+    @Option(names = {"--persist", "-persist"}, description = "keep the relationship when the copy completes")
+    boolean persist;
+
+    @Option(names = {"--tgtinhibit", "-tgtinhibit"},
+            description = "host writes to the target fail (EPERM) while the relationship exists")
+    boolean tgtinhibit;
+
+    @Option(names = {"--seqnum", "-seqnum"}, paramLabel = "N", converter = Converters.Seqnum.class,
+            description = "a sequence number for the pairs, hexadecimal 0 to FFFFFFFF")
+    Long seqnum;
+
+    @Option(names = "--grain", paramLabel = "SIZE", converter = Converters.Size.class,
+            description = "grain size, a power of two from 4K to 1M (default 64K)")
+    Long grain;
+
+    @Option(names = "--rate", paramLabel = "MIB_PER_S",
+            description = "background copy rate limit in MiB/s (default: as fast as the disk allows)")
+    Integer rate;
+
+    @Option(names = "--json", description = "print the new relationships as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("pairs", pairs.stream().map(PairSpec::toString).toList());
+        body.put("mode", nocopy ? "nocopy" : "copy");
+        body.put("persistent", persist);
+        body.put("tgtinhibit", tgtinhibit);
+        if (seqnum != null) {
+            body.put("seqnum", seqnum);
+        }
+        if (grain != null) {
+            body.put("grainSize", grain);
+        }
+        if (rate != null) {
+            body.put("rateMiBps", rate);
+        }
+        JsonNode made = AdminClient.forDataDir(data.dataDir()).post("/v1/relationships", body).path("relationships");
+        var out = spec.commandLine().getOut();
+        if (json) {
+            JsonOutput.print(out, made);
+        } else {
+            for (JsonNode r : made) {
+                out.println("FlashCopy pair " + r.path("source").asText() + ":" + r.path("target").asText()
+                        + " successfully created (" + r.path("mode").asText() + ", T0 "
+                        + r.path("establishedAt").asText() + ")");
+            }
+            out.flush();
+        }
+        return ExitCode.OK.code();
+    }
+}

@@ -1,0 +1,52 @@
+package dev.flashcopy.tools.cli;
+
+import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.tools.client.AdminClient;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code flashcopy wait SRC:TGT [--timeout SECONDS]}: returns when the background copy is complete
+ * (or the relationship has ended, which a non-persistent copy does at 100 %). Not thread-safe.
+ */
+@Command(name = "wait", mixinStandardHelpOptions = true,
+        description = {"Wait until the background copy of SRC:TGT is complete, showing percent, MiB/s and ETA."})
+public final class WaitCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataDirOption data;
+
+    @Parameters(index = "0", paramLabel = "SRC:TGT", converter = Converters.Pair.class, description = "the pair")
+    PairSpec pair;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "give up after this long (exit 6)")
+    Long timeoutSeconds;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        AdminClient client = AdminClient.forDataDir(data.dataDir());
+        // Both volumes must exist: a typo must not read as "copy complete".
+        client.get("/v1/volumes/" + pair.source());
+        client.get("/v1/volumes/" + pair.target());
+        var out = spec.commandLine().getOut();
+        CopyProgress.Outcome outcome = new CopyProgress(client, out, System.console() != null)
+                .follow(pair, timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds));
+        switch (outcome) {
+            case COPIED -> out.println(pair + ": copy complete; the relationship remains (persistent or nocopy)");
+            case GONE -> out.println(pair + ": no relationship (any more): the copy completed and it ended, or it"
+                    + " was withdrawn");
+            case TIMED_OUT -> throw new CommandFailure(ExitCode.TIMED_OUT, "timed out after " + timeoutSeconds
+                    + " s; the copy goes on");
+        }
+        out.flush();
+        return ExitCode.OK.code();
+    }
+}
