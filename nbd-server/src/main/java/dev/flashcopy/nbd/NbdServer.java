@@ -6,6 +6,7 @@ import dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher;
 import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -34,6 +35,9 @@ public final class NbdServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
     /** Replies waiting in a socket's buffer beyond this stop the connection's reading (see TransmissionHandler). */
     private static final WriteBufferWaterMark REPLY_BUFFER = new WriteBufferWaterMark(8 << 20, 32 << 20);
+
+    /** Reads grow up to 1 MiB so large WRITE payloads arrive in few system calls. */
+    private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator(512, 16 << 10, 1 << 20);
 
     private final EventLoopGroup loops;
     private final IoDispatcher dispatcher;
@@ -66,6 +70,7 @@ public final class NbdServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, REPLY_BUFFER)
+                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_SIZES)
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {

@@ -10,6 +10,7 @@ import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.ReplyType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -45,7 +46,7 @@ final class CommandRunner {
                 case READ:
                     return structured ? readStructured(r) : readSimple(r);
                 case WRITE:
-                    device.write(r.offset(), r.payload().nioBuffer(), fua);
+                    write(r.offset(), r.payload(), fua);
                     break;
                 case FLUSH:
                     device.flush();
@@ -75,6 +76,27 @@ final class CommandRunner {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, r + " on " + device.name() + " failed", e);
             return Replies.error(alloc, structured, r.cookie(), NbdError.EIO, r.command() + " failed: internal error");
+        }
+    }
+
+    /**
+     * A payload gathered from several received buffers goes down in pieces, one positional write
+     * each, rather than being copied together first; FUA then becomes a flush after the last piece.
+     */
+    private void write(long offset, ByteBuf payload, boolean fua) throws BlockIoException {
+        if (payload.nioBufferCount() == 1) {
+            device.write(offset, payload.nioBuffer(), fua);
+            return;
+        }
+        long pos = offset;
+        for (ByteBuffer piece : payload.nioBuffers()) {
+            int n = piece.remaining();
+            device.write(pos, piece, false);
+            pos += n;
+        }
+        if (fua) {
+            // Durability: every piece above completed before this flush, so it covers them all.
+            device.flush();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.flashcopy.nbd.transmission;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -14,12 +15,20 @@ import java.util.List;
  *      │ ──WRITE, length > max───▶ DISCARD ──payload skipped───▶ HEADER
  *      │ ──DISC or bad magic─────▶ IGNORE (everything after is dropped)
  * </pre>
- * An oversized WRITE is emitted at once (flagged, without payload) so it can be refused, and its
- * data is skipped as it streams in rather than buffered. Not thread-safe: one per channel, used on
+ * A payload that has fully arrived leaves as a retained slice of the cumulation (no copy); a
+ * large one still streaming in is gathered, piece by piece as received, into a composite buffer. An oversized WRITE is emitted at
+ * once (flagged, without payload) so it can be refused, and its data is skipped as it streams in
+ * rather than buffered. Not thread-safe: one per channel, used on
  * its event loop.
  */
 public final class RequestDecoder extends ByteToMessageDecoder {
     private static final System.Logger LOG = System.getLogger(RequestDecoder.class.getName());
+
+    /** Payloads up to this size stay in the cumulation and leave as a retained slice of it. */
+    static final int COPY_THRESHOLD = 64 * 1024;
+
+    /** Even 32 MiB read 4 KiB at a time fits; a composite past its limit would copy itself whole. */
+    private static final int MAX_PIECES = NbdWire.MAX_PAYLOAD / 4096;
 
     private enum State { HEADER, PAYLOAD, DISCARD, IGNORE }
 
@@ -30,13 +39,17 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private long offset;
     private long length;
     private long toDiscard;
+    /** The payload being gathered when it exceeds {@link #COPY_THRESHOLD}; null otherwise. */
+    private CompositeByteBuf payload;
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {
             case HEADER -> decodeHeader(ctx, in, out);
             case PAYLOAD -> {
-                if (in.readableBytes() >= length) {
+                if (payload != null) {
+                    fillPayload(in, out);
+                } else if (in.readableBytes() >= length) {
                     out.add(new NbdRequest(flags, type, cookie, offset, length, in.readRetainedSlice((int) length), false));
                     state = State.HEADER;
                 }
@@ -50,6 +63,24 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                 }
             }
             case IGNORE -> in.skipBytes(in.readableBytes());
+        }
+    }
+
+    private void fillPayload(ByteBuf in, List<Object> out) {
+        int n = (int) Math.min(in.readableBytes(), length - payload.writerIndex());
+        payload.addComponent(true, in.readRetainedSlice(n));
+        if (payload.writerIndex() == length) {
+            out.add(new NbdRequest(flags, type, cookie, offset, length, payload, false));
+            payload = null;
+            state = State.HEADER;
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (payload != null) {
+            payload.release(); // a connection closed halfway through a large write
+            payload = null;
         }
     }
 
@@ -82,6 +113,13 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                 out.add(new NbdRequest(flags, type, cookie, offset, 0, null, false));
             } else {
                 state = State.PAYLOAD;
+                if (length > COPY_THRESHOLD && in.readableBytes() < length) {
+                    // A large payload still on the wire: gather the received pieces as they are, without
+                    // copying. Taking all input each time lets the decoder drop its cumulation, so the
+                    // next read becomes the cumulation as is, instead of being copied onto it.
+                    payload = ctx.alloc().compositeDirectBuffer(MAX_PIECES);
+                    fillPayload(in, out);
+                }
             }
             return;
         }

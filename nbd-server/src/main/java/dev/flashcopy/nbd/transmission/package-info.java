@@ -5,8 +5,9 @@
  * I/O thread and builds the whole reply as one buffer, and the handler writes it back on the loop,
  * flushing once per burst of replies.
  *
- * <p><b>ByteBuf ownership.</b> A WRITE payload is a retained slice of the decoder's cumulation,
- * owned by its {@link dev.flashcopy.nbd.transmission.NbdRequest} from decode on; whoever consumes
+ * <p><b>ByteBuf ownership.</b> A WRITE payload is a retained slice of the decoder's cumulation
+ * (or, for a large payload gathered as it streamed in, a composite of retained slices of the
+ * buffers it arrived in), owned by its {@link dev.flashcopy.nbd.transmission.NbdRequest} from decode on; whoever consumes
  * the request last releases it: the runner after the device call, the handler when it answers
  * the request early or drops it. A reply buffer is owned by the request from the moment the
  * runner builds it until the handler passes it to {@code ctx.write} (which then owns it, and
