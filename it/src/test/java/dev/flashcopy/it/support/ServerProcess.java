@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * same directory.
  */
 public final class ServerProcess implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("NBD server listening on (\\S+):(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("^NBD server listening on ([^/\\s]+):(\\d+)$");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final Path dataDir;
@@ -87,7 +87,7 @@ public final class ServerProcess implements AutoCloseable {
             while ((line = r.readLine()) != null) {
                 Files.writeString(log, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 Matcher m = LISTENING.matcher(line);
-                if (!ready.isDone() && m.find()) {
+                if (!ready.isDone() && m.matches()) {
                     ready.complete(m);
                 }
             }

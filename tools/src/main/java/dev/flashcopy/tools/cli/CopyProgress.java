@@ -2,6 +2,7 @@ package dev.flashcopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.tools.client.AdminCallException;
 import dev.flashcopy.tools.client.AdminClient;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -37,8 +38,7 @@ final class CopyProgress {
         long start = System.nanoTime();
         long lastPlain = 0;
         while (true) {
-            JsonNode rels = client.get("/v1/relationships/" + pair).path("relationships");
-            JsonNode rel = rels.isEmpty() ? null : rels.get(0);
+            JsonNode rel = current(pair);
             long now = System.nanoTime();
             if (rel == null) {
                 finish();
@@ -61,6 +61,19 @@ final class CopyProgress {
                 return Outcome.TIMED_OUT;
             }
             Thread.sleep(POLL_MS);
+        }
+    }
+
+    /** The relationship now, or null once it has ended (a non-persistent copy ends itself at 100 %). */
+    private JsonNode current(PairSpec pair) {
+        try {
+            JsonNode rels = client.get("/v1/relationships/" + pair).path("relationships");
+            return rels.isEmpty() ? null : rels.get(0);
+        } catch (AdminCallException e) {
+            if (e.status() == 404) {
+                return null;
+            }
+            throw e;
         }
     }
 
