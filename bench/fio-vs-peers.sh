@@ -36,14 +36,16 @@ rows=(
 )
 
 results="$work/results.tsv"
+cow="$work/cow.tsv"
 : >"$results"
-run_rows() { # server-name uri
-  for row in "${rows[@]}"; do
-    name=${row%%|*}; args=${row#*|}
-    # shellcheck disable=SC2086
-    fio --name=bench --ioengine=nbd --uri="$2" $args --size="$size" --runtime="$runtime" --time_based \
-        --ramp_time=2 --output-format=json --output="$work/out.json" >/dev/null
-    python3 - "$work/out.json" "$1" "$name" >>"$results" <<'PY'
+: >"$cow"
+run_one() { # file server-name row-name uri fio-args... ; no ramp for copy-on-write rows: the first writes are the point
+  local file=$1 server=$2 name=$3 uri=$4 ramp=2
+  shift 4
+  [ "$file" = "$cow" ] && ramp=0
+  fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$runtime" --time_based \
+      --ramp_time="$ramp" --output-format=json --output="$work/out.json" >/dev/null
+  python3 - "$work/out.json" "$server" "$name" >>"$file" <<'PY'
 import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
 side = "read" if job["read"]["io_bytes"] > 0 else "write"
@@ -51,8 +53,14 @@ d = job[side]
 p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
 print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}")
 PY
+}
+run_rows() { # server-name uri
+  for row in "${rows[@]}"; do
+    # shellcheck disable=SC2086
+    run_one "$results" "$1" "${row%%|*}" "$2" ${row#*|}
   done
 }
+cow_write=(--rw=randwrite --bs=4k --iodepth=32)
 
 # flashcopy
 port=$(free_port)
@@ -64,7 +72,32 @@ FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" mkvol bench --file "$image" >/
 wait_port "nbd://127.0.0.1:$port/bench"
 echo "running flashcopy" >&2
 run_rows flashcopy "nbd://127.0.0.1:$port/bench"
+
+echo "running flashcopy copy-on-write rows" >&2
+fc() { FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" "$@"; }
+u="nbd://127.0.0.1:$port"
+run_one "$cow" flashcopy "source write, 0 targets" "$u/bench" "${cow_write[@]}"
+fc mkflash --nocp bench:c1 >/dev/null
+run_one "$cow" flashcopy "source write, 1 NOCOPY target" "$u/bench" "${cow_write[@]}"
+for t in c2 c3 c4; do fc mkflash --nocp "bench:$t" >/dev/null; done
+run_one "$cow" flashcopy "source write, 4 NOCOPY targets" "$u/bench" "${cow_write[@]}"
+for t in c4 c3 c2 c1; do fc rmflash --force "bench:$t" >/dev/null; fc rmvol "$t" >/dev/null; done
+fc mkflash --nocp bench:tt >/dev/null
+run_one "$cow" flashcopy "target write, fresh NOCOPY target" "$u/tt" "${cow_write[@]}"
+fc rmflash --force bench:tt >/dev/null; fc rmvol tt >/dev/null
+sync
+start=$(date +%s%N)
+fc mkflash bench:full >/dev/null
+fc wait bench:full >/dev/null
+copy_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+start=$(date +%s%N)
+cp --sparse=always "$image" "$work/cp.img" && sync --data "$work/cp.img"
+cp_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+size_mib=$(( $(stat -c %s "$image") / 1048576 ))
+awk -v m="$size_mib" -v t="$copy_ms" 'BEGIN { printf "flashcopy\tbackground copy (MiB/s)\t0\t%.1f\t0\n", m * 1000 / t }' >>"$cow"
+awk -v m="$size_mib" -v t="$cp_ms" 'BEGIN { printf "cp\tbackground copy (MiB/s)\t0\t%.1f\t0\n", m * 1000 / t }' >>"$cow"
+rm -f "$work/cp.img"
 
 # nbdkit file plugin
 port=$(free_port)
@@ -74,6 +107,13 @@ wait_port "nbd://127.0.0.1:$port/"
 echo "running nbdkit" >&2
 run_rows nbdkit "nbd://127.0.0.1:$port/"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+port=$(free_port)
+nbdkit -f -p "$port" -i 127.0.0.1 --filter=cow file "$image" &
+pids+=($!)
+wait_port "nbd://127.0.0.1:$port/"
+echo "running nbdkit --filter=cow" >&2
+run_one "$cow" nbdkit "overlay write (cow filter)" "nbd://127.0.0.1:$port/" "${cow_write[@]}"
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 # qemu-nbd
 port=$(free_port)
@@ -82,6 +122,14 @@ pids+=($!)
 wait_port "nbd://127.0.0.1:$port/bench"
 echo "running qemu-nbd" >&2
 run_rows qemu-nbd "nbd://127.0.0.1:$port/bench"
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+qemu-img create -q -f qcow2 -F raw -b "$image" "$work/overlay.qcow2"
+port=$(free_port)
+qemu-nbd -f qcow2 -b 127.0.0.1 -p "$port" -x bench --persistent --shared=16 "$work/overlay.qcow2" &
+pids+=($!)
+wait_port "nbd://127.0.0.1:$port/bench"
+echo "running qemu-nbd on a qcow2 overlay" >&2
+run_one "$cow" qemu-nbd "overlay write (qcow2 over raw)" "nbd://127.0.0.1:$port/bench" "${cow_write[@]}"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 table=$(python3 - "$results" <<'PY'
@@ -104,6 +152,37 @@ PY
 )
 echo "$table"
 
+cow_table=$(python3 - "$cow" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    server, name, iops, mib, p99 = line.rstrip("\n").split("\t")
+    rows[(server, name)] = (float(iops), float(mib), float(p99))
+def iops(server, name):
+    return rows[(server, name)][0]
+print("| job | server | IOPS | MiB/s | p99 µs |")
+print("|---|---|---|---|---|")
+for (server, name), (i, m, p) in rows.items():
+    print(f"| {name} | {server} | {i:.0f} | {m:.1f} | {p:.0f} |")
+best_overlay = max(iops("nbdkit", "overlay write (cow filter)"), iops("qemu-nbd", "overlay write (qcow2 over raw)"))
+zero = iops("flashcopy", "source write, 0 targets")
+one = iops("flashcopy", "source write, 1 NOCOPY target")
+four = iops("flashcopy", "source write, 4 NOCOPY targets")
+tgt = iops("flashcopy", "target write, fresh NOCOPY target")
+copy = rows[("flashcopy", "background copy (MiB/s)")][1]
+cp = rows[("cp", "background copy (MiB/s)")][1]
+print()
+print("| ratio | value | target |")
+print("|---|---|---|")
+print(f"| source write with 1 target / with none | {one / zero:.2f} | >= 0.5 |")
+print(f"| source write with 4 targets / with 1 | {four / one:.2f} | >= 1.0 (no slower) |")
+print(f"| target write / best overlay peer | {tgt / best_overlay:.2f} | (issue 5: >= 1.5) |")
+print(f"| source write with 1 target / best overlay peer | {one / best_overlay:.2f} | (issue 5: >= 1.5) |")
+print(f"| background copy / cp --sparse=always + sync | {copy / cp:.2f} | >= 0.7 |")
+PY
+)
+echo "$cow_table"
+
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 {
   echo "# Benchmark results"
@@ -118,5 +197,36 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
   echo "## Plain export"
   echo
   echo "$table"
+
+cow_table=$(python3 - "$cow" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    server, name, iops, mib, p99 = line.rstrip("\n").split("\t")
+    rows[(server, name)] = (float(iops), float(mib), float(p99))
+def iops(server, name):
+    return rows[(server, name)][0]
+print("| job | server | IOPS | MiB/s | p99 µs |")
+print("|---|---|---|---|---|")
+for (server, name), (i, m, p) in rows.items():
+    print(f"| {name} | {server} | {i:.0f} | {m:.1f} | {p:.0f} |")
+best_overlay = max(iops("nbdkit", "overlay write (cow filter)"), iops("qemu-nbd", "overlay write (qcow2 over raw)"))
+zero = iops("flashcopy", "source write, 0 targets")
+one = iops("flashcopy", "source write, 1 NOCOPY target")
+four = iops("flashcopy", "source write, 4 NOCOPY targets")
+tgt = iops("flashcopy", "target write, fresh NOCOPY target")
+copy = rows[("flashcopy", "background copy (MiB/s)")][1]
+cp = rows[("cp", "background copy (MiB/s)")][1]
+print()
+print("| ratio | value | target |")
+print("|---|---|---|")
+print(f"| source write with 1 target / with none | {one / zero:.2f} | >= 0.5 |")
+print(f"| source write with 4 targets / with 1 | {four / one:.2f} | >= 1.0 (no slower) |")
+print(f"| target write / best overlay peer | {tgt / best_overlay:.2f} | (issue 5: >= 1.5) |")
+print(f"| source write with 1 target / best overlay peer | {one / best_overlay:.2f} | (issue 5: >= 1.5) |")
+print(f"| background copy / cp --sparse=always + sync | {copy / cp:.2f} | >= 0.7 |")
+PY
+)
+echo "$cow_table"
 } >"$root/bench/RESULTS.md"
 echo "written to bench/RESULTS.md" >&2
