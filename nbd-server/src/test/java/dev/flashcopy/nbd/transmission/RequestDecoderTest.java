@@ -1,0 +1,142 @@
+package dev.flashcopy.nbd.transmission;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashcopy.nbd.protocol.NbdCommand;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Request framing through an {@link EmbeddedChannel}, whole and split into single bytes. */
+class RequestDecoderTest {
+    private static final int MAGIC = 0x25609513;
+
+    private static byte[] header(int flags, int type, long cookie, long offset, long length) {
+        return ByteBuffer.allocate(28).putInt(MAGIC).putShort((short) flags).putShort((short) type).putLong(cookie)
+                .putLong(offset).putInt((int) length).array();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] pattern(int length, long seed) {
+        byte[] bytes = new byte[length];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Decodes {@code bytes} fed in pieces of {@code piece} bytes; releases payloads after copying them out. */
+    private static List<Object[]> decode(byte[] bytes, int piece) {
+        EmbeddedChannel channel = new EmbeddedChannel(new RequestDecoder());
+        for (int at = 0; at < bytes.length; at += piece) {
+            channel.writeInbound(Unpooled.wrappedBuffer(bytes, at, Math.min(piece, bytes.length - at)));
+        }
+        List<Object[]> requests = new ArrayList<>();
+        NbdRequest r;
+        while ((r = channel.readInbound()) != null) {
+            byte[] payload = r.payload() == null ? null : ByteBufUtil.getBytes(r.payload());
+            requests.add(new Object[] {r, payload});
+            r.releasePayload();
+        }
+        assertFalse(channel.finish(), "nothing left over");
+        return requests;
+    }
+
+    @Test
+    void framesMixedRequestsWholeAndByteByByte() {
+        byte[] payload = pattern(4096, 1);
+        byte[] big = pattern(200_000, 2);
+        byte[] stream = concat(header(1, 0, 7, 4096, 512), header(0, 1, 8, 0, payload.length), payload,
+                header(8, 7, 9, 0, 1 << 20), header(0, 1, 10, 8192, big.length), big, header(0, 3, 11, 0, 0),
+                header(0, 99, 12, 0, 0));
+        for (int piece : new int[] {stream.length, 1, 7, 65536}) {
+            List<Object[]> requests = decode(stream, piece);
+            assertEquals(6, requests.size(), "piece size " + piece);
+            NbdRequest read = (NbdRequest) requests.get(0)[0];
+            assertEquals(NbdCommand.READ, read.command());
+            assertEquals(1, read.flags());
+            assertEquals(7, read.cookie());
+            assertEquals(4096, read.offset());
+            assertEquals(512, read.length());
+            assertArrayEquals(payload, (byte[]) requests.get(1)[1]);
+            assertEquals(NbdCommand.BLOCK_STATUS, ((NbdRequest) requests.get(2)[0]).command());
+            assertArrayEquals(big, (byte[]) requests.get(3)[1], "large payload gathered in pieces");
+            assertEquals(8192, ((NbdRequest) requests.get(3)[0]).offset());
+            assertEquals(NbdCommand.FLUSH, ((NbdRequest) requests.get(4)[0]).command());
+            NbdRequest unknown = (NbdRequest) requests.get(5)[0];
+            assertNull(unknown.command());
+            assertEquals(99, unknown.type());
+        }
+    }
+
+    @Test
+    void unsignedFieldsAreReadUnsigned() {
+        List<Object[]> requests = decode(header(0, 0, -1, -4096, 0xffffffffL), 1);
+        NbdRequest r = (NbdRequest) requests.getFirst()[0];
+        assertEquals(0xffffffffL, r.length());
+        assertEquals(-4096, r.offset());
+        assertEquals(-1, r.cookie());
+    }
+
+    @Test
+    void oversizedWriteIsEmittedWithoutPayloadAndItsDataSkipped() {
+        long length = (32L << 20) + 1;
+        byte[] stream = concat(header(0, 1, 1, 0, length), new byte[(int) length], header(0, 0, 2, 0, 4096));
+        List<Object[]> requests = decode(stream, 1 << 20);
+        assertEquals(2, requests.size());
+        NbdRequest write = (NbdRequest) requests.get(0)[0];
+        assertTrue(write.oversized());
+        assertNull(write.payload());
+        assertEquals(2, ((NbdRequest) requests.get(1)[0]).cookie(), "back in step after the skipped data");
+    }
+
+    @Test
+    void badMagicClosesTheChannelAndIgnoresTheRest() {
+        EmbeddedChannel channel = new EmbeddedChannel(new RequestDecoder());
+        byte[] bad = header(0, 0, 1, 0, 512);
+        bad[0] = 0x7f;
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(header(0, 0, 1, 0, 512), bad, header(0, 0, 3, 0, 512))));
+        NbdRequest first = channel.readInbound();
+        assertEquals(1, first.cookie());
+        assertNull(channel.readInbound());
+        assertFalse(channel.isActive());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void nothingAfterDiscIsDecoded() {
+        List<Object[]> requests = decode(concat(header(0, 2, 1, 0, 0), header(0, 0, 2, 0, 512)), 3);
+        assertEquals(1, requests.size());
+        assertEquals(NbdCommand.DISC, ((NbdRequest) requests.getFirst()[0]).command());
+    }
+
+    @Test
+    void closingHalfwayThroughALargeWriteReleasesWhatWasGathered() {
+        EmbeddedChannel channel = new EmbeddedChannel(new RequestDecoder());
+        ByteBuf first = Unpooled.wrappedBuffer(concat(header(0, 1, 1, 0, 1 << 20), new byte[100_000]));
+        ByteBuf second = Unpooled.wrappedBuffer(new byte[100_000]);
+        channel.writeInbound(first);
+        channel.writeInbound(second);
+        assertNull(channel.readInbound());
+        assertTrue(first.refCnt() > 0 && second.refCnt() > 0, "the partial payload holds slices of both");
+        assertFalse(channel.finish());
+        assertEquals(0, first.refCnt());
+        assertEquals(0, second.refCnt());
+    }
+}
