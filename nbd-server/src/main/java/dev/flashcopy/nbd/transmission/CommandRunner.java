@@ -72,7 +72,8 @@ final class CommandRunner {
             if (error == NbdError.EIO) {
                 LOG.log(System.Logger.Level.WARNING, "{0} on {1} failed: {2}", r, device.name(), e.getMessage());
             }
-            return Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: " + e.getMessage());
+            // The engine's message names server paths; the client only learns what kind of failure it was.
+            return Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: " + e.error());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, r + " on " + device.name() + " failed", e);
             return Replies.error(alloc, structured, r.cookie(), NbdError.EIO, r.command() + " failed: internal error");

@@ -1,0 +1,124 @@
+package dev.flashcopy.nbd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.engine.volume.ImageFile;
+import dev.flashcopy.engine.volume.Volume;
+import dev.flashcopy.nbd.testing.LeaseCountingDevices;
+import dev.flashcopy.nbd.testing.RawNbdClient;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Closing the server while a write is still on the disk. */
+class NbdServerShutdownTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void closeWaitsForInFlightWritesAndReturnsEveryLease() throws Exception {
+        try (Volume volume = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), 1 << 20), false)) {
+            GatedDevice gated = new GatedDevice(volume);
+            LeaseCountingDevices devices = new LeaseCountingDevices(gated);
+            NbdServer server = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 2, 1), devices);
+            byte[] data = new byte[4096];
+            java.util.Arrays.fill(data, (byte) 0x3c);
+            RawNbdClient client = new RawNbdClient(server.address()).connect("disk", false);
+            client.request(0, RawNbdClient.CMD_WRITE, 1, 8192, data.length, data);
+            assertTrue(gated.writeStarted.await(10, TimeUnit.SECONDS));
+
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+            Thread.sleep(200);
+            assertFalse(closing.isDone(), "close returned while a write was still on the disk");
+            gated.release.countDown();
+            closing.get(20, TimeUnit.SECONDS);
+
+            assertEquals(0, devices.openLeases());
+            client.close();
+            ByteBuffer back = ByteBuffer.allocateDirect(4096);
+            volume.read(8192, back);
+            byte[] written = new byte[4096];
+            back.flip().get(written);
+            assertArrayEquals(data, written, "the in-flight write completed");
+        }
+    }
+
+    /** Holds writes until released, to keep one in flight. */
+    private static final class GatedDevice implements BlockDevice {
+        final CountDownLatch writeStarted = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final BlockDevice delegate;
+
+        GatedDevice(BlockDevice delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public long size() {
+            return delegate.size();
+        }
+
+        @Override
+        public boolean readOnly() {
+            return false;
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws BlockIoException {
+            delegate.read(offset, dst);
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
+            writeStarted.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            delegate.write(offset, src, fua);
+        }
+
+        @Override
+        public void trim(long offset, long length, boolean fua) throws BlockIoException {
+            delegate.trim(offset, length, fua);
+        }
+
+        @Override
+        public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
+                throws BlockIoException {
+            delegate.writeZeroes(offset, length, mode, fastOnly, fua);
+        }
+
+        @Override
+        public void flush() throws BlockIoException {
+            delegate.flush();
+        }
+
+        @Override
+        public void cache(long offset, long length) throws BlockIoException {
+            delegate.cache(offset, length);
+        }
+
+        @Override
+        public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
+            delegate.mapAllocation(offset, length, sink);
+        }
+    }
+}
