@@ -86,7 +86,7 @@ public final class NbdServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "NBD server listening on {0} ({1})", started.address,
                     epoll ? "epoll" : "nio");
             return started;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows a BindException unchecked-style, so catch everything
             dispatcher.close();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);

@@ -54,6 +54,16 @@ class NbdServerShutdownTest {
         }
     }
 
+    @Test
+    void startOnABusyPortFailsWithIoExceptionNamingTheAddress() throws Exception {
+        LeaseCountingDevices devices = new LeaseCountingDevices();
+        try (NbdServer first = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 1, 1), devices)) {
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> NbdServer.start(new NbdServerConfig("127.0.0.1", first.port(), 1, 1), devices));
+            assertTrue(e.getMessage().contains("127.0.0.1:" + first.port()), e.getMessage());
+        }
+    }
+
     /** Holds writes until released, to keep one in flight. */
     private static final class GatedDevice implements BlockDevice {
         final CountDownLatch writeStarted = new CountDownLatch(1);

@@ -15,6 +15,7 @@ import dev.flashcopy.nbd.protocol.OptionReplyType;
 import dev.flashcopy.nbd.transmission.TransmissionSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -88,7 +89,7 @@ public final class OptionNegotiator {
                     + " bytes exceeds " + NbdWire.MAX_OPTION_LENGTH);
             return OptionResult.proceed(out);
         }
-        ByteBuf in = data != null ? data : io.netty.buffer.Unpooled.EMPTY_BUFFER;
+        ByteBuf in = data != null ? data : Unpooled.EMPTY_BUFFER;
         switch (option) {
             case EXPORT_NAME:
                 return exportName(in.toString(StandardCharsets.UTF_8), out);
