@@ -23,22 +23,10 @@ final class ExtentList implements ExtentSink {
 
     @Override
     public boolean extent(long length, boolean hole) {
-        if (count > 0 && holes[count - 1] == hole) {
-            lengths[count - 1] += length;
-            covered += length;
-            return true;
-        }
-        if (count == limit) {
+        if (count == limit && holes[count - 1] != hole) {
             return false;
         }
-        if (count == lengths.length) {
-            lengths = java.util.Arrays.copyOf(lengths, count * 2);
-            holes = java.util.Arrays.copyOf(holes, count * 2);
-        }
-        lengths[count] = length;
-        holes[count] = hole;
-        count++;
-        covered += length;
+        append(length, hole);
         return count < limit;
     }
 
