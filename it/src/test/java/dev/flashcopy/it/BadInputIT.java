@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * closed), and afterwards another connection still works and the volume's bytes are unchanged.
  */
 class BadInputIT {
+    private static final int EPERM = 1;
     private static final int EINVAL = 22;
     private static final int ENOSPC = 28;
     private static final int ERR_UNSUP = 0x80000001;
@@ -42,6 +43,8 @@ class BadInputIT {
         server = ServerProcess.start(tmp.resolve("data"));
         server.cli("mkvol", "bad", "--size", "4M").ok();
         Command.ok(Duration.ofSeconds(60), "qemu-io", "-f", "raw", "-c", "write -P 0x42 0 4M", server.uri("bad"));
+        // A write-inhibited FlashCopy target is a read-only export.
+        server.cli("mkflash", "--nocp", "--tgtinhibit", "bad:readonly").ok();
     }
 
     @AfterAll
@@ -155,6 +158,21 @@ class BadInputIT {
         try (RawNbdClient c = connected()) {
             assertEquals(ENOSPC, c.readSimpleReply(c.request(0, 4, SIZE, 4096, null), null));
             assertEquals(ENOSPC, c.readSimpleReply(c.request(0, 6, SIZE - 4096, 8192, null), null));
+        }
+    }
+
+    @Test
+    void writesToAReadOnlyExportArePermissionErrors() throws IOException {
+        try (RawNbdClient c = connect()) {
+            c.greet();
+            assertEquals(SIZE, c.go("readonly"));
+            byte[] junk = new byte[4096];
+            assertEquals(EPERM, c.readSimpleReply(c.request(0, RawNbdClient.CMD_WRITE, 0, 4096, junk), null));
+            assertEquals(EPERM, c.readSimpleReply(c.request(0, 4, 0, 4096, null), null));
+            assertEquals(EPERM, c.readSimpleReply(c.request(0, 6, 0, 4096, null), null));
+            byte[] data = new byte[4096];
+            assertEquals(0, c.readSimpleReply(c.request(0, RawNbdClient.CMD_READ, 0, 4096, null), data));
+            assertEquals(0x42, data[0], "the read-only target still reads T0");
         }
     }
 
