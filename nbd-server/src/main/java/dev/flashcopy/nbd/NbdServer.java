@@ -83,7 +83,7 @@ public final class NbdServer implements AutoCloseable {
                     .syncUninterruptibly()
                     .channel();
             NbdServer started = new NbdServer(loops, dispatcher, server, connections);
-            LOG.log(System.Logger.Level.INFO, "NBD server listening on {0} ({1})", started.address,
+            LOG.log(System.Logger.Level.DEBUG, "NBD server listening on {0} ({1})", started.address,
                     epoll ? "epoll" : "nio");
             return started;
         } catch (Exception e) { // Netty rethrows a BindException unchecked-style, so catch everything
