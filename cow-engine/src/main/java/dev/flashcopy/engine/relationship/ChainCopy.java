@@ -116,15 +116,8 @@ public final class ChainCopy {
                 Family.punch(dest.image(), e[0], e[1]);
                 continue;
             }
-            for (long pos = e[0]; pos < e[0] + e[1]; ) {
-                int n = (int) Math.min(buffer.capacity(), e[0] + e[1] - pos);
-                buffer.clear().limit(n);
-                holder.image().read(pos, buffer);
-                buffer.flip();
-                dest.image().write(pos, buffer);
-                pos += n;
-                data += n;
-            }
+            holder.image().copyTo(dest.image(), e[0], e[1], buffer);
+            data += e[1];
         }
         return data;
     }

@@ -138,6 +138,46 @@ public final class ImageFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Copies {@code [offset, offset + length)} of this image to the same offsets of {@code dest} inside the
+     * kernel ({@code copy_file_range}: no trip through user memory, as {@code cp} does it), falling back to
+     * reads and writes through {@code buffer} where the file systems cannot. Durability is the caller's.
+     */
+    public void copyTo(ImageFile dest, long offset, long length, ByteBuffer buffer) throws BlockIoException {
+        long done = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment offIn = arena.allocate(java.lang.foreign.ValueLayout.JAVA_LONG);
+            MemorySegment offOut = arena.allocate(java.lang.foreign.ValueLayout.JAVA_LONG);
+            while (done < length) {
+                offIn.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, offset + done);
+                offOut.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, offset + done);
+                long n = Posix.copyFileRange(fd, offIn, dest.fd, offOut, length - done);
+                if (n > 0) {
+                    done += n;
+                    continue;
+                }
+                int errno = n == 0 ? 0 : Posix.errno();
+                if (errno == Posix.EINTR) {
+                    continue;
+                }
+                if (n == 0 || errno == Posix.EXDEV || errno == Posix.ENOSYS || errno == Posix.EOPNOTSUPP
+                        || errno == Posix.EINVAL) {
+                    break; // end of file, or no in-kernel copy here: copy the rest through user memory
+                }
+                throw failure(errno, "copy " + (length - done) + " bytes at " + (offset + done) + " of " + path
+                        + " to " + dest.path);
+            }
+        }
+        while (done < length) {
+            int n = (int) Math.min(buffer.capacity(), length - done);
+            buffer.clear().limit(n);
+            read(offset + done, buffer);
+            buffer.flip();
+            dest.write(offset + done, buffer);
+            done += n;
+        }
+    }
+
     /** Durability: every write that returned before this call is on stable storage when it returns. */
     public void datasync() throws BlockIoException {
         if (Posix.fdatasync(fd) != 0) {

@@ -44,6 +44,8 @@ final class Posix {
     static final int EINVAL = 22;
     static final int EOPNOTSUPP = 95;
     static final int EDQUOT = 122;
+    static final int EXDEV = 18;
+    static final int ENOSYS = 38;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -72,6 +74,8 @@ final class Posix {
             FunctionDescriptor.of(INT, INT, INT, LONG, LONG), CAPTURE_ERRNO);
     private static final MethodHandle LSEEK = bind("lseek",
             FunctionDescriptor.of(LONG, INT, LONG, INT), CAPTURE_ERRNO);
+    private static final MethodHandle COPY_FILE_RANGE = bind("copy_file_range",
+            FunctionDescriptor.of(LONG, INT, PTR, INT, PTR, LONG, INT), CAPTURE_ERRNO);
     // posix_fadvise returns the error number instead of setting errno.
     private static final MethodHandle FADVISE = bind("posix_fadvise",
             FunctionDescriptor.of(INT, INT, LONG, LONG, INT));
@@ -157,6 +161,15 @@ final class Posix {
     static long lseek(int fd, long offset, int whence) {
         try {
             return (long) LSEEK.invokeExact(ERRNO_SLOT.get(), fd, offset, whence);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** In-kernel copy between two files; the offsets are {@code loff_t} cells the kernel advances. */
+    static long copyFileRange(int fdIn, MemorySegment offIn, int fdOut, MemorySegment offOut, long length) {
+        try {
+            return (long) COPY_FILE_RANGE.invokeExact(ERRNO_SLOT.get(), fdIn, offIn, fdOut, offOut, length, 0);
         } catch (Throwable t) {
             throw rethrow(t);
         }

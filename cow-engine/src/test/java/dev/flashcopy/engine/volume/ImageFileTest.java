@@ -112,6 +112,21 @@ class ImageFileTest {
     }
 
     @Test
+    void copyToCopiesTheRangeAndNothingElse() throws IOException {
+        try (ImageFile a = ImageFile.create(dir.resolve("a.img"), 4L * MIB);
+                ImageFile b = ImageFile.create(dir.resolve("b.img"), 4L * MIB)) {
+            a.write(0, filled(4 * MIB, 0x31));
+            b.write(0, filled(4 * MIB, 0x07));
+            a.copyTo(b, MIB + 100, 2 * MIB, ByteBuffer.allocateDirect(64 << 10));
+            assertEquals(0x07, read(b, MIB + 99, 1)[0]);
+            byte[] expected = new byte[2 * MIB];
+            Arrays.fill(expected, (byte) 0x31);
+            assertArrayEquals(expected, read(b, MIB + 100, 2 * MIB));
+            assertEquals(0x07, read(b, 3 * MIB + 100, 1)[0]);
+        }
+    }
+
+    @Test
     void createRefusesAnExistingFile() throws IOException {
         Files.writeString(dir.resolve("a.img"), "keep me");
         assertThrows(IOException.class, () -> ImageFile.create(dir.resolve("a.img"), MIB));
