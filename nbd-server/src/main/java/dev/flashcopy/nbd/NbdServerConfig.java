@@ -30,11 +30,15 @@ public record NbdServerConfig(String host, int port, int ioThreads, int eventLoo
     }
 
     /**
-     * Enough I/O threads to keep a disk queue busy while others wait on page-cache misses, but
-     * not so many that cached reads on a small machine thrash between them.
+     * I/O threads spend most of their time blocked, not computing: on page-cache misses, and on
+     * copy-on-write group commits, where every writer waits for one fdatasync + fsync pair. The more
+     * writers a commit can gather the fewer fsyncs per write, so the pool is sized for waiting (32;
+     * the kernel client keeps up to 128 requests in flight), not for cores. Measured on 2 cores:
+     * 4 threads gave source writes with one NOCOPY target 0.43 of plain writes, 16 to 64 gave
+     * 0.53 to 0.62, and cached random reads did not suffer. {@code -Dflashcopy.ioThreads=N} overrides.
      */
     public static int defaultIoThreads() {
-        return Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        return Integer.getInteger("flashcopy.ioThreads", 32);
     }
 
     /** One event loop per core: each connection stays on one loop. */
