@@ -54,36 +54,54 @@ p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
 print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}")
 PY
 }
-run_rows() { # server-name uri
+warm_up() { # uri
   # The same unrecorded warm-up for every server: the JVM's JIT compiles the hot path in its first
   # seconds, and a real server has long been warm when it matters. C servers gain nothing but the
   # same page-cache state.
   for w in "--rw=randrw --bs=4k --iodepth=32" "--rw=rw --bs=1M --iodepth=8"; do
     # shellcheck disable=SC2086
-    fio --name=warmup --ioengine=nbd --uri="$2" $w --size="$size" --runtime="${WARMUP:-5}" --time_based \
+    fio --name=warmup --ioengine=nbd --uri="$1" $w --size="$size" --runtime="${WARMUP:-5}" --time_based \
         --output=/dev/null >/dev/null
-  done
-  for row in "${rows[@]}"; do
-    # shellcheck disable=SC2086
-    run_one "$results" "$1" "${row%%|*}" "$2" ${row#*|}
   done
 }
 cow_write=(--rw=randwrite --bs=4k --iodepth=32)
 
-# flashcopy
+# Plain export: the three servers run side by side on the same image, and every row is measured on
+# all three back to back (starting with a different one each row), so drift in the machine's load
+# spreads over all of them instead of landing on whoever ran first.
 port=$(free_port)
 FLASHCOPY_JAVA_OPTS=${FLASHCOPY_JAVA_OPTS:-} "$root/bin/flashcopy" serve --data "$work/data" \
     --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/flashcopy.log" 2>&1 &
-pids+=($!)
+fc_pid=$!
+pids+=($fc_pid)
 for _ in $(seq 600); do [ -f "$work/data/admin.json" ] && break; sleep 0.1; done
 FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" mkvol bench --file "$image" >/dev/null
-wait_port "nbd://127.0.0.1:$port/bench"
-echo "running flashcopy" >&2
-run_rows flashcopy "nbd://127.0.0.1:$port/bench"
+u="nbd://127.0.0.1:$port"
+nk_port=$(free_port)
+nbdkit -f -p "$nk_port" -i 127.0.0.1 file "$image" &
+nk_pid=$!
+pids+=($nk_pid)
+qn_port=$(free_port)
+qemu-nbd -f raw -b 127.0.0.1 -p "$qn_port" -x bench --persistent --shared=16 "$image" &
+qn_pid=$!
+pids+=($qn_pid)
+servers=("flashcopy|$u/bench" "nbdkit|nbd://127.0.0.1:$nk_port/" "qemu-nbd|nbd://127.0.0.1:$qn_port/bench")
+for s in "${servers[@]}"; do wait_port "${s#*|}"; done
+for s in "${servers[@]}"; do echo "warming up ${s%%|*}" >&2; warm_up "${s#*|}"; done
+i=0
+for row in "${rows[@]}"; do
+  echo "running ${row%%|*}" >&2
+  for k in 0 1 2; do
+    s=${servers[$(( (i + k) % 3 ))]}
+    # shellcheck disable=SC2086
+    run_one "$results" "${s%%|*}" "${row%%|*}" "${s#*|}" ${row#*|}
+  done
+  i=$((i + 1))
+done
+kill "$nk_pid" "$qn_pid"; wait "$nk_pid" "$qn_pid" 2>/dev/null || true
 
 echo "running flashcopy copy-on-write rows" >&2
 fc() { FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" "$@"; }
-u="nbd://127.0.0.1:$port"
 run_one "$cow" flashcopy "source write, 0 targets" "$u/bench" "${cow_write[@]}"
 fc mkflash --nocp bench:c1 >/dev/null
 run_one "$cow" flashcopy "source write, 1 NOCOPY target" "$u/bench" "${cow_write[@]}"
@@ -118,7 +136,7 @@ while True:
 print(int((time.monotonic() - start) * 1000))
 PY
 )
-kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+kill "$fc_pid"; wait "$fc_pid" 2>/dev/null || true
 start=$(date +%s%N)
 cp --sparse=always "$image" "$work/cp.img" && sync --data "$work/cp.img"
 cp_ms=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -127,14 +145,7 @@ awk -v m="$size_mib" -v t="$copy_ms" 'BEGIN { printf "flashcopy\tbackground copy
 awk -v m="$size_mib" -v t="$cp_ms" 'BEGIN { printf "cp\tbackground copy (MiB/s)\t0\t%.1f\t0\n", m * 1000 / t }' >>"$cow"
 rm -f "$work/cp.img"
 
-# nbdkit file plugin
-port=$(free_port)
-nbdkit -f -p "$port" -i 127.0.0.1 file "$image" &
-pids+=($!)
-wait_port "nbd://127.0.0.1:$port/"
-echo "running nbdkit" >&2
-run_rows nbdkit "nbd://127.0.0.1:$port/"
-kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+# Peers on the copy-on-write path
 port=$(free_port)
 nbdkit -f -p "$port" -i 127.0.0.1 --filter=cow file "$image" &
 pids+=($!)
@@ -143,14 +154,6 @@ echo "running nbdkit --filter=cow" >&2
 run_one "$cow" nbdkit "overlay write (cow filter)" "nbd://127.0.0.1:$port/" "${cow_write[@]}"
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
-# qemu-nbd
-port=$(free_port)
-qemu-nbd -f raw -b 127.0.0.1 -p "$port" -x bench --persistent --shared=16 "$image" &
-pids+=($!)
-wait_port "nbd://127.0.0.1:$port/bench"
-echo "running qemu-nbd" >&2
-run_rows qemu-nbd "nbd://127.0.0.1:$port/bench"
-kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 qemu-img create -q -f qcow2 -F raw -b "$image" "$work/overlay.qcow2"
 port=$(free_port)
 qemu-nbd -f qcow2 -b 127.0.0.1 -p "$port" -x bench --persistent --shared=16 "$work/overlay.qcow2" &
@@ -218,7 +221,9 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
   echo "Written by \`bench/fio-vs-peers.sh\` (one run, every server on the same $size dense raw image,"
   echo "fio \`--ioengine=nbd\`, ${runtime} s per row after a 2 s ramp; before its rows every server gets the same"
   echo "unrecorded warm-up, ${WARMUP:-5} s of 4 KiB random and ${WARMUP:-5} s of 1 MiB sequential read/write, so the"
-  echo "JVM's JIT has compiled the hot path). Ratios compare within this run only."
+  echo "JVM's JIT has compiled the hot path). The three servers run side by side and each row is measured on"
+  echo "all three back to back, so drift in the machine's load falls on all of them. Ratios compare within"
+  echo "this run only."
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $machine"
