@@ -99,9 +99,12 @@ public final class FlashcopyServer implements AutoCloseable {
         return store;
     }
 
-    /** What FlashCopy recovery did at start, one line per pass. */
+    /**
+     * What FlashCopy recovery did at start, one line per pass; empty when there were no relationships
+     * to recover, so a new data directory starts with a short banner.
+     */
     public List<String> recoveryReport() {
-        return flash.recoveryReport();
+        return flash.list().isEmpty() ? List.of() : flash.recoveryReport();
     }
 
     public InetSocketAddress nbdAddress() {
