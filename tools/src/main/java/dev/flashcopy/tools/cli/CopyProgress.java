@@ -26,6 +26,7 @@ final class CopyProgress {
     private final AdminClient client;
     private final PrintWriter out;
     private final boolean terminal;
+    private JsonNode last;
 
     CopyProgress(AdminClient client, PrintWriter out, boolean terminal) {
         this.client = client;
@@ -39,6 +40,9 @@ final class CopyProgress {
         long lastPlain = 0;
         while (true) {
             JsonNode rel = current(pair);
+            if (rel != null) {
+                last = rel;
+            }
             long now = System.nanoTime();
             if (rel == null) {
                 finish();
@@ -62,6 +66,11 @@ final class CopyProgress {
             }
             Thread.sleep(POLL_MS);
         }
+    }
+
+    /** The relationship as last seen while following it, or null when it was never seen. */
+    JsonNode lastSeen() {
+        return last;
     }
 
     /** The relationship now, or null once it has ended (a non-persistent copy ends itself at 100 %). */

@@ -37,10 +37,13 @@ public final class WaitCommand implements Callable<Integer> {
         client.get("/v1/volumes/" + pair.source());
         client.get("/v1/volumes/" + pair.target());
         var out = spec.commandLine().getOut();
-        CopyProgress.Outcome outcome = new CopyProgress(client, out, System.console() != null)
-                .follow(pair, timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds));
+        CopyProgress progress = new CopyProgress(client, out, System.console() != null);
+        CopyProgress.Outcome outcome = progress.follow(pair,
+                timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds));
         switch (outcome) {
-            case COPIED -> out.println(pair + ": copy complete; the relationship remains (persistent or nocopy)");
+            case COPIED -> out.println(pair + ": copy complete; " + (ends(progress.lastSeen())
+                    ? "the relationship ends now (COPY mode, not persistent)"
+                    : "the relationship remains until rmflash (persistent or NOCOPY)"));
             case GONE -> out.println(pair + ": no relationship (any more): the copy completed and it ended, or it"
                     + " was withdrawn");
             case TIMED_OUT -> throw new CommandFailure(ExitCode.TIMED_OUT, "timed out after " + timeoutSeconds
@@ -48,5 +51,10 @@ public final class WaitCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCode.OK.code();
+    }
+
+    /** A non-persistent COPY relationship withdraws itself once nothing is left to copy. */
+    private static boolean ends(com.fasterxml.jackson.databind.JsonNode rel) {
+        return rel != null && "copy".equals(rel.path("mode").asText()) && !rel.path("persistent").asBoolean();
     }
 }
