@@ -23,7 +23,7 @@ class FioVerifyIT {
             Command.Result r = Command.run(Duration.ofSeconds(300), "fio", "--name=verify", "--ioengine=nbd",
                     "--uri=" + server.uri("fio"), "--rw=randwrite", "--bsrange=512-64k", "--iodepth=16",
                     "--numjobs=4", "--size=32M", "--offset_increment=32M", "--verify=crc32c",
-                    "--verify_fatal=1", "--do_verify=1", "--group_reporting").ok();
+                    "--verify_fatal=1", "--do_verify=1", "--verify_state_save=0", "--group_reporting").ok();
             assertTrue(r.out().contains("err= 0"), r.out());
             assertTrue(!r.out().contains("verify:") || !r.out().contains("bad"), r.out());
         }
@@ -36,7 +36,7 @@ class FioVerifyIT {
             Command.Result r = Command.run(Duration.ofSeconds(300), "fio", "--name=mix", "--ioengine=nbd",
                     "--uri=" + server.uri("mix"), "--rw=randrw", "--bs=4k", "--iodepth=32", "--numjobs=2",
                     "--size=64M", "--offset_increment=64M", "--runtime=5", "--time_based", "--verify=crc32c",
-                    "--verify_backlog=256", "--verify_fatal=1", "--group_reporting").ok();
+                    "--verify_backlog=256", "--verify_fatal=1", "--verify_state_save=0", "--group_reporting").ok();
             assertTrue(r.out().contains("err= 0"), r.out());
         }
     }
