@@ -5,6 +5,8 @@ import dev.flashcopy.tools.cli.ExitCode;
 import dev.flashcopy.tools.cli.LsflashCommand;
 import dev.flashcopy.tools.cli.LsvolCommand;
 import dev.flashcopy.tools.cli.MkflashCommand;
+import dev.flashcopy.tools.cli.ResyncflashCommand;
+import dev.flashcopy.tools.cli.ReverseflashCommand;
 import dev.flashcopy.tools.cli.RmflashCommand;
 import dev.flashcopy.tools.cli.WaitCommand;
 import dev.flashcopy.tools.cli.MkvolCommand;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         description = {"Point-in-time copies of volumes (sparse raw images), exported over NBD.", ""},
         subcommands = {ServeCommand.class, MkvolCommand.class, LsvolCommand.class, RmvolCommand.class,
-                MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, WaitCommand.class,
+                MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, ResyncflashCommand.class,
+                ReverseflashCommand.class, WaitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flashcopy implements Runnable {
     @Spec

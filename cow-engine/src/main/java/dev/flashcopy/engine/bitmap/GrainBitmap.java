@@ -93,6 +93,45 @@ public final class GrainBitmap {
         return was;
     }
 
+    /**
+     * Sets {@code [from, to)} and returns how many bits were clear. For change-recording bitmaps (set-only
+     * while a relationship lives, through {@code Journal.mark}) and for building bitmaps that are not live yet.
+     */
+    public synchronized long set(long from, long to) {
+        if (from < 0 || to > grains || from > to) {
+            throw new IllegalArgumentException("grain range [" + from + ", " + to + ") (expected: within [0, " + grains + "])");
+        }
+        long was = bits.rangeCardinality(from, to);
+        if (to - from > was) {
+            bits.add(from, to);
+        }
+        return to - from - was;
+    }
+
+    /** True when no grain is set. */
+    public synchronized boolean isEmpty() {
+        return bits.isEmpty();
+    }
+
+    /** Grains set in any of {@code parts}, as a new bitmap (snapshots taken one at a time, as {@link #andNot}). */
+    public static GrainBitmap union(GrainBitmap first, GrainBitmap... more) {
+        RoaringBitmap all;
+        synchronized (first) {
+            all = first.bits.clone();
+        }
+        for (GrainBitmap b : more) {
+            if (b.grains != first.grains) {
+                throw new IllegalArgumentException("bitmap of " + b.grains + " grains (expected: " + first.grains + ")");
+            }
+            RoaringBitmap other;
+            synchronized (b) {
+                other = b.bits.clone();
+            }
+            all.or(other);
+        }
+        return new GrainBitmap(all, first.grains);
+    }
+
     /** An independent copy. */
     public synchronized GrainBitmap copy() {
         return new GrainBitmap(bits.clone(), grains);

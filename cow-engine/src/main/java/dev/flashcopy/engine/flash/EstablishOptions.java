@@ -12,9 +12,11 @@ import dev.flashcopy.engine.relationship.CopyMode;
  * @param seqnum a label the admin chooses, 0 to FFFFFFFF ({@code -seqnum}); withdraw may require it to match
  * @param grainSize bytes per grain, power of two in [4096, 1048576]
  * @param rateMiBps background copy rate limit, 0 = unlimited
+ * @param recording keep source- and target-changed bitmaps for {@code resyncflash} and {@code reverseflash}
+ *     ({@code -record}); implies {@code persistent}, as in the DS CLI
  */
 public record EstablishOptions(CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum,
-        int grainSize, int rateMiBps) {
+        int grainSize, int rateMiBps, boolean recording) {
     public EstablishOptions {
         if (mode == null) {
             throw new IllegalArgumentException("mode: null (expected: copy or nocopy)");
@@ -24,6 +26,12 @@ public record EstablishOptions(CopyMode mode, boolean persistent, boolean target
         }
         GrainGeometry.checkGrainSize(grainSize);
         checkRate(rateMiBps);
+        persistent = persistent || recording;
+    }
+
+    public EstablishOptions(CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum, int grainSize,
+            int rateMiBps) {
+        this(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, false);
     }
 
     public static EstablishOptions defaults() {
@@ -38,26 +46,31 @@ public record EstablishOptions(CopyMode mode, boolean persistent, boolean target
     }
 
     public EstablishOptions withMode(CopyMode m) {
-        return new EstablishOptions(m, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps);
+        return new EstablishOptions(m, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording);
     }
 
     public EstablishOptions withPersistent(boolean p) {
-        return new EstablishOptions(mode, p, targetWriteInhibit, seqnum, grainSize, rateMiBps);
+        return new EstablishOptions(mode, p, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording);
     }
 
     public EstablishOptions withTargetWriteInhibit(boolean t) {
-        return new EstablishOptions(mode, persistent, t, seqnum, grainSize, rateMiBps);
+        return new EstablishOptions(mode, persistent, t, seqnum, grainSize, rateMiBps, recording);
     }
 
     public EstablishOptions withSeqnum(long s) {
-        return new EstablishOptions(mode, persistent, targetWriteInhibit, s, grainSize, rateMiBps);
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, s, grainSize, rateMiBps, recording);
     }
 
     public EstablishOptions withGrainSize(int g) {
-        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, g, rateMiBps);
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, g, rateMiBps, recording);
     }
 
     public EstablishOptions withRateMiBps(int r) {
-        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, r);
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, r, recording);
+    }
+
+    /** Change recording on or off; on also makes the relationship persistent. */
+    public EstablishOptions withRecording(boolean r) {
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, r);
     }
 }

@@ -81,6 +81,11 @@ final class EstablishRules {
                             + ") (rule: a target must be at least as large as its source)");
                 }
             }
+            if (sf != null && sf.borrower() != null) {
+                throw new IllegalStateException("source " + s + " still reads grains from " + sf.borrower().target()
+                        .name() + " after a fast reverse restore (rule: no new target until that copy completes;"
+                        + " see lsflash " + s + ")");
+            }
             int existing = sf == null ? 0 : sf.size();
             int total = existing + newTargets.get(s);
             if (total > FlashEngine.MAX_TARGETS_PER_SOURCE) {

@@ -15,7 +15,8 @@ import java.util.concurrent.locks.Lock;
  * One volume as exported: requests route through the relationship the volume is in at that moment, or go
  * straight to the image when it is in none (the fast path). Writes, trims and zeroes hold the volume's
  * write gate, so an establish sees them wholly before or after T0. A FLUSH (and FUA) syncs the image and
- * commits the journal, so a flushed target write's grain stays copied after a crash.
+ * commits the journal, so a flushed target write's grain stays copied (and, recording, marked changed)
+ * after a crash.
  *
  * <p>Thread-safe.
  */
@@ -54,13 +55,17 @@ final class FlashDevice implements BlockDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || f.source() == volume) {
-                volume.read(offset, dst); // a source reads its own image under every rule
+            if (f == null || (f.source() == volume && f.borrower() == null)) {
+                volume.read(offset, dst); // a source reads its own image, unless it borrows from a fast reverse
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    HostIo.readTarget(f, f.at(f.indexOf(volume.name())), offset, dst);
+                    if (f.source() == volume) {
+                        HostIo.readSource(f, offset, dst);
+                    } else {
+                        HostIo.readTarget(f, f.at(f.indexOf(volume.name())), offset, dst);
+                    }
                     return;
                 } finally {
                     f.exit();
@@ -145,13 +150,17 @@ final class FlashDevice implements BlockDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || f.source() == volume) {
+            if (f == null || (f.source() == volume && f.borrower() == null)) {
                 volume.mapAllocation(offset, length, sink);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    HostIo.mapTargetAllocation(f, f.at(f.indexOf(volume.name())), offset, length, sink);
+                    if (f.source() == volume) {
+                        HostIo.mapSourceAllocation(f, offset, length, sink);
+                    } else {
+                        HostIo.mapTargetAllocation(f, f.at(f.indexOf(volume.name())), offset, length, sink);
+                    }
                     return;
                 } finally {
                     f.exit();

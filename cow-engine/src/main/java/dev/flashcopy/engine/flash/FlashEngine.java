@@ -1,5 +1,6 @@
 package dev.flashcopy.engine.flash;
 
+import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.copier.BackgroundCopier;
@@ -53,6 +54,7 @@ public final class FlashEngine implements AutoCloseable {
     private final ReentrantLock admin = new ReentrantLock();
     private final Registry registry = new Registry();
     private final Membership membership;
+    private final Refresh refresh;
     private final Set<String> establishing = ConcurrentHashMap.newKeySet();
     private final WriteGates gates = new WriteGates();
     private final List<String> recoveryReport = new ArrayList<>();
@@ -68,6 +70,7 @@ public final class FlashEngine implements AutoCloseable {
         this.flashDir = flashDir;
         this.journal = journal;
         this.membership = new Membership(this, store, flashDir, journal, registry, nextId);
+        this.refresh = new Refresh(this, membership, registry, journal);
         this.copier = new BackgroundCopier(() -> List.copyOf(registry.jobs.values()), this::maintain, this::problem,
                 settings.backgroundCopy(), settings.copyStepBytes());
         this.devices = new FlashDevices(this, store);
@@ -185,7 +188,7 @@ public final class FlashEngine implements AutoCloseable {
                 membership.forget(dead);
                 return new WithdrawResult(Registry.view(dead), true);
             }
-            if (!rel.complete()) {
+            if (!rel.toCopy().isEmpty()) {
                 if (copyFirst) {
                     rel.reconfigure(CopyMode.COPY, false);
                     saveCatalog();
@@ -201,6 +204,46 @@ public final class FlashEngine implements AutoCloseable {
             }
             membership.withdraw(rel);
             return new WithdrawResult(Registry.view(rel), true);
+        } finally {
+            admin.unlock();
+        }
+    }
+
+    /**
+     * Resynchronises recording pairs ({@code resyncflash}) at one shared new T0: each target becomes its
+     * source's content at that instant, recopying only the grains changed on either side since the last T0
+     * (target writes are backed out). The options replace the stored ones. Returns the relationships after.
+     */
+    public List<RelationshipView> resync(List<PairSpec> pairs, ResyncOptions options) throws IOException {
+        if (options == null) {
+            throw new IllegalArgumentException("options: null (expected: ResyncOptions)");
+        }
+        admin.lock();
+        try {
+            checkOpen();
+            List<Relationship> fresh = refresh.resync(pairs, options);
+            copier.wake();
+            return fresh.stream().map(Registry::view).toList();
+        } finally {
+            admin.unlock();
+        }
+    }
+
+    /**
+     * Restores the target's current point in time onto the source ({@code reverseflash}), copying back only
+     * the grains that differ; the relationship then runs {@code target:source}. The source reads the
+     * restored data at once; the copy back runs in the background. Returns the reversed relationship.
+     */
+    public RelationshipView reverse(String source, String target, ReverseOptions options) throws IOException {
+        if (options == null) {
+            throw new IllegalArgumentException("options: null (expected: ReverseOptions)");
+        }
+        admin.lock();
+        try {
+            checkOpen();
+            Relationship fresh = refresh.reverse(new PairSpec(source, target), options);
+            copier.wake();
+            return Registry.view(fresh);
         } finally {
             admin.unlock();
         }
@@ -236,7 +279,7 @@ public final class FlashEngine implements AutoCloseable {
         if (job == null || job.step(maxBytes, stepBuffers.get()).idle()) {
             copyFinished(rel);
         }
-        return isLive(rel) ? rel.toCopy().count() : 0;
+        return isLive(rel) ? rel.outOfSync() : 0;
     }
 
     /** Waits until {@code source:target} has nothing left to copy or is gone; false on timeout. */
@@ -290,6 +333,11 @@ public final class FlashEngine implements AutoCloseable {
     /** A snapshot of the to-copy bitmap of {@code source:target} (for tools and NBD meta contexts). */
     public Optional<GrainBitmap> toCopy(String source, String target) {
         return findLive(source, target).map(r -> r.toCopy().copy());
+    }
+
+    /** A snapshot of every bitmap of {@code source:target}: to copy, changed on each side, borrowed. */
+    public Optional<BitmapSet> bitmaps(String source, String target) {
+        return findLive(source, target).map(r -> r.bitmaps().copy());
     }
 
     /** The devices to export in place of {@code VolumeDevices}. */
@@ -346,7 +394,7 @@ public final class FlashEngine implements AutoCloseable {
         return registry.inactiveVolume(volume);
     }
 
-    private Map<Long, GrainBitmap> bitmaps() {
+    private Map<Long, BitmapSet> bitmaps() {
         return registry.bitmaps();
     }
 

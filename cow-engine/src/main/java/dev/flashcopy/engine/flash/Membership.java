@@ -1,6 +1,6 @@
 package dev.flashcopy.engine.flash;
 
-import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.journal.Journal;
@@ -52,6 +52,36 @@ final class Membership {
         RelationshipCatalog.save(flashDir, nextId, registry.catalogRecords());
     }
 
+    /** Replaces the catalog with {@code records} (admin lock held). */
+    void saveCatalog(List<RelationshipRecord> records) throws IOException {
+        RelationshipCatalog.save(flashDir, nextId, records);
+    }
+
+    /** A number from the id sequence, larger than every id and chain order so far (saved with the next catalog). */
+    long takeStamp() {
+        return nextId++;
+    }
+
+    /** Puts {@code fresh} in the registry in place of the relationship with its id (chain write lock held). */
+    void swapIn(Relationship fresh) {
+        registry.live.put(fresh.id(), fresh);
+        registry.jobs.put(fresh.id(), new RelationshipJob(engine, fresh));
+    }
+
+    /**
+     * Replaces family {@code old} (one relationship) by {@code fresh} (its reversed next generation) in new
+     * family {@code next}; the chain write locks of both are held, so nothing enters either meantime. Each
+     * volume name maps to the old family or the new one at every instant, never to none.
+     */
+    void swapFamily(Family old, Family next, Relationship fresh) {
+        old.dissolve();
+        next.addNewest(fresh);
+        registry.live.put(fresh.id(), fresh);
+        registry.jobs.put(fresh.id(), new RelationshipJob(engine, fresh));
+        registry.families.put(fresh.source().name(), next);
+        registry.families.put(fresh.target().name(), next);
+    }
+
     /** Drops an inactive relationship from the catalog. */
     void forget(Registry.Inactive dead) throws IOException {
         List<RelationshipRecord> all = registry.catalogRecords();
@@ -61,10 +91,11 @@ final class Membership {
     }
 
     /** Pass 5 of recovery: binds catalogued relationships to volumes; returns report lines. */
-    List<String> attach(List<RelationshipRecord> records, Map<Long, GrainBitmap> bitmaps) {
+    List<String> attach(List<RelationshipRecord> records, Map<Long, BitmapSet> bitmaps) {
         List<String> recoveryReport = new ArrayList<>();
         int active = 0;
-        for (RelationshipRecord r : records.stream().sorted(Comparator.comparingLong(RelationshipRecord::id)).toList()) {
+        for (RelationshipRecord r : records.stream()
+                .sorted(Comparator.comparingLong(RelationshipRecord::effectiveChainOrder)).toList()) {
             Optional<Volume> s = store.find(r.source());
             Optional<Volume> t = store.find(r.target());
             Family f = registry.families.get(r.source());
@@ -115,8 +146,13 @@ final class Membership {
                     RelationshipRecord record = new RelationshipRecord(id++, p.source(), p.target(), options.seqnum(),
                             options.mode(), options.persistent(), options.targetWriteInhibit(), options.grainSize(),
                             source.size(), t0, options.rateMiBps());
+                    if (options.recording()) {
+                        record = new RelationshipRecord(record.id(), record.source(), record.target(), record.seqnum(),
+                                record.mode(), record.persistent(), record.targetWriteInhibit(), record.grainSize(),
+                                record.size(), t0, record.rateMiBps(), true, 0, null, t0, record.id());
+                    }
                     long grains = new GrainGeometry(options.grainSize(), source.size()).grains();
-                    fresh.add(new Relationship(record, source, store.get(p.target()), GrainBitmap.allSet(grains)));
+                    fresh.add(new Relationship(record, source, store.get(p.target()), BitmapSet.established(grains)));
                 }
                 List<RelationshipRecord> all = registry.catalogRecords();
                 fresh.forEach(r -> all.add(r.record()));
@@ -142,6 +178,8 @@ final class Membership {
         try {
             if (f.enter(target)) {
                 try {
+                    // Grains the source borrows from this target are the source's data: never left behind.
+                    ChainCopy.returnBorrowed(f, rel, Long.MAX_VALUE, buffer);
                     ChainCopy.clean(f, rel, buffer); // most of the work, while host I/O carries on
                 } finally {
                     f.exit();
@@ -149,6 +187,7 @@ final class Membership {
             }
             f.chainLock().writeLock().lock();
             try {
+                ChainCopy.returnBorrowed(f, rel, Long.MAX_VALUE, buffer);
                 ChainCopy.clean(f, rel, buffer); // grains a source write copied into rel meanwhile
                 // Durability: cleaning copies and their records must be durable before the catalog stops
                 // naming rel, or a crash could leave the older target reading through a standalone volume.

@@ -1,6 +1,6 @@
 package dev.flashcopy.engine.flash;
 
-import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.copier.CopyJob;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
@@ -27,7 +27,7 @@ import java.util.function.Predicate;
  */
 final class Registry {
     /** A catalogued relationship whose volumes were missing at open; kept, with its bitmap, until withdrawn. */
-    record Inactive(RelationshipRecord record, GrainBitmap bitmap) {
+    record Inactive(RelationshipRecord record, BitmapSet bitmaps) {
     }
 
     final ConcurrentHashMap<String, Family> families = new ConcurrentHashMap<>();
@@ -55,10 +55,10 @@ final class Registry {
     }
 
     /** Every bitmap a checkpoint must hold: live and inactive. */
-    Map<Long, GrainBitmap> bitmaps() {
-        Map<Long, GrainBitmap> all = new HashMap<>();
-        live.forEach((id, r) -> all.put(id, r.toCopy()));
-        inactive.forEach((id, i) -> all.put(id, i.bitmap()));
+    Map<Long, BitmapSet> bitmaps() {
+        Map<Long, BitmapSet> all = new HashMap<>();
+        live.forEach((id, r) -> all.put(id, r.bitmaps()));
+        inactive.forEach((id, i) -> all.put(id, i.bitmaps()));
         return all;
     }
 
@@ -127,20 +127,22 @@ final class Registry {
 
     static RelationshipView view(Relationship r) {
         long total = r.geometry().grains();
-        long left = r.toCopy().count();
+        long left = r.outOfSync();
         RelationshipState state = r.state();
         return new RelationshipView(r.id(), r.source().name(), r.target().name(), r.seqnum(), r.mode(), state,
                 r.persistent(), r.targetWriteInhibit(), r.geometry().grainSize(), total, left, percent(total, left),
-                r.establishedAt(), state == RelationshipState.COPYING ? r.measuredRateMiBps() : 0);
+                r.establishedAt(), state == RelationshipState.COPYING ? r.measuredRateMiBps() : 0, r.recording(),
+                false, r.sourceChanged().count(), r.targetChanged().count(), r.syncedAt());
     }
 
     static RelationshipView view(Inactive i) {
         RelationshipRecord r = i.record();
-        long total = i.bitmap().grains();
-        long left = i.bitmap().count();
+        long total = i.bitmaps().grains();
+        long left = i.bitmaps().toCopy().count() + i.bitmaps().borrowed().count();
         return new RelationshipView(r.id(), r.source(), r.target(), r.seqnum(), r.mode(), RelationshipState.INACTIVE,
                 r.persistent(), r.targetWriteInhibit(), r.grainSize(), total, left, percent(total, left),
-                Instant.parse(r.establishedAt()), 0);
+                Instant.parse(r.establishedAt()), 0, r.recording(), false, i.bitmaps().sourceChanged().count(),
+                i.bitmaps().targetChanged().count(), Instant.parse(r.t0()));
     }
 
     private static double percent(long total, long left) {

@@ -7,12 +7,19 @@ import java.time.Instant;
 /**
  * A relationship as {@code lsflash} shows it, taken at one moment. Immutable.
  *
- * @param outOfSyncGrains grains still to copy
- * @param copiedPercent 100 * copied grains / total grains
- * @param establishedAt T0
+ * @param outOfSyncGrains grains still to copy (after a fast reverse restore: plus grains the source still
+ *     reads from its target)
+ * @param copiedPercent 100 * (total - out of sync) / total grains
+ * @param establishedAt when the relationship was made
  * @param copyRateMiBps the background copier's measured rate (0 when not copying)
+ * @param recording change recording is on ({@code -record})
+ * @param revertible always false until {@code setflashrevertible} exists
+ * @param changedSourceGrains grains written on the source since {@code syncedAt} (0 unless recording)
+ * @param changedTargetGrains grains written on the target since {@code syncedAt} (0 unless recording)
+ * @param syncedAt T0 of the last establish or resync: the point in time the target stands for
  */
 public record RelationshipView(long id, String source, String target, long seqnum, CopyMode mode,
         RelationshipState state, boolean persistent, boolean targetWriteInhibit, int grainSize, long totalGrains,
-        long outOfSyncGrains, double copiedPercent, Instant establishedAt, double copyRateMiBps) {
+        long outOfSyncGrains, double copiedPercent, Instant establishedAt, double copyRateMiBps, boolean recording,
+        boolean revertible, long changedSourceGrains, long changedTargetGrains, Instant syncedAt) {
 }

@@ -1,5 +1,6 @@
 package dev.flashcopy.engine.journal;
 
+import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.storage.AtomicFile;
 import java.io.ByteArrayOutputStream;
@@ -10,14 +11,18 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.CRC32C;
 
 /**
- * The checkpoint: every live relationship's bitmap as of journal sequence number {@code lastSeq}.
- * Format (big-endian): {@code FCCHKPT1 | u32 version | u64 lastSeq | u32 count | count x (u64 relationship
- * | u64 grains | u32 length | roaring bytes) | u32 crc32c(everything before)}. Written with
+ * The checkpoint: every live relationship's bitmaps as of journal sequence number {@code lastSeq}.
+ * Format (big-endian): {@code FCCHKPT1 | u32 version | u64 lastSeq | u32 count | count x entry | u32
+ * crc32c(everything before)}; version 2 entry = {@code u64 relationship | u64 grains | u64 generation |
+ * 4 x (u32 length | roaring bytes)} (to-copy, source changed, target changed, borrowed); version 1 entry
+ * = {@code u64 relationship | u64 grains | u32 length | roaring bytes} (to-copy only, generation 0), still
+ * read so a data directory from before change recording opens. Written with
  * {@link AtomicFile#replace}, so a crash leaves the old checkpoint or the new one; a file that fails its
  * CRC or does not parse is an IOException naming the file, never a silently wrong bitmap.
  *
@@ -25,10 +30,11 @@ import java.util.zip.CRC32C;
  */
 public final class CheckpointFile {
     static final byte[] MAGIC = {'F', 'C', 'C', 'H', 'K', 'P', 'T', '1'};
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    static final int VERSION_1 = 1;
 
     /** A checkpoint's content: bitmaps by relationship id, covering journal records up to {@code lastSeq}. */
-    public record Content(long lastSeq, Map<Long, GrainBitmap> bitmaps) {
+    public record Content(long lastSeq, Map<Long, BitmapSet> bitmaps) {
         public static Content empty() {
             return new Content(0, Map.of());
         }
@@ -37,19 +43,30 @@ public final class CheckpointFile {
     private CheckpointFile() {
     }
 
-    public static void write(Path path, long lastSeq, Map<Long, GrainBitmap> bitmaps) throws IOException {
+    /** Writes to-copy bitmaps only, every relationship at generation 0 (tests and tools). */
+    public static void writeToCopy(Path path, long lastSeq, Map<Long, GrainBitmap> bitmaps) throws IOException {
+        Map<Long, BitmapSet> sets = new TreeMap<>();
+        bitmaps.forEach((id, b) -> sets.put(id, BitmapSet.of(b)));
+        write(path, lastSeq, sets);
+    }
+
+    public static void write(Path path, long lastSeq, Map<Long, BitmapSet> bitmaps) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
         out.write(MAGIC);
         out.writeInt(VERSION);
         out.writeLong(lastSeq);
         out.writeInt(bitmaps.size());
-        for (Map.Entry<Long, GrainBitmap> e : new TreeMap<>(bitmaps).entrySet()) {
-            byte[] data = e.getValue().serialize();
+        for (Map.Entry<Long, BitmapSet> e : new TreeMap<>(bitmaps).entrySet()) {
+            BitmapSet set = e.getValue();
             out.writeLong(e.getKey());
-            out.writeLong(e.getValue().grains());
-            out.writeInt(data.length);
-            out.write(data);
+            out.writeLong(set.grains());
+            out.writeLong(set.generation());
+            for (GrainBitmap b : List.of(set.toCopy(), set.sourceChanged(), set.targetChanged(), set.borrowed())) {
+                byte[] data = b.serialize();
+                out.writeInt(data.length);
+                out.write(data);
+            }
         }
         CRC32C crc = new CRC32C();
         crc.update(bytes.toByteArray());
@@ -77,22 +94,22 @@ public final class CheckpointFile {
             }
             buf.position(MAGIC.length);
             int version = buf.getInt();
-            if (version != VERSION) {
-                throw new IOException("version " + version + " (expected: " + VERSION + ")");
+            if (version != VERSION && version != VERSION_1) {
+                throw new IOException("version " + version + " (expected: " + VERSION_1 + " or " + VERSION + ")");
             }
             long lastSeq = buf.getLong();
             int count = buf.getInt();
-            Map<Long, GrainBitmap> bitmaps = new TreeMap<>();
+            Map<Long, BitmapSet> bitmaps = new TreeMap<>();
             for (int i = 0; i < count; i++) {
                 long id = buf.getLong();
                 long grains = buf.getLong();
-                int length = buf.getInt();
-                if (length < 0 || length > buf.remaining() - 4) {
-                    throw new IOException("bitmap of relationship " + id + " claims " + length + " bytes");
+                if (version == VERSION_1) {
+                    bitmaps.put(id, BitmapSet.of(bitmap(buf, id, grains)));
+                    continue;
                 }
-                byte[] bitmap = new byte[length];
-                buf.get(bitmap);
-                bitmaps.put(id, GrainBitmap.deserialize(bitmap, grains));
+                long generation = buf.getLong();
+                bitmaps.put(id, new BitmapSet(generation, bitmap(buf, id, grains), bitmap(buf, id, grains),
+                        bitmap(buf, id, grains), bitmap(buf, id, grains)));
             }
             if (buf.remaining() != 4) {
                 throw new IOException(buf.remaining() - 4 + " unexpected bytes after the last bitmap");
@@ -102,5 +119,15 @@ public final class CheckpointFile {
             throw new IOException("checkpoint " + path + " is corrupt (" + e.getMessage()
                     + "); relationships cannot be recovered safely from it", e);
         }
+    }
+
+    private static GrainBitmap bitmap(ByteBuffer buf, long id, long grains) throws IOException {
+        int length = buf.getInt();
+        if (length < 0 || length > buf.remaining() - 4) {
+            throw new IOException("bitmap of relationship " + id + " claims " + length + " bytes");
+        }
+        byte[] bitmap = new byte[length];
+        buf.get(bitmap);
+        return GrainBitmap.deserialize(bitmap, grains);
     }
 }

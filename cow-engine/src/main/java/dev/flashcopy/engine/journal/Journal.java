@@ -1,5 +1,6 @@
 package dev.flashcopy.engine.journal;
 
+import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
@@ -15,7 +16,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The live journal: clears to-copy bits and records that they are clear, with group commit.
+ * The live journal: changes relationship bitmaps (clears to-copy and borrowed bits, sets change-recording
+ * bits) and records each change, with group commit.
  *
  * <p>{@link #clear} changes a bitmap and queues its record in one step under the journal's lock, so a
  * checkpoint always sees bitmaps and sequence numbers that agree. Queued records are not written to the
@@ -68,16 +70,44 @@ public final class Journal implements AutoCloseable {
      */
     public long clear(long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
             throws BlockIoException {
+        return change(JournalRecord.TYPE_CLEARED, relationshipId, bitmap, from, to, holder);
+    }
+
+    /** As {@link #clear}, for a relationship's borrowed bitmap; {@code holder} is the source's image. */
+    public long clearBorrowed(long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
+            throws BlockIoException {
+        return change(JournalRecord.TYPE_BORROWED_CLEARED, relationshipId, bitmap, from, to, holder);
+    }
+
+    /**
+     * Sets grains {@code [from, to)} of a change-recording bitmap and queues the record saying so.
+     * {@code type} is {@link JournalRecord#TYPE_SOURCE_CHANGED} or {@link JournalRecord#TYPE_TARGET_CHANGED}.
+     * No data backs the record, so nothing is synced for it.
+     *
+     * @return the record's sequence number, or 0 when every bit was set already
+     */
+    public long mark(byte type, long relationshipId, GrainBitmap bitmap, long from, long to) throws BlockIoException {
+        if (type != JournalRecord.TYPE_SOURCE_CHANGED && type != JournalRecord.TYPE_TARGET_CHANGED) {
+            throw new IllegalArgumentException("type: " + type + " (expected: source or target changed)");
+        }
+        return change(type, relationshipId, bitmap, from, to, null);
+    }
+
+    private long change(byte type, long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
+            throws BlockIoException {
         synchronized (lock) {
             if (failure != null) {
                 throw failed();
             }
-            if (bitmap.clear(from, to) == 0) {
+            boolean setting = type == JournalRecord.TYPE_SOURCE_CHANGED || type == JournalRecord.TYPE_TARGET_CHANGED;
+            if ((setting ? bitmap.set(from, to) : bitmap.clear(from, to)) == 0) {
                 return 0;
             }
             long seq = ++lastSeq;
-            pending.add(new JournalRecord(seq, relationshipId, from, to - from));
-            pendingFiles.add(holder);
+            pending.add(new JournalRecord(seq, type, relationshipId, from, to - from));
+            if (holder != null) {
+                pendingFiles.add(holder);
+            }
             return seq;
         }
     }
@@ -185,7 +215,7 @@ public final class Journal implements AutoCloseable {
      * meanwhile, so the bitmaps and {@code lastSeq} in the checkpoint agree exactly. {@code live} must
      * return every relationship that may have a record in the journal (i.e. every one not withdrawn).
      */
-    public void checkpoint(Supplier<Map<Long, GrainBitmap>> live) throws BlockIoException {
+    public void checkpoint(Supplier<Map<Long, BitmapSet>> live) throws BlockIoException {
         synchronized (lock) {
             while (committing) {
                 awaitQuietly();
@@ -198,8 +228,8 @@ public final class Journal implements AutoCloseable {
                 pending = new ArrayList<>();
                 pendingFiles = newIdentitySet();
                 durableSeq = lastSeq;
-                Map<Long, GrainBitmap> snapshot = new java.util.TreeMap<>();
-                live.get().forEach((id, bitmap) -> snapshot.put(id, bitmap.copy()));
+                Map<Long, BitmapSet> snapshot = new java.util.TreeMap<>();
+                live.get().forEach((id, bitmaps) -> snapshot.put(id, bitmaps.copy()));
                 // Durability: the journal is forced (writeBatch) and the checkpoint is replaced atomically
                 // (AtomicFile forces it and its directory) before the journal is emptied; a crash in
                 // between replays records the checkpoint already covers, which is harmless.

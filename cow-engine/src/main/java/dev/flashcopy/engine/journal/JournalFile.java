@@ -14,7 +14,7 @@ import java.util.zip.CRC32C;
 
 /**
  * The journal's on-disk format, and nothing else. A 16-byte header ({@code FCJOURNL}, version) then
- * records, each {@code u32 bodyLength | u32 crc32c(body) | body}, body = {@code u8 type | u64 seq |
+ * records, each {@code u32 bodyLength | u32 crc32c(body) | body}, body = {@code u8 type (1 to-copy cleared, 2 source changed, 3 target changed, 4 borrowed cleared) | u64 seq |
  * u64 relationship | u64 firstGrain | u64 grainCount}, little-endian. A record is valid only if its
  * length is the known one, its CRC matches and its sequence number grows; the first invalid record
  * and everything after it is a torn tail (a write cut short by a crash) that {@link #scan} reports and
@@ -117,12 +117,12 @@ public final class JournalFile implements AutoCloseable {
             }
             byte type = buf.get();
             long seq = buf.getLong();
-            if (type != JournalRecord.TYPE_CLEARED || seq <= lastSeq) {
-                problem = "record type " + type + " seq " + seq + " at offset " + pos + " (expected: type "
-                        + JournalRecord.TYPE_CLEARED + ", seq above " + lastSeq + ")";
+            if (!JournalRecord.validType(type) || seq <= lastSeq) {
+                problem = "record type " + type + " seq " + seq + " at offset " + pos + " (expected: type 1 to 4,"
+                        + " seq above " + lastSeq + ")";
                 break;
             }
-            records.add(new JournalRecord(seq, buf.getLong(), buf.getLong(), buf.getLong()));
+            records.add(new JournalRecord(seq, type, buf.getLong(), buf.getLong(), buf.getLong()));
             lastSeq = seq;
             pos += RECORD_BYTES;
         }
@@ -153,7 +153,7 @@ public final class JournalFile implements AutoCloseable {
         for (JournalRecord r : records) {
             int start = buf.position();
             buf.putInt(JournalRecord.BODY_BYTES).putInt(0);
-            buf.put(JournalRecord.TYPE_CLEARED).putLong(r.seq()).putLong(r.relationshipId())
+            buf.put(r.type()).putLong(r.seq()).putLong(r.relationshipId())
                     .putLong(r.firstGrain()).putLong(r.grainCount());
             crc.reset();
             crc.update(buf.array(), start + 8, JournalRecord.BODY_BYTES);

@@ -1,6 +1,6 @@
 package dev.flashcopy.engine.recovery;
 
-import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.journal.CheckpointFile;
 import dev.flashcopy.engine.journal.JournalFile;
@@ -20,9 +20,14 @@ import java.util.Map;
  *   <li>catalog: the relationships that exist (loaded by the caller);</li>
  *   <li>checkpoint: bitmaps as of sequence number S (missing: every bitmap starts all-set);</li>
  *   <li>journal scan: valid records up to the first torn or corrupt one, whose tail is truncated;</li>
- *   <li>replay: records after S clear grains of relationships the catalog names (others were withdrawn).</li>
+ *   <li>replay: records after S change bitmaps of relationships the catalog names (others were withdrawn);</li>
+ *   <li>generations: a relationship the catalog names one generation past its checkpointed bitmaps was
+ *       resynced or reversed after the checkpoint and before the checkpoint that follows every such change;
+ *       no I/O ran in between, so its change ({@link BitmapSet#resynced()}, {@link BitmapSet#reversed()})
+ *       is applied to the replayed bitmaps now.</li>
  * </ol>
- * A bitmap is never more "copied" than the durable journal says, so a target reads its T0 afterwards.
+ * A to-copy bitmap is never more "copied", nor a changed bitmap less "changed", than the durable journal
+ * says, so a target reads its T0 afterwards and a resync recopies every grain a flushed write changed.
  *
  * <p>Stateless and thread-safe; run once per open, before anything else touches the files.
  */
@@ -31,7 +36,7 @@ public final class Recovery {
     public static final String CHECKPOINT_FILE = "checkpoint";
 
     /** What recovery rebuilt, and the open journal positioned after its last valid record. */
-    public record Result(Map<Long, GrainBitmap> bitmaps, long lastSeq, JournalFile journal, List<String> report) {
+    public record Result(Map<Long, BitmapSet> bitmaps, long lastSeq, JournalFile journal, List<String> report) {
     }
 
     private Recovery() {
@@ -56,37 +61,59 @@ public final class Recovery {
                 report.add("pass 3 (journal): " + scan.records().size() + " valid record(s), no torn tail");
             }
 
-            Map<Long, GrainBitmap> bitmaps = new HashMap<>();
+            Map<Long, BitmapSet> bitmaps = new HashMap<>();
             for (RelationshipRecord r : catalog.relationships()) {
                 long grains = new GrainGeometry(r.grainSize(), r.size()).grains();
-                GrainBitmap saved = checkpoint.bitmaps().get(r.id());
+                BitmapSet saved = checkpoint.bitmaps().get(r.id());
                 if (saved != null && saved.grains() != grains) {
                     throw new IOException("checkpoint bitmap of relationship " + r.id() + " has " + saved.grains()
                             + " grains (expected: " + grains + ")");
                 }
-                bitmaps.put(r.id(), saved != null ? saved : GrainBitmap.allSet(grains));
+                bitmaps.put(r.id(), saved != null ? saved : BitmapSet.established(grains));
             }
             long lastSeq = checkpoint.lastSeq();
             int applied = 0;
             int skipped = 0;
             for (JournalRecord rec : scan.records()) {
                 lastSeq = Math.max(lastSeq, rec.seq());
-                GrainBitmap bitmap = bitmaps.get(rec.relationshipId());
-                if (rec.seq() <= checkpoint.lastSeq() || bitmap == null) {
+                BitmapSet set = bitmaps.get(rec.relationshipId());
+                if (rec.seq() <= checkpoint.lastSeq() || set == null) {
                     skipped++;
                     continue;
                 }
                 long end = rec.firstGrain() + rec.grainCount();
-                if (rec.firstGrain() < 0 || rec.grainCount() < 1 || end > bitmap.grains()) {
-                    throw new IOException("journal record seq " + rec.seq() + " clears grains [" + rec.firstGrain()
+                if (rec.firstGrain() < 0 || rec.grainCount() < 1 || end > set.grains()) {
+                    throw new IOException("journal record seq " + rec.seq() + " changes grains [" + rec.firstGrain()
                             + ", " + end + ") of relationship " + rec.relationshipId() + " (expected: within [0, "
-                            + bitmap.grains() + "))");
+                            + set.grains() + "))");
                 }
-                bitmap.clear(rec.firstGrain(), end);
+                switch (rec.type()) {
+                    case JournalRecord.TYPE_CLEARED -> set.toCopy().clear(rec.firstGrain(), end);
+                    case JournalRecord.TYPE_SOURCE_CHANGED -> set.sourceChanged().set(rec.firstGrain(), end);
+                    case JournalRecord.TYPE_TARGET_CHANGED -> set.targetChanged().set(rec.firstGrain(), end);
+                    default -> set.borrowed().clear(rec.firstGrain(), end);
+                }
                 applied++;
             }
+            int advanced = 0;
+            for (RelationshipRecord r : catalog.relationships()) {
+                BitmapSet set = bitmaps.get(r.id());
+                if (set.generation() == r.generation()) {
+                    continue;
+                }
+                if (set.generation() + 1 != r.generation()
+                        || !(RelationshipRecord.RESYNC.equals(r.lastChange())
+                        || RelationshipRecord.REVERSE.equals(r.lastChange()))) {
+                    throw new IOException("relationship " + r.id() + " is at generation " + r.generation() + " ("
+                            + r.lastChange() + ") but its bitmaps are of generation " + set.generation()
+                            + " (expected: the same, or one less after a resync or reverse)");
+                }
+                bitmaps.put(r.id(), RelationshipRecord.RESYNC.equals(r.lastChange()) ? set.resynced() : set.reversed());
+                advanced++;
+            }
             report.add("pass 4 (replay): " + applied + " record(s) applied, " + skipped
-                    + " skipped (covered by the checkpoint or of withdrawn relationships); last seq " + lastSeq);
+                    + " skipped (covered by the checkpoint or of withdrawn relationships); last seq " + lastSeq
+                    + (advanced > 0 ? "; " + advanced + " resync/reverse applied after the checkpoint" : ""));
             return new Result(bitmaps, lastSeq, journal, List.copyOf(report));
         } catch (IOException | RuntimeException e) {
             journal.close();

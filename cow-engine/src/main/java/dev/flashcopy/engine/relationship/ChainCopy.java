@@ -33,8 +33,11 @@ public final class ChainCopy {
         if (first < 0) {
             first = bits.nextSet(0);
         }
-        if (first < 0 || k < 0) {
+        if (k < 0) {
             return CopyProgress.NONE;
+        }
+        if (first < 0) {
+            return returnBorrowed(f, rel, maxBytes, buffer); // after a fast reverse: bring the source's grains home
         }
         GrainGeometry geo = f.geometry();
         long maxGrains = Math.max(1, maxBytes / geo.grainSize());
@@ -56,6 +59,35 @@ public final class ChainCopy {
         }
         rel.setCopyCursor(end);
         return new CopyProgress(geo.end(end - 1) - geo.start(first), data);
+    }
+
+    /**
+     * Copies up to {@code maxBytes} of grains the source borrows from {@code rel}'s target back into the
+     * source's file (all of them when {@code maxBytes} is {@link Long#MAX_VALUE}); NONE when none is left.
+     */
+    public static CopyProgress returnBorrowed(Family f, Relationship rel, long maxBytes, ByteBuffer buffer)
+            throws BlockIoException {
+        GrainBitmap bits = rel.borrowed();
+        GrainGeometry geo = f.geometry();
+        long batch = Math.max(1, Math.min(maxBytes, 8L << 20) / geo.grainSize());
+        long budget = maxBytes / geo.grainSize();
+        long covered = 0;
+        long data = 0;
+        for (long g = bits.nextSet(0); g >= 0 && (covered == 0 || covered / geo.grainSize() < budget);
+                g = bits.nextSet(g)) {
+            long end = Math.min(bits.nextClear(g), g + batch);
+            try (GrainLocks.Held held = f.locks().lock(g, end - 1)) {
+                for (long a = bits.nextSet(g); a >= 0 && a < end; a = bits.nextSet(a)) {
+                    long b = Math.min(bits.nextClear(a), end);
+                    data += copyRange(rel.target(), rel.source(), geo.start(a), geo.end(b - 1), buffer);
+                    rel.noteClear(f.journal().clearBorrowed(rel.id(), bits, a, b, rel.source().image()));
+                    covered += geo.end(b - 1) - geo.start(a);
+                    a = b;
+                }
+            }
+            g = end;
+        }
+        return new CopyProgress(covered, data);
     }
 
     /**

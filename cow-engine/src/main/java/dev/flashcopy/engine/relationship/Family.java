@@ -40,6 +40,7 @@ public final class Family {
     private final AtomicLong grainCopies = new AtomicLong();
     private final ArrayList<Relationship> chain = new ArrayList<>();
     private volatile boolean dissolved;
+    private volatile Relationship borrower;
 
     public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes) {
         this.source = source;
@@ -125,15 +126,93 @@ public final class Family {
     /** Adds the newest target (write lock held). */
     public void addNewest(Relationship r) {
         chain.add(r);
+        noteBorrower(r);
+    }
+
+    /**
+     * Puts {@code fresh} (the next generation of {@code old}, same target) in {@code old}'s place, or at the
+     * newest end when {@code newest} (a resync's new T0 is the family's newest point in time). Write lock
+     * held; when moving, the caller has cleaned {@code old} first, as for a withdraw.
+     */
+    public void replace(Relationship old, Relationship fresh, boolean newest) {
+        int k = chain.indexOf(old);
+        if (k < 0 || !old.target().name().equals(fresh.target().name())) {
+            throw new IllegalArgumentException("relationship " + old + " is not in " + this + " (expected: a member,"
+                    + " replaced by one with the same target)");
+        }
+        if (newest) {
+            chain.remove(k);
+            chain.add(fresh);
+        } else {
+            chain.set(k, fresh);
+        }
+        if (borrower == old) {
+            borrower = null;
+        }
+        noteBorrower(fresh);
+    }
+
+    private void noteBorrower(Relationship r) {
+        if (!r.borrowed().isEmpty()) {
+            borrower = r;
+        }
+    }
+
+    /**
+     * The relationship whose target's file still holds grains of the source (after a fast reverse restore),
+     * or null. Only a family of one relationship borrows: establishing another target is refused meanwhile.
+     */
+    public Relationship borrower() {
+        Relationship b = borrower;
+        return b != null && !b.borrowed().isEmpty() ? b : null;
+    }
+
+    /** The volume whose file holds the source's data at {@code grain} (grain locked). */
+    public Volume sourceHolder(long grain) {
+        Relationship b = borrower;
+        return b != null && b.borrowed().isSet(grain) ? b.target() : source;
+    }
+
+    /**
+     * Copies a borrowed grain of {@code rel} from its target's file home into the source's file and clears
+     * its borrowed bit (grain locked, bit set).
+     *
+     * @return the journal sequence number to commit before the target's file may change at {@code grain}
+     */
+    public long returnBorrowed(Relationship rel, long grain) throws BlockIoException {
+        long start = geometry.start(grain);
+        int length = (int) (geometry.end(grain) - start);
+        ByteBuffer buf = SCRATCH.get().clear().limit(length);
+        rel.target().image().read(start, buf);
+        buf.flip();
+        if (MemorySegment.ofBuffer(buf).mismatch(ZEROS.asSlice(0, length)) == -1) {
+            punch(source.image(), start, length);
+        } else {
+            source.image().write(start, buf);
+        }
+        long seq = journal.clearBorrowed(rel.id(), rel.borrowed(), grain, grain + 1, source.image());
+        rel.noteClear(seq);
+        grainCopies.incrementAndGet();
+        return seq;
     }
 
     /** Takes a target out of the chain (write lock held, cleaning done); true when none is left. */
     public boolean remove(Relationship r) {
         chain.remove(r);
+        if (borrower == r) {
+            borrower = null;
+        }
         if (chain.isEmpty()) {
             dissolved = true;
         }
         return dissolved;
+    }
+
+    /** Ends the family at once (write lock held): a reverse replaced it by one with the roles swapped. */
+    public void dissolve() {
+        chain.clear();
+        borrower = null;
+        dissolved = true;
     }
 
     /** The volume whose file holds target {@code k}'s view of {@code grain} (grain locked). */

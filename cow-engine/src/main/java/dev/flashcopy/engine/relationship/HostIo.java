@@ -4,6 +4,7 @@ import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 
@@ -16,7 +17,12 @@ import java.nio.ByteBuffer;
  *       target k the next older target k-1. That is one relationship whatever the chain's length;</li>
  *   <li>a partial write, trim or zero of a target grain still to copy first copies the target's view in;
  *       one covering the whole grain clears the bit after the data is written instead;</li>
- *   <li>reads of a target follow each grain to the volume holding its view.</li>
+ *   <li>reads of a target follow each grain to the volume holding its view;</li>
+ *   <li>change recording: before a volume's file changes at grain g, every recording relationship that
+ *       sees the change marks g changed (source writes: all of the family's; target writes: the target's
+ *       own), durably, in the same journal commit as the copies;</li>
+ *   <li>after a fast reverse restore the source borrows grains from its target's file: source reads follow
+ *       them there, and a write to either volume first brings the grain home to the source's file.</li>
  * </ul>
  * Callers hold the family's chain read lock ({@link Family#enter}); this class takes the grain locks.
  *
@@ -48,11 +54,22 @@ public final class HostIo {
             Relationship newest = f.at(newestIndex);
             // A bit cleared by a target write or the copier may not be durable yet; the source write
             // below relies on it, so it is committed too (at most one commit for everything queued).
-            long need = newest.lastClearSeq();
+            long need = Math.max(newest.lastClearSeq(), returnBorrowed(f, g0, g1));
             for (long g = newest.toCopy().nextSet(g0); g >= 0 && g <= g1; g = newest.toCopy().nextSet(g + 1)) {
                 need = Math.max(need, f.copyViewInto(newestIndex, g));
             }
-            // Durability: T0 grains are on the target and their bits durably clear before the source changes.
+            for (int i = 0; i <= newestIndex; i++) {
+                Relationship r = f.at(i);
+                if (r.recording()) {
+                    r.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0,
+                            g1 + 1));
+                    need = Math.max(need, r.lastClearSeq());
+                }
+            }
+            // Durability: T0 grains are on the target and their bits durably clear, borrowed grains are home
+            // in the source's file, and every recording relationship durably says "source changed" before the
+            // source changes; otherwise a crash could keep the new data but lose the mark, and a later resync
+            // would leave the target with the old grain.
             f.journal().commit(need);
             op.apply(f.source(), offset, length);
         } finally {
@@ -78,7 +95,8 @@ public final class HostIo {
         f.hostWrites().incrementAndGet();
         try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
             int k = f.indexOf(rel);
-            long need = 0;
+            // The source may still read these grains from this target's file: bring them home first.
+            long need = returnBorrowed(f, g0, g1);
             if (k > 0) {
                 // The next older target reads this one's view where it still has to copy: give it its copy.
                 Relationship older = f.at(k - 1);
@@ -95,7 +113,13 @@ public final class HostIo {
                     f.copyViewInto(k, g);
                 }
             }
-            // Durability: the older target's copies are durable before this target's file changes.
+            if (rel.recording()) {
+                rel.noteClear(f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(), g0,
+                        g1 + 1));
+                need = Math.max(need, rel.lastClearSeq());
+            }
+            // Durability: the older target's copies, borrowed grains returned to the source and the "target
+            // changed" marks are durable before this target's file changes.
             f.journal().commit(need);
             op.apply(rel.target(), offset, length);
             if (whole0 <= whole1) {
@@ -104,6 +128,72 @@ public final class HostIo {
         } finally {
             f.hostWrites().decrementAndGet();
         }
+    }
+
+    /** Returns the borrowed grains of {@code [g0, g1]} to the source's file (grains locked); the seq to commit. */
+    private static long returnBorrowed(Family f, long g0, long g1) throws BlockIoException {
+        Relationship b = f.borrower();
+        if (b == null) {
+            return 0;
+        }
+        long need = b.lastClearSeq();
+        for (long g = b.borrowed().nextSet(g0); g >= 0 && g <= g1; g = b.borrowed().nextSet(g + 1)) {
+            need = Math.max(need, f.returnBorrowed(b, g));
+        }
+        return need;
+    }
+
+    /** A read of a source that borrows grains from its target: each grain from the file holding it. */
+    public static void readSource(Family f, long offset, ByteBuffer dst) throws BlockIoException {
+        GrainGeometry geo = f.geometry();
+        int length = dst.remaining();
+        long cover = Math.min(offset + length, geo.size());
+        Relationship b = f.borrower();
+        if (length == 0 || offset >= cover || b == null || !b.borrowed().anySet(geo.grainOf(offset),
+                geo.grainOf(cover - 1) + 1)) {
+            f.source().read(offset, dst);
+            return;
+        }
+        int base = dst.position();
+        try (GrainLocks.Held held = f.locks().lock(geo.grainOf(offset), geo.grainOf(cover - 1))) {
+            long pos = offset;
+            while (pos < cover) {
+                Volume holder = f.sourceHolder(geo.grainOf(pos));
+                long runEnd = Math.min(geo.end(geo.grainOf(pos)), cover);
+                while (runEnd < cover && f.sourceHolder(geo.grainOf(runEnd)) == holder) {
+                    runEnd = Math.min(geo.end(geo.grainOf(runEnd)), cover);
+                }
+                holder.read(pos, slice(dst, base, pos - offset, runEnd - pos));
+                pos = runEnd;
+            }
+        }
+        if (cover < offset + length) {
+            f.source().read(cover, slice(dst, base, cover - offset, offset + length - cover));
+        }
+        dst.position(dst.limit());
+    }
+
+    /** A source's allocation while it borrows: borrowed grains report the target file's. Advisory, no locks. */
+    public static void mapSourceAllocation(Family f, long offset, long length, ExtentSink sink)
+            throws BlockIoException {
+        GrainGeometry geo = f.geometry();
+        long cover = Math.min(offset + length, geo.size());
+        MergingSink merged = new MergingSink(sink);
+        long pos = offset;
+        while (pos < cover && !merged.stopped) {
+            Volume holder = f.sourceHolder(geo.grainOf(pos));
+            long runEnd = Math.min(geo.end(geo.grainOf(pos)), cover);
+            while (runEnd < cover && f.sourceHolder(geo.grainOf(runEnd)) == holder) {
+                runEnd = Math.min(geo.end(geo.grainOf(runEnd)), cover);
+            }
+            holder.image().mapAllocation(pos, runEnd - pos, merged);
+            pos = runEnd;
+        }
+        if (!merged.stopped && cover < offset + length) {
+            f.source().image().mapAllocation(Math.max(cover, offset), offset + length - Math.max(cover, offset),
+                    merged);
+        }
+        merged.finish();
     }
 
     /** A read of target {@code rel}: each grain from the volume holding the target's view of it. */

@@ -1,5 +1,6 @@
 package dev.flashcopy.engine.relationship;
 
+import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.volume.Volume;
@@ -7,9 +8,10 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One live source:target pair: its fixed identity (id, T0, grain geometry, options chosen at establish),
- * its to-copy bitmap, and the few settings that change later (mode, persistence, rate), which the engine
- * changes under its admin lock and persists in the catalog.
+ * One live source:target pair: its fixed identity (id, T0, grain geometry, options chosen at establish or
+ * the last resync or reverse), its bitmaps, and the few settings that change later (mode, persistence,
+ * rate), which the engine changes under its admin lock and persists in the catalog. A resync or reverse
+ * replaces the object (same id, next generation) while the family's chain write lock is held.
  *
  * <p>Thread-safe: the mutable fields are volatile or atomic, the bitmap synchronises itself.
  */
@@ -22,6 +24,14 @@ public final class Relationship {
     private final Instant establishedAt;
     private final boolean targetWriteInhibit;
     private final GrainBitmap toCopy;
+    private final GrainBitmap sourceChanged;
+    private final GrainBitmap targetChanged;
+    private final GrainBitmap borrowed;
+    private final boolean recording;
+    private final long generation;
+    private final String lastChange;
+    private final Instant syncedAt;
+    private final long chainOrder;
     private final AtomicLong lastClearSeq = new AtomicLong();
     private volatile CopyMode mode;
     private volatile boolean persistent;
@@ -30,7 +40,7 @@ public final class Relationship {
     private volatile long copyCursor;
     private volatile double measuredRateMiBps;
 
-    public Relationship(RelationshipRecord record, Volume source, Volume target, GrainBitmap toCopy) {
+    public Relationship(RelationshipRecord record, Volume source, Volume target, BitmapSet bitmaps) {
         this.id = record.id();
         this.source = source;
         this.target = target;
@@ -38,19 +48,68 @@ public final class Relationship {
         this.geometry = new GrainGeometry(record.grainSize(), record.size());
         this.establishedAt = Instant.parse(record.establishedAt());
         this.targetWriteInhibit = record.targetWriteInhibit();
-        this.toCopy = toCopy;
+        this.toCopy = bitmaps.toCopy();
+        this.sourceChanged = bitmaps.sourceChanged();
+        this.targetChanged = bitmaps.targetChanged();
+        this.borrowed = bitmaps.borrowed();
+        this.recording = record.recording();
+        this.generation = record.generation();
+        this.lastChange = record.lastChange();
+        this.syncedAt = Instant.parse(record.t0());
+        this.chainOrder = record.effectiveChainOrder();
+        if (bitmaps.generation() != generation) {
+            throw new IllegalArgumentException("bitmaps of relationship " + id + " are of generation "
+                    + bitmaps.generation() + " (expected: " + generation + ")");
+        }
         this.mode = record.mode();
         this.persistent = record.persistent();
         this.rateMiBps = record.rateMiBps();
         if (toCopy.grains() != geometry.grains()) {
-            throw new IllegalArgumentException("bitmap of relationship " + id + " has " + toCopy.grains()
+            throw new IllegalArgumentException("bitmaps of relationship " + id + " have " + toCopy.grains()
                     + " grains (expected: " + geometry.grains() + ")");
         }
     }
 
     public RelationshipRecord record() {
         return new RelationshipRecord(id, source.name(), target.name(), seqnum, mode, persistent, targetWriteInhibit,
-                geometry.grainSize(), geometry.size(), establishedAt.toString(), rateMiBps);
+                geometry.grainSize(), geometry.size(), establishedAt.toString(), rateMiBps, recording, generation,
+                lastChange, syncedAt.toString(), chainOrder);
+    }
+
+    /** Every bitmap, live (not copies), with the generation they belong to. */
+    public BitmapSet bitmaps() {
+        return new BitmapSet(generation, toCopy, sourceChanged, targetChanged, borrowed);
+    }
+
+    public boolean recording() {
+        return recording;
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    /** T0 of the last establish or resync: the point in time the target's view stands for. */
+    public Instant syncedAt() {
+        return syncedAt;
+    }
+
+    /** Bit set = grain written on the source since T0 (only while recording). Set bits only through the journal. */
+    public GrainBitmap sourceChanged() {
+        return sourceChanged;
+    }
+
+    /** Bit set = grain written on the target since T0 (only while recording). Set bits only through the journal. */
+    public GrainBitmap targetChanged() {
+        return targetChanged;
+    }
+
+    /**
+     * Bit set = the source's own file lacks the grain and reads it from the target's file (left by a fast
+     * reverse restore). Clear bits only through the journal.
+     */
+    public GrainBitmap borrowed() {
+        return borrowed;
     }
 
     public long id() {
@@ -116,8 +175,14 @@ public final class Relationship {
         this.cleaning = cleaning;
     }
 
+    /** Nothing left to copy in either direction: no grain to copy, none borrowed. */
     public boolean complete() {
-        return toCopy.count() == 0;
+        return toCopy.isEmpty() && borrowed.isEmpty();
+    }
+
+    /** Grains still to copy plus grains the source still borrows. */
+    public long outOfSync() {
+        return toCopy.count() + borrowed.count();
     }
 
     public RelationshipState state() {
@@ -130,7 +195,10 @@ public final class Relationship {
         return mode == CopyMode.COPY ? RelationshipState.COPYING : RelationshipState.NOCOPY;
     }
 
-    /** The highest journal sequence number that cleared a bit here; a writer relying on it commits up to it. */
+    /**
+     * The highest journal sequence number that changed a bit here (cleared a to-copy or borrowed bit, set a
+     * changed bit); a writer relying on it commits up to it.
+     */
     public long lastClearSeq() {
         return lastClearSeq.get();
     }

@@ -1,14 +1,41 @@
 package dev.flashcopy.engine.relationship;
 
 /**
- * One relationship as {@code relationships.json} remembers it. The bitmap is not here: it lives in the
- * checkpoint and journal, keyed by {@code id}. Immutable.
+ * One relationship as {@code relationships.json} remembers it. The bitmaps are not here: they live in the
+ * checkpoint and journal, keyed by {@code id}. Immutable. Fields added after the first version read as
+ * their defaults from an older file (false, 0, null), which is what such a relationship was.
  *
- * @param id unique, increasing in establish order (the chain order of targets of one source)
+ * @param id unique, increasing in establish order
  * @param size bytes of the source covered by the bitmap
- * @param establishedAt T0, ISO-8601
+ * @param establishedAt when the relationship was made (mkflash), ISO-8601
+ * @param recording change recording ({@code -record}): source- and target-changed bitmaps are kept
+ * @param generation resyncs and reverses so far; recovery compares it with the checkpoint's
+ * @param lastChange what made the current generation: {@code resync}, {@code reverse}, or null (establish)
+ * @param syncedAt T0 of the last establish or resync (null: {@code establishedAt}), ISO-8601
+ * @param chainOrder position among the targets of one source, oldest first (0: {@code id}); a resync
+ *     makes its target the newest point in time, so it moves to the end of the chain
  */
 public record RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode,
         boolean persistent, boolean targetWriteInhibit, int grainSize, long size, String establishedAt,
-        int rateMiBps) {
+        int rateMiBps, boolean recording, long generation, String lastChange, String syncedAt, long chainOrder) {
+
+    public static final String RESYNC = "resync";
+    public static final String REVERSE = "reverse";
+
+    /** A relationship as established, generation 0, not recording. */
+    public RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode, boolean persistent,
+            boolean targetWriteInhibit, int grainSize, long size, String establishedAt, int rateMiBps) {
+        this(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize, size, establishedAt,
+                rateMiBps, false, 0, null, establishedAt, id);
+    }
+
+    /** The T0 the target's data stands for now. */
+    public String t0() {
+        return syncedAt != null ? syncedAt : establishedAt;
+    }
+
+    /** Where the target sits in its source's chain (older first). */
+    public long effectiveChainOrder() {
+        return chainOrder > 0 ? chainOrder : id;
+    }
 }

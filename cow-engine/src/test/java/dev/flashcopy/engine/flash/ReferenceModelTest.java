@@ -31,7 +31,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * random sequence of reads, writes, zeroes, trims, establishes (copy and nocopy, several targets per source
  * at different T0s), withdraws (intermediate targets, forced, copy-first), copy steps, flushes, clean
  * restarts and crash restarts after a flush. The model knows nothing of grains or chains: a target simply
- * is its source's bytes at T0. Bytes a forced withdraw leaves undefined are marked unknown.
+ * is its source's bytes at T0. Bytes a forced withdraw leaves undefined are marked unknown. The
+ * incremental variant also establishes recording pairs, resyncs them (model: the target becomes the
+ * source's bytes at the new T0) and reverses them, fast or not (model: the source becomes the target's
+ * bytes at that moment, and the pair runs the other way).
  */
 class ReferenceModelTest {
     private static final int OPS = 2500;
@@ -71,6 +74,16 @@ class ReferenceModelTest {
     @ParameterizedTest(name = "seed {0}")
     @ValueSource(longs = {11, 22, 33})
     void engineMatchesReferenceModel(long seed) throws Exception {
+        run(seed, false);
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {44, 55, 66})
+    void incrementalEngineMatchesReferenceModel(long seed) throws Exception {
+        run(seed, true);
+    }
+
+    private void run(long seed, boolean incremental) throws Exception {
         Random rnd = new Random(seed);
         int grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
         long size = (1L << 20) * (1 + rnd.nextInt(3)) + 512L * (1 + rnd.nextInt(120));
@@ -131,9 +144,12 @@ class ReferenceModelTest {
                     did = "read " + v + " " + off + "+" + len;
                     m.check(v, off, fx.read(v, off, len), ctx);
                 } else if (dice < 66) {
-                    did = establish(fx, m, rnd, rels, volumes, base, size);
+                    did = establish(fx, m, rnd, rels, volumes, incremental && rnd.nextBoolean()
+                            ? base.withRecording(true) : base, size);
                 } else if (dice < 72 && !rels.isEmpty()) {
                     did = withdraw(fx, m, rnd, rels.get(rnd.nextInt(rels.size())), grain, size);
+                } else if (incremental && dice < 80 && !rels.isEmpty()) {
+                    did = resyncOrReverse(fx, m, rnd, rels);
                 } else if (dice < 90 && !rels.isEmpty()) {
                     RelationshipView r = rels.get(rnd.nextInt(rels.size()));
                     long left = fx.engine.copyStep(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(12)));
@@ -167,6 +183,11 @@ class ReferenceModelTest {
             assertTrue(stats.get("most relationships") >= 4, stats.toString());
             assertTrue(stats.getOrDefault("establish", 0) >= 20, stats.toString());
             assertTrue(stats.getOrDefault("force", 0) >= 3 && stats.getOrDefault("copy-first", 0) >= 3, stats.toString());
+            if (incremental) {
+                assertTrue(stats.getOrDefault("resync", 0) >= 10, stats.toString());
+                assertTrue(stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0) >= 3,
+                        stats.toString());
+            }
             for (String name : fx.store.records().stream().map(r -> r.name()).toList()) {
                 m.check(name, 0, fx.read(name, 0, (int) size), "final verify, seed " + seed);
             }
@@ -206,8 +227,17 @@ class ReferenceModelTest {
         EstablishOptions options = base.withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY)
                 .withPersistent(rnd.nextBoolean()).withTargetWriteInhibit(rnd.nextInt(10) == 0)
                 .withSeqnum(rnd.nextInt(4));
+        if (base.recording()) {
+            options = options.withRecording(true);
+        }
         List<PairSpec> pairs = chosen.stream().map(t -> new PairSpec(source, t)).toList();
-        List<RelationshipView> made = fx.engine.establish(pairs, options);
+        List<RelationshipView> made;
+        try {
+            made = fx.engine.establish(pairs, options);
+        } catch (IllegalStateException e) {
+            assertTrue(e.getMessage().contains("fast reverse"), e.getMessage());
+            return "refused establish from a borrowing source " + source;
+        }
         assertEquals(pairs.size(), made.size());
         for (String t : chosen) {
             m.snapshot(source, t);
@@ -220,7 +250,7 @@ class ReferenceModelTest {
     private static String withdraw(EngineFixture fx, Model m, Random rnd, RelationshipView r, int grain, long size)
             throws Exception {
         String pair = r.source() + ":" + r.target();
-        if (r.outOfSyncGrains() == 0) {
+        if (fx.engine.toCopy(r.source(), r.target()).orElseThrow().count() == 0) {
             assertTrue(fx.engine.withdraw(r.source(), r.target(), false, false, OptionalLong.empty()).withdrawn());
             return "withdraw complete " + pair;
         }
@@ -254,6 +284,40 @@ class ReferenceModelTest {
                 return "withdraw with wrong seqnum refused " + pair;
             }
         }
+    }
+
+    private static String resyncOrReverse(EngineFixture fx, Model m, Random rnd, List<RelationshipView> rels)
+            throws Exception {
+        RelationshipView r = rels.get(rnd.nextInt(rels.size()));
+        String pair = r.source() + ":" + r.target();
+        PairSpec spec = new PairSpec(r.source(), r.target());
+        boolean others = rels.stream().anyMatch(x -> x.source().equals(r.source()) && x.id() != r.id());
+        long toCopy = fx.engine.toCopy(r.source(), r.target()).orElseThrow().count();
+        if (rnd.nextInt(3) > 0) {
+            ResyncOptions options = rnd.nextInt(8) == 0 ? new ResyncOptions(false, rnd.nextBoolean(), false,
+                    OptionalLong.empty()) : ResyncOptions.recordAgain();
+            if (!r.recording()) {
+                Exception e = assertThrows(IllegalStateException.class, () -> fx.engine.resync(List.of(spec), options));
+                assertTrue(e.getMessage().contains("does not record"), e.getMessage());
+                return "refused resync (not recording) " + pair;
+            }
+            fx.engine.resync(List.of(spec), options);
+            m.snapshot(r.source(), r.target());
+            return "resync " + pair + (options.recording() ? "" : " (recording off)");
+        }
+        boolean fast = rnd.nextBoolean();
+        ReverseOptions options = new ReverseOptions(rnd.nextInt(4) > 0, rnd.nextBoolean(), fast);
+        if (!r.recording() || others || (!fast && toCopy > 0)) {
+            Exception e = assertThrows(IllegalStateException.class,
+                    () -> fx.engine.reverse(r.source(), r.target(), options));
+            assertTrue(e.getMessage().contains(!r.recording() ? "does not record" : others ? "other targets" : "--fast"),
+                    e.getMessage());
+            return "refused reverse " + pair;
+        }
+        RelationshipView after = fx.engine.reverse(r.source(), r.target(), options);
+        assertEquals(r.target(), after.source());
+        m.snapshot(r.target(), r.source());
+        return (fast ? "fast-reverse " : "reverse ") + pair + " (" + toCopy + " grains to copy)";
     }
 
     private static byte[] random(Random rnd, int length) {

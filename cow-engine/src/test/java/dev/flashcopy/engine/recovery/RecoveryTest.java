@@ -3,10 +3,12 @@ package dev.flashcopy.engine.recovery;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.journal.CheckpointFile;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.journal.JournalFile;
+import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
@@ -42,7 +44,7 @@ class RecoveryTest {
                 long from = rnd.nextInt(5000);
                 journal.clear(1, live, from, Math.min(5000, from + 1 + rnd.nextInt(20)), image);
                 if (i == 150) {
-                    journal.checkpoint(() -> Map.of(1L, live));
+                    journal.checkpoint(() -> Map.of(1L, BitmapSet.of(live)));
                 }
                 if (i % 37 == 0) {
                     journal.commitAll();
@@ -52,7 +54,7 @@ class RecoveryTest {
         }
         Recovery.Result r = Recovery.run(dir, catalog(1));
         r.journal().close();
-        GrainBitmap rebuilt = r.bitmaps().get(1L);
+        GrainBitmap rebuilt = r.bitmaps().get(1L).toCopy();
         assertEquals(live.count(), rebuilt.count());
         assertEquals(GrainBitmap.andNot(live, rebuilt).count() + GrainBitmap.andNot(rebuilt, live).count(), 0);
         assertTrue(r.report().get(3).contains("applied"), r.report().toString());
@@ -74,8 +76,8 @@ class RecoveryTest {
         }
         Recovery.Result r = Recovery.run(dir, catalog(1, 2));
         r.journal().close();
-        assertEquals(4990, r.bitmaps().get(1L).count(), "only the first record survived");
-        assertEquals(5000, r.bitmaps().get(2L).count(), "a relationship without records is all to copy");
+        assertEquals(4990, r.bitmaps().get(1L).toCopy().count(), "only the first record survived");
+        assertEquals(5000, r.bitmaps().get(2L).toCopy().count(), "a relationship without records is all to copy");
         assertTrue(r.report().get(2).contains("truncated 36 byte(s)"), r.report().get(2));
         Recovery.Result again = Recovery.run(dir, catalog(1));
         again.journal().close();
@@ -95,6 +97,31 @@ class RecoveryTest {
         r.journal().close();
         assertEquals(List.of(1L), List.copyOf(r.bitmaps().keySet()));
         assertEquals(1, r.lastSeq());
+        image.close();
+    }
+
+    @Test
+    void changeRecordsReplayAndAResyncTheCheckpointMissedIsApplied() throws Exception {
+        ImageFile image = ImageFile.create(dir.resolve("t.img"), 4096);
+        BitmapSet live = BitmapSet.established(5000);
+        try (Journal journal = new Journal(JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
+                dir.resolve(Recovery.CHECKPOINT_FILE), 0, 1 << 20)) {
+            journal.clear(1, live.toCopy(), 0, 100, image);
+            journal.checkpoint(() -> Map.of(1L, live));
+            journal.mark(JournalRecord.TYPE_SOURCE_CHANGED, 1, live.sourceChanged(), 10, 20);
+            journal.mark(JournalRecord.TYPE_TARGET_CHANGED, 1, live.targetChanged(), 30, 31);
+            journal.commitAll();
+        }
+        RelationshipRecord r0 = catalog(1).relationships().get(0);
+        RelationshipRecord resynced = new RelationshipRecord(1, "s", "t1", 0, CopyMode.COPY, true, false, 4096,
+                4096L * 5000, r0.establishedAt(), 0, true, 1, RelationshipRecord.RESYNC, "2025-01-02T00:00:00Z", 7);
+        Recovery.Result r = Recovery.run(dir, new RelationshipCatalog.Content(1, 100, List.of(resynced)));
+        r.journal().close();
+        BitmapSet got = r.bitmaps().get(1L);
+        assertEquals(1, got.generation());
+        assertEquals(5000 - 100 + 11, got.toCopy().count(), "grains 10..19 and 30 are to copy again");
+        assertTrue(got.sourceChanged().isEmpty() && got.targetChanged().isEmpty(), "recording starts afresh");
+        assertTrue(r.report().get(3).contains("resync/reverse applied"), r.report().toString());
         image.close();
     }
 }

@@ -24,12 +24,14 @@ public final class LsflashCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "VOL|SRC:TGT", description = "only this volume's or this pair's")
     String filter;
 
-    @Option(names = {"-l", "--long"}, description = "more columns: persistent, inhibit, grain, grains, T0, rate")
+    @Option(names = {"-l", "--long"}, description = "more columns: persistent, inhibit, grain, grains, rate, T0, recording,"
+            + " revertible, changed grains on source and target, date synced")
     boolean longFormat;
 
     @Option(names = "--json", description = "print a JSON array of relationships (fields: source, target, seqnum,"
             + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
-            + " establishedAt, copyRateMiBps)")
+            + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
+            + " dateSynced)")
     boolean json;
 
     @Override
@@ -48,7 +50,8 @@ public final class LsflashCommand implements Callable<Integer> {
         }
         Table table = longFormat
                 ? new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC", "TOTAL", "GRAIN", "PERSIST",
-                        "TGTINHIBIT", "RATE", "T0")
+                        "TGTINHIBIT", "RATE", "T0", "RECORDING", "REVERTIBLE", "SRCCHANGED", "TGTCHANGED",
+                        "DATESYNCED")
                 : new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC");
         table.alignRight(4).alignRight(5);
         for (JsonNode r : rels) {
@@ -62,7 +65,9 @@ public final class LsflashCommand implements Callable<Integer> {
                         dev.flashcopy.engine.catalog.ByteSize.format(r.path("grainSize").asLong()),
                         yesNo(r.path("persistent")), yesNo(r.path("tgtinhibit")),
                         String.format(Locale.ROOT, "%.1f MiB/s", r.path("copyRateMiBps").asDouble()),
-                        r.path("establishedAt").asText());
+                        r.path("establishedAt").asText(), yesNo(r.path("recording")), yesNo(r.path("revertible")),
+                        String.valueOf(r.path("changedSourceGrains").asLong()),
+                        String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText());
             } else {
                 table.row(id, seq, r.path("mode").asText(), r.path("state").asText(), copied, oos);
             }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code flashcopy mkflash [options] SRC:TGT...}: establishes FlashCopy pairs, all at one instant.
- * DS CLI spellings ({@code -nocp}, {@code -persist}, {@code -tgtinhibit}, {@code -seqnum}) are
+ * DS CLI spellings ({@code -nocp}, {@code -persist}, {@code -record}, {@code -tgtinhibit}, {@code -seqnum}) are
  * accepted too. Not thread-safe.
  */
 @Command(name = "mkflash", mixinStandardHelpOptions = true,
@@ -38,6 +38,10 @@ public final class MkflashCommand implements Callable<Integer> {
 
     @Option(names = {"--persist", "-persist"}, description = "keep the relationship when the copy completes")
     boolean persist;
+
+    @Option(names = {"--record", "-record"},
+            description = "record changed grains on both sides, for resyncflash and reverseflash (implies --persist)")
+    boolean record;
 
     @Option(names = {"--tgtinhibit", "-tgtinhibit"},
             description = "host writes to the target fail (EPERM) while the relationship exists")
@@ -65,6 +69,7 @@ public final class MkflashCommand implements Callable<Integer> {
         body.put("mode", nocopy ? "nocopy" : "copy");
         body.put("persistent", persist);
         body.put("tgtinhibit", tgtinhibit);
+        body.put("record", record);
         if (seqnum != null) {
             body.put("seqnum", seqnum);
         }

@@ -101,4 +101,45 @@ class RelationshipApiTest {
         HttpResponse<String> r = api.send("POST", "/v1/relationships/src:nope/withdraw", "{}");
         assertEquals(404, r.statusCode(), r.body());
     }
+
+    @Test
+    void recordingPairsResyncAndReverseThroughTheApi() throws Exception {
+        HttpResponse<String> plain = api.send("POST", "/v1/relationships",
+                "{\"pairs\":[\"src:plain\"],\"mode\":\"nocopy\"}");
+        assertEquals(201, plain.statusCode(), plain.body());
+        HttpResponse<String> made = api.send("POST", "/v1/relationships",
+                "{\"pairs\":[\"src:tgt\"],\"mode\":\"nocopy\",\"record\":true}");
+        assertEquals(201, made.statusCode(), made.body());
+        JsonNode rel = json(made).get("relationships").get(0);
+        assertTrue(rel.get("recording").asBoolean() && rel.get("persistent").asBoolean(), rel.toString());
+        assertFalse(rel.get("revertible").asBoolean());
+        for (String field : new String[] {"changedSourceGrains", "changedTargetGrains", "dateSynced"}) {
+            assertTrue(rel.has(field), field + " in " + rel);
+        }
+
+        HttpResponse<String> notRecording = api.send("POST", "/v1/relationships/src:plain/resync", "{}");
+        assertEquals(409, notRecording.statusCode(), notRecording.body());
+        assertTrue(json(notRecording).get("error").asText().contains("record"), notRecording.body());
+        assertEquals(404, api.send("POST", "/v1/relationships/src:nope/resync", "{}").statusCode());
+        assertEquals(400, api.send("POST", "/v1/relationships/src:tgt/resync", "{\"freeze\":true}").statusCode());
+        assertEquals(400, api.send("POST", "/v1/relationships/src:tgt/resync", "{\"bogus\":1}").statusCode());
+
+        HttpResponse<String> resynced = api.send("POST", "/v1/relationships/resync",
+                "{\"pairs\":[\"src:tgt\"],\"record\":true,\"persistent\":true,\"seqnum\":9}");
+        assertEquals(200, resynced.statusCode(), resynced.body());
+        assertEquals(9, json(resynced).get("relationships").get(0).get("seqnum").asLong());
+
+        HttpResponse<String> slow = api.send("POST", "/v1/relationships/src:tgt/reverse", "{\"record\":true}");
+        assertEquals(409, slow.statusCode(), slow.body());
+        assertTrue(json(slow).get("error").asText().contains("other targets"), slow.body());
+        assertEquals(200, api.send("POST", "/v1/relationships/src:plain/withdraw", "{\"force\":true}").statusCode());
+        slow = api.send("POST", "/v1/relationships/src:tgt/reverse", "{\"record\":true}");
+        assertEquals(409, slow.statusCode(), slow.body());
+        assertTrue(json(slow).get("error").asText().contains("--fast"), slow.body());
+        HttpResponse<String> reversed = api.send("POST", "/v1/relationships/src:tgt/reverse",
+                "{\"record\":true,\"fast\":true}");
+        assertEquals(200, reversed.statusCode(), reversed.body());
+        assertEquals("tgt", json(reversed).get("source").asText());
+        assertEquals(1, json(api.send("GET", "/v1/relationships/tgt:src", null)).get("relationships").size());
+    }
 }

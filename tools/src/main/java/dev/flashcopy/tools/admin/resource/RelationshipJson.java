@@ -5,17 +5,22 @@ import dev.flashcopy.engine.flash.RelationshipView;
 /**
  * A FlashCopy relationship on the wire, with the field names {@code lsflash --json} documents:
  * {@code mode} is {@code copy} or {@code nocopy}, {@code state} one of the engine's state labels,
- * {@code outOfSyncGrains} the grains still to copy, {@code establishedAt} T0 in ISO-8601. Immutable.
+ * {@code outOfSyncGrains} the grains still to copy, {@code establishedAt} when the relationship was made
+ * in ISO-8601, {@code recording} change recording on, {@code revertible} (false until setflashrevertible
+ * exists), {@code changedSourceGrains}/{@code changedTargetGrains} grains written on each side since
+ * {@code dateSynced}, the T0 of the last establish or resync. Immutable.
  */
 public record RelationshipJson(String source, String target, long seqnum, String mode, String state,
         boolean persistent, boolean tgtinhibit, int grainSize, long totalGrains, long outOfSyncGrains,
-        double copiedPercent, String establishedAt, double copyRateMiBps) {
+        double copiedPercent, String establishedAt, double copyRateMiBps, boolean recording, boolean revertible,
+        long changedSourceGrains, long changedTargetGrains, String dateSynced) {
 
     static RelationshipJson of(RelationshipView v) {
         return new RelationshipJson(v.source(), v.target(), v.seqnum(),
                 v.mode().name().toLowerCase(java.util.Locale.ROOT), v.state().label(), v.persistent(),
                 v.targetWriteInhibit(), v.grainSize(), v.totalGrains(), v.outOfSyncGrains(),
                 Math.floor(v.copiedPercent() * 100) / 100, v.establishedAt().toString(),
-                Math.round(v.copyRateMiBps() * 10) / 10.0);
+                Math.round(v.copyRateMiBps() * 10) / 10.0, v.recording(), v.revertible(), v.changedSourceGrains(),
+                v.changedTargetGrains(), v.syncedAt().toString());
     }
 }

@@ -6,6 +6,8 @@ import dev.flashcopy.engine.flash.EstablishOptions;
 import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.engine.flash.RelationshipView;
+import dev.flashcopy.engine.flash.ResyncOptions;
+import dev.flashcopy.engine.flash.ReverseOptions;
 import dev.flashcopy.engine.flash.WithdrawResult;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.tools.admin.ApiException;
@@ -23,7 +25,10 @@ import java.util.Set;
 /**
  * {@code /v1/relationships}: FlashCopy pairs. {@code POST} establishes ({@code mkflash}), {@code GET}
  * lists all or those of one volume or {@code SOURCE:TARGET} ({@code lsflash}), {@code .../withdraw}
- * ends one ({@code rmflash}), {@code .../rate} changes its copy rate. The engine checks every rule
+ * ends one ({@code rmflash}), {@code .../rate} changes its copy rate, {@code .../resync} refreshes one
+ * recording pair to a new T0 ({@code resyncflash}; {@code POST /v1/relationships/resync} with
+ * {@code pairs} does several at one instant), {@code .../reverse} restores the target onto the source
+ * ({@code reverseflash}). The engine checks every rule
  * before it changes anything, so a refused request leaves no trace. Thread-safe: the engine serialises
  * its own changes.
  */
@@ -37,7 +42,10 @@ public final class RelationshipsResource implements Resource {
     }
 
     private static final Set<String> ESTABLISH_FIELDS =
-            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps");
+            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record");
+    private static final Set<String> RESYNC_FIELDS = Set.of("pairs", "record", "persistent", "tgtinhibit", "seqnum",
+            "freeze");
+    private static final Set<String> REVERSE_FIELDS = Set.of("record", "persistent", "fast");
     private static final Set<String> WITHDRAW_FIELDS = Set.of("cp", "force", "seqnum");
     private static final Set<String> RATE_FIELDS = Set.of("rateMiBps");
 
@@ -54,7 +62,10 @@ public final class RelationshipsResource implements Resource {
                 Route.get("/v1/relationships/{filter}", r -> ApiResponse.ok(list(flash.list(r.param("filter"))))),
                 Route.post("/v1/relationships", this::establish),
                 Route.post("/v1/relationships/{pair}/withdraw", this::withdraw),
-                Route.post("/v1/relationships/{pair}/rate", this::rate));
+                Route.post("/v1/relationships/{pair}/rate", this::rate),
+                Route.post("/v1/relationships/resync", r -> resync(r, null)),
+                Route.post("/v1/relationships/{pair}/resync", r -> resync(r, PairSpec.parse(r.param("pair")))),
+                Route.post("/v1/relationships/{pair}/reverse", this::reverse));
     }
 
     private static RelationshipList list(List<RelationshipView> views) {
@@ -63,6 +74,47 @@ public final class RelationshipsResource implements Resource {
 
     private ApiResponse establish(ApiRequest request) throws IOException {
         RequestBody body = request.jsonObject().allowOnly(ESTABLISH_FIELDS);
+        List<PairSpec> pairs = pairs(body);
+        EstablishOptions options = EstablishOptions.defaults()
+                .withMode(mode(body.optionalString("mode").orElse("copy")))
+                .withPersistent(body.optionalBoolean("persistent", false))
+                .withTargetWriteInhibit(body.optionalBoolean("tgtinhibit", false))
+                .withSeqnum(body.optionalLong("seqnum").orElse(0))
+                .withRecording(body.optionalBoolean("record", false));
+        if (body.has("grainSize")) {
+            options = options.withGrainSize(grainSize(body.node("grainSize").get()));
+        }
+        if (body.has("rateMiBps")) {
+            options = options.withRateMiBps(intField("rateMiBps", body.optionalLong("rateMiBps").getAsLong()));
+        }
+        List<RelationshipView> made = flash.establish(pairs, options);
+        return ApiResponse.created(list(made), "/v1/relationships");
+    }
+
+    private ApiResponse resync(ApiRequest request, PairSpec one) throws IOException {
+        RequestBody body = request.jsonObject().allowOnly(RESYNC_FIELDS);
+        List<PairSpec> pairs = one != null ? List.of(one) : pairs(body);
+        if (one != null && body.has("pairs")) {
+            throw ApiException.badRequest("field 'pairs' is not allowed here (expected: the pair in the path only)");
+        }
+        if (body.optionalBoolean("freeze", false)) {
+            throw ApiException.badRequest("freeze is not supported yet for resyncflash (expected: false or absent)");
+        }
+        ResyncOptions options = new ResyncOptions(body.optionalBoolean("record", false),
+                body.optionalBoolean("persistent", false), body.optionalBoolean("tgtinhibit", false),
+                body.optionalLong("seqnum"));
+        return ApiResponse.ok(list(flash.resync(pairs, options)));
+    }
+
+    private ApiResponse reverse(ApiRequest request) throws IOException {
+        PairSpec pair = PairSpec.parse(request.param("pair"));
+        RequestBody body = request.jsonObject().allowOnly(REVERSE_FIELDS);
+        ReverseOptions options = new ReverseOptions(body.optionalBoolean("record", false),
+                body.optionalBoolean("persistent", false), body.optionalBoolean("fast", false));
+        return ApiResponse.ok(RelationshipJson.of(flash.reverse(pair.source(), pair.target(), options)));
+    }
+
+    private static List<PairSpec> pairs(RequestBody body) {
         JsonNode pairsNode = body.node("pairs").orElseThrow(() ->
                 ApiException.badRequest("field 'pairs' is missing (expected: an array of \"SOURCE:TARGET\" strings)"));
         if (!pairsNode.isArray() || pairsNode.isEmpty()) {
@@ -75,19 +127,7 @@ public final class RelationshipsResource implements Resource {
             }
             pairs.add(PairSpec.parse(p.textValue()));
         }
-        EstablishOptions options = EstablishOptions.defaults()
-                .withMode(mode(body.optionalString("mode").orElse("copy")))
-                .withPersistent(body.optionalBoolean("persistent", false))
-                .withTargetWriteInhibit(body.optionalBoolean("tgtinhibit", false))
-                .withSeqnum(body.optionalLong("seqnum").orElse(0));
-        if (body.has("grainSize")) {
-            options = options.withGrainSize(grainSize(body.node("grainSize").get()));
-        }
-        if (body.has("rateMiBps")) {
-            options = options.withRateMiBps(intField("rateMiBps", body.optionalLong("rateMiBps").getAsLong()));
-        }
-        List<RelationshipView> made = flash.establish(pairs, options);
-        return ApiResponse.created(list(made), "/v1/relationships");
+        return pairs;
     }
 
     private ApiResponse withdraw(ApiRequest request) throws IOException {

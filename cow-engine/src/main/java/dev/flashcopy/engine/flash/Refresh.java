@@ -1,0 +1,232 @@
+package dev.flashcopy.engine.flash;
+
+import dev.flashcopy.engine.bitmap.BitmapSet;
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.relationship.ChainCopy;
+import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.Relationship;
+import dev.flashcopy.engine.relationship.RelationshipRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Incremental FlashCopy on recording relationships: {@code resyncflash} (a new T0 that recopies only the
+ * grains changed on either side) and {@code reverseflash} (the target's point in time restored onto the
+ * source, roles swapped). Both replace each relationship by its next generation, with the same id:
+ * <ol>
+ *   <li>rules first, so a refusal changes nothing;</li>
+ *   <li>write gates of every named volume closed and the families' chain write locks taken: no host write,
+ *       copy step or target read runs until the end;</li>
+ *   <li>the journal committed, so the durable bitmaps are exactly the ones the next generation is computed
+ *       from ({@link BitmapSet#resynced()}, {@link BitmapSet#reversed()});</li>
+ *   <li>one catalog replace naming the next generations: the commit point. Recovery applies the same
+ *       function to bitmaps of the generation before;</li>
+ *   <li>the new relationships put into service, then a checkpoint of the new generations, before any I/O
+ *       can journal a record that belongs to them.</li>
+ * </ol>
+ *
+ * <p>Multi-target: a resynced target becomes its source's newest point in time, so it moves to the newest
+ * end of the chain (as an SVC incremental map restarts at the head of its cascade), after cleaning, as a
+ * withdraw does, every grain the next older target reads through it. A reverse is refused while the source
+ * has other targets: restoring it would change what they read through the chain.
+ *
+ * <p>Not thread-safe: called only under the engine's admin lock.
+ */
+final class Refresh {
+    private final FlashEngine engine;
+    private final Membership membership;
+    private final Registry registry;
+    private final Journal journal;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+
+    Refresh(FlashEngine engine, Membership membership, Registry registry, Journal journal) {
+        this.engine = engine;
+        this.membership = membership;
+        this.registry = registry;
+        this.journal = journal;
+    }
+
+    List<Relationship> resync(List<PairSpec> pairs, ResyncOptions options) throws IOException {
+        if (pairs == null || pairs.isEmpty()) {
+            throw new IllegalArgumentException("pairs: none (expected: at least one SOURCE:TARGET pair)");
+        }
+        Map<Long, Relationship> rels = new LinkedHashMap<>();
+        SortedSet<String> names = new TreeSet<>();
+        for (PairSpec p : pairs) {
+            Relationship rel = live(p);
+            if (rels.put(rel.id(), rel) != null) {
+                throw new IllegalArgumentException("pair " + p + " is named twice (expected: each pair once)");
+            }
+            if (!rel.recording()) {
+                throw new IllegalStateException("relationship " + p + " does not record changes (rule: resyncflash"
+                        + " needs a relationship made or last resynced with --record --persist)");
+            }
+            if (rel.cleaning()) {
+                throw new IllegalStateException("relationship " + p + " is being withdrawn");
+            }
+            names.add(p.source());
+            names.add(p.target());
+        }
+        // Most of the cleaning while host I/O carries on; the locked pass below only catches up.
+        for (Relationship rel : rels.values()) {
+            Family f = registry.families.get(rel.source().name());
+            if (f.enter(rel.target().name())) {
+                try {
+                    ChainCopy.clean(f, rel, buffer);
+                } finally {
+                    f.exit();
+                }
+            }
+        }
+        String t0 = Instant.now().toString();
+        List<Relationship> fresh = new ArrayList<>();
+        try (WriteGates.Closed closedGates = engine.gates().closeAll(names)) {
+            List<Family> families = lockFamilies(rels.values());
+            try {
+                for (Relationship rel : rels.values()) {
+                    // Older targets that read through rel get their grains now: rel's view is about to change.
+                    ChainCopy.clean(registry.families.get(rel.source().name()), rel, buffer);
+                }
+                // Durability: every bitmap change so far (cleaning included) is durable before the catalog names
+                // the next generation, whose bitmaps recovery derives from the durable ones.
+                journal.commitAll();
+                for (Relationship rel : rels.values()) {
+                    RelationshipRecord r = rel.record();
+                    RelationshipRecord next = new RelationshipRecord(r.id(), r.source(), r.target(),
+                            options.seqnum().orElse(r.seqnum()), r.mode(), options.persistent(),
+                            options.targetWriteInhibit(), r.grainSize(), r.size(), r.establishedAt(), r.rateMiBps(),
+                            options.recording(), r.generation() + 1, RelationshipRecord.RESYNC, t0,
+                            membership.takeStamp());
+                    fresh.add(new Relationship(next, rel.source(), rel.target(), rel.bitmaps().resynced()));
+                }
+                commit(fresh);
+                for (Relationship f : fresh) {
+                    registry.families.get(f.source().name()).replace(rels.get(f.id()), f, true);
+                    membership.swapIn(f);
+                }
+                checkpoint();
+            } finally {
+                unlock(families);
+            }
+        }
+        return fresh;
+    }
+
+    Relationship reverse(PairSpec pair, ReverseOptions options) throws IOException {
+        Relationship rel = live(pair);
+        Family f = registry.families.get(rel.source().name());
+        if (!rel.recording()) {
+            throw new IllegalStateException("relationship " + pair + " does not record changes (rule: reverseflash"
+                    + " copies back only the grains changed since T0, so it needs a relationship made or last"
+                    + " resynced with --record)");
+        }
+        if (f.size() > 1) {
+            List<String> others = f.chain().stream().filter(r -> r != rel).map(r -> r.target().name()).toList();
+            throw new IllegalStateException("source " + pair.source() + " has other targets (" + String.join(", ",
+                    others) + ") (rule: reverseflash restores only a source with a single target, since the"
+                    + " others read grains through the chain; withdraw them first)");
+        }
+        if (rel.target().size() != rel.source().size()) {
+            throw new IllegalStateException("target " + pair.target() + " is " + rel.target().size() + " bytes, source "
+                    + pair.source() + " " + rel.source().size() + " (rule: reverseflash needs volumes of equal size)");
+        }
+        if (rel.cleaning()) {
+            throw new IllegalStateException("relationship " + pair + " is being withdrawn");
+        }
+        long left = rel.toCopy().count();
+        if (!options.fast() && left > 0) {
+            throw new IllegalStateException("target " + pair.target() + " is not a full copy of " + pair.source()
+                    + " yet (" + left + " grains still to copy) (rule: reverseflash waits for the background copy;"
+                    + " wait for it, or restore at once with --fast)");
+        }
+        SortedSet<String> names = new TreeSet<>(List.of(pair.source(), pair.target()));
+        String t0 = Instant.now().toString();
+        try (WriteGates.Closed closedGates = engine.gates().closeAll(names)) {
+            f.chainLock().writeLock().lock();
+            Family next = null;
+            try {
+                // A grain still to copy that was also changed: impossible for a single target (a change
+                // copies first), but if one is found its view goes into the target before roles swap.
+                GrainBitmap both = GrainBitmap.andNot(rel.toCopy(),
+                        GrainBitmap.andNot(rel.toCopy(), GrainBitmap.union(rel.sourceChanged(), rel.targetChanged())));
+                for (long g = both.nextSet(0); g >= 0; g = both.nextSet(g + 1)) {
+                    f.copyViewInto(0, g);
+                }
+                // Durability: as for a resync, the bitmaps the next generation derives from are durable first.
+                journal.commitAll();
+                RelationshipRecord r = rel.record();
+                RelationshipRecord reversed = new RelationshipRecord(r.id(), r.target(), r.source(), r.seqnum(),
+                        CopyMode.COPY, options.persistent(), false, r.grainSize(), r.size(), r.establishedAt(),
+                        r.rateMiBps(), options.recording(), r.generation() + 1, RelationshipRecord.REVERSE, t0,
+                        membership.takeStamp());
+                Relationship fresh = new Relationship(reversed, rel.target(), rel.source(), rel.bitmaps().reversed());
+                commit(List.of(fresh));
+                next = new Family(fresh.source(), fresh.geometry(), journal, engine.settings().lockStripes());
+                next.chainLock().writeLock().lock();
+                membership.swapFamily(f, next, fresh);
+                checkpoint();
+                return fresh;
+            } finally {
+                if (next != null) {
+                    next.chainLock().writeLock().unlock();
+                }
+                f.chainLock().writeLock().unlock();
+            }
+        }
+    }
+
+    private Relationship live(PairSpec p) {
+        Relationship rel = registry.findLive(p.source(), p.target()).orElse(null);
+        if (rel == null) {
+            boolean reversed = registry.findLive(p.target(), p.source()).isPresent();
+            throw new NoSuchElementException("no FlashCopy relationship " + p + (reversed ? "; it runs " + p.target()
+                    + ":" + p.source() + " since a reverseflash" : "") + " (see lsflash)");
+        }
+        return rel;
+    }
+
+    /** The catalog replace that makes the next generations durable: the commit point. */
+    private void commit(List<Relationship> fresh) throws IOException {
+        Set<Long> ids = new HashSet<>();
+        fresh.forEach(r -> ids.add(r.id()));
+        List<RelationshipRecord> all = new ArrayList<>(registry.catalogRecords().stream()
+                .filter(r -> !ids.contains(r.id())).toList());
+        fresh.forEach(r -> all.add(r.record()));
+        all.sort((a, b) -> Long.compare(a.id(), b.id()));
+        // Durability: the journal is committed (above); once this replace is durable the next generation
+        // exists, and recovery derives its bitmaps should the checkpoint below not happen.
+        membership.saveCatalog(all);
+    }
+
+    /** Checkpoints the next generations while the chain locks still hold off every I/O that would journal. */
+    private void checkpoint() throws IOException {
+        journal.checkpoint(registry::bitmaps);
+    }
+
+    private List<Family> lockFamilies(Iterable<Relationship> rels) {
+        TreeMap<String, Family> bySource = new TreeMap<>();
+        rels.forEach(r -> bySource.put(r.source().name(), registry.families.get(r.source().name())));
+        List<Family> locked = new ArrayList<>(bySource.values());
+        locked.forEach(f -> f.chainLock().writeLock().lock());
+        return locked;
+    }
+
+    private static void unlock(List<Family> families) {
+        for (int i = families.size() - 1; i >= 0; i--) {
+            families.get(i).chainLock().writeLock().unlock();
+        }
+    }
+}
