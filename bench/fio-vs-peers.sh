@@ -33,6 +33,8 @@ rows=(
   "randwrite 4k qd32|--rw=randwrite --bs=4k --iodepth=32"
   "read 1M qd8|--rw=read --bs=1M --iodepth=8"
   "write 1M qd8|--rw=write --bs=1M --iodepth=8"
+  "randread 4k 4 conns qd8|--rw=randread --bs=4k --iodepth=8 --numjobs=4 --group_reporting"
+  "randwrite 4k 4 conns qd8|--rw=randwrite --bs=4k --iodepth=8 --numjobs=4 --group_reporting"
 )
 
 results="$work/results.tsv"
@@ -99,6 +101,21 @@ for row in "${rows[@]}"; do
   i=$((i + 1))
 done
 kill "$nk_pid" "$qn_pid"; wait "$nk_pid" "$qn_pid" 2>/dev/null || true
+
+# The physical limit: the same jobs on the image file itself (io_uring, page cache, no protocol).
+echo "running the raw file" >&2
+for row in "${rows[@]}"; do
+  # shellcheck disable=SC2086
+  fio --name=bench --filename="$image" --ioengine=io_uring ${row#*|} --size="$size" --runtime="$runtime" \
+      --time_based --ramp_time=2 --output-format=json --output="$work/out.json" >/dev/null
+  python3 - "$work/out.json" raw "${row%%|*}" >>"$results" <<'PY'
+import json, sys
+job = json.load(open(sys.argv[1]))["jobs"][0]
+d = job["read"] if job["read"]["io_bytes"] > 0 else job["write"]
+p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
+print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}")
+PY
+done
 
 echo "running flashcopy copy-on-write rows" >&2
 fc() { FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" "$@"; }
@@ -169,15 +186,17 @@ rows = collections.OrderedDict()
 for line in open(sys.argv[1]):
     server, name, iops, mib, p99 = line.rstrip("\n").split("\t")
     rows.setdefault(name, {})[server] = (float(iops), float(mib), float(p99))
-print("| job | flashcopy IOPS | MiB/s | p99 µs | nbdkit IOPS | MiB/s | p99 µs | qemu-nbd IOPS | MiB/s | p99 µs | flashcopy / best peer |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| job | flashcopy IOPS | MiB/s | p99 µs | nbdkit IOPS | MiB/s | p99 µs | qemu-nbd IOPS | MiB/s | p99 µs "
+      "| flashcopy / nbdkit | flashcopy / best peer | raw file IOPS | flashcopy / raw file |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name, s in rows.items():
-    fc = s["flashcopy"]; nk = s["nbdkit"]; qn = s["qemu-nbd"]
+    fc = s["flashcopy"]; nk = s["nbdkit"]; qn = s["qemu-nbd"]; raw = s.get("raw")
     best = max(nk[0], qn[0])
     cells = [name]
     for v in (fc, nk, qn):
         cells += [f"{v[0]:.0f}", f"{v[1]:.0f}", f"{v[2]:.0f}"]
-    cells.append(f"{fc[0] / best:.2f}")
+    cells += [f"{fc[0] / nk[0]:.2f}", f"{fc[0] / best:.2f}"]
+    cells += [f"{raw[0]:.0f}", f"{fc[0] / raw[0]:.2f}"] if raw else ["-", "-"]
     print("| " + " | ".join(cells) + " |")
 PY
 )
