@@ -60,8 +60,8 @@ class KernelNbdClientIT {
             String console = boot(guest, server, "tgt");
             double seconds = (System.nanoTime() - started) / 1e9;
             Map<String, String> report = parse(console);
-            System.out.printf("KernelNbdClientIT: guest ran %.1f s (qemu start to power-off), guest uptime at the end %s s%n",
-                    seconds, report.get("UPTIME"));
+            System.out.printf("KernelNbdClientIT: guest ran %.1f s (qemu start to power-off), guest uptime at the end %s s;"
+                    + " steps (name, guest uptime): %s%n", seconds, report.get("UPTIME"), steps(console));
             assertEquals("ok", report.get("RESULT"), () -> "guest failed; serial console:\n" + console);
             assertEquals(String.valueOf(64L << 20), report.get("SIZE"), console);
             assertEquals(t0, report.get("SHA-BEFORE"), "the kernel client read the target as it was at T0");
@@ -129,6 +129,17 @@ class KernelNbdClientIT {
             report.put(m.group(1), m.group(2).trim());
         }
         return report;
+    }
+
+    private static String steps(String console) {
+        StringBuilder b = new StringBuilder();
+        Matcher m = LINE.matcher(console.replace("\r", ""));
+        while (m.find()) {
+            if (m.group(1).equals("STEP")) {
+                b.append(b.isEmpty() ? "" : ", ").append(m.group(2).trim());
+            }
+        }
+        return b.toString();
     }
 
     private static String read(Path p) {
