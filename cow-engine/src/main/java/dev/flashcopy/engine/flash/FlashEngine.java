@@ -62,6 +62,7 @@ public final class FlashEngine implements AutoCloseable {
     private final ThreadLocal<ByteBuffer> stepBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 20));
     private final BackgroundCopier copier;
     private final FlashDevices devices;
+    private final Withdrawal withdrawal;
     private volatile boolean closed;
 
     private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId) {
@@ -74,6 +75,7 @@ public final class FlashEngine implements AutoCloseable {
         this.copier = new BackgroundCopier(() -> List.copyOf(registry.jobs.values()), this::maintain, this::problem,
                 settings.backgroundCopy(), settings.copyStepBytes());
         this.devices = new FlashDevices(this, store);
+        this.withdrawal = new Withdrawal(registry, membership, copier::wake);
     }
 
     public static FlashEngine open(VolumeStore store) throws IOException {
@@ -129,27 +131,8 @@ public final class FlashEngine implements AutoCloseable {
             checkOpen();
             EstablishRules.check(pairs, options, store, registry.families,
                     registry.inactive.values().stream().map(Registry.Inactive::record).toList());
-            List<String> created = new ArrayList<>();
             List<Relationship> fresh = new ArrayList<>();
-            try {
-                for (PairSpec p : pairs) {
-                    if (!store.contains(p.target())) {
-                        store.create(p.target(), store.get(p.source()).size());
-                        created.add(p.target());
-                    }
-                }
-                membership.establish(pairs, options, names, fresh);
-            } catch (IOException | RuntimeException e) {
-                establishing.removeAll(created);
-                for (String c : created) {
-                    try {
-                        store.remove(c);
-                    } catch (IOException | RuntimeException suppressed) {
-                        e.addSuppressed(suppressed);
-                    }
-                }
-                throw e;
-            }
+            membership.establishCreatingTargets(pairs, options, names, fresh, establishing);
             copier.wake();
             return fresh.stream().map(Registry::view).toList();
         } finally {
@@ -169,41 +152,7 @@ public final class FlashEngine implements AutoCloseable {
         admin.lock();
         try {
             checkOpen();
-            Registry.Inactive dead = registry.findInactive(source, target).orElse(null);
-            Relationship rel = findLive(source, target).orElse(null);
-            if (rel == null && dead == null) {
-                throw new NoSuchElementException("no FlashCopy relationship " + source + ":" + target + " (see lsflash)");
-            }
-            long actual = rel != null ? rel.seqnum() : dead.record().seqnum();
-            if (seqnum != null && seqnum.isPresent() && seqnum.getAsLong() != actual) {
-                throw new IllegalArgumentException("seqnum: " + Long.toHexString(seqnum.getAsLong()).toUpperCase()
-                        + " (expected: " + Long.toHexString(actual).toUpperCase() + ", the seqnum of " + source + ":"
-                        + target + ")");
-            }
-            if (dead != null) {
-                if (!force) {
-                    throw new IllegalStateException("relationship " + source + ":" + target + " is inactive; withdraw"
-                            + " it with --force (the target keeps whatever it has)");
-                }
-                membership.forget(dead);
-                return new WithdrawResult(Registry.view(dead), true);
-            }
-            if (!rel.toCopy().isEmpty()) {
-                if (copyFirst) {
-                    rel.reconfigure(CopyMode.COPY, false);
-                    saveCatalog();
-                    copier.wake();
-                    return new WithdrawResult(Registry.view(rel), false);
-                }
-                if (!force) {
-                    long left = rel.toCopy().count();
-                    throw new IllegalStateException("target " + target + " is not a full copy of " + source + " ("
-                            + left + " of " + rel.geometry().grains() + " grains still to copy); withdraw with --force"
-                            + " to keep the partial target, or with --cp to finish the copy first");
-                }
-            }
-            membership.withdraw(rel);
-            return new WithdrawResult(Registry.view(rel), true);
+            return withdrawal.run(source, target, copyFirst, force, seqnum);
         } finally {
             admin.unlock();
         }

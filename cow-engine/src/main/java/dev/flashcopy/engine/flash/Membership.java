@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -129,6 +130,34 @@ final class Membership {
         registry.jobs.put(rel.id(), new RelationshipJob(engine, rel));
         registry.families.put(rel.source().name(), f);
         registry.families.put(rel.target().name(), f);
+    }
+
+    /**
+     * Creates missing targets (sparse, the source's size), then {@link #establish}es; on failure removes the
+     * targets it created, so a refused or failed establish leaves no new volumes behind.
+     */
+    void establishCreatingTargets(List<PairSpec> pairs, EstablishOptions options, SortedSet<String> names,
+            List<Relationship> fresh, Set<String> establishing) throws IOException {
+        List<String> created = new ArrayList<>();
+        try {
+            for (PairSpec p : pairs) {
+                if (!store.contains(p.target())) {
+                    store.create(p.target(), store.get(p.source()).size());
+                    created.add(p.target());
+                }
+            }
+            establish(pairs, options, names, fresh);
+        } catch (IOException | RuntimeException e) {
+            establishing.removeAll(created);
+            for (String c : created) {
+                try {
+                    store.remove(c);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
     }
 
     /** Installs new relationships at one T0: gates closed, one catalog replace, then into service. */
