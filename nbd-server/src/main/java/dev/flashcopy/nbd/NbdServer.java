@@ -5,6 +5,7 @@ import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher;
 import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
+import dev.flashcopy.nbd.metrics.RequestMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -56,6 +57,12 @@ public final class NbdServer implements AutoCloseable {
 
     /** Binds {@code config.host():config.port()} and serves {@code devices} until {@link #close()}. */
     public static NbdServer start(NbdServerConfig config, DeviceProvider devices) throws IOException {
+        return start(config, devices, RequestMetrics.NONE);
+    }
+
+    /** As {@link #start(NbdServerConfig, DeviceProvider)}, telling {@code metrics} about every finished request. */
+    public static NbdServer start(NbdServerConfig config, DeviceProvider devices, RequestMetrics metrics)
+            throws IOException {
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -76,7 +83,7 @@ public final class NbdServer implements AutoCloseable {
                         protected void initChannel(Channel ch) {
                             connections.add(ch);
                             ch.pipeline().addLast(HandshakeHandler.NAME,
-                                    new HandshakeHandler(new OptionNegotiator(devices), dispatcher));
+                                    new HandshakeHandler(new OptionNegotiator(devices, metrics), dispatcher));
                         }
                     })
                     .bind(config.host(), config.port())

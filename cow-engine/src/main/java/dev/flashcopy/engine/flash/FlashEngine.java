@@ -289,6 +289,11 @@ public final class FlashEngine implements AutoCloseable {
         return findLive(source, target).map(r -> r.bitmaps().copy());
     }
 
+    /** Read-only counters and grain maps for dashboards and {@code /metrics}. */
+    public FlashMonitor monitor() {
+        return new FlashMonitor(registry, journal);
+    }
+
     /** The devices to export in place of {@code VolumeDevices}. */
     public DeviceProvider devices() {
         return devices;

@@ -12,6 +12,7 @@ import dev.flashcopy.nbd.protocol.InfoType;
 import dev.flashcopy.nbd.protocol.NbdOption;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.OptionReplyType;
+import dev.flashcopy.nbd.metrics.RequestMetrics;
 import dev.flashcopy.nbd.transmission.TransmissionSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -28,13 +29,20 @@ import java.util.Optional;
  */
 public final class OptionNegotiator {
     private final DeviceProvider devices;
+    private final RequestMetrics metrics;
     private boolean noZeroes;
     private boolean structuredReplies;
     private String contextExport;
     private List<MetaContext> contexts = List.of();
 
     public OptionNegotiator(DeviceProvider devices) {
+        this(devices, RequestMetrics.NONE);
+    }
+
+    /** {@code metrics} is asked once per connection, for the export the client picks. */
+    public OptionNegotiator(DeviceProvider devices, RequestMetrics metrics) {
         this.devices = devices;
+        this.metrics = metrics;
     }
 
     /** The client's flags, already checked to hold only bits we know. */
@@ -232,7 +240,7 @@ public final class OptionNegotiator {
     /** Contexts apply only to the export they were selected for (spec, SET_META_CONTEXT). */
     private TransmissionSession session(DeviceLease lease, String name) {
         List<MetaContext> selected = name.equals(contextExport) && structuredReplies ? contexts : List.of();
-        return new TransmissionSession(lease, structuredReplies, selected);
+        return new TransmissionSession(lease, structuredReplies, selected, metrics.export(name));
     }
 
     private static String shorten(String name) {
