@@ -92,7 +92,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (p.malformed()) {
             return ApiResponse.error(400, "malformed HTTP request");
         }
-        if (!token.matches(p.authorization())) {
+        if (!(match.status() == 200 && match.route().open()) && !token.matches(p.authorization())) {
             return new ApiResponse(401, new ApiResponse.ErrorBody("missing or wrong token (send 'Authorization:"
                     + " Bearer TOKEN' with the token from DATA/admin.json)"), Map.of("WWW-Authenticate", "Bearer"));
         }
@@ -122,8 +122,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static FullHttpResponse toHttp(ApiResponse response, boolean keepAlive) {
         int status = response.status();
         byte[] bytes;
+        String type = "application/json; charset=utf-8";
         try {
-            bytes = response.body() == null ? new byte[0] : ApiJson.MAPPER.writeValueAsBytes(response.body());
+            if (response.body() instanceof ApiResponse.Raw raw) {
+                bytes = raw.bytes();
+                type = raw.contentType();
+            } else {
+                bytes = response.body() == null ? new byte[0] : ApiJson.MAPPER.writeValueAsBytes(response.body());
+            }
         } catch (JsonProcessingException e) {
             // Our own records always serialise; reaching this is a bug, still answered in JSON.
             status = 500;
@@ -132,7 +138,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(bytes));
         if (bytes.length > 0) {
-            http.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+            http.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         }
         response.headers().forEach(http.headers()::set);
         HttpUtil.setContentLength(http, bytes.length);

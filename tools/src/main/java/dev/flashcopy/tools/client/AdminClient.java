@@ -45,6 +45,11 @@ public final class AdminClient {
         }
     }
 
+    /** The server this client talks to, token included, as {@code admin.json} published it. */
+    public AdminFile adminFile() {
+        return server;
+    }
+
     public JsonNode get(String path) {
         return call("GET", path, null);
     }

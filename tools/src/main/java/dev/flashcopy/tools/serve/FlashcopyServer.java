@@ -8,9 +8,13 @@ import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.admin.AdminServer;
 import dev.flashcopy.tools.admin.BearerToken;
 import dev.flashcopy.tools.admin.Resource;
+import dev.flashcopy.tools.admin.resource.DashboardResource;
+import dev.flashcopy.tools.admin.resource.MonitorResource;
 import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
+import dev.flashcopy.tools.metrics.MetricsPage;
+import dev.flashcopy.tools.metrics.NbdMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -66,7 +70,8 @@ public final class FlashcopyServer implements AutoCloseable {
             // Recovery runs here: relationships, bitmaps and copy progress come back before any export opens.
             FlashEngine flash = FlashEngine.open(store);
             stack.push(flash);
-            NbdExport nbd = NbdExport.start(settings.nbd(), flash.devices());
+            NbdMetrics requests = new NbdMetrics();
+            NbdExport nbd = NbdExport.start(settings.nbd(), flash.devices(), requests);
             stack.push(nbd);
             Instant startedAt = Instant.now();
             BearerToken token = BearerToken.generate();
@@ -76,7 +81,9 @@ public final class FlashcopyServer implements AutoCloseable {
                             dataDir.toString(), HostPort.format(nbd.address()),
                             "http://" + HostPort.format(adminRef.get().address()), startedAt.toString())),
                     new VolumesResource(store, flash::roles),
-                    new RelationshipsResource(flash));
+                    new RelationshipsResource(flash),
+                    new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),
+                    DashboardResource.load());
             AdminServer admin = AdminServer.start(settings.admin().resolve(), token, resources, log);
             adminRef.set(admin);
             stack.push(admin);
