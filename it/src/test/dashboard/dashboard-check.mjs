@@ -16,7 +16,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const browser = await chromium.launch({ executablePath: browserPath, headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-const result = { pageErrors: [], progress: [] };
+const result = { pageErrors: [], progress: [], maxIops: 0, maxChanged: 0 };
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
   page.on('pageerror', (e) => result.pageErrors.push(String(e)));
@@ -39,8 +39,11 @@ try {
     if (result.progress.length === 0 || copied !== result.progress[result.progress.length - 1]) {
       result.progress.push(copied);
     }
+    result.maxIops = Math.max(result.maxIops, Number(await page.textContent('#t-iops')) || 0);
+    result.maxChanged = Math.max(result.maxChanged, Number(await page.getAttribute(card, 'data-changed')));
     if (result.progress.length === 3) await page.screenshot({ path: shots + '/02-copying.png', fullPage: true });
-    if (result.progress.length >= 5 || copied >= 100) break;
+    const enough = result.progress.length >= 5 || copied >= 100;
+    if (enough && (result.maxIops > 0 || Date.now() - started > 30000)) break;
     await sleep(400);
   }
   result.rateText = await page.$eval(card + ' .rel-stats', (e) => e.textContent);

@@ -62,21 +62,29 @@ async function api(method, path, body) {
   return json;
 }
 
-/** Prometheus text → { export: { ops, read, written } } from the request counters. */
-function parseExports(text) {
+/**
+ * Prometheus text → { exports: { name: { ops, read, written } }, copied: { 'src:tgt': bytes } } from the
+ * request counters and the background copy counters.
+ */
+function parseMetrics(text) {
   const out = {};
-  const line = /^(flashcopy_nbd_(?:requests_total|read_bytes_total|written_bytes_total))\{([^}]*)\} (\S+)$/;
+  const copied = {};
+  const line = /^(flashcopy_nbd_(?:requests_total|read_bytes_total|written_bytes_total)|flashcopy_background_copy_bytes_total)\{([^}]*)\} (\S+)$/;
   for (const l of text.split('\n')) {
     const m = line.exec(l);
     if (!m) continue;
     const labels = Object.fromEntries([...m[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    if (m[1] === 'flashcopy_background_copy_bytes_total') {
+      copied[labels.source + ':' + labels.target] = Number(m[3]);
+      continue;
+    }
     const e = out[labels.export] || (out[labels.export] = { ops: 0, read: 0, written: 0 });
     const v = Number(m[3]);
     if (m[1] === 'flashcopy_nbd_requests_total') e.ops += v;
     else if (m[1] === 'flashcopy_nbd_read_bytes_total') e.read = v;
     else e.written = v;
   }
-  return out;
+  return { exports: out, copied };
 }
 
 // ---- polling ----
@@ -91,7 +99,7 @@ async function refresh() {
     const live = rels.relationships.filter((r) => r.state !== 'inactive');
     const maps = await Promise.all(live.map((r) => api('GET', '/v1/relationships/' + r.source + ':' + r.target
       + '/grainmap').catch(() => null)));
-    updateRates(parseExports(metrics));
+    updateRates(parseMetrics(metrics));
     render(vols.volumes, rels.relationships, maps.filter(Boolean));
     setStatus('ok', 'live · ' + new Date().toLocaleTimeString());
   } catch (e) {
@@ -102,10 +110,16 @@ function setStatus(kind, text) {
   $('status-dot').className = 'dot ' + kind;
   $('status-text').textContent = text;
 }
-function updateRates(now) {
+function updateRates(sample) {
   const t = performance.now();
   const prev = app.prevExports;
+  const now = sample.exports;
   app.exports = {};
+  app.copyRates = {};
+  for (const [pair, bytes] of Object.entries(sample.copied)) {
+    const p = prev && prev.copied[pair];
+    app.copyRates[pair] = p != null && bytes >= p ? (bytes - p) / ((t - prev.t) / 1000) : 0;
+  }
   for (const [name, c] of Object.entries(now)) {
     const p = prev && prev.counters[name];
     const dt = prev ? (t - prev.t) / 1000 : 0;
@@ -113,7 +127,7 @@ function updateRates(now) {
       ? { iops: (c.ops - p.ops) / dt, read: (c.read - p.read) / dt, write: (c.written - p.written) / dt }
       : { iops: 0, read: 0, write: 0 };
   }
-  app.prevExports = { t, counters: now };
+  app.prevExports = { t, counters: now, copied: sample.copied };
 }
 /** Grains per second the relationship's out-of-sync count falls, smoothed; for the ETA. */
 function copySpeed(r) {
@@ -198,13 +212,17 @@ function makeCard(r) {
   const title = el('div', 'rel-title');
   title.append(el('span', null, r.source), el('span', 'arrow', '→'), el('span', null, r.target));
   c.state = el('span', 'badge');
-  c.flags = el('span', 'role');
+  c.flags = el('div', 'rel-flags');
+  const titleRow = el('div', 'rel-title-row');
+  titleRow.append(title, c.state);
+  const id = el('div', 'rel-id');
+  id.append(titleRow, c.flags);
   const actions = el('div', 'rel-actions');
   c.resync = button('Resync', () => confirmResync(r));
   c.reverse = button('Reverse', () => confirmReverse(r));
   c.withdraw = button('Withdraw', () => confirmWithdraw(c.last));
   actions.append(c.resync, c.reverse, c.withdraw);
-  head.append(title, c.state, c.flags, actions);
+  head.append(id, actions);
   c.bar = el('span');
   const progress = el('div', 'progress');
   progress.append(c.bar);
@@ -234,20 +252,23 @@ function updateCard(c, r, map) {
   c.state.textContent = r.state;
   c.state.className = 'badge ' + r.state;
   c.flags.textContent = [r.mode, r.persistent && 'persistent', r.recording && 'recording',
-    r.tgtinhibit && 'tgtinhibit'].filter(Boolean).join(' · ');
+    r.tgtinhibit && 'tgtinhibit', bytes(r.grainSize) + ' grains'].filter(Boolean).join(' · ');
+  c.root.dataset.changed = r.changedSourceGrains + r.changedTargetGrains;
   c.resync.disabled = c.reverse.disabled = !r.recording || r.state === 'inactive';
   c.bar.style.width = r.copiedPercent + '%';
   const speed = copySpeed(r);
   const copying = r.state === 'copying';
-  const rate = Math.max(r.copyRateMiBps, speed * r.grainSize / 1048576);
+  const dataRate = (app.copyRates || {})[r.source + ':' + r.target] || 0;
   const stats = [['Copied', r.copiedPercent.toFixed(2) + ' %'],
-    ['Remaining', bytes(r.outOfSyncGrains * r.grainSize) + ' (' + r.outOfSyncGrains + ' grains)'],
-    ['Rate', copying ? rate.toFixed(1) + ' MiB/s' : '–'],
+    ['Remaining', bytes(r.outOfSyncGrains * r.grainSize)],
+    ['Copy rate', copying ? mibps(dataRate) : '–'],
     ['ETA', copying && speed > 0 ? duration(r.outOfSyncGrains / speed) : (r.outOfSyncGrains ? '–' : 'done')],
-    ['Grain', bytes(r.grainSize)], ['T0', new Date(r.dateSynced).toLocaleString()]];
+    ['T0', new Date(r.dateSynced).toLocaleTimeString()]];
+  if (r.recording) stats.splice(4, 0, ['Changed', count(r.changedSourceGrains) + ' src · '
+    + count(r.changedTargetGrains) + ' tgt']);
   c.stats.replaceChildren(...stats.map(([k, v]) => {
-    const s = el('span', null, k + ' ');
-    s.append(el('b', null, v));
+    const s = el('div', 'stat');
+    s.append(el('div', 'stat-label', k), el('div', 'stat-value', v));
     return s;
   }));
   if (map) drawGrainMap(c.canvas, map);
@@ -277,8 +298,9 @@ async function act(description, call) {
 async function confirmWithdraw(r) {
   const incomplete = r.outOfSyncGrains > 0;
   const ok = await confirmAction('Withdraw ' + r.source + ':' + r.target + '?', incomplete
-    ? 'The copy is ' + r.copiedPercent.toFixed(1) + ' % done. ' + r.target + ' keeps what it has and will NOT be a'
-      + ' full copy of ' + r.source + '.'
+    ? r.target + ' still reads ' + bytes(r.outOfSyncGrains * r.grainSize) + ' through ' + r.source + ' ('
+      + r.copiedPercent.toFixed(1) + ' % copied). After the withdraw it keeps only what was copied and will NOT be'
+      + ' a full copy of ' + r.source + '.'
     : r.target + ' is a full copy; the relationship ends and both volumes go their own way.', 'Withdraw');
   if (ok) {
     act('withdrew ' + r.source + ':' + r.target, () => api('POST', '/v1/relationships/' + r.source + ':' + r.target

@@ -37,7 +37,7 @@ function renderGraph(volumes, rels) {
     return row;
   };
   roots.forEach((r) => place(r, 0, new Set()));
-  const W = 168, H = 48, COL = 250, ROW = 70, PAD = 12;
+  const W = 168, H = 48, COL = 290, ROW = 70, PAD = 12;
   const depthMax = Math.max(0, ...Object.values(pos).map((p) => p.depth));
   const width = PAD * 2 + depthMax * COL + W + 40, height = PAD * 2 + Math.max(1, nextRow) * ROW - (ROW - H);
   g.setAttribute('width', width);
@@ -60,10 +60,9 @@ function renderGraph(volumes, rels) {
     const color = STATE_COLORS[r.state] || '#dc2626';
     g.append(svg('path', { class: 'edge', d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`, stroke: color,
       'marker-end': 'url(#arrow-' + (STATE_COLORS[r.state] ? r.state : 'nocopy') + ')' }));
-    const label = Math.floor(r.copiedPercent) + '%' + (r.mode === 'nocopy' ? ' nocopy' : '');
-    const lx = mx, ly = (y1 + y2) / 2;
-    g.append(svg('rect', { class: 'edge-label-bg', x: lx - 30, y: ly - 9, width: 60, height: 16, rx: 4 }));
-    g.append(svg('text', { class: 'edge-label', x: lx, y: ly + 3, 'text-anchor': 'middle', fill: color }, label));
+    // The label sits above the edge's flat end, next to the target, where no other edge passes.
+    const label = r.state === 'copying' ? Math.floor(r.copiedPercent) + ' %' : r.state;
+    g.append(svg('text', { class: 'edge-label', x: x2 - 10, y: y2 - 7, 'text-anchor': 'end', fill: color }, label));
   }
   for (const n of Object.keys(pos)) {
     const p = at(n);
@@ -83,7 +82,7 @@ function drawGrainMap(canvas, m) {
   const cols = Math.min(64, m.buckets), rows = Math.ceil(m.buckets / cols);
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth || 600;
-  const cell = Math.max(4, Math.floor(w / cols)), h = rows * cell;
+  const cell = Math.max(4, w / cols), h = Math.round(rows * cell);
   canvas.style.height = h + 'px';
   canvas.width = w * dpr;
   canvas.height = h * dpr;

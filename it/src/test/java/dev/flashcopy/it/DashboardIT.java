@@ -37,6 +37,7 @@ class DashboardIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path SCRIPT_DIR = Repo.root().resolve("it/src/test/dashboard");
     private static final Path SHOTS = Repo.root().resolve("it/target/dashboard-screenshots");
+    private static final long MIB = 1L << 20;
 
     @TempDir
     Path tmp;
@@ -68,10 +69,18 @@ class DashboardIT {
                     StandardCharsets.UTF_8)) {
                 expectLine(out, "READY");
                 // 8 MiB/s over 64 MiB of data: the copy takes about 8 s, long enough to watch it move.
-                server.cli("mkflash", "--persist", "--rate", "8", "src:tgt").ok();
+                server.cli("mkflash", "--record", "--rate", "8", "src:tgt").ok();
                 in.write("GO\n");
                 in.flush();
+                // Host writes while the page watches: IOPS on the source, grains changed since T0 in the map.
+                List<String> hostWrites = new ArrayList<>();
+                for (int i = 0; i < 600; i++) {
+                    hostWrites.add("write -P 0x77 " + (160L * MIB + i * 96L * 1024) + " 4K");
+                }
+                Thread writer = Thread.ofPlatform().start(() -> Qemu.io(server.uri("src"),
+                        hostWrites.toArray(String[]::new)));
                 result = JSON.readTree(expectLine(out, "RESULT ").substring("RESULT ".length()));
+                writer.join();
             } finally {
                 if (!node.waitFor(60, TimeUnit.SECONDS)) {
                     node.destroyForcibly();
@@ -90,8 +99,10 @@ class DashboardIT {
             assertEquals("[\"src\",\"tgt\"]", result.get("graphNodes").toString());
             assertEquals(1, result.get("graphEdges").asInt());
             assertTrue(result.get("rateText").asText().contains("ETA"), result.toString());
+            assertTrue(result.get("maxIops").asDouble() > 0, "the page showed the host writes' IOPS: " + result);
+            assertTrue(result.get("maxChanged").asLong() > 0, "the page counted grains changed since T0: " + result);
             assertEquals("nocopy", result.get("snapState").asText());
-            assertTrue(result.get("confirmText").asText().contains("NOT be a full copy"), result.toString());
+            assertTrue(result.get("confirmText").asText().contains("will NOT be a full copy"), result.toString());
             assertTrue(result.get("snapWithdrawn").asBoolean());
             String lsflash = server.cli("lsflash", "--json").ok().out();
             assertTrue(lsflash.contains("\"tgt\"") && !lsflash.contains("\"snap\""), "the page withdrew src:snap only: "
