@@ -89,6 +89,8 @@ function parseMetrics(text) {
 
 // ---- polling ----
 async function refresh() {
+  if (app.polling) return; // a slow server must not pile up polls; the next tick catches up
+  app.polling = true;
   try {
     if (!app.server) {
       app.server = await api('GET', '/v1/server');
@@ -104,6 +106,8 @@ async function refresh() {
     setStatus('ok', 'live · ' + new Date().toLocaleTimeString());
   } catch (e) {
     setStatus('bad', e.message);
+  } finally {
+    app.polling = false;
   }
 }
 function setStatus(kind, text) {
