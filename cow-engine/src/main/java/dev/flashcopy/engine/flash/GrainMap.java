@@ -8,7 +8,8 @@ import dev.flashcopy.engine.relationship.Relationship;
  * per bucket, how many grains are still to copy, changed on the source or on the target since T0 (when
  * recording), and borrowed by the source (after a fast reverse). Bucket {@code i} covers grains
  * {@code [i * totalGrains / buckets, (i + 1) * totalGrains / buckets)}. Built with one range count per
- * bucket and bitmap, never a copy of a bitmap. A snapshot: the arrays are not shared with anyone.
+ * bucket and bitmap, never a copy of a bitmap. A snapshot whose arrays nobody writes after construction,
+ * so it may be read from any thread.
  */
 public record GrainMap(String source, String target, int grainSize, long totalGrains, int buckets,
         long[] toCopy, long[] sourceChanged, long[] targetChanged, long[] borrowed) {
