@@ -320,11 +320,14 @@ async function confirmResync(r) {
   }
 }
 async function confirmReverse(r) {
+  const fast = r.outOfSyncGrains > 0; // an incomplete copy can only be restored at once (fast reverse)
   const ok = await confirmAction('Restore ' + r.source + ' from ' + r.target + '?', r.source + ' is overwritten with '
-    + r.target + "'s point in time; the relationship then runs " + r.target + ':' + r.source + '.', 'Reverse');
+    + r.target + "'s point in time; the relationship then runs " + r.target + ':' + r.source + '.'
+    + (fast ? ' The copy is not complete, so this is a fast reverse: ' + r.source + ' reads the restored data at'
+      + ' once while the grains are copied back.' : ''), 'Reverse');
   if (ok) {
     act('reversed ' + r.source + ':' + r.target, () => api('POST', '/v1/relationships/' + r.source + ':' + r.target
-      + '/reverse', { record: true, persistent: true }));
+      + '/reverse', { record: true, persistent: true, fast }));
   }
 }
 function fillSources(volumes) {

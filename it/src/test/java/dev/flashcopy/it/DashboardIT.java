@@ -94,7 +94,8 @@ class DashboardIT {
             JsonNode progress = result.get("progress");
             assertTrue(progress.size() >= 3, "progress seen moving through at least 3 values: " + progress);
             for (int i = 1; i < progress.size(); i++) {
-                assertTrue(progress.get(i).asDouble() > progress.get(i - 1).asDouble(), "progress only grows: " + progress);
+                assertTrue(progress.get(i).asDouble() > progress.get(i - 1).asDouble(),
+                        "progress only grows: " + progress);
             }
             assertEquals("[\"src\",\"tgt\"]", result.get("graphNodes").toString());
             assertEquals(1, result.get("graphEdges").asInt());

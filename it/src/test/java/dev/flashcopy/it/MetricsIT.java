@@ -43,13 +43,15 @@ class MetricsIT {
             assertEquals(2, delta(before, after, REQUESTS, "export", "src", "command", "read"));
             assertEquals(2, delta(before, after, REQUESTS, "export", "src", "command", "write"));
             assertEquals(MIB + 256 * 1024, delta(before, after, "flashcopy_nbd_read_bytes_total", "export", "src"));
-            assertEquals(512 * 1024 + 64 * 1024, delta(before, after, "flashcopy_nbd_written_bytes_total", "export", "src"));
+            assertEquals(512 * 1024 + 64 * 1024,
+                    delta(before, after, "flashcopy_nbd_written_bytes_total", "export", "src"));
             assertEquals(0, sum(after, "flashcopy_nbd_errors_total", "export", "src"));
 
             // The histogram counts every request once, its buckets never fall, and +Inf holds them all.
             double requests = sum(after, REQUESTS, "export", "src");
             assertEquals(requests, after.value("flashcopy_nbd_request_duration_seconds_count", "export", "src"));
-            List<Metrics.Sample> buckets = after.select("flashcopy_nbd_request_duration_seconds_bucket", "export", "src");
+            List<Metrics.Sample> buckets =
+                    after.select("flashcopy_nbd_request_duration_seconds_bucket", "export", "src");
             for (int i = 1; i < buckets.size(); i++) {
                 assertTrue(buckets.get(i).value() >= buckets.get(i - 1).value(), "cumulative buckets: " + buckets);
             }
@@ -104,11 +106,12 @@ class MetricsIT {
             assertEquals(401, admin.send("/metrics", "Bearer wrong").statusCode());
             HttpResponse<String> ok = admin.get("/metrics");
             assertEquals(200, ok.statusCode());
-            assertEquals("text/plain; version=0.0.4; charset=utf-8", ok.headers().firstValue("Content-Type").orElseThrow());
+            assertEquals("text/plain; version=0.0.4; charset=utf-8",
+                    ok.headers().firstValue("Content-Type").orElseThrow());
             Metrics m = Metrics.parse(ok.body());
             assertEquals(0, m.value("flashcopy_journal_records_total"), "a fresh server has journaled nothing");
-            String curl = Command.run(Duration.ofSeconds(30), "curl", "-sf", "-H", "Authorization: Bearer " + admin.token(),
-                    admin.url() + "/metrics").ok().out();
+            String curl = Command.run(Duration.ofSeconds(30), "curl", "-sf", "-H",
+                    "Authorization: Bearer " + admin.token(), admin.url() + "/metrics").ok().out();
             assertTrue(curl.contains("# TYPE flashcopy_nbd_request_duration_seconds histogram"), curl);
         }
     }

@@ -81,7 +81,8 @@ public final class GrainBitmap {
     /** Set grains in {@code [from, to)}; cheap on run and array containers, so fine for downsampled pictures. */
     public synchronized long count(long from, long to) {
         if (from < 0 || to > grains || from > to) {
-            throw new IllegalArgumentException("grain range [" + from + ", " + to + ") (expected: within [0, " + grains + "])");
+            throw new IllegalArgumentException("grain range [" + from + ", " + to + ") (expected: within [0, "
+                    + grains + "])");
         }
         return bits.rangeCardinality(from, to);
     }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The monitoring view: counters move by exactly what host writes and copy steps did; grain maps add up. */
 class FlashMonitorTest {
     private static final int G = 4096;
-    private static final EstablishOptions NOCOPY = EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
+    private static final EstablishOptions NOCOPY =
+            EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
 
     @TempDir
     Path dir;

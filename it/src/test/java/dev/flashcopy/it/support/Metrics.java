@@ -50,7 +50,8 @@ public final class Metrics {
                 }
             }
             String v = m.group(3);
-            out.add(new Sample(m.group(1), labels, v.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(v)));
+            double value = v.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(v);
+            out.add(new Sample(m.group(1), labels, value));
         }
         return new Metrics(out, text);
     }

@@ -84,8 +84,8 @@ public final class ServeCommand implements Callable<Integer> {
         out.println(NBD_BANNER + HostPort.format(server.nbdAddress()));
         out.println("Admin API listening on http://" + HostPort.format(server.adminAddress())
                 + " (token in " + AdminFile.path(server.dataDir()) + ")");
-        out.println("Dashboard at http://" + HostPort.format(server.adminAddress()) + "/ (a link that carries the token:"
-                + " bin/flashcopy dashboard --data " + server.dataDir() + ")");
+        out.println("Dashboard at http://" + HostPort.format(server.adminAddress())
+                + "/ (a link that carries the token: bin/flashcopy dashboard --data " + server.dataDir() + ")");
         server.recoveryReport().forEach(line -> out.println("recovery: " + line));
         int volumes = server.store().records().size();
         out.println(volumes + " volume(s); list them with: bin/flashcopy lsvol --data " + server.dataDir());

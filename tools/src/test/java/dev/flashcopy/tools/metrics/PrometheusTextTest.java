@@ -38,7 +38,8 @@ class PrometheusTextTest {
     @Test
     void histogramTakesBucketSumAndCountOnly() {
         PrometheusText t = new PrometheusText().family("lat_seconds", Type.HISTOGRAM, "Latency.");
-        t.sample("lat_seconds_bucket", 1, "le", "0.001").sample("lat_seconds_sum", 0.0005).sample("lat_seconds_count", 1);
+        t.sample("lat_seconds_bucket", 1, "le", "0.001").sample("lat_seconds_sum", 0.0005)
+                .sample("lat_seconds_count", 1);
         assertThrows(IllegalArgumentException.class, () -> t.sample("lat_seconds", 1));
         assertThrows(IllegalArgumentException.class, () -> t.sample("other_bucket", 1));
         assertEquals("""
