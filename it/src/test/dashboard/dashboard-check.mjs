@@ -1,6 +1,6 @@
 // Drives Debian's headless chromium (through playwright-core, no browser download) against a running
 // flashcopy dashboard for DashboardIT. Protocol with the JUnit side, one line each on stdout/stdin:
-//   prints READY once the page is live; waits for GO (the test has run `flashcopy mkflash src:tgt`);
+//   checks the page asks for the token when the link lacks it; prints READY once the page is live; waits for GO (the test has run `flashcopy mkflash src:tgt`);
 //   then watches src:tgt appear and its copy progress move, establishes src:snap through the page's
 //   form, withdraws it through the page with the confirmation dialog, and prints RESULT {json}.
 // Screenshots go to $SHOTS_DIR. Any failure prints FAILED <reason> and exits 1.
@@ -18,6 +18,18 @@ const browser = await chromium.launch({ executablePath: browserPath, headless: t
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 const result = { pageErrors: [], progress: [], maxIops: 0, maxChanged: 0 };
 try {
+  // Without the token in the link the page asks for it once, then works.
+  const [base, token] = url.split('#token=');
+  const asking = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  await asking.goto(base);
+  await asking.waitForSelector('#token-dialog[open]', { timeout: 20000 });
+  await asking.screenshot({ path: shots + '/00-token-dialog.png' });
+  await asking.fill('#token-input', token);
+  await asking.click('#token-form button[type=submit]');
+  await asking.waitForSelector('#status-dot.ok', { timeout: 20000 });
+  result.tokenDialogWorked = true;
+  await asking.close();
+
   const page = await browser.newPage({ viewport: { width: 1440, height: 960 } });
   page.on('pageerror', (e) => result.pageErrors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') result.pageErrors.push(m.text()); });

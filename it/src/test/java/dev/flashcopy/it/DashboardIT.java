@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The web dashboard in Debian's headless chromium, driven by playwright-core from a node script
  * ({@code it/src/test/dashboard/dashboard-check.mjs}): the page loads with the token from the link
- * {@code flashcopy dashboard} prints, a relationship made with the CLI appears, its copy progress moves,
+ * {@code flashcopy dashboard} prints (and asks for it when the link lacks it), a relationship made with the CLI appears, its copy progress moves,
  * and mkflash and rmflash (with its confirmation) work from the page. Screenshots land in
  * {@code it/target/dashboard-screenshots/}. Needs {@code bin/install-clients} (chromium, npm packages).
  */
@@ -88,6 +88,7 @@ class DashboardIT {
             }
 
             assertEquals(0, result.get("pageErrors").size(), "no script errors on the page: " + result);
+            assertTrue(result.get("tokenDialogWorked").asBoolean(), "without #token the page asks for it: " + result);
             assertFalse(result.get("addressBarAfterLoad").asText().contains(admin.token()),
                     "the page drops the token from the address bar: " + result);
             assertEquals("[\"src\"]", result.get("volumesListed").toString());
@@ -108,7 +109,7 @@ class DashboardIT {
             String lsflash = server.cli("lsflash", "--json").ok().out();
             assertTrue(lsflash.contains("\"tgt\"") && !lsflash.contains("\"snap\""), "the page withdrew src:snap only: "
                     + lsflash);
-            for (String shot : List.of("01-loaded", "02-copying", "03-relationship-card", "04-mkflash-form",
+            for (String shot : List.of("00-token-dialog", "01-loaded", "02-copying", "03-relationship-card", "04-mkflash-form",
                     "05-two-targets", "06-confirm-withdraw")) {
                 assertTrue(Files.size(SHOTS.resolve(shot + ".png")) > 5000, shot + " saved");
             }
