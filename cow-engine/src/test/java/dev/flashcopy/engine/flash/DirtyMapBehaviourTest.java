@@ -91,6 +91,20 @@ class DirtyMapBehaviourTest {
     }
 
     @Test
+    void afterAResyncTheMapsAnswerFromTheNewT0() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", N * G);
+            fx.establish("s", "t", RECORD_NOCOPY);
+            DirtyMapDevice source = maps(fx, "s");
+            fx.fill("s", 6 * G, 1, 'x');
+            fx.engine.resync(List.of(new PairSpec("s", "t")), ResyncOptions.recordAgain());
+            assertEquals(List.of(N * G + ":0"), runs(source, "changed-since:t", 0, N * G));
+            fx.fill("s", 7 * G, 1, 'y');
+            assertEquals(List.of(7 * G + ":0", G + ":1", 8 * G + ":0"), runs(source, "changed-since:t", 0, N * G));
+        }
+    }
+
+    @Test
     void aSinkThatHasEnoughStopsTheWalk() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("s", N * G);
