@@ -69,7 +69,10 @@ final class DirtyMaps {
         walk(bits, r.geometry().grainSize(), offset, length, sink);
     }
 
-    /** Runs of equal bits over {@code [offset, offset + length)}, cut at the range's ends; grains past the map are clean. */
+    /**
+     * Runs of equal bits over {@code [offset, offset + length)}, cut at the range's ends; grains past the map
+     * are clean.
+     */
     static void walk(GrainBitmap bits, int grainSize, long offset, long length, DirtySink sink) {
         long end = offset + length;
         long pos = offset;

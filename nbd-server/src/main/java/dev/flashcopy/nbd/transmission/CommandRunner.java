@@ -185,7 +185,8 @@ final class CommandRunner {
         ByteBuf out = alloc.directBuffer(total);
         for (int c = 0; c < lists.length; c++) {
             ExtentList extents = lists[c];
-            Replies.chunkHeader(out, c == lists.length - 1, ReplyType.BLOCK_STATUS, r.cookie(), 4 + 8 * extents.count());
+            int payload = 4 + 8 * extents.count();
+            Replies.chunkHeader(out, c == lists.length - 1, ReplyType.BLOCK_STATUS, r.cookie(), payload);
             out.writeInt(contexts.get(c).id());
             for (int i = 0; i < extents.count(); i++) {
                 out.writeInt((int) extents.length(i));
