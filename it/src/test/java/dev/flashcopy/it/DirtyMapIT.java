@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Changed blocks over NBD with the clients backup tools use: {@code nbdinfo --map} and {@code qemu-img map}
- * read the {@code qemu:dirty-bitmap:*} contexts and see exactly the grains written since T0, and the README's
- * incremental backup walk-through, run as written, leaves a backup byte-identical to the new point in time.
+ * read the {@code qemu:dirty-bitmap:*} contexts and see exactly the grains written since T0 (also after a
+ * kill -9), and the README's incremental backup walk-through, run as written, leaves a backup byte-identical
+ * to the new point in time.
  */
 class DirtyMapIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -125,6 +126,12 @@ class DirtyMapIT {
             notCopied.removeAll(union(w.source(), w.target()));
             assertEquals(notCopied, grainsOf(nbdinfoMap("qemu:dirty-bitmap:to-copy", server.uri("tgt")), "offset",
                     dirty));
+
+            // The maps are the recording bitmaps, durable before the writes they mark: a kill -9 keeps them.
+            server.kill9();
+            server.restart();
+            assertEquals(w.source(), grainsOf(nbdinfoMap("qemu:dirty-bitmap:changed-since:tgt", server.uri("src")),
+                    "offset", dirty), "after kill -9 and restart");
 
             // base:allocation still answers, on the same export.
             JsonNode allocation = nbdinfoMap("base:allocation", server.uri("src"));
