@@ -5,7 +5,6 @@ import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
 import java.io.PrintWriter;
 import java.io.Writer;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,22 +64,12 @@ public final class MkflashCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the new relationships as JSON")
     boolean json;
 
-    @Option(names = "--wait", description = "then follow each pair's background copy to 100 %% (as 'wait' does)")
-    boolean waitForCopy;
-
-    @Option(names = "--timeout", paramLabel = "SECONDS",
-            description = "with --wait: give up waiting after this long (exit 6); the copy goes on")
-    Long timeoutSeconds;
+    @Mixin
+    WaitOption waitOption;
 
     @Override
     public Integer call() throws InterruptedException {
-        if (waitForCopy && nocopy) {
-            throw new CommandFailure(ExitCode.USAGE, "--wait follows the background copy, which --nocp turns off;"
-                    + " drop one of them");
-        }
-        if (timeoutSeconds != null && !waitForCopy) {
-            throw new CommandFailure(ExitCode.USAGE, "--timeout only applies with --wait");
-        }
+        waitOption.check(!nocopy, "--nocp turns off; drop one of them");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("pairs", pairs.stream().map(PairSpec::toString).toList());
         body.put("mode", nocopy ? "nocopy" : "copy");
@@ -109,24 +98,7 @@ public final class MkflashCommand implements Callable<Integer> {
             }
             out.flush();
         }
-        if (waitForCopy) {
-            follow(client, made, json ? new PrintWriter(Writer.nullWriter()) : out);
-        }
+        waitOption.follow(client, made, json ? new PrintWriter(Writer.nullWriter()) : out);
         return ExitCode.OK.code();
-    }
-
-    /** Follows the pairs one after another: they copy in parallel, so the later ones are mostly done. */
-    private void follow(AdminClient client, JsonNode made, PrintWriter out) throws InterruptedException {
-        long deadline = timeoutSeconds == null ? 0 : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-        for (JsonNode r : made) {
-            PairSpec pair = new PairSpec(r.path("source").asText(), r.path("target").asText());
-            Duration left = timeoutSeconds == null ? null : Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            CopyProgress.Outcome outcome = new CopyProgress(client, out, System.console() != null).follow(pair, left);
-            if (outcome == CopyProgress.Outcome.TIMED_OUT) {
-                throw new CommandFailure(ExitCode.TIMED_OUT, "timed out after " + timeoutSeconds + " s; the copy goes"
-                        + " on (follow it with: flashcopy wait " + pair + ")");
-            }
-        }
-        out.flush();
     }
 }
