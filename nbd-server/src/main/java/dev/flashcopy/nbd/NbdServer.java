@@ -85,7 +85,8 @@ public final class NbdServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             connections.add(ch);
-                            InetAddress client = ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+                            InetAddress client = ch.remoteAddress() instanceof InetSocketAddress a
+                                    ? a.getAddress() : null;
                             OptionNegotiator negotiator = new OptionNegotiator(devices, security.tlsMode(),
                                     security.access(), client);
                             ch.pipeline().addLast(HandshakeHandler.NAME, new HandshakeHandler(negotiator, dispatcher,

@@ -29,7 +29,7 @@ public record Pki(Path dir) {
         return dir.resolve("ca-cert.pem");
     }
 
-    /** {@code client} (signed by the CA), {@code rogue} (signed by another CA) or {@code anonymous} (no certificate). */
+    /** {@code client} (signed by the CA), {@code rogue} (another CA) or {@code anonymous} (no certificate). */
     public Path client(String which) {
         return dir.resolve(which);
     }

@@ -43,7 +43,8 @@ final class PemFiles {
         byte[] bytes = read(file, role);
         try {
             List<X509Certificate> out = new ArrayList<>();
-            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes))) {
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            for (var c : factory.generateCertificates(new ByteArrayInputStream(bytes))) {
                 out.add((X509Certificate) c);
             }
             if (out.isEmpty()) {

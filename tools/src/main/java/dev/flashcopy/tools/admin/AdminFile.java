@@ -16,7 +16,8 @@ import java.nio.file.attribute.PosixFilePermissions;
  * and deleted at shutdown; read by every other subcommand. Immutable; the static methods are
  * thread-safe for distinct data directories.
  */
-public record AdminFile(String url, String token, long pid, String nbd, String readToken, String certificateSha256) {
+public record AdminFile(String url, String token, long pid, String nbd, String readToken,
+        String certificateSha256) {
     public static final String FILE_NAME = "admin.json";
 
     /** Plain HTTP, no read-only token. */

@@ -54,7 +54,8 @@ class ReadOnlyTokenTest {
             assertTrue(store.records().isEmpty(), "a refused call must change nothing");
             assertEquals(401, send(server, "GET", "/v1/volumes", null, null).statusCode());
             assertEquals(401, send(server, "GET", "/v1/volumes", null, BearerToken.generate()).statusCode());
-            HttpResponse<String> created = send(server, "POST", "/v1/volumes", "{\"name\":\"v\",\"size\":\"1M\"}", full);
+            HttpResponse<String> created = send(server, "POST", "/v1/volumes", "{\"name\":\"v\",\"size\":\"1M\"}",
+                    full);
             assertNotEquals(403, created.statusCode());
             assertEquals(1, store.records().size(), created.body());
         }
