@@ -1,5 +1,6 @@
 package dev.flashcopy.tools.cli;
 
+import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.tools.Version;
 import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.serve.DemoVolume;
@@ -88,6 +89,11 @@ public final class ServeCommand implements Callable<Integer> {
         out.println(NBD_BANNER + HostPort.format(server.nbdAddress()));
         out.println("Admin API listening on " + server.adminFile().url()
                 + " (token in " + AdminFile.path(server.dataDir()) + ")");
+        if (settings.security().tlsMode() == TlsMode.ON && settings.security().clientCa() != null) {
+            err.println("flashcopy: warning: --tls on lets clients skip TLS and so --tls-ca; use --tls require to"
+                    + " make every client present a certificate");
+            err.flush();
+        }
         if (settings.security().hasCertificate()) {
             out.println("NBD TLS " + settings.security().tlsMode() + " (nbds:// URIs; client certificates "
                     + (settings.security().clientCa() != null ? "required" : "not asked for") + ")");
