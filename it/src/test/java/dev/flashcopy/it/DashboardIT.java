@@ -29,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The web dashboard in Debian's headless chromium, driven by playwright-core from a node script
  * ({@code it/src/test/dashboard/dashboard-check.mjs}): the page loads with the token from the link
- * {@code flashcopy dashboard} prints (and asks for it when the link lacks it), a relationship made with the CLI appears, its copy progress moves,
- * and mkflash and rmflash (with its confirmation) work from the page. Screenshots land in
- * {@code it/target/dashboard-screenshots/}. Needs {@code bin/install-clients} (chromium, npm packages).
+ * {@code flashcopy dashboard} prints (and asks for it when the link lacks it), a relationship made with
+ * the CLI appears, its copy progress moves, and mkflash and rmflash (with its confirmation) work from
+ * the page. Screenshots land in {@code it/target/dashboard-screenshots/}. Needs {@code bin/install-clients}
+ * (chromium, npm packages).
  */
 class DashboardIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -109,7 +110,8 @@ class DashboardIT {
             String lsflash = server.cli("lsflash", "--json").ok().out();
             assertTrue(lsflash.contains("\"tgt\"") && !lsflash.contains("\"snap\""), "the page withdrew src:snap only: "
                     + lsflash);
-            for (String shot : List.of("00-token-dialog", "01-loaded", "02-copying", "03-relationship-card", "04-mkflash-form",
+            for (String shot : List.of("00-token-dialog", "01-loaded", "02-copying", "03-relationship-card",
+                    "04-mkflash-form",
                     "05-two-targets", "06-confirm-withdraw")) {
                 assertTrue(Files.size(SHOTS.resolve(shot + ".png")) > 5000, shot + " saved");
             }

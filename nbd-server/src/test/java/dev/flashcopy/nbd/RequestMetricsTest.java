@@ -41,8 +41,8 @@ class RequestMetricsTest {
     void start() throws IOException {
         disk = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), SIZE), false);
         readOnly = new Volume("ro", ImageFile.create(dir.resolve("ro.img"), SIZE), true);
-        server = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 2, 1), new LeaseCountingDevices(disk, readOnly),
-                name -> (ExportMetrics) (command, bytes, nanos, error) ->
+        server = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 2, 1), NbdSecurity.NONE,
+                new LeaseCountingDevices(disk, readOnly), name -> (ExportMetrics) (command, bytes, nanos, error) ->
                         reports.add(new Report(name, command, bytes, nanos, error)));
     }
 

@@ -12,10 +12,11 @@ import java.util.List;
  * @param lease             the connection's hold on its export's device
  * @param structuredReplies whether {@code NBD_OPT_STRUCTURED_REPLY} was agreed
  * @param contexts          the metadata contexts selected for block status (empty: none)
+ * @param readOnly          served read-only by the server's export rules, whatever the device allows
  * @param metrics           where the export's finished requests are counted
  */
 public record TransmissionSession(DeviceLease lease, boolean structuredReplies, List<MetaContext> contexts,
-        ExportMetrics metrics) {
+        boolean readOnly, ExportMetrics metrics) {
     public TransmissionSession {
         if (lease == null) {
             throw new IllegalArgumentException("lease: null (expected: an open device lease)");
@@ -26,8 +27,8 @@ public record TransmissionSession(DeviceLease lease, boolean structuredReplies, 
         }
     }
 
-    /** A session whose requests are not counted. */
+    /** Writable as far as the device allows; requests not counted. */
     public TransmissionSession(DeviceLease lease, boolean structuredReplies, List<MetaContext> contexts) {
-        this(lease, structuredReplies, contexts, ExportMetrics.NONE);
+        this(lease, structuredReplies, contexts, false, ExportMetrics.NONE);
     }
 }
