@@ -7,6 +7,7 @@ import dev.flashcopy.tools.cli.LsvolCommand;
 import dev.flashcopy.tools.cli.MkflashCommand;
 import dev.flashcopy.tools.cli.ResyncflashCommand;
 import dev.flashcopy.tools.cli.ReverseflashCommand;
+import dev.flashcopy.tools.cli.UnfreezeflashCommand;
 import dev.flashcopy.tools.cli.RmflashCommand;
 import dev.flashcopy.tools.cli.WaitCommand;
 import dev.flashcopy.tools.cli.MkvolCommand;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Spec;
         description = {"Point-in-time copies of volumes (sparse raw images), exported over NBD.", ""},
         subcommands = {ServeCommand.class, MkvolCommand.class, LsvolCommand.class, RmvolCommand.class,
                 MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, ResyncflashCommand.class,
-                ReverseflashCommand.class, WaitCommand.class,
+                ReverseflashCommand.class, UnfreezeflashCommand.class, WaitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flashcopy implements Runnable {
     @Spec

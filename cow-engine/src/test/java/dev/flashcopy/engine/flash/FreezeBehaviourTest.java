@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FreezeBehaviourTest {
     private static final int G = 4096;
     private static final int N = 8;
-    private static final EstablishOptions NOCOPY = EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
+    private static final EstablishOptions NOCOPY =
+            EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
     private static final FreezeOptions LONG_FREEZE = FreezeOptions.freezeFor(Duration.ofMinutes(10));
 
     @TempDir
@@ -203,8 +204,8 @@ class FreezeBehaviourTest {
                 assertEquals(BlockError.SHUTDOWN, ((BlockIoException) e.getCause()).error(), e.toString());
             }
             assertFalse(fx.engine.freezes().isFrozen("a"));
-            assertThrows(IllegalStateException.class, () -> fx.engine.freezes().freeze(List.of("a"), Duration.ofSeconds(1)),
-                    "no new freeze once closed");
+            assertThrows(IllegalStateException.class,
+                    () -> fx.engine.freezes().freeze(List.of("a"), Duration.ofSeconds(1)), "no new freeze once closed");
         }
     }
 

@@ -15,9 +15,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code flashcopy resyncflash [--record] [--persist] [--tgtinhibit] [--seqnum N] SRC:TGT...}: refreshes
- * recording pairs to one new T0, recopying only grains changed on either side. As in the DS CLI the options
- * replace the stored ones, so leave out {@code --record} and the pair cannot be resynced again. Not
+ * {@code flashcopy resyncflash [--record] [--persist] [--tgtinhibit] [--seqnum N] [--freeze] SRC:TGT...}:
+ * refreshes recording pairs to one new T0, recopying only grains changed on either side. As in the DS CLI the
+ * options replace the stored ones, so leave out {@code --record} and the pair cannot be resynced again. Not
  * thread-safe.
  */
 @Command(name = "resyncflash", mixinStandardHelpOptions = true,
@@ -30,6 +30,9 @@ public final class ResyncflashCommand implements Callable<Integer> {
 
     @Mixin
     DataDirOption data;
+
+    @Mixin
+    FreezeOption freeze;
 
     @Parameters(arity = "1..*", paramLabel = "SRC:TGT", converter = Converters.Pair.class,
             description = "source and target volume names of existing recording relationships")
@@ -50,17 +53,11 @@ public final class ResyncflashCommand implements Callable<Integer> {
             description = "a new sequence number for the pairs, hexadecimal (default: each keeps its own)")
     Long seqnum;
 
-    @Option(names = {"--freeze", "-freeze"}, description = "not supported yet (consistency group freeze)")
-    boolean freeze;
-
     @Option(names = "--json", description = "print the resynchronised relationships as JSON")
     boolean json;
 
     @Override
     public Integer call() {
-        if (freeze) {
-            throw new CommandFailure(ExitCode.USAGE, "--freeze is not supported yet for resyncflash");
-        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("pairs", pairs.stream().map(PairSpec::toString).toList());
         body.put("record", record);
@@ -69,6 +66,7 @@ public final class ResyncflashCommand implements Callable<Integer> {
         if (seqnum != null) {
             body.put("seqnum", seqnum);
         }
+        freeze.addTo(body);
         JsonNode done = AdminClient.forDataDir(data.dataDir()).post("/v1/relationships/resync", body)
                 .path("relationships");
         var out = spec.commandLine().getOut();
@@ -79,6 +77,9 @@ public final class ResyncflashCommand implements Callable<Integer> {
                 out.println("FlashCopy pair " + r.path("source").asText() + ":" + r.path("target").asText()
                         + " successfully resynchronized (T0 " + r.path("dateSynced").asText() + ", "
                         + r.path("outOfSyncGrains").asLong() + " grains to copy)");
+            }
+            if (!freeze.describe().isEmpty()) {
+                out.println(freeze.describe());
             }
             out.flush();
         }

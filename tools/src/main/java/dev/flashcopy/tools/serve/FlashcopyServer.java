@@ -8,6 +8,7 @@ import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.admin.AdminServer;
 import dev.flashcopy.tools.admin.BearerToken;
 import dev.flashcopy.tools.admin.Resource;
+import dev.flashcopy.tools.admin.resource.FreezesResource;
 import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
@@ -68,6 +69,8 @@ public final class FlashcopyServer implements AutoCloseable {
             stack.push(flash);
             NbdExport nbd = NbdExport.start(settings.nbd(), flash.devices());
             stack.push(nbd);
+            // Popped before the NBD server closes: writes held by a freeze complete (and are answered) first.
+            stack.push(() -> flash.freezes().unfreeze(List.of()));
             Instant startedAt = Instant.now();
             BearerToken token = BearerToken.generate();
             AtomicReference<AdminServer> adminRef = new AtomicReference<>();
@@ -75,8 +78,9 @@ public final class FlashcopyServer implements AutoCloseable {
                     new ServerResource(() -> new ServerResource.ServerJson(Version.get(), ProcessHandle.current().pid(),
                             dataDir.toString(), HostPort.format(nbd.address()),
                             "http://" + HostPort.format(adminRef.get().address()), startedAt.toString())),
-                    new VolumesResource(store, flash::roles),
-                    new RelationshipsResource(flash));
+                    new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil),
+                    new RelationshipsResource(flash),
+                    new FreezesResource(flash.freezes(), store));
             AdminServer admin = AdminServer.start(settings.admin().resolve(), token, resources, log);
             adminRef.set(admin);
             stack.push(admin);
@@ -130,7 +134,10 @@ public final class FlashcopyServer implements AutoCloseable {
         closed.await();
     }
 
-    /** Stops admin.json, admin API, NBD, store and lock, in that order; errors are logged and skipped. */
+    /**
+     * Stops admin.json, admin API, freezes (held writes go on), NBD, store and lock, in that order; errors are
+     * logged and skipped.
+     */
     @Override
     public void close() {
         synchronized (this) {
