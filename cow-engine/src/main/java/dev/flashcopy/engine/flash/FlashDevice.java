@@ -9,6 +9,7 @@ import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -129,6 +130,11 @@ final class FlashDevice implements BlockDevice {
         if (fua) {
             flush();
         }
+    }
+
+    @Override
+    public CompletionStage<Void> writesHeldUntil() {
+        return engine.freezes().releaseOf(volume.name());
     }
 
     /**

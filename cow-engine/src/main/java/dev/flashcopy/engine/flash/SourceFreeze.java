@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,8 +33,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * changes and waits use one lock and its condition.
  */
 public final class SourceFreeze implements AutoCloseable {
-    /** Generation and deadline of one volume's freeze. */
-    private record Hold(long generation, Instant until) {
+    /** Generation and deadline of one volume's freeze, and what completes when it ends. */
+    private record Hold(long generation, Instant until, CompletableFuture<Void> released) {
     }
 
     private final ConcurrentHashMap<String, Hold> frozen = new ConcurrentHashMap<>();
@@ -64,7 +66,9 @@ public final class SourceFreeze implements AutoCloseable {
         try {
             for (String v : volumes) {
                 long generation = generations.incrementAndGet();
-                frozen.put(v, new Hold(generation, until));
+                Hold before = frozen.get(v);
+                CompletableFuture<Void> released = before != null ? before.released() : new CompletableFuture<>();
+                frozen.put(v, new Hold(generation, until, released));
                 timer.schedule(() -> expire(v, generation), timeout.toNanos(), TimeUnit.NANOSECONDS);
             }
         } finally {
@@ -79,8 +83,10 @@ public final class SourceFreeze implements AutoCloseable {
         try {
             Collection<String> names = volumes.isEmpty() ? List.copyOf(frozen.keySet()) : volumes;
             for (String v : names) {
-                if (frozen.remove(v) != null) {
+                Hold h = frozen.remove(v);
+                if (h != null) {
                     released.add(v);
+                    h.released().complete(null);
                 }
             }
             thawed.signalAll();
@@ -117,6 +123,15 @@ public final class SourceFreeze implements AutoCloseable {
 
     boolean isFrozen(String volume) {
         return !frozen.isEmpty() && frozen.containsKey(volume);
+    }
+
+    /** Null when {@code volume} is not frozen, else a stage that completes when its freeze ends. */
+    CompletionStage<Void> releaseOf(String volume) {
+        if (frozen.isEmpty()) {
+            return null;
+        }
+        Hold h = frozen.get(volume);
+        return h == null ? null : h.released().minimalCompletionStage();
     }
 
     /** The deadline of {@code volume}'s freeze, if it is frozen. */
@@ -156,6 +171,7 @@ public final class SourceFreeze implements AutoCloseable {
             Hold h = frozen.get(volume);
             if (h != null && h.generation() == generation) {
                 frozen.remove(volume);
+                h.released().complete(null);
                 thawed.signalAll();
             }
         } finally {

@@ -99,6 +99,22 @@ class FreezeBehaviourTest {
     }
 
     @Test
+    void frozenDeviceTellsTheServerWhenWritesMayGoOn() throws Exception {
+        try (EngineFixture fx = twoSources(dir)) {
+            assertEquals(null, fx.dev("a").writesHeldUntil(), "not frozen: no wait");
+            fx.engine.establish(group(), NOCOPY, LONG_FREEZE);
+            var heldA = fx.dev("a").writesHeldUntil().toCompletableFuture();
+            assertEquals(null, fx.dev("ta").writesHeldUntil(), "targets are not frozen");
+            fx.engine.establish(List.of(new PairSpec("a", "tc")), NOCOPY, LONG_FREEZE); // freezing again
+            assertFalse(heldA.isDone());
+            fx.engine.freezes().unfreeze(List.of("a"));
+            heldA.get(30, TimeUnit.SECONDS);
+            assertEquals(null, fx.dev("a").writesHeldUntil());
+            assertFalse(fx.dev("b").writesHeldUntil().toCompletableFuture().isDone());
+        }
+    }
+
+    @Test
     void timeoutReleasesHeldWritesWithoutUnfreeze() throws Exception {
         try (EngineFixture fx = twoSources(dir)) {
             fx.engine.establish(group(), NOCOPY, FreezeOptions.freezeFor(Duration.ofMillis(300)));
