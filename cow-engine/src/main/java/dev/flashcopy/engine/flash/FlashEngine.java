@@ -123,7 +123,8 @@ public final class FlashEngine implements AutoCloseable {
     public List<RelationshipView> establish(List<PairSpec> pairs, EstablishOptions options, FreezeOptions freeze)
             throws IOException {
         if (options == null || freeze == null) {
-            throw new IllegalArgumentException("options: null (expected: EstablishOptions.defaults() or a variant)");
+            throw new IllegalArgumentException("options: null (expected: EstablishOptions.defaults() or a variant, and"
+                    + " FreezeOptions)");
         }
         SortedSet<String> names = new TreeSet<>();
         if (pairs != null) {
