@@ -116,7 +116,9 @@ public final class SourceFreeze implements AutoCloseable {
         try {
             return work.run();
         } catch (IOException | RuntimeException e) {
-            unfreeze(fresh);
+            if (!fresh.isEmpty()) { // an empty list would mean every frozen volume
+                unfreeze(fresh);
+            }
             throw e;
         }
     }
