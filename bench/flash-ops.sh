@@ -157,8 +157,8 @@ done
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end (shared, noisy)"
-  echo "- command: \`SIZE=$size ROUNDS=$rounds bench/flash-ops.sh\`; every step runs the real \`bin/flashcopy\` CLI"
-  echo "  (each call includes a JVM start, about half a second or more on this machine)"
+  echo "- command: \`SIZE=$size ROUNDS=$rounds bench/flash-ops.sh\`; setup runs the real \`bin/flashcopy\` CLI, the"
+  echo "  timed steps are as each table says (a CLI call includes a JVM start, one to several seconds on this machine)"
   echo
   echo "## resyncflash after changing 1 % of a $size volume, against a full copy"
   echo

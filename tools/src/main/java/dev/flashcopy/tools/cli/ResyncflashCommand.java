@@ -3,6 +3,8 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,11 +55,15 @@ public final class ResyncflashCommand implements Callable<Integer> {
             description = "a new sequence number for the pairs, hexadecimal (default: each keeps its own)")
     Long seqnum;
 
+    @Mixin
+    WaitOption waitOption;
+
     @Option(names = "--json", description = "print the resynchronised relationships as JSON")
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
+        waitOption.check(true, "");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("pairs", pairs.stream().map(PairSpec::toString).toList());
         body.put("record", record);
@@ -67,8 +73,8 @@ public final class ResyncflashCommand implements Callable<Integer> {
             body.put("seqnum", seqnum);
         }
         freeze.addTo(body);
-        JsonNode done = AdminClient.forDataDir(data.dataDir()).post("/v1/relationships/resync", body)
-                .path("relationships");
+        AdminClient client = AdminClient.forDataDir(data.dataDir());
+        JsonNode done = client.post("/v1/relationships/resync", body).path("relationships");
         var out = spec.commandLine().getOut();
         if (json) {
             JsonOutput.print(out, done);
@@ -83,6 +89,7 @@ public final class ResyncflashCommand implements Callable<Integer> {
             }
             out.flush();
         }
+        waitOption.follow(client, done, json ? new PrintWriter(Writer.nullWriter()) : out);
         return ExitCode.OK.code();
     }
 }
