@@ -101,6 +101,14 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         inFlightBytes += weight(request);
         updateReading();
         request.bind(this, received);
+        java.util.concurrent.CompletionStage<Void> held = command == NbdCommand.WRITE || command == NbdCommand.TRIM
+                || command == NbdCommand.WRITE_ZEROES ? device.writesHeldUntil() : null;
+        if (held != null) {
+            // A frozen source (consistency group): park the write here rather than on an I/O thread, which
+            // would wait doing nothing and starve every other export of the pool.
+            held.whenComplete((ignored, failure) -> executor().execute(() -> dispatcher.dispatch(request)));
+            return;
+        }
         dispatcher.dispatch(request);
     }
 

@@ -13,6 +13,7 @@ import dev.flashcopy.tools.admin.BearerToken;
 import dev.flashcopy.tools.admin.Resource;
 import dev.flashcopy.tools.admin.resource.DashboardResource;
 import dev.flashcopy.tools.admin.resource.MonitorResource;
+import dev.flashcopy.tools.admin.resource.FreezesResource;
 import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
@@ -82,6 +83,8 @@ public final class FlashcopyServer implements AutoCloseable {
             NbdExport nbd = NbdExport.start(settings.nbd(), new NbdSecurity(security.tlsMode(), credentials,
                     security.access(), security.handshakeTimeout()), flash.devices(), requests);
             stack.push(nbd);
+            // Popped before the NBD server closes: writes held by a freeze complete (and are answered) first.
+            stack.push(() -> flash.freezes().unfreeze(List.of()));
             Instant startedAt = Instant.now();
             BearerToken token = BearerToken.generate();
             BearerToken readToken = BearerToken.generate();
@@ -91,8 +94,9 @@ public final class FlashcopyServer implements AutoCloseable {
                     new ServerResource(() -> new ServerResource.ServerJson(Version.get(), ProcessHandle.current().pid(),
                             dataDir.toString(), HostPort.format(nbd.address()),
                             scheme + HostPort.format(adminRef.get().address()), startedAt.toString())),
-                    new VolumesResource(store, flash::roles),
+                    new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil),
                     new RelationshipsResource(flash),
+                    new FreezesResource(flash.freezes(), store),
                     new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),
                     DashboardResource.load());
             AdminServer admin = AdminServer.start(adminBind, new AdminTokens(token, readToken), resources, log,
@@ -150,7 +154,10 @@ public final class FlashcopyServer implements AutoCloseable {
         closed.await();
     }
 
-    /** Stops admin.json, admin API, NBD, store and lock, in that order; errors are logged and skipped. */
+    /**
+     * Stops admin.json, admin API, freezes (held writes go on), NBD, store and lock, in that order; errors are
+     * logged and skipped.
+     */
     @Override
     public void close() {
         synchronized (this) {

@@ -4,6 +4,7 @@ import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.tools.admin.resource.DashboardResource;
 import dev.flashcopy.tools.admin.resource.MonitorResource;
+import dev.flashcopy.tools.admin.resource.FreezesResource;
 import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
@@ -41,7 +42,8 @@ public final class AdminFixture implements AutoCloseable {
         this.server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), token, List.of(
                 new ServerResource(() -> new ServerResource.ServerJson("test", 1, dataDir.toString(), "127.0.0.1:1",
                         url(), "now")),
-                new VolumesResource(store, flash::roles), new RelationshipsResource(flash),
+                new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil), new RelationshipsResource(flash),
+                new FreezesResource(flash.freezes(), store),
                 new MonitorResource(new MetricsPage(nbdMetrics, flash.monitor()), flash.monitor()),
                 DashboardResource.load()), new PrintWriter(log, true));
         new AdminFile(url(), token.value(), ProcessHandle.current().pid(), "127.0.0.1:1").write(dataDir);
