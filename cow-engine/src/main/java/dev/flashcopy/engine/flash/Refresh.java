@@ -43,6 +43,10 @@ import java.util.TreeSet;
  * withdraw does, every grain the next older target reads through it. A reverse is refused while the source
  * has other targets: restoring it would change what they read through the chain.
  *
+ * <p>Cascades: a pair whose source is a cascade's middle volume resyncs like any other (its source's view
+ * changes only by writes to it, which mark source-changed); a pair whose target has targets of its own is
+ * refused, since its new T0 would change what they read through it. Reverse is refused inside a cascade.
+ *
  * <p>Not thread-safe: called only under the engine's admin lock.
  */
 final class Refresh {
@@ -77,6 +81,7 @@ final class Refresh {
             if (rel.cleaning()) {
                 throw new IllegalStateException("relationship " + p + " is being withdrawn");
             }
+            refuseTargetWithTargets(p, "resyncflash", "its targets read their T0 through it");
             names.add(p.source());
             names.add(p.target());
         }
@@ -139,6 +144,13 @@ final class Refresh {
                     others) + ") (rule: reverseflash restores only a source with a single target, since the"
                     + " others read grains through the chain; withdraw them first)");
         }
+        refuseTargetWithTargets(pair, "reverseflash", "restoring would make it the source of two cascades");
+        if (f.upstream() != null) {
+            throw new IllegalStateException("source " + pair.source() + " is itself the target of " + f.upstream()
+                    .source().name() + " (rule: reverseflash does not restore a volume in the middle of a cascade,"
+                    + " it would become the target of two relationships; withdraw " + f.upstream().source().name()
+                    + ":" + pair.source() + " first)");
+        }
         if (rel.target().size() != rel.source().size()) {
             throw new IllegalStateException("target " + pair.target() + " is " + rel.target().size() + " bytes, source "
                     + pair.source() + " " + rel.source().size() + " (rule: reverseflash needs volumes of equal size)");
@@ -185,6 +197,17 @@ final class Refresh {
                 }
                 f.chainLock().writeLock().unlock();
             }
+        }
+    }
+
+    /** A cascade: the pair's target has targets of its own, whose point in time a new one would change. */
+    private void refuseTargetWithTargets(PairSpec p, String command, String why) {
+        Family below = registry.families.get(p.target());
+        if (below != null && below.source().name().equals(p.target())) {
+            List<String> targets = below.chain().stream().map(r -> r.target().name()).toList();
+            throw new IllegalStateException("target " + p.target() + " is the source of " + String.join(", ", targets)
+                    + " (rule: " + command + " does not change a cascade's middle volume: " + why + "; withdraw"
+                    + " them first)");
         }
     }
 

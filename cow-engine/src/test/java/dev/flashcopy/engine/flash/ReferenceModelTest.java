@@ -34,11 +34,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * is its source's bytes at T0. Bytes a forced withdraw leaves undefined are marked unknown. The
  * incremental variant also establishes recording pairs, resyncs them (model: the target becomes the
  * source's bytes at the new T0) and reverses them, fast or not (model: the source becomes the target's
- * bytes at that moment, and the pair runs the other way).
+ * bytes at that moment, and the pair runs the other way). The cascaded variant lets any volume, targets
+ * included, be a source (mostly the deepest one, so chains grow past 8 levels, with siblings at each level),
+ * tries cycles (refused, named), and withdraws links in the middle; the model stays the same.
  */
 class ReferenceModelTest {
     private static final int OPS = 2500;
     private static final List<String> NAMES = List.of("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7");
+    private static final List<String> CASCADE_NAMES = java.util.stream.IntStream.range(0, 16).mapToObj(i -> "v" + i)
+            .toList();
 
     @TempDir
     Path dir;
@@ -83,7 +87,18 @@ class ReferenceModelTest {
         run(seed, true);
     }
 
+    /** Cascades: targets become sources (chains 8+ deep, several targets per level), any level written. */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {77, 88, 99, 111})
+    void cascadedEngineMatchesReferenceModel(long seed) throws Exception {
+        run(seed, seed % 2 == 0, true);
+    }
+
     private void run(long seed, boolean incremental) throws Exception {
+        run(seed, incremental, false);
+    }
+
+    private void run(long seed, boolean incremental, boolean cascade) throws Exception {
         Random rnd = new Random(seed);
         int grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
         long size = (1L << 20) * (1 + rnd.nextInt(3)) + 512L * (1 + rnd.nextInt(120));
@@ -145,8 +160,9 @@ class ReferenceModelTest {
                     m.check(v, off, fx.read(v, off, len), ctx);
                 } else if (dice < 66) {
                     did = establish(fx, m, rnd, rels, volumes, incremental && rnd.nextBoolean()
-                            ? base.withRecording(true) : base, size);
-                } else if (dice < 72 && !rels.isEmpty()) {
+                            ? base.withRecording(true) : base, size, cascade);
+                    stats.merge("deepest cascade", Cascades.deepest(fx.engine.list()), Math::max);
+                } else if (dice < 72 && !rels.isEmpty() && (!cascade || rnd.nextInt(3) > 0)) {
                     did = withdraw(fx, m, rnd, rels.get(rnd.nextInt(rels.size())), grain, size);
                 } else if (incremental && dice < 80 && !rels.isEmpty()) {
                     did = resyncOrReverse(fx, m, rnd, rels);
@@ -183,6 +199,10 @@ class ReferenceModelTest {
             assertTrue(stats.get("most relationships") >= 4, stats.toString());
             assertTrue(stats.getOrDefault("establish", 0) >= 20, stats.toString());
             assertTrue(stats.getOrDefault("force", 0) >= 3 && stats.getOrDefault("copy-first", 0) >= 3, stats.toString());
+            if (cascade) {
+                assertTrue(stats.get("deepest cascade") >= 8, stats.toString());
+                assertTrue(stats.getOrDefault("refused-cycle", 0) >= 3, stats.toString());
+            }
             if (incremental) {
                 assertTrue(stats.getOrDefault("resync", 0) >= 10, stats.toString());
                 assertTrue(stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0) >= 3,
@@ -195,24 +215,34 @@ class ReferenceModelTest {
     }
 
     private static String establish(EngineFixture fx, Model m, Random rnd, List<RelationshipView> rels,
-            List<String> volumes, EstablishOptions base, long size) throws Exception {
+            List<String> volumes, EstablishOptions base, long size, boolean cascade) throws Exception {
         Set<String> targets = rels.stream().map(RelationshipView::target).collect(Collectors.toSet());
         Set<String> sources = rels.stream().map(RelationshipView::source).collect(Collectors.toSet());
-        List<String> srcCandidates = volumes.stream().filter(x -> !targets.contains(x)).toList();
+        List<String> srcCandidates = cascade ? volumes : volumes.stream().filter(x -> !targets.contains(x)).toList();
         if (srcCandidates.isEmpty()) {
             return "establish skipped";
         }
-        String source = srcCandidates.get(rnd.nextInt(srcCandidates.size()));
+        String source = cascade && rnd.nextInt(3) > 0 ? Cascades.deepestVolume(rels, srcCandidates)
+                : srcCandidates.get(rnd.nextInt(srcCandidates.size()));
+        List<String> ancestors = Cascades.ancestors(rels, source);
+        if (cascade && !ancestors.isEmpty() && rnd.nextInt(4) == 0) {
+            String top = ancestors.get(rnd.nextInt(ancestors.size()));
+            Exception e = assertThrows(IllegalArgumentException.class, () -> fx.establish(source, top, base));
+            assertTrue(e.getMessage().contains("cycle " + top + " -> ") && e.getMessage().contains(source + " -> " + top),
+                    e.getMessage());
+            return "refused-cycle " + source + ":" + top + ": " + e.getMessage();
+        }
         if (!sources.isEmpty() && rnd.nextInt(10) == 0) {
             String badTarget = sources.iterator().next();
-            if (!badTarget.equals(source)) {
+            if (!badTarget.equals(source) && !ancestors.contains(badTarget)) {
                 Exception e = assertThrows(IllegalStateException.class,
                         () -> fx.establish(source, badTarget, base));
                 assertTrue(e.getMessage().contains("rule:"), e.getMessage());
                 return "refused establish " + source + ":" + badTarget;
             }
         }
-        List<String> tgtCandidates = NAMES.stream().filter(x -> !x.equals(source) && !targets.contains(x)
+        List<String> tgtCandidates = (cascade ? CASCADE_NAMES : NAMES).stream().filter(x -> !x.equals(source)
+                && !targets.contains(x)
                 && !sources.contains(x)).toList();
         if (tgtCandidates.isEmpty()) {
             return "establish skipped";
@@ -292,14 +322,17 @@ class ReferenceModelTest {
         String pair = r.source() + ":" + r.target();
         PairSpec spec = new PairSpec(r.source(), r.target());
         boolean others = rels.stream().anyMatch(x -> x.source().equals(r.source()) && x.id() != r.id());
+        boolean targetHasTargets = rels.stream().anyMatch(x -> x.source().equals(r.target()));
+        boolean sourceIsTarget = rels.stream().anyMatch(x -> x.target().equals(r.source()));
         long toCopy = fx.engine.toCopy(r.source(), r.target()).orElseThrow().count();
         if (rnd.nextInt(3) > 0) {
             ResyncOptions options = rnd.nextInt(8) == 0 ? new ResyncOptions(false, rnd.nextBoolean(), false,
                     OptionalLong.empty()) : ResyncOptions.recordAgain();
-            if (!r.recording()) {
+            if (!r.recording() || targetHasTargets) {
                 Exception e = assertThrows(IllegalStateException.class, () -> fx.engine.resync(List.of(spec), options));
-                assertTrue(e.getMessage().contains("does not record"), e.getMessage());
-                return "refused resync (not recording) " + pair;
+                assertTrue(e.getMessage().contains(!r.recording() ? "does not record" : "is the source of"),
+                        e.getMessage());
+                return "refused resync " + pair + ": " + e.getMessage();
             }
             fx.engine.resync(List.of(spec), options);
             m.snapshot(r.source(), r.target());
@@ -307,10 +340,11 @@ class ReferenceModelTest {
         }
         boolean fast = rnd.nextBoolean();
         ReverseOptions options = new ReverseOptions(rnd.nextInt(4) > 0, rnd.nextBoolean(), fast);
-        if (!r.recording() || others || (!fast && toCopy > 0)) {
+        if (!r.recording() || others || targetHasTargets || sourceIsTarget || (!fast && toCopy > 0)) {
             Exception e = assertThrows(IllegalStateException.class,
                     () -> fx.engine.reverse(r.source(), r.target(), options));
-            assertTrue(e.getMessage().contains(!r.recording() ? "does not record" : others ? "other targets" : "--fast"),
+            assertTrue(e.getMessage().contains(!r.recording() ? "does not record" : others ? "other targets"
+                    : targetHasTargets ? "is the source of" : sourceIsTarget ? "middle of a cascade" : "--fast"),
                     e.getMessage());
             return "refused reverse " + pair;
         }
