@@ -113,6 +113,8 @@ final class Membership {
                     : f != null && f.geometry().grainSize() != r.grainSize() ? "grain size differs from its siblings'"
                     : registry.families.containsKey(r.target()) ? "target " + r.target() + " is already in another"
                             + " relationship"
+                    : inactiveAbove(r.source()) != null ? "its source is the target of inactive relationship "
+                            + inactiveAbove(r.source())
                     : null;
             if (problem != null) {
                 registry.inactive.put(r.id(), new Registry.Inactive(r, bitmaps.get(r.id())));
@@ -125,6 +127,13 @@ final class Membership {
         }
         recoveryReport.add("pass 5 (attach): " + active + " relationship(s) active, " + registry.inactive.size() + " inactive");
         return recoveryReport;
+    }
+
+    /** The inactive relationship {@code volume} is the target of (a cascade level up), as SRC:TGT, or null. */
+    private String inactiveAbove(String volume) {
+        return registry.inactive.values().stream().map(Registry.Inactive::record)
+                .filter(i -> i.target().equals(volume)).map(i -> i.source() + ":" + i.target()).findFirst()
+                .orElse(null);
     }
 
     /**
@@ -258,9 +267,11 @@ final class Membership {
                     below.detachUpstream(); // the target stands alone now, still the source of its own family
                 }
                 if (f.remove(rel)) {
-                    registry.families.remove(rel.source().name(), f);
                     if (f.upstream() != null) {
-                        registry.families.put(rel.source().name(), f.upstream()); // still a target up there
+                        // Still a target up there: one replace, so a lookup never finds no family meanwhile.
+                        registry.families.replace(rel.source().name(), f, f.upstream());
+                    } else {
+                        registry.families.remove(rel.source().name(), f);
                     }
                 }
             } finally {
