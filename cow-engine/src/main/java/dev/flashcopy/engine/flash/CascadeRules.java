@@ -64,7 +64,7 @@ final class CascadeRules {
      * Checks the cascade rules for {@code s:t}. {@code above} is the family {@code s} is a target in (null
      * when it is no target), {@code grainSize} the requested one.
      */
-    static void check(String s, String t, Family above, int grainSize, Set<String> requestSources,
+    static void check(String s, long sSize, String t, Family above, int grainSize, Set<String> requestSources,
             Set<String> requestTargets, Map<String, Family> families) {
         if (requestTargets.contains(s)) {
             throw new IllegalStateException("source " + s + " is also named as a target in this request (rule: one"
@@ -93,6 +93,13 @@ final class CascadeRules {
             throw new IllegalArgumentException("grainSize: " + grainSize + " (expected: " + above.geometry().grainSize()
                     + ", the grain size of the cascade " + s + " is a target in; rule: every relationship of one"
                     + " cascade uses the same grain size)");
+        }
+        long aboveSize = above.geometry().size();
+        if (sSize != aboveSize && aboveSize % grainSize != 0) {
+            // The grain that straddles the upper source's end would be read partly from above, partly from s.
+            throw new IllegalStateException("source " + s + " (" + sSize + " bytes) is larger than its own source "
+                    + above.source().name() + " (" + aboveSize + " bytes, not a multiple of the grain size " + grainSize
+                    + ") (rule: a cascade continues from a larger volume only below a source of whole grains)");
         }
         if (above.borrower() != null) {
             throw new IllegalStateException("source " + s + " is the target of " + above.source().name() + ", which"

@@ -70,7 +70,7 @@ final class EstablishRules {
                 throw new IllegalStateException("target " + t + " already has source " + tSource
                         + " (rule: a volume can be the target of only one relationship; withdraw it first)");
             }
-            CascadeRules.check(s, t, above, options.grainSize(), sources, targets, families);
+            CascadeRules.check(s, source.size(), t, above, options.grainSize(), sources, targets, families);
             if (store.contains(t)) {
                 Volume target = store.get(t);
                 if (target.size() < source.size()) {

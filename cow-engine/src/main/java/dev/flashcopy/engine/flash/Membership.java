@@ -254,8 +254,9 @@ final class Membership {
                 if (below != null) {
                     CascadeIo.cleanBelow(below, rel);
                 }
-                // Durability: cleaning copies and their records must be durable before the catalog stops
-                // naming rel, or a crash could leave the older target reading through a standalone volume.
+                // Durability: cleaning copies and their records (for the older sibling and, in a cascade, the
+                // newest target of the level below) must be durable before the catalog stops naming rel, or a
+                // crash could leave either reading through a volume that no longer keeps their point in time.
                 journal.commitAll();
                 List<RelationshipRecord> all = registry.catalogRecords();
                 all.removeIf(r -> r.id() == rel.id());

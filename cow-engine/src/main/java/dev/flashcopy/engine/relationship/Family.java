@@ -298,16 +298,6 @@ public final class Family {
         }
     }
 
-    /** The volume whose file holds the source's view of {@code grain}: its own file unless it is a target. */
-    public Volume sourceViewHolder(long grain) {
-        Family up = upstream;
-        if (up == null || grain >= up.geometry.grains()) {
-            return source;
-        }
-        int k = up.indexOf(source.name());
-        return k < 0 ? source : up.holderOf(k, grain);
-    }
-
     /**
      * Copies target {@code k}'s current view of {@code grain} into its own file and clears its bit (grain
      * locked, bit set). A grain that reads as zeroes is punched instead, so the target stays sparse.

@@ -216,6 +216,44 @@ class CascadeBehaviourTest {
         }
     }
 
+    @Test
+    void aLargerMiddleVolumeCascadesBelowASourceOfWholeGrains() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("odd", 10 * G + 512);
+            fx.store.create("big", GRAINS * G);
+            fx.establish("odd", "big", NOCOPY);
+            assertRule(IllegalStateException.class, "whole grains", () -> fx.establish("big", "below", NOCOPY));
+            fx.store.create("v0", 8 * G);
+            model.put("v0", new byte[GRAINS * G]); // bytes past v0's end are never read from v0
+            fill(fx, "v0", 0, 8 * G, 1);
+            fx.store.create("v1", GRAINS * G);
+            fx.fill("v1", 8 * G, 8 * G, 2); // v1's own bytes past its source's end
+            establish(fx, "v0", "v1", NOCOPY);
+            Arrays.fill(model.get("v1"), 8 * G, GRAINS * G, (byte) 2);
+            establish(fx, "v1", "v2", NOCOPY);
+            fill(fx, "v1", 6 * G + 7, 4 * G, 3); // across the upper source's end
+            fill(fx, "v0", 0, 8 * G, 4);
+            model.remove("v0");
+            assertModel(fx, "with a larger middle volume");
+        }
+    }
+
+    @Test
+    void aMissingTopVolumeLeavesTheWholeCascadeBelowItInactive() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            chain(fx, 3, NOCOPY);
+            Path top = fx.store.get("v0").path();
+            fx.reopen();
+            java.nio.file.Files.move(top, dir.resolve("elsewhere.img"));
+            fx.reopen();
+            assertEquals(List.of("inactive", "inactive", "inactive"),
+                    fx.engine.list().stream().map(r -> r.state().label()).toList(), fx.engine.recoveryReport().toString());
+            assertTrue(fx.engine.recoveryReport().stream().anyMatch(l -> l.contains("v2:v3 inactive: its source is the"
+                    + " target of inactive relationship v1:v2")), fx.engine.recoveryReport().toString());
+            assertTrue(fx.engine.devices().acquire("v3").isEmpty(), "a level below a missing top is not exported");
+        }
+    }
+
     private static void assertRule(Class<? extends Exception> type, String words,
             org.junit.jupiter.api.function.Executable call) {
         Exception e = assertThrows(type, call);
