@@ -3,6 +3,7 @@ package dev.flashcopy.engine.flash;
 import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ChainCopy;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Family;
@@ -44,8 +45,9 @@ import java.util.TreeSet;
  * has other targets: restoring it would change what they read through the chain.
  *
  * <p>Cascades: a pair whose source is a cascade's middle volume resyncs like any other (its source's view
- * changes only by writes to it, which mark source-changed); a pair whose target has targets of its own is
- * refused, since its new T0 would change what they read through it. Reverse is refused inside a cascade.
+ * changes only by writes to it, which mark source-changed); when the pair's target has targets of its own,
+ * the newest of them first gets the grains the new T0 changes, as for a write (cleaned like a withdraw).
+ * Reverse is refused inside a cascade.
  *
  * <p>Not thread-safe: called only under the engine's admin lock.
  */
@@ -81,7 +83,6 @@ final class Refresh {
             if (rel.cleaning()) {
                 throw new IllegalStateException("relationship " + p + " is being withdrawn");
             }
-            refuseTargetWithTargets(p, "resyncflash", "its targets read their T0 through it");
             names.add(p.source());
             names.add(p.target());
         }
@@ -91,6 +92,7 @@ final class Refresh {
             if (f.enter(rel.target().name())) {
                 try {
                     ChainCopy.clean(f, rel, buffer);
+                    cleanBelow(rel);
                 } finally {
                     f.exit();
                 }
@@ -104,6 +106,7 @@ final class Refresh {
                 for (Relationship rel : rels.values()) {
                     // Older targets that read through rel get their grains now: rel's view is about to change.
                     ChainCopy.clean(registry.families.get(rel.source().name()), rel, buffer);
+                    cleanBelow(rel); // a cascade: the level below keeps its point in time
                 }
                 // Durability: every bitmap change so far (cleaning included) is durable before the catalog names
                 // the next generation, whose bitmaps recovery derives from the durable ones.
@@ -197,6 +200,18 @@ final class Refresh {
                 }
                 f.chainLock().writeLock().unlock();
             }
+        }
+    }
+
+    /**
+     * A cascade: the pair's target is the source of a family below, whose newest target reads the target's
+     * view; the resync changes that view at the grains changed on either side, so they are copied there first
+     * (and marked source-changed for that family's recording relationships). The same lock domain covers both.
+     */
+    private void cleanBelow(Relationship rel) throws IOException {
+        Family below = registry.families.get(rel.target().name());
+        if (below != null && below.source().name().equals(rel.target().name())) {
+            CascadeIo.cleanBelow(below, GrainBitmap.union(rel.sourceChanged(), rel.targetChanged()));
         }
     }
 

@@ -140,12 +140,20 @@ public final class CascadeIo {
      * @return grains copied
      */
     public static long cleanBelow(Family below, Relationship rel) throws BlockIoException {
+        return cleanBelow(below, rel.toCopy());
+    }
+
+    /**
+     * As {@link #cleanBelow(Family, Relationship)}, for the grains of {@code bits}: where the view of
+     * {@code below}'s source is about to change (a resync of the relationship it is the target of re-marks
+     * the grains changed on either side).
+     */
+    public static long cleanBelow(Family below, GrainBitmap bits) throws BlockIoException {
         int newestIndex = below.size() - 1;
         if (newestIndex < 0) {
             return 0;
         }
         Relationship newest = below.at(newestIndex);
-        GrainBitmap bits = rel.toCopy();
         long batch = Math.max(1, (8L << 20) / below.geometry().grainSize());
         long copied = 0;
         for (long g = bits.nextSet(0); g >= 0; g = bits.nextSet(g)) {

@@ -187,8 +187,6 @@ class CascadeBehaviourTest {
             assertRule(IllegalStateException.class, "cannot become a target", () -> fx.establish("top", "v0", NOCOPY));
             assertRule(IllegalStateException.class, "one cascade level per mkflash", () -> fx.engine.establish(
                     List.of(new PairSpec("v2", "x"), new PairSpec("x", "z")), NOCOPY));
-            assertRule(IllegalStateException.class, "middle volume",
-                    () -> fx.engine.resync(List.of(new PairSpec("v0", "v1")), ResyncOptions.recordAgain()));
             assertRule(IllegalStateException.class, "middle of a cascade",
                     () -> fx.engine.reverse("v1", "v2", new ReverseOptions(true, true, true)));
             // A leaf pair whose source is a middle volume resyncs: the new T0 is v1 as it reads now.
@@ -197,6 +195,26 @@ class CascadeBehaviourTest {
             fx.engine.resync(List.of(new PairSpec("v1", "v2")), ResyncOptions.recordAgain());
             model.put("v2", model.get("v1").clone());
             assertModel(fx, "after resyncing the leaf pair");
+        }
+    }
+
+    @Test
+    void resyncingAMiddleLinkKeepsTheLevelBelowAtItsT0() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            chain(fx, 3, NOCOPY.withRecording(true));
+            establish(fx, "v1", "w", NOCOPY.withRecording(true)); // v1 has two targets: v2, then w
+            fill(fx, "v0", 0, 5 * G + 3, 61); // grains the resync of v0:v1 recopies
+            fill(fx, "v1", 9 * G, G, 62); // and grains v1 changed itself (backed out)
+            fx.engine.resync(List.of(new PairSpec("v0", "v1")), ResyncOptions.recordAgain());
+            model.put("v1", model.get("v0").clone());
+            assertModel(fx, "after resyncing v0:v1");
+            fill(fx, "v1", 4 * G, 8 * G, 63);
+            fill(fx, "v2", 2 * G, 3 * G, 64);
+            // v1's view changed under v1:w and v1:v2: their source-changed bitmaps say so, so they resync right.
+            fx.engine.resync(List.of(new PairSpec("v1", "w")), ResyncOptions.recordAgain());
+            model.put("w", model.get("v1").clone());
+            fx.reopen();
+            assertModel(fx, "after resyncing v1:w and a restart");
         }
     }
 
