@@ -78,10 +78,10 @@ class CascadeIT {
             JsonNode rels = JSON.readTree(server.cli("lsflash", "--json").ok().out());
             assertEquals(9, rels.size(), rels.toString());
             String table = server.cli("lsflash").ok().out();
-            assertTrue(table.contains("LEVEL") && table.lines().anyMatch(l -> l.startsWith("v7:v8") && l.endsWith(" 8")),
-                    table);
-            assertTrue(server.cli("lsvol").ok().out().lines().anyMatch(l -> l.contains("target of v3; source of v5,x5")),
-                    server.cli("lsvol").ok().out());
+            assertTrue(table.contains("LEVEL")
+                    && table.lines().anyMatch(l -> l.startsWith("v7:v8") && l.endsWith(" 8")), table);
+            String volumes = server.cli("lsvol").ok().out();
+            assertTrue(volumes.lines().anyMatch(l -> l.contains("target of v3; source of v5,x5")), volumes);
             assertEveryExportHashesToItsOracle(server, "at T0");
 
             // Writes at every level, the source, the middles and the leaves, overlapping the same grains.

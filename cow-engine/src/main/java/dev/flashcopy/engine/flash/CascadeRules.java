@@ -68,7 +68,8 @@ final class CascadeRules {
             Set<String> requestTargets, Map<String, Family> families) {
         if (requestTargets.contains(s)) {
             throw new IllegalStateException("source " + s + " is also named as a target in this request (rule: one"
-                    + " cascade level per mkflash; establish " + sourceInRequest(s) + " first, then " + s + ":" + t + ")");
+                    + " cascade level per mkflash; establish " + sourceInRequest(s) + " first, then " + s + ":" + t
+                    + ")");
         }
         Family tf = families.get(t);
         if (tf != null && tf.source().name().equals(t)) {

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CascadeBehaviourTest {
     private static final int G = 4096;
     private static final int GRAINS = 16;
-    private static final EstablishOptions NOCOPY = EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
+    private static final EstablishOptions NOCOPY =
+            EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
 
     @TempDir
     Path dir;
@@ -265,7 +266,8 @@ class CascadeBehaviourTest {
             java.nio.file.Files.move(top, dir.resolve("elsewhere.img"));
             fx.reopen();
             assertEquals(List.of("inactive", "inactive", "inactive"),
-                    fx.engine.list().stream().map(r -> r.state().label()).toList(), fx.engine.recoveryReport().toString());
+                    fx.engine.list().stream().map(r -> r.state().label()).toList(),
+                    fx.engine.recoveryReport().toString());
             assertTrue(fx.engine.recoveryReport().stream().anyMatch(l -> l.contains("v2:v3 inactive: its source is the"
                     + " target of inactive relationship v1:v2")), fx.engine.recoveryReport().toString());
             assertTrue(fx.engine.devices().acquire("v3").isEmpty(), "a level below a missing top is not exported");

@@ -215,7 +215,8 @@ class ReferenceModelTest {
             if (incremental) {
                 assertTrue(stats.getOrDefault("resync", 0) >= 10, stats.toString());
                 assertTrue(!cascade || stats.getOrDefault("middle-link resynced", 0) >= 3, stats.toString());
-                assertTrue(stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0) >= (cascade ? 1 : 3),
+                assertTrue(stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0)
+                        >= (cascade ? 1 : 3),
                         stats.toString()); // inside a cascade most reverses are refused by rule
             }
             for (String name : fx.store.records().stream().map(r -> r.name()).toList()) {
@@ -238,8 +239,8 @@ class ReferenceModelTest {
         if (cascade && !ancestors.isEmpty() && rnd.nextInt(4) == 0) {
             String top = ancestors.get(rnd.nextInt(ancestors.size()));
             Exception e = assertThrows(IllegalArgumentException.class, () -> fx.establish(source, top, base));
-            assertTrue(e.getMessage().contains("cycle " + top + " -> ") && e.getMessage().contains(source + " -> " + top),
-                    e.getMessage());
+            assertTrue(e.getMessage().contains("cycle " + top + " -> ")
+                    && e.getMessage().contains(source + " -> " + top), e.getMessage());
             return "refused-cycle " + source + ":" + top + ": " + e.getMessage();
         }
         if (!sources.isEmpty() && rnd.nextInt(10) == 0) {
