@@ -5,8 +5,10 @@ import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.engine.relationship.ExtentIo;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
+import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.Lock;
@@ -55,13 +57,16 @@ final class FlashDevice implements BlockDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || (f.source() == volume && f.borrower() == null)) {
+            if (f == null || (f.source() == volume && f.borrower() == null && !f.sourceIsTarget())) {
                 volume.read(offset, dst); // a source reads its own image, unless it borrows from a fast reverse
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    if (f.source() == volume) {
+                    Relationship extent = f.extentTarget(volume.name());
+                    if (extent != null) {
+                        ExtentIo.readTarget(f, extent, offset, dst);
+                    } else if (f.source() == volume) {
                         HostIo.readSource(f, offset, dst);
                     } else {
                         HostIo.readTarget(f, f.at(f.indexOf(volume.name())), offset, dst);
@@ -76,7 +81,10 @@ final class FlashDevice implements BlockDevice {
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
-        mutate(offset, src.remaining(), (v, o, l) -> v.write(o, src, false), fua, false);
+        int base = src.position();
+        // The data of [o, o + l): all of it, or the part an extent relationship's range split asks for.
+        mutate(offset, src.remaining(), (v, o, l) -> v.write(o, src.duplicate()
+                .limit(base + (int) (o - offset + l)).position(base + (int) (o - offset)), false), fua, false);
     }
 
     @Override
@@ -108,13 +116,16 @@ final class FlashDevice implements BlockDevice {
                     continue;
                 }
                 try {
-                    if (f.source() == volume) {
+                    // A target grain whose bit a trim clears must read zeroes, not the file's old bytes,
+                    // even where the file system cannot punch: trim a target as a punching zero.
+                    HostIo.Mutation targetOp = trim
+                            ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
+                    Relationship extent = f.extentTarget(volume.name());
+                    if (extent != null) {
+                        ExtentIo.mutateTarget(f, extent, offset, length, op, targetOp);
+                    } else if (f.source() == volume) {
                         HostIo.mutateSource(f, offset, length, op);
                     } else {
-                        // A target grain whose bit a trim clears must read zeroes, not the file's old bytes,
-                        // even where the file system cannot punch: trim a target as a punching zero.
-                        HostIo.Mutation targetOp = trim
-                                ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
                         HostIo.mutateTarget(f, f.at(f.indexOf(volume.name())), offset, length, targetOp);
                     }
                     break;
@@ -150,13 +161,16 @@ final class FlashDevice implements BlockDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || (f.source() == volume && f.borrower() == null)) {
+            if (f == null || (f.source() == volume && f.borrower() == null && !f.sourceIsTarget())) {
                 volume.mapAllocation(offset, length, sink);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    if (f.source() == volume) {
+                    Relationship extent = f.extentTarget(volume.name());
+                    if (extent != null) {
+                        ExtentIo.mapTargetAllocation(extent, offset, length, sink);
+                    } else if (f.source() == volume) {
                         HostIo.mapSourceAllocation(f, offset, length, sink);
                     } else {
                         HostIo.mapTargetAllocation(f, f.at(f.indexOf(volume.name())), offset, length, sink);

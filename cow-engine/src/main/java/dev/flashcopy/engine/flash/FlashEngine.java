@@ -63,6 +63,7 @@ public final class FlashEngine implements AutoCloseable {
     private final BackgroundCopier copier;
     private final FlashDevices devices;
     private final Withdrawal withdrawal;
+    private final Revertibles revertibles;
     private volatile boolean closed;
 
     private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId) {
@@ -76,6 +77,7 @@ public final class FlashEngine implements AutoCloseable {
                 settings.backgroundCopy(), settings.copyStepBytes());
         this.devices = new FlashDevices(this, store);
         this.withdrawal = new Withdrawal(registry, membership, copier::wake);
+        this.revertibles = new Revertibles(admin, gates, registry, flashDir, journal);
     }
 
     public static FlashEngine open(VolumeStore store) throws IOException {
@@ -94,6 +96,7 @@ public final class FlashEngine implements AutoCloseable {
         try {
             engine.recoveryReport.addAll(r.report());
             engine.recoveryReport.addAll(engine.membership.attach(catalog.relationships(), r.bitmaps()));
+            engine.recoveryReport.addAll(engine.revertibles.open());
             journal.checkpoint(engine::bitmaps);
             engine.recoveryReport.add("pass 6 (checkpoint): journal emptied, last seq " + journal.lastSeq());
         } catch (IOException | RuntimeException e) {
@@ -289,6 +292,11 @@ public final class FlashEngine implements AutoCloseable {
         return findLive(source, target).map(r -> r.bitmaps().copy());
     }
 
+    /** setflashrevertible, commitflash, revertflash. */
+    public Revertibles revertibles() {
+        return revertibles;
+    }
+
     /** The devices to export in place of {@code VolumeDevices}. */
     public DeviceProvider devices() {
         return devices;
@@ -390,6 +398,7 @@ public final class FlashEngine implements AutoCloseable {
         closed = true;
         copier.close();
         journal.abandon();
+        revertibles.close();
     }
 
     /** Stops the copier, checkpoints and closes the journal. Close the store afterwards. */
@@ -405,6 +414,7 @@ public final class FlashEngine implements AutoCloseable {
             journal.checkpoint(this::bitmaps);
         } finally {
             journal.close();
+            revertibles.close();
             admin.unlock();
         }
     }
