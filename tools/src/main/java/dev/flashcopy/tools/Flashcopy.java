@@ -1,7 +1,10 @@
 package dev.flashcopy.tools;
 
 import dev.flashcopy.tools.cli.CommandFailure;
+import dev.flashcopy.tools.cli.CommitflashCommand;
 import dev.flashcopy.tools.cli.ExitCode;
+import dev.flashcopy.tools.cli.RevertflashCommand;
+import dev.flashcopy.tools.cli.SetflashrevertibleCommand;
 import dev.flashcopy.tools.cli.LsflashCommand;
 import dev.flashcopy.tools.cli.LsvolCommand;
 import dev.flashcopy.tools.cli.MkflashCommand;
@@ -31,7 +34,8 @@ import picocli.CommandLine.Spec;
         description = {"Point-in-time copies of volumes (sparse raw images), exported over NBD.", ""},
         subcommands = {ServeCommand.class, MkvolCommand.class, LsvolCommand.class, RmvolCommand.class,
                 MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, ResyncflashCommand.class,
-                ReverseflashCommand.class, WaitCommand.class,
+                ReverseflashCommand.class, SetflashrevertibleCommand.class, CommitflashCommand.class,
+                RevertflashCommand.class, WaitCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flashcopy implements Runnable {
     @Spec

@@ -51,11 +51,13 @@ public final class Revertibles {
                 throw new IllegalStateException("relationship " + source + ":" + target + " does not record changes"
                         + " (rule: setflashrevertible needs a relationship made with --record --persist)");
             }
-            if (rel.revertArea() == null) {
-                try (WriteGates.Closed closed = gates.closeAll(new TreeSet<>(List.of(target)))) {
-                    rel.setRevertArea(RevertArea.create(flashDir, rel.id(), rel.target().size(),
-                            rel.geometry().grainSize()));
-                }
+            if (rel.revertArea() != null) {
+                throw new IllegalStateException("relationship " + source + ":" + target + " is already revertible"
+                        + " (commitflash makes the target's current state the committed one)");
+            }
+            try (WriteGates.Closed closed = gates.closeAll(new TreeSet<>(List.of(target)))) {
+                rel.setRevertArea(RevertArea.create(flashDir, rel.id(), rel.target().size(),
+                        rel.geometry().grainSize()));
             }
             return Registry.view(rel);
         } finally {

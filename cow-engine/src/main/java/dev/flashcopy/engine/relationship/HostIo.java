@@ -89,8 +89,12 @@ public final class HostIo {
         long cover = Math.min(offset + length, geo.size());
         if (length == 0 || offset >= cover) {
             RevertArea area = rel.revertArea();
-            if (area != null) {
-                area.preserve(offset, length, (pos, buf) -> rel.target().image().read(pos, buf));
+            if (area != null && length > 0) {
+                // The preserved grain may straddle the source's end: its lower part is read through the chain.
+                long last = geo.grainOf(geo.size() - 1);
+                try (GrainLocks.Held held = f.locks().lock(last, last)) {
+                    area.preserve(offset, length, (pos, buf) -> readView(f, f.indexOf(rel), pos, buf));
+                }
             }
             op.apply(rel.target(), offset, length); // past the source's end the target is its own
             return;
@@ -144,8 +148,15 @@ public final class HostIo {
     /** Target {@code k}'s view of one grain (grain locked); past the source's end the target's own data. */
     private static void readView(Family f, int k, long pos, ByteBuffer buf) throws BlockIoException {
         GrainGeometry geo = f.geometry();
-        Volume holder = pos < geo.size() ? f.holderOf(k, geo.grainOf(pos)) : f.at(k).target();
-        holder.image().read(pos, buf);
+        int split = (int) Math.max(0, Math.min(buf.remaining(), geo.size() - pos));
+        if (split > 0) {
+            Volume holder = f.holderOf(k, geo.grainOf(pos));
+            holder.image().read(pos, buf.duplicate().limit(buf.position() + split));
+        }
+        if (split < buf.remaining()) {
+            f.at(k).target().image().read(pos + split, buf.duplicate().position(buf.position() + split));
+        }
+        buf.position(buf.limit());
     }
 
     /** Returns the borrowed grains of {@code [g0, g1]} to the source's file (grains locked); the seq to commit. */

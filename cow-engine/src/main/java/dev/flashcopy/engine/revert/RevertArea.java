@@ -71,6 +71,7 @@ public final class RevertArea implements AutoCloseable {
 
     /** Makes relationship {@code id} revertible: an empty area over a target of {@code targetSize} bytes. */
     public static RevertArea create(Path dir, long id, long targetSize, int grainSize) throws IOException {
+        Files.deleteIfExists(logPath(dir, id)); // a stale log would bring back grains of an older area
         Files.deleteIfExists(imagePath(dir, id));
         ImageFile image = ImageFile.create(imagePath(dir, id), targetSize);
         // The log's existence is what makes the relationship revertible: it comes last (open() syncs the

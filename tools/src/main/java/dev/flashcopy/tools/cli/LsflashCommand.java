@@ -2,6 +2,8 @@ package dev.flashcopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.tools.client.AdminClient;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,13 +27,13 @@ public final class LsflashCommand implements Callable<Integer> {
     String filter;
 
     @Option(names = {"-l", "--long"}, description = "more columns: persistent, inhibit, grain, grains, rate, T0, recording,"
-            + " revertible, changed grains on source and target, date synced")
+            + " revertible, changed grains on source and target, date synced, extents")
     boolean longFormat;
 
     @Option(names = "--json", description = "print a JSON array of relationships (fields: source, target, seqnum,"
             + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
             + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
-            + " dateSynced)")
+            + " dateSynced, extents: [{sourceOffset, targetOffset, length}] of an extent relationship)")
     boolean json;
 
     @Override
@@ -51,7 +53,7 @@ public final class LsflashCommand implements Callable<Integer> {
         Table table = longFormat
                 ? new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC", "TOTAL", "GRAIN", "PERSIST",
                         "TGTINHIBIT", "RATE", "T0", "RECORDING", "REVERTIBLE", "SRCCHANGED", "TGTCHANGED",
-                        "DATESYNCED")
+                        "DATESYNCED", "EXTENTS")
                 : new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC");
         table.alignRight(4).alignRight(5);
         for (JsonNode r : rels) {
@@ -67,13 +69,37 @@ public final class LsflashCommand implements Callable<Integer> {
                         String.format(Locale.ROOT, "%.1f MiB/s", r.path("copyRateMiBps").asDouble()),
                         r.path("establishedAt").asText(), yesNo(r.path("recording")), yesNo(r.path("revertible")),
                         String.valueOf(r.path("changedSourceGrains").asLong()),
-                        String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText());
+                        String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText(),
+                        extents(r.path("extents")));
             } else {
                 table.row(id, seq, r.path("mode").asText(), r.path("state").asText(), copied, oos);
             }
         }
         table.print(out);
         return ExitCode.OK.code();
+    }
+
+    /** {@code SRC_OFFSET:TGT_OFFSET:LENGTH,...} as mkflash --extent takes them, or {@code -} (whole volume). */
+    private static String extents(JsonNode list) {
+        if (!list.isArray() || list.isEmpty()) {
+            return "-";
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : list) {
+            out.add(size(e.path("sourceOffset").asLong()) + ":" + size(e.path("targetOffset").asLong()) + ":"
+                    + size(e.path("length").asLong()));
+        }
+        return String.join(",", out);
+    }
+
+    private static String size(long bytes) {
+        for (String unit : new String[] {"G", "M", "K"}) {
+            long scale = 1L << (10 * ("KMG".indexOf(unit) + 1));
+            if (bytes != 0 && bytes % scale == 0) {
+                return bytes / scale + unit;
+            }
+        }
+        return String.valueOf(bytes);
     }
 
     private static String yesNo(JsonNode n) {
