@@ -104,7 +104,10 @@ final class Membership {
             String problem = s.isEmpty() ? "source volume " + r.source() + " is not available"
                     : t.isEmpty() ? "target volume " + r.target() + " is not available"
                     : s.get().size() != r.size() ? "source " + r.source() + " is " + s.get().size() + " bytes, was " + r.size()
-                    : r.extents() == null && t.get().size() < r.size() ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
+                    : r.extents() == null && t.get().size() < r.size()
+                    ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
+                    : r.extents() != null && r.extents().stream().anyMatch(e -> e.targetEnd() > t.get().size())
+                    ? "target " + r.target() + " no longer holds every range of the relationship"
                     : f != null && f.geometry().grainSize() != r.grainSize() ? "grain size differs from its siblings'"
                     : null;
             if (problem != null) {

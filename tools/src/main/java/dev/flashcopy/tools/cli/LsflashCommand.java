@@ -33,7 +33,8 @@ public final class LsflashCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a JSON array of relationships (fields: source, target, seqnum,"
             + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
             + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
-            + " dateSynced, extents: [{sourceOffset, targetOffset, length}] of an extent relationship)")
+            + " dateSynced, extents: [{sourceOffset, targetOffset, length}] of an extent"
+            + " relationship)")
     boolean json;
 
     @Override

@@ -19,7 +19,7 @@ public record RelationshipJson(String source, String target, long seqnum, String
         long changedSourceGrains, long changedTargetGrains, String dateSynced,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<ExtentJson> extents) {
 
-    /** One range: source bytes {@code [sourceOffset, sourceOffset + length)} at {@code targetOffset} of the target. */
+    /** One range: source bytes {@code [sourceOffset, sourceOffset + length)} at {@code targetOffset}. */
     public record ExtentJson(long sourceOffset, long targetOffset, long length) {
     }
 

@@ -46,7 +46,8 @@ public final class RelationshipsResource implements Resource {
     }
 
     private static final Set<String> ESTABLISH_FIELDS =
-            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record", "extents");
+            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record",
+                    "extents");
     private static final Set<String> RESYNC_FIELDS = Set.of("pairs", "record", "persistent", "tgtinhibit", "seqnum",
             "freeze");
     private static final Set<String> REVERSE_FIELDS = Set.of("record", "persistent", "fast");
