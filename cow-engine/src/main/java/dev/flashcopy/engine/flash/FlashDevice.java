@@ -34,7 +34,8 @@ final class FlashDevice implements BlockDevice {
     }
 
     static boolean inhibited(FlashEngine engine, String name) {
-        return engine.relationshipOfTarget(name).map(r -> r.targetWriteInhibit()).orElse(false);
+        // An extent target is inhibited only inside its ranges (ExtentIo refuses those writes); the rest is its own.
+        return engine.relationshipOfTarget(name).map(r -> r.targetWriteInhibit() && r.extents() == null).orElse(false);
     }
 
     @Override

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Extent;
 import java.nio.file.Files;
@@ -81,6 +83,21 @@ class ExtentRevertBehaviourTest {
             Arrays.fill(want, (byte) 0x5a);
             assertArrayEquals(want, fx.read("fresh", 6L * G, G));
             assertArrayEquals(new byte[G], fx.read("fresh", 0, G), "outside the range: the target's own zeroes");
+        }
+    }
+
+    @Test
+    void inhibitedExtentTargetRefusesWritesInsideItsRangesOnly() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("a", 4L * G);
+            fx.store.create("b", 4L * G);
+            fx.engine.establish(List.of(pair("a", "b", new Extent(0, 2L * G, G))),
+                    EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withTargetWriteInhibit(true));
+            assertFalse(fx.dev("b").readOnly(), "outside its range the target is an ordinary volume");
+            fx.fill("b", 0, 4096, 0x33);
+            BlockIoException e = assertThrows(BlockIoException.class, () -> fx.fill("b", 2L * G + 100, 10, 0x44));
+            assertEquals(BlockError.PERMISSION, e.error());
+            assertTrue(e.getMessage().contains("write-inhibited"), e.getMessage());
         }
     }
 
