@@ -102,6 +102,21 @@ class ExtentRevertBehaviourTest {
     }
 
     @Test
+    void toCopyDirtyMapOfAnExtentTargetIsInTargetOffsets() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("a", 8L * G);
+            fx.store.create("b", 4L * G);
+            fx.engine.establish(List.of(pair("a", "b", new Extent(5L * G, G, 2L * G))),
+                    EstablishOptions.defaults().withMode(CopyMode.NOCOPY));
+            fx.fill("a", 6L * G, 10, 0x01); // source grain 6 copies to target grain 2
+            List<String> runs = new java.util.ArrayList<>();
+            ((dev.flashcopy.engine.device.DirtyMapDevice) fx.dev("b")).mapDirty("to-copy", 0, 4L * G,
+                    (length, dirty) -> runs.add(length / G + (dirty ? "D" : "c")));
+            assertEquals(List.of("1c", "1D", "2c"), runs, "only target grain 1 still reads from the source");
+        }
+    }
+
+    @Test
     void revertibleRefusalsSayWhatToDo() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("s", 4L * G);

@@ -11,12 +11,19 @@ import java.util.List;
  * @param lease             the connection's hold on its export's device
  * @param structuredReplies whether {@code NBD_OPT_STRUCTURED_REPLY} was agreed
  * @param contexts          the metadata contexts selected for block status (empty: none)
+ * @param readOnly          served read-only by the server's export rules, whatever the device allows
  */
-public record TransmissionSession(DeviceLease lease, boolean structuredReplies, List<MetaContext> contexts) {
+public record TransmissionSession(DeviceLease lease, boolean structuredReplies, List<MetaContext> contexts,
+        boolean readOnly) {
     public TransmissionSession {
         if (lease == null) {
             throw new IllegalArgumentException("lease: null (expected: an open device lease)");
         }
         contexts = List.copyOf(contexts);
+    }
+
+    /** Writable as far as the device allows. */
+    public TransmissionSession(DeviceLease lease, boolean structuredReplies, List<MetaContext> contexts) {
+        this(lease, structuredReplies, contexts, false);
     }
 }

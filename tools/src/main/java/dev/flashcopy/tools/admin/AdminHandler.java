@@ -36,15 +36,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private final Router router;
-    private final BearerToken token;
+    private final AdminTokens tokens;
     private final Executor operations;
     private final ApiErrors errors;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private boolean busy;
 
-    AdminHandler(Router router, BearerToken token, Executor operations, ApiErrors errors) {
+    AdminHandler(Router router, AdminTokens tokens, Executor operations, ApiErrors errors) {
         this.router = router;
-        this.token = token;
+        this.tokens = tokens;
         this.operations = operations;
         this.errors = errors;
     }
@@ -87,14 +87,19 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    /** The answers that need no executor: malformed HTTP, no token, no such route. */
+    /** The answers that need no executor: malformed HTTP, no token, read-only token changing things, no such route. */
     private ApiResponse refusal(Pending p, Router.Match match) {
         if (p.malformed()) {
             return ApiResponse.error(400, "malformed HTTP request");
         }
-        if (!token.matches(p.authorization())) {
+        AdminTokens.Grant grant = tokens.grant(p.authorization());
+        if (grant == AdminTokens.Grant.NONE) {
             return new ApiResponse(401, new ApiResponse.ErrorBody("missing or wrong token (send 'Authorization:"
                     + " Bearer TOKEN' with the token from DATA/admin.json)"), Map.of("WWW-Authenticate", "Bearer"));
+        }
+        if (grant == AdminTokens.Grant.READ && !AdminTokens.isReadOnly(p.request().method())) {
+            return ApiResponse.error(403, "the read-only token ('readToken' in DATA/admin.json) allows GET only;"
+                    + " " + p.request().method() + " needs 'token'");
         }
         return switch (match.status()) {
             case 200 -> null;

@@ -14,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import javax.net.ssl.HttpsURLConnection;
 
 /**
  * The admin API of the server that owns one data directory. Each call is one request; failures
@@ -64,6 +65,9 @@ public final class AdminClient {
     private JsonNode call(String method, String path, byte[] body) {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create(server.url() + path).toURL().openConnection();
+            if (c instanceof HttpsURLConnection https && server.certificateSha256() != null) {
+                PinnedCertificate.apply(https, server.certificateSha256());
+            }
             c.setRequestMethod(method);
             c.setConnectTimeout(CONNECT_TIMEOUT_MS);
             c.setReadTimeout(READ_TIMEOUT_MS);

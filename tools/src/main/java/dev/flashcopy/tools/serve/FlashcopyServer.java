@@ -3,9 +3,12 @@ package dev.flashcopy.tools.serve;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.engine.storage.DataDirectoryLock;
+import dev.flashcopy.nbd.NbdSecurity;
+import dev.flashcopy.nbd.tls.TlsCredentials;
 import dev.flashcopy.tools.Version;
 import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.admin.AdminServer;
+import dev.flashcopy.tools.admin.AdminTokens;
 import dev.flashcopy.tools.admin.BearerToken;
 import dev.flashcopy.tools.admin.Resource;
 import dev.flashcopy.tools.admin.resource.RelationshipsResource;
@@ -66,22 +69,32 @@ public final class FlashcopyServer implements AutoCloseable {
             // Recovery runs here: relationships, bitmaps and copy progress come back before any export opens.
             FlashEngine flash = FlashEngine.open(store);
             stack.push(flash);
-            NbdExport nbd = NbdExport.start(settings.nbd(), flash.devices());
+            ServeSecurity security = settings.security();
+            InetSocketAddress adminBind = settings.admin().resolve();
+            AdminGuard.checkExposure(adminBind, security);
+            TlsCredentials credentials = security.hasCertificate()
+                    ? TlsCredentials.load(security.certificate(), security.key(), security.clientCa()) : null;
+            NbdExport nbd = NbdExport.start(settings.nbd(), new NbdSecurity(security.tlsMode(), credentials,
+                    security.access(), security.handshakeTimeout()), flash.devices());
             stack.push(nbd);
             Instant startedAt = Instant.now();
             BearerToken token = BearerToken.generate();
+            BearerToken readToken = BearerToken.generate();
+            String scheme = credentials == null ? "http://" : "https://";
             AtomicReference<AdminServer> adminRef = new AtomicReference<>();
             List<Resource> resources = List.of(
                     new ServerResource(() -> new ServerResource.ServerJson(Version.get(), ProcessHandle.current().pid(),
                             dataDir.toString(), HostPort.format(nbd.address()),
-                            "http://" + HostPort.format(adminRef.get().address()), startedAt.toString())),
+                            scheme + HostPort.format(adminRef.get().address()), startedAt.toString())),
                     new VolumesResource(store, flash::roles),
                     new RelationshipsResource(flash));
-            AdminServer admin = AdminServer.start(settings.admin().resolve(), token, resources, log);
+            AdminServer admin = AdminServer.start(adminBind, new AdminTokens(token, readToken), resources, log,
+                    credentials == null ? null : credentials.httpsContext());
             adminRef.set(admin);
             stack.push(admin);
-            AdminFile adminFile = new AdminFile("http://" + HostPort.format(admin.address()), token.value(),
-                    ProcessHandle.current().pid(), HostPort.format(nbd.address()));
+            AdminFile adminFile = new AdminFile(scheme + HostPort.format(admin.address()), token.value(),
+                    ProcessHandle.current().pid(), HostPort.format(nbd.address()), readToken.value(),
+                    credentials == null ? null : credentials.fingerprint());
             adminFile.write(dataDir);
             stack.push(() -> AdminFile.delete(dataDir));
             return new FlashcopyServer(dataDir, store, flash, nbd, admin, adminFile, demoCreated, stack, log);

@@ -1,6 +1,7 @@
 package dev.flashcopy.tools.serve;
 
 import dev.flashcopy.engine.device.DeviceProvider;
+import dev.flashcopy.nbd.NbdSecurity;
 import dev.flashcopy.nbd.NbdServer;
 import dev.flashcopy.nbd.NbdServerConfig;
 import java.io.IOException;
@@ -18,9 +19,9 @@ final class NbdExport implements AutoCloseable {
     }
 
     /** Starts listening; port 0 picks a free port. */
-    static NbdExport start(HostPort bind, DeviceProvider devices) throws IOException {
+    static NbdExport start(HostPort bind, NbdSecurity security, DeviceProvider devices) throws IOException {
         try {
-            return new NbdExport(NbdServer.start(new NbdServerConfig(bind.host(), bind.port()), devices));
+            return new NbdExport(NbdServer.start(new NbdServerConfig(bind.host(), bind.port()), security, devices));
         } catch (Exception e) {
             // Netty may rethrow the bind failure undeclared; either way the user wants the root cause.
             throw new IOException("cannot listen for NBD on " + bind + ": " + rootMessage(e), e);
