@@ -1,20 +1,23 @@
 package dev.flashcopy.tools;
 
 import dev.flashcopy.tools.cli.CommandFailure;
+import dev.flashcopy.tools.cli.CommitflashCommand;
 import dev.flashcopy.tools.cli.CompletionCommand;
 import dev.flashcopy.tools.cli.DashboardCommand;
 import dev.flashcopy.tools.cli.ExitCode;
 import dev.flashcopy.tools.cli.LsflashCommand;
 import dev.flashcopy.tools.cli.LsvolCommand;
 import dev.flashcopy.tools.cli.MkflashCommand;
+import dev.flashcopy.tools.cli.MkvolCommand;
 import dev.flashcopy.tools.cli.ResyncflashCommand;
 import dev.flashcopy.tools.cli.ReverseflashCommand;
 import dev.flashcopy.tools.cli.UnfreezeflashCommand;
+import dev.flashcopy.tools.cli.RevertflashCommand;
 import dev.flashcopy.tools.cli.RmflashCommand;
-import dev.flashcopy.tools.cli.WaitCommand;
-import dev.flashcopy.tools.cli.MkvolCommand;
 import dev.flashcopy.tools.cli.RmvolCommand;
 import dev.flashcopy.tools.cli.ServeCommand;
+import dev.flashcopy.tools.cli.SetflashrevertibleCommand;
+import dev.flashcopy.tools.cli.WaitCommand;
 import dev.flashcopy.tools.client.AdminCallException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -34,7 +37,8 @@ import picocli.CommandLine.Spec;
         description = {"Point-in-time copies of volumes (sparse raw images), exported over NBD.", ""},
         subcommands = {ServeCommand.class, MkvolCommand.class, LsvolCommand.class, RmvolCommand.class,
                 MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, ResyncflashCommand.class,
-                ReverseflashCommand.class, UnfreezeflashCommand.class, WaitCommand.class, DashboardCommand.class,
+                ReverseflashCommand.class, UnfreezeflashCommand.class, SetflashrevertibleCommand.class,
+                CommitflashCommand.class, RevertflashCommand.class, WaitCommand.class, DashboardCommand.class,
                 CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flashcopy implements Runnable {

@@ -4,6 +4,7 @@ import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.DirtySink;
+import dev.flashcopy.engine.relationship.Extent;
 import dev.flashcopy.engine.relationship.Relationship;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +67,25 @@ final class DirtyMaps {
         Relationship r = rel.get();
         GrainBitmap bits = name.equals(TO_COPY) ? r.toCopy()
                 : name.equals(CHANGED) ? r.targetChanged() : r.sourceChanged();
+        if (r.extents() != null) {
+            bits = onTarget(r); // an extent relationship's bits are numbered by source grain
+        }
         walk(bits, r.geometry().grainSize(), offset, length, sink);
+    }
+
+    /** A snapshot of an extent relationship's to-copy bits moved to the target's grain numbers. */
+    private static GrainBitmap onTarget(Relationship r) {
+        int grain = r.geometry().grainSize();
+        GrainBitmap moved = GrainBitmap.empty((r.target().size() + grain - 1) / grain);
+        for (Extent e : r.extents().extents()) {
+            long first = e.sourceOffset() / grain;
+            long shift = e.targetOffset() / grain - first;
+            long end = e.sourceEnd() / grain;
+            for (long g = r.toCopy().nextSet(first); g >= 0 && g < end; g = r.toCopy().nextSet(g + 1)) {
+                moved.set(g + shift, g + shift + 1);
+            }
+        }
+        return moved;
     }
 
     /**

@@ -42,6 +42,10 @@ final class EstablishRules {
         }
         CascadeRules.checkCycles(pairs, families);
         for (PairSpec p : pairs) {
+            if (p.extents() != null) {
+                ExtentRules.check(p, pairs, options, store, families, inactive);
+                continue;
+            }
             String s = VolumeNames.check(p.source());
             String t = VolumeNames.check(p.target());
             if (s.equals(t)) {
@@ -52,6 +56,8 @@ final class EstablishRules {
                 throw new NoSuchElementException("no volume named '" + s + "' (see 'flashcopy lsvol')");
             }
             Volume source = store.get(s);
+            ExtentRules.refuseJoining(families.get(s), s);
+            ExtentRules.refuseJoining(families.get(t), t);
             for (RelationshipRecord r : inactive) {
                 if (r.source().equals(s) || r.target().equals(s) || r.source().equals(t) || r.target().equals(t)) {
                     throw new IllegalStateException("relationship " + r.source() + ":" + r.target() + " is inactive"

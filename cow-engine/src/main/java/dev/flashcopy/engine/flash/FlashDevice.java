@@ -8,6 +8,7 @@ import dev.flashcopy.engine.device.DirtySink;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.relationship.CascadeIo;
+import dev.flashcopy.engine.relationship.ExtentIo;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.relationship.Relationship;
@@ -40,7 +41,8 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
     }
 
     static boolean inhibited(FlashEngine engine, String name) {
-        return engine.relationshipOfTarget(name).map(r -> r.targetWriteInhibit()).orElse(false);
+        // An extent target is inhibited only inside its ranges (ExtentIo refuses those writes); the rest is its own.
+        return engine.relationshipOfTarget(name).map(r -> r.targetWriteInhibit() && r.extents() == null).orElse(false);
     }
 
     @Override
@@ -63,15 +65,20 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null)) {
-                // A source reads its own image, unless it borrows from a fast reverse or is a cascade's middle
-                // target (a family never gains an upstream later, so null here stays null).
+            if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
+                    && !f.sourceIsTarget())) {
+                // A source reads its own image, unless it borrows from a fast reverse, is a cascade's middle
+                // target (a family never gains an upstream later, so null here stays null), or is also the
+                // target of an extent relationship within itself.
                 volume.read(offset, dst);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    if (f.source() == volume) {
+                    Relationship extent = f.extentTarget(volume.name());
+                    if (extent != null) {
+                        ExtentIo.readTarget(f, extent, offset, dst);
+                    } else if (f.source() == volume) {
                         CascadeIo.read(f, offset, dst);
                     } else {
                         HostIo.readTarget(f, f.at(f.indexOf(volume.name())), offset, dst);
@@ -86,7 +93,10 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
-        mutate(offset, src.remaining(), (v, o, l) -> v.write(o, src, false), fua, false);
+        int base = src.position();
+        // The data of [o, o + l): all of it, or the part an extent relationship's range split asks for.
+        mutate(offset, src.remaining(), (v, o, l) -> v.write(o, src.duplicate()
+                .limit(base + (int) (o - offset + l)).position(base + (int) (o - offset)), false), fua, false);
     }
 
     @Override
@@ -122,7 +132,10 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
                     // where the file system cannot punch: trim a target (a cascade's middle too) as a punching zero.
                     HostIo.Mutation targetOp = trim
                             ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
-                    if (f.source() == volume && f.upstream() != null) {
+                    Relationship extent = f.extentTarget(volume.name());
+                    if (extent != null) {
+                        ExtentIo.mutateTarget(f, extent, offset, length, op, targetOp);
+                    } else if (f.source() == volume && f.upstream() != null) {
                         CascadeIo.mutate(f, offset, length, targetOp);
                     } else if (f.source() == volume) {
                         HostIo.mutateSource(f, offset, length, op);
@@ -188,14 +201,18 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null)) {
+            if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
+                    && !f.sourceIsTarget())) {
                 volume.mapAllocation(offset, length, sink);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
+                    Relationship extent = f.extentTarget(volume.name());
                     Relationship above = f.source() == volume ? f.asTarget() : null;
-                    if (above != null) {
+                    if (extent != null) {
+                        ExtentIo.mapTargetAllocation(extent, offset, length, sink);
+                    } else if (above != null) {
                         HostIo.mapTargetAllocation(f.upstream(), above, offset, length, sink);
                     } else if (f.source() == volume) {
                         HostIo.mapSourceAllocation(f, offset, length, sink);

@@ -64,6 +64,7 @@ public final class FlashEngine implements AutoCloseable {
     private final BackgroundCopier copier;
     private final FlashDevices devices;
     private final Withdrawal withdrawal;
+    private final Revertibles revertibles;
     private volatile boolean closed;
 
     private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId) {
@@ -77,6 +78,7 @@ public final class FlashEngine implements AutoCloseable {
                 settings.backgroundCopy(), settings.copyStepBytes());
         this.devices = new FlashDevices(this, store);
         this.withdrawal = new Withdrawal(registry, membership, copier::wake);
+        this.revertibles = new Revertibles(admin, gates, registry, flashDir, journal);
     }
 
     public static FlashEngine open(VolumeStore store) throws IOException {
@@ -95,6 +97,7 @@ public final class FlashEngine implements AutoCloseable {
         try {
             engine.recoveryReport.addAll(r.report());
             engine.recoveryReport.addAll(engine.membership.attach(catalog.relationships(), r.bitmaps()));
+            engine.recoveryReport.addAll(engine.revertibles.open());
             journal.checkpoint(engine::bitmaps);
             engine.recoveryReport.add("pass 6 (checkpoint): journal emptied, last seq " + journal.lastSeq());
         } catch (IOException | RuntimeException e) {
@@ -317,6 +320,11 @@ public final class FlashEngine implements AutoCloseable {
         return freezes;
     }
 
+    /** setflashrevertible, commitflash, revertflash. */
+    public Revertibles revertibles() {
+        return revertibles;
+    }
+
     /** The devices to export in place of {@code VolumeDevices}. */
     public DeviceProvider devices() {
         return devices;
@@ -418,6 +426,7 @@ public final class FlashEngine implements AutoCloseable {
         closed = true;
         copier.close();
         journal.abandon();
+        revertibles.close();
     }
 
     /** Stops the copier, checkpoints and closes the journal. Close the store afterwards. */
@@ -434,6 +443,7 @@ public final class FlashEngine implements AutoCloseable {
             journal.checkpoint(this::bitmaps);
         } finally {
             journal.close();
+            revertibles.close();
             admin.unlock();
         }
     }

@@ -10,6 +10,7 @@ import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -109,7 +110,10 @@ final class Membership {
             String problem = s.isEmpty() ? "source volume " + r.source() + " is not available"
                     : t.isEmpty() ? "target volume " + r.target() + " is not available"
                     : s.get().size() != r.size() ? "source " + r.source() + " is " + s.get().size() + " bytes, was " + r.size()
-                    : t.get().size() < r.size() ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
+                    : r.extents() == null && t.get().size() < r.size()
+                    ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
+                    : r.extents() != null && r.extents().stream().anyMatch(e -> e.targetEnd() > t.get().size())
+                    ? "target " + r.target() + " no longer holds every range of the relationship"
                     : f != null && f.geometry().grainSize() != r.grainSize() ? "grain size differs from its siblings'"
                     : registry.families.containsKey(r.target()) ? "target " + r.target() + " is already in another"
                             + " relationship"
@@ -164,7 +168,11 @@ final class Membership {
         try {
             for (PairSpec p : pairs) {
                 if (!store.contains(p.target())) {
-                    store.create(p.target(), store.get(p.source()).size());
+                    long size = store.get(p.source()).size();
+                    if (p.extents() != null) {
+                        size = p.extents().stream().mapToLong(e -> e.targetEnd()).max().orElse(size);
+                    }
+                    store.create(p.target(), size);
                     created.add(p.target());
                 }
             }
@@ -203,7 +211,11 @@ final class Membership {
                                 record.size(), t0, record.rateMiBps(), true, 0, null, t0, record.id());
                     }
                     long grains = new GrainGeometry(options.grainSize(), source.size()).grains();
-                    fresh.add(new Relationship(record, source, store.get(p.target()), BitmapSet.established(grains)));
+                    BitmapSet bits = BitmapSet.established(grains);
+                    if (p.extents() != null) {
+                        record = record.withExtents(p.extents()); // the relationship masks bits outside them
+                    }
+                    fresh.add(new Relationship(record, source, store.get(p.target()), bits));
                 }
                 List<RelationshipRecord> all = registry.catalogRecords();
                 fresh.forEach(r -> all.add(r.record()));
@@ -274,6 +286,11 @@ final class Membership {
                     } else {
                         registry.families.remove(rel.source().name(), f);
                     }
+                }
+                RevertArea area = rel.revertArea();
+                if (area != null) {
+                    rel.setRevertArea(null);
+                    area.delete(); // left behind by a crash before this, open deletes it
                 }
             } finally {
                 f.chainLock().writeLock().unlock();

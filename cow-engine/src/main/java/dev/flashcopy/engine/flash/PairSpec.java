@@ -1,11 +1,27 @@
 package dev.flashcopy.engine.flash;
 
-/** One {@code source:target} pair named in an establish. Immutable. */
-public record PairSpec(String source, String target) {
+import dev.flashcopy.engine.relationship.Extent;
+import java.util.List;
+
+/**
+ * One {@code source:target} pair named in an establish, with the ranges of an extent relationship
+ * ({@code --extent}; null for a whole-volume one). Immutable.
+ */
+public record PairSpec(String source, String target, List<Extent> extents) {
     public PairSpec {
         if (source == null || target == null) {
             throw new IllegalArgumentException("pair: source and target are both required (expected: SOURCE:TARGET)");
         }
+        extents = extents == null || extents.isEmpty() ? null : List.copyOf(extents);
+    }
+
+    public PairSpec(String source, String target) {
+        this(source, target, null);
+    }
+
+    /** This pair over {@code ranges}. */
+    public PairSpec withExtents(List<Extent> ranges) {
+        return new PairSpec(source, target, ranges);
     }
 
     /** Parses the DS CLI spelling {@code SOURCE:TARGET}. */

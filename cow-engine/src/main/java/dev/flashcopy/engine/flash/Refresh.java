@@ -233,6 +233,10 @@ final class Refresh {
             throw new NoSuchElementException("no FlashCopy relationship " + p + (reversed ? "; it runs " + p.target()
                     + ":" + p.source() + " since a reverseflash" : "") + " (see lsflash)");
         }
+        if (rel.revertArea() != null) {
+            throw new IllegalStateException("relationship " + p + " is revertible (rule: commitflash or revertflash"
+                    + " it first, so the target's last committed state is settled)");
+        }
         return rel;
     }
 

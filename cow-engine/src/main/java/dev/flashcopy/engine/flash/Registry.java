@@ -127,13 +127,14 @@ final class Registry {
     }
 
     static RelationshipView view(Relationship r) {
-        long total = r.geometry().grains();
+        long total = r.coveredGrains();
         long left = r.outOfSync();
         RelationshipState state = r.state();
         return new RelationshipView(r.id(), r.source().name(), r.target().name(), r.seqnum(), r.mode(), state,
                 r.persistent(), r.targetWriteInhibit(), r.geometry().grainSize(), total, left, percent(total, left),
                 r.establishedAt(), state == RelationshipState.COPYING ? r.measuredRateMiBps() : 0, r.recording(),
-                false, r.sourceChanged().count(), r.targetChanged().count(), r.syncedAt());
+                r.revertArea() != null, r.sourceChanged().count(), r.targetChanged().count(), r.syncedAt(),
+                r.extents() == null ? null : r.extents().extents());
     }
 
     static RelationshipView view(Inactive i) {
@@ -143,7 +144,7 @@ final class Registry {
         return new RelationshipView(r.id(), r.source(), r.target(), r.seqnum(), r.mode(), RelationshipState.INACTIVE,
                 r.persistent(), r.targetWriteInhibit(), r.grainSize(), total, left, percent(total, left),
                 Instant.parse(r.establishedAt()), 0, r.recording(), false, i.bitmaps().sourceChanged().count(),
-                i.bitmaps().targetChanged().count(), Instant.parse(r.t0()));
+                i.bitmaps().targetChanged().count(), Instant.parse(r.t0()), r.extents());
     }
 
     private static double percent(long total, long left) {

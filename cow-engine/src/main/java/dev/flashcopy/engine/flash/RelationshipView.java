@@ -2,7 +2,9 @@ package dev.flashcopy.engine.flash;
 
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.RelationshipState;
+import dev.flashcopy.engine.relationship.Extent;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A relationship as {@code lsflash} shows it, taken at one moment. Immutable.
@@ -13,13 +15,15 @@ import java.time.Instant;
  * @param establishedAt when the relationship was made
  * @param copyRateMiBps the background copier's measured rate (0 when not copying)
  * @param recording change recording is on ({@code -record})
- * @param revertible always false until {@code setflashrevertible} exists
+ * @param revertible {@code setflashrevertible} was run: target writes since the last commit can be undone
  * @param changedSourceGrains grains written on the source since {@code syncedAt} (0 unless recording)
  * @param changedTargetGrains grains written on the target since {@code syncedAt} (0 unless recording)
  * @param syncedAt T0 of the last establish or resync: the point in time the target stands for
+ * @param extents the ranges of an extent relationship, or null (the whole volume)
  */
 public record RelationshipView(long id, String source, String target, long seqnum, CopyMode mode,
         RelationshipState state, boolean persistent, boolean targetWriteInhibit, int grainSize, long totalGrains,
         long outOfSyncGrains, double copiedPercent, Instant establishedAt, double copyRateMiBps, boolean recording,
-        boolean revertible, long changedSourceGrains, long changedTargetGrains, Instant syncedAt) {
+        boolean revertible, long changedSourceGrains, long changedTargetGrains, Instant syncedAt,
+        List<Extent> extents) {
 }

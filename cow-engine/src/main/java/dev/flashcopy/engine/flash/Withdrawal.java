@@ -52,7 +52,7 @@ final class Withdrawal {
             if (!force) {
                 long left = rel.toCopy().count();
                 throw new IllegalStateException("target " + target + " is not a full copy of " + source + " ("
-                        + left + " of " + rel.geometry().grains() + " grains still to copy); withdraw with --force"
+                        + left + " of " + rel.coveredGrains() + " grains still to copy); withdraw with --force"
                         + " to keep the partial target, or with --cp to finish the copy first");
             }
         }

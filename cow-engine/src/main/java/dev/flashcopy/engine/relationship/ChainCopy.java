@@ -52,7 +52,14 @@ public final class ChainCopy {
                 while (split < runEnd && f.holderOf(k, split) == holder) {
                     split++;
                 }
-                data += copyRange(holder, rel.target(), geo.start(g), geo.end(split - 1), buffer);
+                long delta = 0;
+                if (rel.extents() != null) {
+                    // An extent relationship moves data by its extent's offset: never copy across an extent's end.
+                    Extent e = rel.extents().ofSource(geo.start(g));
+                    split = Math.min(split, e.sourceEnd() / geo.grainSize());
+                    delta = e.targetOffset() - e.sourceOffset();
+                }
+                data += copyRange(holder, rel.target(), geo.start(g), geo.end(split - 1), delta, buffer);
                 rel.noteClear(f.journal().clear(rel.id(), bits, g, split, rel.target().image()));
                 g = split;
             }
@@ -135,6 +142,12 @@ public final class ChainCopy {
 
     /** Copies bytes {@code [from, to)} from {@code holder} to {@code dest}; holes are punched. Returns data bytes. */
     static long copyRange(Volume holder, Volume dest, long from, long to, ByteBuffer buffer) throws BlockIoException {
+        return copyRange(holder, dest, from, to, 0, buffer);
+    }
+
+    /** As above, to {@code [from + delta, to + delta)} of {@code dest}. */
+    static long copyRange(Volume holder, Volume dest, long from, long to, long delta, ByteBuffer buffer)
+            throws BlockIoException {
         List<long[]> extents = new ArrayList<>();
         long[] at = {from};
         holder.image().mapAllocation(from, to - from, (length, hole) -> {
@@ -145,10 +158,10 @@ public final class ChainCopy {
         long data = 0;
         for (long[] e : extents) {
             if (e[2] == 1) {
-                Family.punch(dest.image(), e[0], e[1]);
+                Family.punch(dest.image(), e[0] + delta, e[1]);
                 continue;
             }
-            holder.image().copyTo(dest.image(), e[0], e[1], buffer);
+            holder.image().copyTo(dest.image(), e[0], e[0] + delta, e[1], buffer);
             data += e[1];
         }
         return data;

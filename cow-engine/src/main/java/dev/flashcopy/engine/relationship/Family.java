@@ -40,6 +40,7 @@ public final class Family {
     private final AtomicLong grainCopies = new AtomicLong();
     private final ArrayList<Relationship> chain = new ArrayList<>();
     private volatile boolean dissolved;
+    private volatile boolean sourceIsTarget;
     private volatile Relationship borrower;
     private volatile Family upstream;
 
@@ -178,9 +179,27 @@ public final class Family {
         return chain.indexOf(r);
     }
 
+    /**
+     * The extent relationship whose target is {@code volume} (its only member: such a family has no other),
+     * or null. A volume that is source and target of it is routed as its target, which splits the ranges.
+     */
+    public Relationship extentTarget(String volume) {
+        if (chain.size() != 1) {
+            return null;
+        }
+        Relationship r = chain.get(0);
+        return r.extents() != null && r.target().name().equals(volume) ? r : null;
+    }
+
+    /** The source is also a target here (an extent relationship within one volume); no lock needed. */
+    public boolean sourceIsTarget() {
+        return sourceIsTarget;
+    }
+
     /** Adds the newest target (write lock held). */
     public void addNewest(Relationship r) {
         chain.add(r);
+        sourceIsTarget |= r.target() == source;
         noteBorrower(r);
     }
 
@@ -312,10 +331,12 @@ public final class Family {
         ByteBuffer buf = SCRATCH.get().clear().limit(length);
         holder.image().read(start, buf);
         buf.flip();
+        // An extent relationship keeps the grain at its own place on the target (source numbering in the bitmap).
+        long at = dest.extents() == null ? start : dest.extents().ofSource(start).toTarget(start);
         if (MemorySegment.ofBuffer(buf).mismatch(ZEROS.asSlice(0, length)) == -1) {
-            punch(dest.target().image(), start, length);
+            punch(dest.target().image(), at, length);
         } else {
-            dest.target().image().write(start, buf);
+            dest.target().image().write(at, buf);
         }
         long seq = journal.clear(dest.id(), dest.toCopy(), grain, grain + 1, dest.target().image());
         dest.noteClear(seq);

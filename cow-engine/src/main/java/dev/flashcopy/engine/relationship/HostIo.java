@@ -5,6 +5,7 @@ import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.journal.JournalRecord;
+import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 
@@ -87,6 +88,14 @@ public final class HostIo {
         GrainGeometry geo = f.geometry();
         long cover = Math.min(offset + length, geo.size());
         if (length == 0 || offset >= cover) {
+            RevertArea area = rel.revertArea();
+            if (area != null && length > 0) {
+                // The preserved grain may straddle the source's end: its lower part is read through the chain.
+                long last = geo.grainOf(geo.size() - 1);
+                try (GrainLocks.Held held = f.locks().lock(last, last)) {
+                    area.preserve(offset, length, (pos, buf) -> readView(f, f.indexOf(rel), pos, buf));
+                }
+            }
             op.apply(rel.target(), offset, length); // past the source's end the target is its own
             return;
         }
@@ -121,6 +130,12 @@ public final class HostIo {
             // Durability: the older target's copies, borrowed grains returned to the source and the "target
             // changed" marks are durable before this target's file changes.
             f.journal().commit(need);
+            RevertArea area = rel.revertArea();
+            if (area != null) {
+                // Revertible: the target's view of each grain first changed since the last commit is saved
+                // (durably, inside preserve) before the target's file changes.
+                area.preserve(offset, length, (pos, buf) -> readView(f, k, pos, buf));
+            }
             op.apply(rel.target(), offset, length);
             if (whole0 <= whole1) {
                 rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));
@@ -128,6 +143,20 @@ public final class HostIo {
         } finally {
             f.hostWrites().decrementAndGet();
         }
+    }
+
+    /** Target {@code k}'s view of one grain (grain locked); past the source's end the target's own data. */
+    private static void readView(Family f, int k, long pos, ByteBuffer buf) throws BlockIoException {
+        GrainGeometry geo = f.geometry();
+        int split = (int) Math.max(0, Math.min(buf.remaining(), geo.size() - pos));
+        if (split > 0) {
+            Volume holder = f.holderOf(k, geo.grainOf(pos));
+            holder.image().read(pos, buf.duplicate().limit(buf.position() + split));
+        }
+        if (split < buf.remaining()) {
+            f.at(k).target().image().read(pos + split, buf.duplicate().position(buf.position() + split));
+        }
+        buf.position(buf.limit());
     }
 
     /** Returns the borrowed grains of {@code [g0, g1]} to the source's file (grains locked); the seq to commit. */

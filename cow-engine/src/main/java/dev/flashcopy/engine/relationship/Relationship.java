@@ -3,6 +3,7 @@ package dev.flashcopy.engine.relationship;
 import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.volume.Volume;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,6 +34,7 @@ public final class Relationship {
     private final String lastChange;
     private final Instant syncedAt;
     private final long chainOrder;
+    private final ExtentMap extents;
     private final AtomicLong lastClearSeq = new AtomicLong();
     private volatile CopyMode mode;
     private volatile boolean persistent;
@@ -42,6 +44,7 @@ public final class Relationship {
     private volatile double measuredRateMiBps;
     private final LongAdder cowGrainCopies = new LongAdder();
     private final LongAdder backgroundCopiedBytes = new LongAdder();
+    private volatile RevertArea revertArea;
 
     public Relationship(RelationshipRecord record, Volume source, Volume target, BitmapSet bitmaps) {
         this.id = record.id();
@@ -60,6 +63,8 @@ public final class Relationship {
         this.lastChange = record.lastChange();
         this.syncedAt = Instant.parse(record.t0());
         this.chainOrder = record.effectiveChainOrder();
+        this.extents = record.extents() == null ? null : ExtentMap.of(record.extents(), record.grainSize(),
+                source.size(), target.size(), source == target);
         if (bitmaps.generation() != generation) {
             throw new IllegalArgumentException("bitmaps of relationship " + id + " are of generation "
                     + bitmaps.generation() + " (expected: " + generation + ")");
@@ -71,12 +76,25 @@ public final class Relationship {
             throw new IllegalArgumentException("bitmaps of relationship " + id + " have " + toCopy.grains()
                     + " grains (expected: " + geometry.grains() + ")");
         }
+        if (extents != null) {
+            extents.mask(toCopy); // only grains inside an extent are in the relationship
+        }
+    }
+
+    /** The ranges of an extent relationship, or null for a whole-volume one. */
+    public ExtentMap extents() {
+        return extents;
+    }
+
+    /** Grains in the relationship: every grain of the source, or those inside its extents. */
+    public long coveredGrains() {
+        return extents == null ? geometry.grains() : extents.grains();
     }
 
     public RelationshipRecord record() {
         return new RelationshipRecord(id, source.name(), target.name(), seqnum, mode, persistent, targetWriteInhibit,
                 geometry.grainSize(), geometry.size(), establishedAt.toString(), rateMiBps, recording, generation,
-                lastChange, syncedAt.toString(), chainOrder);
+                lastChange, syncedAt.toString(), chainOrder, extents == null ? null : extents.extents());
     }
 
     /** Every bitmap, live (not copies), with the generation they belong to. */
@@ -247,6 +265,15 @@ public final class Relationship {
     /** Data bytes copied by the background copier since this object was made (open, establish, resync). */
     public long backgroundCopiedBytes() {
         return backgroundCopiedBytes.sum();
+    }
+
+    /** The undo area while the relationship is revertible ({@code setflashrevertible}), else null. */
+    public RevertArea revertArea() {
+        return revertArea;
+    }
+
+    public void setRevertArea(RevertArea area) {
+        this.revertArea = area;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.flashcopy.engine.relationship;
 
+import java.util.List;
+
 /**
  * One relationship as {@code relationships.json} remembers it. The bitmaps are not here: they live in the
  * checkpoint and journal, keyed by {@code id}. Immutable. Fields added after the first version read as
@@ -14,13 +16,33 @@ package dev.flashcopy.engine.relationship;
  * @param syncedAt T0 of the last establish or resync (null: {@code establishedAt}), ISO-8601
  * @param chainOrder position among the targets of one source, oldest first (0: {@code id}); a resync
  *     makes its target the newest point in time, so it moves to the end of the chain
+ * @param extents the ranges of an extent relationship ({@code --extent}); null or empty: the whole volume
  */
 public record RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode,
         boolean persistent, boolean targetWriteInhibit, int grainSize, long size, String establishedAt,
-        int rateMiBps, boolean recording, long generation, String lastChange, String syncedAt, long chainOrder) {
+        int rateMiBps, boolean recording, long generation, String lastChange, String syncedAt, long chainOrder,
+        List<Extent> extents) {
 
     public static final String RESYNC = "resync";
     public static final String REVERSE = "reverse";
+
+    public RelationshipRecord {
+        extents = extents == null || extents.isEmpty() ? null : List.copyOf(extents);
+    }
+
+    /** A whole-volume relationship. */
+    public RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode, boolean persistent,
+            boolean targetWriteInhibit, int grainSize, long size, String establishedAt, int rateMiBps,
+            boolean recording, long generation, String lastChange, String syncedAt, long chainOrder) {
+        this(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize, size, establishedAt,
+                rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, null);
+    }
+
+    /** This relationship over {@code ranges} instead. */
+    public RelationshipRecord withExtents(List<Extent> ranges) {
+        return new RelationshipRecord(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize, size,
+                establishedAt, rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, ranges);
+    }
 
     /** A relationship as established, generation 0, not recording. */
     public RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode, boolean persistent,

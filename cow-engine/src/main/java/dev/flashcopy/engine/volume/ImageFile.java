@@ -144,13 +144,22 @@ public final class ImageFile implements AutoCloseable {
      * reads and writes through {@code buffer} where the file systems cannot. Durability is the caller's.
      */
     public void copyTo(ImageFile dest, long offset, long length, ByteBuffer buffer) throws BlockIoException {
+        copyTo(dest, offset, offset, length, buffer);
+    }
+
+    /**
+     * As {@link #copyTo(ImageFile, long, long, ByteBuffer)}, to {@code destOffset} of {@code dest} (an extent
+     * relationship's target range; {@code dest} may be this image when the ranges do not overlap).
+     */
+    public void copyTo(ImageFile dest, long offset, long destOffset, long length, ByteBuffer buffer)
+            throws BlockIoException {
         long done = 0;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment offIn = arena.allocate(java.lang.foreign.ValueLayout.JAVA_LONG);
             MemorySegment offOut = arena.allocate(java.lang.foreign.ValueLayout.JAVA_LONG);
             while (done < length) {
                 offIn.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, offset + done);
-                offOut.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, offset + done);
+                offOut.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, destOffset + done);
                 long n = Posix.copyFileRange(fd, offIn, dest.fd, offOut, length - done);
                 if (n > 0) {
                     done += n;
@@ -165,7 +174,7 @@ public final class ImageFile implements AutoCloseable {
                     break; // end of file, or no in-kernel copy here: copy the rest through user memory
                 }
                 throw failure(errno, "copy " + (length - done) + " bytes at " + (offset + done) + " of " + path
-                        + " to " + dest.path);
+                        + " to " + (destOffset + done) + " of " + dest.path);
             }
         }
         while (done < length) {
@@ -173,7 +182,7 @@ public final class ImageFile implements AutoCloseable {
             buffer.clear().limit(n);
             read(offset + done, buffer);
             buffer.flip();
-            dest.write(offset + done, buffer);
+            dest.write(destOffset + done, buffer);
             done += n;
         }
     }

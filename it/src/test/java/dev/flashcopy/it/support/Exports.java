@@ -48,6 +48,25 @@ public final class Exports {
         }
     }
 
+    /** sha256 of bytes {@code [offset, offset + length)} of the export, read with one {@code nbdsh} pread. */
+    public static String sha256(String uri, long offset, long length) {
+        String py = "import hashlib; print(hashlib.sha256(h.pread(" + length + ", " + offset + ")).hexdigest())";
+        return Command.ok(java.time.Duration.ofSeconds(120), "nbdsh", "-u", uri, "-c", py).trim();
+    }
+
+    /** sha256 of {@code bytes}, as the export hashes print it. */
+    public static String sha256(byte[] bytes) {
+        return sha256(new java.io.ByteArrayInputStream(bytes));
+    }
+
+    private static String sha256(InputStream in) {
+        try {
+            return digest(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static String sha256(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             return digest(in);

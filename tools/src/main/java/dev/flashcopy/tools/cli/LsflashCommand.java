@@ -2,9 +2,11 @@ package dev.flashcopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.tools.client.AdminClient;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -33,13 +35,14 @@ public final class LsflashCommand implements Callable<Integer> {
     String filter;
 
     @Option(names = {"-l", "--long"}, description = "more columns: persistent, inhibit, grain, grains, rate, T0, recording,"
-            + " revertible, changed grains on source and target, date synced, frozen until")
+            + " revertible, changed grains on source and target, date synced, frozen until, extents")
     boolean longFormat;
 
     @Option(names = "--json", description = "print a JSON array of relationships (fields: source, target, seqnum,"
             + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
             + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
-            + " dateSynced, frozen, frozenUntil)")
+            + " dateSynced, frozen, frozenUntil, extents: [{sourceOffset, targetOffset, length}] of an extent"
+            + " relationship)")
     boolean json;
 
     @Override
@@ -68,7 +71,7 @@ public final class LsflashCommand implements Callable<Integer> {
         String[] header = longFormat
                 ? new String[] {"ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC", "TOTAL", "GRAIN", "PERSIST",
                         "TGTINHIBIT", "RATE", "T0", "RECORDING", "REVERTIBLE", "SRCCHANGED", "TGTCHANGED",
-                        "DATESYNCED", "FROZEN"}
+                        "DATESYNCED", "FROZEN", "EXTENTS"}
                 : new String[] {"ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC"};
         if (cascaded) {
             header = Arrays.copyOf(header, header.length + 1);
@@ -91,7 +94,8 @@ public final class LsflashCommand implements Callable<Integer> {
                         r.path("establishedAt").asText(), yesNo(r.path("recording")), yesNo(r.path("revertible")),
                         String.valueOf(r.path("changedSourceGrains").asLong()),
                         String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText(),
-                        r.path("frozen").asBoolean() ? "until " + r.path("frozenUntil").asText() : "no", level);
+                        r.path("frozen").asBoolean() ? "until " + r.path("frozenUntil").asText() : "no",
+                        extents(r.path("extents")), level);
             } else {
                 row(table, cascaded, id, seq, r.path("mode").asText(), state(r), copied, oos, level);
             }
@@ -118,6 +122,29 @@ public final class LsflashCommand implements Callable<Integer> {
             level++;
         }
         return level;
+    }
+
+    /** {@code SRC_OFFSET:TGT_OFFSET:LENGTH,...} as mkflash --extent takes them, or {@code -} (whole volume). */
+    private static String extents(JsonNode list) {
+        if (!list.isArray() || list.isEmpty()) {
+            return "-";
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : list) {
+            out.add(size(e.path("sourceOffset").asLong()) + ":" + size(e.path("targetOffset").asLong()) + ":"
+                    + size(e.path("length").asLong()));
+        }
+        return String.join(",", out);
+    }
+
+    private static String size(long bytes) {
+        for (String unit : new String[] {"G", "M", "K"}) {
+            long scale = 1L << (10 * ("KMG".indexOf(unit) + 1));
+            if (bytes != 0 && bytes % scale == 0) {
+                return bytes / scale + unit;
+            }
+        }
+        return String.valueOf(bytes);
     }
 
     private static String yesNo(JsonNode n) {

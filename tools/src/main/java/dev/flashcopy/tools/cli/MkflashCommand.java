@@ -65,6 +65,11 @@ public final class MkflashCommand implements Callable<Integer> {
             description = "background copy rate limit in MiB/s (default: as fast as the disk allows)")
     Integer rate;
 
+    @Option(names = {"--extent", "-extent"}, paramLabel = "SRC_OFFSET:TGT_OFFSET:LENGTH",
+            description = "copy only this range of SRC to this place on TGT (repeatable, one pair only; sizes such as"
+                    + " 1M, grain-aligned). TGT may be SRC when ranges do not overlap, and may differ in size")
+    List<String> extents;
+
     @Option(names = "--json", description = "print the new relationships as JSON")
     boolean json;
 
@@ -88,6 +93,13 @@ public final class MkflashCommand implements Callable<Integer> {
         }
         if (rate != null) {
             body.put("rateMiBps", rate);
+        }
+        if (extents != null && !extents.isEmpty()) {
+            if (pairs.size() != 1) {
+                throw new CommandFailure(ExitCode.USAGE, "--extent names ranges of one pair, but " + pairs.size()
+                        + " pairs were given; run mkflash once per pair");
+            }
+            body.put("extents", extents);
         }
         freeze.addTo(body);
         AdminClient client = AdminClient.forDataDir(data.dataDir());

@@ -1,22 +1,31 @@
 package dev.flashcopy.tools.admin.resource;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.flashcopy.engine.flash.RelationshipView;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.List;
 
 /**
  * A FlashCopy relationship on the wire, with the field names {@code lsflash --json} documents:
  * {@code mode} is {@code copy} or {@code nocopy}, {@code state} one of the engine's state labels,
  * {@code outOfSyncGrains} the grains still to copy, {@code establishedAt} when the relationship was made
- * in ISO-8601, {@code recording} change recording on, {@code revertible} (false until setflashrevertible
- * exists), {@code changedSourceGrains}/{@code changedTargetGrains} grains written on each side since
- * {@code dateSynced}, the T0 of the last establish or resync; {@code frozen} when the source's writes are held
- * by a consistency-group freeze, until {@code frozenUntil} at the latest (null when not frozen). Immutable.
+ * in ISO-8601, {@code recording} change recording on, {@code revertible} (setflashrevertible was run: target
+ * writes since the last commitflash can be undone), {@code changedSourceGrains}/{@code changedTargetGrains}
+ * grains written on each side since {@code dateSynced}, the T0 of the last establish or resync; {@code frozen}
+ * when the source's writes are held by a consistency-group freeze, until {@code frozenUntil} at the latest (null
+ * when not frozen); {@code extents} the ranges of an extent relationship (absent for a whole-volume one).
+ * Immutable.
  */
 public record RelationshipJson(String source, String target, long seqnum, String mode, String state,
         boolean persistent, boolean tgtinhibit, int grainSize, long totalGrains, long outOfSyncGrains,
         double copiedPercent, String establishedAt, double copyRateMiBps, boolean recording, boolean revertible,
-        long changedSourceGrains, long changedTargetGrains, String dateSynced, boolean frozen, String frozenUntil) {
+        long changedSourceGrains, long changedTargetGrains, String dateSynced, boolean frozen, String frozenUntil,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<ExtentJson> extents) {
+
+    /** One range: source bytes {@code [sourceOffset, sourceOffset + length)} at {@code targetOffset}. */
+    public record ExtentJson(long sourceOffset, long targetOffset, long length) {
+    }
 
     static RelationshipJson of(RelationshipView v) {
         return of(v, Optional.empty());
@@ -30,6 +39,7 @@ public record RelationshipJson(String source, String target, long seqnum, String
                 Math.floor(v.copiedPercent() * 100) / 100, v.establishedAt().toString(),
                 Math.round(v.copyRateMiBps() * 10) / 10.0, v.recording(), v.revertible(), v.changedSourceGrains(),
                 v.changedTargetGrains(), v.syncedAt().toString(), frozenUntil.isPresent(),
-                frozenUntil.map(Instant::toString).orElse(null));
+                frozenUntil.map(Instant::toString).orElse(null), v.extents() == null ? null : v.extents().stream()
+                        .map(e -> new ExtentJson(e.sourceOffset(), e.targetOffset(), e.length())).toList());
     }
 }

@@ -6,11 +6,13 @@ import dev.flashcopy.engine.flash.EstablishOptions;
 import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.engine.flash.FreezeOptions;
 import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.engine.flash.Revertibles;
 import dev.flashcopy.engine.flash.RelationshipView;
 import dev.flashcopy.engine.flash.ResyncOptions;
 import dev.flashcopy.engine.flash.ReverseOptions;
 import dev.flashcopy.engine.flash.WithdrawResult;
 import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.relationship.Extent;
 import dev.flashcopy.tools.admin.ApiException;
 import dev.flashcopy.tools.admin.ApiRequest;
 import dev.flashcopy.tools.admin.ApiResponse;
@@ -30,8 +32,11 @@ import java.util.Set;
  * ends one ({@code rmflash}), {@code .../rate} changes its copy rate, {@code .../resync} refreshes one
  * recording pair to a new T0 ({@code resyncflash}; {@code POST /v1/relationships/resync} with
  * {@code pairs} does several at one instant), {@code .../reverse} restores the target onto the source
- * ({@code reverseflash}). Establish and resync take {@code freeze} and {@code freezeTimeoutMs} (consistency
- * group: the sources' writes are held after T0; {@code /v1/freezes} releases them). The engine checks every rule
+ * ({@code reverseflash}), {@code .../revertible}, {@code .../commit} and {@code .../revert} run
+ * {@code setflashrevertible}, {@code commitflash} and {@code revertflash}; an establish with
+ * {@code extents} makes an extent relationship of its one pair. Establish and resync take {@code freeze} and
+ * {@code freezeTimeoutMs} (consistency group: the sources' writes are held after T0; {@code /v1/freezes}
+ * releases them). The engine checks every rule
  * before it changes anything, so a refused request leaves no trace. Thread-safe: the engine serialises
  * its own changes.
  */
@@ -46,7 +51,7 @@ public final class RelationshipsResource implements Resource {
 
     private static final Set<String> ESTABLISH_FIELDS =
             Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record", "freeze",
-                    "freezeTimeoutMs");
+                    "freezeTimeoutMs", "extents");
     private static final Set<String> RESYNC_FIELDS = Set.of("pairs", "record", "persistent", "tgtinhibit", "seqnum",
             "freeze", "freezeTimeoutMs");
     private static final Set<String> REVERSE_FIELDS = Set.of("record", "persistent", "fast");
@@ -69,7 +74,10 @@ public final class RelationshipsResource implements Resource {
                 Route.post("/v1/relationships/{pair}/rate", this::rate),
                 Route.post("/v1/relationships/resync", r -> resync(r, null)),
                 Route.post("/v1/relationships/{pair}/resync", r -> resync(r, PairSpec.parse(r.param("pair")))),
-                Route.post("/v1/relationships/{pair}/reverse", this::reverse));
+                Route.post("/v1/relationships/{pair}/reverse", this::reverse),
+                Route.post("/v1/relationships/{pair}/revertible", r -> revertible(r, "revertible")),
+                Route.post("/v1/relationships/{pair}/commit", r -> revertible(r, "commit")),
+                Route.post("/v1/relationships/{pair}/revert", r -> revertible(r, "revert")));
     }
 
     private RelationshipList list(List<RelationshipView> views) {
@@ -110,6 +118,9 @@ public final class RelationshipsResource implements Resource {
         if (body.has("rateMiBps")) {
             options = options.withRateMiBps(intField("rateMiBps", body.optionalLong("rateMiBps").getAsLong()));
         }
+        if (body.has("extents")) {
+            pairs = List.of(withExtents(pairs, body.node("extents").get()));
+        }
         List<RelationshipView> made = flash.establish(pairs, options, freeze(body));
         return ApiResponse.created(list(made), "/v1/relationships");
     }
@@ -132,6 +143,38 @@ public final class RelationshipsResource implements Resource {
         ReverseOptions options = new ReverseOptions(body.optionalBoolean("record", false),
                 body.optionalBoolean("persistent", false), body.optionalBoolean("fast", false));
         return ApiResponse.ok(json(flash.reverse(pair.source(), pair.target(), options)));
+    }
+
+    /** setflashrevertible, commitflash, revertflash: an empty body, the pair in the path. */
+    private ApiResponse revertible(ApiRequest request, String action) throws IOException {
+        PairSpec pair = PairSpec.parse(request.param("pair"));
+        request.jsonObject().allowOnly(Set.of());
+        Revertibles r = flash.revertibles();
+        RelationshipView after = switch (action) {
+            case "revertible" -> r.setRevertible(pair.source(), pair.target());
+            case "commit" -> r.commit(pair.source(), pair.target());
+            default -> r.revert(pair.source(), pair.target());
+        };
+        return ApiResponse.ok(RelationshipJson.of(after));
+    }
+
+    /** An extent relationship: one pair, ranges as {@code "SRC_OFFSET:TGT_OFFSET:LENGTH"} strings. */
+    private static PairSpec withExtents(List<PairSpec> pairs, JsonNode node) {
+        if (pairs.size() != 1) {
+            throw ApiException.badRequest("field 'extents' names ranges of one pair, but 'pairs' has " + pairs.size()
+                    + " (expected: exactly one pair with extents)");
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            throw RequestBody.wrongType("extents", node, "a non-empty array of \"SRC_OFFSET:TGT_OFFSET:LENGTH\"");
+        }
+        List<Extent> extents = new ArrayList<>();
+        for (JsonNode e : node) {
+            if (!e.isTextual()) {
+                throw RequestBody.wrongType("extents[]", e, "a string \"SRC_OFFSET:TGT_OFFSET:LENGTH\"");
+            }
+            extents.add(Extent.parse(e.textValue()));
+        }
+        return pairs.get(0).withExtents(extents);
     }
 
     private static List<PairSpec> pairs(RequestBody body) {

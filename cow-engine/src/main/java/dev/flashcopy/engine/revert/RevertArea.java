@@ -1,0 +1,213 @@
+package dev.flashcopy.engine.revert;
+
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.journal.JournalFile;
+import dev.flashcopy.engine.journal.JournalRecord;
+import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.volume.ImageFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The undo area of one revertible relationship: {@code revert-ID.img}, a sparse image of the target's size
+ * holding each preserved grain at its own offset, and {@code revert-ID.log}, the grains preserved since the
+ * last commit in the journal's record format (type "target changed", one record per run, CRC per record).
+ * A grain is in the area only once the log says so durably, and the log says so only after the grain's data
+ * is durable in the image; a torn log tail is cut at open, which loses only grains whose target write had
+ * not started. A third file, {@code revert-ID.reverting}, marks a revert in progress so that open finishes it.
+ *
+ * <p>Thread-safe: preserving, committing and reading are serialised on this object.
+ */
+public final class RevertArea implements AutoCloseable {
+    /** Reads the target's current view of {@code [offset, offset + dst.remaining())}. */
+    @FunctionalInterface
+    public interface ViewReader {
+        void read(long offset, ByteBuffer dst) throws BlockIoException;
+    }
+
+    private final long id;
+    private final Path dir;
+    private final GrainGeometry geometry;
+    private final ImageFile image;
+    private final JournalFile log;
+    private final GrainBitmap preserved;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(GrainGeometry.MAX_GRAIN);
+    private long seq;
+
+    private RevertArea(long id, Path dir, GrainGeometry geometry, ImageFile image, JournalFile log,
+            GrainBitmap preserved, long seq) {
+        this.id = id;
+        this.dir = dir;
+        this.geometry = geometry;
+        this.image = image;
+        this.log = log;
+        this.preserved = preserved;
+        this.seq = seq;
+    }
+
+    static Path imagePath(Path dir, long id) {
+        return dir.resolve("revert-" + id + ".img");
+    }
+
+    static Path logPath(Path dir, long id) {
+        return dir.resolve("revert-" + id + ".log");
+    }
+
+    static Path markerPath(Path dir, long id) {
+        return dir.resolve("revert-" + id + ".reverting");
+    }
+
+    /** True when relationship {@code id} is revertible (its log exists). */
+    public static boolean exists(Path dir, long id) {
+        return Files.exists(logPath(dir, id));
+    }
+
+    /** Makes relationship {@code id} revertible: an empty area over a target of {@code targetSize} bytes. */
+    public static RevertArea create(Path dir, long id, long targetSize, int grainSize) throws IOException {
+        Files.deleteIfExists(logPath(dir, id)); // a stale log would bring back grains of an older area
+        Files.deleteIfExists(imagePath(dir, id));
+        ImageFile image = ImageFile.create(imagePath(dir, id), targetSize);
+        // The log's existence is what makes the relationship revertible: it comes last (open() syncs the
+        // directory entry, so the image's entry is durable too once it returns).
+        JournalFile log = JournalFile.open(logPath(dir, id));
+        return new RevertArea(id, dir, new GrainGeometry(grainSize, targetSize), image, log,
+                GrainBitmap.empty(new GrainGeometry(grainSize, targetSize).grains()), 0);
+    }
+
+    /** Opens the area of revertible relationship {@code id}: the preserved grains as the durable log says. */
+    public static RevertArea open(Path dir, long id, long targetSize, int grainSize) throws IOException {
+        GrainGeometry geo = new GrainGeometry(grainSize, targetSize);
+        JournalFile log = JournalFile.open(logPath(dir, id));
+        try {
+            JournalFile.Scan scan = log.scan();
+            if (scan.truncatedBytes() > 0) {
+                log.truncate(scan.validEnd());
+            }
+            GrainBitmap preserved = GrainBitmap.empty(geo.grains());
+            long seq = 0;
+            for (JournalRecord r : scan.records()) {
+                long end = r.firstGrain() + r.grainCount();
+                if (r.relationshipId() != id || r.firstGrain() < 0 || end > geo.grains()) {
+                    throw new IOException("revert log " + logPath(dir, id) + " record seq " + r.seq()
+                            + " names grains [" + r.firstGrain() + ", " + end + ") of relationship "
+                            + r.relationshipId() + " (expected: relationship " + id + ", within [0, " + geo.grains()
+                            + "))");
+                }
+                preserved.set(r.firstGrain(), end);
+                seq = r.seq();
+            }
+            Path img = imagePath(dir, id);
+            ImageFile image = Files.exists(img) ? ImageFile.open(img, true) : ImageFile.create(img, targetSize);
+            return new RevertArea(id, dir, geo, image, log, preserved, seq);
+        } catch (IOException | RuntimeException e) {
+            log.close();
+            throw e;
+        }
+    }
+
+    /** Grains preserved since the last commit (a live view; do not change it). */
+    public GrainBitmap preserved() {
+        return preserved;
+    }
+
+    /**
+     * Copies the target's view of every grain of {@code [offset, offset + length)} not preserved yet into the
+     * area, durably, before the caller overwrites the target there (the caller holds those grains' locks).
+     */
+    public synchronized void preserve(long offset, long length, ViewReader view) throws BlockIoException {
+        long cover = Math.min(offset + length, geometry.size());
+        if (length <= 0 || offset >= cover) {
+            return;
+        }
+        long g0 = geometry.grainOf(offset);
+        long g1 = geometry.grainOf(cover - 1);
+        List<JournalRecord> records = new ArrayList<>();
+        for (long g = preserved.nextClear(g0); g >= 0 && g <= g1; g = preserved.nextClear(g + 1)) {
+            long start = geometry.start(g);
+            ByteBuffer buf = buffer.clear().limit((int) (geometry.end(g) - start));
+            view.read(start, buf);
+            buf.flip();
+            image.write(start, buf);
+            records.add(new JournalRecord(++seq, JournalRecord.TYPE_TARGET_CHANGED, id, g, 1));
+        }
+        if (records.isEmpty()) {
+            return;
+        }
+        try {
+            // Durability: the preserved grains' data is stable before the log may say they are preserved.
+            image.datasync();
+            log.append(records);
+            // Durability: the log says "preserved" on stable storage before the caller overwrites the target
+            // grains; a crash after this reverts them to the data just saved.
+            log.force();
+        } catch (IOException e) {
+            throw e instanceof BlockIoException b ? b : new BlockIoException(BlockError.IO, "revert log "
+                    + logPath(dir, id) + " failed: " + e.getMessage(), e);
+        }
+        records.forEach(r -> preserved.set(r.firstGrain(), r.firstGrain() + 1));
+    }
+
+    /** Reads preserved data of {@code [offset, offset + dst.remaining())} (grains preserved there). */
+    public synchronized void read(long offset, ByteBuffer dst) throws BlockIoException {
+        image.read(offset, dst);
+    }
+
+    /**
+     * The target's current state becomes the committed one: the log is emptied durably first (from then on
+     * nothing is preserved), then the image's data is dropped.
+     */
+    public synchronized void commit() throws IOException {
+        log.reset(); // forces the cut
+        preserved.clear(0, preserved.grains());
+        image.punchHole(0, image.size());
+    }
+
+    /** Marks a revert as started (durably), so that a crash midway is finished at the next open. */
+    public void markReverting() throws IOException {
+        AtomicFile.replace(markerPath(dir, id), ("revert of relationship " + id + "\n").getBytes());
+    }
+
+    /** Whether a revert was started and not finished. */
+    public boolean reverting() {
+        return Files.exists(markerPath(dir, id));
+    }
+
+    /** Ends a revert: the area is committed (empty) before the marker goes. */
+    public void finishReverting() throws IOException {
+        commit();
+        Files.deleteIfExists(markerPath(dir, id));
+        // Durability: the marker's removal is durable, so the next open does not revert again over new writes.
+        AtomicFile.syncDirectory(dir);
+    }
+
+    /** The relationship is no longer revertible (withdrawn): the area's files go. */
+    public synchronized void delete() throws IOException {
+        close();
+        Files.deleteIfExists(logPath(dir, id)); // first: without the log the relationship is not revertible
+        Files.deleteIfExists(markerPath(dir, id));
+        Files.deleteIfExists(imagePath(dir, id));
+        // Durability: the removals are durable before the caller reports the relationship not revertible.
+        AtomicFile.syncDirectory(dir);
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public GrainGeometry geometry() {
+        return geometry;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        image.close();
+        log.close();
+    }
+}

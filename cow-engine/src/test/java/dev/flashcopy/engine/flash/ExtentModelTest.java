@@ -1,0 +1,252 @@
+package dev.flashcopy.engine.flash;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.relationship.Extent;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.TreeMap;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The reference model for extent relationships: volumes of different sizes, relationships over 1 to 3
+ * random grain-aligned ranges (between two volumes or within one), random writes, zeroes, trims and reads
+ * on every volume, copy steps, withdraws (forced, copy-first), flushes, clean restarts and crash restarts
+ * after a flush. The model is one byte array per volume; an establish copies each source range's bytes to
+ * its target range at T0, and nothing else links the volumes. Invalid ranges (misaligned, past an end,
+ * overlapping) are tried now and then and must be refused with their reason.
+ */
+class ExtentModelTest {
+    private static final int OPS = 3000;
+    private static final List<String> NAMES = List.of("e0", "e1", "e2", "e3");
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {101, 202, 303})
+    void extentRelationshipsMatchReferenceModel(long seed) throws Exception {
+        Random rnd = new Random(seed);
+        int grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
+        FlashSettings settings = FlashSettings.defaults().withBackgroundCopy(false).withCheckpointJournalBytes(8192)
+                .withLockStripes(16);
+        Map<String, byte[]> model = new HashMap<>();
+        Map<String, BitSet> unknown = new HashMap<>();
+        Map<String, Integer> stats = new TreeMap<>();
+        ArrayDeque<String> recent = new ArrayDeque<>();
+        try (EngineFixture fx = new EngineFixture(dir.resolve("seed" + seed), settings)) {
+            for (String v : NAMES) {
+                long size = (long) grain * (24 + rnd.nextInt(40)) + (rnd.nextBoolean() ? 0 : 512L * rnd.nextInt(7));
+                fx.store.create(v, size);
+                model.put(v, new byte[(int) size]);
+                unknown.put(v, new BitSet());
+            }
+            for (int op = 0; op < OPS; op++) {
+                String ctx = "seed " + seed + " op " + op + " grain " + grain + ", recent:\n  "
+                        + String.join("\n  ", recent);
+                List<RelationshipView> rels = fx.engine.list();
+                String v = NAMES.get(rnd.nextInt(NAMES.size()));
+                int size = model.get(v).length;
+                int dice = rnd.nextInt(100);
+                String did;
+                if (dice < 35) {
+                    int off = rnd.nextInt(size);
+                    int len = 1 + rnd.nextInt(Math.min(3 * grain, size - off));
+                    byte[] bytes = new byte[len];
+                    rnd.nextBytes(bytes);
+                    int kind = rnd.nextInt(10);
+                    if (kind < 7) {
+                        fx.write(v, off, bytes);
+                    } else if (kind < 9) {
+                        fx.zero(v, off, len);
+                        bytes = new byte[len];
+                    } else {
+                        fx.dev(v).trim(off, len, false);
+                        bytes = new byte[len];
+                    }
+                    System.arraycopy(bytes, 0, model.get(v), off, len);
+                    unknown.get(v).clear(off, off + len);
+                    did = (kind < 7 ? "write " : kind < 9 ? "zero " : "trim ") + v + " " + off + "+" + len;
+                } else if (dice < 60) {
+                    int off = rnd.nextInt(size);
+                    int len = 1 + rnd.nextInt(Math.min(5 * grain, size - off));
+                    check(model, unknown, v, off, fx.read(v, off, len), ctx);
+                    did = "read " + v + " " + off + "+" + len;
+                } else if (dice < 70) {
+                    did = establish(fx, model, unknown, rnd, rels, grain);
+                } else if (dice < 75 && !rels.isEmpty()) {
+                    did = withdraw(fx, unknown, rnd, rels.get(rnd.nextInt(rels.size())), grain);
+                } else if (dice < 88 && !rels.isEmpty()) {
+                    RelationshipView r = rels.get(rnd.nextInt(rels.size()));
+                    long left = fx.engine.copyStep(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(6)));
+                    did = "copy step " + r.source() + ":" + r.target() + " -> " + left + " left";
+                } else if (dice < 93) {
+                    fx.dev(v).flush();
+                    did = "flush " + v;
+                } else if (dice < 95) {
+                    fx.reopen();
+                    did = "reopen";
+                } else if (dice < 97) {
+                    for (String name : NAMES) {
+                        fx.dev(name).flush();
+                    }
+                    fx.crashAndReopen();
+                    did = "flush all, crash, reopen";
+                } else {
+                    for (String name : NAMES) {
+                        check(model, unknown, name, 0, fx.read(name, 0, model.get(name).length), ctx + " (full)");
+                    }
+                    did = "verify all";
+                }
+                stats.merge(did.split(" ")[0], 1, Integer::sum);
+                recent.addLast(did);
+                if (recent.size() > 25) {
+                    recent.removeFirst();
+                }
+            }
+            assertTrue(stats.getOrDefault("establish", 0) >= 15, stats.toString());
+            assertTrue(stats.getOrDefault("same-volume", 0) >= 3, stats.toString());
+            assertTrue(stats.getOrDefault("refused", 0) >= 5, stats.toString());
+            assertTrue(stats.getOrDefault("force", 0) + stats.getOrDefault("copy-first", 0) >= 4, stats.toString());
+            for (String name : NAMES) {
+                check(model, unknown, name, 0, fx.read(name, 0, model.get(name).length), "final verify " + seed);
+            }
+        }
+    }
+
+    private static String establish(EngineFixture fx, Map<String, byte[]> model, Map<String, BitSet> unknown,
+            Random rnd, List<RelationshipView> rels, int grain) throws Exception {
+        List<String> free = NAMES.stream().filter(n -> rels.stream()
+                .noneMatch(r -> r.source().equals(n) || r.target().equals(n))).toList();
+        if (free.isEmpty()) {
+            return "establish skipped";
+        }
+        String s = free.get(rnd.nextInt(free.size()));
+        String t = rnd.nextInt(3) == 0 || free.size() == 1 ? s : free.get(rnd.nextInt(free.size()));
+        long sGrains = model.get(s).length / grain;
+        long tGrains = model.get(t).length / grain;
+        EstablishOptions options = EstablishOptions.defaults().withGrainSize(grain)
+                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY).withPersistent(rnd.nextBoolean());
+        if (rnd.nextInt(6) == 0) {
+            return refusal(fx, rnd, s, t, options, grain, sGrains, tGrains);
+        }
+        List<Extent> extents = new ArrayList<>();
+        BitSet usedS = new BitSet();
+        BitSet usedT = new BitSet();
+        int want = 1 + rnd.nextInt(3);
+        for (int tries = 0; tries < 50 && extents.size() < want; tries++) {
+            long len = 1 + rnd.nextInt(6);
+            long so = rnd.nextLong(sGrains - len + 1);
+            long to = rnd.nextLong(tGrains - len + 1);
+            BitSet sr = range(so, len);
+            BitSet tr = range(to, len);
+            boolean same = s.equals(t);
+            if (sr.intersects(usedS) || tr.intersects(usedT) || (same && (sr.intersects(usedT) || tr.intersects(usedS)
+                    || sr.intersects(tr)))) {
+                continue;
+            }
+            usedS.or(sr);
+            usedT.or(tr);
+            extents.add(new Extent(so * grain, to * grain, len * grain));
+        }
+        fx.engine.establish(List.of(new PairSpec(s, t, extents)), options);
+        byte[] src = model.get(s).clone();
+        BitSet srcUnknown = (BitSet) unknown.get(s).clone();
+        for (Extent e : extents) {
+            System.arraycopy(src, (int) e.sourceOffset(), model.get(t), (int) e.targetOffset(), (int) e.length());
+            for (int i = 0; i < e.length(); i++) {
+                unknown.get(t).set((int) e.targetOffset() + i, srcUnknown.get((int) e.sourceOffset() + i));
+            }
+        }
+        return (s.equals(t) ? "same-volume establish " : "establish ") + s + ":" + t + " " + extents + " "
+                + options.mode();
+    }
+
+    private static String refusal(EngineFixture fx, Random rnd, String s, String t, EstablishOptions options,
+            int grain, long sGrains, long tGrains) {
+        List<Extent> bad;
+        String reason;
+        switch (rnd.nextInt(3)) {
+            case 0 -> {
+                bad = List.of(new Extent(grain / 2, 0, grain));
+                reason = "not a multiple of the grain";
+            }
+            case 1 -> {
+                bad = List.of(new Extent(0, (tGrains - 1) * grain, 2L * grain));
+                reason = "past the target's end";
+            }
+            default -> {
+                bad = List.of(new Extent(0, 0, 2L * grain), new Extent(grain, 4L * grain, 2L * grain));
+                reason = "overlap";
+            }
+        }
+        if (s.equals(t) && reason.equals("past the target's end")) {
+            bad = List.of(new Extent(0, 0, grain)); // on one volume the same range is source and target
+            reason = "must not overlap";
+        }
+        List<Extent> extents = bad;
+        Exception e = assertThrows(IllegalArgumentException.class,
+                () -> fx.engine.establish(List.of(new PairSpec(s, t, extents)), options));
+        assertTrue(e.getMessage().contains(reason) && e.getMessage().contains("extent"), e.getMessage());
+        return "refused " + s + ":" + t + " " + bad + " (" + reason + ")";
+    }
+
+    private static String withdraw(EngineFixture fx, Map<String, BitSet> unknown, Random rnd, RelationshipView r,
+            int grain) throws Exception {
+        String pair = r.source() + ":" + r.target();
+        GrainBitmap left = fx.engine.toCopy(r.source(), r.target()).orElseThrow();
+        if (left.isEmpty()) {
+            assertTrue(fx.engine.withdraw(r.source(), r.target(), false, false, OptionalLong.empty()).withdrawn());
+            return "withdraw complete " + pair;
+        }
+        if (rnd.nextBoolean()) {
+            for (long g = left.nextSet(0); g >= 0; g = left.nextSet(g + 1)) {
+                for (Extent e : r.extents()) {
+                    if (g * grain >= e.sourceOffset() && g * grain < e.sourceEnd()) {
+                        int at = (int) e.toTarget(g * grain);
+                        unknown.get(r.target()).set(at, at + grain);
+                    }
+                }
+            }
+            fx.engine.withdraw(r.source(), r.target(), false, true, OptionalLong.empty());
+            return "force withdraw " + pair + " (" + left.count() + " grains left)";
+        }
+        fx.engine.withdraw(r.source(), r.target(), true, false, OptionalLong.empty());
+        for (int i = 0; i < 100_000 && fx.engine.list().stream().anyMatch(x -> x.id() == r.id()); i++) {
+            fx.engine.copyStep(r.source(), r.target(), 8L * grain);
+        }
+        assertEquals(List.of(), fx.engine.list().stream().filter(x -> x.id() == r.id()).toList());
+        return "copy-first withdraw " + pair;
+    }
+
+    private static BitSet range(long from, long len) {
+        BitSet b = new BitSet();
+        b.set((int) from, (int) (from + len));
+        return b;
+    }
+
+    private static void check(Map<String, byte[]> model, Map<String, BitSet> unknown, String v, int off, byte[] got,
+            String ctx) {
+        byte[] want = model.get(v);
+        for (int i = 0; i < got.length; i++) {
+            if (!unknown.get(v).get(off + i) && got[i] != want[off + i]) {
+                fail("volume " + v + " byte " + (off + i) + ": read " + got[i] + ", model has " + want[off + i] + "\n"
+                        + ctx);
+            }
+        }
+    }
+}

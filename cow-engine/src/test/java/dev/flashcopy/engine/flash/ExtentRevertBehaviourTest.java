@@ -1,0 +1,147 @@
+package dev.flashcopy.engine.flash;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.relationship.Extent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The refusals of extent and revertible relationships, each with its reason, and their persistence. */
+class ExtentRevertBehaviourTest {
+    private static final int G = 65536;
+
+    @TempDir
+    Path dir;
+
+    private static PairSpec pair(String s, String t, Extent... extents) {
+        return new PairSpec(s, t, List.of(extents));
+    }
+
+    private static String refusal(Class<? extends Exception> kind, EngineFixture fx, PairSpec p,
+            EstablishOptions options) {
+        return assertThrows(kind, () -> fx.engine.establish(List.of(p), options)).getMessage();
+    }
+
+    @Test
+    void extentRefusalsNameTheValueAndTheRule() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("a", 16L * G);
+            fx.store.create("b", 8L * G);
+            fx.store.create("c", 8L * G);
+            EstablishOptions o = EstablishOptions.defaults();
+            assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "b", new Extent(4096, 0, G)), o)
+                    .contains("4096 is not a multiple of the grain size 64 KiB"));
+            assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "b", new Extent(0, 4L * G, 8L * G)), o)
+                    .contains("past the target's end"));
+            assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "b", new Extent(15L * G, 0, 2L * G)), o)
+                    .contains("past the source's end"));
+            assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "b", new Extent(0, 0, 2L * G),
+                    new Extent(G, 4L * G, G)), o).contains("source ranges of one relationship overlap"));
+            assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "b", new Extent(0, 0, 2L * G),
+                    new Extent(4L * G, G, G)), o).contains("target ranges of one relationship overlap"));
+            assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "a", new Extent(0, G, 2L * G)), o)
+                    .contains("on one volume, source and target ranges must not overlap"));
+            assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "b", new Extent(0, 0, G)),
+                    o.withRecording(true)).contains("--record with --extent"));
+
+            fx.engine.establish(List.of(pair("a", "b", new Extent(0, 0, 2L * G))), o.withMode(CopyMode.NOCOPY));
+            assertTrue(refusal(IllegalStateException.class, fx, pair("c", "b", new Extent(0, G, G)), o)
+                    .contains("target range [0, 131072) of b belongs to relationship a:b"));
+            assertTrue(refusal(IllegalStateException.class, fx, pair("c", "b", new Extent(0, 4L * G, G)), o)
+                    .contains("take part in no other relationship"));
+            assertTrue(refusal(IllegalStateException.class, fx, new PairSpec("a", "c"), o)
+                    .contains("is in extent relationship"));
+            assertTrue(fx.engine.list().stream().noneMatch(v -> v.target().equals("c")), "nothing left behind");
+        }
+    }
+
+    @Test
+    void extentRelationshipSurvivesRestartWithItsRangesAndMissingTargetIsCreatedToFit() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("a", 4L * G);
+            fx.fill("a", G, G, 0x5a);
+            fx.engine.establish(List.of(pair("a", "fresh", new Extent(G, 6L * G, G))),
+                    EstablishOptions.defaults().withMode(CopyMode.NOCOPY));
+            assertEquals(7L * G, fx.store.get("fresh").size(), "a missing target ends with its last range");
+            fx.fill("a", G, 100, 0x11);
+            fx.reopen();
+            RelationshipView v = fx.engine.list().get(0);
+            assertEquals(List.of(new Extent(G, 6L * G, G)), v.extents());
+            assertEquals(1, v.totalGrains());
+            byte[] want = new byte[G];
+            Arrays.fill(want, (byte) 0x5a);
+            assertArrayEquals(want, fx.read("fresh", 6L * G, G));
+            assertArrayEquals(new byte[G], fx.read("fresh", 0, G), "outside the range: the target's own zeroes");
+        }
+    }
+
+    @Test
+    void inhibitedExtentTargetRefusesWritesInsideItsRangesOnly() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("a", 4L * G);
+            fx.store.create("b", 4L * G);
+            fx.engine.establish(List.of(pair("a", "b", new Extent(0, 2L * G, G))),
+                    EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withTargetWriteInhibit(true));
+            assertFalse(fx.dev("b").readOnly(), "outside its range the target is an ordinary volume");
+            fx.fill("b", 0, 4096, 0x33);
+            BlockIoException e = assertThrows(BlockIoException.class, () -> fx.fill("b", 2L * G + 100, 10, 0x44));
+            assertEquals(BlockError.PERMISSION, e.error());
+            assertTrue(e.getMessage().contains("write-inhibited"), e.getMessage());
+        }
+    }
+
+    @Test
+    void toCopyDirtyMapOfAnExtentTargetIsInTargetOffsets() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("a", 8L * G);
+            fx.store.create("b", 4L * G);
+            fx.engine.establish(List.of(pair("a", "b", new Extent(5L * G, G, 2L * G))),
+                    EstablishOptions.defaults().withMode(CopyMode.NOCOPY));
+            fx.fill("a", 6L * G, 10, 0x01); // source grain 6 copies to target grain 2
+            List<String> runs = new java.util.ArrayList<>();
+            ((dev.flashcopy.engine.device.DirtyMapDevice) fx.dev("b")).mapDirty("to-copy", 0, 4L * G,
+                    (length, dirty) -> runs.add(length / G + (dirty ? "D" : "c")));
+            assertEquals(List.of("1c", "1D", "2c"), runs, "only target grain 1 still reads from the source");
+        }
+    }
+
+    @Test
+    void revertibleRefusalsSayWhatToDo() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", 4L * G);
+            fx.establish("s", "plain", EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withPersistent(true));
+            Revertibles r = fx.engine.revertibles();
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.setRevertible("s", "plain")).getMessage()
+                    .contains("needs a relationship made with --record --persist"));
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.commit("s", "plain")).getMessage()
+                    .contains("run setflashrevertible first"));
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.revert("s", "plain")).getMessage()
+                    .contains("run setflashrevertible first"));
+            fx.establish("s", "t", EstablishOptions.defaults().withRecording(true).withMode(CopyMode.NOCOPY));
+            RelationshipView v = r.setRevertible("s", "t");
+            assertTrue(v.revertible());
+            long id = v.id();
+            assertTrue(Files.exists(dir.resolve("flash").resolve("revert-" + id + ".log")));
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.setRevertible("s", "t")).getMessage()
+                    .contains("already revertible"));
+            assertTrue(assertThrows(IllegalStateException.class, () -> fx.engine.reverse("s", "t",
+                    new ReverseOptions(true, true, true))).getMessage().contains("commitflash or revertflash"));
+            fx.reopen();
+            assertTrue(fx.engine.list("s:t").get(0).revertible(), "revertible after a restart");
+            fx.engine.withdraw("s", "t", false, true, java.util.OptionalLong.empty());
+            assertFalse(Files.exists(dir.resolve("flash").resolve("revert-" + id + ".log")));
+            assertFalse(Files.exists(dir.resolve("flash").resolve("revert-" + id + ".img")));
+        }
+    }
+}
