@@ -2,7 +2,7 @@ package dev.flashcopy.nbd;
 
 import dev.flashcopy.engine.device.DeviceProvider;
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
-import dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher;
+import dev.flashcopy.nbd.dispatch.IoDispatchers;
 import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
 import io.netty.bootstrap.ServerBootstrap;
@@ -60,7 +60,7 @@ public final class NbdServer implements AutoCloseable {
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        IoDispatcher dispatcher = new ThreadPoolDispatcher(config.ioThreads());
+        IoDispatcher dispatcher = IoDispatchers.create(config.ioThreads());
         ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
         try {
             Channel server = new ServerBootstrap()
@@ -83,8 +83,8 @@ public final class NbdServer implements AutoCloseable {
                     .syncUninterruptibly()
                     .channel();
             NbdServer started = new NbdServer(loops, dispatcher, server, connections);
-            LOG.log(System.Logger.Level.DEBUG, "NBD server listening on {0} ({1})", started.address,
-                    epoll ? "epoll" : "nio");
+            LOG.log(System.Logger.Level.DEBUG, "NBD server listening on {0} ({1}, {2} dispatcher)", started.address,
+                    epoll ? "epoll" : "nio", IoDispatchers.chosen());
             return started;
         } catch (Exception e) { // Netty rethrows a BindException unchecked-style, so catch everything
             dispatcher.close();

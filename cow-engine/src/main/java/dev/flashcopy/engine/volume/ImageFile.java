@@ -19,6 +19,7 @@ public final class ImageFile implements AutoCloseable {
     private final Path path;
     private final int fd;
     private final long size;
+    private final SyncGroup syncs = new SyncGroup();
     private volatile boolean closed;
 
     private ImageFile(Path path, int fd, long size) {
@@ -180,9 +181,20 @@ public final class ImageFile implements AutoCloseable {
 
     /** Durability: every write that returned before this call is on stable storage when it returns. */
     public void datasync() throws BlockIoException {
+        // Durability: callers arriving together share one fdatasync, but only one that started after each
+        // of them arrived (SyncGroup), so it still covers every write that returned before their call.
+        syncs.sync(this::fdatasync);
+    }
+
+    private void fdatasync() throws BlockIoException {
         if (Posix.fdatasync(fd) != 0) {
             throw failure(Posix.errno(), "fdatasync " + path);
         }
+    }
+
+    /** fdatasync calls made on this file so far; for tests. */
+    long syncCount() {
+        return syncs.syncs();
     }
 
     /** Deallocates the range; it reads back as zeroes. */

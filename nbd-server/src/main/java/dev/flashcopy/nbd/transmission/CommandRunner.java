@@ -40,7 +40,15 @@ final class CommandRunner {
 
     /** Runs {@code r}, which the handler already checked; never throws. */
     ByteBuf run(NbdRequest r) {
-        boolean fua = CommandFlag.FUA.isSet(r.flags());
+        return run(r, false);
+    }
+
+    /**
+     * Runs {@code r}; never throws. With {@code deferSync} (only for requests that {@link #owesSync owe a
+     * sync}) the sync is left to the caller and a success returns null: {@link #afterSync} builds the reply.
+     */
+    ByteBuf run(NbdRequest r, boolean deferSync) {
+        boolean fua = CommandFlag.FUA.isSet(r.flags()) && !deferSync;
         try {
             switch (r.command()) {
                 case READ:
@@ -49,7 +57,9 @@ final class CommandRunner {
                     write(r.offset(), r.payload(), fua);
                     break;
                 case FLUSH:
-                    device.flush();
+                    if (!deferSync) {
+                        device.flush();
+                    }
                     break;
                 case TRIM:
                     device.trim(r.offset(), r.length(), fua);
@@ -66,18 +76,40 @@ final class CommandRunner {
                 default:
                     throw new IllegalStateException("not a dispatched command: " + r);
             }
-            return Replies.success(alloc, r.cookie());
+            return deferSync ? null : Replies.success(alloc, r.cookie());
         } catch (BlockIoException e) {
-            NbdError error = NbdError.of(e.error());
-            if (error == NbdError.EIO) {
-                LOG.log(System.Logger.Level.WARNING, "{0} on {1} failed: {2}", r, device.name(), e.getMessage());
-            }
-            // The engine's message names server paths; the client only learns what kind of failure it was.
-            return Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: " + e.error());
+            return failure(r, e);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, r + " on " + device.name() + " failed", e);
             return Replies.error(alloc, structured, r.cookie(), NbdError.EIO, r.command() + " failed: internal error");
         }
+    }
+
+    /** True for the requests whose reply must wait for a sync: FLUSH, and FUA mutations. */
+    static boolean owesSync(NbdRequest r) {
+        return switch (r.command()) {
+            case FLUSH -> true;
+            case WRITE, TRIM, WRITE_ZEROES -> CommandFlag.FUA.isSet(r.flags());
+            default -> false;
+        };
+    }
+
+    BlockDevice device() {
+        return device;
+    }
+
+    /** The reply of a request whose sync the caller did: {@code failure} is null when the sync succeeded. */
+    ByteBuf afterSync(NbdRequest r, BlockIoException failure) {
+        return failure == null ? Replies.success(alloc, r.cookie()) : failure(r, failure);
+    }
+
+    private ByteBuf failure(NbdRequest r, BlockIoException e) {
+        NbdError error = NbdError.of(e.error());
+        if (error == NbdError.EIO) {
+            LOG.log(System.Logger.Level.WARNING, "{0} on {1} failed: {2}", r, device.name(), e.getMessage());
+        }
+        // The engine's message names server paths; the client only learns what kind of failure it was.
+        return Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: " + e.error());
     }
 
     /**
