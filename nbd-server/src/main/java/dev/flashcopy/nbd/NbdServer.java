@@ -14,13 +14,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A running NBD server. {@link #start} binds and returns; {@link #close} stops accepting, closes
  * every connection, waits for device I/O already under way, and gives every device lease back.
- * Uses the epoll transport where available, NIO elsewhere. Thread-safe.
+ * Uses the native transport {@link Transport} chooses (epoll by default), NIO where it is missing. Thread-safe.
  */
 public final class NbdServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
@@ -56,10 +51,9 @@ public final class NbdServer implements AutoCloseable {
 
     /** Binds {@code config.host():config.port()} and serves {@code devices} until {@link #close()}. */
     public static NbdServer start(NbdServerConfig config, DeviceProvider devices) throws IOException {
-        boolean epoll = Epoll.isAvailable();
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(),
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        Transport transport = Transport.chosen();
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(), transport.handlers());
+        Class<? extends ServerChannel> channelType = transport.serverChannel();
         IoDispatcher dispatcher = IoDispatchers.create(config.ioThreads());
         ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
         try {
@@ -84,7 +78,7 @@ public final class NbdServer implements AutoCloseable {
                     .channel();
             NbdServer started = new NbdServer(loops, dispatcher, server, connections);
             LOG.log(System.Logger.Level.DEBUG, "NBD server listening on {0} ({1}, {2} dispatcher)", started.address,
-                    epoll ? "epoll" : "nio", IoDispatchers.chosen());
+                    transport, IoDispatchers.chosen());
             return started;
         } catch (Exception e) { // Netty rethrows a BindException unchecked-style, so catch everything
             dispatcher.close();

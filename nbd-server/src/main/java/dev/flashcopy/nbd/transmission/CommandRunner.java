@@ -10,7 +10,6 @@ import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.ReplyType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -113,23 +112,14 @@ final class CommandRunner {
     }
 
     /**
-     * A payload gathered from several received buffers goes down in pieces, one positional write
-     * each, rather than being copied together first; FUA then becomes a flush after the last piece.
+     * A payload gathered from several received buffers goes down as they are, in one gathered write
+     * ({@code pwritev}) rather than being copied together first or written piece by piece.
      */
     private void write(long offset, ByteBuf payload, boolean fua) throws BlockIoException {
         if (payload.nioBufferCount() == 1) {
             device.write(offset, payload.nioBuffer(), fua);
-            return;
-        }
-        long pos = offset;
-        for (ByteBuffer piece : payload.nioBuffers()) {
-            int n = piece.remaining();
-            device.write(pos, piece, false);
-            pos += n;
-        }
-        if (fua) {
-            // Durability: every piece above completed before this flush, so it covers them all.
-            device.flush();
+        } else {
+            device.write(offset, payload.nioBuffers(), fua);
         }
     }
 
