@@ -5,9 +5,16 @@
 #  - RSS of the server holding 16 sparse volumes of 1 TiB, each the source of a NOCOPY relationship
 #    (16 relationships, 16 more 1 TiB targets), idle and after 4 KiB random writes to every source.
 # Prints a small Markdown section; bench/RESULTS.md keeps the last one by hand.
+#
+# ext4 (4 KiB blocks) caps a file at 16 TiB - 4 KiB, so a 16 TiB image needs another file system:
+# the data directory goes to tmpfs (/dev/shm, where sparse files cost nothing) unless DIR says
+# otherwise; BIG sets the big source's size (default 16T).
+#   bench/establish-rss.sh                       # 16 TiB on /dev/shm
+#   DIR=/var/tmp BIG=16383G bench/establish-rss.sh  # just under the ext4 limit
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
-work=$(mktemp -d /var/tmp/flashcopy-establish.XXXXXX)
+big=${BIG:-16T}
+work=$(mktemp -d "${DIR:-/dev/shm}/flashcopy-establish.XXXXXX")
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -18,7 +25,7 @@ pid=$!
 for _ in $(seq 600); do [ -f "$work/data/admin.json" ] && break; sleep 0.1; done
 rss() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status"; }
 
-python3 - "$work/data/admin.json" >"$work/api.txt" <<'PY'
+python3 - "$work/data/admin.json" "$big" >"$work/api.txt" <<'PY'
 import json, statistics, sys, time, urllib.request
 admin = json.load(open(sys.argv[1]))
 def call(method, path, body=None):
@@ -26,7 +33,7 @@ def call(method, path, body=None):
                                  data=None if body is None else json.dumps(body).encode(),
                                  headers={"Authorization": "Bearer " + admin["token"], "Content-Type": "application/json"})
     return urllib.request.urlopen(req).read()
-call("POST", "/v1/volumes", {"name": "big", "size": "16T"})
+call("POST", "/v1/volumes", {"name": "big", "size": sys.argv[2]})
 times = []
 for i in range(7):
     start = time.monotonic()
@@ -65,11 +72,12 @@ hwm=$(awk '/^VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
 cat <<MD
 ## Establish and memory
 
-\`bench/establish-rss.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), load: $(cut -d' ' -f1-3 /proc/loadavg)
+\`bench/establish-rss.sh\`, $(date -u '+%Y-%m-%d %H:%M UTC'), data directory on $(df --output=fstype "$work" | tail -1),
+load average $(cut -d' ' -f1-3 /proc/loadavg)
 
 | figure | value | target |
 |---|---|---|
-| mkflash of a 16 TiB sparse source, admin API call (best / median of 7) | ${api_best} / ${api_median} ms | < 50 ms |
+| mkflash of a ${big} sparse source, admin API call (best / median of 7) | ${api_best} / ${api_median} ms | < 50 ms |
 | \`flashcopy mkflash\` of the same, wall time including the CLI's JVM start | ${cli_ms} ms | |
 | server RSS, no volumes | ${rss_empty} MiB | |
 | server RSS, 16 volumes of 1 TiB, 16 NOCOPY relationships (16 more 1 TiB targets), idle | ${rss_idle} MiB | < 512 MiB |
