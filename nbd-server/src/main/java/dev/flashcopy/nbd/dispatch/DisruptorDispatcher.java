@@ -5,6 +5,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,13 +35,28 @@ public final class DisruptorDispatcher implements IoDispatcher {
         }
         this.disruptor = new Disruptor<>(IoEvent.FACTORY, RING_SIZE, new NamedThreads(), ProducerType.MULTI,
                 new BlockingWaitStrategy());
+        CountDownLatch started = new CountDownLatch(stages);
         IoStage[] handlers = new IoStage[stages];
         for (int i = 0; i < stages; i++) {
-            handlers[i] = new IoStage(i, stages);
+            handlers[i] = new IoStage(i, stages, started);
         }
         disruptor.handleEventsWith(handlers);
         disruptor.setDefaultExceptionHandler(new IoExceptionHandler());
         this.ring = disruptor.start();
+        // The ring's shutdown drains only consumers already running: one whose thread has not started
+        // yet would be halted before it ran, stranding what was published to it. Wait for all of them.
+        boolean interrupted = false;
+        while (true) {
+            try {
+                started.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * One I/O consumer of the ring. Every stage sees every sequence and takes those whose number modulo
@@ -22,9 +23,17 @@ final class IoStage implements EventHandler<IoEvent> {
     private final List<StagedIoTask> owing = new ArrayList<>();
     private final List<BlockDevice> owed = new ArrayList<>();
 
-    IoStage(int ordinal, int stages) {
+    private final CountDownLatch started;
+
+    IoStage(int ordinal, int stages, CountDownLatch started) {
         this.ordinal = ordinal;
         this.stages = stages;
+        this.started = started;
+    }
+
+    @Override
+    public void onStart() {
+        started.countDown();
     }
 
     @Override
