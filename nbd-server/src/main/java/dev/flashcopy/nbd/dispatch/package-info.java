@@ -6,11 +6,10 @@
  * ({@link dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher}), and an LMAX Disruptor ring
  * ({@link dev.flashcopy.nbd.dispatch.DisruptorDispatcher}) whose pipeline is:
  * <pre>
- *  event loop 1 ─┐ publishEvent(TRANSLATOR, request)          ┌─ IoStage 0 (seq % n == 0) ─┐
- *  event loop 2 ─┼──────────────▶ [ ring of IoEvent slots ] ──┼─ IoStage 1 (seq % n == 1) ─┼─ end of batch:
- *       ...     ─┘   (multi-producer, blocking wait)          └─ IoStage n-1  ...         ─┘  one flush per device
- *                                                                   pread/pwrite, CoW         for FUA + FLUSH, then
- *                                                                                             replies to the loops
+ *  event loop 1 ─┐ publishEvent(TRANSLATOR, request)     ┌─ IoStage 0   (seq % n == 0) ─┐ end of batch:
+ *  event loop 2 ─┼──────────▶ [ ring of IoEvent slots ] ─┼─ IoStage 1   (seq % n == 1) ─┼─ one flush per device
+ *       ...     ─┘ (multi-producer, blocking wait)       └─ IoStage n-1 ...            ─┘ for FUA + FLUSH, then
+ *                                                          pread / pwrite(v) / CoW        replies to the loops
  * </pre>
  */
 package dev.flashcopy.nbd.dispatch;
