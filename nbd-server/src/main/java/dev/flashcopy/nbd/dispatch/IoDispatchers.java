@@ -3,19 +3,21 @@ package dev.flashcopy.nbd.dispatch;
 import java.util.Locale;
 
 /**
- * Chooses the dispatcher a server uses: {@code -Dflashcopy.dispatcher=disruptor} (the default: the
- * ring, with {@code -Dflashcopy.ioStages=N} consumers, 16 unless set) or {@code pool} (a thread pool
- * of {@code ioThreads}). Measured on the 2-core development machine under heavy load from other
- * builds (bench/RESULTS.md, "Dispatcher"): the ring spent less server CPU per 4 KiB request than the
- * pool and won most interleaved rounds of random reads and writes; 16 stages rather than 4 because
- * copy-on-write source writes need many writers waiting on one journal group commit (4 stages ran
- * them at a third of the pool's rate, 16 at or above it). Stateless.
+ * Chooses the dispatcher a server uses: {@code -Dflashcopy.dispatcher=pool} (the default: a thread pool
+ * of {@code ioThreads}) or {@code disruptor} (the ring, with {@code -Dflashcopy.ioStages=N} consumers,
+ * 4 unless set). Measured side by side on the 2-core development machine under heavy load from other
+ * builds (bench/RESULTS.md, "Dispatcher"): the ring with 4 stages spent less server CPU per 4 KiB
+ * request and won the random read and write rounds, but starved copy-on-write source writes (each
+ * journal group commit gathers at most as many writers as there are stages: a third of the pool's
+ * rate); with 16 stages it kept up on copy-on-write but lost random reads over 4 connections, since
+ * every stage sees every sequence and one stage the scheduler preempts holds up its whole share. The
+ * pool has neither weakness, so it stays the default. Stateless.
  */
 public final class IoDispatchers {
     public static final String PROPERTY = "flashcopy.dispatcher";
     public static final String STAGES_PROPERTY = "flashcopy.ioStages";
-    static final String DEFAULT = "disruptor";
-    static final int DEFAULT_STAGES = 16;
+    static final String DEFAULT = "pool";
+    static final int DEFAULT_STAGES = 4;
 
     private IoDispatchers() {
     }
@@ -26,7 +28,7 @@ public final class IoDispatchers {
             case "pool" -> new ThreadPoolDispatcher(ioThreads);
             case "disruptor" -> new DisruptorDispatcher(Integer.getInteger(STAGES_PROPERTY, DEFAULT_STAGES));
             default -> throw new IllegalArgumentException(
-                    PROPERTY + ": '" + chosen() + "' (expected: disruptor or pool)");
+                    PROPERTY + ": '" + chosen() + "' (expected: pool or disruptor)");
         };
     }
 
