@@ -12,12 +12,14 @@ import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.Lock;
 
 /**
  * One volume as exported: requests route through the relationship the volume is in at that moment, or go
  * straight to the image when it is in none (the fast path). Writes, trims and zeroes hold the volume's
- * write gate, so an establish sees them wholly before or after T0. A FLUSH (and FUA) syncs the image and
+ * write gate, so an establish sees them wholly before or after T0; while the volume is frozen they wait
+ * (held, not failed). A FLUSH (and FUA) syncs the image and
  * commits the journal, so a flushed target write's grain stays copied (and, recording, marked changed)
  * after a crash. Its dirty maps are the bitmaps of its relationships ({@link DirtyMaps}).
  *
@@ -108,7 +110,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         if (volume.readOnly()) {
             throw new BlockIoException(BlockError.PERMISSION, "volume " + volume.name() + " is read-only");
         }
-        gate.lock();
+        enterGate();
         try {
             while (true) {
                 Family f = engine.familyOf(volume.name());
@@ -139,6 +141,32 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         }
         if (fua) {
             flush();
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> writesHeldUntil() {
+        return engine.freezes().releaseOf(volume.name());
+    }
+
+    /**
+     * Takes the write gate shared, waiting first while the volume is frozen ({@code mkflash --freeze}): a held
+     * write gives the gate back while it waits, so a later establish can still close it.
+     */
+    private void enterGate() throws BlockIoException {
+        SourceFreeze freezes = engine.freezes();
+        gate.lock();
+        while (freezes.isFrozen(volume.name())) {
+            gate.unlock();
+            try {
+                freezes.awaitThawed(volume.name());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BlockIoException(BlockError.SHUTDOWN, "interrupted while volume " + volume.name()
+                        + " was frozen");
+            }
+            checkOpen();
+            gate.lock();
         }
     }
 

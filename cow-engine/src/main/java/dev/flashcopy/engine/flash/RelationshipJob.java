@@ -59,6 +59,7 @@ final class RelationshipJob implements CopyJob {
         } finally {
             f.exit();
         }
+        rel.noteBackgroundCopy(p.dataBytes());
         long now = System.nanoTime();
         if (now - lastCommit > COMMIT_INTERVAL_NANOS) {
             lastCommit = now;

@@ -247,6 +247,7 @@ public final class Family {
         }
         long seq = journal.clear(dest.id(), dest.toCopy(), grain, grain + 1, dest.target().image());
         dest.noteClear(seq);
+        dest.noteCowCopy();
         grainCopies.incrementAndGet();
         return seq;
     }

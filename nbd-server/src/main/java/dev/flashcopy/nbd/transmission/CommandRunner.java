@@ -6,7 +6,9 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.DirtyMapDevice;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.nbd.export.MetaContext;
+import dev.flashcopy.nbd.metrics.ExportMetrics;
 import dev.flashcopy.nbd.protocol.CommandFlag;
+import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.ReplyType;
@@ -31,15 +33,18 @@ final class CommandRunner {
     private final boolean structured;
     private final List<MetaContext> contexts;
     private final ByteBufAllocator alloc;
+    private final ExportMetrics metrics;
 
-    CommandRunner(BlockDevice device, boolean structured, List<MetaContext> contexts, ByteBufAllocator alloc) {
+    CommandRunner(BlockDevice device, boolean structured, List<MetaContext> contexts, ByteBufAllocator alloc,
+            ExportMetrics metrics) {
         this.device = device;
         this.structured = structured;
         this.contexts = contexts;
         this.alloc = alloc;
+        this.metrics = metrics;
     }
 
-    /** Runs {@code r}, which the handler already checked; never throws. */
+    /** Runs {@code r}, which the handler already checked, and counts it; never throws. */
     ByteBuf run(NbdRequest r) {
         return run(r, false);
     }
@@ -49,41 +54,20 @@ final class CommandRunner {
      * sync}) the sync is left to the caller and a success returns null: {@link #afterSync} builds the reply.
      */
     ByteBuf run(NbdRequest r, boolean deferSync) {
-        boolean fua = CommandFlag.FUA.isSet(r.flags()) && !deferSync;
+        ByteBuf reply;
         try {
-            switch (r.command()) {
-                case READ:
-                    return structured ? readStructured(r) : readSimple(r);
-                case WRITE:
-                    write(r.offset(), r.payload(), fua);
-                    break;
-                case FLUSH:
-                    if (!deferSync) {
-                        device.flush();
-                    }
-                    break;
-                case TRIM:
-                    device.trim(r.offset(), r.length(), fua);
-                    break;
-                case WRITE_ZEROES:
-                    ZeroMode mode = CommandFlag.NO_HOLE.isSet(r.flags()) ? ZeroMode.ALLOCATE : ZeroMode.PUNCH;
-                    device.writeZeroes(r.offset(), r.length(), mode, CommandFlag.FAST_ZERO.isSet(r.flags()), fua);
-                    break;
-                case CACHE:
-                    device.cache(r.offset(), r.length());
-                    break;
-                case BLOCK_STATUS:
-                    return blockStatus(r);
-                default:
-                    throw new IllegalStateException("not a dispatched command: " + r);
-            }
-            return deferSync ? null : Replies.success(alloc, r.cookie());
+            reply = perform(r, deferSync);
         } catch (BlockIoException e) {
             return failure(r, e);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, r + " on " + device.name() + " failed", e);
+            count(r, NbdError.EIO);
             return Replies.error(alloc, structured, r.cookie(), NbdError.EIO, r.command() + " failed: internal error");
         }
+        if (reply != null) {
+            count(r, null);
+        }
+        return reply;
     }
 
     /** True for the requests whose reply must wait for a sync: FLUSH, and FUA mutations. */
@@ -101,7 +85,11 @@ final class CommandRunner {
 
     /** The reply of a request whose sync the caller did: {@code failure} is null when the sync succeeded. */
     ByteBuf afterSync(NbdRequest r, BlockIoException failure) {
-        return failure == null ? Replies.success(alloc, r.cookie()) : failure(r, failure);
+        if (failure != null) {
+            return failure(r, failure);
+        }
+        count(r, null);
+        return Replies.success(alloc, r.cookie());
     }
 
     private ByteBuf failure(NbdRequest r, BlockIoException e) {
@@ -109,8 +97,46 @@ final class CommandRunner {
         if (error == NbdError.EIO) {
             LOG.log(System.Logger.Level.WARNING, "{0} on {1} failed: {2}", r, device.name(), e.getMessage());
         }
+        count(r, error);
         // The engine's message names server paths; the client only learns what kind of failure it was.
         return Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: " + e.error());
+    }
+
+    private void count(NbdRequest r, NbdError error) {
+        NbdCommand command = r.command();
+        long bytes = error == null && (command == NbdCommand.READ || command == NbdCommand.WRITE) ? r.length() : 0;
+        metrics.request(command, bytes, System.nanoTime() - r.receivedNanos(), error);
+    }
+
+    private ByteBuf perform(NbdRequest r, boolean deferSync) throws BlockIoException {
+        boolean fua = CommandFlag.FUA.isSet(r.flags()) && !deferSync;
+        switch (r.command()) {
+            case READ:
+                return structured ? readStructured(r) : readSimple(r);
+            case WRITE:
+                write(r.offset(), r.payload(), fua);
+                break;
+            case FLUSH:
+                if (!deferSync) {
+                    device.flush();
+                }
+                break;
+            case TRIM:
+                device.trim(r.offset(), r.length(), fua);
+                break;
+            case WRITE_ZEROES:
+                ZeroMode mode = CommandFlag.NO_HOLE.isSet(r.flags()) ? ZeroMode.ALLOCATE : ZeroMode.PUNCH;
+                device.writeZeroes(r.offset(), r.length(), mode, CommandFlag.FAST_ZERO.isSet(r.flags()), fua);
+                break;
+            case CACHE:
+                device.cache(r.offset(), r.length());
+                break;
+            case BLOCK_STATUS:
+                return blockStatus(r);
+            default:
+                throw new IllegalStateException("not a dispatched command: " + r);
+        }
+        return deferSync ? null : Replies.success(alloc, r.cookie());
     }
 
     /**

@@ -25,6 +25,7 @@ public final class NbdRequest implements StagedIoTask, Runnable {
 
     private TransmissionHandler handler;
     private ByteBuf reply;
+    private long receivedNanos;
 
     /**
      * @param type      the raw command number; {@link #command()} is null when it is unknown
@@ -86,8 +87,14 @@ public final class NbdRequest implements StagedIoTask, Runnable {
         }
     }
 
-    void bind(TransmissionHandler handler) {
+    void bind(TransmissionHandler handler, long receivedNanos) {
         this.handler = handler;
+        this.receivedNanos = receivedNanos;
+    }
+
+    /** {@link System#nanoTime()} when the handler took the request; set before dispatch, read after. */
+    long receivedNanos() {
+        return receivedNanos;
     }
 
     ByteBuf takeReply() {

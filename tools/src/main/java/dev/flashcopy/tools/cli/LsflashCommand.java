@@ -25,13 +25,13 @@ public final class LsflashCommand implements Callable<Integer> {
     String filter;
 
     @Option(names = {"-l", "--long"}, description = "more columns: persistent, inhibit, grain, grains, rate, T0, recording,"
-            + " revertible, changed grains on source and target, date synced")
+            + " revertible, changed grains on source and target, date synced, frozen until")
     boolean longFormat;
 
     @Option(names = "--json", description = "print a JSON array of relationships (fields: source, target, seqnum,"
             + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
             + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
-            + " dateSynced)")
+            + " dateSynced, frozen, frozenUntil)")
     boolean json;
 
     @Override
@@ -51,7 +51,7 @@ public final class LsflashCommand implements Callable<Integer> {
         Table table = longFormat
                 ? new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC", "TOTAL", "GRAIN", "PERSIST",
                         "TGTINHIBIT", "RATE", "T0", "RECORDING", "REVERTIBLE", "SRCCHANGED", "TGTCHANGED",
-                        "DATESYNCED")
+                        "DATESYNCED", "FROZEN")
                 : new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC");
         table.alignRight(4).alignRight(5);
         for (JsonNode r : rels) {
@@ -67,13 +67,19 @@ public final class LsflashCommand implements Callable<Integer> {
                         String.format(Locale.ROOT, "%.1f MiB/s", r.path("copyRateMiBps").asDouble()),
                         r.path("establishedAt").asText(), yesNo(r.path("recording")), yesNo(r.path("revertible")),
                         String.valueOf(r.path("changedSourceGrains").asLong()),
-                        String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText());
+                        String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText(),
+                        r.path("frozen").asBoolean() ? "until " + r.path("frozenUntil").asText() : "no");
             } else {
-                table.row(id, seq, r.path("mode").asText(), r.path("state").asText(), copied, oos);
+                table.row(id, seq, r.path("mode").asText(), state(r), copied, oos);
             }
         }
         table.print(out);
         return ExitCode.OK.code();
+    }
+
+    /** The state, and "frozen" while the source's writes are held by a consistency-group freeze. */
+    private static String state(JsonNode r) {
+        return r.path("state").asText() + (r.path("frozen").asBoolean() ? ",frozen" : "");
     }
 
     private static String yesNo(JsonNode n) {

@@ -1,6 +1,8 @@
 package dev.flashcopy.tools.admin.resource;
 
 import dev.flashcopy.engine.flash.RelationshipView;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * A FlashCopy relationship on the wire, with the field names {@code lsflash --json} documents:
@@ -8,19 +10,26 @@ import dev.flashcopy.engine.flash.RelationshipView;
  * {@code outOfSyncGrains} the grains still to copy, {@code establishedAt} when the relationship was made
  * in ISO-8601, {@code recording} change recording on, {@code revertible} (false until setflashrevertible
  * exists), {@code changedSourceGrains}/{@code changedTargetGrains} grains written on each side since
- * {@code dateSynced}, the T0 of the last establish or resync. Immutable.
+ * {@code dateSynced}, the T0 of the last establish or resync; {@code frozen} when the source's writes are held
+ * by a consistency-group freeze, until {@code frozenUntil} at the latest (null when not frozen). Immutable.
  */
 public record RelationshipJson(String source, String target, long seqnum, String mode, String state,
         boolean persistent, boolean tgtinhibit, int grainSize, long totalGrains, long outOfSyncGrains,
         double copiedPercent, String establishedAt, double copyRateMiBps, boolean recording, boolean revertible,
-        long changedSourceGrains, long changedTargetGrains, String dateSynced) {
+        long changedSourceGrains, long changedTargetGrains, String dateSynced, boolean frozen, String frozenUntil) {
 
     static RelationshipJson of(RelationshipView v) {
+        return of(v, Optional.empty());
+    }
+
+    /** With the freeze of the relationship's source, if frozen. */
+    static RelationshipJson of(RelationshipView v, Optional<Instant> frozenUntil) {
         return new RelationshipJson(v.source(), v.target(), v.seqnum(),
                 v.mode().name().toLowerCase(java.util.Locale.ROOT), v.state().label(), v.persistent(),
                 v.targetWriteInhibit(), v.grainSize(), v.totalGrains(), v.outOfSyncGrains(),
                 Math.floor(v.copiedPercent() * 100) / 100, v.establishedAt().toString(),
                 Math.round(v.copyRateMiBps() * 10) / 10.0, v.recording(), v.revertible(), v.changedSourceGrains(),
-                v.changedTargetGrains(), v.syncedAt().toString());
+                v.changedTargetGrains(), v.syncedAt().toString(), frozenUntil.isPresent(),
+                frozenUntil.map(Instant::toString).orElse(null));
     }
 }
