@@ -10,6 +10,7 @@ root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 runtime=${RUNTIME:-10}
 size=${SIZE:-1G}
 "$root/bin/install-clients"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg) # other work on the machine moves every figure: say how much there was
 work=$(mktemp -d /var/tmp/flashcopy-bench.XXXXXX)
 pids=()
 cleanup() {
@@ -246,6 +247,8 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $machine"
+  echo "- load average (1/5/15 min) at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "- server options: FLASHCOPY_JAVA_OPTS='${FLASHCOPY_JAVA_OPTS:-}' (empty: the defaults)"
   echo "- peers: $(nbdkit --version 2>&1 | head -1), $(qemu-nbd --version | head -1)"
   echo
   echo "## Plain export"

@@ -2,7 +2,7 @@ package dev.flashcopy.nbd;
 
 import dev.flashcopy.engine.device.DeviceProvider;
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
-import dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher;
+import dev.flashcopy.nbd.dispatch.IoDispatchers;
 import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
 import dev.flashcopy.nbd.metrics.RequestMetrics;
@@ -16,13 +16,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -33,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A running NBD server. {@link #start} binds and returns; {@link #close} stops accepting, closes
  * every connection, waits for device I/O already under way, and gives every device lease back.
- * Uses the epoll transport where available, NIO elsewhere. Thread-safe.
+ * Uses the native transport {@link Transport} chooses (epoll by default), NIO where it is missing. Thread-safe.
  */
 public final class NbdServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
@@ -73,11 +68,10 @@ public final class NbdServer implements AutoCloseable {
     public static NbdServer start(NbdServerConfig config, NbdSecurity security, DeviceProvider devices,
             RequestMetrics metrics) throws IOException {
         SslContext tls = security.tlsMode() == TlsMode.OFF ? null : security.credentials().nbdContext();
-        boolean epoll = Epoll.isAvailable();
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(),
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        IoDispatcher dispatcher = new ThreadPoolDispatcher(config.ioThreads());
+        Transport transport = Transport.chosen();
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(), transport.handlers());
+        Class<? extends ServerChannel> channelType = transport.serverChannel();
+        IoDispatcher dispatcher = IoDispatchers.create(config.ioThreads());
         ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
         try {
             Channel server = new ServerBootstrap()
@@ -104,8 +98,8 @@ public final class NbdServer implements AutoCloseable {
                     .syncUninterruptibly()
                     .channel();
             NbdServer started = new NbdServer(loops, dispatcher, server, connections);
-            LOG.log(System.Logger.Level.DEBUG, "NBD server listening on {0} ({1})", started.address,
-                    epoll ? "epoll" : "nio");
+            LOG.log(System.Logger.Level.DEBUG, "NBD server listening on {0} ({1}, {2} dispatcher)", started.address,
+                    transport, IoDispatchers.chosen());
             return started;
         } catch (Exception e) { // Netty rethrows a BindException unchecked-style, so catch everything
             dispatcher.close();

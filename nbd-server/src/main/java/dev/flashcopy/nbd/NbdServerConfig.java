@@ -5,7 +5,8 @@ package dev.flashcopy.nbd;
  *
  * @param host          address to bind (a name or literal; {@code 0.0.0.0} for all interfaces)
  * @param port          TCP port, 0 for an ephemeral one (NBD's own is 10809)
- * @param ioThreads     threads doing device I/O for all connections
+ * @param ioThreads     threads doing device I/O for all connections, with the thread-pool dispatcher
+ *                      (the default Disruptor dispatcher has its own stage count, see IoDispatchers)
  * @param eventLoops    Netty event-loop threads (framing and socket I/O only)
  */
 public record NbdServerConfig(String host, int port, int ioThreads, int eventLoops) {

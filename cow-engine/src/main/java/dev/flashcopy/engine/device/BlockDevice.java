@@ -24,6 +24,23 @@ public interface BlockDevice {
     /** Writes {@code src} from its position to its limit at {@code offset}; durable on return when {@code fua}. */
     void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException;
 
+    /**
+     * Writes {@code srcs} one after another from {@code offset}, as one write of their concatenation;
+     * implementations over a file gather them into one system call where they can.
+     */
+    default void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
+        long pos = offset;
+        for (ByteBuffer src : srcs) {
+            int n = src.remaining();
+            write(pos, src, false);
+            pos += n;
+        }
+        if (fua) {
+            // Durability: every piece above completed before this flush, so it covers them all.
+            flush();
+        }
+    }
+
     /** The range no longer needs its data; it may read back as zeroes afterwards. */
     void trim(long offset, long length, boolean fua) throws BlockIoException;
 

@@ -100,6 +100,15 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
     }
 
     @Override
+    public void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
+        long length = 0;
+        for (ByteBuffer src : srcs) {
+            length += src.remaining();
+        }
+        mutate(offset, length, (v, o, l) -> v.write(o, srcs, false), fua, false);
+    }
+
+    @Override
     public void trim(long offset, long length, boolean fua) throws BlockIoException {
         mutate(offset, length, (v, o, l) -> v.trim(o, l, false), fua, true);
     }

@@ -16,9 +16,16 @@ import java.nio.file.Path;
  * pass through a temporary native copy (tests use them; the server does not).
  */
 public final class ImageFile implements AutoCloseable {
+    /** iovecs per {@code pwritev} (Linux's IOV_MAX). */
+    static final int MAX_IOV = 1024;
+    /** Each I/O thread's iovec array, allocated once: a gathered write allocates nothing. */
+    private static final ThreadLocal<MemorySegment> IOVECS =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16L * MAX_IOV, 8));
+
     private final Path path;
     private final int fd;
     private final long size;
+    private final SyncGroup syncs = new SyncGroup();
     private volatile boolean closed;
 
     private ImageFile(Path path, int fd, long size) {
@@ -139,6 +146,56 @@ public final class ImageFile implements AutoCloseable {
     }
 
     /**
+     * Writes {@code srcs} one after another from {@code offset}: direct buffers in one {@code pwritev} per
+     * {@value #MAX_IOV} pieces (a payload that arrived in several socket reads goes down in one call, not
+     * one per piece); anything else piece by piece.
+     */
+    public void write(long offset, ByteBuffer[] srcs) throws BlockIoException {
+        long pos = offset;
+        int i = 0;
+        while (i < srcs.length) {
+            if (!srcs[i].isDirect()) {
+                int n = srcs[i].remaining();
+                write(pos, srcs[i]);
+                pos += n;
+                i++;
+                continue;
+            }
+            MemorySegment iov = IOVECS.get();
+            int count = 0;
+            long total = 0;
+            while (i + count < srcs.length && count < MAX_IOV && srcs[i + count].isDirect()) {
+                ByteBuffer b = srcs[i + count];
+                iov.set(java.lang.foreign.ValueLayout.JAVA_LONG, 16L * count, MemorySegment.ofBuffer(b).address());
+                iov.set(java.lang.foreign.ValueLayout.JAVA_LONG, 16L * count + 8, b.remaining());
+                total += b.remaining();
+                count++;
+            }
+            long n = count == 1 ? 0 : Posix.pwritev(fd, iov, count, pos);
+            if (n < 0 && Posix.errno() != Posix.EINTR) {
+                throw failure(Posix.errno(), "write " + total + " bytes at " + pos + " of " + path);
+            }
+            // Whatever pwritev left (a short write, EINTR, or a single piece) goes down piece by piece.
+            long skip = Math.max(n, 0);
+            for (int k = 0; k < count; k++) {
+                ByteBuffer b = srcs[i + k];
+                int len = b.remaining();
+                if (skip >= len) {
+                    skip -= len;
+                    b.position(b.limit());
+                } else {
+                    b.position(b.position() + (int) skip);
+                    writeFrom(pos + skip, MemorySegment.ofBuffer(b), b.remaining());
+                    b.position(b.limit());
+                    skip = 0;
+                }
+                pos += len;
+            }
+            i += count;
+        }
+    }
+
+    /**
      * Copies {@code [offset, offset + length)} of this image to the same offsets of {@code dest} inside the
      * kernel ({@code copy_file_range}: no trip through user memory, as {@code cp} does it), falling back to
      * reads and writes through {@code buffer} where the file systems cannot. Durability is the caller's.
@@ -189,9 +246,20 @@ public final class ImageFile implements AutoCloseable {
 
     /** Durability: every write that returned before this call is on stable storage when it returns. */
     public void datasync() throws BlockIoException {
+        // Durability: callers arriving together share one fdatasync, but only one that started after each
+        // of them arrived (SyncGroup), so it still covers every write that returned before their call.
+        syncs.sync(this::fdatasync);
+    }
+
+    private void fdatasync() throws BlockIoException {
         if (Posix.fdatasync(fd) != 0) {
             throw failure(Posix.errno(), "fdatasync " + path);
         }
+    }
+
+    /** fdatasync calls made on this file so far; for tests. */
+    long syncCount() {
+        return syncs.syncs();
     }
 
     /** Deallocates the range; it reads back as zeroes. */

@@ -11,7 +11,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * FFM bindings to the handful of libc calls Java's file API does not offer (or hides behind
- * copies): {@code pread}/{@code pwrite} on native memory, {@code fdatasync}, {@code fallocate},
+ * copies): {@code pread}/{@code pwrite}/{@code pwritev} on native memory, {@code fdatasync}, {@code fallocate},
  * {@code lseek(SEEK_DATA/SEEK_HOLE)} and {@code posix_fadvise}. Each call captures {@code errno}
  * in a per-thread segment so failures carry the kernel's reason. Linux x86_64/aarch64 only.
  *
@@ -66,6 +66,8 @@ final class Posix {
             FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG), CAPTURE_ERRNO);
     private static final MethodHandle PWRITE = bind("pwrite",
             FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PWRITEV = bind("pwritev",
+            FunctionDescriptor.of(LONG, INT, PTR, INT, LONG), CAPTURE_ERRNO);
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
     private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
     private static final MethodHandle FTRUNCATE = bind("ftruncate",
@@ -121,6 +123,15 @@ final class Posix {
     static long pwrite(int fd, MemorySegment buf, long count, long offset) {
         try {
             return (long) PWRITE.invokeExact(ERRNO_SLOT.get(), fd, buf, count, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code iov} holds {@code count} {@code struct iovec}s (base address, length; 16 bytes each). */
+    static long pwritev(int fd, MemorySegment iov, int count, long offset) {
+        try {
+            return (long) PWRITEV.invokeExact(ERRNO_SLOT.get(), fd, iov, count, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }

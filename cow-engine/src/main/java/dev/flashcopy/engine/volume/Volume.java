@@ -63,6 +63,16 @@ public final class Volume implements BlockDevice, AutoCloseable {
     }
 
     @Override
+    public void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
+        checkWritable();
+        image.write(offset, srcs);
+        if (fua) {
+            // Durability: the bytes just written must be stable before the reply says so.
+            image.datasync();
+        }
+    }
+
+    @Override
     public void trim(long offset, long length, boolean fua) throws BlockIoException {
         checkWritable();
         try {

@@ -56,6 +56,33 @@ class ImageFileTest {
     }
 
     @Test
+    void gatheredWriteLandsAsTheConcatenationOfItsPieces() throws IOException {
+        // More pieces than one pwritev takes, of odd sizes, with a heap piece in the middle and
+        // buffers whose position is not zero: every byte must land where the concatenation puts it.
+        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        int pieces = ImageFile.MAX_IOV + 300;
+        ByteBuffer[] srcs = new ByteBuffer[pieces];
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < pieces; i++) {
+            int len = 1 + random.nextInt(700);
+            byte[] bytes = new byte[len + 3];
+            random.nextBytes(bytes);
+            ByteBuffer b = i == 500 ? ByteBuffer.allocate(bytes.length) : ByteBuffer.allocateDirect(bytes.length);
+            b.put(bytes).flip().position(3);
+            expected.write(bytes, 3, len);
+            srcs[i] = b;
+        }
+        try (ImageFile f = ImageFile.create(dir.resolve("g.img"), 8L * MIB)) {
+            f.write(4093, srcs);
+            byte[] want = expected.toByteArray();
+            assertArrayEquals(want, read(f, 4093, want.length));
+            for (ByteBuffer b : srcs) {
+                assertEquals(0, b.remaining(), "every piece is consumed");
+            }
+        }
+    }
+
+    @Test
     void writesReadBackAndShowAsDataExtents() throws IOException {
         try (ImageFile f = ImageFile.create(dir.resolve("a.img"), 8L * MIB)) {
             f.write(MIB, filled(MIB, 0x5a));

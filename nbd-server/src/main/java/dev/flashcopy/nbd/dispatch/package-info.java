@@ -1,8 +1,15 @@
 /**
- * Where blocking work leaves the event loop. An {@link dev.flashcopy.nbd.dispatch.IoDispatcher}
- * runs {@link dev.flashcopy.nbd.dispatch.IoTask}s (device I/O, export look-ups) on threads that
- * may block; each task posts its own completion back to its channel's event loop. Today a fixed
- * pool of platform threads does it ({@link dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher});
- * a Disruptor ring can replace it behind the same interface.
+ * Where blocking work leaves the event loop. An {@link dev.flashcopy.nbd.dispatch.IoDispatcher} runs
+ * {@link dev.flashcopy.nbd.dispatch.IoTask}s (device I/O, export look-ups) on threads that may block; each
+ * task hands its completion back to its channel's event loop. Two implementations, chosen by
+ * {@link dev.flashcopy.nbd.dispatch.IoDispatchers}: a fixed pool of platform threads
+ * ({@link dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher}), and an LMAX Disruptor ring
+ * ({@link dev.flashcopy.nbd.dispatch.DisruptorDispatcher}) whose pipeline is:
+ * <pre>
+ *  event loop 1 ─┐ publishEvent(TRANSLATOR, request)     ┌─ IoStage 0   (seq % n == 0) ─┐ end of batch:
+ *  event loop 2 ─┼──────────▶ [ ring of IoEvent slots ] ─┼─ IoStage 1   (seq % n == 1) ─┼─ one flush per device
+ *       ...     ─┘ (multi-producer, blocking wait)       └─ IoStage n-1 ...            ─┘ for FUA + FLUSH, then
+ *                                                          pread / pwrite(v) / CoW        replies to the loops
+ * </pre>
  */
 package dev.flashcopy.nbd.dispatch;

@@ -14,7 +14,6 @@ import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.ReplyType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -47,30 +46,70 @@ final class CommandRunner {
 
     /** Runs {@code r}, which the handler already checked, and counts it; never throws. */
     ByteBuf run(NbdRequest r) {
+        return run(r, false);
+    }
+
+    /**
+     * Runs {@code r}; never throws. With {@code deferSync} (only for requests that {@link #owesSync owe a
+     * sync}) the sync is left to the caller and a success returns null: {@link #afterSync} builds the reply.
+     */
+    ByteBuf run(NbdRequest r, boolean deferSync) {
         ByteBuf reply;
-        NbdError error = null;
         try {
-            reply = perform(r);
+            reply = perform(r, deferSync);
         } catch (BlockIoException e) {
-            error = NbdError.of(e.error());
-            if (error == NbdError.EIO) {
-                LOG.log(System.Logger.Level.WARNING, "{0} on {1} failed: {2}", r, device.name(), e.getMessage());
-            }
-            // The engine's message names server paths; the client only learns what kind of failure it was.
-            reply = Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: " + e.error());
+            return failure(r, e);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, r + " on " + device.name() + " failed", e);
-            error = NbdError.EIO;
-            reply = Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: internal error");
+            count(r, NbdError.EIO);
+            return Replies.error(alloc, structured, r.cookie(), NbdError.EIO, r.command() + " failed: internal error");
         }
-        NbdCommand command = r.command();
-        long bytes = error == null && (command == NbdCommand.READ || command == NbdCommand.WRITE) ? r.length() : 0;
-        metrics.request(command, bytes, System.nanoTime() - r.receivedNanos(), error);
+        if (reply != null) {
+            count(r, null);
+        }
         return reply;
     }
 
-    private ByteBuf perform(NbdRequest r) throws BlockIoException {
-        boolean fua = CommandFlag.FUA.isSet(r.flags());
+    /** True for the requests whose reply must wait for a sync: FLUSH, and FUA mutations. */
+    static boolean owesSync(NbdRequest r) {
+        return switch (r.command()) {
+            case FLUSH -> true;
+            case WRITE, TRIM, WRITE_ZEROES -> CommandFlag.FUA.isSet(r.flags());
+            default -> false;
+        };
+    }
+
+    BlockDevice device() {
+        return device;
+    }
+
+    /** The reply of a request whose sync the caller did: {@code failure} is null when the sync succeeded. */
+    ByteBuf afterSync(NbdRequest r, BlockIoException failure) {
+        if (failure != null) {
+            return failure(r, failure);
+        }
+        count(r, null);
+        return Replies.success(alloc, r.cookie());
+    }
+
+    private ByteBuf failure(NbdRequest r, BlockIoException e) {
+        NbdError error = NbdError.of(e.error());
+        if (error == NbdError.EIO) {
+            LOG.log(System.Logger.Level.WARNING, "{0} on {1} failed: {2}", r, device.name(), e.getMessage());
+        }
+        count(r, error);
+        // The engine's message names server paths; the client only learns what kind of failure it was.
+        return Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: " + e.error());
+    }
+
+    private void count(NbdRequest r, NbdError error) {
+        NbdCommand command = r.command();
+        long bytes = error == null && (command == NbdCommand.READ || command == NbdCommand.WRITE) ? r.length() : 0;
+        metrics.request(command, bytes, System.nanoTime() - r.receivedNanos(), error);
+    }
+
+    private ByteBuf perform(NbdRequest r, boolean deferSync) throws BlockIoException {
+        boolean fua = CommandFlag.FUA.isSet(r.flags()) && !deferSync;
         switch (r.command()) {
             case READ:
                 return structured ? readStructured(r) : readSimple(r);
@@ -78,7 +117,9 @@ final class CommandRunner {
                 write(r.offset(), r.payload(), fua);
                 break;
             case FLUSH:
-                device.flush();
+                if (!deferSync) {
+                    device.flush();
+                }
                 break;
             case TRIM:
                 device.trim(r.offset(), r.length(), fua);
@@ -95,27 +136,18 @@ final class CommandRunner {
             default:
                 throw new IllegalStateException("not a dispatched command: " + r);
         }
-        return Replies.success(alloc, r.cookie());
+        return deferSync ? null : Replies.success(alloc, r.cookie());
     }
 
     /**
-     * A payload gathered from several received buffers goes down in pieces, one positional write
-     * each, rather than being copied together first; FUA then becomes a flush after the last piece.
+     * A payload gathered from several received buffers goes down as they are, in one gathered write
+     * ({@code pwritev}) rather than being copied together first or written piece by piece.
      */
     private void write(long offset, ByteBuf payload, boolean fua) throws BlockIoException {
         if (payload.nioBufferCount() == 1) {
             device.write(offset, payload.nioBuffer(), fua);
-            return;
-        }
-        long pos = offset;
-        for (ByteBuffer piece : payload.nioBuffers()) {
-            int n = piece.remaining();
-            device.write(pos, piece, false);
-            pos += n;
-        }
-        if (fua) {
-            // Durability: every piece above completed before this flush, so it covers them all.
-            device.flush();
+        } else {
+            device.write(offset, payload.nioBuffers(), fua);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.flashcopy.nbd.transmission;
 
-import dev.flashcopy.nbd.dispatch.IoTask;
+import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.nbd.dispatch.StagedIoTask;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.RejectedExecutionException;
@@ -11,7 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
  * reply is set on the I/O thread and read on the event loop after the hand-over through the
  * loop's task queue. Not thread-safe beyond that hand-over.
  */
-public final class NbdRequest implements IoTask, Runnable {
+public final class NbdRequest implements StagedIoTask, Runnable {
     private final int flags;
     private final int type;
     private final NbdCommand command;
@@ -101,14 +103,26 @@ public final class NbdRequest implements IoTask, Runnable {
         return r;
     }
 
-    /** On an I/O thread: do the device call, then hand the reply to the event loop. */
+    /** On an I/O thread: the device call; with {@code deferSync} a FUA write or FLUSH leaves its sync owed. */
     @Override
-    public void perform() {
+    public BlockDevice execute(boolean deferSync) {
+        boolean defer = deferSync && CommandRunner.owesSync(this);
         try {
-            reply = handler.runner().run(this);
+            reply = handler.runner().run(this, defer);
         } finally {
             releasePayload();
         }
+        return reply == null ? handler.runner().device() : null;
+    }
+
+    @Override
+    public void synced(BlockIoException failure) {
+        reply = handler.runner().afterSync(this, failure);
+    }
+
+    /** On an I/O thread: hand the reply to the event loop. */
+    @Override
+    public void handBack() {
         try {
             handler.executor().execute(this);
         } catch (RejectedExecutionException e) {

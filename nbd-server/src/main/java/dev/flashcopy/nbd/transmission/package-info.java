@@ -2,8 +2,10 @@
  * The transmission phase: {@link dev.flashcopy.nbd.transmission.RequestDecoder} frames requests,
  * {@link dev.flashcopy.nbd.transmission.TransmissionHandler} checks them on the event loop and
  * dispatches them, {@link dev.flashcopy.nbd.transmission.CommandRunner} does the device call on an
- * I/O thread and builds the whole reply as one buffer, and the handler writes it back on the loop,
- * flushing once per burst of replies.
+ * I/O thread and builds the whole reply as one buffer (a READ's data is read straight into the pooled
+ * direct reply buffer; a WRITE goes down from the received buffers, gathered), and the handler writes it
+ * back on the loop, flushing once per burst of replies. Under the Disruptor dispatcher a FUA write or
+ * FLUSH may leave its sync to the end of the stage's batch, shared with the others there.
  *
  * <p><b>ByteBuf ownership.</b> A WRITE payload is a retained slice of the decoder's cumulation
  * (or, for a large payload gathered as it streamed in, a composite of retained slices of the

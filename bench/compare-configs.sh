@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Several flashcopy server configurations (JVM flags) side by side on one image, every row run on all
+# of them back to back in rotating order; prints IOPS, p99 and the server's CPU per request.
+# COW=1 re-establishes a fresh NOCOPY target before each run (copy-on-write source writes).
+#   CONFIGS="pool|-Dflashcopy.dispatcher=pool;dis4|-Dflashcopy.dispatcher=disruptor -Dflashcopy.ioStages=4" bench/compare-configs.sh
+#   ROWS="name|fio args" (one per line) replaces the default 4 KiB and 1 MiB rows; FLASHCOPY_NO_BUILD=1 as for bin/flashcopy.
+set -euo pipefail
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+runtime=${RUNTIME:-8}
+size=${SIZE:-1G}
+rounds=${ROUNDS:-2}
+work=$(mktemp -d /var/tmp/flashcopy-configs.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+image="$work/image.raw"
+fio --name=fill --filename="$image" --size="$size" --rw=write --bs=1M --ioengine=psync --refill_buffers --end_fsync=1 --output=/dev/null
+IFS=';' read -ra configs <<<"$CONFIGS"
+uris=()
+n=0
+for c in "${configs[@]}"; do
+  name=${c%%|*}; opts=${c#*|}; port=$(free_port)
+  FLASHCOPY_NO_BUILD=1 FLASHCOPY_JAVA_OPTS="$opts" "$root/bin/flashcopy" serve --data "$work/d$n" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/s$n.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 600); do [ -f "$work/d$n/admin.json" ] && break; sleep 0.1; done
+  FLASHCOPY_NO_BUILD=1 FLASHCOPY_DATA="$work/d$n" "$root/bin/flashcopy" mkvol bench --file "$image" >/dev/null
+  uris+=("$name|nbd://127.0.0.1:$port/bench|$n|${pids[-1]}")
+  n=$((n+1))
+done
+default_rows="randread 4k qd32|--rw=randread --bs=4k --iodepth=32
+randwrite 4k qd32|--rw=randwrite --bs=4k --iodepth=32
+read 1M qd8|--rw=read --bs=1M --iodepth=8
+write 1M qd8|--rw=write --bs=1M --iodepth=8"
+mapfile -t rows <<<"${ROWS:-$default_rows}"
+for s in "${uris[@]}"; do
+  s=${s%|*}; s=${s%|*}
+  fio --name=w --ioengine=nbd --uri="${s#*|}" --rw=randrw --bs=4k --iodepth=32 --size="$size" --runtime=5 --time_based --output=/dev/null
+  fio --name=w --ioengine=nbd --uri="${s#*|}" --rw=rw --bs=1M --iodepth=8 --size="$size" --runtime=4 --time_based --output=/dev/null
+done
+echo "load: $(uptime)"
+for r in $(seq "$rounds"); do
+  i=0
+  for row in "${rows[@]}"; do
+    for k in $(seq 0 $(( ${#uris[@]} - 1 ))); do
+      s=${uris[$(( (i + k + r) % ${#uris[@]} ))]}
+      spid=${s##*|}; s=${s%|*}; dn=${s##*|}; s=${s%|*}
+      ramp=1
+      if [ "${COW:-0}" = 1 ]; then
+        fcd() { FLASHCOPY_NO_BUILD=1 FLASHCOPY_DATA="$work/d$dn" "$root/bin/flashcopy" "$@"; }
+        if fcd lsflash 2>/dev/null | grep -q c1; then fcd rmflash --force bench:c1 >/dev/null; fcd rmvol c1 >/dev/null; fi
+        fcd mkflash --nocp bench:c1 >/dev/null
+        ramp=0
+      fi
+      c0=$(awk '{print $14+$15}' /proc/$spid/stat)
+      # shellcheck disable=SC2086
+      fio --name=b --ioengine=nbd --uri="${s#*|}" ${row#*|} --size="$size" --runtime="$runtime" --time_based --ramp_time=$ramp --output-format=json --output="$work/o.json" >/dev/null
+      c1=$(awk '{print $14+$15}' /proc/$spid/stat)
+      python3 - "$work/o.json" "${s%%|*}" "${row%%|*}" "$((c1 - c0))" "$runtime" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]
+d = j["read"] if j["read"]["io_bytes"] > 0 else j["write"]
+p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
+cpu_us = int(sys.argv[4]) * 10000 / (d['iops'] * (int(sys.argv[5]) + 1))
+print(f"{sys.argv[3]:28s} {sys.argv[2]:10s} {d['iops']:9.0f} IOPS {d['bw_bytes']/1048576:8.1f} MiB/s p99 {p99:7.0f} us  server {cpu_us:6.1f} cpu-us/op")
+PY
+    done
+    i=$((i+1))
+  done
+done
+echo "load: $(uptime)"
