@@ -13,7 +13,6 @@ import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,9 +84,9 @@ public final class FlashEngine implements AutoCloseable {
     /** Opens, recovering relationships and bitmaps (see {@link #recoveryReport()}), and starts the copier. */
     public static FlashEngine open(VolumeStore store, FlashSettings settings) throws IOException {
         Path flashDir = store.dataDir().resolve(DIRECTORY);
-        Files.createDirectories(flashDir);
-        RelationshipCatalog.Content catalog = RelationshipCatalog.load(flashDir);
-        Recovery.Result r = Recovery.run(flashDir, catalog);
+        store.disk().createDirectories(flashDir);
+        RelationshipCatalog.Content catalog = RelationshipCatalog.load(store.disk(), flashDir);
+        Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog);
         Journal journal = new Journal(r.journal(), flashDir.resolve(Recovery.CHECKPOINT_FILE), r.lastSeq(),
                 settings.checkpointJournalBytes());
         FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId());

@@ -50,12 +50,12 @@ final class Membership {
     }
 
     void saveCatalog() throws IOException {
-        RelationshipCatalog.save(flashDir, nextId, registry.catalogRecords());
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, registry.catalogRecords());
     }
 
     /** Replaces the catalog with {@code records} (admin lock held). */
     void saveCatalog(List<RelationshipRecord> records) throws IOException {
-        RelationshipCatalog.save(flashDir, nextId, records);
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, records);
     }
 
     /** A number from the id sequence, larger than every id and chain order so far (saved with the next catalog). */
@@ -87,7 +87,7 @@ final class Membership {
     void forget(Registry.Inactive dead) throws IOException {
         List<RelationshipRecord> all = registry.catalogRecords();
         all.remove(dead.record());
-        RelationshipCatalog.save(flashDir, nextId, all);
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
         registry.inactive.remove(dead.record().id());
     }
 
@@ -188,7 +188,7 @@ final class Membership {
                 // Durability: nothing needs to be durable before (in-flight writes to the named volumes are
                 // drained by the gates; completed but unflushed ones are as durable as the host asked). The
                 // catalog replace is the T0 of every pair at once; no write to them runs until it is done.
-                RelationshipCatalog.save(flashDir, id, all);
+                RelationshipCatalog.save(store.disk(), flashDir, id, all);
                 nextId = id;
                 fresh.forEach(this::install);
             } finally {
@@ -223,7 +223,7 @@ final class Membership {
                 journal.commitAll();
                 List<RelationshipRecord> all = registry.catalogRecords();
                 all.removeIf(r -> r.id() == rel.id());
-                RelationshipCatalog.save(flashDir, nextId, all);
+                RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
                 registry.live.remove(rel.id());
                 registry.jobs.remove(rel.id());
                 registry.families.remove(target, f);

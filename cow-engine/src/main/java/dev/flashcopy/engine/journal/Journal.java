@@ -233,7 +233,7 @@ public final class Journal implements AutoCloseable {
                 // Durability: the journal is forced (writeBatch) and the checkpoint is replaced atomically
                 // (AtomicFile forces it and its directory) before the journal is emptied; a crash in
                 // between replays records the checkpoint already covers, which is harmless.
-                CheckpointFile.write(checkpointPath, lastSeq, snapshot);
+                CheckpointFile.write(file.disk(), checkpointPath, lastSeq, snapshot);
                 file.reset();
             } catch (IOException e) {
                 failure = new BlockIoException(BlockError.IO, "checkpoint failed: " + e.getMessage(), e);
