@@ -8,8 +8,7 @@ import dev.flashcopy.engine.volume.ImageFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,7 +58,8 @@ public final class Journal implements AutoCloseable {
     }
 
     private static Set<ImageFile> newIdentitySet() {
-        return Collections.newSetFromMap(new IdentityHashMap<>());
+        // ImageFile keeps Object's identity equality; insertion order makes the sync order repeatable.
+        return new LinkedHashSet<>();
     }
 
     /**
