@@ -62,10 +62,13 @@ public final class FlashEngine implements AutoCloseable {
     private final BackgroundCopier copier;
     private final FlashDevices devices;
     private final Withdrawal withdrawal;
+    private final FailureLog failureLog;
     private volatile boolean closed;
 
-    private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId) {
+    private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId,
+            FailureLog failureLog) {
         this.store = store;
+        this.failureLog = failureLog;
         this.settings = settings;
         this.flashDir = flashDir;
         this.journal = journal;
@@ -89,10 +92,15 @@ public final class FlashEngine implements AutoCloseable {
         Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog);
         Journal journal = new Journal(r.journal(), flashDir.resolve(Recovery.CHECKPOINT_FILE), r.lastSeq(),
                 settings.checkpointJournalBytes());
-        FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId());
+        FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId(),
+                FailureLog.open(store.disk(), flashDir));
         try {
             engine.recoveryReport.addAll(r.report());
             engine.recoveryReport.addAll(engine.membership.attach(catalog.relationships(), r.bitmaps()));
+            int failed = engine.failureLog.applyTo(engine.registry.live.values());
+            if (failed > 0) {
+                engine.recoveryReport.add("pass 5 (attach): " + failed + " relationship(s) failed earlier stay failed");
+            }
             journal.checkpoint(engine::bitmaps);
             engine.recoveryReport.add("pass 6 (checkpoint): journal emptied, last seq " + journal.lastSeq());
         } catch (IOException | RuntimeException e) {
@@ -311,6 +319,10 @@ public final class FlashEngine implements AutoCloseable {
 
     Journal journal() {
         return journal;
+    }
+
+    FailureLog failureLog() {
+        return failureLog;
     }
 
     FlashSettings settings() {

@@ -123,7 +123,7 @@ final class Membership {
     private void install(Relationship rel) {
         Family f = registry.families.get(rel.source().name());
         if (f == null) {
-            f = new Family(rel.source(), rel.geometry(), journal, engine.settings().lockStripes());
+            f = new Family(rel.source(), rel.geometry(), journal, engine.settings().lockStripes(), engine.failureLog());
         }
         f.addNewest(rel);
         registry.live.put(rel.id(), rel);
@@ -180,6 +180,7 @@ final class Membership {
                                 record.mode(), record.persistent(), record.targetWriteInhibit(), record.grainSize(),
                                 record.size(), t0, record.rateMiBps(), true, 0, null, t0, record.id());
                     }
+                    record = record.withOnFull(options.onFull());
                     long grains = new GrainGeometry(options.grainSize(), source.size()).grains();
                     fresh.add(new Relationship(record, source, store.get(p.target()), BitmapSet.established(grains)));
                 }

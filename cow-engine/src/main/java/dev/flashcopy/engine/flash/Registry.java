@@ -132,7 +132,8 @@ final class Registry {
         return new RelationshipView(r.id(), r.source().name(), r.target().name(), r.seqnum(), r.mode(), state,
                 r.persistent(), r.targetWriteInhibit(), r.geometry().grainSize(), total, left, percent(total, left),
                 r.establishedAt(), state == RelationshipState.COPYING ? r.measuredRateMiBps() : 0, r.recording(),
-                false, r.sourceChanged().count(), r.targetChanged().count(), r.syncedAt());
+                false, r.sourceChanged().count(), r.targetChanged().count(), r.syncedAt(), r.onFull().label(),
+                r.failedReason());
     }
 
     static RelationshipView view(Inactive i) {
@@ -142,7 +143,7 @@ final class Registry {
         return new RelationshipView(r.id(), r.source(), r.target(), r.seqnum(), r.mode(), RelationshipState.INACTIVE,
                 r.persistent(), r.targetWriteInhibit(), r.grainSize(), total, left, percent(total, left),
                 Instant.parse(r.establishedAt()), 0, r.recording(), false, i.bitmaps().sourceChanged().count(),
-                i.bitmaps().targetChanged().count(), Instant.parse(r.t0()));
+                i.bitmaps().targetChanged().count(), Instant.parse(r.t0()), r.effectiveOnFull().label(), null);
     }
 
     private static double percent(long total, long left) {

@@ -17,9 +17,12 @@ import java.time.Instant;
  * @param changedSourceGrains grains written on the source since {@code syncedAt} (0 unless recording)
  * @param changedTargetGrains grains written on the target since {@code syncedAt} (0 unless recording)
  * @param syncedAt T0 of the last establish or resync: the point in time the target stands for
+ * @param onFull out-of-space policy, {@code fail} or {@code inhibit-source}
+ * @param failedReason why the relationship is {@code failed} (null unless it is)
  */
 public record RelationshipView(long id, String source, String target, long seqnum, CopyMode mode,
         RelationshipState state, boolean persistent, boolean targetWriteInhibit, int grainSize, long totalGrains,
         long outOfSyncGrains, double copiedPercent, Instant establishedAt, double copyRateMiBps, boolean recording,
-        boolean revertible, long changedSourceGrains, long changedTargetGrains, Instant syncedAt) {
+        boolean revertible, long changedSourceGrains, long changedTargetGrains, Instant syncedAt, String onFull,
+        String failedReason) {
 }

@@ -14,13 +14,35 @@ package dev.flashcopy.engine.relationship;
  * @param syncedAt T0 of the last establish or resync (null: {@code establishedAt}), ISO-8601
  * @param chainOrder position among the targets of one source, oldest first (0: {@code id}); a resync
  *     makes its target the newest point in time, so it moves to the end of the chain
+ * @param onFull what a full target file system does ({@code mkflash --on-full}; null: {@link OnFull#FAIL})
  */
 public record RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode,
         boolean persistent, boolean targetWriteInhibit, int grainSize, long size, String establishedAt,
-        int rateMiBps, boolean recording, long generation, String lastChange, String syncedAt, long chainOrder) {
+        int rateMiBps, boolean recording, long generation, String lastChange, String syncedAt, long chainOrder,
+        OnFull onFull) {
 
     public static final String RESYNC = "resync";
     public static final String REVERSE = "reverse";
+
+    /** Without an out-of-space policy (the default, {@link OnFull#FAIL}). */
+    public RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode,
+            boolean persistent, boolean targetWriteInhibit, int grainSize, long size, String establishedAt,
+            int rateMiBps, boolean recording, long generation, String lastChange, String syncedAt, long chainOrder) {
+        this(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize, size, establishedAt,
+                rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, null);
+    }
+
+    /** The same relationship with out-of-space policy {@code policy}. */
+    public RelationshipRecord withOnFull(OnFull policy) {
+        return new RelationshipRecord(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize,
+                size, establishedAt, rateMiBps, recording, generation, lastChange, syncedAt, chainOrder,
+                policy == OnFull.FAIL ? null : policy);
+    }
+
+    /** The out-of-space policy, {@link OnFull#FAIL} unless chosen otherwise. */
+    public OnFull effectiveOnFull() {
+        return onFull == null ? OnFull.FAIL : onFull;
+    }
 
     /** A relationship as established, generation 0, not recording. */
     public RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode, boolean persistent,
