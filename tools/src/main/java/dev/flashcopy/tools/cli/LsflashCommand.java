@@ -31,7 +31,7 @@ public final class LsflashCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a JSON array of relationships (fields: source, target, seqnum,"
             + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
             + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
-            + " dateSynced)")
+            + " dateSynced, onFull, failedReason)")
     boolean json;
 
     @Override
@@ -51,7 +51,7 @@ public final class LsflashCommand implements Callable<Integer> {
         Table table = longFormat
                 ? new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC", "TOTAL", "GRAIN", "PERSIST",
                         "TGTINHIBIT", "RATE", "T0", "RECORDING", "REVERTIBLE", "SRCCHANGED", "TGTCHANGED",
-                        "DATESYNCED")
+                        "DATESYNCED", "ONFULL")
                 : new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC");
         table.alignRight(4).alignRight(5);
         for (JsonNode r : rels) {
@@ -67,12 +67,20 @@ public final class LsflashCommand implements Callable<Integer> {
                         String.format(Locale.ROOT, "%.1f MiB/s", r.path("copyRateMiBps").asDouble()),
                         r.path("establishedAt").asText(), yesNo(r.path("recording")), yesNo(r.path("revertible")),
                         String.valueOf(r.path("changedSourceGrains").asLong()),
-                        String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText());
+                        String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText(),
+                        r.path("onFull").asText("fail"));
             } else {
                 table.row(id, seq, r.path("mode").asText(), r.path("state").asText(), copied, oos);
             }
         }
         table.print(out);
+        for (JsonNode r : rels) {
+            if (r.hasNonNull("failedReason")) {
+                out.println(r.path("source").asText() + ":" + r.path("target").asText() + " failed: "
+                        + r.path("failedReason").asText() + " (the target holds no point in time; rmflash it)");
+            }
+        }
+        out.flush();
         return ExitCode.OK.code();
     }
 

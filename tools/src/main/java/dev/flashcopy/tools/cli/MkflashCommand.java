@@ -59,6 +59,11 @@ public final class MkflashCommand implements Callable<Integer> {
             description = "background copy rate limit in MiB/s (default: as fast as the disk allows)")
     Integer rate;
 
+    @Option(names = "--on-full", paramLabel = "POLICY", description = "when the target's file system is full:"
+            + " fail (default; the relationship goes to state failed, the source write goes on) or inhibit-source"
+            + " (the source write that needs a copy fails with ENOSPC; the target keeps T0)")
+    String onFull;
+
     @Option(names = "--json", description = "print the new relationships as JSON")
     boolean json;
 
@@ -78,6 +83,9 @@ public final class MkflashCommand implements Callable<Integer> {
         }
         if (rate != null) {
             body.put("rateMiBps", rate);
+        }
+        if (onFull != null) {
+            body.put("onFull", onFull);
         }
         JsonNode made = AdminClient.forDataDir(data.dataDir()).post("/v1/relationships", body).path("relationships");
         var out = spec.commandLine().getOut();

@@ -8,12 +8,14 @@ import dev.flashcopy.engine.flash.RelationshipView;
  * {@code outOfSyncGrains} the grains still to copy, {@code establishedAt} when the relationship was made
  * in ISO-8601, {@code recording} change recording on, {@code revertible} (false until setflashrevertible
  * exists), {@code changedSourceGrains}/{@code changedTargetGrains} grains written on each side since
- * {@code dateSynced}, the T0 of the last establish or resync. Immutable.
+ * {@code dateSynced}, the T0 of the last establish or resync, {@code onFull} the out-of-space policy
+ * ({@code fail} or {@code inhibit-source}), {@code failedReason} why the state is {@code failed} (null
+ * otherwise). Immutable.
  */
 public record RelationshipJson(String source, String target, long seqnum, String mode, String state,
         boolean persistent, boolean tgtinhibit, int grainSize, long totalGrains, long outOfSyncGrains,
         double copiedPercent, String establishedAt, double copyRateMiBps, boolean recording, boolean revertible,
-        long changedSourceGrains, long changedTargetGrains, String dateSynced) {
+        long changedSourceGrains, long changedTargetGrains, String dateSynced, String onFull, String failedReason) {
 
     static RelationshipJson of(RelationshipView v) {
         return new RelationshipJson(v.source(), v.target(), v.seqnum(),
@@ -21,6 +23,6 @@ public record RelationshipJson(String source, String target, long seqnum, String
                 v.targetWriteInhibit(), v.grainSize(), v.totalGrains(), v.outOfSyncGrains(),
                 Math.floor(v.copiedPercent() * 100) / 100, v.establishedAt().toString(),
                 Math.round(v.copyRateMiBps() * 10) / 10.0, v.recording(), v.revertible(), v.changedSourceGrains(),
-                v.changedTargetGrains(), v.syncedAt().toString());
+                v.changedTargetGrains(), v.syncedAt().toString(), v.onFull(), v.failedReason());
     }
 }

@@ -9,6 +9,7 @@ import dev.flashcopy.engine.flash.RelationshipView;
 import dev.flashcopy.engine.flash.ResyncOptions;
 import dev.flashcopy.engine.flash.ReverseOptions;
 import dev.flashcopy.engine.flash.WithdrawResult;
+import dev.flashcopy.engine.relationship.OnFull;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.tools.admin.ApiException;
 import dev.flashcopy.tools.admin.ApiRequest;
@@ -42,7 +43,7 @@ public final class RelationshipsResource implements Resource {
     }
 
     private static final Set<String> ESTABLISH_FIELDS =
-            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record");
+            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record", "onFull");
     private static final Set<String> RESYNC_FIELDS = Set.of("pairs", "record", "persistent", "tgtinhibit", "seqnum",
             "freeze");
     private static final Set<String> REVERSE_FIELDS = Set.of("record", "persistent", "fast");
@@ -86,6 +87,12 @@ public final class RelationshipsResource implements Resource {
         }
         if (body.has("rateMiBps")) {
             options = options.withRateMiBps(intField("rateMiBps", body.optionalLong("rateMiBps").getAsLong()));
+        }
+        String onFull = body.optionalString("onFull").orElse("fail");
+        try {
+            options = options.withOnFull(OnFull.parse(onFull));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("field 'onFull': " + onFull + " (expected: fail or inhibit-source)");
         }
         List<RelationshipView> made = flash.establish(pairs, options);
         return ApiResponse.created(list(made), "/v1/relationships");
