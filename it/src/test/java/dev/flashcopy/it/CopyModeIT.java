@@ -51,6 +51,28 @@ class CopyModeIT {
         }
     }
 
+    @Test
+    void mkflashWaitReturnsOnlyWhenTheCopyIsCompleteAndShowsProgress() throws IOException {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+            server.cli("mkvol", "src", "--size", "64M").ok();
+            Qemu.io(server.uri("src"), "write -P 0x41 0 48M");
+            String t0 = Exports.sha256(server.uri("src"));
+            Command.Result made = server.cli("mkflash", "--wait", "--persist", "--rate", "16", "src:tgt").ok();
+            assertTrue(made.out().contains("successfully created"), made.out());
+            // not a terminal: plain progress lines, the last one at 100 %
+            assertTrue(made.out().contains("src:tgt 100.00 %"), made.out());
+            JsonNode rel = JSON.readTree(server.cli("lsflash", "--json", "src:tgt").ok().out()).get(0);
+            assertEquals(0, rel.get("outOfSyncGrains").asLong(), "--wait returned before the copy finished: " + rel);
+            Qemu.io(server.uri("src"), "write -P 0x42 0 64M");
+            assertEquals(t0, Exports.sha256(server.uri("tgt")));
+
+            Command.Result refused = server.cli("mkflash", "--wait", "--nocp", "src:tgt2");
+            assertEquals(2, refused.exit(), refused.err());
+            assertTrue(refused.err().contains("--wait follows the background copy, which --nocp turns off"),
+                    refused.err());
+        }
+    }
+
     private static JsonNode volume(ServerProcess server, String name) throws IOException {
         for (JsonNode v : JSON.readTree(server.cli("lsvol", "--json").ok().out())) {
             if (v.get("name").asText().equals(name)) {

@@ -49,7 +49,8 @@ class ResyncReverseIT {
             assertEquals(2, before.get("changedTargetGrains").asLong(), before.toString());
 
             String targetBefore = Exports.sha256(server.uri("tgt"));
-            server.cli("resyncflash", "-record", "-persist", "src:tgt").ok();
+            var resynced = server.cli("resyncflash", "-record", "-persist", "--wait", "src:tgt").ok();
+            assertTrue(resynced.out().contains("src:tgt: NOCOPY, no background copy to wait for"), resynced.out());
             String source = Exports.sha256(server.uri("src"));
             assertEquals(source, Exports.sha256(server.uri("tgt")), "the target is the source at the new T0");
             assertNotEquals(targetBefore, source);

@@ -1,6 +1,7 @@
 package dev.flashcopy.tools;
 
 import dev.flashcopy.tools.cli.CommandFailure;
+import dev.flashcopy.tools.cli.CompletionCommand;
 import dev.flashcopy.tools.cli.ExitCode;
 import dev.flashcopy.tools.cli.LsflashCommand;
 import dev.flashcopy.tools.cli.LsvolCommand;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Spec;
         description = {"Point-in-time copies of volumes (sparse raw images), exported over NBD.", ""},
         subcommands = {ServeCommand.class, MkvolCommand.class, LsvolCommand.class, RmvolCommand.class,
                 MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, ResyncflashCommand.class,
-                ReverseflashCommand.class, WaitCommand.class,
+                ReverseflashCommand.class, WaitCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flashcopy implements Runnable {
     @Spec

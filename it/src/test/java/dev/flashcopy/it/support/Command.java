@@ -41,8 +41,14 @@ public final class Command {
     }
 
     public static Result run(Duration timeout, Path cwd, String... command) {
+        return runWith(timeout, Map.of(), cwd, command);
+    }
+
+    /** Runs with {@code extraEnv} on top of {@link #ENV} (a fio job file reading {@code ${NBD_URI}}, say). */
+    public static Result runWith(Duration timeout, Map<String, String> extraEnv, Path cwd, String... command) {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().putAll(ENV);
+        pb.environment().putAll(extraEnv);
         if (cwd != null) {
             pb.directory(cwd.toFile());
         }

@@ -14,7 +14,7 @@ public enum ExitCode {
     UNREACHABLE(3, "no server: DATA/admin.json missing or the server does not answer"),
     UNEXPECTED(4, "unexpected failure: server-side I/O error or a bug (see the message)"),
     START_FAILED(5, "serve could not start: data directory in use, address in use or unusable"),
-    TIMED_OUT(6, "wait (or rmflash --cp) gave up after --timeout; the copy goes on");
+    TIMED_OUT(6, "wait, mkflash --wait or rmflash --cp gave up after --timeout; the copy goes on");
 
     private final int code;
     private final String meaning;

@@ -3,6 +3,8 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,8 +69,12 @@ public final class MkflashCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the new relationships as JSON")
     boolean json;
 
+    @Mixin
+    WaitOption waitOption;
+
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
+        waitOption.check(!nocopy, "--nocp turns off; drop one of them");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("pairs", pairs.stream().map(PairSpec::toString).toList());
         body.put("mode", nocopy ? "nocopy" : "copy");
@@ -87,7 +93,8 @@ public final class MkflashCommand implements Callable<Integer> {
         if (onFull != null) {
             body.put("onFull", onFull);
         }
-        JsonNode made = AdminClient.forDataDir(data.dataDir()).post("/v1/relationships", body).path("relationships");
+        AdminClient client = AdminClient.forDataDir(data.dataDir());
+        JsonNode made = client.post("/v1/relationships", body).path("relationships");
         var out = spec.commandLine().getOut();
         if (json) {
             JsonOutput.print(out, made);
@@ -99,6 +106,7 @@ public final class MkflashCommand implements Callable<Integer> {
             }
             out.flush();
         }
+        waitOption.follow(client, made, json ? new PrintWriter(Writer.nullWriter()) : out);
         return ExitCode.OK.code();
     }
 }

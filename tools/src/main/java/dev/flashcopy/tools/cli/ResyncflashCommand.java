@@ -3,6 +3,8 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,11 +55,15 @@ public final class ResyncflashCommand implements Callable<Integer> {
     @Option(names = {"--freeze", "-freeze"}, description = "not supported yet (consistency group freeze)")
     boolean freeze;
 
+    @Mixin
+    WaitOption waitOption;
+
     @Option(names = "--json", description = "print the resynchronised relationships as JSON")
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
+        waitOption.check(true, "");
         if (freeze) {
             throw new CommandFailure(ExitCode.USAGE, "--freeze is not supported yet for resyncflash");
         }
@@ -69,8 +75,8 @@ public final class ResyncflashCommand implements Callable<Integer> {
         if (seqnum != null) {
             body.put("seqnum", seqnum);
         }
-        JsonNode done = AdminClient.forDataDir(data.dataDir()).post("/v1/relationships/resync", body)
-                .path("relationships");
+        AdminClient client = AdminClient.forDataDir(data.dataDir());
+        JsonNode done = client.post("/v1/relationships/resync", body).path("relationships");
         var out = spec.commandLine().getOut();
         if (json) {
             JsonOutput.print(out, done);
@@ -82,6 +88,7 @@ public final class ResyncflashCommand implements Callable<Integer> {
             }
             out.flush();
         }
+        waitOption.follow(client, done, json ? new PrintWriter(Writer.nullWriter()) : out);
         return ExitCode.OK.code();
     }
 }

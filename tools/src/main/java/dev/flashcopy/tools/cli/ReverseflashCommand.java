@@ -3,6 +3,8 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -44,16 +46,21 @@ public final class ReverseflashCommand implements Callable<Integer> {
             description = "fast reverse restore: do not wait for the background copy to complete first")
     boolean fast;
 
+    @Mixin
+    WaitOption waitOption;
+
     @Option(names = "--json", description = "print the reversed relationship as JSON")
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
+        waitOption.check(true, "");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("record", record);
         body.put("persistent", persist);
         body.put("fast", fast);
-        JsonNode r = AdminClient.forDataDir(data.dataDir()).post("/v1/relationships/" + pair + "/reverse", body);
+        AdminClient client = AdminClient.forDataDir(data.dataDir());
+        JsonNode r = client.post("/v1/relationships/" + pair + "/reverse", body);
         var out = spec.commandLine().getOut();
         if (json) {
             JsonOutput.print(out, r);
@@ -63,6 +70,7 @@ public final class ReverseflashCommand implements Callable<Integer> {
                     + " grains to copy back)");
             out.flush();
         }
+        waitOption.follow(client, r, json ? new PrintWriter(Writer.nullWriter()) : out);
         return ExitCode.OK.code();
     }
 }
