@@ -24,14 +24,17 @@ final class SimInode {
         }
     }
 
-    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
-    /** Creation order, so a crash visits files in the same order every run (fixed seeds repeat exactly). */
-    final long id = IDS.incrementAndGet();
+    /** Creation order on its disk; with the seed it picks this file's random choices at a crash. */
+    final long id;
     private byte[] live = new byte[0];
     private long liveSize;
     private byte[] durable = new byte[0];
     private long durableSize;
     private final List<Change> pending = new ArrayList<>();
+
+    SimInode(long id) {
+        this.id = id;
+    }
 
     long size() {
         return liveSize;

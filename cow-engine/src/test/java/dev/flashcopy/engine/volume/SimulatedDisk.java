@@ -41,7 +41,8 @@ public final class SimulatedDisk implements Disk {
     private record Fault(Predicate<Path> where, Op op, int errno) {
     }
 
-    private final Random random;
+    private final long seed;
+    private long inodes;
     private final Map<Path, SimInode> names = new HashMap<>();
     private Map<Path, SimInode> durableNames = new HashMap<>();
     private final List<DirChange> dirChanges = new ArrayList<>();
@@ -59,7 +60,7 @@ public final class SimulatedDisk implements Disk {
     }
 
     public SimulatedDisk(long seed) {
-        this.random = new Random(seed);
+        this.seed = seed;
     }
 
     // ---- crashes
@@ -118,6 +119,14 @@ public final class SimulatedDisk implements Disk {
         }
     }
 
+    /**
+     * The random choices for one file or directory at this crash: each draws from its own stream, so what one
+     * file keeps does not depend on how many pages another had (a fixed seed repeats the same run).
+     */
+    private Random choices(long key) {
+        return new Random(seed * 0x9E3779B97F4A7C15L + generation * 1_000_003L + key);
+    }
+
     /** What a power loss now would leave, chosen at random; changes nothing. */
     private Frozen freeze() {
         Map<Path, SimInode> kept = new HashMap<>(durableNames);
@@ -126,7 +135,7 @@ public final class SimulatedDisk implements Disk {
         int dirKept = 0;
         int dirDropped = 0;
         for (List<DirChange> changes : byDir.values()) {
-            int prefix = random.nextInt(changes.size() + 1);
+            int prefix = choices(changes.get(0).dir().toString().hashCode()).nextInt(changes.size() + 1);
             for (int i = 0; i < changes.size(); i++) {
                 if (i < prefix) {
                     applyDir(kept, changes.get(i));
@@ -142,7 +151,7 @@ public final class SimulatedDisk implements Disk {
         int pagesDropped = 0;
         int torn = 0;
         for (SimInode inode : allSimInodes()) {
-            SimInode.Survivor survivor = inode.survivor(random);
+            SimInode.Survivor survivor = inode.survivor(choices(inode.id));
             content.put(inode, survivor.data());
             sizes.put(inode, survivor.size());
             pagesKept += survivor.pagesKept();
@@ -215,7 +224,7 @@ public final class SimulatedDisk implements Disk {
             }
         }
         if (inode == null) {
-            inode = new SimInode();
+            inode = new SimInode(++inodes);
             names.put(p, inode);
             dirChanges.add(new DirChange(p.getParent(), null, p, inode));
         } else if (mode == OpenMode.CREATE_TRUNCATE) {
