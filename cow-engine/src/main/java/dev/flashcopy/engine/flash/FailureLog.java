@@ -77,6 +77,7 @@ final class FailureLog implements FailureRecorder {
         if (!kept.equals(reasons)) {
             reasons.clear();
             reasons.putAll(kept);
+            // Durability: only entries of withdrawn relationships go; losing this replace in a crash is harmless.
             AtomicFile.replace(disk, file, JSON.writeValueAsBytes(reasons));
         }
         return marked;

@@ -97,10 +97,6 @@ public final class FlashEngine implements AutoCloseable {
         try {
             engine.recoveryReport.addAll(r.report());
             engine.recoveryReport.addAll(engine.membership.attach(catalog.relationships(), r.bitmaps()));
-            int failed = engine.failureLog.applyTo(engine.registry.live.values());
-            if (failed > 0) {
-                engine.recoveryReport.add("pass 5 (attach): " + failed + " relationship(s) failed earlier stay failed");
-            }
             journal.checkpoint(engine::bitmaps);
             engine.recoveryReport.add("pass 6 (checkpoint): journal emptied, last seq " + journal.lastSeq());
         } catch (IOException | RuntimeException e) {

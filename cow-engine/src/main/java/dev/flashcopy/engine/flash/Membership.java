@@ -91,8 +91,11 @@ final class Membership {
         registry.inactive.remove(dead.record().id());
     }
 
-    /** Pass 5 of recovery: binds catalogued relationships to volumes; returns report lines. */
-    List<String> attach(List<RelationshipRecord> records, Map<Long, BitmapSet> bitmaps) {
+    /**
+     * Pass 5 of recovery: binds catalogued relationships to volumes, marks those that failed before (see
+     * {@link FailureLog}); returns report lines.
+     */
+    List<String> attach(List<RelationshipRecord> records, Map<Long, BitmapSet> bitmaps) throws IOException {
         List<String> recoveryReport = new ArrayList<>();
         int active = 0;
         for (RelationshipRecord r : records.stream()
@@ -116,6 +119,10 @@ final class Membership {
             active++;
         }
         recoveryReport.add("pass 5 (attach): " + active + " relationship(s) active, " + registry.inactive.size() + " inactive");
+        int failed = engine.failureLog().applyTo(registry.live.values());
+        if (failed > 0) {
+            recoveryReport.add("pass 5 (attach): " + failed + " relationship(s) failed earlier stay failed");
+        }
         return recoveryReport;
     }
 
