@@ -90,7 +90,7 @@ final class PosixDisk implements Disk {
     static final class PosixFile implements DiskFile {
         private static final ThreadLocal<MemorySegment> OFFSETS =
                 ThreadLocal.withInitial(() -> Arena.global().allocate(ValueLayout.JAVA_LONG, 2));
-        private final int fd;
+        final int fd;
 
         PosixFile(int fd) {
             this.fd = fd;
