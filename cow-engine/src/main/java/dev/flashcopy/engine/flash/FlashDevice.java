@@ -3,12 +3,15 @@ package dev.flashcopy.engine.flash;
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.DirtyMapDevice;
+import dev.flashcopy.engine.device.DirtySink;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -16,11 +19,11 @@ import java.util.concurrent.locks.Lock;
  * straight to the image when it is in none (the fast path). Writes, trims and zeroes hold the volume's
  * write gate, so an establish sees them wholly before or after T0. A FLUSH (and FUA) syncs the image and
  * commits the journal, so a flushed target write's grain stays copied (and, recording, marked changed)
- * after a crash.
+ * after a crash. Its dirty maps are the bitmaps of its relationships ({@link DirtyMaps}).
  *
  * <p>Thread-safe.
  */
-final class FlashDevice implements BlockDevice {
+final class FlashDevice implements BlockDevice, DirtyMapDevice {
     private final FlashEngine engine;
     private final Volume volume;
     private final Lock gate;
@@ -167,6 +170,17 @@ final class FlashDevice implements BlockDevice {
                 }
             }
         }
+    }
+
+    @Override
+    public List<String> dirtyMapNames() {
+        return engine.isClosed() ? List.of() : DirtyMaps.names(engine, volume.name());
+    }
+
+    @Override
+    public void mapDirty(String name, long offset, long length, DirtySink sink) throws BlockIoException {
+        checkOpen();
+        DirtyMaps.walk(engine, volume.name(), name, offset, length, sink);
     }
 
     private void checkOpen() throws BlockIoException {

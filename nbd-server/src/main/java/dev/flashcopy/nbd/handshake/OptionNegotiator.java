@@ -4,6 +4,7 @@ import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.DeviceInfo;
 import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.DeviceProvider;
+import dev.flashcopy.engine.device.DirtyMapDevice;
 import dev.flashcopy.nbd.export.ExportFlags;
 import dev.flashcopy.nbd.export.MetaContext;
 import dev.flashcopy.nbd.export.MetaContexts;
@@ -209,19 +210,34 @@ public final class OptionNegotiator {
         if (devices.info(request.name()).isEmpty()) {
             return unknownExport(out, code, request.name());
         }
+        List<String> dirtyMaps = dirtyMaps(request.name());
         if (set) {
-            contexts = MetaContexts.select(request.queries());
+            contexts = MetaContexts.select(request.queries(), dirtyMaps);
             contextExport = request.name();
             for (MetaContext context : contexts) {
                 OptionReplies.metaContext(out, code, context.id(), context.name());
             }
         } else {
-            for (String name : MetaContexts.list(request.queries())) {
+            for (String name : MetaContexts.list(request.queries(), dirtyMaps)) {
                 OptionReplies.metaContext(out, code, MetaContexts.LIST_ID, name);
             }
         }
         OptionReplies.ack(out, code);
         return OptionResult.proceed(out);
+    }
+
+    /**
+     * The dirty maps the export's device keeps now: asked of a short-lived lease, since only an open device
+     * knows them. An export that cannot be opened (an inactive relationship's volume) offers none.
+     */
+    private List<String> dirtyMaps(String name) {
+        Optional<DeviceLease> lease = devices.acquire(name);
+        if (lease.isEmpty()) {
+            return List.of();
+        }
+        try (DeviceLease held = lease.get()) {
+            return held.device() instanceof DirtyMapDevice maps ? maps.dirtyMapNames() : List.of();
+        }
     }
 
     private void clearContexts() {

@@ -36,6 +36,8 @@ public final class NbdWire {
     /** {@code base:allocation} status bits: the extent is not allocated, and it reads as zeroes. */
     public static final int STATE_HOLE = 1;
     public static final int STATE_ZERO = 1 << 1;
+    /** {@code qemu:dirty-bitmap:*} status bit, as qemu-nbd sends it: the extent is dirty (set in the map). */
+    public static final int STATE_DIRTY = 1;
 
     /** The spec's hard limit for strings (export names, queries, messages). */
     public static final int MAX_STRING_LENGTH = 4096;

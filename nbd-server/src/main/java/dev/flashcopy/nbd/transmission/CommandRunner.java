@@ -1,7 +1,9 @@
 package dev.flashcopy.nbd.transmission;
 
 import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.DirtyMapDevice;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.nbd.export.MetaContext;
 import dev.flashcopy.nbd.protocol.CommandFlag;
@@ -126,14 +128,14 @@ final class CommandRunner {
         ExtentList extents = new ExtentList(MAX_READ_CHUNKS);
         if (!CommandFlag.DF.isSet(r.flags())) {
             try {
-                device.mapAllocation(offset, length, extents);
+                device.mapAllocation(offset, length, extents::allocation);
             } catch (BlockIoException e) {
                 // The map only saves bandwidth; without it every byte is sent as data.
                 extents = new ExtentList(1);
             }
         }
         if (extents.covered() < length) {
-            extents.append(length - extents.covered(), false);
+            extents.append(length - extents.covered(), 0);
         }
         int total = 0;
         for (int i = 0; i < extents.count(); i++) {
@@ -166,22 +168,47 @@ final class CommandRunner {
         }
     }
 
+    /**
+     * One chunk per selected context, each from its own walk: extents start at the request's offset, stay
+     * within its length (so REQ_ONE's single extent never exceeds it) and number at most
+     * {@link #MAX_STATUS_EXTENTS}. A walk that describes nothing is answered with status 0, which the spec
+     * calls always safe; a dirty map that is gone fails the whole request instead, since "clean" would lie.
+     */
     private ByteBuf blockStatus(NbdRequest r) throws BlockIoException {
-        ExtentList extents = new ExtentList(CommandFlag.REQ_ONE.isSet(r.flags()) ? 1 : MAX_STATUS_EXTENTS);
-        device.mapAllocation(r.offset(), r.length(), extents);
-        if (extents.count() == 0) {
-            extents.append(r.length(), false); // status 0 is always a safe answer
+        int limit = CommandFlag.REQ_ONE.isSet(r.flags()) ? 1 : MAX_STATUS_EXTENTS;
+        ExtentList[] lists = new ExtentList[contexts.size()];
+        int total = 0;
+        for (int c = 0; c < lists.length; c++) {
+            lists[c] = walk(contexts.get(c), r.offset(), r.length(), limit);
+            total += NbdWire.CHUNK_HEADER_LENGTH + 4 + 8 * lists[c].count();
         }
-        int payload = 4 + 8 * extents.count();
-        ByteBuf out = alloc.directBuffer(contexts.size() * (NbdWire.CHUNK_HEADER_LENGTH + payload));
-        for (int c = 0; c < contexts.size(); c++) {
-            Replies.chunkHeader(out, c == contexts.size() - 1, ReplyType.BLOCK_STATUS, r.cookie(), payload);
+        ByteBuf out = alloc.directBuffer(total);
+        for (int c = 0; c < lists.length; c++) {
+            ExtentList extents = lists[c];
+            int payload = 4 + 8 * extents.count();
+            Replies.chunkHeader(out, c == lists.length - 1, ReplyType.BLOCK_STATUS, r.cookie(), payload);
             out.writeInt(contexts.get(c).id());
             for (int i = 0; i < extents.count(); i++) {
                 out.writeInt((int) extents.length(i));
-                out.writeInt(extents.hole(i) ? NbdWire.STATE_HOLE | NbdWire.STATE_ZERO : 0);
+                out.writeInt(extents.flags(i));
             }
         }
         return out;
+    }
+
+    private ExtentList walk(MetaContext context, long offset, long length, int limit) throws BlockIoException {
+        ExtentList extents = new ExtentList(limit);
+        String map = context.dirtyMap();
+        if (map == null) {
+            device.mapAllocation(offset, length, extents::allocation);
+        } else if (device instanceof DirtyMapDevice maps) {
+            maps.mapDirty(map, offset, length, extents::dirty);
+        } else {
+            throw new BlockIoException(BlockError.INVALID, device.name() + " keeps no dirty maps");
+        }
+        if (extents.count() == 0) {
+            extents.append(length, 0); // status 0 is always a safe answer
+        }
+        return extents;
     }
 }

@@ -1,16 +1,19 @@
 package dev.flashcopy.nbd.transmission;
 
-import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.nbd.protocol.NbdWire;
 
 /**
- * Collects an allocation walk as at most {@code limit} extents, merging neighbours of the same
- * kind; the walk stops when the limit is reached, so {@link #covered()} may fall short of the
- * range asked for. Confined to one thread.
+ * Collects an allocation walk ({@link #allocation}) or a dirty-map walk ({@link #dirty}) as at most
+ * {@code limit} extents with their block status flags, merging neighbours of the same status; the walk
+ * stops when the limit is reached, so {@link #covered()} may fall short of the range asked for. Confined
+ * to one thread.
  */
-final class ExtentList implements ExtentSink {
+final class ExtentList {
+    private static final int HOLE = NbdWire.STATE_HOLE | NbdWire.STATE_ZERO;
+
     private final int limit;
     private long[] lengths = new long[4];
-    private boolean[] holes = new boolean[4];
+    private int[] flags = new int[4];
     private int count;
     private long covered;
 
@@ -21,28 +24,37 @@ final class ExtentList implements ExtentSink {
         this.limit = limit;
     }
 
-    @Override
-    public boolean extent(long length, boolean hole) {
-        if (count == limit && holes[count - 1] != hole) {
+    /** An {@code ExtentSink}: a hole reads as zeroes, {@code base:allocation} status 3. */
+    boolean allocation(long length, boolean hole) {
+        return add(length, hole ? HOLE : 0);
+    }
+
+    /** A {@code DirtySink}: dirty is status bit 0 of {@code qemu:dirty-bitmap:*}. */
+    boolean dirty(long length, boolean dirty) {
+        return add(length, dirty ? NbdWire.STATE_DIRTY : 0);
+    }
+
+    private boolean add(long length, int status) {
+        if (count == limit && flags[count - 1] != status) {
             return false;
         }
-        append(length, hole);
+        append(length, status);
         return count < limit;
     }
 
-    /** Adds an extent past the limit: the rest of a read that the walk did not describe. */
-    void append(long length, boolean hole) {
-        if (count > 0 && holes[count - 1] == hole) {
+    /** Adds an extent past the limit: the rest of a range that the walk did not describe. */
+    void append(long length, int status) {
+        if (count > 0 && flags[count - 1] == status) {
             lengths[count - 1] += length;
             covered += length;
             return;
         }
         if (count == lengths.length) {
             lengths = java.util.Arrays.copyOf(lengths, count * 2);
-            holes = java.util.Arrays.copyOf(holes, count * 2);
+            flags = java.util.Arrays.copyOf(flags, count * 2);
         }
         lengths[count] = length;
-        holes[count] = hole;
+        flags[count] = status;
         count++;
         covered += length;
     }
@@ -55,8 +67,13 @@ final class ExtentList implements ExtentSink {
         return lengths[i];
     }
 
+    int flags(int i) {
+        return flags[i];
+    }
+
+    /** For an allocation walk: the extent reads as zeroes without reading the disk. */
     boolean hole(int i) {
-        return holes[i];
+        return flags[i] == HOLE;
     }
 
     /** Bytes described so far. */

@@ -3,7 +3,9 @@ package dev.flashcopy.nbd.transmission;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -96,7 +98,9 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     ctx.channel().remoteAddress(), Integer.toHexString(magic));
             state = State.IGNORE;
             in.skipBytes(in.readableBytes());
-            ctx.close();
+            // Replies to the requests before this one may be written but not yet flushed: send them, then
+            // close (a plain close would fail them, and the client would never see those answers).
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         flags = in.readUnsignedShort();

@@ -130,13 +130,37 @@ public final class RawNbdClient implements AutoCloseable {
      * unless every step is acknowledged.
      */
     public RawNbdClient connect(String export, boolean structured) throws IOException {
-        greet(3);
         if (structured) {
-            sendOption(8, new byte[0]);
-            expectAck(readOptionReplies());
-            sendOption(10, metaData(export, "base:allocation"));
-            expectAck(readOptionReplies());
+            connect(export, "base:allocation");
+            return this;
         }
+        greet(3);
+        go(export);
+        return this;
+    }
+
+    /**
+     * Full handshake with structured replies, selecting {@code contexts}, then GO; returns the selected
+     * contexts' ids by name.
+     */
+    public java.util.Map<String, Integer> connect(String export, String... contexts) throws IOException {
+        greet(3);
+        sendOption(8, new byte[0]);
+        expectAck(readOptionReplies());
+        sendOption(10, metaData(export, contexts));
+        List<OptionReply> replies = readOptionReplies();
+        expectAck(replies);
+        java.util.Map<String, Integer> ids = new java.util.LinkedHashMap<>();
+        for (OptionReply reply : replies.subList(0, replies.size() - 1)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(reply.data());
+            int id = b.getInt();
+            ids.put(StandardCharsets.UTF_8.decode(b).toString(), id);
+        }
+        go(export);
+        return ids;
+    }
+
+    private void go(String export) throws IOException {
         sendOption(7, goData(export));
         for (OptionReply reply : readOptionReplies()) {
             if (reply.type() == 3 && reply.data().length == 12 && reply.data()[1] == 0) {
@@ -148,7 +172,6 @@ public final class RawNbdClient implements AutoCloseable {
                 throw new IOException("GO failed with reply type " + Integer.toUnsignedString(reply.type()));
             }
         }
-        return this;
     }
 
     private static void expectAck(List<OptionReply> replies) throws IOException {

@@ -1,0 +1,98 @@
+package dev.flashcopy.engine.flash;
+
+import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.DirtySink;
+import dev.flashcopy.engine.relationship.Relationship;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The named dirty maps of one volume, drawn from the relationships it is in at the moment of asking:
+ * <ul>
+ *   <li>{@code to-copy} (a target): grains the target still reads from its source side;</li>
+ *   <li>{@code changed} (a target of a recording relationship): grains written on the target since T0;</li>
+ *   <li>{@code changed-since:TARGET} (a source, one per recording relationship): grains written on the source
+ *       since TARGET's T0.</li>
+ * </ul>
+ * Walks read the live bitmaps with {@code nextSet}/{@code nextClear}, one run at a time, copying nothing; a
+ * grain changing during a walk shows either state, as it would a moment earlier or later.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class DirtyMaps {
+    static final String TO_COPY = "to-copy";
+    static final String CHANGED = "changed";
+    static final String CHANGED_SINCE = "changed-since:";
+
+    private DirtyMaps() {
+    }
+
+    static List<String> names(FlashEngine engine, String volume) {
+        List<String> names = new ArrayList<>();
+        engine.relationshipOfTarget(volume).ifPresent(r -> {
+            names.add(TO_COPY);
+            if (r.recording()) {
+                names.add(CHANGED);
+            }
+        });
+        for (String target : engine.roles(volume).targets()) {
+            if (engine.findLive(volume, target).map(Relationship::recording).orElse(false)) {
+                names.add(CHANGED_SINCE + target);
+            }
+        }
+        names.sort(null);
+        return List.copyOf(names);
+    }
+
+    static void walk(FlashEngine engine, String volume, String name, long offset, long length, DirtySink sink)
+            throws BlockIoException {
+        Optional<Relationship> rel;
+        if (name.startsWith(CHANGED_SINCE)) {
+            rel = engine.findLive(volume, name.substring(CHANGED_SINCE.length())).filter(Relationship::recording);
+        } else if (name.equals(TO_COPY)) {
+            rel = engine.relationshipOfTarget(volume);
+        } else if (name.equals(CHANGED)) {
+            rel = engine.relationshipOfTarget(volume).filter(Relationship::recording);
+        } else {
+            rel = Optional.empty();
+        }
+        if (rel.isEmpty()) {
+            throw new BlockIoException(BlockError.INVALID, "volume " + volume + " has no dirty map '" + name
+                    + "' (any more)");
+        }
+        Relationship r = rel.get();
+        GrainBitmap bits = name.equals(TO_COPY) ? r.toCopy()
+                : name.equals(CHANGED) ? r.targetChanged() : r.sourceChanged();
+        walk(bits, r.geometry().grainSize(), offset, length, sink);
+    }
+
+    /**
+     * Runs of equal bits over {@code [offset, offset + length)}, cut at the range's ends; grains past the map
+     * are clean.
+     */
+    static void walk(GrainBitmap bits, int grainSize, long offset, long length, DirtySink sink) {
+        long end = offset + length;
+        long pos = offset;
+        while (pos < end) {
+            long grain = pos / grainSize;
+            boolean dirty = bits.isSet(grain);
+            long runEnd;
+            if (grain >= bits.grains()) {
+                runEnd = Long.MAX_VALUE;
+            } else if (dirty) {
+                runEnd = bits.nextClear(grain);
+            } else {
+                long next = bits.nextSet(grain);
+                runEnd = next < 0 ? Long.MAX_VALUE : next;
+            }
+            long stop = runEnd >= end / grainSize + 1 ? end : Math.min(end, runEnd * grainSize);
+            if (!sink.extent(stop - pos, dirty)) {
+                return;
+            }
+            pos = stop;
+        }
+    }
+}
