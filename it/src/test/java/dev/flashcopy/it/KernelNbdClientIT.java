@@ -44,7 +44,9 @@ class KernelNbdClientIT {
     @Test
     void kernelNbdClientMakesExt4AndRunsFioOnALiveNocopyTarget() throws IOException, InterruptedException {
         String[] guest = buildGuest();
-        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+        // qemu's chardev connects when the VM starts, tens of seconds (under TCG) before the guest's
+        // nbd-client speaks: give that idle handshake longer than serve's default 10 s.
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"), "--handshake-timeout", "300")) {
             server.cli("mkvol", "src", "--size", "64M").ok();
             Qemu.io(server.uri("src"), "write -P 0x11 0 8M", "write -P 0x22 20M 4M", "write -P 0x33 60M 4M");
             String t0 = Exports.sha256(server.uri("src"));

@@ -5,6 +5,8 @@ import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher;
 import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
+import dev.flashcopy.nbd.metrics.RequestMetrics;
+import dev.flashcopy.nbd.tls.TlsMode;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -21,8 +23,10 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -56,6 +60,19 @@ public final class NbdServer implements AutoCloseable {
 
     /** Binds {@code config.host():config.port()} and serves {@code devices} until {@link #close()}. */
     public static NbdServer start(NbdServerConfig config, DeviceProvider devices) throws IOException {
+        return start(config, NbdSecurity.NONE, devices);
+    }
+
+    /** As {@link #start(NbdServerConfig, DeviceProvider)}, demanding of clients what {@code security} says. */
+    public static NbdServer start(NbdServerConfig config, NbdSecurity security, DeviceProvider devices)
+            throws IOException {
+        return start(config, security, devices, RequestMetrics.NONE);
+    }
+
+    /** As {@link #start(NbdServerConfig, NbdSecurity, DeviceProvider)}, telling {@code metrics} about every request. */
+    public static NbdServer start(NbdServerConfig config, NbdSecurity security, DeviceProvider devices,
+            RequestMetrics metrics) throws IOException {
+        SslContext tls = security.tlsMode() == TlsMode.OFF ? null : security.credentials().nbdContext();
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
@@ -75,8 +92,12 @@ public final class NbdServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             connections.add(ch);
-                            ch.pipeline().addLast(HandshakeHandler.NAME,
-                                    new HandshakeHandler(new OptionNegotiator(devices), dispatcher));
+                            InetAddress client = ch.remoteAddress() instanceof InetSocketAddress a
+                                    ? a.getAddress() : null;
+                            OptionNegotiator negotiator = new OptionNegotiator(devices, security.tlsMode(),
+                                    security.access(), client, metrics);
+                            ch.pipeline().addLast(HandshakeHandler.NAME, new HandshakeHandler(negotiator, dispatcher,
+                                    tls, security.handshakeTimeout()));
                         }
                     })
                     .bind(config.host(), config.port())

@@ -2,12 +2,14 @@ package dev.flashcopy.tools;
 
 import dev.flashcopy.tools.cli.CommandFailure;
 import dev.flashcopy.tools.cli.CompletionCommand;
+import dev.flashcopy.tools.cli.DashboardCommand;
 import dev.flashcopy.tools.cli.ExitCode;
 import dev.flashcopy.tools.cli.LsflashCommand;
 import dev.flashcopy.tools.cli.LsvolCommand;
 import dev.flashcopy.tools.cli.MkflashCommand;
 import dev.flashcopy.tools.cli.ResyncflashCommand;
 import dev.flashcopy.tools.cli.ReverseflashCommand;
+import dev.flashcopy.tools.cli.UnfreezeflashCommand;
 import dev.flashcopy.tools.cli.RmflashCommand;
 import dev.flashcopy.tools.cli.WaitCommand;
 import dev.flashcopy.tools.cli.MkvolCommand;
@@ -32,7 +34,8 @@ import picocli.CommandLine.Spec;
         description = {"Point-in-time copies of volumes (sparse raw images), exported over NBD.", ""},
         subcommands = {ServeCommand.class, MkvolCommand.class, LsvolCommand.class, RmvolCommand.class,
                 MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, ResyncflashCommand.class,
-                ReverseflashCommand.class, WaitCommand.class, CompletionCommand.class,
+                ReverseflashCommand.class, UnfreezeflashCommand.class, WaitCommand.class, DashboardCommand.class,
+                CompletionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flashcopy implements Runnable {
     @Spec

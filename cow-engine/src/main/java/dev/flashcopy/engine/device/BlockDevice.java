@@ -45,4 +45,13 @@ public interface BlockDevice {
      * when the sink returns false. The extents cover the range exactly when the walk is not stopped.
      */
     void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException;
+
+    /**
+     * Null when writes, trims and zeroes may run now; otherwise a stage that completes when they may (a
+     * consistency-group freeze holds them). A server parks such requests until then instead of giving them a
+     * thread that would only wait; the device still waits itself for a request that comes in regardless.
+     */
+    default java.util.concurrent.CompletionStage<Void> writesHeldUntil() {
+        return null;
+    }
 }

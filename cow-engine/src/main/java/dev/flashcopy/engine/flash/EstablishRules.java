@@ -16,8 +16,9 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
- * The rules an establish must pass before anything changes; each refusal names its rule. Run under the
- * engine's admin lock, so the families it reads do not change meanwhile. Stateless.
+ * The rules an establish must pass before anything changes; each refusal names its rule ({@link CascadeRules}
+ * has those of cascades). Run under the engine's admin lock, so the families it reads do not change meanwhile.
+ * Stateless.
  */
 final class EstablishRules {
     private EstablishRules() {
@@ -39,6 +40,7 @@ final class EstablishRules {
             }
             newTargets.merge(p.source(), 1, Integer::sum);
         }
+        CascadeRules.checkCycles(pairs, families);
         for (PairSpec p : pairs) {
             String s = VolumeNames.check(p.source());
             String t = VolumeNames.check(p.target());
@@ -57,22 +59,18 @@ final class EstablishRules {
                             + " withdrawn)");
                 }
             }
+            // The registry maps a volume to the family it is the source of, else the one it is a target in.
             Family sf = families.get(s);
-            if (targets.contains(s) || (sf != null && !sf.source().name().equals(s))) {
-                String of = sf != null && !sf.source().name().equals(s) ? "the target of " + sf.source().name()
-                        : "named as a target in the same request";
-                throw new IllegalStateException("source " + s + " is " + of + " (rule: a target cannot also be a"
-                        + " source; cascaded FlashCopy is not supported yet)");
+            Family above = sf == null ? null : sf.source().name().equals(s) ? sf.upstream() : sf;
+            if (sf != null && !sf.source().name().equals(s)) {
+                sf = null;
             }
-            Family tf = families.get(t);
-            if (tf != null && !tf.source().name().equals(t)) {
-                throw new IllegalStateException("target " + t + " already has source " + tf.source().name()
+            String tSource = CascadeRules.sourceOf(t, families);
+            if (tSource != null) {
+                throw new IllegalStateException("target " + t + " already has source " + tSource
                         + " (rule: a volume can be the target of only one relationship; withdraw it first)");
             }
-            if (sources.contains(t) || tf != null) {
-                throw new IllegalStateException("target " + t + " is a source of FlashCopy (rule: a source cannot"
-                        + " also be a target; cascaded FlashCopy is not supported yet)");
-            }
+            CascadeRules.check(s, source.size(), t, above, options.grainSize(), sources, targets, families);
             if (store.contains(t)) {
                 Volume target = store.get(t);
                 if (target.size() < source.size()) {

@@ -7,19 +7,24 @@ import dev.flashcopy.engine.device.DirtyMapDevice;
 import dev.flashcopy.engine.device.DirtySink;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
+import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.Lock;
 
 /**
  * One volume as exported: requests route through the relationship the volume is in at that moment, or go
- * straight to the image when it is in none (the fast path). Writes, trims and zeroes hold the volume's
- * write gate, so an establish sees them wholly before or after T0. A FLUSH (and FUA) syncs the image and
- * commits the journal, so a flushed target write's grain stays copied (and, recording, marked changed)
- * after a crash. Its dirty maps are the bitmaps of its relationships ({@link DirtyMaps}).
+ * straight to the image when it is in none (the fast path). A volume that is both a target and a source (the
+ * middle of a cascade) is found through the family it is the source of and routed to {@link CascadeIo}.
+ * Writes, trims and zeroes hold the volume's write gate, so an establish sees them wholly before or after T0;
+ * while the volume is frozen they wait (held, not failed). A FLUSH (and FUA) syncs the image and commits the
+ * journal, so a flushed target write's grain stays copied (and, recording, marked changed) after a crash. Its
+ * dirty maps are the bitmaps of its relationships ({@link DirtyMaps}).
  *
  * <p>Thread-safe.
  */
@@ -58,14 +63,16 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || (f.source() == volume && f.borrower() == null)) {
-                volume.read(offset, dst); // a source reads its own image, unless it borrows from a fast reverse
+            if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null)) {
+                // A source reads its own image, unless it borrows from a fast reverse or is a cascade's middle
+                // target (a family never gains an upstream later, so null here stays null).
+                volume.read(offset, dst);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
                     if (f.source() == volume) {
-                        HostIo.readSource(f, offset, dst);
+                        CascadeIo.read(f, offset, dst);
                     } else {
                         HostIo.readTarget(f, f.at(f.indexOf(volume.name())), offset, dst);
                     }
@@ -99,7 +106,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         if (volume.readOnly()) {
             throw new BlockIoException(BlockError.PERMISSION, "volume " + volume.name() + " is read-only");
         }
-        gate.lock();
+        enterGate();
         try {
             while (true) {
                 Family f = engine.familyOf(volume.name());
@@ -111,13 +118,15 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
                     continue;
                 }
                 try {
-                    if (f.source() == volume) {
+                    // A target grain whose bit a trim clears must read zeroes, not the file's old bytes, even
+                    // where the file system cannot punch: trim a target (a cascade's middle too) as a punching zero.
+                    HostIo.Mutation targetOp = trim
+                            ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
+                    if (f.source() == volume && f.upstream() != null) {
+                        CascadeIo.mutate(f, offset, length, targetOp);
+                    } else if (f.source() == volume) {
                         HostIo.mutateSource(f, offset, length, op);
                     } else {
-                        // A target grain whose bit a trim clears must read zeroes, not the file's old bytes,
-                        // even where the file system cannot punch: trim a target as a punching zero.
-                        HostIo.Mutation targetOp = trim
-                                ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
                         HostIo.mutateTarget(f, f.at(f.indexOf(volume.name())), offset, length, targetOp);
                     }
                     break;
@@ -130,6 +139,32 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         }
         if (fua) {
             flush();
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> writesHeldUntil() {
+        return engine.freezes().releaseOf(volume.name());
+    }
+
+    /**
+     * Takes the write gate shared, waiting first while the volume is frozen ({@code mkflash --freeze}): a held
+     * write gives the gate back while it waits, so a later establish can still close it.
+     */
+    private void enterGate() throws BlockIoException {
+        SourceFreeze freezes = engine.freezes();
+        gate.lock();
+        while (freezes.isFrozen(volume.name())) {
+            gate.unlock();
+            try {
+                freezes.awaitThawed(volume.name());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new BlockIoException(BlockError.SHUTDOWN, "interrupted while volume " + volume.name()
+                        + " was frozen");
+            }
+            checkOpen();
+            gate.lock();
         }
     }
 
@@ -153,13 +188,16 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || (f.source() == volume && f.borrower() == null)) {
+            if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null)) {
                 volume.mapAllocation(offset, length, sink);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    if (f.source() == volume) {
+                    Relationship above = f.source() == volume ? f.asTarget() : null;
+                    if (above != null) {
+                        HostIo.mapTargetAllocation(f.upstream(), above, offset, length, sink);
+                    } else if (f.source() == volume) {
                         HostIo.mapSourceAllocation(f, offset, length, sink);
                     } else {
                         HostIo.mapTargetAllocation(f, f.at(f.indexOf(volume.name())), offset, length, sink);

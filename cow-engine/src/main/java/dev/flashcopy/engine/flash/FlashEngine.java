@@ -56,6 +56,7 @@ public final class FlashEngine implements AutoCloseable {
     private final Refresh refresh;
     private final Set<String> establishing = ConcurrentHashMap.newKeySet();
     private final WriteGates gates = new WriteGates();
+    private final SourceFreeze freezes = new SourceFreeze(java.time.Clock.systemUTC());
     private final List<String> recoveryReport = new ArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final ThreadLocal<ByteBuffer> stepBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 20));
@@ -118,8 +119,15 @@ public final class FlashEngine implements AutoCloseable {
      * replaced, so the call takes milliseconds whatever the volume sizes.
      */
     public List<RelationshipView> establish(List<PairSpec> pairs, EstablishOptions options) throws IOException {
-        if (options == null) {
-            throw new IllegalArgumentException("options: null (expected: EstablishOptions.defaults() or a variant)");
+        return establish(pairs, options, FreezeOptions.NONE);
+    }
+
+    /** As {@link #establish(List, EstablishOptions)}; with {@code freeze.freeze()} the sources stay frozen after. */
+    public List<RelationshipView> establish(List<PairSpec> pairs, EstablishOptions options, FreezeOptions freeze)
+            throws IOException {
+        if (options == null || freeze == null) {
+            throw new IllegalArgumentException("options: null (expected: EstablishOptions.defaults() or a variant, and"
+                    + " FreezeOptions)");
         }
         SortedSet<String> names = new TreeSet<>();
         if (pairs != null) {
@@ -135,7 +143,10 @@ public final class FlashEngine implements AutoCloseable {
             EstablishRules.check(pairs, options, store, registry.families,
                     registry.inactive.values().stream().map(Registry.Inactive::record).toList());
             List<Relationship> fresh = new ArrayList<>();
-            membership.establishCreatingTargets(pairs, options, names, fresh, establishing);
+            freezes.around(pairs.stream().map(PairSpec::source).toList(), freeze, () -> {
+                membership.establishCreatingTargets(pairs, options, names, fresh, establishing);
+                return fresh;
+            });
             copier.wake();
             return fresh.stream().map(Registry::view).toList();
         } finally {
@@ -167,13 +178,20 @@ public final class FlashEngine implements AutoCloseable {
      * (target writes are backed out). The options replace the stored ones. Returns the relationships after.
      */
     public List<RelationshipView> resync(List<PairSpec> pairs, ResyncOptions options) throws IOException {
-        if (options == null) {
-            throw new IllegalArgumentException("options: null (expected: ResyncOptions)");
+        return resync(pairs, options, FreezeOptions.NONE);
+    }
+
+    /** As {@link #resync(List, ResyncOptions)}; with {@code freeze.freeze()} the sources stay frozen after. */
+    public List<RelationshipView> resync(List<PairSpec> pairs, ResyncOptions options, FreezeOptions freeze)
+            throws IOException {
+        if (options == null || freeze == null) {
+            throw new IllegalArgumentException("options: null (expected: ResyncOptions and FreezeOptions)");
         }
         admin.lock();
         try {
             checkOpen();
-            List<Relationship> fresh = refresh.resync(pairs, options);
+            List<Relationship> fresh = freezes.around(pairs == null ? List.of()
+                    : pairs.stream().map(PairSpec::source).toList(), freeze, () -> refresh.resync(pairs, options));
             copier.wake();
             return fresh.stream().map(Registry::view).toList();
         } finally {
@@ -292,6 +310,16 @@ public final class FlashEngine implements AutoCloseable {
         return findLive(source, target).map(r -> r.bitmaps().copy());
     }
 
+    /** Read-only counters and grain maps for dashboards and {@code /metrics}. */
+    public FlashMonitor monitor() {
+        return new FlashMonitor(registry, journal);
+    }
+
+    /** Consistency-group freezes: which sources hold their writes, until when; {@code unfreezeflash}. */
+    public SourceFreeze freezes() {
+        return freezes;
+    }
+
     /** The devices to export in place of {@code VolumeDevices}. */
     public DeviceProvider devices() {
         return devices;
@@ -405,6 +433,7 @@ public final class FlashEngine implements AutoCloseable {
         if (closed) {
             return;
         }
+        freezes.close(); // held writes complete before the journal closes under them
         closed = true;
         copier.close();
         admin.lock();

@@ -4,6 +4,7 @@ import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ChainCopy;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,8 +100,12 @@ final class Membership {
     List<String> attach(List<RelationshipRecord> records, Map<Long, BitmapSet> bitmaps) throws IOException {
         List<String> recoveryReport = new ArrayList<>();
         int active = 0;
+        // Upper cascade levels first, so a family below joins the one above it (and shares its locks).
+        Map<String, RelationshipRecord> byTarget = new HashMap<>();
+        records.forEach(r -> byTarget.put(r.target(), r));
         for (RelationshipRecord r : records.stream()
-                .sorted(Comparator.comparingLong(RelationshipRecord::effectiveChainOrder)).toList()) {
+                .sorted(Comparator.comparingInt((RelationshipRecord x) -> CascadeRules.depth(x, byTarget))
+                        .thenComparingLong(RelationshipRecord::effectiveChainOrder)).toList()) {
             Optional<Volume> s = store.find(r.source());
             Optional<Volume> t = store.find(r.target());
             Family f = registry.families.get(r.source());
@@ -108,6 +114,10 @@ final class Membership {
                     : s.get().size() != r.size() ? "source " + r.source() + " is " + s.get().size() + " bytes, was " + r.size()
                     : t.get().size() < r.size() ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
                     : f != null && f.geometry().grainSize() != r.grainSize() ? "grain size differs from its siblings'"
+                    : registry.families.containsKey(r.target()) ? "target " + r.target() + " is already in another"
+                            + " relationship"
+                    : inactiveAbove(r.source()) != null ? "its source is the target of inactive relationship "
+                            + inactiveAbove(r.source())
                     : null;
             if (problem != null) {
                 registry.inactive.put(r.id(), new Registry.Inactive(r, bitmaps.get(r.id())));
@@ -126,11 +136,24 @@ final class Membership {
         return recoveryReport;
     }
 
-    /** Puts a relationship into service as its source's newest target (chain write lock held or family new). */
+    /** The inactive relationship {@code volume} is the target of (a cascade level up), as SRC:TGT, or null. */
+    private String inactiveAbove(String volume) {
+        return registry.inactive.values().stream().map(Registry.Inactive::record)
+                .filter(i -> i.target().equals(volume)).map(i -> i.source() + ":" + i.target()).findFirst()
+                .orElse(null);
+    }
+
+    /**
+     * Puts a relationship into service as its source's newest target (chain write lock held or family new).
+     * A source that is a target itself gets a family of its own below the one it is a target in.
+     */
     private void install(Relationship rel) {
         Family f = registry.families.get(rel.source().name());
         if (f == null) {
-            f = new Family(rel.source(), rel.geometry(), journal, engine.settings().lockStripes(), engine.failureLog());
+            f = new Family(rel.source(), rel.geometry(), journal, engine.settings().lockStripes(),
+                    engine.failureLog());
+        } else if (!f.source().name().equals(rel.source().name())) {
+            f = new Family(rel.source(), rel.geometry(), journal, f); // a cascade's next level
         }
         f.addNewest(rel);
         registry.live.put(rel.id(), rel);
@@ -207,10 +230,18 @@ final class Membership {
         }
     }
 
-    /** Cleans, then takes {@code rel} out of service and out of the catalog (admin lock held). */
+    /**
+     * Cleans, then takes {@code rel} out of service and out of the catalog (admin lock held). In a cascade
+     * the cleaning also serves the level below: the newest target of the family rel's target is the source
+     * of gets every grain it still reads through rel from above.
+     */
     void withdraw(Relationship rel) throws IOException {
         Family f = registry.families.get(rel.source().name());
         String target = rel.target().name();
+        Family below = registry.families.get(target);
+        if (below != null && !below.source().name().equals(target)) {
+            below = null;
+        }
         rel.setCleaning(true);
         try {
             if (f.enter(target)) {
@@ -218,6 +249,9 @@ final class Membership {
                     // Grains the source borrows from this target are the source's data: never left behind.
                     ChainCopy.returnBorrowed(f, rel, Long.MAX_VALUE, buffer);
                     ChainCopy.clean(f, rel, buffer); // most of the work, while host I/O carries on
+                    if (below != null) {
+                        CascadeIo.cleanBelow(below, rel);
+                    }
                 } finally {
                     f.exit();
                 }
@@ -226,8 +260,12 @@ final class Membership {
             try {
                 ChainCopy.returnBorrowed(f, rel, Long.MAX_VALUE, buffer);
                 ChainCopy.clean(f, rel, buffer); // grains a source write copied into rel meanwhile
-                // Durability: cleaning copies and their records must be durable before the catalog stops
-                // naming rel, or a crash could leave the older target reading through a standalone volume.
+                if (below != null) {
+                    CascadeIo.cleanBelow(below, rel);
+                }
+                // Durability: cleaning copies and their records (for the older sibling and, in a cascade, the
+                // newest target of the level below) must be durable before the catalog stops naming rel, or a
+                // crash could leave either reading through a volume that no longer keeps their point in time.
                 journal.commitAll();
                 List<RelationshipRecord> all = registry.catalogRecords();
                 all.removeIf(r -> r.id() == rel.id());
@@ -235,8 +273,16 @@ final class Membership {
                 registry.live.remove(rel.id());
                 registry.jobs.remove(rel.id());
                 registry.families.remove(target, f);
+                if (below != null) {
+                    below.detachUpstream(); // the target stands alone now, still the source of its own family
+                }
                 if (f.remove(rel)) {
-                    registry.families.remove(rel.source().name(), f);
+                    if (f.upstream() != null) {
+                        // Still a target up there: one replace, so a lookup never finds no family meanwhile.
+                        registry.families.replace(rel.source().name(), f, f.upstream());
+                    } else {
+                        registry.families.remove(rel.source().name(), f);
+                    }
                 }
             } finally {
                 f.chainLock().writeLock().unlock();

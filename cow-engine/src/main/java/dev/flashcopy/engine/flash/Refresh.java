@@ -3,6 +3,7 @@ package dev.flashcopy.engine.flash;
 import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ChainCopy;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Family;
@@ -42,6 +43,11 @@ import java.util.TreeSet;
  * end of the chain (as an SVC incremental map restarts at the head of its cascade), after cleaning, as a
  * withdraw does, every grain the next older target reads through it. A reverse is refused while the source
  * has other targets: restoring it would change what they read through the chain.
+ *
+ * <p>Cascades: a pair whose source is a cascade's middle volume resyncs like any other (its source's view
+ * changes only by writes to it, which mark source-changed); when the pair's target has targets of its own,
+ * the newest of them first gets the grains the new T0 changes, as for a write (cleaned like a withdraw).
+ * Reverse is refused inside a cascade.
  *
  * <p>Not thread-safe: called only under the engine's admin lock.
  */
@@ -86,6 +92,7 @@ final class Refresh {
             if (f.enter(rel.target().name())) {
                 try {
                     ChainCopy.clean(f, rel, buffer);
+                    cleanBelow(rel);
                 } finally {
                     f.exit();
                 }
@@ -99,6 +106,7 @@ final class Refresh {
                 for (Relationship rel : rels.values()) {
                     // Older targets that read through rel get their grains now: rel's view is about to change.
                     ChainCopy.clean(registry.families.get(rel.source().name()), rel, buffer);
+                    cleanBelow(rel); // a cascade: the level below keeps its point in time
                 }
                 // Durability: every bitmap change so far (cleaning included) is durable before the catalog names
                 // the next generation, whose bitmaps recovery derives from the durable ones.
@@ -138,6 +146,13 @@ final class Refresh {
             throw new IllegalStateException("source " + pair.source() + " has other targets (" + String.join(", ",
                     others) + ") (rule: reverseflash restores only a source with a single target, since the"
                     + " others read grains through the chain; withdraw them first)");
+        }
+        refuseTargetWithTargets(pair, "reverseflash", "restoring would make it the source of two cascades");
+        if (f.upstream() != null) {
+            throw new IllegalStateException("source " + pair.source() + " is itself the target of " + f.upstream()
+                    .source().name() + " (rule: reverseflash does not restore a volume in the middle of a cascade,"
+                    + " it would become the target of two relationships; withdraw " + f.upstream().source().name()
+                    + ":" + pair.source() + " first)");
         }
         if (rel.target().size() != rel.source().size()) {
             throw new IllegalStateException("target " + pair.target() + " is " + rel.target().size() + " bytes, source "
@@ -186,6 +201,29 @@ final class Refresh {
                 }
                 f.chainLock().writeLock().unlock();
             }
+        }
+    }
+
+    /**
+     * A cascade: the pair's target is the source of a family below, whose newest target reads the target's
+     * view; the resync changes that view at the grains changed on either side, so they are copied there first
+     * (and marked source-changed for that family's recording relationships). The same lock domain covers both.
+     */
+    private void cleanBelow(Relationship rel) throws IOException {
+        Family below = registry.families.get(rel.target().name());
+        if (below != null && below.source().name().equals(rel.target().name())) {
+            CascadeIo.cleanBelow(below, GrainBitmap.union(rel.sourceChanged(), rel.targetChanged()));
+        }
+    }
+
+    /** A cascade: the pair's target has targets of its own, whose point in time a new one would change. */
+    private void refuseTargetWithTargets(PairSpec p, String command, String why) {
+        Family below = registry.families.get(p.target());
+        if (below != null && below.source().name().equals(p.target())) {
+            List<String> targets = below.chain().stream().map(r -> r.target().name()).toList();
+            throw new IllegalStateException("target " + p.target() + " is the source of " + String.join(", ", targets)
+                    + " (rule: " + command + " does not change a cascade's middle volume: " + why + "; withdraw"
+                    + " them first)");
         }
     }
 

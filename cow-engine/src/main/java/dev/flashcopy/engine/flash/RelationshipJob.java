@@ -39,14 +39,15 @@ final class RelationshipJob implements CopyJob {
 
     @Override
     public boolean hostBusy() {
-        Family f = engine.familyOf(rel.target().name());
+        Family f = engine.familyOf(rel.source().name());
         return f != null && f.hostWrites().get() > 0;
     }
 
     @Override
     public CopyProgress step(long maxBytes, ByteBuffer buffer) throws IOException {
         String target = rel.target().name();
-        Family f = engine.familyOf(target);
+        // The relationship lives in its source's family (a cascade's middle target maps to its own family).
+        Family f = engine.familyOf(rel.source().name());
         if (f == null || !f.enter(target)) {
             return CopyProgress.NONE;
         }
@@ -59,6 +60,7 @@ final class RelationshipJob implements CopyJob {
         } finally {
             f.exit();
         }
+        rel.noteBackgroundCopy(p.dataBytes());
         long now = System.nanoTime();
         if (now - lastCommit > COMMIT_INTERVAL_NANOS) {
             lastCommit = now;

@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -44,6 +45,17 @@ public final class Journal implements AutoCloseable {
     private boolean committing;
     private BlockIoException failure;
     private long commits;
+    private long committedRecords;
+    private final LongAdder imageSyncs = new LongAdder();
+    private final LongAdder journalForces = new LongAdder();
+
+    /**
+     * What the journal did since open: group commits (each one journal fsync), records they carried (the
+     * batch size is their ratio), image fdatasyncs ahead of them, and every journal fsync (commits and
+     * checkpoints). Immutable.
+     */
+    public record Stats(long commits, long committedRecords, long imageSyncs, long journalFsyncs) {
+    }
 
     /**
      * @param lastSeq the highest sequence number recovery saw (in the journal or the checkpoint)
@@ -150,7 +162,10 @@ public final class Journal implements AutoCloseable {
                 failure = error;
             } else {
                 durableSeq = batchEnd;
-                commits++;
+                if (!batch.isEmpty()) {
+                    commits++;
+                    committedRecords += batch.size();
+                }
             }
             lock.notifyAll();
             if (error != null) {
@@ -172,11 +187,13 @@ public final class Journal implements AutoCloseable {
             // Durability: the copied grain data must be stable before a record saying "copied" can be;
             // only after this may the records be appended.
             image.datasync();
+            imageSyncs.increment();
         }
         file.append(batch);
         // Durability: grain data is already stable (above); once this returns the bits are durably
         // clear and the waiting writers may overwrite the source (or an intermediate target).
         file.force();
+        journalForces.increment();
     }
 
     public long lastSeq() {
@@ -195,6 +212,13 @@ public final class Journal implements AutoCloseable {
     public long commits() {
         synchronized (lock) {
             return commits;
+        }
+    }
+
+    /** A consistent-enough snapshot of the counters (each exact; read one after another). */
+    public Stats stats() {
+        synchronized (lock) {
+            return new Stats(commits, committedRecords, imageSyncs.sum(), journalForces.sum());
         }
     }
 
@@ -252,7 +276,8 @@ public final class Journal implements AutoCloseable {
     }
 
     private BlockIoException failed() {
-        return new BlockIoException(BlockError.IO, "journal failed earlier, writes that need copy-on-write are"
+        BlockError error = failure.error() == BlockError.SHUTDOWN ? BlockError.SHUTDOWN : BlockError.IO;
+        return new BlockIoException(error, "journal failed earlier, writes that need copy-on-write are"
                 + " stopped: " + failure.getMessage(), failure);
     }
 
@@ -263,8 +288,22 @@ public final class Journal implements AutoCloseable {
     public void abandon() throws IOException {
         synchronized (lock) {
             failure = new BlockIoException(BlockError.SHUTDOWN, "journal abandoned");
-            file.close();
+            closeFile();
         }
+    }
+
+    /**
+     * Closes the file once no leader is writing a batch (lock held): the descriptor must not be closed under
+     * a write, whose number the kernel could hand to another file meanwhile. Later commits fail as shut down.
+     */
+    private void closeFile() throws IOException {
+        while (committing) {
+            awaitQuietly();
+        }
+        if (failure == null) {
+            failure = new BlockIoException(BlockError.SHUTDOWN, "the journal is closed");
+        }
+        file.close();
     }
 
     /** Commits what is queued and closes the file. */
@@ -274,7 +313,7 @@ public final class Journal implements AutoCloseable {
             commitAll();
         } finally {
             synchronized (lock) {
-                file.close();
+                closeFile();
             }
         }
     }

@@ -39,6 +39,7 @@ public final class JournalFile implements AutoCloseable {
     private final Disk disk;
     private final DiskFile channel;
     private long end;
+    private boolean closed;
 
     private JournalFile(Disk disk, Path path, DiskFile channel, long end) {
         this.disk = disk;
@@ -231,6 +232,9 @@ public final class JournalFile implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        if (!closed) {
+            closed = true; // a descriptor closed twice could be another file's by then
+            channel.close();
+        }
     }
 }

@@ -36,19 +36,43 @@ public final class Family {
     private final Journal journal;
     private final GrainLocks locks;
     private final FailureRecorder failures;
-    private final ReentrantReadWriteLock chainLock = new ReentrantReadWriteLock();
-    private final AtomicInteger hostWrites = new AtomicInteger();
+    private final ReentrantReadWriteLock chainLock;
+    private final AtomicInteger hostWrites;
     private final AtomicLong grainCopies = new AtomicLong();
     private final ArrayList<Relationship> chain = new ArrayList<>();
     private volatile boolean dissolved;
     private volatile Relationship borrower;
+    private volatile Family upstream;
 
+    /** A family with locks of its own: its source is not (yet) the target of another relationship. */
     public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes, FailureRecorder failures) {
         this.source = source;
         this.geometry = geometry;
         this.journal = journal;
         this.locks = new GrainLocks(stripes);
         this.failures = failures;
+        this.chainLock = new ReentrantReadWriteLock();
+        this.hostWrites = new AtomicInteger();
+    }
+
+    /**
+     * A cascaded family: its source is a target in {@code upstream}, whose chain lock, grain locks and host
+     * write count it shares (see the package documentation), and below which it hangs. Caller holds that
+     * chain's write lock; the grain sizes match (the establish rules and recovery check it).
+     */
+    public Family(Volume source, GrainGeometry geometry, Journal journal, Family upstream) {
+        if (upstream.geometry.grainSize() != geometry.grainSize()) {
+            throw new IllegalArgumentException("grainSize: " + geometry.grainSize() + " (expected: "
+                    + upstream.geometry.grainSize() + ", the grain size of the cascade above " + source.name() + ")");
+        }
+        this.source = source;
+        this.geometry = geometry;
+        this.journal = journal;
+        this.locks = upstream.locks;
+        this.chainLock = upstream.chainLock;
+        this.hostWrites = upstream.hostWrites;
+        this.upstream = upstream;
+        this.failures = upstream.failures;
     }
 
     /**
@@ -136,6 +160,38 @@ public final class Family {
     }
 
     // The methods below expect the chain lock (read or write).
+
+    /**
+     * The family in which this family's source is a target (a cascade level up), or null for the top of a
+     * cascade. Changes only under the chain write lock (shared along the cascade).
+     */
+    public Family upstream() {
+        return upstream;
+    }
+
+    /** Detaches this family from the one above (chain write lock held): its source stopped being a target. */
+    public void detachUpstream() {
+        this.upstream = null;
+    }
+
+    /** The relationship of {@link #upstream()} whose target is this family's source, or null at the top. */
+    public Relationship asTarget() {
+        Family up = upstream;
+        if (up == null) {
+            return null;
+        }
+        int k = up.indexOf(source.name());
+        return k < 0 ? null : up.at(k);
+    }
+
+    /** Cascade levels above this family (0 at the top). */
+    public int depth() {
+        int d = 0;
+        for (Family up = upstream; up != null; up = up.upstream) {
+            d++;
+        }
+        return d;
+    }
 
     public List<Relationship> chain() {
         return List.copyOf(chain);
@@ -254,15 +310,32 @@ public final class Family {
         dissolved = true;
     }
 
-    /** The volume whose file holds target {@code k}'s view of {@code grain} (grain locked). */
+    /**
+     * The volume whose file holds target {@code k}'s view of {@code grain} (grain locked): the first target
+     * at or newer than k that has copied the grain, else the source's view, which in a cascade is in turn
+     * the view of the source as a target one level up, and so on to the top (or to where the grain lies past
+     * the upper source's end: beyond it a target is its own).
+     */
     public Volume holderOf(int k, long grain) {
-        for (int j = k; j < chain.size(); j++) {
-            Relationship r = chain.get(j);
-            if (!r.toCopy().isSet(grain)) {
-                return r.target();
+        Family f = this;
+        int from = k;
+        while (true) {
+            for (int j = from; j < f.chain.size(); j++) {
+                Relationship r = f.chain.get(j);
+                if (!r.toCopy().isSet(grain)) {
+                    return r.target();
+                }
             }
+            Family up = f.upstream;
+            if (up == null || grain >= up.geometry.grains()) {
+                return f.source;
+            }
+            from = up.indexOf(f.source.name());
+            if (from < 0) {
+                return f.source;
+            }
+            f = up;
         }
-        return source;
     }
 
     /**
@@ -290,6 +363,7 @@ public final class Family {
         }
         long seq = journal.clear(dest.id(), dest.toCopy(), grain, grain + 1, dest.target().image());
         dest.noteClear(seq);
+        dest.noteCowCopy();
         grainCopies.incrementAndGet();
         return seq;
     }

@@ -6,6 +6,7 @@ import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.volume.Volume;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One live source:target pair: its fixed identity (id, T0, grain geometry, options chosen at establish or
@@ -41,6 +42,8 @@ public final class Relationship {
     private volatile boolean cleaning;
     private volatile long copyCursor;
     private volatile double measuredRateMiBps;
+    private final LongAdder cowGrainCopies = new LongAdder();
+    private final LongAdder backgroundCopiedBytes = new LongAdder();
 
     public Relationship(RelationshipRecord record, Volume source, Volume target, BitmapSet bitmaps) {
         this.id = record.id();
@@ -251,6 +254,26 @@ public final class Relationship {
 
     public void setMeasuredRateMiBps(double rate) {
         this.measuredRateMiBps = rate;
+    }
+
+    /** One grain copied into this target on behalf of a host write (copy-on-write). */
+    public void noteCowCopy() {
+        cowGrainCopies.increment();
+    }
+
+    /** Grains copied into this target by copy-on-write since this object was made (open, establish, resync). */
+    public long cowGrainCopies() {
+        return cowGrainCopies.sum();
+    }
+
+    /** Data bytes the background copier read and wrote for this target (holes are punched, not counted). */
+    public void noteBackgroundCopy(long dataBytes) {
+        backgroundCopiedBytes.add(dataBytes);
+    }
+
+    /** Data bytes copied by the background copier since this object was made (open, establish, resync). */
+    public long backgroundCopiedBytes() {
+        return backgroundCopiedBytes.sum();
     }
 
     @Override

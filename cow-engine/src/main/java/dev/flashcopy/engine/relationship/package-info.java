@@ -6,5 +6,17 @@
  * out of the chain before it is withdrawn. {@link dev.flashcopy.engine.relationship.GrainLocks} orders
  * everything that touches one grain; {@link dev.flashcopy.engine.relationship.RelationshipCatalog} is the
  * relationships' durable list.
+ *
+ * <p>Cascades (a target that is the source of further relationships) compose families as a tree: a family
+ * whose source is a target one level up links to that family ({@link
+ * dev.flashcopy.engine.relationship.Family#upstream()}) and shares its chain lock, grain locks and host
+ * write count, so one cascade is one lock domain with one grain size. A target's view of a grain it has not
+ * copied is the next newer sibling's, down to its source's view, which for a middle volume is again its
+ * view as a target one level up ({@link dev.flashcopy.engine.relationship.Family#holderOf}). A volume's
+ * view changes only when its own file changes, so the rule stays SVC's: before a file changes at grain g,
+ * the newest target below and the next older sibling get their views of g, durably ({@link
+ * dev.flashcopy.engine.relationship.CascadeIo}); the cost of a write does not grow with depth or fan-out.
+ * Removing a link first cleans both neighbours: the older sibling (as in one chain) and the newest target
+ * of the level below, for the grains the removed target still read from above.
  */
 package dev.flashcopy.engine.relationship;

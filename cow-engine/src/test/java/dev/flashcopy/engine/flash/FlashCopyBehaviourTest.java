@@ -154,8 +154,8 @@ class FlashCopyBehaviourTest {
             assertRule(IllegalArgumentException.class, "own target", () -> fx.establish("s", "s", NOCOPY));
             assertRule(IllegalArgumentException.class, "at least as large", () -> fx.establish("s", "small", NOCOPY));
             assertRule(IllegalStateException.class, "target of only one", () -> fx.establish("other", "t", NOCOPY));
-            assertRule(IllegalStateException.class, "cascaded", () -> fx.establish("t", "x", NOCOPY));
-            assertRule(IllegalStateException.class, "cascaded", () -> fx.establish("other", "s", NOCOPY));
+            assertRule(IllegalArgumentException.class, "cycle s -> t -> s", () -> fx.establish("t", "s", NOCOPY));
+            assertRule(IllegalStateException.class, "cannot become a target", () -> fx.establish("other", "s", NOCOPY));
             assertRule(IllegalArgumentException.class, "same grain size",
                     () -> fx.establish("s", "t9", NOCOPY.withGrainSize(8192)));
             assertRule(IllegalArgumentException.class, "power of two", () -> NOCOPY.withGrainSize(3000));

@@ -34,11 +34,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * is its source's bytes at T0. Bytes a forced withdraw leaves undefined are marked unknown. The
  * incremental variant also establishes recording pairs, resyncs them (model: the target becomes the
  * source's bytes at the new T0) and reverses them, fast or not (model: the source becomes the target's
- * bytes at that moment, and the pair runs the other way).
+ * bytes at that moment, and the pair runs the other way). The cascaded variant lets any volume, targets
+ * included, be a source (mostly the deepest one, so chains grow past 8 levels, with siblings at each level),
+ * tries cycles (refused, named), and withdraws links in the middle; the model stays the same.
  */
 class ReferenceModelTest {
     private static final int OPS = 2500;
     private static final List<String> NAMES = List.of("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7");
+    private static final List<String> CASCADE_NAMES = java.util.stream.IntStream.range(0, 16).mapToObj(i -> "v" + i)
+            .toList();
 
     @TempDir
     Path dir;
@@ -83,7 +87,18 @@ class ReferenceModelTest {
         run(seed, true);
     }
 
+    /** Cascades: targets become sources (chains 8+ deep, several targets per level), any level written. */
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {77, 88, 99, 110})
+    void cascadedEngineMatchesReferenceModel(long seed) throws Exception {
+        run(seed, seed % 2 == 0, true);
+    }
+
     private void run(long seed, boolean incremental) throws Exception {
+        run(seed, incremental, false);
+    }
+
+    private void run(long seed, boolean incremental, boolean cascade) throws Exception {
         Random rnd = new Random(seed);
         int grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
         long size = (1L << 20) * (1 + rnd.nextInt(3)) + 512L * (1 + rnd.nextInt(120));
@@ -145,9 +160,15 @@ class ReferenceModelTest {
                     m.check(v, off, fx.read(v, off, len), ctx);
                 } else if (dice < 66) {
                     did = establish(fx, m, rnd, rels, volumes, incremental && rnd.nextBoolean()
-                            ? base.withRecording(true) : base, size);
-                } else if (dice < 72 && !rels.isEmpty()) {
-                    did = withdraw(fx, m, rnd, rels.get(rnd.nextInt(rels.size())), grain, size);
+                            ? base.withRecording(true) : base, size, cascade);
+                    stats.merge("deepest cascade", Cascades.deepest(fx.engine.list()), Math::max);
+                } else if (dice < 72 && !rels.isEmpty() && (!cascade || rnd.nextInt(3) > 0)) {
+                    RelationshipView w = rels.get(rnd.nextInt(rels.size()));
+                    did = withdraw(fx, m, rnd, w, grain, size);
+                    if (rels.stream().anyMatch(x -> x.source().equals(w.target())) && !did.startsWith("refused")
+                            && !did.contains("wrong seqnum")) {
+                        stats.merge("middle-link withdrawn", 1, Integer::sum);
+                    }
                 } else if (incremental && dice < 80 && !rels.isEmpty()) {
                     did = resyncOrReverse(fx, m, rnd, rels);
                 } else if (dice < 90 && !rels.isEmpty()) {
@@ -173,6 +194,9 @@ class ReferenceModelTest {
                     }
                 }
                 stats.merge(did.contains("skipped") ? "skipped" : did.split(" ")[0], 1, Integer::sum);
+                if (did.endsWith("(a middle link)")) {
+                    stats.merge("middle-link resynced", 1, Integer::sum);
+                }
                 stats.merge("most relationships", rels.size(), Math::max);
                 recent.addLast(did);
                 if (recent.size() > 25) {
@@ -183,10 +207,17 @@ class ReferenceModelTest {
             assertTrue(stats.get("most relationships") >= 4, stats.toString());
             assertTrue(stats.getOrDefault("establish", 0) >= 20, stats.toString());
             assertTrue(stats.getOrDefault("force", 0) >= 3 && stats.getOrDefault("copy-first", 0) >= 3, stats.toString());
+            if (cascade) {
+                assertTrue(stats.get("deepest cascade") >= 8, stats.toString());
+                assertTrue(stats.getOrDefault("refused-cycle", 0) >= 3, stats.toString());
+                assertTrue(stats.getOrDefault("middle-link withdrawn", 0) >= 5, stats.toString());
+            }
             if (incremental) {
                 assertTrue(stats.getOrDefault("resync", 0) >= 10, stats.toString());
-                assertTrue(stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0) >= 3,
-                        stats.toString());
+                assertTrue(!cascade || stats.getOrDefault("middle-link resynced", 0) >= 3, stats.toString());
+                assertTrue(stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0)
+                        >= (cascade ? 1 : 3),
+                        stats.toString()); // inside a cascade most reverses are refused by rule
             }
             for (String name : fx.store.records().stream().map(r -> r.name()).toList()) {
                 m.check(name, 0, fx.read(name, 0, (int) size), "final verify, seed " + seed);
@@ -195,24 +226,34 @@ class ReferenceModelTest {
     }
 
     private static String establish(EngineFixture fx, Model m, Random rnd, List<RelationshipView> rels,
-            List<String> volumes, EstablishOptions base, long size) throws Exception {
+            List<String> volumes, EstablishOptions base, long size, boolean cascade) throws Exception {
         Set<String> targets = rels.stream().map(RelationshipView::target).collect(Collectors.toSet());
         Set<String> sources = rels.stream().map(RelationshipView::source).collect(Collectors.toSet());
-        List<String> srcCandidates = volumes.stream().filter(x -> !targets.contains(x)).toList();
+        List<String> srcCandidates = cascade ? volumes : volumes.stream().filter(x -> !targets.contains(x)).toList();
         if (srcCandidates.isEmpty()) {
             return "establish skipped";
         }
-        String source = srcCandidates.get(rnd.nextInt(srcCandidates.size()));
+        String source = cascade && rnd.nextInt(3) > 0 ? Cascades.deepestVolume(rels, srcCandidates)
+                : srcCandidates.get(rnd.nextInt(srcCandidates.size()));
+        List<String> ancestors = Cascades.ancestors(rels, source);
+        if (cascade && !ancestors.isEmpty() && rnd.nextInt(4) == 0) {
+            String top = ancestors.get(rnd.nextInt(ancestors.size()));
+            Exception e = assertThrows(IllegalArgumentException.class, () -> fx.establish(source, top, base));
+            assertTrue(e.getMessage().contains("cycle " + top + " -> ")
+                    && e.getMessage().contains(source + " -> " + top), e.getMessage());
+            return "refused-cycle " + source + ":" + top + ": " + e.getMessage();
+        }
         if (!sources.isEmpty() && rnd.nextInt(10) == 0) {
             String badTarget = sources.iterator().next();
-            if (!badTarget.equals(source)) {
+            if (!badTarget.equals(source) && !ancestors.contains(badTarget)) {
                 Exception e = assertThrows(IllegalStateException.class,
                         () -> fx.establish(source, badTarget, base));
                 assertTrue(e.getMessage().contains("rule:"), e.getMessage());
                 return "refused establish " + source + ":" + badTarget;
             }
         }
-        List<String> tgtCandidates = NAMES.stream().filter(x -> !x.equals(source) && !targets.contains(x)
+        List<String> tgtCandidates = (cascade ? CASCADE_NAMES : NAMES).stream().filter(x -> !x.equals(source)
+                && !targets.contains(x)
                 && !sources.contains(x)).toList();
         if (tgtCandidates.isEmpty()) {
             return "establish skipped";
@@ -292,6 +333,8 @@ class ReferenceModelTest {
         String pair = r.source() + ":" + r.target();
         PairSpec spec = new PairSpec(r.source(), r.target());
         boolean others = rels.stream().anyMatch(x -> x.source().equals(r.source()) && x.id() != r.id());
+        boolean targetHasTargets = rels.stream().anyMatch(x -> x.source().equals(r.target()));
+        boolean sourceIsTarget = rels.stream().anyMatch(x -> x.target().equals(r.source()));
         long toCopy = fx.engine.toCopy(r.source(), r.target()).orElseThrow().count();
         if (rnd.nextInt(3) > 0) {
             ResyncOptions options = rnd.nextInt(8) == 0 ? new ResyncOptions(false, rnd.nextBoolean(), false,
@@ -303,14 +346,16 @@ class ReferenceModelTest {
             }
             fx.engine.resync(List.of(spec), options);
             m.snapshot(r.source(), r.target());
-            return "resync " + pair + (options.recording() ? "" : " (recording off)");
+            return "resync " + pair + (options.recording() ? "" : " (recording off)")
+                    + (targetHasTargets ? " (a middle link)" : "");
         }
         boolean fast = rnd.nextBoolean();
         ReverseOptions options = new ReverseOptions(rnd.nextInt(4) > 0, rnd.nextBoolean(), fast);
-        if (!r.recording() || others || (!fast && toCopy > 0)) {
+        if (!r.recording() || others || targetHasTargets || sourceIsTarget || (!fast && toCopy > 0)) {
             Exception e = assertThrows(IllegalStateException.class,
                     () -> fx.engine.reverse(r.source(), r.target(), options));
-            assertTrue(e.getMessage().contains(!r.recording() ? "does not record" : others ? "other targets" : "--fast"),
+            assertTrue(e.getMessage().contains(!r.recording() ? "does not record" : others ? "other targets"
+                    : targetHasTargets ? "is the source of" : sourceIsTarget ? "middle of a cascade" : "--fast"),
                     e.getMessage());
             return "refused reverse " + pair;
         }

@@ -13,8 +13,13 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The handshake phase of one connection, as a state machine over the bytes the client sends:
@@ -25,11 +30,15 @@ import java.util.concurrent.RejectedExecutionException;
  * Each framed option goes to an I/O thread ({@link OptionNegotiator}); while it is answered the
  * handler reads nothing more (the spec forbids the client to send the next option before the
  * reply). On success of GO or EXPORT_NAME the handler puts {@link RequestDecoder} and {@link
- * TransmissionHandler} in its place; bytes the client already pipelined pass on to them. Not
- * thread-safe: one per channel, used on its event loop.
+ * TransmissionHandler} in its place; bytes the client already pipelined pass on to them. When
+ * STARTTLS is acknowledged the handler flushes the ACK in clear text, puts an {@link SslHandler} in
+ * front of itself and goes on reading options, now decrypted. A connection still here after the
+ * handshake timeout (TLS handshake included) is closed, so idle or stalled clients cannot hold
+ * sockets forever. Not thread-safe: one per channel, used on its event loop.
  */
 public final class HandshakeHandler extends ByteToMessageDecoder {
     public static final String NAME = "nbd-handshake";
+    public static final String TLS_NAME = "nbd-tls";
 
     private static final System.Logger LOG = System.getLogger(HandshakeHandler.class.getName());
 
@@ -37,18 +46,35 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
 
     private final OptionNegotiator negotiator;
     private final IoDispatcher dispatcher;
+    private final SslContext tls;
+    private final Duration timeout;
+    private ScheduledFuture<?> deadline;
     private State state = State.CLIENT_FLAGS;
     private int option;
     private long dataLength;
     private long toSkip;
 
+    /** No TLS, no time limit. */
     public HandshakeHandler(OptionNegotiator negotiator, IoDispatcher dispatcher) {
+        this(negotiator, dispatcher, null, Duration.ZERO);
+    }
+
+    /**
+     * @param tls     the context STARTTLS upgrades to, or null when the negotiator never acknowledges it
+     * @param timeout how long the whole handshake may take; {@link Duration#ZERO} for no limit
+     */
+    public HandshakeHandler(OptionNegotiator negotiator, IoDispatcher dispatcher, SslContext tls, Duration timeout) {
         this.negotiator = negotiator;
         this.dispatcher = dispatcher;
+        this.tls = tls;
+        this.timeout = timeout;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        if (timeout.isPositive()) {
+            deadline = ctx.executor().schedule(() -> expire(ctx), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
         ByteBuf greeting = ctx.alloc().buffer(18);
         greeting.writeLong(NbdWire.NBD_MAGIC);
         greeting.writeLong(NbdWire.OPTION_MAGIC);
@@ -155,6 +181,10 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
                 ctx.flush();
                 enterTransmission(ctx, result.session());
             }
+            case START_TLS -> {
+                ctx.flush();
+                startTls(ctx);
+            }
             case CONTINUE -> {
                 state = State.OPTION_HEADER;
                 ctx.flush();
@@ -168,6 +198,57 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
                 }
             }
         }
+    }
+
+    private void expire(ChannelHandlerContext ctx) {
+        if (!ctx.isRemoved() && ctx.channel().isActive()) {
+            LOG.log(System.Logger.Level.INFO, "{0} did not finish the NBD handshake within {1} s; closing",
+                    ctx.channel().remoteAddress(), timeout.toMillis() / 1000.0);
+            state = State.CLOSED;
+            ctx.close();
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        super.channelInactive(ctx);
+    }
+
+    /**
+     * The ACK is already flushed in clear text; from here both directions pass through TLS. A
+     * client must wait for the ACK before its TLS hello, so bytes already buffered are a violation.
+     */
+    private void startTls(ChannelHandlerContext ctx) {
+        if (internalBuffer().isReadable()) {
+            violation(ctx, internalBuffer(), "data sent before the STARTTLS reply");
+            return;
+        }
+        if (tls == null) { // the negotiator acknowledged STARTTLS without a context: a wiring bug
+            LOG.log(System.Logger.Level.ERROR, "STARTTLS acknowledged but no TLS context; closing");
+            ctx.close();
+            return;
+        }
+        SslHandler ssl = tls.newHandler(ctx.alloc());
+        ssl.handshakeFuture().addListener(f -> {
+            if (!f.isSuccess()) {
+                // Spec: a failed TLS handshake after the ACK MUST end the session (SslHandler closes it).
+                LOG.log(System.Logger.Level.WARNING, "TLS handshake with {0} failed: {1}",
+                        ctx.channel().remoteAddress(), f.cause().getMessage());
+            }
+        });
+        ctx.pipeline().addBefore(ctx.name(), TLS_NAME, ssl);
+        state = State.OPTION_HEADER;
+        ctx.channel().config().setAutoRead(true);
     }
 
     private void enterTransmission(ChannelHandlerContext ctx, TransmissionSession session) {

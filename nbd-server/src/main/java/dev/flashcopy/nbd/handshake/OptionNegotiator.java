@@ -5,6 +5,8 @@ import dev.flashcopy.engine.device.DeviceInfo;
 import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.DeviceProvider;
 import dev.flashcopy.engine.device.DirtyMapDevice;
+import dev.flashcopy.nbd.access.Access;
+import dev.flashcopy.nbd.access.ExportAccess;
 import dev.flashcopy.nbd.export.ExportFlags;
 import dev.flashcopy.nbd.export.MetaContext;
 import dev.flashcopy.nbd.export.MetaContexts;
@@ -13,29 +15,58 @@ import dev.flashcopy.nbd.protocol.InfoType;
 import dev.flashcopy.nbd.protocol.NbdOption;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.OptionReplyType;
+import dev.flashcopy.nbd.metrics.RequestMetrics;
+import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.nbd.transmission.TransmissionSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Answers options for one connection and remembers what they agreed: zero padding, structured
- * replies, selected metadata contexts. It may block (export look-ups), so it runs on I/O threads.
+ * Answers options for one connection and remembers what they agreed: zero padding, TLS, structured
+ * replies, selected metadata contexts. It enforces the server's TLS mode (FORCEDTLS: everything but
+ * STARTTLS and ABORT is {@code NBD_REP_ERR_TLS_REQD} until TLS is up) and its export rules (a denied
+ * client gets {@code NBD_REP_ERR_POLICY} and never sees the export listed). It may block (export
+ * look-ups), so it runs on I/O threads.
  * Not thread-safe: the handler hands it one option at a time, each hand-over passing through a
  * task queue, which orders its state changes.
  */
 public final class OptionNegotiator {
     private final DeviceProvider devices;
+    private final TlsMode tlsMode;
+    private final ExportAccess access;
+    private final InetAddress client;
+    private final RequestMetrics metrics;
     private boolean noZeroes;
+    private boolean tlsActive;
     private boolean structuredReplies;
     private String contextExport;
     private List<MetaContext> contexts = List.of();
 
+    /** No TLS, every export open. */
     public OptionNegotiator(DeviceProvider devices) {
+        this(devices, TlsMode.OFF, ExportAccess.OPEN, null);
+    }
+
+    /**
+     * @param client the client's IP address, null when unknown (then any address rule denies it)
+     */
+    public OptionNegotiator(DeviceProvider devices, TlsMode tlsMode, ExportAccess access, InetAddress client) {
+        this(devices, tlsMode, access, client, RequestMetrics.NONE);
+    }
+
+    /** As above; {@code metrics} is asked once per connection, for the export the client picks. */
+    public OptionNegotiator(DeviceProvider devices, TlsMode tlsMode, ExportAccess access, InetAddress client,
+            RequestMetrics metrics) {
         this.devices = devices;
+        this.tlsMode = tlsMode;
+        this.access = access;
+        this.client = client;
+        this.metrics = metrics;
     }
 
     /** The client's flags, already checked to hold only bits we know. */
@@ -73,6 +104,16 @@ public final class OptionNegotiator {
     }
 
     private OptionResult answer(int code, ByteBuf data, long dataLength, ByteBuf out) {
+        if (tlsMode == TlsMode.REQUIRE && !tlsActive && code != NbdOption.STARTTLS.code()
+                && code != NbdOption.ABORT.code()) {
+            if (code == NbdOption.EXPORT_NAME.code()) {
+                return OptionResult.close(out); // spec, FORCEDTLS: EXPORT_NAME cannot be errored, so disconnect
+            }
+            // Spec, FORCEDTLS: any other option, known or not, MUST get NBD_REP_ERR_TLS_REQD before TLS.
+            OptionReplies.error(out, code, OptionReplyType.ERR_TLS_REQD, "this server requires TLS: send"
+                    + " NBD_OPT_STARTTLS first (an nbds:// URI, or qemu's tls-creds)");
+            return OptionResult.proceed(out);
+        }
         if (!NbdOption.isKnown(code)) {
             OptionReplies.error(out, code, OptionReplyType.ERR_UNSUP, "unknown option " + Integer.toUnsignedString(code));
             return OptionResult.proceed(out);
@@ -103,7 +144,9 @@ public final class OptionNegotiator {
                     return OptionResult.proceed(out);
                 }
                 for (DeviceInfo info : devices.list()) {
-                    OptionReplies.server(out, code, info.name(), info.description());
+                    if (access.decide(info.name(), client) != Access.DENIED) {
+                        OptionReplies.server(out, code, info.name(), info.description());
+                    }
                 }
                 OptionReplies.ack(out, code);
                 return OptionResult.proceed(out);
@@ -122,26 +165,57 @@ public final class OptionNegotiator {
             case SET_META_CONTEXT:
                 return metaContext(option, in, out);
             case STARTTLS:
-                OptionReplies.error(out, code, OptionReplyType.ERR_UNSUP, "TLS is not enabled on this server");
-                return OptionResult.proceed(out);
+                return startTls(dataLength, out);
             default: // PEEK_EXPORT (withdrawn), EXTENDED_HEADERS (not implemented)
                 OptionReplies.error(out, code, OptionReplyType.ERR_UNSUP, option + " is not supported");
                 return OptionResult.proceed(out);
         }
     }
 
+    /**
+     * Spec, FORCEDTLS and SELECTIVETLS: ACK once, then everything is TLS; a second STARTTLS is
+     * invalid. What was agreed in clear text is forgotten (spec: the server MUST NOT keep
+     * structured replies or meta contexts negotiated before TLS; a man in the middle could have
+     * injected them).
+     */
+    private OptionResult startTls(long dataLength, ByteBuf out) {
+        int code = NbdOption.STARTTLS.code();
+        if (tlsMode == TlsMode.OFF) {
+            OptionReplies.error(out, code, OptionReplyType.ERR_UNSUP, "TLS is not enabled on this server");
+            return OptionResult.proceed(out);
+        }
+        if (dataLength != 0) {
+            OptionReplies.error(out, code, OptionReplyType.ERR_INVALID, "STARTTLS takes no data");
+            return OptionResult.proceed(out);
+        }
+        if (tlsActive) {
+            OptionReplies.error(out, code, OptionReplyType.ERR_INVALID, "TLS is already active");
+            return OptionResult.proceed(out);
+        }
+        tlsActive = true;
+        structuredReplies = false;
+        clearContexts();
+        OptionReplies.ack(out, code);
+        return OptionResult.startTls(out);
+    }
+
     private OptionResult exportName(String name, ByteBuf out) {
+        Access granted = access.decide(name, client);
+        if (granted == Access.DENIED) {
+            return OptionResult.close(out); // EXPORT_NAME cannot carry NBD_REP_ERR_POLICY; the spec says disconnect
+        }
         Optional<DeviceLease> lease = devices.acquire(name);
         if (lease.isEmpty()) {
             return OptionResult.close(out); // spec: "If the server is unwilling to allow the export, it MUST terminate the session"
         }
         BlockDevice device = lease.get().device();
+        boolean readOnly = device.readOnly() || granted == Access.READ_ONLY;
         out.writeLong(device.size());
-        out.writeShort(ExportFlags.of(device.readOnly()));
+        out.writeShort(ExportFlags.of(readOnly));
         if (!noZeroes) {
             out.writeZero(NbdWire.EXPORT_NAME_ZEROES);
         }
-        return OptionResult.transmit(out, session(lease.get(), name));
+        return OptionResult.transmit(out, session(lease.get(), name, granted));
     }
 
     private OptionResult infoOrGo(NbdOption option, ByteBuf in, ByteBuf out) {
@@ -154,6 +228,10 @@ public final class OptionNegotiator {
             return OptionResult.proceed(out);
         }
         String name = request.name();
+        Access granted = access.decide(name, client);
+        if (granted == Access.DENIED) {
+            return denied(out, code, name);
+        }
         Optional<DeviceInfo> info = devices.info(name);
         DeviceLease lease = null;
         long size;
@@ -171,7 +249,7 @@ public final class OptionNegotiator {
         } else {
             return unknownExport(out, code, name);
         }
-        OptionReplies.infoExport(out, code, size, ExportFlags.of(readOnly));
+        OptionReplies.infoExport(out, code, size, ExportFlags.of(readOnly || granted == Access.READ_ONLY));
         if (request.infos().contains(InfoType.NAME.code())) {
             OptionReplies.infoText(out, code, InfoType.NAME, info.map(DeviceInfo::name).orElse(name));
         }
@@ -182,7 +260,14 @@ public final class OptionNegotiator {
         // Sent even unasked: these are the spec's defaults, so a client that ignores them loses nothing.
         OptionReplies.infoBlockSize(out, code);
         OptionReplies.ack(out, code);
-        return lease == null ? OptionResult.proceed(out) : OptionResult.transmit(out, session(lease, name));
+        return lease == null ? OptionResult.proceed(out) : OptionResult.transmit(out, session(lease, name, granted));
+    }
+
+    private OptionResult denied(ByteBuf out, int code, String name) {
+        OptionReplies.error(out, code, OptionReplyType.ERR_POLICY, "this client ("
+                + (client == null ? "unknown address" : client.getHostAddress()) + ") may not use export '"
+                + shorten(name) + "'");
+        return OptionResult.proceed(out);
     }
 
     private static OptionResult unknownExport(ByteBuf out, int code, String name) {
@@ -206,6 +291,9 @@ public final class OptionNegotiator {
         if (set && !structuredReplies) {
             OptionReplies.error(out, code, OptionReplyType.ERR_INVALID, "negotiate structured replies first");
             return OptionResult.proceed(out);
+        }
+        if (access.decide(request.name(), client) == Access.DENIED) {
+            return denied(out, code, request.name());
         }
         if (devices.info(request.name()).isEmpty()) {
             return unknownExport(out, code, request.name());
@@ -246,9 +334,10 @@ public final class OptionNegotiator {
     }
 
     /** Contexts apply only to the export they were selected for (spec, SET_META_CONTEXT). */
-    private TransmissionSession session(DeviceLease lease, String name) {
+    private TransmissionSession session(DeviceLease lease, String name, Access granted) {
         List<MetaContext> selected = name.equals(contextExport) && structuredReplies ? contexts : List.of();
-        return new TransmissionSession(lease, structuredReplies, selected);
+        return new TransmissionSession(lease, structuredReplies, selected, granted == Access.READ_ONLY,
+                metrics.export(name));
     }
 
     private static String shorten(String name) {

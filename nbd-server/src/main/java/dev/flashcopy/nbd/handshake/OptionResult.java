@@ -15,7 +15,9 @@ record OptionResult(ByteBuf reply, Next next, TransmissionSession session) {
         /** Send the reply, then close the connection. */
         CLOSE,
         /** Send the reply, then enter the transmission phase with {@link #session}. */
-        TRANSMIT
+        TRANSMIT,
+        /** Send the reply in clear text, then run a TLS handshake and read the next option over TLS. */
+        START_TLS
     }
 
     static OptionResult proceed(ByteBuf reply) {
@@ -24,6 +26,10 @@ record OptionResult(ByteBuf reply, Next next, TransmissionSession session) {
 
     static OptionResult close(ByteBuf reply) {
         return new OptionResult(reply, Next.CLOSE, null);
+    }
+
+    static OptionResult startTls(ByteBuf reply) {
+        return new OptionResult(reply, Next.START_TLS, null);
     }
 
     static OptionResult transmit(ByteBuf reply, TransmissionSession session) {

@@ -6,7 +6,9 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.DirtyMapDevice;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.nbd.export.MetaContext;
+import dev.flashcopy.nbd.metrics.ExportMetrics;
 import dev.flashcopy.nbd.protocol.CommandFlag;
+import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.ReplyType;
@@ -32,54 +34,68 @@ final class CommandRunner {
     private final boolean structured;
     private final List<MetaContext> contexts;
     private final ByteBufAllocator alloc;
+    private final ExportMetrics metrics;
 
-    CommandRunner(BlockDevice device, boolean structured, List<MetaContext> contexts, ByteBufAllocator alloc) {
+    CommandRunner(BlockDevice device, boolean structured, List<MetaContext> contexts, ByteBufAllocator alloc,
+            ExportMetrics metrics) {
         this.device = device;
         this.structured = structured;
         this.contexts = contexts;
         this.alloc = alloc;
+        this.metrics = metrics;
     }
 
-    /** Runs {@code r}, which the handler already checked; never throws. */
+    /** Runs {@code r}, which the handler already checked, and counts it; never throws. */
     ByteBuf run(NbdRequest r) {
-        boolean fua = CommandFlag.FUA.isSet(r.flags());
+        ByteBuf reply;
+        NbdError error = null;
         try {
-            switch (r.command()) {
-                case READ:
-                    return structured ? readStructured(r) : readSimple(r);
-                case WRITE:
-                    write(r.offset(), r.payload(), fua);
-                    break;
-                case FLUSH:
-                    device.flush();
-                    break;
-                case TRIM:
-                    device.trim(r.offset(), r.length(), fua);
-                    break;
-                case WRITE_ZEROES:
-                    ZeroMode mode = CommandFlag.NO_HOLE.isSet(r.flags()) ? ZeroMode.ALLOCATE : ZeroMode.PUNCH;
-                    device.writeZeroes(r.offset(), r.length(), mode, CommandFlag.FAST_ZERO.isSet(r.flags()), fua);
-                    break;
-                case CACHE:
-                    device.cache(r.offset(), r.length());
-                    break;
-                case BLOCK_STATUS:
-                    return blockStatus(r);
-                default:
-                    throw new IllegalStateException("not a dispatched command: " + r);
-            }
-            return Replies.success(alloc, r.cookie());
+            reply = perform(r);
         } catch (BlockIoException e) {
-            NbdError error = NbdError.of(e.error());
+            error = NbdError.of(e.error());
             if (error == NbdError.EIO) {
                 LOG.log(System.Logger.Level.WARNING, "{0} on {1} failed: {2}", r, device.name(), e.getMessage());
             }
             // The engine's message names server paths; the client only learns what kind of failure it was.
-            return Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: " + e.error());
+            reply = Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: " + e.error());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, r + " on " + device.name() + " failed", e);
-            return Replies.error(alloc, structured, r.cookie(), NbdError.EIO, r.command() + " failed: internal error");
+            error = NbdError.EIO;
+            reply = Replies.error(alloc, structured, r.cookie(), error, r.command() + " failed: internal error");
         }
+        NbdCommand command = r.command();
+        long bytes = error == null && (command == NbdCommand.READ || command == NbdCommand.WRITE) ? r.length() : 0;
+        metrics.request(command, bytes, System.nanoTime() - r.receivedNanos(), error);
+        return reply;
+    }
+
+    private ByteBuf perform(NbdRequest r) throws BlockIoException {
+        boolean fua = CommandFlag.FUA.isSet(r.flags());
+        switch (r.command()) {
+            case READ:
+                return structured ? readStructured(r) : readSimple(r);
+            case WRITE:
+                write(r.offset(), r.payload(), fua);
+                break;
+            case FLUSH:
+                device.flush();
+                break;
+            case TRIM:
+                device.trim(r.offset(), r.length(), fua);
+                break;
+            case WRITE_ZEROES:
+                ZeroMode mode = CommandFlag.NO_HOLE.isSet(r.flags()) ? ZeroMode.ALLOCATE : ZeroMode.PUNCH;
+                device.writeZeroes(r.offset(), r.length(), mode, CommandFlag.FAST_ZERO.isSet(r.flags()), fua);
+                break;
+            case CACHE:
+                device.cache(r.offset(), r.length());
+                break;
+            case BLOCK_STATUS:
+                return blockStatus(r);
+            default:
+                throw new IllegalStateException("not a dispatched command: " + r);
+        }
+        return Replies.success(alloc, r.cookie());
     }
 
     /**

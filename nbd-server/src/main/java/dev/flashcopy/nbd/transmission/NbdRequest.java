@@ -23,6 +23,7 @@ public final class NbdRequest implements IoTask, Runnable {
 
     private TransmissionHandler handler;
     private ByteBuf reply;
+    private long receivedNanos;
 
     /**
      * @param type      the raw command number; {@link #command()} is null when it is unknown
@@ -84,8 +85,14 @@ public final class NbdRequest implements IoTask, Runnable {
         }
     }
 
-    void bind(TransmissionHandler handler) {
+    void bind(TransmissionHandler handler, long receivedNanos) {
         this.handler = handler;
+        this.receivedNanos = receivedNanos;
+    }
+
+    /** {@link System#nanoTime()} when the handler took the request; set before dispatch, read after. */
+    long receivedNanos() {
+        return receivedNanos;
     }
 
     ByteBuf takeReply() {

@@ -51,7 +51,7 @@ final class RequestCheck {
                 return inRange(r, device, NbdError.EINVAL);
             }
             case WRITE, TRIM, WRITE_ZEROES -> {
-                if (device.readOnly()) {
+                if (device.readOnly() || session.readOnly()) {
                     return new Verdict(NbdError.EPERM, "export is read-only");
                 }
                 return inRange(r, device, NbdError.ENOSPC);

@@ -50,7 +50,8 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.runner = new CommandRunner(device, session.structuredReplies(), session.contexts(), ctx.alloc());
+        this.runner = new CommandRunner(device, session.structuredReplies(), session.contexts(), ctx.alloc(),
+                session.metrics());
     }
 
     CommandRunner runner() {
@@ -71,8 +72,10 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             request.releasePayload();
             return;
         }
+        long received = System.nanoTime();
         RequestCheck.Verdict verdict = RequestCheck.check(request, device, session);
         if (verdict != null) {
+            session.metrics().request(request.command(), 0, System.nanoTime() - received, verdict.error());
             request.releasePayload();
             reply(Replies.error(ctx.alloc(), session.structuredReplies(), request.cookie(), verdict.error(),
                     verdict.message()));
@@ -87,6 +90,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         }
         if (request.length() == 0 && command != NbdCommand.FLUSH) {
             // Zero-length requests (spec: "unspecified, but SHOULD NOT disconnect") succeed without I/O.
+            session.metrics().request(command, 0, System.nanoTime() - received, null);
             request.releasePayload();
             reply(session.structuredReplies() && command == NbdCommand.READ
                     ? Replies.none(ctx.alloc(), request.cookie())
@@ -96,7 +100,15 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         inFlight++;
         inFlightBytes += weight(request);
         updateReading();
-        request.bind(this);
+        request.bind(this, received);
+        java.util.concurrent.CompletionStage<Void> held = command == NbdCommand.WRITE || command == NbdCommand.TRIM
+                || command == NbdCommand.WRITE_ZEROES ? device.writesHeldUntil() : null;
+        if (held != null) {
+            // A frozen source (consistency group): park the write here rather than on an I/O thread, which
+            // would wait doing nothing and starve every other export of the pool.
+            held.whenComplete((ignored, failure) -> executor().execute(() -> dispatcher.dispatch(request)));
+            return;
+        }
         dispatcher.dispatch(request);
     }
 
@@ -131,6 +143,8 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         request.releasePayload();
         inFlight--;
         inFlightBytes -= weight(request);
+        session.metrics().request(request.command(), 0, System.nanoTime() - request.receivedNanos(),
+                NbdError.ESHUTDOWN);
         if (ctx.channel().isActive()) {
             reply(Replies.error(ctx.alloc(), session.structuredReplies(), request.cookie(), NbdError.ESHUTDOWN,
                     "server is shutting down"));

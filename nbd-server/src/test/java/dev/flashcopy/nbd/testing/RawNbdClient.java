@@ -40,9 +40,9 @@ public final class RawNbdClient implements AutoCloseable {
         }
     }
 
-    private final Socket socket;
-    private final DataInputStream in;
-    private final DataOutputStream out;
+    private Socket socket;
+    private DataInputStream in;
+    private DataOutputStream out;
     public long exportSize;
     public int transmissionFlags;
 
@@ -64,6 +64,25 @@ public final class RawNbdClient implements AutoCloseable {
         out.writeInt(clientFlags);
         out.flush();
         return flags;
+    }
+
+    /**
+     * Sends STARTTLS and, when acknowledged, runs the TLS handshake over the same socket (a handshake
+     * the server refuses throws). Returns the reply type of the STARTTLS answer.
+     */
+    public int startTls(javax.net.ssl.SSLSocketFactory tls) throws IOException {
+        sendOption(5, new byte[0]);
+        OptionReply reply = readOptionReply();
+        if (reply.type() != 1) {
+            return reply.type();
+        }
+        javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.createSocket(socket,
+                socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+        secure.startHandshake();
+        socket = secure;
+        in = new DataInputStream(secure.getInputStream());
+        out = new DataOutputStream(secure.getOutputStream());
+        return reply.type();
     }
 
     public void sendOption(int option, byte[] data) throws IOException {
@@ -130,11 +149,15 @@ public final class RawNbdClient implements AutoCloseable {
      * unless every step is acknowledged.
      */
     public RawNbdClient connect(String export, boolean structured) throws IOException {
-        if (structured) {
-            connect(export, "base:allocation");
-            return this;
-        }
         greet(3);
+        return negotiate(export, structured);
+    }
+
+    /** {@link #connect} after the greeting (for instance after STARTTLS). */
+    public RawNbdClient negotiate(String export, boolean structured) throws IOException {
+        if (structured) {
+            selectContexts(export, "base:allocation");
+        }
         go(export);
         return this;
     }
@@ -145,6 +168,13 @@ public final class RawNbdClient implements AutoCloseable {
      */
     public java.util.Map<String, Integer> connect(String export, String... contexts) throws IOException {
         greet(3);
+        java.util.Map<String, Integer> ids = selectContexts(export, contexts);
+        go(export);
+        return ids;
+    }
+
+    /** Structured replies, then SET_META_CONTEXT; the selected contexts' ids by name. */
+    private java.util.Map<String, Integer> selectContexts(String export, String... contexts) throws IOException {
         sendOption(8, new byte[0]);
         expectAck(readOptionReplies());
         sendOption(10, metaData(export, contexts));
@@ -156,7 +186,6 @@ public final class RawNbdClient implements AutoCloseable {
             int id = b.getInt();
             ids.put(StandardCharsets.UTF_8.decode(b).toString(), id);
         }
-        go(export);
         return ids;
     }
 

@@ -10,13 +10,20 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * {@code DATA/admin.json}: where a running server's admin API listens, the bearer token it wants,
- * its pid and its NBD address. Written by {@code serve} with mode 0600 (the token is a password)
+ * {@code DATA/admin.json}: where a running server's admin API listens ({@code http://} or
+ * {@code https://}), the bearer token it wants, its pid, its NBD address, the read-only token for
+ * monitoring, and, for HTTPS, the SHA-256 of its certificate, which clients pin. Written by {@code serve} with mode 0600 (the token is a password)
  * and deleted at shutdown; read by every other subcommand. Immutable; the static methods are
  * thread-safe for distinct data directories.
  */
-public record AdminFile(String url, String token, long pid, String nbd) {
+public record AdminFile(String url, String token, long pid, String nbd, String readToken,
+        String certificateSha256) {
     public static final String FILE_NAME = "admin.json";
+
+    /** Plain HTTP, no read-only token. */
+    public AdminFile(String url, String token, long pid, String nbd) {
+        this(url, token, pid, nbd, null, null);
+    }
 
     public static Path path(Path dataDir) {
         return dataDir.resolve(FILE_NAME);

@@ -36,15 +36,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private final Router router;
-    private final BearerToken token;
+    private final AdminTokens tokens;
     private final Executor operations;
     private final ApiErrors errors;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private boolean busy;
 
-    AdminHandler(Router router, BearerToken token, Executor operations, ApiErrors errors) {
+    AdminHandler(Router router, AdminTokens tokens, Executor operations, ApiErrors errors) {
         this.router = router;
-        this.token = token;
+        this.tokens = tokens;
         this.operations = operations;
         this.errors = errors;
     }
@@ -87,14 +87,22 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    /** The answers that need no executor: malformed HTTP, no token, no such route. */
+    /** The answers that need no executor: malformed HTTP, no token, read-only token changing things, no such route. */
     private ApiResponse refusal(Pending p, Router.Match match) {
         if (p.malformed()) {
             return ApiResponse.error(400, "malformed HTTP request");
         }
-        if (!token.matches(p.authorization())) {
+        if (match.status() == 200 && match.route().open()) {
+            return null; // the dashboard's static files: no data, no token needed
+        }
+        AdminTokens.Grant grant = tokens.grant(p.authorization());
+        if (grant == AdminTokens.Grant.NONE) {
             return new ApiResponse(401, new ApiResponse.ErrorBody("missing or wrong token (send 'Authorization:"
                     + " Bearer TOKEN' with the token from DATA/admin.json)"), Map.of("WWW-Authenticate", "Bearer"));
+        }
+        if (grant == AdminTokens.Grant.READ && !AdminTokens.isReadOnly(p.request().method())) {
+            return ApiResponse.error(403, "the read-only token ('readToken' in DATA/admin.json) allows GET only;"
+                    + " " + p.request().method() + " needs 'token'");
         }
         return switch (match.status()) {
             case 200 -> null;
@@ -122,8 +130,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static FullHttpResponse toHttp(ApiResponse response, boolean keepAlive) {
         int status = response.status();
         byte[] bytes;
+        String type = "application/json; charset=utf-8";
         try {
-            bytes = response.body() == null ? new byte[0] : ApiJson.MAPPER.writeValueAsBytes(response.body());
+            if (response.body() instanceof ApiResponse.Raw raw) {
+                bytes = raw.bytes();
+                type = raw.contentType();
+            } else {
+                bytes = response.body() == null ? new byte[0] : ApiJson.MAPPER.writeValueAsBytes(response.body());
+            }
         } catch (JsonProcessingException e) {
             // Our own records always serialise; reaching this is a bug, still answered in JSON.
             status = 500;
@@ -132,7 +146,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(bytes));
         if (bytes.length > 0) {
-            http.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8");
+            http.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         }
         response.headers().forEach(http.headers()::set);
         HttpUtil.setContentLength(http, bytes.length);

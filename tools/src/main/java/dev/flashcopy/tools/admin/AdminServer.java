@@ -9,6 +9,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -20,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The admin API listening on one address: a single Netty event loop for HTTP, and a small pool
- * for the operations themselves, which touch the disk. Thread-safe; {@link #close()} is idempotent.
+ * The admin API listening on one address, HTTP or HTTPS: a single Netty event loop for HTTP, and a
+ * small pool for the operations themselves, which touch the disk. Thread-safe; {@link #close()} is idempotent.
  */
 public final class AdminServer implements AutoCloseable {
     /** Bodies are small JSON objects; anything near this is a mistake or an attack. */
@@ -46,6 +47,14 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(InetSocketAddress bind, BearerToken token, List<? extends Resource> resources,
             PrintWriter log) throws IOException {
+        return start(bind, AdminTokens.fullOnly(token), resources, log, null);
+    }
+
+    /**
+     * As above, accepting {@code tokens} (full and read-only), over HTTPS when {@code https} is not null.
+     */
+    public static AdminServer start(InetSocketAddress bind, AdminTokens tokens, List<? extends Resource> resources,
+            PrintWriter log, SslContext https) throws IOException {
         Router router = new Router(resources);
         ApiErrors errors = new ApiErrors(log);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, daemonThreads("flashcopy-admin-io"),
@@ -58,10 +67,13 @@ public final class AdminServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (https != null) {
+                                ch.pipeline().addLast("tls", https.newHandler(ch.alloc()));
+                            }
                             ch.pipeline()
                                     .addLast("http", new HttpServerCodec())
                                     .addLast("aggregate", new BoundedAggregator(MAX_BODY_BYTES))
-                                    .addLast("api", new AdminHandler(router, token, operations, errors));
+                                    .addLast("api", new AdminHandler(router, tokens, operations, errors));
                         }
                     })
                     .bind(bind).sync().channel();

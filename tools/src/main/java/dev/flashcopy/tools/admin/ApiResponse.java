@@ -23,6 +23,15 @@ public record ApiResponse(int status, Object body, Map<String, String> headers) 
         return new ApiResponse(status, new ErrorBody(message), Map.of());
     }
 
+    /** A body sent as it is, not as JSON: Prometheus text, the dashboard's files. */
+    public static ApiResponse raw(String contentType, byte[] bytes, Map<String, String> headers) {
+        return new ApiResponse(200, new Raw(contentType, bytes), headers);
+    }
+
+    /** Bytes with their media type; the array is never written to after construction. */
+    public record Raw(String contentType, byte[] bytes) {
+    }
+
     /** Every error has this one shape: {@code {"error": "..."}}. */
     public record ErrorBody(String error) {
     }

@@ -81,4 +81,26 @@ final class Converters {
             }
         }
     }
+
+    /** A duration: {@code 120} or {@code 120s} seconds, {@code 500ms}, {@code 2m}, {@code 1h}. */
+    static final class Timeout implements ITypeConverter<java.time.Duration> {
+        private static final java.util.regex.Pattern FORM = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
+
+        @Override
+        public java.time.Duration convert(String value) {
+            java.util.regex.Matcher m = FORM.matcher(value.trim());
+            if (m.matches() && Long.parseLong(m.group(1)) > 0) {
+                long n = Long.parseLong(m.group(1));
+                String unit = m.group(2) == null ? "s" : m.group(2);
+                return switch (unit) {
+                    case "ms" -> java.time.Duration.ofMillis(n);
+                    case "m" -> java.time.Duration.ofMinutes(n);
+                    case "h" -> java.time.Duration.ofHours(n);
+                    default -> java.time.Duration.ofSeconds(n);
+                };
+            }
+            throw new TypeConversionException("duration '" + value + "' is not valid (expected: a positive number with"
+                    + " an optional unit ms, s, m or h, e.g. 120s)");
+        }
+    }
 }

@@ -2,7 +2,12 @@ package dev.flashcopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.tools.client.AdminClient;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,7 +16,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code flashcopy lsflash [-l] [--json] [VOL | SRC:TGT]}: one row per relationship. Not thread-safe. */
+/**
+ * {@code flashcopy lsflash [-l] [--json] [VOL | SRC:TGT]}: one row per relationship; when some source is itself
+ * a target (a cascade), a LEVEL column says how deep each relationship sits. Not thread-safe.
+ */
 @Command(name = "lsflash", mixinStandardHelpOptions = true,
         description = {"List FlashCopy relationships: all, those of one volume (as source or target), or one pair."})
 public final class LsflashCommand implements Callable<Integer> {
@@ -25,13 +33,13 @@ public final class LsflashCommand implements Callable<Integer> {
     String filter;
 
     @Option(names = {"-l", "--long"}, description = "more columns: persistent, inhibit, grain, grains, rate, T0, recording,"
-            + " revertible, changed grains on source and target, date synced")
+            + " revertible, changed grains on source and target, date synced, frozen until")
     boolean longFormat;
 
     @Option(names = "--json", description = "print a JSON array of relationships (fields: source, target, seqnum,"
             + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
             + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
-            + " dateSynced, onFull, failedReason)")
+            + " dateSynced, frozen, frozenUntil, onFull, failedReason)")
     boolean json;
 
     @Override
@@ -48,19 +56,34 @@ public final class LsflashCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK.code();
         }
-        Table table = longFormat
-                ? new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC", "TOTAL", "GRAIN", "PERSIST",
+        JsonNode all = filter == null ? rels
+                : AdminClient.forDataDir(data.dataDir()).get("/v1/relationships").path("relationships");
+        Map<String, String> sourceOf = new HashMap<>();
+        all.forEach(r -> sourceOf.put(r.path("target").asText(), r.path("source").asText()));
+        // Cascades: a source that is itself a target. Then each row says how deep it sits (1 = top level).
+        boolean cascaded = false;
+        for (JsonNode r : all) {
+            cascaded |= sourceOf.containsKey(r.path("source").asText());
+        }
+        String[] header = longFormat
+                ? new String[] {"ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC", "TOTAL", "GRAIN", "PERSIST",
                         "TGTINHIBIT", "RATE", "T0", "RECORDING", "REVERTIBLE", "SRCCHANGED", "TGTCHANGED",
-                        "DATESYNCED", "ONFULL")
-                : new Table("ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC");
+                        "DATESYNCED", "FROZEN", "ONFULL"}
+                : new String[] {"ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC"};
+        if (cascaded) {
+            header = Arrays.copyOf(header, header.length + 1);
+            header[header.length - 1] = "LEVEL";
+        }
+        Table table = new Table(header);
         table.alignRight(4).alignRight(5);
         for (JsonNode r : rels) {
             String id = r.path("source").asText() + ":" + r.path("target").asText();
+            String level = String.valueOf(level(r.path("source").asText(), sourceOf));
             String seq = String.format(Locale.ROOT, "%08X", r.path("seqnum").asLong());
             String copied = String.format(Locale.ROOT, "%.2f %%", r.path("copiedPercent").asDouble());
             String oos = String.valueOf(r.path("outOfSyncGrains").asLong());
             if (longFormat) {
-                table.row(id, seq, r.path("mode").asText(), r.path("state").asText(), copied, oos,
+                row(table, cascaded, id, seq, r.path("mode").asText(), r.path("state").asText(), copied, oos,
                         String.valueOf(r.path("totalGrains").asLong()),
                         dev.flashcopy.engine.catalog.ByteSize.format(r.path("grainSize").asLong()),
                         yesNo(r.path("persistent")), yesNo(r.path("tgtinhibit")),
@@ -68,9 +91,10 @@ public final class LsflashCommand implements Callable<Integer> {
                         r.path("establishedAt").asText(), yesNo(r.path("recording")), yesNo(r.path("revertible")),
                         String.valueOf(r.path("changedSourceGrains").asLong()),
                         String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText(),
-                        r.path("onFull").asText("fail"));
+                        r.path("frozen").asBoolean() ? "until " + r.path("frozenUntil").asText() : "no",
+                        r.path("onFull").asText("fail"), level);
             } else {
-                table.row(id, seq, r.path("mode").asText(), r.path("state").asText(), copied, oos);
+                row(table, cascaded, id, seq, r.path("mode").asText(), state(r), copied, oos, level);
             }
         }
         table.print(out);
@@ -82,6 +106,26 @@ public final class LsflashCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCode.OK.code();
+    }
+
+    /** The state, and "frozen" while the source's writes are held by a consistency-group freeze. */
+    private static String state(JsonNode r) {
+        return r.path("state").asText() + (r.path("frozen").asBoolean() ? ",frozen" : "");
+    }
+
+    /** Adds a row; its last cell, the level, only when the table has that column. */
+    private static void row(Table table, boolean withLevel, String... cells) {
+        table.row(withLevel ? cells : Arrays.copyOf(cells, cells.length - 1));
+    }
+
+    /** 1 for a relationship whose source is no target, 2 one level down, and so on. */
+    private static int level(String source, Map<String, String> sourceOf) {
+        int level = 1;
+        Set<String> seen = new HashSet<>();
+        for (String v = sourceOf.get(source); v != null && seen.add(v); v = sourceOf.get(v)) {
+            level++;
+        }
+        return level;
     }
 
     private static String yesNo(JsonNode n) {

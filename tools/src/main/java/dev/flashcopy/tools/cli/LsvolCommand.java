@@ -20,7 +20,8 @@ public final class LsvolCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
-    @Option(names = "--json", description = "print a JSON array of {name, size, allocated, path, owned, targetOf, sourceOf}, sizes in bytes")
+    @Option(names = "--json", description = "print a JSON array of {name, size, allocated, path, owned, targetOf,"
+            + " sourceOf, frozen, frozenUntil}, sizes in bytes")
     boolean json;
 
     @Override
@@ -57,6 +58,9 @@ public final class LsvolCommand implements Callable<Integer> {
         v.path("sourceOf").forEach(t -> targets.add(t.asText()));
         if (!targets.isEmpty()) {
             parts.add("source of " + String.join(",", targets));
+        }
+        if (v.path("frozen").asBoolean()) {
+            parts.add("frozen until " + v.path("frozenUntil").asText());
         }
         return parts.isEmpty() ? "-" : String.join("; ", parts);
     }

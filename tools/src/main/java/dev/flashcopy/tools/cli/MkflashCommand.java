@@ -18,7 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code flashcopy mkflash [options] SRC:TGT...}: establishes FlashCopy pairs, all at one instant.
- * DS CLI spellings ({@code -nocp}, {@code -persist}, {@code -record}, {@code -tgtinhibit}, {@code -seqnum}) are
+ * DS CLI spellings ({@code -nocp}, {@code -persist}, {@code -record}, {@code -tgtinhibit}, {@code -seqnum},
+ * {@code -freeze}) are
  * accepted too. Not thread-safe.
  */
 @Command(name = "mkflash", mixinStandardHelpOptions = true,
@@ -30,6 +31,9 @@ public final class MkflashCommand implements Callable<Integer> {
 
     @Mixin
     DataDirOption data;
+
+    @Mixin
+    FreezeOption freeze;
 
     @Parameters(arity = "1..*", paramLabel = "SRC:TGT", converter = Converters.Pair.class,
             description = "source and target volume names")
@@ -93,6 +97,7 @@ public final class MkflashCommand implements Callable<Integer> {
         if (onFull != null) {
             body.put("onFull", onFull);
         }
+        freeze.addTo(body);
         AdminClient client = AdminClient.forDataDir(data.dataDir());
         JsonNode made = client.post("/v1/relationships", body).path("relationships");
         var out = spec.commandLine().getOut();
@@ -103,6 +108,9 @@ public final class MkflashCommand implements Callable<Integer> {
                 out.println("FlashCopy pair " + r.path("source").asText() + ":" + r.path("target").asText()
                         + " successfully created (" + r.path("mode").asText() + ", T0 "
                         + r.path("establishedAt").asText() + ")");
+            }
+            if (!freeze.describe().isEmpty()) {
+                out.println(freeze.describe());
             }
             out.flush();
         }

@@ -17,9 +17,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code flashcopy resyncflash [--record] [--persist] [--tgtinhibit] [--seqnum N] SRC:TGT...}: refreshes
- * recording pairs to one new T0, recopying only grains changed on either side. As in the DS CLI the options
- * replace the stored ones, so leave out {@code --record} and the pair cannot be resynced again. Not
+ * {@code flashcopy resyncflash [--record] [--persist] [--tgtinhibit] [--seqnum N] [--freeze] SRC:TGT...}:
+ * refreshes recording pairs to one new T0, recopying only grains changed on either side. As in the DS CLI the
+ * options replace the stored ones, so leave out {@code --record} and the pair cannot be resynced again. Not
  * thread-safe.
  */
 @Command(name = "resyncflash", mixinStandardHelpOptions = true,
@@ -32,6 +32,9 @@ public final class ResyncflashCommand implements Callable<Integer> {
 
     @Mixin
     DataDirOption data;
+
+    @Mixin
+    FreezeOption freeze;
 
     @Parameters(arity = "1..*", paramLabel = "SRC:TGT", converter = Converters.Pair.class,
             description = "source and target volume names of existing recording relationships")
@@ -52,9 +55,6 @@ public final class ResyncflashCommand implements Callable<Integer> {
             description = "a new sequence number for the pairs, hexadecimal (default: each keeps its own)")
     Long seqnum;
 
-    @Option(names = {"--freeze", "-freeze"}, description = "not supported yet (consistency group freeze)")
-    boolean freeze;
-
     @Mixin
     WaitOption waitOption;
 
@@ -64,9 +64,6 @@ public final class ResyncflashCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         waitOption.check(true, "");
-        if (freeze) {
-            throw new CommandFailure(ExitCode.USAGE, "--freeze is not supported yet for resyncflash");
-        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("pairs", pairs.stream().map(PairSpec::toString).toList());
         body.put("record", record);
@@ -75,6 +72,7 @@ public final class ResyncflashCommand implements Callable<Integer> {
         if (seqnum != null) {
             body.put("seqnum", seqnum);
         }
+        freeze.addTo(body);
         AdminClient client = AdminClient.forDataDir(data.dataDir());
         JsonNode done = client.post("/v1/relationships/resync", body).path("relationships");
         var out = spec.commandLine().getOut();
@@ -85,6 +83,9 @@ public final class ResyncflashCommand implements Callable<Integer> {
                 out.println("FlashCopy pair " + r.path("source").asText() + ":" + r.path("target").asText()
                         + " successfully resynchronized (T0 " + r.path("dateSynced").asText() + ", "
                         + r.path("outOfSyncGrains").asLong() + " grains to copy)");
+            }
+            if (!freeze.describe().isEmpty()) {
+                out.println(freeze.describe());
             }
             out.flush();
         }

@@ -1,5 +1,6 @@
 package dev.flashcopy.tools.cli;
 
+import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.tools.Version;
 import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.serve.DemoVolume;
@@ -42,6 +43,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "admin API address (default: ${DEFAULT-VALUE}; port 0: any free)")
     HostPort admin;
 
+    @Mixin
+    SecurityOptions security;
+
     @Option(names = "--demo", description = "create a 1 GiB sparse volume 'demo' if absent and print how to attach it")
     boolean demo;
 
@@ -50,15 +54,16 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         FlashcopyServer server;
+        ServeSettings settings = new ServeSettings(data.dataDir(), listen, admin, demo, security.settings());
         try {
-            server = FlashcopyServer.start(new ServeSettings(data.dataDir(), listen, admin, demo), err);
+            server = FlashcopyServer.start(settings, err);
         } catch (StartupException e) {
             throw new CommandFailure(ExitCode.START_FAILED, e.getMessage());
         }
         Thread hook = new Thread(server::close, "flashcopy-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            printBanner(server, out, err);
+            printBanner(server, settings, out, err);
             server.awaitClosed();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -75,15 +80,26 @@ public final class ServeCommand implements Callable<Integer> {
         return ExitCode.OK.code();
     }
 
-    private void printBanner(FlashcopyServer server, PrintWriter out, PrintWriter err) {
+    private void printBanner(FlashcopyServer server, ServeSettings settings, PrintWriter out, PrintWriter err) {
         for (String problem : server.store().loadProblems()) {
             err.println("flashcopy: warning: " + problem);
         }
         err.flush();
         out.println("flashcopy " + Version.get() + " serving " + server.dataDir());
         out.println(NBD_BANNER + HostPort.format(server.nbdAddress()));
-        out.println("Admin API listening on http://" + HostPort.format(server.adminAddress())
+        out.println("Admin API listening on " + server.adminFile().url()
                 + " (token in " + AdminFile.path(server.dataDir()) + ")");
+        if (settings.security().tlsMode() == TlsMode.ON && settings.security().clientCa() != null) {
+            err.println("flashcopy: warning: --tls on lets clients skip TLS and so --tls-ca; use --tls require to"
+                    + " make every client present a certificate");
+            err.flush();
+        }
+        if (settings.security().hasCertificate()) {
+            out.println("NBD TLS " + settings.security().tlsMode() + " (nbds:// URIs; client certificates "
+                    + (settings.security().clientCa() != null ? "required" : "not asked for") + ")");
+        }
+        out.println("Dashboard at " + server.adminFile().url()
+                + "/ (a link that carries the token: bin/flashcopy dashboard --data " + server.dataDir() + ")");
         server.recoveryReport().forEach(line -> out.println("recovery: " + line));
         int volumes = server.store().records().size();
         out.println(volumes + " volume(s); list them with: bin/flashcopy lsvol --data " + server.dataDir());

@@ -14,6 +14,7 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import javax.net.ssl.HttpsURLConnection;
 
 /**
  * The admin API of the server that owns one data directory. Each call is one request; failures
@@ -45,6 +46,11 @@ public final class AdminClient {
         }
     }
 
+    /** The server this client talks to, token included, as {@code admin.json} published it. */
+    public AdminFile adminFile() {
+        return server;
+    }
+
     public JsonNode get(String path) {
         return call("GET", path, null);
     }
@@ -64,6 +70,9 @@ public final class AdminClient {
     private JsonNode call(String method, String path, byte[] body) {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create(server.url() + path).toURL().openConnection();
+            if (c instanceof HttpsURLConnection https && server.certificateSha256() != null) {
+                PinnedCertificate.apply(https, server.certificateSha256());
+            }
             c.setRequestMethod(method);
             c.setConnectTimeout(CONNECT_TIMEOUT_MS);
             c.setReadTimeout(READ_TIMEOUT_MS);

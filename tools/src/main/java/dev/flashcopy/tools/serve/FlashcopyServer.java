@@ -3,14 +3,22 @@ package dev.flashcopy.tools.serve;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.engine.storage.DataDirectoryLock;
+import dev.flashcopy.nbd.NbdSecurity;
+import dev.flashcopy.nbd.tls.TlsCredentials;
 import dev.flashcopy.tools.Version;
 import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.admin.AdminServer;
+import dev.flashcopy.tools.admin.AdminTokens;
 import dev.flashcopy.tools.admin.BearerToken;
 import dev.flashcopy.tools.admin.Resource;
+import dev.flashcopy.tools.admin.resource.DashboardResource;
+import dev.flashcopy.tools.admin.resource.MonitorResource;
+import dev.flashcopy.tools.admin.resource.FreezesResource;
 import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
+import dev.flashcopy.tools.metrics.MetricsPage;
+import dev.flashcopy.tools.metrics.NbdMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -66,22 +74,38 @@ public final class FlashcopyServer implements AutoCloseable {
             // Recovery runs here: relationships, bitmaps and copy progress come back before any export opens.
             FlashEngine flash = FlashEngine.open(store);
             stack.push(flash);
-            NbdExport nbd = NbdExport.start(settings.nbd(), flash.devices());
+            ServeSecurity security = settings.security();
+            InetSocketAddress adminBind = settings.admin().resolve();
+            AdminGuard.checkExposure(adminBind, security);
+            TlsCredentials credentials = security.hasCertificate()
+                    ? TlsCredentials.load(security.certificate(), security.key(), security.clientCa()) : null;
+            NbdMetrics requests = new NbdMetrics();
+            NbdExport nbd = NbdExport.start(settings.nbd(), new NbdSecurity(security.tlsMode(), credentials,
+                    security.access(), security.handshakeTimeout()), flash.devices(), requests);
             stack.push(nbd);
+            // Popped before the NBD server closes: writes held by a freeze complete (and are answered) first.
+            stack.push(() -> flash.freezes().unfreeze(List.of()));
             Instant startedAt = Instant.now();
             BearerToken token = BearerToken.generate();
+            BearerToken readToken = BearerToken.generate();
+            String scheme = credentials == null ? "http://" : "https://";
             AtomicReference<AdminServer> adminRef = new AtomicReference<>();
             List<Resource> resources = List.of(
                     new ServerResource(() -> new ServerResource.ServerJson(Version.get(), ProcessHandle.current().pid(),
                             dataDir.toString(), HostPort.format(nbd.address()),
-                            "http://" + HostPort.format(adminRef.get().address()), startedAt.toString())),
-                    new VolumesResource(store, flash::roles),
-                    new RelationshipsResource(flash));
-            AdminServer admin = AdminServer.start(settings.admin().resolve(), token, resources, log);
+                            scheme + HostPort.format(adminRef.get().address()), startedAt.toString())),
+                    new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil),
+                    new RelationshipsResource(flash),
+                    new FreezesResource(flash.freezes(), store),
+                    new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),
+                    DashboardResource.load());
+            AdminServer admin = AdminServer.start(adminBind, new AdminTokens(token, readToken), resources, log,
+                    credentials == null ? null : credentials.httpsContext());
             adminRef.set(admin);
             stack.push(admin);
-            AdminFile adminFile = new AdminFile("http://" + HostPort.format(admin.address()), token.value(),
-                    ProcessHandle.current().pid(), HostPort.format(nbd.address()));
+            AdminFile adminFile = new AdminFile(scheme + HostPort.format(admin.address()), token.value(),
+                    ProcessHandle.current().pid(), HostPort.format(nbd.address()), readToken.value(),
+                    credentials == null ? null : credentials.fingerprint());
             adminFile.write(dataDir);
             stack.push(() -> AdminFile.delete(dataDir));
             return new FlashcopyServer(dataDir, store, flash, nbd, admin, adminFile, demoCreated, stack, log);
@@ -130,7 +154,10 @@ public final class FlashcopyServer implements AutoCloseable {
         closed.await();
     }
 
-    /** Stops admin.json, admin API, NBD, store and lock, in that order; errors are logged and skipped. */
+    /**
+     * Stops admin.json, admin API, freezes (held writes go on), NBD, store and lock, in that order; errors are
+     * logged and skipped.
+     */
     @Override
     public void close() {
         synchronized (this) {

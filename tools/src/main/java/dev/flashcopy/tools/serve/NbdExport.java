@@ -1,8 +1,10 @@
 package dev.flashcopy.tools.serve;
 
 import dev.flashcopy.engine.device.DeviceProvider;
+import dev.flashcopy.nbd.NbdSecurity;
 import dev.flashcopy.nbd.NbdServer;
 import dev.flashcopy.nbd.NbdServerConfig;
+import dev.flashcopy.nbd.metrics.RequestMetrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
@@ -17,10 +19,12 @@ final class NbdExport implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts listening; port 0 picks a free port. */
-    static NbdExport start(HostPort bind, DeviceProvider devices) throws IOException {
+    /** Starts listening, counting requests into {@code metrics}; port 0 picks a free port. */
+    static NbdExport start(HostPort bind, NbdSecurity security, DeviceProvider devices, RequestMetrics metrics)
+            throws IOException {
         try {
-            return new NbdExport(NbdServer.start(new NbdServerConfig(bind.host(), bind.port()), devices));
+            return new NbdExport(NbdServer.start(new NbdServerConfig(bind.host(), bind.port()), security, devices,
+                    metrics));
         } catch (Exception e) {
             // Netty may rethrow the bind failure undeclared; either way the user wants the root cause.
             throw new IOException("cannot listen for NBD on " + bind + ": " + rootMessage(e), e);

@@ -2,9 +2,14 @@ package dev.flashcopy.tools.admin;
 
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.flash.FlashEngine;
+import dev.flashcopy.tools.admin.resource.DashboardResource;
+import dev.flashcopy.tools.admin.resource.MonitorResource;
+import dev.flashcopy.tools.admin.resource.FreezesResource;
 import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
+import dev.flashcopy.tools.metrics.MetricsPage;
+import dev.flashcopy.tools.metrics.NbdMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -27,6 +32,7 @@ public final class AdminFixture implements AutoCloseable {
     public final AdminServer server;
     public final BearerToken token = BearerToken.generate();
     public final StringWriter log = new StringWriter();
+    public final NbdMetrics nbdMetrics = new NbdMetrics();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public AdminFixture(Path dataDir) throws IOException {
@@ -36,7 +42,10 @@ public final class AdminFixture implements AutoCloseable {
         this.server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), token, List.of(
                 new ServerResource(() -> new ServerResource.ServerJson("test", 1, dataDir.toString(), "127.0.0.1:1",
                         url(), "now")),
-                new VolumesResource(store, flash::roles), new RelationshipsResource(flash)), new PrintWriter(log, true));
+                new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil), new RelationshipsResource(flash),
+                new FreezesResource(flash.freezes(), store),
+                new MonitorResource(new MetricsPage(nbdMetrics, flash.monitor()), flash.monitor()),
+                DashboardResource.load()), new PrintWriter(log, true));
         new AdminFile(url(), token.value(), ProcessHandle.current().pid(), "127.0.0.1:1").write(dataDir);
     }
 

@@ -134,7 +134,7 @@ class RelationshipApiTest {
         assertEquals(409, notRecording.statusCode(), notRecording.body());
         assertTrue(json(notRecording).get("error").asText().contains("record"), notRecording.body());
         assertEquals(404, api.send("POST", "/v1/relationships/src:nope/resync", "{}").statusCode());
-        assertEquals(400, api.send("POST", "/v1/relationships/src:tgt/resync", "{\"freeze\":true}").statusCode());
+        assertEquals(400, api.send("POST", "/v1/relationships/src:tgt/resync", "{\"freezeTimeoutMs\":5}").statusCode());
         assertEquals(400, api.send("POST", "/v1/relationships/src:tgt/resync", "{\"bogus\":1}").statusCode());
 
         HttpResponse<String> resynced = api.send("POST", "/v1/relationships/resync",

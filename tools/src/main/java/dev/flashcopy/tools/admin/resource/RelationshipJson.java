@@ -1,6 +1,8 @@
 package dev.flashcopy.tools.admin.resource;
 
 import dev.flashcopy.engine.flash.RelationshipView;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
  * A FlashCopy relationship on the wire, with the field names {@code lsflash --json} documents:
@@ -10,19 +12,27 @@ import dev.flashcopy.engine.flash.RelationshipView;
  * exists), {@code changedSourceGrains}/{@code changedTargetGrains} grains written on each side since
  * {@code dateSynced}, the T0 of the last establish or resync, {@code onFull} the out-of-space policy
  * ({@code fail} or {@code inhibit-source}), {@code failedReason} why the state is {@code failed} (null
- * otherwise). Immutable.
+ * otherwise).; {@code frozen} when the source's writes are held
+ * by a consistency-group freeze, until {@code frozenUntil} at the latest (null when not frozen). Immutable.
  */
 public record RelationshipJson(String source, String target, long seqnum, String mode, String state,
         boolean persistent, boolean tgtinhibit, int grainSize, long totalGrains, long outOfSyncGrains,
         double copiedPercent, String establishedAt, double copyRateMiBps, boolean recording, boolean revertible,
-        long changedSourceGrains, long changedTargetGrains, String dateSynced, String onFull, String failedReason) {
+        long changedSourceGrains, long changedTargetGrains, String dateSynced, boolean frozen, String frozenUntil,
+        String onFull, String failedReason) {
 
     static RelationshipJson of(RelationshipView v) {
+        return of(v, Optional.empty());
+    }
+
+    /** With the freeze of the relationship's source, if frozen. */
+    static RelationshipJson of(RelationshipView v, Optional<Instant> frozenUntil) {
         return new RelationshipJson(v.source(), v.target(), v.seqnum(),
                 v.mode().name().toLowerCase(java.util.Locale.ROOT), v.state().label(), v.persistent(),
                 v.targetWriteInhibit(), v.grainSize(), v.totalGrains(), v.outOfSyncGrains(),
                 Math.floor(v.copiedPercent() * 100) / 100, v.establishedAt().toString(),
                 Math.round(v.copyRateMiBps() * 10) / 10.0, v.recording(), v.revertible(), v.changedSourceGrains(),
-                v.changedTargetGrains(), v.syncedAt().toString(), v.onFull(), v.failedReason());
+                v.changedTargetGrains(), v.syncedAt().toString(), frozenUntil.isPresent(),
+                frozenUntil.map(Instant::toString).orElse(null), v.onFull(), v.failedReason());
     }
 }

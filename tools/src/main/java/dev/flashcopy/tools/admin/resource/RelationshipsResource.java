@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.flash.EstablishOptions;
 import dev.flashcopy.engine.flash.FlashEngine;
+import dev.flashcopy.engine.flash.FreezeOptions;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.engine.flash.RelationshipView;
 import dev.flashcopy.engine.flash.ResyncOptions;
@@ -18,6 +19,7 @@ import dev.flashcopy.tools.admin.RequestBody;
 import dev.flashcopy.tools.admin.Resource;
 import dev.flashcopy.tools.admin.Route;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -29,7 +31,8 @@ import java.util.Set;
  * ends one ({@code rmflash}), {@code .../rate} changes its copy rate, {@code .../resync} refreshes one
  * recording pair to a new T0 ({@code resyncflash}; {@code POST /v1/relationships/resync} with
  * {@code pairs} does several at one instant), {@code .../reverse} restores the target onto the source
- * ({@code reverseflash}). The engine checks every rule
+ * ({@code reverseflash}). Establish and resync take {@code freeze} and {@code freezeTimeoutMs} (consistency
+ * group: the sources' writes are held after T0; {@code /v1/freezes} releases them). The engine checks every rule
  * before it changes anything, so a refused request leaves no trace. Thread-safe: the engine serialises
  * its own changes.
  */
@@ -43,9 +46,10 @@ public final class RelationshipsResource implements Resource {
     }
 
     private static final Set<String> ESTABLISH_FIELDS =
-            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record", "onFull");
+            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record", "freeze",
+                    "freezeTimeoutMs", "onFull");
     private static final Set<String> RESYNC_FIELDS = Set.of("pairs", "record", "persistent", "tgtinhibit", "seqnum",
-            "freeze");
+            "freeze", "freezeTimeoutMs");
     private static final Set<String> REVERSE_FIELDS = Set.of("record", "persistent", "fast");
     private static final Set<String> WITHDRAW_FIELDS = Set.of("cp", "force", "seqnum");
     private static final Set<String> RATE_FIELDS = Set.of("rateMiBps");
@@ -69,8 +73,27 @@ public final class RelationshipsResource implements Resource {
                 Route.post("/v1/relationships/{pair}/reverse", this::reverse));
     }
 
-    private static RelationshipList list(List<RelationshipView> views) {
-        return new RelationshipList(views.stream().map(RelationshipJson::of).toList());
+    private RelationshipList list(List<RelationshipView> views) {
+        return new RelationshipList(views.stream().map(this::json).toList());
+    }
+
+    private RelationshipJson json(RelationshipView v) {
+        return RelationshipJson.of(v, flash.freezes().frozenUntil(v.source()));
+    }
+
+    /** {@code freeze} and {@code freezeTimeoutMs} (default 120 000) of an establish or resync body. */
+    private static FreezeOptions freeze(RequestBody body) {
+        boolean freeze = body.optionalBoolean("freeze", false);
+        OptionalLong ms = body.optionalLong("freezeTimeoutMs");
+        if (ms.isPresent() && !freeze) {
+            throw ApiException.badRequest("field 'freezeTimeoutMs' needs 'freeze': true");
+        }
+        if (ms.isPresent() && (ms.getAsLong() <= 0 || ms.getAsLong() > FreezeOptions.MAX_TIMEOUT.toMillis())) {
+            throw ApiException.badRequest("field 'freezeTimeoutMs' is " + ms.getAsLong() + " (expected: 1 to "
+                    + FreezeOptions.MAX_TIMEOUT.toMillis() + " milliseconds)");
+        }
+        return freeze ? FreezeOptions.freezeFor(ms.isPresent() ? Duration.ofMillis(ms.getAsLong())
+                : FreezeOptions.DEFAULT_TIMEOUT) : FreezeOptions.NONE;
     }
 
     private ApiResponse establish(ApiRequest request) throws IOException {
@@ -94,7 +117,7 @@ public final class RelationshipsResource implements Resource {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("field 'onFull': " + onFull + " (expected: fail or inhibit-source)");
         }
-        List<RelationshipView> made = flash.establish(pairs, options);
+        List<RelationshipView> made = flash.establish(pairs, options, freeze(body));
         return ApiResponse.created(list(made), "/v1/relationships");
     }
 
@@ -104,13 +127,10 @@ public final class RelationshipsResource implements Resource {
         if (one != null && body.has("pairs")) {
             throw ApiException.badRequest("field 'pairs' is not allowed here (expected: the pair in the path only)");
         }
-        if (body.optionalBoolean("freeze", false)) {
-            throw ApiException.badRequest("freeze is not supported yet for resyncflash (expected: false or absent)");
-        }
         ResyncOptions options = new ResyncOptions(body.optionalBoolean("record", false),
                 body.optionalBoolean("persistent", false), body.optionalBoolean("tgtinhibit", false),
                 body.optionalLong("seqnum"));
-        return ApiResponse.ok(list(flash.resync(pairs, options)));
+        return ApiResponse.ok(list(flash.resync(pairs, options, freeze(body))));
     }
 
     private ApiResponse reverse(ApiRequest request) throws IOException {
@@ -118,7 +138,7 @@ public final class RelationshipsResource implements Resource {
         RequestBody body = request.jsonObject().allowOnly(REVERSE_FIELDS);
         ReverseOptions options = new ReverseOptions(body.optionalBoolean("record", false),
                 body.optionalBoolean("persistent", false), body.optionalBoolean("fast", false));
-        return ApiResponse.ok(RelationshipJson.of(flash.reverse(pair.source(), pair.target(), options)));
+        return ApiResponse.ok(json(flash.reverse(pair.source(), pair.target(), options)));
     }
 
     private static List<PairSpec> pairs(RequestBody body) {
@@ -143,7 +163,7 @@ public final class RelationshipsResource implements Resource {
         OptionalLong seqnum = body.optionalLong("seqnum");
         WithdrawResult result = flash.withdraw(pair.source(), pair.target(), body.optionalBoolean("cp", false),
                 body.optionalBoolean("force", false), seqnum);
-        return ApiResponse.ok(new Withdrawal(RelationshipJson.of(result.relationship()), result.withdrawn()));
+        return ApiResponse.ok(new Withdrawal(json(result.relationship()), result.withdrawn()));
     }
 
     private ApiResponse rate(ApiRequest request) throws IOException {
@@ -151,7 +171,7 @@ public final class RelationshipsResource implements Resource {
         RequestBody body = request.jsonObject().allowOnly(RATE_FIELDS);
         long rate = body.optionalLong("rateMiBps").orElseThrow(() ->
                 ApiException.badRequest("field 'rateMiBps' is missing (expected: MiB/s, 0 = unlimited)"));
-        return ApiResponse.ok(RelationshipJson.of(flash.setRate(pair.source(), pair.target(), intField("rateMiBps", rate))));
+        return ApiResponse.ok(json(flash.setRate(pair.source(), pair.target(), intField("rateMiBps", rate))));
     }
 
     private static CopyMode mode(String text) {

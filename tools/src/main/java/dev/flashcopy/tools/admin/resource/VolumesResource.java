@@ -13,9 +13,11 @@ import dev.flashcopy.tools.admin.Resource;
 import dev.flashcopy.tools.admin.Route;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import dev.flashcopy.engine.flash.VolumeRoles;
@@ -34,11 +36,19 @@ public final class VolumesResource implements Resource {
 
     private final VolumeStore store;
     private final Function<String, VolumeRoles> roles;
+    private final Function<String, Optional<Instant>> frozenUntil;
 
     /** @param roles each volume's FlashCopy roles (the engine's {@code roles}) */
     public VolumesResource(VolumeStore store, Function<String, VolumeRoles> roles) {
+        this(store, roles, v -> Optional.empty());
+    }
+
+    /** @param frozenUntil when each volume's consistency-group freeze ends, if it is frozen */
+    public VolumesResource(VolumeStore store, Function<String, VolumeRoles> roles,
+            Function<String, Optional<Instant>> frozenUntil) {
         this.store = store;
         this.roles = roles;
+        this.frozenUntil = frozenUntil;
     }
 
     @Override
@@ -53,13 +63,13 @@ public final class VolumesResource implements Resource {
     private ApiResponse list(ApiRequest request) throws IOException {
         List<VolumeJson> out = new ArrayList<>();
         for (VolumeRecord r : store.records()) {
-            out.add(VolumeJson.of(store, r, roles));
+            out.add(VolumeJson.of(store, r, roles, frozenUntil));
         }
         return ApiResponse.ok(new VolumeList(out));
     }
 
     private ApiResponse show(ApiRequest request) throws IOException {
-        return ApiResponse.ok(VolumeJson.of(store, record(request.param("name")), roles));
+        return ApiResponse.ok(VolumeJson.of(store, record(request.param("name")), roles, frozenUntil));
     }
 
     private ApiResponse create(ApiRequest request) throws IOException {
@@ -83,12 +93,12 @@ public final class VolumesResource implements Resource {
                 store.register(name, file);
             }
         }
-        return ApiResponse.created(VolumeJson.of(store, record(name), roles), "/v1/volumes/" + name);
+        return ApiResponse.created(VolumeJson.of(store, record(name), roles, frozenUntil), "/v1/volumes/" + name);
     }
 
     private ApiResponse remove(ApiRequest request) throws IOException {
         String name = request.param("name");
-        VolumeJson before = VolumeJson.of(store, record(name), roles);
+        VolumeJson before = VolumeJson.of(store, record(name), roles, frozenUntil);
         store.remove(name);
         return ApiResponse.ok(before);
     }

@@ -1,0 +1,133 @@
+package dev.flashcopy.nbd.tls;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+import java.util.List;
+import javax.net.ssl.TrustManager;
+
+/**
+ * A server's X.509 identity loaded from PEM files: certificate chain, matching private key, and
+ * optionally the CA that client certificates must chain to. {@link #load} refuses, with one line
+ * naming the file, a missing or unreadable file, a file that is not PEM, a key that does not belong
+ * to the certificate, and a certificate outside its validity period, so such mistakes stop the
+ * server at start rather than fail every client later. Immutable, hence thread-safe.
+ */
+public final class TlsCredentials {
+    /** TLS 1.2 is the spec's floor ("MUST support"), 1.3 its "SHOULD support later versions". */
+    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private final List<X509Certificate> chain;
+    private final PrivateKey key;
+    private final TrustManager clientTrust;
+
+    private TlsCredentials(List<X509Certificate> chain, PrivateKey key, TrustManager clientTrust) {
+        this.chain = List.copyOf(chain);
+        this.key = key;
+        this.clientTrust = clientTrust;
+    }
+
+    /**
+     * @param certificate PEM certificate, leaf first, intermediates may follow
+     * @param key         PEM private key of the leaf (PKCS#8, or PKCS#1 RSA)
+     * @param clientCa    PEM CA certificate(s) client certificates must chain to, or null to ask for none
+     */
+    public static TlsCredentials load(Path certificate, Path key, Path clientCa) throws IOException {
+        List<X509Certificate> chain = PemFiles.certificates(certificate, "TLS certificate");
+        X509Certificate leaf = chain.getFirst();
+        try {
+            leaf.checkValidity();
+        } catch (CertificateExpiredException e) {
+            throw new IOException("TLS certificate " + certificate + " expired on " + leaf.getNotAfter().toInstant());
+        } catch (CertificateNotYetValidException e) {
+            throw new IOException("TLS certificate " + certificate + " is not valid before "
+                    + leaf.getNotBefore().toInstant());
+        }
+        PublicKey publicKey = leaf.getPublicKey();
+        PrivateKey privateKey = PemFiles.privateKey(key, publicKey.getAlgorithm());
+        if (!belongTogether(privateKey, publicKey)) {
+            throw new IOException("TLS key " + key + " does not belong to the certificate " + certificate
+                    + " (give the key the certificate was issued for)");
+        }
+        TrustManager clientTrust = clientCa == null ? null
+                : ClientCaTrust.of(PemFiles.certificates(clientCa, "TLS client CA"));
+        return new TlsCredentials(chain, privateKey, clientTrust);
+    }
+
+    /** Whether client certificates are required and checked against the client CA. */
+    public boolean verifiesClients() {
+        return clientTrust != null;
+    }
+
+    /** For NBD: requires a client certificate signed by the client CA when one was given. */
+    public SslContext nbdContext() {
+        return build(verifiesClients());
+    }
+
+    /** For the admin API's HTTPS: the bearer token authenticates, so no client certificate is asked for. */
+    public SslContext httpsContext() {
+        return build(false);
+    }
+
+    /** SHA-256 of the leaf certificate's DER encoding, lower-case hex: what a client may pin. */
+    public String fingerprint() {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(chain.getFirst().getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 or the certificate encoding is unavailable", e);
+        }
+    }
+
+    private SslContext build(boolean requireClientCertificates) {
+        try {
+            SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+                    .sslProvider(SslProvider.JDK)
+                    .protocols(PROTOCOLS);
+            if (requireClientCertificates) {
+                b.trustManager(clientTrust).clientAuth(ClientAuth.REQUIRE);
+            }
+            return b.build();
+        } catch (IOException e) {
+            // The JDK provider only fails here when key or certificates are unusable, which load() checked.
+            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /** Signs a fixed challenge with the key and verifies it with the certificate's public key. */
+    private static boolean belongTogether(PrivateKey key, PublicKey publicKey) throws IOException {
+        String algorithm = switch (publicKey.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "Ed448", "EdDSA" -> publicKey.getAlgorithm();
+            default -> null;
+        };
+        if (algorithm == null) {
+            return true; // an algorithm we cannot sign with here; the TLS handshake will tell
+        }
+        try {
+            byte[] challenge = "flashcopy key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(challenge);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(challenge);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+}
