@@ -3,8 +3,8 @@ package dev.flashcopy.engine.catalog;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -25,13 +25,13 @@ final class CatalogFile {
     private CatalogFile() {
     }
 
-    static List<VolumeRecord> load(Path dataDir) throws IOException {
+    static List<VolumeRecord> load(Disk disk, Path dataDir) throws IOException {
         Path file = dataDir.resolve(FILE_NAME);
-        if (!Files.exists(file)) {
+        if (!disk.exists(file)) {
             return List.of();
         }
         try {
-            Content content = JSON.readValue(file.toFile(), Content.class);
+            Content content = JSON.readValue(disk.readAll(file), Content.class);
             if (content.version() != VERSION || content.volumes() == null) {
                 throw new IOException("unsupported catalog version " + content.version());
             }
@@ -42,8 +42,8 @@ final class CatalogFile {
         }
     }
 
-    static void save(Path dataDir, List<VolumeRecord> volumes) throws IOException {
-        AtomicFile.replace(dataDir.resolve(FILE_NAME),
+    static void save(Disk disk, Path dataDir, List<VolumeRecord> volumes) throws IOException {
+        AtomicFile.replace(disk, dataDir.resolve(FILE_NAME),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Content(VERSION, volumes)));
     }
 }

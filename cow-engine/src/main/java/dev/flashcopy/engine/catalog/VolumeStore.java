@@ -1,10 +1,9 @@
 package dev.flashcopy.engine.catalog;
 
-import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,24 +30,31 @@ public final class VolumeStore implements AutoCloseable {
         }
     }
 
+    private final Disk disk;
     private final Path dataDir;
     private final Path imageDir;
     private final TreeMap<String, Entry> volumes = new TreeMap<>();
     private final List<String> loadProblems = new ArrayList<>();
     private RemovalGuard guard = name -> Optional.empty();
 
-    private VolumeStore(Path dataDir) {
+    private VolumeStore(Disk disk, Path dataDir) {
+        this.disk = disk;
         this.dataDir = dataDir;
         this.imageDir = dataDir.resolve("volumes");
     }
 
     /** Opens every volume the catalog lists; an image that cannot be opened is reported, not fatal. */
     public static VolumeStore open(Path dataDir) throws IOException {
-        VolumeStore store = new VolumeStore(dataDir.toAbsolutePath());
-        Files.createDirectories(store.imageDir);
-        for (VolumeRecord record : CatalogFile.load(store.dataDir)) {
+        return open(Disk.posix(), dataDir);
+    }
+
+    /** As {@link #open(Path)}, with every file on {@code disk} (tests pass a simulated one). */
+    public static VolumeStore open(Disk disk, Path dataDir) throws IOException {
+        VolumeStore store = new VolumeStore(disk, dataDir.toAbsolutePath());
+        disk.createDirectories(store.imageDir);
+        for (VolumeRecord record : CatalogFile.load(disk, store.dataDir)) {
             try {
-                ImageFile image = ImageFile.open(Path.of(record.path()), true);
+                ImageFile image = ImageFile.open(disk, Path.of(record.path()), true);
                 store.volumes.put(record.name(), new Entry(record, new Volume(record.name(), image, false), 0));
             } catch (IOException e) {
                 store.loadProblems.add("volume " + record.name() + " not exported: " + e.getMessage());
@@ -60,6 +66,11 @@ public final class VolumeStore implements AutoCloseable {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /** The disk every file of this data directory lives on. */
+    public Disk disk() {
+        return disk;
     }
 
     /** Why some catalogued volumes could not be opened at start, one line each. */
@@ -79,13 +90,13 @@ public final class VolumeStore implements AutoCloseable {
         }
         checkFree(name);
         Path path = imageDir.resolve(name + ".img");
-        if (Files.exists(path)) {
+        if (disk.exists(path)) {
             throw new IllegalArgumentException("image file " + path + " already exists but is not in the catalog;"
                     + " register it with 'mkvol " + name + " --file " + path + "' or move it away");
         }
-        ImageFile image = ImageFile.create(path, size);
+        ImageFile image = ImageFile.create(disk, path, size);
         // Durability: the image file's directory entry must exist before the catalog names it.
-        AtomicFile.syncDirectory(imageDir);
+        disk.syncDirectory(imageDir);
         return add(new VolumeRecord(name, path.toString(), size, true), image);
     }
 
@@ -94,7 +105,7 @@ public final class VolumeStore implements AutoCloseable {
         VolumeNames.check(name);
         checkFree(name);
         Path path = file.toAbsolutePath().normalize();
-        if (!Files.isRegularFile(path)) {
+        if (!disk.isRegularFile(path)) {
             throw new IllegalArgumentException("file " + path + " is not a regular file (expected: an existing raw image)");
         }
         for (Entry e : volumes.values()) {
@@ -102,7 +113,7 @@ public final class VolumeStore implements AutoCloseable {
                 throw new IllegalArgumentException("file " + path + " is already volume " + e.record().name());
             }
         }
-        ImageFile image = ImageFile.open(path, true);
+        ImageFile image = ImageFile.open(disk, path, true);
         if (image.size() == 0) {
             image.close();
             throw new IllegalArgumentException("file " + path + " is empty (expected: a raw image of at least 1 byte)");
@@ -119,7 +130,7 @@ public final class VolumeStore implements AutoCloseable {
             volumes.remove(record.name());
             volume.close();
             if (record.owned()) {
-                Files.deleteIfExists(Path.of(record.path()));
+                disk.deleteIfExists(Path.of(record.path()));
             }
             throw e;
         }
@@ -144,7 +155,7 @@ public final class VolumeStore implements AutoCloseable {
         }
         if (entry.record().owned()) {
             // The catalog no longer names the file, so a crash here leaves only an orphan image.
-            Files.deleteIfExists(Path.of(entry.record().path()));
+            disk.deleteIfExists(Path.of(entry.record().path()));
         }
     }
 
@@ -203,7 +214,7 @@ public final class VolumeStore implements AutoCloseable {
     }
 
     private void persist() throws IOException {
-        CatalogFile.save(dataDir, records());
+        CatalogFile.save(disk, dataDir, records());
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.flashcopy.engine.flash;
 
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.relationship.OnFull;
 
 /**
  * How {@code mkflash} establishes its pairs. Immutable; start from {@link #defaults()}.
@@ -14,10 +15,12 @@ import dev.flashcopy.engine.relationship.CopyMode;
  * @param rateMiBps background copy rate limit, 0 = unlimited
  * @param recording keep source- and target-changed bitmaps for {@code resyncflash} and {@code reverseflash}
  *     ({@code -record}); implies {@code persistent}, as in the DS CLI
+ * @param onFull what a full target file system does to a write needing a copy ({@code --on-full}; default fail)
  */
 public record EstablishOptions(CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum,
-        int grainSize, int rateMiBps, boolean recording) {
+        int grainSize, int rateMiBps, boolean recording, OnFull onFull) {
     public EstablishOptions {
+        onFull = onFull == null ? OnFull.FAIL : onFull;
         if (mode == null) {
             throw new IllegalArgumentException("mode: null (expected: copy or nocopy)");
         }
@@ -31,7 +34,18 @@ public record EstablishOptions(CopyMode mode, boolean persistent, boolean target
 
     public EstablishOptions(CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum, int grainSize,
             int rateMiBps) {
-        this(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, false);
+        this(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, false, OnFull.FAIL);
+    }
+
+    public EstablishOptions(CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum, int grainSize,
+            int rateMiBps, boolean recording) {
+        this(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording, OnFull.FAIL);
+    }
+
+    /** The out-of-space policy: {@code fail} the relationship, or {@code inhibit-source} writes that need a copy. */
+    public EstablishOptions withOnFull(OnFull policy) {
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording,
+                policy);
     }
 
     public static EstablishOptions defaults() {
@@ -46,31 +60,31 @@ public record EstablishOptions(CopyMode mode, boolean persistent, boolean target
     }
 
     public EstablishOptions withMode(CopyMode m) {
-        return new EstablishOptions(m, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording);
+        return new EstablishOptions(m, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording, onFull);
     }
 
     public EstablishOptions withPersistent(boolean p) {
-        return new EstablishOptions(mode, p, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording);
+        return new EstablishOptions(mode, p, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording, onFull);
     }
 
     public EstablishOptions withTargetWriteInhibit(boolean t) {
-        return new EstablishOptions(mode, persistent, t, seqnum, grainSize, rateMiBps, recording);
+        return new EstablishOptions(mode, persistent, t, seqnum, grainSize, rateMiBps, recording, onFull);
     }
 
     public EstablishOptions withSeqnum(long s) {
-        return new EstablishOptions(mode, persistent, targetWriteInhibit, s, grainSize, rateMiBps, recording);
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, s, grainSize, rateMiBps, recording, onFull);
     }
 
     public EstablishOptions withGrainSize(int g) {
-        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, g, rateMiBps, recording);
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, g, rateMiBps, recording, onFull);
     }
 
     public EstablishOptions withRateMiBps(int r) {
-        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, r, recording);
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, r, recording, onFull);
     }
 
     /** Change recording on or off; on also makes the relationship persistent. */
     public EstablishOptions withRecording(boolean r) {
-        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, r);
+        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, r, onFull);
     }
 }

@@ -13,7 +13,6 @@ import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,10 +64,13 @@ public final class FlashEngine implements AutoCloseable {
     private final FlashDevices devices;
     private final Withdrawal withdrawal;
     private final Revertibles revertibles;
+    private final FailureLog failureLog;
     private volatile boolean closed;
 
-    private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId) {
+    private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId,
+            FailureLog failureLog) {
         this.store = store;
+        this.failureLog = failureLog;
         this.settings = settings;
         this.flashDir = flashDir;
         this.journal = journal;
@@ -88,12 +90,13 @@ public final class FlashEngine implements AutoCloseable {
     /** Opens, recovering relationships and bitmaps (see {@link #recoveryReport()}), and starts the copier. */
     public static FlashEngine open(VolumeStore store, FlashSettings settings) throws IOException {
         Path flashDir = store.dataDir().resolve(DIRECTORY);
-        Files.createDirectories(flashDir);
-        RelationshipCatalog.Content catalog = RelationshipCatalog.load(flashDir);
-        Recovery.Result r = Recovery.run(flashDir, catalog);
+        store.disk().createDirectories(flashDir);
+        RelationshipCatalog.Content catalog = RelationshipCatalog.load(store.disk(), flashDir);
+        Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog);
         Journal journal = new Journal(r.journal(), flashDir.resolve(Recovery.CHECKPOINT_FILE), r.lastSeq(),
                 settings.checkpointJournalBytes());
-        FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId());
+        FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId(),
+                FailureLog.open(store.disk(), flashDir));
         try {
             engine.recoveryReport.addAll(r.report());
             engine.recoveryReport.addAll(engine.membership.attach(catalog.relationships(), r.bitmaps()));
@@ -348,6 +351,10 @@ public final class FlashEngine implements AutoCloseable {
 
     Journal journal() {
         return journal;
+    }
+
+    FailureLog failureLog() {
+        return failureLog;
     }
 
     FlashSettings settings() {

@@ -53,12 +53,12 @@ final class Membership {
     }
 
     void saveCatalog() throws IOException {
-        RelationshipCatalog.save(flashDir, nextId, registry.catalogRecords());
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, registry.catalogRecords());
     }
 
     /** Replaces the catalog with {@code records} (admin lock held). */
     void saveCatalog(List<RelationshipRecord> records) throws IOException {
-        RelationshipCatalog.save(flashDir, nextId, records);
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, records);
     }
 
     /** A number from the id sequence, larger than every id and chain order so far (saved with the next catalog). */
@@ -90,12 +90,15 @@ final class Membership {
     void forget(Registry.Inactive dead) throws IOException {
         List<RelationshipRecord> all = registry.catalogRecords();
         all.remove(dead.record());
-        RelationshipCatalog.save(flashDir, nextId, all);
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
         registry.inactive.remove(dead.record().id());
     }
 
-    /** Pass 5 of recovery: binds catalogued relationships to volumes; returns report lines. */
-    List<String> attach(List<RelationshipRecord> records, Map<Long, BitmapSet> bitmaps) {
+    /**
+     * Pass 5 of recovery: binds catalogued relationships to volumes, marks those that failed before (see
+     * {@link FailureLog}); returns report lines.
+     */
+    List<String> attach(List<RelationshipRecord> records, Map<Long, BitmapSet> bitmaps) throws IOException {
         List<String> recoveryReport = new ArrayList<>();
         int active = 0;
         // Upper cascade levels first, so a family below joins the one above it (and shares its locks).
@@ -130,6 +133,10 @@ final class Membership {
             active++;
         }
         recoveryReport.add("pass 5 (attach): " + active + " relationship(s) active, " + registry.inactive.size() + " inactive");
+        int failed = engine.failureLog().applyTo(registry.live.values());
+        if (failed > 0) {
+            recoveryReport.add("pass 5 (attach): " + failed + " relationship(s) failed earlier stay failed");
+        }
         return recoveryReport;
     }
 
@@ -147,7 +154,8 @@ final class Membership {
     private void install(Relationship rel) {
         Family f = registry.families.get(rel.source().name());
         if (f == null) {
-            f = new Family(rel.source(), rel.geometry(), journal, engine.settings().lockStripes());
+            f = new Family(rel.source(), rel.geometry(), journal, engine.settings().lockStripes(),
+                    engine.failureLog());
         } else if (!f.source().name().equals(rel.source().name())) {
             f = new Family(rel.source(), rel.geometry(), journal, f); // a cascade's next level
         }
@@ -210,6 +218,7 @@ final class Membership {
                                 record.mode(), record.persistent(), record.targetWriteInhibit(), record.grainSize(),
                                 record.size(), t0, record.rateMiBps(), true, 0, null, t0, record.id());
                     }
+                    record = record.withOnFull(options.onFull());
                     long grains = new GrainGeometry(options.grainSize(), source.size()).grains();
                     BitmapSet bits = BitmapSet.established(grains);
                     if (p.extents() != null) {
@@ -222,7 +231,7 @@ final class Membership {
                 // Durability: nothing needs to be durable before (in-flight writes to the named volumes are
                 // drained by the gates; completed but unflushed ones are as durable as the host asked). The
                 // catalog replace is the T0 of every pair at once; no write to them runs until it is done.
-                RelationshipCatalog.save(flashDir, id, all);
+                RelationshipCatalog.save(store.disk(), flashDir, id, all);
                 nextId = id;
                 fresh.forEach(this::install);
             } finally {
@@ -272,7 +281,7 @@ final class Membership {
                 journal.commitAll();
                 List<RelationshipRecord> all = registry.catalogRecords();
                 all.removeIf(r -> r.id() == rel.id());
-                RelationshipCatalog.save(flashDir, nextId, all);
+                RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
                 registry.live.remove(rel.id());
                 registry.jobs.remove(rel.id());
                 registry.families.remove(target, f);

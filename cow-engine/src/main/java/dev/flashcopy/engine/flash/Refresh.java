@@ -117,7 +117,7 @@ final class Refresh {
                             options.seqnum().orElse(r.seqnum()), r.mode(), options.persistent(),
                             options.targetWriteInhibit(), r.grainSize(), r.size(), r.establishedAt(), r.rateMiBps(),
                             options.recording(), r.generation() + 1, RelationshipRecord.RESYNC, t0,
-                            membership.takeStamp());
+                            membership.takeStamp()).withOnFull(r.effectiveOnFull());
                     fresh.add(new Relationship(next, rel.source(), rel.target(), rel.bitmaps().resynced()));
                 }
                 commit(fresh);
@@ -186,10 +186,11 @@ final class Refresh {
                 RelationshipRecord reversed = new RelationshipRecord(r.id(), r.target(), r.source(), r.seqnum(),
                         CopyMode.COPY, options.persistent(), false, r.grainSize(), r.size(), r.establishedAt(),
                         r.rateMiBps(), options.recording(), r.generation() + 1, RelationshipRecord.REVERSE, t0,
-                        membership.takeStamp());
+                        membership.takeStamp()).withOnFull(r.effectiveOnFull());
                 Relationship fresh = new Relationship(reversed, rel.target(), rel.source(), rel.bitmaps().reversed());
                 commit(List.of(fresh));
-                next = new Family(fresh.source(), fresh.geometry(), journal, engine.settings().lockStripes());
+                next = new Family(fresh.source(), fresh.geometry(), journal, engine.settings().lockStripes(),
+                        engine.failureLog());
                 next.chainLock().writeLock().lock();
                 membership.swapFamily(f, next, fresh);
                 checkpoint();
@@ -236,6 +237,10 @@ final class Refresh {
         if (rel.revertArea() != null) {
             throw new IllegalStateException("relationship " + p + " is revertible (rule: commitflash or revertflash"
                     + " it first, so the target's last committed state is settled)");
+        }
+        if (rel.failed()) {
+            throw new IllegalStateException("relationship " + p + " has failed (" + rel.failedReason() + "); its"
+                    + " target holds no point in time to resync or restore from: withdraw it with rmflash");
         }
         return rel;
     }

@@ -134,7 +134,7 @@ final class Registry {
                 r.persistent(), r.targetWriteInhibit(), r.geometry().grainSize(), total, left, percent(total, left),
                 r.establishedAt(), state == RelationshipState.COPYING ? r.measuredRateMiBps() : 0, r.recording(),
                 r.revertArea() != null, r.sourceChanged().count(), r.targetChanged().count(), r.syncedAt(),
-                r.extents() == null ? null : r.extents().extents());
+                r.extents() == null ? null : r.extents().extents(), r.onFull().label(), r.failedReason());
     }
 
     static RelationshipView view(Inactive i) {
@@ -144,7 +144,8 @@ final class Registry {
         return new RelationshipView(r.id(), r.source(), r.target(), r.seqnum(), r.mode(), RelationshipState.INACTIVE,
                 r.persistent(), r.targetWriteInhibit(), r.grainSize(), total, left, percent(total, left),
                 Instant.parse(r.establishedAt()), 0, r.recording(), false, i.bitmaps().sourceChanged().count(),
-                i.bitmaps().targetChanged().count(), Instant.parse(r.t0()), r.extents());
+                i.bitmaps().targetChanged().count(), Instant.parse(r.t0()), r.extents(), r.effectiveOnFull().label(),
+                null);
     }
 
     private static double percent(long total, long left) {

@@ -20,10 +20,12 @@ import java.util.List;
  * @param changedTargetGrains grains written on the target since {@code syncedAt} (0 unless recording)
  * @param syncedAt T0 of the last establish or resync: the point in time the target stands for
  * @param extents the ranges of an extent relationship, or null (the whole volume)
+ * @param onFull out-of-space policy, {@code fail} or {@code inhibit-source}
+ * @param failedReason why the relationship is {@code failed} (null unless it is)
  */
 public record RelationshipView(long id, String source, String target, long seqnum, CopyMode mode,
         RelationshipState state, boolean persistent, boolean targetWriteInhibit, int grainSize, long totalGrains,
         long outOfSyncGrains, double copiedPercent, Instant establishedAt, double copyRateMiBps, boolean recording,
         boolean revertible, long changedSourceGrains, long changedTargetGrains, Instant syncedAt,
-        List<Extent> extents) {
+        List<Extent> extents, String onFull, String failedReason) {
 }

@@ -42,7 +42,8 @@ final class Withdrawal {
             membership.forget(dead);
             return new WithdrawResult(Registry.view(dead), true);
         }
-        if (!rel.toCopy().isEmpty()) {
+        // A failed target holds no point in time any more: it is withdrawn as it is, like a forced withdraw.
+        if (!rel.toCopy().isEmpty() && !rel.failed()) {
             if (copyFirst) {
                 rel.reconfigure(CopyMode.COPY, false);
                 membership.saveCatalog();

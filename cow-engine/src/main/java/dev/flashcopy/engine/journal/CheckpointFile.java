@@ -3,12 +3,12 @@ package dev.flashcopy.engine.journal;
 import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.volume.Disk;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -51,6 +51,10 @@ public final class CheckpointFile {
     }
 
     public static void write(Path path, long lastSeq, Map<Long, BitmapSet> bitmaps) throws IOException {
+        write(Disk.posix(), path, lastSeq, bitmaps);
+    }
+
+    public static void write(Disk disk, Path path, long lastSeq, Map<Long, BitmapSet> bitmaps) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
         out.write(MAGIC);
@@ -72,15 +76,20 @@ public final class CheckpointFile {
         crc.update(bytes.toByteArray());
         out.writeInt((int) crc.getValue());
         out.flush();
-        AtomicFile.replace(path, bytes.toByteArray());
+        AtomicFile.replace(disk, path, bytes.toByteArray());
     }
 
     /** The checkpoint at {@code path}, or {@link Content#empty()} when there is none yet. */
     public static Content read(Path path) throws IOException {
-        if (!Files.exists(path)) {
+        return read(Disk.posix(), path);
+    }
+
+    /** The checkpoint at {@code path} on {@code disk}, or {@link Content#empty()} when there is none yet. */
+    public static Content read(Disk disk, Path path) throws IOException {
+        if (!disk.exists(path)) {
             return Content.empty();
         }
-        byte[] data = Files.readAllBytes(path);
+        byte[] data = disk.readAll(path);
         try {
             if (data.length < MAGIC.length + 4 + 8 + 4 + 4
                     || !Arrays.equals(Arrays.copyOf(data, MAGIC.length), MAGIC)) {

@@ -8,8 +8,7 @@ import dev.flashcopy.engine.volume.ImageFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,7 +70,8 @@ public final class Journal implements AutoCloseable {
     }
 
     private static Set<ImageFile> newIdentitySet() {
-        return Collections.newSetFromMap(new IdentityHashMap<>());
+        // ImageFile keeps Object's identity equality; insertion order makes the sync order repeatable.
+        return new LinkedHashSet<>();
     }
 
     /**
@@ -257,7 +257,7 @@ public final class Journal implements AutoCloseable {
                 // Durability: the journal is forced (writeBatch) and the checkpoint is replaced atomically
                 // (AtomicFile forces it and its directory) before the journal is emptied; a crash in
                 // between replays records the checkpoint already covers, which is harmless.
-                CheckpointFile.write(checkpointPath, lastSeq, snapshot);
+                CheckpointFile.write(file.disk(), checkpointPath, lastSeq, snapshot);
                 file.reset();
             } catch (IOException e) {
                 failure = new BlockIoException(BlockError.IO, "checkpoint failed: " + e.getMessage(), e);
@@ -276,7 +276,8 @@ public final class Journal implements AutoCloseable {
     }
 
     private BlockIoException failed() {
-        return new BlockIoException(BlockError.IO, "journal failed earlier, writes that need copy-on-write are"
+        BlockError error = failure.error() == BlockError.SHUTDOWN ? BlockError.SHUTDOWN : BlockError.IO;
+        return new BlockIoException(error, "journal failed earlier, writes that need copy-on-write are"
                 + " stopped: " + failure.getMessage(), failure);
     }
 
@@ -287,8 +288,22 @@ public final class Journal implements AutoCloseable {
     public void abandon() throws IOException {
         synchronized (lock) {
             failure = new BlockIoException(BlockError.SHUTDOWN, "journal abandoned");
-            file.close();
+            closeFile();
         }
+    }
+
+    /**
+     * Closes the file once no leader is writing a batch (lock held): the descriptor must not be closed under
+     * a write, whose number the kernel could hand to another file meanwhile. Later commits fail as shut down.
+     */
+    private void closeFile() throws IOException {
+        while (committing) {
+            awaitQuietly();
+        }
+        if (failure == null) {
+            failure = new BlockIoException(BlockError.SHUTDOWN, "the journal is closed");
+        }
+        file.close();
     }
 
     /** Commits what is queued and closes the file. */
@@ -298,7 +313,7 @@ public final class Journal implements AutoCloseable {
             commitAll();
         } finally {
             synchronized (lock) {
-                file.close();
+                closeFile();
             }
         }
     }

@@ -1,13 +1,13 @@
 package dev.flashcopy.engine.journal;
 
-import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.volume.Disk;
+import dev.flashcopy.engine.volume.DiskFile;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -36,10 +36,13 @@ public final class JournalFile implements AutoCloseable {
     }
 
     private final Path path;
-    private final FileChannel channel;
+    private final Disk disk;
+    private final DiskFile channel;
     private long end;
+    private boolean closed;
 
-    private JournalFile(Path path, FileChannel channel, long end) {
+    private JournalFile(Disk disk, Path path, DiskFile channel, long end) {
+        this.disk = disk;
         this.path = path;
         this.channel = channel;
         this.end = end;
@@ -47,22 +50,26 @@ public final class JournalFile implements AutoCloseable {
 
     /** Opens the journal, creating it with a header when missing; a bad header is an IOException. */
     public static JournalFile open(Path path) throws IOException {
-        boolean fresh = !Files.exists(path);
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        return open(Disk.posix(), path);
+    }
+
+    /** Opens the journal on {@code disk}, creating it with a header when missing or empty. */
+    public static JournalFile open(Disk disk, Path path) throws IOException {
+        boolean fresh = !disk.exists(path);
+        DiskFile ch = disk.open(path, Disk.OpenMode.CREATE);
         try {
-            if (fresh || ch.size() == 0) {
+            if (fresh || size(ch, path) == 0) {
                 ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 header.put(MAGIC).putInt(VERSION).putInt(0).flip();
-                ch.truncate(0);
-                writeFully(ch, header, 0);
+                check(ch.ftruncate(0), "truncate", path);
+                writeFully(ch, header, 0, path);
                 // Durability: the header must be on disk before any record is appended after it, and
                 // the new directory entry before the journal is relied on.
-                ch.force(true);
-                AtomicFile.syncDirectory(path.toAbsolutePath().getParent());
+                check(ch.fsync(), "fsync", path);
+                disk.syncDirectory(path.toAbsolutePath().getParent());
             } else {
                 ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, header, 0);
+                readFully(ch, header, 0, path);
                 byte[] magic = new byte[MAGIC.length];
                 header.flip().get(magic);
                 int version = header.getInt();
@@ -71,7 +78,7 @@ public final class JournalFile implements AutoCloseable {
                             + VERSION + ")");
                 }
             }
-            return new JournalFile(path, ch, ch.size());
+            return new JournalFile(disk, path, ch, size(ch, path));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -82,6 +89,11 @@ public final class JournalFile implements AutoCloseable {
         return path;
     }
 
+    /** The disk the journal lives on; its checkpoint goes there too. */
+    public Disk disk() {
+        return disk;
+    }
+
     /** Bytes in the file, header included. */
     public long size() {
         return end;
@@ -89,7 +101,7 @@ public final class JournalFile implements AutoCloseable {
 
     /** Reads every valid record from the start; stops at the first invalid one. */
     public Scan scan() throws IOException {
-        long fileSize = channel.size();
+        long fileSize = size(channel, path);
         List<JournalRecord> records = new ArrayList<>();
         ByteBuffer buf = ByteBuffer.allocate(RECORD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         long pos = HEADER_BYTES;
@@ -101,7 +113,7 @@ public final class JournalFile implements AutoCloseable {
                 break;
             }
             buf.clear();
-            readFully(channel, buf, pos);
+            readFully(channel, buf, pos, path);
             buf.flip();
             int length = buf.getInt();
             int crc = buf.getInt();
@@ -131,10 +143,10 @@ public final class JournalFile implements AutoCloseable {
 
     /** Cuts the file at {@code validEnd} (after a scan found a torn tail). */
     public void truncate(long validEnd) throws IOException {
-        channel.truncate(validEnd);
+        check(channel.ftruncate(validEnd), "truncate", path);
         // Durability: the cut must be on disk before new records are appended after it, or a crash
         // could leave new records followed by the old garbage (harmless, but confusing to report).
-        channel.force(true);
+        check(channel.fsync(), "fsync", path);
         end = validEnd;
     }
 
@@ -160,33 +172,69 @@ public final class JournalFile implements AutoCloseable {
             buf.putInt(start + 4, (int) crc.getValue());
         }
         buf.flip();
-        writeFully(channel, buf, end);
+        writeFully(channel, buf, end, path);
         end += records.size() * (long) RECORD_BYTES;
     }
 
     /** fdatasync: every appended record is on stable storage on return. */
     public void force() throws IOException {
-        channel.force(false);
+        check(channel.fdatasync(), "fdatasync", path);
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
-        while (buf.hasRemaining()) {
-            pos += ch.write(buf, pos);
+    private static long size(DiskFile ch, Path path) throws IOException {
+        long size = ch.lseek(0, DiskFile.SEEK_END);
+        check(size, "lseek", path);
+        return size;
+    }
+
+    private static void writeFully(DiskFile ch, ByteBuffer buf, long pos, Path path) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            int length = buf.remaining();
+            MemorySegment native_ = arena.allocate(Math.max(1, length));
+            native_.copyFrom(MemorySegment.ofBuffer(buf));
+            long done = 0;
+            while (done < length) {
+                long n = ch.pwrite(native_.asSlice(done), length - done, pos + done);
+                check(n, "write", path);
+                done += n;
+            }
+            buf.position(buf.limit());
         }
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) {
-                throw new IOException("unexpected end of " + ch + " at " + pos);
+    private static void readFully(DiskFile ch, ByteBuffer buf, long pos, Path path) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            int length = buf.remaining();
+            MemorySegment native_ = arena.allocate(Math.max(1, length));
+            long done = 0;
+            while (done < length) {
+                long n = ch.pread(native_.asSlice(done), length - done, pos + done);
+                check(n, "read", path);
+                if (n == 0) {
+                    throw new IOException("unexpected end of " + path + " at " + (pos + done));
+                }
+                done += n;
             }
-            pos += n;
+            buf.put(native_.asByteBuffer());
+        }
+    }
+
+    private static void check(long result, String what, Path path) throws IOException {
+        if (result < 0 && result != -4 /* EINTR: the callers above do not retry, so it stays an error */) {
+            throw new IOException(what + " " + path + " failed: errno " + -result
+                    + (result == -DiskFile.ENOSPC ? " (no space left on device)"
+                    : result == -DiskFile.EIO ? " (I/O error)" : ""));
+        }
+        if (result == -4) {
+            throw new IOException(what + " " + path + " interrupted (EINTR)");
         }
     }
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        if (!closed) {
+            closed = true; // a descriptor closed twice could be another file's by then
+            channel.close();
+        }
     }
 }

@@ -7,6 +7,7 @@ import dev.flashcopy.engine.journal.JournalFile;
 import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,14 +44,19 @@ public final class Recovery {
     }
 
     public static Result run(Path flashDir, RelationshipCatalog.Content catalog) throws IOException {
+        return run(Disk.posix(), flashDir, catalog);
+    }
+
+    /** As {@link #run(Path, RelationshipCatalog.Content)}, reading and repairing files on {@code disk}. */
+    public static Result run(Disk disk, Path flashDir, RelationshipCatalog.Content catalog) throws IOException {
         List<String> report = new ArrayList<>();
         report.add("pass 1 (catalog): " + catalog.relationships().size() + " relationship(s)");
 
-        CheckpointFile.Content checkpoint = CheckpointFile.read(flashDir.resolve(CHECKPOINT_FILE));
+        CheckpointFile.Content checkpoint = CheckpointFile.read(disk, flashDir.resolve(CHECKPOINT_FILE));
         report.add("pass 2 (checkpoint): " + checkpoint.bitmaps().size() + " bitmap(s) as of seq "
                 + checkpoint.lastSeq());
 
-        JournalFile journal = JournalFile.open(flashDir.resolve(JOURNAL_FILE));
+        JournalFile journal = JournalFile.open(disk, flashDir.resolve(JOURNAL_FILE));
         try {
             JournalFile.Scan scan = journal.scan();
             if (scan.truncatedBytes() > 0) {

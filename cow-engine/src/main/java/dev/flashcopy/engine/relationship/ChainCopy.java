@@ -2,6 +2,7 @@ package dev.flashcopy.engine.relationship;
 
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
@@ -33,7 +34,7 @@ public final class ChainCopy {
         if (first < 0) {
             first = bits.nextSet(0);
         }
-        if (k < 0) {
+        if (k < 0 || rel.failed()) {
             return CopyProgress.NONE;
         }
         if (first < 0) {
@@ -59,7 +60,15 @@ public final class ChainCopy {
                     split = Math.min(split, e.sourceEnd() / geo.grainSize());
                     delta = e.targetOffset() - e.sourceOffset();
                 }
-                data += copyRange(holder, rel.target(), geo.start(g), geo.end(split - 1), delta, buffer);
+                try {
+                    data += copyRange(holder, rel.target(), geo.start(g), geo.end(split - 1), delta, buffer);
+                } catch (BlockIoException e) {
+                    if (e.error() == BlockError.NO_SPACE && rel.onFull() == OnFull.INHIBIT_SOURCE) {
+                        throw e; // the copier reports it and tries again later; T0 is intact
+                    }
+                    f.fail(rel, "background copy to target " + rel.target().name() + " failed: " + e.getMessage());
+                    return CopyProgress.NONE;
+                }
                 rel.noteClear(f.journal().clear(rel.id(), bits, g, split, rel.target().image()));
                 g = split;
             }

@@ -35,6 +35,7 @@ public final class Family {
     private final GrainGeometry geometry;
     private final Journal journal;
     private final GrainLocks locks;
+    private final FailureRecorder failures;
     private final ReentrantReadWriteLock chainLock;
     private final AtomicInteger hostWrites;
     private final AtomicLong grainCopies = new AtomicLong();
@@ -45,11 +46,12 @@ public final class Family {
     private volatile Family upstream;
 
     /** A family with locks of its own: its source is not (yet) the target of another relationship. */
-    public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes) {
+    public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes, FailureRecorder failures) {
         this.source = source;
         this.geometry = geometry;
         this.journal = journal;
         this.locks = new GrainLocks(stripes);
+        this.failures = failures;
         this.chainLock = new ReentrantReadWriteLock();
         this.hostWrites = new AtomicInteger();
     }
@@ -71,6 +73,44 @@ public final class Family {
         this.chainLock = upstream.chainLock;
         this.hostWrites = upstream.hostWrites;
         this.upstream = upstream;
+        this.failures = upstream.failures;
+    }
+
+    /**
+     * Fails {@code rel} for good: the failure is made durable first (so after a crash the target is not
+     * trusted to hold T0 where a copy was skipped), then the chain stops copying to it.
+     */
+    public void fail(Relationship rel, String reason) throws BlockIoException {
+        if (rel.failed()) {
+            return;
+        }
+        try {
+            failures.record(rel, reason);
+        } catch (java.io.IOException e) {
+            throw new BlockIoException(BlockError.IO, "relationship " + rel + " failed (" + reason + ") and the"
+                    + " failure could not be recorded, so the write that needed its copy is refused: " + e.getMessage(),
+                    e);
+        }
+        rel.markFailed(reason);
+    }
+
+    /**
+     * The chain index of the relationship that must get a copy of {@code grain} before the file read by
+     * index {@code from} changes there, or -1 when none needs one. A failed relationship gets no copies; one
+     * that has the grain copied still holds the view older ones read through it (nothing writes a failed
+     * target), so the walk stops there.
+     */
+    public int copyRecipient(int from, long grain) {
+        for (int j = from; j >= 0; j--) {
+            Relationship r = chain.get(j);
+            if (!r.failed()) {
+                return r.toCopy().isSet(grain) ? j : -1;
+            }
+            if (!r.toCopy().isSet(grain)) {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     public Volume source() {
@@ -333,10 +373,14 @@ public final class Family {
         buf.flip();
         // An extent relationship keeps the grain at its own place on the target (source numbering in the bitmap).
         long at = dest.extents() == null ? start : dest.extents().ofSource(start).toTarget(start);
-        if (MemorySegment.ofBuffer(buf).mismatch(ZEROS.asSlice(0, length)) == -1) {
-            punch(dest.target().image(), at, length);
-        } else {
-            dest.target().image().write(at, buf);
+        try {
+            if (MemorySegment.ofBuffer(buf).mismatch(ZEROS.asSlice(0, length)) == -1) {
+                punch(dest.target().image(), at, length);
+            } else {
+                dest.target().image().write(at, buf);
+            }
+        } catch (BlockIoException e) {
+            throw new TargetWriteFailure(dest, e); // the bit stays set: the target still reads the holder's view
         }
         long seq = journal.clear(dest.id(), dest.toCopy(), grain, grain + 1, dest.target().image());
         dest.noteClear(seq);

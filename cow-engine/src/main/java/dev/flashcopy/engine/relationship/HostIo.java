@@ -56,9 +56,7 @@ public final class HostIo {
             // A bit cleared by a target write or the copier may not be durable yet; the source write
             // below relies on it, so it is committed too (at most one commit for everything queued).
             long need = Math.max(newest.lastClearSeq(), returnBorrowed(f, g0, g1));
-            for (long g = newest.toCopy().nextSet(g0); g >= 0 && g <= g1; g = newest.toCopy().nextSet(g + 1)) {
-                need = Math.max(need, f.copyViewInto(newestIndex, g));
-            }
+            need = Math.max(need, preserve(f, newestIndex, g0, g1));
             for (int i = 0; i <= newestIndex; i++) {
                 Relationship r = f.at(i);
                 if (r.recording()) {
@@ -81,6 +79,9 @@ public final class HostIo {
     /** A write, trim or zero on target {@code rel}. */
     public static void mutateTarget(Family f, Relationship rel, long offset, long length, Mutation op)
             throws BlockIoException {
+        if (rel.failed()) {
+            throw failedTarget(rel);
+        }
         if (rel.targetWriteInhibit()) {
             throw new BlockIoException(BlockError.PERMISSION, "target " + rel.target().name() + " of "
                     + rel.source().name() + " is write-inhibited (tgtinhibit) while the relationship exists");
@@ -108,11 +109,7 @@ public final class HostIo {
             long need = returnBorrowed(f, g0, g1);
             if (k > 0) {
                 // The next older target reads this one's view where it still has to copy: give it its copy.
-                Relationship older = f.at(k - 1);
-                need = older.lastClearSeq();
-                for (long g = older.toCopy().nextSet(g0); g >= 0 && g <= g1; g = older.toCopy().nextSet(g + 1)) {
-                    need = Math.max(need, f.copyViewInto(k - 1, g));
-                }
+                need = Math.max(need, Math.max(f.at(k - 1).lastClearSeq(), preserve(f, k - 1, g0, g1)));
             }
             // Grains the mutation covers whole need no copy: their bits clear after the data is written.
             long whole0 = geo.covers(offset, length, g0) ? g0 : g0 + 1;
@@ -157,6 +154,56 @@ public final class HostIo {
             f.at(k).target().image().read(pos + split, buf.duplicate().position(buf.position() + split));
         }
         buf.position(buf.limit());
+    }
+
+    /**
+     * Before the file read by chain index {@code from} changes at grains {@code [g0, g1]} (locked): gives the
+     * relationship that reads it there its copy (see {@link Family#copyRecipient}). A copy that cannot be
+     * written applies the relationship's {@link OnFull} policy: fail it (durably) and copy to the next one
+     * down instead, or refuse the change with ENOSPC. Returns the sequence number to commit.
+     */
+    private static long preserve(Family f, int from, long g0, long g1) throws BlockIoException {
+        long need = 0;
+        Relationship r = f.at(from);
+        if (!r.failed()) { // the common case, and then the recipient is always r itself
+            try {
+                for (long g = r.toCopy().nextSet(g0); g >= 0 && g <= g1; g = r.toCopy().nextSet(g + 1)) {
+                    need = Math.max(need, f.copyViewInto(from, g));
+                }
+                return need;
+            } catch (TargetWriteFailure e) {
+                onTargetFailure(f, e); // then redo the range, skipping the failed one (bits already clear stay)
+            }
+        }
+        for (long g = g0; g <= g1; g++) {
+            int k = f.copyRecipient(from, g);
+            while (k >= 0) {
+                try {
+                    need = Math.max(need, f.copyViewInto(k, g));
+                    break;
+                } catch (TargetWriteFailure e) {
+                    onTargetFailure(f, e);
+                    k = f.copyRecipient(from, g);
+                }
+            }
+        }
+        return need;
+    }
+
+    private static void onTargetFailure(Family f, TargetWriteFailure e) throws BlockIoException {
+        Relationship rel = e.relationship();
+        if (e.error() == BlockError.NO_SPACE && rel.onFull() == OnFull.INHIBIT_SOURCE) {
+            throw new BlockIoException(BlockError.NO_SPACE, "write refused to keep T0 of target "
+                    + rel.target().name() + " (policy inhibit-source): its file system is full; free space there"
+                    + " or withdraw the relationship (" + e.getMessage() + ")", e);
+        }
+        f.fail(rel, e.getMessage());
+    }
+
+    static BlockIoException failedTarget(Relationship rel) {
+        return new BlockIoException(BlockError.IO, "target " + rel.target().name() + " of " + rel.source().name()
+                + " has failed and no longer holds its point in time (" + rel.failedReason() + "); withdraw it"
+                + " with rmflash");
     }
 
     /** Returns the borrowed grains of {@code [g0, g1]} to the source's file (grains locked); the seq to commit. */
@@ -227,6 +274,9 @@ public final class HostIo {
 
     /** A read of target {@code rel}: each grain from the volume holding the target's view of it. */
     public static void readTarget(Family f, Relationship rel, long offset, ByteBuffer dst) throws BlockIoException {
+        if (rel.failed()) {
+            throw failedTarget(rel); // rather than a mix of T0 grains and grains whose copy was skipped
+        }
         GrainGeometry geo = f.geometry();
         int length = dst.remaining();
         long cover = Math.min(offset + length, geo.size());
@@ -272,6 +322,9 @@ public final class HostIo {
      */
     public static void mapTargetAllocation(Family f, Relationship rel, long offset, long length, ExtentSink sink)
             throws BlockIoException {
+        if (rel.failed()) {
+            throw failedTarget(rel);
+        }
         GrainGeometry geo = f.geometry();
         long cover = Math.min(offset + length, geo.size());
         MergingSink merged = new MergingSink(sink);

@@ -35,6 +35,8 @@ public final class Relationship {
     private final Instant syncedAt;
     private final long chainOrder;
     private final ExtentMap extents;
+    private final OnFull onFull;
+    private volatile String failedReason;
     private final AtomicLong lastClearSeq = new AtomicLong();
     private volatile CopyMode mode;
     private volatile boolean persistent;
@@ -65,6 +67,7 @@ public final class Relationship {
         this.chainOrder = record.effectiveChainOrder();
         this.extents = record.extents() == null ? null : ExtentMap.of(record.extents(), record.grainSize(),
                 source.size(), target.size(), source == target);
+        this.onFull = record.effectiveOnFull();
         if (bitmaps.generation() != generation) {
             throw new IllegalArgumentException("bitmaps of relationship " + id + " are of generation "
                     + bitmaps.generation() + " (expected: " + generation + ")");
@@ -94,7 +97,29 @@ public final class Relationship {
     public RelationshipRecord record() {
         return new RelationshipRecord(id, source.name(), target.name(), seqnum, mode, persistent, targetWriteInhibit,
                 geometry.grainSize(), geometry.size(), establishedAt.toString(), rateMiBps, recording, generation,
-                lastChange, syncedAt.toString(), chainOrder, extents == null ? null : extents.extents());
+                lastChange, syncedAt.toString(), chainOrder, extents == null ? null : extents.extents(), onFull)
+                .withOnFull(onFull);
+    }
+
+    public OnFull onFull() {
+        return onFull;
+    }
+
+    /** True once a copy to the target failed (see {@link RelationshipState#FAILED}); never cleared. */
+    public boolean failed() {
+        return failedReason != null;
+    }
+
+    /** Why the relationship failed, or null. */
+    public String failedReason() {
+        return failedReason;
+    }
+
+    /** Marks the relationship failed (after the failure is durable, see {@link FailureRecorder}). */
+    public void markFailed(String reason) {
+        if (failedReason == null) {
+            failedReason = reason;
+        }
     }
 
     /** Every bitmap, live (not copies), with the generation they belong to. */
@@ -207,6 +232,9 @@ public final class Relationship {
     }
 
     public RelationshipState state() {
+        if (failedReason != null) {
+            return RelationshipState.FAILED;
+        }
         if (cleaning) {
             return RelationshipState.CLEANING;
         }

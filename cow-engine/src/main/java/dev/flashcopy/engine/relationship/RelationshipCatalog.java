@@ -3,8 +3,8 @@ package dev.flashcopy.engine.relationship;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -31,13 +31,13 @@ public final class RelationshipCatalog {
     private RelationshipCatalog() {
     }
 
-    public static Content load(Path flashDir) throws IOException {
+    public static Content load(Disk disk, Path flashDir) throws IOException {
         Path file = flashDir.resolve(FILE_NAME);
-        if (!Files.exists(file)) {
+        if (!disk.exists(file)) {
             return Content.empty();
         }
         try {
-            Content c = JSON.readValue(file.toFile(), Content.class);
+            Content c = JSON.readValue(disk.readAll(file), Content.class);
             if (c.version() != VERSION || c.relationships() == null || c.nextId() < 1) {
                 throw new IOException("unsupported version " + c.version() + " (expected: " + VERSION + ")");
             }
@@ -48,8 +48,9 @@ public final class RelationshipCatalog {
         }
     }
 
-    public static void save(Path flashDir, long nextId, List<RelationshipRecord> relationships) throws IOException {
-        AtomicFile.replace(flashDir.resolve(FILE_NAME), JSON.writerWithDefaultPrettyPrinter()
+    public static void save(Disk disk, Path flashDir, long nextId, List<RelationshipRecord> relationships)
+            throws IOException {
+        AtomicFile.replace(disk, flashDir.resolve(FILE_NAME), JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(new Content(VERSION, nextId, List.copyOf(relationships))));
     }
 }

@@ -17,11 +17,12 @@ import java.util.List;
  * @param chainOrder position among the targets of one source, oldest first (0: {@code id}); a resync
  *     makes its target the newest point in time, so it moves to the end of the chain
  * @param extents the ranges of an extent relationship ({@code --extent}); null or empty: the whole volume
+ * @param onFull what a full target file system does ({@code mkflash --on-full}; null: {@link OnFull#FAIL})
  */
 public record RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode,
         boolean persistent, boolean targetWriteInhibit, int grainSize, long size, String establishedAt,
         int rateMiBps, boolean recording, long generation, String lastChange, String syncedAt, long chainOrder,
-        List<Extent> extents) {
+        List<Extent> extents, OnFull onFull) {
 
     public static final String RESYNC = "resync";
     public static final String REVERSE = "reverse";
@@ -30,18 +31,30 @@ public record RelationshipRecord(long id, String source, String target, long seq
         extents = extents == null || extents.isEmpty() ? null : List.copyOf(extents);
     }
 
-    /** A whole-volume relationship. */
+    /** A whole-volume relationship, without an out-of-space policy (the default, {@link OnFull#FAIL}). */
     public RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode, boolean persistent,
             boolean targetWriteInhibit, int grainSize, long size, String establishedAt, int rateMiBps,
             boolean recording, long generation, String lastChange, String syncedAt, long chainOrder) {
         this(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize, size, establishedAt,
-                rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, null);
+                rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, null, null);
     }
 
     /** This relationship over {@code ranges} instead. */
     public RelationshipRecord withExtents(List<Extent> ranges) {
         return new RelationshipRecord(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize, size,
-                establishedAt, rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, ranges);
+                establishedAt, rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, ranges, onFull);
+    }
+
+    /** The same relationship with out-of-space policy {@code policy}. */
+    public RelationshipRecord withOnFull(OnFull policy) {
+        return new RelationshipRecord(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize,
+                size, establishedAt, rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, extents,
+                policy == OnFull.FAIL ? null : policy);
+    }
+
+    /** The out-of-space policy, {@link OnFull#FAIL} unless chosen otherwise. */
+    public OnFull effectiveOnFull() {
+        return onFull == null ? OnFull.FAIL : onFull;
     }
 
     /** A relationship as established, generation 0, not recording. */

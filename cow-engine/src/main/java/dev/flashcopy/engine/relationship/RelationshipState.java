@@ -12,6 +12,12 @@ public enum RelationshipState {
     COPIED,
     /** Being withdrawn: grains the next older target still reads through it are being copied there. */
     CLEANING,
+    /**
+     * A copy-on-write copy to its target failed (I/O error, or no space under {@code --on-full fail}): the
+     * target no longer holds T0 and its reads and writes fail with EIO; the source goes on. Survives restarts;
+     * {@code lsflash} shows the reason ({@code failedReason}); {@code rmflash} removes it.
+     */
+    FAILED,
     /** Its source or target image could not be opened at start; no I/O is routed through it. */
     INACTIVE;
 

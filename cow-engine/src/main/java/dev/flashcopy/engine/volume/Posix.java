@@ -21,6 +21,9 @@ final class Posix {
     static final int O_RDONLY = 0;
     static final int O_RDWR = 2;
     static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
+    static final int O_TRUNC = 01000;
+    static final int O_DIRECTORY = 0200000;
     static final int O_CLOEXEC = 02000000;
 
     static final int SEEK_DATA = 3;

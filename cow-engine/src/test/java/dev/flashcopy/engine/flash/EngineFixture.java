@@ -5,6 +5,8 @@ import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.engine.volume.Disk;
+import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.Map;
 final class EngineFixture implements AutoCloseable {
     final Path dir;
     final FlashSettings settings;
+    final Disk disk;
     VolumeStore store;
     FlashEngine engine;
     private final Map<String, DeviceLease> leases = new HashMap<>();
@@ -25,13 +28,19 @@ final class EngineFixture implements AutoCloseable {
     }
 
     EngineFixture(Path dir, FlashSettings settings) throws IOException {
+        this(dir, settings, Disk.posix());
+    }
+
+    /** Every file on {@code disk} (a simulated one for power-loss and fault tests). */
+    EngineFixture(Path dir, FlashSettings settings, Disk disk) throws IOException {
         this.dir = dir;
         this.settings = settings;
+        this.disk = disk;
         open();
     }
 
     private void open() throws IOException {
-        store = VolumeStore.open(dir);
+        store = VolumeStore.open(disk, dir);
         engine = FlashEngine.open(store, settings);
     }
 
@@ -82,6 +91,19 @@ final class EngineFixture implements AutoCloseable {
         engine.halt();
         store.close();
         open();
+    }
+
+    /**
+     * Power loss: the engine stops as in a crash, the simulated disk loses what was not forced (or what it
+     * froze at an earlier sync), and everything reopens on what survived.
+     */
+    SimulatedDisk.CrashReport powerLossAndReopen(SimulatedDisk simulated) throws IOException {
+        releaseLeases();
+        engine.halt();
+        store.close();
+        SimulatedDisk.CrashReport report = simulated.crash();
+        open();
+        return report;
     }
 
     @Override

@@ -34,7 +34,10 @@ final class CopyProgress {
         this.terminal = terminal;
     }
 
-    /** Polls until the copy completes, the relationship ends, or {@code timeout} (null: none) passes. */
+    /**
+     * Polls until the copy completes, the relationship ends, or {@code timeout} (null: none) passes; a
+     * relationship that goes to {@code failed} meanwhile is a {@link CommandFailure} naming the reason.
+     */
     Outcome follow(PairSpec pair, Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
         long lastPlain = 0;
@@ -47,6 +50,11 @@ final class CopyProgress {
             if (rel == null) {
                 finish();
                 return Outcome.GONE;
+            }
+            if ("failed".equals(rel.path("state").asText())) {
+                finish();
+                throw new CommandFailure(ExitCode.UNEXPECTED, pair + " failed: " + rel.path("failedReason").asText()
+                        + "; the copy will not complete and the target holds no point in time (rmflash " + pair + ")");
             }
             long left = rel.path("outOfSyncGrains").asLong();
             if (left == 0) {

@@ -41,8 +41,8 @@ public final class LsflashCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print a JSON array of relationships (fields: source, target, seqnum,"
             + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
             + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
-            + " dateSynced, frozen, frozenUntil, extents: [{sourceOffset, targetOffset, length}] of an extent"
-            + " relationship)")
+            + " dateSynced, frozen, frozenUntil, onFull, failedReason, extents: [{sourceOffset, targetOffset,"
+            + " length}] of an extent relationship)")
     boolean json;
 
     @Override
@@ -71,7 +71,7 @@ public final class LsflashCommand implements Callable<Integer> {
         String[] header = longFormat
                 ? new String[] {"ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC", "TOTAL", "GRAIN", "PERSIST",
                         "TGTINHIBIT", "RATE", "T0", "RECORDING", "REVERTIBLE", "SRCCHANGED", "TGTCHANGED",
-                        "DATESYNCED", "FROZEN", "EXTENTS"}
+                        "DATESYNCED", "FROZEN", "ONFULL", "EXTENTS"}
                 : new String[] {"ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC"};
         if (cascaded) {
             header = Arrays.copyOf(header, header.length + 1);
@@ -95,12 +95,19 @@ public final class LsflashCommand implements Callable<Integer> {
                         String.valueOf(r.path("changedSourceGrains").asLong()),
                         String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText(),
                         r.path("frozen").asBoolean() ? "until " + r.path("frozenUntil").asText() : "no",
-                        extents(r.path("extents")), level);
+                        r.path("onFull").asText("fail"), extents(r.path("extents")), level);
             } else {
                 row(table, cascaded, id, seq, r.path("mode").asText(), state(r), copied, oos, level);
             }
         }
         table.print(out);
+        for (JsonNode r : rels) {
+            if (r.hasNonNull("failedReason")) {
+                out.println(r.path("source").asText() + ":" + r.path("target").asText() + " failed: "
+                        + r.path("failedReason").asText() + " (the target holds no point in time; rmflash it)");
+            }
+        }
+        out.flush();
         return ExitCode.OK.code();
     }
 

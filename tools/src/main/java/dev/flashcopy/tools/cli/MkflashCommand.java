@@ -70,6 +70,11 @@ public final class MkflashCommand implements Callable<Integer> {
                     + " 1M, grain-aligned). TGT may be SRC when ranges do not overlap, and may differ in size")
     List<String> extents;
 
+    @Option(names = "--on-full", paramLabel = "POLICY", description = "when the target's file system is full:"
+            + " fail (default; the relationship goes to state failed, the source write goes on) or inhibit-source"
+            + " (the source write that needs a copy fails with ENOSPC; the target keeps T0)")
+    String onFull;
+
     @Option(names = "--json", description = "print the new relationships as JSON")
     boolean json;
 
@@ -93,6 +98,9 @@ public final class MkflashCommand implements Callable<Integer> {
         }
         if (rate != null) {
             body.put("rateMiBps", rate);
+        }
+        if (onFull != null) {
+            body.put("onFull", onFull);
         }
         if (extents != null && !extents.isEmpty()) {
             if (pairs.size() != 1) {

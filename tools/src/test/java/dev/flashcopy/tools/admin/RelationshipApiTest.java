@@ -83,6 +83,7 @@ class RelationshipApiTest {
             {"{\"pairs\":[\"src:tgt\"],\"grainSize\":3000}", "power of two"},
             {"{\"pairs\":[\"src:tgt\"],\"rateMiBps\":-1}", "rateMiBps"},
             {"{\"pairs\":[\"src:tgt\"],\"persist\":true}", "unknown field"},
+            {"{\"pairs\":[\"src:tgt\"],\"onFull\":\"panic\"}", "fail or inhibit-source"},
             {"not json", "JSON"},
         };
         for (String[] c : cases) {
@@ -94,6 +95,18 @@ class RelationshipApiTest {
         assertEquals(catalog, Files.readString(dir.resolve("data/catalog.json")), "no target volume was created");
         assertEquals(0, json(api.send("GET", "/v1/relationships", null)).get("relationships").size());
         assertFalse(Files.exists(dir.resolve("data/volumes/tgt.img")));
+    }
+
+    @Test
+    void outOfSpacePolicyIsChosenAtEstablishAndListed() throws Exception {
+        HttpResponse<String> held = api.send("POST", "/v1/relationships",
+                "{\"pairs\":[\"src:held\"],\"mode\":\"nocopy\",\"onFull\":\"inhibit-source\"}");
+        assertEquals(201, held.statusCode(), held.body());
+        assertEquals("inhibit-source", json(held).get("relationships").get(0).get("onFull").asText());
+        HttpResponse<String> plain = api.send("POST", "/v1/relationships", "{\"pairs\":[\"src:plain\"]}");
+        JsonNode rel = json(plain).get("relationships").get(0);
+        assertEquals("fail", rel.get("onFull").asText());
+        assertTrue(rel.has("failedReason") && rel.get("failedReason").isNull(), rel.toString());
     }
 
     @Test

@@ -14,14 +14,15 @@ import java.util.List;
  * writes since the last commitflash can be undone), {@code changedSourceGrains}/{@code changedTargetGrains}
  * grains written on each side since {@code dateSynced}, the T0 of the last establish or resync; {@code frozen}
  * when the source's writes are held by a consistency-group freeze, until {@code frozenUntil} at the latest (null
- * when not frozen); {@code extents} the ranges of an extent relationship (absent for a whole-volume one).
- * Immutable.
+ * when not frozen); {@code onFull} the out-of-space policy ({@code fail} or {@code inhibit-source}),
+ * {@code failedReason} why the state is {@code failed} (null otherwise); {@code extents} the ranges of an extent
+ * relationship (absent for a whole-volume one). Immutable.
  */
 public record RelationshipJson(String source, String target, long seqnum, String mode, String state,
         boolean persistent, boolean tgtinhibit, int grainSize, long totalGrains, long outOfSyncGrains,
         double copiedPercent, String establishedAt, double copyRateMiBps, boolean recording, boolean revertible,
         long changedSourceGrains, long changedTargetGrains, String dateSynced, boolean frozen, String frozenUntil,
-        @JsonInclude(JsonInclude.Include.NON_NULL) List<ExtentJson> extents) {
+        String onFull, String failedReason, @JsonInclude(JsonInclude.Include.NON_NULL) List<ExtentJson> extents) {
 
     /** One range: source bytes {@code [sourceOffset, sourceOffset + length)} at {@code targetOffset}. */
     public record ExtentJson(long sourceOffset, long targetOffset, long length) {
@@ -39,7 +40,8 @@ public record RelationshipJson(String source, String target, long seqnum, String
                 Math.floor(v.copiedPercent() * 100) / 100, v.establishedAt().toString(),
                 Math.round(v.copyRateMiBps() * 10) / 10.0, v.recording(), v.revertible(), v.changedSourceGrains(),
                 v.changedTargetGrains(), v.syncedAt().toString(), frozenUntil.isPresent(),
-                frozenUntil.map(Instant::toString).orElse(null), v.extents() == null ? null : v.extents().stream()
+                frozenUntil.map(Instant::toString).orElse(null), v.onFull(), v.failedReason(),
+                v.extents() == null ? null : v.extents().stream()
                         .map(e -> new ExtentJson(e.sourceOffset(), e.targetOffset(), e.length())).toList());
     }
 }

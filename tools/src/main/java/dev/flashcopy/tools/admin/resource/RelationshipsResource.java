@@ -11,6 +11,7 @@ import dev.flashcopy.engine.flash.RelationshipView;
 import dev.flashcopy.engine.flash.ResyncOptions;
 import dev.flashcopy.engine.flash.ReverseOptions;
 import dev.flashcopy.engine.flash.WithdrawResult;
+import dev.flashcopy.engine.relationship.OnFull;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Extent;
 import dev.flashcopy.tools.admin.ApiException;
@@ -51,7 +52,7 @@ public final class RelationshipsResource implements Resource {
 
     private static final Set<String> ESTABLISH_FIELDS =
             Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record", "freeze",
-                    "freezeTimeoutMs", "extents");
+                    "freezeTimeoutMs", "onFull", "extents");
     private static final Set<String> RESYNC_FIELDS = Set.of("pairs", "record", "persistent", "tgtinhibit", "seqnum",
             "freeze", "freezeTimeoutMs");
     private static final Set<String> REVERSE_FIELDS = Set.of("record", "persistent", "fast");
@@ -117,6 +118,12 @@ public final class RelationshipsResource implements Resource {
         }
         if (body.has("rateMiBps")) {
             options = options.withRateMiBps(intField("rateMiBps", body.optionalLong("rateMiBps").getAsLong()));
+        }
+        String onFull = body.optionalString("onFull").orElse("fail");
+        try {
+            options = options.withOnFull(OnFull.parse(onFull));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("field 'onFull': " + onFull + " (expected: fail or inhibit-source)");
         }
         if (body.has("extents")) {
             pairs = List.of(withExtents(pairs, body.node("extents").get()));
