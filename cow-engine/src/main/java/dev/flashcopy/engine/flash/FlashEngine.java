@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -63,6 +62,7 @@ public final class FlashEngine implements AutoCloseable {
     private final BackgroundCopier copier;
     private final FlashDevices devices;
     private final Withdrawal withdrawal;
+    private final CopyControl copyControl;
     private final Revertibles revertibles;
     private final FailureLog failureLog;
     private volatile boolean closed;
@@ -79,6 +79,7 @@ public final class FlashEngine implements AutoCloseable {
         this.copier = new BackgroundCopier(() -> List.copyOf(registry.jobs.values()), this::maintain, this::problem,
                 settings.backgroundCopy(), settings.copyStepBytes());
         this.devices = new FlashDevices(this, store);
+        this.copyControl = new CopyControl(this, registry, membership, copier);
         this.withdrawal = new Withdrawal(registry, membership, copier::wake);
         this.revertibles = new Revertibles(admin, gates, registry, flashDir, journal);
     }
@@ -241,34 +242,15 @@ public final class FlashEngine implements AutoCloseable {
 
     /**
      * Runs up to {@code maxBytes} of background copy for {@code source:target} in the calling thread (tests,
-     * tools, or a copier-less engine) and ends the relationship when a non-persistent COPY reaches 100 %.
-     *
-     * @return grains still to copy afterwards (0 also when the relationship ended)
+     * tools, or a copier-less engine); see {@link CopyControl#step}. Returns grains still to copy afterwards.
      */
     public long copyStep(String source, String target, long maxBytes) throws IOException {
-        Relationship rel = findLive(source, target).orElseThrow(() ->
-                new NoSuchElementException("no FlashCopy relationship " + source + ":" + target + " (see lsflash)"));
-        RelationshipJob job = (RelationshipJob) registry.jobs.get(rel.id());
-        if (job == null || job.step(maxBytes, stepBuffers.get()).idle()) {
-            copyFinished(rel);
-        }
-        return isLive(rel) ? rel.outOfSync() : 0;
+        return copyControl.step(source, target, maxBytes, stepBuffers.get());
     }
 
     /** Waits until {@code source:target} has nothing left to copy or is gone; false on timeout. */
     public boolean awaitCopied(String source, String target, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            Optional<Relationship> rel = findLive(source, target);
-            if (rel.isEmpty() || rel.get().complete()) {
-                return true;
-            }
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            copier.wake();
-            Thread.sleep(5);
-        }
+        return copyControl.awaitCopied(source, target, timeout);
     }
 
     /** Sets a relationship's background copy rate, MiB/s (0 = unlimited). */
@@ -277,12 +259,7 @@ public final class FlashEngine implements AutoCloseable {
         admin.lock();
         try {
             checkOpen();
-            Relationship rel = findLive(source, target).orElseThrow(() ->
-                    new NoSuchElementException("no FlashCopy relationship " + source + ":" + target + " (see lsflash)"));
-            rel.setRateMiBps(rateMiBps);
-            saveCatalog();
-            copier.wake();
-            return Registry.view(rel);
+            return copyControl.setRate(source, target, rateMiBps);
         } finally {
             admin.unlock();
         }
