@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
 import dev.flashcopy.it.support.FuseDisk;
+import dev.flashcopy.it.support.Qemu;
 import dev.flashcopy.it.support.ServerProcess;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,6 +75,60 @@ class FlashCopyMountIT {
             assertEquals(sourceAfter, Exports.sha256(server.uri("src")), "target writes never reach the source");
             assertNotEquals(t0, Exports.sha256(server.uri("tgt")));
             assertFalse(server.cli("lsflash", "--json").ok().out().isBlank());
+        }
+    }
+
+    @Test
+    void reverseRestoreBringsBackAnExt4SourceThatMountsCleanWithItsFiles() throws IOException {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+            server.cli("mkvol", "db", "--size", "128M").ok();
+            TreeMap<String, String> files = new TreeMap<>();
+            Path mnt = tmp.resolve("mnt");
+            try (FuseDisk disk = FuseDisk.attach(server.uri("db"), tmp.resolve("fuse-db"))) {
+                Command.ok(T, "mkfs.ext4", "-q", "-F", disk.file().toString());
+                disk.mount(mnt);
+                try {
+                    Random random = new Random(12);
+                    for (int i = 0; i < 12; i++) {
+                        byte[] content = new byte[1 + random.nextInt(1 << 20)];
+                        random.nextBytes(content);
+                        Files.write(mnt.resolve("f" + i), content);
+                        files.put("f" + i, Ext4MountIT.sha(content));
+                    }
+                } finally {
+                    FuseDisk.unmount(mnt);
+                }
+            }
+            String good = Exports.sha256(server.uri("db"));
+            server.cli("mkflash", "--nocp", "--record", "db:db-backup").ok();
+
+            // the accident: files deleted and rewritten, then raw garbage over the file system's first blocks
+            try (FuseDisk disk = FuseDisk.attach(server.uri("db"), tmp.resolve("fuse-db2"))) {
+                disk.mount(mnt);
+                try {
+                    Files.delete(mnt.resolve("f1"));
+                    Files.write(mnt.resolve("f2"), new byte[4096]);
+                } finally {
+                    FuseDisk.unmount(mnt);
+                }
+            }
+            Qemu.io(server.uri("db"), "write -P 0xee 0 1M");
+            assertNotEquals(good, Exports.sha256(server.uri("db")));
+
+            server.cli("reverseflash", "--fast", "--record", "db:db-backup").ok();
+            assertEquals(good, Exports.sha256(server.uri("db")), "the source reads the backup's point in time");
+            try (FuseDisk disk = FuseDisk.attach(server.uri("db"), tmp.resolve("fuse-db3"))) {
+                Command.ok(T, "e2fsck", "-fn", disk.file().toString());
+                disk.mount(mnt);
+                try {
+                    for (var e : files.entrySet()) {
+                        assertEquals(e.getValue(), Ext4MountIT.sha(Files.readAllBytes(mnt.resolve(e.getKey()))),
+                                e.getKey() + " after the reverse restore");
+                    }
+                } finally {
+                    FuseDisk.unmount(mnt);
+                }
+            }
         }
     }
 }

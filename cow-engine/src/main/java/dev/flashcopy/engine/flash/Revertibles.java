@@ -114,6 +114,9 @@ public final class Revertibles {
                         + " grain(s))");
             }
         }
+        if (!Files.isDirectory(flashDir)) {
+            return report; // a data directory on a simulated disk (power-loss tests): no revert files there
+        }
         try (Stream<Path> files = Files.list(flashDir)) {
             for (Path p : files.filter(p -> p.getFileName().toString().startsWith("revert-")).toList()) {
                 String id = p.getFileName().toString().replaceAll("^revert-(\\d+)\\..*$", "$1");
