@@ -1,11 +1,6 @@
 package dev.flashcopy.tools.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.flashcopy.engine.flash.PairSpec;
-import dev.flashcopy.tools.client.AdminClient;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,20 +30,7 @@ public final class RevertflashCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        AdminClient client = AdminClient.forDataDir(data.dataDir());
-        var out = spec.commandLine().getOut();
-        List<JsonNode> after = new ArrayList<>();
-        for (PairSpec pair : pairs) {
-            JsonNode r = client.post("/v1/relationships/" + pair + "/revert", new LinkedHashMap<String, Object>());
-            after.add(r);
-            if (!json) {
-                out.println("FlashCopy pair " + pair + " successfully reverted to its last committed state");
-                out.flush();
-            }
-        }
-        if (json) {
-            JsonOutput.print(out, JsonNodeFactory.instance.arrayNode().addAll(after));
-        }
-        return ExitCode.OK.code();
+        return PairAction.run(data, spec.commandLine().getOut(), pairs, json, "revert",
+                "successfully reverted to its last committed state");
     }
 }
