@@ -64,12 +64,7 @@ public final class CascadeIo {
                 }
                 whole0 = upGeo.covers(offset, length, g0) ? g0 : g0 + 1;
                 whole1 = upGeo.covers(offset, length, u1) ? u1 : u1 - 1;
-                GrainBitmap bits = rel.toCopy();
-                for (long g = bits.nextSet(g0); g >= 0 && g <= u1; g = bits.nextSet(g + 1)) {
-                    if (g < whole0 || g > whole1) {
-                        need = Math.max(need, up.copyViewInto(k, g));
-                    }
-                }
+                need = Math.max(need, HostIo.copyPartialGrains(up, k, g0, u1, whole0, whole1));
                 if (rel.recording()) {
                     rel.noteClear(f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(),
                             g0, u1 + 1));
@@ -93,11 +88,7 @@ public final class CascadeIo {
     private static long preserveBelow(Family f, long g0, long g1) throws BlockIoException {
         int newestIndex = f.size() - 1;
         Relationship newest = f.at(newestIndex);
-        long need = newest.lastClearSeq();
-        GrainBitmap bits = newest.toCopy();
-        for (long g = bits.nextSet(g0); g >= 0 && g <= g1; g = bits.nextSet(g + 1)) {
-            need = Math.max(need, f.copyViewInto(newestIndex, g));
-        }
+        long need = Math.max(newest.lastClearSeq(), GrainRunCopy.copyViews(f, newestIndex, g0, g1));
         for (int i = 0; i <= newestIndex; i++) {
             Relationship r = f.at(i);
             if (r.recording()) {
@@ -111,12 +102,7 @@ public final class CascadeIo {
     /** Gives target {@code k} of {@code up} its view of the grains of {@code [g0, g1]} it still reads through. */
     private static long preserveOlder(Family up, int k, long g0, long g1) throws BlockIoException {
         Relationship older = up.at(k);
-        long need = older.lastClearSeq();
-        GrainBitmap bits = older.toCopy();
-        for (long g = bits.nextSet(g0); g >= 0 && g <= g1; g = bits.nextSet(g + 1)) {
-            need = Math.max(need, up.copyViewInto(k, g));
-        }
-        return need;
+        return Math.max(older.lastClearSeq(), GrainRunCopy.copyViews(up, k, g0, g1));
     }
 
     /** A read of the source of {@code f} when it is a target one level up: each grain from its view's holder. */

@@ -61,11 +61,7 @@ public final class ExtentIo {
             // Grains the mutation covers whole need no copy: their bits clear after the data is written.
             long whole0 = geo.covers(s, length, g0) ? g0 : g0 + 1;
             long whole1 = geo.covers(s, length, g1) ? g1 : g1 - 1;
-            for (long g = rel.toCopy().nextSet(g0); g >= 0 && g <= g1; g = rel.toCopy().nextSet(g + 1)) {
-                if (g < whole0 || g > whole1) {
-                    f.copyViewInto(0, g);
-                }
-            }
+            HostIo.copyPartialGrains(f, 0, g0, g1, whole0, whole1);
             // No older target reads through this one and nothing is borrowed: the target's own copies need not
             // be durable first (until they are, its bits say "to copy" and it reads T0 from the source).
             op.apply(rel.target(), offset, length);

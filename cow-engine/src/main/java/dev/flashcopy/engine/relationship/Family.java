@@ -6,8 +6,6 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +25,6 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * and the methods here that take a chain index expect both.
  */
 public final class Family {
-    private static final MemorySegment ZEROS = Arena.global().allocate(GrainGeometry.MAX_GRAIN);
-    private static final ThreadLocal<ByteBuffer> SCRATCH =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(GrainGeometry.MAX_GRAIN));
-
     private final Volume source;
     private final GrainGeometry geometry;
     private final Journal journal;
@@ -155,7 +149,7 @@ public final class Family {
         return hostWrites;
     }
 
-    /** Single grains copied on behalf of host writes since open (copy-on-write work, for stats and tests). */
+    /** Grains copied on behalf of host writes since open (copy-on-write work, for stats and tests). */
     public long grainCopies() {
         return grainCopies.get();
     }
@@ -296,10 +290,10 @@ public final class Family {
     public long returnBorrowed(Relationship rel, long grain) throws BlockIoException {
         long start = geometry.start(grain);
         int length = (int) (geometry.end(grain) - start);
-        ByteBuffer buf = SCRATCH.get().clear().limit(length);
+        ByteBuffer buf = GrainRunCopy.scratch().limit(length);
         rel.target().image().read(start, buf);
         buf.flip();
-        if (MemorySegment.ofBuffer(buf).mismatch(ZEROS.asSlice(0, length)) == -1) {
+        if (GrainRunCopy.isZero(buf, 0, length)) {
             punch(source.image(), start, length);
         } else {
             source.image().write(start, buf);
@@ -364,29 +358,12 @@ public final class Family {
      * @return the journal sequence number to commit before anything may overwrite the data copied from
      */
     public long copyViewInto(int k, long grain) throws BlockIoException {
-        Relationship dest = chain.get(k);
-        Volume holder = holderOf(k, grain);
-        long start = geometry.start(grain);
-        int length = (int) (geometry.end(grain) - start);
-        ByteBuffer buf = SCRATCH.get().clear().limit(length);
-        holder.image().read(start, buf);
-        buf.flip();
-        // An extent relationship keeps the grain at its own place on the target (source numbering in the bitmap).
-        long at = dest.extents() == null ? start : dest.extents().ofSource(start).toTarget(start);
-        try {
-            if (MemorySegment.ofBuffer(buf).mismatch(ZEROS.asSlice(0, length)) == -1) {
-                punch(dest.target().image(), at, length);
-            } else {
-                dest.target().image().write(at, buf);
-            }
-        } catch (BlockIoException e) {
-            throw new TargetWriteFailure(dest, e); // the bit stays set: the target still reads the holder's view
-        }
-        long seq = journal.clear(dest.id(), dest.toCopy(), grain, grain + 1, dest.target().image());
-        dest.noteClear(seq);
-        dest.noteCowCopy();
-        grainCopies.incrementAndGet();
-        return seq;
+        return GrainRunCopy.copyRun(this, chain.get(k), holderOf(k, grain), grain, grain + 1);
+    }
+
+    /** Counts grains copied on behalf of host writes (see {@link #grainCopies()}). */
+    void noteGrainCopies(long grains) {
+        grainCopies.addAndGet(grains);
     }
 
     /** Deallocates a target range; writes zero bytes where the file system cannot punch. */

@@ -65,10 +65,11 @@ public final class HostIo {
                     need = Math.max(need, r.lastClearSeq());
                 }
             }
-            // Durability: T0 grains are on the target and their bits durably clear, borrowed grains are home
-            // in the source's file, and every recording relationship durably says "source changed" before the
-            // source changes; otherwise a crash could keep the new data but lose the mark, and a later resync
-            // would leave the target with the old grain.
+            // Durability: T0 grains are on the target and their bits durably clear (each run of copied grains is
+            // one pwrite and one record; this one commit syncs the target files, then the journal, for all of
+            // them), borrowed grains are home in the source's file, and every recording relationship durably
+            // says "source changed" before the source changes; otherwise a crash could keep the new data but
+            // lose the mark, and a later resync would leave the target with the old grain.
             f.journal().commit(need);
             op.apply(f.source(), offset, length);
         } finally {
@@ -114,11 +115,7 @@ public final class HostIo {
             // Grains the mutation covers whole need no copy: their bits clear after the data is written.
             long whole0 = geo.covers(offset, length, g0) ? g0 : g0 + 1;
             long whole1 = geo.covers(offset, length, g1) ? g1 : g1 - 1;
-            for (long g = rel.toCopy().nextSet(g0); g >= 0 && g <= g1; g = rel.toCopy().nextSet(g + 1)) {
-                if (g < whole0 || g > whole1) {
-                    f.copyViewInto(k, g);
-                }
-            }
+            copyPartialGrains(f, k, g0, g1, whole0, whole1);
             if (rel.recording()) {
                 rel.noteClear(f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(), g0,
                         g1 + 1));
@@ -167,10 +164,7 @@ public final class HostIo {
         Relationship r = f.at(from);
         if (!r.failed()) { // the common case, and then the recipient is always r itself
             try {
-                for (long g = r.toCopy().nextSet(g0); g >= 0 && g <= g1; g = r.toCopy().nextSet(g + 1)) {
-                    need = Math.max(need, f.copyViewInto(from, g));
-                }
-                return need;
+                return GrainRunCopy.copyViews(f, from, g0, g1); // in runs: one read and one write per run
             } catch (TargetWriteFailure e) {
                 onTargetFailure(f, e); // then redo the range, skipping the failed one (bits already clear stay)
             }
@@ -188,6 +182,19 @@ public final class HostIo {
             }
         }
         return need;
+    }
+
+    /**
+     * Copies target {@code k}'s view of the grains of {@code [g0, g1]} a mutation covers only in part, those
+     * outside {@code [whole0, whole1]} (grains locked): at most the first and the last, in one run when they
+     * are neighbours. Returns the sequence number that makes the copies durable.
+     */
+    static long copyPartialGrains(Family f, int k, long g0, long g1, long whole0, long whole1)
+            throws BlockIoException {
+        if (whole0 > whole1) {
+            return GrainRunCopy.copyViews(f, k, g0, g1);
+        }
+        return Math.max(GrainRunCopy.copyViews(f, k, g0, whole0 - 1), GrainRunCopy.copyViews(f, k, whole1 + 1, g1));
     }
 
     private static void onTargetFailure(Family f, TargetWriteFailure e) throws BlockIoException {

@@ -280,6 +280,11 @@ public final class Relationship {
         cowGrainCopies.increment();
     }
 
+    /** {@code grains} grains copied into this target at once on behalf of a host write. */
+    public void noteCowCopies(long grains) {
+        cowGrainCopies.add(grains);
+    }
+
     /** Grains copied into this target by copy-on-write since this object was made (open, establish, resync). */
     public long cowGrainCopies() {
         return cowGrainCopies.sum();
