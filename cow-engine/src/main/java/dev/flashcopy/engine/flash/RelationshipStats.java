@@ -7,7 +7,7 @@ import dev.flashcopy.engine.relationship.Relationship;
  * the relationship object is made: at server start, establish, resync and reverse. Immutable.
  *
  * @param outOfSyncGrains       grains still to copy (plus grains the source still borrows)
- * @param cowGrainCopies        grains copied into the target one at a time because a write needed it
+ * @param cowGrainCopies        grains copied into the target because a write needed it
  * @param backgroundCopiedBytes data bytes the background copier copied into the target (holes not counted)
  */
 public record RelationshipStats(String source, String target, int grainSize, long totalGrains,

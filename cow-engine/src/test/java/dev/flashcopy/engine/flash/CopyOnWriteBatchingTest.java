@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CopyOnWriteBatchingTest {
     private static final int G = 64 * 1024;
     private static final int MIB = 1 << 20;
-    private static final EstablishOptions NOCOPY = EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
+    private static final EstablishOptions NOCOPY =
+            EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
 
     @TempDir
     Path dir;
