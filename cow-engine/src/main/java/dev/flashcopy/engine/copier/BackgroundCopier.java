@@ -11,15 +11,15 @@ import java.util.function.Supplier;
 
 /**
  * The copier thread. Each round it runs maintenance, then gives every job that wants copy one step
- * ({@code stepBytes} of device range) unless the job's rate limit says wait or host writes are active
- * (then it yields, but not forever: every {@value #MAX_YIELDS}th time it copies anyway so a busy host
- * cannot starve the copy). With nothing to do it sleeps until {@link #wake()} or 100 ms pass.
+ * ({@code stepBytes} of device range) unless the job's rate limit says wait or its {@link HostLoadBackoff}
+ * does: that one measures the host write load on the job's volumes and lowers the copy's share of time
+ * smoothly as it grows, never to nothing, so a busy host slows the copy but cannot starve it. With nothing to
+ * do it sleeps until {@link #wake()} or 100 ms pass.
  *
  * <p>Thread-safe: {@link #wake()} and {@link #close()} may be called from any thread; everything else
  * runs on the copier thread.
  */
 public final class BackgroundCopier implements AutoCloseable {
-    static final int MAX_YIELDS = 50;
     private static final long IDLE_NANOS = 100_000_000L;
 
     private final Supplier<List<CopyJob>> jobs;
@@ -36,9 +36,9 @@ public final class BackgroundCopier implements AutoCloseable {
     /** Pacing and measurement for one job; copier thread only. */
     private static final class JobClock {
         final RateLimiter limiter = new RateLimiter();
+        final HostLoadBackoff backoff = new HostLoadBackoff();
         long windowStart = System.nanoTime();
         long windowBytes;
-        int yields;
     }
 
     /**
@@ -104,13 +104,15 @@ public final class BackgroundCopier implements AutoCloseable {
                 sleep = Math.min(sleep, wait);
                 continue;
             }
-            if (job.hostBusy() && ++clock.yields < MAX_YIELDS) {
-                sleep = Math.min(sleep, 1_000_000L); // host I/O first; look again in a millisecond
+            wait = clock.backoff.delayNanos(now, job.hostBusyNanos(), job.hostWritesInFlight());
+            if (wait > 0) {
+                sleep = Math.min(sleep, wait); // host I/O first
                 continue;
             }
-            clock.yields = 0;
+            long started = now;
             var progress = job.step(stepBytes, buffer);
             now = System.nanoTime();
+            clock.backoff.stepped(started, now);
             if (progress.idle()) {
                 job.measured(0);
                 job.finished();

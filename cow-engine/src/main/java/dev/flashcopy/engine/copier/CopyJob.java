@@ -12,8 +12,11 @@ public interface CopyJob {
     /** MiB/s, 0 = unlimited. */
     int rateMiBps();
 
-    /** True while host writes are in flight on the relationship's volumes: the copier yields. */
-    boolean hostBusy();
+    /** Host writes in flight now on the relationship's volumes (its family's): the copier yields briefly. */
+    int hostWritesInFlight();
+
+    /** The summed duration, in ns, of the host writes that ended on those volumes: the copier's load signal. */
+    long hostBusyNanos();
 
     /** Copies the next piece; {@link CopyProgress#NONE} when nothing is left to copy. */
     CopyProgress step(long maxBytes, ByteBuffer buffer) throws IOException;

@@ -38,9 +38,15 @@ final class RelationshipJob implements CopyJob {
     }
 
     @Override
-    public boolean hostBusy() {
+    public int hostWritesInFlight() {
         Family f = engine.familyOf(rel.source().name());
-        return f != null && f.hostWrites().get() > 0;
+        return f == null ? 0 : f.hostLoad().inFlight();
+    }
+
+    @Override
+    public long hostBusyNanos() {
+        Family f = engine.familyOf(rel.source().name());
+        return f == null ? 0 : f.hostLoad().busyNanos();
     }
 
     @Override

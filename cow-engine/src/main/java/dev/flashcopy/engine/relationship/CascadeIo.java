@@ -49,7 +49,7 @@ public final class CascadeIo {
         }
         long g0 = geo.grainOf(offset);
         long g1 = geo.grainOf(cover - 1);
-        f.hostWrites().incrementAndGet();
+        long hostWrite = f.hostLoad().begin();
         try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
             long need = preserveBelow(f, g0, g1);
             GrainGeometry upGeo = up.geometry();
@@ -80,7 +80,7 @@ public final class CascadeIo {
                 rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));
             }
         } finally {
-            f.hostWrites().decrementAndGet();
+            f.hostLoad().end(hostWrite);
         }
     }
 

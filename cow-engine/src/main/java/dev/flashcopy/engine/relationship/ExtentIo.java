@@ -56,7 +56,7 @@ public final class ExtentIo {
         long s = e.toSource(offset);
         long g0 = geo.grainOf(s);
         long g1 = geo.grainOf(s + length - 1);
-        f.hostWrites().incrementAndGet();
+        long hostWrite = f.hostLoad().begin();
         try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
             // Grains the mutation covers whole need no copy: their bits clear after the data is written.
             long whole0 = geo.covers(s, length, g0) ? g0 : g0 + 1;
@@ -69,7 +69,7 @@ public final class ExtentIo {
                 rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));
             }
         } finally {
-            f.hostWrites().decrementAndGet();
+            f.hostLoad().end(hostWrite);
         }
     }
 

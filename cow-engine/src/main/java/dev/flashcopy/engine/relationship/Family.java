@@ -9,7 +9,6 @@ import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -31,7 +30,7 @@ public final class Family {
     private final GrainLocks locks;
     private final FailureRecorder failures;
     private final ReentrantReadWriteLock chainLock;
-    private final AtomicInteger hostWrites;
+    private final HostLoad hostLoad;
     private final AtomicLong grainCopies = new AtomicLong();
     private final ArrayList<Relationship> chain = new ArrayList<>();
     private volatile boolean dissolved;
@@ -47,7 +46,7 @@ public final class Family {
         this.locks = new GrainLocks(stripes);
         this.failures = failures;
         this.chainLock = new ReentrantReadWriteLock();
-        this.hostWrites = new AtomicInteger();
+        this.hostLoad = new HostLoad();
     }
 
     /**
@@ -65,7 +64,7 @@ public final class Family {
         this.journal = journal;
         this.locks = upstream.locks;
         this.chainLock = upstream.chainLock;
-        this.hostWrites = upstream.hostWrites;
+        this.hostLoad = upstream.hostLoad;
         this.upstream = upstream;
         this.failures = upstream.failures;
     }
@@ -144,9 +143,9 @@ public final class Family {
         chainLock.readLock().unlock();
     }
 
-    /** Host writes in progress on the source or any target; the background copier yields while non-zero. */
-    public AtomicInteger hostWrites() {
-        return hostWrites;
+    /** Host writes on the source or any target (the whole cascade's): the background copier backs off by it. */
+    public HostLoad hostLoad() {
+        return hostLoad;
     }
 
     /** Grains copied on behalf of host writes since open (copy-on-write work, for stats and tests). */

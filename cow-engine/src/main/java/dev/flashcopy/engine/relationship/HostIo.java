@@ -49,7 +49,7 @@ public final class HostIo {
         }
         long g0 = geo.grainOf(offset);
         long g1 = geo.grainOf(cover - 1);
-        f.hostWrites().incrementAndGet();
+        long hostWrite = f.hostLoad().begin();
         try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
             int newestIndex = f.size() - 1;
             Relationship newest = f.at(newestIndex);
@@ -73,7 +73,7 @@ public final class HostIo {
             f.journal().commit(need);
             op.apply(f.source(), offset, length);
         } finally {
-            f.hostWrites().decrementAndGet();
+            f.hostLoad().end(hostWrite);
         }
     }
 
@@ -103,7 +103,7 @@ public final class HostIo {
         }
         long g0 = geo.grainOf(offset);
         long g1 = geo.grainOf(cover - 1);
-        f.hostWrites().incrementAndGet();
+        long hostWrite = f.hostLoad().begin();
         try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
             int k = f.indexOf(rel);
             // The source may still read these grains from this target's file: bring them home first.
@@ -135,7 +135,7 @@ public final class HostIo {
                 rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));
             }
         } finally {
-            f.hostWrites().decrementAndGet();
+            f.hostLoad().end(hostWrite);
         }
     }
 

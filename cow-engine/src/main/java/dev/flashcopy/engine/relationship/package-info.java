@@ -10,7 +10,7 @@
  * <p>Cascades (a target that is the source of further relationships) compose families as a tree: a family
  * whose source is a target one level up links to that family ({@link
  * dev.flashcopy.engine.relationship.Family#upstream()}) and shares its chain lock, grain locks and host
- * write count, so one cascade is one lock domain with one grain size. A target's view of a grain it has not
+ * load, so one cascade is one lock domain with one grain size. A target's view of a grain it has not
  * copied is the next newer sibling's, down to its source's view, which for a middle volume is again its
  * view as a target one level up ({@link dev.flashcopy.engine.relationship.Family#holderOf}). A volume's
  * view changes only when its own file changes, so the rule stays SVC's: before a file changes at grain g,
