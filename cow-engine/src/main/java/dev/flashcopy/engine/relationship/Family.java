@@ -6,7 +6,6 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -278,29 +277,6 @@ public final class Family {
     public Volume sourceHolder(long grain) {
         Relationship b = borrower;
         return b != null && b.borrowed().isSet(grain) ? b.target() : source;
-    }
-
-    /**
-     * Copies a borrowed grain of {@code rel} from its target's file home into the source's file and clears
-     * its borrowed bit (grain locked, bit set).
-     *
-     * @return the journal sequence number to commit before the target's file may change at {@code grain}
-     */
-    public long returnBorrowed(Relationship rel, long grain) throws BlockIoException {
-        long start = geometry.start(grain);
-        int length = (int) (geometry.end(grain) - start);
-        ByteBuffer buf = GrainRunCopy.scratch().limit(length);
-        rel.target().image().read(start, buf);
-        buf.flip();
-        if (GrainRunCopy.isZero(buf, 0, length)) {
-            punch(source.image(), start, length);
-        } else {
-            source.image().write(start, buf);
-        }
-        long seq = journal.clearBorrowed(rel.id(), rel.borrowed(), grain, grain + 1, source.image());
-        rel.noteClear(seq);
-        grainCopies.incrementAndGet();
-        return seq;
     }
 
     /** Takes a target out of the chain (write lock held, cleaning done); true when none is left. */

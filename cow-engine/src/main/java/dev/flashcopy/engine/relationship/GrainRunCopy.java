@@ -3,6 +3,7 @@ package dev.flashcopy.engine.relationship;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -82,29 +83,11 @@ final class GrainRunCopy {
     static long copyRun(Family f, Relationship dest, Volume holder, long g, long end) throws BlockIoException {
         GrainGeometry geo = f.geometry();
         long start = geo.start(g);
-        int length = (int) (geo.end(end - 1) - start);
-        ByteBuffer buf = scratch().limit(length);
-        holder.image().read(start, buf);
         // An extent relationship keeps the grains at their own place on the target (source numbering in the bitmap).
         long at = dest.extents() == null ? start : dest.extents().ofSource(start).toTarget(start);
+        ByteBuffer buf = read(holder.image(), start, (int) (geo.end(end - 1) - start));
         try {
-            int from = 0;
-            boolean zero = isZero(buf, 0, grainEnd(geo, start, 0));
-            while (from < length) {
-                // A stretch of grains that are all zeroes or all have data, each grain tested once.
-                int to = grainEnd(geo, start, from);
-                boolean next = zero;
-                while (to < length && (next = isZero(buf, to, grainEnd(geo, start, to))) == zero) {
-                    to = grainEnd(geo, start, to);
-                }
-                if (zero) {
-                    Family.punch(dest.target().image(), at + from, to - from);
-                } else {
-                    dest.target().image().write(at + from, buf.duplicate().limit(to).position(from));
-                }
-                from = to;
-                zero = next;
-            }
+            write(geo, buf, start, dest.target().image(), at);
         } catch (BlockIoException e) {
             throw new TargetWriteFailure(dest, e); // the bits stay set: the target still reads the holder's view
         }
@@ -113,6 +96,63 @@ final class GrainRunCopy {
         dest.noteCowCopies(end - g);
         f.noteGrainCopies(end - g);
         return seq;
+    }
+
+    /**
+     * Brings the grains of {@code [g0, g1]} that the source borrows from {@code rel}'s target home into the
+     * source's file, in runs, each cleared with one record (grains locked). Returns the highest sequence
+     * number queued: commit it before the target's file may change there.
+     */
+    static long returnBorrowed(Family f, Relationship rel, long g0, long g1) throws BlockIoException {
+        GrainBitmap bits = rel.borrowed();
+        GrainGeometry geo = f.geometry();
+        long maxGrains = BATCHED ? Math.max(1, RUN_BYTES / geo.grainSize()) : 1;
+        long need = 0;
+        for (long g = bits.nextSet(g0); g >= 0 && g <= g1; g = bits.nextSet(g)) {
+            long end = Math.min(Math.min(bits.nextClear(g), g1 + 1), g + maxGrains);
+            long start = geo.start(g);
+            ByteBuffer buf = read(rel.target().image(), start, (int) (geo.end(end - 1) - start));
+            write(geo, buf, start, f.source().image(), start); // on failure the bits stay set: still borrowed
+            long seq = f.journal().clearBorrowed(rel.id(), bits, g, end, f.source().image());
+            rel.noteClear(seq);
+            f.noteGrainCopies(end - g);
+            need = Math.max(need, seq);
+            g = end;
+        }
+        return need;
+    }
+
+    /** Reads {@code length} bytes at {@code start} of {@code from} into the scratch buffer, in one pread. */
+    private static ByteBuffer read(ImageFile from, long start, int length) throws BlockIoException {
+        ByteBuffer buf = scratch().limit(length);
+        from.read(start, buf);
+        return buf;
+    }
+
+    /**
+     * Writes what {@link #read} left in {@code buf} (the grains from {@code start} on) at {@code at} of
+     * {@code to}: one pwrite per stretch of grains with data, one punch per stretch of zero grains.
+     */
+    private static void write(GrainGeometry geo, ByteBuffer buf, long start, ImageFile to, long at)
+            throws BlockIoException {
+        int length = buf.limit();
+        int pos = 0;
+        boolean zero = isZero(buf, 0, grainEnd(geo, start, 0));
+        while (pos < length) {
+            // A stretch of grains that are all zeroes or all have data, each grain tested once.
+            int stop = grainEnd(geo, start, pos);
+            boolean next = zero;
+            while (stop < length && (next = isZero(buf, stop, grainEnd(geo, start, stop))) == zero) {
+                stop = grainEnd(geo, start, stop);
+            }
+            if (zero) {
+                Family.punch(to, at + pos, stop - pos);
+            } else {
+                to.write(at + pos, buf.duplicate().limit(stop).position(pos));
+            }
+            pos = stop;
+            zero = next;
+        }
     }
 
     /** The end (relative to {@code start}) of the grain holding relative offset {@code from}. */

@@ -219,11 +219,7 @@ public final class HostIo {
         if (b == null) {
             return 0;
         }
-        long need = b.lastClearSeq();
-        for (long g = b.borrowed().nextSet(g0); g >= 0 && g <= g1; g = b.borrowed().nextSet(g + 1)) {
-            need = Math.max(need, f.returnBorrowed(b, g));
-        }
-        return need;
+        return Math.max(b.lastClearSeq(), GrainRunCopy.returnBorrowed(f, b, g0, g1));
     }
 
     /** A read of a source that borrows grains from its target: each grain from the file holding it. */
