@@ -32,7 +32,7 @@ final class PosixDisk implements Disk {
         };
         int fd = Posix.open(path.toString(), flags | Posix.O_CLOEXEC, 0644);
         if (fd < 0) {
-            throw new IOException("cannot open " + path + ": " + ImageFile.describe(Posix.errno()));
+            throw new IOException("cannot open " + path + ": " + Errnos.describe(Posix.errno()));
         }
         return new PosixFile(fd);
     }
@@ -75,11 +75,11 @@ final class PosixDisk implements Disk {
     public void syncDirectory(Path dir) throws IOException {
         int fd = Posix.open(dir.toString(), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
         if (fd < 0) {
-            throw new IOException("cannot open directory " + dir + ": " + ImageFile.describe(Posix.errno()));
+            throw new IOException("cannot open directory " + dir + ": " + Errnos.describe(Posix.errno()));
         }
         try {
             if (Posix.fsync(fd) != 0) {
-                throw new IOException("fsync directory " + dir + ": " + ImageFile.describe(Posix.errno()));
+                throw new IOException("fsync directory " + dir + ": " + Errnos.describe(Posix.errno()));
             }
         } finally {
             Posix.close(fd);
