@@ -57,6 +57,11 @@ public final class Revertibles {
                         + " (commitflash makes the target's current state the committed one)");
             }
             try (WriteGates.Closed closed = gates.closeAll(new TreeSet<>(List.of(target)))) {
+                // Durability: as in commit, the state being made the committed one is on stable storage (target
+                // file and the bits its reads rely on) before the area exists; else a power loss could drop
+                // acknowledged writes from it and a later revertflash would land on a state never committed.
+                rel.target().flush();
+                journal.commitAll();
                 rel.setRevertArea(RevertArea.create(disk, flashDir, rel.id(), rel.target().size(),
                         rel.geometry().grainSize()));
             }
