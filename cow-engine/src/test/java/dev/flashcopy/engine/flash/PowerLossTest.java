@@ -176,8 +176,8 @@ class PowerLossTest {
         }
         String target = tgts.get(rnd.nextInt(tgts.size()));
         EstablishOptions options = EstablishOptions.defaults().withGrainSize(grain)
-                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY).withPersistent(rnd.nextBoolean() || record)
-                .withRecording(record);
+                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY)
+                .withPersistent(rnd.nextBoolean() || record).withRecording(record);
         fx.establish(source, target, options);
         m.snapshot(source, target); // if the power failed inside, powerLoss() decides from what recovered
         return "establish " + source + ":" + target + " " + options.mode();
