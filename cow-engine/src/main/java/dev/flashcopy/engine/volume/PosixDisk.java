@@ -8,6 +8,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The real {@link Disk}: files are descriptors driven by {@link Posix} (FFM calls to libc), directory
@@ -69,6 +71,13 @@ final class PosixDisk implements Disk {
     @Override
     public void createDirectories(Path dir) throws IOException {
         Files.createDirectories(dir);
+    }
+
+    @Override
+    public List<Path> list(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.sorted().toList();
+        }
     }
 
     @Override
