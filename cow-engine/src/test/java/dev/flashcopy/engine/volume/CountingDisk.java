@@ -3,6 +3,7 @@ package dev.flashcopy.engine.volume;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -81,6 +82,11 @@ public final class CountingDisk implements Disk {
     @Override
     public void createDirectories(Path dir) throws IOException {
         inner.createDirectories(dir);
+    }
+
+    @Override
+    public List<Path> list(Path dir) throws IOException {
+        return inner.list(dir);
     }
 
     @Override
