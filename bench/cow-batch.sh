@@ -10,6 +10,7 @@
 #
 #   bench/cow-batch.sh                     # 3 rounds, 10 s random rows, 1G image
 #   ROUNDS=5 SIZE=2G bench/cow-batch.sh
+#   SAME=1 bench/cow-batch.sh              # A/A check: both servers copy in runs; the ratio shows the noise
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 runtime=${RUNTIME:-10}
@@ -28,14 +29,19 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 echo "preparing two dense $size raw images in $work" >&2
-fio --name=fill --filename="$work/on.raw" --size="$size" --rw=write --bs=1M --ioengine=psync \
+# Both images made the same way (copies of one fio-written file), so neither server starts with a better
+# laid-out or better cached image.
+fio --name=fill --filename="$work/seed.raw" --size="$size" --rw=write --bs=1M --ioengine=psync \
     --refill_buffers --end_fsync=1 --output=/dev/null
-cp "$work/on.raw" "$work/off.raw"
+cp "$work/seed.raw" "$work/on.raw"
+cp "$work/seed.raw" "$work/off.raw"
+rm "$work/seed.raw"
+sync
 
 declare -A uri
 for mode in on off; do
   port=$(free_port)
-  batch=true; [ "$mode" = off ] && batch=false
+  batch=true; [ "$mode" = off ] && [ "${SAME:-}" != 1 ] && batch=false
   FLASHCOPY_JAVA_OPTS="-Dflashcopy.cowBatch=$batch" "$root/bin/flashcopy" serve --data "$work/data-$mode" \
       --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/$mode.log" 2>&1 &
   pids+=($!)
@@ -86,7 +92,9 @@ mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 30)
 out = ["## Copy-on-write in runs", "",
        f"Written by `bench/cow-batch.sh`: source writes over NBD right after `mkflash --nocp` (every first "
        f"write to a 64 KiB grain copies it), {sys.argv[3]} dense image, {sys.argv[5]} rounds alternating the two "
-       f"servers; `runs` = default, `grain by grain` = `-Dflashcopy.cowBatch=false`. The sequential row writes "
+       f"servers; `runs` = default, `grain by grain` = `-Dflashcopy.cowBatch=false`"
+       f"{' (SAME=1: both copy in runs, an A/A check of the noise)' if os.environ.get('SAME') == '1' else ''}."
+       f" The sequential row writes "
        f"the image once; the random row runs {sys.argv[4]} s.",
        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average at start {sys.argv[6]}",
        f"- machine: {os.cpu_count()} cores, {mem} GiB, {platform.release()}, {cpu} (shared, noisy)", "",
