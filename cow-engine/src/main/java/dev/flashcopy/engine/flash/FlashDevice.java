@@ -66,18 +66,17 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         while (true) {
             Family f = engine.familyOf(volume.name());
             if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
-                    && !f.sourceIsTarget())) {
+                    && f.group() == null)) {
                 // A source reads its own image, unless it borrows from a fast reverse, is a cascade's middle
-                // target (a family never gains an upstream later, so null here stays null), or is also the
-                // target of an extent relationship within itself.
+                // target (a family never gains an upstream later, so null here stays null), or is in extent
+                // relationships (it may be a target of some on other ranges).
                 volume.read(offset, dst);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    Relationship extent = f.extentTarget(volume.name());
-                    if (extent != null) {
-                        ExtentIo.readTarget(f, extent, offset, dst);
+                    if (f.group() != null) {
+                        ExtentIo.read(f.group(), volume, offset, dst);
                     } else if (f.source() == volume) {
                         CascadeIo.read(f, offset, dst);
                     } else {
@@ -141,9 +140,8 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
                     // where the file system cannot punch: trim a target (a cascade's middle too) as a punching zero.
                     HostIo.Mutation targetOp = trim
                             ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
-                    Relationship extent = f.extentTarget(volume.name());
-                    if (extent != null) {
-                        ExtentIo.mutateTarget(f, extent, offset, length, op, targetOp);
+                    if (f.group() != null) {
+                        ExtentIo.mutate(f.group(), volume, offset, length, op, targetOp);
                     } else if (f.source() == volume && f.upstream() != null) {
                         CascadeIo.mutate(f, offset, length, targetOp);
                     } else if (f.source() == volume) {
@@ -211,16 +209,15 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         while (true) {
             Family f = engine.familyOf(volume.name());
             if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
-                    && !f.sourceIsTarget())) {
+                    && f.group() == null)) {
                 volume.mapAllocation(offset, length, sink);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    Relationship extent = f.extentTarget(volume.name());
                     Relationship above = f.source() == volume ? f.asTarget() : null;
-                    if (extent != null) {
-                        ExtentIo.mapTargetAllocation(extent, offset, length, sink);
+                    if (f.group() != null) {
+                        ExtentIo.mapAllocation(f.group(), volume, offset, length, sink);
                     } else if (above != null) {
                         HostIo.mapTargetAllocation(f.upstream(), above, offset, length, sink);
                     } else if (f.source() == volume) {

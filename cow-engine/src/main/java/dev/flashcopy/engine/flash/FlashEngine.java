@@ -145,7 +145,8 @@ public final class FlashEngine implements AutoCloseable {
         try {
             checkOpen();
             EstablishRules.check(pairs, options, store, registry.families,
-                    registry.inactive.values().stream().map(Registry.Inactive::record).toList());
+                    registry.inactive.values().stream().map(Registry.Inactive::record).toList(),
+                    List.copyOf(registry.live.values()));
             List<Relationship> fresh = new ArrayList<>();
             freezes.around(pairs.stream().map(PairSpec::source).toList(), freeze, () -> {
                 membership.establishCreatingTargets(pairs, options, names, fresh, establishing);

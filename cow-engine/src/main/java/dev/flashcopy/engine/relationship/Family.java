@@ -41,9 +41,9 @@ public final class Family {
     private final AtomicLong grainCopies = new AtomicLong();
     private final ArrayList<Relationship> chain = new ArrayList<>();
     private volatile boolean dissolved;
-    private volatile boolean sourceIsTarget;
     private volatile Relationship borrower;
     private volatile Family upstream;
+    private final ExtentGroup group;
 
     /** A family with locks of its own: its source is not (yet) the target of another relationship. */
     public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes, FailureRecorder failures) {
@@ -54,6 +54,20 @@ public final class Family {
         this.failures = failures;
         this.chainLock = new ReentrantReadWriteLock();
         this.hostWrites = new AtomicInteger();
+        this.group = null;
+    }
+
+    /** The family of {@code source}'s extent relationships, sharing the locks of {@code group} (see there). */
+    public Family(Volume source, GrainGeometry geometry, Journal journal, ExtentGroup group,
+            FailureRecorder failures) {
+        this.source = source;
+        this.geometry = geometry;
+        this.journal = journal;
+        this.locks = group.locks();
+        this.chainLock = group.chainLock();
+        this.hostWrites = group.hostWrites();
+        this.failures = failures;
+        this.group = group;
     }
 
     /**
@@ -74,6 +88,7 @@ public final class Family {
         this.hostWrites = upstream.hostWrites;
         this.upstream = upstream;
         this.failures = upstream.failures;
+        this.group = null;
     }
 
     /**
@@ -139,7 +154,8 @@ public final class Family {
      */
     public boolean enter(String volume) {
         chainLock.readLock().lock();
-        if (!dissolved && (source.name().equals(volume) || indexOf(volume) >= 0)) {
+        boolean member = group != null ? group.has(volume) : source.name().equals(volume) || indexOf(volume) >= 0;
+        if (!dissolved && member) {
             return true;
         }
         chainLock.readLock().unlock();
@@ -219,27 +235,14 @@ public final class Family {
         return chain.indexOf(r);
     }
 
-    /**
-     * The extent relationship whose target is {@code volume} (its only member: such a family has no other),
-     * or null. A volume that is source and target of it is routed as its target, which splits the ranges.
-     */
-    public Relationship extentTarget(String volume) {
-        if (chain.size() != 1) {
-            return null;
-        }
-        Relationship r = chain.get(0);
-        return r.extents() != null && r.target().name().equals(volume) ? r : null;
-    }
-
-    /** The source is also a target here (an extent relationship within one volume); no lock needed. */
-    public boolean sourceIsTarget() {
-        return sourceIsTarget;
+    /** The group of extent relationships this family's are in, or null for whole-volume relationships. */
+    public ExtentGroup group() {
+        return group;
     }
 
     /** Adds the newest target (write lock held). */
     public void addNewest(Relationship r) {
         chain.add(r);
-        sourceIsTarget |= r.target() == source;
         noteBorrower(r);
     }
 
@@ -336,6 +339,9 @@ public final class Family {
      * the upper source's end: beyond it a target is its own).
      */
     public Volume holderOf(int k, long grain) {
+        if (chain.get(k).extents() != null) {
+            return source; // nothing reads through an extent relationship: its view is the source's, in place
+        }
         Family f = this;
         int from = k;
         while (true) {
