@@ -36,13 +36,16 @@ final class Registry {
     final ConcurrentHashMap<Long, CopyJob> jobs = new ConcurrentHashMap<>();
     final ConcurrentHashMap<Long, Inactive> inactive = new ConcurrentHashMap<>();
 
+    /** The oldest live relationship of the pair (extent relationships of one pair may be several). */
     Optional<Relationship> findLive(String source, String target) {
-        return live.values().stream()
-                .filter(r -> r.source().name().equals(source) && r.target().name().equals(target)).findFirst();
+        return live.values().stream().filter(r -> r.source().name().equals(source)
+                && r.target().name().equals(target)).min(Comparator.comparingLong(Relationship::id));
     }
 
+    /** The oldest live relationship targeting {@code target} (an extent target may have several). */
     Optional<Relationship> ofTarget(String target) {
-        return live.values().stream().filter(r -> r.target().name().equals(target)).findFirst();
+        return live.values().stream().filter(r -> r.target().name().equals(target))
+                .min(Comparator.comparingLong(Relationship::id));
     }
 
     Optional<Inactive> findInactive(String source, String target) {
