@@ -14,6 +14,7 @@ import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.Lock;
@@ -100,11 +101,40 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
 
     @Override
     public void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
+        long length = total(srcs);
+        // Extent relationships split a request at their ranges' edges: each part writes its own bytes.
+        mutate(offset, length, (v, o, l) -> v.write(o, o == offset && l == length ? srcs
+                : part(srcs, o - offset, l), false), fua, false);
+    }
+
+    private static long total(ByteBuffer[] srcs) {
         long length = 0;
         for (ByteBuffer src : srcs) {
             length += src.remaining();
         }
-        mutate(offset, length, (v, o, l) -> v.write(o, srcs, false), fua, false);
+        return length;
+    }
+
+    /** The buffers' bytes {@code [from, from + length)}, as duplicates (the originals keep their positions). */
+    private static ByteBuffer[] part(ByteBuffer[] srcs, long from, long length) {
+        List<ByteBuffer> out = new ArrayList<>();
+        long skip = from;
+        long left = length;
+        for (ByteBuffer src : srcs) {
+            int n = src.remaining();
+            if (skip >= n) {
+                skip -= n;
+                continue;
+            }
+            int take = (int) Math.min(n - skip, left);
+            out.add(src.duplicate().position(src.position() + (int) skip).limit(src.position() + (int) skip + take));
+            left -= take;
+            skip = 0;
+            if (left == 0) {
+                break;
+            }
+        }
+        return out.toArray(ByteBuffer[]::new);
     }
 
     @Override

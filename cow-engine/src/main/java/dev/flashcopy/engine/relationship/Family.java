@@ -47,25 +47,23 @@ public final class Family {
 
     /** A family with locks of its own: its source is not (yet) the target of another relationship. */
     public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes, FailureRecorder failures) {
-        this.source = source;
-        this.geometry = geometry;
-        this.journal = journal;
-        this.locks = new GrainLocks(stripes);
-        this.failures = failures;
-        this.chainLock = new ReentrantReadWriteLock();
-        this.hostWrites = new AtomicInteger();
-        this.group = null;
+        this(source, geometry, journal, new GrainLocks(stripes), new ReentrantReadWriteLock(), new AtomicInteger(),
+                failures, null);
     }
 
     /** The family of {@code source}'s extent relationships, sharing the locks of {@code group} (see there). */
-    public Family(Volume source, GrainGeometry geometry, Journal journal, ExtentGroup group,
-            FailureRecorder failures) {
+    public Family(Volume source, GrainGeometry geometry, Journal journal, ExtentGroup group, FailureRecorder failures) {
+        this(source, geometry, journal, group.locks(), group.chainLock(), group.hostWrites(), failures, group);
+    }
+
+    private Family(Volume source, GrainGeometry geometry, Journal journal, GrainLocks locks,
+            ReentrantReadWriteLock chainLock, AtomicInteger hostWrites, FailureRecorder failures, ExtentGroup group) {
         this.source = source;
         this.geometry = geometry;
         this.journal = journal;
-        this.locks = group.locks();
-        this.chainLock = group.chainLock();
-        this.hostWrites = group.hostWrites();
+        this.locks = locks;
+        this.chainLock = chainLock;
+        this.hostWrites = hostWrites;
         this.failures = failures;
         this.group = group;
     }

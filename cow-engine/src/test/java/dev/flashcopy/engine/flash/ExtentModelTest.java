@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Extent;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -71,7 +72,11 @@ class ExtentModelTest {
                     byte[] bytes = new byte[len];
                     rnd.nextBytes(bytes);
                     int kind = rnd.nextInt(10);
-                    if (kind < 7) {
+                    if (kind < 7 && len > 1 && rnd.nextBoolean()) {
+                        int cut = 1 + rnd.nextInt(len - 1); // a gathered write, as NBD hands large requests over
+                        fx.dev(v).write(off, new ByteBuffer[] {ByteBuffer.wrap(bytes, 0, cut),
+                            ByteBuffer.wrap(bytes, cut, len - cut)}, false);
+                    } else if (kind < 7) {
                         fx.write(v, off, bytes);
                     } else if (kind < 9) {
                         fx.zero(v, off, len);

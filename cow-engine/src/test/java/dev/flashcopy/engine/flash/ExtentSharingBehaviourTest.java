@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Extent;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -91,8 +92,13 @@ class ExtentSharingBehaviourTest {
             fx.engine.establish(List.of(pair("a", "b", new Extent(0, 0, 2L * G))), NOCOPY);
             fx.engine.establish(List.of(pair("b", "c", new Extent(2L * G, 0, 2L * G))), NOCOPY);
             fx.engine.establish(List.of(pair("a", "c", new Extent(4L * G, 2L * G, 2L * G))), NOCOPY);
-            byte[] data = filled(3 * G, 0x5e);
-            fx.write("b", G + 100, Arrays.copyOf(data, 2 * G)); // half in a:b's target range, half in b:c's source
+            byte[] data = new byte[3 * G];
+            for (int i = 0; i < data.length; i++) {
+                data[i] = (byte) (i % 251);
+            }
+            // Half in a:b's target range, half in b:c's source range; gathered from two buffers, as NBD hands it.
+            fx.dev("b").write(G + 100, new ByteBuffer[] {ByteBuffer.wrap(data, 0, G / 2),
+                ByteBuffer.wrap(data, G / 2, 3 * G / 2)}, false);
             fx.write("c", G + 100, Arrays.copyOf(data, 2 * G)); // over both of c's target ranges
             fx.write("a", 0, filled(8 * G, 0x7f));
             byte[] b = fx.read("b", 0, 4 * G);
