@@ -44,6 +44,15 @@ class ExtentManyIT {
                 volume + " [" + offset + ", " + (offset + length) + ") " + when);
     }
 
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void twoDatasetsOfOneSourceByTwoCommandsKeepTheirPointsInTimeAcrossKill9() throws IOException {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
@@ -103,7 +112,10 @@ class ExtentManyIT {
                 assertVolume(server, "s", s, when);
                 assertEquals(4, JSON.readTree(server.cli("lsflash", "--json", "s").ok().out()).size(), when);
             }
-            server.cli("rmflash", "--force", "s:t").ok(); // both relationships of the pair
+            server.cli("rmflash", "--cp", "s:t").ok(); // both relationships of the pair, each copied first
+            for (int i = 0; i < 600 && !server.cli("lsflash", "t").ok().out().startsWith("no FlashCopy"); i++) {
+                sleep(100);
+            }
             assertEquals("no FlashCopy relationships for t", server.cli("lsflash", "t").ok().out().trim());
             Qemu.io(server.uri("s"), "write -P 0x66 0 8M");
             fill(s, 0, 8 * M, 0x66);
