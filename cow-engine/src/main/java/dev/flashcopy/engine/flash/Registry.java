@@ -20,8 +20,8 @@ import java.util.function.Predicate;
 /**
  * Who is in which relationship right now: live relationships by id, their families by volume name (source
  * and targets alike, so host I/O finds its family in one lookup; a volume that is both, in a cascade, maps to
- * the family it is the source of), their copy jobs, and inactive
- * relationships kept from the catalog. Also builds the read-only views.
+ * the family it is the source of; a volume in extent relationships, its own family or another of their
+ * group), their copy jobs, and inactive relationships kept from the catalog. Also builds the read-only views.
  *
  * <p>Thread-safe for readers (concurrent maps); the engine changes it under its admin lock, and a
  * family's membership under that family's chain write lock.
