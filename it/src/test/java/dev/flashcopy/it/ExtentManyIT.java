@@ -82,7 +82,8 @@ class ExtentManyIT {
                     && overlap.err().lines().count() == 1, overlap.toString());
             Command.Result mixing = server.cli("mkflash", "s:w");
             assertEquals(1, mixing.exit(), mixing.toString());
-            assertTrue(mixing.err().contains("whole-volume relationships or in extent relationships"), mixing.toString());
+            assertTrue(mixing.err().contains("whole-volume relationships or in extent relationships"),
+                    mixing.toString());
 
             JsonNode rels = JSON.readTree(server.cli("lsflash", "--json", "s").ok().out());
             assertEquals(4, rels.size(), rels.toString());
