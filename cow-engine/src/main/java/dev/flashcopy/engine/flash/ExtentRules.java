@@ -16,8 +16,8 @@ import java.util.NoSuchElementException;
 /**
  * The establish rules of an extent relationship (dataset-level FlashCopy), each refusal naming its rule:
  * ranges grain-aligned, inside both volumes, not overlapping each other (nor, on one volume, source ranges
- * overlapping target ranges); no change recording (incremental FlashCopy is volume-level only, as on the
- * DS8000). Several extent relationships may share a source or a target volume, as long as a range of a
+ * overlapping target ranges). Change recording and resync work per relationship, in source grain numbers
+ * (reverse and revertible stay whole-volume). Several extent relationships may share a source or a target volume, as long as a range of a
  * volume is the target of one relationship at most and no target range is a source range of another
  * (so nothing reads through an extent relationship); the ranges of one volume may be the source of any
  * number. A volume is in whole-volume relationships or in extent relationships, never both. Run under the
@@ -45,10 +45,6 @@ final class ExtentRules {
         String t = VolumeNames.check(p.target());
         if (!store.contains(s)) {
             throw new NoSuchElementException("no volume named '" + s + "' (see 'flashcopy lsvol')");
-        }
-        if (options.recording()) {
-            throw new IllegalArgumentException("--record with --extent (rule: change recording, resync and reverse"
-                    + " work on whole volumes only, not on extent relationships)");
         }
         boolean same = s.equals(t);
         if (same && options.targetWriteInhibit()) {

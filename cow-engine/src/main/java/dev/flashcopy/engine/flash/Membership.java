@@ -71,7 +71,10 @@ final class Membership {
 
     /** Puts {@code fresh} in the registry in place of the relationship with its id (chain write lock held). */
     void swapIn(Relationship fresh) {
-        registry.live.put(fresh.id(), fresh);
+        Relationship old = registry.live.put(fresh.id(), fresh);
+        if (old != null && fresh.extents() != null) {
+            extents.replace(old, fresh);
+        }
         registry.jobs.put(fresh.id(), new RelationshipJob(engine, fresh));
     }
 

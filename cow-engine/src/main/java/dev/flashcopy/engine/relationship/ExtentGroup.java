@@ -64,6 +64,16 @@ public final class ExtentGroup {
         }
     }
 
+    /** Puts {@code fresh} (the next generation of {@code old}, same ranges) in its place (write lock held). */
+    public void replace(Relationship old, Relationship fresh) {
+        for (String v : List.of(old.source().name(), old.target().name())) {
+            List<Relationship> rels = byVolume.get(v);
+            if (rels != null) {
+                rels.replaceAll(r -> r == old ? fresh : r);
+            }
+        }
+    }
+
     /** True when {@code volume} is in some extent relationship (lock held). */
     public boolean has(String volume) {
         return byVolume.containsKey(volume);

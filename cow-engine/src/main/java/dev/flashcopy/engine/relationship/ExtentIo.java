@@ -4,6 +4,7 @@ import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 
@@ -112,9 +113,16 @@ public final class ExtentIo {
                         HostIo.onTargetFailure(f, e);
                     }
                 }
+                // Recording: the segment lies wholly inside or outside each relationship's source ranges.
+                if (r.recording() && r.extents().ofSource(offset) != null) {
+                    r.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0,
+                            g1 + 1));
+                    need = Math.max(need, r.lastClearSeq());
+                }
             }
-            // Durability: each relationship's T0 grains are on its target and their bits durably clear before
-            // the source's file changes; else a crash could leave a target reading the new data as T0.
+            // Durability: each relationship's T0 grains are on its target and their bits durably clear, and each
+            // recording one durably says "source changed", before the source's file changes; else a crash could
+            // leave a target reading the new data as T0, or a resync missing the grain.
             f.journal().commit(need);
             op.apply(f.source(), offset, length);
         } finally {
@@ -146,8 +154,14 @@ public final class ExtentIo {
                     f.copyViewInto(k, g);
                 }
             }
-            // No older target reads through this one and nothing is borrowed: the target's own copies need not
-            // be durable first (until they are, its bits say "to copy" and it reads T0 from the source).
+            if (rel.recording()) {
+                // Durability: "target changed" is durable before the target's file changes, so a resync after a
+                // crash still backs the write out. No older target reads through this one and nothing is
+                // borrowed: its own copies need not be durable first (until they are, its bits say "to copy"
+                // and it reads T0 from the source).
+                f.journal().commit(f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(),
+                        g0, g1 + 1));
+            }
             op.apply(rel.target(), offset, length);
             if (whole0 <= whole1) {
                 rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));

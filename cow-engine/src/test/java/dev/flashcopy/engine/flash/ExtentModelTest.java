@@ -97,6 +97,8 @@ class ExtentModelTest {
                     did = establish(fx, model, unknown, rnd, rels, grain);
                 } else if (dice < 75 && !rels.isEmpty()) {
                     did = withdraw(fx, unknown, rnd, rels.get(rnd.nextInt(rels.size())), grain);
+                } else if (dice < 79 && !rels.isEmpty()) {
+                    did = resync(fx, model, unknown, rnd, rels.get(rnd.nextInt(rels.size())));
                 } else if (dice < 88 && !rels.isEmpty()) {
                     RelationshipView r = rels.get(rnd.nextInt(rels.size()));
                     long left = fx.engine.copyStep(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(6)));
@@ -133,6 +135,7 @@ class ExtentModelTest {
             assertTrue(stats.getOrDefault("refused", 0) >= 5, stats.toString());
             assertTrue(stats.getOrDefault("shared", 0) >= 10, stats.toString());
             assertTrue(stats.getOrDefault("overlap-refused", 0) >= 2, stats.toString());
+            assertTrue(stats.getOrDefault("resync", 0) >= 10, stats.toString());
             assertTrue(stats.getOrDefault("force", 0) + stats.getOrDefault("copy-first", 0) >= 4, stats.toString());
             for (String name : NAMES) {
                 check(model, unknown, name, 0, fx.read(name, 0, model.get(name).length), "final verify " + seed);
@@ -158,7 +161,8 @@ class ExtentModelTest {
             }
         }
         EstablishOptions options = EstablishOptions.defaults().withGrainSize(grain)
-                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY).withPersistent(rnd.nextBoolean());
+                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY).withPersistent(rnd.nextBoolean())
+                .withRecording(rnd.nextInt(3) == 0);
         if (rnd.nextInt(6) == 0) {
             return refusal(fx, rnd, s, t, options, grain, sGrains, tGrains);
         }
@@ -230,6 +234,38 @@ class ExtentModelTest {
                 () -> fx.engine.establish(List.of(new PairSpec(s, t, extents)), options));
         assertTrue(e.getMessage().contains(reason) && e.getMessage().contains("extent"), e.getMessage());
         return "refused " + s + ":" + t + " " + bad + " (" + reason + ")";
+    }
+
+    /**
+     * Resyncs {@code r}'s pair: every relationship of it takes a new T0, where its target ranges read the
+     * source ranges as they are now; one that does not record is refused with the rule.
+     */
+    private static String resync(EngineFixture fx, Map<String, byte[]> model, Map<String, BitSet> unknown,
+            Random rnd, RelationshipView r) throws Exception {
+        List<RelationshipView> all = fx.engine.list().stream().filter(x -> x.source().equals(r.source())
+                && x.target().equals(r.target())).toList();
+        PairSpec pair = new PairSpec(r.source(), r.target());
+        ResyncOptions options = rnd.nextInt(4) == 0 ? new ResyncOptions(false, rnd.nextBoolean(), false,
+                OptionalLong.empty()) : ResyncOptions.recordAgain();
+        if (all.stream().anyMatch(x -> !x.recording())) {
+            Exception e = assertThrows(IllegalStateException.class, () -> fx.engine.resync(List.of(pair), options));
+            assertTrue(e.getMessage().contains("needs a relationship made or last resynced with --record"),
+                    e.getMessage());
+            return "resync-refused " + pair;
+        }
+        fx.engine.resync(List.of(pair), options);
+        byte[] src = model.get(r.source()).clone();
+        BitSet srcUnknown = (BitSet) unknown.get(r.source()).clone();
+        for (RelationshipView x : all) {
+            for (Extent e : x.extents()) {
+                System.arraycopy(src, (int) e.sourceOffset(), model.get(r.target()), (int) e.targetOffset(),
+                        (int) e.length());
+                for (int i = 0; i < e.length(); i++) {
+                    unknown.get(r.target()).set((int) e.targetOffset() + i, srcUnknown.get((int) e.sourceOffset() + i));
+                }
+            }
+        }
+        return "resync " + pair + " (" + all.size() + ")" + (options.recording() ? "" : " without --record");
     }
 
     /** A range over a target range of a live relationship is refused, naming the rule. */
