@@ -155,4 +155,41 @@ class ExtentSharingBehaviourTest {
             assertEquals(4, fx.engine.list().size());
         }
     }
+
+    @Test
+    void recordingExtentRelationshipsOfOnePairResyncToANewT0TogetherAndRefuseReverseAndRevertible()
+            throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("a", 8L * G);
+            fx.store.create("b", 8L * G);
+            fx.fill("a", 0, 8 * G, 0x11);
+            EstablishOptions record = NOCOPY.withRecording(true);
+            fx.engine.establish(List.of(pair("a", "b", new Extent(0, 4L * G, 2L * G))), record);
+            fx.engine.establish(List.of(pair("a", "b", new Extent(4L * G, 0, G))), record);
+            fx.fill("a", G, 100, 0x22); // source grain 1 of the first
+            fx.fill("a", 4 * G, G, 0x23); // source grain 4 of the second
+            fx.fill("b", 5 * G + 8, 8, 0x24); // target of source grain 1 of the first
+            fx.fill("a", 7 * G, G, 0x25); // in no range: not recorded
+            fx.reopen();
+            List<RelationshipView> views = fx.engine.list();
+            assertEquals(List.of(1L, 1L), views.stream().map(RelationshipView::changedSourceGrains).toList());
+            assertEquals(List.of(1L, 0L), views.stream().map(RelationshipView::changedTargetGrains).toList());
+            assertArrayEquals(filled(G, 0x11), fx.read("b", 0, G), "the second's T0 before the resync");
+
+            fx.engine.resync(List.of(new PairSpec("a", "b")), ResyncOptions.recordAgain());
+            fx.crashAndReopen();
+            assertArrayEquals(fx.read("a", 0, 2 * G), fx.read("b", 4L * G, 2 * G), "the first at the new T0");
+            assertArrayEquals(filled(G, 0x23), fx.read("b", 0, G), "the second at the new T0");
+            assertEquals(List.of(0L, 0L), fx.engine.list().stream().map(RelationshipView::changedSourceGrains).toList());
+            fx.fill("a", 0, 8 * G, 0x26);
+            assertArrayEquals(filled(G, 0x23), fx.read("b", 0, G), "the new T0 holds after the source changes");
+
+            String reverse = assertThrows(IllegalStateException.class,
+                    () -> fx.engine.reverse("a", "b", new ReverseOptions(true, true, true))).getMessage();
+            assertTrue(reverse.contains("(rule: reverseflash restores whole volumes only"), reverse);
+            String revertible = assertThrows(IllegalStateException.class,
+                    () -> fx.engine.revertibles().setRevertible("a", "b")).getMessage();
+            assertTrue(revertible.contains("(rule: revertible relationships are whole-volume)"), revertible);
+        }
+    }
 }
