@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * datasets of one volume copied to one target by two {@code mkflash} commands at two points in time, one
  * of them also to a second target, and a range within the source itself. qemu-io writes across the ranges
  * of several relationships at once; whole exports are hashed with nbdcopy and single ranges with nbdsh,
- * against the bytes the test expects, live, after a restart and after kill -9.
+ * against the bytes the test expects, live, after a restart and after kill -9. Recording extent
+ * relationships of one pair resync together to a new T0.
  */
 class ExtentManyIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -122,6 +123,48 @@ class ExtentManyIT {
             fill(s, 0, 8 * M, 0x66);
             assertVolume(server, "t", t, "after rmflash: t keeps what it had");
             assertVolume(server, "u", u, "after rmflash s:t, s:u keeps its T0");
+        }
+    }
+
+    @Test
+    void recordedExtentRelationshipsOfOnePairResyncTogetherAcrossKill9() throws IOException {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+            server.cli("mkvol", "s", "--size", "4M").ok();
+            server.cli("mkvol", "t", "--size", "2M").ok();
+            byte[] s = new byte[4 * M];
+            byte[] t = new byte[2 * M];
+            Qemu.io(server.uri("s"), "write -P 0x11 0 4M");
+            fill(s, 0, 4 * M, 0x11);
+            server.cli("mkflash", "--record", "--nocp", "s:t", "--extent", "0:0:1M").ok();
+            server.cli("mkflash", "--record", "--nocp", "s:t", "--extent", "2M:1M:512K").ok();
+            Qemu.io(server.uri("s"), "write -P 0x22 256k 64k", "write -P 0x23 2M 4k", "write -P 0x24 3M 64k");
+            fill(s, 256 * K, 64 * K, 0x22);
+            fill(s, 2 * M, 4 * K, 0x23);
+            fill(s, 3 * M, 64 * K, 0x24);
+            Qemu.io(server.uri("t"), "write -P 0x31 512k 4k", "write -P 0x32 1600k 4k");
+            fill(t, 1600 * K, 4 * K, 0x32); // outside both target ranges: t's own, a resync leaves it
+
+            JsonNode rels = JSON.readTree(server.cli("lsflash", "--json", "s:t").ok().out());
+            assertEquals(2, rels.size(), rels.toString());
+            assertEquals(1, rels.get(0).get("changedSourceGrains").asLong(), rels.toString());
+            assertEquals(1, rels.get(0).get("changedTargetGrains").asLong(), rels.toString());
+            assertEquals(1, rels.get(1).get("changedSourceGrains").asLong(), rels.toString());
+
+            server.cli("resyncflash", "--record", "--persist", "s:t").ok();
+            System.arraycopy(s, 0, t, 0, M);
+            System.arraycopy(s, 2 * M, t, M, 512 * K);
+            Qemu.io(server.uri("s"), "write -P 0x41 0 4M");
+            fill(s, 0, 4 * M, 0x41);
+            for (String when : new String[] {"live", "after kill -9"}) {
+                if (when.equals("after kill -9")) {
+                    server.kill9();
+                    server.restart();
+                }
+                assertRange(server, "t", t, 0, M, when + " (the first at the new T0)");
+                assertRange(server, "t", t, M, 512 * K, when + " (the second at the new T0)");
+                assertVolume(server, "t", t, when);
+                assertVolume(server, "s", s, when);
+            }
         }
     }
 }
