@@ -3,8 +3,6 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
-import java.io.PrintWriter;
-import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -22,8 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "reverseflash", mixinStandardHelpOptions = true,
         description = {"Restore TGT's current content onto SRC, copying back only the grains changed on either side"
                 + " since T0. SRC reads the restored data at once; the copy back runs in the background. The"
-                + " relationship is reversed: name it TGT:SRC afterwards. The pair must record changes, and SRC"
-                + " may have no other targets."})
+                + " relationship is reversed: name it TGT:SRC afterwards. The pair must record changes. Other"
+                + " targets of SRC keep their points in time: they hang below SRC, which becomes TGT's target."})
 public final class ReverseflashCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -70,7 +68,7 @@ public final class ReverseflashCommand implements Callable<Integer> {
                     + " grains to copy back)");
             out.flush();
         }
-        waitOption.follow(client, r, json ? new PrintWriter(Writer.nullWriter()) : out);
+        waitOption.follow(client, r, out, json);
         return ExitCode.OK.code();
     }
 }
