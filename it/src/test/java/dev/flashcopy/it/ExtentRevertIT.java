@@ -79,7 +79,7 @@ class ExtentRevertIT {
             byte[] b0 = b.clone();
             System.arraycopy(a, M, b0, 0, M);
             System.arraycopy(a, 6 * M, b0, 2 * M, 512 * K);
-            refused(server, "target range [0, 1048576) of b", "mkflash", "c:b", "--extent", "0:512K:64K");
+            refused(server, "overlaps a target range of a:b", "mkflash", "c:b", "--extent", "0:512K:64K");
             JsonNode rel = JSON.readTree(server.cli("lsflash", "--json", "a:b").ok().out()).get(0);
             assertEquals(2, rel.get("extents").size(), rel.toString());
             assertEquals(6 * M, rel.get("extents").get(1).get("sourceOffset").asLong(), rel.toString());

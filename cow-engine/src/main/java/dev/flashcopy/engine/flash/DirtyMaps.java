@@ -67,21 +67,21 @@ final class DirtyMaps {
         Relationship r = rel.get();
         GrainBitmap bits = name.equals(TO_COPY) ? r.toCopy()
                 : name.equals(CHANGED) ? r.targetChanged() : r.sourceChanged();
-        if (r.extents() != null) {
-            bits = onTarget(r); // an extent relationship's bits are numbered by source grain
+        if (r.extents() != null && !name.startsWith(CHANGED_SINCE)) {
+            bits = onTarget(r, bits); // an extent relationship's bits are numbered by source grain
         }
         walk(bits, r.geometry().grainSize(), offset, length, sink);
     }
 
-    /** A snapshot of an extent relationship's to-copy bits moved to the target's grain numbers. */
-    private static GrainBitmap onTarget(Relationship r) {
+    /** A snapshot of an extent relationship's {@code bits} (source numbering) moved to the target's grains. */
+    private static GrainBitmap onTarget(Relationship r, GrainBitmap bits) {
         int grain = r.geometry().grainSize();
         GrainBitmap moved = GrainBitmap.empty((r.target().size() + grain - 1) / grain);
         for (Extent e : r.extents().extents()) {
             long first = e.sourceOffset() / grain;
             long shift = e.targetOffset() / grain - first;
             long end = e.sourceEnd() / grain;
-            for (long g = r.toCopy().nextSet(first); g >= 0 && g < end; g = r.toCopy().nextSet(g + 1)) {
+            for (long g = bits.nextSet(first); g >= 0 && g < end; g = bits.nextSet(g + 1)) {
                 moved.set(g + shift, g + shift + 1);
             }
         }

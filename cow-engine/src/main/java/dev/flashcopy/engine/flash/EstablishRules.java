@@ -5,6 +5,7 @@ import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.catalog.VolumeNames;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
 import dev.flashcopy.engine.volume.Volume;
 import java.util.Collection;
@@ -25,7 +26,7 @@ final class EstablishRules {
     }
 
     static void check(List<PairSpec> pairs, EstablishOptions options, VolumeStore store, Map<String, Family> families,
-            Collection<RelationshipRecord> inactive) {
+            Collection<RelationshipRecord> inactive, Collection<Relationship> live) {
         if (pairs == null || pairs.isEmpty()) {
             throw new IllegalArgumentException("pairs: none (expected: at least one SOURCE:TARGET pair)");
         }
@@ -34,16 +35,18 @@ final class EstablishRules {
         Map<String, Integer> newTargets = new HashMap<>();
         for (PairSpec p : pairs) {
             sources.add(p.source());
-            if (!targets.add(p.target())) {
+            if (!targets.add(p.target()) && (p.extents() == null || pairs.stream().anyMatch(o -> o.extents() == null
+                    && o.target().equals(p.target())))) {
                 throw new IllegalArgumentException("target " + p.target() + " is named twice (rule: a volume can be"
                         + " the target of only one relationship)");
             }
             newTargets.merge(p.source(), 1, Integer::sum);
         }
-        CascadeRules.checkCycles(pairs, families);
+        // Extent relationships never read through each other (ExtentRules), so only whole-volume pairs cascade.
+        CascadeRules.checkCycles(pairs.stream().filter(p -> p.extents() == null).toList(), families);
         for (PairSpec p : pairs) {
             if (p.extents() != null) {
-                ExtentRules.check(p, pairs, options, store, families, inactive);
+                ExtentRules.check(p, pairs, options, store, families, inactive, live);
                 continue;
             }
             String s = VolumeNames.check(p.source());

@@ -16,32 +16,35 @@ import java.util.NoSuchElementException;
 /**
  * The establish rules of an extent relationship (dataset-level FlashCopy), each refusal naming its rule:
  * ranges grain-aligned, inside both volumes, not overlapping each other (nor, on one volume, source ranges
- * overlapping target ranges); no change recording (incremental FlashCopy is volume-level only, as on the
- * DS8000); and its volumes in no other relationship, so that its family is itself alone (another
- * relationship's target range that overlaps is named). Run under the engine's admin lock. Stateless.
+ * overlapping target ranges). Change recording and resync work per relationship, in source grain numbers
+ * (reverse and revertible stay whole-volume). Several extent relationships may share a source or a target volume, as long as a range of a
+ * volume is the target of one relationship at most and no target range is a source range of another
+ * (so nothing reads through an extent relationship); the ranges of one volume may be the source of any
+ * number. A volume is in whole-volume relationships or in extent relationships, never both. Run under the
+ * engine's admin lock. Stateless.
  */
 final class ExtentRules {
+    private static final String MIXING = " (rule: a volume is in whole-volume relationships or in extent"
+            + " relationships, not both)";
+
     private ExtentRules() {
     }
 
-    /** Refuses a whole-volume relationship on a volume of an extent relationship (its family stays alone). */
+    /** Refuses a whole-volume relationship on a volume of an extent relationship. */
     static void refuseJoining(Family f, String volume) {
-        if (f != null && f.chain().stream().anyMatch(r -> r.extents() != null)) {
-            throw new IllegalStateException("volume " + volume + " is in extent relationship " + f.chain().get(0)
-                    + " (rule: the volumes of an extent relationship take part in no other relationship)");
+        if (f != null && f.group() != null) {
+            throw new IllegalStateException("volume " + volume + " is in extent relationship(s) "
+                    + f.group().of(volume).stream().map(Relationship::toString).toList() + MIXING);
         }
     }
 
     static void check(PairSpec p, List<PairSpec> pairs, EstablishOptions options, VolumeStore store,
-            Map<String, Family> families, Collection<RelationshipRecord> inactive) {
+            Map<String, Family> families, Collection<RelationshipRecord> inactive,
+            Collection<Relationship> live) {
         String s = VolumeNames.check(p.source());
         String t = VolumeNames.check(p.target());
         if (!store.contains(s)) {
             throw new NoSuchElementException("no volume named '" + s + "' (see 'flashcopy lsvol')");
-        }
-        if (options.recording()) {
-            throw new IllegalArgumentException("--record with --extent (rule: change recording, resync and reverse"
-                    + " work on whole volumes only, not on extent relationships)");
         }
         boolean same = s.equals(t);
         if (same && options.targetWriteInhibit()) {
@@ -49,16 +52,16 @@ final class ExtentRules {
                     + " the target ranges cannot be inhibited without the source)");
         }
         for (PairSpec other : pairs) {
-            if (other != p && (List.of(other.source(), other.target()).contains(s)
+            if (other.extents() == null && (List.of(other.source(), other.target()).contains(s)
                     || List.of(other.source(), other.target()).contains(t))) {
-                throw new IllegalArgumentException("pair " + other + " shares a volume with extent pair " + p
-                        + " (rule: an extent relationship's volumes take part in no other pair)");
+                throw new IllegalArgumentException("whole-volume pair " + other + " shares a volume with extent pair "
+                        + p + MIXING);
             }
         }
         long sourceSize = store.get(s).size();
         long targetSize = store.contains(t) ? store.get(t).size()
                 : p.extents().stream().mapToLong(Extent::targetEnd).max().orElse(sourceSize);
-        ExtentMap map = ExtentMap.of(p.extents(), options.grainSize(), sourceSize, targetSize, same);
+        ExtentMap.of(p.extents(), options.grainSize(), sourceSize, targetSize, same);
         for (RelationshipRecord r : inactive) {
             if (List.of(r.source(), r.target()).contains(s) || List.of(r.source(), r.target()).contains(t)) {
                 throw new IllegalStateException("relationship " + r.source() + ":" + r.target() + " is inactive"
@@ -66,32 +69,66 @@ final class ExtentRules {
                         + " withdrawn)");
             }
         }
-        Family tf = families.get(t);
-        if (tf != null) {
-            for (Relationship r : tf.chain()) {
-                if (!r.target().name().equals(t)) {
-                    continue;
-                }
-                List<Extent> theirs = r.extents() == null
-                        ? List.of(new Extent(0, 0, r.target().size())) : r.extents().extents();
-                for (Extent e : theirs) {
-                    if (map.overlapsTarget(e.targetOffset(), e.targetEnd())) {
-                        throw new IllegalStateException("target range [" + e.targetOffset() + ", " + e.targetEnd()
-                                + ") of " + t + " belongs to relationship " + r.source().name() + ":" + t + " and"
-                                + " overlaps the requested extents (rule: a target range has one source)");
-                    }
-                }
-            }
-        }
         for (String v : same ? List.of(s) : List.of(s, t)) {
             Family f = families.get(v);
-            if (f != null) {
+            if (f != null && f.group() == null) {
                 String in = f.chain().stream().map(Relationship::toString).reduce((a, b) -> a + ", " + b).orElse("");
-                throw new IllegalStateException("volume " + v + " is already in FlashCopy relationship(s) " + in
-                        + " (rule: the volumes of an extent relationship take part in no other relationship;"
-                        + " name several --extent ranges on one pair instead)");
+                throw new IllegalStateException("volume " + v + " is in whole-volume FlashCopy relationship(s) " + in
+                        + MIXING);
+            }
+        }
+        Family sf = families.get(s);
+        if (sf != null && sf.source().name().equals(s) && sf.geometry().grainSize() != options.grainSize()) {
+            throw new IllegalArgumentException("grainSize: " + options.grainSize() + " (expected: "
+                    + sf.geometry().grainSize() + ", the grain size of the extent relationships " + s + " already"
+                    + " has; rule: every relationship of one source uses the same grain size)");
+        }
+        for (Relationship r : live) {
+            if (r.extents() != null) {
+                refuseOverlap(p, r.toString(), r.source().name(), r.target().name(), r.extents().extents());
+            }
+        }
+        for (PairSpec other : pairs.subList(0, pairs.indexOf(p))) {
+            if (other.extents() != null) {
+                refuseOverlap(p, "pair " + other, other.source(), other.target(), other.extents());
             }
         }
         new GrainGeometry(options.grainSize(), sourceSize); // refuses more grains than a bitmap holds
+    }
+
+    /**
+     * Refuses {@code p} when one of its target ranges overlaps a target or source range of relationship
+     * {@code name} ({@code src:tgt} over {@code theirs}), or one of its source ranges overlaps their target range.
+     */
+    private static void refuseOverlap(PairSpec p, String name, String src, String tgt, List<Extent> theirs) {
+        for (Extent mine : p.extents()) {
+            for (Extent e : theirs) {
+                if (p.target().equals(tgt) && overlap(mine.targetOffset(), mine.targetEnd(), e.targetOffset(),
+                        e.targetEnd())) {
+                    throw refusal("target range", p.target(), mine.targetOffset(), mine.targetEnd(), "a target range",
+                            name, "a range of a volume is the target of one relationship at most");
+                }
+                if (p.target().equals(src) && overlap(mine.targetOffset(), mine.targetEnd(), e.sourceOffset(),
+                        e.sourceEnd())) {
+                    throw refusal("target range", p.target(), mine.targetOffset(), mine.targetEnd(), "a source range",
+                            name, "a target range is never a source range of another relationship");
+                }
+                if (p.source().equals(tgt) && overlap(mine.sourceOffset(), mine.sourceEnd(), e.targetOffset(),
+                        e.targetEnd())) {
+                    throw refusal("source range", p.source(), mine.sourceOffset(), mine.sourceEnd(), "a target range",
+                            name, "a target range is never a source range of another relationship");
+                }
+            }
+        }
+    }
+
+    private static boolean overlap(long a0, long a1, long b0, long b1) {
+        return a0 < b1 && b0 < a1;
+    }
+
+    private static IllegalStateException refusal(String what, String volume, long start, long end, String theirs,
+            String name, String rule) {
+        return new IllegalStateException(what + " [" + start + ", " + end + ") of " + volume + " overlaps " + theirs
+                + " of " + name + " (rule: " + rule + ")");
     }
 }

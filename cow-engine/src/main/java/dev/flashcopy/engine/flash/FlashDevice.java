@@ -14,6 +14,7 @@ import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.Lock;
@@ -66,18 +67,17 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         while (true) {
             Family f = engine.familyOf(volume.name());
             if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
-                    && !f.sourceIsTarget())) {
+                    && f.group() == null)) {
                 // A source reads its own image, unless it borrows from a fast reverse, is a cascade's middle
-                // target (a family never gains an upstream later, so null here stays null), or is also the
-                // target of an extent relationship within itself.
+                // target (a family never gains an upstream later, so null here stays null), or is in extent
+                // relationships (it may be a target of some on other ranges).
                 volume.read(offset, dst);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    Relationship extent = f.extentTarget(volume.name());
-                    if (extent != null) {
-                        ExtentIo.readTarget(f, extent, offset, dst);
+                    if (f.group() != null) {
+                        ExtentIo.read(f.group(), volume, offset, dst);
                     } else if (f.source() == volume) {
                         CascadeIo.read(f, offset, dst);
                     } else {
@@ -111,11 +111,40 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
 
     @Override
     public void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
+        long length = total(srcs);
+        // Extent relationships split a request at their ranges' edges: each part writes its own bytes.
+        mutate(offset, length, (v, o, l) -> v.write(o, o == offset && l == length ? srcs
+                : part(srcs, o - offset, l), false), fua, false);
+    }
+
+    private static long total(ByteBuffer[] srcs) {
         long length = 0;
         for (ByteBuffer src : srcs) {
             length += src.remaining();
         }
-        mutate(offset, length, (v, o, l) -> v.write(o, srcs, false), fua, false);
+        return length;
+    }
+
+    /** The buffers' bytes {@code [from, from + length)}, as duplicates (the originals keep their positions). */
+    private static ByteBuffer[] part(ByteBuffer[] srcs, long from, long length) {
+        List<ByteBuffer> out = new ArrayList<>();
+        long skip = from;
+        long left = length;
+        for (ByteBuffer src : srcs) {
+            int n = src.remaining();
+            if (skip >= n) {
+                skip -= n;
+                continue;
+            }
+            int take = (int) Math.min(n - skip, left);
+            out.add(src.duplicate().position(src.position() + (int) skip).limit(src.position() + (int) skip + take));
+            left -= take;
+            skip = 0;
+            if (left == 0) {
+                break;
+            }
+        }
+        return out.toArray(ByteBuffer[]::new);
     }
 
     @Override
@@ -151,9 +180,8 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
                     // where the file system cannot punch: trim a target (a cascade's middle too) as a punching zero.
                     HostIo.Mutation targetOp = trim
                             ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
-                    Relationship extent = f.extentTarget(volume.name());
-                    if (extent != null) {
-                        ExtentIo.mutateTarget(f, extent, offset, length, op, targetOp);
+                    if (f.group() != null) {
+                        ExtentIo.mutate(f.group(), volume, offset, length, op, targetOp);
                     } else if (f.source() == volume && f.upstream() != null) {
                         CascadeIo.mutate(f, offset, length, targetOp);
                     } else if (f.source() == volume) {
@@ -221,16 +249,15 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         while (true) {
             Family f = engine.familyOf(volume.name());
             if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
-                    && !f.sourceIsTarget())) {
+                    && f.group() == null)) {
                 volume.mapAllocation(offset, length, sink);
                 return;
             }
             if (f.enter(volume.name())) {
                 try {
-                    Relationship extent = f.extentTarget(volume.name());
                     Relationship above = f.source() == volume ? f.asTarget() : null;
-                    if (extent != null) {
-                        ExtentIo.mapTargetAllocation(extent, offset, length, sink);
+                    if (f.group() != null) {
+                        ExtentIo.mapAllocation(f.group(), volume, offset, length, sink);
                     } else if (above != null) {
                         HostIo.mapTargetAllocation(f.upstream(), above, offset, length, sink);
                     } else if (f.source() == volume) {

@@ -145,7 +145,8 @@ public final class FlashEngine implements AutoCloseable {
         try {
             checkOpen();
             EstablishRules.check(pairs, options, store, registry.families,
-                    registry.inactive.values().stream().map(Registry.Inactive::record).toList());
+                    registry.inactive.values().stream().map(Registry.Inactive::record).toList(),
+                    List.copyOf(registry.live.values()));
             List<Relationship> fresh = new ArrayList<>();
             freezes.around(pairs.stream().map(PairSpec::source).toList(), freeze, () -> {
                 membership.establishCreatingTargets(pairs, options, names, fresh, establishing);
@@ -286,6 +287,11 @@ public final class FlashEngine implements AutoCloseable {
     }
 
     /** A snapshot of every bitmap of {@code source:target}: to copy, changed on each side, borrowed. */
+    /** The to-copy bits of live relationship {@code id} (one of several of a pair), or empty. */
+    Optional<GrainBitmap> toCopy(long id) {
+        return Optional.ofNullable(registry.live.get(id)).map(r -> r.toCopy().copy());
+    }
+
     public Optional<BitmapSet> bitmaps(String source, String target) {
         return findLive(source, target).map(r -> r.bitmaps().copy());
     }

@@ -6,6 +6,7 @@ import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ChainCopy;
+import dev.flashcopy.engine.relationship.ExtentGroup;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
@@ -41,6 +42,7 @@ final class Membership {
     private final Journal journal;
     private final Registry registry;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+    private final ExtentGroup extents;
     private long nextId;
 
     Membership(FlashEngine engine, VolumeStore store, Path flashDir, Journal journal, Registry registry, long nextId) {
@@ -50,6 +52,7 @@ final class Membership {
         this.journal = journal;
         this.registry = registry;
         this.nextId = nextId;
+        this.extents = new ExtentGroup(engine.settings().lockStripes());
     }
 
     void saveCatalog() throws IOException {
@@ -68,7 +71,10 @@ final class Membership {
 
     /** Puts {@code fresh} in the registry in place of the relationship with its id (chain write lock held). */
     void swapIn(Relationship fresh) {
-        registry.live.put(fresh.id(), fresh);
+        Relationship old = registry.live.put(fresh.id(), fresh);
+        if (old != null && fresh.extents() != null) {
+            extents.replace(old, fresh);
+        }
         registry.jobs.put(fresh.id(), new RelationshipJob(engine, fresh));
     }
 
@@ -122,9 +128,12 @@ final class Membership {
                     ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
                     : r.extents() != null && r.extents().stream().anyMatch(e -> e.targetEnd() > t.get().size())
                     ? "target " + r.target() + " no longer holds every range of the relationship"
-                    : f != null && f.geometry().grainSize() != r.grainSize() ? "grain size differs from its siblings'"
-                    : registry.families.containsKey(r.target()) ? "target " + r.target() + " is already in another"
-                            + " relationship"
+                    : f != null && f.source().name().equals(r.source()) && f.geometry().grainSize() != r.grainSize()
+                    ? "grain size differs from its siblings'"
+                    // Extent relationships share volumes (the establish rules kept their ranges apart).
+                    : registry.families.containsKey(r.target()) && (r.extents() == null
+                            || registry.families.get(r.target()).group() == null) ? "target " + r.target()
+                            + " is already in another relationship"
                     : inactiveAbove(r.source()) != null ? "its source is the target of inactive relationship "
                             + inactiveAbove(r.source())
                     : null;
@@ -157,6 +166,10 @@ final class Membership {
      * A source that is a target itself gets a family of its own below the one it is a target in.
      */
     private void install(Relationship rel) {
+        if (rel.extents() != null) {
+            installExtent(rel);
+            return;
+        }
         Family f = registry.families.get(rel.source().name());
         if (f == null) {
             f = new Family(rel.source(), rel.geometry(), journal, engine.settings().lockStripes(),
@@ -169,6 +182,20 @@ final class Membership {
         registry.jobs.put(rel.id(), new RelationshipJob(engine, rel));
         registry.families.put(rel.source().name(), f);
         registry.families.put(rel.target().name(), f);
+    }
+
+    /** Puts an extent relationship into service in its source's family of the extent group (its lock held). */
+    private void installExtent(Relationship rel) {
+        Family f = extents.sourceFamily(rel.source().name());
+        if (f == null) {
+            f = new Family(rel.source(), rel.geometry(), journal, extents, engine.failureLog());
+        }
+        f.addNewest(rel);
+        extents.add(rel, f);
+        registry.live.put(rel.id(), rel);
+        registry.jobs.put(rel.id(), new RelationshipJob(engine, rel));
+        registry.families.put(rel.source().name(), f);
+        registry.families.put(rel.target().name(), extents.familyFor(rel.target().name()));
     }
 
     /**
@@ -210,6 +237,10 @@ final class Membership {
         try (WriteGates.Closed closedGates = engine.gates().closeAll(names)) {
             List<Family> touched = new ArrayList<>(new TreeSet<>(pairs.stream().map(PairSpec::source).toList())
                     .stream().map(registry.families::get).filter(f -> f != null).toList());
+            boolean anyExtent = pairs.stream().anyMatch(p -> p.extents() != null);
+            if (anyExtent) {
+                extents.chainLock().writeLock().lock(); // the group's index changes, even for a new source
+            }
             touched.forEach(f -> f.chainLock().writeLock().lock());
             try {
                 long id = nextId;
@@ -243,6 +274,9 @@ final class Membership {
                 for (int i = touched.size() - 1; i >= 0; i--) {
                     touched.get(i).chainLock().writeLock().unlock();
                 }
+                if (anyExtent) {
+                    extents.chainLock().writeLock().unlock();
+                }
             }
         }
     }
@@ -253,6 +287,10 @@ final class Membership {
      * of gets every grain it still reads through rel from above.
      */
     void withdraw(Relationship rel) throws IOException {
+        if (rel.extents() != null) {
+            withdrawExtent(rel);
+            return;
+        }
         Family f = registry.families.get(rel.source().name());
         String target = rel.target().name();
         Family below = registry.families.get(target);
@@ -311,6 +349,43 @@ final class Membership {
             }
         } finally {
             rel.setCleaning(false);
+        }
+    }
+
+    /**
+     * Takes an extent relationship out of service (admin lock held). Nothing reads through it, so there is
+     * no cleaning: its target keeps what it has. Each of its volumes still in another extent relationship
+     * maps to a family of the group, the others to none.
+     */
+    private void withdrawExtent(Relationship rel) throws IOException {
+        Family f = extents.sourceFamily(rel.source().name());
+        extents.chainLock().writeLock().lock();
+        try {
+            // Durability: the target's copies and bit clears so far are durable before the catalog stops
+            // naming it, so a crash right after leaves no relationship that a half-recorded copy could confuse.
+            journal.commitAll();
+            List<RelationshipRecord> all = registry.catalogRecords();
+            all.removeIf(r -> r.id() == rel.id());
+            RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
+            registry.live.remove(rel.id());
+            registry.jobs.remove(rel.id());
+            f.remove(rel);
+            extents.remove(rel);
+            for (String v : List.of(rel.source().name(), rel.target().name())) {
+                Family now = extents.familyFor(v);
+                if (now == null) {
+                    registry.families.remove(v);
+                } else {
+                    registry.families.put(v, now);
+                }
+            }
+            RevertArea area = rel.revertArea();
+            if (area != null) {
+                rel.setRevertArea(null);
+                area.delete();
+            }
+        } finally {
+            extents.chainLock().writeLock().unlock();
         }
     }
 }

@@ -73,16 +73,15 @@ final class Refresh {
         Map<Long, Relationship> rels = new LinkedHashMap<>();
         SortedSet<String> names = new TreeSet<>();
         for (PairSpec p : pairs) {
-            Relationship rel = live(p);
-            if (rels.put(rel.id(), rel) != null) {
-                throw new IllegalArgumentException("pair " + p + " is named twice (expected: each pair once)");
-            }
-            if (!rel.recording()) {
-                throw new IllegalStateException("relationship " + p + " does not record changes (rule: resyncflash"
-                        + " needs a relationship made or last resynced with --record --persist)");
-            }
-            if (rel.cleaning()) {
-                throw new IllegalStateException("relationship " + p + " is being withdrawn");
+            Relationship first = live(p);
+            // Every extent relationship of the pair (separate establishes) takes the new T0 together.
+            List<Relationship> ofPair = first.extents() == null ? List.of(first) : registry.live.values().stream()
+                    .filter(r -> r.source() == first.source() && r.target() == first.target()).toList();
+            for (Relationship rel : ofPair) {
+                if (rels.put(rel.id(), rel) != null) {
+                    throw new IllegalArgumentException("pair " + p + " is named twice (expected: each pair once)");
+                }
+                refuseResync(p, rel);
             }
             names.add(p.source());
             names.add(p.target());
@@ -92,7 +91,9 @@ final class Refresh {
             Family f = registry.families.get(rel.source().name());
             if (f.enter(rel.target().name())) {
                 try {
-                    ChainCopy.clean(f, rel, buffer);
+                    if (rel.extents() == null) { // nothing reads through an extent relationship
+                        ChainCopy.clean(f, rel, buffer);
+                    }
                     cleanBelow(rel);
                 } finally {
                     f.exit();
@@ -106,7 +107,9 @@ final class Refresh {
             try {
                 for (Relationship rel : rels.values()) {
                     // Older targets that read through rel get their grains now: rel's view is about to change.
-                    ChainCopy.clean(registry.families.get(rel.source().name()), rel, buffer);
+                    if (rel.extents() == null) {
+                        ChainCopy.clean(registry.families.get(rel.source().name()), rel, buffer);
+                    }
                     cleanBelow(rel); // a cascade: the level below keeps its point in time
                 }
                 // Durability: every bitmap change so far (cleaning included) is durable before the catalog names
@@ -119,6 +122,7 @@ final class Refresh {
                             options.targetWriteInhibit(), r.grainSize(), r.size(), r.establishedAt(), r.rateMiBps(),
                             options.recording(), r.generation() + 1, RelationshipRecord.RESYNC, t0,
                             membership.takeStamp()).withOnFull(r.effectiveOnFull());
+                    next = r.extents() == null ? next : next.withExtents(r.extents());
                     fresh.add(new Relationship(next, rel.source(), rel.target(), rel.bitmaps().resynced()));
                 }
                 commit(fresh);
@@ -141,6 +145,10 @@ final class Refresh {
             throw new IllegalStateException("relationship " + pair + " does not record changes (rule: reverseflash"
                     + " copies back only the grains changed since T0, so it needs a relationship made or last"
                     + " resynced with --record)");
+        }
+        if (rel.extents() != null) {
+            throw new IllegalStateException("relationship " + pair + " is an extent relationship (rule: reverseflash"
+                    + " restores whole volumes only; resyncflash refreshes an extent relationship)");
         }
         refuseTargetWithTargets(pair, "reverseflash", "restoring would make it the source of two cascades");
         if (f.upstream() != null) {
@@ -236,7 +244,20 @@ final class Refresh {
      * view; the resync changes that view at the grains changed on either side, so they are copied there first
      * (and marked source-changed for that family's recording relationships). The same lock domain covers both.
      */
+    private static void refuseResync(PairSpec p, Relationship rel) {
+        if (!rel.recording()) {
+            throw new IllegalStateException("relationship " + p + " does not record changes (rule: resyncflash"
+                    + " needs a relationship made or last resynced with --record --persist)");
+        }
+        if (rel.cleaning()) {
+            throw new IllegalStateException("relationship " + p + " is being withdrawn");
+        }
+    }
+
     private void cleanBelow(Relationship rel) throws IOException {
+        if (rel.extents() != null) {
+            return; // nothing reads through an extent relationship
+        }
         Family below = registry.families.get(rel.target().name());
         if (below != null && below.source().name().equals(rel.target().name())) {
             CascadeIo.cleanBelow(below, GrainBitmap.union(rel.sourceChanged(), rel.targetChanged()));

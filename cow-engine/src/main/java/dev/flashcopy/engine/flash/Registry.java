@@ -20,8 +20,8 @@ import java.util.function.Predicate;
 /**
  * Who is in which relationship right now: live relationships by id, their families by volume name (source
  * and targets alike, so host I/O finds its family in one lookup; a volume that is both, in a cascade, maps to
- * the family it is the source of), their copy jobs, and inactive
- * relationships kept from the catalog. Also builds the read-only views.
+ * the family it is the source of; a volume in extent relationships, its own family or another of their
+ * group), their copy jobs, and inactive relationships kept from the catalog. Also builds the read-only views.
  *
  * <p>Thread-safe for readers (concurrent maps); the engine changes it under its admin lock, and a
  * family's membership under that family's chain write lock.
@@ -36,13 +36,16 @@ final class Registry {
     final ConcurrentHashMap<Long, CopyJob> jobs = new ConcurrentHashMap<>();
     final ConcurrentHashMap<Long, Inactive> inactive = new ConcurrentHashMap<>();
 
+    /** The oldest live relationship of the pair (extent relationships of one pair may be several). */
     Optional<Relationship> findLive(String source, String target) {
-        return live.values().stream()
-                .filter(r -> r.source().name().equals(source) && r.target().name().equals(target)).findFirst();
+        return live.values().stream().filter(r -> r.source().name().equals(source)
+                && r.target().name().equals(target)).min(Comparator.comparingLong(Relationship::id));
     }
 
+    /** The oldest live relationship targeting {@code target} (an extent target may have several). */
     Optional<Relationship> ofTarget(String target) {
-        return live.values().stream().filter(r -> r.target().name().equals(target)).findFirst();
+        return live.values().stream().filter(r -> r.target().name().equals(target))
+                .min(Comparator.comparingLong(Relationship::id));
     }
 
     Optional<Inactive> findInactive(String source, String target) {

@@ -48,6 +48,10 @@ public final class Revertibles {
         admin.lock();
         try {
             Relationship rel = live(source, target);
+            if (rel.extents() != null) {
+                throw new IllegalStateException("relationship " + rel + " is an extent relationship (rule: revertible"
+                        + " relationships are whole-volume)");
+            }
             if (!rel.recording() || !rel.persistent()) {
                 throw new IllegalStateException("relationship " + source + ":" + target + " does not record changes"
                         + " (rule: setflashrevertible needs a relationship made with --record --persist)");

@@ -3,6 +3,8 @@ package dev.flashcopy.engine.flash;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Relationship;
 import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.OptionalLong;
 
@@ -42,22 +44,31 @@ final class Withdrawal {
             membership.forget(dead);
             return new WithdrawResult(Registry.view(dead), true);
         }
-        // A failed target holds no point in time any more: it is withdrawn as it is, like a forced withdraw.
-        if (!rel.toCopy().isEmpty() && !rel.failed()) {
-            if (copyFirst) {
-                rel.reconfigure(CopyMode.COPY, false);
-                membership.saveCatalog();
-                wakeCopier.run();
-                return new WithdrawResult(Registry.view(rel), false);
-            }
-            if (!force) {
-                long left = rel.toCopy().count();
+        // Several extent relationships of one pair (made by separate establishes) are withdrawn together, as
+        // rmflash SRC:TGT does on the DS8000; each must pass the checks before any goes.
+        List<Relationship> all = registry.live.values().stream().filter(r -> r.source().name().equals(source)
+                && r.target().name().equals(target)).sorted(Comparator.comparingLong(Relationship::id)).toList();
+        for (Relationship r : all) {
+            if (!r.toCopy().isEmpty() && !r.failed() && !copyFirst && !force) {
+                long left = r.toCopy().count();
                 throw new IllegalStateException("target " + target + " is not a full copy of " + source + " ("
-                        + left + " of " + rel.coveredGrains() + " grains still to copy); withdraw with --force"
+                        + left + " of " + r.coveredGrains() + " grains still to copy); withdraw with --force"
                         + " to keep the partial target, or with --cp to finish the copy first");
             }
         }
-        membership.withdraw(rel);
-        return new WithdrawResult(Registry.view(rel), true);
+        WithdrawResult result = null;
+        for (Relationship r : all) {
+            // A failed target holds no point in time any more: it is withdrawn as it is, like a forced withdraw.
+            if (!r.toCopy().isEmpty() && !r.failed() && copyFirst) {
+                r.reconfigure(CopyMode.COPY, false);
+                membership.saveCatalog();
+                wakeCopier.run();
+                result = new WithdrawResult(Registry.view(r), false);
+            } else {
+                membership.withdraw(r);
+                result = result == null || result.withdrawn() ? new WithdrawResult(Registry.view(r), true) : result;
+            }
+        }
+        return result;
     }
 }

@@ -4,16 +4,19 @@ import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 
 /**
- * Host I/O on the target of an extent relationship (dataset-level FlashCopy): the target splits into its
- * extents' ranges, where the copy-on-write rules apply with source grain numbers, and the rest, which is
- * an ordinary volume. When source and target are one volume, the rest holds the source ranges, whose
- * writes follow the source rules ({@link HostIo#mutateSource}). An extent relationship is the only one of
- * its family (the establish rules see to it), so it is chain index 0 and nothing reads through it.
- * Callers hold the family's chain read lock; this class takes the grain locks, one range at a time.
+ * Host I/O on a volume in extent relationships (dataset-level FlashCopy). The volume splits at the edges
+ * of its relationships' ranges into segments, each one of: a target range of exactly one relationship
+ * (copy-on-write rules with that relationship's source grain numbers); a source range of one or more
+ * relationships (before the file changes, each of them with the grain still to copy gets its copy, durably,
+ * at its own target offset); or the volume's own. The establish rules keep target ranges apart from each
+ * other and from source ranges, so nothing reads through an extent relationship and the source's file is
+ * every to-copy grain's view. Callers hold the group's chain read lock ({@link Family#enter}); this class
+ * takes the grain locks, one segment at a time.
  *
  * <p>Stateless and thread-safe.
  */
@@ -21,33 +24,117 @@ public final class ExtentIo {
     private ExtentIo() {
     }
 
-    /** A write, trim or zero on {@code volume}, the target of {@code rel} (and maybe its source too). */
-    public static void mutateTarget(Family f, Relationship rel, long offset, long length, HostIo.Mutation sourceOp,
+    /** The relationship of {@code group} whose target range holds {@code pos} of {@code volume}, or null. */
+    private static Relationship targetAt(ExtentGroup group, Volume volume, long pos) {
+        for (Relationship r : group.of(volume.name())) {
+            if (r.target() == volume && r.extents().ofTarget(pos) != null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** True when {@code pos} of {@code volume} is in a source range of some relationship of {@code group}. */
+    private static boolean sourceAt(ExtentGroup group, Volume volume, long pos) {
+        for (Relationship r : group.of(volume.name())) {
+            if (r.source() == volume && r.extents().ofSource(pos) != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The next range edge of {@code volume} after {@code pos} (a source or target range start or end). */
+    private static long nextEdge(ExtentGroup group, Volume volume, long pos) {
+        long next = Long.MAX_VALUE;
+        for (Relationship r : group.of(volume.name())) {
+            for (Extent e : r.extents().extents()) {
+                if (r.target() == volume) {
+                    next = edge(next, pos, e.targetOffset(), e.targetEnd());
+                }
+                if (r.source() == volume) {
+                    next = edge(next, pos, e.sourceOffset(), e.sourceEnd());
+                }
+            }
+        }
+        return next;
+    }
+
+    private static long edge(long next, long pos, long start, long end) {
+        if (start > pos) {
+            return Math.min(next, start);
+        }
+        return end > pos ? Math.min(next, end) : next;
+    }
+
+    /** A write, trim or zero on {@code volume}; {@code targetOp} applies inside target ranges. */
+    public static void mutate(ExtentGroup group, Volume volume, long offset, long length, HostIo.Mutation sourceOp,
             HostIo.Mutation targetOp) throws BlockIoException {
-        ExtentMap map = rel.extents();
         long end = offset + length;
-        long pos = offset;
-        boolean alsoSource = rel.source() == rel.target();
         if (length == 0) {
-            sourceOp.apply(rel.target(), offset, length);
+            sourceOp.apply(volume, offset, length);
             return;
         }
-        while (pos < end) {
-            Extent e = map.ofTarget(pos);
-            long segEnd = e != null ? Math.min(end, e.targetEnd()) : Math.min(end, map.nextTargetStart(pos));
-            if (e != null) {
-                mutateInExtent(f, rel, e, pos, segEnd - pos, targetOp);
-            } else if (alsoSource) {
-                HostIo.mutateSource(f, pos, segEnd - pos, sourceOp);
+        for (long pos = offset; pos < end; ) {
+            long segEnd = Math.min(end, nextEdge(group, volume, pos));
+            Relationship t = targetAt(group, volume, pos);
+            if (t != null) {
+                mutateInExtent(group.sourceFamily(t.source().name()), t, t.extents().ofTarget(pos), pos,
+                        segEnd - pos, targetOp);
+            } else if (sourceAt(group, volume, pos)) {
+                mutateSource(group.sourceFamily(volume.name()), pos, segEnd - pos, sourceOp);
             } else {
-                sourceOp.apply(rel.target(), pos, segEnd - pos); // outside the extents the target is its own
+                sourceOp.apply(volume, pos, segEnd - pos); // in no range: the volume's own
             }
             pos = segEnd;
         }
     }
 
+    /**
+     * A change inside source ranges of {@code f}'s relationships: every one with a grain still to copy gets
+     * its copy first (a failed one none), then the source's file changes.
+     */
+    private static void mutateSource(Family f, long offset, long length, HostIo.Mutation op)
+            throws BlockIoException {
+        GrainGeometry geo = f.geometry();
+        long g0 = geo.grainOf(offset);
+        long g1 = geo.grainOf(offset + length - 1);
+        long hostWrite = f.hostLoad().begin();
+        try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
+            long need = 0;
+            for (int i = 0; i < f.size(); i++) {
+                Relationship r = f.at(i);
+                // A bit a target write or the copier cleared may not be durable yet; this write relies on it.
+                need = Math.max(need, r.lastClearSeq());
+                if (!r.failed()) {
+                    try {
+                        need = Math.max(need, GrainRunCopy.copyViews(f, i, g0, g1)); // in runs, see there
+                    } catch (TargetWriteFailure e) {
+                        HostIo.onTargetFailure(f, e); // failed: it gets no more copies (or the write is refused)
+                    }
+                }
+                // Recording: the segment lies wholly inside or outside each relationship's source ranges.
+                if (r.recording() && r.extents().ofSource(offset) != null) {
+                    r.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0,
+                            g1 + 1));
+                    need = Math.max(need, r.lastClearSeq());
+                }
+            }
+            // Durability: each relationship's T0 grains are on its target and their bits durably clear, and each
+            // recording one durably says "source changed", before the source's file changes; else a crash could
+            // leave a target reading the new data as T0, or a resync missing the grain.
+            f.journal().commit(need);
+            op.apply(f.source(), offset, length);
+        } finally {
+            f.hostLoad().end(hostWrite);
+        }
+    }
+
     private static void mutateInExtent(Family f, Relationship rel, Extent e, long offset, long length,
             HostIo.Mutation op) throws BlockIoException {
+        if (rel.failed()) {
+            throw HostIo.failedTarget(rel);
+        }
         if (rel.targetWriteInhibit()) {
             throw new BlockIoException(BlockError.PERMISSION, "target range " + e + " of " + rel
                     + " is write-inhibited (tgtinhibit) while the relationship exists");
@@ -58,12 +145,19 @@ public final class ExtentIo {
         long g1 = geo.grainOf(s + length - 1);
         long hostWrite = f.hostLoad().begin();
         try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
+            int k = f.indexOf(rel);
             // Grains the mutation covers whole need no copy: their bits clear after the data is written.
             long whole0 = geo.covers(s, length, g0) ? g0 : g0 + 1;
             long whole1 = geo.covers(s, length, g1) ? g1 : g1 - 1;
-            HostIo.copyPartialGrains(f, 0, g0, g1, whole0, whole1);
-            // No older target reads through this one and nothing is borrowed: the target's own copies need not
-            // be durable first (until they are, its bits say "to copy" and it reads T0 from the source).
+            HostIo.copyPartialGrains(f, k, g0, g1, whole0, whole1);
+            if (rel.recording()) {
+                // Durability: "target changed" is durable before the target's file changes, so a resync after a
+                // crash still backs the write out. No older target reads through this one and nothing is
+                // borrowed: its own copies need not be durable first (until they are, its bits say "to copy"
+                // and it reads T0 from the source).
+                f.journal().commit(f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(),
+                        g0, g1 + 1));
+            }
             op.apply(rel.target(), offset, length);
             if (whole0 <= whole1) {
                 rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));
@@ -73,20 +167,18 @@ public final class ExtentIo {
         }
     }
 
-    /** A read of the target of {@code rel}: inside an extent each grain from where its view is, else its own. */
-    public static void readTarget(Family f, Relationship rel, long offset, ByteBuffer dst) throws BlockIoException {
-        ExtentMap map = rel.extents();
+    /** A read of {@code volume}: target ranges from where each grain's view is, the rest the file's own. */
+    public static void read(ExtentGroup group, Volume volume, long offset, ByteBuffer dst) throws BlockIoException {
         int base = dst.position();
         long end = offset + dst.remaining();
-        long pos = offset;
-        while (pos < end) {
-            Extent e = map.ofTarget(pos);
-            long segEnd = e != null ? Math.min(end, e.targetEnd()) : Math.min(end, map.nextTargetStart(pos));
+        for (long pos = offset; pos < end; ) {
+            long segEnd = Math.min(end, nextEdge(group, volume, pos));
             ByteBuffer part = slice(dst, base, pos - offset, segEnd - pos);
-            if (e == null) {
-                rel.target().read(pos, part);
+            Relationship t = targetAt(group, volume, pos);
+            if (t == null) {
+                volume.read(pos, part);
             } else {
-                readInExtent(f, rel, e, pos, part);
+                readInExtent(group.sourceFamily(t.source().name()), t, t.extents().ofTarget(pos), pos, part);
             }
             pos = segEnd;
         }
@@ -95,6 +187,9 @@ public final class ExtentIo {
 
     private static void readInExtent(Family f, Relationship rel, Extent e, long offset, ByteBuffer dst)
             throws BlockIoException {
+        if (rel.failed()) {
+            throw HostIo.failedTarget(rel);
+        }
         GrainGeometry geo = f.geometry();
         int length = dst.remaining();
         long s0 = e.toSource(offset);
@@ -126,28 +221,26 @@ public final class ExtentIo {
     }
 
     /**
-     * The target's allocation: ranges of an extent with grains still to copy report data (their view may be
-     * the source's, so never a hole), the rest the target file's own. Advisory, so no grain locks.
+     * The allocation of {@code volume}: target ranges with grains still to copy report data (their view is
+     * the source's, so never a hole), the rest the file's own. Advisory, so no grain locks.
      */
-    public static void mapTargetAllocation(Relationship rel, long offset, long length, ExtentSink sink)
+    public static void mapAllocation(ExtentGroup group, Volume volume, long offset, long length, ExtentSink sink)
             throws BlockIoException {
-        ExtentMap map = rel.extents();
-        GrainGeometry geo = rel.geometry();
         long end = offset + length;
-        long pos = offset;
         boolean[] stopped = {false};
         ExtentSink guard = (len, hole) -> {
             stopped[0] = !sink.extent(len, hole);
             return !stopped[0];
         };
-        while (pos < end && !stopped[0]) {
-            Extent e = map.ofTarget(pos);
-            long segEnd = e != null ? Math.min(end, e.targetEnd()) : Math.min(end, map.nextTargetStart(pos));
-            if (e != null && rel.toCopy().anySet(geo.grainOf(e.toSource(pos)),
-                    geo.grainOf(e.toSource(segEnd - 1)) + 1)) {
+        for (long pos = offset; pos < end && !stopped[0]; ) {
+            long segEnd = Math.min(end, nextEdge(group, volume, pos));
+            Relationship t = targetAt(group, volume, pos);
+            GrainGeometry geo = t == null ? null : t.geometry();
+            Extent e = t == null ? null : t.extents().ofTarget(pos);
+            if (t != null && t.toCopy().anySet(geo.grainOf(e.toSource(pos)), geo.grainOf(e.toSource(segEnd - 1)) + 1)) {
                 guard.extent(segEnd - pos, false);
             } else {
-                rel.target().image().mapAllocation(pos, segEnd - pos, guard);
+                volume.image().mapAllocation(pos, segEnd - pos, guard);
             }
             pos = segEnd;
         }

@@ -33,19 +33,31 @@ public final class Family {
     private final AtomicLong grainCopies = new AtomicLong();
     private final ArrayList<Relationship> chain = new ArrayList<>();
     private volatile boolean dissolved;
-    private volatile boolean sourceIsTarget;
     private volatile Relationship borrower;
     private volatile Family upstream;
+    private final ExtentGroup group;
 
     /** A family with locks of its own: its source is not (yet) the target of another relationship. */
     public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes, FailureRecorder failures) {
+        this(source, geometry, journal, new GrainLocks(stripes), new ReentrantReadWriteLock(), new HostLoad(),
+                failures, null);
+    }
+
+    /** The family of {@code source}'s extent relationships, sharing the locks of {@code group} (see there). */
+    public Family(Volume source, GrainGeometry geometry, Journal journal, ExtentGroup group, FailureRecorder failures) {
+        this(source, geometry, journal, group.locks(), group.chainLock(), group.hostLoad(), failures, group);
+    }
+
+    private Family(Volume source, GrainGeometry geometry, Journal journal, GrainLocks locks,
+            ReentrantReadWriteLock chainLock, HostLoad hostLoad, FailureRecorder failures, ExtentGroup group) {
         this.source = source;
         this.geometry = geometry;
         this.journal = journal;
-        this.locks = new GrainLocks(stripes);
+        this.locks = locks;
+        this.chainLock = chainLock;
+        this.hostLoad = hostLoad;
         this.failures = failures;
-        this.chainLock = new ReentrantReadWriteLock();
-        this.hostLoad = new HostLoad();
+        this.group = group;
     }
 
     /**
@@ -66,6 +78,7 @@ public final class Family {
         this.hostLoad = upstream.hostLoad;
         this.upstream = upstream;
         this.failures = upstream.failures;
+        this.group = null;
     }
 
     /**
@@ -131,7 +144,8 @@ public final class Family {
      */
     public boolean enter(String volume) {
         chainLock.readLock().lock();
-        if (!dissolved && (source.name().equals(volume) || indexOf(volume) >= 0)) {
+        boolean member = group != null ? group.has(volume) : source.name().equals(volume) || indexOf(volume) >= 0;
+        if (!dissolved && member) {
             return true;
         }
         chainLock.readLock().unlock();
@@ -211,27 +225,14 @@ public final class Family {
         return chain.indexOf(r);
     }
 
-    /**
-     * The extent relationship whose target is {@code volume} (its only member: such a family has no other),
-     * or null. A volume that is source and target of it is routed as its target, which splits the ranges.
-     */
-    public Relationship extentTarget(String volume) {
-        if (chain.size() != 1) {
-            return null;
-        }
-        Relationship r = chain.get(0);
-        return r.extents() != null && r.target().name().equals(volume) ? r : null;
-    }
-
-    /** The source is also a target here (an extent relationship within one volume); no lock needed. */
-    public boolean sourceIsTarget() {
-        return sourceIsTarget;
+    /** The group of extent relationships this family's are in, or null for whole-volume relationships. */
+    public ExtentGroup group() {
+        return group;
     }
 
     /** Adds the newest target (write lock held). */
     public void addNewest(Relationship r) {
         chain.add(r);
-        sourceIsTarget |= r.target() == source;
         noteBorrower(r);
     }
 
@@ -305,6 +306,9 @@ public final class Family {
      * the upper source's end: beyond it a target is its own).
      */
     public Volume holderOf(int k, long grain) {
+        if (chain.get(k).extents() != null) {
+            return source; // nothing reads through an extent relationship: its view is the source's, in place
+        }
         Family f = this;
         int from = k;
         while (true) {

@@ -197,7 +197,7 @@ public final class HostIo {
         return Math.max(GrainRunCopy.copyViews(f, k, g0, whole0 - 1), GrainRunCopy.copyViews(f, k, whole1 + 1, g1));
     }
 
-    private static void onTargetFailure(Family f, TargetWriteFailure e) throws BlockIoException {
+    static void onTargetFailure(Family f, TargetWriteFailure e) throws BlockIoException {
         Relationship rel = e.relationship();
         if (e.error() == BlockError.NO_SPACE && rel.onFull() == OnFull.INHIBIT_SOURCE) {
             throw new BlockIoException(BlockError.NO_SPACE, "write refused to keep T0 of target "

@@ -18,5 +18,11 @@
  * dev.flashcopy.engine.relationship.CascadeIo}); the cost of a write does not grow with depth or fan-out.
  * Removing a link first cleans both neighbours: the older sibling (as in one chain) and the newest target
  * of the level below, for the grains the removed target still read from above.
+ *
+ * <p>Extent relationships (dataset-level) never read through each other: every one of a source is in that
+ * source's family, all such families share the locks of one {@link
+ * dev.flashcopy.engine.relationship.ExtentGroup}, which indexes them by volume, and {@link
+ * dev.flashcopy.engine.relationship.ExtentIo} routes each range of a host request to its one target
+ * relationship or to all the relationships it is a source range of.
  */
 package dev.flashcopy.engine.relationship;
