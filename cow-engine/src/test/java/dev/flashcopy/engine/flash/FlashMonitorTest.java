@@ -37,7 +37,7 @@ class FlashMonitorTest {
             assertEquals(0, st.backgroundCopiedBytes());
             Journal.Stats after = fx.engine.monitor().journal();
             assertEquals(2, after.commits() - before.commits(), "one group commit per write");
-            assertEquals(2, after.committedRecords() - before.committedRecords(), "one record per run of grains copied");
+            assertEquals(2, after.committedRecords() - before.committedRecords(), "one record per run of grains");
             assertEquals(2, after.journalFsyncs() - before.journalFsyncs());
             assertEquals(2, after.imageSyncs() - before.imageSyncs(), "the target synced before each commit");
         }
