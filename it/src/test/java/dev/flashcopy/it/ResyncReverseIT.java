@@ -83,4 +83,42 @@ class ResyncReverseIT {
             assertEquals(restored, Exports.sha256(server.uri("tgt")));
         }
     }
+
+    @Test
+    void reverseOfASourceWithOtherTargetsKeepsTheirPointsInTime() throws IOException {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+            server.cli("mkvol", "src", "--size", "16M").ok();
+            Qemu.io(server.uri("src"), "write -P 0x11 0 16M");
+            server.cli("mkflash", "--nocp", "src:monday").ok();
+            Qemu.io(server.uri("src"), "write -P 0x12 2M 1M");
+            server.cli("mkflash", "--record", "--nocp", "src:tuesday").ok();
+            Qemu.io(server.uri("src"), "write -P 0x13 4M 3M");
+            server.cli("mkflash", "--nocp", "src:wednesday").ok();
+            Qemu.io(server.uri("src"), "write -P 0x14 5M 64k", "write -P 0x15 11M 8k");
+            Qemu.io(server.uri("tuesday"), "write -P 0x16 9M 4k");
+            String monday = Exports.sha256(server.uri("monday"));
+            String tuesday = Exports.sha256(server.uri("tuesday"));
+            String wednesday = Exports.sha256(server.uri("wednesday"));
+
+            server.cli("reverseflash", "--fast", "--record", "src:tuesday").ok();
+
+            assertEquals(tuesday, Exports.sha256(server.uri("src")), "the source reads tuesday's point in time");
+            assertEquals(monday, Exports.sha256(server.uri("monday")), "an older target keeps its point in time");
+            assertEquals(wednesday, Exports.sha256(server.uri("wednesday")), "a newer one too");
+            JsonNode all = JSON.readTree(server.cli("lsflash", "--json").ok().out());
+            assertEquals(3, all.size(), all.toString());
+            assertEquals("src", pair(server, "tuesday:src").get("target").asText());
+            assertEquals("src", pair(server, "src:monday").get("source").asText());
+            // The restored source is written (where it still holds tuesday's uncopied grains too), and
+            // everything survives kill -9.
+            Qemu.io(server.uri("src"), "write -P 0x17 0 8M");
+            String src = Exports.sha256(server.uri("src"));
+            server.kill9();
+            server.restart();
+            assertEquals(src, Exports.sha256(server.uri("src")));
+            assertEquals(tuesday, Exports.sha256(server.uri("tuesday")), "tuesday's grains went home first");
+            assertEquals(monday, Exports.sha256(server.uri("monday")));
+            assertEquals(wednesday, Exports.sha256(server.uri("wednesday")));
+        }
+    }
 }

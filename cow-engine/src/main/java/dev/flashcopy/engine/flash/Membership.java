@@ -73,17 +73,22 @@ final class Membership {
     }
 
     /**
-     * Replaces family {@code old} (one relationship) by {@code fresh} (its reversed next generation) in new
-     * family {@code next}; the chain write locks of both are held, so nothing enters either meantime. Each
-     * volume name maps to the old family or the new one at every instant, never to none.
+     * Replaces family {@code old} by {@code top}, whose one relationship is {@code fresh} (the reversed next
+     * generation of one of old's), and {@code below} (null when old had no other relationship): old's other
+     * relationships, now hanging below top, their source being fresh's target. The chain write locks of old and
+     * top (shared with below) are held, so nothing enters any of them meantime. Each volume name maps to the old
+     * family or a new one at every instant, never to none.
      */
-    void swapFamily(Family old, Family next, Relationship fresh) {
+    void swapFamily(Family old, Family top, Family below, Relationship fresh) {
         old.dissolve();
-        next.addNewest(fresh);
+        top.addNewest(fresh);
         registry.live.put(fresh.id(), fresh);
         registry.jobs.put(fresh.id(), new RelationshipJob(engine, fresh));
-        registry.families.put(fresh.source().name(), next);
-        registry.families.put(fresh.target().name(), next);
+        registry.families.put(fresh.source().name(), top);
+        registry.families.put(fresh.target().name(), below != null ? below : top);
+        if (below != null) {
+            below.chain().forEach(r -> registry.families.put(r.target().name(), below));
+        }
     }
 
     /** Drops an inactive relationship from the catalog. */

@@ -41,13 +41,14 @@ import java.util.TreeSet;
  *
  * <p>Multi-target: a resynced target becomes its source's newest point in time, so it moves to the newest
  * end of the chain (as an SVC incremental map restarts at the head of its cascade), after cleaning, as a
- * withdraw does, every grain the next older target reads through it. A reverse is refused while the source
- * has other targets: restoring it would change what they read through the chain.
+ * withdraw does, every grain the next older target reads through it. A reverse of a source with other targets
+ * keeps their points in time by moving them below the pair, which runs the other way: the restored target
+ * becomes the top of a cascade whose middle volume is the restored source (see {@link #keepSiblings}).
  *
  * <p>Cascades: a pair whose source is a cascade's middle volume resyncs like any other (its source's view
  * changes only by writes to it, which mark source-changed); when the pair's target has targets of its own,
  * the newest of them first gets the grains the new T0 changes, as for a write (cleaned like a withdraw).
- * Reverse is refused inside a cascade.
+ * Reverse is refused inside a cascade (a volume is the target of one relationship at most).
  *
  * <p>Not thread-safe: called only under the engine's admin lock.
  */
@@ -141,12 +142,6 @@ final class Refresh {
                     + " copies back only the grains changed since T0, so it needs a relationship made or last"
                     + " resynced with --record)");
         }
-        if (f.size() > 1) {
-            List<String> others = f.chain().stream().filter(r -> r != rel).map(r -> r.target().name()).toList();
-            throw new IllegalStateException("source " + pair.source() + " has other targets (" + String.join(", ",
-                    others) + ") (rule: reverseflash restores only a source with a single target, since the"
-                    + " others read grains through the chain; withdraw them first)");
-        }
         refuseTargetWithTargets(pair, "reverseflash", "restoring would make it the source of two cascades");
         if (f.upstream() != null) {
             throw new IllegalStateException("source " + pair.source() + " is itself the target of " + f.upstream()
@@ -168,19 +163,32 @@ final class Refresh {
                     + " wait for it, or restore at once with --fast)");
         }
         SortedSet<String> names = new TreeSet<>(List.of(pair.source(), pair.target()));
+        if (f.size() > 1 && f.enter(pair.source())) {
+            try {
+                ChainCopy.clean(f, rel, buffer); // most of the siblings' cleaning while host I/O carries on
+            } finally {
+                f.exit();
+            }
+        }
         String t0 = Instant.now().toString();
         try (WriteGates.Closed closedGates = engine.gates().closeAll(names)) {
             f.chainLock().writeLock().lock();
-            Family next = null;
+            Family top = null;
             try {
-                // A grain still to copy that was also changed: impossible for a single target (a change
-                // copies first), but if one is found its view goes into the target before roles swap.
-                GrainBitmap both = GrainBitmap.andNot(rel.toCopy(),
-                        GrainBitmap.andNot(rel.toCopy(), GrainBitmap.union(rel.sourceChanged(), rel.targetChanged())));
+                // A grain still to copy that was also changed: the target's view (the next newer target's, or the
+                // source's before it changed) goes into the target before roles swap.
+                int k = f.indexOf(rel);
+                GrainBitmap changed = GrainBitmap.union(rel.sourceChanged(), rel.targetChanged());
+                GrainBitmap both = GrainBitmap.andNot(rel.toCopy(), GrainBitmap.andNot(rel.toCopy(), changed));
                 for (long g = both.nextSet(0); g >= 0; g = both.nextSet(g + 1)) {
-                    f.copyViewInto(0, g);
+                    f.copyViewInto(k, g);
                 }
-                // Durability: as for a resync, the bitmaps the next generation derives from are durable first.
+                top = new Family(rel.target(), rel.geometry(), journal, engine.settings().lockStripes(),
+                        engine.failureLog());
+                Family below = f.size() > 1 ? keepSiblings(f, rel, top, changed) : null;
+                // Durability: as for a resync, the bitmaps the next generation derives from are durable first, and
+                // so are the siblings' copies: once the catalog names the reversal, the source's view is the
+                // target's, and they no longer read the old data through it.
                 journal.commitAll();
                 RelationshipRecord r = rel.record();
                 RelationshipRecord reversed = new RelationshipRecord(r.id(), r.target(), r.source(), r.seqnum(),
@@ -189,19 +197,38 @@ final class Refresh {
                         membership.takeStamp()).withOnFull(r.effectiveOnFull());
                 Relationship fresh = new Relationship(reversed, rel.target(), rel.source(), rel.bitmaps().reversed());
                 commit(List.of(fresh));
-                next = new Family(fresh.source(), fresh.geometry(), journal, engine.settings().lockStripes(),
-                        engine.failureLog());
-                next.chainLock().writeLock().lock();
-                membership.swapFamily(f, next, fresh);
+                top.chainLock().writeLock().lock();
+                membership.swapFamily(f, top, below, fresh);
                 checkpoint();
                 return fresh;
             } finally {
-                if (next != null) {
-                    next.chainLock().writeLock().unlock();
+                if (top != null && top.chainLock().isWriteLockedByCurrentThread()) {
+                    top.chainLock().writeLock().unlock();
                 }
                 f.chainLock().writeLock().unlock();
             }
         }
+    }
+
+    /**
+     * Reverse of a source with other targets (chain write lock held): they keep their points in time in a
+     * cascade below the restored pair, target then source of them. Older siblings get what they read through
+     * the restored target; the newest gets the source's present view of every grain the restore changes
+     * (those changed on either side since T0), as for a host write, and recording ones mark them changed.
+     * Returns their family-to-be (not yet in service), hanging below {@code top}.
+     */
+    private Family keepSiblings(Family f, Relationship rel, Family top, GrainBitmap changed) throws IOException {
+        ChainCopy.clean(f, rel, buffer);
+        Family below = new Family(rel.source(), rel.geometry(), journal, top);
+        for (Relationship sibling : f.chain()) {
+            if (sibling != rel) {
+                below.addNewest(sibling);
+            }
+        }
+        // No one else can see below yet, and f's chain write lock holds off all I/O on these volumes: below
+        // reads the source's own file, which no write changes until the swap.
+        CascadeIo.cleanBelow(below, changed);
+        return below;
     }
 
     /**

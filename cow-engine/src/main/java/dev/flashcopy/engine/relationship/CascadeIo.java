@@ -15,7 +15,8 @@ import java.nio.ByteBuffer;
  *   <li>as a source: the newest target of {@code f} gets its view of g first (it reads this volume's view,
  *       which may itself still come from further up), and every recording relationship of {@code f} marks
  *       g source-changed;</li>
- *   <li>as a target: the next older target k-1 of {@code up} gets its view first; a partial write of a grain
+ *   <li>as a target: grains the source above borrows from this volume's file (a fast reverse restore) go
+ *       home first; the next older target k-1 of {@code up} gets its view first; a partial write of a grain
  *       still to copy first copies this volume's own view in, a whole-grain one clears the bit after the
  *       data is written; a recording relationship marks g target-changed.</li>
  * </ul>
@@ -59,6 +60,9 @@ public final class CascadeIo {
             if (offset < upCover) {
                 long u1 = upGeo.grainOf(upCover - 1);
                 int k = up.indexOf(rel);
+                // After a fast reverse restore of a source with other targets, the top's source may still read
+                // grains from this volume's file: they go home before it changes.
+                need = Math.max(need, HostIo.returnBorrowed(up, g0, u1));
                 if (k > 0) {
                     need = Math.max(need, preserveOlder(up, k - 1, g0, u1));
                 }
@@ -77,8 +81,8 @@ public final class CascadeIo {
                 }
             }
             // Durability: the newest target below and the next older sibling above hold their views of these
-            // grains durably (data synced, bits durably clear), and every recording relationship durably says
-            // "changed", before this volume's file changes; a crash in between leaves each of them at its T0.
+            // grains durably (data synced, bits durably clear), borrowed grains are durably home in the source
+            // above, and every recording relationship durably says "changed", before this volume's file changes; a crash in between leaves each of them at its T0.
             f.journal().commit(need);
             op.apply(f.source(), offset, length);
             if (whole0 <= whole1) {

@@ -207,7 +207,7 @@ public final class HostIo {
     }
 
     /** Returns the borrowed grains of {@code [g0, g1]} to the source's file (grains locked); the seq to commit. */
-    private static long returnBorrowed(Family f, long g0, long g1) throws BlockIoException {
+    static long returnBorrowed(Family f, long g0, long g1) throws BlockIoException {
         Relationship b = f.borrower();
         if (b == null) {
             return 0;

@@ -22,8 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "reverseflash", mixinStandardHelpOptions = true,
         description = {"Restore TGT's current content onto SRC, copying back only the grains changed on either side"
                 + " since T0. SRC reads the restored data at once; the copy back runs in the background. The"
-                + " relationship is reversed: name it TGT:SRC afterwards. The pair must record changes, and SRC"
-                + " may have no other targets."})
+                + " relationship is reversed: name it TGT:SRC afterwards. The pair must record changes. Other"
+                + " targets of SRC keep their points in time: they hang below SRC, which becomes TGT's target."})
 public final class ReverseflashCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
