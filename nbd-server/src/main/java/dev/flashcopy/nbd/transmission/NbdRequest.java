@@ -12,7 +12,8 @@ import java.util.concurrent.RejectedExecutionException;
  * One decoded request, which is also its own I/O task and its own completion: one object per
  * request, no capturing lambdas on the hot path. Fields describing the request never change; the
  * reply (and a READ's data, when it goes out as a file region behind the reply's header) is set on
- * the I/O thread and read on the event loop after the hand-over through the loop's task queue. Not thread-safe beyond that hand-over.
+ * the I/O thread and read on the event loop after the hand-over through the loop's task queue. Not
+ * thread-safe beyond that hand-over.
  */
 public final class NbdRequest implements StagedIoTask, Runnable {
     private final int flags;
