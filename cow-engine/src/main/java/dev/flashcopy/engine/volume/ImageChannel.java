@@ -43,7 +43,7 @@ final class ImageChannel implements HeldFile, AutoCloseable {
 
     /** A hold on the channel when {@code [offset, offset + length)} is all in the page cache; else null. */
     HeldFile hold(long offset, long length) {
-        if (image.fd < 0 || kernelLacksCachestat || !resident(offset, length)) {
+        if (image.fd < 0 || kernelLacksCachestat || closedByVolume.get() || !resident(offset, length)) {
             return null;
         }
         int n;
