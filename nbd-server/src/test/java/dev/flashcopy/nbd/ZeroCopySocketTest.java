@@ -22,9 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Large reads sent from the image file itself (sendfile under epoll, splice under io_uring, transferTo under
- * NIO) over real sockets: pipelined replies arrive whole, each with its own data, and every hold on the file
- * is given back once the replies are sent.
+ * Large reads sent from the image file itself (sendfile under epoll, transferTo under NIO; io_uring copies)
+ * over real sockets: pipelined replies arrive whole, each with its own data, and every hold on the file is
+ * given back once the replies are sent.
  */
 class ZeroCopySocketTest {
     private static final int MIB = 1 << 20;
@@ -66,7 +66,11 @@ class ZeroCopySocketTest {
             } finally {
                 server.close();
             }
-            assertTrue(device.lent.get() >= READS, "cached 1 MiB reads go out from the file: " + device.lent);
+            if (transport.equals("io_uring")) {
+                assertEquals(0, device.lent.get(), "io_uring copies: its splice cost as much as the copy");
+            } else {
+                assertTrue(device.lent.get() >= READS, "cached 1 MiB reads go out from the file: " + device.lent);
+            }
             assertEquals(0, device.outstanding.get(), "every hold given back");
         } finally {
             if (before == null) {

@@ -9,14 +9,16 @@ import dev.flashcopy.nbd.protocol.ReplyType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 
 /**
  * READ replies whose data goes from the image file to the socket without passing through user memory: the
  * header leaves as a small buffer and the data as a {@link LentFileRegion} right behind it. One per connection
  * that can use it: the device lends files ({@link FileRangeDevice}), no TLS is in the pipeline (an
- * {@link SslHandler} must encrypt bytes it holds and cannot take a file region), and
- * {@code -Dflashcopy.zerocopy=false} did not turn it off. Per request it applies to reads of at least
+ * {@link SslHandler} must encrypt bytes it holds and cannot take a file region), the transport is epoll or
+ * NIO (both {@code sendfile}; io_uring splices through a pipe, which in one A/B run cost as much CPU as the
+ * copy and ran slower), and {@code -Dflashcopy.zerocopy=false} did not turn it off. Per request it applies to reads of at least
  * {@link #MIN_LENGTH} that the device lends whole (one file, all in the page cache); for smaller ones one copy
  * costs less than the extra system call a region takes, and everything else reads into a pooled buffer.
  * Thread-safe: immutable.
@@ -37,7 +39,7 @@ final class FileReads {
     /** The file reads of a connection with {@code pipeline}, or null when its READs must all be copied. */
     static FileReads forConnection(BlockDevice device, ChannelPipeline pipeline, ByteBufAllocator alloc) {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true")) || pipeline.get(SslHandler.class) != null
-                || !(device instanceof FileRangeDevice files)) {
+                || pipeline.channel() instanceof IoUringSocketChannel || !(device instanceof FileRangeDevice files)) {
             return null;
         }
         return new FileReads(files, alloc);
