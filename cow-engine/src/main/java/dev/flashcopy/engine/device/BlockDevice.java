@@ -21,6 +21,15 @@ public interface BlockDevice {
     /** Fills {@code dst} from its position to its limit with the bytes at {@code offset}. */
     void read(long offset, ByteBuffer dst) throws BlockIoException;
 
+    /**
+     * As {@link #read}, but only if it can be done now without waiting (for the disk or for a lock): from the
+     * page cache of a volume whose reads need no copy-on-write lookup, over a range that is all data. False when it could not (the caller
+     * then calls {@link #read}, from a thread that may wait), and {@code dst}'s position is unchanged.
+     */
+    default boolean readCached(long offset, ByteBuffer dst) {
+        return false;
+    }
+
     /** Writes {@code src} from its position to its limit at {@code offset}; durable on return when {@code fua}. */
     void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException;
 

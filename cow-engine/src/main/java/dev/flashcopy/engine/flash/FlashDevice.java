@@ -112,6 +112,16 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
     }
 
     @Override
+    public boolean readCached(long offset, ByteBuffer dst) {
+        if (engine.isClosed()) {
+            return false; // read reports it
+        }
+        Family f = engine.familyOf(volume.name());
+        // Only where read would go straight to the volume's own image (see there); anything else takes locks.
+        return f == null && volume.image().readCached(offset, dst);
+    }
+
+    @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
         int base = src.position();
         // The data of [o, o + l): all of it, or the part an extent relationship's range split asks for.

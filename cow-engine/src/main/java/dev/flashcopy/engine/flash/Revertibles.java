@@ -6,16 +6,15 @@ import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.revert.RevertArea;
+import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.TreeSet;
 import java.util.concurrent.locks.Lock;
-import java.util.stream.Stream;
 
 /**
  * {@code setflashrevertible}, {@code commitflash} and {@code revertflash}: a revertible relationship keeps,
@@ -30,14 +29,16 @@ public final class Revertibles {
     private final Lock admin;
     private final WriteGates gates;
     private final Registry registry;
+    private final Disk disk;
     private final Path flashDir;
     private final Journal journal;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
 
-    Revertibles(Lock admin, WriteGates gates, Registry registry, Path flashDir, Journal journal) {
+    Revertibles(Lock admin, WriteGates gates, Registry registry, Disk disk, Path flashDir, Journal journal) {
         this.admin = admin;
         this.gates = gates;
         this.registry = registry;
+        this.disk = disk;
         this.flashDir = flashDir;
         this.journal = journal;
     }
@@ -56,7 +57,12 @@ public final class Revertibles {
                         + " (commitflash makes the target's current state the committed one)");
             }
             try (WriteGates.Closed closed = gates.closeAll(new TreeSet<>(List.of(target)))) {
-                rel.setRevertArea(RevertArea.create(flashDir, rel.id(), rel.target().size(),
+                // Durability: as in commit, the state being made the committed one is on stable storage (target
+                // file and the bits its reads rely on) before the area exists; else a power loss could drop
+                // acknowledged writes from it and a later revertflash would land on a state never committed.
+                rel.target().flush();
+                journal.commitAll();
+                rel.setRevertArea(RevertArea.create(disk, flashDir, rel.id(), rel.target().size(),
                         rel.geometry().grainSize()));
             }
             return Registry.view(rel);
@@ -102,10 +108,11 @@ public final class Revertibles {
     List<String> open() throws IOException {
         List<String> report = new ArrayList<>();
         for (Relationship rel : registry.live.values()) {
-            if (!RevertArea.exists(flashDir, rel.id())) {
+            if (!RevertArea.exists(disk, flashDir, rel.id())) {
                 continue;
             }
-            RevertArea area = RevertArea.open(flashDir, rel.id(), rel.target().size(), rel.geometry().grainSize());
+            RevertArea area = RevertArea.open(disk, flashDir, rel.id(), rel.target().size(),
+                    rel.geometry().grainSize());
             rel.setRevertArea(area);
             if (area.reverting()) {
                 long grains = area.preserved().count();
@@ -114,16 +121,12 @@ public final class Revertibles {
                         + " grain(s))");
             }
         }
-        if (!Files.isDirectory(flashDir)) {
-            return report; // a data directory on a simulated disk (power-loss tests): no revert files there
-        }
-        try (Stream<Path> files = Files.list(flashDir)) {
-            for (Path p : files.filter(p -> p.getFileName().toString().startsWith("revert-")).toList()) {
-                String id = p.getFileName().toString().replaceAll("^revert-(\\d+)\\..*$", "$1");
-                if (id.matches("\\d+") && !registry.live.containsKey(Long.parseLong(id))
-                        && !registry.inactive.containsKey(Long.parseLong(id))) {
-                    Files.deleteIfExists(p); // left by a withdraw that crashed after its catalog replace
-                }
+        for (Path p : disk.list(flashDir)) {
+            long id = RevertArea.idOf(p);
+            if (id >= 0 && !registry.live.containsKey(id) && !registry.inactive.containsKey(id)) {
+                // Left by a withdraw that crashed after its catalog replace. Not synced: a crash before the
+                // removals are durable leaves them for the next open's sweep, and ids are never reused.
+                disk.deleteIfExists(p);
             }
         }
         return report;

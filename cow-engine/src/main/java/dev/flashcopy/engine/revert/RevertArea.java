@@ -7,10 +7,10 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.journal.JournalFile;
 import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.ImageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +22,7 @@ import java.util.List;
  * A grain is in the area only once the log says so durably, and the log says so only after the grain's data
  * is durable in the image; a torn log tail is cut at open, which loses only grains whose target write had
  * not started. A third file, {@code revert-ID.reverting}, marks a revert in progress so that open finishes it.
+ * Every file operation goes through the data directory's {@link Disk}, so power-loss tests cover the area.
  *
  * <p>Thread-safe: preserving, committing and reading are serialised on this object.
  */
@@ -33,6 +34,7 @@ public final class RevertArea implements AutoCloseable {
     }
 
     private final long id;
+    private final Disk disk;
     private final Path dir;
     private final GrainGeometry geometry;
     private final ImageFile image;
@@ -41,9 +43,10 @@ public final class RevertArea implements AutoCloseable {
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(GrainGeometry.MAX_GRAIN);
     private long seq;
 
-    private RevertArea(long id, Path dir, GrainGeometry geometry, ImageFile image, JournalFile log,
+    private RevertArea(long id, Disk disk, Path dir, GrainGeometry geometry, ImageFile image, JournalFile log,
             GrainBitmap preserved, long seq) {
         this.id = id;
+        this.disk = disk;
         this.dir = dir;
         this.geometry = geometry;
         this.image = image;
@@ -65,26 +68,43 @@ public final class RevertArea implements AutoCloseable {
     }
 
     /** True when relationship {@code id} is revertible (its log exists). */
-    public static boolean exists(Path dir, long id) {
-        return Files.exists(logPath(dir, id));
+    public static boolean exists(Disk disk, Path dir, long id) {
+        return disk.exists(logPath(dir, id));
+    }
+
+    /**
+     * The relationship id a revert area file of {@code dir} belongs to, or -1 when {@code file} is not one
+     * ({@code revert-ID.img}, {@code .log}, {@code .reverting}, or the latter's {@code .tmp}).
+     */
+    public static long idOf(Path file) {
+        String name = file.getFileName().toString();
+        return name.matches("revert-\\d{1,18}\\..+") ? Long.parseLong(name.substring(7, name.indexOf('.'))) : -1;
     }
 
     /** Makes relationship {@code id} revertible: an empty area over a target of {@code targetSize} bytes. */
-    public static RevertArea create(Path dir, long id, long targetSize, int grainSize) throws IOException {
-        Files.deleteIfExists(logPath(dir, id)); // a stale log would bring back grains of an older area
-        Files.deleteIfExists(imagePath(dir, id));
-        ImageFile image = ImageFile.create(imagePath(dir, id), targetSize);
+    public static RevertArea create(Disk disk, Path dir, long id, long targetSize, int grainSize)
+            throws IOException {
+        disk.deleteIfExists(logPath(dir, id)); // a stale log would bring back grains of an older area
+        disk.deleteIfExists(imagePath(dir, id));
+        ImageFile image = ImageFile.create(disk, imagePath(dir, id), targetSize);
         // The log's existence is what makes the relationship revertible: it comes last (open() syncs the
         // directory entry, so the image's entry is durable too once it returns).
-        JournalFile log = JournalFile.open(logPath(dir, id));
-        return new RevertArea(id, dir, new GrainGeometry(grainSize, targetSize), image, log,
+        JournalFile log;
+        try {
+            log = JournalFile.open(disk, logPath(dir, id));
+        } catch (IOException | RuntimeException e) {
+            image.close();
+            throw e;
+        }
+        return new RevertArea(id, disk, dir, new GrainGeometry(grainSize, targetSize), image, log,
                 GrainBitmap.empty(new GrainGeometry(grainSize, targetSize).grains()), 0);
     }
 
     /** Opens the area of revertible relationship {@code id}: the preserved grains as the durable log says. */
-    public static RevertArea open(Path dir, long id, long targetSize, int grainSize) throws IOException {
+    public static RevertArea open(Disk disk, Path dir, long id, long targetSize, int grainSize)
+            throws IOException {
         GrainGeometry geo = new GrainGeometry(grainSize, targetSize);
-        JournalFile log = JournalFile.open(logPath(dir, id));
+        JournalFile log = JournalFile.open(disk, logPath(dir, id));
         try {
             JournalFile.Scan scan = log.scan();
             if (scan.truncatedBytes() > 0) {
@@ -104,8 +124,9 @@ public final class RevertArea implements AutoCloseable {
                 seq = r.seq();
             }
             Path img = imagePath(dir, id);
-            ImageFile image = Files.exists(img) ? ImageFile.open(img, true) : ImageFile.create(img, targetSize);
-            return new RevertArea(id, dir, geo, image, log, preserved, seq);
+            ImageFile image = disk.exists(img) ? ImageFile.open(disk, img, true)
+                    : ImageFile.create(disk, img, targetSize);
+            return new RevertArea(id, disk, dir, geo, image, log, preserved, seq);
         } catch (IOException | RuntimeException e) {
             log.close();
             throw e;
@@ -171,30 +192,30 @@ public final class RevertArea implements AutoCloseable {
 
     /** Marks a revert as started (durably), so that a crash midway is finished at the next open. */
     public void markReverting() throws IOException {
-        AtomicFile.replace(markerPath(dir, id), ("revert of relationship " + id + "\n").getBytes());
+        AtomicFile.replace(disk, markerPath(dir, id), ("revert of relationship " + id + "\n").getBytes());
     }
 
     /** Whether a revert was started and not finished. */
     public boolean reverting() {
-        return Files.exists(markerPath(dir, id));
+        return disk.exists(markerPath(dir, id));
     }
 
     /** Ends a revert: the area is committed (empty) before the marker goes. */
     public void finishReverting() throws IOException {
         commit();
-        Files.deleteIfExists(markerPath(dir, id));
+        disk.deleteIfExists(markerPath(dir, id));
         // Durability: the marker's removal is durable, so the next open does not revert again over new writes.
-        AtomicFile.syncDirectory(dir);
+        disk.syncDirectory(dir);
     }
 
     /** The relationship is no longer revertible (withdrawn): the area's files go. */
     public synchronized void delete() throws IOException {
         close();
-        Files.deleteIfExists(logPath(dir, id)); // first: without the log the relationship is not revertible
-        Files.deleteIfExists(markerPath(dir, id));
-        Files.deleteIfExists(imagePath(dir, id));
+        disk.deleteIfExists(logPath(dir, id)); // first: without the log the relationship is not revertible
+        disk.deleteIfExists(markerPath(dir, id));
+        disk.deleteIfExists(imagePath(dir, id));
         // Durability: the removals are durable before the caller reports the relationship not revertible.
-        AtomicFile.syncDirectory(dir);
+        disk.syncDirectory(dir);
     }
 
     public long id() {

@@ -2,13 +2,14 @@ package dev.flashcopy.engine.volume;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The file system as the engine uses it: open files for positional I/O and force ({@link DiskFile}), and the
- * directory operations whose durability the engine orders (create, atomic rename, delete, directory fsync).
- * {@link #posix()} is the real one (FFM calls to libc); tests substitute a simulated disk that loses what was
- * not forced at a simulated power loss, or fails chosen operations. Every image, the journal, checkpoints
- * and catalogs go through one {@code Disk} per data directory.
+ * directory operations whose durability the engine orders (create, atomic rename, delete, directory fsync,
+ * listing). {@link #posix()} is the real one (FFM calls to libc); tests substitute a simulated disk that loses
+ * what was not forced at a simulated power loss, or fails chosen operations. Every image, the journal,
+ * checkpoints, catalogs and revert areas go through one {@code Disk} per data directory.
  *
  * <p>Implementations are thread-safe.
  */
@@ -49,6 +50,9 @@ public interface Disk {
     void deleteIfExists(Path path) throws IOException;
 
     void createDirectories(Path dir) throws IOException;
+
+    /** The entries of directory {@code dir}, as paths under it, in name order (recovery sweeps stale files). */
+    List<Path> list(Path dir) throws IOException;
 
     /** Makes the directory's entries (creates, renames, deletes) durable. */
     void syncDirectory(Path dir) throws IOException;

@@ -1,11 +1,11 @@
 package dev.flashcopy.engine.volume;
 
-import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
@@ -19,6 +19,8 @@ import java.nio.file.Path;
 public final class ImageFile implements AutoCloseable {
     /** iovecs per {@code pwritev} (Linux's IOV_MAX). */
     static final int MAX_IOV = 1024;
+    /** preadv2 flag: fail with EAGAIN rather than wait for data not in the page cache. */
+    private static final int RWF_NOWAIT = 0x08;
     /** Each I/O thread's iovec array, allocated once: a gathered write allocates nothing. */
     private static final ThreadLocal<MemorySegment> IOVECS =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16L * MAX_IOV, 8));
@@ -55,7 +57,7 @@ public final class ImageFile implements AutoCloseable {
         try {
             int r = file.ftruncate(size);
             if (r != 0) {
-                throw failure(-r, "set length of " + path + " to " + size);
+                throw Errnos.failure(-r, "set length of " + path + " to " + size);
             }
             // Durability: the new length must be on disk before the catalog names this file.
             image.datasync();
@@ -78,7 +80,7 @@ public final class ImageFile implements AutoCloseable {
         long end = file.lseek(0, DiskFile.SEEK_END);
         if (end < 0) {
             file.close();
-            throw failure((int) -end, "lseek " + path);
+            throw Errnos.failure((int) -end, "lseek " + path);
         }
         return new ImageFile(path, file, end);
     }
@@ -106,6 +108,28 @@ public final class ImageFile implements AutoCloseable {
         dst.position(dst.limit());
     }
 
+    /**
+     * Fills {@code dst} (direct) at {@code offset} only if the range is all data (one {@code SEEK_HOLE}: holes
+     * are for the usual path, which can describe them) and every byte is in the page cache (one {@code
+     * preadv2} with {@code RWF_NOWAIT}, which never waits for the disk). False when it could not, with {@code
+     * dst}'s position unchanged (its bytes undefined): the caller reads the usual way, on a thread that may wait.
+     */
+    public boolean readCached(long offset, ByteBuffer dst) {
+        int length = dst.remaining();
+        if (fd < 0 || !dst.isDirect() || offset + length > size
+                || file.lseek(offset, Posix.SEEK_HOLE) < offset + length) {
+            return false;
+        }
+        MemorySegment iov = IOVECS.get();
+        iov.set(ValueLayout.ADDRESS, 0, MemorySegment.ofBuffer(dst));
+        iov.set(ValueLayout.JAVA_LONG, 8, length);
+        if (Posix.preadv2(fd, iov, 1, offset, RWF_NOWAIT) != length) {
+            return false; // EAGAIN, a partial read of what was cached, or EOF: the slow path sorts it out
+        }
+        dst.position(dst.limit());
+        return true;
+    }
+
     private void readInto(long offset, MemorySegment segment, long length) throws BlockIoException {
         long done = 0;
         while (done < length) {
@@ -122,7 +146,7 @@ public final class ImageFile implements AutoCloseable {
                 segment.asSlice(done, length - done).fill((byte) 0); // end of file: a shorter image reads as zeroes
                 return;
             } else if (n != -Posix.EINTR) {
-                throw failure((int) -n, "read " + length + " bytes at " + offset + " of " + path);
+                throw Errnos.failure((int) -n, "read " + length + " bytes at " + offset + " of " + path);
             }
         }
     }
@@ -155,7 +179,7 @@ public final class ImageFile implements AutoCloseable {
             if (n > 0) {
                 done += n;
             } else if (n < 0 && n != -Posix.EINTR) {
-                throw failure((int) -n, "write " + length + " bytes at " + offset + " of " + path);
+                throw Errnos.failure((int) -n, "write " + length + " bytes at " + offset + " of " + path);
             }
         }
     }
@@ -188,7 +212,7 @@ public final class ImageFile implements AutoCloseable {
             }
             long n = count == 1 ? 0 : Posix.pwritev(fd, iov, count, pos);
             if (n < 0 && Posix.errno() != Posix.EINTR) {
-                throw failure(Posix.errno(), "write " + total + " bytes at " + pos + " of " + path);
+                throw Errnos.failure(Posix.errno(), "write " + total + " bytes at " + pos + " of " + path);
             }
             // Whatever pwritev left (a short write, EINTR, or a single piece) goes down piece by piece.
             long skip = Math.max(n, 0);
@@ -240,7 +264,7 @@ public final class ImageFile implements AutoCloseable {
                     || errno == Posix.EINVAL) {
                 break; // end of file, or no in-kernel copy here: copy the rest through user memory
             }
-            throw failure(errno, "copy " + (length - done) + " bytes at " + (offset + done) + " of " + path
+            throw Errnos.failure(errno, "copy " + (length - done) + " bytes at " + (offset + done) + " of " + path
                     + " to " + (destOffset + done) + " of " + dest.path);
         }
         while (done < length) {
@@ -263,7 +287,7 @@ public final class ImageFile implements AutoCloseable {
     private void fdatasync() throws BlockIoException {
         int r = file.fdatasync();
         if (r != 0) {
-            throw failure(-r, "fdatasync " + path);
+            throw Errnos.failure(-r, "fdatasync " + path);
         }
     }
 
@@ -289,7 +313,7 @@ public final class ImageFile implements AutoCloseable {
         int r;
         while ((r = file.fallocate(mode, offset, length)) != 0) {
             if (r != -Posix.EINTR) {
-                throw failure(-r, what + " at " + offset + "+" + length + " of " + path);
+                throw Errnos.failure(-r, what + " at " + offset + "+" + length + " of " + path);
             }
         }
     }
@@ -359,7 +383,7 @@ public final class ImageFile implements AutoCloseable {
         if (errno == Posix.ENXIO) {
             return whence == Posix.SEEK_DATA ? Long.MAX_VALUE : pos;
         }
-        throw failure(errno, "lseek " + pos + " of " + path);
+        throw Errnos.failure(errno, "lseek " + pos + " of " + path);
     }
 
     @Override
@@ -368,34 +392,5 @@ public final class ImageFile implements AutoCloseable {
             closed = true;
             file.close();
         }
-    }
-
-    static BlockIoException failure(int errno, String what) {
-        BlockError error = switch (errno) {
-            case Posix.ENOSPC, Posix.EDQUOT, Posix.EFBIG -> BlockError.NO_SPACE;
-            case Posix.EPERM, Posix.EACCES, Posix.EROFS -> BlockError.PERMISSION;
-            case Posix.EOPNOTSUPP -> BlockError.NOT_SUPPORTED;
-            case Posix.EINVAL -> BlockError.INVALID;
-            default -> BlockError.IO;
-        };
-        return new BlockIoException(error, what + ": " + describe(errno));
-    }
-
-    static String describe(int errno) {
-        return switch (errno) {
-            case Posix.EPERM -> "operation not permitted";
-            case Posix.EIO -> "I/O error";
-            case Posix.ENXIO -> "no such device or address";
-            case Posix.EACCES -> "permission denied";
-            case Posix.EFBIG -> "file too large";
-            case Posix.ENOSPC -> "no space left on device";
-            case Posix.EROFS -> "read-only file system";
-            case Posix.EINVAL -> "invalid argument";
-            case Posix.EOPNOTSUPP -> "operation not supported";
-            case Posix.EDQUOT -> "disk quota exceeded";
-            case 2 -> "no such file or directory";
-            case 21 -> "is a directory";
-            default -> "errno " + errno;
-        };
     }
 }

@@ -8,6 +8,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The real {@link Disk}: files are descriptors driven by {@link Posix} (FFM calls to libc), directory
@@ -32,7 +34,7 @@ final class PosixDisk implements Disk {
         };
         int fd = Posix.open(path.toString(), flags | Posix.O_CLOEXEC, 0644);
         if (fd < 0) {
-            throw new IOException("cannot open " + path + ": " + ImageFile.describe(Posix.errno()));
+            throw new IOException("cannot open " + path + ": " + Errnos.describe(Posix.errno()));
         }
         return new PosixFile(fd);
     }
@@ -72,14 +74,21 @@ final class PosixDisk implements Disk {
     }
 
     @Override
+    public List<Path> list(Path dir) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.sorted().toList();
+        }
+    }
+
+    @Override
     public void syncDirectory(Path dir) throws IOException {
         int fd = Posix.open(dir.toString(), Posix.O_RDONLY | Posix.O_DIRECTORY | Posix.O_CLOEXEC, 0);
         if (fd < 0) {
-            throw new IOException("cannot open directory " + dir + ": " + ImageFile.describe(Posix.errno()));
+            throw new IOException("cannot open directory " + dir + ": " + Errnos.describe(Posix.errno()));
         }
         try {
             if (Posix.fsync(fd) != 0) {
-                throw new IOException("fsync directory " + dir + ": " + ImageFile.describe(Posix.errno()));
+                throw new IOException("fsync directory " + dir + ": " + Errnos.describe(Posix.errno()));
             }
         } finally {
             Posix.close(fd);

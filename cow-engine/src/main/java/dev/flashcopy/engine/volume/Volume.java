@@ -53,6 +53,11 @@ public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable
     }
 
     @Override
+    public boolean readCached(long offset, ByteBuffer dst) {
+        return image.readCached(offset, dst);
+    }
+
+    @Override
     public void read(long offset, ByteBuffer dst) throws BlockIoException {
         image.read(offset, dst);
     }

@@ -92,6 +92,17 @@ final class CrashModel {
         t.unflushed.clear();
     }
 
+    /** The volume holds {@code content} now and durably (a revert wrote and flushed it); nothing is unknown. */
+    void settle(String name, byte[] content) {
+        Volume v = volumes.get(name);
+        v.current = content.clone();
+        v.stable = content.clone();
+        v.unknown.clear();
+        v.stableUnknown.clear();
+        v.dirty.clear();
+        v.unflushed.clear();
+    }
+
     void markUnknown(String name, int from, int to) {
         volumes.get(name).unknown.set(from, to);
         volumes.get(name).stableUnknown.set(from, to);
@@ -138,12 +149,7 @@ final class CrashModel {
             }
             lost++;
         }
-        v.current = got.clone();
-        v.stable = got.clone();
-        v.unknown.clear();
-        v.stableUnknown.clear();
-        v.dirty.clear();
-        v.unflushed.clear();
+        settle(name, got);
         return lost;
     }
 

@@ -144,4 +144,26 @@ class ExtentRevertBehaviourTest {
             assertFalse(Files.exists(dir.resolve("flash").resolve("revert-" + id + ".img")));
         }
     }
+
+    @Test
+    void staleRevertFilesOfAWithdrawnRelationshipAreSweptAtOpen() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", 4L * G);
+            fx.establish("s", "t", EstablishOptions.defaults().withRecording(true).withMode(CopyMode.NOCOPY));
+            long live = fx.engine.revertibles().setRevertible("s", "t").id();
+            Path flash = dir.resolve("flash");
+            // As a withdraw that crashed after its catalog replace leaves them (id 999 was never in the catalog).
+            for (String stale : List.of("revert-999.img", "revert-999.log", "revert-999.reverting.tmp")) {
+                Files.writeString(flash.resolve(stale), "stale");
+            }
+            Files.writeString(flash.resolve("revert-notes.txt"), "not an area file");
+            fx.reopen();
+            assertFalse(Files.exists(flash.resolve("revert-999.img")));
+            assertFalse(Files.exists(flash.resolve("revert-999.log")));
+            assertFalse(Files.exists(flash.resolve("revert-999.reverting.tmp")));
+            assertTrue(Files.exists(flash.resolve("revert-notes.txt")), "only area files are swept");
+            assertTrue(Files.exists(flash.resolve("revert-" + live + ".log")), "a live area stays");
+            assertTrue(fx.engine.list("s:t").get(0).revertible());
+        }
+    }
 }

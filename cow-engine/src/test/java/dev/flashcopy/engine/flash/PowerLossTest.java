@@ -33,8 +33,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PowerLossTest {
     private static final int OPS = 1200;
-    private static final List<String> NAMES = List.of("v0", "v1", "v2", "v3", "v4", "v5");
+    static final List<String> NAMES = List.of("v0", "v1", "v2", "v3", "v4", "v5");
     private static final AtomicInteger TRUNCATED_TAILS = new AtomicInteger();
+
+    /** Checks one volume's bytes after a power loss; returns how many read as an older value (lost, allowed). */
+    @FunctionalInterface
+    interface AfterCrash {
+        int check(String volume, byte[] got, String context);
+    }
 
     /** Over all seeds, some power losses tore the journal's tail, and recovery cut it and said so. */
     @AfterAll
@@ -71,7 +77,7 @@ class PowerLossTest {
                     recent.removeFirst();
                 }
                 if (disk.powerFailed()) {
-                    recent.addLast(powerLoss(fx, disk, m, did, size, stats, ctx));
+                    recent.addLast(powerLoss(fx, disk, m, did, size, stats, ctx, m::checkAfterCrash));
                     if (rnd.nextInt(3) == 0) {
                         disk.crashAtSync(1 + rnd.nextInt(12), p -> p.endsWith("journal")); // inside a commit
                     } else {
@@ -89,7 +95,8 @@ class PowerLossTest {
         System.out.println("PowerLossTest seed " + seed + ": " + stats);
     }
 
-    private static String step(EngineFixture fx, CrashModel m, Random rnd, int grain, int size, String ctx)
+    /** One random operation (the model follows it); returns what it did, first word its kind. */
+    static String step(EngineFixture fx, CrashModel m, Random rnd, int grain, int size, String ctx)
             throws Exception {
         List<RelationshipView> rels = fx.engine.list();
         String v = NAMES.get(rnd.nextInt(NAMES.size()));
@@ -130,7 +137,7 @@ class PowerLossTest {
             return "flush " + v;
         }
         if (dice < 78) {
-            return establish(fx, m, rnd, rels, grain);
+            return establish(fx, m, rnd, rels, grain, false);
         }
         if (dice < 83 && !rels.isEmpty()) {
             return withdraw(fx, m, rnd, rels.get(rnd.nextInt(rels.size())), grain, size);
@@ -148,8 +155,9 @@ class PowerLossTest {
         return "reopen (clean)";
     }
 
-    private static String establish(EngineFixture fx, CrashModel m, Random rnd, List<RelationshipView> rels,
-            int grain) throws Exception {
+    /** Establishes a random pair (from a flushed source); with {@code record}, persistent and recording. */
+    static String establish(EngineFixture fx, CrashModel m, Random rnd, List<RelationshipView> rels, int grain,
+            boolean record) throws Exception {
         Set<String> targets = rels.stream().map(RelationshipView::target).collect(Collectors.toSet());
         Set<String> sources = rels.stream().map(RelationshipView::source).collect(Collectors.toSet());
         List<String> srcs = NAMES.stream().filter(x -> !targets.contains(x)).toList();
@@ -168,7 +176,8 @@ class PowerLossTest {
         }
         String target = tgts.get(rnd.nextInt(tgts.size()));
         EstablishOptions options = EstablishOptions.defaults().withGrainSize(grain)
-                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY).withPersistent(rnd.nextBoolean());
+                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY)
+                .withPersistent(rnd.nextBoolean() || record).withRecording(record);
         fx.establish(source, target, options);
         m.snapshot(source, target); // if the power failed inside, powerLoss() decides from what recovered
         return "establish " + source + ":" + target + " " + options.mode();
@@ -191,8 +200,9 @@ class PowerLossTest {
         return "withdraw " + r.source() + ":" + r.target() + " forced, " + left.count() + " grains left";
     }
 
-    private static String powerLoss(EngineFixture fx, SimulatedDisk disk, CrashModel m, String during, int size,
-            Map<String, Integer> stats, String ctx) throws Exception {
+    /** Power loss and recovery: relationships kept, then every volume checked by {@code check}. */
+    static String powerLoss(EngineFixture fx, SimulatedDisk disk, CrashModel m, String during, int size,
+            Map<String, Integer> stats, String ctx, AfterCrash check) throws Exception {
         List<RelationshipView> before = fx.engine.list();
         SimulatedDisk.CrashReport report = fx.powerLossAndReopen(disk);
         List<String> recovery = fx.engine.recoveryReport();
@@ -223,7 +233,7 @@ class PowerLossTest {
             }
         }
         for (String v : NAMES) {
-            stats.merge("lost-unflushed-bytes", m.checkAfterCrash(v, fx.read(v, 0, size), context), Integer::sum);
+            stats.merge("lost-unflushed-bytes", check.check(v, fx.read(v, 0, size), context), Integer::sum);
         }
         return "power-loss recovered";
     }

@@ -2,7 +2,9 @@ package dev.flashcopy.engine.volume;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
@@ -166,6 +168,22 @@ class ImageFileTest {
         try (Volume v = new Volume("a", ImageFile.open(dir.resolve("a.img"), false), true)) {
             BlockIoException e = assertThrows(BlockIoException.class, () -> v.write(0, filled(10, 1), false));
             assertEquals(BlockError.PERMISSION, e.error());
+        }
+    }
+
+    @Test
+    void cachedReadServesOnlyWholeDataRangesInsideTheImage() throws IOException {
+        try (ImageFile f = ImageFile.create(dir.resolve("a.img"), 2L * MIB)) {
+            f.write(0, filled(64 * 1024, 0x33)); // just written: in the page cache
+            ByteBuffer dst = ByteBuffer.allocateDirect(64 * 1024);
+            assertTrue(f.readCached(0, dst));
+            assertEquals(dst.limit(), dst.position());
+            assertEquals(0x33, dst.get(100));
+            ByteBuffer overHole = ByteBuffer.allocateDirect(128 * 1024);
+            assertFalse(f.readCached(0, overHole), "a range with a hole goes the usual way");
+            assertEquals(0, overHole.position());
+            assertFalse(f.readCached(2L * MIB - 4096, ByteBuffer.allocateDirect(8192)), "past the end");
+            assertFalse(f.readCached(0, ByteBuffer.allocate(4096)), "heap buffers are not read into natively");
         }
     }
 }

@@ -278,6 +278,12 @@ public final class SimulatedDisk implements Disk {
     }
 
     @Override
+    public synchronized List<Path> list(Path dir) {
+        Path d = dir.toAbsolutePath().normalize();
+        return names.keySet().stream().filter(p -> d.equals(p.getParent())).sorted().toList();
+    }
+
+    @Override
     public synchronized void syncDirectory(Path dir) throws IOException {
         Path d = dir.toAbsolutePath().normalize();
         if (fault(d, Op.SYNC) != 0) {

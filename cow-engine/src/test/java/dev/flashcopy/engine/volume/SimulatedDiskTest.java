@@ -78,6 +78,23 @@ class SimulatedDiskTest {
     }
 
     @Test
+    void listingShowsTheDirectoryAsTheLastCrashLeftIt() throws Exception {
+        SimulatedDisk disk = new SimulatedDisk(5);
+        image(disk, "b.img").close();
+        image(disk, "a.img").close();
+        disk.open(DIR.resolve("c.log"), Disk.OpenMode.CREATE_NEW).close(); // its entry never synced
+        disk.open(Path.of("/elsewhere/d.img"), Disk.OpenMode.CREATE_NEW).close();
+        assertEquals(java.util.List.of(DIR.resolve("a.img"), DIR.resolve("b.img"), DIR.resolve("c.log")),
+                disk.list(DIR), "every entry of this directory, in name order");
+        disk.crashAtSync(1);
+        disk.syncDirectory(DIR); // the power fails before this sync: c.log's entry may go
+        disk.crash();
+        assertEquals(java.util.List.of(DIR.resolve("a.img"), DIR.resolve("b.img")),
+                disk.list(DIR).stream().filter(p -> !p.endsWith("c.log")).toList());
+        assertEquals(disk.exists(DIR.resolve("c.log")), disk.list(DIR).contains(DIR.resolve("c.log")));
+    }
+
+    @Test
     void powerFailsAtTheChosenSyncAndLaterWritesAreLost() throws Exception {
         SimulatedDisk disk = new SimulatedDisk(3);
         ImageFile image = image(disk, "b.img");

@@ -12,7 +12,8 @@ import io.netty.util.concurrent.EventExecutor;
 
 /**
  * The transmission phase of one connection. On the event loop it checks each decoded request
- * ({@link RequestCheck}), answers the ones that need no disk at once, and dispatches the rest to
+ * ({@link RequestCheck}), answers the ones that need no disk at once (reads the page cache holds too, see
+ * {@link CachedReads}), and dispatches the rest to
  * I/O threads; their replies come back to {@link #completed} on the loop, are written whole, and
  * flushed once per burst (a flush task queued behind the completions already waiting).
  *
@@ -97,6 +98,14 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
                     ? Replies.none(ctx.alloc(), request.cookie())
                     : Replies.success(ctx.alloc(), request.cookie()));
             return;
+        }
+        if (command == NbdCommand.READ && request.length() <= CachedReads.maxBytes()) {
+            ByteBuf cached = CachedReads.reply(request, device, session.structuredReplies(), ctx.alloc());
+            if (cached != null) {
+                session.metrics().request(command, request.length(), System.nanoTime() - received, null);
+                reply(cached);
+                return;
+            }
         }
         inFlight++;
         inFlightBytes += weight(request);

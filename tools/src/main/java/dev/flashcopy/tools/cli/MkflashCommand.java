@@ -3,8 +3,6 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
-import java.io.PrintWriter;
-import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,7 +124,7 @@ public final class MkflashCommand implements Callable<Integer> {
             }
             out.flush();
         }
-        waitOption.follow(client, made, json ? new PrintWriter(Writer.nullWriter()) : out);
+        waitOption.follow(client, made, out, json);
         return ExitCode.OK.code();
     }
 }

@@ -3,8 +3,6 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
-import java.io.PrintWriter;
-import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +87,7 @@ public final class ResyncflashCommand implements Callable<Integer> {
             }
             out.flush();
         }
-        waitOption.follow(client, done, json ? new PrintWriter(Writer.nullWriter()) : out);
+        waitOption.follow(client, done, out, json);
         return ExitCode.OK.code();
     }
 }

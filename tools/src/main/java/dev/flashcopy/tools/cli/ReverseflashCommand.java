@@ -3,8 +3,6 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
-import java.io.PrintWriter;
-import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -70,7 +68,7 @@ public final class ReverseflashCommand implements Callable<Integer> {
                     + " grains to copy back)");
             out.flush();
         }
-        waitOption.follow(client, r, json ? new PrintWriter(Writer.nullWriter()) : out);
+        waitOption.follow(client, r, out, json);
         return ExitCode.OK.code();
     }
 }

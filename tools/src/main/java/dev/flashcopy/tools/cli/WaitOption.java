@@ -33,28 +33,29 @@ public final class WaitOption {
 
     /**
      * Follows the relationships in {@code rels} (one JSON object with source and target, or an array of them)
-     * one after another; they
-     * copy in parallel, so the later ones are mostly done by then. Does nothing without {@code --wait}.
+     * one after another; they copy in parallel, so the later ones are mostly done by then. Does nothing without {@code --wait}; with
+     * {@code json} it waits without a word, since the command's JSON is its whole output.
      */
-    void follow(AdminClient client, JsonNode rels, PrintWriter out) throws InterruptedException {
+    void follow(AdminClient client, JsonNode rels, PrintWriter out, boolean json) throws InterruptedException {
         if (!enabled) {
             return;
         }
+        PrintWriter shown = json ? new PrintWriter(java.io.Writer.nullWriter()) : out;
         long deadline = timeoutSeconds == null ? 0 : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         for (JsonNode r : rels.isArray() ? rels : List.of(rels)) {
             PairSpec pair = new PairSpec(r.path("source").asText(), r.path("target").asText());
             if ("nocopy".equals(r.path("mode").asText())) {
                 // resync and reverse keep the stored mode: a NOCOPY pair would never reach 100 %.
-                out.println(pair + ": NOCOPY, no background copy to wait for");
+                shown.println(pair + ": NOCOPY, no background copy to wait for");
                 continue;
             }
             Duration left = timeoutSeconds == null ? null : Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            CopyProgress.Outcome outcome = new CopyProgress(client, out, System.console() != null).follow(pair, left);
+            CopyProgress.Outcome outcome = new CopyProgress(client, shown, System.console() != null).follow(pair, left);
             if (outcome == CopyProgress.Outcome.TIMED_OUT) {
                 throw new CommandFailure(ExitCode.TIMED_OUT, "timed out after " + timeoutSeconds + " s; the copy goes"
                         + " on (follow it with: flashcopy wait " + pair + ")");
             }
         }
-        out.flush();
+        shown.flush();
     }
 }
