@@ -2,6 +2,7 @@
 # Several flashcopy server configurations (JVM flags) side by side on one image, every row run on all
 # of them back to back in rotating order; prints IOPS, p99 and the server's CPU per request.
 # COW=1 re-establishes a fresh NOCOPY target before each run (copy-on-write source writes).
+# NBDKIT=1 adds nbdkit's file plugin on the same image as one more column (the peer to beat; not with COW=1).
 #   CONFIGS="pool|-Dflashcopy.dispatcher=pool;dis4|-Dflashcopy.dispatcher=disruptor -Dflashcopy.ioStages=4" bench/compare-configs.sh
 #   ROWS="name|fio args" (one per line) replaces the default 4 KiB and 1 MiB rows; FLASHCOPY_NO_BUILD=1 as for bin/flashcopy.
 set -euo pipefail
@@ -28,6 +29,13 @@ for c in "${configs[@]}"; do
   uris+=("$name|nbd://127.0.0.1:$port/bench|$n|${pids[-1]}")
   n=$((n+1))
 done
+if [ "${NBDKIT:-0}" = 1 ]; then
+  port=$(free_port)
+  nbdkit -f -p "$port" -i 127.0.0.1 file "$image" &
+  pids+=($!)
+  uris+=("nbdkit|nbd://127.0.0.1:$port/|-|${pids[-1]}")
+  for _ in $(seq 100); do nbdinfo --size "nbd://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.1; done
+fi
 default_rows="randread 4k qd32|--rw=randread --bs=4k --iodepth=32
 randwrite 4k qd32|--rw=randwrite --bs=4k --iodepth=32
 read 1M qd8|--rw=read --bs=1M --iodepth=8

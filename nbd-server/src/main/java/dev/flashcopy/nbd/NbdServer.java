@@ -7,6 +7,7 @@ import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
 import dev.flashcopy.nbd.metrics.RequestMetrics;
 import dev.flashcopy.nbd.tls.TlsMode;
+import dev.flashcopy.nbd.transmission.ReplySizes;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -81,6 +82,7 @@ public final class NbdServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, REPLY_BUFFER)
+                    .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, ReplySizes.INSTANCE)
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_SIZES)
                     .childHandler(new ChannelInitializer<>() {
                         @Override

@@ -6,6 +6,8 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.DirtyMapDevice;
 import dev.flashcopy.engine.device.DirtySink;
 import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.device.FileRangeDevice;
+import dev.flashcopy.engine.device.HeldFile;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ExtentIo;
@@ -26,11 +28,12 @@ import java.util.concurrent.locks.Lock;
  * Writes, trims and zeroes hold the volume's write gate, so an establish sees them wholly before or after T0;
  * while the volume is frozen they wait (held, not failed). A FLUSH (and FUA) syncs the image and commits the
  * journal, so a flushed target write's grain stays copied (and, recording, marked changed) after a crash. Its
- * dirty maps are the bitmaps of its relationships ({@link DirtyMaps}).
+ * dirty maps are the bitmaps of its relationships ({@link DirtyMaps}). It lends its image for sends only while it
+ * reads its own image (in no relationship, or a plain source): a target's grains may still live in its source.
  *
  * <p>Thread-safe.
  */
-final class FlashDevice implements BlockDevice, DirtyMapDevice {
+final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice {
     private final FlashEngine engine;
     private final Volume volume;
     private final Lock gate;
@@ -66,11 +69,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
-                    && f.group() == null)) {
-                // A source reads its own image, unless it borrows from a fast reverse, is a cascade's middle
-                // target (a family never gains an upstream later, so null here stays null), or is in extent
-                // relationships (it may be a target of some on other ranges).
+            if (readsOwnImage(f)) {
                 volume.read(offset, dst);
                 return;
             }
@@ -91,14 +90,34 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         }
     }
 
+    /**
+     * In no relationship, or a source that reads its own image: not one that borrows from a fast reverse, is a
+     * cascade's middle target (a family never gains an upstream later, so null here stays null), or is in
+     * extent relationships (it may be a target of some on other ranges).
+     */
+    private boolean readsOwnImage(Family f) {
+        return f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
+                && f.group() == null);
+    }
+
+    /**
+     * The image when this volume reads its own image now. If it becomes a target before the send ends, the
+     * file's bytes are still ones it held at some moment since: its old data, or data written or copied to it
+     * as the new target; a source's later writes copy the old grain out before they change the file.
+     */
+    @Override
+    public HeldFile fileHolding(long offset, long length) throws BlockIoException {
+        checkOpen();
+        return readsOwnImage(engine.familyOf(volume.name())) ? volume.fileHolding(offset, length) : null;
+    }
+
     @Override
     public boolean readCached(long offset, ByteBuffer dst) {
         if (engine.isClosed()) {
             return false; // read reports it
         }
-        Family f = engine.familyOf(volume.name());
-        // Only where read would go straight to the volume's own image (see there); anything else takes locks.
-        return f == null && volume.image().readCached(offset, dst);
+        // Only where read goes straight to the volume's own image, without locks; anything else takes them.
+        return readsOwnImage(engine.familyOf(volume.name())) && volume.image().readCached(offset, dst);
     }
 
     @Override
@@ -248,8 +267,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice {
         checkOpen();
         while (true) {
             Family f = engine.familyOf(volume.name());
-            if (f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
-                    && f.group() == null)) {
+            if (readsOwnImage(f)) {
                 volume.mapAllocation(offset, length, sink);
                 return;
             }

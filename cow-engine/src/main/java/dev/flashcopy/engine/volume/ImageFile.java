@@ -29,8 +29,8 @@ public final class ImageFile implements AutoCloseable {
     private final DiskFile file;
     // The real file's descriptor (-1 on other disks): reads and writes call Posix with it directly, as before
     // the DiskFile seam, so the hot path's compiled code is unchanged (bench ImageReadBenchmark.ffmPread
-    // allocates 0 B/op this way; through the interface C2 often left 72 B/op of segment slices).
-    private final int fd;
+    // allocates 0 B/op this way; through the interface C2 often left 72 B/op of segment slices). ImageChannel reads it.
+    final int fd;
     private final long size;
     private final SyncGroup syncs = new SyncGroup();
     private volatile boolean closed;

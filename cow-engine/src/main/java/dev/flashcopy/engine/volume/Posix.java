@@ -12,7 +12,7 @@ import java.lang.invoke.VarHandle;
 /**
  * FFM bindings to the handful of libc calls Java's file API does not offer (or hides behind
  * copies): {@code pread}/{@code pwrite}/{@code pwritev} on native memory, {@code fdatasync}, {@code fallocate},
- * {@code lseek(SEEK_DATA/SEEK_HOLE)} and {@code posix_fadvise}. Each call captures {@code errno}
+ * {@code lseek(SEEK_DATA/SEEK_HOLE)}, {@code posix_fadvise} and {@code cachestat}. Each call captures {@code errno}
  * in a per-thread segment so failures carry the kernel's reason. Linux x86_64/aarch64 only.
  *
  * <p>Thread-safe: method handles are immutable and the errno segment is thread-local.
@@ -34,6 +34,9 @@ final class Posix {
     static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
     static final int POSIX_FADV_WILLNEED = 3;
+    static final int POSIX_FADV_DONTNEED = 4;
+    /** Linux 6.5+; system calls added since 5.1 have one number on every architecture. */
+    static final long SYS_CACHESTAT = 451;
 
     static final int EPERM = 1;
     static final int EINTR = 4;
@@ -86,6 +89,9 @@ final class Posix {
     // posix_fadvise returns the error number instead of setting errno.
     private static final MethodHandle FADVISE = bind("posix_fadvise",
             FunctionDescriptor.of(INT, INT, LONG, LONG, INT));
+    private static final MethodHandle SYSCALL_CACHESTAT = bind("syscall",
+            FunctionDescriptor.of(LONG, LONG, INT, PTR, PTR, INT), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final MethodHandle GETPAGESIZE = bind("getpagesize", FunctionDescriptor.of(INT));
 
     private Posix() {
     }
@@ -203,6 +209,26 @@ final class Posix {
     static int fadvise(int fd, long offset, long length, int advice) {
         try {
             return (int) FADVISE.invokeExact(fd, offset, length, advice);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * cachestat(2): fills {@code stat} (five {@code __u64}: cached, dirty, writeback, evicted, recently evicted
+     * pages) for the byte range {@code range} holds (offset, length); 0, or -1 with errno (ENOSYS before 6.5).
+     */
+    static int cachestat(int fd, MemorySegment range, MemorySegment stat) {
+        try {
+            return (int) (long) SYSCALL_CACHESTAT.invokeExact(ERRNO_SLOT.get(), SYS_CACHESTAT, fd, range, stat, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int pageSize() {
+        try {
+            return (int) GETPAGESIZE.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -4,6 +4,8 @@ import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.device.FileRangeDevice;
+import dev.flashcopy.engine.device.HeldFile;
 import dev.flashcopy.engine.device.ZeroMode;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -11,17 +13,20 @@ import java.nio.file.Path;
 /**
  * A named raw image served as a block device, with no copy-on-write: reads and writes go straight
  * to the image. TRIM punches a hole, zeroing uses {@code fallocate}, and the allocation map is the
- * file system's own record of holes. Thread-safe (see {@link ImageFile}).
+ * file system's own record of holes. Its image is its data, so it lends the file for sends of ranges the page
+ * cache holds ({@link ImageChannel}). Thread-safe (see {@link ImageFile}).
  */
-public final class Volume implements BlockDevice, AutoCloseable {
+public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable {
     private final String name;
     private final ImageFile image;
     private final boolean readOnly;
+    private final ImageChannel sendable;
 
     public Volume(String name, ImageFile image, boolean readOnly) {
         this.name = name;
         this.image = image;
         this.readOnly = readOnly;
+        this.sendable = new ImageChannel(image);
     }
 
     @Override
@@ -134,6 +139,11 @@ public final class Volume implements BlockDevice, AutoCloseable {
         image.mapAllocation(offset, length, sink);
     }
 
+    @Override
+    public HeldFile fileHolding(long offset, long length) {
+        return sendable.hold(offset, length);
+    }
+
     private void checkWritable() throws BlockIoException {
         if (readOnly) {
             throw new BlockIoException(BlockError.PERMISSION, "volume " + name + " is read-only");
@@ -142,6 +152,7 @@ public final class Volume implements BlockDevice, AutoCloseable {
 
     @Override
     public void close() {
+        sendable.close(); // sends under way keep their own descriptor until they finish
         image.close();
     }
 }

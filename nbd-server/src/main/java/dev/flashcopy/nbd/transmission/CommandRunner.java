@@ -18,8 +18,10 @@ import java.util.List;
 
 /**
  * Carries out one checked request against the device and builds its complete reply as a single
- * buffer, so a reply can never interleave with another. Runs on I/O threads, never on the event
- * loop. Thread-safe: it holds only immutable per-connection settings.
+ * buffer, so a reply can never interleave with another; a large READ whose range the device lends as
+ * a file ({@link FileReads}) is the exception: its reply is the header, and its data a file region the
+ * handler writes right behind it. Runs on I/O threads, never on the event loop. Thread-safe: it holds
+ * only immutable per-connection settings.
  */
 final class CommandRunner {
     /** A sparse read is cut into at most this many chunks; the rest goes out as data. */
@@ -34,14 +36,17 @@ final class CommandRunner {
     private final List<MetaContext> contexts;
     private final ByteBufAllocator alloc;
     private final ExportMetrics metrics;
+    /** Null when every READ is copied (TLS, the device lends no files, or turned off). */
+    private final FileReads fileReads;
 
     CommandRunner(BlockDevice device, boolean structured, List<MetaContext> contexts, ByteBufAllocator alloc,
-            ExportMetrics metrics) {
+            ExportMetrics metrics, FileReads fileReads) {
         this.device = device;
         this.structured = structured;
         this.contexts = contexts;
         this.alloc = alloc;
         this.metrics = metrics;
+        this.fileReads = fileReads;
     }
 
     /** Runs {@code r}, which the handler already checked, and counts it; never throws. */
@@ -152,6 +157,10 @@ final class CommandRunner {
     }
 
     private ByteBuf readSimple(NbdRequest r) throws BlockIoException {
+        ByteBuf sent = fileReads == null ? null : fileReads.simpleReply(r);
+        if (sent != null) {
+            return sent;
+        }
         int length = (int) r.length();
         int header = NbdWire.SIMPLE_REPLY_HEADER_LENGTH;
         ByteBuf out = alloc.directBuffer(header + length);
@@ -184,6 +193,12 @@ final class CommandRunner {
         }
         if (extents.covered() < length) {
             extents.append(length - extents.covered(), 0);
+        }
+        if (fileReads != null && extents.count() == 1 && !extents.hole(0)) {
+            ByteBuf sent = fileReads.dataChunk(r);
+            if (sent != null) {
+                return sent;
+            }
         }
         int total = 0;
         for (int i = 0; i < extents.count(); i++) {

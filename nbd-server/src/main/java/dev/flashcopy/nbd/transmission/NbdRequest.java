@@ -5,13 +5,15 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.nbd.dispatch.StagedIoTask;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.FileRegion;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One decoded request, which is also its own I/O task and its own completion: one object per
  * request, no capturing lambdas on the hot path. Fields describing the request never change; the
- * reply is set on the I/O thread and read on the event loop after the hand-over through the
- * loop's task queue. Not thread-safe beyond that hand-over.
+ * reply (and a READ's data, when it goes out as a file region behind the reply's header) is set on
+ * the I/O thread and read on the event loop after the hand-over through the loop's task queue. Not
+ * thread-safe beyond that hand-over.
  */
 public final class NbdRequest implements StagedIoTask, Runnable {
     private final int flags;
@@ -25,6 +27,7 @@ public final class NbdRequest implements StagedIoTask, Runnable {
 
     private TransmissionHandler handler;
     private ByteBuf reply;
+    private FileRegion data;
     private long receivedNanos;
 
     /**
@@ -103,6 +106,30 @@ public final class NbdRequest implements StagedIoTask, Runnable {
         return r;
     }
 
+    /** The READ's data goes out as {@code region}, right behind the reply (its header); owned by this request. */
+    void attachData(FileRegion region) {
+        data = region;
+    }
+
+    /** The data to send behind the reply, or null when the reply holds it all; the caller owns it now. */
+    FileRegion takeData() {
+        FileRegion d = data;
+        data = null;
+        return d;
+    }
+
+    /** Releases the reply and its data, if any: nobody will send them. */
+    void releaseReply() {
+        ByteBuf r = takeReply();
+        if (r != null) {
+            r.release();
+        }
+        FileRegion d = takeData();
+        if (d != null) {
+            d.release();
+        }
+    }
+
     /** On an I/O thread: the device call; with {@code deferSync} a FUA write or FLUSH leaves its sync owed. */
     @Override
     public BlockDevice execute(boolean deferSync) {
@@ -127,7 +154,7 @@ public final class NbdRequest implements StagedIoTask, Runnable {
             handler.executor().execute(this);
         } catch (RejectedExecutionException e) {
             // The event loop is gone (server shut down out of order): nobody will send this reply.
-            takeReply().release();
+            releaseReply();
             handler.abandon();
         }
     }

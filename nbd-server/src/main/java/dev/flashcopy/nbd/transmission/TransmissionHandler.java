@@ -7,6 +7,7 @@ import dev.flashcopy.nbd.protocol.NbdError;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.FileRegion;
 import io.netty.util.concurrent.EventExecutor;
 
 /**
@@ -52,7 +53,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.runner = new CommandRunner(device, session.structuredReplies(), session.contexts(), ctx.alloc(),
-                session.metrics());
+                session.metrics(), FileReads.forConnection(device, ctx.pipeline(), ctx.alloc()));
     }
 
     CommandRunner runner() {
@@ -131,11 +132,17 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     void completed(NbdRequest request) {
         inFlight--;
         inFlightBytes -= weight(request);
-        ByteBuf reply = request.takeReply();
         if (ctx.channel().isActive()) {
-            reply(reply);
+            ByteBuf reply = request.takeReply();
+            FileRegion data = request.takeData();
+            if (data == null) {
+                reply(reply);
+            } else {
+                ctx.write(reply, ctx.voidPromise()); // the header, then the data straight from the file
+                reply(data);
+            }
         } else {
-            reply.release();
+            request.releaseReply();
         }
         updateReading();
         finishIfDisconnected();
@@ -167,7 +174,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         session.lease().close();
     }
 
-    private void reply(ByteBuf reply) {
+    private void reply(Object reply) {
         ctx.write(reply, ctx.voidPromise());
         if (!flushScheduled) {
             flushScheduled = true;

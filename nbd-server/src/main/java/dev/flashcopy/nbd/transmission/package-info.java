@@ -4,15 +4,20 @@
  * dispatches them, {@link dev.flashcopy.nbd.transmission.CommandRunner} does the device call on an
  * I/O thread and builds the whole reply as one buffer (a READ's data is read straight into the pooled
  * direct reply buffer; a WRITE goes down from the received buffers, gathered), and the handler writes it
- * back on the loop, flushing once per burst of replies. Under the Disruptor dispatcher a FUA write or
- * FLUSH may leave its sync to the end of the stage's batch, shared with the others there.
+ * back on the loop, flushing once per burst of replies. A large READ of a range the device lends as a
+ * file ({@link dev.flashcopy.nbd.transmission.FileReads}; not under TLS) is a header buffer followed by a
+ * file region the transport sends with {@code sendfile}: its data never enters user memory. Such a reply
+ * is read as it is sent, so a failure while sending cannot become an error reply: the connection closes.
+ * Under the Disruptor dispatcher a FUA write or FLUSH may leave its sync to the end of the stage's batch,
+ * shared with the others there.
  *
  * <p><b>ByteBuf ownership.</b> A WRITE payload is a retained slice of the decoder's cumulation
  * (or, for a large payload gathered as it streamed in, a composite of retained slices of the
- * buffers it arrived in), owned by its {@link dev.flashcopy.nbd.transmission.NbdRequest} from decode on; whoever consumes
- * the request last releases it: the runner after the device call, the handler when it answers
- * the request early or drops it. A reply buffer is owned by the request from the moment the
+ * buffers it arrived in), owned by its {@link dev.flashcopy.nbd.transmission.NbdRequest} from decode on;
+ * whoever consumes the request last releases it: the runner after the device call, the handler when it
+ * answers the request early or drops it. A reply buffer is owned by the request from the moment the
  * runner builds it until the handler passes it to {@code ctx.write} (which then owns it, and
- * releases it even if the channel is closed), or releases it itself when the channel is gone.
+ * releases it even if the channel is closed), or releases it itself when the channel is gone; a READ's
+ * file region goes the same way, and its release gives the device's hold on the file back.
  */
 package dev.flashcopy.nbd.transmission;
