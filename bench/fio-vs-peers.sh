@@ -234,6 +234,12 @@ PY
 )
 echo "$cow_table"
 
+# Sections other scripts (and people) added after ours stay: everything from the first heading that is not ours.
+kept=""
+if [ -f "$root/bench/RESULTS.md" ]; then
+  kept=$(awk '/^#/ && $0 != "# Benchmark results" && $0 != "## Plain export" && $0 != "## Copy-on-write" {on=1} on' \
+    "$root/bench/RESULTS.md")
+fi
 machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 {
   echo "# Benchmark results"
@@ -263,5 +269,9 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
   echo "(grains made durable as they go) against \`cp --sparse=always\` followed by \`sync --data\`."
   echo
   echo "$cow_table"
+  if [ -n "$kept" ]; then
+    echo
+    echo "$kept"
+  fi
 } >"$root/bench/RESULTS.md"
 echo "written to bench/RESULTS.md" >&2
