@@ -322,11 +322,7 @@ final class Membership {
                 // newest target of the level below) must be durable before the catalog stops naming rel, or a
                 // crash could leave either reading through a volume that no longer keeps their point in time.
                 journal.commitAll();
-                List<RelationshipRecord> all = registry.catalogRecords();
-                all.removeIf(r -> r.id() == rel.id());
-                RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
-                registry.live.remove(rel.id());
-                registry.jobs.remove(rel.id());
+                unlist(rel);
                 registry.families.remove(target, f);
                 if (below != null) {
                     below.detachUpstream(); // the target stands alone now, still the source of its own family
@@ -352,6 +348,15 @@ final class Membership {
         }
     }
 
+    /** The catalog replaced by one without {@code rel}, then rel out of the live relationships and copy jobs. */
+    private void unlist(Relationship rel) throws IOException {
+        List<RelationshipRecord> all = registry.catalogRecords();
+        all.removeIf(r -> r.id() == rel.id());
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
+        registry.live.remove(rel.id());
+        registry.jobs.remove(rel.id());
+    }
+
     /**
      * Takes an extent relationship out of service (admin lock held). Nothing reads through it, so there is
      * no cleaning: its target keeps what it has. Each of its volumes still in another extent relationship
@@ -364,11 +369,7 @@ final class Membership {
             // Durability: the target's copies and bit clears so far are durable before the catalog stops
             // naming it, so a crash right after leaves no relationship that a half-recorded copy could confuse.
             journal.commitAll();
-            List<RelationshipRecord> all = registry.catalogRecords();
-            all.removeIf(r -> r.id() == rel.id());
-            RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
-            registry.live.remove(rel.id());
-            registry.jobs.remove(rel.id());
+            unlist(rel);
             f.remove(rel);
             extents.remove(rel);
             for (String v : List.of(rel.source().name(), rel.target().name())) {

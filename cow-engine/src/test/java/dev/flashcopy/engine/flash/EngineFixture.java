@@ -39,6 +39,16 @@ final class EngineFixture implements AutoCloseable {
         open();
     }
 
+    /** A fixture with volume {@code name} of {@code grains} grains, grain g filled with byte 'a' + g. */
+    static EngineFixture withLetteredVolume(Path dir, String name, int grains, int grainSize) throws IOException {
+        EngineFixture fx = new EngineFixture(dir);
+        fx.store.create(name, (long) grains * grainSize);
+        for (int g = 0; g < grains; g++) {
+            fx.fill(name, (long) g * grainSize, grainSize, 'a' + g);
+        }
+        return fx;
+    }
+
     private void open() throws IOException {
         store = VolumeStore.open(disk, dir);
         engine = FlashEngine.open(store, settings);

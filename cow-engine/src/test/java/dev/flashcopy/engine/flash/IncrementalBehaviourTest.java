@@ -38,12 +38,7 @@ class IncrementalBehaviourTest {
     }
 
     private static EngineFixture sourceWithData(Path dir) throws Exception {
-        EngineFixture fx = new EngineFixture(dir);
-        fx.store.create("s", N * G);
-        for (int g = 0; g < N; g++) {
-            fx.fill("s", (long) g * G, G, 'a' + g);
-        }
-        return fx;
+        return EngineFixture.withLetteredVolume(dir, "s", N, G);
     }
 
     private RelationshipView view(EngineFixture fx, String s, String t) {

@@ -26,12 +26,7 @@ class ReverseWithOtherTargetsTest {
     Path dir;
 
     private static EngineFixture sourceWithData(Path dir) throws Exception {
-        EngineFixture fx = new EngineFixture(dir);
-        fx.store.create("s", N * G);
-        for (int g = 0; g < N; g++) {
-            fx.fill("s", (long) g * G, G, 'a' + g);
-        }
-        return fx;
+        return EngineFixture.withLetteredVolume(dir, "s", N, G);
     }
 
     /** What every volume must read: its bytes now, taken before the reverse. */
