@@ -85,6 +85,8 @@ class ExportRulesIT {
             long ms = (System.nanoTime() - started) / 1_000_000;
             assertTrue(ms >= 1_000 && ms < 8_000, "closed after " + ms + " ms (timeout 3 s)");
         }
-        assertTrue(server.logText().contains("did not finish the NBD handshake within 3"), server.logText());
+        String want = "did not finish the NBD handshake within 3";
+        String log = server.awaitLog(l -> l.contains(want), java.time.Duration.ofSeconds(10));
+        assertTrue(log.contains(want), log);
     }
 }

@@ -122,15 +122,17 @@ class TlsIT {
         assertTrue(nbdinfo.err().contains("TLS") || nbdinfo.err().contains("gnutls"), nbdinfo.err());
         Command.Result qemu = Command.run(T, qemu("qemu-img info", "rogue"));
         assertNotEquals(0, qemu.exit());
-        assertTrue(server.logText().contains("PKIX path building failed"), server.logText());
+        String log = server.awaitLog(l -> l.contains("PKIX path building failed"), Duration.ofSeconds(10));
+        assertTrue(log.contains("PKIX path building failed"), log);
     }
 
     @Test
     void clientWithoutCertificateIsRefused() throws IOException {
         Command.Result r = Command.run(T, "nbdinfo", nbds("secure", "anonymous"));
         assertNotEquals(0, r.exit());
-        assertTrue(server.logText().contains("Empty client certificate chain")
-                || server.logText().contains("certificate_required"), server.logText());
+        String log = server.awaitLog(l -> l.contains("Empty client certificate chain")
+                || l.contains("certificate_required"), Duration.ofSeconds(10));
+        assertTrue(log.contains("Empty client certificate chain") || log.contains("certificate_required"), log);
         assertTrue(Files.exists(server.dataDir().resolve("volumes/secure.img")));
     }
 }

@@ -196,6 +196,25 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The log once {@code done} holds for it, or as it is after {@code timeout}: the server's output reaches
+     * the log through a pipe and a pump thread, so a line the server wrote a moment ago may not be there yet.
+     */
+    public String awaitLog(java.util.function.Predicate<String> done, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String now = logText();
+        while (!done.test(now) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            now = logText();
+        }
+        return now;
+    }
+
     public String logText() {
         try {
             return Files.exists(log) ? Files.readString(log) : "(no output)";
