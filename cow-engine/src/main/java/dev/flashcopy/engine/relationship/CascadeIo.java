@@ -2,7 +2,6 @@ package dev.flashcopy.engine.relationship;
 
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
-import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.journal.JournalRecord;
 import java.nio.ByteBuffer;
@@ -38,10 +37,7 @@ public final class CascadeIo {
             HostIo.mutateSource(f, offset, length, op);
             return;
         }
-        if (rel.targetWriteInhibit()) {
-            throw new BlockIoException(BlockError.PERMISSION, "target " + rel.target().name() + " of "
-                    + rel.source().name() + " is write-inhibited (tgtinhibit) while the relationship exists");
-        }
+        HostIo.refuseInhibited(rel);
         GrainGeometry geo = f.geometry();
         long cover = Math.min(offset + length, geo.size());
         if (length == 0 || offset >= cover) {

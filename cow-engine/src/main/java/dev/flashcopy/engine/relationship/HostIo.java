@@ -83,10 +83,7 @@ public final class HostIo {
         if (rel.failed()) {
             throw failedTarget(rel);
         }
-        if (rel.targetWriteInhibit()) {
-            throw new BlockIoException(BlockError.PERMISSION, "target " + rel.target().name() + " of "
-                    + rel.source().name() + " is write-inhibited (tgtinhibit) while the relationship exists");
-        }
+        refuseInhibited(rel);
         GrainGeometry geo = f.geometry();
         long cover = Math.min(offset + length, geo.size());
         if (length == 0 || offset >= cover) {
@@ -211,6 +208,14 @@ public final class HostIo {
         return new BlockIoException(BlockError.IO, "target " + rel.target().name() + " of " + rel.source().name()
                 + " has failed and no longer holds its point in time (" + rel.failedReason() + "); withdraw it"
                 + " with rmflash");
+    }
+
+    /** A host write to the target of a {@code --tgtinhibit} relationship fails with EPERM. */
+    static void refuseInhibited(Relationship rel) throws BlockIoException {
+        if (rel.targetWriteInhibit()) {
+            throw new BlockIoException(BlockError.PERMISSION, "target " + rel.target().name() + " of "
+                    + rel.source().name() + " is write-inhibited (tgtinhibit) while the relationship exists");
+        }
     }
 
     /** Returns the borrowed grains of {@code [g0, g1]} to the source's file (grains locked); the seq to commit. */

@@ -8,18 +8,27 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
- * What {@code setflashrevertible}, {@code commitflash} and {@code revertflash} share: one bodiless POST to
- * {@code /v1/relationships/SRC:TGT/ACTION} per pair, a line per pair, or the relationships afterwards as one JSON
- * array. Stateless.
+ * What {@code setflashrevertible}, {@code commitflash} and {@code revertflash} share, as a picocli mixin: the
+ * data directory, the pairs and {@code --json}; then one bodiless POST to {@code /v1/relationships/SRC:TGT/ACTION}
+ * per pair, a line per pair, or the relationships afterwards as one JSON array. Not thread-safe.
  */
 final class PairAction {
-    private PairAction() {
-    }
+    @Mixin
+    DataDirOption data;
 
-    static int run(DataDirOption data, PrintWriter out, List<PairSpec> pairs, boolean json, String action,
-            String done) {
+    @Parameters(arity = "1..*", paramLabel = "SRC:TGT", converter = Converters.Pair.class,
+            description = "the relationships, each as it runs now")
+    List<PairSpec> pairs;
+
+    @Option(names = "--json", description = "print the relationships afterwards as a JSON array")
+    boolean json;
+
+    int run(PrintWriter out, String action, String done) {
         AdminClient client = AdminClient.forDataDir(data.dataDir());
         List<JsonNode> after = new ArrayList<>();
         for (PairSpec pair : pairs) {

@@ -1,12 +1,8 @@
 package dev.flashcopy.tools.cli;
 
-import dev.flashcopy.engine.flash.PairSpec;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -19,18 +15,11 @@ public final class RevertflashCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    DataDirOption data;
-
-    @Parameters(arity = "1..*", paramLabel = "SRC:TGT", converter = Converters.Pair.class,
-            description = "the relationships, each as it runs now")
-    List<PairSpec> pairs;
-
-    @Option(names = "--json", description = "print the relationships afterwards as a JSON array")
-    boolean json;
+    PairAction pairs;
 
     @Override
     public Integer call() {
-        return PairAction.run(data, spec.commandLine().getOut(), pairs, json, "revert",
+        return pairs.run(spec.commandLine().getOut(), "revert",
                 "successfully reverted to its last committed state");
     }
 }
