@@ -34,6 +34,18 @@ public interface BlockDevice {
     void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException;
 
     /**
+     * The file a write of this range would go to when, by a quick look, it is one write to that file and nothing
+     * else (no copy-on-write, no sync); null otherwise. Buffered writes to one file queue on its lock in the
+     * kernel anyway (ext4 takes the inode lock for each), so a server may run such writes one at a time per
+     * file, in order, rather than on many threads that would only contend for that lock. A hint, read without
+     * locks: a wrong answer costs speed, never correctness, since the write itself still decides everything.
+     * Must not block: servers ask on their event loop.
+     */
+    default Object serialWriteKey(long offset, long length) {
+        return null;
+    }
+
+    /**
      * Writes {@code srcs} one after another from {@code offset}, as one write of their concatenation;
      * implementations over a file gather them into one system call where they can.
      */

@@ -120,6 +120,16 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
         return readsOwnImage(engine.familyOf(volume.name())) && volume.image().readCached(offset, dst);
     }
 
+    /**
+     * The image while the volume is in no relationship: its writes then go straight to it. In a relationship a
+     * write may copy grains and commit the journal first, which many threads at once do better (they share the
+     * commit), so those stay concurrent.
+     */
+    @Override
+    public Object serialWriteKey(long offset, long length) {
+        return !engine.isClosed() && engine.familyOf(volume.name()) == null ? volume.image() : null;
+    }
+
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
         int base = src.position();

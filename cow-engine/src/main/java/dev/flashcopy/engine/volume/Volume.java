@@ -62,6 +62,12 @@ public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable
         image.read(offset, dst);
     }
 
+    /** Every write here is one write to the image (a read-only volume refuses it before any). */
+    @Override
+    public Object serialWriteKey(long offset, long length) {
+        return image;
+    }
+
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
         checkWritable();

@@ -25,6 +25,7 @@ public final class DisruptorDispatcher implements IoDispatcher {
 
     private final Disruptor<IoEvent> disruptor;
     private final RingBuffer<IoEvent> ring;
+    private final SerialLanes lanes = new SerialLanes(this);
     /** Publishing takes the read side, closing the write side: nothing is published after the drain. */
     private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
     private boolean closed;
@@ -72,6 +73,11 @@ public final class DisruptorDispatcher implements IoDispatcher {
             lock.unlock();
         }
         task.reject();
+    }
+
+    @Override
+    public IoLane lane(Object key) {
+        return lanes.of(key);
     }
 
     @Override

@@ -8,6 +8,14 @@ public interface IoDispatcher extends AutoCloseable {
     /** Runs {@code task.perform()} on an I/O thread, or {@code task.reject()} now when closed. */
     void dispatch(IoTask task);
 
+    /**
+     * The lane for {@code key} (compared by identity): its tasks run one at a time, in the order given, on this
+     * dispatcher's threads. This default has no lanes: it runs them as {@link #dispatch} does.
+     */
+    default IoLane lane(Object key) {
+        return this::dispatch;
+    }
+
     /** Stops taking tasks and waits for those already taken to finish. */
     @Override
     void close();

@@ -17,6 +17,7 @@ public final class ThreadPoolDispatcher implements IoDispatcher {
     private static final long CLOSE_TIMEOUT_SECONDS = 60;
 
     private final ThreadPoolExecutor pool;
+    private final SerialLanes lanes = new SerialLanes(this);
 
     public ThreadPoolDispatcher(int threads) {
         if (threads < 1) {
@@ -34,6 +35,11 @@ public final class ThreadPoolDispatcher implements IoDispatcher {
         } catch (RejectedExecutionException e) {
             task.reject();
         }
+    }
+
+    @Override
+    public IoLane lane(Object key) {
+        return lanes.of(key);
     }
 
     @Override

@@ -11,5 +11,8 @@
  *       ...     ─┘ (multi-producer, blocking wait)       └─ IoStage n-1 ...            ─┘ for FUA + FLUSH, then
  *                                                          pread / pwrite(v) / CoW        replies to the loops
  * </pre>
+ * Either also gives out {@link dev.flashcopy.nbd.dispatch.IoLane}s, one per key (a file): a
+ * {@link dev.flashcopy.nbd.dispatch.SerialLane} runs its tasks one at a time on the same threads, for writes that
+ * would only queue on one file's lock in the kernel if run at once.
  */
 package dev.flashcopy.nbd.dispatch;

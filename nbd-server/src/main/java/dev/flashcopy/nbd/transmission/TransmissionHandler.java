@@ -2,6 +2,7 @@ package dev.flashcopy.nbd.transmission;
 
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
+import dev.flashcopy.nbd.dispatch.IoLane;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
 import io.netty.buffer.ByteBuf;
@@ -14,7 +15,7 @@ import io.netty.util.concurrent.EventExecutor;
  * The transmission phase of one connection. On the event loop it checks each decoded request
  * ({@link RequestCheck}), answers the ones that need no disk at once (reads the page cache holds too, see
  * {@link CachedReads}), and dispatches the rest to
- * I/O threads; their replies come back to {@link #completed} on the loop, are written whole, and
+ * I/O threads (plain writes through their file's serial lane, see {@link SerialWrites}); their replies come back to {@link #completed} on the loop, are written whole, and
  * flushed once per burst (a flush task queued behind the completions already waiting).
  *
  * <p>It bounds what a client can have in flight: above {@link #HIGH_WATER_BYTES} of data or
@@ -35,6 +36,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     private final Runnable flushTask = this::flushNow;
     private ChannelHandlerContext ctx;
     private CommandRunner runner;
+    private SerialWrites serialWrites;
 
     private int inFlight;
     private long inFlightBytes;
@@ -54,6 +56,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.runner = new CommandRunner(device, session.structuredReplies(), session.contexts(), ctx.alloc(),
                 session.metrics(), FileReads.forConnection(device, ctx.pipeline(), ctx.alloc()));
+        this.serialWrites = new SerialWrites(device, dispatcher);
     }
 
     CommandRunner runner() {
@@ -119,7 +122,12 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             held.whenComplete((ignored, failure) -> executor().execute(() -> dispatcher.dispatch(request)));
             return;
         }
-        dispatcher.dispatch(request);
+        IoLane lane = serialWrites.laneFor(request);
+        if (lane != null) {
+            lane.dispatch(request);
+        } else {
+            dispatcher.dispatch(request);
+        }
     }
 
     /** Bytes a request holds while in flight: its payload, or the reply it will build. */

@@ -1,0 +1,11 @@
+package dev.flashcopy.nbd.dispatch;
+
+/**
+ * Where tasks that must not run concurrently with each other go: see {@link IoDispatcher#lane(Object)}.
+ * Implementations are thread-safe.
+ */
+@FunctionalInterface
+public interface IoLane {
+    /** Runs {@code task.perform()} on an I/O thread after the lane's earlier tasks, or {@code task.reject()}. */
+    void dispatch(IoTask task);
+}

@@ -1,0 +1,65 @@
+package dev.flashcopy.nbd.dispatch;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs its tasks one at a time, in the order given, on a dispatcher's threads, without holding a thread while
+ * it has nothing to do. The first task given to an idle lane dispatches a drain; tasks given while the drain
+ * runs only join its queue (no thread is woken for them), and the drain runs them all before it goes idle.
+ * That is how one file's writes avoid many threads queueing on its lock in the kernel: one thread does them
+ * back to back, and the other threads stay free for other work. Thread-safe.
+ */
+final class SerialLane implements IoLane {
+    private final IoDispatcher dispatcher;
+    private final Queue<IoTask> queue = new ConcurrentLinkedQueue<>();
+    /** True from the moment a drain is dispatched until it has found the queue empty. */
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final IoTask drain = new IoTask() {
+        @Override
+        public void perform() {
+            drain();
+        }
+
+        @Override
+        public void reject() {
+            rejectAll();
+        }
+    };
+
+    SerialLane(IoDispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public void dispatch(IoTask task) {
+        queue.offer(task);
+        if (draining.compareAndSet(false, true)) {
+            dispatcher.dispatch(drain);
+        }
+    }
+
+    private void drain() {
+        do {
+            IoTask task;
+            while ((task = queue.poll()) != null) {
+                task.perform(); // never throws (IoTask's contract)
+            }
+            draining.set(false);
+            // A task offered after the last poll but before the flag went down saw a drain running and left it
+            // to this one: take the lane again unless another caller already has.
+        } while (!queue.isEmpty() && draining.compareAndSet(false, true));
+    }
+
+    /** The dispatcher closed before the drain could run: every queued task is answered as rejected. */
+    private void rejectAll() {
+        do {
+            IoTask task;
+            while ((task = queue.poll()) != null) {
+                task.reject();
+            }
+            draining.set(false);
+        } while (!queue.isEmpty() && draining.compareAndSet(false, true));
+    }
+}

@@ -1,0 +1,170 @@
+package dev.flashcopy.nbd.dispatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A lane runs its tasks one at a time and in the order each caller gave them, on both dispatchers, however many
+ * callers race to give them; it holds no thread while idle; once its dispatcher is closed its tasks are rejected.
+ */
+class SerialLaneTest {
+    private static final int PRODUCERS = 4;
+    private static final int PER_PRODUCER = 5_000;
+
+    /** Records what ran, and whether two of the lane's tasks ever ran at once. */
+    private static final class Recorder {
+        final AtomicInteger running = new AtomicInteger();
+        final AtomicInteger overlaps = new AtomicInteger();
+        final ConcurrentLinkedQueue<int[]> ran = new ConcurrentLinkedQueue<>();
+        final CountDownLatch done = new CountDownLatch(PRODUCERS * PER_PRODUCER);
+
+        IoTask task(int producer, int n) {
+            return new IoTask() {
+                @Override
+                public void perform() {
+                    if (running.incrementAndGet() != 1) {
+                        overlaps.incrementAndGet();
+                    }
+                    ran.add(new int[] {producer, n});
+                    Thread.onSpinWait();
+                    running.decrementAndGet();
+                    done.countDown();
+                }
+
+                @Override
+                public void reject() {
+                    throw new AssertionError("rejected while the dispatcher was open");
+                }
+            };
+        }
+    }
+
+    private static void racingProducers(IoLane lane, Recorder recorder) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        for (int p = 0; p < PRODUCERS; p++) {
+            int producer = p;
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int n = 0; n < PER_PRODUCER; n++) {
+                    lane.dispatch(recorder.task(producer, n));
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertTrue(recorder.done.await(30, TimeUnit.SECONDS), "every task ran: " + recorder.done.getCount() + " left");
+    }
+
+    private static void assertSerialAndInOrder(Recorder recorder) {
+        assertEquals(0, recorder.overlaps.get(), "two tasks of the lane ran at once");
+        int[] next = new int[PRODUCERS];
+        for (int[] r : recorder.ran) {
+            assertEquals(next[r[0]], r[1], "producer " + r[0] + "'s tasks ran out of order");
+            next[r[0]]++;
+        }
+        for (int p = 0; p < PRODUCERS; p++) {
+            assertEquals(PER_PRODUCER, next[p]);
+        }
+    }
+
+    @Test
+    void tasksRunOneAtATimeInOrderOnThePool() throws InterruptedException {
+        try (ThreadPoolDispatcher pool = new ThreadPoolDispatcher(8)) {
+            Recorder recorder = new Recorder();
+            racingProducers(pool.lane(new Object()), recorder);
+            assertSerialAndInOrder(recorder);
+        }
+    }
+
+    @Test
+    void tasksRunOneAtATimeInOrderOnTheRing() throws InterruptedException {
+        try (DisruptorDispatcher ring = new DisruptorDispatcher(4)) {
+            Recorder recorder = new Recorder();
+            racingProducers(ring.lane(new Object()), recorder);
+            assertSerialAndInOrder(recorder);
+        }
+    }
+
+    @Test
+    void theDetectorSeesOverlapWithoutALane() throws InterruptedException {
+        // The same tasks given to the pool directly do overlap, so the lane tests above could fail.
+        try (ThreadPoolDispatcher pool = new ThreadPoolDispatcher(8)) {
+            Recorder recorder = new Recorder();
+            racingProducers(pool::dispatch, recorder);
+            assertTrue(recorder.overlaps.get() > 0, "tasks on 8 threads never overlapped");
+        }
+    }
+
+    @Test
+    void oneKeyOneLaneAndDistinctKeysDistinctLanes() {
+        try (ThreadPoolDispatcher pool = new ThreadPoolDispatcher(2)) {
+            Object file = new Object();
+            assertSame(pool.lane(file), pool.lane(file));
+            assertTrue(pool.lane(file) != pool.lane(new Object()));
+        }
+    }
+
+    @Test
+    void anIdleLaneHoldsNoThreadAndWakesForTheNextTask() throws InterruptedException {
+        try (ThreadPoolDispatcher pool = new ThreadPoolDispatcher(1)) {
+            IoLane lane = pool.lane(new Object());
+            CountDownLatch first = new CountDownLatch(1);
+            lane.dispatch(task(first::countDown));
+            assertTrue(first.await(10, TimeUnit.SECONDS));
+            // The pool's only thread must be free again: a plain task gets it.
+            CountDownLatch plain = new CountDownLatch(1);
+            pool.dispatch(task(plain::countDown));
+            assertTrue(plain.await(10, TimeUnit.SECONDS), "the idle lane kept the pool's thread");
+            CountDownLatch second = new CountDownLatch(1);
+            lane.dispatch(task(second::countDown));
+            assertTrue(second.await(10, TimeUnit.SECONDS), "the lane did not wake for its next task");
+        }
+    }
+
+    @Test
+    void tasksGivenAfterTheDispatcherClosedAreRejected() {
+        ThreadPoolDispatcher pool = new ThreadPoolDispatcher(2);
+        IoLane lane = pool.lane(new Object());
+        pool.close();
+        AtomicInteger rejected = new AtomicInteger();
+        AtomicInteger performed = new AtomicInteger();
+        for (int i = 0; i < 3; i++) {
+            lane.dispatch(new IoTask() {
+                @Override
+                public void perform() {
+                    performed.incrementAndGet();
+                }
+
+                @Override
+                public void reject() {
+                    rejected.incrementAndGet();
+                }
+            });
+        }
+        assertEquals(3, rejected.get(), "each task answered as rejected");
+        assertEquals(0, performed.get());
+    }
+
+    private static IoTask task(Runnable r) {
+        return new IoTask() {
+            @Override
+            public void perform() {
+                r.run();
+            }
+
+            @Override
+            public void reject() {
+                throw new AssertionError("rejected");
+            }
+        };
+    }
+}
