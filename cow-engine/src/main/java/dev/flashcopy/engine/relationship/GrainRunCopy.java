@@ -92,7 +92,7 @@ final class GrainRunCopy {
             throw new TargetWriteFailure(dest, e); // the bits stay set: the target still reads the holder's view
         }
         long seq = f.journal().clear(dest.id(), dest.toCopy(), g, end, dest.target().image());
-        dest.noteClear(seq);
+        dest.noteClear(seq, g, end);
         dest.noteCowCopies(end - g);
         f.noteGrainCopies(end - g);
         return seq;

@@ -53,9 +53,10 @@ public final class HostIo {
         try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
             int newestIndex = f.size() - 1;
             Relationship newest = f.at(newestIndex);
-            // A bit cleared by a target write or the copier may not be durable yet; the source write
-            // below relies on it, so it is committed too (at most one commit for everything queued).
-            long need = Math.max(newest.lastClearSeq(), returnBorrowed(f, g0, g1));
+            // A bit of these grains cleared by a copy, a target write or the copier may not be durable yet; the
+            // source write below relies on it, so it is committed too (at most one commit for everything queued).
+            // Only these grains' records count: a grain copied long ago needs no commit (ClearSeqs).
+            long need = Math.max(newest.lastClearSeq(g0, g1), returnBorrowed(f, g0, g1));
             need = Math.max(need, preserve(f, newestIndex, g0, g1));
             for (int i = 0; i <= newestIndex; i++) {
                 Relationship r = f.at(i);
@@ -129,7 +130,8 @@ public final class HostIo {
             }
             op.apply(rel.target(), offset, length);
             if (whole0 <= whole1) {
-                rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));
+                rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()),
+                        whole0, whole1 + 1);
             }
         } finally {
             f.hostLoad().end(hostWrite);

@@ -6,7 +6,6 @@ import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.volume.Volume;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -37,7 +36,7 @@ public final class Relationship {
     private final ExtentMap extents;
     private final OnFull onFull;
     private volatile String failedReason;
-    private final AtomicLong lastClearSeq = new AtomicLong();
+    private final ClearSeqs clearSeqs = new ClearSeqs();
     private volatile CopyMode mode;
     private volatile boolean persistent;
     private volatile int rateMiBps;
@@ -249,13 +248,22 @@ public final class Relationship {
      * changed bit); a writer relying on it commits up to it.
      */
     public long lastClearSeq() {
-        return lastClearSeq.get();
+        return clearSeqs.highest();
     }
 
+    /** At least the highest journal sequence number that changed a bit of grains {@code [g0, g1]}. */
+    public long lastClearSeq(long g0, long g1) {
+        return clearSeqs.of(g0, g1);
+    }
+
+    /** Record {@code seq} changed bits here, of grains it does not say: every grain's writer commits up to it. */
     public void noteClear(long seq) {
-        if (seq > 0) {
-            lastClearSeq.accumulateAndGet(seq, Math::max);
-        }
+        clearSeqs.note(seq);
+    }
+
+    /** Record {@code seq} changed bits of grains {@code [g0, g1)} only. */
+    public void noteClear(long seq, long g0, long g1) {
+        clearSeqs.note(seq, g0, g1);
     }
 
     /** Where the background copier resumes (a grain number); only the copier uses it. */

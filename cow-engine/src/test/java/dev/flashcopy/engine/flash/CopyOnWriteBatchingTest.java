@@ -144,4 +144,20 @@ class CopyOnWriteBatchingTest {
             assertTrue(Arrays.equals(want, fx.read("s", 0, 16 * MIB)));
         }
     }
+
+    @Test
+    void sourceWriteToAGrainCopiedEarlierWaitsForNoCommitOfOtherGrains() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", 4L * MIB);
+            fx.write("s", 0, random(4 * MIB, 1));
+            fx.establish("s", "t", NOCOPY);
+            fx.write("s", 0, random(G, 2)); // copies grain 0 and commits
+            fx.write("t", 5L * G, random(G, 3)); // clears grain 5's bit: queued, not committed
+            long commits = fx.engine.journal().stats().commits();
+            fx.write("s", 100, random(4096, 4)); // grain 0 again: its record is durable already
+            assertEquals(commits, fx.engine.journal().stats().commits(), "no commit for grain 5's record");
+            fx.write("s", 5L * G + 100, random(4096, 5)); // grain 5: relies on that record
+            assertEquals(commits + 1, fx.engine.journal().stats().commits(), "grain 5's record committed first");
+        }
+    }
 }
