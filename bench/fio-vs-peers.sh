@@ -3,11 +3,13 @@
 # Prints a table (IOPS, MiB/s, p99 latency, ratio flashcopy / best peer) and writes it, with the
 # machine and date, to bench/RESULTS.md. These machines are noisy: compare only within one run.
 #
-#   bench/fio-vs-peers.sh            # 10 s per row
-#   RUNTIME=30 bench/fio-vs-peers.sh
+#   bench/fio-vs-peers.sh            # plain rows: 3 rounds of 6 s per server; copy-on-write rows: 10 s
+#   ROUNDS=5 RUNTIME=10 bench/fio-vs-peers.sh
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
-runtime=${RUNTIME:-10}
+runtime=${RUNTIME:-6}
+cow_runtime=${COW_RUNTIME:-10}
+rounds=${ROUNDS:-3}
 size=${SIZE:-1G}
 "$root/bin/install-clients"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg) # other work on the machine moves every figure: say how much there was
@@ -42,19 +44,20 @@ results="$work/results.tsv"
 cow="$work/cow.tsv"
 : >"$results"
 : >"$cow"
+round=0
 run_one() { # file server-name row-name uri fio-args... ; no ramp for copy-on-write rows: the first writes are the point
-  local file=$1 server=$2 name=$3 uri=$4 ramp=2
+  local file=$1 server=$2 name=$3 uri=$4 ramp=2 time=$runtime
   shift 4
-  [ "$file" = "$cow" ] && ramp=0
-  fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$runtime" --time_based \
+  if [ "$file" = "$cow" ]; then ramp=0; time=$cow_runtime; fi
+  fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$time" --time_based \
       --ramp_time="$ramp" --output-format=json --output="$work/out.json" >/dev/null
-  python3 - "$work/out.json" "$server" "$name" >>"$file" <<'PY'
+  python3 - "$work/out.json" "$server" "$name" "$round" >>"$file" <<'PY'
 import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
 side = "read" if job["read"]["io_bytes"] > 0 else "write"
 d = job[side]
 p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
-print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}")
+print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t{sys.argv[4]}")
 PY
 }
 warm_up() { # uri
@@ -91,16 +94,21 @@ pids+=($qn_pid)
 servers=("flashcopy|$u/bench" "nbdkit|nbd://127.0.0.1:$nk_port/" "qemu-nbd|nbd://127.0.0.1:$qn_port/bench")
 for s in "${servers[@]}"; do wait_port "${s#*|}"; done
 for s in "${servers[@]}"; do echo "warming up ${s%%|*}" >&2; warm_up "${s#*|}"; done
+# Each row runs in rounds, the three servers back to back in each, the first one rotating; the table
+# gives each server's median round and every round's own ratio, so one unlucky run shows as such.
 i=0
 for row in "${rows[@]}"; do
-  echo "running ${row%%|*}" >&2
-  for k in 0 1 2; do
-    s=${servers[$(( (i + k) % 3 ))]}
-    # shellcheck disable=SC2086
-    run_one "$results" "${s%%|*}" "${row%%|*}" "${s#*|}" ${row#*|}
+  for round in $(seq "$rounds"); do
+    echo "running ${row%%|*}, round $round of $rounds" >&2
+    for k in 0 1 2; do
+      s=${servers[$(( (i + k + round) % 3 ))]}
+      # shellcheck disable=SC2086
+      run_one "$results" "${s%%|*}" "${row%%|*}" "${s#*|}" ${row#*|}
+    done
   done
   i=$((i + 1))
 done
+round=0
 kill "$nk_pid" "$qn_pid"; wait "$nk_pid" "$qn_pid" 2>/dev/null || true
 
 # The physical limit: the same jobs on the image file itself (io_uring, page cache, no protocol).
@@ -114,7 +122,7 @@ import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
 d = job["read"] if job["read"]["io_bytes"] > 0 else job["write"]
 p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
-print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}")
+print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t0")
 PY
 done
 
@@ -182,21 +190,27 @@ run_one "$cow" qemu-nbd "overlay write (qcow2 over raw)" "nbd://127.0.0.1:$port/
 kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 table=$(python3 - "$results" <<'PY'
-import sys, collections
-rows = collections.OrderedDict()
+import sys, collections, statistics
+runs = collections.OrderedDict()  # row -> server -> round -> (iops, MiB/s, p99)
 for line in open(sys.argv[1]):
-    server, name, iops, mib, p99 = line.rstrip("\n").split("\t")
-    rows.setdefault(name, {})[server] = (float(iops), float(mib), float(p99))
+    server, name, iops, mib, p99, rnd = line.rstrip("\n").split("\t")
+    runs.setdefault(name, {}).setdefault(server, {})[rnd] = (float(iops), float(mib), float(p99))
+def median(by_round):
+    return tuple(statistics.median(v[i] for v in by_round.values()) for i in range(3))
 print("| job | flashcopy IOPS | MiB/s | p99 µs | nbdkit IOPS | MiB/s | p99 µs | qemu-nbd IOPS | MiB/s | p99 µs "
-      "| flashcopy / nbdkit | flashcopy / best peer | raw file IOPS | flashcopy / raw file |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for name, s in rows.items():
-    fc = s["flashcopy"]; nk = s["nbdkit"]; qn = s["qemu-nbd"]; raw = s.get("raw")
+      "| flashcopy / nbdkit | flashcopy / best peer | each round: flashcopy / best peer | raw file IOPS "
+      "| flashcopy / raw file |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for name, s in runs.items():
+    fc, nk, qn = (median(s[k]) for k in ("flashcopy", "nbdkit", "qemu-nbd"))
+    raw = median(s["raw"]) if "raw" in s else None
     best = max(nk[0], qn[0])
     cells = [name]
     for v in (fc, nk, qn):
         cells += [f"{v[0]:.0f}", f"{v[1]:.0f}", f"{v[2]:.0f}"]
     cells += [f"{fc[0] / nk[0]:.2f}", f"{fc[0] / best:.2f}"]
+    cells += [", ".join(f"{s['flashcopy'][r][0] / max(s['nbdkit'][r][0], s['qemu-nbd'][r][0]):.2f}"
+                        for r in s["flashcopy"])]
     cells += [f"{raw[0]:.0f}", f"{fc[0] / raw[0]:.2f}"] if raw else ["-", "-"]
     print("| " + " | ".join(cells) + " |")
 PY
@@ -207,7 +221,7 @@ cow_table=$(python3 - "$cow" <<'PY'
 import sys
 rows = {}
 for line in open(sys.argv[1]):
-    server, name, iops, mib, p99 = line.rstrip("\n").split("\t")
+    server, name, iops, mib, p99, _ = line.rstrip("\n").split("\t")
     rows[(server, name)] = (float(iops), float(mib), float(p99))
 def iops(server, name):
     return rows[(server, name)][0]
@@ -245,11 +259,12 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
   echo "# Benchmark results"
   echo
   echo "Written by \`bench/fio-vs-peers.sh\` (one run, every server on the same $size dense raw image,"
-  echo "fio \`--ioengine=nbd\`, ${runtime} s per row after a 2 s ramp; before its rows every server gets the same"
-  echo "unrecorded warm-up, ${WARMUP:-5} s of 4 KiB random and ${WARMUP:-5} s of 1 MiB sequential read/write, so the"
-  echo "JVM's JIT has compiled the hot path). The three servers run side by side and each row is measured on"
-  echo "all three back to back, so drift in the machine's load falls on all of them. Ratios compare within"
-  echo "this run only."
+  echo "fio \`--ioengine=nbd\`; before its rows every server gets the same unrecorded warm-up, ${WARMUP:-5} s of"
+  echo "4 KiB random and ${WARMUP:-5} s of 1 MiB sequential read/write, so the JVM's JIT has compiled the hot"
+  echo "path). The three servers run side by side. Each plain row runs in $rounds rounds of ${runtime} s after a"
+  echo "2 s ramp, the three servers back to back in each round with the first one rotating, so drift in the"
+  echo "machine's load falls on all of them; the table gives each server's median round, the ratio of the"
+  echo "medians, and each round's own ratio. Ratios compare within this run only."
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $machine"
@@ -263,7 +278,7 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
   echo
   echo "## Copy-on-write"
   echo
-  echo "4 KiB random writes, iodepth 32, ${runtime} s from the moment of establish (no ramp: the first writes"
+  echo "4 KiB random writes, iodepth 32, ${cow_runtime} s from the moment of establish (no ramp: the first writes"
   echo "to each 64 KiB grain are the ones that copy). Peers: nbdkit's cow filter over the same raw image, and"
   echo "qemu-nbd on a qcow2 overlay backed by it. Background copy: \`mkflash\` + \`wait\` of the dense image"
   echo "(grains made durable as they go) against \`cp --sparse=always\` followed by \`sync --data\`."
