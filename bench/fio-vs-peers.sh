@@ -167,8 +167,8 @@ start=$(date +%s%N)
 cp --sparse=always "$image" "$work/cp.img" && sync --data "$work/cp.img"
 cp_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 size_mib=$(( $(stat -c %s "$image") / 1048576 ))
-awk -v m="$size_mib" -v t="$copy_ms" 'BEGIN { printf "flashcopy\tbackground copy (MiB/s)\t0\t%.1f\t0\n", m * 1000 / t }' >>"$cow"
-awk -v m="$size_mib" -v t="$cp_ms" 'BEGIN { printf "cp\tbackground copy (MiB/s)\t0\t%.1f\t0\n", m * 1000 / t }' >>"$cow"
+awk -v m="$size_mib" -v t="$copy_ms" 'BEGIN { printf "flashcopy\tbackground copy (MiB/s)\t0\t%.1f\t0\t0\n", m * 1000 / t }' >>"$cow"
+awk -v m="$size_mib" -v t="$cp_ms" 'BEGIN { printf "cp\tbackground copy (MiB/s)\t0\t%.1f\t0\t0\n", m * 1000 / t }' >>"$cow"
 rm -f "$work/cp.img"
 
 # Peers on the copy-on-write path

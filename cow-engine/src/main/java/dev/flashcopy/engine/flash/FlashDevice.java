@@ -14,6 +14,7 @@ import dev.flashcopy.engine.relationship.ExtentIo;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.relationship.Relationship;
+import dev.flashcopy.engine.relationship.SourceWriteHint;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -121,13 +122,18 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
     }
 
     /**
-     * The image while the volume is in no relationship: its writes then go straight to it. In a relationship a
-     * write may copy grains and commit the journal first, which many threads at once do better (they share the
-     * commit), so those stay concurrent.
+     * The image while the volume is in no relationship, or is a source whose write there copies, marks and
+     * commits nothing ({@link SourceWriteHint}): such writes go straight to it. Any other write may copy grains
+     * and commit the journal first, which many threads at once do better (they share the commit), so those stay
+     * concurrent.
      */
     @Override
     public Object serialWriteKey(long offset, long length) {
-        return !engine.isClosed() && engine.familyOf(volume.name()) == null ? volume.image() : null;
+        if (engine.isClosed()) {
+            return null;
+        }
+        Family f = engine.familyOf(volume.name());
+        return f == null || SourceWriteHint.plain(f, volume, offset, length) ? volume.image() : null;
     }
 
     @Override

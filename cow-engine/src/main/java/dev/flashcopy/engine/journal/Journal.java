@@ -39,7 +39,8 @@ public final class Journal implements AutoCloseable {
     private final long checkpointBytes;
     private final Object lock = new Object();
     private long lastSeq;
-    private long durableSeq;
+    /** Written under {@code lock}; volatile for {@link #durableSeq()}, which reads it without. */
+    private volatile long durableSeq;
     private List<JournalRecord> pending = new ArrayList<>();
     private Set<ImageFile> pendingFiles = newIdentitySet();
     private boolean committing;
@@ -122,6 +123,11 @@ public final class Journal implements AutoCloseable {
             }
             return seq;
         }
+    }
+
+    /** The highest sequence number known durable; read without the lock, so it may lag a commit just ended. */
+    public long durableSeq() {
+        return durableSeq;
     }
 
     /** Returns once record {@code seq} (and every one before it) is durable; 0 returns at once. */

@@ -32,6 +32,10 @@ public final class Family {
     private final HostLoad hostLoad;
     private final AtomicLong grainCopies = new AtomicLong();
     private final ArrayList<Relationship> chain = new ArrayList<>();
+    /** The chain's newest relationship, republished on every change of the chain, for lock-free looks. */
+    private volatile Relationship newest;
+    /** Whether any relationship of the chain records changes, republished with {@link #newest}. */
+    private volatile boolean recording;
     private volatile boolean dissolved;
     private volatile Relationship borrower;
     private volatile Family upstream;
@@ -234,6 +238,7 @@ public final class Family {
     public void addNewest(Relationship r) {
         chain.add(r);
         noteBorrower(r);
+        republish();
     }
 
     /**
@@ -257,6 +262,26 @@ public final class Family {
             borrower = null;
         }
         noteBorrower(fresh);
+        republish();
+    }
+
+    /** Publishes what {@link #newestHint()} and {@link #recordingHint()} answer (write lock held). */
+    private void republish() {
+        newest = chain.isEmpty() ? null : chain.get(chain.size() - 1);
+        recording = chain.stream().anyMatch(Relationship::recording);
+    }
+
+    /**
+     * The newest relationship as of the last change of the chain, or null: for hints taken without the lock
+     * (it may change the moment after); anything that acts on it enters the family first.
+     */
+    public Relationship newestHint() {
+        return newest;
+    }
+
+    /** Whether a relationship of the chain recorded changes as of its last change; a hint, as {@link #newestHint}. */
+    public boolean recordingHint() {
+        return recording;
     }
 
     private void noteBorrower(Relationship r) {
@@ -286,6 +311,7 @@ public final class Family {
         if (borrower == r) {
             borrower = null;
         }
+        republish();
         if (chain.isEmpty()) {
             dissolved = true;
         }
@@ -296,6 +322,7 @@ public final class Family {
     public void dissolve() {
         chain.clear();
         borrower = null;
+        republish();
         dissolved = true;
     }
 

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Which exported volumes name a file for their writes to be run one at a time (the server's serial lanes): a
- * volume in no relationship, whose every write is one write to its image; never a source or a target, whose
- * writes may copy grains and commit the journal first, which concurrent writers share.
+ * Which writes name a file to be run one at a time (the server's serial lanes): those that are one write to the
+ * volume's image and nothing else. A volume in no relationship, always; a source, where every grain the write
+ * covers is copied and that copy durable; never a target, nor a source write that would copy, mark or commit.
  */
 class SerialWriteKeyBehaviourTest {
     private static final int G = 65536;
@@ -38,13 +38,43 @@ class SerialWriteKeyBehaviourTest {
     }
 
     @Test
-    void sourceAndTargetNameNoFile() throws Exception {
+    void targetNamesNoFile() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("src", GRAINS * G);
             fx.store.create("tgt", GRAINS * G);
             fx.establish("src", "tgt", NOCOPY);
-            assertNull(fx.dev("src").serialWriteKey(0, 4096), "a source write may copy the grain first");
             assertNull(fx.dev("tgt").serialWriteKey(0, 4096), "a target write may copy the rest of its grain");
+            fx.fill("tgt", 0, G, 1); // grain 0 now its own
+            assertNull(fx.dev("tgt").serialWriteKey(0, 4096), "targets are never asked to run serially");
+        }
+    }
+
+    @Test
+    void sourceNamesItsImageOnlyWhereItsGrainsAreCopiedAndThatIsDurable() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("src", GRAINS * G);
+            fx.store.create("tgt", GRAINS * G);
+            fx.establish("src", "tgt", NOCOPY);
+            assertNull(fx.dev("src").serialWriteKey(0, 4096), "grain 0 still to copy");
+            fx.fill("src", 0, 4096, 2); // copies grain 0 and commits its record
+            Object key = fx.dev("src").serialWriteKey(100, 4096);
+            assertNotNull(key, "grain 0 is copied and its record durable");
+            assertNull(fx.dev("src").serialWriteKey(G - 100, 200), "the write reaches grain 1, still to copy");
+            fx.fill("tgt", 5L * G, G, 3); // grain 5's bit clears; the record is only queued
+            assertNull(fx.dev("src").serialWriteKey(5L * G, 4096), "grain 5's clear is not durable yet");
+            fx.dev("tgt").flush();
+            assertSame(key, fx.dev("src").serialWriteKey(5L * G, 4096), "now it is");
+        }
+    }
+
+    @Test
+    void recordingSourceNamesNoFile() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("src", GRAINS * G);
+            fx.store.create("tgt", GRAINS * G);
+            fx.establish("src", "tgt", NOCOPY.withRecording(true));
+            fx.fill("src", 0, 4096, 2);
+            assertNull(fx.dev("src").serialWriteKey(0, 4096), "a recording source write marks the grain changed");
         }
     }
 }

@@ -1,0 +1,36 @@
+package dev.flashcopy.engine.relationship;
+
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.volume.Volume;
+
+/**
+ * Whether a write to a family's source would, by a look taken without its locks, be one write to the source's
+ * image and nothing else: every grain it covers already copied to the newest target with that record durable,
+ * nothing borrowed, nothing recording, no cascade above and no extents. {@link HostIo#mutateSource} does exactly
+ * that then, so a server may run such writes one at a time per file as it does a plain volume's. The look may be
+ * stale the moment it is taken; the write itself still takes the locks and does whatever is needed. Stateless.
+ */
+public final class SourceWriteHint {
+    private SourceWriteHint() {
+    }
+
+    /** True when a write of {@code [offset, offset + length)} to {@code f}'s source looks like a plain one. */
+    public static boolean plain(Family f, Volume volume, long offset, long length) {
+        if (f.source() != volume || f.upstream() != null || f.group() != null || f.recordingHint()
+                || f.borrower() != null) {
+            return false;
+        }
+        Relationship newest = f.newestHint();
+        if (newest == null || newest.failed() || length <= 0) {
+            return false;
+        }
+        GrainGeometry geo = f.geometry();
+        long cover = Math.min(offset + length, geo.size());
+        if (offset >= cover) {
+            return true; // past the source's end nothing is shared
+        }
+        long g0 = geo.grainOf(offset);
+        long g1 = geo.grainOf(cover - 1);
+        return !newest.toCopy().anySet(g0, g1 + 1) && newest.lastClearSeq(g0, g1) <= f.journal().durableSeq();
+    }
+}
