@@ -34,6 +34,13 @@ public final class ImageFile implements AutoCloseable {
     private final long size;
     private final SyncGroup syncs = new SyncGroup();
     private volatile boolean closed;
+    /**
+     * {@link #readCached} skips its {@code SEEK_HOLE} at or above this offset: an earlier one found no hole from
+     * there to the end of the file (a dense image answers every later cached read with one system call, not
+     * two). Whatever here may make a hole (a punch, a zeroed range, a copy in) resets it. A stale value costs
+     * nothing but words: a hole read as data reads as the zeroes it holds; only its description as a hole is lost.
+     */
+    private volatile long denseFrom = Long.MAX_VALUE;
 
     private ImageFile(Path path, DiskFile file, long size) {
         this.path = path;
@@ -109,16 +116,24 @@ public final class ImageFile implements AutoCloseable {
     }
 
     /**
-     * Fills {@code dst} (direct) at {@code offset} only if the range is all data (one {@code SEEK_HOLE}: holes
-     * are for the usual path, which can describe them) and every byte is in the page cache (one {@code
+     * Fills {@code dst} (direct) at {@code offset} only if the range is all data (one {@code SEEK_HOLE}, none where
+     * the file is known dense: holes are for the usual path, which can describe them) and every byte is in the page cache (one {@code
      * preadv2} with {@code RWF_NOWAIT}, which never waits for the disk). False when it could not, with {@code
      * dst}'s position unchanged (its bytes undefined): the caller reads the usual way, on a thread that may wait.
      */
     public boolean readCached(long offset, ByteBuffer dst) {
         int length = dst.remaining();
-        if (fd < 0 || !dst.isDirect() || offset + length > size
-                || file.lseek(offset, Posix.SEEK_HOLE) < offset + length) {
+        if (fd < 0 || !dst.isDirect() || offset + length > size) {
             return false;
+        }
+        if (offset < denseFrom) {
+            long hole = file.lseek(offset, Posix.SEEK_HOLE);
+            if (hole < offset + length) {
+                return false;
+            }
+            if (hole >= size) {
+                denseFrom = offset; // no hole from here on: at most a racing punch's reset is lost (see the field)
+            }
         }
         MemorySegment iov = IOVECS.get();
         iov.set(ValueLayout.ADDRESS, 0, MemorySegment.ofBuffer(dst));
@@ -249,6 +264,7 @@ public final class ImageFile implements AutoCloseable {
      */
     public void copyTo(ImageFile dest, long offset, long destOffset, long length, ByteBuffer buffer)
             throws BlockIoException {
+        dest.denseFrom = Long.MAX_VALUE; // a copy may carry holes over
         long done = 0;
         while (done < length) {
             long n = file.copyFileRange(offset + done, dest.file, destOffset + done, length - done);
@@ -310,6 +326,7 @@ public final class ImageFile implements AutoCloseable {
         if (length == 0) {
             return;
         }
+        denseFrom = Long.MAX_VALUE; // before the hole exists, so no cached read misses it after
         int r;
         while ((r = file.fallocate(mode, offset, length)) != 0) {
             if (r != -Posix.EINTR) {
@@ -340,50 +357,12 @@ public final class ImageFile implements AutoCloseable {
      * record ({@code SEEK_HOLE}/{@code SEEK_DATA}); one {@code lseek} per extent boundary.
      */
     public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
-        long end = offset + length;
-        long pos = offset;
-        while (pos < end) {
-            long hole = seek(pos, Posix.SEEK_HOLE);
-            if (hole > pos) {
-                long stop = Math.min(hole, end);
-                if (!sink.extent(stop - pos, false)) {
-                    return;
-                }
-                pos = stop;
-            } else {
-                long data = seek(pos, Posix.SEEK_DATA);
-                long stop = Math.min(data, end);
-                if (!sink.extent(stop - pos, true)) {
-                    return;
-                }
-                pos = stop;
-            }
-        }
+        AllocationWalk.walk(file, path, offset, length, sink);
     }
 
     /** Bytes held by data extents: what the image really occupies, give or take block rounding. */
     public long allocatedBytes() throws BlockIoException {
-        long[] total = new long[1];
-        mapAllocation(0, size, (len, hole) -> {
-            if (!hole) {
-                total[0] += len;
-            }
-            return true;
-        });
-        return total[0];
-    }
-
-    /** lseek for data or hole; past the last data extent (ENXIO) the answer is the end of file. */
-    private long seek(long pos, int whence) throws BlockIoException {
-        long r = file.lseek(pos, whence);
-        if (r >= 0) {
-            return r;
-        }
-        int errno = (int) -r;
-        if (errno == Posix.ENXIO) {
-            return whence == Posix.SEEK_DATA ? Long.MAX_VALUE : pos;
-        }
-        throw Errnos.failure(errno, "lseek " + pos + " of " + path);
+        return AllocationWalk.allocatedBytes(file, path, size);
     }
 
     @Override

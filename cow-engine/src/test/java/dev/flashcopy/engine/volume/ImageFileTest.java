@@ -186,4 +186,19 @@ class ImageFileTest {
             assertFalse(f.readCached(0, ByteBuffer.allocate(4096)), "heap buffers are not read into natively");
         }
     }
+
+    @Test
+    void cachedReadOfADenseImageStillSeesAHolePunchedLater() throws IOException {
+        try (ImageFile f = ImageFile.create(dir.resolve("a.img"), 2L * MIB)) {
+            f.write(0, filled((int) (2L * MIB), 0x44)); // dense: the first cached read learns it
+            assertTrue(f.readCached(MIB, ByteBuffer.allocateDirect(4096)));
+            assertTrue(f.readCached(MIB + 8192, ByteBuffer.allocateDirect(4096)), "dense from an earlier offset");
+            f.punchHole(MIB + 65536, 65536);
+            assertFalse(f.readCached(MIB + 65536, ByteBuffer.allocateDirect(4096)),
+                    "the punched range goes the usual way, which describes the hole");
+            ByteBuffer copied = ByteBuffer.allocateDirect(4096);
+            assertTrue(f.readCached(MIB + 8192, copied), "data before the hole is still read at once");
+            assertEquals(0x44, copied.get(0));
+        }
+    }
 }
