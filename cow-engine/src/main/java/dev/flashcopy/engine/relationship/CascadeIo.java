@@ -37,6 +37,9 @@ public final class CascadeIo {
             HostIo.mutateSource(f, offset, length, op);
             return;
         }
+        if (rel.failed()) {
+            throw HostIo.failedTarget(rel); // as for any target: reads of it fail too, so writes must not land
+        }
         HostIo.refuseInhibited(rel);
         GrainGeometry geo = f.geometry();
         long cover = Math.min(offset + length, geo.size());

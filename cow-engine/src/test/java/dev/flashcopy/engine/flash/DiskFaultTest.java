@@ -96,6 +96,22 @@ class DiskFaultTest {
     }
 
     @Test
+    void failedMiddleOfACascadeRefusesWritesAsAnyFailedTarget() throws Exception {
+        try (EngineFixture fx = fixture()) {
+            fx.establish("src", "tgt", nocopy());
+            fx.establish("tgt", "old", nocopy()); // src -> tgt -> old: tgt is a target and a source
+            failWritesTo("tgt", EIO);
+            fx.fill("src", 0, 4096, 0x22); // the copy to tgt fails: src:tgt fails, the source write goes on
+            disk.clearFaults();
+            assertEquals(RelationshipState.FAILED, only(fx, "src:tgt").state());
+            BlockIoException write = assertThrows(BlockIoException.class, () -> fx.fill("tgt", 0, 512, 1));
+            assertEquals(BlockError.IO, write.error());
+            assertTrue(write.getMessage().contains("rmflash"), write.getMessage());
+            assertEquals(BlockError.IO, assertThrows(BlockIoException.class, () -> fx.read("tgt", 0, 512)).error());
+        }
+    }
+
+    @Test
     void fullTargetFailsRelationshipByDefault() throws Exception {
         try (EngineFixture fx = fixture()) {
             fx.establish("src", "tgt", nocopy());
