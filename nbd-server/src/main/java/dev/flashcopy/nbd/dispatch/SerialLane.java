@@ -9,9 +9,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * it has nothing to do. The first task given to an idle lane dispatches a drain; tasks given while the drain
  * runs only join its queue (no thread is woken for them), and the drain runs them all before it goes idle.
  * That is how one file's writes avoid many threads queueing on its lock in the kernel: one thread does them
- * back to back, and the other threads stay free for other work. Thread-safe.
+ * back to back, and the other threads stay free for other work. A drain yields its thread after {@link #MAX_RUN}
+ * tasks, so a busy lane takes turns with everything else. Thread-safe.
  */
 final class SerialLane implements IoLane {
+    /** Tasks one drain runs before it lets the dispatcher's other work in. */
+    static final int MAX_RUN = 64;
+
     private final IoDispatcher dispatcher;
     private final Queue<IoTask> queue = new ConcurrentLinkedQueue<>();
     /** True from the moment a drain is dispatched until it has found the queue empty. */
@@ -41,10 +45,17 @@ final class SerialLane implements IoLane {
     }
 
     private void drain() {
+        int run = 0;
         do {
             IoTask task;
             while ((task = queue.poll()) != null) {
                 task.perform(); // never throws (IoTask's contract)
+                if (++run == MAX_RUN && !queue.isEmpty()) {
+                    // Still busy: go to the back of the dispatcher's queue, so other work (other files' lanes,
+                    // reads, flushes) is not held up behind an endless stream of writes to this one.
+                    dispatcher.dispatch(drain);
+                    return;
+                }
             }
             draining.set(false);
             // A task offered after the last poll but before the flag went down saw a drain running and left it

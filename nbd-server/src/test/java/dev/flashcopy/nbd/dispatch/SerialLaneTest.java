@@ -26,6 +26,12 @@ class SerialLaneTest {
         final AtomicInteger overlaps = new AtomicInteger();
         final ConcurrentLinkedQueue<int[]> ran = new ConcurrentLinkedQueue<>();
         final CountDownLatch done = new CountDownLatch(PRODUCERS * PER_PRODUCER);
+        /** How long each task keeps running, so that tasks able to overlap do. */
+        final long lingerNanos;
+
+        Recorder(long lingerNanos) {
+            this.lingerNanos = lingerNanos;
+        }
 
         IoTask task(int producer, int n) {
             return new IoTask() {
@@ -35,7 +41,10 @@ class SerialLaneTest {
                         overlaps.incrementAndGet();
                     }
                     ran.add(new int[] {producer, n});
-                    Thread.onSpinWait();
+                    long until = System.nanoTime() + lingerNanos;
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
                     running.decrementAndGet();
                     done.countDown();
                 }
@@ -79,7 +88,7 @@ class SerialLaneTest {
     @Test
     void tasksRunOneAtATimeInOrderOnThePool() throws InterruptedException {
         try (ThreadPoolDispatcher pool = new ThreadPoolDispatcher(8)) {
-            Recorder recorder = new Recorder();
+            Recorder recorder = new Recorder(2_000);
             racingProducers(pool.lane(new Object()), recorder);
             assertSerialAndInOrder(recorder);
         }
@@ -88,7 +97,7 @@ class SerialLaneTest {
     @Test
     void tasksRunOneAtATimeInOrderOnTheRing() throws InterruptedException {
         try (DisruptorDispatcher ring = new DisruptorDispatcher(4)) {
-            Recorder recorder = new Recorder();
+            Recorder recorder = new Recorder(2_000);
             racingProducers(ring.lane(new Object()), recorder);
             assertSerialAndInOrder(recorder);
         }
@@ -98,7 +107,7 @@ class SerialLaneTest {
     void theDetectorSeesOverlapWithoutALane() throws InterruptedException {
         // The same tasks given to the pool directly do overlap, so the lane tests above could fail.
         try (ThreadPoolDispatcher pool = new ThreadPoolDispatcher(8)) {
-            Recorder recorder = new Recorder();
+            Recorder recorder = new Recorder(50_000);
             racingProducers(pool::dispatch, recorder);
             assertTrue(recorder.overlaps.get() > 0, "tasks on 8 threads never overlapped");
         }
@@ -127,6 +136,46 @@ class SerialLaneTest {
             CountDownLatch second = new CountDownLatch(1);
             lane.dispatch(task(second::countDown));
             assertTrue(second.await(10, TimeUnit.SECONDS), "the lane did not wake for its next task");
+        }
+    }
+
+    @Test
+    void aBusyLaneTakesTurnsWithTheDispatchersOtherWork() throws InterruptedException {
+        try (ThreadPoolDispatcher pool = new ThreadPoolDispatcher(1)) {
+            IoLane lane = pool.lane(new Object());
+            CountDownLatch go = new CountDownLatch(1);
+            AtomicInteger laneDone = new AtomicInteger();
+            CountDownLatch allDone = new CountDownLatch(1000);
+            lane.dispatch(task(() -> {
+                awaitQuietly(go); // holds the pool's only thread until everything below is queued
+                laneDone.incrementAndGet();
+                allDone.countDown();
+            }));
+            for (int i = 1; i < 1000; i++) {
+                lane.dispatch(task(() -> {
+                    laneDone.incrementAndGet();
+                    allDone.countDown();
+                }));
+            }
+            AtomicInteger seenByOther = new AtomicInteger(-1);
+            CountDownLatch other = new CountDownLatch(1);
+            pool.dispatch(task(() -> {
+                seenByOther.set(laneDone.get());
+                other.countDown();
+            }));
+            go.countDown();
+            assertTrue(other.await(10, TimeUnit.SECONDS));
+            assertTrue(allDone.await(10, TimeUnit.SECONDS));
+            assertTrue(seenByOther.get() <= SerialLane.MAX_RUN, "the other task waited for "
+                    + seenByOther.get() + " of the lane's 1000 tasks");
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
