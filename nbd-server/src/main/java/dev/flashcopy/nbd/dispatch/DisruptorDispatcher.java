@@ -25,7 +25,11 @@ public final class DisruptorDispatcher implements IoDispatcher {
 
     private final Disruptor<IoEvent> disruptor;
     private final RingBuffer<IoEvent> ring;
-    private final SerialLanes lanes = new SerialLanes(this);
+    /**
+     * Drains here never yield: one would publish into the ring it consumes, and wait on itself were the ring full.
+     * Each stage takes every {@code stages}-th sequence anyway, so a long drain holds up only its own share.
+     */
+    private final SerialLanes lanes = new SerialLanes(this, Integer.MAX_VALUE);
     /** Publishing takes the read side, closing the write side: nothing is published after the drain. */
     private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
     private boolean closed;

@@ -9,14 +9,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * it has nothing to do. The first task given to an idle lane dispatches a drain; tasks given while the drain
  * runs only join its queue (no thread is woken for them), and the drain runs them all before it goes idle.
  * That is how one file's writes avoid many threads queueing on its lock in the kernel: one thread does them
- * back to back, and the other threads stay free for other work. A drain yields its thread after {@link #MAX_RUN}
- * tasks, so a busy lane takes turns with everything else. Thread-safe.
+ * back to back, and the other threads stay free for other work. On the pool a drain yields its thread after
+ * {@link #MAX_RUN} tasks, so a busy lane takes turns with everything else. Thread-safe.
  */
 final class SerialLane implements IoLane {
     /** Tasks one drain runs before it lets the dispatcher's other work in. */
     static final int MAX_RUN = 64;
 
     private final IoDispatcher dispatcher;
+    private final int maxRun;
     private final Queue<IoTask> queue = new ConcurrentLinkedQueue<>();
     /** True from the moment a drain is dispatched until it has found the queue empty. */
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -32,8 +33,10 @@ final class SerialLane implements IoLane {
         }
     };
 
-    SerialLane(IoDispatcher dispatcher) {
+    /** A lane whose drain yields after {@code maxRun} tasks ({@link Integer#MAX_VALUE}: never). */
+    SerialLane(IoDispatcher dispatcher, int maxRun) {
         this.dispatcher = dispatcher;
+        this.maxRun = maxRun;
     }
 
     @Override
@@ -50,7 +53,7 @@ final class SerialLane implements IoLane {
             IoTask task;
             while ((task = queue.poll()) != null) {
                 task.perform(); // never throws (IoTask's contract)
-                if (++run == MAX_RUN && !queue.isEmpty()) {
+                if (++run == maxRun && !queue.isEmpty()) {
                     // Still busy: go to the back of the dispatcher's queue, so other work (other files' lanes,
                     // reads, flushes) is not held up behind an endless stream of writes to this one.
                     dispatcher.dispatch(drain);

@@ -8,13 +8,16 @@ import java.util.WeakHashMap;
  */
 final class SerialLanes {
     private final IoDispatcher dispatcher;
+    private final int maxRun;
     private final Map<Object, SerialLane> lanes = new WeakHashMap<>();
 
-    SerialLanes(IoDispatcher dispatcher) {
+    /** Lanes whose drains yield after {@code maxRun} tasks (see {@link SerialLane}). */
+    SerialLanes(IoDispatcher dispatcher, int maxRun) {
         this.dispatcher = dispatcher;
+        this.maxRun = maxRun;
     }
 
     synchronized IoLane of(Object key) {
-        return lanes.computeIfAbsent(key, k -> new SerialLane(dispatcher));
+        return lanes.computeIfAbsent(key, k -> new SerialLane(dispatcher, maxRun));
     }
 }

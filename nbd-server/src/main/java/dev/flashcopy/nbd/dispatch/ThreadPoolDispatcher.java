@@ -17,7 +17,7 @@ public final class ThreadPoolDispatcher implements IoDispatcher {
     private static final long CLOSE_TIMEOUT_SECONDS = 60;
 
     private final ThreadPoolExecutor pool;
-    private final SerialLanes lanes = new SerialLanes(this);
+    private final SerialLanes lanes = new SerialLanes(this, SerialLane.MAX_RUN);
 
     public ThreadPoolDispatcher(int threads) {
         if (threads < 1) {
