@@ -8,10 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
-import dev.flashcopy.engine.device.ExtentSink;
-import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
+import dev.flashcopy.nbd.testing.ForwardingDevice;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
 import dev.flashcopy.nbd.testing.RawNbdClient.Chunk;
@@ -43,29 +42,15 @@ class CachedReadRoutingTest {
     private NbdServer server;
 
     /** The volume, counting which read path served each request. */
-    private static final class CountingDevice implements BlockDevice {
+    private static final class CountingDevice extends ForwardingDevice {
         final Volume v;
         final AtomicInteger cachedHits = new AtomicInteger();
         final AtomicInteger slowReads = new AtomicInteger();
         volatile boolean cacheAllowed = true;
 
         CountingDevice(Volume v) {
+            super(v);
             this.v = v;
-        }
-
-        @Override
-        public String name() {
-            return v.name();
-        }
-
-        @Override
-        public long size() {
-            return v.size();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
         }
 
         @Override
@@ -81,37 +66,6 @@ class CachedReadRoutingTest {
         public void read(long offset, ByteBuffer dst) throws BlockIoException {
             slowReads.incrementAndGet();
             v.read(offset, dst);
-        }
-
-        @Override
-        public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
-            v.write(offset, src, fua);
-        }
-
-        @Override
-        public void trim(long offset, long length, boolean fua) throws BlockIoException {
-            v.trim(offset, length, fua);
-        }
-
-        @Override
-        public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
-                throws BlockIoException {
-            v.writeZeroes(offset, length, mode, fastOnly, fua);
-        }
-
-        @Override
-        public void flush() throws BlockIoException {
-            v.flush();
-        }
-
-        @Override
-        public void cache(long offset, long length) throws BlockIoException {
-            v.cache(offset, length);
-        }
-
-        @Override
-        public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
-            v.mapAllocation(offset, length, sink);
         }
     }
 

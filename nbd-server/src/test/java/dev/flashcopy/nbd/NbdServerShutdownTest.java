@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
-import dev.flashcopy.engine.device.ExtentSink;
-import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
+import dev.flashcopy.nbd.testing.ForwardingDevice;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
 import java.nio.ByteBuffer;
@@ -65,33 +64,12 @@ class NbdServerShutdownTest {
     }
 
     /** Holds writes until released, to keep one in flight. */
-    private static final class GatedDevice implements BlockDevice {
+    private static final class GatedDevice extends ForwardingDevice {
         final CountDownLatch writeStarted = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
-        private final BlockDevice delegate;
 
         GatedDevice(BlockDevice delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public long size() {
-            return delegate.size();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws BlockIoException {
-            delegate.read(offset, dst);
+            super(delegate);
         }
 
         @Override
@@ -103,32 +81,6 @@ class NbdServerShutdownTest {
                 Thread.currentThread().interrupt();
             }
             delegate.write(offset, src, fua);
-        }
-
-        @Override
-        public void trim(long offset, long length, boolean fua) throws BlockIoException {
-            delegate.trim(offset, length, fua);
-        }
-
-        @Override
-        public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
-                throws BlockIoException {
-            delegate.writeZeroes(offset, length, mode, fastOnly, fua);
-        }
-
-        @Override
-        public void flush() throws BlockIoException {
-            delegate.flush();
-        }
-
-        @Override
-        public void cache(long offset, long length) throws BlockIoException {
-            delegate.cache(offset, length);
-        }
-
-        @Override
-        public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
-            delegate.mapAllocation(offset, length, sink);
         }
     }
 }

@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
-import dev.flashcopy.engine.device.ExtentSink;
-import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
+import dev.flashcopy.nbd.testing.ForwardingDevice;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
 import java.nio.ByteBuffer;
@@ -68,13 +67,12 @@ class NbdWriteHoldTest {
     }
 
     /** Holds writes until {@link #hold} completes; counts the writes that ran. */
-    private static final class HoldingDevice implements BlockDevice {
+    private static final class HoldingDevice extends ForwardingDevice {
         final CompletableFuture<Void> hold = new CompletableFuture<>();
         final AtomicInteger writesRun = new AtomicInteger();
-        private final BlockDevice delegate;
 
         HoldingDevice(BlockDevice delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
@@ -83,55 +81,9 @@ class NbdWriteHoldTest {
         }
 
         @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public long size() {
-            return delegate.size();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws BlockIoException {
-            delegate.read(offset, dst);
-        }
-
-        @Override
         public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
             writesRun.incrementAndGet();
             delegate.write(offset, src, fua);
-        }
-
-        @Override
-        public void trim(long offset, long length, boolean fua) throws BlockIoException {
-            delegate.trim(offset, length, fua);
-        }
-
-        @Override
-        public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
-                throws BlockIoException {
-            delegate.writeZeroes(offset, length, mode, fastOnly, fua);
-        }
-
-        @Override
-        public void flush() throws BlockIoException {
-            delegate.flush();
-        }
-
-        @Override
-        public void cache(long offset, long length) throws BlockIoException {
-            delegate.cache(offset, length);
-        }
-
-        @Override
-        public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
-            delegate.mapAllocation(offset, length, sink);
         }
     }
 }

@@ -8,10 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
-import dev.flashcopy.engine.device.ExtentSink;
-import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
+import dev.flashcopy.nbd.testing.ForwardingDevice;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
 import java.io.IOException;
@@ -47,7 +46,7 @@ class SerialWriteRoutingTest {
     private NbdServer server;
 
     /** The volume, recording the order of its writes and whether two ever ran at once. */
-    private static final class OverlapDevice implements BlockDevice {
+    private static final class OverlapDevice extends ForwardingDevice {
         final Volume v;
         final AtomicInteger writing = new AtomicInteger();
         final AtomicInteger overlaps = new AtomicInteger();
@@ -55,6 +54,7 @@ class SerialWriteRoutingTest {
         volatile boolean namesItsFile = true;
 
         OverlapDevice(Volume v) {
+            super(v);
             this.v = v;
         }
 
@@ -75,52 +75,6 @@ class SerialWriteRoutingTest {
             } finally {
                 writing.decrementAndGet();
             }
-        }
-
-        @Override
-        public String name() {
-            return v.name();
-        }
-
-        @Override
-        public long size() {
-            return v.size();
-        }
-
-        @Override
-        public boolean readOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws BlockIoException {
-            v.read(offset, dst);
-        }
-
-        @Override
-        public void trim(long offset, long length, boolean fua) throws BlockIoException {
-            v.trim(offset, length, fua);
-        }
-
-        @Override
-        public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
-                throws BlockIoException {
-            v.writeZeroes(offset, length, mode, fastOnly, fua);
-        }
-
-        @Override
-        public void flush() throws BlockIoException {
-            v.flush();
-        }
-
-        @Override
-        public void cache(long offset, long length) throws BlockIoException {
-            v.cache(offset, length);
-        }
-
-        @Override
-        public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
-            v.mapAllocation(offset, length, sink);
         }
     }
 
