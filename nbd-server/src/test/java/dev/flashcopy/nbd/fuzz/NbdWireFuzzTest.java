@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.flashcopy.nbd.dispatch.IoDispatcher;
-import dev.flashcopy.nbd.dispatch.IoTask;
 import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
+import dev.flashcopy.nbd.testing.InlineDispatcher;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -25,18 +24,6 @@ import java.util.logging.Logger;
  * fragments the fuzzer also chooses. Seeds in {@code NbdWireFuzzTestInputs} start from a valid session.
  */
 class NbdWireFuzzTest {
-    /** Runs tasks inline; answers still come back through the channel's task queue, as on a real loop. */
-    private static final IoDispatcher INLINE = new IoDispatcher() {
-        @Override
-        public void dispatch(IoTask task) {
-            task.perform();
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
     /** Handlers log the cause when {@code exceptionCaught} runs; in this harness that is always a bug. */
     private static final List<LogRecord> FAILURES = new ArrayList<>();
     private static final Logger NBD_LOGGER = Logger.getLogger("dev.flashcopy.nbd");
@@ -65,7 +52,7 @@ class NbdWireFuzzTest {
     void hostileClientGetsRepliesOrAClosedConnectionAndLeaksNothing(FuzzedDataProvider in) {
         FAILURES.clear();
         LeaseCountingDevices devices = new LeaseCountingDevices(new MemoryDevice("disk", 1 << 16));
-        EmbeddedChannel channel = new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), INLINE));
+        EmbeddedChannel channel = new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
         List<ByteBuf> sent = new ArrayList<>();
         while (in.remainingBytes() > 0 && channel.isOpen()) {
             int fragment = in.consumeInt(1, 4096);

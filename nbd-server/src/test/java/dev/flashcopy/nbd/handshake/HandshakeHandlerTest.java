@@ -10,8 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.device.ZeroMode;
-import dev.flashcopy.nbd.dispatch.IoDispatcher;
-import dev.flashcopy.nbd.dispatch.IoTask;
+import dev.flashcopy.nbd.testing.InlineDispatcher;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
 import dev.flashcopy.nbd.transmission.RequestDecoder;
@@ -40,21 +39,9 @@ class HandshakeHandlerTest {
     private static final int ERR_TOO_BIG = 0x80000009;
     private static final int TRANSMISSION_FLAGS = 0x0ded; // HAS_FLAGS, FLUSH, FUA, TRIM, ZEROES, DF, MULTI_CONN, CACHE, FAST_ZERO
 
-    /** Runs tasks inline; the handler still hands answers back through the channel's task queue. */
-    private static final IoDispatcher INLINE = new IoDispatcher() {
-        @Override
-        public void dispatch(IoTask task) {
-            task.perform();
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
     private final LeaseCountingDevices devices = new LeaseCountingDevices(new SizedDevice("disk", 1 << 20));
     private final EmbeddedChannel channel = new EmbeddedChannel(
-            new HandshakeHandler(new OptionNegotiator(devices), INLINE));
+            new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
 
     @AfterEach
     void finish() {
@@ -235,7 +222,7 @@ class HandshakeHandlerTest {
         byte[] expected = ByteBuffer.allocate(134).putLong(1 << 20).putShort((short) TRANSMISSION_FLAGS).array();
         assertArrayEquals(expected, sent());
 
-        EmbeddedChannel noZeroes = new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), INLINE));
+        EmbeddedChannel noZeroes = new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
         ((ByteBuf) noZeroes.readOutbound()).release(); // greeting
         noZeroes.writeInbound(Unpooled.wrappedBuffer(concat(clientFlags(3), option(1, "disk".getBytes(StandardCharsets.UTF_8)))));
         noZeroes.runPendingTasks();
@@ -328,7 +315,7 @@ class HandshakeHandlerTest {
         feed(conversation, false);
         byte[] whole = sent();
 
-        EmbeddedChannel split = new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), INLINE));
+        EmbeddedChannel split = new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
         ((ByteBuf) split.readOutbound()).release();
         for (byte b : conversation) {
             split.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));

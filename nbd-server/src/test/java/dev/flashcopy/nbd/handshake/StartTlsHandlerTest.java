@@ -9,8 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
 import dev.flashcopy.nbd.access.ExportAccess;
-import dev.flashcopy.nbd.dispatch.IoDispatcher;
-import dev.flashcopy.nbd.dispatch.IoTask;
+import dev.flashcopy.nbd.testing.InlineDispatcher;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
 import dev.flashcopy.nbd.testing.TestCertificates;
@@ -33,17 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** How the handshake handler hands the connection to TLS, byte by byte, through an {@link EmbeddedChannel}. */
 class StartTlsHandlerTest {
-    private static final IoDispatcher INLINE = new IoDispatcher() {
-        @Override
-        public void dispatch(IoTask task) {
-            task.perform();
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
     @TempDir
     static Path pki;
     private static SslContext tls;
@@ -64,7 +52,7 @@ class StartTlsHandlerTest {
         disk = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), 1 << 20), false);
         OptionNegotiator negotiator = new OptionNegotiator(new LeaseCountingDevices(disk), TlsMode.REQUIRE,
                 ExportAccess.OPEN, null);
-        channel = new EmbeddedChannel(new HandshakeHandler(negotiator, INLINE, tls, Duration.ZERO));
+        channel = new EmbeddedChannel(new HandshakeHandler(negotiator, InlineDispatcher.INSTANCE, tls, Duration.ZERO));
         sent(); // the greeting
         feed(ByteBuffer.allocate(4).putInt(3).array());
     }

@@ -15,6 +15,7 @@ import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoTask;
 import dev.flashcopy.nbd.metrics.ExportMetrics;
 import dev.flashcopy.nbd.protocol.NbdCommand;
+import dev.flashcopy.nbd.testing.InlineDispatcher;
 import dev.flashcopy.nbd.testing.LendCountingVolume;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -69,18 +70,6 @@ class FileReadsTest {
         volume.close();
     }
 
-    /** Runs each task at once, on the test's thread; replies come back through the channel's loop. */
-    private static final IoDispatcher INLINE = new IoDispatcher() {
-        @Override
-        public void dispatch(IoTask task) {
-            task.perform();
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
     private EmbeddedChannel connection(boolean structured) {
         DeviceLease lease = new DeviceLease() {
             @Override
@@ -94,7 +83,7 @@ class FileReadsTest {
         };
         ExportMetrics metrics = (command, bytes, nanos, error) -> bytesCounted.addAndGet(bytes);
         TransmissionSession session = new TransmissionSession(lease, structured, List.of(), false, metrics);
-        return new EmbeddedChannel(new RequestDecoder(), new TransmissionHandler(session, INLINE));
+        return new EmbeddedChannel(new RequestDecoder(), new TransmissionHandler(session, InlineDispatcher.INSTANCE));
     }
 
     /** Sends a READ and returns what the handler wrote, in order, after its flush. */
