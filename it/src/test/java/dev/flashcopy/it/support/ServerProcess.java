@@ -34,11 +34,13 @@ public final class ServerProcess implements AutoCloseable {
     private final Path dataDir;
     private final Path log;
     private final List<String> extraArgs;
+    private final Path launcher;
     private Process process;
     private String host;
     private int port;
 
-    private ServerProcess(Path dataDir, List<String> extraArgs) {
+    private ServerProcess(Path launcher, Path dataDir, List<String> extraArgs) {
+        this.launcher = launcher;
         this.dataDir = dataDir;
         this.log = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
         this.extraArgs = extraArgs;
@@ -46,13 +48,18 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on {@code dataDir} (created if needed) and waits until it listens. */
     public static ServerProcess start(Path dataDir, String... extraArgs) {
-        ServerProcess server = new ServerProcess(dataDir, List.of(extraArgs));
+        return startWith(Repo.launcher(), dataDir, extraArgs);
+    }
+
+    /** As {@link #start}, with another copy of {@code bin/flashcopy} (a checkout laid out elsewhere). */
+    public static ServerProcess startWith(Path launcher, Path dataDir, String... extraArgs) {
+        ServerProcess server = new ServerProcess(launcher, dataDir, List.of(extraArgs));
         server.launch();
         return server;
     }
 
     private void launch() {
-        List<String> cmd = new ArrayList<>(List.of(Repo.launcher().toString(), "serve", "--data", dataDir.toString(),
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "serve", "--data", dataDir.toString(),
                 "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"));
         cmd.addAll(extraArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -132,7 +139,7 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Runs {@code bin/flashcopy ARGS} against this server (through {@code FLASHCOPY_DATA}). */
     public Command.Result cli(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Repo.launcher().toString()));
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(Command.ENV);
