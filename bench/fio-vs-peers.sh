@@ -46,18 +46,28 @@ cow="$work/cow.tsv"
 : >"$cow"
 round=0
 run_one() { # file server-name row-name uri fio-args... ; no ramp for copy-on-write rows: the first writes are the point
-  local file=$1 server=$2 name=$3 uri=$4 ramp=2 time=$runtime
+  # With $spid set (plain rows), the results line also gets the server's CPU per request (its process's user +
+  # system time over the run, ramp included) and the client's (fio's) own CPU use in percent of one core.
+  local file=$1 server=$2 name=$3 uri=$4 ramp=2 time=$runtime c0=0 c1=0
   shift 4
   if [ "$file" = "$cow" ]; then ramp=0; time=$cow_runtime; fi
+  [ -n "${spid:-}" ] && c0=$(awk '{print $14 + $15}' "/proc/$spid/stat")
   fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$time" --time_based \
       --ramp_time="$ramp" --output-format=json --output="$work/out.json" >/dev/null
-  python3 - "$work/out.json" "$server" "$name" "$round" >>"$file" <<'PY'
+  [ -n "${spid:-}" ] && c1=$(awk '{print $14 + $15}' "/proc/$spid/stat")
+  python3 - "$work/out.json" "$server" "$name" "$round" "$((c1 - c0))" "$((time + ramp))" "$(getconf CLK_TCK)" \
+      "${spid:+cpu}" >>"$file" <<'PY'
 import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
 side = "read" if job["read"]["io_bytes"] > 0 else "write"
 d = job[side]
 p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
-print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t{sys.argv[4]}")
+line = f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t{sys.argv[4]}"
+if sys.argv[8] == "cpu":
+    ticks, seconds, hz = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+    server_us = ticks * 1e6 / hz / (d["iops"] * seconds) if d["iops"] else 0
+    line += f"\t{server_us:.1f}\t{job['usr_cpu'] + job['sys_cpu']:.0f}"
+print(line)
 PY
 }
 warm_up() { # uri
@@ -92,6 +102,7 @@ qemu-nbd -f raw -b 127.0.0.1 -p "$qn_port" -x bench --persistent --shared=16 "$i
 qn_pid=$!
 pids+=($qn_pid)
 servers=("flashcopy|$u/bench" "nbdkit|nbd://127.0.0.1:$nk_port/" "qemu-nbd|nbd://127.0.0.1:$qn_port/bench")
+declare -A pid_of=([flashcopy]=$fc_pid [nbdkit]=$nk_pid [qemu-nbd]=$qn_pid) # bin/flashcopy execs the JVM: same pid
 for s in "${servers[@]}"; do wait_port "${s#*|}"; done
 for s in "${servers[@]}"; do echo "warming up ${s%%|*}" >&2; warm_up "${s#*|}"; done
 # Each row runs in rounds, the three servers back to back in each, the first one rotating; the table
@@ -102,8 +113,10 @@ for row in "${rows[@]}"; do
     echo "running ${row%%|*}, round $round of $rounds" >&2
     for k in 0 1 2; do
       s=${servers[$(( (i + k + round) % 3 ))]}
+      spid=${pid_of[${s%%|*}]}
       # shellcheck disable=SC2086
       run_one "$results" "${s%%|*}" "${row%%|*}" "${s#*|}" ${row#*|}
+      spid=
     done
   done
   i=$((i + 1))
@@ -122,7 +135,7 @@ import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
 d = job["read"] if job["read"]["io_bytes"] > 0 else job["write"]
 p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
-print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t0")
+print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t0\t0\t{job['usr_cpu'] + job['sys_cpu']:.0f}")
 PY
 done
 
@@ -194,12 +207,12 @@ rm -f "$work/cp.img"
 
 table=$(python3 - "$results" <<'PY'
 import sys, collections, statistics
-runs = collections.OrderedDict()  # row -> server -> round -> (iops, MiB/s, p99)
+runs = collections.OrderedDict()  # row -> server -> round -> (iops, MiB/s, p99, server µs/request, client CPU %)
 for line in open(sys.argv[1]):
-    server, name, iops, mib, p99, rnd = line.rstrip("\n").split("\t")
-    runs.setdefault(name, {}).setdefault(server, {})[rnd] = (float(iops), float(mib), float(p99))
+    server, name, iops, mib, p99, rnd, server_us, client_cpu = line.rstrip("\n").split("\t")
+    runs.setdefault(name, {}).setdefault(server, {})[rnd] = tuple(map(float, (iops, mib, p99, server_us, client_cpu)))
 def median(by_round):
-    return tuple(statistics.median(v[i] for v in by_round.values()) for i in range(3))
+    return tuple(statistics.median(v[i] for v in by_round.values()) for i in range(5))
 print("| job | flashcopy IOPS | MiB/s | p99 µs | nbdkit IOPS | MiB/s | p99 µs | qemu-nbd IOPS | MiB/s | p99 µs "
       "| flashcopy / nbdkit | flashcopy / best peer | each round: flashcopy / best peer | raw file IOPS "
       "| flashcopy / raw file |")
@@ -215,6 +228,22 @@ for name, s in runs.items():
     cells += [", ".join(f"{s['flashcopy'][r][0] / max(s['nbdkit'][r][0], s['qemu-nbd'][r][0]):.2f}"
                         for r in s["flashcopy"])]
     cells += [f"{raw[0]:.0f}", f"{fc[0] / raw[0]:.2f}"] if raw else ["-", "-"]
+    print("| " + " | ".join(cells) + " |")
+print()
+print("CPU per row (medians): each server's own CPU time per request, and how busy the client (fio) was, in % of")
+print("one core (fio --ioengine=nbd drives a job from one thread; the 4-connection rows show fio's figure for its 4")
+print("jobs together as it reports it). A client near 100 % is the ceiling of its row: the ratio there compares how")
+print("much of the client's core each server's traffic costs, more than the servers themselves.")
+print()
+print("| job | flashcopy µs/request | fio CPU % | nbdkit µs/request | fio CPU % | qemu-nbd µs/request | fio CPU % "
+      "| raw file: fio CPU % |")
+print("|---|---|---|---|---|---|---|---|")
+for name, s in runs.items():
+    cells = [name]
+    for k in ("flashcopy", "nbdkit", "qemu-nbd"):
+        m = median(s[k])
+        cells += [f"{m[3]:.1f}", f"{m[4]:.0f}"]
+    cells += [f"{median(s['raw'])[4]:.0f}" if "raw" in s else "-"]
     print("| " + " | ".join(cells) + " |")
 PY
 )
