@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Several flashcopy server configurations (JVM flags) side by side on one image, every row run on all
-# of them back to back in rotating order; prints IOPS, p99 and the server's CPU per request.
+# of them back to back in rotating order; prints IOPS, p99, the server's CPU per request and how busy fio was.
 # COW=1 re-establishes a fresh NOCOPY target before each run (copy-on-write source writes).
 # NBDKIT=1 adds nbdkit's file plugin on the same image as one more column (the peer to beat; not with COW=1).
 #   CONFIGS="pool|-Dflashcopy.dispatcher=pool;dis4|-Dflashcopy.dispatcher=disruptor -Dflashcopy.ioStages=4" bench/compare-configs.sh
@@ -70,7 +70,8 @@ j = json.load(open(sys.argv[1]))["jobs"][0]
 d = j["read"] if j["read"]["io_bytes"] > 0 else j["write"]
 p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
 cpu_us = int(sys.argv[4]) * 10000 / (d['iops'] * (int(sys.argv[5]) + 1))
-print(f"{sys.argv[3]:28s} {sys.argv[2]:10s} {d['iops']:9.0f} IOPS {d['bw_bytes']/1048576:8.1f} MiB/s p99 {p99:7.0f} us  server {cpu_us:6.1f} cpu-us/op")
+client = j['usr_cpu'] + j['sys_cpu']
+print(f"{sys.argv[3]:28s} {sys.argv[2]:10s} {d['iops']:9.0f} IOPS {d['bw_bytes']/1048576:8.1f} MiB/s p99 {p99:7.0f} us  server {cpu_us:6.1f} cpu-us/op  fio {client:3.0f} % cpu")
 PY
     done
     i=$((i+1))
