@@ -4,6 +4,7 @@ import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoTask;
 import dev.flashcopy.nbd.protocol.HandshakeFlag;
 import dev.flashcopy.nbd.protocol.NbdWire;
+import dev.flashcopy.nbd.tls.PeerTlsFailure;
 import dev.flashcopy.nbd.transmission.RequestDecoder;
 import dev.flashcopy.nbd.transmission.TransmissionHandler;
 import dev.flashcopy.nbd.transmission.TransmissionSession;
@@ -261,7 +262,14 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(System.Logger.Level.DEBUG, "handshake with " + ctx.channel().remoteAddress() + " failed; closing", cause);
+        if (PeerTlsFailure.is(cause)) {
+            // The client's TLS failed (or it sent something else after STARTTLS): its mistake, not a server fault.
+            LOG.log(System.Logger.Level.DEBUG, "TLS with {0} failed: {1}; closing", ctx.channel().remoteAddress(),
+                    cause.getMessage());
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, "handshake with " + ctx.channel().remoteAddress() + " failed; closing",
+                    cause);
+        }
         ctx.close();
     }
 

@@ -5,6 +5,7 @@ import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoLane;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
+import dev.flashcopy.nbd.tls.PeerTlsFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -238,7 +239,14 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(System.Logger.Level.DEBUG, "connection " + ctx.channel().remoteAddress() + " failed; closing", cause);
+        if (PeerTlsFailure.is(cause)) {
+            // A TLS record the client garbled: its mistake, not a server fault; the stream cannot go on.
+            LOG.log(System.Logger.Level.DEBUG, "TLS with {0} failed: {1}; closing", ctx.channel().remoteAddress(),
+                    cause.getMessage());
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, "connection " + ctx.channel().remoteAddress() + " failed; closing",
+                    cause);
+        }
         ctx.close();
     }
 }

@@ -1,0 +1,24 @@
+package dev.flashcopy.nbd.tls;
+
+import javax.net.ssl.SSLException;
+
+/**
+ * Tells a connection failure that the client's TLS caused (bytes after STARTTLS that are not TLS records, a
+ * handshake it failed, a certificate it lacked) from one that is the server's own: the first is the client's
+ * mistake, worth a line at most, the second a bug, worth its stack trace. Netty's {@code SslHandler} reports both
+ * through {@code exceptionCaught}, the first as an {@link SSLException} somewhere in the cause chain. Stateless.
+ */
+public final class PeerTlsFailure {
+    private PeerTlsFailure() {
+    }
+
+    /** True when {@code cause}, or a cause of it, is a TLS failure. */
+    public static boolean is(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
