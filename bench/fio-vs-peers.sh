@@ -45,12 +45,28 @@ cow="$work/cow.tsv"
 : >"$results"
 : >"$cow"
 round=0
+settle_cache() { # the image's page cache to one state before every plain run: written back, dropped, read back
+  # The cost of 4 KiB writes depends on the folios the page cache holds the file in (large ones after
+  # sequential I/O, small after the file was dropped and written 4 KiB at a time), and each run leaves the
+  # file differently: 4 KiB random writes ran from 48k to 162k IOPS on one server in one run for that alone.
+  # Read back in 1 MiB reads, the file is in the state a fresh fill leaves, for every server and round.
+  python3 - "$image" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.fdatasync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+while os.read(fd, 1 << 20):
+    pass
+os.close(fd)
+PY
+}
 run_one() { # file server-name row-name uri fio-args... ; no ramp for copy-on-write rows: the first writes are the point
   # With $spid set (plain rows), the results line also gets the server's CPU per request (its process's user +
   # system time over the run, ramp included) and the client's (fio's) own CPU use in percent of one core.
   local file=$1 server=$2 name=$3 uri=$4 ramp=2 time=$runtime c0=0 c1=0
   shift 4
   if [ "$file" = "$cow" ]; then ramp=0; time=$cow_runtime; fi
+  if [ "$file" = "$results" ]; then settle_cache; fi
   [ -n "${spid:-}" ] && c0=$(awk '{print $14 + $15}' "/proc/$spid/stat")
   fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$time" --time_based \
       --ramp_time="$ramp" --output-format=json --output="$work/out.json" >/dev/null
@@ -127,9 +143,11 @@ kill "$nk_pid" "$qn_pid"; wait "$nk_pid" "$qn_pid" 2>/dev/null || true
 # The physical limit: the same jobs on the image file itself (io_uring, page cache, no protocol).
 echo "running the raw file" >&2
 for row in "${rows[@]}"; do
+  settle_cache
+  # --invalidate=0: fio would drop the file's cache first, and the servers' rows ran on the cached file.
   # shellcheck disable=SC2086
-  fio --name=bench --filename="$image" --ioengine=io_uring ${row#*|} --size="$size" --runtime="$runtime" \
-      --time_based --ramp_time=2 --output-format=json --output="$work/out.json" >/dev/null
+  fio --name=bench --filename="$image" --ioengine=io_uring --invalidate=0 ${row#*|} --size="$size" \
+      --runtime="$runtime" --time_based --ramp_time=2 --output-format=json --output="$work/out.json" >/dev/null
   python3 - "$work/out.json" raw "${row%%|*}" >>"$results" <<'PY'
 import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
@@ -304,7 +322,10 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
   echo "path). The three servers run side by side. Each plain row runs in $rounds rounds of ${runtime} s after a"
   echo "2 s ramp, the three servers back to back in each round with the first one rotating, so drift in the"
   echo "machine's load falls on all of them; the table gives each server's median round, the ratio of the"
-  echo "medians, and each round's own ratio. Ratios compare within this run only."
+  echo "medians, and each round's own ratio. Ratios compare within this run only. Before every plain run (and"
+  echo "every raw-file run, which fio tells not to drop the cache) the image's page cache is written back, dropped"
+  echo "and read back in 1 MiB reads, so each starts from the state a fresh fill leaves: how the page cache holds"
+  echo "the file moves 4 KiB write figures by 2x or more, and each run would leave it differently."
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $machine"
