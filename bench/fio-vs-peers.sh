@@ -46,15 +46,21 @@ cow="$work/cow.tsv"
 : >"$cow"
 round=0
 settle_cache() { # the image's page cache to one state before every plain run: written back, dropped, read back
-  # The cost of 4 KiB writes depends on the folios the page cache holds the file in (large ones after
-  # sequential I/O, small after the file was dropped and written 4 KiB at a time), and each run leaves the
-  # file differently: 4 KiB random writes ran from 48k to 162k IOPS on one server in one run for that alone.
-  # Read back in 1 MiB reads, the file is in the state a fresh fill leaves, for every server and round.
-  python3 - "$image" <<'PY'
+  # How the page cache holds the file moves 4 KiB writes more than any server does: on this machine's kernel
+  # (6.18, ext4) fio wrote 4 KiB at random into the raw file at 36k IOPS when it was cached in large folios
+  # (as a sequential fill or sequential reads leave it) and at 500k when cached in 4 KiB pages; each 4 KiB write
+  # into a large folio walks all of its blocks. And every run leaves the file differently. So each run starts
+  # from one state: CACHE=pages (the default; read back under POSIX_FADV_RANDOM, no readahead, 4 KiB pages, as a
+  # file in random use) or CACHE=folios (read back sequentially, as after a fresh fill).
+  python3 - "$image" "${CACHE:-pages}" <<'PY'
 import os, sys
 fd = os.open(sys.argv[1], os.O_RDONLY)
 os.fdatasync(fd)
 os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+if sys.argv[2] == "pages":
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+elif sys.argv[2] != "folios":
+    sys.exit("CACHE must be pages or folios, not " + sys.argv[2])
 while os.read(fd, 1 << 20):
     pass
 os.close(fd)
@@ -162,6 +168,7 @@ fc() { FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" "$@"; }
 # overlay peers on fresh overlays, so every round starts from the moment of establish.
 for round in $(seq "$rounds"); do
   echo "running copy-on-write rows, round $round of $rounds" >&2
+  settle_cache
   run_one "$cow" flashcopy "source write, 0 targets" "$u/bench" "${cow_write[@]}"
   fc mkflash --nocp bench:c1 >/dev/null
   run_one "$cow" flashcopy "source write, 1 NOCOPY target" "$u/bench" "${cow_write[@]}"
@@ -322,10 +329,12 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
   echo "path). The three servers run side by side. Each plain row runs in $rounds rounds of ${runtime} s after a"
   echo "2 s ramp, the three servers back to back in each round with the first one rotating, so drift in the"
   echo "machine's load falls on all of them; the table gives each server's median round, the ratio of the"
-  echo "medians, and each round's own ratio. Ratios compare within this run only. Before every plain run (and"
-  echo "every raw-file run, which fio tells not to drop the cache) the image's page cache is written back, dropped"
-  echo "and read back in 1 MiB reads, so each starts from the state a fresh fill leaves: how the page cache holds"
-  echo "the file moves 4 KiB write figures by 2x or more, and each run would leave it differently."
+  echo "medians, and each round's own ratio. Ratios compare within this run only. Before every plain run, every"
+  echo "raw-file run (fio is told not to drop the cache) and every copy-on-write round, the image's page cache is"
+  echo "written back, dropped and read back, here CACHE=${CACHE:-pages}: \"pages\" holds the file in 4 KiB pages (read"
+  echo "back without readahead, as a file in random use), \"folios\" in large folios (read back sequentially, as"
+  echo "after a fresh fill). On this kernel that alone moves 4 KiB writes into the raw file from 36k to 500k IOPS"
+  echo "(a 4 KiB write into a large folio walks all of its blocks), for every server alike."
   echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- machine: $machine"
