@@ -5,6 +5,7 @@
 # NBDKIT=1 adds nbdkit's file plugin on the same image as one more column (the peer to beat; not with COW=1).
 #   CONFIGS="pool|-Dflashcopy.dispatcher=pool;dis4|-Dflashcopy.dispatcher=disruptor -Dflashcopy.ioStages=4" bench/compare-configs.sh
 #   ROWS="name|fio args" (one per line) replaces the default 4 KiB and 1 MiB rows; FLASHCOPY_NO_BUILD=1 as for bin/flashcopy.
+#   CACHE=pages (default) or folios: the page-cache state every run starts from (see bench/fio-vs-peers.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 runtime=${RUNTIME:-8}
@@ -60,6 +61,18 @@ for r in $(seq "$rounds"); do
         fcd mkflash --nocp bench:c1 >/dev/null
         ramp=0
       fi
+      # The page cache to one state before every run, as bench/fio-vs-peers.sh does (CACHE=pages or folios).
+      python3 - "$image" "${CACHE:-pages}" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.fdatasync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+if sys.argv[2] == "pages":
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+while os.read(fd, 1 << 20):
+    pass
+os.close(fd)
+PY
       c0=$(awk '{print $14+$15}' /proc/$spid/stat)
       # shellcheck disable=SC2086
       fio --name=b --ioengine=nbd --uri="${s#*|}" ${row#*|} --size="$size" --runtime="$runtime" --time_based --ramp_time=$ramp --output-format=json --output="$work/o.json" >/dev/null

@@ -6,7 +6,8 @@
 #   JOB="--rw=write --bs=1M --iodepth=8" bench/profile-vs-nbdkit.sh
 #   JOB=... PREP="--rw=randwrite --bs=4k --iodepth=32" bench/profile-vs-nbdkit.sh   # page cache left by 4 KiB writes
 # SIZE (1G), RUNTIME (6 s), WARMUP (3 runs of the job on flashcopy first, for the JIT), FLASHCOPY_NO_BUILD=1 as
-# for bin/flashcopy. The image is filled with 1 MiB writes first; PREP, if set, runs once on it before the servers.
+# for bin/flashcopy. The image is filled with 1 MiB writes first; PREP, if set, runs once on it before the servers;
+# then its page cache is set to CACHE=pages (default) or folios, as bench/fio-vs-peers.sh does.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 job=${JOB:---rw=write --bs=1M --iodepth=8}
@@ -27,6 +28,19 @@ if [ -n "${PREP:-}" ]; then
   # shellcheck disable=SC2086
   fio --name=prep --filename="$image" --size="$size" $PREP --ioengine=psync --runtime=10 --time_based --output=/dev/null
 fi
+
+# The page cache to one state before the servers start, as bench/fio-vs-peers.sh does (CACHE=pages or folios).
+python3 - "$image" "${CACHE:-pages}" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.fdatasync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+if sys.argv[2] == "pages":
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+while os.read(fd, 1 << 20):
+    pass
+os.close(fd)
+PY
 
 port=$(free_port)
 "$root/bin/flashcopy" serve --data "$work/data" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/server.log" 2>&1 &
