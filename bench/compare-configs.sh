@@ -62,17 +62,7 @@ for r in $(seq "$rounds"); do
         ramp=0
       fi
       # The page cache to one state before every run, as bench/fio-vs-peers.sh does (CACHE=pages or folios).
-      python3 - "$image" "${CACHE:-pages}" <<'PY'
-import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-os.fdatasync(fd)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-if sys.argv[2] == "pages":
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
-while os.read(fd, 1 << 20):
-    pass
-os.close(fd)
-PY
+      "$root/bench/lib/settle-cache" "$image" "${CACHE:-pages}"
       c0=$(awk '{print $14+$15}' /proc/$spid/stat)
       # shellcheck disable=SC2086
       fio --name=b --ioengine=nbd --uri="${s#*|}" ${row#*|} --size="$size" --runtime="$runtime" --time_based --ramp_time=$ramp --output-format=json --output="$work/o.json" >/dev/null

@@ -7,6 +7,7 @@
 #   ROUNDS=5 RUNTIME=10 bench/fio-vs-peers.sh
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+case ${CACHE:-pages} in pages|folios) ;; *) echo "fio-vs-peers: CACHE must be pages or folios, not '$CACHE'" >&2; exit 2 ;; esac
 runtime=${RUNTIME:-6}
 cow_runtime=${COW_RUNTIME:-10}
 rounds=${ROUNDS:-3}
@@ -45,26 +46,8 @@ cow="$work/cow.tsv"
 : >"$results"
 : >"$cow"
 round=0
-settle_cache() { # the image's page cache to one state before every plain run: written back, dropped, read back
-  # How the page cache holds the file moves 4 KiB writes more than any server does: on this machine's kernel
-  # (6.18, ext4) fio wrote 4 KiB at random into the raw file at 36k IOPS when it was cached in large folios
-  # (as a sequential fill or sequential reads leave it) and at 500k when cached in 4 KiB pages; each 4 KiB write
-  # into a large folio walks all of its blocks. And every run leaves the file differently. So each run starts
-  # from one state: CACHE=pages (the default; read back under POSIX_FADV_RANDOM, no readahead, 4 KiB pages, as a
-  # file in random use) or CACHE=folios (read back sequentially, as after a fresh fill).
-  python3 - "$image" "${CACHE:-pages}" <<'PY'
-import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-os.fdatasync(fd)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-if sys.argv[2] == "pages":
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
-elif sys.argv[2] != "folios":
-    sys.exit("CACHE must be pages or folios, not " + sys.argv[2])
-while os.read(fd, 1 << 20):
-    pass
-os.close(fd)
-PY
+settle_cache() { # the image's page cache to one state before every plain run (bench/lib/settle-cache says why)
+  "$root/bench/lib/settle-cache" "$image" "${CACHE:-pages}"
 }
 run_one() { # file server-name row-name uri fio-args... ; no ramp for copy-on-write rows: the first writes are the point
   # With $spid set (plain rows), the results line also gets the server's CPU per request (its process's user +

@@ -30,17 +30,7 @@ if [ -n "${PREP:-}" ]; then
 fi
 
 # The page cache to one state before the servers start, as bench/fio-vs-peers.sh does (CACHE=pages or folios).
-python3 - "$image" "${CACHE:-pages}" <<'PY'
-import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-os.fdatasync(fd)
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-if sys.argv[2] == "pages":
-    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
-while os.read(fd, 1 << 20):
-    pass
-os.close(fd)
-PY
+"$root/bench/lib/settle-cache" "$image" "${CACHE:-pages}"
 
 port=$(free_port)
 "$root/bin/flashcopy" serve --data "$work/data" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/server.log" 2>&1 &

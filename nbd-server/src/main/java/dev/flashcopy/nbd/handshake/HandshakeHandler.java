@@ -262,14 +262,8 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (PeerTlsFailure.is(cause)) {
-            // The client's TLS failed (or it sent something else after STARTTLS): its mistake, not a server fault.
-            LOG.log(System.Logger.Level.DEBUG, "TLS with {0} failed: {1}; closing", ctx.channel().remoteAddress(),
-                    cause.getMessage());
-        } else {
-            LOG.log(System.Logger.Level.DEBUG, "handshake with " + ctx.channel().remoteAddress() + " failed; closing",
-                    cause);
-        }
+        // A client whose TLS failed (or that sent something else after STARTTLS) gets one line, not a stack trace.
+        PeerTlsFailure.log(LOG, ctx.channel().remoteAddress(), "handshake", cause);
         ctx.close();
     }
 

@@ -21,4 +21,16 @@ public final class PeerTlsFailure {
         }
         return false;
     }
+
+    /**
+     * Logs, at DEBUG, why the connection to {@code peer} closes: one line when the client's TLS failed, the stack
+     * trace when the failure is anything else ({@code what} then names the phase that failed).
+     */
+    public static void log(System.Logger log, Object peer, String what, Throwable cause) {
+        if (is(cause)) {
+            log.log(System.Logger.Level.DEBUG, "TLS with {0} failed: {1}; closing", peer, cause.getMessage());
+        } else {
+            log.log(System.Logger.Level.DEBUG, what + " with " + peer + " failed; closing", cause);
+        }
+    }
 }

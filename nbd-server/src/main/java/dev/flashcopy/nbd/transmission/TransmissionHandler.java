@@ -239,14 +239,8 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (PeerTlsFailure.is(cause)) {
-            // A TLS record the client garbled: its mistake, not a server fault; the stream cannot go on.
-            LOG.log(System.Logger.Level.DEBUG, "TLS with {0} failed: {1}; closing", ctx.channel().remoteAddress(),
-                    cause.getMessage());
-        } else {
-            LOG.log(System.Logger.Level.DEBUG, "connection " + ctx.channel().remoteAddress() + " failed; closing",
-                    cause);
-        }
+        // A TLS record the client garbled gets one line, not a stack trace; the stream cannot go on either way.
+        PeerTlsFailure.log(LOG, ctx.channel().remoteAddress(), "connection", cause);
         ctx.close();
     }
 }
