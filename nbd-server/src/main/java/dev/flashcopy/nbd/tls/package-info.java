@@ -3,6 +3,7 @@
  * server offers or requires it, {@link dev.flashcopy.nbd.tls.TlsCredentials} loads the PEM certificate,
  * key and optional client CA, checks they belong together, and builds the JDK-provider {@code
  * SslContext} (TLS 1.2 and 1.3) that the handshake phase puts in front of itself after acknowledging
- * STARTTLS. Nothing here touches a connection; the admin API reuses the same credentials for HTTPS.
+ * STARTTLS; {@link dev.flashcopy.nbd.tls.PeerTlsFailure} tells a client's failed TLS from a server fault for the
+ * handlers' logs. Nothing here touches a connection; the admin API reuses the same credentials for HTTPS.
  */
 package dev.flashcopy.nbd.tls;
