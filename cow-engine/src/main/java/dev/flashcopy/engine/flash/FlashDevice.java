@@ -46,6 +46,11 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
     }
 
     static boolean inhibited(FlashEngine engine, String name) {
+        if (engine.familyOf(name) == null) {
+            // In no family, in no relationship: the NBD server asks this for every write, so a plain volume's answer
+            // is one map lookup, not a walk over every relationship on the server.
+            return false;
+        }
         // An extent target is inhibited only inside its ranges (ExtentIo refuses those writes); the rest is its own.
         return engine.relationshipOfTarget(name).map(r -> r.targetWriteInhibit() && r.extents() == null).orElse(false);
     }

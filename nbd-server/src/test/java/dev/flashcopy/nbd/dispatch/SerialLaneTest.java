@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.device.BlockIoException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -201,6 +204,95 @@ class SerialLaneTest {
         }
         assertEquals(3, rejected.get(), "each task answered as rejected");
         assertEquals(0, performed.get());
+    }
+
+    @Test
+    void repliesOfABatchGoBackTogetherOnceTheQueueRunsDry() throws InterruptedException {
+        List<String> events = runStaged(10, new ThreadPoolDispatcher(1));
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            expected.add("execute " + i);
+        }
+        for (int i = 0; i < 10; i++) {
+            expected.add("handBack " + i);
+        }
+        assertEquals(expected, events);
+    }
+
+    @Test
+    void aBusyDrainHandsBackEveryMaxHeldReplies() throws InterruptedException {
+        int tasks = 3 * SerialLane.MAX_HELD + 5;
+        List<String> events = runStaged(tasks, new ThreadPoolDispatcher(1));
+        assertEquals(2 * tasks, events.size());
+        int executed = 0;
+        int handedBack = 0;
+        for (String e : events) {
+            if (e.startsWith("execute")) {
+                assertEquals("execute " + executed, e, "executed out of order");
+                executed++;
+                assertTrue(executed - handedBack <= SerialLane.MAX_HELD,
+                        "the drain held " + (executed - handedBack) + " replies");
+            } else {
+                assertEquals("handBack " + handedBack, e, "handed back out of order");
+                handedBack++;
+                assertTrue(handedBack <= executed, "handed back before executed");
+            }
+        }
+        assertEquals("execute " + SerialLane.MAX_HELD, events.get(2 * SerialLane.MAX_HELD),
+                "the first " + SerialLane.MAX_HELD + " replies went back before the next task ran");
+    }
+
+    @Test
+    void theRingsDrainHandsBackTogetherToo() throws InterruptedException {
+        List<String> events = runStaged(5, new DisruptorDispatcher(2));
+        assertEquals(List.of("execute 0", "execute 1", "execute 2", "execute 3", "execute 4",
+                "handBack 0", "handBack 1", "handBack 2", "handBack 3", "handBack 4"), events);
+    }
+
+    /**
+     * Gives a lane of {@code dispatcher} a task that holds it, then {@code n} staged tasks, then lets it go; returns
+     * what the staged tasks did, in order. Closes the dispatcher.
+     */
+    private static List<String> runStaged(int n, IoDispatcher dispatcher) throws InterruptedException {
+        try (dispatcher) {
+            IoLane lane = dispatcher.lane(new Object());
+            CountDownLatch go = new CountDownLatch(1);
+            lane.dispatch(task(() -> awaitQuietly(go)));
+            List<String> events = Collections.synchronizedList(new ArrayList<>());
+            CountDownLatch done = new CountDownLatch(n);
+            for (int i = 0; i < n; i++) {
+                lane.dispatch(staged(i, events, done));
+            }
+            go.countDown();
+            assertTrue(done.await(10, TimeUnit.SECONDS), done.getCount() + " replies never handed back");
+            return new ArrayList<>(events);
+        }
+    }
+
+    private static StagedIoTask staged(int i, List<String> events, CountDownLatch done) {
+        return new StagedIoTask() {
+            @Override
+            public BlockDevice execute(boolean deferSync) {
+                events.add("execute " + i);
+                return null;
+            }
+
+            @Override
+            public void synced(BlockIoException failure) {
+                throw new AssertionError("no sync was deferred");
+            }
+
+            @Override
+            public void handBack() {
+                events.add("handBack " + i);
+                done.countDown();
+            }
+
+            @Override
+            public void reject() {
+                throw new AssertionError("rejected");
+            }
+        };
     }
 
     private static IoTask task(Runnable r) {
