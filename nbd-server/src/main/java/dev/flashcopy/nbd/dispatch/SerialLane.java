@@ -18,16 +18,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * dry (the end of its batch, as an {@link IoStage} does), or every {@link #MAX_HELD} tasks while it stays busy, so
  * a client with many writes in flight keeps receiving replies. One hand-back per reply woke the event loop about
  * every third write and had it flush each reply alone: with 4 KiB random writes at iodepth 32 the server spent a
- * median 11.1 CPU-µs per write, against 9.5 with the replies handed back together (bench/RESULTS.md, "Replies
- * handed back together"). Thread-safe.
+ * median 11.9 CPU-µs per write, against 8.8 holding up to 32 and 10.2 holding up to 8 (bench/RESULTS.md,
+ * "Replies handed back together"). Thread-safe.
  */
 final class SerialLane implements IoLane {
     /** Tasks one drain runs before it lets the dispatcher's other work in. */
     static final int MAX_RUN = 64;
     /** Replies a busy drain holds at most before it hands them back. */
     static final int MAX_HELD = 32;
-    /** {@code -Dflashcopy.holdReplies=false} hands each reply back on its own, as before, for A/B measurements. */
-    private static final int HELD_LIMIT = "false".equals(System.getProperty("flashcopy.holdReplies")) ? 1 : MAX_HELD;
+    /** {@code -Dflashcopy.heldReplies=N} holds at most N instead; 1 hands each reply back on its own, as before. */
+    private static final int HELD_LIMIT = Math.max(1, Integer.getInteger("flashcopy.heldReplies", MAX_HELD));
 
     private final IoDispatcher dispatcher;
     private final int maxRun;
