@@ -13,6 +13,7 @@
  * </pre>
  * Either also gives out {@link dev.flashcopy.nbd.dispatch.IoLane}s, one per key (a file): a
  * {@link dev.flashcopy.nbd.dispatch.SerialLane} runs its tasks one at a time on the same threads, for writes that
- * would only queue on one file's lock in the kernel if run at once.
+ * would only queue on one file's lock in the kernel if run at once, and hands their replies back together when its
+ * queue runs dry, as a stage does at the end of its batch.
  */
 package dev.flashcopy.nbd.dispatch;
