@@ -69,6 +69,7 @@ final class SerialLane implements IoLane {
             while ((task = queue.poll()) != null) {
                 perform(task);
                 boolean dry = queue.isEmpty();
+                // Dry is also how the loop ends (a single consumer polls), so nothing is held once it has.
                 if (dry || held.size() >= HELD_LIMIT) {
                     handBackHeld();
                 }
@@ -80,7 +81,6 @@ final class SerialLane implements IoLane {
                     return;
                 }
             }
-            handBackHeld(); // empty already: the last task found the queue dry
             draining.set(false);
             // A task offered after the last poll but before the flag went down saw a drain running and left it
             // to this one: take the lane again unless another caller already has.
