@@ -46,13 +46,10 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
     }
 
     static boolean inhibited(FlashEngine engine, String name) {
-        if (engine.familyOf(name) == null) {
-            // In no family, in no relationship: the NBD server asks this for every write, so a plain volume's answer
-            // is one map lookup, not a walk over every relationship on the server.
-            return false;
-        }
+        // The NBD server asks this for every write, so it is one map lookup, not a walk over every relationship.
         // An extent target is inhibited only inside its ranges (ExtentIo refuses those writes); the rest is its own.
-        return engine.relationshipOfTarget(name).map(r -> r.targetWriteInhibit() && r.extents() == null).orElse(false);
+        Relationship r = engine.wholeRelationshipOfTarget(name);
+        return r != null && r.targetWriteInhibit();
     }
 
     @Override

@@ -361,6 +361,11 @@ public final class FlashEngine implements AutoCloseable {
         return registry.ofTarget(target);
     }
 
+    /** The live whole-volume relationship targeting {@code target}, or null: one lookup, no lock. */
+    Relationship wholeRelationshipOfTarget(String target) {
+        return registry.wholeOfTarget(target);
+    }
+
     Optional<Relationship> findLive(String source, String target) {
         return registry.findLive(source, target);
     }

@@ -71,7 +71,7 @@ final class Membership {
 
     /** Puts {@code fresh} in the registry in place of the relationship with its id (chain write lock held). */
     void swapIn(Relationship fresh) {
-        Relationship old = registry.live.put(fresh.id(), fresh);
+        Relationship old = registry.putLive(fresh);
         if (old != null && fresh.extents() != null) {
             extents.replace(old, fresh);
         }
@@ -88,7 +88,7 @@ final class Membership {
     void swapFamily(Family old, Family top, Family below, Relationship fresh) {
         old.dissolve();
         top.addNewest(fresh);
-        registry.live.put(fresh.id(), fresh);
+        registry.putLive(fresh);
         registry.jobs.put(fresh.id(), new RelationshipJob(engine, fresh));
         registry.families.put(fresh.source().name(), top);
         registry.families.put(fresh.target().name(), below != null ? below : top);
@@ -178,7 +178,7 @@ final class Membership {
             f = new Family(rel.source(), rel.geometry(), journal, f); // a cascade's next level
         }
         f.addNewest(rel);
-        registry.live.put(rel.id(), rel);
+        registry.putLive(rel);
         registry.jobs.put(rel.id(), new RelationshipJob(engine, rel));
         registry.families.put(rel.source().name(), f);
         registry.families.put(rel.target().name(), f);
@@ -192,7 +192,7 @@ final class Membership {
         }
         f.addNewest(rel);
         extents.add(rel, f);
-        registry.live.put(rel.id(), rel);
+        registry.putLive(rel);
         registry.jobs.put(rel.id(), new RelationshipJob(engine, rel));
         registry.families.put(rel.source().name(), f);
         registry.families.put(rel.target().name(), extents.familyFor(rel.target().name()));
@@ -353,7 +353,7 @@ final class Membership {
         List<RelationshipRecord> all = registry.catalogRecords();
         all.removeIf(r -> r.id() == rel.id());
         RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
-        registry.live.remove(rel.id());
+        registry.removeLive(rel);
         registry.jobs.remove(rel.id());
     }
 

@@ -33,8 +33,42 @@ final class Registry {
 
     final ConcurrentHashMap<String, Family> families = new ConcurrentHashMap<>();
     final ConcurrentHashMap<Long, Relationship> live = new ConcurrentHashMap<>();
+    /**
+     * Live whole-volume relationships by target name (a volume is the target of at most one): the NBD server asks
+     * whether a volume is an inhibited target on every write, so this answers in one lookup. Changed only with
+     * {@link #live}, through {@link #putLive} and {@link #removeLive}.
+     */
+    private final ConcurrentHashMap<String, Relationship> wholeByTarget = new ConcurrentHashMap<>();
     final ConcurrentHashMap<Long, CopyJob> jobs = new ConcurrentHashMap<>();
     final ConcurrentHashMap<Long, Inactive> inactive = new ConcurrentHashMap<>();
+
+    /**
+     * Puts {@code rel} in service in place of the live relationship with its id, if any. A lock-free reader of
+     * {@link #wholeOfTarget} sees the new relationship before the old one's entry goes, never neither.
+     */
+    Relationship putLive(Relationship rel) {
+        Relationship old = live.put(rel.id(), rel);
+        if (rel.extents() == null) {
+            wholeByTarget.put(rel.target().name(), rel);
+        }
+        if (old != null) {
+            wholeByTarget.remove(old.target().name(), old);
+        }
+        return old;
+    }
+
+    /** Takes the relationship with {@code rel}'s id out of service. */
+    void removeLive(Relationship rel) {
+        Relationship gone = live.remove(rel.id());
+        if (gone != null) {
+            wholeByTarget.remove(gone.target().name(), gone);
+        }
+    }
+
+    /** The live whole-volume relationship targeting {@code target}, or null. */
+    Relationship wholeOfTarget(String target) {
+        return wholeByTarget.get(target);
+    }
 
     /** The oldest live relationship of the pair (extent relationships of one pair may be several). */
     Optional<Relationship> findLive(String source, String target) {

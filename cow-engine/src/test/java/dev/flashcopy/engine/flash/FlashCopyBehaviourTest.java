@@ -187,8 +187,29 @@ class FlashCopyBehaviourTest {
             BlockIoException e = assertThrows(BlockIoException.class, () -> fx.fill("t", 0, 10, 1));
             assertEquals(BlockError.PERMISSION, e.error());
             assertTrue(fx.dev("t").readOnly());
+            assertFalse(fx.dev("s").readOnly(), "the source stays writable");
             fx.engine.withdraw("s", "t", false, true, OptionalLong.empty());
-            fx.fill("t", 0, 10, 1); // standalone again
+            assertFalse(fx.dev("t").readOnly(), "standalone again");
+            fx.fill("t", 0, 10, 1);
+        }
+    }
+
+    @Test
+    void readOnlyFollowsTheInhibitedTargetThroughCascadeRestartAndReverse() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", 4 * G);
+            fx.establish("s", "t", NOCOPY.withTargetWriteInhibit(true).withRecording(true));
+            fx.establish("t", "u", NOCOPY);
+            assertTrue(fx.dev("t").readOnly(), "a cascade's middle volume is still an inhibited target");
+            assertFalse(fx.dev("u").readOnly());
+            fx.reopen();
+            assertTrue(fx.dev("t").readOnly(), "inhibited after a restart too");
+            assertFalse(fx.dev("s").readOnly());
+            fx.engine.withdraw("t", "u", false, true, OptionalLong.empty());
+            fx.engine.reverse("s", "t", new ReverseOptions(true, true, true));
+            assertFalse(fx.dev("t").readOnly(), "the old target is the source now");
+            assertEquals(fx.engine.list().getFirst().targetWriteInhibit(), fx.dev("s").readOnly(),
+                    "the old source is read-only exactly when its reversed relationship inhibits it");
         }
     }
 
