@@ -6,6 +6,7 @@ import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
 import dev.flashcopy.nbd.dispatch.DisruptorDispatcher;
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
+import dev.flashcopy.nbd.dispatch.IoLane;
 import dev.flashcopy.nbd.dispatch.StagedIoTask;
 import dev.flashcopy.nbd.dispatch.ThreadPoolDispatcher;
 import io.netty.channel.DefaultEventLoop;
@@ -32,11 +33,13 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * A request round trip through a dispatcher, as the server makes it: a burst of {@value #DEPTH}
- * requests (fio's iodepth) is dispatched from one thread, each does a 4 KiB {@code pread} of a
- * page-cached image on an I/O thread (or, with {@code fua}, a 4 KiB write and the sync it owes), and
- * hands its completion to a Netty event loop; the operation ends when the loop has seen every
- * completion. Compares the thread pool with the Disruptor ring at several consumer counts. Tasks are
- * reused, so {@code -prof gc} shows what the dispatcher itself allocates per request.
+ * requests (fio's iodepth) is dispatched from one thread, each does its I/O on an I/O thread and hands
+ * its completion to a Netty event loop; the operation ends when the loop has seen every completion.
+ * {@code work} is what each request does: {@code read}, a 4 KiB {@code pread} of a page-cached image;
+ * {@code lane-write}, a 4 KiB {@code pwrite} given to the image's serial lane, as the server sends a plain
+ * write; {@code fua}, a 4 KiB write and the sync it owes, dispatched as any other request. Compares the
+ * thread pool with the Disruptor ring at several consumer counts. Tasks are reused, so {@code -prof gc}
+ * shows what the dispatcher itself allocates per request.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,8 +52,8 @@ public class PipelineBenchmark {
     @Param({"pool-32", "pool-4", "disruptor-1", "disruptor-2", "disruptor-4"})
     String dispatcher;
 
-    @Param({"false"})
-    boolean fua;
+    @Param({"read", "lane-write"})
+    String work;
 
     private Path dir;
     private ImageFile image;
@@ -60,6 +63,8 @@ public class PipelineBenchmark {
     private final AtomicInteger pending = new AtomicInteger();
     private volatile Thread waiter;
     private Request[] requests;
+    private IoLane lane;
+    private boolean fua;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -74,6 +79,11 @@ public class PipelineBenchmark {
         int n = Integer.parseInt(kind[1]);
         io = kind[0].equals("pool") ? new ThreadPoolDispatcher(n) : new DisruptorDispatcher(n);
         loop = new DefaultEventLoop();
+        fua = work.equals("fua");
+        lane = work.equals("lane-write") ? io.lane(image) : null;
+        if (!fua && lane == null && !work.equals("read")) {
+            throw new IllegalArgumentException("work: " + work + " (expected: read, lane-write or fua)");
+        }
         SplittableRandom random = new SplittableRandom(11);
         requests = new Request[DEPTH];
         for (int i = 0; i < DEPTH; i++) {
@@ -87,7 +97,11 @@ public class PipelineBenchmark {
         waiter = Thread.currentThread();
         pending.set(DEPTH);
         for (Request r : requests) {
-            io.dispatch(r);
+            if (lane != null) {
+                lane.dispatch(r);
+            } else {
+                io.dispatch(r);
+            }
         }
         while (pending.get() != 0) {
             LockSupport.park(this);
@@ -120,6 +134,10 @@ public class PipelineBenchmark {
                 if (fua) {
                     volume.write(offset, buffer.clear(), !deferSync);
                     return deferSync ? volume : null;
+                }
+                if (lane != null) {
+                    volume.write(offset, buffer.clear(), false);
+                    return null;
                 }
                 volume.read(offset, buffer.clear());
             } catch (BlockIoException e) {
