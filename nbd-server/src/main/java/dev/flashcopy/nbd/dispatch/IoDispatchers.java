@@ -5,13 +5,13 @@ import java.util.Locale;
 /**
  * Chooses the dispatcher a server uses: {@code -Dflashcopy.dispatcher=pool} (the default: a thread pool
  * of {@code ioThreads}) or {@code disruptor} (the ring, with {@code -Dflashcopy.ioStages=N} consumers,
- * 4 unless set). Measured side by side on the 2-core development machine under heavy load from other
- * builds (bench/RESULTS.md, "Dispatcher"): the ring with 4 stages spent less server CPU per 4 KiB
- * request and won the random read and write rounds, but starved copy-on-write source writes (each
- * journal group commit gathers at most as many writers as there are stages: a third of the pool's
- * rate); with 16 stages it kept up on copy-on-write but lost random reads over 4 connections, since
- * every stage sees every sequence and one stage the scheduler preempts holds up its whole share. The
- * pool has neither weakness, so it stays the default. Stateless.
+ * 4 unless set). The pool is the default because the whole server runs faster on it: on the quiet 2-core
+ * machine, 4 KiB random writes at iodepth 32 ran at 88k to 106k IOPS on the pool against 78k to 90k on 4
+ * stages and 68k to 72k on 16, with less CPU per write in every round, and random reads tied (bench/RESULTS.md,
+ * "Dispatcher and transport"). The ring wins only in isolation (JMH round trip, bench/JMH.md): in the server a
+ * write lane is one event held by the stage whose turn it is, and copy-on-write source writes block a stage
+ * through each journal group commit, so each commit gathers at most as many writers as there are stages (a
+ * third of the pool's rate with 4 stages). Stateless.
  */
 public final class IoDispatchers {
     public static final String PROPERTY = "flashcopy.dispatcher";
