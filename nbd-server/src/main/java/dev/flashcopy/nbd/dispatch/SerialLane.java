@@ -15,17 +15,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #MAX_RUN} tasks, so a busy lane takes turns with everything else.
  *
  * <p>A drain holds the replies of its {@link StagedIoTask}s and hands them back together whenever its queue runs
- * dry (the end of its batch, as an {@link IoStage} does), or every {@link #MAX_HELD} tasks while it stays busy, so
- * a client with many writes in flight keeps receiving replies. One hand-back per reply woke the event loop about
- * every third write and had it flush each reply alone: with 4 KiB random writes at iodepth 32 the server spent a
- * median 11.9 CPU-µs per write, against 8.8 holding up to 32 and 10.2 holding up to 8 (bench/RESULTS.md,
- * "Replies handed back together"). Thread-safe.
+ * dry (the end of its batch, as an {@link IoStage} does), or once it holds {@link #MAX_HELD} replies or replies
+ * to {@link #MAX_HELD_BYTES} of writes while it stays busy, so a client with many writes in flight keeps
+ * receiving replies. One hand-back per reply woke the event loop about every third write and had it flush each
+ * reply alone: with 4 KiB random writes at iodepth 32 the server spent a median 11.9 CPU-µs per write, against
+ * 8.8 holding up to 32 and 10.2 holding up to 8 (bench/RESULTS.md, "Replies handed back together"). The byte
+ * cap is for large writes: 1 MiB writes at iodepth 8 held behind one another ran at 1.8k a second against
+ * 2.1k to 2.8k handed back one by one ("Held replies and large writes"). Thread-safe.
  */
 final class SerialLane implements IoLane {
     /** Tasks one drain runs before it lets the dispatcher's other work in. */
     static final int MAX_RUN = 64;
     /** Replies a busy drain holds at most before it hands them back. */
     static final int MAX_HELD = 32;
+    /** Bytes of writes whose replies a busy drain holds at most: 32 of 4 KiB; one of 128 KiB or more goes alone. */
+    static final long MAX_HELD_BYTES = 128 * 1024;
     /** {@code -Dflashcopy.heldReplies=N} holds at most N instead; 1 hands each reply back on its own, as before. */
     private static final int HELD_LIMIT = Math.max(1, Integer.getInteger("flashcopy.heldReplies", MAX_HELD));
 
@@ -36,6 +40,8 @@ final class SerialLane implements IoLane {
     private final AtomicBoolean draining = new AtomicBoolean();
     /** Tasks run by the drain whose replies it has not handed back yet; only the running drain touches it. */
     private final List<StagedIoTask> held = new ArrayList<>();
+    /** The bytes the tasks in {@link #held} wrote. */
+    private long heldBytes;
     private final IoTask drain = new IoTask() {
         @Override
         public void perform() {
@@ -70,7 +76,7 @@ final class SerialLane implements IoLane {
                 perform(task);
                 boolean dry = queue.isEmpty();
                 // Dry is also how the loop ends (a single consumer polls), so nothing is held once it has.
-                if (dry || held.size() >= HELD_LIMIT) {
+                if (dry || held.size() >= HELD_LIMIT || heldBytes >= MAX_HELD_BYTES) {
                     handBackHeld();
                 }
                 if (++run == maxRun && !dry) {
@@ -92,6 +98,7 @@ final class SerialLane implements IoLane {
         if (task instanceof StagedIoTask staged) {
             staged.execute(false); // asked to defer no sync, it owes none
             held.add(staged);
+            heldBytes += staged.length();
         } else {
             task.perform();
         }
@@ -102,6 +109,7 @@ final class SerialLane implements IoLane {
             held.get(i).handBack();
         }
         held.clear();
+        heldBytes = 0;
     }
 
     /** The dispatcher closed before the drain could run: every queued task is answered as rejected. */

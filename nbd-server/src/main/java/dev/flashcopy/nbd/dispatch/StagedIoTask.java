@@ -23,6 +23,15 @@ public interface StagedIoTask extends IoTask {
     /** Posts the result to the task's event loop (or drops it when the loop is gone). */
     void handBack();
 
+    /**
+     * The bytes the device call moves (a WRITE's payload): a {@link SerialLane} holds replies only until they
+     * cover {@link SerialLane#MAX_HELD_BYTES}, since a reply held behind large writes waits for long. 0 unless
+     * the task says.
+     */
+    default long length() {
+        return 0;
+    }
+
     @Override
     default void perform() {
         BlockDevice owed = execute(false);

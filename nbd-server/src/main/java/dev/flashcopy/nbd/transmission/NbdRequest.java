@@ -69,6 +69,7 @@ public final class NbdRequest implements StagedIoTask, Runnable {
         return offset;
     }
 
+    @Override
     public long length() {
         return length;
     }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntToLongFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -243,6 +244,13 @@ class SerialLaneTest {
     }
 
     @Test
+    void aLargeWritesReplyGoesBackBeforeTheNextWriteRuns() throws InterruptedException {
+        List<String> events = runStaged(4, new ThreadPoolDispatcher(1), i -> i == 1 ? 4096 : SerialLane.MAX_HELD_BYTES);
+        assertEquals(List.of("execute 0", "handBack 0", "execute 1", "execute 2", "handBack 1", "handBack 2",
+                "execute 3", "handBack 3"), events);
+    }
+
+    @Test
     void theRingsDrainHandsBackTogetherToo() throws InterruptedException {
         List<String> events = runStaged(5, new DisruptorDispatcher(2));
         assertEquals(List.of("execute 0", "execute 1", "execute 2", "execute 3", "execute 4",
@@ -254,6 +262,12 @@ class SerialLaneTest {
      * what the staged tasks did, in order. Closes the dispatcher.
      */
     private static List<String> runStaged(int n, IoDispatcher dispatcher) throws InterruptedException {
+        return runStaged(n, dispatcher, i -> 4096);
+    }
+
+    /** As {@link #runStaged(int, IoDispatcher)}, task i writing {@code lengths.applyAsLong(i)} bytes. */
+    private static List<String> runStaged(int n, IoDispatcher dispatcher, IntToLongFunction lengths)
+            throws InterruptedException {
         try (dispatcher) {
             IoLane lane = dispatcher.lane(new Object());
             CountDownLatch go = new CountDownLatch(1);
@@ -261,7 +275,7 @@ class SerialLaneTest {
             List<String> events = Collections.synchronizedList(new ArrayList<>());
             CountDownLatch done = new CountDownLatch(n);
             for (int i = 0; i < n; i++) {
-                lane.dispatch(staged(i, events, done));
+                lane.dispatch(staged(i, lengths.applyAsLong(i), events, done));
             }
             go.countDown();
             assertTrue(done.await(10, TimeUnit.SECONDS), done.getCount() + " replies never handed back");
@@ -269,8 +283,13 @@ class SerialLaneTest {
         }
     }
 
-    private static StagedIoTask staged(int i, List<String> events, CountDownLatch done) {
+    private static StagedIoTask staged(int i, long length, List<String> events, CountDownLatch done) {
         return new StagedIoTask() {
+            @Override
+            public long length() {
+                return length;
+            }
+
             @Override
             public BlockDevice execute(boolean deferSync) {
                 events.add("execute " + i);
