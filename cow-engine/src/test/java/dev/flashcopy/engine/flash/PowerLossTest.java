@@ -102,26 +102,8 @@ class PowerLossTest {
         String v = NAMES.get(rnd.nextInt(NAMES.size()));
         int dice = rnd.nextInt(100);
         if (dice < 40) {
-            int off = rnd.nextInt(size - 1);
-            int len = 1 + rnd.nextInt(Math.min(3 * grain, size - off));
-            boolean fua = rnd.nextInt(6) == 0;
-            int kind = rnd.nextInt(10);
-            byte[] data = new byte[len];
-            if (kind < 8) {
-                rnd.nextBytes(data);
-                fx.dev(v).write(off, ByteBuffer.wrap(data), fua);
-            } else if (kind == 8) {
-                fx.dev(v).writeZeroes(off, len, ZeroMode.PUNCH, false, fua);
-            } else {
-                fx.dev(v).trim(off, len, fua);
-            }
-            if (fx.disk instanceof SimulatedDisk d && d.powerFailed()) {
-                m.writeInFlight(v, off, data);
-            } else {
-                m.write(v, off, data, fua);
-            }
-            return (kind < 8 ? "write " : kind == 8 ? "zero " : "trim ") + v + " " + off + "+" + len
-                    + (fua ? " fua" : "");
+            Change c = change(fx, m, rnd, v, grain, size, 10);
+            return c.kind() + " " + c.where() + (c.fua() ? " fua" : "");
         }
         if (dice < 55) {
             int off = rnd.nextInt(size);
@@ -153,6 +135,39 @@ class PowerLossTest {
         }
         fx.reopen();
         return "reopen (clean)";
+    }
+
+    /** What {@link #change} did: its kind (write, zero or trim), volume and range, and whether it was FUA. */
+    record Change(String kind, String where, boolean fua) {
+    }
+
+    /**
+     * A random write, zero (punched) or trim of up to three grains of {@code v}, then the model told of it: as in
+     * flight when the power failed during it, else as done. Of {@code kinds} equally likely kinds, all but two
+     * write random bytes; the other two zero and trim.
+     */
+    static Change change(EngineFixture fx, CrashModel m, Random rnd, String v, int grain, int size, int kinds)
+            throws Exception {
+        int off = rnd.nextInt(size - 1);
+        int len = 1 + rnd.nextInt(Math.min(3 * grain, size - off));
+        boolean fua = rnd.nextInt(6) == 0;
+        int kind = rnd.nextInt(kinds);
+        byte[] data = new byte[len];
+        if (kind < kinds - 2) {
+            rnd.nextBytes(data);
+            fx.dev(v).write(off, ByteBuffer.wrap(data), fua);
+        } else if (kind == kinds - 2) {
+            fx.dev(v).writeZeroes(off, len, ZeroMode.PUNCH, false, fua);
+        } else {
+            fx.dev(v).trim(off, len, fua);
+        }
+        if (((SimulatedDisk) fx.disk).powerFailed()) {
+            m.writeInFlight(v, off, data);
+        } else {
+            m.write(v, off, data, fua);
+        }
+        return new Change(kind < kinds - 2 ? "write" : kind == kinds - 2 ? "zero" : "trim", v + " " + off + "+" + len,
+                fua);
     }
 
     /** Establishes a random pair (from a flushed source); with {@code record}, persistent and recording. */

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.volume.SimulatedDisk;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -163,25 +161,8 @@ class RevertPowerLossTest {
     }
 
     private String writeTarget(String t) throws Exception {
-        int off = rnd.nextInt(size - 1);
-        int len = 1 + rnd.nextInt(Math.min(3 * grain, size - off));
-        boolean fua = rnd.nextInt(6) == 0;
-        int kind = rnd.nextInt(8);
-        byte[] data = new byte[len];
-        if (kind < 6) {
-            rnd.nextBytes(data);
-            fx.dev(t).write(off, ByteBuffer.wrap(data), fua);
-        } else if (kind == 6) {
-            fx.dev(t).writeZeroes(off, len, ZeroMode.PUNCH, false, fua);
-        } else {
-            fx.dev(t).trim(off, len, fua);
-        }
-        if (((SimulatedDisk) fx.disk).powerFailed()) {
-            m.writeInFlight(t, off, data);
-        } else {
-            m.write(t, off, data, fua);
-        }
-        return "revertible-write " + t + " " + off + "+" + len + (kind == 6 ? " zero" : kind == 7 ? " trim" : "");
+        PowerLossTest.Change c = PowerLossTest.change(fx, m, rnd, t, grain, size, 8);
+        return "revertible-write " + c.where() + (c.kind().equals("write") ? "" : " " + c.kind());
     }
 
     private byte[] readChecked(String volume, String ctx) throws Exception {
