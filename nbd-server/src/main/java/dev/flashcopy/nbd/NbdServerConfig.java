@@ -1,5 +1,7 @@
 package dev.flashcopy.nbd;
 
+import dev.flashcopy.engine.tuning.Tunables;
+
 /**
  * Where and how an {@link NbdServer} listens. Immutable.
  *
@@ -39,7 +41,7 @@ public record NbdServerConfig(String host, int port, int ioThreads, int eventLoo
      * 0.53 to 0.62, and cached random reads did not suffer. {@code -Dflashcopy.ioThreads=N} overrides.
      */
     public static int defaultIoThreads() {
-        return Integer.getInteger("flashcopy.ioThreads", 32);
+        return Tunables.IO_THREADS.intValue(1);
     }
 
     /** One event loop per core: each connection stays on one loop. */

@@ -1,5 +1,6 @@
 package dev.flashcopy.nbd;
 
+import dev.flashcopy.engine.tuning.Tunables;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -10,7 +11,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
-import java.util.Locale;
 
 /**
  * The socket transport: Linux's epoll (the default), io_uring, or Java's NIO, which works everywhere.
@@ -22,7 +22,7 @@ enum Transport {
     IO_URING("io_uring", IoUringServerSocketChannel.class),
     NIO("nio", NioServerSocketChannel.class);
 
-    static final String PROPERTY = "flashcopy.transport";
+    static final String PROPERTY = Tunables.TRANSPORT.name();
 
     private final String label;
     private final Class<? extends ServerChannel> serverChannel;
@@ -34,13 +34,11 @@ enum Transport {
 
     /** The transport the system property asks for, if the system has it; NIO otherwise. */
     static Transport chosen() {
-        String wanted = System.getProperty(PROPERTY, "epoll").toLowerCase(Locale.ROOT);
-        Transport t = switch (wanted) {
+        Transport t = switch (Tunables.TRANSPORT.choice()) {
             case "epoll" -> EPOLL;
-            case "io_uring", "iouring" -> IO_URING;
+            case "io_uring" -> IO_URING;
             case "nio" -> NIO;
-            default -> throw new IllegalArgumentException(
-                    PROPERTY + ": '" + wanted + "' (expected: epoll, io_uring or nio)");
+            default -> throw new IllegalStateException("no transport " + Tunables.TRANSPORT.value());
         };
         return t.available() ? t : NIO;
     }

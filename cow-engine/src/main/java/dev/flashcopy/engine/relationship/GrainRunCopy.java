@@ -3,6 +3,7 @@ package dev.flashcopy.engine.relationship;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.tuning.Tunables;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
 import java.lang.foreign.Arena;
@@ -26,7 +27,7 @@ import java.nio.ByteBuffer;
  */
 final class GrainRunCopy {
     /** False copies one grain per read, write and record (the behaviour before runs), for benchmarks. */
-    static final boolean BATCHED = !"false".equals(System.getProperty("flashcopy.cowBatch"));
+    static final boolean BATCHED = Tunables.COW_BATCH.booleanValue();
     /** The longest run read at once: the scratch buffer's size, also the largest grain. */
     static final int RUN_BYTES = GrainGeometry.MAX_GRAIN;
     private static final MemorySegment ZEROS = Arena.global().allocate(RUN_BYTES);

@@ -1,6 +1,6 @@
 package dev.flashcopy.nbd.dispatch;
 
-import java.util.Locale;
+import dev.flashcopy.engine.tuning.Tunables;
 
 /**
  * Chooses the dispatcher a server uses: {@code -Dflashcopy.dispatcher=pool} (the default: a thread pool
@@ -14,10 +14,6 @@ import java.util.Locale;
  * third of the pool's rate with 4 stages). Stateless.
  */
 public final class IoDispatchers {
-    public static final String PROPERTY = "flashcopy.dispatcher";
-    public static final String STAGES_PROPERTY = "flashcopy.ioStages";
-    static final String DEFAULT = "pool";
-    static final int DEFAULT_STAGES = 4;
 
     private IoDispatchers() {
     }
@@ -26,14 +22,13 @@ public final class IoDispatchers {
     public static IoDispatcher create(int ioThreads) {
         return switch (chosen()) {
             case "pool" -> new ThreadPoolDispatcher(ioThreads);
-            case "disruptor" -> new DisruptorDispatcher(Integer.getInteger(STAGES_PROPERTY, DEFAULT_STAGES));
-            default -> throw new IllegalArgumentException(
-                    PROPERTY + ": '" + chosen() + "' (expected: pool or disruptor)");
+            case "disruptor" -> new DisruptorDispatcher(Tunables.IO_STAGES.intValue(1));
+            default -> throw new IllegalStateException("no dispatcher " + chosen());
         };
     }
 
     /** The name of the chosen dispatcher, for the startup log. */
     public static String chosen() {
-        return System.getProperty(PROPERTY, DEFAULT).toLowerCase(Locale.ROOT);
+        return Tunables.DISPATCHER.choice();
     }
 }

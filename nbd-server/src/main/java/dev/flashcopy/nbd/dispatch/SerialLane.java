@@ -1,5 +1,6 @@
 package dev.flashcopy.nbd.dispatch;
 
+import dev.flashcopy.engine.tuning.Tunables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -31,7 +32,7 @@ final class SerialLane implements IoLane {
     /** Bytes of writes whose replies a busy drain holds at most: 32 of 4 KiB; one of 128 KiB or more goes alone. */
     static final long MAX_HELD_BYTES = 128 * 1024;
     /** {@code -Dflashcopy.heldReplies=N} holds at most N instead; 1 hands each reply back on its own, as before. */
-    private static final int HELD_LIMIT = Math.max(1, Integer.getInteger("flashcopy.heldReplies", MAX_HELD));
+    private static final int HELD_LIMIT = Tunables.HELD_REPLIES.intValue(1);
 
     private final IoDispatcher dispatcher;
     private final int maxRun;

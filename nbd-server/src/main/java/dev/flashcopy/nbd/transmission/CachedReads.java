@@ -1,6 +1,7 @@
 package dev.flashcopy.nbd.transmission;
 
 import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.tuning.Tunables;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.ReplyType;
 import io.netty.buffer.ByteBuf;
@@ -18,7 +19,7 @@ import io.netty.buffer.ByteBufAllocator;
  */
 final class CachedReads {
     /** {@code -Dflashcopy.inlineReads=BYTES}: largest read tried on the loop; 0 turns it off. */
-    static final int MAX_BYTES = Integer.getInteger("flashcopy.inlineReads", 128 * 1024);
+    static final int MAX_BYTES = Tunables.INLINE_READS.intValue(0);
 
     private CachedReads() {
     }

@@ -4,6 +4,7 @@ import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.FileRangeDevice;
 import dev.flashcopy.engine.device.HeldFile;
+import dev.flashcopy.engine.tuning.Tunables;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.ReplyType;
 import io.netty.buffer.ByteBuf;
@@ -25,7 +26,7 @@ import io.netty.handler.ssl.SslHandler;
  */
 final class FileReads {
     /** {@code -Dflashcopy.zerocopy=false} sends every READ from a buffer, for A/B measurements. */
-    static final String PROPERTY = "flashcopy.zerocopy";
+    static final String PROPERTY = Tunables.ZEROCOPY.name();
     static final int MIN_LENGTH = 64 * 1024;
 
     private final FileRangeDevice device;
@@ -38,7 +39,7 @@ final class FileReads {
 
     /** The file reads of a connection with {@code pipeline}, or null when its READs must all be copied. */
     static FileReads forConnection(BlockDevice device, ChannelPipeline pipeline, ByteBufAllocator alloc) {
-        if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true")) || pipeline.get(SslHandler.class) != null
+        if (!Tunables.ZEROCOPY.booleanValue() || pipeline.get(SslHandler.class) != null
                 || pipeline.channel() instanceof IoUringSocketChannel || !(device instanceof FileRangeDevice files)) {
             return null;
         }

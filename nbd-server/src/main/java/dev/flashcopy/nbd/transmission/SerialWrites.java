@@ -1,6 +1,7 @@
 package dev.flashcopy.nbd.transmission;
 
 import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.tuning.Tunables;
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoLane;
 import dev.flashcopy.nbd.protocol.CommandFlag;
@@ -19,8 +20,7 @@ import dev.flashcopy.nbd.protocol.NbdCommand;
  * connection writes one file.
  */
 final class SerialWrites {
-    static final String PROPERTY = "flashcopy.serialWrites";
-    private static final boolean ENABLED = !"false".equals(System.getProperty(PROPERTY));
+    private static final boolean ENABLED = Tunables.SERIAL_WRITES.booleanValue();
 
     private final BlockDevice device;
     private final IoDispatcher dispatcher;

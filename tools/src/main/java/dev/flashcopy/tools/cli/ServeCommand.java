@@ -1,5 +1,6 @@
 package dev.flashcopy.tools.cli;
 
+import dev.flashcopy.engine.tuning.Tunables;
 import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.tools.Version;
 import dev.flashcopy.tools.admin.AdminFile;
@@ -9,6 +10,7 @@ import dev.flashcopy.tools.serve.HostPort;
 import dev.flashcopy.tools.serve.ServeSettings;
 import dev.flashcopy.tools.serve.StartupException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,6 +56,12 @@ public final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         FlashcopyServer server;
+        // Before anything reads a tunable: a mistyped -Dflashcopy.* would otherwise be ignored (an A/B run then
+        // measures the default twice), and a bad value would fail deep inside the server.
+        List<String> tunableProblems = Tunables.problems(System.getProperties());
+        if (!tunableProblems.isEmpty()) {
+            throw new CommandFailure(ExitCode.USAGE, String.join("; ", tunableProblems));
+        }
         ServeSettings settings = new ServeSettings(data.dataDir(), listen, admin, demo, security.settings());
         try {
             server = FlashcopyServer.start(settings, err);

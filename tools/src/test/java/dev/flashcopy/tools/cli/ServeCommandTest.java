@@ -71,6 +71,21 @@ class ServeCommandTest {
         }
     }
 
+    @Test
+    void aMistypedTunableStopsTheStartNamingTheKnownOne() {
+        System.setProperty("flashcopy.heldReply", "8");
+        try {
+            CliRun r = CliRun.of("serve", "--data", dir.resolve("data").toString(),
+                    "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0");
+            assertEquals(ExitCode.USAGE.code(), r.exit());
+            assertEquals("flashcopy: -Dflashcopy.heldReply is not a flashcopy setting (did you mean"
+                    + " -Dflashcopy.heldReplies? the list is in docs/ARCHITECTURE.md, \"Tunables\")", r.singleErrorLine());
+            assertFalse(Files.exists(dir.resolve("data")), "nothing may be created before the check");
+        } finally {
+            System.clearProperty("flashcopy.heldReply");
+        }
+    }
+
     private static Matcher awaitBanner(StringWriter out, StringWriter err) throws InterruptedException {
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {
