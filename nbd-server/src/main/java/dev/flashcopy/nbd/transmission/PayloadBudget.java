@@ -12,7 +12,9 @@ import java.util.List;
  * in line, and is resumed once earlier payloads are released. Reserving whole writes, never parts, is
  * what keeps this deadlock-free: every reservation granted can be filled by its own client. Waiters are
  * served first come, first served, so a 64 MiB write is not starved by a stream of small ones. The
- * budget must hold at least one write of the maximum payload. Thread-safe: reserved on event loops,
+ * budget must hold at least one write of the maximum payload. The bound has a price: writes a device
+ * holds (a frozen source, a slow disk) keep their bytes reserved, so once several connections hold large
+ * writes there, writes to other exports wait for room too. Thread-safe: reserved on event loops,
  * released on I/O threads.
  */
 public final class PayloadBudget {

@@ -118,6 +118,9 @@ public final class RequestDecoder extends ByteToMessageDecoder {
 
     private void fillPayload(ByteBuf in, List<Object> out) {
         int n = (int) Math.min(in.readableBytes(), length - payload.writerIndex());
+        if (n == 0) {
+            return; // the header was all there was so far
+        }
         if (n < in.capacity() / 2) {
             // A slice keeps its whole receive buffer (up to 1 MiB) alive; a read that filled less than half of
             // one is copied out instead, so a gathered payload never holds more than twice its size.
@@ -217,18 +220,20 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                 // Spec, "Size constraints": either side MAY disconnect over a payload large enough to be
                 // deemed a denial of service. Reading gigabytes just to refuse them is not worth it.
                 LOG.log(System.Logger.Level.WARNING, "{0}: write of {1} bytes, over twice the maximum payload;"
-                        + " closing", ctx.channel().remoteAddress(), length);
+                        + " closing", ctx.channel().remoteAddress(), Long.toString(length));
                 closeAfterReplies(ctx, in);
             } else if (length > NbdWire.MAX_PAYLOAD) {
                 toDiscard = length;
                 state = State.DISCARD;
             } else if (length == 0) {
                 out.add(new NbdRequest(flags, type, cookie, offset, 0, null, false));
-            } else if (budget.reserve(length, granted)) {
-                reserved = true;
-                state = State.PAYLOAD_START;
             } else {
-                this.ctx = ctx;
+                this.ctx = ctx; // before reserving: a release on another thread may grant at once
+                if (budget.reserve(length, granted)) {
+                    reserved = true;
+                    state = State.PAYLOAD_START;
+                    return;
+                }
                 state = State.WAIT_BUDGET;
                 ReadSwitch.of(ctx.channel()).stop(ReadSwitch.BUDGET);
             }
