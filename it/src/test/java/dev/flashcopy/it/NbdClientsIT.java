@@ -82,7 +82,7 @@ class NbdClientsIT {
         }
         assertEquals(1, export.get("block_size_minimum").asInt());
         assertEquals(4096, export.get("block_size_preferred").asInt());
-        assertEquals(32 * MIB, export.get("block_size_maximum").asLong());
+        assertEquals(64 * MIB, export.get("block_size_maximum").asLong());
         assertTrue(export.get("description").asText().contains("info"), export.toString());
         assertTrue(export.get("contexts").toString().contains("base:allocation"), export.toString());
     }

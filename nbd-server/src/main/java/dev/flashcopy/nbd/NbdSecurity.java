@@ -16,8 +16,13 @@ import java.time.Duration;
  *                         {@link Duration#ZERO} waits forever
  */
 public record NbdSecurity(TlsMode tlsMode, TlsCredentials credentials, ExportAccess access, Duration handshakeTimeout) {
-    /** Why a client is given that long: every real client finishes its options in milliseconds. */
-    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Two minutes, though a client that negotiates at once finishes in milliseconds: qemu opens its chardev
+     * relays when the guest starts, long before the guest's NBD client speaks, and 10 s (qemu-nbd's own
+     * default) cut such a guest off. The price is that a client that connects and never negotiates holds
+     * its socket (a file descriptor, a few KiB) this long.
+     */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(120);
 
     /** No TLS, every export open, the default handshake timeout. */
     public static final NbdSecurity NONE = new NbdSecurity(TlsMode.OFF, null, ExportAccess.OPEN,

@@ -7,6 +7,7 @@ import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
 import dev.flashcopy.nbd.metrics.RequestMetrics;
 import dev.flashcopy.nbd.tls.TlsMode;
+import dev.flashcopy.nbd.transmission.PayloadBudget;
 import dev.flashcopy.nbd.transmission.ReplySizes;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -44,14 +45,22 @@ public final class NbdServer implements AutoCloseable {
     private final Channel serverChannel;
     private final ChannelGroup connections;
     private final InetSocketAddress address;
+    private final PayloadBudget budget;
     private boolean closed;
 
-    private NbdServer(EventLoopGroup loops, IoDispatcher dispatcher, Channel serverChannel, ChannelGroup connections) {
+    private NbdServer(EventLoopGroup loops, IoDispatcher dispatcher, Channel serverChannel, ChannelGroup connections,
+            PayloadBudget budget) {
         this.loops = loops;
         this.dispatcher = dispatcher;
         this.serverChannel = serverChannel;
         this.connections = connections;
         this.address = (InetSocketAddress) serverChannel.localAddress();
+        this.budget = budget;
+    }
+
+    /** The write payload all connections hold now, and the most they ever held (tests, metrics). */
+    public PayloadBudget payloadBudget() {
+        return budget;
     }
 
     /** Binds {@code config.host():config.port()} and serves {@code devices} until {@link #close()}. */
@@ -74,6 +83,7 @@ public final class NbdServer implements AutoCloseable {
         Class<? extends ServerChannel> channelType = transport.serverChannel();
         IoDispatcher dispatcher = IoDispatchers.create(config.ioThreads());
         ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
+        PayloadBudget budget = new PayloadBudget(config.payloadBudget());
         try {
             Channel server = new ServerBootstrap()
                     .group(loops)
@@ -93,13 +103,13 @@ public final class NbdServer implements AutoCloseable {
                             OptionNegotiator negotiator = new OptionNegotiator(devices, security.tlsMode(),
                                     security.access(), client, metrics);
                             ch.pipeline().addLast(HandshakeHandler.NAME, new HandshakeHandler(negotiator, dispatcher,
-                                    tls, security.handshakeTimeout()));
+                                    tls, security.handshakeTimeout(), budget));
                         }
                     })
                     .bind(config.host(), config.port())
                     .syncUninterruptibly()
                     .channel();
-            NbdServer started = new NbdServer(loops, dispatcher, server, connections);
+            NbdServer started = new NbdServer(loops, dispatcher, server, connections, budget);
             LOG.log(System.Logger.Level.DEBUG, "NBD server listening on {0} ({1}, {2} dispatcher)", started.address,
                     transport, IoDispatchers.chosen());
             return started;

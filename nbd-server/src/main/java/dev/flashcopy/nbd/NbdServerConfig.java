@@ -1,6 +1,8 @@
 package dev.flashcopy.nbd;
 
 import dev.flashcopy.engine.tuning.Tunables;
+import dev.flashcopy.nbd.protocol.NbdWire;
+import dev.flashcopy.nbd.transmission.PayloadBudget;
 
 /**
  * Where and how an {@link NbdServer} listens. Immutable.
@@ -10,8 +12,10 @@ import dev.flashcopy.engine.tuning.Tunables;
  * @param ioThreads     threads doing device I/O for all connections, with the thread-pool dispatcher
  *                      (the default Disruptor dispatcher has its own stage count, see IoDispatchers)
  * @param eventLoops    Netty event-loop threads (framing and socket I/O only)
+ * @param payloadBudget WRITE payload bytes all connections together may hold at once (see
+ *                      {@link dev.flashcopy.nbd.transmission.PayloadBudget}); at least one maximum payload
  */
-public record NbdServerConfig(String host, int port, int ioThreads, int eventLoops) {
+public record NbdServerConfig(String host, int port, int ioThreads, int eventLoops, long payloadBudget) {
     public NbdServerConfig {
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("host: '" + host + "' (expected: a host name or address)");
@@ -25,6 +29,15 @@ public record NbdServerConfig(String host, int port, int ioThreads, int eventLoo
         if (eventLoops < 1) {
             throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: >= 1)");
         }
+        if (payloadBudget < NbdWire.MAX_PAYLOAD) {
+            throw new IllegalArgumentException("payloadBudget: " + payloadBudget + " (expected: >= "
+                    + NbdWire.MAX_PAYLOAD + ", one write of the maximum payload)");
+        }
+    }
+
+    /** The default payload budget, {@link PayloadBudget#DEFAULT_BYTES}. */
+    public NbdServerConfig(String host, int port, int ioThreads, int eventLoops) {
+        this(host, port, ioThreads, eventLoops, PayloadBudget.DEFAULT_BYTES);
     }
 
     /** Default threading: see {@link #defaultIoThreads()} and {@link #defaultEventLoops()}. */

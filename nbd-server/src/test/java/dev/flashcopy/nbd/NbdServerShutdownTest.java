@@ -14,7 +14,6 @@ import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -37,11 +36,13 @@ class NbdServerShutdownTest {
             client.request(0, RawNbdClient.CMD_WRITE, 1, 8192, data.length, data);
             assertTrue(gated.writeStarted.await(10, TimeUnit.SECONDS));
 
-            CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
-            Thread.sleep(200);
-            assertFalse(closing.isDone(), "close returned while a write was still on the disk");
+            Thread closer = new Thread(server::close, "closer");
+            closer.start();
+            awaitWaitingForIoOrGone(closer);
+            assertTrue(closer.isAlive(), "close returned while a write was still on the disk");
             gated.release.countDown();
-            closing.get(20, TimeUnit.SECONDS);
+            closer.join(20_000);
+            assertFalse(closer.isAlive(), "close finished once the write did");
 
             assertEquals(0, devices.openLeases());
             client.close();
@@ -61,6 +62,31 @@ class NbdServerShutdownTest {
                     () -> NbdServer.start(new NbdServerConfig("127.0.0.1", first.port(), 1, 1), devices));
             assertTrue(e.getMessage().contains("127.0.0.1:" + first.port()), e.getMessage());
         }
+    }
+
+    /**
+     * Returns once {@code closer} is either finished or blocked inside the dispatcher's close, waiting for
+     * device I/O: the state that shows whether close waits for the write, with no guess at how long it takes.
+     */
+    private static void awaitWaitingForIoOrGone(Thread closer) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            Thread.State state = closer.getState();
+            if (state == Thread.State.TERMINATED) {
+                return;
+            }
+            if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
+                for (StackTraceElement frame : closer.getStackTrace()) {
+                    if (frame.getClassName().startsWith("dev.flashcopy.nbd.dispatch.")
+                            && frame.getMethodName().equals("close")) {
+                        return;
+                    }
+                }
+            }
+            Thread.onSpinWait();
+            Thread.sleep(1);
+        }
+        throw new AssertionError("close neither finished nor waited for the I/O threads within 20 s");
     }
 
     /** Holds writes until released, to keep one in flight. */

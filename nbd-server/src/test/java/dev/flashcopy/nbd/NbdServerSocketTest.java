@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
+import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
 import dev.flashcopy.nbd.testing.RawNbdClient.Chunk;
@@ -274,8 +275,8 @@ class NbdServerSocketTest {
     }
 
     @Test
-    void oversizedWriteIsRefusedAfterItsPayloadIsSkipped() throws IOException {
-        int length = 32 * MIB + 4096;
+    void oversizedWriteIsRefusedAfterItsPayloadAndTheConnectionGoesOn() throws IOException {
+        int length = NbdWire.MAX_PAYLOAD + 4096;
         try (RawNbdClient c = client(false)) {
             c.request(0, CMD_WRITE, 11, 0, length, null);
             byte[] junk = new byte[MIB];
@@ -287,6 +288,10 @@ class NbdServerSocketTest {
             assertEquals(11, reply.cookie());
             assertEquals(EINVAL, reply.error());
             assertArrayEquals(new byte[4096], readSimple(c, 0, 4096), "payload was not written");
+            byte[] data = pattern(4096, 12);
+            c.request(0, CMD_WRITE, 12, 0, data.length, data);
+            assertEquals(0, c.readSimple(0).error(), "the next write is served");
+            assertArrayEquals(data, readSimple(c, 0, 4096));
         }
     }
 

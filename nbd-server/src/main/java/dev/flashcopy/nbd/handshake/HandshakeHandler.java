@@ -5,6 +5,7 @@ import dev.flashcopy.nbd.dispatch.IoTask;
 import dev.flashcopy.nbd.protocol.HandshakeFlag;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.tls.PeerTlsFailure;
+import dev.flashcopy.nbd.transmission.PayloadBudget;
 import dev.flashcopy.nbd.transmission.RequestDecoder;
 import dev.flashcopy.nbd.transmission.TransmissionHandler;
 import dev.flashcopy.nbd.transmission.TransmissionSession;
@@ -49,6 +50,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
     private final IoDispatcher dispatcher;
     private final SslContext tls;
     private final Duration timeout;
+    private final PayloadBudget budget;
     private ScheduledFuture<?> deadline;
     private State state = State.CLIENT_FLAGS;
     private int option;
@@ -65,6 +67,13 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
      * @param timeout how long the whole handshake may take; {@link Duration#ZERO} for no limit
      */
     public HandshakeHandler(OptionNegotiator negotiator, IoDispatcher dispatcher, SslContext tls, Duration timeout) {
+        this(negotiator, dispatcher, tls, timeout, new PayloadBudget(Long.MAX_VALUE));
+    }
+
+    /** As above, the transmission phase drawing its write payloads from the server-wide {@code budget}. */
+    public HandshakeHandler(OptionNegotiator negotiator, IoDispatcher dispatcher, SslContext tls, Duration timeout,
+            PayloadBudget budget) {
+        this.budget = budget;
         this.negotiator = negotiator;
         this.dispatcher = dispatcher;
         this.tls = tls;
@@ -254,7 +263,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
 
     private void enterTransmission(ChannelHandlerContext ctx, TransmissionSession session) {
         ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.addAfter(ctx.name(), "nbd-requests", new RequestDecoder());
+        pipeline.addAfter(ctx.name(), "nbd-requests", new RequestDecoder(budget));
         pipeline.addAfter("nbd-requests", "nbd-transmission", new TransmissionHandler(session, dispatcher));
         ctx.channel().config().setAutoRead(true);
         pipeline.remove(this); // hands any bytes buffered after the option to the request decoder

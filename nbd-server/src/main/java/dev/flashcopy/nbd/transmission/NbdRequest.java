@@ -24,6 +24,8 @@ public final class NbdRequest implements StagedIoTask, Runnable {
     private final long length;
     private final boolean oversized;
     private ByteBuf payload;
+    /** Where the payload's bytes were reserved, given back with it; null when nothing was reserved. */
+    private PayloadBudget budget;
 
     private TransmissionHandler handler;
     private ByteBuf reply;
@@ -37,6 +39,12 @@ public final class NbdRequest implements StagedIoTask, Runnable {
      * @param oversized a WRITE longer than the maximum payload whose data the decoder discarded
      */
     public NbdRequest(int flags, int type, long cookie, long offset, long length, ByteBuf payload, boolean oversized) {
+        this(flags, type, cookie, offset, length, payload, oversized, null);
+    }
+
+    /** As above, and {@code length} bytes reserved from {@code budget} for the payload, released with it. */
+    NbdRequest(int flags, int type, long cookie, long offset, long length, ByteBuf payload, boolean oversized,
+            PayloadBudget budget) {
         this.flags = flags;
         this.type = type;
         this.command = NbdCommand.isKnown(type) ? NbdCommand.of(type) : null;
@@ -45,6 +53,7 @@ public final class NbdRequest implements StagedIoTask, Runnable {
         this.length = length;
         this.payload = payload;
         this.oversized = oversized;
+        this.budget = budget;
     }
 
     public int flags() {
@@ -82,12 +91,17 @@ public final class NbdRequest implements StagedIoTask, Runnable {
         return payload;
     }
 
-    /** Releases the WRITE payload, if any; safe to call more than once. */
+    /** Releases the WRITE payload, if any, and the budget reserved for it; safe to call more than once. */
     public void releasePayload() {
         ByteBuf p = payload;
         if (p != null) {
             payload = null;
             p.release();
+        }
+        PayloadBudget b = budget;
+        if (b != null) {
+            budget = null;
+            b.release(length);
         }
     }
 

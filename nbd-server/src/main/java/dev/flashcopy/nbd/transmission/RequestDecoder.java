@@ -9,19 +9,25 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Frames transmission-phase requests into {@link NbdRequest}s. A small state machine:
  * <pre>
- *   HEADER ──WRITE, length ≤ max──▶ PAYLOAD ──payload complete──▶ HEADER
- *      │ ──WRITE, length > max───▶ DISCARD ──payload skipped───▶ HEADER
- *      │ ──DISC or bad magic─────▶ IGNORE (everything after is dropped)
+ *   HEADER ──WRITE, length ≤ max, budget reserved──▶ PAYLOAD ──payload complete──▶ HEADER
+ *      │ ──WRITE, length ≤ max, no budget yet──▶ WAIT_BUDGET ──granted──▶ PAYLOAD
+ *      │ ──WRITE, max < length ≤ 2·max──▶ DISCARD ──payload skipped, request emitted──▶ HEADER
+ *      │ ──WRITE, length > 2·max, DISC or bad magic──▶ IGNORE (everything after is dropped)
  * </pre>
- * A payload that has fully arrived leaves as a retained slice of the cumulation (no copy); a
- * large one still streaming in is gathered, piece by piece as received, into a composite buffer. An oversized WRITE is emitted at
- * once (flagged, without payload) so it can be refused, and its data is skipped as it streams in
- * rather than buffered. Not thread-safe: one per channel, used on
- * its event loop.
+ * Before reading a WRITE's payload the decoder reserves its whole length from the server's
+ * {@link PayloadBudget}; while it waits for room the connection reads nothing ({@link ReadSwitch}), so the
+ * bytes it holds stay bounded. The reservation goes with the request and is given back when its payload
+ * is released. A payload that has fully arrived leaves as a retained slice of the cumulation (no copy); a
+ * large one still streaming in is gathered, piece by piece as received, into a composite buffer. An
+ * oversized WRITE's data is skipped as it streams in, never buffered, and the request is emitted (flagged,
+ * without payload, to be refused) only once the last byte is skipped: a client such as libnbd matches a
+ * reply only to a request it has finished sending. Not thread-safe: one per channel, used on its event
+ * loop.
  */
 public final class RequestDecoder extends ByteToMessageDecoder {
     private static final System.Logger LOG = System.getLogger(RequestDecoder.class.getName());
@@ -29,11 +35,22 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     /** Payloads up to this size stay in the cumulation and leave as a retained slice of it. */
     static final int COPY_THRESHOLD = 64 * 1024;
 
-    /** Even 32 MiB read 4 KiB at a time fits; a composite past its limit would copy itself whole. */
+    /**
+     * An oversized WRITE up to this length is read and refused; a longer one closes the connection (the
+     * spec lets a server disconnect over a payload it deems a denial of service; nbdkit draws the line at
+     * twice its maximum too).
+     */
+    static final long MAX_DISCARD = 2L * NbdWire.MAX_PAYLOAD;
+
+    /** A full-size payload read 4 KiB at a time still fits; a composite past its limit would copy itself whole. */
     private static final int MAX_PIECES = NbdWire.MAX_PAYLOAD / 4096;
 
-    private enum State { HEADER, PAYLOAD, DISCARD, IGNORE }
+    private enum State { HEADER, WAIT_BUDGET, PAYLOAD_START, PAYLOAD, DISCARD, IGNORE }
 
+    private final PayloadBudget budget;
+    /** Runs when the budget grants a reservation this decoder waited for; its identity also cancels it. */
+    private final Runnable granted = this::granted;
+    private ChannelHandlerContext ctx;
     private State state = State.HEADER;
     private int flags;
     private int type;
@@ -41,26 +58,37 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private long offset;
     private long length;
     private long toDiscard;
+    /** True while this decoder holds a reservation of {@link #length} for a payload not yet emitted. */
+    private boolean reserved;
+    private boolean removed;
     /** The payload being gathered when it exceeds {@link #COPY_THRESHOLD}; null otherwise. */
     private CompositeByteBuf payload;
+
+    /** A decoder drawing on no shared budget (tests). */
+    public RequestDecoder() {
+        this(PayloadBudget.unlimited());
+    }
+
+    /** @param budget the server-wide bound on write payload held, shared by every connection */
+    public RequestDecoder(PayloadBudget budget) {
+        this.budget = budget;
+    }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {
             case HEADER -> decodeHeader(ctx, in, out);
-            case PAYLOAD -> {
-                if (payload != null) {
-                    fillPayload(in, out);
-                } else if (in.readableBytes() >= length) {
-                    out.add(new NbdRequest(flags, type, cookie, offset, length, in.readRetainedSlice((int) length), false));
-                    state = State.HEADER;
-                }
+            case WAIT_BUDGET -> {
+                // Reading stopped; bytes already received wait in the cumulation until the grant.
             }
+            case PAYLOAD_START -> startPayload(ctx, in, out);
+            case PAYLOAD -> decodePayload(in, out);
             case DISCARD -> {
                 int n = (int) Math.min(in.readableBytes(), toDiscard);
                 in.skipBytes(n);
                 toDiscard -= n;
                 if (toDiscard == 0) {
+                    out.add(new NbdRequest(flags, type, cookie, offset, length, null, true));
                     state = State.HEADER;
                 }
             }
@@ -68,21 +96,104 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
     }
 
+    private void startPayload(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        this.ctx = ctx;
+        state = State.PAYLOAD;
+        if (length > COPY_THRESHOLD && in.readableBytes() < length) {
+            // A large payload still on the wire: gather the received pieces as they are, without
+            // copying. Taking all input each time lets the decoder drop its cumulation, so the
+            // next read becomes the cumulation as is, instead of being copied onto it.
+            payload = ctx.alloc().compositeDirectBuffer(MAX_PIECES);
+        }
+        decodePayload(in, out);
+    }
+
+    private void decodePayload(ByteBuf in, List<Object> out) {
+        if (payload != null) {
+            fillPayload(in, out);
+        } else if (in.readableBytes() >= length) {
+            emitWrite(in.readRetainedSlice((int) length), out);
+        }
+    }
+
     private void fillPayload(ByteBuf in, List<Object> out) {
         int n = (int) Math.min(in.readableBytes(), length - payload.writerIndex());
-        payload.addComponent(true, in.readRetainedSlice(n));
+        if (n == 0) {
+            return; // the header was all there was so far
+        }
+        if (n < in.capacity() / 2) {
+            // A slice keeps its whole receive buffer (up to 1 MiB) alive; a read that filled less than half of
+            // one is copied out instead, so a gathered payload never holds more than twice its size.
+            ByteBuf copy = ctx.alloc().directBuffer(n);
+            copy.writeBytes(in, n);
+            payload.addComponent(true, copy);
+        } else {
+            payload.addComponent(true, in.readRetainedSlice(n));
+        }
         if (payload.writerIndex() == length) {
-            out.add(new NbdRequest(flags, type, cookie, offset, length, payload, false));
+            CompositeByteBuf complete = payload;
             payload = null;
-            state = State.HEADER;
+            emitWrite(complete, out);
+        }
+    }
+
+    /** The request takes over the payload and the reservation that covers it. */
+    private void emitWrite(ByteBuf data, List<Object> out) {
+        reserved = false;
+        out.add(new NbdRequest(flags, type, cookie, offset, length, data, false, budget));
+        state = State.HEADER;
+    }
+
+    /** On whichever thread released the room: hand over to the loop. */
+    private void granted() {
+        try {
+            ctx.executor().execute(this::resumeAfterGrant);
+        } catch (RejectedExecutionException e) {
+            budget.release(length); // the loop is gone, and the connection with it
+        }
+    }
+
+    /** On the loop: the payload's reservation is held; read again, starting with what already arrived. */
+    private void resumeAfterGrant() {
+        if (removed) {
+            budget.release(length);
+            return;
+        }
+        reserved = true;
+        state = State.PAYLOAD_START;
+        ReadSwitch.of(ctx.channel()).resume(ReadSwitch.BUDGET);
+        try {
+            channelRead(ctx, Unpooled.EMPTY_BUFFER); // decodes the bytes already in the cumulation
+        } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
         }
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (ReadSwitch.of(ctx.channel()).stopped()) {
+            // ByteToMessageDecoder asks for another read when this one decoded nothing (a large payload
+            // still arriving) even with auto-read off: that would defeat a stop for budget or backlog.
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        removed = true;
         if (payload != null) {
             payload.release(); // a connection closed halfway through a large write
             payload = null;
+        }
+        if (reserved) {
+            reserved = false;
+            budget.release(length);
+        }
+        // When the reservation was granted but not yet taken up on the loop, resumeAfterGrant gives it back.
+        if (state == State.WAIT_BUDGET) {
+            budget.cancel(granted);
         }
     }
 
@@ -96,11 +207,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             // cannot find the next request boundary, so the only safe move is a hard disconnect.
             LOG.log(System.Logger.Level.WARNING, "{0}: bad request magic 0x{1}; closing",
                     ctx.channel().remoteAddress(), Integer.toHexString(magic));
-            state = State.IGNORE;
-            in.skipBytes(in.readableBytes());
-            // Replies to the requests before this one may be written but not yet flushed: send them, then
-            // close (a plain close would fail them, and the client would never see those answers).
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            closeAfterReplies(ctx, in);
             return;
         }
         flags = in.readUnsignedShort();
@@ -109,21 +216,26 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         offset = in.readLong();
         length = in.readUnsignedInt();
         if (type == NbdCommand.WRITE.code()) {
-            if (length > NbdWire.MAX_PAYLOAD) {
-                out.add(new NbdRequest(flags, type, cookie, offset, length, null, true));
+            if (length > MAX_DISCARD) {
+                // Spec, "Size constraints": either side MAY disconnect over a payload large enough to be
+                // deemed a denial of service. Reading gigabytes just to refuse them is not worth it.
+                LOG.log(System.Logger.Level.WARNING, "{0}: write of {1} bytes, over twice the maximum payload;"
+                        + " closing", ctx.channel().remoteAddress(), Long.toString(length));
+                closeAfterReplies(ctx, in);
+            } else if (length > NbdWire.MAX_PAYLOAD) {
                 toDiscard = length;
                 state = State.DISCARD;
             } else if (length == 0) {
                 out.add(new NbdRequest(flags, type, cookie, offset, 0, null, false));
             } else {
-                state = State.PAYLOAD;
-                if (length > COPY_THRESHOLD && in.readableBytes() < length) {
-                    // A large payload still on the wire: gather the received pieces as they are, without
-                    // copying. Taking all input each time lets the decoder drop its cumulation, so the
-                    // next read becomes the cumulation as is, instead of being copied onto it.
-                    payload = ctx.alloc().compositeDirectBuffer(MAX_PIECES);
-                    fillPayload(in, out);
+                this.ctx = ctx; // before reserving: a release on another thread may grant at once
+                if (budget.reserve(length, granted)) {
+                    reserved = true;
+                    state = State.PAYLOAD_START;
+                    return;
                 }
+                state = State.WAIT_BUDGET;
+                ReadSwitch.of(ctx.channel()).stop(ReadSwitch.BUDGET);
             }
             return;
         }
@@ -132,5 +244,13 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             // Spec: "A client MUST NOT send anything to the server after sending an NBD_CMD_DISC".
             state = State.IGNORE;
         }
+    }
+
+    /** Drops all further input; replies already written but not yet flushed go out before the close. */
+    private void closeAfterReplies(ChannelHandlerContext ctx, ByteBuf in) {
+        state = State.IGNORE;
+        in.skipBytes(in.readableBytes());
+        // A plain close would fail those replies, and the client would never see the answers.
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 }

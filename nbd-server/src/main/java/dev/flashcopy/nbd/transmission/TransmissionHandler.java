@@ -21,7 +21,8 @@ import io.netty.util.concurrent.EventExecutor;
  *
  * <p>It bounds what a client can have in flight: above {@link #HIGH_WATER_BYTES} of data or
  * {@link #MAX_IN_FLIGHT} requests, or while the socket will not take more replies, it stops
- * reading; it reads again once below half of both and writable. After {@code NBD_CMD_DISC} it
+ * reading; it reads again once below half of both and writable (the decoder may keep it stopped
+ * longer, waiting for the server-wide {@link PayloadBudget}: see {@link ReadSwitch}). After {@code NBD_CMD_DISC} it
  * finishes what is in flight, then closes. The device lease is given back once the connection is
  * closed and nothing is in flight. Not thread-safe: all state is confined to the channel's loop.
  */
@@ -36,6 +37,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     private final IoDispatcher dispatcher;
     private final Runnable flushTask = this::flushNow;
     private ChannelHandlerContext ctx;
+    private ReadSwitch reads;
     private CommandRunner runner;
     private SerialWrites serialWrites;
 
@@ -55,6 +57,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.reads = ReadSwitch.of(ctx.channel());
         this.runner = new CommandRunner(device, session.structuredReplies(), session.contexts(), ctx.alloc(),
                 session.metrics(), FileReads.forConnection(device, ctx.pipeline(), ctx.alloc()));
         this.serialWrites = new SerialWrites(device, dispatcher);
@@ -90,7 +93,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         NbdCommand command = request.command();
         if (command == NbdCommand.DISC) {
             disconnecting = true;
-            ctx.channel().config().setAutoRead(false);
+            reads.stop(ReadSwitch.DISCONNECT);
             finishIfDisconnected();
             return;
         }
@@ -203,10 +206,10 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         boolean writable = ctx.channel().isWritable();
         if (!paused && (inFlightBytes > HIGH_WATER_BYTES || inFlight >= MAX_IN_FLIGHT || !writable)) {
             paused = true;
-            ctx.channel().config().setAutoRead(false);
+            reads.stop(ReadSwitch.BACKLOG);
         } else if (paused && inFlightBytes <= HIGH_WATER_BYTES / 2 && inFlight <= MAX_IN_FLIGHT / 2 && writable) {
             paused = false;
-            ctx.channel().config().setAutoRead(true);
+            reads.resume(ReadSwitch.BACKLOG);
         }
     }
 

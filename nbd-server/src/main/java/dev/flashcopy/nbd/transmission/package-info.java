@@ -16,7 +16,9 @@
  * (or, for a large payload gathered as it streamed in, a composite of retained slices of the
  * buffers it arrived in), owned by its {@link dev.flashcopy.nbd.transmission.NbdRequest} from decode on;
  * whoever consumes the request last releases it: the runner after the device call, the handler when it
- * answers the request early or drops it. A reply buffer is owned by the request from the moment the
+ * answers the request early or drops it. Releasing it also gives back the bytes its decoder reserved from
+ * the server-wide {@link dev.flashcopy.nbd.transmission.PayloadBudget} before reading the payload, which
+ * bounds the write data all connections hold at once (a connection waiting for room reads nothing). A reply buffer is owned by the request from the moment the
  * runner builds it until the handler passes it to {@code ctx.write} (which then owns it, and
  * releases it even if the channel is closed), or releases it itself when the channel is gone; a READ's
  * file region goes the same way, and its release gives the device's hold on the file back.

@@ -178,7 +178,7 @@ class HandshakeHandlerTest {
         byte[] name = ByteBuffer.allocate(6).putShort((short) 1).put("disk".getBytes(StandardCharsets.UTF_8)).array();
         byte[] description = ByteBuffer.allocate(13).putShort((short) 2)
                 .put("device disk".getBytes(StandardCharsets.UTF_8)).array();
-        byte[] blockSize = ByteBuffer.allocate(14).putShort((short) 3).putInt(1).putInt(4096).putInt(32 << 20).array();
+        byte[] blockSize = ByteBuffer.allocate(14).putShort((short) 3).putInt(1).putInt(4096).putInt(64 << 20).array();
         assertArrayEquals(concat(reply(6, INFO, export), reply(6, INFO, name), reply(6, INFO, description),
                 reply(6, INFO, blockSize), reply(6, ACK, new byte[0])), sent());
         assertNotNull(channel.pipeline().get(HandshakeHandler.class), "INFO stays in the handshake");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.nbd.protocol.NbdCommand;
+import dev.flashcopy.nbd.protocol.NbdWire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -95,15 +96,98 @@ class RequestDecoderTest {
     }
 
     @Test
-    void oversizedWriteIsEmittedWithoutPayloadAndItsDataSkipped() {
-        long length = (32L << 20) + 1;
-        byte[] stream = concat(header(0, 1, 1, 0, length), new byte[(int) length], header(0, 0, 2, 0, 4096));
-        List<Object[]> requests = decode(stream, 1 << 20);
-        assertEquals(2, requests.size());
-        NbdRequest write = (NbdRequest) requests.get(0)[0];
+    void oversizedWriteIsEmittedOnlyOnceItsWholePayloadIsSkipped() {
+        EmbeddedChannel channel = new EmbeddedChannel(new RequestDecoder());
+        long length = NbdWire.MAX_PAYLOAD + 1L;
+        byte[] mib = new byte[1 << 20];
+        channel.writeInbound(Unpooled.wrappedBuffer(header(0, 1, 1, 0, length)));
+        for (long sent = 0; sent < length - 1; sent += mib.length) {
+            channel.writeInbound(Unpooled.wrappedBuffer(mib, 0, (int) Math.min(mib.length, length - 1 - sent)));
+        }
+        // The decoder has consumed everything given so far: a request out now would be a reply to a client
+        // still sending it, which libnbd rejects ("no matching cookie") and drops the connection over.
+        assertNull(channel.readInbound(), "refused before the last payload byte arrived");
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(new byte[1], header(0, 0, 2, 0, 4096))));
+        NbdRequest write = channel.readInbound();
         assertTrue(write.oversized());
         assertNull(write.payload());
-        assertEquals(2, ((NbdRequest) requests.get(1)[0]).cookie(), "back in step after the skipped data");
+        assertEquals(1, write.cookie());
+        assertEquals(2, ((NbdRequest) channel.readInbound()).cookie(), "back in step after the skipped data");
+        assertFalse(channel.finish(), "nothing left over");
+    }
+
+    @Test
+    void writeOverTwiceTheMaximumPayloadClosesTheConnectionWithoutReadingIt() {
+        EmbeddedChannel channel = new EmbeddedChannel(new RequestDecoder());
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(header(0, 1, 1, 0, RequestDecoder.MAX_DISCARD + 1),
+                new byte[4096])));
+        assertNull(channel.readInbound());
+        assertFalse(channel.isActive());
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void writeWaitsWithoutReadingUntilTheSharedBudgetHasRoomThenGoesOn() {
+        PayloadBudget budget = new PayloadBudget(NbdWire.MAX_PAYLOAD);
+        EmbeddedChannel big = new EmbeddedChannel(new RequestDecoder(budget));
+        ReadRequests reads = new ReadRequests();
+        EmbeddedChannel small = new EmbeddedChannel(reads, new RequestDecoder(budget));
+        int bigLength = NbdWire.MAX_PAYLOAD - 4096;
+        big.writeInbound(Unpooled.wrappedBuffer(header(0, 1, 1, 0, bigLength)));
+        assertEquals(bigLength, budget.used(), "reserved whole before any payload byte is read");
+
+        byte[] data = pattern(8192, 3);
+        int readsBefore = small.isActive() ? reads.count : -1;
+        small.writeInbound(Unpooled.wrappedBuffer(concat(header(0, 1, 2, 0, data.length), data)));
+        assertNull(small.readInbound(), "no room: the payload waits");
+        assertFalse(small.config().isAutoRead(), "and the connection reads no more");
+        assertEquals(readsBefore, reads.count, "not even one read asked for after the stop");
+        assertEquals(1, budget.waiting());
+
+        byte[] mib = new byte[1 << 20];
+        for (int sent = 0; sent < bigLength; sent += mib.length) {
+            big.writeInbound(Unpooled.wrappedBuffer(mib, 0, Math.min(mib.length, bigLength - sent)));
+        }
+        NbdRequest first = big.readInbound();
+        assertEquals(bigLength, first.payload().readableBytes());
+        small.runPendingTasks();
+        assertNull(small.readInbound(), "still waiting while the first payload is held");
+        first.releasePayload();
+        small.runPendingTasks(); // the grant is handed to the waiting connection's loop
+        NbdRequest second = small.readInbound();
+        assertArrayEquals(data, ByteBufUtil.getBytes(second.payload()));
+        assertTrue(small.config().isAutoRead(), "reading again");
+        assertEquals(data.length, budget.used());
+        second.releasePayload();
+        assertEquals(0, budget.used());
+        assertEquals(bigLength, budget.peak(), "never more than the budget");
+        assertFalse(big.finish());
+        assertFalse(small.finish());
+    }
+
+    /** Counts the reads asked of the channel (with auto-read off, only explicit ones). */
+    private static final class ReadRequests extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        int count;
+
+        @Override
+        public void read(io.netty.channel.ChannelHandlerContext ctx) {
+            count++;
+            ctx.read();
+        }
+    }
+
+    @Test
+    void closingConnectionsGiveBackTheirReservationsAndPlacesInLine() {
+        PayloadBudget budget = new PayloadBudget(NbdWire.MAX_PAYLOAD);
+        EmbeddedChannel holder = new EmbeddedChannel(new RequestDecoder(budget));
+        EmbeddedChannel waiter = new EmbeddedChannel(new RequestDecoder(budget));
+        holder.writeInbound(Unpooled.wrappedBuffer(concat(header(0, 1, 1, 0, NbdWire.MAX_PAYLOAD), new byte[100_000])));
+        waiter.writeInbound(Unpooled.wrappedBuffer(header(0, 1, 2, 0, 4096)));
+        assertEquals(1, budget.waiting());
+        waiter.finishAndReleaseAll();
+        assertEquals(0, budget.waiting(), "a closed connection leaves the line");
+        holder.finishAndReleaseAll();
+        assertEquals(0, budget.used(), "a connection closed halfway through its payload gives its reservation back");
     }
 
     @Test

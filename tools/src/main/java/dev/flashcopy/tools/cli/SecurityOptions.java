@@ -47,7 +47,8 @@ public final class SecurityOptions {
                     + " NBD_REP_ERR_POLICY); NAME * for every volume without its own --allow; repeatable")
     List<String> allow = new ArrayList<>();
 
-    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "10",
+    /** {@link dev.flashcopy.nbd.NbdSecurity#DEFAULT_HANDSHAKE_TIMEOUT}, which says why. */
+    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "120",
             description = "close NBD connections still negotiating after this long, TLS included (default:"
                     + " ${DEFAULT-VALUE}; 0: never)")
     int handshakeTimeout;

@@ -21,6 +21,19 @@ class ServeSecurityOptionsTest {
     }
 
     @Test
+    void handshakeTimeoutDefaultsToTwoMinutesSoEarlyRelaysAreNotCutOff() {
+        @picocli.CommandLine.Command(name = "serve")
+        final class Serve {
+            @picocli.CommandLine.Mixin
+            SecurityOptions security = new SecurityOptions();
+        }
+        Serve serve = new Serve();
+        new picocli.CommandLine(serve).parseArgs();
+        assertEquals(java.time.Duration.ofSeconds(120), serve.security.settings().handshakeTimeout());
+        assertEquals(dev.flashcopy.nbd.NbdSecurity.DEFAULT_HANDSHAKE_TIMEOUT, serve.security.settings().handshakeTimeout());
+    }
+
+    @Test
     void tlsWithoutCertificateIsAUsageError() {
         CliRun r = serve("127.0.0.1:0", "--tls", "require");
         assertEquals(ExitCode.USAGE.code(), r.exit());
