@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.engine.tuning.Tunables;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
-import dev.flashcopy.nbd.dispatch.IoDispatchers;
 import dev.flashcopy.nbd.testing.ForwardingDevice;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
@@ -40,8 +40,8 @@ class DurableRepliesTest {
     @ParameterizedTest
     @ValueSource(strings = {"pool", "disruptor"})
     void fuaWritesAndFlushesReachTheDeviceBeforeTheirReplies(String dispatcher) throws Exception {
-        String before = System.getProperty(IoDispatchers.PROPERTY);
-        System.setProperty(IoDispatchers.PROPERTY, dispatcher);
+        String before = System.getProperty(Tunables.DISPATCHER.name());
+        System.setProperty(Tunables.DISPATCHER.name(), dispatcher);
         try (Volume volume = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), 1 << 20), false)) {
             DurabilityDevice device = new DurabilityDevice(volume);
             LeaseCountingDevices devices = new LeaseCountingDevices(device);
@@ -73,9 +73,9 @@ class DurableRepliesTest {
             }
         } finally {
             if (before == null) {
-                System.clearProperty(IoDispatchers.PROPERTY);
+                System.clearProperty(Tunables.DISPATCHER.name());
             } else {
-                System.setProperty(IoDispatchers.PROPERTY, before);
+                System.setProperty(Tunables.DISPATCHER.name(), before);
             }
         }
     }
