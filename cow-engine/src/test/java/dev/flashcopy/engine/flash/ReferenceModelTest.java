@@ -122,7 +122,7 @@ class ReferenceModelTest {
 
     /** Cascades: targets become sources (chains 8+ deep, several targets per level), any level written. */
     @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = {77, 88, 99, 110})
+    @ValueSource(longs = {121, 88, 99, 110})
     void cascadedEngineMatchesReferenceModel(long seed) throws Exception {
         run(seed, seed % 2 == 0, true);
     }
