@@ -124,7 +124,8 @@ public final class CascadeIo {
      * otherwise stops coming from above: every grain rel still has to copy and the newest target of {@code
      * below} still reads through it is copied into that newest target (older ones read through the newest).
      * Recording relationships of {@code below} (and its newest, see {@link HostIo#markNewest}) mark those
-     * grains source-changed: the source's view changes there. Takes the grain locks batch by batch; the caller holds the chain lock (read or write).
+     * grains source-changed: the source's view changes there. Takes the grain locks batch by batch; the caller
+     * holds the chain lock (read or write).
      *
      * @return grains copied
      */

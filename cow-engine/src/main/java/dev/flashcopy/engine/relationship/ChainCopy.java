@@ -122,8 +122,8 @@ public final class ChainCopy {
         }
         Relationship older = f.at(k - 1);
         GrainGeometry geo = f.geometry();
-        GrainBitmap needed = GrainBitmap.andNot(GrainBitmap.andNot(older.toCopy(), rel.toCopy()), readableFromSource(f,
-                k));
+        GrainBitmap readsThrough = GrainBitmap.andNot(older.toCopy(), rel.toCopy());
+        GrainBitmap needed = GrainBitmap.andNot(readsThrough, readableFromSource(f, k));
         long batch = Math.max(1, (8L << 20) / geo.grainSize());
         long covered = 0;
         long data = 0;
@@ -162,20 +162,20 @@ public final class ChainCopy {
      * copies on its locked pass. Empty for extent relationships (nothing reads through them).
      */
     static GrainBitmap readableFromSource(Family f, int k) {
-        GrainBitmap none = GrainBitmap.empty(f.geometry().grains());
+        long grains = f.geometry().grains();
         if (f.group() != null || f.at(k).extents() != null) {
-            return none;
+            return GrainBitmap.empty(grains);
         }
+        GrainBitmap all = GrainBitmap.allSet(grains);
         GrainBitmap changed = f.at(k).sourceChanged().copy();
-        GrainBitmap heldNewer = GrainBitmap.empty(f.geometry().grains());
+        GrainBitmap heldNewer = GrainBitmap.empty(grains);
         for (int j = k + 1; j < f.size(); j++) {
             Relationship r = f.at(j);
             changed = GrainBitmap.union(changed, r.sourceChanged());
             // A newer target that holds a grain (copied or written there) would become the older one's holder.
-            heldNewer = GrainBitmap.union(heldNewer, GrainBitmap.andNot(GrainBitmap.allSet(f.geometry().grains()),
-                    r.toCopy()));
+            heldNewer = GrainBitmap.union(heldNewer, GrainBitmap.andNot(all, r.toCopy()));
         }
-        return GrainBitmap.andNot(GrainBitmap.andNot(GrainBitmap.allSet(f.geometry().grains()), changed), heldNewer);
+        return GrainBitmap.andNot(GrainBitmap.andNot(all, changed), heldNewer);
     }
 
     /** Gives {@code older} the source-changed marks of {@code rel}, which is about to leave the chain. */
