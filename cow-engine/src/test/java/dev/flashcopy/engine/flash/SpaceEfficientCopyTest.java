@@ -80,6 +80,28 @@ class SpaceEfficientCopyTest {
     }
 
     @Test
+    void sourceWriteInALongChainCopiesToAndMarksOnlyTheNewest() throws Exception {
+        try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
+            for (int i = 0; i < 8; i++) {
+                fx.establish("s", "t" + i, NOCOPY);
+            }
+            fx.fill("s", 3L * G, 100, 'X');
+            for (int i = 0; i < 8; i++) {
+                var bits = fx.engine.bitmaps("s", "t" + i).orElseThrow();
+                boolean newest = i == 7;
+                assertEquals(newest ? N - 1 : N, bits.toCopy().count(), "t" + i + " to copy");
+                assertEquals(newest ? 1 : 0, bits.sourceChanged().count(), "t" + i + " marked");
+                assertEquals(newest ? G : 0, allocated(fx, "t" + i), "t" + i + " allocated");
+            }
+            assertEquals(0, view(fx, "s", "t7").changedSourceGrains(), "a mark of a non-recording pair is not shown");
+        }
+    }
+
+    private static RelationshipView view(EngineFixture fx, String s, String t) {
+        return fx.engine.list(s + ":" + t).get(0);
+    }
+
+    @Test
     void reverseOfCopyPairStillCopiesBackInTheBackground() throws Exception {
         try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
             fx.establish("s", "t", COPY.withRecording(true).withPersistent(true));
