@@ -57,7 +57,8 @@ class SpaceEfficientIT {
             JsonNode rels = relationships(server);
             assertEquals(1, rels.size(), rels.toString());
             assertEquals("nocopy", rels.get(0).get("mode").asText(), rels.toString());
-            // A restart replaces the copier's timing by a fixed point: all that runs is done, nothing fills tgt.
+            // The mode above is what keeps the copier away (it copies COPY pairs only); after a restart, which
+            // resumes any copy there is, tgt still holds just its one grain.
             server.restart();
             assertEquals(GRAIN, allocated(server, "tgt"), "the old target stays as sparse as it was");
             assertEquals(256L << 20, allocated(server, "src"));
