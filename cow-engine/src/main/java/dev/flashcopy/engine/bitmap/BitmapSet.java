@@ -6,7 +6,8 @@ package dev.flashcopy.engine.bitmap;
  * @param generation how many resyncs and reverses the relationship has been through; the catalog names
  *     the generation it expects, so recovery can tell a resync the checkpoint has not seen yet
  * @param toCopy grains the target still reads from its source side (cleared only)
- * @param sourceChanged grains written on the source since the last T0 (set only; empty unless recording)
+ * @param sourceChanged grains written on the source since the last T0 (set only; kept while recording, and
+ *     without recording by the newest relationship of a chain for cleaning, which hides them)
  * @param targetChanged grains written on the target since the last T0 (set only; empty unless recording)
  * @param borrowed grains the source's own file lacks after a fast reverse restore: its target's file holds
  *     them and the source reads them from there (cleared only)

@@ -23,7 +23,8 @@ public record GrainMap(String source, String target, int grainSize, long totalGr
         long total = rel.geometry().grains();
         int n = (int) Math.max(1, Math.min(requested, total));
         return new GrainMap(rel.source().name(), rel.target().name(), rel.geometry().grainSize(), total, n,
-                counts(rel.toCopy(), n), counts(rel.sourceChanged(), n), counts(rel.targetChanged(), n),
+                counts(rel.toCopy(), n), rel.recording() ? counts(rel.sourceChanged(), n) : new long[n],
+                counts(rel.targetChanged(), n),
                 counts(rel.borrowed(), n));
     }
 

@@ -5,7 +5,6 @@ import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ChainCopy;
-import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
@@ -199,8 +198,11 @@ final class Refresh {
                 // target's, and they no longer read the old data through it.
                 journal.commitAll();
                 RelationshipRecord r = rel.record();
+                // The pair keeps its mode: a NOCOPY pair stays space-efficient (the old source reads the changed
+                // grains from the old target's file until they are written, the old target the others from the old
+                // source's file), a COPY pair copies the changed grains back in the background.
                 RelationshipRecord reversed = new RelationshipRecord(r.id(), r.target(), r.source(), r.seqnum(),
-                        CopyMode.COPY, options.persistent(), false, r.grainSize(), r.size(), r.establishedAt(),
+                        r.mode(), options.persistent(), false, r.grainSize(), r.size(), r.establishedAt(),
                         r.rateMiBps(), options.recording(), r.generation() + 1, RelationshipRecord.REVERSE, t0,
                         membership.takeStamp()).withOnFull(r.effectiveOnFull());
                 Relationship fresh = new Relationship(reversed, rel.target(), rel.source(), rel.bitmaps().reversed());

@@ -170,8 +170,8 @@ final class Registry {
         return new RelationshipView(r.id(), r.source().name(), r.target().name(), r.seqnum(), r.mode(), state,
                 r.persistent(), r.targetWriteInhibit(), r.geometry().grainSize(), total, left, percent(total, left),
                 r.establishedAt(), state == RelationshipState.COPYING ? r.measuredRateMiBps() : 0, r.recording(),
-                r.revertArea() != null, r.sourceChanged().count(), r.targetChanged().count(), r.syncedAt(),
-                r.extents() == null ? null : r.extents().extents(), r.onFull().label(), r.failedReason());
+                r.revertArea() != null, r.recording() ? r.sourceChanged().count() : 0, r.targetChanged().count(),
+                r.syncedAt(), r.extents() == null ? null : r.extents().extents(), r.onFull().label(), r.failedReason());
     }
 
     static RelationshipView view(Inactive i) {
@@ -180,7 +180,8 @@ final class Registry {
         long left = i.bitmaps().toCopy().count() + i.bitmaps().borrowed().count();
         return new RelationshipView(r.id(), r.source(), r.target(), r.seqnum(), r.mode(), RelationshipState.INACTIVE,
                 r.persistent(), r.targetWriteInhibit(), r.grainSize(), total, left, percent(total, left),
-                Instant.parse(r.establishedAt()), 0, r.recording(), false, i.bitmaps().sourceChanged().count(),
+                Instant.parse(r.establishedAt()), 0, r.recording(), false,
+                r.recording() ? i.bitmaps().sourceChanged().count() : 0,
                 i.bitmaps().targetChanged().count(), Instant.parse(r.t0()), r.extents(), r.effectiveOnFull().label(),
                 null);
     }

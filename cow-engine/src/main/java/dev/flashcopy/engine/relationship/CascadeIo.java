@@ -99,7 +99,7 @@ public final class CascadeIo {
                 need = Math.max(need, r.lastClearSeq());
             }
         }
-        return need;
+        return Math.max(need, HostIo.markNewest(f, g0, g1));
     }
 
     /** Gives target {@code k} of {@code up} its view of the grains of {@code [g0, g1]} it still reads through. */
@@ -123,8 +123,9 @@ public final class CascadeIo {
      * Before {@code rel} (whose target is the source of {@code below}) leaves its chain, or its target's view
      * otherwise stops coming from above: every grain rel still has to copy and the newest target of {@code
      * below} still reads through it is copied into that newest target (older ones read through the newest).
-     * Recording relationships of {@code below} mark those grains source-changed: the source's view changes
-     * there. Takes the grain locks batch by batch; the caller holds the chain lock (read or write).
+     * Recording relationships of {@code below} (and its newest, see {@link HostIo#markNewest}) mark those
+     * grains source-changed: the source's view changes there. Takes the grain locks batch by batch; the caller
+     * holds the chain lock (read or write).
      *
      * @return grains copied
      */
@@ -161,6 +162,7 @@ public final class CascadeIo {
                                 g, end));
                     }
                 }
+                HostIo.markNewest(below, g, end - 1); // committed with the rest before the catalog changes
             }
             g = end;
         }

@@ -4,6 +4,7 @@ import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -108,9 +109,11 @@ public final class ChainCopy {
 
     /**
      * Before {@code rel} leaves the chain: copies into the next older target every grain that one still
-     * has to copy and {@code rel} holds, since the older one reads it through {@code rel} today. Grains
-     * both still have to copy need nothing: the older target then reads through to the next newer one,
-     * which has the same view.
+     * has to copy and {@code rel} holds, since the older one reads it through {@code rel} today, unless it
+     * can read that grain from the source again. Grains both still have to copy need nothing: the older
+     * target then reads through to the next newer one, which has the same view. Then rel's source-changed
+     * marks go to the older one (see {@link HostIo#markNewest}), so they keep covering every change since
+     * its T0 once rel is gone. The records are committed by the caller before the catalog drops rel.
      */
     public static CopyProgress clean(Family f, Relationship rel, ByteBuffer buffer) throws BlockIoException {
         int k = f.indexOf(rel);
@@ -119,7 +122,8 @@ public final class ChainCopy {
         }
         Relationship older = f.at(k - 1);
         GrainGeometry geo = f.geometry();
-        GrainBitmap needed = GrainBitmap.andNot(older.toCopy(), rel.toCopy());
+        GrainBitmap readsThrough = GrainBitmap.andNot(older.toCopy(), rel.toCopy());
+        GrainBitmap needed = GrainBitmap.andNot(readsThrough, readableFromSource(f, k));
         long batch = Math.max(1, (8L << 20) / geo.grainSize());
         long covered = 0;
         long data = 0;
@@ -146,7 +150,49 @@ public final class ChainCopy {
             }
             g = end;
         }
+        handOverMarks(f, rel, older);
         return new CopyProgress(covered, data);
+    }
+
+    /**
+     * Grains that target {@code k}'s leaving changes for no one reading through it: the source's view has not
+     * changed there since k's T0 (no mark on k or any newer relationship) and every newer target still reads
+     * them from the source, so after k is gone the next older target reads there exactly what k holds. A
+     * snapshot: marks only get set and bits only clear, so a grain that drops out meanwhile is one the caller
+     * copies on its locked pass. Empty for extent relationships (nothing reads through them).
+     */
+    static GrainBitmap readableFromSource(Family f, int k) {
+        long grains = f.geometry().grains();
+        if (f.group() != null || f.at(k).extents() != null) {
+            return GrainBitmap.empty(grains);
+        }
+        GrainBitmap all = GrainBitmap.allSet(grains);
+        GrainBitmap changed = f.at(k).sourceChanged().copy();
+        GrainBitmap heldNewer = GrainBitmap.empty(grains);
+        for (int j = k + 1; j < f.size(); j++) {
+            Relationship r = f.at(j);
+            changed = GrainBitmap.union(changed, r.sourceChanged());
+            // A newer target that holds a grain (copied or written there) would become the older one's holder.
+            heldNewer = GrainBitmap.union(heldNewer, GrainBitmap.andNot(all, r.toCopy()));
+        }
+        return GrainBitmap.andNot(GrainBitmap.andNot(all, changed), heldNewer);
+    }
+
+    /** Gives {@code older} the source-changed marks of {@code rel}, which is about to leave the chain. */
+    private static void handOverMarks(Family f, Relationship rel, Relationship older) throws BlockIoException {
+        if (f.group() != null) {
+            return;
+        }
+        GrainBitmap missing = GrainBitmap.andNot(rel.sourceChanged(), older.sourceChanged());
+        long batch = Math.max(1, (8L << 20) / f.geometry().grainSize());
+        for (long g = missing.nextSet(0); g >= 0; g = missing.nextSet(g)) {
+            long end = Math.min(missing.nextClear(g), g + batch);
+            try (GrainLocks.Held held = f.locks().lock(g, end - 1)) {
+                older.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, older.id(), older.sourceChanged(),
+                        g, end), g, end);
+            }
+            g = end;
+        }
     }
 
     /** Copies bytes {@code [from, to)} from {@code holder} to {@code dest}; holes are punched. Returns data bytes. */

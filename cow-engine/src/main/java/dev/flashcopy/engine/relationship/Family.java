@@ -36,6 +36,8 @@ public final class Family {
     private volatile Relationship newest;
     /** Whether any relationship of the chain records changes, republished with {@link #newest}. */
     private volatile boolean recording;
+    /** Whether the chain has two relationships or more, republished with {@link #newest}. */
+    private volatile boolean chained;
     private volatile boolean dissolved;
     private volatile Relationship borrower;
     private volatile Family upstream;
@@ -269,6 +271,7 @@ public final class Family {
     private void republish() {
         newest = chain.isEmpty() ? null : chain.get(chain.size() - 1);
         recording = chain.stream().anyMatch(Relationship::recording);
+        chained = chain.size() > 1;
     }
 
     /**
@@ -282,6 +285,14 @@ public final class Family {
     /** Whether a relationship of the chain recorded changes as of its last change; a hint, as {@link #newestHint}. */
     public boolean recordingHint() {
         return recording;
+    }
+
+    /**
+     * Whether the chain had older targets than the newest as of its last change (the newest then marks source
+     * writes, see {@link HostIo#markNewest}); a hint, as {@link #newestHint}.
+     */
+    public boolean chainedHint() {
+        return chained;
     }
 
     private void noteBorrower(Relationship r) {

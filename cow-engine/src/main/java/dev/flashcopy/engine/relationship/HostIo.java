@@ -66,16 +66,40 @@ public final class HostIo {
                     need = Math.max(need, r.lastClearSeq());
                 }
             }
+            need = Math.max(need, markNewest(f, g0, g1));
             // Durability: T0 grains are on the target and their bits durably clear (each run of copied grains is
             // one pwrite and one record; this one commit syncs the target files, then the journal, for all of
-            // them), borrowed grains are home in the source's file, and every recording relationship durably
-            // says "source changed" before the source changes; otherwise a crash could keep the new data but
-            // lose the mark, and a later resync would leave the target with the old grain.
+            // them), borrowed grains are home in the source's file, and every recording relationship (and the
+            // newest of a chain, see markNewest) durably says "source changed" before the source changes;
+            // otherwise a crash could keep the new data but lose the mark, and a later resync would leave the
+            // target with the old grain, or a withdraw would let an older target read the new data.
             f.journal().commit(need);
             op.apply(f.source(), offset, length);
         } finally {
             f.hostLoad().end(hostWrite);
         }
+    }
+
+    /**
+     * Marks {@code [g0, g1]} (locked) source-changed on the newest relationship of a chain of two or more, also
+     * when it does not record: one bitmap, so the cost of a source write does not grow with the chain. Then the
+     * source-changed bitmaps of a relationship and every newer one together hold each grain the source view
+     * changed since its T0 (a relationship that leaves the chain hands its marks to the next older one, see
+     * {@link ChainCopy#clean}), which is how cleaning knows an older target can read a grain from the source
+     * again instead of getting a copy. A family of one needs no mark: nothing is older than its target.
+     * Returns the sequence number to commit before the source's view changes.
+     */
+    static long markNewest(Family f, long g0, long g1) throws BlockIoException {
+        int newestIndex = f.size() - 1;
+        if (newestIndex < 1 || f.group() != null) {
+            return 0; // nothing reads through an extent relationship
+        }
+        Relationship newest = f.at(newestIndex);
+        if (!newest.recording()) {
+            newest.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, newest.id(), newest.sourceChanged(),
+                    g0, g1 + 1), g0, g1 + 1);
+        }
+        return newest.lastClearSeq(g0, g1);
     }
 
     /** A write, trim or zero on target {@code rel}. */

@@ -139,7 +139,11 @@ public final class Relationship {
         return syncedAt;
     }
 
-    /** Bit set = grain written on the source since T0 (only while recording). Set bits only through the journal. */
+    /**
+     * Bit set = grain written on the source since T0 (while recording; without recording, the newest target of
+     * a chain keeps the marks cleaning needs, see {@code HostIo.markNewest}, and shows none). Set bits only
+     * through the journal.
+     */
     public GrainBitmap sourceChanged() {
         return sourceChanged;
     }

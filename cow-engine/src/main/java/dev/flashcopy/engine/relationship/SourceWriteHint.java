@@ -7,7 +7,8 @@ import dev.flashcopy.engine.volume.Volume;
  * Whether a write to a family's source would, by a look taken without its locks, be one write to the source's
  * image and nothing else: every grain it covers already copied to the newest target with that record durable,
  * nothing borrowed, nothing recording, no cascade above and no extents. {@link HostIo#mutateSource} does exactly
- * that then, so a server may run such writes one at a time per file as it does a plain volume's. The look may be
+ * that then, so a server may run such writes one at a time per file as it does a plain volume's. (In a chain of
+ * two or more, the newest target must also have the grains marked source-changed already.) The look may be
  * stale the moment it is taken; the write itself still takes the locks and does whatever is needed. Stateless.
  */
 public final class SourceWriteHint {
@@ -31,6 +32,9 @@ public final class SourceWriteHint {
         }
         long g0 = geo.grainOf(offset);
         long g1 = geo.grainOf(cover - 1);
+        if (f.chainedHint() && newest.sourceChanged().count(g0, g1 + 1) != g1 - g0 + 1) {
+            return false; // the newest of a chain marks the grains changed first, for cleaning (HostIo.markNewest)
+        }
         return !newest.toCopy().anySet(g0, g1 + 1) && newest.lastClearSeq(g0, g1) <= f.journal().durableSeq();
     }
 }

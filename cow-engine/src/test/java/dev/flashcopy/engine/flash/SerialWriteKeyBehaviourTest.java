@@ -68,6 +68,20 @@ class SerialWriteKeyBehaviourTest {
     }
 
     @Test
+    void sourceOfAChainNamesItsImageOnlyWhereTheNewestMarkedTheGrainChanged() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("src", GRAINS * G);
+            fx.establish("src", "old", NOCOPY);
+            fx.establish("src", "new", NOCOPY);
+            fx.fill("new", 0, G, 1); // grain 0 copied into new by a whole-grain write: no source mark yet
+            fx.dev("new").flush();
+            assertNull(fx.dev("src").serialWriteKey(0, 4096), "the newest of a chain marks the grain first");
+            fx.fill("src", 0, 4096, 2); // marks it, durably
+            assertNotNull(fx.dev("src").serialWriteKey(100, 4096), "marked and durable: a plain write");
+        }
+    }
+
+    @Test
     void recordingSourceNamesNoFile() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("src", GRAINS * G);

@@ -19,7 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "reverseflash", mixinStandardHelpOptions = true,
         description = {"Restore TGT's current content onto SRC, copying back only the grains changed on either side"
-                + " since T0. SRC reads the restored data at once; the copy back runs in the background. The"
+                + " since T0. SRC reads the restored data at once; the copy back runs in the background (a"
+                + " NOCOPY pair stays NOCOPY: no background copy, TGT stays as sparse as it was). The"
                 + " relationship is reversed: name it TGT:SRC afterwards. The pair must record changes. Other"
                 + " targets of SRC keep their points in time: they hang below SRC, which becomes TGT's target."})
 public final class ReverseflashCommand implements Callable<Integer> {
@@ -63,9 +64,14 @@ public final class ReverseflashCommand implements Callable<Integer> {
         if (json) {
             JsonOutput.print(out, r);
         } else {
+            // A NOCOPY pair stays NOCOPY: nothing is copied in the background, the grains changed since T0 are
+            // read from the restored-from volume until they are written (outOfSyncGrains counts the rest, which
+            // each volume reads from the other's file, too).
+            String what = "nocopy".equals(r.path("mode").asText())
+                    ? "nocopy: no background copy, only changed grains move, when written"
+                    : r.path("outOfSyncGrains").asLong() + " grains to copy back";
             out.println("FlashCopy pair " + pair + " successfully reversed; it now runs " + r.path("source").asText()
-                    + ":" + r.path("target").asText() + " (" + r.path("outOfSyncGrains").asLong()
-                    + " grains to copy back)");
+                    + ":" + r.path("target").asText() + " (" + what + ")");
             out.flush();
         }
         waitOption.follow(client, r, out, json);
