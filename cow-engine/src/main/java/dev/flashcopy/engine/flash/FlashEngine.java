@@ -240,8 +240,8 @@ public final class FlashEngine implements AutoCloseable {
             journal.commitAll();
             if (rel.mode() == CopyMode.COPY && !rel.persistent() && rel.complete()) {
                 membership.withdraw(rel);
-                ended(rel, RelationshipEnding.Kind.COMPLETED, "the background copy completed (COPY mode, not"
-                        + " persistent: the relationship ends at 100 %)");
+                ended(rel, RelationshipEnding.Kind.COMPLETED, "the background copy reached 100 %; a"
+                        + " non-persistent COPY relationship then ends");
             }
         } finally {
             admin.unlock();

@@ -49,12 +49,23 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--demo", description = "create a 1 GiB sparse volume 'demo' if absent and print how to attach it")
     boolean demo;
 
+    @Option(names = "--image-dir", paramLabel = "DIR", description = "a directory whose raw images 'mkvol NAME --file"
+            + " PATH' may register in place (repeatable; DATA/volumes always may)")
+    java.util.List<java.nio.file.Path> imageDirs = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         FlashcopyServer server;
-        ServeSettings settings = new ServeSettings(data.dataDir(), listen, admin, demo, security.settings());
+        for (java.nio.file.Path dir : imageDirs) {
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                throw new CommandFailure(ExitCode.USAGE, "--image-dir " + dir + " is not a directory (expected: an"
+                        + " existing directory of raw images)");
+            }
+        }
+        ServeSettings settings = new ServeSettings(data.dataDir(), listen, admin, demo, security.settings(),
+                imageDirs.stream().map(d -> d.toAbsolutePath().normalize()).toList());
         try {
             server = FlashcopyServer.start(settings, err);
         } catch (StartupException e) {
