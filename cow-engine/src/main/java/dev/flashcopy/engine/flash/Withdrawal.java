@@ -84,9 +84,9 @@ final class Withdrawal {
                     ended.record(r, RelationshipEnding.Kind.COMPLETED, "withdrawn by rmflash after the copy"
                             + " completed");
                 } else {
-                    ended.record(r, RelationshipEnding.Kind.WITHDRAWN, "withdrawn by rmflash --force with " + left
-                            + " of " + covered + " grains still to copy (" + (r.mode() == CopyMode.NOCOPY
-                            ? "NOCOPY" : "COPY") + " mode); the target is not a full copy");
+                    ended.record(r, RelationshipEnding.Kind.WITHDRAWN, "rmflash --force with " + left + " of "
+                            + covered + " grains still to copy (" + (r.mode() == CopyMode.NOCOPY ? "NOCOPY" : "COPY")
+                            + " mode)");
                 }
                 result = result == null || result.withdrawn() ? new WithdrawResult(Registry.view(r), true) : result;
             }

@@ -107,7 +107,7 @@ final class CopyProgress {
                 out.flush();
             }
             case "withdrawn" -> throw new CommandFailure(ExitCode.WITHDRAWN, when + "withdrawn before its copy"
-                    + " completed: " + e.path("reason").asText());
+                    + " completed (" + e.path("reason").asText() + "); the target is not a full copy");
             case "failed" -> throw new CommandFailure(ExitCode.FAILED, when + "failed: " + e.path("reason").asText()
                     + "; the target holds no point in time");
             default -> throw new CommandFailure(ExitCode.UNEXPECTED, when + "ending '" + e.path("ending").asText()
