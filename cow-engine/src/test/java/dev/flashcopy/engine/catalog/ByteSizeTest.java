@@ -23,7 +23,7 @@ class ByteSizeTest {
     void decimalUnitsAreRefusedNamingTheBinarySpelling() {
         for (String unit : new String[] {"KB", "MB", "GB", "TB", "PB", "gb"}) {
             String m = assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("10" + unit)).getMessage();
-            String u = unit.substring(0, 1);
+            String u = unit.substring(0, 1).toUpperCase(java.util.Locale.ROOT);
             assertTrue(m.contains("10" + u + "iB") && m.contains("10" + u + " "), m);
         }
     }
