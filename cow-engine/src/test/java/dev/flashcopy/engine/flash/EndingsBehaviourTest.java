@@ -63,6 +63,18 @@ class EndingsBehaviourTest {
     }
 
     @Test
+    void withdrawingAFailedRelationshipIsRecordedAsFailedWithItsReason() throws Exception {
+        try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
+            fx.establish("s", "t", EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G));
+            fx.engine.findLive("s", "t").orElseThrow().markFailed("target write failed: I/O error");
+            fx.engine.withdraw("s", "t", false, false, OptionalLong.empty());
+            RelationshipEnding e = fx.engine.endings("s", "t").get(0);
+            assertEquals(RelationshipEnding.Kind.FAILED, e.kind());
+            assertTrue(e.reason().startsWith("target write failed: I/O error"), e.reason());
+        }
+    }
+
+    @Test
     void theLogKeepsTheLastThousandEndingsOfTheLastDay() throws Exception {
         Files.createDirectories(dir);
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
