@@ -31,7 +31,7 @@ fio --name=fill --filename="$image" --size="$size" --rw=write --bs=1M --ioengine
     --refill_buffers --end_fsync=1 --output=/dev/null
 
 port=$(free_port)
-"$root/bin/flashcopy" serve --data "$work/data" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 \
+"$root/bin/flashcopy" serve --image-dir "$work" --data "$work/data" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 \
     >"$work/flashcopy.log" 2>&1 &
 fc_pid=$!
 for _ in $(seq 600); do [ -f "$work/data/admin.json" ] && break; sleep 0.1; done

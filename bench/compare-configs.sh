@@ -23,7 +23,7 @@ uris=()
 n=0
 for c in "${configs[@]}"; do
   name=${c%%|*}; opts=${c#*|}; port=$(free_port)
-  FLASHCOPY_NO_BUILD=1 FLASHCOPY_JAVA_OPTS="$opts" "$root/bin/flashcopy" serve --data "$work/d$n" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/s$n.log" 2>&1 &
+  FLASHCOPY_NO_BUILD=1 FLASHCOPY_JAVA_OPTS="$opts" "$root/bin/flashcopy" serve --image-dir "$work" --data "$work/d$n" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/s$n.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 600); do [ -f "$work/d$n/admin.json" ] && break; sleep 0.1; done
   FLASHCOPY_NO_BUILD=1 FLASHCOPY_DATA="$work/d$n" "$root/bin/flashcopy" mkvol bench --file "$image" >/dev/null

@@ -42,7 +42,7 @@ declare -A uri
 for mode in on off; do
   port=$(free_port)
   batch=true; [ "$mode" = off ] && [ "${SAME:-}" != 1 ] && batch=false
-  FLASHCOPY_JAVA_OPTS="-Dflashcopy.cowBatch=$batch" "$root/bin/flashcopy" serve --data "$work/data-$mode" \
+  FLASHCOPY_JAVA_OPTS="-Dflashcopy.cowBatch=$batch" "$root/bin/flashcopy" serve --image-dir "$work" --data "$work/data-$mode" \
       --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/$mode.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 600); do [ -f "$work/data-$mode/admin.json" ] && break; sleep 0.1; done

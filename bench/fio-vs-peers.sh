@@ -91,7 +91,7 @@ cow_write=(--rw=randwrite --bs=4k --iodepth=32)
 # all three back to back (starting with a different one each row), so drift in the machine's load
 # spreads over all of them instead of landing on whoever ran first.
 port=$(free_port)
-FLASHCOPY_JAVA_OPTS=${FLASHCOPY_JAVA_OPTS:-} "$root/bin/flashcopy" serve --data "$work/data" \
+FLASHCOPY_JAVA_OPTS=${FLASHCOPY_JAVA_OPTS:-} "$root/bin/flashcopy" serve --image-dir "$work" --data "$work/data" \
     --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/flashcopy.log" 2>&1 &
 fc_pid=$!
 pids+=($fc_pid)

@@ -62,7 +62,7 @@ image="$work/src.raw"
 echo "preparing a dense $size raw image" >&2
 fio --name=fill --filename="$image" --size="$size" --rw=write --bs=1M --ioengine=psync --refill_buffers \
     --end_fsync=1 --output=/dev/null
-"$root/bin/flashcopy" serve --data "$work/data" --listen 127.0.0.1:0 --admin 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+"$root/bin/flashcopy" serve --image-dir "$work" --data "$work/data" --listen 127.0.0.1:0 --admin 127.0.0.1:0 >"$work/serve.log" 2>&1 &
 fc_pid=$!
 for _ in $(seq 600); do [ -f "$work/data/admin.json" ] && break; sleep 0.1; done
 nbd=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['nbd'])" "$work/data/admin.json")

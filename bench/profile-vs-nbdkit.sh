@@ -33,7 +33,7 @@ fi
 "$root/bench/lib/settle-cache" "$image" "${CACHE:-pages}"
 
 port=$(free_port)
-"$root/bin/flashcopy" serve --data "$work/data" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/server.log" 2>&1 &
+"$root/bin/flashcopy" serve --image-dir "$work" --data "$work/data" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/server.log" 2>&1 &
 fc_pid=$!
 pids+=($fc_pid)
 for _ in $(seq 600); do [ -f "$work/data/admin.json" ] && break; sleep 0.1; done

@@ -22,7 +22,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 image="$work/image.raw"
 fio --name=fill --filename="$image" --size="$size" --rw=write --bs=1M --ioengine=psync --end_fsync=1 --output=/dev/null
 port=$(free_port)
-"$root/bin/flashcopy" serve --data "$work/data" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/server.log" 2>&1 &
+"$root/bin/flashcopy" serve --image-dir "$work" --data "$work/data" --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/server.log" 2>&1 &
 pid=$! # bin/flashcopy execs the JVM: the same pid
 for _ in $(seq 600); do [ -f "$work/data/admin.json" ] && break; sleep 0.1; done
 FLASHCOPY_NO_BUILD=1 FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" mkvol bench --file "$image" >/dev/null

@@ -96,13 +96,14 @@ async function refresh() {
       app.server = await api('GET', '/v1/server');
       $('server').textContent = 'v' + app.server.version + '  ·  NBD ' + app.server.nbd + '  ·  ' + app.server.dataDir;
     }
-    const [vols, rels, metrics] = await Promise.all([api('GET', '/v1/volumes'), api('GET', '/v1/relationships'),
-      api('GET', '/metrics')]);
+    const [vols, rels, metrics, ended] = await Promise.all([api('GET', '/v1/volumes'),
+      api('GET', '/v1/relationships'), api('GET', '/metrics'), api('GET', '/v1/endings').catch(() => null)]);
     const live = rels.relationships.filter((r) => r.state !== 'inactive');
     const maps = await Promise.all(live.map((r) => api('GET', '/v1/relationships/' + r.source + ':' + r.target
       + '/grainmap').catch(() => null)));
     updateRates(parseMetrics(metrics));
     render(vols.volumes, rels.relationships, maps.filter(Boolean));
+    renderEndings(ended ? ended.endings : []);
     setStatus('ok', 'live · ' + new Date().toLocaleTimeString());
   } catch (e) {
     setStatus('bad', e.message);
@@ -187,6 +188,20 @@ function renderVolumes(volumes) {
       el('td', 'num', mibps(rate.read)), el('td', 'num', mibps(rate.write)));
     body.append(tr);
   }
+}
+
+// How recent relationships ended, newest first: a withdrawn or failed copy is not a full target, and a card that
+// simply vanished would not say so.
+function renderEndings(endings) {
+  const recent = endings.slice(-10).reverse();
+  $('endings-card').classList.toggle('hidden', recent.length === 0);
+  const body = $('endings');
+  body.replaceChildren(...recent.map((e) => {
+    const row = el('tr');
+    row.append(el('td', null, e.source + ':' + e.target), el('td', 'ending-' + e.ending, e.ending),
+      el('td', null, e.reason), el('td', null, new Date(e.at).toLocaleString()));
+    return row;
+  }));
 }
 
 function renderCards(rels, maps) {

@@ -1,6 +1,7 @@
 package dev.flashcopy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -145,11 +146,19 @@ class ExtentRevertIT {
             Qemu.io(server.uri("t"), "write -P 0x51 0 128k", "write -P 0x52 1028k 4k");
             String committed = Exports.sha256(server.uri("t"));
             server.cli("commitflash", "s:t").ok();
+            refused(server, "setflashrevertible first", "revertflash", "s:t"); // DS CLI: a commit ends revertibility
+            server.cli("resyncflash", "--record", "--persist", "s:t").ok(); // allowed again
+            Qemu.io(server.uri("t"), "write -P 0x51 0 128k", "write -P 0x52 1028k 4k");
+            assertEquals(committed, Exports.sha256(server.uri("t")), "the state to commit again");
+            server.cli("setflashrevertible", "s:t").ok(); // this state is the committed one
             Qemu.io(server.uri("t"), "write -P 0x61 0 64k", "write -P 0x62 2M 1M", "write -P 0x63 1030k 1k");
             Qemu.io(server.uri("s"), "write -P 0x71 3M 64k");
             assertNotEquals(committed, Exports.sha256(server.uri("t")));
             server.cli("revertflash", "s:t").ok();
             assertEquals(committed, Exports.sha256(server.uri("t")), "revert: the target as at commitflash");
+            rel = JSON.readTree(server.cli("lsflash", "--json", "s:t").ok().out()).get(0);
+            assertFalse(rel.get("revertible").asBoolean(), "DS CLI: a revert ends revertibility: " + rel);
+            server.cli("setflashrevertible", "s:t").ok(); // the reverted state is the committed one again
 
             Qemu.io(server.uri("t"), "write -P 0x81 512k 64k", "write -P 0x82 3M 4k");
             assertNotEquals(committed, Exports.sha256(server.uri("t")));

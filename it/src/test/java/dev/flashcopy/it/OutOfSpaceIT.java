@@ -39,7 +39,7 @@ class OutOfSpaceIT {
         Command.ok(T, "truncate", "-s", "16M", image.toString());
         Command.ok(T, "mkfs.ext4", "-q", "-F", image.toString());
         Command.ok(T, "mount", "-o", "loop", image.toString(), mount.toString());
-        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"), "--image-dir", mount.toString())) {
             server.cli("mkvol", "src", "--size", "48M").ok();
             server.cli("mkvol", "src2", "--size", "8M").ok();
             server.cli("mkvol", "other", "--size", "8M").ok();

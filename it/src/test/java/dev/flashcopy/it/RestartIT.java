@@ -25,7 +25,7 @@ class RestartIT {
     void volumesAndBytesSurviveStopAndKill9() throws IOException {
         Path image = tmp.resolve("outside.img");
         Command.ok(T, "qemu-img", "create", "-f", "raw", image.toString(), "8M");
-        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
+        try (ServerProcess server = ServerProcess.start(tmp.resolve("data"), "--image-dir", tmp.toString())) {
             server.cli("mkvol", "owned", "--size", "16M").ok();
             server.cli("mkvol", "registered", "--file", image.toString()).ok();
             Command.ok(T, "qemu-io", "-f", "raw", "-c", "write -P 0x17 4096 1M", server.uri("owned"));

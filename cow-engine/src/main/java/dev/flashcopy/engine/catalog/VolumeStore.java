@@ -114,9 +114,10 @@ public final class VolumeStore implements AutoCloseable {
             }
         }
         ImageFile image = ImageFile.open(disk, path, true);
-        if (image.size() == 0) {
+        if (image.size() == 0 || image.size() % 512 != 0) {
             image.close();
-            throw new IllegalArgumentException("file " + path + " is empty (expected: a raw image of at least 1 byte)");
+            throw new IllegalArgumentException("file " + path + " is " + image.size() + " bytes (expected: a raw"
+                    + " image whose size is a non-zero multiple of 512 bytes, as a block device's is)");
         }
         return add(new VolumeRecord(name, path.toString(), image.size(), false), image);
     }

@@ -65,12 +65,14 @@ public final class FlashEngine implements AutoCloseable {
     private final CopyControl copyControl;
     private final Revertibles revertibles;
     private final FailureLog failureLog;
+    private final EndingLog endings;
     private volatile boolean closed;
 
     private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId,
-            FailureLog failureLog) {
+            FailureLog failureLog, EndingLog endings) {
         this.store = store;
         this.failureLog = failureLog;
+        this.endings = endings;
         this.settings = settings;
         this.flashDir = flashDir;
         this.journal = journal;
@@ -80,7 +82,7 @@ public final class FlashEngine implements AutoCloseable {
                 settings.backgroundCopy(), settings.copyStepBytes());
         this.devices = new FlashDevices(this, store);
         this.copyControl = new CopyControl(this, registry, membership, copier);
-        this.withdrawal = new Withdrawal(registry, membership, copier::wake);
+        this.withdrawal = new Withdrawal(registry, membership, copier::wake, this::ended);
         this.revertibles = new Revertibles(admin, gates, registry, store.disk(), flashDir, journal);
     }
 
@@ -96,10 +98,13 @@ public final class FlashEngine implements AutoCloseable {
         Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog);
         Journal journal = new Journal(r.journal(), flashDir.resolve(Recovery.CHECKPOINT_FILE), r.lastSeq(),
                 settings.checkpointJournalBytes());
+        List<String> endingsReport = new ArrayList<>();
+        EndingLog endings = EndingLog.open(store.disk(), flashDir, java.time.Clock.systemUTC(), endingsReport);
         FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId(),
-                FailureLog.open(store.disk(), flashDir));
+                FailureLog.open(store.disk(), flashDir), endings);
         try {
             engine.recoveryReport.addAll(r.report());
+            engine.recoveryReport.addAll(endingsReport);
             engine.recoveryReport.addAll(engine.membership.attach(catalog.relationships(), r.bitmaps()));
             engine.recoveryReport.addAll(engine.revertibles.open());
             journal.checkpoint(engine::bitmaps);
@@ -235,6 +240,8 @@ public final class FlashEngine implements AutoCloseable {
             journal.commitAll();
             if (rel.mode() == CopyMode.COPY && !rel.persistent() && rel.complete()) {
                 membership.withdraw(rel);
+                ended(rel, RelationshipEnding.Kind.COMPLETED, "the background copy reached 100 %; a"
+                        + " non-persistent COPY relationship then ends");
             }
         } finally {
             admin.unlock();
@@ -252,6 +259,31 @@ public final class FlashEngine implements AutoCloseable {
     /** Waits until {@code source:target} has nothing left to copy or is gone; false on timeout. */
     public boolean awaitCopied(String source, String target, Duration timeout) throws InterruptedException {
         return copyControl.awaitCopied(source, target, timeout);
+    }
+
+    /**
+     * How the relationships of {@code source:target} that ended recently (last 24 h, at most 1000 of every pair)
+     * ended, oldest first; empty when none did. Survives restarts.
+     */
+    public List<RelationshipEnding> endings(String source, String target) {
+        return endings.of(source, target);
+    }
+
+    /** Every recent ending, oldest first (see {@link #endings(String, String)}). */
+    public List<RelationshipEnding> endings() {
+        return endings.all();
+    }
+
+    /**
+     * Records how {@code rel} ended, after it left the catalog. A failure to record is a problem to report, not a
+     * reason to fail the withdraw that already happened.
+     */
+    void ended(Relationship rel, RelationshipEnding.Kind kind, String reason) {
+        try {
+            endings.record(rel.id(), rel.source().name(), rel.target().name(), kind, reason);
+        } catch (IOException e) {
+            problem(e);
+        }
     }
 
     /** Sets a relationship's background copy rate, MiB/s (0 = unlimited). */

@@ -75,7 +75,10 @@ public final class Revertibles {
         }
     }
 
-    /** The target's current state becomes the committed one ({@code commitflash}). */
+    /**
+     * The target's current state becomes the committed one ({@code commitflash}); as in the DS CLI the
+     * relationship is then no longer revertible, so resync and reverse work again.
+     */
     public RelationshipView commit(String source, String target) throws IOException {
         admin.lock();
         try {
@@ -86,6 +89,7 @@ public final class Revertibles {
                 rel.target().flush();
                 journal.commitAll();
                 rel.revertArea().commit();
+                endRevertible(rel);
             }
             return Registry.view(rel);
         } finally {
@@ -93,7 +97,7 @@ public final class Revertibles {
         }
     }
 
-    /** Rolls the target back to its last committed state ({@code revertflash}). */
+    /** Rolls the target back to its last committed state ({@code revertflash}); then no longer revertible. */
     public RelationshipView revert(String source, String target) throws IOException {
         admin.lock();
         try {
@@ -101,6 +105,7 @@ public final class Revertibles {
             try (WriteGates.Closed closed = gates.closeAll(new TreeSet<>(List.of(target)))) {
                 rel.revertArea().markReverting();
                 restore(rel);
+                endRevertible(rel);
             }
             return Registry.view(rel);
         } finally {
@@ -115,21 +120,30 @@ public final class Revertibles {
             if (!RevertArea.exists(disk, flashDir, rel.id())) {
                 continue;
             }
+            if (RevertArea.creationCutShort(disk, flashDir, rel.id())) {
+                // Removed by the sweep below (its relationship does not count as revertible there).
+                report.add("pass 5b (revert): the setflashrevertible of " + rel + " was cut short by a crash before"
+                        + " it returned; not revertible");
+                continue;
+            }
             RevertArea area = RevertArea.open(disk, flashDir, rel.id(), rel.target().size(),
                     rel.geometry().grainSize());
             rel.setRevertArea(area);
             if (area.reverting()) {
                 long grains = area.preserved().count();
                 restore(rel);
+                endRevertible(rel);
                 report.add("pass 5b (revert): finished the interrupted revertflash of " + rel + " (" + grains
-                        + " grain(s))");
+                        + " grain(s)); no longer revertible");
             }
         }
         for (Path p : disk.list(flashDir)) {
             long id = RevertArea.idOf(p);
-            if (id >= 0 && !registry.live.containsKey(id) && !registry.inactive.containsKey(id)) {
-                // Left by a withdraw that crashed after its catalog replace. Not synced: a crash before the
-                // removals are durable leaves them for the next open's sweep, and ids are never reused.
+            Relationship owner = id < 0 ? null : registry.live.get(id);
+            if (id >= 0 && (owner == null ? !registry.inactive.containsKey(id) : owner.revertArea() == null)) {
+                // Left by a withdraw that crashed after its catalog replace, a commit or revert that crashed while
+                // ending revertibility, or a setflashrevertible cut short. Not synced: a crash before the removals
+                // are durable leaves them for the next open's sweep, and ids are never reused.
                 disk.deleteIfExists(p);
             }
         }
@@ -148,6 +162,28 @@ public final class Revertibles {
                 }
             }
         }
+    }
+
+    /**
+     * Ends revertibility after a commit or a revert (the area is empty by then): the area leaves the
+     * relationship under the family's chain write lock, so no copy-on-write path still holds it, then its
+     * files go. A crash between the two leaves an empty area, which the next open reattaches: still
+     * revertible, nothing to undo, and a second commitflash ends it.
+     */
+    private void endRevertible(Relationship rel) throws IOException {
+        RevertArea area = rel.revertArea();
+        Family f = registry.families.get(rel.source().name());
+        if (f != null) {
+            f.chainLock().writeLock().lock();
+        }
+        try {
+            rel.setRevertArea(null);
+        } finally {
+            if (f != null) {
+                f.chainLock().writeLock().unlock();
+            }
+        }
+        area.delete();
     }
 
     private void restore(Relationship rel) throws IOException {

@@ -16,11 +16,19 @@ final class Withdrawal {
     private final Registry registry;
     private final Membership membership;
     private final Runnable wakeCopier;
+    private final Ended ended;
 
-    Withdrawal(Registry registry, Membership membership, Runnable wakeCopier) {
+    /** Where a withdrawal says how each relationship ended ({@link FlashEngine#ended}). */
+    @FunctionalInterface
+    interface Ended {
+        void record(Relationship rel, RelationshipEnding.Kind kind, String reason);
+    }
+
+    Withdrawal(Registry registry, Membership membership, Runnable wakeCopier, Ended ended) {
         this.registry = registry;
         this.membership = membership;
         this.wakeCopier = wakeCopier;
+        this.ended = ended;
     }
 
     WithdrawResult run(String source, String target, boolean copyFirst, boolean force, OptionalLong seqnum)
@@ -65,7 +73,21 @@ final class Withdrawal {
                 wakeCopier.run();
                 result = new WithdrawResult(Registry.view(r), false);
             } else {
+                // Taken before the withdraw: its cleaning may change the bits, not whether the copy was complete.
+                long left = r.toCopy().count();
+                long covered = r.coveredGrains();
+                boolean failed = r.failed();
                 membership.withdraw(r);
+                if (failed) {
+                    ended.record(r, RelationshipEnding.Kind.FAILED, r.failedReason() + "; withdrawn by rmflash");
+                } else if (left == 0) {
+                    ended.record(r, RelationshipEnding.Kind.COMPLETED, "withdrawn by rmflash after the copy"
+                            + " completed");
+                } else {
+                    ended.record(r, RelationshipEnding.Kind.WITHDRAWN, "rmflash --force with " + left + " of "
+                            + covered + " grains still to copy (" + (r.mode() == CopyMode.NOCOPY ? "NOCOPY" : "COPY")
+                            + " mode)");
+                }
                 result = result == null || result.withdrawn() ? new WithdrawResult(Registry.view(r), true) : result;
             }
         }

@@ -73,6 +73,25 @@ public final class RevertArea implements AutoCloseable {
     }
 
     /**
+     * True when the log of relationship {@code id} is a creation a crash cut short: the directory entry became
+     * durable, the header never did (at most a header's length, all zero). {@link #create} had not returned, so
+     * the relationship never became revertible; anything else unreadable is corruption, for {@link #open} to
+     * report.
+     */
+    public static boolean creationCutShort(Disk disk, Path dir, long id) throws IOException {
+        byte[] log = disk.readAll(logPath(dir, id));
+        if (log.length > 16) {
+            return false;
+        }
+        for (byte b : log) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return log.length > 0;
+    }
+
+    /**
      * The relationship id a revert area file of {@code dir} belongs to, or -1 when {@code file} is not one
      * ({@code revert-ID.img}, {@code .log}, {@code .reverting}, or the latter's {@code .tmp}).
      */

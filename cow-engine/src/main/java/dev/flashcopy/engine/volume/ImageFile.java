@@ -49,6 +49,37 @@ public final class ImageFile implements AutoCloseable {
         this.size = size;
     }
 
+    /**
+     * The largest length the file system lets {@code file} have, found by halving between 0 and {@code refused}
+     * (which it refused with EFBIG): about 45 ftruncates of an empty sparse file, only when a create failed.
+     */
+    private static long largestLength(DiskFile file, long refused) {
+        long ok = 0;
+        long no = refused;
+        while (no - ok > 1) {
+            long mid = ok + (no - ok) / 2;
+            if (file.ftruncate(mid) == 0) {
+                ok = mid;
+            } else {
+                no = mid;
+            }
+        }
+        return ok;
+    }
+
+    /** "16 TiB", "15.9 TiB": a byte count in the largest binary unit that gives at least 1. */
+    private static String binary(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return (v == Math.rint(v) ? String.valueOf((long) v) : String.format(java.util.Locale.ROOT, "%.1f", v)) + " "
+                + units[u];
+    }
+
     /** Creates a new sparse image of {@code size} bytes; fails if the file exists. */
     public static ImageFile create(Path path, long size) throws IOException {
         return create(Disk.posix(), path, size);
@@ -63,6 +94,12 @@ public final class ImageFile implements AutoCloseable {
         ImageFile image = new ImageFile(path, file, size);
         try {
             int r = file.ftruncate(size);
+            if (r == -Posix.EFBIG) {
+                long limit = largestLength(file, size);
+                throw new IllegalArgumentException("size: " + size + " bytes (" + binary(size) + ") is more than the"
+                        + " file system of " + path.toAbsolutePath().getParent() + " holds in one file (expected: at"
+                        + " most " + limit + " bytes, " + binary(limit) + ")");
+            }
             if (r != 0) {
                 throw Errnos.failure(-r, "set length of " + path + " to " + size);
             }

@@ -93,6 +93,29 @@ class VolumeStoreTest {
     }
 
     @Test
+    void aSizeTheFileSystemCannotHoldIsARefusalNamingItsLimit() throws IOException {
+        // ext4 (4 KiB blocks) holds at most 16 TiB - 4 KiB in one file; tmpfs and xfs hold far more.
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.getFileStore(dir).type().equals("ext4"),
+                "needs ext4 under the test's temporary directory");
+        try (VolumeStore store = VolumeStore.open(dir)) {
+            String m = assertThrows(IllegalArgumentException.class, () -> store.create("big", 100L << 40))
+                    .getMessage();
+            assertTrue(m.contains("100 TiB") && m.contains("at most 17592186040320 bytes"), m);
+            assertFalse(store.contains("big"));
+            assertFalse(Files.exists(dir.resolve("volumes").resolve("big.img")), "the refused image is removed");
+        }
+    }
+
+    @Test
+    void registeringNeedsASizeThatIsAMultipleOf512() throws IOException {
+        Path odd = Files.write(dir.resolve("odd.img"), new byte[1000]);
+        try (VolumeStore store = VolumeStore.open(dir)) {
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> store.register("odd", odd)).getMessage()
+                    .contains("multiple of 512"));
+        }
+    }
+
+    @Test
     void sizesParseWithBinarySuffixes() {
         assertEquals(512, ByteSize.parse("512"));
         assertEquals(64L << 10, ByteSize.parse("64K"));

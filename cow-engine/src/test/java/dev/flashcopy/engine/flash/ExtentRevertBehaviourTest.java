@@ -142,6 +142,32 @@ class ExtentRevertBehaviourTest {
     }
 
     @Test
+    void commitAndRevertEndRevertibilitySoResyncAndReverseWorkAgain() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", 4L * G);
+            fx.establish("s", "t", EstablishOptions.defaults().withRecording(true).withMode(CopyMode.NOCOPY));
+            Revertibles r = fx.engine.revertibles();
+            long id = r.setRevertible("s", "t").id();
+            Path log = dir.resolve("flash").resolve("revert-" + id + ".log");
+            RelationshipView committed = r.commit("s", "t");
+            assertFalse(committed.revertible(), "DS CLI: commitflash ends revertibility");
+            assertFalse(Files.exists(log), "the undo area is gone with it");
+            assertEquals(1, fx.engine.resync(List.of(new PairSpec("s", "t")), ResyncOptions.recordAgain()).size());
+
+            r.setRevertible("s", "t");
+            fx.fill("t", 0, G, 'Y');
+            RelationshipView reverted = r.revert("s", "t");
+            assertFalse(reverted.revertible(), "DS CLI: revertflash ends revertibility");
+            fx.reopen();
+            assertFalse(fx.engine.list("s:t").get(0).revertible(), "still not revertible after a restart");
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.commit("s", "t")).getMessage()
+                    .contains("run setflashrevertible first"));
+            RelationshipView back = fx.engine.reverse("s", "t", new ReverseOptions(true, true, true));
+            assertEquals("t", back.source(), "reverseflash works again after the revert");
+        }
+    }
+
+    @Test
     void staleRevertFilesOfAWithdrawnRelationshipAreSweptAtOpen() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("s", 4L * G);

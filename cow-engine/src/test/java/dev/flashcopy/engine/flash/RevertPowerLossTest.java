@@ -146,7 +146,7 @@ class RevertPowerLossTest {
         before = readChecked(r.target(), ctx);
         fx.engine.revertibles().commit(r.source(), r.target());
         if (!((SimulatedDisk) fx.disk).powerFailed()) {
-            committed.put(r.id(), List.of(before));
+            committed.remove(r.id()); // DS CLI: a commit ends revertibility
             m.flush(r.target());
         }
         return "commitflash " + r.source() + ":" + r.target() + " ";
@@ -156,6 +156,7 @@ class RevertPowerLossTest {
         fx.engine.revertibles().revert(r.source(), r.target());
         if (!((SimulatedDisk) fx.disk).powerFailed()) {
             landed(r, fx.read(r.target(), 0, size), "a revertflash that returned\n" + ctx);
+            committed.remove(r.id()); // DS CLI: a revert ends revertibility
         }
         return "revertflash " + r.source() + ":" + r.target() + " ";
     }
@@ -230,6 +231,15 @@ class RevertPowerLossTest {
                 either.add(got);
                 committed.put(now.id(), List.copyOf(either));
             } // else the commit's flush never completed, so its log cut did not either: the old state holds
+        }
+        if (inFlight != null && (kind.equals("commitflash") || kind.equals("revertflash"))) {
+            // Cut short after its undo area went (or a revert finished at open): no longer revertible. Cut short
+            // before, it still is, with the candidates above.
+            fx.engine.list().stream().filter(r -> r.id() == inFlight.id() && !r.revertible()).findFirst()
+                    .ifPresent(r -> {
+                        committed.remove(r.id());
+                        stats.merge("ended-revertible-" + kind, 1, Integer::sum);
+                    });
         }
         return result;
     }

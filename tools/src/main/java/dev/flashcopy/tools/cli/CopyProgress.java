@@ -18,9 +18,13 @@ final class CopyProgress {
     private static final long PLAIN_EVERY_MS = 5_000;
     private static final int BAR = 30;
 
-    /** How the follow ended. */
+    /** How the follow ended; a withdrawn or failed relationship is a {@link CommandFailure} instead. */
     enum Outcome {
-        COPIED, GONE, TIMED_OUT
+        /** Nothing left to copy; the relationship is still there (persistent) or ends now. */
+        COPIED,
+        /** The relationship is gone, and the server says its copy had completed (the message is printed). */
+        GONE,
+        TIMED_OUT
     }
 
     private final AdminClient client;
@@ -35,8 +39,11 @@ final class CopyProgress {
     }
 
     /**
-     * Polls until the copy completes, the relationship ends, or {@code timeout} (null: none) passes; a
-     * relationship that goes to {@code failed} meanwhile is a {@link CommandFailure} naming the reason.
+     * Polls until the copy completes, the relationship ends, or {@code timeout} (null: none) passes. A
+     * relationship that goes to {@code failed} meanwhile is a {@link CommandFailure} ({@link ExitCode#FAILED})
+     * naming the reason; one that is gone is looked up in the server's endings: completed is {@link
+     * Outcome#GONE}, withdrawn before 100 % {@link ExitCode#WITHDRAWN}, failed {@link ExitCode#FAILED}, and no
+     * ending known {@link ExitCode#REFUSED}.
      */
     Outcome follow(PairSpec pair, Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
@@ -49,11 +56,12 @@ final class CopyProgress {
             long now = System.nanoTime();
             if (rel == null) {
                 finish();
+                ended(pair);
                 return Outcome.GONE;
             }
             if ("failed".equals(rel.path("state").asText())) {
                 finish();
-                throw new CommandFailure(ExitCode.UNEXPECTED, pair + " failed: " + rel.path("failedReason").asText()
+                throw new CommandFailure(ExitCode.FAILED, pair + " failed: " + rel.path("failedReason").asText()
                         + "; the copy will not complete and the target holds no point in time (rmflash " + pair + ")");
             }
             long left = rel.path("outOfSyncGrains").asLong();
@@ -79,6 +87,32 @@ final class CopyProgress {
     /** The relationship as last seen while following it, or null when it was never seen. */
     JsonNode lastSeen() {
         return last;
+    }
+
+    /**
+     * The pair is gone: says how it ended, from the server's record of recent endings (the newest of the
+     * pair), printing a completed one and throwing for the others.
+     */
+    private void ended(PairSpec pair) {
+        JsonNode endings = client.get("/v1/endings/" + pair).path("endings");
+        if (endings.isEmpty()) {
+            throw new CommandFailure(ExitCode.REFUSED, "no relationship " + pair + ", and the server knows of none"
+                    + " that ended in the last 24 hours (see lsflash)");
+        }
+        JsonNode e = endings.get(endings.size() - 1);
+        String when = pair + " ended at " + e.path("at").asText() + ": ";
+        switch (e.path("ending").asText()) {
+            case "completed" -> {
+                out.println(when + "copy complete (" + e.path("reason").asText() + ")");
+                out.flush();
+            }
+            case "withdrawn" -> throw new CommandFailure(ExitCode.WITHDRAWN, when + "withdrawn before its copy"
+                    + " completed (" + e.path("reason").asText() + "); the target is not a full copy");
+            case "failed" -> throw new CommandFailure(ExitCode.FAILED, when + "failed: " + e.path("reason").asText()
+                    + "; the target holds no point in time");
+            default -> throw new CommandFailure(ExitCode.UNEXPECTED, when + "ending '" + e.path("ending").asText()
+                    + "' is not one this flashcopy knows (expected: completed, withdrawn or failed)");
+        }
     }
 
     /** The relationship now, or null once it has ended (a non-persistent copy ends itself at 100 %). */

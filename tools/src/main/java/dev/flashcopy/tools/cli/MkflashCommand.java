@@ -1,5 +1,7 @@
 package dev.flashcopy.tools.cli;
 
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.catalog.ByteSize;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
@@ -82,6 +84,15 @@ public final class MkflashCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         waitOption.check(!nocopy, "--nocp turns off; drop one of them");
+        // Checked here so the message names the option, not the admin API's field.
+        if (grain != null && (grain < GrainGeometry.MIN_GRAIN || grain > GrainGeometry.MAX_GRAIN
+                || Long.bitCount(grain) != 1)) {
+            throw new CommandFailure(ExitCode.USAGE, "--grain " + ByteSize.format(grain) + " (" + grain + " bytes)"
+                    + " is not a grain size (expected: a power of two from 4K to 1M: 4K, 8K, ... 64K, ... 1M)");
+        }
+        if (rate != null && rate < 0) {
+            throw new CommandFailure(ExitCode.USAGE, "--rate " + rate + " (expected: MiB/s >= 0; 0 = unlimited)");
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("pairs", pairs.stream().map(PairSpec::toString).toList());
         body.put("mode", nocopy ? "nocopy" : "copy");

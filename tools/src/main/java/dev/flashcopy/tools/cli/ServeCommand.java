@@ -10,6 +10,8 @@ import dev.flashcopy.tools.serve.HostPort;
 import dev.flashcopy.tools.serve.ServeSettings;
 import dev.flashcopy.tools.serve.StartupException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,6 +53,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--demo", description = "create a 1 GiB sparse volume 'demo' if absent and print how to attach it")
     boolean demo;
 
+    @Option(names = "--image-dir", paramLabel = "DIR", description = "a directory whose raw images 'mkvol NAME --file"
+            + " PATH' may register in place (repeatable; DATA/volumes always may)")
+    java.util.List<java.nio.file.Path> imageDirs = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -62,7 +68,14 @@ public final class ServeCommand implements Callable<Integer> {
         if (!tunableProblems.isEmpty()) {
             throw new CommandFailure(ExitCode.USAGE, String.join("; ", tunableProblems));
         }
-        ServeSettings settings = new ServeSettings(data.dataDir(), listen, admin, demo, security.settings());
+        for (Path dir : imageDirs) {
+            if (!Files.isDirectory(dir)) {
+                throw new CommandFailure(ExitCode.USAGE, "--image-dir " + dir + " is not a directory (expected: an"
+                        + " existing directory of raw images)");
+            }
+        }
+        ServeSettings settings = new ServeSettings(data.dataDir(), listen, admin, demo, security.settings(),
+                imageDirs.stream().map(d -> d.toAbsolutePath().normalize()).toList());
         try {
             server = FlashcopyServer.start(settings, err);
         } catch (StartupException e) {

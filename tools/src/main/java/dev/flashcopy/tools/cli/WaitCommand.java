@@ -12,8 +12,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code flashcopy wait SRC:TGT [--timeout SECONDS]}: returns when the background copy is complete
- * (or the relationship has ended, which a non-persistent copy does at 100 %). Not thread-safe.
+ * {@code flashcopy wait SRC:TGT [--timeout SECONDS]}: exits 0 when the background copy is complete (a
+ * non-persistent copy then ends the relationship); a pair withdrawn or failed before that exits 7 or 8, as the
+ * server's record of recent endings says. Not thread-safe.
  */
 @Command(name = "wait", mixinStandardHelpOptions = true,
         description = {"Wait until the background copy of SRC:TGT is complete, showing percent, MiB/s and ETA."})
@@ -44,8 +45,9 @@ public final class WaitCommand implements Callable<Integer> {
             case COPIED -> out.println(pair + ": copy complete; " + (ends(progress.lastSeen())
                     ? "the relationship ends now (COPY mode, not persistent)"
                     : "the relationship remains until rmflash (persistent or NOCOPY)"));
-            case GONE -> out.println(pair + ": no relationship (any more): the copy completed and it ended, or it"
-                    + " was withdrawn");
+            case GONE -> {
+                // follow printed how it ended; a withdrawn or failed pair was a CommandFailure with its own code
+            }
             case TIMED_OUT -> throw new CommandFailure(ExitCode.TIMED_OUT, "timed out after " + timeoutSeconds
                     + " s; the copy goes on");
         }

@@ -65,6 +65,13 @@ public final class FlashcopyServer implements AutoCloseable {
     /** Starts everything or nothing: on failure whatever was started is stopped again. */
     public static FlashcopyServer start(ServeSettings settings, PrintWriter log) throws StartupException {
         Path dataDir = settings.dataDir().toAbsolutePath().normalize();
+        if (java.nio.file.Files.exists(dataDir) && !java.nio.file.Files.isDirectory(dataDir)) {
+            throw new StartupException("--data " + dataDir + " is not a directory (expected: a directory for"
+                    + " flashcopy's volumes and metadata; it is created when missing)", null);
+        }
+        // Named here, with their option, before anything starts: a bind would only say "unresolved address".
+        resolvable("--listen", settings.nbd());
+        InetSocketAddress adminBind = resolvable("--admin", settings.admin());
         Deque<AutoCloseable> stack = new ArrayDeque<>();
         try {
             stack.push(DataDirectoryLock.acquire(dataDir));
@@ -75,7 +82,6 @@ public final class FlashcopyServer implements AutoCloseable {
             FlashEngine flash = FlashEngine.open(store);
             stack.push(flash);
             ServeSecurity security = settings.security();
-            InetSocketAddress adminBind = settings.admin().resolve();
             AdminGuard.checkExposure(adminBind, security);
             TlsCredentials credentials = security.hasCertificate()
                     ? TlsCredentials.load(security.certificate(), security.key(), security.clientCa()) : null;
@@ -94,7 +100,7 @@ public final class FlashcopyServer implements AutoCloseable {
                     new ServerResource(() -> new ServerResource.ServerJson(Version.get(), ProcessHandle.current().pid(),
                             dataDir.toString(), HostPort.format(nbd.address()),
                             scheme + HostPort.format(adminRef.get().address()), startedAt.toString())),
-                    new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil),
+                    new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil, settings.imageDirs()),
                     new RelationshipsResource(flash),
                     new FreezesResource(flash.freezes(), store),
                     new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),
@@ -111,8 +117,39 @@ public final class FlashcopyServer implements AutoCloseable {
             return new FlashcopyServer(dataDir, store, flash, nbd, admin, adminFile, demoCreated, stack, log);
         } catch (IOException | RuntimeException e) {
             unwind(stack, log);
-            throw new StartupException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+            throw new StartupException(inWords(e), e);
         }
+    }
+
+    private static InetSocketAddress resolvable(String option, HostPort address) throws StartupException {
+        try {
+            return address.resolve();
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(option + " " + address + ": " + e.getMessage(), null);
+        }
+    }
+
+    /**
+     * A start failure as a sentence: file system errors say what happened to which path (their own message is
+     * often the bare path), and no failure shows as an exception's class name.
+     */
+    static String inWords(Throwable e) {
+        Throwable t = e;
+        while (t.getMessage() == null && t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String file = t instanceof java.nio.file.FileSystemException f ? f.getFile() : null;
+        String what = switch (t) {
+            case java.nio.file.NoSuchFileException x -> "no such file or directory: " + file;
+            case java.nio.file.AccessDeniedException x -> "permission denied: " + file;
+            case java.nio.file.NotDirectoryException x -> "not a directory: " + file;
+            case java.nio.file.FileAlreadyExistsException x -> "exists and is in the way: " + file;
+            case java.nio.file.FileSystemException x -> file + ": " + (x.getReason() == null ? "file system error"
+                    : x.getReason());
+            default -> t.getMessage();
+        };
+        return what == null || what.isBlank() ? "an unexpected failure with no message; please report it (the"
+                + " server log has the details)" : what;
     }
 
     public Path dataDir() {

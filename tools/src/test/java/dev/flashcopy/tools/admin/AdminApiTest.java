@@ -182,7 +182,7 @@ class AdminApiTest {
 
     @Test
     void registeredFileIsReportedNotOwnedAndSurvivesRemoval() throws Exception {
-        Path img = dir.resolve("disk.img");
+        Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("disk.img");
         try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE_NEW,
                 java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(new byte[4096]), (1 << 20) - 4096);
@@ -223,6 +223,26 @@ class AdminApiTest {
         assertArrayEquals(before, Files.readAllBytes(catalog));
         assertEquals(records, api.store.records());
         assertEquals(imagesBefore, listImages());
+    }
+
+    @Test
+    void registeringIsRefusedOutsideTheImageDirectoriesAndForUnalignedFiles() throws Exception {
+        HttpResponse<String> passwd = api.send("POST", "/v1/volumes", "{\"name\":\"x\",\"file\":\"/etc/passwd\"}");
+        assertEquals(400, passwd.statusCode(), passwd.body());
+        assertTrue(passwd.body().contains("not under an image directory") && passwd.body().contains("--image-dir"),
+                passwd.body());
+        Path outside = Files.write(dir.resolve("outside.img"), new byte[4096]);
+        Path link = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("link.img");
+        Files.createSymbolicLink(link, outside);
+        HttpResponse<String> viaLink = api.send("POST", "/v1/volumes",
+                "{\"name\":\"l\",\"file\":" + ApiJson.MAPPER.writeValueAsString(link.toString()) + "}");
+        assertEquals(400, viaLink.statusCode(), "a link out of DATA/volumes is judged by where it leads");
+        Path odd = Files.write(api.dataDir.resolve("volumes").resolve("odd.img"), new byte[1000]);
+        HttpResponse<String> unaligned = api.send("POST", "/v1/volumes",
+                "{\"name\":\"o\",\"file\":" + ApiJson.MAPPER.writeValueAsString(odd.toString()) + "}");
+        assertEquals(400, unaligned.statusCode(), unaligned.body());
+        assertTrue(unaligned.body().contains("multiple of 512"), unaligned.body());
+        assertTrue(api.store.records().isEmpty());
     }
 
     private List<String> listImages() throws IOException {

@@ -78,10 +78,14 @@ class ExtentRevertApiTest {
         HttpResponse<String> set = api.send("POST", "/v1/relationships/src:t/revertible", "{}");
         assertEquals(200, set.statusCode(), set.body());
         assertTrue(json(set).get("revertible").asBoolean(), set.body());
-        assertEquals(200, api.send("POST", "/v1/relationships/src:t/commit", "{}").statusCode());
+        HttpResponse<String> committed = api.send("POST", "/v1/relationships/src:t/commit", "{}");
+        assertEquals(200, committed.statusCode(), committed.body());
+        assertFalse(json(committed).get("revertible").asBoolean(), "DS CLI: a commit ends revertibility");
+        assertEquals(409, api.send("POST", "/v1/relationships/src:t/revert", "{}").statusCode());
+        assertEquals(200, api.send("POST", "/v1/relationships/src:t/revertible", "{}").statusCode());
         HttpResponse<String> reverted = api.send("POST", "/v1/relationships/src:t/revert", "{}");
         assertEquals(200, reverted.statusCode(), reverted.body());
-        assertTrue(json(reverted).get("revertible").asBoolean(), "a revert keeps the pair revertible");
+        assertFalse(json(reverted).get("revertible").asBoolean(), "DS CLI: a revert ends revertibility");
         HttpResponse<String> extra = api.send("POST", "/v1/relationships/src:t/commit", "{\"now\":true}");
         assertEquals(400, extra.statusCode(), extra.body());
         HttpResponse<String> missing = api.send("POST", "/v1/relationships/src:none/commit", "{}");

@@ -85,12 +85,12 @@ class VolumeCommandsTest {
         CliRun r = CliRun.of("mkvol", "r", "--file", "no-such-dir/disk.img", "--data", data);
         assertEquals(ExitCode.REFUSED.code(), r.exit());
         Path expected = Path.of("no-such-dir/disk.img").toAbsolutePath().normalize();
-        assertTrue(r.singleErrorLine().contains("file " + expected + " is not a regular file"), r.err());
+        assertTrue(r.singleErrorLine().contains("file " + expected + " does not exist"), r.err());
     }
 
     @Test
     void mkvolFileRegistersInPlaceAndRmvolKeepsTheFile() throws Exception {
-        Path img = dir.resolve("disk.img");
+        Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("disk.img");
         try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE_NEW,
                 java.nio.file.StandardOpenOption.WRITE)) {
             ch.truncate(0);

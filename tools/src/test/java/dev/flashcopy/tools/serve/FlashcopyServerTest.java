@@ -99,6 +99,21 @@ class FlashcopyServerTest {
     }
 
     @Test
+    void startFailuresAreSentencesNamingTheOptionNeverAClassName() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        String notDir = assertThrows(StartupException.class, () -> start(file, ANY, ANY, false)).getMessage();
+        assertTrue(notDir.startsWith("--data " + file + " is not a directory"), notDir);
+        String host = assertThrows(StartupException.class,
+                () -> start(dir.resolve("data"), HostPort.parse("nohost.invalid:1"), ANY, false)).getMessage();
+        assertTrue(host.contains("--listen nohost.invalid:1") && host.contains("cannot be resolved"), host);
+        assertFalse(Files.exists(dir.resolve("data")), "nothing was created before the address was checked");
+        String denied = FlashcopyServer.inWords(new java.nio.file.AccessDeniedException("/root/x"));
+        assertEquals("permission denied: /root/x", denied);
+        String bare = FlashcopyServer.inWords(new java.nio.channels.UnresolvedAddressException());
+        assertFalse(bare.contains("Exception"), bare);
+    }
+
+    @Test
     void demoCreatesAOneGibSparseVolumeOnceAndKeepsIt() throws Exception {
         Path data = dir.resolve("data");
         try (FlashcopyServer server = start(data, ANY, ANY, true)) {

@@ -7,6 +7,7 @@ import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.engine.flash.FreezeOptions;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.engine.flash.Revertibles;
+import dev.flashcopy.engine.flash.RelationshipEnding;
 import dev.flashcopy.engine.flash.RelationshipView;
 import dev.flashcopy.engine.flash.ResyncOptions;
 import dev.flashcopy.engine.flash.ReverseOptions;
@@ -37,13 +38,28 @@ import java.util.Set;
  * {@code setflashrevertible}, {@code commitflash} and {@code revertflash}; an establish with
  * {@code extents} makes an extent relationship of its one pair. Establish and resync take {@code freeze} and
  * {@code freezeTimeoutMs} (consistency group: the sources' writes are held after T0; {@code /v1/freezes}
- * releases them). The engine checks every rule
+ * releases them). {@code GET /v1/endings[/SOURCE:TARGET]} says how recent relationships ended (completed,
+ * withdrawn, failed), so {@code wait} can tell a finished copy from a withdrawn one. The engine checks every rule
  * before it changes anything, so a refused request leaves no trace. Thread-safe: the engine serialises
  * its own changes.
  */
 public final class RelationshipsResource implements Resource {
     /** Wrapped in an object so listings can grow fields without breaking clients. */
     public record RelationshipList(List<RelationshipJson> relationships) {
+    }
+
+    /**
+     * How one relationship ended: {@code ending} is {@code completed}, {@code withdrawn} (grains were still to
+     * copy) or {@code failed}; {@code at} in ISO-8601.
+     */
+    public record EndingJson(String source, String target, String ending, String reason, String at) {
+        static EndingJson of(RelationshipEnding e) {
+            return new EndingJson(e.source(), e.target(), e.kind().label(), e.reason(), e.at().toString());
+        }
+    }
+
+    /** The recent endings (last 24 h, at most 1000), oldest first. */
+    public record EndingList(List<EndingJson> endings) {
     }
 
     /** What a withdraw did; {@code withdrawn} is false while a {@code cp} withdraw still copies. */
@@ -70,6 +86,11 @@ public final class RelationshipsResource implements Resource {
         return List.of(
                 Route.get("/v1/relationships", r -> ApiResponse.ok(list(flash.list()))),
                 Route.get("/v1/relationships/{filter}", r -> ApiResponse.ok(list(flash.list(r.param("filter"))))),
+                Route.get("/v1/endings", r -> ApiResponse.ok(endings(flash.endings()))),
+                Route.get("/v1/endings/{pair}", r -> {
+                    PairSpec p = PairSpec.parse(r.param("pair"));
+                    return ApiResponse.ok(endings(flash.endings(p.source(), p.target())));
+                }),
                 Route.post("/v1/relationships", this::establish),
                 Route.post("/v1/relationships/{pair}/withdraw", this::withdraw),
                 Route.post("/v1/relationships/{pair}/rate", this::rate),
@@ -79,6 +100,10 @@ public final class RelationshipsResource implements Resource {
                 Route.post("/v1/relationships/{pair}/revertible", r -> revertible(r, "revertible")),
                 Route.post("/v1/relationships/{pair}/commit", r -> revertible(r, "commit")),
                 Route.post("/v1/relationships/{pair}/revert", r -> revertible(r, "revert")));
+    }
+
+    private static EndingList endings(List<RelationshipEnding> endings) {
+        return new EndingList(endings.stream().map(EndingJson::of).toList());
     }
 
     private RelationshipList list(List<RelationshipView> views) {

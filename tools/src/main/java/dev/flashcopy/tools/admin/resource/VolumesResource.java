@@ -37,6 +37,7 @@ public final class VolumesResource implements Resource {
     private final VolumeStore store;
     private final Function<String, VolumeRoles> roles;
     private final Function<String, Optional<Instant>> frozenUntil;
+    private final List<Path> imageDirs;
 
     /** @param roles each volume's FlashCopy roles (the engine's {@code roles}) */
     public VolumesResource(VolumeStore store, Function<String, VolumeRoles> roles) {
@@ -46,9 +47,21 @@ public final class VolumesResource implements Resource {
     /** @param frozenUntil when each volume's consistency-group freeze ends, if it is frozen */
     public VolumesResource(VolumeStore store, Function<String, VolumeRoles> roles,
             Function<String, Optional<Instant>> frozenUntil) {
+        this(store, roles, frozenUntil, List.of());
+    }
+
+    /**
+     * @param imageDirs the directories ({@code serve --image-dir}) whose images {@code file} may name, besides
+     *     {@code DATA/volumes}: registering exports a file writable over NBD, so not any file the server can open
+     */
+    public VolumesResource(VolumeStore store, Function<String, VolumeRoles> roles,
+            Function<String, Optional<Instant>> frozenUntil, List<Path> imageDirs) {
         this.store = store;
         this.roles = roles;
         this.frozenUntil = frozenUntil;
+        List<Path> dirs = new ArrayList<>(imageDirs);
+        dirs.add(0, store.dataDir().resolve("volumes"));
+        this.imageDirs = List.copyOf(dirs);
     }
 
     @Override
@@ -90,7 +103,7 @@ public final class VolumesResource implements Resource {
             if (size != null) {
                 store.create(name, size);
             } else {
-                store.register(name, file);
+                store.register(name, allowed(file));
             }
         }
         return ApiResponse.created(VolumeJson.of(store, record(name), roles, frozenUntil), "/v1/volumes/" + name);
@@ -117,6 +130,31 @@ public final class VolumesResource implements Resource {
             return n.longValue();
         }
         throw RequestBody.wrongType("size", n, "a whole number of bytes or a string such as \"10G\"");
+    }
+
+    /**
+     * {@code file} with its symbolic links resolved, when that lies under an image directory (also resolved, so
+     * a link cannot lead out of one); else a refusal naming the directories and {@code --image-dir}.
+     */
+    private Path allowed(Path file) throws IOException {
+        Path real;
+        try {
+            real = file.toRealPath();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw ApiException.badRequest("file " + file + " does not exist (expected: an existing raw image)");
+        }
+        for (Path dir : imageDirs) {
+            try {
+                if (real.startsWith(dir.toRealPath())) {
+                    return real;
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // an image directory removed since the start allows nothing
+            }
+        }
+        throw ApiException.badRequest("file " + file + " is not under an image directory (expected: under "
+                + String.join(" or ", imageDirs.stream().map(Path::toString).toList()) + "; start serve with"
+                + " --image-dir DIR to allow another)");
     }
 
     /** The server's working directory means nothing to the client, so relative paths are refused. */

@@ -1,0 +1,127 @@
+package dev.flashcopy.engine.flash;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.volume.Disk;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How relationships ended, as {@code wait} reads it: one behaviour per test. */
+class EndingsBehaviourTest {
+    private static final int G = 4096;
+    private static final int N = 16;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void forcedWithdrawOfAnIncompleteCopyIsRecordedAsWithdrawnAcrossARestart() throws Exception {
+        try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
+            fx.establish("s", "t", EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G));
+            fx.engine.withdraw("s", "t", false, true, OptionalLong.empty());
+            fx.reopen();
+            List<RelationshipEnding> e = fx.engine.endings("s", "t");
+            assertEquals(1, e.size(), e.toString());
+            assertEquals(RelationshipEnding.Kind.WITHDRAWN, e.get(0).kind());
+            assertTrue(e.get(0).reason().contains("of " + N + " grains still to copy"), e.get(0).reason());
+        }
+    }
+
+    @Test
+    void aCopyThatEndsItselfAt100PercentIsRecordedAsCompleted() throws Exception {
+        try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
+            fx.establish("s", "t", EstablishOptions.defaults().withGrainSize(G));
+            while (!fx.engine.list().isEmpty()) {
+                fx.engine.copyStep("s", "t", G); // the step that finds nothing left ends the relationship
+            }
+            List<RelationshipEnding> e = fx.engine.endings("s", "t");
+            assertEquals(List.of(RelationshipEnding.Kind.COMPLETED), e.stream().map(RelationshipEnding::kind).toList());
+        }
+    }
+
+    @Test
+    void withdrawAfterTheCopyCompletedIsRecordedAsCompleted() throws Exception {
+        try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
+            fx.establish("s", "t", EstablishOptions.defaults().withGrainSize(G).withPersistent(true));
+            while (fx.engine.copyStep("s", "t", 1 << 20) > 0) {
+                // background copy to completion
+            }
+            fx.engine.withdraw("s", "t", false, false, OptionalLong.empty());
+            assertEquals(RelationshipEnding.Kind.COMPLETED, fx.engine.endings("s", "t").get(0).kind());
+        }
+    }
+
+    @Test
+    void withdrawingAFailedRelationshipIsRecordedAsFailedWithItsReason() throws Exception {
+        try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
+            fx.establish("s", "t", EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G));
+            fx.engine.findLive("s", "t").orElseThrow().markFailed("target write failed: I/O error");
+            fx.engine.withdraw("s", "t", false, false, OptionalLong.empty());
+            RelationshipEnding e = fx.engine.endings("s", "t").get(0);
+            assertEquals(RelationshipEnding.Kind.FAILED, e.kind());
+            assertTrue(e.reason().startsWith("target write failed: I/O error"), e.reason());
+        }
+    }
+
+    @Test
+    void theLogKeepsTheLastThousandEndingsOfTheLastDay() throws Exception {
+        Files.createDirectories(dir);
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        EndingLog log = EndingLog.open(Disk.posix(), dir, clock, new ArrayList<>());
+        for (int i = 0; i < EndingLog.MAX_ENTRIES + 5; i++) {
+            log.record(i, "s", "t" + i, RelationshipEnding.Kind.COMPLETED, "done");
+        }
+        assertEquals(EndingLog.MAX_ENTRIES, log.all().size());
+        assertEquals(5, log.all().get(0).id(), "the oldest go first");
+        clock.now = clock.now.plus(Duration.ofHours(25));
+        log.record(9999, "s", "u", RelationshipEnding.Kind.FAILED, "EIO");
+        EndingLog reread = EndingLog.open(Disk.posix(), dir, clock, new ArrayList<>());
+        assertEquals(List.of(9999L), reread.all().stream().map(RelationshipEnding::id).toList(),
+                "endings older than a day are dropped");
+    }
+
+    @Test
+    void anUnreadableLogIsSetAsideAndReported() throws Exception {
+        Files.writeString(dir.resolve(EndingLog.FILE_NAME), "{not json");
+        List<String> report = new ArrayList<>();
+        EndingLog log = EndingLog.open(Disk.posix(), dir, Clock.systemUTC(), report);
+        assertTrue(log.all().isEmpty());
+        assertTrue(Files.exists(dir.resolve(EndingLog.FILE_NAME + ".unreadable")));
+        assertTrue(report.get(0).contains("set aside"), report.toString());
+    }
+
+    /** A clock the test moves by hand. */
+    private static final class MutableClock extends Clock {
+        Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

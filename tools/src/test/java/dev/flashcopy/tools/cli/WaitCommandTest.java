@@ -1,0 +1,59 @@
+package dev.flashcopy.tools.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashcopy.tools.admin.AdminFixture;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code wait} exits 0 only for a copy that reached 100 %, with its own codes for the other endings. */
+class WaitCommandTest {
+    @TempDir
+    Path dir;
+
+    private AdminFixture api;
+    private String data;
+
+    @BeforeEach
+    void start() throws Exception {
+        api = new AdminFixture(dir.resolve("data"));
+        data = api.dataDir.toString();
+        assertEquals(0, CliRun.of("mkvol", "s", "--size", "1M", "--data", data).exit());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        api.close();
+    }
+
+    @Test
+    void aPairWithdrawnBeforeItsCopyCompletedExitsWithTheWithdrawnCode() {
+        assertEquals(0, CliRun.of("mkflash", "--nocp", "s:t", "--data", data).exit());
+        assertEquals(0, CliRun.of("rmflash", "--force", "s:t", "--data", data).exit());
+        CliRun r = CliRun.of("wait", "s:t", "--data", data);
+        assertEquals(ExitCode.WITHDRAWN.code(), r.exit(), r.err());
+        assertTrue(r.singleErrorLine().contains("withdrawn before its copy completed"), r.err());
+        assertTrue(r.singleErrorLine().contains("16 of 16 grains still to copy"), r.err());
+    }
+
+    @Test
+    void aCopyThatCompletedAndEndedExitsZeroSayingSo() {
+        CliRun made = CliRun.of("mkflash", "--wait", "s:full", "--data", data);
+        assertEquals(0, made.exit(), made.err());
+        CliRun r = CliRun.of("wait", "s:full", "--data", data);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("copy complete"), r.out());
+    }
+
+    @Test
+    void aPairThatNeverEndedNorExistsIsRefused() {
+        assertEquals(0, CliRun.of("mkvol", "other", "--size", "1M", "--data", data).exit());
+        CliRun r = CliRun.of("wait", "s:other", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit(), r.out());
+        assertTrue(r.singleErrorLine().contains("knows of none that ended"), r.err());
+    }
+}
