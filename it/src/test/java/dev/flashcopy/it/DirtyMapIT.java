@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Changed blocks over NBD with the clients backup tools use: {@code nbdinfo --map} and {@code qemu-img map}
  * read the {@code qemu:dirty-bitmap:*} contexts and see exactly the grains written since T0 (also after a
- * kill -9), and the README's incremental backup walk-through, run as written, leaves a backup byte-identical
+ * kill -9), and the incremental backup walk-through of docs/HOSTS.md, run as written, leaves a backup byte-identical
  * to the new point in time.
  */
 class DirtyMapIT {
@@ -154,12 +154,12 @@ class DirtyMapIT {
     }
 
     @Test
-    void readmeIncrementalBackupRestoresAByteIdenticalImage() throws IOException {
-        String readme = Files.readString(Repo.root().resolve("README.md"));
-        int section = readme.indexOf("## Incremental backup walk-through");
-        assertTrue(section >= 0, "README has the walk-through");
-        int start = readme.indexOf("```sh\n", section) + 6;
-        String block = readme.substring(start, readme.indexOf("```\n", start));
+    void hostsGuideIncrementalBackupRestoresAByteIdenticalImage() throws IOException {
+        String guide = Files.readString(Repo.root().resolve("docs/HOSTS.md"));
+        int section = guide.indexOf("### Incremental backup walk-through");
+        assertTrue(section >= 0, "docs/HOSTS.md has the walk-through");
+        int start = guide.indexOf("```sh\n", section) + 6;
+        String block = guide.substring(start, guide.indexOf("```\n", start));
         String base = "NBD=nbd://127.0.0.1:10809\n";
         assertTrue(block.startsWith(base), block);
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
