@@ -81,7 +81,7 @@ public final class FlashEngine implements AutoCloseable {
         this.devices = new FlashDevices(this, store);
         this.copyControl = new CopyControl(this, registry, membership, copier);
         this.withdrawal = new Withdrawal(registry, membership, copier::wake);
-        this.revertibles = new Revertibles(admin, gates, registry, store.disk(), flashDir, journal);
+        this.revertibles = new Revertibles(admin, gates, registry, store.disk(), flashDir, journal, failureLog);
     }
 
     public static FlashEngine open(VolumeStore store) throws IOException {

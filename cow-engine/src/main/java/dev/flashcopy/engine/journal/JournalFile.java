@@ -14,24 +14,55 @@ import java.util.zip.CRC32C;
 
 /**
  * The journal's on-disk format, and nothing else. A 16-byte header ({@code FCJOURNL}, version) then
- * records, each {@code u32 bodyLength | u32 crc32c(body) | body}, body = {@code u8 type (1 to-copy cleared, 2 source changed, 3 target changed, 4 borrowed cleared) | u64 seq |
- * u64 relationship | u64 firstGrain | u64 grainCount}, little-endian. A record is valid only if its
- * length is the known one, its CRC matches and its sequence number grows; the first invalid record
- * and everything after it is a torn tail (a write cut short by a crash) that {@link #scan} reports and
- * {@link #truncate} removes.
+ * fixed-length records, each {@code u32 bodyLength | u32 crc32c(body) | body}, little-endian. Version 2
+ * body = {@code u8 type (1 to-copy cleared, 2 source changed, 3 target changed, 4 borrowed cleared) | u64 seq
+ * | u64 relationship | u64 firstGrain | u64 grainCount | u64 batchFirstSeq}; version 1 (read only, until the
+ * next {@link #reset}) lacks {@code batchFirstSeq}.
+ *
+ * <p>Sequence numbers in one file are consecutive (record k holds seq {@code s0 + k}), and each record names
+ * the first seq of the append (group commit) it was written in. At most one append is ever unforced (the
+ * next one starts after the previous force), so after a power loss only the last append can be partial. The
+ * {@link #scan} tells the two kinds of bad record apart:
+ * <ul>
+ *   <li>a <b>torn tail</b>: every bad record lies in the last append (no valid record after it belongs to a
+ *       later append) and reads zero from its part of some 4 KiB page to that page's end, or lies past the end
+ *       of the file, which is what a write cut short by a power loss leaves; it is cut ({@link #truncate});</li>
+ *   <li><b>corruption</b>: any other bad record (a flipped bit, a lost or misplaced write in an older,
+ *       forced append) or a sequence number out of place; reported in {@link Scan#corruption()}, never
+ *       cut. A lost or cut-off last append is indistinguishable from a power loss before its force.</li>
+ * </ul>
  *
  * <p>Not thread-safe: the {@link Journal} serialises all use.
  */
 public final class JournalFile implements AutoCloseable {
     static final byte[] MAGIC = {'F', 'C', 'J', 'O', 'U', 'R', 'N', 'L'};
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    static final int VERSION_1 = 1;
     static final int HEADER_BYTES = 16;
-    static final int RECORD_BYTES = 8 + JournalRecord.BODY_BYTES;
+    static final int BODY_BYTES = JournalRecord.BODY_BYTES + 8;
+    static final int RECORD_BYTES = 8 + BODY_BYTES;
+    static final int RECORD_BYTES_V1 = 8 + JournalRecord.BODY_BYTES;
+    private static final int PAGE = 4096;
 
-    /** What a scan found: the valid records, where they end, and what follows them. */
-    public record Scan(List<JournalRecord> records, long validEnd, long fileSize, String tailProblem) {
+    /**
+     * What a scan found: the valid records before the first bad one, where they end, the file size, why the
+     * rest is a torn tail ({@code tailProblem}, null when nothing is left over), and, when the damage is not
+     * a torn tail, what is damaged ({@code corruption}, naming the offset; null when none) at
+     * {@code corruptOffset} (-1 when none).
+     */
+    public record Scan(List<JournalRecord> records, long validEnd, long fileSize, String tailProblem,
+            String corruption, long corruptOffset) {
+        public Scan(List<JournalRecord> records, long validEnd, long fileSize, String tailProblem) {
+            this(records, validEnd, fileSize, tailProblem, null, -1);
+        }
+
         public long truncatedBytes() {
             return fileSize - validEnd;
+        }
+
+        /** True when the file holds damage that is not a torn tail (never to be cut). */
+        public boolean corrupt() {
+            return corruption != null;
         }
     }
 
@@ -39,13 +70,15 @@ public final class JournalFile implements AutoCloseable {
     private final Disk disk;
     private final DiskFile channel;
     private long end;
+    private int version;
     private boolean closed;
 
-    private JournalFile(Disk disk, Path path, DiskFile channel, long end) {
+    private JournalFile(Disk disk, Path path, DiskFile channel, long end, int version) {
         this.disk = disk;
         this.path = path;
         this.channel = channel;
         this.end = end;
+        this.version = version;
     }
 
     /** Opens the journal, creating it with a header when missing; a bad header is an IOException. */
@@ -58,31 +91,36 @@ public final class JournalFile implements AutoCloseable {
         boolean fresh = !disk.exists(path);
         DiskFile ch = disk.open(path, Disk.OpenMode.CREATE);
         try {
+            int version = VERSION;
             if (fresh || size(ch, path) == 0) {
-                ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                header.put(MAGIC).putInt(VERSION).putInt(0).flip();
-                check(ch.ftruncate(0), "truncate", path);
-                writeFully(ch, header, 0, path);
-                // Durability: the header must be on disk before any record is appended after it, and
-                // the new directory entry before the journal is relied on.
-                check(ch.fsync(), "fsync", path);
+                writeHeader(ch, path);
                 disk.syncDirectory(path.toAbsolutePath().getParent());
             } else {
                 ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, header, 0, path);
                 byte[] magic = new byte[MAGIC.length];
                 header.flip().get(magic);
-                int version = header.getInt();
-                if (!java.util.Arrays.equals(magic, MAGIC) || version != VERSION) {
+                version = header.getInt();
+                if (!java.util.Arrays.equals(magic, MAGIC) || (version != VERSION && version != VERSION_1)) {
                     throw new IOException("journal " + path + " has no valid header (expected: FCJOURNL version "
-                            + VERSION + ")");
+                            + VERSION_1 + " or " + VERSION + ")");
                 }
             }
-            return new JournalFile(disk, path, ch, size(ch, path));
+            return new JournalFile(disk, path, ch, size(ch, path), version);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
+    }
+
+    private static void writeHeader(DiskFile ch, Path path) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        header.put(MAGIC).putInt(VERSION).putInt(0).flip();
+        check(ch.ftruncate(0), "truncate", path);
+        writeFully(ch, header, 0, path);
+        // Durability: the header must be on disk before any record is appended after it, and the new
+        // directory entry (synced by the caller) before the journal is relied on.
+        check(ch.fsync(), "fsync", path);
     }
 
     public Path path() {
@@ -99,16 +137,155 @@ public final class JournalFile implements AutoCloseable {
         return end;
     }
 
-    /** Reads every valid record from the start; stops at the first invalid one. */
+    /**
+     * Reads every record, tells a torn tail from corruption (see the class comment), and returns the valid
+     * records before the first bad one.
+     */
     public Scan scan() throws IOException {
         long fileSize = size(channel, path);
+        if (version == VERSION_1) {
+            return scanVersion1(fileSize);
+        }
+        long slots = Math.max(0, (fileSize - HEADER_BYTES) / RECORD_BYTES);
+        boolean partial = fileSize > HEADER_BYTES + slots * RECORD_BYTES;
+        long totalSlots = slots + (partial ? 1 : 0);
+        if (totalSlots > Integer.MAX_VALUE / 2) {
+            throw new IOException("journal " + path + " is " + fileSize + " bytes (expected: far fewer records)");
+        }
+        byte[] all = new byte[(int) (fileSize - HEADER_BYTES)];
+        if (all.length > 0) {
+            ByteBuffer whole = ByteBuffer.wrap(all);
+            readFully(channel, whole, HEADER_BYTES, path);
+        }
+        JournalRecord[] valid = new JournalRecord[(int) totalSlots];
+        long[] batchFirst = new long[(int) totalSlots];
+        String[] why = new String[(int) totalSlots];
+        ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        CRC32C check = new CRC32C();
+        int firstBad = -1;
+        int lastValid = -1;
+        for (int k = 0; k < totalSlots; k++) {
+            int at = k * RECORD_BYTES;
+            if (k == slots) {
+                why[k] = "short record (" + (all.length - at) + " bytes) at offset " + (HEADER_BYTES + at);
+            } else {
+                int length = buf.getInt(at);
+                int crc = buf.getInt(at + 4);
+                check.reset();
+                check.update(all, at + 8, BODY_BYTES);
+                byte type = buf.get(at + 8);
+                long seq = buf.getLong(at + 9);
+                long first = buf.getLong(at + 41);
+                if (length != BODY_BYTES) {
+                    why[k] = "record length " + length + " at offset " + (HEADER_BYTES + at) + " (expected: "
+                            + BODY_BYTES + ")";
+                } else if ((int) check.getValue() != crc) {
+                    why[k] = "CRC mismatch at offset " + (HEADER_BYTES + at);
+                } else if (!JournalRecord.validType(type) || seq < 1 || first < 1 || first > seq) {
+                    why[k] = "record type " + type + " seq " + seq + " batch " + first + " at offset "
+                            + (HEADER_BYTES + at) + " (expected: type 1 to 4, 0 < batch <= seq)";
+                } else {
+                    valid[k] = new JournalRecord(seq, type, buf.getLong(at + 17), buf.getLong(at + 25),
+                            buf.getLong(at + 33));
+                    batchFirst[k] = first;
+                    lastValid = k;
+                }
+            }
+            if (valid[k] == null && firstBad < 0) {
+                firstBad = k;
+            }
+        }
+        String corruption = null;
+        long corruptOffset = -1;
+        // Sequence numbers are consecutive and every append starts inside the file: anything else is a lost,
+        // repeated or misplaced write.
+        long s0 = -1;
+        for (int k = 0; k < totalSlots && corruption == null; k++) {
+            if (valid[k] == null) {
+                continue;
+            }
+            long seq = valid[k].seq();
+            if (s0 < 0) {
+                s0 = seq - k;
+            }
+            if (seq != s0 + k || batchFirst[k] < s0) {
+                corruption = "record at offset " + offset(k) + " has seq " + seq + " of an append from seq "
+                        + batchFirst[k] + " (expected: seq " + (s0 + k) + " of an append from " + s0
+                        + " on): a lost, repeated or misplaced write";
+                corruptOffset = offset(k);
+            }
+        }
+        if (corruption == null && firstBad >= 0) {
+            // The last append, as the last valid record tells; without a valid record after the first bad one
+            // everything from there on may be the last append.
+            long lastAppend = lastValid > firstBad ? lastValid - (valid[lastValid].seq() - batchFirst[lastValid])
+                    : firstBad;
+            for (int k = firstBad; k < totalSlots; k++) {
+                if (valid[k] != null) {
+                    continue;
+                }
+                if (k < lastAppend) {
+                    corruption = why[k] + ", followed by valid records of a later append";
+                } else if (!tornPlausible(all, k, fileSize)) {
+                    corruption = why[k] + " in a record whose pages were all written (not a write cut short)";
+                }
+                if (corruption != null) {
+                    corruptOffset = offset(k);
+                    break;
+                }
+            }
+        }
+        int keep = firstBad < 0 ? (int) totalSlots : firstBad;
+        List<JournalRecord> records = new ArrayList<>(keep);
+        for (int k = 0; k < keep; k++) {
+            records.add(valid[k]);
+        }
+        long validEnd = offset(keep);
+        return new Scan(List.copyOf(records), validEnd, fileSize, firstBad < 0 ? null : why[firstBad],
+                corruption == null ? null : "journal " + path + ": " + corruption, corruptOffset);
+    }
+
+    private static long offset(long slot) {
+        return HEADER_BYTES + slot * RECORD_BYTES;
+    }
+
+    /**
+     * Whether bad record {@code k} can be a write cut short by a power loss: it reaches past the end of the file,
+     * or for some 4 KiB page it overlaps, everything from the record's part in that page to the page's end (or
+     * the file's) reads zero: the last append's piece of that page never reached the disk, though the file's
+     * new length did. Written records are never zero that far: every record starts with its non-zero length.
+     * (The one ambiguity left: a flipped bit in the file's last record when only some of its last bytes, zero
+     * anyway, lie in the file's last page.)
+     */
+    private static boolean tornPlausible(byte[] all, int k, long fileSize) {
+        long from = offset(k);
+        long to = from + RECORD_BYTES;
+        if (to > fileSize) {
+            return true;
+        }
+        for (long page = from / PAGE * PAGE; page < to; page += PAGE) {
+            long zeroFrom = Math.max(page, from);
+            long zeroTo = Math.min(page + PAGE, fileSize);
+            boolean zero = true;
+            for (long i = zeroFrom; i < zeroTo && zero; i++) {
+                zero = all[(int) (i - HEADER_BYTES)] == 0;
+            }
+            if (zero) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Version 1 files (read once, before the reset after recovery): the valid prefix, the rest is a tail. */
+    private Scan scanVersion1(long fileSize) throws IOException {
         List<JournalRecord> records = new ArrayList<>();
-        ByteBuffer buf = ByteBuffer.allocate(RECORD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(RECORD_BYTES_V1).order(ByteOrder.LITTLE_ENDIAN);
         long pos = HEADER_BYTES;
         long lastSeq = 0;
         String problem = null;
         while (pos < fileSize) {
-            if (fileSize - pos < RECORD_BYTES) {
+            if (fileSize - pos < RECORD_BYTES_V1) {
                 problem = "short record (" + (fileSize - pos) + " bytes) at offset " + pos;
                 break;
             }
@@ -136,7 +313,7 @@ public final class JournalFile implements AutoCloseable {
             }
             records.add(new JournalRecord(seq, type, buf.getLong(), buf.getLong(), buf.getLong()));
             lastSeq = seq;
-            pos += RECORD_BYTES;
+            pos += RECORD_BYTES_V1;
         }
         return new Scan(List.copyOf(records), pos, fileSize, problem);
     }
@@ -152,28 +329,50 @@ public final class JournalFile implements AutoCloseable {
 
     /** Drops every record (after a checkpoint made them redundant). */
     public void reset() throws IOException {
+        if (version == VERSION_1) {
+            // The upgrade: a version 1 file is read once (recovery), then emptied as version 2.
+            writeHeader(channel, path);
+            version = VERSION;
+            end = HEADER_BYTES;
+            return;
+        }
         truncate(HEADER_BYTES);
     }
 
-    /** Appends records after the last one; not durable until {@link #force()}. */
+    /**
+     * Appends records after the last one; not durable until {@link #force()}. Their sequence numbers must be
+     * consecutive and follow the file's last record (the scan takes anything else for a lost write).
+     */
     public void append(List<JournalRecord> records) throws IOException {
         if (records.isEmpty()) {
             return;
         }
-        ByteBuffer buf = ByteBuffer.allocate(records.size() * RECORD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 1; i < records.size(); i++) {
+            if (records.get(i).seq() != records.get(0).seq() + i) {
+                throw new IllegalArgumentException("records: seq " + records.get(i).seq() + " at index " + i
+                        + " (expected: consecutive from " + records.get(0).seq() + ")");
+            }
+        }
+        int recordBytes = version == VERSION_1 ? RECORD_BYTES_V1 : RECORD_BYTES;
+        int body = recordBytes - 8;
+        long batchFirst = records.get(0).seq();
+        ByteBuffer buf = ByteBuffer.allocate(records.size() * recordBytes).order(ByteOrder.LITTLE_ENDIAN);
         CRC32C crc = new CRC32C();
         for (JournalRecord r : records) {
             int start = buf.position();
-            buf.putInt(JournalRecord.BODY_BYTES).putInt(0);
+            buf.putInt(body).putInt(0);
             buf.put(r.type()).putLong(r.seq()).putLong(r.relationshipId())
                     .putLong(r.firstGrain()).putLong(r.grainCount());
+            if (version != VERSION_1) {
+                buf.putLong(batchFirst);
+            }
             crc.reset();
-            crc.update(buf.array(), start + 8, JournalRecord.BODY_BYTES);
+            crc.update(buf.array(), start + 8, body);
             buf.putInt(start + 4, (int) crc.getValue());
         }
         buf.flip();
         writeFully(channel, buf, end, path);
-        end += records.size() * (long) RECORD_BYTES;
+        end += records.size() * (long) recordBytes;
     }
 
     /** fdatasync: every appended record is on stable storage on return. */

@@ -7,6 +7,7 @@ import dev.flashcopy.engine.journal.JournalFile;
 import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -20,7 +21,9 @@ import java.util.Map;
  * <ol>
  *   <li>catalog: the relationships that exist (loaded by the caller);</li>
  *   <li>checkpoint: bitmaps as of sequence number S (missing: every bitmap starts all-set);</li>
- *   <li>journal scan: valid records up to the first torn or corrupt one, whose tail is truncated;</li>
+ *   <li>journal scan: valid records up to a torn tail, which is truncated; damage that is not a torn tail
+ *       (see {@link JournalFile}) is never cut: the data directory is refused with
+ *       {@link DamagedMetadataException} until {@code flashcopy fsck --repair} fails what it could hold;</li>
  *   <li>replay: records after S change bitmaps of relationships the catalog names (others were withdrawn);</li>
  *   <li>generations: a relationship the catalog names one generation past its checkpointed bitmaps was
  *       resynced or reversed after the checkpoint and before the checkpoint that follows every such change;
@@ -48,6 +51,10 @@ public final class Recovery {
     }
 
     /** As {@link #run(Path, RelationshipCatalog.Content)}, reading and repairing files on {@code disk}. */
+    private static DamagedMetadataException damage(Path dataDir, Path file, String what) {
+        return new DamagedMetadataException(file, -1, -1, DamagedMetadataException.refusal(dataDir, what));
+    }
+
     public static Result run(Disk disk, Path flashDir, RelationshipCatalog.Content catalog) throws IOException {
         List<String> report = new ArrayList<>();
         report.add("pass 1 (catalog): " + catalog.relationships().size() + " relationship(s)");
@@ -59,6 +66,12 @@ public final class Recovery {
         JournalFile journal = JournalFile.open(disk, flashDir.resolve(JOURNAL_FILE));
         try {
             JournalFile.Scan scan = journal.scan();
+            Path dataDir = flashDir.toAbsolutePath().getParent();
+            if (scan.corrupt()) {
+                // Never cut: the records after the damage are durable clears that targets rely on.
+                throw new DamagedMetadataException(journal.path(), scan.corruptOffset(), -1,
+                        DamagedMetadataException.refusal(dataDir, scan.corruption()));
+            }
             if (scan.truncatedBytes() > 0) {
                 journal.truncate(scan.validEnd());
                 report.add("pass 3 (journal): " + scan.records().size() + " valid record(s); truncated "
@@ -72,7 +85,7 @@ public final class Recovery {
                 long grains = new GrainGeometry(r.grainSize(), r.size()).grains();
                 BitmapSet saved = checkpoint.bitmaps().get(r.id());
                 if (saved != null && saved.grains() != grains) {
-                    throw new IOException("checkpoint bitmap of relationship " + r.id() + " has " + saved.grains()
+                    throw damage(dataDir, flashDir.resolve(CHECKPOINT_FILE), "checkpoint bitmap of relationship " + r.id() + " has " + saved.grains()
                             + " grains (expected: " + grains + ")");
                 }
                 bitmaps.put(r.id(), saved != null ? saved : BitmapSet.established(grains));
@@ -89,7 +102,7 @@ public final class Recovery {
                 }
                 long end = rec.firstGrain() + rec.grainCount();
                 if (rec.firstGrain() < 0 || rec.grainCount() < 1 || end > set.grains()) {
-                    throw new IOException("journal record seq " + rec.seq() + " changes grains [" + rec.firstGrain()
+                    throw damage(dataDir, journal.path(), "journal record seq " + rec.seq() + " changes grains [" + rec.firstGrain()
                             + ", " + end + ") of relationship " + rec.relationshipId() + " (expected: within [0, "
                             + set.grains() + "))");
                 }
@@ -101,6 +114,11 @@ public final class Recovery {
                 }
                 applied++;
             }
+            if (!scan.records().isEmpty() && scan.records().getLast().seq() <= checkpoint.lastSeq()) {
+                // Left by a crash between a checkpoint and the journal's reset: every record is covered, and
+                // the next append (seq above the checkpoint's) must not follow them with a gap.
+                journal.reset();
+            }
             int advanced = 0;
             for (RelationshipRecord r : catalog.relationships()) {
                 BitmapSet set = bitmaps.get(r.id());
@@ -110,7 +128,7 @@ public final class Recovery {
                 if (set.generation() + 1 != r.generation()
                         || !(RelationshipRecord.RESYNC.equals(r.lastChange())
                         || RelationshipRecord.REVERSE.equals(r.lastChange()))) {
-                    throw new IOException("relationship " + r.id() + " is at generation " + r.generation() + " ("
+                    throw damage(dataDir, flashDir.resolve(CHECKPOINT_FILE), "relationship " + r.id() + " is at generation " + r.generation() + " ("
                             + r.lastChange() + ") but its bitmaps are of generation " + set.generation()
                             + " (expected: the same, or one less after a resync or reverse)");
                 }
