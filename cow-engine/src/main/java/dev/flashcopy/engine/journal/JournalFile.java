@@ -1,5 +1,6 @@
 package dev.flashcopy.engine.journal;
 
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.DiskFile;
 import java.io.IOException;
@@ -9,12 +10,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
  * The journal's on-disk format, and nothing else. A 16-byte header ({@code FCJOURNL}, version) then
- * fixed-length records, each {@code u32 bodyLength | u32 crc32c(body) | body}, little-endian. Version 2
+ * fixed-length records, each {@code u32 bodyLength | u32 crc32c(body) | body}, little-endian, then zeroes to
+ * the end of the file, whose length is a whole number of {@link #CHUNK}s. Version 2
  * body = {@code u8 type (1 to-copy cleared, 2 source changed, 3 target changed, 4 borrowed cleared) | u64 seq
  * | u64 relationship | u64 firstGrain | u64 grainCount | u64 batchFirstSeq}; version 1 (read only, until the
  * next {@link #reset}) lacks {@code batchFirstSeq}.
@@ -25,7 +28,7 @@ import java.util.zip.CRC32C;
  * {@link #scan} tells the two kinds of bad record apart:
  * <ul>
  *   <li>a <b>torn tail</b>: every bad record lies in the last append (no valid record after it belongs to a
- *       later append) and reads zero from its part of some 4 KiB page to that page's end, or lies past the end
+ *       later append) and reads zero from its part of some 512-byte sector to that sector's end, or lies past the end
  *       of the file, which is what a write cut short by a power loss leaves; it is cut ({@link #truncate});</li>
  *   <li><b>corruption</b>: any other bad record (a flipped bit, a lost or misplaced write in an older,
  *       forced append) or a sequence number out of place; reported in {@link Scan#corruption()}, never
@@ -42,7 +45,13 @@ public final class JournalFile implements AutoCloseable {
     static final int BODY_BYTES = JournalRecord.BODY_BYTES + 8;
     static final int RECORD_BYTES = 8 + BODY_BYTES;
     static final int RECORD_BYTES_V1 = 8 + JournalRecord.BODY_BYTES;
-    private static final int PAGE = 4096;
+    /** A device writes whole sectors or none at a power loss: the granularity of a torn write. */
+    private static final int SECTOR = 512;
+    /**
+     * A version 2 file's length is always a multiple of this (grown, and made durable, before records are
+     * written into the new part), so a file cut to any other length is damage, not a power loss.
+     */
+    static final int CHUNK = 64 << 10;
 
     /**
      * What a scan found: the valid records before the first bad one, where they end, the file size, why the
@@ -68,7 +77,7 @@ public final class JournalFile implements AutoCloseable {
 
     private final Path path;
     private final Disk disk;
-    private final DiskFile channel;
+    private DiskFile channel;
     private long end;
     private int version;
     private boolean closed;
@@ -86,41 +95,59 @@ public final class JournalFile implements AutoCloseable {
         return open(Disk.posix(), path);
     }
 
-    /** Opens the journal on {@code disk}, creating it with a header when missing or empty. */
+    /**
+     * Opens the journal on {@code disk}, creating it when missing (or empty: a version 1 file whose creation a crash
+     * cut short). A version 2 file is created whole (header, one chunk) under a temporary name and renamed, so a
+     * journal of any other shape is damage, never a creation cut short.
+     */
     public static JournalFile open(Disk disk, Path path) throws IOException {
-        boolean fresh = !disk.exists(path);
-        DiskFile ch = disk.open(path, Disk.OpenMode.CREATE);
+        if (!disk.exists(path) || disk.readAll(path).length == 0) {
+            create(disk, path);
+        }
+        DiskFile ch = disk.open(path, Disk.OpenMode.WRITE);
         try {
-            int version = VERSION;
-            if (fresh || size(ch, path) == 0) {
-                writeHeader(ch, path);
-                disk.syncDirectory(path.toAbsolutePath().getParent());
-            } else {
-                ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, header, 0, path);
-                byte[] magic = new byte[MAGIC.length];
-                header.flip().get(magic);
-                version = header.getInt();
-                if (!java.util.Arrays.equals(magic, MAGIC) || (version != VERSION && version != VERSION_1)) {
-                    throw new IOException("journal " + path + " has no valid header (expected: FCJOURNL version "
-                            + VERSION_1 + " or " + VERSION + ")");
-                }
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            if (size(ch, path) < HEADER_BYTES) {
+                throw new DamagedMetadataException(path, 0, -1, "journal " + path + " is " + size(ch, path)
+                        + " bytes, shorter than its header");
             }
-            return new JournalFile(disk, path, ch, size(ch, path), version);
+            readFully(ch, header, 0, path);
+            byte[] magic = new byte[MAGIC.length];
+            header.flip().get(magic);
+            int version = header.getInt();
+            if (!Arrays.equals(magic, MAGIC) || (version != VERSION && version != VERSION_1)) {
+                throw new DamagedMetadataException(path, 0, -1, "journal " + path + " has no valid header at offset 0"
+                        + " (expected: FCJOURNL version " + VERSION_1 + " or " + VERSION + ")");
+            }
+            JournalFile file = new JournalFile(disk, path, ch, size(ch, path), version);
+            if (version == VERSION) {
+                file.end = file.scan().validEnd(); // the next append goes after the valid records
+            }
+            return file;
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
     }
 
-    private static void writeHeader(DiskFile ch, Path path) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        header.put(MAGIC).putInt(VERSION).putInt(0).flip();
-        check(ch.ftruncate(0), "truncate", path);
-        writeFully(ch, header, 0, path);
-        // Durability: the header must be on disk before any record is appended after it, and the new
-        // directory entry (synced by the caller) before the journal is relied on.
-        check(ch.fsync(), "fsync", path);
+    /** Writes an empty version 2 journal under a temporary name and renames it over {@code path}. */
+    private static void create(Disk disk, Path path) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        Path tmp = dir.resolve(path.getFileName() + ".tmp");
+        DiskFile ch = disk.open(tmp, Disk.OpenMode.CREATE_TRUNCATE);
+        try {
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            header.put(MAGIC).putInt(VERSION).putInt(0).flip();
+            check(ch.ftruncate(CHUNK), "truncate", tmp);
+            writeFully(ch, header, 0, tmp);
+            // Durability: header and length are on disk before the rename makes the file the journal.
+            check(ch.fsync(), "fsync", tmp);
+        } finally {
+            ch.close();
+        }
+        disk.rename(tmp, path);
+        // Durability: the rename is durable before the journal is relied on.
+        disk.syncDirectory(dir);
     }
 
     public Path path() {
@@ -146,9 +173,14 @@ public final class JournalFile implements AutoCloseable {
         if (version == VERSION_1) {
             return scanVersion1(fileSize);
         }
+        if (fileSize % CHUNK != 0) {
+            String what = "journal " + path + ": " + fileSize + " bytes (expected: a multiple of " + CHUNK
+                    + "): the file was cut short";
+            return new Scan(List.of(), HEADER_BYTES, fileSize, null, what, fileSize);
+        }
         long slots = Math.max(0, (fileSize - HEADER_BYTES) / RECORD_BYTES);
-        boolean partial = fileSize > HEADER_BYTES + slots * RECORD_BYTES;
-        long totalSlots = slots + (partial ? 1 : 0);
+        boolean partial = false;
+        long totalSlots = slots;
         if (totalSlots > Integer.MAX_VALUE / 2) {
             throw new IOException("journal " + path + " is " + fileSize + " bytes (expected: far fewer records)");
         }
@@ -195,6 +227,15 @@ public final class JournalFile implements AutoCloseable {
                 firstBad = k;
             }
         }
+        // Slots that read all zeroes after the last written one are the preallocated free space.
+        int used = (int) totalSlots;
+        while (used > 0 && valid[used - 1] == null && allZero(all, used - 1)) {
+            used--;
+        }
+        totalSlots = used;
+        if (firstBad >= used) {
+            firstBad = -1;
+        }
         String corruption = null;
         long corruptOffset = -1;
         // Sequence numbers are consecutive and every append starts inside the file: anything else is a lost,
@@ -227,7 +268,7 @@ public final class JournalFile implements AutoCloseable {
                 if (k < lastAppend) {
                     corruption = why[k] + ", followed by valid records of a later append";
                 } else if (!tornPlausible(all, k, fileSize)) {
-                    corruption = why[k] + " in a record whose pages were all written (not a write cut short)";
+                    corruption = why[k] + " in a record whose sectors were all written (not a write cut short)";
                 }
                 if (corruption != null) {
                     corruptOffset = offset(k);
@@ -241,8 +282,17 @@ public final class JournalFile implements AutoCloseable {
             records.add(valid[k]);
         }
         long validEnd = offset(keep);
-        return new Scan(List.copyOf(records), validEnd, fileSize, firstBad < 0 ? null : why[firstBad],
+        return new Scan(List.copyOf(records), validEnd, offset(used), firstBad < 0 ? null : why[firstBad],
                 corruption == null ? null : "journal " + path + ": " + corruption, corruptOffset);
+    }
+
+    private static boolean allZero(byte[] all, int slot) {
+        for (int i = slot * RECORD_BYTES; i < (slot + 1) * RECORD_BYTES; i++) {
+            if (all[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long offset(long slot) {
@@ -251,11 +301,10 @@ public final class JournalFile implements AutoCloseable {
 
     /**
      * Whether bad record {@code k} can be a write cut short by a power loss: it reaches past the end of the file,
-     * or for some 4 KiB page it overlaps, everything from the record's part in that page to the page's end (or
-     * the file's) reads zero: the last append's piece of that page never reached the disk, though the file's
-     * new length did. Written records are never zero that far: every record starts with its non-zero length.
-     * (The one ambiguity left: a flipped bit in the file's last record when only some of its last bytes, zero
-     * anyway, lie in the file's last page.)
+     * or for some 512-byte sector it overlaps, everything from the record's part in that sector to the sector's
+     * end reads zero: the last append's piece of that sector never reached the disk. Written records are never zero that far: every record starts with its non-zero length.
+     * (The one ambiguity left: a flipped bit in the last written record when only some of its last bytes,
+     * zero anyway, lie in the next sector.)
      */
     private static boolean tornPlausible(byte[] all, int k, long fileSize) {
         long from = offset(k);
@@ -263,9 +312,9 @@ public final class JournalFile implements AutoCloseable {
         if (to > fileSize) {
             return true;
         }
-        for (long page = from / PAGE * PAGE; page < to; page += PAGE) {
-            long zeroFrom = Math.max(page, from);
-            long zeroTo = Math.min(page + PAGE, fileSize);
+        for (long sector = from / SECTOR * SECTOR; sector < to; sector += SECTOR) {
+            long zeroFrom = Math.max(sector, from);
+            long zeroTo = Math.min(sector + SECTOR, fileSize);
             boolean zero = true;
             for (long i = zeroFrom; i < zeroTo && zero; i++) {
                 zero = all[(int) (i - HEADER_BYTES)] == 0;
@@ -320,7 +369,16 @@ public final class JournalFile implements AutoCloseable {
 
     /** Cuts the file at {@code validEnd} (after a scan found a torn tail). */
     public void truncate(long validEnd) throws IOException {
-        check(channel.ftruncate(validEnd), "truncate", path);
+        if (version == VERSION) {
+            // The cut part reads zero (free space again); the length stays whole chunks.
+            long length = size(channel, path);
+            if (length > validEnd) {
+                check(channel.fallocate(DiskFile.FALLOC_FL_PUNCH_HOLE | DiskFile.FALLOC_FL_KEEP_SIZE, validEnd,
+                        length - validEnd), "punch hole", path);
+            }
+        } else {
+            check(channel.ftruncate(validEnd), "truncate", path);
+        }
         // Durability: the cut must be on disk before new records are appended after it, or a crash
         // could leave new records followed by the old garbage (harmless, but confusing to report).
         check(channel.fsync(), "fsync", path);
@@ -330,8 +388,10 @@ public final class JournalFile implements AutoCloseable {
     /** Drops every record (after a checkpoint made them redundant). */
     public void reset() throws IOException {
         if (version == VERSION_1) {
-            // The upgrade: a version 1 file is read once (recovery), then emptied as version 2.
-            writeHeader(channel, path);
+            // The upgrade: a version 1 file is read once (recovery), then replaced by an empty version 2 one.
+            create(disk, path);
+            channel.close();
+            channel = disk.open(path, Disk.OpenMode.WRITE);
             version = VERSION;
             end = HEADER_BYTES;
             return;
@@ -371,13 +431,24 @@ public final class JournalFile implements AutoCloseable {
             buf.putInt(start + 4, (int) crc.getValue());
         }
         buf.flip();
+        long newEnd = end + records.size() * (long) recordBytes;
+        if (version == VERSION && newEnd > size(channel, path)) {
+            check(channel.ftruncate(roundUp(newEnd)), "truncate", path);
+            // Durability: the longer length is stable before any record lands in the new part, so a power loss
+            // never leaves a length that is not a whole number of chunks.
+            check(channel.fsync(), "fsync", path);
+        }
         writeFully(channel, buf, end, path);
-        end += records.size() * (long) recordBytes;
+        end = newEnd;
     }
 
     /** fdatasync: every appended record is on stable storage on return. */
     public void force() throws IOException {
         check(channel.fdatasync(), "fdatasync", path);
+    }
+
+    private static long roundUp(long length) {
+        return (length + CHUNK - 1) / CHUNK * CHUNK;
     }
 
     private static long size(DiskFile ch, Path path) throws IOException {

@@ -63,7 +63,13 @@ public final class Recovery {
         report.add("pass 2 (checkpoint): " + checkpoint.bitmaps().size() + " bitmap(s) as of seq "
                 + checkpoint.lastSeq());
 
-        JournalFile journal = JournalFile.open(disk, flashDir.resolve(JOURNAL_FILE));
+        JournalFile journal;
+        try {
+            journal = JournalFile.open(disk, flashDir.resolve(JOURNAL_FILE));
+        } catch (DamagedMetadataException e) {
+            throw new DamagedMetadataException(e.file(), e.offset(), -1,
+                    DamagedMetadataException.refusal(flashDir.toAbsolutePath().getParent(), e.getMessage()));
+        }
         try {
             JournalFile.Scan scan = journal.scan();
             Path dataDir = flashDir.toAbsolutePath().getParent();

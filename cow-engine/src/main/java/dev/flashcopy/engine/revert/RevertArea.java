@@ -105,7 +105,12 @@ public final class RevertArea implements AutoCloseable {
     public static RevertArea open(Disk disk, Path dir, long id, long targetSize, int grainSize)
             throws IOException {
         GrainGeometry geo = new GrainGeometry(grainSize, targetSize);
-        JournalFile log = JournalFile.open(disk, logPath(dir, id));
+        JournalFile log;
+        try {
+            log = JournalFile.open(disk, logPath(dir, id));
+        } catch (DamagedMetadataException e) {
+            throw new DamagedMetadataException(e.file(), e.offset(), id, "revert log: " + e.getMessage());
+        }
         try {
             JournalFile.Scan scan = log.scan();
             if (scan.corrupt()) {

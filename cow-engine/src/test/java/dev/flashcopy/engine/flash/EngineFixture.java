@@ -116,8 +116,37 @@ final class EngineFixture implements AutoCloseable {
         return report;
     }
 
+    /** What happens to the disk between a power loss and the restart (a fault injected into a file). */
+    @FunctionalInterface
+    interface Between {
+        void run() throws IOException;
+    }
+
+    /**
+     * Power loss, then {@code between} on what survived, then the restart. When the restart fails, the fixture is
+     * left closed and the failure thrown.
+     */
+    void powerLossThenReopen(SimulatedDisk simulated, Between between) throws IOException {
+        releaseLeases();
+        engine.halt();
+        store.close();
+        simulated.crash();
+        engine = null;
+        between.run();
+        store = VolumeStore.open(disk, dir);
+        try {
+            engine = FlashEngine.open(store, settings);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
     @Override
     public void close() throws IOException {
+        if (engine == null) {
+            return;
+        }
         releaseLeases();
         engine.close();
         store.close();

@@ -46,29 +46,64 @@ class JournalFileTest {
 
     @Test
     void tornTailIsReportedAndTruncated() throws IOException {
-        Path p = journalWith(4);
-        long full = Files.size(p);
-        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
-            raf.setLength(full - 10); // the last record was cut short by a crash
-        }
+        Path p = journalWith(12); // records 10 and 11 (from 0) at [506, 604): 506 to 512 in the first sector
+        zero(p, 512, 92); // the second sector never reached the disk
         try (JournalFile f = JournalFile.open(p)) {
             JournalFile.Scan scan = f.scan();
-            assertEquals(3, scan.records().size());
-            assertEquals(JournalFile.RECORD_BYTES - 10, scan.truncatedBytes());
-            assertTrue(scan.tailProblem().contains("short record"), scan.tailProblem());
+            assertFalse(scan.corrupt(), scan.corruption());
+            assertEquals(10, scan.records().size());
+            assertEquals(JournalFile.RECORD_BYTES, scan.truncatedBytes(), "the zeroed record after it reads as free space");
+            assertTrue(scan.tailProblem().contains("CRC mismatch at offset 506"), scan.tailProblem());
             f.truncate(scan.validEnd());
-            f.append(List.of(new JournalRecord(4, 7, 0, 1)));
+            f.append(List.of(new JournalRecord(11, 7, 0, 1)));
             f.force();
         }
         try (JournalFile f = JournalFile.open(p)) {
-            assertEquals(4, f.scan().records().size(), "appends continue after the cut");
+            assertEquals(11, f.scan().records().size(), "appends continue after the cut");
+            assertEquals(0, f.scan().truncatedBytes());
+        }
+    }
+
+    @Test
+    void appendTornByARealPowerLossIsATornTailNeverCorruption() throws IOException {
+        int torn = 0;
+        for (long seed = 1; seed <= 40; seed++) {
+            dev.flashcopy.engine.volume.SimulatedDisk disk = new dev.flashcopy.engine.volume.SimulatedDisk(seed);
+            Path p = Path.of("/simulated/journal");
+            disk.createDirectories(p.getParent());
+            try (JournalFile f = JournalFile.open(disk, p)) {
+                f.append(records(1, 81)); // ends at 3985, forced
+                f.force();
+                f.append(records(82, 6)); // [3985, 4279): across the page boundary at 4096, never forced
+            }
+            disk.crash();
+            try (JournalFile f = JournalFile.open(disk, p)) {
+                JournalFile.Scan scan = f.scan();
+                assertFalse(scan.corrupt(), "seed " + seed + ": " + scan.corruption());
+                assertTrue(scan.records().size() >= 81, "seed " + seed + ": forced records kept");
+                torn += scan.tailProblem() != null ? 1 : 0;
+            }
+        }
+        assertTrue(torn > 0, "some power losses kept part of the last append");
+    }
+
+    @Test
+    void fileCutToALengthThatIsNotWholeChunksIsCorruption() throws IOException {
+        Path p = journalWith(4);
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
+            raf.setLength(JournalFile.HEADER_BYTES + 2L * JournalFile.RECORD_BYTES); // records 3 and 4 were durable
+        }
+        try (JournalFile f = JournalFile.open(p)) {
+            JournalFile.Scan scan = f.scan();
+            assertTrue(scan.corrupt(), "a truncated file is not a torn tail");
+            assertTrue(scan.corruption().contains("cut short"), scan.corruption());
         }
     }
 
     @Test
     void flippedBitInTheLastRecordIsCorruptionNotATornTail() throws IOException {
         Path p = journalWith(3);
-        flip(p, Files.size(p) - 3);
+        flip(p, JournalFile.HEADER_BYTES + 3L * JournalFile.RECORD_BYTES - 12);
         try (JournalFile f = JournalFile.open(p)) {
             JournalFile.Scan scan = f.scan();
             assertTrue(scan.corrupt(), "a written page with a bad record is damage: " + scan);
@@ -161,7 +196,7 @@ class JournalFileTest {
         }
         try (JournalFile f = JournalFile.open(p)) {
             assertEquals(List.of(new JournalRecord(6, 7, 0, 1)), f.scan().records());
-            assertEquals(JournalFile.HEADER_BYTES + JournalFile.RECORD_BYTES, Files.size(p));
+            assertEquals(JournalFile.CHUNK, Files.size(p));
         }
     }
 
@@ -192,7 +227,9 @@ class JournalFileTest {
     @Test
     void badHeaderIsRefused() throws IOException {
         Path p = dir.resolve("journal");
-        Files.write(p, new byte[32]);
+        byte[] garbage = new byte[32];
+        java.util.Arrays.fill(garbage, (byte) 'x');
+        Files.write(p, garbage);
         IOException e = assertThrows(IOException.class, () -> JournalFile.open(p));
         assertTrue(e.getMessage().contains("no valid header"), e.getMessage());
     }
