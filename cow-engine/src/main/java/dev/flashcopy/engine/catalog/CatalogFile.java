@@ -27,12 +27,17 @@ final class CatalogFile {
     }
 
     static List<VolumeRecord> load(Disk disk, Path dataDir) throws IOException {
+        return load(disk, dataDir, true);
+    }
+
+    /** The volumes; with {@code upgrade} a file from before the checksum envelope is rewritten with it. */
+    static List<VolumeRecord> load(Disk disk, Path dataDir, boolean upgrade) throws IOException {
         Path file = dataDir.resolve(FILE_NAME);
         if (!disk.exists(file)) {
             return List.of();
         }
         try {
-            Content content = JSON.readValue(AtomicFile.readChecked(disk, file, true), Content.class);
+            Content content = JSON.readValue(AtomicFile.readChecked(disk, file, upgrade), Content.class);
             if (content.version() != VERSION || content.volumes() == null) {
                 throw new IOException("unsupported catalog version " + content.version());
             }

@@ -54,6 +54,11 @@ final class FailureLog implements FailureRecorder {
         return new FailureLog(disk, file, reasons);
     }
 
+    /** The ids recorded as failed (recovery does not rebuild their bitmaps). */
+    synchronized java.util.Set<Long> ids() {
+        return java.util.Set.copyOf(reasons.keySet());
+    }
+
     @Override
     public synchronized void record(Relationship rel, String reason) throws IOException {
         reasons.put(rel.id(), reason);

@@ -93,11 +93,11 @@ public final class FlashEngine implements AutoCloseable {
         Path flashDir = store.dataDir().resolve(DIRECTORY);
         store.disk().createDirectories(flashDir);
         RelationshipCatalog.Content catalog = RelationshipCatalog.load(store.disk(), flashDir);
-        Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog);
+        FailureLog failureLog = FailureLog.open(store.disk(), flashDir);
+        Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog, failureLog.ids());
         Journal journal = new Journal(r.journal(), flashDir.resolve(Recovery.CHECKPOINT_FILE), r.lastSeq(),
                 settings.checkpointJournalBytes());
-        FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId(),
-                FailureLog.open(store.disk(), flashDir));
+        FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId(), failureLog);
         try {
             engine.recoveryReport.addAll(r.report());
             engine.recoveryReport.addAll(engine.membership.attach(catalog.relationships(), r.bitmaps()));

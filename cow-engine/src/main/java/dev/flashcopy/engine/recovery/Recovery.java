@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Rebuilds every relationship's bitmap after a clean stop or a crash:
@@ -50,12 +51,23 @@ public final class Recovery {
         return run(Disk.posix(), flashDir, catalog);
     }
 
-    /** As {@link #run(Path, RelationshipCatalog.Content)}, reading and repairing files on {@code disk}. */
+    /** As {@link #run(Disk, Path, RelationshipCatalog.Content, Set)} with no relationship failed. */
+    public static Result run(Disk disk, Path flashDir, RelationshipCatalog.Content catalog) throws IOException {
+        return run(disk, flashDir, catalog, Set.<Long>of());
+    }
+
     private static DamagedMetadataException damage(Path dataDir, Path file, String what) {
         return new DamagedMetadataException(file, -1, -1, DamagedMetadataException.refusal(dataDir, what));
     }
 
-    public static Result run(Disk disk, Path flashDir, RelationshipCatalog.Content catalog) throws IOException {
+    /**
+     * As {@link #run(Path, RelationshipCatalog.Content)}, reading and repairing files on {@code disk}. Relationships
+     * in {@code failed} are not trusted for a point in time any more (their targets answer EIO), so their bitmaps
+     * are not checked or replayed: they get placeholders, which is what lets a directory whose checkpoint or journal
+     * {@code fsck --repair} set aside start again.
+     */
+    public static Result run(Disk disk, Path flashDir, RelationshipCatalog.Content catalog, Set<Long> failed)
+            throws IOException {
         List<String> report = new ArrayList<>();
         report.add("pass 1 (catalog): " + catalog.relationships().size() + " relationship(s)");
 
@@ -89,6 +101,9 @@ public final class Recovery {
             Map<Long, BitmapSet> bitmaps = new HashMap<>();
             for (RelationshipRecord r : catalog.relationships()) {
                 long grains = new GrainGeometry(r.grainSize(), r.size()).grains();
+                if (failed.contains(r.id())) {
+                    continue;
+                }
                 BitmapSet saved = checkpoint.bitmaps().get(r.id());
                 if (saved != null && saved.grains() != grains) {
                     throw damage(dataDir, flashDir.resolve(CHECKPOINT_FILE), "checkpoint bitmap of relationship " + r.id() + " has " + saved.grains()
@@ -128,6 +143,13 @@ public final class Recovery {
             int advanced = 0;
             for (RelationshipRecord r : catalog.relationships()) {
                 BitmapSet set = bitmaps.get(r.id());
+                if (set == null) { // failed: a placeholder at its generation
+                    long grains = new GrainGeometry(r.grainSize(), r.size()).grains();
+                    BitmapSet e = BitmapSet.established(grains);
+                    bitmaps.put(r.id(), new BitmapSet(r.generation(), e.toCopy(), e.sourceChanged(), e.targetChanged(),
+                            e.borrowed()));
+                    continue;
+                }
                 if (set.generation() == r.generation()) {
                     continue;
                 }

@@ -33,12 +33,17 @@ public final class RelationshipCatalog {
     }
 
     public static Content load(Disk disk, Path flashDir) throws IOException {
+        return load(disk, flashDir, true);
+    }
+
+    /** The catalog; with {@code upgrade} a file from before the checksum envelope is rewritten with it. */
+    public static Content load(Disk disk, Path flashDir, boolean upgrade) throws IOException {
         Path file = flashDir.resolve(FILE_NAME);
         if (!disk.exists(file)) {
             return Content.empty();
         }
         try {
-            Content c = JSON.readValue(AtomicFile.readChecked(disk, file, true), Content.class);
+            Content c = JSON.readValue(AtomicFile.readChecked(disk, file, upgrade), Content.class);
             if (c.version() != VERSION || c.relationships() == null || c.nextId() < 1) {
                 throw new IOException("unsupported version " + c.version() + " (expected: " + VERSION + ")");
             }

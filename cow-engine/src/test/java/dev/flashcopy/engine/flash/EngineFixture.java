@@ -142,6 +142,17 @@ final class EngineFixture implements AutoCloseable {
         }
     }
 
+    /** Opens store and engine again after {@link #powerLossThenReopen} was refused (and the directory repaired). */
+    void openAfterRefusal() throws IOException {
+        store = VolumeStore.open(disk, dir);
+        try {
+            engine = FlashEngine.open(store, settings);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
     @Override
     public void close() throws IOException {
         if (engine == null) {

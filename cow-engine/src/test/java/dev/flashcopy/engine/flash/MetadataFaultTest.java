@@ -3,6 +3,7 @@ package dev.flashcopy.engine.flash;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.check.MetadataCheck;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
@@ -28,7 +29,10 @@ import org.junit.jupiter.api.Test;
  * on a {@link SimulatedDisk}, stops at a random point (every volume flushed, then the power fails), injects one
  * fault into one of {@code catalog.json}, {@code flash/relationships.json}, {@code flash/failed.json},
  * {@code flash/checkpoint} and {@code flash/journal} (a flipped bit, a torn write, a lost 4 KiB write, a write that
- * landed at the wrong offset, a truncated file), restarts, and reads every volume against {@link CrashModel}.
+ * landed at the wrong offset, a truncated file), restarts, and reads every volume against {@link CrashModel}. A
+ * refused restart must be one line naming fsck, {@link MetadataCheck#check} must find the damage, and after
+ * {@link MetadataCheck#repair} the directory starts and every target reads its T0 or answers EIO as failed
+ * (unless the damage is in a catalog, which only a backup repairs: counted apart).
  *
  * <p>Two kinds of journal fault are redrawn, not injected, and counted: a lost or torn write that only zeroes bytes
  * of the journal's last append (a power loss before that append's fsync leaves the same file, and cutting it is the
@@ -57,24 +61,27 @@ class MetadataFaultTest {
         Map<String, Integer> faults = new TreeMap<>();
         List<String> wrong = new ArrayList<>();
         int[] redrawn = {0};
+        int[] repaired = {0};
         for (int c = 0; c < cases; c++) {
             long seed = 7_000 + c;
-            Outcome o = runCase(seed, targets, faults, wrong, redrawn);
+            Outcome o = runCase(seed, targets, faults, wrong, redrawn, repaired);
             outcomes.merge(o, 1, Integer::sum);
         }
         System.out.println("MetadataFaultTest: " + cases + " cases: exact T0 everywhere " + outcomes.getOrDefault(
                 Outcome.ALL_EXACT, 0) + ", some target reported failed (the rest exact) " + outcomes.getOrDefault(
-                Outcome.SOME_FAILED, 0) + ", refused to start " + outcomes.getOrDefault(Outcome.REFUSED, 0)
+                Outcome.SOME_FAILED, 0) + ", refused to start and not repairable (a catalog: restore it) " + outcomes.getOrDefault(Outcome.REFUSED, 0)
                 + ", silent wrong reads " + outcomes.getOrDefault(Outcome.SILENT_WRONG, 0) + ", unexpected errors "
                 + outcomes.getOrDefault(Outcome.UNEXPECTED_ERROR, 0) + "; targets " + targets + "; faults " + faults
-                + "; redrawn (only the journal's last append lost: a power loss) " + redrawn[0]);
+                + "; refused, then served after fsck --repair " + repaired[0] + "; redrawn (journal tail losses a log"
+                + " cannot see) " + redrawn[0]);
         assertEquals(0, outcomes.getOrDefault(Outcome.SILENT_WRONG, 0) + outcomes.getOrDefault(
                 Outcome.UNEXPECTED_ERROR, 0), String.join("\n", wrong.subList(0, Math.min(5, wrong.size()))));
-        assertTrue(outcomes.getOrDefault(Outcome.REFUSED, 0) > 0, "the faults must be found: " + outcomes);
+        assertTrue(repaired[0] > 0 && outcomes.getOrDefault(Outcome.SOME_FAILED, 0) > 0,
+                "faults must be found, repaired and the damaged targets reported failed: " + outcomes);
     }
 
     private static Outcome runCase(long seed, Map<String, Integer> targets, Map<String, Integer> faults,
-            List<String> wrong, int[] redrawn) throws Exception {
+            List<String> wrong, int[] redrawn, int[] repaired) throws Exception {
         Random rnd = new Random(seed);
         SimulatedDisk disk = new SimulatedDisk(seed);
         int size = 64 << 10;
@@ -101,9 +108,27 @@ class MetadataFaultTest {
                 fx.powerLossThenReopen(disk, () -> what[0] = inject(disk, rnd, redrawn));
             } catch (DamagedMetadataException e) {
                 injected = what[0];
-                faults.merge(injected.split(" ")[0] + " refused", 1, Integer::sum);
                 assertTrue(!e.getMessage().contains("\n") && e.getMessage().contains("fsck"), e.getMessage());
-                return Outcome.REFUSED;
+                MetadataCheck.Report check = MetadataCheck.check(disk, DIR);
+                if (!check.damaged()) {
+                    wrong.add("seed " + seed + ": " + injected + ": refused, but fsck finds nothing: " + e.getMessage());
+                    return Outcome.UNEXPECTED_ERROR;
+                }
+                MetadataCheck.Report repair = MetadataCheck.repair(disk, DIR);
+                if (!repair.repairable()) {
+                    faults.merge(injected.split(" ")[0] + " " + injected.split(" ")[1] + " refused (restore)", 1,
+                            Integer::sum);
+                    return Outcome.REFUSED;
+                }
+                faults.merge(injected.split(" ")[0] + " repaired", 1, Integer::sum);
+                repaired[0]++;
+                try {
+                    fx.openAfterRefusal();
+                } catch (IOException | RuntimeException again) {
+                    wrong.add("seed " + seed + ": " + injected + ": still refused after fsck --repair " + repair
+                            + ": " + again);
+                    return Outcome.UNEXPECTED_ERROR;
+                }
             } catch (IOException | RuntimeException e) {
                 wrong.add("seed " + seed + ": " + what[0] + ": restart failed without naming damage: " + e);
                 return Outcome.UNEXPECTED_ERROR;
