@@ -79,6 +79,8 @@ public final class JournalFile implements AutoCloseable {
     private final Disk disk;
     private DiskFile channel;
     private long end;
+    /** The file's length (version 2: whole chunks), so an append does not ask the kernel. */
+    private long length;
     private int version;
     private boolean closed;
 
@@ -87,6 +89,7 @@ public final class JournalFile implements AutoCloseable {
         this.path = path;
         this.channel = channel;
         this.end = end;
+        this.length = end;
         this.version = version;
     }
 
@@ -394,6 +397,7 @@ public final class JournalFile implements AutoCloseable {
             channel = disk.open(path, Disk.OpenMode.WRITE);
             version = VERSION;
             end = HEADER_BYTES;
+            length = CHUNK;
             return;
         }
         truncate(HEADER_BYTES);
@@ -432,8 +436,9 @@ public final class JournalFile implements AutoCloseable {
         }
         buf.flip();
         long newEnd = end + records.size() * (long) recordBytes;
-        if (version == VERSION && newEnd > size(channel, path)) {
+        if (version == VERSION && newEnd > length) {
             check(channel.ftruncate(roundUp(newEnd)), "truncate", path);
+            length = roundUp(newEnd);
             // Durability: the longer length is stable before any record lands in the new part, so a power loss
             // never leaves a length that is not a whole number of chunks.
             check(channel.fsync(), "fsync", path);

@@ -103,6 +103,16 @@ final class EngineFixture implements AutoCloseable {
         open();
     }
 
+    /** Crash-like restart with {@code between} done to the files while nothing runs. */
+    void crashAndReopenAfter(Between between) throws IOException {
+        releaseLeases();
+        engine.halt();
+        store.close();
+        engine = null;
+        between.run();
+        open();
+    }
+
     /**
      * Power loss: the engine stops as in a crash, the simulated disk loses what was not forced (or what it
      * froze at an earlier sync), and everything reopens on what survived.
