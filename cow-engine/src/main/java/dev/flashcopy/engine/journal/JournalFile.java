@@ -181,9 +181,8 @@ public final class JournalFile implements AutoCloseable {
                     + "): the file was cut short";
             return new Scan(List.of(), HEADER_BYTES, fileSize, null, what, fileSize);
         }
-        long slots = Math.max(0, (fileSize - HEADER_BYTES) / RECORD_BYTES);
-        boolean partial = false;
-        long totalSlots = slots;
+        // Bytes after the last whole record slot of the file never hold a record (growth covers a whole append).
+        long totalSlots = Math.max(0, (fileSize - HEADER_BYTES) / RECORD_BYTES);
         if (totalSlots > Integer.MAX_VALUE / 2) {
             throw new IOException("journal " + path + " is " + fileSize + " bytes (expected: far fewer records)");
         }
@@ -201,30 +200,26 @@ public final class JournalFile implements AutoCloseable {
         int lastValid = -1;
         for (int k = 0; k < totalSlots; k++) {
             int at = k * RECORD_BYTES;
-            if (k == slots) {
-                why[k] = "short record (" + (all.length - at) + " bytes) at offset " + (HEADER_BYTES + at);
+            int length = buf.getInt(at);
+            int crc = buf.getInt(at + 4);
+            check.reset();
+            check.update(all, at + 8, BODY_BYTES);
+            byte type = buf.get(at + 8);
+            long seq = buf.getLong(at + 9);
+            long first = buf.getLong(at + 41);
+            if (length != BODY_BYTES) {
+                why[k] = "record length " + length + " at offset " + (HEADER_BYTES + at) + " (expected: "
+                        + BODY_BYTES + ")";
+            } else if ((int) check.getValue() != crc) {
+                why[k] = "CRC mismatch at offset " + (HEADER_BYTES + at);
+            } else if (!JournalRecord.validType(type) || seq < 1 || first < 1 || first > seq) {
+                why[k] = "record type " + type + " seq " + seq + " batch " + first + " at offset "
+                        + (HEADER_BYTES + at) + " (expected: type 1 to 4, 0 < batch <= seq)";
             } else {
-                int length = buf.getInt(at);
-                int crc = buf.getInt(at + 4);
-                check.reset();
-                check.update(all, at + 8, BODY_BYTES);
-                byte type = buf.get(at + 8);
-                long seq = buf.getLong(at + 9);
-                long first = buf.getLong(at + 41);
-                if (length != BODY_BYTES) {
-                    why[k] = "record length " + length + " at offset " + (HEADER_BYTES + at) + " (expected: "
-                            + BODY_BYTES + ")";
-                } else if ((int) check.getValue() != crc) {
-                    why[k] = "CRC mismatch at offset " + (HEADER_BYTES + at);
-                } else if (!JournalRecord.validType(type) || seq < 1 || first < 1 || first > seq) {
-                    why[k] = "record type " + type + " seq " + seq + " batch " + first + " at offset "
-                            + (HEADER_BYTES + at) + " (expected: type 1 to 4, 0 < batch <= seq)";
-                } else {
-                    valid[k] = new JournalRecord(seq, type, buf.getLong(at + 17), buf.getLong(at + 25),
-                            buf.getLong(at + 33));
-                    batchFirst[k] = first;
-                    lastValid = k;
-                }
+                valid[k] = new JournalRecord(seq, type, buf.getLong(at + 17), buf.getLong(at + 25),
+                        buf.getLong(at + 33));
+                batchFirst[k] = first;
+                lastValid = k;
             }
             if (valid[k] == null && firstBad < 0) {
                 firstBad = k;

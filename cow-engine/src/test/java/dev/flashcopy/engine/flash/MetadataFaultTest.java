@@ -216,11 +216,16 @@ class MetadataFaultTest {
             if (java.util.Arrays.equals(after, data)) {
                 continue; // no change (zeroes over zeroes): draw again
             }
+            // Judged by effect, whatever the kind: which bytes changed, and to what.
             boolean journal = file.endsWith("journal");
-            boolean zeroing = fault == Fault.TORN || fault == Fault.LOST;
-            boolean onlyLastAppendLost = zeroing && at >= lastAppend;
-            boolean wholeTailLost = journal && (zeroing && allZeroFrom(after, at)
-                    || fault == Fault.TRUNCATED && at % (64 << 10) == 0);
+            int first = 0;
+            while (first < Math.min(data.length, after.length) && data[first] == after[first]) {
+                first++;
+            }
+            boolean onlyZeroed = after.length == data.length && onlyZeroedFrom(data, after, first);
+            boolean onlyLastAppendLost = journal && onlyZeroed && first >= lastAppend;
+            boolean wholeTailLost = journal && (onlyZeroed && allZeroFrom(after, first)
+                    || after.length < data.length && after.length % (64 << 10) == 0);
             if (onlyLastAppendLost || wholeTailLost) {
                 redrawn[0]++;
                 continue;
@@ -228,6 +233,16 @@ class MetadataFaultTest {
             write(disk, file, after);
             return fault + " " + file.getFileName() + " at " + at + " of " + data.length;
         }
+    }
+
+    /** Every byte that differs from {@code from} on became zero. */
+    private static boolean onlyZeroedFrom(byte[] before, byte[] after, int from) {
+        for (int i = from; i < after.length; i++) {
+            if (after[i] != before[i] && after[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean allZeroFrom(byte[] data, int from) {
