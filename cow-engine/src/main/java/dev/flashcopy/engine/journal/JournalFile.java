@@ -54,10 +54,11 @@ public final class JournalFile implements AutoCloseable {
     static final int CHUNK = 64 << 10;
 
     /**
-     * What a scan found: the valid records before the first bad one, where they end, the file size, why the
-     * rest is a torn tail ({@code tailProblem}, null when nothing is left over), and, when the damage is not
-     * a torn tail, what is damaged ({@code corruption}, naming the offset; null when none) at
-     * {@code corruptOffset} (-1 when none).
+     * What a scan found: the valid records before the first bad one, where they end, where the written part of
+     * the file ends ({@code fileSize}: version 2 files are preallocated, so the zeroes after the last written
+     * record do not count), why the rest is a torn tail ({@code tailProblem}, null when nothing is left over),
+     * and, when the damage is not a torn tail, what is damaged ({@code corruption}, naming the offset; null when
+     * none) at {@code corruptOffset} (-1 when none).
      */
     public record Scan(List<JournalRecord> records, long validEnd, long fileSize, String tailProblem,
             String corruption, long corruptOffset) {
