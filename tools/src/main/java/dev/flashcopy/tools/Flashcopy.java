@@ -5,6 +5,7 @@ import dev.flashcopy.tools.cli.CommitflashCommand;
 import dev.flashcopy.tools.cli.CompletionCommand;
 import dev.flashcopy.tools.cli.DashboardCommand;
 import dev.flashcopy.tools.cli.ExitCode;
+import dev.flashcopy.tools.cli.FsckCommand;
 import dev.flashcopy.tools.cli.LsflashCommand;
 import dev.flashcopy.tools.cli.LsvolCommand;
 import dev.flashcopy.tools.cli.MkflashCommand;
@@ -39,7 +40,7 @@ import picocli.CommandLine.Spec;
                 MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, ResyncflashCommand.class,
                 ReverseflashCommand.class, UnfreezeflashCommand.class, SetflashrevertibleCommand.class,
                 CommitflashCommand.class, RevertflashCommand.class, WaitCommand.class, DashboardCommand.class,
-                CompletionCommand.class,
+                CompletionCommand.class, FsckCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Flashcopy implements Runnable {
     @Spec

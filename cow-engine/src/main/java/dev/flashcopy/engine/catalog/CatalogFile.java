@@ -3,6 +3,7 @@ package dev.flashcopy.engine.catalog;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,16 +27,24 @@ final class CatalogFile {
     }
 
     static List<VolumeRecord> load(Disk disk, Path dataDir) throws IOException {
+        return load(disk, dataDir, true);
+    }
+
+    /** The volumes; with {@code upgrade} a file from before the checksum envelope is rewritten with it. */
+    static List<VolumeRecord> load(Disk disk, Path dataDir, boolean upgrade) throws IOException {
         Path file = dataDir.resolve(FILE_NAME);
         if (!disk.exists(file)) {
             return List.of();
         }
         try {
-            Content content = JSON.readValue(disk.readAll(file), Content.class);
+            Content content = JSON.readValue(AtomicFile.readChecked(disk, file, upgrade), Content.class);
             if (content.version() != VERSION || content.volumes() == null) {
                 throw new IOException("unsupported catalog version " + content.version());
             }
             return content.volumes();
+        } catch (DamagedMetadataException e) {
+            throw new DamagedMetadataException(e.file(), e.offset(), -1,
+                    DamagedMetadataException.refusal(dataDir, e.getMessage()));
         } catch (IOException e) {
             throw new IOException("catalog " + file + " is unreadable (" + e.getMessage()
                     + "); restore it from a backup or move it away to start empty", e);
@@ -43,7 +52,7 @@ final class CatalogFile {
     }
 
     static void save(Disk disk, Path dataDir, List<VolumeRecord> volumes) throws IOException {
-        AtomicFile.replace(disk, dataDir.resolve(FILE_NAME),
+        AtomicFile.replaceChecked(disk, dataDir.resolve(FILE_NAME),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Content(VERSION, volumes)));
     }
 }

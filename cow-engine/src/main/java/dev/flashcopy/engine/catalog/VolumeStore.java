@@ -64,6 +64,11 @@ public final class VolumeStore implements AutoCloseable {
         return store;
     }
 
+    /** The volumes {@code catalog.json} lists, read and verified without changing anything (fsck). */
+    public static List<VolumeRecord> readCatalog(Disk disk, Path dataDir) throws IOException {
+        return CatalogFile.load(disk, dataDir, false);
+    }
+
     public Path dataDir() {
         return dataDir;
     }

@@ -45,7 +45,8 @@ final class EndingLog {
     }
 
     /**
-     * Reads the log; an unreadable one is set aside as {@code endings.json.unreadable} and started afresh,
+     * Reads the log (checksummed as every metadata file, see {@link AtomicFile#readChecked}); an unreadable or
+     * damaged one is set aside as {@code endings.json.unreadable} and started afresh,
      * since it only explains relationships that are gone anyway: a lost ending makes {@code wait} say "not
      * known", never a wrong answer. Returns the log and, in {@code report}, a line when it set one aside.
      */
@@ -54,7 +55,7 @@ final class EndingLog {
         ArrayDeque<RelationshipEnding> entries = new ArrayDeque<>();
         if (disk.exists(file)) {
             try {
-                for (Stored s : JSON.readValue(disk.readAll(file), new TypeReference<List<Stored>>() { })) {
+                for (Stored s : JSON.readValue(AtomicFile.readChecked(disk, file, false), new TypeReference<List<Stored>>() { })) {
                     entries.add(new RelationshipEnding(s.id(), s.source(), s.target(),
                             RelationshipEnding.Kind.of(s.ending()), s.reason(), Instant.parse(s.at())));
                 }
@@ -79,7 +80,7 @@ final class EndingLog {
         }
         // Durability: the catalog without this relationship is durable already; the ending follows it, so a
         // wait after a restart knows how the pair ended.
-        AtomicFile.replace(disk, file, JSON.writeValueAsBytes(stored));
+        AtomicFile.replaceChecked(disk, file, JSON.writeValueAsBytes(stored));
     }
 
     /** The endings of {@code source:target}, oldest first (several when the pair was made again). */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashcopy.engine.relationship.FailureRecorder;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,7 +41,10 @@ final class FailureLog implements FailureRecorder {
         TreeMap<Long, String> reasons = new TreeMap<>();
         if (disk.exists(file)) {
             try {
-                reasons.putAll(JSON.readValue(disk.readAll(file), new TypeReference<Map<Long, String>>() { }));
+                reasons.putAll(JSON.readValue(AtomicFile.readChecked(disk, file, true), new TypeReference<Map<Long, String>>() { }));
+            } catch (DamagedMetadataException e) {
+                throw new DamagedMetadataException(e.file(), e.offset(), -1,
+                        DamagedMetadataException.refusal(flashDir.toAbsolutePath().getParent(), e.getMessage()));
             } catch (IOException e) {
                 throw new IOException("failure log " + file + " is unreadable (" + e.getMessage() + "); without it"
                         + " failed targets could be taken for points in time: restore it or remove the relationships"
@@ -50,12 +54,17 @@ final class FailureLog implements FailureRecorder {
         return new FailureLog(disk, file, reasons);
     }
 
+    /** The ids recorded as failed (recovery does not rebuild their bitmaps). */
+    synchronized java.util.Set<Long> ids() {
+        return java.util.Set.copyOf(reasons.keySet());
+    }
+
     @Override
     public synchronized void record(Relationship rel, String reason) throws IOException {
         reasons.put(rel.id(), reason);
         try {
             // Durability: the failure must be durable before the write that skips this target's copy runs.
-            AtomicFile.replace(disk, file, JSON.writeValueAsBytes(reasons));
+            AtomicFile.replaceChecked(disk, file, JSON.writeValueAsBytes(reasons));
         } catch (IOException e) {
             reasons.remove(rel.id());
             throw e;
@@ -78,7 +87,7 @@ final class FailureLog implements FailureRecorder {
             reasons.clear();
             reasons.putAll(kept);
             // Durability: only entries of withdrawn relationships go; losing this replace in a crash is harmless.
-            AtomicFile.replace(disk, file, JSON.writeValueAsBytes(reasons));
+            AtomicFile.replaceChecked(disk, file, JSON.writeValueAsBytes(reasons));
         }
         return marked;
     }

@@ -83,7 +83,7 @@ public final class FlashEngine implements AutoCloseable {
         this.devices = new FlashDevices(this, store);
         this.copyControl = new CopyControl(this, registry, membership, copier);
         this.withdrawal = new Withdrawal(registry, membership, copier::wake, this::ended);
-        this.revertibles = new Revertibles(admin, gates, registry, store.disk(), flashDir, journal);
+        this.revertibles = new Revertibles(admin, gates, registry, store.disk(), flashDir, journal, failureLog);
     }
 
     public static FlashEngine open(VolumeStore store) throws IOException {
@@ -95,13 +95,13 @@ public final class FlashEngine implements AutoCloseable {
         Path flashDir = store.dataDir().resolve(DIRECTORY);
         store.disk().createDirectories(flashDir);
         RelationshipCatalog.Content catalog = RelationshipCatalog.load(store.disk(), flashDir);
-        Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog);
+        FailureLog failureLog = FailureLog.open(store.disk(), flashDir);
+        Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog, failureLog.ids());
         Journal journal = new Journal(r.journal(), flashDir.resolve(Recovery.CHECKPOINT_FILE), r.lastSeq(),
                 settings.checkpointJournalBytes());
         List<String> endingsReport = new ArrayList<>();
         EndingLog endings = EndingLog.open(store.disk(), flashDir, java.time.Clock.systemUTC(), endingsReport);
-        FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId(),
-                FailureLog.open(store.disk(), flashDir), endings);
+        FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId(), failureLog, endings);
         try {
             engine.recoveryReport.addAll(r.report());
             engine.recoveryReport.addAll(endingsReport);

@@ -7,6 +7,7 @@ import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.volume.Disk;
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -32,9 +33,12 @@ public final class Revertibles {
     private final Disk disk;
     private final Path flashDir;
     private final Journal journal;
+    private final FailureLog failures;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
 
-    Revertibles(Lock admin, WriteGates gates, Registry registry, Disk disk, Path flashDir, Journal journal) {
+    Revertibles(Lock admin, WriteGates gates, Registry registry, Disk disk, Path flashDir, Journal journal,
+            FailureLog failures) {
+        this.failures = failures;
         this.admin = admin;
         this.gates = gates;
         this.registry = registry;
@@ -126,8 +130,21 @@ public final class Revertibles {
                         + " it returned; not revertible");
                 continue;
             }
-            RevertArea area = RevertArea.open(disk, flashDir, rel.id(), rel.target().size(),
-                    rel.geometry().grainSize());
+            RevertArea area;
+            try {
+                area = RevertArea.open(disk, flashDir, rel.id(), rel.target().size(), rel.geometry().grainSize());
+            } catch (DamagedMetadataException e) {
+                if (e.relationshipId() != rel.id()) {
+                    throw e;
+                }
+                // Pinned to this relationship: it fails (durably, before anything is served), the rest serve.
+                // Its log stays as it is for inspection; a failed relationship is not revertible.
+                String reason = "metadata damaged: " + e.getMessage();
+                failures.record(rel, reason);
+                rel.markFailed(reason);
+                report.add("pass 5b (revert): relationship " + rel + " failed: " + e.getMessage());
+                continue;
+            }
             rel.setRevertArea(area);
             if (area.reverting()) {
                 long grains = area.preserved().count();

@@ -3,6 +3,7 @@ package dev.flashcopy.engine.journal;
 import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -125,8 +126,12 @@ public final class CheckpointFile {
             }
             return new Content(lastSeq, bitmaps);
         } catch (IOException | BufferUnderflowException | IllegalArgumentException e) {
-            throw new IOException("checkpoint " + path + " is corrupt (" + e.getMessage()
-                    + "); relationships cannot be recovered safely from it", e);
+            Path dataDir = path.toAbsolutePath().getParent().getParent();
+            DamagedMetadataException damage = new DamagedMetadataException(path, -1, -1,
+                    DamagedMetadataException.refusal(dataDir, "checkpoint " + path + " is damaged (" + e.getMessage()
+                    + "): relationships cannot be recovered safely from it"));
+            damage.initCause(e);
+            throw damage;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.flashcopy.engine.journal;
 
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.DiskFile;
 import java.io.IOException;
@@ -9,43 +10,88 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
  * The journal's on-disk format, and nothing else. A 16-byte header ({@code FCJOURNL}, version) then
- * records, each {@code u32 bodyLength | u32 crc32c(body) | body}, body = {@code u8 type (1 to-copy cleared, 2 source changed, 3 target changed, 4 borrowed cleared) | u64 seq |
- * u64 relationship | u64 firstGrain | u64 grainCount}, little-endian. A record is valid only if its
- * length is the known one, its CRC matches and its sequence number grows; the first invalid record
- * and everything after it is a torn tail (a write cut short by a crash) that {@link #scan} reports and
- * {@link #truncate} removes.
+ * fixed-length records, each {@code u32 bodyLength | u32 crc32c(body) | body}, little-endian, then zeroes to
+ * the end of the file, whose length is a whole number of {@link #CHUNK}s. Version 2
+ * body = {@code u8 type (1 to-copy cleared, 2 source changed, 3 target changed, 4 borrowed cleared) | u64 seq
+ * | u64 relationship | u64 firstGrain | u64 grainCount | u64 batchFirstSeq}; version 1 (read only, until the
+ * next {@link #reset}) lacks {@code batchFirstSeq}.
+ *
+ * <p>Sequence numbers in one file are consecutive (record k holds seq {@code s0 + k}), and each record names
+ * the first seq of the append (group commit) it was written in. At most one append is ever unforced (the
+ * next one starts after the previous force), so after a power loss only the last append can be partial. The
+ * {@link #scan} tells the two kinds of bad record apart:
+ * <ul>
+ *   <li>a <b>torn tail</b>: every bad record lies in the last append (no valid record after it belongs to a
+ *       later append) and reads zero from its part of some 512-byte sector to that sector's end, or lies past the end
+ *       of the file, which is what a write cut short by a power loss leaves; it is cut ({@link #truncate});</li>
+ *   <li><b>corruption</b>: any other bad record (a flipped bit, a lost or misplaced write in an older,
+ *       forced append) or a sequence number out of place; reported in {@link Scan#corruption()}, never
+ *       cut. A lost or cut-off last append is indistinguishable from a power loss before its force.</li>
+ * </ul>
  *
  * <p>Not thread-safe: the {@link Journal} serialises all use.
  */
 public final class JournalFile implements AutoCloseable {
     static final byte[] MAGIC = {'F', 'C', 'J', 'O', 'U', 'R', 'N', 'L'};
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    static final int VERSION_1 = 1;
     static final int HEADER_BYTES = 16;
-    static final int RECORD_BYTES = 8 + JournalRecord.BODY_BYTES;
+    static final int BODY_BYTES = JournalRecord.BODY_BYTES + 8;
+    static final int RECORD_BYTES = 8 + BODY_BYTES;
+    static final int RECORD_BYTES_V1 = 8 + JournalRecord.BODY_BYTES;
+    /** A device writes whole sectors or none at a power loss: the granularity of a torn write. */
+    private static final int SECTOR = 512;
+    /**
+     * A version 2 file's length is always a multiple of this (grown, and made durable, before records are
+     * written into the new part), so a file cut to any other length is damage, not a power loss.
+     */
+    static final int CHUNK = 64 << 10;
 
-    /** What a scan found: the valid records, where they end, and what follows them. */
-    public record Scan(List<JournalRecord> records, long validEnd, long fileSize, String tailProblem) {
+    /**
+     * What a scan found: the valid records before the first bad one, where they end, where the written part of
+     * the file ends ({@code fileSize}: version 2 files are preallocated, so the zeroes after the last written
+     * record do not count), why the rest is a torn tail ({@code tailProblem}, null when nothing is left over),
+     * and, when the damage is not a torn tail, what is damaged ({@code corruption}, naming the offset; null when
+     * none) at {@code corruptOffset} (-1 when none).
+     */
+    public record Scan(List<JournalRecord> records, long validEnd, long fileSize, String tailProblem,
+            String corruption, long corruptOffset) {
+        public Scan(List<JournalRecord> records, long validEnd, long fileSize, String tailProblem) {
+            this(records, validEnd, fileSize, tailProblem, null, -1);
+        }
+
         public long truncatedBytes() {
             return fileSize - validEnd;
+        }
+
+        /** True when the file holds damage that is not a torn tail (never to be cut). */
+        public boolean corrupt() {
+            return corruption != null;
         }
     }
 
     private final Path path;
     private final Disk disk;
-    private final DiskFile channel;
+    private DiskFile channel;
     private long end;
+    /** The file's length (version 2: whole chunks), so an append does not ask the kernel. */
+    private long length;
+    private int version;
     private boolean closed;
 
-    private JournalFile(Disk disk, Path path, DiskFile channel, long end) {
+    private JournalFile(Disk disk, Path path, DiskFile channel, long end, int version) {
         this.disk = disk;
         this.path = path;
         this.channel = channel;
         this.end = end;
+        this.length = end;
+        this.version = version;
     }
 
     /** Opens the journal, creating it with a header when missing; a bad header is an IOException. */
@@ -53,36 +99,59 @@ public final class JournalFile implements AutoCloseable {
         return open(Disk.posix(), path);
     }
 
-    /** Opens the journal on {@code disk}, creating it with a header when missing or empty. */
+    /**
+     * Opens the journal on {@code disk}, creating it when missing (or empty: a version 1 file whose creation a crash
+     * cut short). A version 2 file is created whole (header, one chunk) under a temporary name and renamed, so a
+     * journal of any other shape is damage, never a creation cut short.
+     */
     public static JournalFile open(Disk disk, Path path) throws IOException {
-        boolean fresh = !disk.exists(path);
-        DiskFile ch = disk.open(path, Disk.OpenMode.CREATE);
+        if (!disk.exists(path) || disk.readAll(path).length == 0) {
+            create(disk, path);
+        }
+        DiskFile ch = disk.open(path, Disk.OpenMode.WRITE);
         try {
-            if (fresh || size(ch, path) == 0) {
-                ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                header.put(MAGIC).putInt(VERSION).putInt(0).flip();
-                check(ch.ftruncate(0), "truncate", path);
-                writeFully(ch, header, 0, path);
-                // Durability: the header must be on disk before any record is appended after it, and
-                // the new directory entry before the journal is relied on.
-                check(ch.fsync(), "fsync", path);
-                disk.syncDirectory(path.toAbsolutePath().getParent());
-            } else {
-                ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                readFully(ch, header, 0, path);
-                byte[] magic = new byte[MAGIC.length];
-                header.flip().get(magic);
-                int version = header.getInt();
-                if (!java.util.Arrays.equals(magic, MAGIC) || version != VERSION) {
-                    throw new IOException("journal " + path + " has no valid header (expected: FCJOURNL version "
-                            + VERSION + ")");
-                }
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            if (size(ch, path) < HEADER_BYTES) {
+                throw new DamagedMetadataException(path, 0, -1, "journal " + path + " is " + size(ch, path)
+                        + " bytes, shorter than its header");
             }
-            return new JournalFile(disk, path, ch, size(ch, path));
+            readFully(ch, header, 0, path);
+            byte[] magic = new byte[MAGIC.length];
+            header.flip().get(magic);
+            int version = header.getInt();
+            if (!Arrays.equals(magic, MAGIC) || (version != VERSION && version != VERSION_1)) {
+                throw new DamagedMetadataException(path, 0, -1, "journal " + path + " has no valid header at offset 0"
+                        + " (expected: FCJOURNL version " + VERSION_1 + " or " + VERSION + ")");
+            }
+            JournalFile file = new JournalFile(disk, path, ch, size(ch, path), version);
+            if (version == VERSION) {
+                file.end = file.scan().validEnd(); // the next append goes after the valid records
+            }
+            return file;
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
+    }
+
+    /** Writes an empty version 2 journal under a temporary name and renames it over {@code path}. */
+    private static void create(Disk disk, Path path) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        Path tmp = dir.resolve(path.getFileName() + ".tmp");
+        DiskFile ch = disk.open(tmp, Disk.OpenMode.CREATE_TRUNCATE);
+        try {
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            header.put(MAGIC).putInt(VERSION).putInt(0).flip();
+            check(ch.ftruncate(CHUNK), "truncate", tmp);
+            writeFully(ch, header, 0, tmp);
+            // Durability: header and length are on disk before the rename makes the file the journal.
+            check(ch.fsync(), "fsync", tmp);
+        } finally {
+            ch.close();
+        }
+        disk.rename(tmp, path);
+        // Durability: the rename is durable before the journal is relied on.
+        disk.syncDirectory(dir);
     }
 
     public Path path() {
@@ -99,16 +168,172 @@ public final class JournalFile implements AutoCloseable {
         return end;
     }
 
-    /** Reads every valid record from the start; stops at the first invalid one. */
+    /**
+     * Reads every record, tells a torn tail from corruption (see the class comment), and returns the valid
+     * records before the first bad one.
+     */
     public Scan scan() throws IOException {
         long fileSize = size(channel, path);
+        if (version == VERSION_1) {
+            return scanVersion1(fileSize);
+        }
+        if (fileSize % CHUNK != 0) {
+            String what = "journal " + path + ": " + fileSize + " bytes (expected: a multiple of " + CHUNK
+                    + "): the file was cut short";
+            return new Scan(List.of(), HEADER_BYTES, fileSize, null, what, fileSize);
+        }
+        // Bytes after the last whole record slot of the file never hold a record (growth covers a whole append).
+        long totalSlots = Math.max(0, (fileSize - HEADER_BYTES) / RECORD_BYTES);
+        if (totalSlots > Integer.MAX_VALUE / 2) {
+            throw new IOException("journal " + path + " is " + fileSize + " bytes (expected: far fewer records)");
+        }
+        byte[] all = new byte[(int) (fileSize - HEADER_BYTES)];
+        if (all.length > 0) {
+            ByteBuffer whole = ByteBuffer.wrap(all);
+            readFully(channel, whole, HEADER_BYTES, path);
+        }
+        JournalRecord[] valid = new JournalRecord[(int) totalSlots];
+        long[] batchFirst = new long[(int) totalSlots];
+        String[] why = new String[(int) totalSlots];
+        ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        CRC32C check = new CRC32C();
+        int firstBad = -1;
+        int lastValid = -1;
+        for (int k = 0; k < totalSlots; k++) {
+            int at = k * RECORD_BYTES;
+            int length = buf.getInt(at);
+            int crc = buf.getInt(at + 4);
+            check.reset();
+            check.update(all, at + 8, BODY_BYTES);
+            byte type = buf.get(at + 8);
+            long seq = buf.getLong(at + 9);
+            long first = buf.getLong(at + 41);
+            if (length != BODY_BYTES) {
+                why[k] = "record length " + length + " at offset " + (HEADER_BYTES + at) + " (expected: "
+                        + BODY_BYTES + ")";
+            } else if ((int) check.getValue() != crc) {
+                why[k] = "CRC mismatch at offset " + (HEADER_BYTES + at);
+            } else if (!JournalRecord.validType(type) || seq < 1 || first < 1 || first > seq) {
+                why[k] = "record type " + type + " seq " + seq + " batch " + first + " at offset "
+                        + (HEADER_BYTES + at) + " (expected: type 1 to 4, 0 < batch <= seq)";
+            } else {
+                valid[k] = new JournalRecord(seq, type, buf.getLong(at + 17), buf.getLong(at + 25),
+                        buf.getLong(at + 33));
+                batchFirst[k] = first;
+                lastValid = k;
+            }
+            if (valid[k] == null && firstBad < 0) {
+                firstBad = k;
+            }
+        }
+        // Slots that read all zeroes after the last written one are the preallocated free space.
+        int used = (int) totalSlots;
+        while (used > 0 && valid[used - 1] == null && allZero(all, used - 1)) {
+            used--;
+        }
+        totalSlots = used;
+        if (firstBad >= used) {
+            firstBad = -1;
+        }
+        String corruption = null;
+        long corruptOffset = -1;
+        // Sequence numbers are consecutive and every append starts inside the file: anything else is a lost,
+        // repeated or misplaced write.
+        long s0 = -1;
+        for (int k = 0; k < totalSlots && corruption == null; k++) {
+            if (valid[k] == null) {
+                continue;
+            }
+            long seq = valid[k].seq();
+            if (s0 < 0) {
+                s0 = seq - k;
+            }
+            if (seq != s0 + k || batchFirst[k] < s0) {
+                corruption = "record at offset " + offset(k) + " has seq " + seq + " of an append from seq "
+                        + batchFirst[k] + " (expected: seq " + (s0 + k) + " of an append from " + s0
+                        + " on): a lost, repeated or misplaced write";
+                corruptOffset = offset(k);
+            }
+        }
+        if (corruption == null && firstBad >= 0) {
+            // The last append, as the last valid record tells; without a valid record after the first bad one
+            // everything from there on may be the last append.
+            long lastAppend = lastValid > firstBad ? lastValid - (valid[lastValid].seq() - batchFirst[lastValid])
+                    : firstBad;
+            for (int k = firstBad; k < totalSlots; k++) {
+                if (valid[k] != null) {
+                    continue;
+                }
+                if (k < lastAppend) {
+                    corruption = why[k] + ", followed by valid records of a later append";
+                } else if (!tornPlausible(all, k, fileSize)) {
+                    corruption = why[k] + " in a record whose sectors were all written (not a write cut short)";
+                }
+                if (corruption != null) {
+                    corruptOffset = offset(k);
+                    break;
+                }
+            }
+        }
+        int keep = firstBad < 0 ? (int) totalSlots : firstBad;
+        List<JournalRecord> records = new ArrayList<>(keep);
+        for (int k = 0; k < keep; k++) {
+            records.add(valid[k]);
+        }
+        long validEnd = offset(keep);
+        return new Scan(List.copyOf(records), validEnd, offset(used), firstBad < 0 ? null : why[firstBad],
+                corruption == null ? null : "journal " + path + ": " + corruption, corruptOffset);
+    }
+
+    private static boolean allZero(byte[] all, int slot) {
+        for (int i = slot * RECORD_BYTES; i < (slot + 1) * RECORD_BYTES; i++) {
+            if (all[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long offset(long slot) {
+        return HEADER_BYTES + slot * RECORD_BYTES;
+    }
+
+    /**
+     * Whether bad record {@code k} can be a write cut short by a power loss: it reaches past the end of the file,
+     * or for some 512-byte sector it overlaps, everything from the record's part in that sector to the sector's
+     * end reads zero: the last append's piece of that sector never reached the disk. Written records are never zero that far: every record starts with its non-zero length.
+     * (The one ambiguity left: a flipped bit in the last written record when only some of its last bytes,
+     * zero anyway, lie in the next sector.)
+     */
+    private static boolean tornPlausible(byte[] all, int k, long fileSize) {
+        long from = offset(k);
+        long to = from + RECORD_BYTES;
+        if (to > fileSize) {
+            return true;
+        }
+        for (long sector = from / SECTOR * SECTOR; sector < to; sector += SECTOR) {
+            long zeroFrom = Math.max(sector, from);
+            long zeroTo = Math.min(sector + SECTOR, fileSize);
+            boolean zero = true;
+            for (long i = zeroFrom; i < zeroTo && zero; i++) {
+                zero = all[(int) (i - HEADER_BYTES)] == 0;
+            }
+            if (zero) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Version 1 files (read once, before the reset after recovery): the valid prefix, the rest is a tail. */
+    private Scan scanVersion1(long fileSize) throws IOException {
         List<JournalRecord> records = new ArrayList<>();
-        ByteBuffer buf = ByteBuffer.allocate(RECORD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate(RECORD_BYTES_V1).order(ByteOrder.LITTLE_ENDIAN);
         long pos = HEADER_BYTES;
         long lastSeq = 0;
         String problem = null;
         while (pos < fileSize) {
-            if (fileSize - pos < RECORD_BYTES) {
+            if (fileSize - pos < RECORD_BYTES_V1) {
                 problem = "short record (" + (fileSize - pos) + " bytes) at offset " + pos;
                 break;
             }
@@ -136,14 +361,23 @@ public final class JournalFile implements AutoCloseable {
             }
             records.add(new JournalRecord(seq, type, buf.getLong(), buf.getLong(), buf.getLong()));
             lastSeq = seq;
-            pos += RECORD_BYTES;
+            pos += RECORD_BYTES_V1;
         }
         return new Scan(List.copyOf(records), pos, fileSize, problem);
     }
 
     /** Cuts the file at {@code validEnd} (after a scan found a torn tail). */
     public void truncate(long validEnd) throws IOException {
-        check(channel.ftruncate(validEnd), "truncate", path);
+        if (version == VERSION) {
+            // The cut part reads zero (free space again); the length stays whole chunks.
+            long length = size(channel, path);
+            if (length > validEnd) {
+                check(channel.fallocate(DiskFile.FALLOC_FL_PUNCH_HOLE | DiskFile.FALLOC_FL_KEEP_SIZE, validEnd,
+                        length - validEnd), "punch hole", path);
+            }
+        } else {
+            check(channel.ftruncate(validEnd), "truncate", path);
+        }
         // Durability: the cut must be on disk before new records are appended after it, or a crash
         // could leave new records followed by the old garbage (harmless, but confusing to report).
         check(channel.fsync(), "fsync", path);
@@ -152,33 +386,70 @@ public final class JournalFile implements AutoCloseable {
 
     /** Drops every record (after a checkpoint made them redundant). */
     public void reset() throws IOException {
+        if (version == VERSION_1) {
+            // The upgrade: a version 1 file is read once (recovery), then replaced by an empty version 2 one.
+            create(disk, path);
+            channel.close();
+            channel = disk.open(path, Disk.OpenMode.WRITE);
+            version = VERSION;
+            end = HEADER_BYTES;
+            length = CHUNK;
+            return;
+        }
         truncate(HEADER_BYTES);
     }
 
-    /** Appends records after the last one; not durable until {@link #force()}. */
+    /**
+     * Appends records after the last one; not durable until {@link #force()}. Their sequence numbers must be
+     * consecutive and follow the file's last record (the scan takes anything else for a lost write).
+     */
     public void append(List<JournalRecord> records) throws IOException {
         if (records.isEmpty()) {
             return;
         }
-        ByteBuffer buf = ByteBuffer.allocate(records.size() * RECORD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 1; i < records.size(); i++) {
+            if (records.get(i).seq() != records.get(0).seq() + i) {
+                throw new IllegalArgumentException("records: seq " + records.get(i).seq() + " at index " + i
+                        + " (expected: consecutive from " + records.get(0).seq() + ")");
+            }
+        }
+        int recordBytes = version == VERSION_1 ? RECORD_BYTES_V1 : RECORD_BYTES;
+        int body = recordBytes - 8;
+        long batchFirst = records.get(0).seq();
+        ByteBuffer buf = ByteBuffer.allocate(records.size() * recordBytes).order(ByteOrder.LITTLE_ENDIAN);
         CRC32C crc = new CRC32C();
         for (JournalRecord r : records) {
             int start = buf.position();
-            buf.putInt(JournalRecord.BODY_BYTES).putInt(0);
+            buf.putInt(body).putInt(0);
             buf.put(r.type()).putLong(r.seq()).putLong(r.relationshipId())
                     .putLong(r.firstGrain()).putLong(r.grainCount());
+            if (version != VERSION_1) {
+                buf.putLong(batchFirst);
+            }
             crc.reset();
-            crc.update(buf.array(), start + 8, JournalRecord.BODY_BYTES);
+            crc.update(buf.array(), start + 8, body);
             buf.putInt(start + 4, (int) crc.getValue());
         }
         buf.flip();
+        long newEnd = end + records.size() * (long) recordBytes;
+        if (version == VERSION && newEnd > length) {
+            check(channel.ftruncate(roundUp(newEnd)), "truncate", path);
+            length = roundUp(newEnd);
+            // Durability: the longer length is stable before any record lands in the new part, so a power loss
+            // never leaves a length that is not a whole number of chunks.
+            check(channel.fsync(), "fsync", path);
+        }
         writeFully(channel, buf, end, path);
-        end += records.size() * (long) RECORD_BYTES;
+        end = newEnd;
     }
 
     /** fdatasync: every appended record is on stable storage on return. */
     public void force() throws IOException {
         check(channel.fdatasync(), "fdatasync", path);
+    }
+
+    private static long roundUp(long length) {
+        return (length + CHUNK - 1) / CHUNK * CHUNK;
     }
 
     private static long size(DiskFile ch, Path path) throws IOException {

@@ -7,6 +7,7 @@ import dev.flashcopy.engine.journal.JournalFile;
 import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,13 +15,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Rebuilds every relationship's bitmap after a clean stop or a crash:
  * <ol>
  *   <li>catalog: the relationships that exist (loaded by the caller);</li>
  *   <li>checkpoint: bitmaps as of sequence number S (missing: every bitmap starts all-set);</li>
- *   <li>journal scan: valid records up to the first torn or corrupt one, whose tail is truncated;</li>
+ *   <li>journal scan: valid records up to a torn tail, which is truncated; damage that is not a torn tail
+ *       (see {@link JournalFile}) is never cut: the data directory is refused with
+ *       {@link DamagedMetadataException} until {@code flashcopy fsck --repair} fails what it could hold;</li>
  *   <li>replay: records after S change bitmaps of relationships the catalog names (others were withdrawn);</li>
  *   <li>generations: a relationship the catalog names one generation past its checkpointed bitmaps was
  *       resynced or reversed after the checkpoint and before the checkpoint that follows every such change;
@@ -47,8 +51,23 @@ public final class Recovery {
         return run(Disk.posix(), flashDir, catalog);
     }
 
-    /** As {@link #run(Path, RelationshipCatalog.Content)}, reading and repairing files on {@code disk}. */
+    /** As {@link #run(Disk, Path, RelationshipCatalog.Content, Set)} with no relationship failed. */
     public static Result run(Disk disk, Path flashDir, RelationshipCatalog.Content catalog) throws IOException {
+        return run(disk, flashDir, catalog, Set.<Long>of());
+    }
+
+    private static DamagedMetadataException damage(Path dataDir, Path file, String what) {
+        return new DamagedMetadataException(file, -1, -1, DamagedMetadataException.refusal(dataDir, what));
+    }
+
+    /**
+     * As {@link #run(Path, RelationshipCatalog.Content)}, reading and repairing files on {@code disk}. Relationships
+     * in {@code failed} are not trusted for a point in time any more (their targets answer EIO), so their bitmaps
+     * are not checked or replayed: they get placeholders, which is what lets a directory whose checkpoint or journal
+     * {@code fsck --repair} set aside start again.
+     */
+    public static Result run(Disk disk, Path flashDir, RelationshipCatalog.Content catalog, Set<Long> failed)
+            throws IOException {
         List<String> report = new ArrayList<>();
         report.add("pass 1 (catalog): " + catalog.relationships().size() + " relationship(s)");
 
@@ -56,9 +75,21 @@ public final class Recovery {
         report.add("pass 2 (checkpoint): " + checkpoint.bitmaps().size() + " bitmap(s) as of seq "
                 + checkpoint.lastSeq());
 
-        JournalFile journal = JournalFile.open(disk, flashDir.resolve(JOURNAL_FILE));
+        JournalFile journal;
+        try {
+            journal = JournalFile.open(disk, flashDir.resolve(JOURNAL_FILE));
+        } catch (DamagedMetadataException e) {
+            throw new DamagedMetadataException(e.file(), e.offset(), -1,
+                    DamagedMetadataException.refusal(flashDir.toAbsolutePath().getParent(), e.getMessage()));
+        }
         try {
             JournalFile.Scan scan = journal.scan();
+            Path dataDir = flashDir.toAbsolutePath().getParent();
+            if (scan.corrupt()) {
+                // Never cut: the records after the damage are durable clears that targets rely on.
+                throw new DamagedMetadataException(journal.path(), scan.corruptOffset(), -1,
+                        DamagedMetadataException.refusal(dataDir, scan.corruption()));
+            }
             if (scan.truncatedBytes() > 0) {
                 journal.truncate(scan.validEnd());
                 report.add("pass 3 (journal): " + scan.records().size() + " valid record(s); truncated "
@@ -70,9 +101,12 @@ public final class Recovery {
             Map<Long, BitmapSet> bitmaps = new HashMap<>();
             for (RelationshipRecord r : catalog.relationships()) {
                 long grains = new GrainGeometry(r.grainSize(), r.size()).grains();
+                if (failed.contains(r.id())) {
+                    continue;
+                }
                 BitmapSet saved = checkpoint.bitmaps().get(r.id());
                 if (saved != null && saved.grains() != grains) {
-                    throw new IOException("checkpoint bitmap of relationship " + r.id() + " has " + saved.grains()
+                    throw damage(dataDir, flashDir.resolve(CHECKPOINT_FILE), "checkpoint bitmap of relationship " + r.id() + " has " + saved.grains()
                             + " grains (expected: " + grains + ")");
                 }
                 bitmaps.put(r.id(), saved != null ? saved : BitmapSet.established(grains));
@@ -89,7 +123,7 @@ public final class Recovery {
                 }
                 long end = rec.firstGrain() + rec.grainCount();
                 if (rec.firstGrain() < 0 || rec.grainCount() < 1 || end > set.grains()) {
-                    throw new IOException("journal record seq " + rec.seq() + " changes grains [" + rec.firstGrain()
+                    throw damage(dataDir, journal.path(), "journal record seq " + rec.seq() + " changes grains [" + rec.firstGrain()
                             + ", " + end + ") of relationship " + rec.relationshipId() + " (expected: within [0, "
                             + set.grains() + "))");
                 }
@@ -101,16 +135,28 @@ public final class Recovery {
                 }
                 applied++;
             }
+            if (!scan.records().isEmpty() && scan.records().getLast().seq() <= checkpoint.lastSeq()) {
+                // Left by a crash between a checkpoint and the journal's reset: every record is covered, and
+                // the next append (seq above the checkpoint's) must not follow them with a gap.
+                journal.reset();
+            }
             int advanced = 0;
             for (RelationshipRecord r : catalog.relationships()) {
                 BitmapSet set = bitmaps.get(r.id());
+                if (set == null) { // failed: a placeholder at its generation
+                    long grains = new GrainGeometry(r.grainSize(), r.size()).grains();
+                    BitmapSet e = BitmapSet.established(grains);
+                    bitmaps.put(r.id(), new BitmapSet(r.generation(), e.toCopy(), e.sourceChanged(), e.targetChanged(),
+                            e.borrowed()));
+                    continue;
+                }
                 if (set.generation() == r.generation()) {
                     continue;
                 }
                 if (set.generation() + 1 != r.generation()
                         || !(RelationshipRecord.RESYNC.equals(r.lastChange())
                         || RelationshipRecord.REVERSE.equals(r.lastChange()))) {
-                    throw new IOException("relationship " + r.id() + " is at generation " + r.generation() + " ("
+                    throw damage(dataDir, flashDir.resolve(CHECKPOINT_FILE), "relationship " + r.id() + " is at generation " + r.generation() + " ("
                             + r.lastChange() + ") but its bitmaps are of generation " + set.generation()
                             + " (expected: the same, or one less after a resync or reverse)");
                 }

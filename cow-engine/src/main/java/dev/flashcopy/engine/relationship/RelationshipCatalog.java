@@ -3,6 +3,7 @@ package dev.flashcopy.engine.relationship;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -32,16 +33,24 @@ public final class RelationshipCatalog {
     }
 
     public static Content load(Disk disk, Path flashDir) throws IOException {
+        return load(disk, flashDir, true);
+    }
+
+    /** The catalog; with {@code upgrade} a file from before the checksum envelope is rewritten with it. */
+    public static Content load(Disk disk, Path flashDir, boolean upgrade) throws IOException {
         Path file = flashDir.resolve(FILE_NAME);
         if (!disk.exists(file)) {
             return Content.empty();
         }
         try {
-            Content c = JSON.readValue(disk.readAll(file), Content.class);
+            Content c = JSON.readValue(AtomicFile.readChecked(disk, file, upgrade), Content.class);
             if (c.version() != VERSION || c.relationships() == null || c.nextId() < 1) {
                 throw new IOException("unsupported version " + c.version() + " (expected: " + VERSION + ")");
             }
             return c;
+        } catch (DamagedMetadataException e) {
+            throw new DamagedMetadataException(e.file(), e.offset(), -1,
+                    DamagedMetadataException.refusal(flashDir.toAbsolutePath().getParent(), e.getMessage()));
         } catch (IOException e) {
             throw new IOException("relationship catalog " + file + " is unreadable (" + e.getMessage()
                     + "); restore it from a backup: without it targets lose their point in time", e);
@@ -50,7 +59,7 @@ public final class RelationshipCatalog {
 
     public static void save(Disk disk, Path flashDir, long nextId, List<RelationshipRecord> relationships)
             throws IOException {
-        AtomicFile.replace(disk, flashDir.resolve(FILE_NAME), JSON.writerWithDefaultPrettyPrinter()
+        AtomicFile.replaceChecked(disk, flashDir.resolve(FILE_NAME), JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsBytes(new Content(VERSION, nextId, List.copyOf(relationships))));
     }
 }

@@ -7,6 +7,7 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.journal.JournalFile;
 import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.storage.AtomicFile;
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.ImageFile;
 import java.io.IOException;
@@ -123,9 +124,19 @@ public final class RevertArea implements AutoCloseable {
     public static RevertArea open(Disk disk, Path dir, long id, long targetSize, int grainSize)
             throws IOException {
         GrainGeometry geo = new GrainGeometry(grainSize, targetSize);
-        JournalFile log = JournalFile.open(disk, logPath(dir, id));
+        JournalFile log;
+        try {
+            log = JournalFile.open(disk, logPath(dir, id));
+        } catch (DamagedMetadataException e) {
+            throw new DamagedMetadataException(e.file(), e.offset(), id, "revert log: " + e.getMessage());
+        }
         try {
             JournalFile.Scan scan = log.scan();
+            if (scan.corrupt()) {
+                // Never cut: the records after the damage say which target grains hold preserved data.
+                throw new DamagedMetadataException(logPath(dir, id), scan.corruptOffset(), id,
+                        "revert log " + scan.corruption().substring("journal ".length()));
+            }
             if (scan.truncatedBytes() > 0) {
                 log.truncate(scan.validEnd());
             }
@@ -134,7 +145,7 @@ public final class RevertArea implements AutoCloseable {
             for (JournalRecord r : scan.records()) {
                 long end = r.firstGrain() + r.grainCount();
                 if (r.relationshipId() != id || r.firstGrain() < 0 || end > geo.grains()) {
-                    throw new IOException("revert log " + logPath(dir, id) + " record seq " + r.seq()
+                    throw new DamagedMetadataException(logPath(dir, id), -1, id, "revert log " + logPath(dir, id) + " record seq " + r.seq()
                             + " names grains [" + r.firstGrain() + ", " + end + ") of relationship "
                             + r.relationshipId() + " (expected: relationship " + id + ", within [0, " + geo.grains()
                             + "))");

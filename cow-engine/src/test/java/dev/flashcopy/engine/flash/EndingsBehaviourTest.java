@@ -101,6 +101,22 @@ class EndingsBehaviourTest {
         assertTrue(report.get(0).contains("set aside"), report.toString());
     }
 
+    @Test
+    void aLogWhoseChecksumFailsIsSetAsideNotBelieved() throws Exception {
+        List<String> report = new ArrayList<>();
+        EndingLog log = EndingLog.open(Disk.posix(), dir, Clock.systemUTC(), report);
+        log.record(7, "s", "t", RelationshipEnding.Kind.WITHDRAWN, "withdrawn with 3 of 16 grains still to copy");
+        Path file = dir.resolve(EndingLog.FILE_NAME);
+        String text = Files.readString(file);
+        assertTrue(text.startsWith("FCMETA1 "), "written with the checksum line: " + text);
+        // One letter of the reason changed: still valid JSON, so only the checksum can tell.
+        Files.writeString(file, text.replace("3 of 16", "2 of 16"));
+        EndingLog reread = EndingLog.open(Disk.posix(), dir, Clock.systemUTC(), report);
+        assertTrue(reread.all().isEmpty(), reread.all().toString());
+        assertTrue(Files.exists(dir.resolve(EndingLog.FILE_NAME + ".unreadable")));
+        assertTrue(report.get(0).contains("set aside"), report.toString());
+    }
+
     /** A clock the test moves by hand. */
     private static final class MutableClock extends Clock {
         Instant now;

@@ -103,6 +103,16 @@ final class EngineFixture implements AutoCloseable {
         open();
     }
 
+    /** Crash-like restart with {@code between} done to the files while nothing runs. */
+    void crashAndReopenAfter(Between between) throws IOException {
+        releaseLeases();
+        engine.halt();
+        store.close();
+        engine = null;
+        between.run();
+        open();
+    }
+
     /**
      * Power loss: the engine stops as in a crash, the simulated disk loses what was not forced (or what it
      * froze at an earlier sync), and everything reopens on what survived.
@@ -116,8 +126,48 @@ final class EngineFixture implements AutoCloseable {
         return report;
     }
 
+    /** What happens to the disk between a power loss and the restart (a fault injected into a file). */
+    @FunctionalInterface
+    interface Between {
+        void run() throws IOException;
+    }
+
+    /**
+     * Power loss, then {@code between} on what survived, then the restart. When the restart fails, the fixture is
+     * left closed and the failure thrown.
+     */
+    void powerLossThenReopen(SimulatedDisk simulated, Between between) throws IOException {
+        releaseLeases();
+        engine.halt();
+        store.close();
+        simulated.crash();
+        engine = null;
+        between.run();
+        store = VolumeStore.open(disk, dir);
+        try {
+            engine = FlashEngine.open(store, settings);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Opens store and engine again after {@link #powerLossThenReopen} was refused (and the directory repaired). */
+    void openAfterRefusal() throws IOException {
+        store = VolumeStore.open(disk, dir);
+        try {
+            engine = FlashEngine.open(store, settings);
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
     @Override
     public void close() throws IOException {
+        if (engine == null) {
+            return;
+        }
         releaseLeases();
         engine.close();
         store.close();

@@ -1,6 +1,7 @@
 package dev.flashcopy.engine.journal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,44 +46,190 @@ class JournalFileTest {
 
     @Test
     void tornTailIsReportedAndTruncated() throws IOException {
-        Path p = journalWith(4);
-        long full = Files.size(p);
-        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
-            raf.setLength(full - 10); // the last record was cut short by a crash
-        }
+        Path p = journalWith(12); // records 10 and 11 (from 0) at [506, 604): 506 to 512 in the first sector
+        zero(p, 512, 92); // the second sector never reached the disk
         try (JournalFile f = JournalFile.open(p)) {
             JournalFile.Scan scan = f.scan();
-            assertEquals(3, scan.records().size());
-            assertEquals(JournalFile.RECORD_BYTES - 10, scan.truncatedBytes());
-            assertTrue(scan.tailProblem().contains("short record"), scan.tailProblem());
+            assertFalse(scan.corrupt(), scan.corruption());
+            assertEquals(10, scan.records().size());
+            assertEquals(JournalFile.RECORD_BYTES, scan.truncatedBytes(), "the zeroed record after it reads as free space");
+            assertTrue(scan.tailProblem().contains("CRC mismatch at offset 506"), scan.tailProblem());
             f.truncate(scan.validEnd());
-            f.append(List.of(new JournalRecord(9, 7, 0, 1)));
+            f.append(List.of(new JournalRecord(11, 7, 0, 1)));
             f.force();
         }
         try (JournalFile f = JournalFile.open(p)) {
-            assertEquals(4, f.scan().records().size(), "appends continue after the cut");
+            assertEquals(11, f.scan().records().size(), "appends continue after the cut");
+            assertEquals(0, f.scan().truncatedBytes());
         }
     }
 
     @Test
-    void corruptedLastRecordFailsItsCrc() throws IOException {
-        Path p = journalWith(3);
+    void appendTornByARealPowerLossIsATornTailNeverCorruption() throws IOException {
+        int torn = 0;
+        for (long seed = 1; seed <= 40; seed++) {
+            dev.flashcopy.engine.volume.SimulatedDisk disk = new dev.flashcopy.engine.volume.SimulatedDisk(seed);
+            Path p = Path.of("/simulated/journal");
+            disk.createDirectories(p.getParent());
+            try (JournalFile f = JournalFile.open(disk, p)) {
+                f.append(records(1, 81)); // ends at 3985, forced
+                f.force();
+                f.append(records(82, 6)); // [3985, 4279): across the page boundary at 4096, never forced
+            }
+            disk.crash();
+            try (JournalFile f = JournalFile.open(disk, p)) {
+                JournalFile.Scan scan = f.scan();
+                assertFalse(scan.corrupt(), "seed " + seed + ": " + scan.corruption());
+                assertTrue(scan.records().size() >= 81, "seed " + seed + ": forced records kept");
+                torn += scan.tailProblem() != null ? 1 : 0;
+            }
+        }
+        assertTrue(torn > 0, "some power losses kept part of the last append");
+    }
+
+    @Test
+    void fileCutToALengthThatIsNotWholeChunksIsCorruption() throws IOException {
+        Path p = journalWith(4);
         try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
-            raf.seek(Files.size(p) - 3);
-            raf.write(0x5A);
+            raf.setLength(JournalFile.HEADER_BYTES + 2L * JournalFile.RECORD_BYTES); // records 3 and 4 were durable
         }
         try (JournalFile f = JournalFile.open(p)) {
             JournalFile.Scan scan = f.scan();
-            assertEquals(2, scan.records().size());
-            assertEquals(JournalFile.RECORD_BYTES, scan.truncatedBytes());
-            assertTrue(scan.tailProblem().contains("CRC"), scan.tailProblem());
+            assertTrue(scan.corrupt(), "a truncated file is not a torn tail");
+            assertTrue(scan.corruption().contains("cut short"), scan.corruption());
+        }
+    }
+
+    @Test
+    void flippedBitInTheLastRecordIsCorruptionNotATornTail() throws IOException {
+        Path p = journalWith(3);
+        flip(p, JournalFile.HEADER_BYTES + 3L * JournalFile.RECORD_BYTES - 12);
+        try (JournalFile f = JournalFile.open(p)) {
+            JournalFile.Scan scan = f.scan();
+            assertTrue(scan.corrupt(), "a written page with a bad record is damage: " + scan);
+            assertEquals(JournalFile.HEADER_BYTES + 2L * JournalFile.RECORD_BYTES, scan.corruptOffset());
+            assertTrue(scan.corruption().contains("CRC mismatch at offset " + scan.corruptOffset()), scan.corruption());
+        }
+    }
+
+    @Test
+    void flippedBitInAnOldRecordFollowedByValidRecordsIsCorruptionAndNothingIsCut() throws IOException {
+        Path p = journalWith(20);
+        long size = Files.size(p);
+        long offset = JournalFile.HEADER_BYTES + 4L * JournalFile.RECORD_BYTES;
+        flip(p, offset + 20);
+        try (JournalFile f = JournalFile.open(p)) {
+            JournalFile.Scan scan = f.scan();
+            assertTrue(scan.corrupt(), scan.toString());
+            assertEquals(offset, scan.corruptOffset());
+            assertTrue(scan.corruption().contains("later append"), scan.corruption());
+            assertEquals(4, scan.records().size(), "the valid records before the damage");
+        }
+        assertEquals(size, Files.size(p), "a scan never changes the file");
+    }
+
+    @Test
+    void lostPageOfAnOlderAppendIsCorruption() throws IOException {
+        Path p = dir.resolve("journal");
+        try (JournalFile f = JournalFile.open(p)) {
+            f.append(records(1, 200)); // 9800 bytes: pages 0 to 2
+            f.force();
+            f.append(records(201, 10));
+            f.force();
+        }
+        zero(p, 4096, 4096);
+        try (JournalFile f = JournalFile.open(p)) {
+            JournalFile.Scan scan = f.scan();
+            assertTrue(scan.corrupt(), "a lost page followed by a later append: " + scan.tailProblem());
+        }
+    }
+
+    @Test
+    void lostPageInsideTheLastAppendIsATornTailCutAtItsFirstBadRecord() throws IOException {
+        Path p = dir.resolve("journal");
+        try (JournalFile f = JournalFile.open(p)) {
+            f.append(records(1, 10));
+            f.force();
+            f.append(records(11, 200)); // the last append, never forced: a power loss kept pages 0 and 2 only
+        }
+        zero(p, 4096, 4096);
+        try (JournalFile f = JournalFile.open(p)) {
+            JournalFile.Scan scan = f.scan();
+            assertFalse(scan.corrupt(), scan.corruption());
+            long firstBad = (4096 - JournalFile.HEADER_BYTES) / JournalFile.RECORD_BYTES;
+            assertEquals(firstBad, scan.records().size());
+            assertEquals(JournalFile.HEADER_BYTES + firstBad * JournalFile.RECORD_BYTES, scan.validEnd());
+        }
+    }
+
+    @Test
+    void recordRepeatedAtAnotherOffsetIsCorruption() throws IOException {
+        Path p = journalWith(10);
+        byte[] bytes = Files.readAllBytes(p);
+        int r = JournalFile.RECORD_BYTES;
+        int h = JournalFile.HEADER_BYTES;
+        System.arraycopy(bytes, h + 2 * r, bytes, h + 6 * r, r); // a write that landed at the wrong offset
+        Files.write(p, bytes);
+        try (JournalFile f = JournalFile.open(p)) {
+            JournalFile.Scan scan = f.scan();
+            assertTrue(scan.corrupt(), scan.toString());
+            assertTrue(scan.corruption().contains("misplaced"), scan.corruption());
+        }
+    }
+
+    @Test
+    void versionOneJournalIsReadOnceAndEmptiedAsVersionTwo() throws IOException {
+        Path p = dir.resolve("journal");
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 41).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(JournalFile.MAGIC).putInt(1).putInt(0);
+        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(33).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        body.put((byte) 1).putLong(5).putLong(7).putLong(2).putLong(3);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(body.array());
+        b.putInt(33).putInt((int) crc.getValue()).put(body.array());
+        Files.write(p, b.array());
+        try (JournalFile f = JournalFile.open(p)) {
+            assertEquals(List.of(new JournalRecord(5, 7, 2, 3)), f.scan().records());
+            f.reset();
+            f.append(List.of(new JournalRecord(6, 7, 0, 1)));
+            f.force();
+        }
+        try (JournalFile f = JournalFile.open(p)) {
+            assertEquals(List.of(new JournalRecord(6, 7, 0, 1)), f.scan().records());
+            assertEquals(JournalFile.CHUNK, Files.size(p));
+        }
+    }
+
+    private static List<JournalRecord> records(long firstSeq, int count) {
+        List<JournalRecord> list = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            list.add(new JournalRecord(firstSeq + i, 7, i, 1));
+        }
+        return list;
+    }
+
+    private static void flip(Path p, long offset) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
+            raf.seek(offset);
+            int b = raf.read();
+            raf.seek(offset);
+            raf.write(b ^ 0x10);
+        }
+    }
+
+    private static void zero(Path p, long offset, int length) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
+            raf.seek(offset);
+            raf.write(new byte[length]);
         }
     }
 
     @Test
     void badHeaderIsRefused() throws IOException {
         Path p = dir.resolve("journal");
-        Files.write(p, new byte[32]);
+        byte[] garbage = new byte[32];
+        java.util.Arrays.fill(garbage, (byte) 'x');
+        Files.write(p, garbage);
         IOException e = assertThrows(IOException.class, () -> JournalFile.open(p));
         assertTrue(e.getMessage().contains("no valid header"), e.getMessage());
     }
@@ -101,6 +248,6 @@ class JournalFileTest {
         bytes[bytes.length / 2] ^= 1;
         Files.write(p, bytes);
         IOException e = assertThrows(IOException.class, () -> CheckpointFile.read(p));
-        assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+        assertTrue(e.getMessage().contains("damaged"), e.getMessage());
     }
 }

@@ -1,6 +1,9 @@
 package dev.flashcopy.engine.recovery;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.bitmap.BitmapSet;
@@ -12,6 +15,7 @@ import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.ImageFile;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -67,21 +71,48 @@ class RecoveryTest {
         GrainBitmap live = GrainBitmap.allSet(5000);
         try (Journal journal = new Journal(JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
                 dir.resolve(Recovery.CHECKPOINT_FILE), 0, 1 << 20)) {
-            journal.commit(journal.clear(1, live, 0, 10, image));
-            journal.commit(journal.clear(1, live, 10, 20, image));
+            for (int i = 0; i < 12; i++) {
+                journal.commit(journal.clear(1, live, i * 10L, i * 10L + 10, image));
+            }
         }
         Path jf = dir.resolve(Recovery.JOURNAL_FILE);
         try (RandomAccessFile raf = new RandomAccessFile(jf.toFile(), "rw")) {
-            raf.setLength(Files.size(jf) - 5);
+            raf.seek(512);
+            raf.write(new byte[92]); // records 10 and 11 end in a sector that never reached the disk
         }
         Recovery.Result r = Recovery.run(dir, catalog(1, 2));
         r.journal().close();
-        assertEquals(4990, r.bitmaps().get(1L).toCopy().count(), "only the first record survived");
+        assertEquals(4900, r.bitmaps().get(1L).toCopy().count(), "only the first ten records survived");
         assertEquals(5000, r.bitmaps().get(2L).toCopy().count(), "a relationship without records is all to copy");
-        assertTrue(r.report().get(2).contains("truncated 36 byte(s)"), r.report().get(2));
+        assertTrue(r.report().get(2).contains("truncated 49 byte(s)"), r.report().get(2));
         Recovery.Result again = Recovery.run(dir, catalog(1));
         again.journal().close();
         assertTrue(again.report().get(2).contains("no torn tail"), again.report().get(2));
+        image.close();
+    }
+
+    @Test
+    void flippedBitInAnOldRecordRefusesTheDirectoryAndCutsNothing() throws Exception {
+        ImageFile image = ImageFile.create(dir.resolve("t.img"), 4096);
+        GrainBitmap live = GrainBitmap.allSet(5000);
+        try (Journal journal = new Journal(JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
+                dir.resolve(Recovery.CHECKPOINT_FILE), 0, 1 << 20)) {
+            for (int i = 0; i < 10; i++) {
+                journal.commit(journal.clear(1, live, i * 10L, i * 10L + 10, image));
+            }
+        }
+        Path jf = dir.resolve(Recovery.JOURNAL_FILE);
+        byte[] before = Files.readAllBytes(jf);
+        byte[] damaged = before.clone();
+        damaged[16 + 2 * 49 + 30] ^= 4; // the third record's grain range: a durable clear, followed by seven more
+        Files.write(jf, damaged);
+        DamagedMetadataException e = assertThrows(DamagedMetadataException.class,
+                () -> Recovery.run(dir, catalog(1)));
+        assertEquals(16 + 2 * 49, e.offset());
+        assertTrue(e.getMessage().contains(jf.toString()) && e.getMessage().contains("offset " + (16 + 2 * 49))
+                && e.getMessage().contains("flashcopy fsck --data"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line");
+        assertArrayEquals(damaged, Files.readAllBytes(jf), "nothing is cut");
         image.close();
     }
 

@@ -9,11 +9,11 @@ import java.util.Map;
  */
 public enum ExitCode {
     OK(0, "success"),
-    REFUSED(1, "the server refused the request (bad value, unknown or conflicting object)"),
+    REFUSED(1, "the server refused the request (bad value, unknown or conflicting object); fsck: damage found"),
     USAGE(2, "usage error: unknown option, missing or malformed argument"),
     UNREACHABLE(3, "no server: DATA/admin.json missing or the server does not answer"),
     UNEXPECTED(4, "unexpected failure: server-side I/O error or a bug (see the message)"),
-    START_FAILED(5, "serve could not start: data directory in use, address in use or unusable"),
+    START_FAILED(5, "serve could not start: data directory in use, damaged (see fsck), address in use or unusable"),
     TIMED_OUT(6, "wait, mkflash --wait or rmflash --cp gave up after --timeout; the copy goes on"),
     WITHDRAWN(7, "wait or --wait: the relationship was withdrawn before its copy completed (target not a full copy)"),
     FAILED(8, "wait or --wait: the relationship failed (its target holds no point in time)");

@@ -1,0 +1,46 @@
+package dev.flashcopy.engine.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A metadata file failed its checksum or its structure in a way a power loss cannot explain: corruption,
+ * never silently repaired. The message is one line naming the file, the offset when known, and what to do.
+ * {@code relationshipId} is the relationship the damage is pinned to, or -1 when it cannot be pinned (the
+ * data directory is then refused until {@code flashcopy fsck --repair} has run). Immutable.
+ */
+public final class DamagedMetadataException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient Path file;
+    private final long offset;
+    private final long relationshipId;
+
+    public DamagedMetadataException(Path file, long offset, long relationshipId, String what) {
+        super(what);
+        this.file = file;
+        this.offset = offset;
+        this.relationshipId = relationshipId;
+    }
+
+    /** The damaged file. */
+    public Path file() {
+        return file;
+    }
+
+    /** Where in the file, or -1 for the whole file. */
+    public long offset() {
+        return offset;
+    }
+
+    /** The one relationship the damage is pinned to, or -1. */
+    public long relationshipId() {
+        return relationshipId;
+    }
+
+    /** The one-line refusal for a data directory: what is damaged and what to do. */
+    public static String refusal(Path dataDir, String what) {
+        return what + "; nothing was changed: keep a copy of " + dataDir + ", then run flashcopy fsck"
+                + " --data " + dataDir + " (and --repair to fail only what is damaged)";
+    }
+}

@@ -1,0 +1,2 @@
+/** Tests of the atomic replace and the checksum envelope of JSON metadata. */
+package dev.flashcopy.engine.storage;
