@@ -41,7 +41,7 @@ class TlsIT {
     static ServerProcess server;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start() throws IOException, InterruptedException {
         pki = TestCertificates.create(tmp.resolve("pki"));
         server = ServerProcess.start(tmp.resolve("data"), "--tls", "require", "--tls-cert", pki.serverCert().toString(),
                 "--tls-key", pki.serverKey().toString(), "--tls-ca", pki.ca().toString());
