@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
-import dev.flashcopy.it.support.RawNbdClient;
 import dev.flashcopy.it.support.ServerProcess;
+import dev.flashcopy.nbd.testing.RawNbdClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -84,11 +84,7 @@ class BadInputIT {
     @Test
     void unknownClientFlagsCloseTheConnection() throws IOException {
         try (RawNbdClient c = connect()) {
-            c.in.readLong();
-            c.in.readLong();
-            c.in.readUnsignedShort();
-            c.out.writeInt(0x80000003);
-            c.out.flush();
+            c.greet(0x80000003);
             assertTrue(c.closedByServer());
         }
     }
@@ -97,8 +93,7 @@ class BadInputIT {
     void garbageInsteadOfOptionMagicClosesTheConnection() throws IOException {
         try (RawNbdClient c = connect()) {
             c.greet();
-            c.out.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            c.out.flush();
+            c.sendRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertTrue(c.closedByServer());
         }
     }
@@ -187,9 +182,7 @@ class BadInputIT {
     @Test
     void badRequestMagicClosesTheConnection() throws IOException {
         try (RawNbdClient c = connected()) {
-            c.out.writeInt(0xdeadbeef);
-            c.out.write(new byte[24]);
-            c.out.flush();
+            c.sendRaw(java.nio.ByteBuffer.allocate(28).putInt(0xdeadbeef).array()); // a request header, wrong magic
             assertTrue(c.closedByServer());
         }
     }
@@ -197,14 +190,8 @@ class BadInputIT {
     @Test
     void clientVanishingMidWriteHarmsNothing() throws IOException {
         try (RawNbdClient c = connected()) {
-            c.out.writeInt(RawNbdClient.REQUEST_MAGIC);
-            c.out.writeShort(0);
-            c.out.writeShort(RawNbdClient.CMD_WRITE);
-            c.out.writeLong(1);
-            c.out.writeLong(0);
-            c.out.writeInt(65536);
-            c.out.write(new byte[1000]); // then hang up with most of the payload missing
-            c.out.flush();
+            c.request(0, RawNbdClient.CMD_WRITE, 0, 65536, null);
+            c.sendRaw(new byte[1000]); // then hang up with most of the payload missing
         }
     }
 }

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
-import dev.flashcopy.it.support.RawNbdClient;
 import dev.flashcopy.it.support.ServerProcess;
+import dev.flashcopy.nbd.testing.RawNbdClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,10 +68,7 @@ class ExportRulesIT {
         assertTrue(list.contains("open"), list);
         try (RawNbdClient raw = new RawNbdClient("127.0.0.1", server.port())) {
             raw.greet();
-            byte[] name = "fenced".getBytes();
-            byte[] go = java.nio.ByteBuffer.allocate(4 + name.length + 2).putInt(name.length).put(name)
-                    .putShort((short) 0).array();
-            raw.sendOption(7, go);
+            raw.sendOption(7, RawNbdClient.goData("fenced")); // GO, by hand: the refusal is the point
             assertEquals(ERR_POLICY, raw.readOptionReply().type());
         }
     }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.it.support.Command;
-import dev.flashcopy.it.support.RawNbdClient;
 import dev.flashcopy.it.support.ServerProcess;
+import dev.flashcopy.nbd.testing.RawNbdClient;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -61,9 +61,8 @@ class LargeRequestIT {
                 int length = 64 * MIB + 4096;
                 long cookie = c.request(0, RawNbdClient.CMD_WRITE, 0, length, null);
                 for (int sent = 0; sent < length; sent += junk.length) {
-                    c.out.write(junk, 0, Math.min(junk.length, length - sent));
+                    c.sendRaw(junk, 0, Math.min(junk.length, length - sent));
                 }
-                c.out.flush();
                 assertEquals(EINVAL, c.readSimpleReply(cookie, null));
 
                 byte[] data = new byte[4096];

@@ -9,9 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
-import dev.flashcopy.it.support.Pki;
-import dev.flashcopy.it.support.RawNbdClient;
 import dev.flashcopy.it.support.ServerProcess;
+import dev.flashcopy.nbd.testing.RawNbdClient;
+import dev.flashcopy.nbd.testing.TestCertificates;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,12 +37,12 @@ class TlsIT {
 
     @TempDir
     static Path tmp;
-    static Pki pki;
+    static TestCertificates pki;
     static ServerProcess server;
 
     @BeforeAll
-    static void start() {
-        pki = Pki.create(tmp.resolve("pki"));
+    static void start() throws IOException, InterruptedException {
+        pki = TestCertificates.create(tmp.resolve("pki"));
         server = ServerProcess.start(tmp.resolve("data"), "--tls", "require", "--tls-cert", pki.serverCert().toString(),
                 "--tls-key", pki.serverKey().toString(), "--tls-ca", pki.ca().toString());
         server.cli("mkvol", "secure", "--size", "64M").ok(); // the CLI reaches the HTTPS admin API by pinning
@@ -54,13 +54,13 @@ class TlsIT {
     }
 
     private static String nbds(String export, String clientDir) {
-        return "nbds://127.0.0.1:" + server.port() + "/" + export + "?tls-certificates=" + pki.client(clientDir);
+        return "nbds://127.0.0.1:" + server.port() + "/" + export + "?tls-certificates=" + pki.clientDir(clientDir);
     }
 
     /** {@code TOOL [SUBCOMMAND] --object tls-creds-x509,... --image-opts driver=nbd,...,tls-creds=tls0 ARGS}. */
     private static String[] qemu(String tool, String clientDir, String... args) {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(tool.split(" ")));
-        cmd.addAll(java.util.List.of("--object", "tls-creds-x509,id=tls0,dir=" + pki.client(clientDir)
+        cmd.addAll(java.util.List.of("--object", "tls-creds-x509,id=tls0,dir=" + pki.clientDir(clientDir)
                 + ",endpoint=client", "--image-opts",
                 "driver=nbd,host=127.0.0.1,port=" + server.port() + ",export=secure,tls-creds=tls0"));
         cmd.addAll(java.util.List.of(args));

@@ -11,7 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A minimal NBD client over a blocking socket, for tests. Not thread-safe. */
+/**
+ * A minimal NBD client over a blocking socket, for tests that send what real clients never send (bad
+ * magic, out-of-range requests, garbage): nbd-server's socket tests and the integration tests against the
+ * real server process. Not thread-safe.
+ */
 public final class RawNbdClient implements AutoCloseable {
     public static final long NBD_MAGIC = 0x4e42444d41474943L;
     public static final long OPTION_MAGIC = 0x49484156454F5054L;
@@ -45,6 +49,8 @@ public final class RawNbdClient implements AutoCloseable {
     private DataOutputStream out;
     public long exportSize;
     public int transmissionFlags;
+    /** The cookie {@link #request(int, int, long, long, byte[])} uses next. */
+    private long nextCookie = 1;
 
     public RawNbdClient(InetSocketAddress address) throws IOException {
         socket = new Socket();
@@ -53,6 +59,15 @@ public final class RawNbdClient implements AutoCloseable {
         socket.setTcpNoDelay(true);
         in = new DataInputStream(socket.getInputStream());
         out = new DataOutputStream(socket.getOutputStream());
+    }
+
+    public RawNbdClient(String host, int port) throws IOException {
+        this(new InetSocketAddress(host, port));
+    }
+
+    /** {@link #greet(int)} answering FIXED_NEWSTYLE | NO_ZEROES, as real clients do. */
+    public int greet() throws IOException {
+        return greet(3);
     }
 
     /** Reads the greeting and answers with {@code clientFlags}; returns the handshake flags. */
@@ -189,7 +204,11 @@ public final class RawNbdClient implements AutoCloseable {
         return ids;
     }
 
-    private void go(String export) throws IOException {
+    /**
+     * NBD_OPT_GO for {@code export}; returns its size (also kept in {@link #exportSize}). A refusal throws,
+     * naming the reply type in hex (as the spec writes error types, e.g. {@code 0x80000006}).
+     */
+    public long go(String export) throws IOException {
         sendOption(7, goData(export));
         for (OptionReply reply : readOptionReplies()) {
             if (reply.type() == 3 && reply.data().length == 12 && reply.data()[1] == 0) {
@@ -198,9 +217,10 @@ public final class RawNbdClient implements AutoCloseable {
                 exportSize = b.getLong();
                 transmissionFlags = b.getShort() & 0xffff;
             } else if (reply.type() != 3 && reply.type() != 1) {
-                throw new IOException("GO failed with reply type " + Integer.toUnsignedString(reply.type()));
+                throw new IOException("GO refused, reply type 0x" + Integer.toHexString(reply.type()));
             }
         }
+        return exportSize;
     }
 
     private static void expectAck(List<OptionReply> replies) throws IOException {
@@ -222,8 +242,19 @@ public final class RawNbdClient implements AutoCloseable {
         out.flush();
     }
 
+    /** {@link #request(int, int, long, long, long, byte[])} with the next cookie of this client; returns it. */
+    public long request(int flags, int type, long offset, long length, byte[] payload) throws IOException {
+        long cookie = nextCookie++;
+        request(flags, type, cookie, offset, length, payload);
+        return cookie;
+    }
+
     public void sendRaw(byte[] bytes) throws IOException {
-        out.write(bytes);
+        sendRaw(bytes, 0, bytes.length);
+    }
+
+    public void sendRaw(byte[] bytes, int offset, int length) throws IOException {
+        out.write(bytes, offset, length);
         out.flush();
     }
 
@@ -238,6 +269,21 @@ public final class RawNbdClient implements AutoCloseable {
         byte[] data = new byte[error == 0 ? readLength : 0];
         in.readFully(data);
         return new Chunk(0, -1, cookie, data, error);
+    }
+
+    /**
+     * A simple reply that must answer {@code cookie} (another cookie throws); returns its error (0 for
+     * success) and, for a successful READ, fills {@code data} (null for other commands).
+     */
+    public int readSimpleReply(long cookie, byte[] data) throws IOException {
+        Chunk reply = readSimple(data == null ? 0 : data.length);
+        if (reply.cookie() != cookie) {
+            throw new IOException("reply for cookie " + reply.cookie() + ", expected " + cookie);
+        }
+        if (reply.error() == 0 && data != null) {
+            System.arraycopy(reply.payload(), 0, data, 0, data.length);
+        }
+        return reply.error();
     }
 
     /** The next reply message, simple (without data) or one structured chunk. */

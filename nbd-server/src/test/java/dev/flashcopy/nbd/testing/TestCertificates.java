@@ -1,23 +1,42 @@
 package dev.flashcopy.nbd.testing;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A throwaway PKI made by the repository's {@code bin/make-test-certs} (openssl): CA, server
- * certificate for 127.0.0.1, a good client, a rogue client signed by another CA. Immutable.
+ * A throwaway PKI made by the repository's {@code bin/make-test-certs} (openssl): CA, server certificate
+ * for 127.0.0.1, and client directories laid out as libnbd and qemu expect them: a good client, a rogue
+ * client signed by another CA, an anonymous one without a certificate. Used by nbd-server's tests and by
+ * the integration tests. Immutable.
  */
 public record TestCertificates(Path dir) {
     public static TestCertificates create(Path dir) throws IOException, InterruptedException {
-        Path script = Path.of("..", "bin", "make-test-certs").toAbsolutePath().normalize();
+        Path script = script();
         Process p = new ProcessBuilder(script.toString(), dir.toString()).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.exists(dir.resolve("server-cert.pem"))) {
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.exists(dir.resolve("server-cert.pem"))) {
             throw new IOException("bin/make-test-certs failed: " + output);
         }
         return new TestCertificates(dir);
+    }
+
+    /**
+     * {@code bin/make-test-certs} in the checkout: above {@code flashcopy.home} when set (the integration
+     * tests set it), else above the working directory (a module directory under Maven).
+     */
+    private static Path script() throws IOException {
+        String home = System.getProperty("flashcopy.home");
+        Path start = (home != null ? Path.of(home) : Path.of("")).toAbsolutePath().normalize();
+        for (Path p = start; p != null; p = p.getParent()) {
+            Path script = p.resolve("bin").resolve("make-test-certs");
+            if (Files.isExecutable(script)) {
+                return script;
+            }
+        }
+        throw new IOException("no executable bin/make-test-certs in " + start + " or above");
     }
 
     public Path serverCert() {
@@ -32,7 +51,7 @@ public record TestCertificates(Path dir) {
         return dir.resolve("ca-cert.pem");
     }
 
-    /** {@code client}, {@code rogue} or {@code anonymous}: a directory as libnbd and qemu expect. */
+    /** {@code client} (signed by the CA), {@code rogue} (another CA) or {@code anonymous} (no certificate). */
     public Path clientDir(String which) {
         return dir.resolve(which);
     }
