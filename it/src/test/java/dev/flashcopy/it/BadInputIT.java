@@ -35,6 +35,7 @@ class BadInputIT {
 
     @TempDir
     static Path tmp;
+
     static ServerProcess server;
     String before;
 

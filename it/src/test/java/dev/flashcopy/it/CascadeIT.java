@@ -69,8 +69,10 @@ class CascadeIT {
             for (int i = 1; i <= 8; i++) {
                 // Each level differs from the one above before it is copied, and COPY and NOCOPY alternate.
                 write(server, "v" + (i - 1), "write -P 0x" + (20 + i) + " " + i + "M 1M");
-                mkflash(server, "v" + (i - 1) + ":v" + i, i % 2 == 0 ? new String[] {"--persist"}
-                        : new String[] {"--nocp"});
+                mkflash(
+                        server,
+                        "v" + (i - 1) + ":v" + i,
+                        i % 2 == 0 ? new String[] {"--persist"} : new String[] {"--nocp"});
                 if (i == 5) {
                     mkflash(server, "v4:x5", "--nocp"); // a second target on level 5
                 }
@@ -78,8 +80,9 @@ class CascadeIT {
             JsonNode rels = JSON.readTree(server.cli("lsflash", "--json").ok().out());
             assertEquals(9, rels.size(), rels.toString());
             String table = server.cli("lsflash").ok().out();
-            assertTrue(table.contains("LEVEL")
-                    && table.lines().anyMatch(l -> l.startsWith("v7:v8") && l.endsWith(" 8")), table);
+            assertTrue(
+                    table.contains("LEVEL") && table.lines().anyMatch(l -> l.startsWith("v7:v8") && l.endsWith(" 8")),
+                    table);
             String volumes = server.cli("lsvol").ok().out();
             assertTrue(volumes.lines().anyMatch(l -> l.contains("target of v3; source of v5,x5")), volumes);
             assertEveryExportHashesToItsOracle(server, "at T0");
@@ -87,8 +90,12 @@ class CascadeIT {
             // Writes at every level, the source, the middles and the leaves, overlapping the same grains.
             for (String v : List.copyOf(oracle.keySet())) {
                 int n = v.equals("x5") ? 9 : Integer.parseInt(v.substring(1));
-                write(server, v, "write -P 0x" + (40 + n) + " " + (n * 1234567 % (12 << 20)) + " 3M",
-                        "write -P 0x" + (60 + n) + " 0 70000", "write -z 10M 512k");
+                write(
+                        server,
+                        v,
+                        "write -P 0x" + (40 + n) + " " + (n * 1234567 % (12 << 20)) + " 3M",
+                        "write -P 0x" + (60 + n) + " 0 70000",
+                        "write -z 10M 512k");
             }
             assertEveryExportHashesToItsOracle(server, "after writes to every level");
 
@@ -99,7 +106,8 @@ class CascadeIT {
             // A cycle is refused with its path named; a withdraw in the middle keeps every dependent whole.
             Command.Result cycle = server.cli("mkflash", "--nocp", "v8:v0");
             assertNotEquals(0, cycle.exit());
-            assertTrue(cycle.err().contains("cycle v0 -> v1 -> v2 -> v3 -> v4 -> v5 -> v6 -> v7 -> v8 -> v0"),
+            assertTrue(
+                    cycle.err().contains("cycle v0 -> v1 -> v2 -> v3 -> v4 -> v5 -> v6 -> v7 -> v8 -> v0"),
                     cycle.err());
             server.cli("rmflash", "--force", "v3:v4").ok();
             oracle.remove("v4"); // a forced withdraw leaves v4 as far as it was copied

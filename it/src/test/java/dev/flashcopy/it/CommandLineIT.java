@@ -26,11 +26,14 @@ class CommandLineIT {
     @Test
     void volumeVerbsListAndRefuseWithReasons() throws IOException {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
-            assertEquals("rw-------", PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(server.dataDir().resolve("admin.json"))));
+            assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(server.dataDir().resolve("admin.json"))));
 
             server.cli("mkvol", "vol1", "--size", "1G").ok();
-            JsonNode list = new ObjectMapper().readTree(server.cli("lsvol", "--json").ok().out());
+            JsonNode list = new ObjectMapper()
+                    .readTree(server.cli("lsvol", "--json").ok().out());
             JsonNode vol = list.get(0);
             assertEquals("vol1", vol.get("name").asText());
             assertEquals(1L << 30, vol.get("size").asLong());
@@ -57,7 +60,11 @@ class CommandLineIT {
             assertTrue(missing.err().contains("nope"), missing.err());
 
             server.cli("rmvol", "vol1").ok();
-            assertEquals(0, new ObjectMapper().readTree(server.cli("lsvol", "--json").ok().out()).size());
+            assertEquals(
+                    0,
+                    new ObjectMapper()
+                            .readTree(server.cli("lsvol", "--json").ok().out())
+                            .size());
             assertFalse(Files.exists(Path.of(vol.get("path").asText())), "owned image deleted by rmvol");
         }
     }
@@ -66,8 +73,16 @@ class CommandLineIT {
     void secondServerOnTheSameDataDirectoryIsRefused() {
         Path data = tmp.resolve("data");
         try (ServerProcess server = ServerProcess.start(data)) {
-            Command.Result second = Command.run(Duration.ofSeconds(60), Repo.launcher().toString(), "serve",
-                    "--data", data.toString(), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0");
+            Command.Result second = Command.run(
+                    Duration.ofSeconds(60),
+                    Repo.launcher().toString(),
+                    "serve",
+                    "--data",
+                    data.toString(),
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--admin",
+                    "127.0.0.1:0");
             assertNotEquals(0, second.exit());
             assertTrue(second.err().contains("in use by another flashcopy server"), second.err());
             assertTrue(server.isAlive());
@@ -76,7 +91,11 @@ class CommandLineIT {
 
     @Test
     void commandsWithoutARunningServerSayHowToStartOne() {
-        Command.Result r = Command.run(Duration.ofSeconds(60), Repo.launcher().toString(), "lsvol", "--data",
+        Command.Result r = Command.run(
+                Duration.ofSeconds(60),
+                Repo.launcher().toString(),
+                "lsvol",
+                "--data",
                 tmp.resolve("nowhere").toString());
         assertNotEquals(0, r.exit());
         assertTrue(r.err().contains("serve"), r.err());

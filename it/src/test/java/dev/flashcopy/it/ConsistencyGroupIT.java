@@ -58,8 +58,14 @@ class ConsistencyGroupIT {
     }
 
     private void startWriters(ServerProcess server) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script().toString(), "write", server.uri("a"),
-                server.uri("b"), stopFile().toString(), ackLog().toString());
+        ProcessBuilder pb = new ProcessBuilder(
+                "/usr/bin/python3",
+                script().toString(),
+                "write",
+                server.uri("a"),
+                server.uri("b"),
+                stopFile().toString(),
+                ackLog().toString());
         pb.environment().putAll(Command.ENV);
         pb.redirectErrorStream(true).redirectOutput(tmp.resolve("writers.out").toFile());
         writers = pb.start();
@@ -82,8 +88,9 @@ class ConsistencyGroupIT {
     private void awaitAcked(String name, long atLeast) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (acked(name) < atLeast) {
-            assertTrue(writers.isAlive() || acked(name) >= atLeast, "writers ended early: "
-                    + Files.readString(tmp.resolve("writers.out")));
+            assertTrue(
+                    writers.isAlive() || acked(name) >= atLeast,
+                    "writers ended early: " + Files.readString(tmp.resolve("writers.out")));
             assertTrue(System.nanoTime() < deadline, "writer " + name + " did not reach " + atLeast);
             Thread.sleep(20);
         }
@@ -123,8 +130,9 @@ class ConsistencyGroupIT {
         server.cli(args.toArray(String[]::new)).ok();
         long copyA = scanContiguous(server, "ca");
         long copyB = scanContiguous(server, "cb");
-        assertTrue(copyB <= copyA && copyA <= copyB + 1, "copies: a up to " + copyA + ", b up to " + copyB
-                + " (expected: b never ahead of a)");
+        assertTrue(
+                copyB <= copyA && copyA <= copyB + 1,
+                "copies: a up to " + copyA + ", b up to " + copyB + " (expected: b never ahead of a)");
         assertTrue(copyB >= 200, "the copy holds what was acknowledged before it: " + copyB);
         return new long[] {copyA, copyB};
     }

@@ -43,10 +43,11 @@ class CopyModeIT {
             assertEquals(t0, Exports.sha256(file), "the image file on disk is the T0 copy");
             assertEquals(t0, Exports.sha256(server.uri("tgt")));
             long allocated = tgt.get("allocated").asLong();
-            assertTrue(allocated >= 9L << 20 && allocated <= 12L << 20,
+            assertTrue(
+                    allocated >= 9L << 20 && allocated <= 12L << 20,
                     "target holds about the 9 MiB of T0 data, not 64 MiB: " + allocated);
-            String map = Command.ok(Duration.ofSeconds(60), "qemu-img", "map", "-f", "raw", "--output=json",
-                    file.toString());
+            String map = Command.ok(
+                    Duration.ofSeconds(60), "qemu-img", "map", "-f", "raw", "--output=json", file.toString());
             assertTrue(map.contains("\"data\": false"), "holes in the source stay holes in the target:\n" + map);
         }
     }
@@ -57,18 +58,22 @@ class CopyModeIT {
             server.cli("mkvol", "src", "--size", "64M").ok();
             Qemu.io(server.uri("src"), "write -P 0x41 0 48M");
             String t0 = Exports.sha256(server.uri("src"));
-            Command.Result made = server.cli("mkflash", "--wait", "--persist", "--rate", "16", "src:tgt").ok();
+            Command.Result made = server.cli("mkflash", "--wait", "--persist", "--rate", "16", "src:tgt")
+                    .ok();
             assertTrue(made.out().contains("successfully created"), made.out());
             // not a terminal: plain progress lines, the last one at 100 %
             assertTrue(made.out().contains("src:tgt 100.00 %"), made.out());
-            JsonNode rel = JSON.readTree(server.cli("lsflash", "--json", "src:tgt").ok().out()).get(0);
+            JsonNode rel = JSON.readTree(
+                            server.cli("lsflash", "--json", "src:tgt").ok().out())
+                    .get(0);
             assertEquals(0, rel.get("outOfSyncGrains").asLong(), "--wait returned before the copy finished: " + rel);
             Qemu.io(server.uri("src"), "write -P 0x42 0 64M");
             assertEquals(t0, Exports.sha256(server.uri("tgt")));
 
             Command.Result refused = server.cli("mkflash", "--wait", "--nocp", "src:tgt2");
             assertEquals(2, refused.exit(), refused.err());
-            assertTrue(refused.err().contains("--wait follows the background copy, which --nocp turns off"),
+            assertTrue(
+                    refused.err().contains("--wait follows the background copy, which --nocp turns off"),
                     refused.err());
         }
     }

@@ -61,15 +61,30 @@ class CorruptMetadataIT {
             raf.write(b ^ 0x01);
         }
 
-        Command.Result refused = Command.runWith(T, Map.of("FLASHCOPY_NO_BUILD", "1"), tmp,
-                Repo.launcher().toString(), "serve", "--data", data.toString(), "--listen", "127.0.0.1:0", "--admin",
+        Command.Result refused = Command.runWith(
+                T,
+                Map.of("FLASHCOPY_NO_BUILD", "1"),
+                tmp,
+                Repo.launcher().toString(),
+                "serve",
+                "--data",
+                data.toString(),
+                "--listen",
+                "127.0.0.1:0",
+                "--admin",
                 "127.0.0.1:0");
         assertEquals(5, refused.exit(), refused.out() + refused.err());
-        String line = refused.err().lines().filter(l -> l.startsWith("flashcopy:")).reduce((a, b) -> a + "\n" + b)
+        String line = refused.err()
+                .lines()
+                .filter(l -> l.startsWith("flashcopy:"))
+                .reduce((a, b) -> a + "\n" + b)
                 .orElse("");
         assertEquals(1, line.lines().count(), "one line: " + refused.err());
-        assertTrue(line.contains(journal.toString()) && line.contains("offset " + (HEADER + RECORD))
-                && line.contains("flashcopy fsck --data " + data), line);
+        assertTrue(
+                line.contains(journal.toString())
+                        && line.contains("offset " + (HEADER + RECORD))
+                        && line.contains("flashcopy fsck --data " + data),
+                line);
 
         Command.Result fsck = fsck(data);
         assertEquals(1, fsck.exit(), fsck.out() + fsck.err());
@@ -81,10 +96,14 @@ class CorruptMetadataIT {
 
         try (ServerProcess server = ServerProcess.start(data)) {
             assertEquals(keep, Exports.sha256(server.uri("keep")), "the undamaged volume serves its bytes");
-            JsonNode rel = new ObjectMapper().readTree(server.cli("lsflash", "--json", "src:tgt").ok().out()).get(0);
+            JsonNode rel = new ObjectMapper()
+                    .readTree(server.cli("lsflash", "--json", "src:tgt").ok().out())
+                    .get(0);
             assertEquals("failed", rel.get("state").asText(), rel.toString());
-            assertTrue(rel.get("failedReason").asText().contains(journal.toString())
-                    && rel.get("failedReason").asText().contains("offset " + (HEADER + RECORD)), rel.toString());
+            assertTrue(
+                    rel.get("failedReason").asText().contains(journal.toString())
+                            && rel.get("failedReason").asText().contains("offset " + (HEADER + RECORD)),
+                    rel.toString());
             Command.Result read = Command.run(T, "qemu-io", "-f", "raw", "-c", "read 0 64k", server.uri("tgt"));
             assertTrue((read.out() + read.err()).contains("Input/output error"), read.out() + read.err());
         }

@@ -34,7 +34,8 @@ class CrashIT {
         Map<String, String> t0 = new LinkedHashMap<>();
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
             FlushedWriter writer = new FlushedWriter(server, "src", SLOTS);
-            server.cli("mkvol", "src", "--size", String.valueOf((long) SLOT * SLOTS)).ok();
+            server.cli("mkvol", "src", "--size", String.valueOf((long) SLOT * SLOTS))
+                    .ok();
             Qemu.io(server.uri("src"), "write -P 0x01 0 " + (long) SLOT * SLOTS);
             for (int kill = 0; kill < KILLS; kill++) {
                 String target = "t" + kill;
@@ -52,7 +53,9 @@ class CrashIT {
 
                 server.restart();
                 for (var e : t0.entrySet()) {
-                    assertEquals(e.getValue(), Exports.sha256(server.uri(e.getKey())),
+                    assertEquals(
+                            e.getValue(),
+                            Exports.sha256(server.uri(e.getKey())),
                             e.getKey() + " after kill " + kill + "\n" + server.logText());
                 }
                 writer.verify();

@@ -58,16 +58,17 @@ class DashboardIT {
             AdminHttp admin = AdminHttp.of(server.dataDir());
             assertEquals(admin.url() + "/#token=" + admin.token(), link);
 
-            ProcessBuilder pb = new ProcessBuilder("node", "dashboard-check.mjs").directory(SCRIPT_DIR.toFile())
+            ProcessBuilder pb = new ProcessBuilder("node", "dashboard-check.mjs")
+                    .directory(SCRIPT_DIR.toFile())
                     .redirectError(ProcessBuilder.Redirect.INHERIT);
             pb.environment().putAll(Command.ENV);
             pb.environment().put("DASHBOARD_URL", link);
             pb.environment().put("SHOTS_DIR", SHOTS.toString());
             Process node = pb.start();
             JsonNode result;
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(),
-                    StandardCharsets.UTF_8)); Writer in = new OutputStreamWriter(node.getOutputStream(),
-                    StandardCharsets.UTF_8)) {
+            try (BufferedReader out =
+                            new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+                    Writer in = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8)) {
                 expectLine(out, "READY");
                 // 8 MiB/s over 64 MiB of data: the copy takes about 8 s, long enough to watch it move.
                 server.cli("mkflash", "--record", "--rate", "8", "src:tgt").ok();
@@ -78,8 +79,8 @@ class DashboardIT {
                 for (int i = 0; i < 600; i++) {
                     hostWrites.add("write -P 0x77 " + (160L * MIB + i * 96L * 1024) + " 4K");
                 }
-                Thread writer = Thread.ofPlatform().start(() -> Qemu.io(server.uri("src"),
-                        hostWrites.toArray(String[]::new)));
+                Thread writer =
+                        Thread.ofPlatform().start(() -> Qemu.io(server.uri("src"), hostWrites.toArray(String[]::new)));
                 result = JSON.readTree(expectLine(out, "RESULT ").substring("RESULT ".length()));
                 writer.join();
             } finally {
@@ -90,13 +91,15 @@ class DashboardIT {
 
             assertEquals(0, result.get("pageErrors").size(), "no script errors on the page: " + result);
             assertTrue(result.get("tokenDialogWorked").asBoolean(), "without #token the page asks for it: " + result);
-            assertFalse(result.get("addressBarAfterLoad").asText().contains(admin.token()),
+            assertFalse(
+                    result.get("addressBarAfterLoad").asText().contains(admin.token()),
                     "the page drops the token from the address bar: " + result);
             assertEquals("[\"src\"]", result.get("volumesListed").toString());
             JsonNode progress = result.get("progress");
             assertTrue(progress.size() >= 3, "progress seen moving through at least 3 values: " + progress);
             for (int i = 1; i < progress.size(); i++) {
-                assertTrue(progress.get(i).asDouble() > progress.get(i - 1).asDouble(),
+                assertTrue(
+                        progress.get(i).asDouble() > progress.get(i - 1).asDouble(),
                         "progress only grows: " + progress);
             }
             assertEquals("[\"src\",\"tgt\"]", result.get("graphNodes").toString());
@@ -108,11 +111,17 @@ class DashboardIT {
             assertTrue(result.get("confirmText").asText().contains("will NOT be a full copy"), result.toString());
             assertTrue(result.get("snapWithdrawn").asBoolean());
             String lsflash = server.cli("lsflash", "--json").ok().out();
-            assertTrue(lsflash.contains("\"tgt\"") && !lsflash.contains("\"snap\""), "the page withdrew src:snap only: "
-                    + lsflash);
-            for (String shot : List.of("00-token-dialog", "01-loaded", "02-copying", "03-relationship-card",
+            assertTrue(
+                    lsflash.contains("\"tgt\"") && !lsflash.contains("\"snap\""),
+                    "the page withdrew src:snap only: " + lsflash);
+            for (String shot : List.of(
+                    "00-token-dialog",
+                    "01-loaded",
+                    "02-copying",
+                    "03-relationship-card",
                     "04-mkflash-form",
-                    "05-two-targets", "06-confirm-withdraw")) {
+                    "05-two-targets",
+                    "06-confirm-withdraw")) {
                 assertTrue(Files.size(SHOTS.resolve(shot + ".png")) > 5000, shot + " saved");
             }
             assertFalse(server.logText().contains(admin.token()), "the token never reaches the server's log");

@@ -77,28 +77,42 @@ class DirtyMapIT {
     }
 
     private static JsonNode nbdinfoMap(String context, String uri) throws IOException {
-        return JSON.readTree(Command.run(T, "nbdinfo", "--map=" + context, "--json", uri).ok().out());
+        return JSON.readTree(Command.run(T, "nbdinfo", "--map=" + context, "--json", uri)
+                .ok()
+                .out());
     }
 
     private static JsonNode qemuImgMap(ServerProcess server, String export, String context) throws IOException {
         String opts = "driver=nbd,server.type=inet,server.host=" + server.host() + ",server.port=" + server.port()
                 + ",export=" + export + ",x-dirty-bitmap=" + context;
-        return JSON.readTree(Command.run(T, "qemu-img", "map", "--output=json", "--image-opts", opts).ok().out());
+        return JSON.readTree(Command.run(T, "qemu-img", "map", "--output=json", "--image-opts", opts)
+                .ok()
+                .out());
     }
 
     /** What the recorded pair src:tgt has seen since T0: source grains, then target grains. */
-    private record Written(Set<Long> source, Set<Long> target) {
-    }
+    private record Written(Set<Long> source, Set<Long> target) {}
 
     private static Written recordedPairWithWrites(ServerProcess server) {
         server.cli("mkvol", "src", "--size", "16M").ok();
         Qemu.io(server.uri("src"), "write -P 0x11 0 4M", "write -P 0x12 10M 1M");
         server.cli("mkflash", "--record", "--nocp", "src:tgt").ok();
-        Qemu.io(server.uri("src"), "write -P 0x21 1M 128k", "write -P 0x22 5243000 10", "write -P 0x23 8388000 1000",
-                "write -z 10M 64k", "discard 11M 64k", "write -P 0x24 16777215 1");
+        Qemu.io(
+                server.uri("src"),
+                "write -P 0x21 1M 128k",
+                "write -P 0x22 5243000 10",
+                "write -P 0x23 8388000 1000",
+                "write -z 10M 64k",
+                "discard 11M 64k",
+                "write -P 0x24 16777215 1");
         Qemu.io(server.uri("tgt"), "write -P 0x31 3M 64k", "write -P 0x32 12345678 3");
-        Set<Long> source = union(grains(1 << 20, 128 << 10), grains(5243000, 10), grains(8388000, 1000),
-                grains(10 << 20, G), grains(11 << 20, G), grains(SIZE - 1, 1));
+        Set<Long> source = union(
+                grains(1 << 20, 128 << 10),
+                grains(5243000, 10),
+                grains(8388000, 1000),
+                grains(10 << 20, G),
+                grains(11 << 20, G),
+                grains(SIZE - 1, 1));
         Set<Long> target = union(grains(3 << 20, G), grains(12345678, 3));
         return new Written(source, target);
     }
@@ -108,30 +122,38 @@ class DirtyMapIT {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
             Written w = recordedPairWithWrites(server);
             assertEquals(Set.of(16L, 17L, 80L, 127L, 128L, 160L, 176L, 255L), w.source(), "the test's own arithmetic");
-            String list = Command.run(T, "nbdinfo", "--list", server.uri("src")).ok().out();
+            String list =
+                    Command.run(T, "nbdinfo", "--list", server.uri("src")).ok().out();
             Set<String> lines = new TreeSet<>(list.lines().map(String::strip).toList());
-            assertTrue(lines.containsAll(Set.of("qemu:dirty-bitmap:changed-since:tgt", "qemu:dirty-bitmap:to-copy",
-                    "qemu:dirty-bitmap:changed")), list);
+            assertTrue(
+                    lines.containsAll(Set.of(
+                            "qemu:dirty-bitmap:changed-since:tgt",
+                            "qemu:dirty-bitmap:to-copy",
+                            "qemu:dirty-bitmap:changed")),
+                    list);
 
             Predicate<JsonNode> dirty = e -> e.get("type").asInt() == 1;
-            assertEquals(w.source(), grainsOf(nbdinfoMap("qemu:dirty-bitmap:changed-since:tgt", server.uri("src")),
-                    "offset", dirty));
-            assertEquals(w.target(), grainsOf(nbdinfoMap("qemu:dirty-bitmap:changed", server.uri("tgt")), "offset",
-                    dirty));
+            assertEquals(
+                    w.source(),
+                    grainsOf(nbdinfoMap("qemu:dirty-bitmap:changed-since:tgt", server.uri("src")), "offset", dirty));
+            assertEquals(
+                    w.target(), grainsOf(nbdinfoMap("qemu:dirty-bitmap:changed", server.uri("tgt")), "offset", dirty));
             // NOCOPY: a grain is copied exactly when a write on either side forced it.
             Set<Long> notCopied = new TreeSet<>();
             for (long g = 0; g < SIZE / G; g++) {
                 notCopied.add(g);
             }
             notCopied.removeAll(union(w.source(), w.target()));
-            assertEquals(notCopied, grainsOf(nbdinfoMap("qemu:dirty-bitmap:to-copy", server.uri("tgt")), "offset",
-                    dirty));
+            assertEquals(
+                    notCopied, grainsOf(nbdinfoMap("qemu:dirty-bitmap:to-copy", server.uri("tgt")), "offset", dirty));
 
             // The maps are the recording bitmaps, durable before the writes they mark: a kill -9 keeps them.
             server.kill9();
             server.restart();
-            assertEquals(w.source(), grainsOf(nbdinfoMap("qemu:dirty-bitmap:changed-since:tgt", server.uri("src")),
-                    "offset", dirty), "after kill -9 and restart");
+            assertEquals(
+                    w.source(),
+                    grainsOf(nbdinfoMap("qemu:dirty-bitmap:changed-since:tgt", server.uri("src")), "offset", dirty),
+                    "after kill -9 and restart");
 
             // base:allocation still answers, on the same export.
             JsonNode allocation = nbdinfoMap("base:allocation", server.uri("src"));
@@ -146,10 +168,10 @@ class DirtyMapIT {
             Written w = recordedPairWithWrites(server);
             // qemu maps the context's status onto base:allocation's bits, so dirty shows as "data": false.
             Predicate<JsonNode> dirty = e -> !e.get("data").asBoolean();
-            assertEquals(w.source(), grainsOf(qemuImgMap(server, "src", "qemu:dirty-bitmap:changed-since:tgt"),
-                    "start", dirty));
-            assertEquals(w.target(), grainsOf(qemuImgMap(server, "tgt", "qemu:dirty-bitmap:changed"), "start",
-                    dirty));
+            assertEquals(
+                    w.source(),
+                    grainsOf(qemuImgMap(server, "src", "qemu:dirty-bitmap:changed-since:tgt"), "start", dirty));
+            assertEquals(w.target(), grainsOf(qemuImgMap(server, "tgt", "qemu:dirty-bitmap:changed"), "start", dirty));
         }
     }
 
@@ -168,9 +190,11 @@ class DirtyMapIT {
                     + server.dataDir() + "\nNBD=" + uri.substring(0, uri.length() - 1) + "\n"
                     + block.substring(base.length());
             Path work = Files.createDirectories(tmp.resolve("work"));
-            Command.Result r = Command.run(Duration.ofSeconds(300), work, "bash", "-c", script).ok();
+            Command.Result r = Command.run(Duration.ofSeconds(300), work, "bash", "-c", script)
+                    .ok();
 
-            String[] sums = r.out().lines().filter(l -> l.matches("[0-9a-f]{64}  -")).toArray(String[]::new);
+            String[] sums =
+                    r.out().lines().filter(l -> l.matches("[0-9a-f]{64}  -")).toArray(String[]::new);
             assertEquals(2, sums.length, r.out());
             assertEquals(sums[0], sums[1], "the walk-through's own check");
             String snap2 = Exports.sha256(server.uri("vm-snap2"));
@@ -178,11 +202,16 @@ class DirtyMapIT {
             assertNotEquals(snap2, Exports.sha256(server.uri("vm")), "the source moved on after the new T0");
 
             // Only the changed grains were read: those written after snap1's T0 (the last one after snap2's).
-            Set<Long> expected = union(grains(1 << 20, 300 << 10), grains(9437000, 5000), grains(12 << 20, G),
-                    grains(2 << 20, 4096));
-            assertEquals(expected, grainsOf(JSON.readTree(work.resolve("changed.json").toFile()), "offset",
-                    e -> e.get("type").asInt() == 1));
-            JsonNode left = JSON.readTree(server.cli("lsflash", "--json", "vm").ok().out());
+            Set<Long> expected = union(
+                    grains(1 << 20, 300 << 10), grains(9437000, 5000), grains(12 << 20, G), grains(2 << 20, 4096));
+            assertEquals(
+                    expected,
+                    grainsOf(
+                            JSON.readTree(work.resolve("changed.json").toFile()),
+                            "offset",
+                            e -> e.get("type").asInt() == 1));
+            JsonNode left =
+                    JSON.readTree(server.cli("lsflash", "--json", "vm").ok().out());
             assertEquals(1, left.size(), "the older pair is withdrawn: " + left);
             assertEquals("vm-snap2", left.get(0).get("target").asText(), left.toString());
         }

@@ -32,7 +32,8 @@ class ExamplesIT {
         String unit = Files.readString(Repo.root().resolve("examples/systemd/flashcopy.service"))
                 // as installed: the checkout at /opt/flashcopy; here, this checkout. The user must exist.
                 .replace("/opt/flashcopy", Repo.root().toString())
-                .replace("User=flashcopy", "User=root").replace("Group=flashcopy", "Group=root");
+                .replace("User=flashcopy", "User=root")
+                .replace("Group=flashcopy", "Group=root");
         Path good = tmp.resolve("flashcopy.service");
         Files.writeString(good, unit);
         Command.Result verified = Command.run(MINUTE, "systemd-analyze", "verify", good.toString());
@@ -65,8 +66,13 @@ class ExamplesIT {
             server.cli("mkflash", "--nocp", "db:db-snap").ok();
 
             Path job = Repo.root().resolve("examples/fio/randrw-verify.fio");
-            Command.Result fio = Command.runWith(Duration.ofMinutes(5), Map.of("NBD_URI", server.uri("db-snap")),
-                    tmp, "fio", "--output-format=terse", job.toString());
+            Command.Result fio = Command.runWith(
+                    Duration.ofMinutes(5),
+                    Map.of("NBD_URI", server.uri("db-snap")),
+                    tmp,
+                    "fio",
+                    "--output-format=terse",
+                    job.toString());
             assertEquals(0, fio.exit(), fio.out() + fio.err());
             assertNotEquals(source, Exports.sha256(server.uri("db-snap")), "fio wrote to the target");
             assertEquals(source, Exports.sha256(server.uri("db")), "writes to the target never reach the source");

@@ -30,6 +30,7 @@ class ExitCodesIT {
 
     @TempDir
     static Path tmp;
+
     static ServerProcess server;
     static Path images;
 
@@ -40,7 +41,8 @@ class ExitCodesIT {
         server.cli("mkvol", "src", "--size", "256M").ok();
         // Data on the source, so a background copy at 1 MiB/s takes minutes: written into the image before any
         // relationship exists, through the page cache the server reads too.
-        try (RandomAccessFile f = new RandomAccessFile(tmp.resolve("data/volumes/src.img").toFile(), "rw")) {
+        try (RandomAccessFile f =
+                new RandomAccessFile(tmp.resolve("data/volumes/src.img").toFile(), "rw")) {
             byte[] chunk = new byte[1 << 20];
             java.util.Arrays.fill(chunk, (byte) 0x5a);
             for (int i = 0; i < 64; i++) {
@@ -60,8 +62,10 @@ class ExitCodesIT {
         // cores has one thread, so a second cli call would wait for this one to end.
         Path out = tmp.resolve("mkflash.out");
         Path err = tmp.resolve("mkflash.err");
-        ProcessBuilder pb = new ProcessBuilder(Repo.launcher().toString(), "mkflash", "--wait", "--rate", "1",
-                "src:half").redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        Repo.launcher().toString(), "mkflash", "--wait", "--rate", "1", "src:half")
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         pb.environment().putAll(Command.ENV);
         pb.environment().put("FLASHCOPY_DATA", server.dataDir().toString());
         pb.environment().put("FLASHCOPY_NO_BUILD", "1");
@@ -134,12 +138,28 @@ class ExitCodesIT {
 
     @Test
     void serveStartFailuresAreSentences() {
-        Command.Result file = Command.run(Duration.ofSeconds(60), Repo.launcher().toString(), "serve", "--data",
-                "/etc/passwd", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0");
+        Command.Result file = Command.run(
+                Duration.ofSeconds(60),
+                Repo.launcher().toString(),
+                "serve",
+                "--data",
+                "/etc/passwd",
+                "--listen",
+                "127.0.0.1:0",
+                "--admin",
+                "127.0.0.1:0");
         assertEquals(START_FAILED, file.exit(), file.toString());
         assertTrue(file.err().contains("is not a directory"), file.err());
-        Command.Result host = Command.run(Duration.ofSeconds(60), Repo.launcher().toString(), "serve", "--data",
-                tmp.resolve("never").toString(), "--listen", "nohost:1", "--admin", "127.0.0.1:0");
+        Command.Result host = Command.run(
+                Duration.ofSeconds(60),
+                Repo.launcher().toString(),
+                "serve",
+                "--data",
+                tmp.resolve("never").toString(),
+                "--listen",
+                "nohost:1",
+                "--admin",
+                "127.0.0.1:0");
         assertEquals(START_FAILED, host.exit(), host.toString());
         assertTrue(host.err().contains("--listen nohost:1") && host.err().contains("cannot be resolved"), host.err());
         for (String err : new String[] {file.err(), host.err()}) {

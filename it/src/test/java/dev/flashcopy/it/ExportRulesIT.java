@@ -29,12 +29,19 @@ class ExportRulesIT {
 
     @TempDir
     static Path tmp;
+
     static ServerProcess server;
 
     @BeforeAll
     static void start() {
-        server = ServerProcess.start(tmp.resolve("data"), "--export-ro", "golden", "--allow", "fenced=10.0.0.0/8",
-                "--handshake-timeout", "3");
+        server = ServerProcess.start(
+                tmp.resolve("data"),
+                "--export-ro",
+                "golden",
+                "--allow",
+                "fenced=10.0.0.0/8",
+                "--handshake-timeout",
+                "3");
         for (String name : new String[] {"golden", "fenced", "open"}) {
             server.cli("mkvol", name, "--size", "16M").ok();
         }
@@ -48,14 +55,21 @@ class ExportRulesIT {
     @Test
     void readOnlyExportIsAdvertisedReadOnlyAndQemuWritesAreRefused() throws IOException {
         String before = Exports.sha256(server.uri("golden"));
-        JsonNode export = new ObjectMapper().readTree(Command.ok(T, "nbdinfo", "--json", server.uri("golden")))
-                .get("exports").get(0);
+        JsonNode export = new ObjectMapper()
+                .readTree(Command.ok(T, "nbdinfo", "--json", server.uri("golden")))
+                .get("exports")
+                .get(0);
         assertTrue(export.get("is_read_only").asBoolean(), export.toString());
-        Command.Result write = Command.run(T, "qemu-io", "-f", "raw", "-c", "write -P 0x11 0 64k",
-                server.uri("golden"));
+        Command.Result write =
+                Command.run(T, "qemu-io", "-f", "raw", "-c", "write -P 0x11 0 64k", server.uri("golden"));
         String said = write.out() + write.err();
-        assertTrue(write.exit() != 0 || said.contains("failed") || said.contains("ermission")
-                || said.contains("read-only") || said.contains("read only"), said);
+        assertTrue(
+                write.exit() != 0
+                        || said.contains("failed")
+                        || said.contains("ermission")
+                        || said.contains("read-only")
+                        || said.contains("read only"),
+                said);
         assertEquals(before, Exports.sha256(server.uri("golden")), "nothing was written");
     }
 

@@ -38,9 +38,10 @@ class ExtentManyIT {
         assertEquals(Exports.sha256(want), Exports.sha256(server.uri(volume)), volume + " " + when);
     }
 
-    private static void assertRange(ServerProcess server, String volume, byte[] want, int offset, int length,
-            String when) {
-        assertEquals(Exports.sha256(Arrays.copyOfRange(want, offset, offset + length)),
+    private static void assertRange(
+            ServerProcess server, String volume, byte[] want, int offset, int length, String when) {
+        assertEquals(
+                Exports.sha256(Arrays.copyOfRange(want, offset, offset + length)),
                 Exports.sha256(server.uri(volume), offset, length),
                 volume + " [" + offset + ", " + (offset + length) + ") " + when);
     }
@@ -79,14 +80,17 @@ class ExtentManyIT {
 
             Command.Result overlap = server.cli("mkflash", "s:t", "--extent", "2M:512K:64K");
             assertEquals(1, overlap.exit(), overlap.toString());
-            assertTrue(overlap.err().contains("(rule: a range of a volume is the target of one relationship at most)")
-                    && overlap.err().lines().count() == 1, overlap.toString());
+            assertTrue(
+                    overlap.err().contains("(rule: a range of a volume is the target of one relationship at most)")
+                            && overlap.err().lines().count() == 1,
+                    overlap.toString());
             Command.Result mixing = server.cli("mkflash", "s:w");
             assertEquals(1, mixing.exit(), mixing.toString());
-            assertTrue(mixing.err().contains("whole-volume relationships or in extent relationships"),
-                    mixing.toString());
+            assertTrue(
+                    mixing.err().contains("whole-volume relationships or in extent relationships"), mixing.toString());
 
-            JsonNode rels = JSON.readTree(server.cli("lsflash", "--json", "s").ok().out());
+            JsonNode rels =
+                    JSON.readTree(server.cli("lsflash", "--json", "s").ok().out());
             assertEquals(4, rels.size(), rels.toString());
 
             // One write over dataset A, the gap and dataset B of s; one over A's range end on t and t's own.
@@ -112,13 +116,19 @@ class ExtentManyIT {
                 assertVolume(server, "t", t, when);
                 assertVolume(server, "u", u, when);
                 assertVolume(server, "s", s, when);
-                assertEquals(4, JSON.readTree(server.cli("lsflash", "--json", "s").ok().out()).size(), when);
+                assertEquals(
+                        4,
+                        JSON.readTree(server.cli("lsflash", "--json", "s").ok().out())
+                                .size(),
+                        when);
             }
             server.cli("rmflash", "--cp", "s:t").ok(); // both relationships of the pair, each copied first
             for (int i = 0; i < 600 && !server.cli("lsflash", "t").ok().out().startsWith("no FlashCopy"); i++) {
                 sleep(100);
             }
-            assertEquals("no FlashCopy relationships for t", server.cli("lsflash", "t").ok().out().trim());
+            assertEquals(
+                    "no FlashCopy relationships for t",
+                    server.cli("lsflash", "t").ok().out().trim());
             Qemu.io(server.uri("s"), "write -P 0x66 0 8M");
             fill(s, 0, 8 * M, 0x66);
             assertVolume(server, "t", t, "after rmflash: t keeps what it had");
@@ -135,8 +145,10 @@ class ExtentManyIT {
             byte[] t = new byte[2 * M];
             Qemu.io(server.uri("s"), "write -P 0x11 0 4M");
             fill(s, 0, 4 * M, 0x11);
-            server.cli("mkflash", "--record", "--nocp", "s:t", "--extent", "0:0:1M").ok();
-            server.cli("mkflash", "--record", "--nocp", "s:t", "--extent", "2M:1M:512K").ok();
+            server.cli("mkflash", "--record", "--nocp", "s:t", "--extent", "0:0:1M")
+                    .ok();
+            server.cli("mkflash", "--record", "--nocp", "s:t", "--extent", "2M:1M:512K")
+                    .ok();
             Qemu.io(server.uri("s"), "write -P 0x22 256k 64k", "write -P 0x23 2M 4k", "write -P 0x24 3M 64k");
             fill(s, 256 * K, 64 * K, 0x22);
             fill(s, 2 * M, 4 * K, 0x23);
@@ -144,7 +156,8 @@ class ExtentManyIT {
             Qemu.io(server.uri("t"), "write -P 0x31 512k 4k", "write -P 0x32 1600k 4k");
             fill(t, 1600 * K, 4 * K, 0x32); // outside both target ranges: t's own, a resync leaves it
 
-            JsonNode rels = JSON.readTree(server.cli("lsflash", "--json", "s:t").ok().out());
+            JsonNode rels =
+                    JSON.readTree(server.cli("lsflash", "--json", "s:t").ok().out());
             assertEquals(2, rels.size(), rels.toString());
             assertEquals(1, rels.get(0).get("changedSourceGrains").asLong(), rels.toString());
             assertEquals(1, rels.get(0).get("changedTargetGrains").asLong(), rels.toString());

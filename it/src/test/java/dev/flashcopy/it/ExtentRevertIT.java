@@ -42,16 +42,21 @@ class ExtentRevertIT {
         return Exports.sha256(Arrays.copyOfRange(image, offset, offset + length));
     }
 
-    private static void assertRange(ServerProcess server, String volume, byte[] want, int offset, int length,
-            String when) {
-        assertEquals(expected(want, offset, length), Exports.sha256(server.uri(volume), offset, length),
+    private static void assertRange(
+            ServerProcess server, String volume, byte[] want, int offset, int length, String when) {
+        assertEquals(
+                expected(want, offset, length),
+                Exports.sha256(server.uri(volume), offset, length),
                 volume + " [" + offset + ", " + (offset + length) + ") " + when);
     }
 
     private static void refused(ServerProcess server, String why, String... args) {
         Command.Result r = server.cli(args);
         assertEquals(1, r.exit(), r.toString());
-        assertTrue(r.err().contains(why) && r.err().lines().count() == 1 && !r.err().contains("Exception"),
+        assertTrue(
+                r.err().contains(why)
+                        && r.err().lines().count() == 1
+                        && !r.err().contains("Exception"),
                 r.toString());
     }
 
@@ -76,12 +81,15 @@ class ExtentRevertIT {
             refused(server, "overlap", "mkflash", "a:b", "--extent", "0:0:1M", "--extent", "512K:2M:128K");
             refused(server, "must not overlap", "mkflash", "c:c", "--extent", "0:512K:1M");
 
-            server.cli("mkflash", "--nocp", "a:b", "--extent", "1M:0:1M", "--extent", "6M:2M:512K").ok();
+            server.cli("mkflash", "--nocp", "a:b", "--extent", "1M:0:1M", "--extent", "6M:2M:512K")
+                    .ok();
             byte[] b0 = b.clone();
             System.arraycopy(a, M, b0, 0, M);
             System.arraycopy(a, 6 * M, b0, 2 * M, 512 * K);
             refused(server, "overlaps a target range of a:b", "mkflash", "c:b", "--extent", "0:512K:64K");
-            JsonNode rel = JSON.readTree(server.cli("lsflash", "--json", "a:b").ok().out()).get(0);
+            JsonNode rel = JSON.readTree(
+                            server.cli("lsflash", "--json", "a:b").ok().out())
+                    .get(0);
             assertEquals(2, rel.get("extents").size(), rel.toString());
             assertEquals(6 * M, rel.get("extents").get(1).get("sourceOffset").asLong(), rel.toString());
             assertEquals(16 + 8, rel.get("totalGrains").asLong(), "64 KiB grains inside the ranges only");
@@ -123,7 +131,9 @@ class ExtentRevertIT {
                 assertEquals(Exports.sha256(c0), Exports.sha256(server.uri("c")), when);
             }
             server.cli("rmflash", "--cp", "a:b").ok();
-            assertEquals("no FlashCopy relationships for b", server.cli("lsflash", "b").ok().out().trim());
+            assertEquals(
+                    "no FlashCopy relationships for b",
+                    server.cli("lsflash", "b").ok().out().trim());
             assertRange(server, "b", b0, 0, 3 * M, "after rmflash --cp: b is a standalone volume");
         }
     }
@@ -139,7 +149,9 @@ class ExtentRevertIT {
 
             server.cli("mkflash", "--record", "--nocp", "s:t").ok();
             server.cli("setflashrevertible", "s:t").ok();
-            JsonNode rel = JSON.readTree(server.cli("lsflash", "--json", "s:t").ok().out()).get(0);
+            JsonNode rel = JSON.readTree(
+                            server.cli("lsflash", "--json", "s:t").ok().out())
+                    .get(0);
             assertTrue(rel.get("revertible").asBoolean(), rel.toString());
             refused(server, "revertible", "resyncflash", "--record", "s:t");
 
@@ -156,7 +168,8 @@ class ExtentRevertIT {
             assertNotEquals(committed, Exports.sha256(server.uri("t")));
             server.cli("revertflash", "s:t").ok();
             assertEquals(committed, Exports.sha256(server.uri("t")), "revert: the target as at commitflash");
-            rel = JSON.readTree(server.cli("lsflash", "--json", "s:t").ok().out()).get(0);
+            rel = JSON.readTree(server.cli("lsflash", "--json", "s:t").ok().out())
+                    .get(0);
             assertFalse(rel.get("revertible").asBoolean(), "DS CLI: a revert ends revertibility: " + rel);
             server.cli("setflashrevertible", "s:t").ok(); // the reverted state is the committed one again
 
@@ -164,7 +177,8 @@ class ExtentRevertIT {
             assertNotEquals(committed, Exports.sha256(server.uri("t")));
             server.kill9();
             server.restart();
-            rel = JSON.readTree(server.cli("lsflash", "--json", "s:t").ok().out()).get(0);
+            rel = JSON.readTree(server.cli("lsflash", "--json", "s:t").ok().out())
+                    .get(0);
             assertTrue(rel.get("revertible").asBoolean(), "still revertible after kill -9: " + rel);
             server.cli("revertflash", "s:t").ok();
             assertEquals(committed, Exports.sha256(server.uri("t")), "revert after kill -9");
@@ -177,7 +191,8 @@ class ExtentRevertIT {
             assertEquals(Exports.sha256(s), Exports.sha256(server.uri("s")), "the source has its own writes");
             server.cli("rmflash", "--cp", "s:t").ok();
             assertEquals(committed, Exports.sha256(server.uri("t")), "withdrawn after the copy: t stands alone");
-            assertTrue(Files.notExists(tmp.resolve("data").resolve("flash").resolve("revert-2.log")),
+            assertTrue(
+                    Files.notExists(tmp.resolve("data").resolve("flash").resolve("revert-2.log")),
                     "the revert area goes with the relationship");
         }
     }

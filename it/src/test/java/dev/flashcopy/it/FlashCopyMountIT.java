@@ -52,8 +52,19 @@ class FlashCopyMountIT {
             String t0 = Exports.sha256(server.uri("src"));
             server.cli("mkflash", "--nocp", "src:tgt").ok();
 
-            Command.run(T, "fio", "--name=churn", "--ioengine=nbd", "--uri=" + server.uri("src"), "--rw=randwrite",
-                    "--bs=4k", "--iodepth=32", "--size=256M", "--io_size=64M", "--randseed=5").ok();
+            Command.run(
+                            T,
+                            "fio",
+                            "--name=churn",
+                            "--ioengine=nbd",
+                            "--uri=" + server.uri("src"),
+                            "--rw=randwrite",
+                            "--bs=4k",
+                            "--iodepth=32",
+                            "--size=256M",
+                            "--io_size=64M",
+                            "--randseed=5")
+                    .ok();
             String sourceAfter = Exports.sha256(server.uri("src"));
             assertNotEquals(t0, sourceAfter, "fio changed the source");
             assertEquals(t0, Exports.sha256(server.uri("tgt")), "target reads the source as it was at T0");
@@ -122,7 +133,9 @@ class FlashCopyMountIT {
                 disk.mount(mnt);
                 try {
                     for (var e : files.entrySet()) {
-                        assertEquals(e.getValue(), Ext4MountIT.sha(Files.readAllBytes(mnt.resolve(e.getKey()))),
+                        assertEquals(
+                                e.getValue(),
+                                Ext4MountIT.sha(Files.readAllBytes(mnt.resolve(e.getKey()))),
                                 e.getKey() + " after the reverse restore");
                     }
                 } finally {

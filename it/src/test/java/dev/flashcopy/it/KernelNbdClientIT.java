@@ -62,8 +62,10 @@ class KernelNbdClientIT {
             String console = boot(guest, server, "tgt");
             double seconds = (System.nanoTime() - started) / 1e9;
             Map<String, String> report = parse(console);
-            System.out.printf("KernelNbdClientIT: guest ran %.1f s (qemu start to power-off), guest uptime at the end %s s;"
-                    + " steps (name, guest uptime): %s%n", seconds, report.get("UPTIME"), steps(console));
+            System.out.printf(
+                    "KernelNbdClientIT: guest ran %.1f s (qemu start to power-off), guest uptime at the end %s s;"
+                            + " steps (name, guest uptime): %s%n",
+                    seconds, report.get("UPTIME"), steps(console));
             assertEquals("ok", report.get("RESULT"), () -> "guest failed; serial console:\n" + console);
             assertEquals(String.valueOf(64L << 20), report.get("SIZE"), console);
             assertEquals(t0, report.get("SHA-BEFORE"), "the kernel client read the target as it was at T0");
@@ -72,16 +74,24 @@ class KernelNbdClientIT {
             assertEquals(report.get("SHA-AFTER"), target, "what the guest last read is what the server holds");
             assertNotEquals(t0, target, "the guest's writes reached the target");
             assertEquals(sourceBefore, Exports.sha256(server.uri("src")), "target writes never reach the source");
-            Qemu.io(server.uri("src"), "read -P 0x44 0 2M", "read -P 0x11 2M 6M", "read -P 0x55 21M 1M",
-                    "read -P 0x66 40M 4M", "read -P 0x33 60M 4M");
+            Qemu.io(
+                    server.uri("src"),
+                    "read -P 0x44 0 2M",
+                    "read -P 0x11 2M 6M",
+                    "read -P 0x55 21M 1M",
+                    "read -P 0x66 40M 4M",
+                    "read -P 0x33 60M 4M");
         }
     }
 
     /** Runs {@code bin/build-nbd-guest} (cached after the first run): {kernel, initrd}. */
     private static String[] buildGuest() {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")),
+        assumeTrue(
+                Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")),
                 "qemu-system-x86_64 not installed (bin/install-clients installs qemu-system-x86)");
-        Command.Result r = Command.run(Duration.ofSeconds(600), Repo.root().resolve("bin/build-nbd-guest").toString());
+        Command.Result r = Command.run(
+                Duration.ofSeconds(600),
+                Repo.root().resolve("bin/build-nbd-guest").toString());
         assumeTrue(r.exit() != 3, () -> "Debian's cloud kernel or busybox-static cannot be downloaded: " + r.err());
         r.ok();
         Map<String, String> paths = new HashMap<>();
@@ -101,13 +111,33 @@ class KernelNbdClientIT {
     private String boot(String[] guest, ServerProcess server, String export) throws IOException, InterruptedException {
         Path serial = tmp.resolve("console.log");
         Path qemuLog = tmp.resolve("qemu.log");
-        List<String> cmd = List.of("qemu-system-x86_64", "-accel", "tcg", "-m", "1024", "-smp", "1",
-                "-no-reboot", "-display", "none", "-monitor", "none", "-serial", "file:" + serial,
-                "-kernel", guest[0], "-initrd", guest[1],
-                "-append", "console=ttyS0 panic=-1 rdinit=/init loglevel=4 flashcopy.export=" + export,
-                "-device", "virtio-serial",
-                "-chardev", "socket,id=nbd,host=" + server.host() + ",port=" + server.port(),
-                "-device", "virtserialport,chardev=nbd,name=nbd");
+        List<String> cmd = List.of(
+                "qemu-system-x86_64",
+                "-accel",
+                "tcg",
+                "-m",
+                "1024",
+                "-smp",
+                "1",
+                "-no-reboot",
+                "-display",
+                "none",
+                "-monitor",
+                "none",
+                "-serial",
+                "file:" + serial,
+                "-kernel",
+                guest[0],
+                "-initrd",
+                guest[1],
+                "-append",
+                "console=ttyS0 panic=-1 rdinit=/init loglevel=4 flashcopy.export=" + export,
+                "-device",
+                "virtio-serial",
+                "-chardev",
+                "socket,id=nbd,host=" + server.host() + ",port=" + server.port(),
+                "-device",
+                "virtserialport,chardev=nbd,name=nbd");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(qemuLog.toFile());
         pb.environment().putAll(Command.ENV);
         Process qemu = pb.start();
@@ -115,12 +145,14 @@ class KernelNbdClientIT {
         if (!qemu.waitFor(GUEST_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
             qemu.destroyForcibly();
             qemu.waitFor(10, TimeUnit.SECONDS);
-            fail("guest did not power off within " + GUEST_LIMIT + "; serial console:\n" + read(serial)
-                    + "\nqemu:\n" + read(qemuLog));
+            fail("guest did not power off within " + GUEST_LIMIT + "; serial console:\n" + read(serial) + "\nqemu:\n"
+                    + read(qemuLog));
         }
         String console = read(serial);
-        assertEquals(0, qemu.exitValue(), () -> "qemu exited " + qemu.exitValue() + ":\n" + read(qemuLog)
-                + "\nserial console:\n" + console);
+        assertEquals(
+                0,
+                qemu.exitValue(),
+                () -> "qemu exited " + qemu.exitValue() + ":\n" + read(qemuLog) + "\nserial console:\n" + console);
         return console;
     }
 

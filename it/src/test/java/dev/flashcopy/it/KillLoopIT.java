@@ -65,10 +65,21 @@ class KillLoopIT {
         AtomicReference<String> failure = new AtomicReference<>();
         Thread fio = new Thread(() -> {
             while (server.isAlive()) {
-                Command.Result r = Command.run(Duration.ofSeconds(120), "fio", "--name=kill", "--ioengine=nbd",
-                        "--uri=" + server.uri("src"), "--rw=randwrite", "--bs=4k", "--iodepth=16", "--size=4m",
-                        "--offset=" + random.nextInt(12) + "m", "--verify=crc32c", "--verify_fatal=1",
-                        "--verify_state_save=0", "--output-format=terse");
+                Command.Result r = Command.run(
+                        Duration.ofSeconds(120),
+                        "fio",
+                        "--name=kill",
+                        "--ioengine=nbd",
+                        "--uri=" + server.uri("src"),
+                        "--rw=randwrite",
+                        "--bs=4k",
+                        "--iodepth=16",
+                        "--size=4m",
+                        "--offset=" + random.nextInt(12) + "m",
+                        "--verify=crc32c",
+                        "--verify_fatal=1",
+                        "--verify_state_save=0",
+                        "--output-format=terse");
                 if (r.exit() != 0 && aliveAfterAMoment(server)) {
                     failure.set("fio verify failed on a live server: " + r.out() + r.err());
                     return;
@@ -118,7 +129,8 @@ class KillLoopIT {
         Qemu.io(server.uri(source), "write -P " + (0x30 + random.nextInt(64)) + " " + random.nextInt(12) + "M 2M");
         Qemu.io(server.uri(target), "write -P 0x77 " + random.nextInt(12) + "M 1M");
         String newT0 = Exports.sha256(server.uri(source));
-        server.cli("resyncflash", "--record", "--persist", source + ":" + target).ok();
+        server.cli("resyncflash", "--record", "--persist", source + ":" + target)
+                .ok();
         Qemu.io(server.uri(source), "write -P 0x99 " + random.nextInt(12) + "M 3M"); // after the new T0
         Thread.sleep(100 + random.nextInt(800));
         server.kill9();
@@ -129,7 +141,8 @@ class KillLoopIT {
     /** The target's point in time goes back onto the source (fast), killed during the copy back. */
     private static void reverse(ServerProcess server, Random random, String[] pair) throws Exception {
         String restored = Exports.sha256(server.uri(pair[1]));
-        server.cli("reverseflash", "--fast", "--record", "--persist", pair[0] + ":" + pair[1]).ok();
+        server.cli("reverseflash", "--fast", "--record", "--persist", pair[0] + ":" + pair[1])
+                .ok();
         String swap = pair[0];
         pair[0] = pair[1];
         pair[1] = swap;

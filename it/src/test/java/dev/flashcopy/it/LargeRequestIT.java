@@ -33,7 +33,8 @@ class LargeRequestIT {
             String info = Command.ok(Duration.ofSeconds(60), "nbdinfo", server.uri("big"));
             assertTrue(info.contains("block_size_maximum: " + 64 * MIB), info);
 
-            String py = String.join("\n",
+            String py = String.join(
+                    "\n",
                     "import random",
                     "rng = random.Random(475)",
                     "a = rng.randbytes(47 * 1024 * 1024 + 512 * 1024)",

@@ -38,17 +38,20 @@ class LoadIT {
             long afterFirst = rssKiB(server);
             runLoad(job);
             long afterSecond = rssKiB(server);
-            System.out.printf("LoadIT: server RSS %d MiB before, %d MiB after round 1, %d MiB after round 2%n",
+            System.out.printf(
+                    "LoadIT: server RSS %d MiB before, %d MiB after round 1, %d MiB after round 2%n",
                     before >> 10, afterFirst >> 10, afterSecond >> 10);
-            assertTrue(afterSecond < afterFirst + (128 << 10), "RSS grew from " + (afterFirst >> 10) + " to "
-                    + (afterSecond >> 10) + " MiB over a second identical round");
+            assertTrue(
+                    afterSecond < afterFirst + (128 << 10),
+                    "RSS grew from " + (afterFirst >> 10) + " to " + (afterSecond >> 10)
+                            + " MiB over a second identical round");
             assertEquals(0, server.cli("lsvol").exit(), "the server still answers");
         }
     }
 
     private void runLoad(Path job) {
-        Command.Result fio = Command.run(Duration.ofSeconds(SECONDS + 180L), "fio", "--output-format=terse",
-                job.toString());
+        Command.Result fio =
+                Command.run(Duration.ofSeconds(SECONDS + 180L), "fio", "--output-format=terse", job.toString());
         assertEquals(0, fio.exit(), fio.out() + fio.err());
         assertTrue(!fio.err().contains("verify"), fio.err());
     }
@@ -74,7 +77,11 @@ class LoadIT {
                 """.formatted(JOBS_PER_EXPORT, SECONDS));
         for (int i = 0; i < EXPORTS / 2; i++) {
             for (String name : new String[] {"v" + i, "s" + i}) {
-                job.append("\n[").append(name).append("]\nuri=").append(server.uri(name)).append('\n');
+                job.append("\n[")
+                        .append(name)
+                        .append("]\nuri=")
+                        .append(server.uri(name))
+                        .append('\n');
             }
         }
         Path file = tmp.resolve("load.fio");

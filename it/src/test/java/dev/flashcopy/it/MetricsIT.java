@@ -36,15 +36,19 @@ class MetricsIT {
             AdminHttp admin = AdminHttp.of(server.dataDir());
             Qemu.io(server.uri("src"), "write -P 0x61 0 1M", "write -P 0x62 4M 256K", "write -P 0x63 8M 4K");
             Metrics before = admin.scrape();
-            Qemu.io(server.uri("src"), "read -P 0x61 0 1M", "read -P 0x62 4M 256K", "write -P 0x64 16M 512K",
+            Qemu.io(
+                    server.uri("src"),
+                    "read -P 0x61 0 1M",
+                    "read -P 0x62 4M 256K",
+                    "write -P 0x64 16M 512K",
                     "write -P 0x65 20M 64K");
             Metrics after = admin.scrape();
 
             assertEquals(2, delta(before, after, REQUESTS, "export", "src", "command", "read"));
             assertEquals(2, delta(before, after, REQUESTS, "export", "src", "command", "write"));
             assertEquals(MIB + 256 * 1024, delta(before, after, "flashcopy_nbd_read_bytes_total", "export", "src"));
-            assertEquals(512 * 1024 + 64 * 1024,
-                    delta(before, after, "flashcopy_nbd_written_bytes_total", "export", "src"));
+            assertEquals(
+                    512 * 1024 + 64 * 1024, delta(before, after, "flashcopy_nbd_written_bytes_total", "export", "src"));
             assertEquals(0, sum(after, "flashcopy_nbd_errors_total", "export", "src"));
 
             // The histogram counts every request once, its buckets never fall, and +Inf holds them all.
@@ -84,7 +88,9 @@ class MetricsIT {
             assertEquals(1024 - 4, after.value("flashcopy_grains_remaining", "source", "src", "target", "snap"));
             assertEquals(1024, after.value("flashcopy_grains", "source", "src", "target", "snap"));
             assertTrue(delta(before, after, "flashcopy_journal_commits_total") >= 1);
-            assertEquals(1, delta(before, after, "flashcopy_journal_records_total"),
+            assertEquals(
+                    1,
+                    delta(before, after, "flashcopy_journal_records_total"),
                     "one record for the run of four grains the 256 KiB write copied");
             assertTrue(delta(before, after, "flashcopy_journal_fsyncs_total") >= 1);
             assertEquals(1, delta(before, after, "flashcopy_nbd_errors_total", "export", "snap", "error", "EPERM"));
@@ -107,12 +113,20 @@ class MetricsIT {
             assertEquals(401, admin.send("/metrics", "Bearer wrong").statusCode());
             HttpResponse<String> ok = admin.get("/metrics");
             assertEquals(200, ok.statusCode());
-            assertEquals("text/plain; version=0.0.4; charset=utf-8",
+            assertEquals(
+                    "text/plain; version=0.0.4; charset=utf-8",
                     ok.headers().firstValue("Content-Type").orElseThrow());
             Metrics m = Metrics.parse(ok.body());
             assertEquals(0, m.value("flashcopy_journal_records_total"), "a fresh server has journaled nothing");
-            String curl = Command.run(Duration.ofSeconds(30), "curl", "-sf", "-H",
-                    "Authorization: Bearer " + admin.token(), admin.url() + "/metrics").ok().out();
+            String curl = Command.run(
+                            Duration.ofSeconds(30),
+                            "curl",
+                            "-sf",
+                            "-H",
+                            "Authorization: Bearer " + admin.token(),
+                            admin.url() + "/metrics")
+                    .ok()
+                    .out();
             assertTrue(curl.contains("# TYPE flashcopy_nbd_request_duration_seconds histogram"), curl);
         }
     }
@@ -122,6 +136,8 @@ class MetricsIT {
     }
 
     private static double sum(Metrics m, String name, String... labels) {
-        return m.select(name, labels).stream().mapToDouble(Metrics.Sample::value).sum();
+        return m.select(name, labels).stream()
+                .mapToDouble(Metrics.Sample::value)
+                .sum();
     }
 }

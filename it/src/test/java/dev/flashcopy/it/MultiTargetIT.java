@@ -32,8 +32,10 @@ class MultiTargetIT {
                 t0.add(Exports.sha256(server.uri("src")));
                 server.cli("mkflash", "--nocp", "src:t" + i).ok();
                 // overlapping writes: the same grains change under every target
-                Qemu.io(server.uri("src"), "write -P 0x" + (20 + i) + " " + (i * 3) + "M 8M", "write -P 0x"
-                        + (30 + i) + " 12345 100000");
+                Qemu.io(
+                        server.uri("src"),
+                        "write -P 0x" + (20 + i) + " " + (i * 3) + "M 8M",
+                        "write -P 0x" + (30 + i) + " 12345 100000");
             }
             // a write to the middle target must not leak into the others
             Qemu.io(server.uri("t2"), "write -P 0x99 5M 2M");
@@ -42,7 +44,8 @@ class MultiTargetIT {
             assertEquals(t0.get(0), Exports.sha256(server.uri("t1")));
             assertEquals(t0.get(2), Exports.sha256(server.uri("t3")));
 
-            JsonNode rels = new ObjectMapper().readTree(server.cli("lsflash", "--json").ok().out());
+            JsonNode rels = new ObjectMapper()
+                    .readTree(server.cli("lsflash", "--json").ok().out());
             assertEquals(3, rels.size(), rels.toString());
             for (JsonNode r : rels) {
                 assertEquals("src", r.get("source").asText());

@@ -28,6 +28,7 @@ class NbdClientsIT {
 
     @TempDir
     static Path tmp;
+
     static ServerProcess server;
 
     @BeforeAll
@@ -71,13 +72,22 @@ class NbdClientsIT {
     @Test
     void nbdinfoJsonReportsSizeFlagsAndBlockSizes() throws IOException {
         mkvol("info", "48M");
-        JsonNode export = new ObjectMapper().readTree(Command.ok(T, "nbdinfo", "--json", server.uri("info")))
-                .get("exports").get(0);
+        JsonNode export = new ObjectMapper()
+                .readTree(Command.ok(T, "nbdinfo", "--json", server.uri("info")))
+                .get("exports")
+                .get(0);
         assertEquals("info", export.get("export-name").asText());
         assertEquals(48 * MIB, export.get("export-size").asLong());
         assertFalse(export.get("is_read_only").asBoolean());
-        for (String flag : List.of("can_flush", "can_fua", "can_trim", "can_zero", "can_fast_zero", "can_cache",
-                "can_df", "can_multi_conn")) {
+        for (String flag : List.of(
+                "can_flush",
+                "can_fua",
+                "can_trim",
+                "can_zero",
+                "can_fast_zero",
+                "can_cache",
+                "can_df",
+                "can_multi_conn")) {
             assertTrue(export.get(flag).asBoolean(), flag + " in " + export);
         }
         assertEquals(1, export.get("block_size_minimum").asInt());
@@ -98,12 +108,18 @@ class NbdClientsIT {
             extents.add(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])});
         }
         long[][] expected = {
-            {0, MIB, 0}, {MIB, 7 * MIB, 3}, {8 * MIB, 64 << 10, 0},
-            {8 * MIB + (64 << 10), 22 * MIB - (64 << 10), 3}, {30 * MIB, 2 * MIB, 0}};
+            {0, MIB, 0},
+            {MIB, 7 * MIB, 3},
+            {8 * MIB, 64 << 10, 0},
+            {8 * MIB + (64 << 10), 22 * MIB - (64 << 10), 3},
+            {30 * MIB, 2 * MIB, 0}
+        };
         assertEquals(expected.length, extents.size(), map);
         for (int i = 0; i < expected.length; i++) {
-            assertEquals(List.of(expected[i][0], expected[i][1], expected[i][2]),
-                    List.of(extents.get(i)[0], extents.get(i)[1], extents.get(i)[2]), map);
+            assertEquals(
+                    List.of(expected[i][0], expected[i][1], expected[i][2]),
+                    List.of(extents.get(i)[0], extents.get(i)[1], extents.get(i)[2]),
+                    map);
         }
     }
 
@@ -111,7 +127,8 @@ class NbdClientsIT {
     void qemuIoUnalignedPatternsReadBack() {
         mkvol("qio", "16M");
         qemuIo("qio", "write -P 0xab 12345 70000", "write -P 0xcd 1000001 3");
-        qemuIo("qio",
+        qemuIo(
+                "qio",
                 "read -P 0 0 12345",
                 "read -P 0xab 12345 70000",
                 "read -P 0 82345 917656",
@@ -124,7 +141,8 @@ class NbdClientsIT {
         mkvol("zero", "16M");
         qemuIo("zero", "write -P 0x5a 0 8M");
         qemuIo("zero", "discard 0 1M", "write -z 2M 512k", "write -z 3000 5000", "write -z -u 4M 1M");
-        qemuIo("zero",
+        qemuIo(
+                "zero",
                 "read -P 0 0 1M",
                 "read -P 0x5a 1M 1M",
                 "read -P 0 2M 512k",
@@ -132,7 +150,8 @@ class NbdClientsIT {
                 "read -P 0 4M 1M",
                 "read -P 0x5a 5M 3M");
         String map = Command.ok(T, "nbdinfo", "--map", server.uri("zero"));
-        assertTrue(map.lines().anyMatch(l -> l.trim().startsWith("0 ") && l.contains("hole")),
+        assertTrue(
+                map.lines().anyMatch(l -> l.trim().startsWith("0 ") && l.contains("hole")),
                 "discarded range is a hole again:\n" + map);
     }
 

@@ -51,7 +51,8 @@ class OutOfSpaceIT {
                 server.cli("mkvol", t, "--file", file.toString()).ok();
             }
             server.cli("mkflash", "--nocp", "src:tgt").ok();
-            server.cli("mkflash", "--nocp", "--on-full", "inhibit-source", "src2:tgt2").ok();
+            server.cli("mkflash", "--nocp", "--on-full", "inhibit-source", "src2:tgt2")
+                    .ok();
             String src2T0 = Exports.sha256(server.uri("src2"));
 
             // 40 MiB of source writes need 40 MiB of copies on a 13 MiB file system: it fills on the way.
@@ -65,10 +66,11 @@ class OutOfSpaceIT {
             assertTrue((read.out() + read.err()).contains("Input/output error"), read.out() + read.err());
 
             // inhibit-source: the file system is full, so the source write is refused and nothing changes.
-            Command.Result held = Command.run(T, "qemu-io", "-f", "raw", "-c", "write -P 0x21 0 1M",
-                    server.uri("src2"));
+            Command.Result held =
+                    Command.run(T, "qemu-io", "-f", "raw", "-c", "write -P 0x21 0 1M", server.uri("src2"));
             assertTrue((held.out() + held.err()).contains("No space left on device"), held.out() + held.err());
-            assertEquals("nocopy", relationship(server, "src2:tgt2").get("state").asText());
+            assertEquals(
+                    "nocopy", relationship(server, "src2:tgt2").get("state").asText());
             assertEquals(src2T0, Exports.sha256(server.uri("src2")));
             assertEquals(src2T0, Exports.sha256(server.uri("tgt2")));
 
@@ -78,14 +80,19 @@ class OutOfSpaceIT {
             assertEquals(expectedSource(), Exports.sha256(server.uri("src")));
             assertEquals(src2T0, Exports.sha256(server.uri("tgt2")));
             server.cli("rmflash", "src:tgt").ok();
-            assertEquals(1, new ObjectMapper().readTree(server.cli("lsflash", "--json").ok().out()).size());
+            assertEquals(
+                    1,
+                    new ObjectMapper()
+                            .readTree(server.cli("lsflash", "--json").ok().out())
+                            .size());
         } finally {
             Command.run(T, "umount", mount.toString());
         }
     }
 
     private static JsonNode relationship(ServerProcess server, String pair) throws IOException {
-        JsonNode rels = new ObjectMapper().readTree(server.cli("lsflash", "--json", pair).ok().out());
+        JsonNode rels = new ObjectMapper()
+                .readTree(server.cli("lsflash", "--json", pair).ok().out());
         assertEquals(1, rels.size(), rels.toString());
         return rels.get(0);
     }

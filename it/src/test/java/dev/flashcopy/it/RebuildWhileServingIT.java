@@ -38,8 +38,8 @@ class RebuildWhileServingIT {
         try (ServerProcess server = ServerProcess.startWith(checkout.resolve("bin/flashcopy"), data)) {
             // Rewrite every jar of the checkout in place (same file, new bytes), as Maven does on a rebuild.
             for (Path jar : jars(checkout.resolve("tools/target"))) {
-                Files.writeString(jar, "rebuilt: not the jar the server started from",
-                        StandardOpenOption.TRUNCATE_EXISTING);
+                Files.writeString(
+                        jar, "rebuilt: not the jar the server started from", StandardOpenOption.TRUNCATE_EXISTING);
             }
             // The server now loads classes it has not needed yet: copy-on-write relationships, their devices.
             cli(data, "mkvol", "src", "--size", "16M");
@@ -74,8 +74,11 @@ class RebuildWhileServingIT {
 
     /** The launcher's jar and its lib/ (not copies a server made under run/). */
     private static List<Path> jars(Path target) throws IOException {
-        try (Stream<Path> top = Files.list(target); Stream<Path> lib = Files.list(target.resolve("lib"))) {
-            return Stream.concat(top, lib).filter(p -> p.toString().endsWith(".jar")).toList();
+        try (Stream<Path> top = Files.list(target);
+                Stream<Path> lib = Files.list(target.resolve("lib"))) {
+            return Stream.concat(top, lib)
+                    .filter(p -> p.toString().endsWith(".jar"))
+                    .toList();
         }
     }
 
@@ -93,7 +96,8 @@ class RebuildWhileServingIT {
 
     /** The real checkout's command (not the rewritten copy) against the server's data directory. */
     private static void cli(Path data, String... args) {
-        String[] command = Stream.concat(Stream.of(Repo.launcher().toString()), Stream.of(args)).toArray(String[]::new);
+        String[] command = Stream.concat(Stream.of(Repo.launcher().toString()), Stream.of(args))
+                .toArray(String[]::new);
         Command.runWith(TIMEOUT, Map.of("FLASHCOPY_DATA", data.toString(), "FLASHCOPY_NO_BUILD", "1"), null, command)
                 .ok();
     }

@@ -47,7 +47,8 @@ class RestartIT {
     }
 
     private static void assertVolumes(ServerProcess server, String owned, String registered) throws IOException {
-        JsonNode volumes = new ObjectMapper().readTree(server.cli("lsvol", "--json").ok().out());
+        JsonNode volumes =
+                new ObjectMapper().readTree(server.cli("lsvol", "--json").ok().out());
         assertEquals(2, volumes.size(), volumes.toString());
         assertTrue(volumes.toString().contains("\"owned\""), volumes.toString());
         assertEquals(owned, Exports.sha256(server.uri("owned")));

@@ -44,21 +44,31 @@ class ResyncReverseIT {
             Qemu.io(server.uri("tgt"), "write -P 0x31 3M 64k", "write -P 0x32 9M 4k");
             assertNotEquals(t0, Exports.sha256(server.uri("tgt")), "the target was written");
             JsonNode before = pair(server, "src:tgt");
-            assertTrue(before.get("recording").asBoolean() && before.get("persistent").asBoolean(), before.toString());
+            assertTrue(
+                    before.get("recording").asBoolean()
+                            && before.get("persistent").asBoolean(),
+                    before.toString());
             assertEquals(3, before.get("changedSourceGrains").asLong(), before.toString());
             assertEquals(2, before.get("changedTargetGrains").asLong(), before.toString());
 
             String targetBefore = Exports.sha256(server.uri("tgt"));
-            var resynced = server.cli("resyncflash", "-record", "-persist", "--wait", "src:tgt").ok();
+            var resynced = server.cli("resyncflash", "-record", "-persist", "--wait", "src:tgt")
+                    .ok();
             assertTrue(resynced.out().contains("src:tgt: NOCOPY, no background copy to wait for"), resynced.out());
             String source = Exports.sha256(server.uri("src"));
             assertEquals(source, Exports.sha256(server.uri("tgt")), "the target is the source at the new T0");
             assertNotEquals(targetBefore, source);
             JsonNode after = pair(server, "src:tgt");
-            assertEquals(before.get("outOfSyncGrains").asLong() + 5, after.get("outOfSyncGrains").asLong(),
+            assertEquals(
+                    before.get("outOfSyncGrains").asLong() + 5,
+                    after.get("outOfSyncGrains").asLong(),
                     "exactly the 5 changed grains are to copy again (NOCOPY: the rest never were copied)");
-            assertEquals(0, after.get("changedSourceGrains").asLong() + after.get("changedTargetGrains").asLong());
-            assertNotEquals(before.get("dateSynced").asText(), after.get("dateSynced").asText());
+            assertEquals(
+                    0,
+                    after.get("changedSourceGrains").asLong()
+                            + after.get("changedTargetGrains").asLong());
+            assertNotEquals(
+                    before.get("dateSynced").asText(), after.get("dateSynced").asText());
 
             Qemu.io(server.uri("src"), "write -P 0x41 0 64k", "write -P 0x42 7M 192k");
             Qemu.io(server.uri("tgt"), "write -P 0x51 15M 4k");

@@ -37,14 +37,23 @@ class TlsIT {
 
     @TempDir
     static Path tmp;
+
     static TestCertificates pki;
     static ServerProcess server;
 
     @BeforeAll
     static void start() throws IOException, InterruptedException {
         pki = TestCertificates.create(tmp.resolve("pki"));
-        server = ServerProcess.start(tmp.resolve("data"), "--tls", "require", "--tls-cert", pki.serverCert().toString(),
-                "--tls-key", pki.serverKey().toString(), "--tls-ca", pki.ca().toString());
+        server = ServerProcess.start(
+                tmp.resolve("data"),
+                "--tls",
+                "require",
+                "--tls-cert",
+                pki.serverCert().toString(),
+                "--tls-key",
+                pki.serverKey().toString(),
+                "--tls-ca",
+                pki.ca().toString());
         server.cli("mkvol", "secure", "--size", "64M").ok(); // the CLI reaches the HTTPS admin API by pinning
     }
 
@@ -60,8 +69,10 @@ class TlsIT {
     /** {@code TOOL [SUBCOMMAND] --object tls-creds-x509,... --image-opts driver=nbd,...,tls-creds=tls0 ARGS}. */
     private static String[] qemu(String tool, String clientDir, String... args) {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(tool.split(" ")));
-        cmd.addAll(java.util.List.of("--object", "tls-creds-x509,id=tls0,dir=" + pki.clientDir(clientDir)
-                + ",endpoint=client", "--image-opts",
+        cmd.addAll(java.util.List.of(
+                "--object",
+                "tls-creds-x509,id=tls0,dir=" + pki.clientDir(clientDir) + ",endpoint=client",
+                "--image-opts",
                 "driver=nbd,host=127.0.0.1,port=" + server.port() + ",export=secure,tls-creds=tls0"));
         cmd.addAll(java.util.List.of(args));
         return cmd.toArray(String[]::new);
@@ -87,14 +98,17 @@ class TlsIT {
         byte[] expected = new byte[(int) (64 * MIB)];
         Arrays.fill(expected, 0, (int) (8 * MIB), (byte) 0x5a);
         Arrays.fill(expected, (int) (16 * MIB), (int) (20 * MIB), (byte) 0xc3);
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(expected));
+        String sha =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(expected));
         assertEquals(sha, Exports.sha256(nbds("secure", "client")), "nbdcopy over TLS");
 
         Path copy = tmp.resolve("copy.raw");
-        Command.run(T, qemu("qemu-img convert", "client", "-O", "raw", copy.toString())).ok();
+        Command.run(T, qemu("qemu-img convert", "client", "-O", "raw", copy.toString()))
+                .ok();
         assertEquals(sha, Exports.sha256(copy), "qemu-img convert over TLS");
         Command.Result check = Command.run(T, qemu("qemu-io", "client", "-c", "read -P 0xc3 16M 4M"));
-        assertFalse((check.out() + check.err()).contains("rror") || (check.out() + check.err()).contains("fail"),
+        assertFalse(
+                (check.out() + check.err()).contains("rror") || (check.out() + check.err()).contains("fail"),
                 check.out() + check.err());
     }
 
@@ -130,8 +144,9 @@ class TlsIT {
     void clientWithoutCertificateIsRefused() throws IOException {
         Command.Result r = Command.run(T, "nbdinfo", nbds("secure", "anonymous"));
         assertNotEquals(0, r.exit());
-        String log = server.awaitLog(l -> l.contains("Empty client certificate chain")
-                || l.contains("certificate_required"), Duration.ofSeconds(10));
+        String log = server.awaitLog(
+                l -> l.contains("Empty client certificate chain") || l.contains("certificate_required"),
+                Duration.ofSeconds(10));
         assertTrue(log.contains("Empty client certificate chain") || log.contains("certificate_required"), log);
         assertTrue(Files.exists(server.dataDir().resolve("volumes/secure.img")));
     }

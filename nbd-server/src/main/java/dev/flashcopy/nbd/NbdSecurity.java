@@ -25,8 +25,8 @@ public record NbdSecurity(TlsMode tlsMode, TlsCredentials credentials, ExportAcc
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(120);
 
     /** No TLS, every export open, the default handshake timeout. */
-    public static final NbdSecurity NONE = new NbdSecurity(TlsMode.OFF, null, ExportAccess.OPEN,
-            DEFAULT_HANDSHAKE_TIMEOUT);
+    public static final NbdSecurity NONE =
+            new NbdSecurity(TlsMode.OFF, null, ExportAccess.OPEN, DEFAULT_HANDSHAKE_TIMEOUT);
 
     public NbdSecurity {
         if (tlsMode == null || access == null || handshakeTimeout == null) {

@@ -38,7 +38,8 @@ public final class NbdServer implements AutoCloseable {
     private static final WriteBufferWaterMark REPLY_BUFFER = new WriteBufferWaterMark(8 << 20, 32 << 20);
 
     /** Reads grow up to 1 MiB so large WRITE payloads arrive in few system calls. */
-    private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES = new AdaptiveRecvByteBufAllocator(512, 16 << 10, 1 << 20);
+    private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES =
+            new AdaptiveRecvByteBufAllocator(512, 16 << 10, 1 << 20);
 
     private final EventLoopGroup loops;
     private final IoDispatcher dispatcher;
@@ -48,7 +49,11 @@ public final class NbdServer implements AutoCloseable {
     private final PayloadBudget budget;
     private boolean closed;
 
-    private NbdServer(EventLoopGroup loops, IoDispatcher dispatcher, Channel serverChannel, ChannelGroup connections,
+    private NbdServer(
+            EventLoopGroup loops,
+            IoDispatcher dispatcher,
+            Channel serverChannel,
+            ChannelGroup connections,
             PayloadBudget budget) {
         this.loops = loops;
         this.dispatcher = dispatcher;
@@ -75,9 +80,12 @@ public final class NbdServer implements AutoCloseable {
     }
 
     /** As {@link #start(NbdServerConfig, NbdSecurity, DeviceProvider)}, telling {@code metrics} about every request. */
-    public static NbdServer start(NbdServerConfig config, NbdSecurity security, DeviceProvider devices,
-            RequestMetrics metrics) throws IOException {
-        SslContext tls = security.tlsMode() == TlsMode.OFF ? null : security.credentials().nbdContext();
+    public static NbdServer start(
+            NbdServerConfig config, NbdSecurity security, DeviceProvider devices, RequestMetrics metrics)
+            throws IOException {
+        SslContext tls = security.tlsMode() == TlsMode.OFF
+                ? null
+                : security.credentials().nbdContext();
         Transport transport = Transport.chosen();
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(), transport.handlers());
         Class<? extends ServerChannel> channelType = transport.serverChannel();
@@ -98,20 +106,27 @@ public final class NbdServer implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             connections.add(ch);
-                            InetAddress client = ch.remoteAddress() instanceof InetSocketAddress a
-                                    ? a.getAddress() : null;
-                            OptionNegotiator negotiator = new OptionNegotiator(devices, security.tlsMode(),
-                                    security.access(), client, metrics);
-                            ch.pipeline().addLast(HandshakeHandler.NAME, new HandshakeHandler(negotiator, dispatcher,
-                                    tls, security.handshakeTimeout(), budget));
+                            InetAddress client =
+                                    ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+                            OptionNegotiator negotiator = new OptionNegotiator(
+                                    devices, security.tlsMode(), security.access(), client, metrics);
+                            ch.pipeline()
+                                    .addLast(
+                                            HandshakeHandler.NAME,
+                                            new HandshakeHandler(
+                                                    negotiator, dispatcher, tls, security.handshakeTimeout(), budget));
                         }
                     })
                     .bind(config.host(), config.port())
                     .syncUninterruptibly()
                     .channel();
             NbdServer started = new NbdServer(loops, dispatcher, server, connections, budget);
-            LOG.log(System.Logger.Level.DEBUG, "NBD server listening on {0} ({1}, {2} dispatcher)", started.address,
-                    transport, IoDispatchers.chosen());
+            LOG.log(
+                    System.Logger.Level.DEBUG,
+                    "NBD server listening on {0} ({1}, {2} dispatcher)",
+                    started.address,
+                    transport,
+                    IoDispatchers.chosen());
             return started;
         } catch (Exception e) { // Netty rethrows a BindException unchecked-style, so catch everything
             dispatcher.close();

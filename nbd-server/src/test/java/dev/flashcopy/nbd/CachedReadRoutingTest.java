@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
@@ -37,6 +36,7 @@ class CachedReadRoutingTest {
 
     @TempDir
     Path dir;
+
     private Volume volume;
     private CountingDevice device;
     private NbdServer server;
@@ -102,7 +102,8 @@ class CachedReadRoutingTest {
                     List<Chunk> reply = c.readReply();
                     assertEquals(1, reply.size(), reply.toString());
                     assertEquals(TYPE_OFFSET_DATA, reply.get(0).type());
-                    assertArrayEquals(data, java.util.Arrays.copyOfRange(reply.get(0).payload(), 8, 8 + data.length));
+                    assertArrayEquals(
+                            data, java.util.Arrays.copyOfRange(reply.get(0).payload(), 8, 8 + data.length));
                 } else {
                     assertArrayEquals(data, c.readSimple(data.length).payload());
                 }
@@ -120,12 +121,15 @@ class CachedReadRoutingTest {
             assertEquals(0, c.readChunk().error(), "write");
             c.request(0, CMD_READ, 2, 0, 8192, null); // data, then a hole
             List<Chunk> reply = c.readReply();
-            assertEquals(List.of(TYPE_OFFSET_DATA, TYPE_OFFSET_HOLE), reply.stream().map(Chunk::type).toList());
+            assertEquals(
+                    List.of(TYPE_OFFSET_DATA, TYPE_OFFSET_HOLE),
+                    reply.stream().map(Chunk::type).toList());
             c.request(0, CMD_READ, 3, 0, 4 << 20, null); // larger than a read held on the loop
             c.readReply();
             device.cacheAllowed = false;
             c.request(0, CMD_READ, 4, 0, 4096, null);
-            assertArrayEquals(data, java.util.Arrays.copyOfRange(c.readReply().get(0).payload(), 8, 8 + 4096));
+            assertArrayEquals(
+                    data, java.util.Arrays.copyOfRange(c.readReply().get(0).payload(), 8, 8 + 4096));
             assertEquals(0, device.cachedHits.get());
             assertTrue(device.slowReads.get() >= 3, "each went to an I/O thread: " + device.slowReads.get());
         }

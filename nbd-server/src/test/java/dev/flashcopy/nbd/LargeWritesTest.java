@@ -75,8 +75,8 @@ class LargeWritesTest {
             LeaseCountingDevices devices = new LeaseCountingDevices(device);
             ExecutorService senders = Executors.newFixedThreadPool(connections);
             List<RawNbdClient> clients = new ArrayList<>();
-            try (NbdServer server = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, connections, 2, budget),
-                    devices)) {
+            try (NbdServer server =
+                    NbdServer.start(new NbdServerConfig("127.0.0.1", 0, connections, 2, budget), devices)) {
                 for (int i = 0; i < connections; i++) {
                     clients.add(new RawNbdClient(server.address()).connect("disk", false));
                 }
@@ -91,7 +91,8 @@ class LargeWritesTest {
                     }));
                 }
                 PayloadBudget payloads = server.payloadBudget();
-                awaitState(() -> device.started.get() == 2 && payloads.waiting() == 2,
+                awaitState(
+                        () -> device.started.get() == 2 && payloads.waiting() == 2,
                         () -> "writes on the device " + device.started.get() + ", connections waiting "
                                 + payloads.waiting());
                 assertEquals(budget, payloads.used());

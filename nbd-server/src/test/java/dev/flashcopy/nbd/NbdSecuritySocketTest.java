@@ -35,6 +35,7 @@ class NbdSecuritySocketTest {
 
     @TempDir
     Path dir;
+
     private final List<Volume> volumes = new java.util.ArrayList<>();
     private LeaseCountingDevices devices;
     private NbdServer server;
@@ -44,12 +45,15 @@ class NbdSecuritySocketTest {
             volumes.add(new Volume(name, ImageFile.create(dir.resolve(name + ".img"), 1 << 20), false));
         }
         devices = new LeaseCountingDevices(volumes.toArray(Volume[]::new));
-        server = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 2, 1),
-                new NbdSecurity(TlsMode.OFF, null, access, timeout), devices);
+        server = NbdServer.start(
+                new NbdServerConfig("127.0.0.1", 0, 2, 1),
+                new NbdSecurity(TlsMode.OFF, null, access, timeout),
+                devices);
     }
 
     private void startWithRules() throws IOException {
-        start(new ExportAccess(Map.of("fenced", List.of(AddressRange.parse("10.0.0.0/8"))), Set.of("golden")),
+        start(
+                new ExportAccess(Map.of("fenced", List.of(AddressRange.parse("10.0.0.0/8"))), Set.of("golden")),
                 Duration.ofSeconds(10));
     }
 
@@ -74,8 +78,10 @@ class NbdSecuritySocketTest {
                 assertTrue(new String(reply.data(), StandardCharsets.UTF_8).contains("127.0.0.1"));
             }
             c.sendOption(LIST, new byte[0]);
-            List<String> listed = c.readOptionReplies().stream().filter(r -> r.type() == SERVER)
-                    .map(r -> new String(r.data(), 4, r.data().length - 4, StandardCharsets.UTF_8)).toList();
+            List<String> listed = c.readOptionReplies().stream()
+                    .filter(r -> r.type() == SERVER)
+                    .map(r -> new String(r.data(), 4, r.data().length - 4, StandardCharsets.UTF_8))
+                    .toList();
             assertTrue(listed.stream().noneMatch(s -> s.startsWith("fenced")), listed.toString());
             assertTrue(listed.stream().anyMatch(s -> s.startsWith("open")), listed.toString());
             c.sendOption(1, "fenced".getBytes(StandardCharsets.UTF_8)); // EXPORT_NAME cannot be refused: closed

@@ -44,6 +44,7 @@ class NbdServerDirtyMapTest {
 
     @TempDir
     Path dir;
+
     private Volume disk;
     private DirtyMapVolume maps;
     private LeaseCountingDevices devices;
@@ -117,9 +118,10 @@ class NbdServerDirtyMapTest {
 
     @Test
     void setSelectsExactNamesOnceWithDistinctIds() throws IOException {
-        Map<String, Integer> ids = negotiate(SET, "qemu:dirty-bitmap:", CHANGED, ALLOCATION, CHANGED,
-                "qemu:dirty-bitmap:nope", "qemu:");
-        assertEquals(List.of(ALLOCATION, CHANGED), ids.keySet().stream().sorted().toList());
+        Map<String, Integer> ids =
+                negotiate(SET, "qemu:dirty-bitmap:", CHANGED, ALLOCATION, CHANGED, "qemu:dirty-bitmap:nope", "qemu:");
+        assertEquals(
+                List.of(ALLOCATION, CHANGED), ids.keySet().stream().sorted().toList());
         assertTrue(!ids.get(ALLOCATION).equals(ids.get(CHANGED)), "distinct ids: " + ids);
     }
 
@@ -140,13 +142,21 @@ class NbdServerDirtyMapTest {
                 assertEquals(i == reply.size() - 1, (chunk.flags() & 1) != 0, "DONE on the last chunk only");
                 byId.put(ByteBuffer.wrap(chunk.payload()).getInt(), descriptors(chunk));
             }
-            assertEquals(ids.values().stream().sorted().toList(), byId.keySet().stream().sorted().toList());
-            assertRuns(byId.get(ids.get(TO_COPY)), new long[] {G / 2 + 2 * G, 1}, new long[] {2 * G, 0},
-                    new long[] {G, 1}, new long[] {G / 2, 0});
-            assertRuns(byId.get(ids.get(CHANGED)), new long[] {G / 2 + 2 * G, 0}, new long[] {G, 1},
-                    new long[] {G / 2 + 2 * G, 0});
-            assertRuns(byId.get(ids.get(ALLOCATION)), new long[] {G / 2, 3}, new long[] {G, 0},
-                    new long[] {4 * G + G / 2, 3});
+            assertEquals(
+                    ids.values().stream().sorted().toList(),
+                    byId.keySet().stream().sorted().toList());
+            assertRuns(
+                    byId.get(ids.get(TO_COPY)),
+                    new long[] {G / 2 + 2 * G, 1},
+                    new long[] {2 * G, 0},
+                    new long[] {G, 1},
+                    new long[] {G / 2, 0});
+            assertRuns(byId.get(ids.get(CHANGED)), new long[] {G / 2 + 2 * G, 0}, new long[] {G, 1}, new long[] {
+                G / 2 + 2 * G, 0
+            });
+            assertRuns(byId.get(ids.get(ALLOCATION)), new long[] {G / 2, 3}, new long[] {G, 0}, new long[] {
+                4 * G + G / 2, 3
+            });
         }
     }
 

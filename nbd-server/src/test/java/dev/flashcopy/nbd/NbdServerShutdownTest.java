@@ -58,7 +58,8 @@ class NbdServerShutdownTest {
     void startOnABusyPortFailsWithIoExceptionNamingTheAddress() throws Exception {
         LeaseCountingDevices devices = new LeaseCountingDevices();
         try (NbdServer first = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 1, 1), devices)) {
-            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class,
                     () -> NbdServer.start(new NbdServerConfig("127.0.0.1", first.port(), 1, 1), devices));
             assertTrue(e.getMessage().contains("127.0.0.1:" + first.port()), e.getMessage());
         }

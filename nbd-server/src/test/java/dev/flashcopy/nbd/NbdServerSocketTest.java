@@ -50,6 +50,7 @@ class NbdServerSocketTest {
 
     @TempDir
     Path dir;
+
     private Volume disk;
     private Volume readOnly;
     private LeaseCountingDevices devices;
@@ -157,7 +158,9 @@ class NbdServerSocketTest {
             assertEquals(0, c.readChunk().error());
             c.request(0, CMD_READ, 2, 0, 2 * 65536, null);
             List<Chunk> reply = c.readReply();
-            assertEquals(List.of(TYPE_OFFSET_DATA, TYPE_OFFSET_HOLE), reply.stream().map(Chunk::type).toList());
+            assertEquals(
+                    List.of(TYPE_OFFSET_DATA, TYPE_OFFSET_HOLE),
+                    reply.stream().map(Chunk::type).toList());
             byte[] expected = Arrays.copyOf(data, 2 * 65536);
             assertArrayEquals(expected, assemble(reply, 0, 2 * 65536));
         }
@@ -345,7 +348,8 @@ class NbdServerSocketTest {
     @Test
     void writesOnOneConnectionAreVisibleOnAnother() throws IOException {
         byte[] data = pattern(65536, 9);
-        try (RawNbdClient writer = client(false); RawNbdClient reader = client(true)) {
+        try (RawNbdClient writer = client(false);
+                RawNbdClient reader = client(true)) {
             assertEquals(0, simpleError(writer, 0, CMD_WRITE, 7 * MIB, data.length, data));
             assertEquals(0, simpleError(writer, 0, CMD_FLUSH, 0, 0, null));
             reader.request(0, CMD_READ, 1, 7 * MIB, data.length, null);

@@ -32,8 +32,8 @@ class NbdWriteHoldTest {
     void heldWritesLeaveTheOnlyIoThreadFreeAndCompleteWhenReleased() throws Exception {
         try (Volume volume = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), 1 << 20), false)) {
             HoldingDevice device = new HoldingDevice(volume);
-            try (NbdServer server = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 1, 1),
-                    new LeaseCountingDevices(device))) {
+            try (NbdServer server =
+                    NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 1, 1), new LeaseCountingDevices(device))) {
                 RawNbdClient client = new RawNbdClient(server.address()).connect("disk", false);
                 byte[] data = new byte[4096];
                 Arrays.fill(data, (byte) 0x5a);

@@ -27,11 +27,11 @@ class RequestMetricsTest {
     private static final long SIZE = 1L << 20;
 
     /** One report as the server made it. */
-    private record Report(String export, NbdCommand command, long bytes, long nanos, NbdError error) {
-    }
+    private record Report(String export, NbdCommand command, long bytes, long nanos, NbdError error) {}
 
     @TempDir
     Path dir;
+
     private final List<Report> reports = new CopyOnWriteArrayList<>();
     private Volume disk;
     private Volume readOnly;
@@ -41,9 +41,12 @@ class RequestMetricsTest {
     void start() throws IOException {
         disk = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), SIZE), false);
         readOnly = new Volume("ro", ImageFile.create(dir.resolve("ro.img"), SIZE), true);
-        server = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 2, 1), NbdSecurity.NONE,
-                new LeaseCountingDevices(disk, readOnly), name -> (ExportMetrics) (command, bytes, nanos, error) ->
-                        reports.add(new Report(name, command, bytes, nanos, error)));
+        server = NbdServer.start(
+                new NbdServerConfig("127.0.0.1", 0, 2, 1),
+                NbdSecurity.NONE,
+                new LeaseCountingDevices(disk, readOnly),
+                name -> (ExportMetrics)
+                        (command, bytes, nanos, error) -> reports.add(new Report(name, command, bytes, nanos, error)));
     }
 
     @AfterEach
@@ -63,8 +66,11 @@ class RequestMetricsTest {
             c.request(0, CMD_FLUSH, 3, 0, 0, null);
             assertEquals(0, c.readSimple(0).error());
         }
-        assertEquals(List.of("disk WRITE 8192 null", "disk READ 4096 null", "disk FLUSH 0 null"),
-                reports.stream().map(r -> r.export() + " " + r.command() + " " + r.bytes() + " " + r.error()).toList());
+        assertEquals(
+                List.of("disk WRITE 8192 null", "disk READ 4096 null", "disk FLUSH 0 null"),
+                reports.stream()
+                        .map(r -> r.export() + " " + r.command() + " " + r.bytes() + " " + r.error())
+                        .toList());
         assertTrue(reports.stream().allMatch(r -> r.nanos() > 0), "every request took some time: " + reports);
     }
 
@@ -78,7 +84,10 @@ class RequestMetricsTest {
             c.request(0, 42, 3, 0, 0, null);
             assertEquals(NbdError.EINVAL.code(), c.readSimple(0).error());
         }
-        assertEquals(List.of("ro WRITE 0 EPERM", "ro READ 0 EINVAL", "ro null 0 EINVAL"),
-                reports.stream().map(r -> r.export() + " " + r.command() + " " + r.bytes() + " " + r.error()).toList());
+        assertEquals(
+                List.of("ro WRITE 0 EPERM", "ro READ 0 EINVAL", "ro null 0 EINVAL"),
+                reports.stream()
+                        .map(r -> r.export() + " " + r.command() + " " + r.bytes() + " " + r.error())
+                        .toList());
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
@@ -41,6 +40,7 @@ class SerialWriteRoutingTest {
 
     @TempDir
     Path dir;
+
     private Volume volume;
     private OverlapDevice device;
     private NbdServer server;
@@ -99,7 +99,12 @@ class SerialWriteRoutingTest {
             for (int i = 0; i < WRITES; i++) {
                 // Offsets in a scrambled order, so "in order" means the order sent, not ascending.
                 int slot = (i * 7) % WRITES;
-                c.request(flags, CMD_WRITE, i, (long) slot * LENGTH, LENGTH,
+                c.request(
+                        flags,
+                        CMD_WRITE,
+                        i,
+                        (long) slot * LENGTH,
+                        LENGTH,
                         Arrays.copyOfRange(all, slot * LENGTH, (slot + 1) * LENGTH));
             }
             for (int i = 0; i < WRITES; i++) {

@@ -87,7 +87,11 @@ class ZeroCopySocketTest {
         Chunk chunk = reply.getFirst();
         assertEquals(TYPE_OFFSET_DATA, chunk.type());
         byte[] p = chunk.payload();
-        return new Chunk(chunk.flags(), chunk.type(), chunk.cookie(), java.util.Arrays.copyOfRange(p, 8, p.length),
+        return new Chunk(
+                chunk.flags(),
+                chunk.type(),
+                chunk.cookie(),
+                java.util.Arrays.copyOfRange(p, 8, p.length),
                 chunk.error());
     }
 }

@@ -12,12 +12,12 @@ import dev.flashcopy.tools.cli.MkflashCommand;
 import dev.flashcopy.tools.cli.MkvolCommand;
 import dev.flashcopy.tools.cli.ResyncflashCommand;
 import dev.flashcopy.tools.cli.ReverseflashCommand;
-import dev.flashcopy.tools.cli.UnfreezeflashCommand;
 import dev.flashcopy.tools.cli.RevertflashCommand;
 import dev.flashcopy.tools.cli.RmflashCommand;
 import dev.flashcopy.tools.cli.RmvolCommand;
 import dev.flashcopy.tools.cli.ServeCommand;
 import dev.flashcopy.tools.cli.SetflashrevertibleCommand;
+import dev.flashcopy.tools.cli.UnfreezeflashCommand;
 import dev.flashcopy.tools.cli.WaitCommand;
 import dev.flashcopy.tools.client.AdminCallException;
 import java.io.PrintWriter;
@@ -33,15 +33,32 @@ import picocli.CommandLine.Spec;
  * {@link #newCommandLine}, the one factory {@link #main} and the tests use, so both see the same
  * error handling and exit codes. Not thread-safe; build one command line per invocation.
  */
-@Command(name = "flashcopy", mixinStandardHelpOptions = true, versionProvider = Flashcopy.VersionProvider.class,
+@Command(
+        name = "flashcopy",
+        mixinStandardHelpOptions = true,
+        versionProvider = Flashcopy.VersionProvider.class,
         synopsisSubcommandLabel = "COMMAND",
         description = {"Point-in-time copies of volumes (sparse raw images), exported over NBD.", ""},
-        subcommands = {ServeCommand.class, MkvolCommand.class, LsvolCommand.class, RmvolCommand.class,
-                MkflashCommand.class, LsflashCommand.class, RmflashCommand.class, ResyncflashCommand.class,
-                ReverseflashCommand.class, UnfreezeflashCommand.class, SetflashrevertibleCommand.class,
-                CommitflashCommand.class, RevertflashCommand.class, WaitCommand.class, DashboardCommand.class,
-                CompletionCommand.class, FsckCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {
+            ServeCommand.class,
+            MkvolCommand.class,
+            LsvolCommand.class,
+            RmvolCommand.class,
+            MkflashCommand.class,
+            LsflashCommand.class,
+            RmflashCommand.class,
+            ResyncflashCommand.class,
+            ReverseflashCommand.class,
+            UnfreezeflashCommand.class,
+            SetflashrevertibleCommand.class,
+            CommitflashCommand.class,
+            RevertflashCommand.class,
+            WaitCommand.class,
+            DashboardCommand.class,
+            CompletionCommand.class,
+            FsckCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Flashcopy implements Runnable {
     @Spec
     CommandSpec spec;
@@ -73,7 +90,10 @@ public final class Flashcopy implements Runnable {
     }
 
     private static void describeExitCodes(CommandLine cl) {
-        cl.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCode.helpSection());
+        cl.getCommandSpec()
+                .usageMessage()
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(ExitCode.helpSection());
         cl.getSubcommands().values().forEach(Flashcopy::describeExitCodes);
     }
 
@@ -92,11 +112,12 @@ public final class Flashcopy implements Runnable {
         PrintWriter err = cl.getErr();
         ExitCode code = switch (e) {
             case CommandFailure f -> f.exitCode();
-            case AdminCallException a -> switch (a.kind()) {
-                case REFUSED -> ExitCode.REFUSED;
-                case UNREACHABLE -> ExitCode.UNREACHABLE;
-                case FAILED -> ExitCode.UNEXPECTED;
-            };
+            case AdminCallException a ->
+                switch (a.kind()) {
+                    case REFUSED -> ExitCode.REFUSED;
+                    case UNREACHABLE -> ExitCode.UNREACHABLE;
+                    case FAILED -> ExitCode.UNEXPECTED;
+                };
             default -> ExitCode.UNEXPECTED;
         };
         if (code == ExitCode.UNEXPECTED && !(e instanceof CommandFailure) && !(e instanceof AdminCallException)) {

@@ -11,8 +11,7 @@ import java.util.Properties;
 public final class Version {
     private static final String VERSION = load();
 
-    private Version() {
-    }
+    private Version() {}
 
     /** The project version, e.g. {@code 0.1.0-SNAPSHOT}, or {@code unknown} when run from unfiltered sources. */
     public static String get() {

@@ -12,28 +12,37 @@ package dev.flashcopy.engine.bitmap;
  * @param borrowed grains the source's own file lacks after a fast reverse restore: its target's file holds
  *     them and the source reads them from there (cleared only)
  */
-public record BitmapSet(long generation, GrainBitmap toCopy, GrainBitmap sourceChanged, GrainBitmap targetChanged,
+public record BitmapSet(
+        long generation,
+        GrainBitmap toCopy,
+        GrainBitmap sourceChanged,
+        GrainBitmap targetChanged,
         GrainBitmap borrowed) {
     public BitmapSet {
         long grains = toCopy.grains();
         for (GrainBitmap b : new GrainBitmap[] {sourceChanged, targetChanged, borrowed}) {
             if (b.grains() != grains) {
-                throw new IllegalArgumentException("bitmap of " + b.grains() + " grains (expected: " + grains
-                        + ", as the to-copy bitmap)");
+                throw new IllegalArgumentException(
+                        "bitmap of " + b.grains() + " grains (expected: " + grains + ", as the to-copy bitmap)");
             }
         }
     }
 
     /** A relationship just established: everything to copy, nothing changed or borrowed. */
     public static BitmapSet established(long grains) {
-        return new BitmapSet(0, GrainBitmap.allSet(grains), GrainBitmap.empty(grains), GrainBitmap.empty(grains),
+        return new BitmapSet(
+                0,
+                GrainBitmap.allSet(grains),
+                GrainBitmap.empty(grains),
+                GrainBitmap.empty(grains),
                 GrainBitmap.empty(grains));
     }
 
     /** Generation 0 with only a to-copy bitmap (as version 1 checkpoints stored it). */
     public static BitmapSet of(GrainBitmap toCopy) {
         long grains = toCopy.grains();
-        return new BitmapSet(0, toCopy, GrainBitmap.empty(grains), GrainBitmap.empty(grains), GrainBitmap.empty(grains));
+        return new BitmapSet(
+                0, toCopy, GrainBitmap.empty(grains), GrainBitmap.empty(grains), GrainBitmap.empty(grains));
     }
 
     public long grains() {
@@ -53,8 +62,12 @@ public record BitmapSet(long generation, GrainBitmap toCopy, GrainBitmap sourceC
      */
     public BitmapSet resynced() {
         long grains = grains();
-        return new BitmapSet(generation + 1, GrainBitmap.union(toCopy, sourceChanged, targetChanged),
-                GrainBitmap.empty(grains), GrainBitmap.empty(grains), borrowed.copy());
+        return new BitmapSet(
+                generation + 1,
+                GrainBitmap.union(toCopy, sourceChanged, targetChanged),
+                GrainBitmap.empty(grains),
+                GrainBitmap.empty(grains),
+                borrowed.copy());
     }
 
     /**
@@ -68,7 +81,11 @@ public record BitmapSet(long generation, GrainBitmap toCopy, GrainBitmap sourceC
     public BitmapSet reversed() {
         long grains = grains();
         GrainBitmap changed = GrainBitmap.union(sourceChanged, targetChanged);
-        return new BitmapSet(generation + 1, GrainBitmap.union(changed, borrowed), GrainBitmap.empty(grains),
-                GrainBitmap.empty(grains), GrainBitmap.andNot(toCopy, changed));
+        return new BitmapSet(
+                generation + 1,
+                GrainBitmap.union(changed, borrowed),
+                GrainBitmap.empty(grains),
+                GrainBitmap.empty(grains),
+                GrainBitmap.andNot(toCopy, changed));
     }
 }

@@ -40,7 +40,8 @@ public final class GrainBitmap {
 
     private static void checkGrains(long grains) {
         if (grains < 0 || grains > GrainGeometry.MAX_GRAINS) {
-            throw new IllegalArgumentException("grains: " + grains + " (expected: in [0, " + GrainGeometry.MAX_GRAINS + "])");
+            throw new IllegalArgumentException(
+                    "grains: " + grains + " (expected: in [0, " + GrainGeometry.MAX_GRAINS + "])");
         }
     }
 
@@ -82,8 +83,8 @@ public final class GrainBitmap {
     /** Set grains in {@code [from, to)}; cheap on run and array containers, so fine for downsampled pictures. */
     public synchronized long count(long from, long to) {
         if (from < 0 || to > grains || from > to) {
-            throw new IllegalArgumentException("grain range [" + from + ", " + to + ") (expected: within [0, "
-                    + grains + "])");
+            throw new IllegalArgumentException(
+                    "grain range [" + from + ", " + to + ") (expected: within [0, " + grains + "])");
         }
         return bits.rangeCardinality(from, to);
     }
@@ -94,7 +95,8 @@ public final class GrainBitmap {
      */
     public synchronized long clear(long from, long to) {
         if (from < 0 || to > grains || from > to) {
-            throw new IllegalArgumentException("grain range [" + from + ", " + to + ") (expected: within [0, " + grains + "])");
+            throw new IllegalArgumentException(
+                    "grain range [" + from + ", " + to + ") (expected: within [0, " + grains + "])");
         }
         long was = bits.rangeCardinality(from, to);
         if (was > 0) {
@@ -109,7 +111,8 @@ public final class GrainBitmap {
      */
     public synchronized long set(long from, long to) {
         if (from < 0 || to > grains || from > to) {
-            throw new IllegalArgumentException("grain range [" + from + ", " + to + ") (expected: within [0, " + grains + "])");
+            throw new IllegalArgumentException(
+                    "grain range [" + from + ", " + to + ") (expected: within [0, " + grains + "])");
         }
         long was = bits.rangeCardinality(from, to);
         if (to - from > was) {
@@ -131,7 +134,8 @@ public final class GrainBitmap {
         }
         for (GrainBitmap b : more) {
             if (b.grains != first.grains) {
-                throw new IllegalArgumentException("bitmap of " + b.grains + " grains (expected: " + first.grains + ")");
+                throw new IllegalArgumentException(
+                        "bitmap of " + b.grains + " grains (expected: " + first.grains + ")");
             }
             RoaringBitmap other;
             synchronized (b) {
@@ -200,8 +204,8 @@ public final class GrainBitmap {
 
     private static GrainBitmap checked(RoaringBitmap bits, byte[] data, long grains) throws IOException {
         if (bits.serializedSizeInBytes() != data.length) {
-            throw new IOException("grain bitmap has " + data.length + " bytes but its content needs "
-                    + bits.serializedSizeInBytes());
+            throw new IOException(
+                    "grain bitmap has " + data.length + " bytes but its content needs " + bits.serializedSizeInBytes());
         }
         if (!bits.isEmpty() && Integer.toUnsignedLong(bits.last()) >= grains) {
             throw new IOException("grain bitmap names grain " + Integer.toUnsignedLong(bits.last())

@@ -21,15 +21,15 @@ public record GrainGeometry(int grainSize, long size) {
         }
         long grains = (size + grainSize - 1) / grainSize;
         if (grains > MAX_GRAINS) {
-            throw new IllegalArgumentException("grainSize: " + grainSize + " gives " + grains + " grains for "
-                    + size + " bytes (expected: at most " + MAX_GRAINS + " grains; choose a larger grain)");
+            throw new IllegalArgumentException("grainSize: " + grainSize + " gives " + grains + " grains for " + size
+                    + " bytes (expected: at most " + MAX_GRAINS + " grains; choose a larger grain)");
         }
     }
 
     public static int checkGrainSize(int grainSize) {
         if (grainSize < MIN_GRAIN || grainSize > MAX_GRAIN || Integer.bitCount(grainSize) != 1) {
-            throw new IllegalArgumentException("grainSize: " + grainSize + " (expected: power of two in ["
-                    + MIN_GRAIN + ", " + MAX_GRAIN + "])");
+            throw new IllegalArgumentException(
+                    "grainSize: " + grainSize + " (expected: power of two in [" + MIN_GRAIN + ", " + MAX_GRAIN + "])");
         }
         return grainSize;
     }

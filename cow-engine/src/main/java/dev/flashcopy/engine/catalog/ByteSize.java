@@ -12,8 +12,7 @@ public final class ByteSize {
     private static final String EXPECTED = "expected: a whole number of bytes with an optional binary suffix K, M,"
             + " G, T or P, or KiB, MiB, GiB, TiB or PiB, e.g. 10G";
 
-    private ByteSize() {
-    }
+    private ByteSize() {}
 
     /** Parses "512", "64K", "10G", "1T", "10GiB", "10g"; refuses "10GB"; throws with the expected form. */
     public static long parse(String text) {
@@ -24,7 +23,9 @@ public final class ByteSize {
             if (upper.isEmpty() || SUFFIXES.indexOf(upper.charAt(upper.length() - 1)) < 0) {
                 throw new IllegalArgumentException("size '" + text + "' is not valid (" + EXPECTED + ")");
             }
-        } else if (upper.endsWith("B") && upper.length() > 1 && SUFFIXES.indexOf(upper.charAt(upper.length() - 2)) >= 0) {
+        } else if (upper.endsWith("B")
+                && upper.length() > 1
+                && SUFFIXES.indexOf(upper.charAt(upper.length() - 2)) >= 0) {
             String number = s.substring(0, s.length() - 2);
             char unit = upper.charAt(upper.length() - 2);
             throw new IllegalArgumentException("size '" + text + "' uses a decimal unit (" + unit + "B); sizes are"
@@ -45,8 +46,8 @@ public final class ByteSize {
             }
             return n << shift;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("size '" + text + "' is too large (expected: at most "
-                    + Long.MAX_VALUE + " bytes, about 8 EiB)");
+            throw new IllegalArgumentException(
+                    "size '" + text + "' is too large (expected: at most " + Long.MAX_VALUE + " bytes, about 8 EiB)");
         }
     }
 

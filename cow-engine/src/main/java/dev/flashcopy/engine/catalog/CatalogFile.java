@@ -17,14 +17,12 @@ import java.util.List;
 final class CatalogFile {
     static final String FILE_NAME = "catalog.json";
     private static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-    record Content(int version, List<VolumeRecord> volumes) {
-    }
+    record Content(int version, List<VolumeRecord> volumes) {}
 
-    private CatalogFile() {
-    }
+    private CatalogFile() {}
 
     static List<VolumeRecord> load(Disk disk, Path dataDir) throws IOException {
         return load(disk, dataDir, true);
@@ -43,16 +41,20 @@ final class CatalogFile {
             }
             return content.volumes();
         } catch (DamagedMetadataException e) {
-            throw new DamagedMetadataException(e.file(), e.offset(), -1,
-                    DamagedMetadataException.refusal(dataDir, e.getMessage()));
+            throw new DamagedMetadataException(
+                    e.file(), e.offset(), -1, DamagedMetadataException.refusal(dataDir, e.getMessage()));
         } catch (IOException e) {
-            throw new IOException("catalog " + file + " is unreadable (" + e.getMessage()
-                    + "); restore it from a backup or move it away to start empty", e);
+            throw new IOException(
+                    "catalog " + file + " is unreadable (" + e.getMessage()
+                            + "); restore it from a backup or move it away to start empty",
+                    e);
         }
     }
 
     static void save(Disk disk, Path dataDir, List<VolumeRecord> volumes) throws IOException {
-        AtomicFile.replaceChecked(disk, dataDir.resolve(FILE_NAME),
+        AtomicFile.replaceChecked(
+                disk,
+                dataDir.resolve(FILE_NAME),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(new Content(VERSION, volumes)));
     }
 }

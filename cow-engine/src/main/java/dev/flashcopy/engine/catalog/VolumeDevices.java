@@ -29,8 +29,12 @@ public final class VolumeDevices implements DeviceProvider {
 
     @Override
     public Optional<DeviceInfo> info(String name) {
-        return store.find(name).map(v -> new DeviceInfo(v.name(), v.size(),
-                "flashcopy volume " + v.name() + " (" + ByteSize.format(v.size()) + ")", v.readOnly()));
+        return store.find(name)
+                .map(v -> new DeviceInfo(
+                        v.name(),
+                        v.size(),
+                        "flashcopy volume " + v.name() + " (" + ByteSize.format(v.size()) + ")",
+                        v.readOnly()));
     }
 
     @Override

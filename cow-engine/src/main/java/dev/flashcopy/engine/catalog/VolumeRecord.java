@@ -5,5 +5,4 @@ package dev.flashcopy.engine.catalog;
  * inside the data directory and are deleted with {@code rmvol}; registered ones ({@code --file})
  * belong to the user and are only forgotten.
  */
-public record VolumeRecord(String name, String path, long size, boolean owned) {
-}
+public record VolumeRecord(String name, String path, long size, boolean owned) {}

@@ -111,11 +111,13 @@ public final class VolumeStore implements AutoCloseable {
         checkFree(name);
         Path path = file.toAbsolutePath().normalize();
         if (!disk.isRegularFile(path)) {
-            throw new IllegalArgumentException("file " + path + " is not a regular file (expected: an existing raw image)");
+            throw new IllegalArgumentException(
+                    "file " + path + " is not a regular file (expected: an existing raw image)");
         }
         for (Entry e : volumes.values()) {
             if (e.record().path().equals(path.toString())) {
-                throw new IllegalArgumentException("file " + path + " is already volume " + e.record().name());
+                throw new IllegalArgumentException(
+                        "file " + path + " is already volume " + e.record().name());
             }
         }
         ImageFile image = ImageFile.open(disk, path, true);
@@ -147,8 +149,8 @@ public final class VolumeStore implements AutoCloseable {
     public synchronized void remove(String name) throws IOException {
         Entry entry = entry(name);
         if (entry.leases() > 0) {
-            throw new IllegalStateException("volume " + name + " is open by " + entry.leases()
-                    + " NBD connection(s); disconnect them first");
+            throw new IllegalStateException(
+                    "volume " + name + " is open by " + entry.leases() + " NBD connection(s); disconnect them first");
         }
         Optional<String> objection = guard.objection(name);
         if (objection.isPresent()) {

@@ -43,15 +43,12 @@ public final class MetadataCheck {
     static final String ENDINGS_FILE = "endings.json";
 
     /** One line of the report; {@code damage} when it is something to repair. */
-    public record Finding(boolean damage, String line) {
-    }
+    public record Finding(boolean damage, String line) {}
 
     /** What a check (or a repair) found and did; {@code repairable} is false when only a backup helps. */
-    public record Report(List<Finding> findings, boolean damaged, boolean repairable, List<String> repairs) {
-    }
+    public record Report(List<Finding> findings, boolean damaged, boolean repairable, List<String> repairs) {}
 
-    private MetadataCheck() {
-    }
+    private MetadataCheck() {}
 
     /** Checks without changing anything. */
     public static Report check(Disk disk, Path dataDir) {
@@ -94,8 +91,8 @@ public final class MetadataCheck {
         Path failedFile = flashDir.resolve(FAILED_FILE);
         if (disk.exists(failedFile)) {
             try {
-                failed.putAll(JSON.readValue(AtomicFile.readChecked(disk, failedFile, false),
-                        new TypeReference<Map<Long, String>>() { }));
+                failed.putAll(JSON.readValue(
+                        AtomicFile.readChecked(disk, failedFile, false), new TypeReference<Map<Long, String>>() {}));
                 findings.add(ok(failedFile, failed.size() + " failed relationship(s), " + checksum(disk, failedFile)));
             } catch (IOException e) {
                 findings.add(damage(failedFile, e, "repair fails every relationship (which had failed is unknown)"));
@@ -122,8 +119,9 @@ public final class MetadataCheck {
         try {
             checkpoint = CheckpointFile.read(disk, checkpointFile);
             if (disk.exists(checkpointFile)) {
-                findings.add(ok(checkpointFile, checkpoint.bitmaps().size() + " bitmap set(s) as of seq "
-                        + checkpoint.lastSeq() + ", CRC ok"));
+                findings.add(ok(
+                        checkpointFile,
+                        checkpoint.bitmaps().size() + " bitmap set(s) as of seq " + checkpoint.lastSeq() + ", CRC ok"));
             }
         } catch (IOException e) {
             findings.add(damage(checkpointFile, e, "repair fails every relationship (their bitmaps are lost)"));
@@ -139,16 +137,23 @@ public final class MetadataCheck {
                 if (scan.corrupt()) {
                     problem = scan.corruption();
                 } else {
-                    findings.add(ok(journalFile, scan.records().size() + " valid record(s)" + (scan.tailProblem() == null
-                            ? "" : ", a torn tail of " + scan.truncatedBytes() + " byte(s) the server cuts at start ("
-                            + scan.tailProblem() + ")")));
+                    findings.add(ok(
+                            journalFile,
+                            scan.records().size() + " valid record(s)"
+                                    + (scan.tailProblem() == null
+                                            ? ""
+                                            : ", a torn tail of " + scan.truncatedBytes()
+                                                    + " byte(s) the server cuts at start (" + scan.tailProblem()
+                                                    + ")")));
                 }
             } catch (IOException e) {
                 problem = e.getMessage();
             }
             if (problem != null) {
-                findings.add(new Finding(true, "DAMAGED " + problem + "; the damaged record's relationship cannot be"
-                        + " known: repair fails every relationship"));
+                findings.add(new Finding(
+                        true,
+                        "DAMAGED " + problem + "; the damaged record's relationship cannot be"
+                                + " known: repair fails every relationship"));
                 failAll(catalog, toFail, problem);
                 setAside.add(journalFile);
             }
@@ -163,13 +168,17 @@ public final class MetadataCheck {
                 try (JournalFile journal = JournalFile.open(disk, log)) {
                     JournalFile.Scan scan = journal.scan();
                     if (scan.corrupt()) {
-                        findings.add(new Finding(true, "DAMAGED revert log of " + pair + ": " + scan.corruption()
-                                + "; repair fails this relationship"));
+                        findings.add(new Finding(
+                                true,
+                                "DAMAGED revert log of " + pair + ": " + scan.corruption()
+                                        + "; repair fails this relationship"));
                         toFail.putIfAbsent(r.id(), "metadata damaged: revert log " + scan.corruption());
                     }
                 } catch (IOException e) {
-                    findings.add(new Finding(true, "DAMAGED revert log of " + pair + ": " + e.getMessage()
-                            + "; repair fails this relationship"));
+                    findings.add(new Finding(
+                            true,
+                            "DAMAGED revert log of " + pair + ": " + e.getMessage()
+                                    + "; repair fails this relationship"));
                     toFail.putIfAbsent(r.id(), "metadata damaged: " + e.getMessage());
                 }
             }
@@ -177,26 +186,37 @@ public final class MetadataCheck {
             VolumeRecord t = byName.get(r.target());
             BitmapSet bits = checkpoint.bitmaps().get(r.id());
             long grains = new GrainGeometry(r.grainSize(), r.size()).grains();
-            String problem = volumes.isEmpty() && !repairableCatalog(findings) ? null
-                    : s == null ? "source volume " + r.source() + " is missing"
-                    : t == null ? "target volume " + r.target() + " is missing"
-                    : s.size() != r.size() ? "source is " + s.size() + " bytes (expected: " + r.size() + ")"
-                    : r.extents() == null && t.size() < r.size() ? "target is " + t.size() + " bytes (expected: at least "
-                            + r.size() + ")"
-                    : bits != null && bits.grains() != grains ? "checkpoint bitmaps have " + bits.grains()
-                            + " grains (expected: " + grains + ")"
-                    : null;
+            String problem = volumes.isEmpty() && !repairableCatalog(findings)
+                    ? null
+                    : s == null
+                            ? "source volume " + r.source() + " is missing"
+                            : t == null
+                                    ? "target volume " + r.target() + " is missing"
+                                    : s.size() != r.size()
+                                            ? "source is " + s.size() + " bytes (expected: " + r.size() + ")"
+                                            : r.extents() == null && t.size() < r.size()
+                                                    ? "target is " + t.size() + " bytes (expected: at least " + r.size()
+                                                            + ")"
+                                                    : bits != null && bits.grains() != grains
+                                                            ? "checkpoint bitmaps have " + bits.grains()
+                                                                    + " grains (expected: " + grains + ")"
+                                                            : null;
             if (problem != null) {
                 // The server keeps such a relationship inactive (its volumes) or refuses (its bitmaps).
                 boolean bitmaps = problem.startsWith("checkpoint");
-                findings.add(new Finding(bitmaps, (bitmaps ? "DAMAGED " : "WARNING ") + pair + ": " + problem
-                        + (bitmaps ? "; repair fails it" : "; the server keeps it inactive until the volume is back")));
+                findings.add(new Finding(
+                        bitmaps,
+                        (bitmaps ? "DAMAGED " : "WARNING ") + pair + ": " + problem
+                                + (bitmaps
+                                        ? "; repair fails it"
+                                        : "; the server keeps it inactive until the volume is back")));
                 if (bitmaps) {
                     toFail.putIfAbsent(r.id(), "metadata damaged: " + problem);
                 }
             } else {
-                findings.add(new Finding(false, "ok " + pair + (failed.containsKey(r.id()) ? " (failed: "
-                        + failed.get(r.id()) + ")" : "")));
+                findings.add(new Finding(
+                        false,
+                        "ok " + pair + (failed.containsKey(r.id()) ? " (failed: " + failed.get(r.id()) + ")" : "")));
             }
         }
 
@@ -216,8 +236,9 @@ public final class MetadataCheck {
         return findings.stream().noneMatch(f -> f.damage() && f.line().contains("catalog.json"));
     }
 
-    private static List<String> apply(Disk disk, Path flashDir, Map<Long, String> failed, Map<Long, String> toFail,
-            List<Path> setAside) throws IOException {
+    private static List<String> apply(
+            Disk disk, Path flashDir, Map<Long, String> failed, Map<Long, String> toFail, List<Path> setAside)
+            throws IOException {
         List<String> done = new ArrayList<>();
         Map<Long, String> reasons = new TreeMap<>(failed);
         toFail.forEach((id, reason) -> {
@@ -264,7 +285,8 @@ public final class MetadataCheck {
 
     private static String checksum(Disk disk, Path file) throws IOException {
         return disk.exists(file) && AtomicFile.verify(disk, file) == AtomicFile.Check.LEGACY
-                ? "no checksum yet (written before checksums; the server adds one at its next start)" : "checksum ok";
+                ? "no checksum yet (written before checksums; the server adds one at its next start)"
+                : "checksum ok";
     }
 
     private static Finding ok(Path file, String what) {

@@ -45,8 +45,12 @@ public final class BackgroundCopier implements AutoCloseable {
      * @param copying false runs maintenance only (tests drive copy steps themselves)
      * @param problems told about failed steps and maintenance; the copier backs off and carries on
      */
-    public BackgroundCopier(Supplier<List<CopyJob>> jobs, Runnable maintenance, Consumer<Exception> problems,
-            boolean copying, long stepBytes) {
+    public BackgroundCopier(
+            Supplier<List<CopyJob>> jobs,
+            Runnable maintenance,
+            Consumer<Exception> problems,
+            boolean copying,
+            long stepBytes) {
         this.jobs = jobs;
         this.maintenance = maintenance;
         this.problems = problems;

@@ -69,8 +69,7 @@ public interface BlockDevice {
      * The range reads back as zeroes afterwards. With {@code fastOnly}, fails with
      * {@link BlockError#NOT_SUPPORTED} rather than falling back to writing zero bytes.
      */
-    void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
-            throws BlockIoException;
+    void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua) throws BlockIoException;
 
     /** Every write completed before this call is on stable storage when it returns. */
     void flush() throws BlockIoException;

@@ -20,8 +20,7 @@ final class CascadeRules {
     /** Relationships from the top of a cascade to its deepest target (as DS8000's 256). */
     static final int MAX_DEPTH = 256;
 
-    private CascadeRules() {
-    }
+    private CascadeRules() {}
 
     /** The source {@code volume} is the target of, or null; from the families as the registry maps them. */
     static String sourceOf(String volume, Map<String, Family> families) {
@@ -64,8 +63,15 @@ final class CascadeRules {
      * Checks the cascade rules for {@code s:t}. {@code above} is the family {@code s} is a target in (null
      * when it is no target), {@code grainSize} the requested one.
      */
-    static void check(String s, long sSize, String t, Family above, int grainSize, Set<String> requestSources,
-            Set<String> requestTargets, Map<String, Family> families) {
+    static void check(
+            String s,
+            long sSize,
+            String t,
+            Family above,
+            int grainSize,
+            Set<String> requestSources,
+            Set<String> requestTargets,
+            Map<String, Family> families) {
         if (requestTargets.contains(s)) {
             throw new IllegalStateException("source " + s + " is also named as a target in this request (rule: one"
                     + " cascade level per mkflash; establish " + sourceInRequest(s) + " first, then " + s + ":" + t
@@ -91,7 +97,8 @@ final class CascadeRules {
                     + " cascade (rule: at most " + MAX_DEPTH + " relationships in a cascade)");
         }
         if (above.geometry().grainSize() != grainSize) {
-            throw new IllegalArgumentException("grainSize: " + grainSize + " (expected: " + above.geometry().grainSize()
+            throw new IllegalArgumentException("grainSize: " + grainSize + " (expected: "
+                    + above.geometry().grainSize()
                     + ", the grain size of the cascade " + s + " is a target in; rule: every relationship of one"
                     + " cascade uses the same grain size)");
         }
@@ -103,9 +110,11 @@ final class CascadeRules {
                     + ") (rule: a cascade continues from a larger volume only below a source of whole grains)");
         }
         if (above.borrower() != null) {
-            throw new IllegalStateException("source " + s + " is the target of " + above.source().name() + ", which"
+            throw new IllegalStateException("source " + s + " is the target of "
+                    + above.source().name() + ", which"
                     + " still reads grains from " + above.borrower().target().name() + " after a fast reverse restore"
-                    + " (rule: no cascade until that copy completes; see lsflash " + above.source().name() + ")");
+                    + " (rule: no cascade until that copy completes; see lsflash "
+                    + above.source().name() + ")");
         }
     }
 
@@ -117,7 +126,8 @@ final class CascadeRules {
     static int depth(RelationshipRecord r, Map<String, RelationshipRecord> byTarget) {
         int depth = 0;
         Set<String> seen = new HashSet<>();
-        for (RelationshipRecord up = byTarget.get(r.source()); up != null && seen.add(up.target());
+        for (RelationshipRecord up = byTarget.get(r.source());
+                up != null && seen.add(up.target());
                 up = byTarget.get(up.source())) {
             depth++;
         }

@@ -63,7 +63,8 @@ final class CopyControl {
     }
 
     private Relationship live(String source, String target) {
-        return registry.findLive(source, target).orElseThrow(() ->
-                new NoSuchElementException("no FlashCopy relationship " + source + ":" + target + " (see lsflash)"));
+        return registry.findLive(source, target)
+                .orElseThrow(() -> new NoSuchElementException(
+                        "no FlashCopy relationship " + source + ":" + target + " (see lsflash)"));
     }
 }

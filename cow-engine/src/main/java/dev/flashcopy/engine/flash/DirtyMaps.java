@@ -28,8 +28,7 @@ final class DirtyMaps {
     static final String CHANGED = "changed";
     static final String CHANGED_SINCE = "changed-since:";
 
-    private DirtyMaps() {
-    }
+    private DirtyMaps() {}
 
     static List<String> names(FlashEngine engine, String volume) {
         List<String> names = new ArrayList<>();
@@ -52,7 +51,8 @@ final class DirtyMaps {
             throws BlockIoException {
         Optional<Relationship> rel;
         if (name.startsWith(CHANGED_SINCE)) {
-            rel = engine.findLive(volume, name.substring(CHANGED_SINCE.length())).filter(Relationship::recording);
+            rel = engine.findLive(volume, name.substring(CHANGED_SINCE.length()))
+                    .filter(Relationship::recording);
         } else if (name.equals(TO_COPY)) {
             rel = engine.relationshipOfTarget(volume);
         } else if (name.equals(CHANGED)) {
@@ -61,12 +61,12 @@ final class DirtyMaps {
             rel = Optional.empty();
         }
         if (rel.isEmpty()) {
-            throw new BlockIoException(BlockError.INVALID, "volume " + volume + " has no dirty map '" + name
-                    + "' (any more)");
+            throw new BlockIoException(
+                    BlockError.INVALID, "volume " + volume + " has no dirty map '" + name + "' (any more)");
         }
         Relationship r = rel.get();
-        GrainBitmap bits = name.equals(TO_COPY) ? r.toCopy()
-                : name.equals(CHANGED) ? r.targetChanged() : r.sourceChanged();
+        GrainBitmap bits =
+                name.equals(TO_COPY) ? r.toCopy() : name.equals(CHANGED) ? r.targetChanged() : r.sourceChanged();
         if (r.extents() != null && !name.startsWith(CHANGED_SINCE)) {
             bits = onTarget(r, bits); // an extent relationship's bits are numbered by source grain
         }

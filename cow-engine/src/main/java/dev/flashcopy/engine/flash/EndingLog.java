@@ -29,8 +29,7 @@ final class EndingLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One entry as stored: plain strings, so the file needs no date module to read. */
-    private record Stored(long id, String source, String target, String ending, String reason, String at) {
-    }
+    private record Stored(long id, String source, String target, String ending, String reason, String at) {}
 
     private final Disk disk;
     private final Path file;
@@ -55,15 +54,21 @@ final class EndingLog {
         ArrayDeque<RelationshipEnding> entries = new ArrayDeque<>();
         if (disk.exists(file)) {
             try {
-                for (Stored s : JSON.readValue(AtomicFile.readChecked(disk, file, false), new TypeReference<List<Stored>>() { })) {
-                    entries.add(new RelationshipEnding(s.id(), s.source(), s.target(),
-                            RelationshipEnding.Kind.of(s.ending()), s.reason(), Instant.parse(s.at())));
+                for (Stored s : JSON.readValue(
+                        AtomicFile.readChecked(disk, file, false), new TypeReference<List<Stored>>() {})) {
+                    entries.add(new RelationshipEnding(
+                            s.id(),
+                            s.source(),
+                            s.target(),
+                            RelationshipEnding.Kind.of(s.ending()),
+                            s.reason(),
+                            Instant.parse(s.at())));
                 }
             } catch (IOException | RuntimeException e) {
                 entries.clear();
                 disk.rename(file, flashDir.resolve(FILE_NAME + ".unreadable"));
-                report.add("endings: " + file + " was unreadable (" + e.getMessage() + "); set aside as "
-                        + FILE_NAME + ".unreadable, so wait cannot say how relationships ended before this start");
+                report.add("endings: " + file + " was unreadable (" + e.getMessage() + "); set aside as " + FILE_NAME
+                        + ".unreadable, so wait cannot say how relationships ended before this start");
             }
         }
         return new EndingLog(disk, file, clock, entries);
@@ -86,7 +91,9 @@ final class EndingLog {
     /** The endings of {@code source:target}, oldest first (several when the pair was made again). */
     synchronized List<RelationshipEnding> of(String source, String target) {
         trim();
-        return entries.stream().filter(e -> e.source().equals(source) && e.target().equals(target)).toList();
+        return entries.stream()
+                .filter(e -> e.source().equals(source) && e.target().equals(target))
+                .toList();
     }
 
     /** Every ending kept, oldest first. */
@@ -97,7 +104,8 @@ final class EndingLog {
 
     private void trim() {
         Instant oldest = clock.instant().minus(KEEP);
-        while (!entries.isEmpty() && (entries.size() > MAX_ENTRIES || entries.peekFirst().at().isBefore(oldest))) {
+        while (!entries.isEmpty()
+                && (entries.size() > MAX_ENTRIES || entries.peekFirst().at().isBefore(oldest))) {
             entries.removeFirst();
         }
     }

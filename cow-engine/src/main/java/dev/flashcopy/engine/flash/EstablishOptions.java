@@ -17,8 +17,15 @@ import dev.flashcopy.engine.relationship.OnFull;
  *     ({@code -record}); implies {@code persistent}, as in the DS CLI
  * @param onFull what a full target file system does to a write needing a copy ({@code --on-full}; default fail)
  */
-public record EstablishOptions(CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum,
-        int grainSize, int rateMiBps, boolean recording, OnFull onFull) {
+public record EstablishOptions(
+        CopyMode mode,
+        boolean persistent,
+        boolean targetWriteInhibit,
+        long seqnum,
+        int grainSize,
+        int rateMiBps,
+        boolean recording,
+        OnFull onFull) {
     public EstablishOptions {
         onFull = onFull == null ? OnFull.FAIL : onFull;
         if (mode == null) {
@@ -32,20 +39,26 @@ public record EstablishOptions(CopyMode mode, boolean persistent, boolean target
         persistent = persistent || recording;
     }
 
-    public EstablishOptions(CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum, int grainSize,
-            int rateMiBps) {
+    public EstablishOptions(
+            CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum, int grainSize, int rateMiBps) {
         this(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, false, OnFull.FAIL);
     }
 
-    public EstablishOptions(CopyMode mode, boolean persistent, boolean targetWriteInhibit, long seqnum, int grainSize,
-            int rateMiBps, boolean recording) {
+    public EstablishOptions(
+            CopyMode mode,
+            boolean persistent,
+            boolean targetWriteInhibit,
+            long seqnum,
+            int grainSize,
+            int rateMiBps,
+            boolean recording) {
         this(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording, OnFull.FAIL);
     }
 
     /** The out-of-space policy: {@code fail} the relationship, or {@code inhibit-source} writes that need a copy. */
     public EstablishOptions withOnFull(OnFull policy) {
-        return new EstablishOptions(mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording,
-                policy);
+        return new EstablishOptions(
+                mode, persistent, targetWriteInhibit, seqnum, grainSize, rateMiBps, recording, policy);
     }
 
     public static EstablishOptions defaults() {

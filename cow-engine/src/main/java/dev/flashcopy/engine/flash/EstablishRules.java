@@ -22,11 +22,15 @@ import java.util.Set;
  * Stateless.
  */
 final class EstablishRules {
-    private EstablishRules() {
-    }
+    private EstablishRules() {}
 
-    static void check(List<PairSpec> pairs, EstablishOptions options, VolumeStore store, Map<String, Family> families,
-            Collection<RelationshipRecord> inactive, Collection<Relationship> live) {
+    static void check(
+            List<PairSpec> pairs,
+            EstablishOptions options,
+            VolumeStore store,
+            Map<String, Family> families,
+            Collection<RelationshipRecord> inactive,
+            Collection<Relationship> live) {
         if (pairs == null || pairs.isEmpty()) {
             throw new IllegalArgumentException("pairs: none (expected: at least one SOURCE:TARGET pair)");
         }
@@ -35,8 +39,11 @@ final class EstablishRules {
         Map<String, Integer> newTargets = new HashMap<>();
         for (PairSpec p : pairs) {
             sources.add(p.source());
-            if (!targets.add(p.target()) && (p.extents() == null || pairs.stream().anyMatch(o -> o.extents() == null
-                    && o.target().equals(p.target())))) {
+            if (!targets.add(p.target())
+                    && (p.extents() == null
+                            || pairs.stream()
+                                    .anyMatch(o ->
+                                            o.extents() == null && o.target().equals(p.target())))) {
                 throw new IllegalArgumentException("target " + p.target() + " is named twice (rule: a volume can be"
                         + " the target of only one relationship)");
             }
@@ -62,7 +69,10 @@ final class EstablishRules {
             ExtentRules.refuseJoining(families.get(s), s);
             ExtentRules.refuseJoining(families.get(t), t);
             for (RelationshipRecord r : inactive) {
-                if (r.source().equals(s) || r.target().equals(s) || r.source().equals(t) || r.target().equals(t)) {
+                if (r.source().equals(s)
+                        || r.target().equals(s)
+                        || r.source().equals(t)
+                        || r.target().equals(t)) {
                     throw new IllegalStateException("relationship " + r.source() + ":" + r.target() + " is inactive"
                             + " (rule: volumes of an inactive relationship take part in nothing else until it is"
                             + " withdrawn)");
@@ -89,8 +99,9 @@ final class EstablishRules {
                 }
             }
             if (sf != null && sf.borrower() != null) {
-                throw new IllegalStateException("source " + s + " still reads grains from " + sf.borrower().target()
-                        .name() + " after a fast reverse restore (rule: no new target until that copy completes;"
+                throw new IllegalStateException("source " + s + " still reads grains from "
+                        + sf.borrower().target().name()
+                        + " after a fast reverse restore (rule: no new target until that copy completes;"
                         + " see lsflash " + s + ")");
             }
             int existing = sf == null ? 0 : sf.size();

@@ -24,11 +24,10 @@ import java.util.NoSuchElementException;
  * engine's admin lock. Stateless.
  */
 final class ExtentRules {
-    private static final String MIXING = " (rule: a volume is in whole-volume relationships or in extent"
-            + " relationships, not both)";
+    private static final String MIXING =
+            " (rule: a volume is in whole-volume relationships or in extent" + " relationships, not both)";
 
-    private ExtentRules() {
-    }
+    private ExtentRules() {}
 
     /** Refuses a whole-volume relationship on a volume of an extent relationship. */
     static void refuseJoining(Family f, String volume) {
@@ -38,8 +37,13 @@ final class ExtentRules {
         }
     }
 
-    static void check(PairSpec p, List<PairSpec> pairs, EstablishOptions options, VolumeStore store,
-            Map<String, Family> families, Collection<RelationshipRecord> inactive,
+    static void check(
+            PairSpec p,
+            List<PairSpec> pairs,
+            EstablishOptions options,
+            VolumeStore store,
+            Map<String, Family> families,
+            Collection<RelationshipRecord> inactive,
             Collection<Relationship> live) {
         String s = VolumeNames.check(p.source());
         String t = VolumeNames.check(p.target());
@@ -52,18 +56,21 @@ final class ExtentRules {
                     + " the target ranges cannot be inhibited without the source)");
         }
         for (PairSpec other : pairs) {
-            if (other.extents() == null && (List.of(other.source(), other.target()).contains(s)
-                    || List.of(other.source(), other.target()).contains(t))) {
-                throw new IllegalArgumentException("whole-volume pair " + other + " shares a volume with extent pair "
-                        + p + MIXING);
+            if (other.extents() == null
+                    && (List.of(other.source(), other.target()).contains(s)
+                            || List.of(other.source(), other.target()).contains(t))) {
+                throw new IllegalArgumentException(
+                        "whole-volume pair " + other + " shares a volume with extent pair " + p + MIXING);
             }
         }
         long sourceSize = store.get(s).size();
-        long targetSize = store.contains(t) ? store.get(t).size()
+        long targetSize = store.contains(t)
+                ? store.get(t).size()
                 : p.extents().stream().mapToLong(Extent::targetEnd).max().orElse(sourceSize);
         ExtentMap.of(p.extents(), options.grainSize(), sourceSize, targetSize, same);
         for (RelationshipRecord r : inactive) {
-            if (List.of(r.source(), r.target()).contains(s) || List.of(r.source(), r.target()).contains(t)) {
+            if (List.of(r.source(), r.target()).contains(s)
+                    || List.of(r.source(), r.target()).contains(t)) {
                 throw new IllegalStateException("relationship " + r.source() + ":" + r.target() + " is inactive"
                         + " (rule: volumes of an inactive relationship take part in nothing else until it is"
                         + " withdrawn)");
@@ -72,9 +79,12 @@ final class ExtentRules {
         for (String v : same ? List.of(s) : List.of(s, t)) {
             Family f = families.get(v);
             if (f != null && f.group() == null) {
-                String in = f.chain().stream().map(Relationship::toString).reduce((a, b) -> a + ", " + b).orElse("");
-                throw new IllegalStateException("volume " + v + " is in whole-volume FlashCopy relationship(s) " + in
-                        + MIXING);
+                String in = f.chain().stream()
+                        .map(Relationship::toString)
+                        .reduce((a, b) -> a + ", " + b)
+                        .orElse("");
+                throw new IllegalStateException(
+                        "volume " + v + " is in whole-volume FlashCopy relationship(s) " + in + MIXING);
             }
         }
         Family sf = families.get(s);
@@ -85,7 +95,12 @@ final class ExtentRules {
         }
         for (Relationship r : live) {
             if (r.extents() != null) {
-                refuseOverlap(p, r.toString(), r.source().name(), r.target().name(), r.extents().extents());
+                refuseOverlap(
+                        p,
+                        r.toString(),
+                        r.source().name(),
+                        r.target().name(),
+                        r.extents().extents());
             }
         }
         for (PairSpec other : pairs.subList(0, pairs.indexOf(p))) {
@@ -103,20 +118,38 @@ final class ExtentRules {
     private static void refuseOverlap(PairSpec p, String name, String src, String tgt, List<Extent> theirs) {
         for (Extent mine : p.extents()) {
             for (Extent e : theirs) {
-                if (p.target().equals(tgt) && overlap(mine.targetOffset(), mine.targetEnd(), e.targetOffset(),
-                        e.targetEnd())) {
-                    throw refusal("target range", p.target(), mine.targetOffset(), mine.targetEnd(), "a target range",
-                            name, "a range of a volume is the target of one relationship at most");
+                if (p.target().equals(tgt)
+                        && overlap(mine.targetOffset(), mine.targetEnd(), e.targetOffset(), e.targetEnd())) {
+                    throw refusal(
+                            "target range",
+                            p.target(),
+                            mine.targetOffset(),
+                            mine.targetEnd(),
+                            "a target range",
+                            name,
+                            "a range of a volume is the target of one relationship at most");
                 }
-                if (p.target().equals(src) && overlap(mine.targetOffset(), mine.targetEnd(), e.sourceOffset(),
-                        e.sourceEnd())) {
-                    throw refusal("target range", p.target(), mine.targetOffset(), mine.targetEnd(), "a source range",
-                            name, "a target range is never a source range of another relationship");
+                if (p.target().equals(src)
+                        && overlap(mine.targetOffset(), mine.targetEnd(), e.sourceOffset(), e.sourceEnd())) {
+                    throw refusal(
+                            "target range",
+                            p.target(),
+                            mine.targetOffset(),
+                            mine.targetEnd(),
+                            "a source range",
+                            name,
+                            "a target range is never a source range of another relationship");
                 }
-                if (p.source().equals(tgt) && overlap(mine.sourceOffset(), mine.sourceEnd(), e.targetOffset(),
-                        e.targetEnd())) {
-                    throw refusal("source range", p.source(), mine.sourceOffset(), mine.sourceEnd(), "a target range",
-                            name, "a target range is never a source range of another relationship");
+                if (p.source().equals(tgt)
+                        && overlap(mine.sourceOffset(), mine.sourceEnd(), e.targetOffset(), e.targetEnd())) {
+                    throw refusal(
+                            "source range",
+                            p.source(),
+                            mine.sourceOffset(),
+                            mine.sourceEnd(),
+                            "a target range",
+                            name,
+                            "a target range is never a source range of another relationship");
                 }
             }
         }
@@ -126,8 +159,8 @@ final class ExtentRules {
         return a0 < b1 && b0 < a1;
     }
 
-    private static IllegalStateException refusal(String what, String volume, long start, long end, String theirs,
-            String name, String rule) {
+    private static IllegalStateException refusal(
+            String what, String volume, long start, long end, String theirs, String name, String rule) {
         return new IllegalStateException(what + " [" + start + ", " + end + ") of " + volume + " overlaps " + theirs
                 + " of " + name + " (rule: " + rule + ")");
     }

@@ -41,14 +41,21 @@ final class FailureLog implements FailureRecorder {
         TreeMap<Long, String> reasons = new TreeMap<>();
         if (disk.exists(file)) {
             try {
-                reasons.putAll(JSON.readValue(AtomicFile.readChecked(disk, file, true), new TypeReference<Map<Long, String>>() { }));
+                reasons.putAll(JSON.readValue(
+                        AtomicFile.readChecked(disk, file, true), new TypeReference<Map<Long, String>>() {}));
             } catch (DamagedMetadataException e) {
-                throw new DamagedMetadataException(e.file(), e.offset(), -1,
-                        DamagedMetadataException.refusal(flashDir.toAbsolutePath().getParent(), e.getMessage()));
+                throw new DamagedMetadataException(
+                        e.file(),
+                        e.offset(),
+                        -1,
+                        DamagedMetadataException.refusal(
+                                flashDir.toAbsolutePath().getParent(), e.getMessage()));
             } catch (IOException e) {
-                throw new IOException("failure log " + file + " is unreadable (" + e.getMessage() + "); without it"
-                        + " failed targets could be taken for points in time: restore it or remove the relationships"
-                        + " it names", e);
+                throw new IOException(
+                        "failure log " + file + " is unreadable (" + e.getMessage() + "); without it"
+                                + " failed targets could be taken for points in time: restore it or remove the relationships"
+                                + " it names",
+                        e);
             }
         }
         return new FailureLog(disk, file, reasons);

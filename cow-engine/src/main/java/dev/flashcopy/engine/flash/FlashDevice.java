@@ -99,8 +99,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
      * extent relationships (it may be a target of some on other ranges).
      */
     private boolean readsOwnImage(Family f) {
-        return f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null
-                && f.group() == null);
+        return f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null && f.group() == null);
     }
 
     /**
@@ -142,16 +141,27 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
     public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
         int base = src.position();
         // The data of [o, o + l): all of it, or the part an extent relationship's range split asks for.
-        mutate(offset, src.remaining(), (v, o, l) -> v.write(o, src.duplicate()
-                .limit(base + (int) (o - offset + l)).position(base + (int) (o - offset)), false), fua, false);
+        mutate(
+                offset,
+                src.remaining(),
+                (v, o, l) -> v.write(
+                        o,
+                        src.duplicate().limit(base + (int) (o - offset + l)).position(base + (int) (o - offset)),
+                        false),
+                fua,
+                false);
     }
 
     @Override
     public void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
         long length = total(srcs);
         // Extent relationships split a request at their ranges' edges: each part writes its own bytes.
-        mutate(offset, length, (v, o, l) -> v.write(o, o == offset && l == length ? srcs
-                : part(srcs, o - offset, l), false), fua, false);
+        mutate(
+                offset,
+                length,
+                (v, o, l) -> v.write(o, o == offset && l == length ? srcs : part(srcs, o - offset, l), false),
+                fua,
+                false);
     }
 
     private static long total(ByteBuffer[] srcs) {
@@ -215,8 +225,8 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
                 try {
                     // A target grain whose bit a trim clears must read zeroes, not the file's old bytes, even
                     // where the file system cannot punch: trim a target (a cascade's middle too) as a punching zero.
-                    HostIo.Mutation targetOp = trim
-                            ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
+                    HostIo.Mutation targetOp =
+                            trim ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
                     if (f.group() != null) {
                         ExtentIo.mutate(f.group(), volume, offset, length, op, targetOp);
                     } else if (f.source() == volume && f.upstream() != null) {
@@ -257,8 +267,8 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
                 freezes.awaitThawed(volume.name());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new BlockIoException(BlockError.SHUTDOWN, "interrupted while volume " + volume.name()
-                        + " was frozen");
+                throw new BlockIoException(
+                        BlockError.SHUTDOWN, "interrupted while volume " + volume.name() + " was frozen");
             }
             checkOpen();
             gate.lock();

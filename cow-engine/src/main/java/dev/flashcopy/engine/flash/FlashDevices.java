@@ -29,24 +29,35 @@ public final class FlashDevices implements DeviceProvider {
 
     @Override
     public List<DeviceInfo> list() {
-        return store.records().stream().map(r -> info(r.name())).flatMap(Optional::stream).toList();
+        return store.records().stream()
+                .map(r -> info(r.name()))
+                .flatMap(Optional::stream)
+                .toList();
     }
 
     @Override
     public Optional<DeviceInfo> info(String name) {
-        return store.find(name).map(v -> new DeviceInfo(v.name(), v.size(), describe(v),
-                v.readOnly() || FlashDevice.inhibited(engine, name)));
+        return store.find(name)
+                .map(v -> new DeviceInfo(
+                        v.name(), v.size(), describe(v), v.readOnly() || FlashDevice.inhibited(engine, name)));
     }
 
     private String describe(Volume v) {
         StringBuilder s = new StringBuilder("flashcopy volume " + v.name() + " (" + ByteSize.format(v.size()) + ")");
         if (engine.inactiveVolume(v.name())) {
-            return s.append(", in an inactive FlashCopy relationship: not exported").toString();
+            return s.append(", in an inactive FlashCopy relationship: not exported")
+                    .toString();
         }
         VolumeRoles roles = engine.roles(v.name());
-        roles.source().ifPresent(src -> engine.list(src + ":" + v.name()).forEach(r -> s.append(String.format(
-                Locale.ROOT, ", FlashCopy target of %s at T0 %s (%s, %.1f%% copied)", src, r.establishedAt(),
-                r.state().label(), r.copiedPercent()))));
+        roles.source()
+                .ifPresent(src -> engine.list(src + ":" + v.name())
+                        .forEach(r -> s.append(String.format(
+                                Locale.ROOT,
+                                ", FlashCopy target of %s at T0 %s (%s, %.1f%% copied)",
+                                src,
+                                r.establishedAt(),
+                                r.state().label(),
+                                r.copiedPercent()))));
         if (!roles.targets().isEmpty()) {
             s.append(", FlashCopy source of ").append(String.join(", ", roles.targets()));
         }

@@ -58,7 +58,8 @@ public final class FlashEngine implements AutoCloseable {
     private final SourceFreeze freezes = new SourceFreeze(java.time.Clock.systemUTC());
     private final List<String> recoveryReport = new ArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
-    private final ThreadLocal<ByteBuffer> stepBuffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 20));
+    private final ThreadLocal<ByteBuffer> stepBuffers =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 20));
     private final BackgroundCopier copier;
     private final FlashDevices devices;
     private final Withdrawal withdrawal;
@@ -68,8 +69,14 @@ public final class FlashEngine implements AutoCloseable {
     private final EndingLog endings;
     private volatile boolean closed;
 
-    private FlashEngine(VolumeStore store, FlashSettings settings, Path flashDir, Journal journal, long nextId,
-            FailureLog failureLog, EndingLog endings) {
+    private FlashEngine(
+            VolumeStore store,
+            FlashSettings settings,
+            Path flashDir,
+            Journal journal,
+            long nextId,
+            FailureLog failureLog,
+            EndingLog endings) {
         this.store = store;
         this.failureLog = failureLog;
         this.endings = endings;
@@ -78,8 +85,12 @@ public final class FlashEngine implements AutoCloseable {
         this.journal = journal;
         this.membership = new Membership(this, store, flashDir, journal, registry, nextId);
         this.refresh = new Refresh(this, membership, registry, journal);
-        this.copier = new BackgroundCopier(() -> List.copyOf(registry.jobs.values()), this::maintain, this::problem,
-                settings.backgroundCopy(), settings.copyStepBytes());
+        this.copier = new BackgroundCopier(
+                () -> List.copyOf(registry.jobs.values()),
+                this::maintain,
+                this::problem,
+                settings.backgroundCopy(),
+                settings.copyStepBytes());
         this.devices = new FlashDevices(this, store);
         this.copyControl = new CopyControl(this, registry, membership, copier);
         this.withdrawal = new Withdrawal(registry, membership, copier::wake, this::ended);
@@ -97,7 +108,10 @@ public final class FlashEngine implements AutoCloseable {
         RelationshipCatalog.Content catalog = RelationshipCatalog.load(store.disk(), flashDir);
         FailureLog failureLog = FailureLog.open(store.disk(), flashDir);
         Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog, failureLog.ids());
-        Journal journal = new Journal(r.journal(), flashDir.resolve(Recovery.CHECKPOINT_FILE), r.lastSeq(),
+        Journal journal = new Journal(
+                r.journal(),
+                flashDir.resolve(Recovery.CHECKPOINT_FILE),
+                r.lastSeq(),
                 settings.checkpointJournalBytes());
         List<String> endingsReport = new ArrayList<>();
         EndingLog endings = EndingLog.open(store.disk(), flashDir, java.time.Clock.systemUTC(), endingsReport);
@@ -135,8 +149,8 @@ public final class FlashEngine implements AutoCloseable {
     public List<RelationshipView> establish(List<PairSpec> pairs, EstablishOptions options, FreezeOptions freeze)
             throws IOException {
         if (options == null || freeze == null) {
-            throw new IllegalArgumentException("options: null (expected: EstablishOptions.defaults() or a variant, and"
-                    + " FreezeOptions)");
+            throw new IllegalArgumentException(
+                    "options: null (expected: EstablishOptions.defaults() or a variant, and" + " FreezeOptions)");
         }
         SortedSet<String> names = new TreeSet<>();
         if (pairs != null) {
@@ -149,8 +163,14 @@ public final class FlashEngine implements AutoCloseable {
         establishing.addAll(names);
         try {
             checkOpen();
-            EstablishRules.check(pairs, options, store, registry.families,
-                    registry.inactive.values().stream().map(Registry.Inactive::record).toList(),
+            EstablishRules.check(
+                    pairs,
+                    options,
+                    store,
+                    registry.families,
+                    registry.inactive.values().stream()
+                            .map(Registry.Inactive::record)
+                            .toList(),
                     List.copyOf(registry.live.values()));
             List<Relationship> fresh = new ArrayList<>();
             freezes.around(pairs.stream().map(PairSpec::source).toList(), freeze, () -> {
@@ -200,8 +220,12 @@ public final class FlashEngine implements AutoCloseable {
         admin.lock();
         try {
             checkOpen();
-            List<Relationship> fresh = freezes.around(pairs == null ? List.of()
-                    : pairs.stream().map(PairSpec::source).toList(), freeze, () -> refresh.resync(pairs, options));
+            List<Relationship> fresh = freezes.around(
+                    pairs == null
+                            ? List.of()
+                            : pairs.stream().map(PairSpec::source).toList(),
+                    freeze,
+                    () -> refresh.resync(pairs, options));
             copier.wake();
             return fresh.stream().map(Registry::view).toList();
         } finally {
@@ -240,8 +264,10 @@ public final class FlashEngine implements AutoCloseable {
             journal.commitAll();
             if (rel.mode() == CopyMode.COPY && !rel.persistent() && rel.complete()) {
                 membership.withdraw(rel);
-                ended(rel, RelationshipEnding.Kind.COMPLETED, "the background copy reached 100 %; a"
-                        + " non-persistent COPY relationship then ends");
+                ended(
+                        rel,
+                        RelationshipEnding.Kind.COMPLETED,
+                        "the background copy reached 100 %; a" + " non-persistent COPY relationship then ends");
             }
         } finally {
             admin.unlock();

@@ -21,7 +21,8 @@ public final class FlashMonitor {
 
     /** Counters of every live relationship, by source then target. */
     public List<RelationshipStats> relationships() {
-        return registry.live.values().stream().map(RelationshipStats::of)
+        return registry.live.values().stream()
+                .map(RelationshipStats::of)
                 .sorted(Comparator.comparing(RelationshipStats::source).thenComparing(RelationshipStats::target))
                 .toList();
     }

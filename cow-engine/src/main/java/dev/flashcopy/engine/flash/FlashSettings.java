@@ -11,7 +11,8 @@ package dev.flashcopy.engine.flash;
 public record FlashSettings(boolean backgroundCopy, long checkpointJournalBytes, int lockStripes, long copyStepBytes) {
     public FlashSettings {
         if (checkpointJournalBytes < 4096) {
-            throw new IllegalArgumentException("checkpointJournalBytes: " + checkpointJournalBytes + " (expected: >= 4096)");
+            throw new IllegalArgumentException(
+                    "checkpointJournalBytes: " + checkpointJournalBytes + " (expected: >= 4096)");
         }
         if (lockStripes < 1 || Integer.bitCount(lockStripes) != 1) {
             throw new IllegalArgumentException("lockStripes: " + lockStripes + " (expected: a power of two >= 1)");

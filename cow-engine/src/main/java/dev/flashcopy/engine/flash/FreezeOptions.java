@@ -26,8 +26,8 @@ public record FreezeOptions(boolean freeze, Duration timeout) {
 
     static Duration checkTimeout(Duration timeout) {
         if (timeout == null || timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
-            throw new IllegalArgumentException("freeze timeout: " + timeout + " (expected: more than 0, at most "
-                    + MAX_TIMEOUT.toHours() + " h)");
+            throw new IllegalArgumentException(
+                    "freeze timeout: " + timeout + " (expected: more than 0, at most " + MAX_TIMEOUT.toHours() + " h)");
         }
         return timeout;
     }

@@ -11,8 +11,16 @@ import dev.flashcopy.engine.relationship.Relationship;
  * bucket and bitmap, never a copy of a bitmap. A snapshot whose arrays nobody writes after construction,
  * so it may be read from any thread.
  */
-public record GrainMap(String source, String target, int grainSize, long totalGrains, int buckets,
-        long[] toCopy, long[] sourceChanged, long[] targetChanged, long[] borrowed) {
+public record GrainMap(
+        String source,
+        String target,
+        int grainSize,
+        long totalGrains,
+        int buckets,
+        long[] toCopy,
+        long[] sourceChanged,
+        long[] targetChanged,
+        long[] borrowed) {
     /** Enough for a picture across a wide screen; more only costs bytes. */
     public static final int MAX_BUCKETS = 4096;
 
@@ -22,8 +30,14 @@ public record GrainMap(String source, String target, int grainSize, long totalGr
         }
         long total = rel.geometry().grains();
         int n = (int) Math.max(1, Math.min(requested, total));
-        return new GrainMap(rel.source().name(), rel.target().name(), rel.geometry().grainSize(), total, n,
-                counts(rel.toCopy(), n), rel.recording() ? counts(rel.sourceChanged(), n) : new long[n],
+        return new GrainMap(
+                rel.source().name(),
+                rel.target().name(),
+                rel.geometry().grainSize(),
+                total,
+                n,
+                counts(rel.toCopy(), n),
+                rel.recording() ? counts(rel.sourceChanged(), n) : new long[n],
                 counts(rel.targetChanged(), n),
                 counts(rel.borrowed(), n));
     }

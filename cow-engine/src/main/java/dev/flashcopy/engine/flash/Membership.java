@@ -117,36 +117,59 @@ final class Membership {
         records.forEach(r -> byTarget.put(r.target(), r));
         for (RelationshipRecord r : records.stream()
                 .sorted(Comparator.comparingInt((RelationshipRecord x) -> CascadeRules.depth(x, byTarget))
-                        .thenComparingLong(RelationshipRecord::effectiveChainOrder)).toList()) {
+                        .thenComparingLong(RelationshipRecord::effectiveChainOrder))
+                .toList()) {
             Optional<Volume> s = store.find(r.source());
             Optional<Volume> t = store.find(r.target());
             Family f = registry.families.get(r.source());
-            String problem = s.isEmpty() ? "source volume " + r.source() + " is not available"
-                    : t.isEmpty() ? "target volume " + r.target() + " is not available"
-                    : s.get().size() != r.size() ? "source " + r.source() + " is " + s.get().size() + " bytes, was " + r.size()
-                    : r.extents() == null && t.get().size() < r.size()
-                    ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
-                    : r.extents() != null && r.extents().stream().anyMatch(e -> e.targetEnd() > t.get().size())
-                    ? "target " + r.target() + " no longer holds every range of the relationship"
-                    : f != null && f.source().name().equals(r.source()) && f.geometry().grainSize() != r.grainSize()
-                    ? "grain size differs from its siblings'"
-                    // Extent relationships share volumes (the establish rules kept their ranges apart).
-                    : registry.families.containsKey(r.target()) && (r.extents() == null
-                            || registry.families.get(r.target()).group() == null) ? "target " + r.target()
-                            + " is already in another relationship"
-                    : inactiveAbove(r.source()) != null ? "its source is the target of inactive relationship "
-                            + inactiveAbove(r.source())
-                    : null;
+            String problem = s.isEmpty()
+                    ? "source volume " + r.source() + " is not available"
+                    : t.isEmpty()
+                            ? "target volume " + r.target() + " is not available"
+                            : s.get().size() != r.size()
+                                    ? "source " + r.source() + " is " + s.get().size() + " bytes, was " + r.size()
+                                    : r.extents() == null && t.get().size() < r.size()
+                                            ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
+                                            : r.extents() != null
+                                                            && r.extents().stream()
+                                                                    .anyMatch(e -> e.targetEnd()
+                                                                            > t.get()
+                                                                                    .size())
+                                                    ? "target " + r.target()
+                                                            + " no longer holds every range of the relationship"
+                                                    : f != null
+                                                                    && f.source()
+                                                                            .name()
+                                                                            .equals(r.source())
+                                                                    && f.geometry()
+                                                                                    .grainSize()
+                                                                            != r.grainSize()
+                                                            ? "grain size differs from its siblings'"
+                                                            // Extent relationships share volumes (the establish rules
+                                                            // kept their ranges apart).
+                                                            : registry.families.containsKey(r.target())
+                                                                            && (r.extents() == null
+                                                                                    || registry.families
+                                                                                                    .get(r.target())
+                                                                                                    .group()
+                                                                                            == null)
+                                                                    ? "target " + r.target()
+                                                                            + " is already in another relationship"
+                                                                    : inactiveAbove(r.source()) != null
+                                                                            ? "its source is the target of inactive relationship "
+                                                                                    + inactiveAbove(r.source())
+                                                                            : null;
             if (problem != null) {
                 registry.inactive.put(r.id(), new Registry.Inactive(r, bitmaps.get(r.id())));
-                recoveryReport.add("pass 5 (attach): relationship " + r.source() + ":" + r.target() + " inactive: "
-                        + problem);
+                recoveryReport.add(
+                        "pass 5 (attach): relationship " + r.source() + ":" + r.target() + " inactive: " + problem);
                 continue;
             }
             install(new Relationship(r, s.get(), t.get(), bitmaps.get(r.id())));
             active++;
         }
-        recoveryReport.add("pass 5 (attach): " + active + " relationship(s) active, " + registry.inactive.size() + " inactive");
+        recoveryReport.add(
+                "pass 5 (attach): " + active + " relationship(s) active, " + registry.inactive.size() + " inactive");
         int failed = engine.failureLog().applyTo(registry.live.values());
         if (failed > 0) {
             recoveryReport.add("pass 5 (attach): " + failed + " relationship(s) failed earlier stay failed");
@@ -156,8 +179,11 @@ final class Membership {
 
     /** The inactive relationship {@code volume} is the target of (a cascade level up), as SRC:TGT, or null. */
     private String inactiveAbove(String volume) {
-        return registry.inactive.values().stream().map(Registry.Inactive::record)
-                .filter(i -> i.target().equals(volume)).map(i -> i.source() + ":" + i.target()).findFirst()
+        return registry.inactive.values().stream()
+                .map(Registry.Inactive::record)
+                .filter(i -> i.target().equals(volume))
+                .map(i -> i.source() + ":" + i.target())
+                .findFirst()
                 .orElse(null);
     }
 
@@ -172,8 +198,8 @@ final class Membership {
         }
         Family f = registry.families.get(rel.source().name());
         if (f == null) {
-            f = new Family(rel.source(), rel.geometry(), journal, engine.settings().lockStripes(),
-                    engine.failureLog());
+            f = new Family(
+                    rel.source(), rel.geometry(), journal, engine.settings().lockStripes(), engine.failureLog());
         } else if (!f.source().name().equals(rel.source().name())) {
             f = new Family(rel.source(), rel.geometry(), journal, f); // a cascade's next level
         }
@@ -195,22 +221,31 @@ final class Membership {
         registry.putLive(rel);
         registry.jobs.put(rel.id(), new RelationshipJob(engine, rel));
         registry.families.put(rel.source().name(), f);
-        registry.families.put(rel.target().name(), extents.familyFor(rel.target().name()));
+        registry.families.put(
+                rel.target().name(), extents.familyFor(rel.target().name()));
     }
 
     /**
      * Creates missing targets (sparse, the source's size), then {@link #establish}es; on failure removes the
      * targets it created, so a refused or failed establish leaves no new volumes behind.
      */
-    void establishCreatingTargets(List<PairSpec> pairs, EstablishOptions options, SortedSet<String> names,
-            List<Relationship> fresh, Set<String> establishing) throws IOException {
+    void establishCreatingTargets(
+            List<PairSpec> pairs,
+            EstablishOptions options,
+            SortedSet<String> names,
+            List<Relationship> fresh,
+            Set<String> establishing)
+            throws IOException {
         List<String> created = new ArrayList<>();
         try {
             for (PairSpec p : pairs) {
                 if (!store.contains(p.target())) {
                     long size = store.get(p.source()).size();
                     if (p.extents() != null) {
-                        size = p.extents().stream().mapToLong(e -> e.targetEnd()).max().orElse(size);
+                        size = p.extents().stream()
+                                .mapToLong(e -> e.targetEnd())
+                                .max()
+                                .orElse(size);
                     }
                     store.create(p.target(), size);
                     created.add(p.target());
@@ -231,11 +266,12 @@ final class Membership {
     }
 
     /** Installs new relationships at one T0: gates closed, one catalog replace, then into service. */
-    void establish(List<PairSpec> pairs, EstablishOptions options, SortedSet<String> names,
-            List<Relationship> fresh) throws IOException {
+    void establish(List<PairSpec> pairs, EstablishOptions options, SortedSet<String> names, List<Relationship> fresh)
+            throws IOException {
         String t0 = Instant.now().toString();
         try (WriteGates.Closed closedGates = engine.gates().closeAll(names)) {
-            List<Family> touched = new ArrayList<>(new TreeSet<>(pairs.stream().map(PairSpec::source).toList())
+            List<Family> touched = new ArrayList<>(new TreeSet<>(
+                            pairs.stream().map(PairSpec::source).toList())
                     .stream().map(registry.families::get).filter(f -> f != null).toList());
             boolean anyExtent = pairs.stream().anyMatch(p -> p.extents() != null);
             if (anyExtent) {
@@ -246,13 +282,36 @@ final class Membership {
                 long id = nextId;
                 for (PairSpec p : pairs) {
                     Volume source = store.get(p.source());
-                    RelationshipRecord record = new RelationshipRecord(id++, p.source(), p.target(), options.seqnum(),
-                            options.mode(), options.persistent(), options.targetWriteInhibit(), options.grainSize(),
-                            source.size(), t0, options.rateMiBps());
+                    RelationshipRecord record = new RelationshipRecord(
+                            id++,
+                            p.source(),
+                            p.target(),
+                            options.seqnum(),
+                            options.mode(),
+                            options.persistent(),
+                            options.targetWriteInhibit(),
+                            options.grainSize(),
+                            source.size(),
+                            t0,
+                            options.rateMiBps());
                     if (options.recording()) {
-                        record = new RelationshipRecord(record.id(), record.source(), record.target(), record.seqnum(),
-                                record.mode(), record.persistent(), record.targetWriteInhibit(), record.grainSize(),
-                                record.size(), t0, record.rateMiBps(), true, 0, null, t0, record.id());
+                        record = new RelationshipRecord(
+                                record.id(),
+                                record.source(),
+                                record.target(),
+                                record.seqnum(),
+                                record.mode(),
+                                record.persistent(),
+                                record.targetWriteInhibit(),
+                                record.grainSize(),
+                                record.size(),
+                                t0,
+                                record.rateMiBps(),
+                                true,
+                                0,
+                                null,
+                                t0,
+                                record.id());
                     }
                     record = record.withOnFull(options.onFull());
                     long grains = new GrainGeometry(options.grainSize(), source.size()).grains();

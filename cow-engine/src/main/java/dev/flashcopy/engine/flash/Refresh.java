@@ -74,8 +74,11 @@ final class Refresh {
         for (PairSpec p : pairs) {
             Relationship first = live(p);
             // Every extent relationship of the pair (separate establishes) takes the new T0 together.
-            List<Relationship> ofPair = first.extents() == null ? List.of(first) : registry.live.values().stream()
-                    .filter(r -> r.source() == first.source() && r.target() == first.target()).toList();
+            List<Relationship> ofPair = first.extents() == null
+                    ? List.of(first)
+                    : registry.live.values().stream()
+                            .filter(r -> r.source() == first.source() && r.target() == first.target())
+                            .toList();
             for (Relationship rel : ofPair) {
                 if (rels.put(rel.id(), rel) != null) {
                     throw new IllegalArgumentException("pair " + p + " is named twice (expected: each pair once)");
@@ -116,13 +119,27 @@ final class Refresh {
                 journal.commitAll();
                 for (Relationship rel : rels.values()) {
                     RelationshipRecord r = rel.record();
-                    RelationshipRecord next = new RelationshipRecord(r.id(), r.source(), r.target(),
-                            options.seqnum().orElse(r.seqnum()), r.mode(), options.persistent(),
-                            options.targetWriteInhibit(), r.grainSize(), r.size(), r.establishedAt(), r.rateMiBps(),
-                            options.recording(), r.generation() + 1, RelationshipRecord.RESYNC, t0,
-                            membership.takeStamp()).withOnFull(r.effectiveOnFull());
+                    RelationshipRecord next = new RelationshipRecord(
+                                    r.id(),
+                                    r.source(),
+                                    r.target(),
+                                    options.seqnum().orElse(r.seqnum()),
+                                    r.mode(),
+                                    options.persistent(),
+                                    options.targetWriteInhibit(),
+                                    r.grainSize(),
+                                    r.size(),
+                                    r.establishedAt(),
+                                    r.rateMiBps(),
+                                    options.recording(),
+                                    r.generation() + 1,
+                                    RelationshipRecord.RESYNC,
+                                    t0,
+                                    membership.takeStamp())
+                            .withOnFull(r.effectiveOnFull());
                     next = r.extents() == null ? next : next.withExtents(r.extents());
-                    fresh.add(new Relationship(next, rel.source(), rel.target(), rel.bitmaps().resynced()));
+                    fresh.add(new Relationship(
+                            next, rel.source(), rel.target(), rel.bitmaps().resynced()));
                 }
                 commit(fresh);
                 for (Relationship f : fresh) {
@@ -151,14 +168,17 @@ final class Refresh {
         }
         refuseTargetWithTargets(pair, "reverseflash", "restoring would make it the source of two cascades");
         if (f.upstream() != null) {
-            throw new IllegalStateException("source " + pair.source() + " is itself the target of " + f.upstream()
-                    .source().name() + " (rule: reverseflash does not restore a volume in the middle of a cascade,"
-                    + " it would become the target of two relationships; withdraw " + f.upstream().source().name()
+            throw new IllegalStateException("source " + pair.source() + " is itself the target of "
+                    + f.upstream().source().name()
+                    + " (rule: reverseflash does not restore a volume in the middle of a cascade,"
+                    + " it would become the target of two relationships; withdraw "
+                    + f.upstream().source().name()
                     + ":" + pair.source() + " first)");
         }
         if (rel.target().size() != rel.source().size()) {
-            throw new IllegalStateException("target " + pair.target() + " is " + rel.target().size() + " bytes, source "
-                    + pair.source() + " " + rel.source().size() + " (rule: reverseflash needs volumes of equal size)");
+            throw new IllegalStateException(
+                    "target " + pair.target() + " is " + rel.target().size() + " bytes, source " + pair.source() + " "
+                            + rel.source().size() + " (rule: reverseflash needs volumes of equal size)");
         }
         if (rel.cleaning()) {
             throw new IllegalStateException("relationship " + pair + " is being withdrawn");
@@ -190,8 +210,8 @@ final class Refresh {
                 for (long g = both.nextSet(0); g >= 0; g = both.nextSet(g + 1)) {
                     f.copyViewInto(k, g);
                 }
-                top = new Family(rel.target(), rel.geometry(), journal, engine.settings().lockStripes(),
-                        engine.failureLog());
+                top = new Family(
+                        rel.target(), rel.geometry(), journal, engine.settings().lockStripes(), engine.failureLog());
                 Family below = f.size() > 1 ? keepSiblings(f, rel, top, changed) : null;
                 // Durability: as for a resync, the bitmaps the next generation derives from are durable first, and
                 // so are the siblings' copies: once the catalog names the reversal, the source's view is the
@@ -201,11 +221,26 @@ final class Refresh {
                 // The pair keeps its mode: a NOCOPY pair stays space-efficient (the old source reads the changed
                 // grains from the old target's file until they are written, the old target the others from the old
                 // source's file), a COPY pair copies the changed grains back in the background.
-                RelationshipRecord reversed = new RelationshipRecord(r.id(), r.target(), r.source(), r.seqnum(),
-                        r.mode(), options.persistent(), false, r.grainSize(), r.size(), r.establishedAt(),
-                        r.rateMiBps(), options.recording(), r.generation() + 1, RelationshipRecord.REVERSE, t0,
-                        membership.takeStamp()).withOnFull(r.effectiveOnFull());
-                Relationship fresh = new Relationship(reversed, rel.target(), rel.source(), rel.bitmaps().reversed());
+                RelationshipRecord reversed = new RelationshipRecord(
+                                r.id(),
+                                r.target(),
+                                r.source(),
+                                r.seqnum(),
+                                r.mode(),
+                                options.persistent(),
+                                false,
+                                r.grainSize(),
+                                r.size(),
+                                r.establishedAt(),
+                                r.rateMiBps(),
+                                options.recording(),
+                                r.generation() + 1,
+                                RelationshipRecord.REVERSE,
+                                t0,
+                                membership.takeStamp())
+                        .withOnFull(r.effectiveOnFull());
+                Relationship fresh = new Relationship(
+                        reversed, rel.target(), rel.source(), rel.bitmaps().reversed());
                 commit(List.of(fresh));
                 top.chainLock().writeLock().lock();
                 membership.swapFamily(f, top, below, fresh);
@@ -270,7 +305,8 @@ final class Refresh {
     private void refuseTargetWithTargets(PairSpec p, String command, String why) {
         Family below = registry.families.get(p.target());
         if (below != null && below.source().name().equals(p.target())) {
-            List<String> targets = below.chain().stream().map(r -> r.target().name()).toList();
+            List<String> targets =
+                    below.chain().stream().map(r -> r.target().name()).toList();
             throw new IllegalStateException("target " + p.target() + " is the source of " + String.join(", ", targets)
                     + " (rule: " + command + " does not change a cascade's middle volume: " + why + "; withdraw"
                     + " them first)");
@@ -281,8 +317,9 @@ final class Refresh {
         Relationship rel = registry.findLive(p.source(), p.target()).orElse(null);
         if (rel == null) {
             boolean reversed = registry.findLive(p.target(), p.source()).isPresent();
-            throw new NoSuchElementException("no FlashCopy relationship " + p + (reversed ? "; it runs " + p.target()
-                    + ":" + p.source() + " since a reverseflash" : "") + " (see lsflash)");
+            throw new NoSuchElementException("no FlashCopy relationship " + p
+                    + (reversed ? "; it runs " + p.target() + ":" + p.source() + " since a reverseflash" : "")
+                    + " (see lsflash)");
         }
         if (rel.revertArea() != null) {
             throw new IllegalStateException("relationship " + p + " is revertible (rule: commitflash or revertflash"
@@ -300,7 +337,8 @@ final class Refresh {
         Set<Long> ids = new HashSet<>();
         fresh.forEach(r -> ids.add(r.id()));
         List<RelationshipRecord> all = new ArrayList<>(registry.catalogRecords().stream()
-                .filter(r -> !ids.contains(r.id())).toList());
+                .filter(r -> !ids.contains(r.id()))
+                .toList());
         fresh.forEach(r -> all.add(r.record()));
         all.sort((a, b) -> Long.compare(a.id(), b.id()));
         // Durability: the journal is committed (above); once this replace is durable the next generation
@@ -315,7 +353,8 @@ final class Refresh {
 
     private List<Family> lockFamilies(Iterable<Relationship> rels) {
         TreeMap<String, Family> bySource = new TreeMap<>();
-        rels.forEach(r -> bySource.put(r.source().name(), registry.families.get(r.source().name())));
+        rels.forEach(r ->
+                bySource.put(r.source().name(), registry.families.get(r.source().name())));
         List<Family> locked = new ArrayList<>(bySource.values());
         locked.forEach(f -> f.chainLock().writeLock().lock());
         return locked;

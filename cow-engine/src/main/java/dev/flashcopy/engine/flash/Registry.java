@@ -28,8 +28,7 @@ import java.util.function.Predicate;
  */
 final class Registry {
     /** A catalogued relationship whose volumes were missing at open; kept, with its bitmap, until withdrawn. */
-    record Inactive(RelationshipRecord record, BitmapSet bitmaps) {
-    }
+    record Inactive(RelationshipRecord record, BitmapSet bitmaps) {}
 
     final ConcurrentHashMap<String, Family> families = new ConcurrentHashMap<>();
     final ConcurrentHashMap<Long, Relationship> live = new ConcurrentHashMap<>();
@@ -39,6 +38,7 @@ final class Registry {
      * {@link #live}, through {@link #putLive} and {@link #removeLive}.
      */
     private final ConcurrentHashMap<String, Relationship> wholeByTarget = new ConcurrentHashMap<>();
+
     final ConcurrentHashMap<Long, CopyJob> jobs = new ConcurrentHashMap<>();
     final ConcurrentHashMap<Long, Inactive> inactive = new ConcurrentHashMap<>();
 
@@ -72,24 +72,30 @@ final class Registry {
 
     /** The oldest live relationship of the pair (extent relationships of one pair may be several). */
     Optional<Relationship> findLive(String source, String target) {
-        return live.values().stream().filter(r -> r.source().name().equals(source)
-                && r.target().name().equals(target)).min(Comparator.comparingLong(Relationship::id));
+        return live.values().stream()
+                .filter(r ->
+                        r.source().name().equals(source) && r.target().name().equals(target))
+                .min(Comparator.comparingLong(Relationship::id));
     }
 
     /** The oldest live relationship targeting {@code target} (an extent target may have several). */
     Optional<Relationship> ofTarget(String target) {
-        return live.values().stream().filter(r -> r.target().name().equals(target))
+        return live.values().stream()
+                .filter(r -> r.target().name().equals(target))
                 .min(Comparator.comparingLong(Relationship::id));
     }
 
     Optional<Inactive> findInactive(String source, String target) {
         return inactive.values().stream()
-                .filter(i -> i.record().source().equals(source) && i.record().target().equals(target)).findFirst();
+                .filter(i -> i.record().source().equals(source)
+                        && i.record().target().equals(target))
+                .findFirst();
     }
 
     boolean inactiveVolume(String volume) {
-        return inactive.values().stream().anyMatch(i -> i.record().source().equals(volume)
-                || i.record().target().equals(volume));
+        return inactive.values().stream()
+                .anyMatch(i -> i.record().source().equals(volume)
+                        || i.record().target().equals(volume));
     }
 
     /** Every bitmap a checkpoint must hold: live and inactive. */
@@ -123,14 +129,16 @@ final class Registry {
         if (volumeOrPair != null && volumeOrPair.contains(":")) {
             PairSpec p = PairSpec.parse(volumeOrPair);
             List<RelationshipView> found = views().stream()
-                    .filter(v -> v.source().equals(p.source()) && v.target().equals(p.target())).toList();
+                    .filter(v -> v.source().equals(p.source()) && v.target().equals(p.target()))
+                    .toList();
             if (found.isEmpty()) {
                 throw new NoSuchElementException("no FlashCopy relationship " + p + " (see lsflash)");
             }
             return found;
         }
         List<RelationshipView> found = views().stream()
-                .filter(v -> v.source().equals(volumeOrPair) || v.target().equals(volumeOrPair)).toList();
+                .filter(v -> v.source().equals(volumeOrPair) || v.target().equals(volumeOrPair))
+                .toList();
         if (found.isEmpty() && !volumeExists.test(volumeOrPair)) {
             throw new NoSuchElementException("no volume named '" + volumeOrPair + "' (see 'flashcopy lsvol')");
         }
@@ -139,9 +147,16 @@ final class Registry {
 
     VolumeRoles roles(String volume, Predicate<String> volumeExists) {
         List<RelationshipView> mine = views(volume, volumeExists);
-        return new VolumeRoles(volume,
-                mine.stream().filter(v -> v.target().equals(volume)).map(RelationshipView::source).findFirst(),
-                mine.stream().filter(v -> v.source().equals(volume)).map(RelationshipView::target).toList());
+        return new VolumeRoles(
+                volume,
+                mine.stream()
+                        .filter(v -> v.target().equals(volume))
+                        .map(RelationshipView::source)
+                        .findFirst(),
+                mine.stream()
+                        .filter(v -> v.source().equals(volume))
+                        .map(RelationshipView::target)
+                        .toList());
     }
 
     /** Why {@code volume} may not be removed now, if it may not. */
@@ -167,22 +182,57 @@ final class Registry {
         long total = r.coveredGrains();
         long left = r.outOfSync();
         RelationshipState state = r.state();
-        return new RelationshipView(r.id(), r.source().name(), r.target().name(), r.seqnum(), r.mode(), state,
-                r.persistent(), r.targetWriteInhibit(), r.geometry().grainSize(), total, left, percent(total, left),
-                r.establishedAt(), state == RelationshipState.COPYING ? r.measuredRateMiBps() : 0, r.recording(),
-                r.revertArea() != null, r.recording() ? r.sourceChanged().count() : 0, r.targetChanged().count(),
-                r.syncedAt(), r.extents() == null ? null : r.extents().extents(), r.onFull().label(), r.failedReason());
+        return new RelationshipView(
+                r.id(),
+                r.source().name(),
+                r.target().name(),
+                r.seqnum(),
+                r.mode(),
+                state,
+                r.persistent(),
+                r.targetWriteInhibit(),
+                r.geometry().grainSize(),
+                total,
+                left,
+                percent(total, left),
+                r.establishedAt(),
+                state == RelationshipState.COPYING ? r.measuredRateMiBps() : 0,
+                r.recording(),
+                r.revertArea() != null,
+                r.recording() ? r.sourceChanged().count() : 0,
+                r.targetChanged().count(),
+                r.syncedAt(),
+                r.extents() == null ? null : r.extents().extents(),
+                r.onFull().label(),
+                r.failedReason());
     }
 
     static RelationshipView view(Inactive i) {
         RelationshipRecord r = i.record();
         long total = i.bitmaps().grains();
         long left = i.bitmaps().toCopy().count() + i.bitmaps().borrowed().count();
-        return new RelationshipView(r.id(), r.source(), r.target(), r.seqnum(), r.mode(), RelationshipState.INACTIVE,
-                r.persistent(), r.targetWriteInhibit(), r.grainSize(), total, left, percent(total, left),
-                Instant.parse(r.establishedAt()), 0, r.recording(), false,
+        return new RelationshipView(
+                r.id(),
+                r.source(),
+                r.target(),
+                r.seqnum(),
+                r.mode(),
+                RelationshipState.INACTIVE,
+                r.persistent(),
+                r.targetWriteInhibit(),
+                r.grainSize(),
+                total,
+                left,
+                percent(total, left),
+                Instant.parse(r.establishedAt()),
+                0,
+                r.recording(),
+                false,
                 r.recording() ? i.bitmaps().sourceChanged().count() : 0,
-                i.bitmaps().targetChanged().count(), Instant.parse(r.t0()), r.extents(), r.effectiveOnFull().label(),
+                i.bitmaps().targetChanged().count(),
+                Instant.parse(r.t0()),
+                r.extents(),
+                r.effectiveOnFull().label(),
                 null);
     }
 

@@ -28,7 +28,9 @@ final class RelationshipJob implements CopyJob {
 
     @Override
     public boolean wantsCopy() {
-        return engine.isLive(rel) && rel.mode() == CopyMode.COPY && !rel.cleaning()
+        return engine.isLive(rel)
+                && rel.mode() == CopyMode.COPY
+                && !rel.cleaning()
                 && (!rel.complete() || !rel.persistent());
     }
 

@@ -10,11 +10,23 @@ import dev.flashcopy.engine.relationship.Relationship;
  * @param cowGrainCopies        grains copied into the target because a write needed it
  * @param backgroundCopiedBytes data bytes the background copier copied into the target (holes not counted)
  */
-public record RelationshipStats(String source, String target, int grainSize, long totalGrains,
-        long outOfSyncGrains, long cowGrainCopies, long backgroundCopiedBytes) {
+public record RelationshipStats(
+        String source,
+        String target,
+        int grainSize,
+        long totalGrains,
+        long outOfSyncGrains,
+        long cowGrainCopies,
+        long backgroundCopiedBytes) {
 
     static RelationshipStats of(Relationship r) {
-        return new RelationshipStats(r.source().name(), r.target().name(), r.geometry().grainSize(),
-                r.geometry().grains(), r.outOfSync(), r.cowGrainCopies(), r.backgroundCopiedBytes());
+        return new RelationshipStats(
+                r.source().name(),
+                r.target().name(),
+                r.geometry().grainSize(),
+                r.geometry().grains(),
+                r.outOfSync(),
+                r.cowGrainCopies(),
+                r.backgroundCopiedBytes());
     }
 }

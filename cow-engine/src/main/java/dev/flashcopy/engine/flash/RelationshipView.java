@@ -1,8 +1,8 @@
 package dev.flashcopy.engine.flash;
 
 import dev.flashcopy.engine.relationship.CopyMode;
-import dev.flashcopy.engine.relationship.RelationshipState;
 import dev.flashcopy.engine.relationship.Extent;
+import dev.flashcopy.engine.relationship.RelationshipState;
 import java.time.Instant;
 import java.util.List;
 
@@ -23,9 +23,26 @@ import java.util.List;
  * @param onFull out-of-space policy, {@code fail} or {@code inhibit-source}
  * @param failedReason why the relationship is {@code failed} (null unless it is)
  */
-public record RelationshipView(long id, String source, String target, long seqnum, CopyMode mode,
-        RelationshipState state, boolean persistent, boolean targetWriteInhibit, int grainSize, long totalGrains,
-        long outOfSyncGrains, double copiedPercent, Instant establishedAt, double copyRateMiBps, boolean recording,
-        boolean revertible, long changedSourceGrains, long changedTargetGrains, Instant syncedAt,
-        List<Extent> extents, String onFull, String failedReason) {
-}
+public record RelationshipView(
+        long id,
+        String source,
+        String target,
+        long seqnum,
+        CopyMode mode,
+        RelationshipState state,
+        boolean persistent,
+        boolean targetWriteInhibit,
+        int grainSize,
+        long totalGrains,
+        long outOfSyncGrains,
+        double copiedPercent,
+        Instant establishedAt,
+        double copyRateMiBps,
+        boolean recording,
+        boolean revertible,
+        long changedSourceGrains,
+        long changedTargetGrains,
+        Instant syncedAt,
+        List<Extent> extents,
+        String onFull,
+        String failedReason) {}

@@ -6,8 +6,8 @@ import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.revert.RevertArea;
-import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.storage.DamagedMetadataException;
+import dev.flashcopy.engine.volume.Disk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -36,7 +36,13 @@ public final class Revertibles {
     private final FailureLog failures;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
 
-    Revertibles(Lock admin, WriteGates gates, Registry registry, Disk disk, Path flashDir, Journal journal,
+    Revertibles(
+            Lock admin,
+            WriteGates gates,
+            Registry registry,
+            Disk disk,
+            Path flashDir,
+            Journal journal,
             FailureLog failures) {
         this.failures = failures;
         this.admin = admin;
@@ -70,7 +76,11 @@ public final class Revertibles {
                 // acknowledged writes from it and a later revertflash would land on a state never committed.
                 rel.target().flush();
                 journal.commitAll();
-                rel.setRevertArea(RevertArea.create(disk, flashDir, rel.id(), rel.target().size(),
+                rel.setRevertArea(RevertArea.create(
+                        disk,
+                        flashDir,
+                        rel.id(),
+                        rel.target().size(),
                         rel.geometry().grainSize()));
             }
             return Registry.view(rel);
@@ -132,7 +142,12 @@ public final class Revertibles {
             }
             RevertArea area;
             try {
-                area = RevertArea.open(disk, flashDir, rel.id(), rel.target().size(), rel.geometry().grainSize());
+                area = RevertArea.open(
+                        disk,
+                        flashDir,
+                        rel.id(),
+                        rel.target().size(),
+                        rel.geometry().grainSize());
             } catch (DamagedMetadataException e) {
                 if (e.relationshipId() != rel.id()) {
                     throw e;
@@ -241,8 +256,9 @@ public final class Revertibles {
     }
 
     private Relationship live(String source, String target) {
-        Relationship rel = registry.findLive(source, target).orElseThrow(() -> new NoSuchElementException(
-                "no FlashCopy relationship " + source + ":" + target + " (see lsflash)"));
+        Relationship rel = registry.findLive(source, target)
+                .orElseThrow(() -> new NoSuchElementException(
+                        "no FlashCopy relationship " + source + ":" + target + " (see lsflash)"));
         if (rel.cleaning()) {
             throw new IllegalStateException("relationship " + source + ":" + target + " is being withdrawn");
         }

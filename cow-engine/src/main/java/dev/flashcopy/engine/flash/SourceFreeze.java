@@ -34,8 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class SourceFreeze implements AutoCloseable {
     /** Generation and deadline of one volume's freeze, and what completes when it ends. */
-    private record Hold(long generation, Instant until, CompletableFuture<Void> released) {
-    }
+    private record Hold(long generation, Instant until, CompletableFuture<Void> released) {}
 
     private final ConcurrentHashMap<String, Hold> frozen = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -111,7 +110,8 @@ public final class SourceFreeze implements AutoCloseable {
         if (!options.freeze()) {
             return work.run();
         }
-        List<String> fresh = sources.stream().distinct().filter(v -> !frozen.containsKey(v)).toList();
+        List<String> fresh =
+                sources.stream().distinct().filter(v -> !frozen.containsKey(v)).toList();
         freeze(sources, options.timeout());
         try {
             return work.run();

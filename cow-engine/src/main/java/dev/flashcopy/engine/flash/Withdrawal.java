@@ -40,7 +40,8 @@ final class Withdrawal {
         }
         long actual = rel != null ? rel.seqnum() : dead.record().seqnum();
         if (seqnum != null && seqnum.isPresent() && seqnum.getAsLong() != actual) {
-            throw new IllegalArgumentException("seqnum: " + Long.toHexString(seqnum.getAsLong()).toUpperCase()
+            throw new IllegalArgumentException("seqnum: "
+                    + Long.toHexString(seqnum.getAsLong()).toUpperCase()
                     + " (expected: " + Long.toHexString(actual).toUpperCase() + ", the seqnum of " + source + ":"
                     + target + ")");
         }
@@ -54,8 +55,11 @@ final class Withdrawal {
         }
         // Several extent relationships of one pair (made by separate establishes) are withdrawn together, as
         // rmflash SRC:TGT does on the DS8000; each must pass the checks before any goes.
-        List<Relationship> all = registry.live.values().stream().filter(r -> r.source().name().equals(source)
-                && r.target().name().equals(target)).sorted(Comparator.comparingLong(Relationship::id)).toList();
+        List<Relationship> all = registry.live.values().stream()
+                .filter(r ->
+                        r.source().name().equals(source) && r.target().name().equals(target))
+                .sorted(Comparator.comparingLong(Relationship::id))
+                .toList();
         for (Relationship r : all) {
             if (!r.toCopy().isEmpty() && !r.failed() && !copyFirst && !force) {
                 long left = r.toCopy().count();
@@ -81,12 +85,16 @@ final class Withdrawal {
                 if (failed) {
                     ended.record(r, RelationshipEnding.Kind.FAILED, r.failedReason() + "; withdrawn by rmflash");
                 } else if (left == 0) {
-                    ended.record(r, RelationshipEnding.Kind.COMPLETED, "withdrawn by rmflash after the copy"
-                            + " completed");
+                    ended.record(
+                            r, RelationshipEnding.Kind.COMPLETED, "withdrawn by rmflash after the copy" + " completed");
                 } else {
-                    ended.record(r, RelationshipEnding.Kind.WITHDRAWN, "rmflash --force with " + left + " of "
-                            + covered + " grains still to copy (" + (r.mode() == CopyMode.NOCOPY ? "NOCOPY" : "COPY")
-                            + " mode)");
+                    ended.record(
+                            r,
+                            RelationshipEnding.Kind.WITHDRAWN,
+                            "rmflash --force with " + left + " of "
+                                    + covered + " grains still to copy ("
+                                    + (r.mode() == CopyMode.NOCOPY ? "NOCOPY" : "COPY")
+                                    + " mode)");
                 }
                 result = result == null || result.withdrawn() ? new WithdrawResult(Registry.view(r), true) : result;
             }

@@ -41,8 +41,7 @@ public final class CheckpointFile {
         }
     }
 
-    private CheckpointFile() {
-    }
+    private CheckpointFile() {}
 
     /** Writes to-copy bitmaps only, every relationship at generation 0 (tests and tools). */
     public static void writeToCopy(Path path, long lastSeq, Map<Long, GrainBitmap> bitmaps) throws IOException {
@@ -118,8 +117,14 @@ public final class CheckpointFile {
                     continue;
                 }
                 long generation = buf.getLong();
-                bitmaps.put(id, new BitmapSet(generation, bitmap(buf, id, grains), bitmap(buf, id, grains),
-                        bitmap(buf, id, grains), bitmap(buf, id, grains)));
+                bitmaps.put(
+                        id,
+                        new BitmapSet(
+                                generation,
+                                bitmap(buf, id, grains),
+                                bitmap(buf, id, grains),
+                                bitmap(buf, id, grains),
+                                bitmap(buf, id, grains)));
             }
             if (buf.remaining() != 4) {
                 throw new IOException(buf.remaining() - 4 + " unexpected bytes after the last bitmap");
@@ -127,9 +132,14 @@ public final class CheckpointFile {
             return new Content(lastSeq, bitmaps);
         } catch (IOException | BufferUnderflowException | IllegalArgumentException e) {
             Path dataDir = path.toAbsolutePath().getParent().getParent();
-            DamagedMetadataException damage = new DamagedMetadataException(path, -1, -1,
-                    DamagedMetadataException.refusal(dataDir, "checkpoint " + path + " is damaged (" + e.getMessage()
-                    + "): relationships cannot be recovered safely from it"));
+            DamagedMetadataException damage = new DamagedMetadataException(
+                    path,
+                    -1,
+                    -1,
+                    DamagedMetadataException.refusal(
+                            dataDir,
+                            "checkpoint " + path + " is damaged (" + e.getMessage()
+                                    + "): relationships cannot be recovered safely from it"));
             damage.initCause(e);
             throw damage;
         }

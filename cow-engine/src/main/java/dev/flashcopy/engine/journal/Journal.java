@@ -41,6 +41,7 @@ public final class Journal implements AutoCloseable {
     private long lastSeq;
     /** Written under {@code lock}; volatile for {@link #durableSeq()}, which reads it without. */
     private volatile long durableSeq;
+
     private List<JournalRecord> pending = new ArrayList<>();
     private Set<ImageFile> pendingFiles = newIdentitySet();
     private boolean committing;
@@ -55,8 +56,7 @@ public final class Journal implements AutoCloseable {
      * batch size is their ratio), image fdatasyncs ahead of them, and every journal fsync (commits and
      * checkpoints). Immutable.
      */
-    public record Stats(long commits, long committedRecords, long imageSyncs, long journalFsyncs) {
-    }
+    public record Stats(long commits, long committedRecords, long imageSyncs, long journalFsyncs) {}
 
     /**
      * @param lastSeq the highest sequence number recovery saw (in the journal or the checkpoint)
@@ -159,8 +159,9 @@ public final class Journal implements AutoCloseable {
         try {
             writeBatch(batch, files);
         } catch (IOException e) {
-            error = e instanceof BlockIoException b ? b : new BlockIoException(BlockError.IO,
-                    "journal " + file.path() + " failed: " + e.getMessage(), e);
+            error = e instanceof BlockIoException b
+                    ? b
+                    : new BlockIoException(BlockError.IO, "journal " + file.path() + " failed: " + e.getMessage(), e);
         }
         synchronized (lock) {
             committing = false;
@@ -283,8 +284,10 @@ public final class Journal implements AutoCloseable {
 
     private BlockIoException failed() {
         BlockError error = failure.error() == BlockError.SHUTDOWN ? BlockError.SHUTDOWN : BlockError.IO;
-        return new BlockIoException(error, "journal failed earlier, writes that need copy-on-write are"
-                + " stopped: " + failure.getMessage(), failure);
+        return new BlockIoException(
+                error,
+                "journal failed earlier, writes that need copy-on-write are" + " stopped: " + failure.getMessage(),
+                failure);
     }
 
     /**

@@ -60,8 +60,13 @@ public final class JournalFile implements AutoCloseable {
      * and, when the damage is not a torn tail, what is damaged ({@code corruption}, naming the offset; null when
      * none) at {@code corruptOffset} (-1 when none).
      */
-    public record Scan(List<JournalRecord> records, long validEnd, long fileSize, String tailProblem,
-            String corruption, long corruptOffset) {
+    public record Scan(
+            List<JournalRecord> records,
+            long validEnd,
+            long fileSize,
+            String tailProblem,
+            String corruption,
+            long corruptOffset) {
         public Scan(List<JournalRecord> records, long validEnd, long fileSize, String tailProblem) {
             this(records, validEnd, fileSize, tailProblem, null, -1);
         }
@@ -82,6 +87,7 @@ public final class JournalFile implements AutoCloseable {
     private long end;
     /** The file's length (version 2: whole chunks), so an append does not ask the kernel. */
     private long length;
+
     private int version;
     private boolean closed;
 
@@ -112,16 +118,20 @@ public final class JournalFile implements AutoCloseable {
         try {
             ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
             if (size(ch, path) < HEADER_BYTES) {
-                throw new DamagedMetadataException(path, 0, -1, "journal " + path + " is " + size(ch, path)
-                        + " bytes, shorter than its header");
+                throw new DamagedMetadataException(
+                        path, 0, -1, "journal " + path + " is " + size(ch, path) + " bytes, shorter than its header");
             }
             readFully(ch, header, 0, path);
             byte[] magic = new byte[MAGIC.length];
             header.flip().get(magic);
             int version = header.getInt();
             if (!Arrays.equals(magic, MAGIC) || (version != VERSION && version != VERSION_1)) {
-                throw new DamagedMetadataException(path, 0, -1, "journal " + path + " has no valid header at offset 0"
-                        + " (expected: FCJOURNL version " + VERSION_1 + " or " + VERSION + ")");
+                throw new DamagedMetadataException(
+                        path,
+                        0,
+                        -1,
+                        "journal " + path + " has no valid header at offset 0" + " (expected: FCJOURNL version "
+                                + VERSION_1 + " or " + VERSION + ")");
             }
             JournalFile file = new JournalFile(disk, path, ch, size(ch, path), version);
             if (version == VERSION) {
@@ -209,16 +219,16 @@ public final class JournalFile implements AutoCloseable {
             long seq = buf.getLong(at + 9);
             long first = buf.getLong(at + 41);
             if (length != BODY_BYTES) {
-                why[k] = "record length " + length + " at offset " + (HEADER_BYTES + at) + " (expected: "
-                        + BODY_BYTES + ")";
+                why[k] = "record length " + length + " at offset " + (HEADER_BYTES + at) + " (expected: " + BODY_BYTES
+                        + ")";
             } else if ((int) check.getValue() != crc) {
                 why[k] = "CRC mismatch at offset " + (HEADER_BYTES + at);
             } else if (!JournalRecord.validType(type) || seq < 1 || first < 1 || first > seq) {
-                why[k] = "record type " + type + " seq " + seq + " batch " + first + " at offset "
-                        + (HEADER_BYTES + at) + " (expected: type 1 to 4, 0 < batch <= seq)";
+                why[k] = "record type " + type + " seq " + seq + " batch " + first + " at offset " + (HEADER_BYTES + at)
+                        + " (expected: type 1 to 4, 0 < batch <= seq)";
             } else {
-                valid[k] = new JournalRecord(seq, type, buf.getLong(at + 17), buf.getLong(at + 25),
-                        buf.getLong(at + 33));
+                valid[k] =
+                        new JournalRecord(seq, type, buf.getLong(at + 17), buf.getLong(at + 25), buf.getLong(at + 33));
                 batchFirst[k] = first;
                 lastValid = k;
             }
@@ -258,8 +268,8 @@ public final class JournalFile implements AutoCloseable {
         if (corruption == null && firstBad >= 0) {
             // The last append, as the last valid record tells; without a valid record after the first bad one
             // everything from there on may be the last append.
-            long lastAppend = lastValid > firstBad ? lastValid - (valid[lastValid].seq() - batchFirst[lastValid])
-                    : firstBad;
+            long lastAppend =
+                    lastValid > firstBad ? lastValid - (valid[lastValid].seq() - batchFirst[lastValid]) : firstBad;
             for (int k = firstBad; k < totalSlots; k++) {
                 if (valid[k] != null) {
                     continue;
@@ -281,8 +291,13 @@ public final class JournalFile implements AutoCloseable {
             records.add(valid[k]);
         }
         long validEnd = offset(keep);
-        return new Scan(List.copyOf(records), validEnd, offset(used), firstBad < 0 ? null : why[firstBad],
-                corruption == null ? null : "journal " + path + ": " + corruption, corruptOffset);
+        return new Scan(
+                List.copyOf(records),
+                validEnd,
+                offset(used),
+                firstBad < 0 ? null : why[firstBad],
+                corruption == null ? null : "journal " + path + ": " + corruption,
+                corruptOffset);
     }
 
     private static boolean allZero(byte[] all, int slot) {
@@ -343,7 +358,8 @@ public final class JournalFile implements AutoCloseable {
             int length = buf.getInt();
             int crc = buf.getInt();
             if (length != JournalRecord.BODY_BYTES) {
-                problem = "record length " + length + " at offset " + pos + " (expected: " + JournalRecord.BODY_BYTES + ")";
+                problem = "record length " + length + " at offset " + pos + " (expected: " + JournalRecord.BODY_BYTES
+                        + ")";
                 break;
             }
             CRC32C check = new CRC32C();
@@ -372,8 +388,13 @@ public final class JournalFile implements AutoCloseable {
             // The cut part reads zero (free space again); the length stays whole chunks.
             long length = size(channel, path);
             if (length > validEnd) {
-                check(channel.fallocate(DiskFile.FALLOC_FL_PUNCH_HOLE | DiskFile.FALLOC_FL_KEEP_SIZE, validEnd,
-                        length - validEnd), "punch hole", path);
+                check(
+                        channel.fallocate(
+                                DiskFile.FALLOC_FL_PUNCH_HOLE | DiskFile.FALLOC_FL_KEEP_SIZE,
+                                validEnd,
+                                length - validEnd),
+                        "punch hole",
+                        path);
             }
         } else {
             check(channel.ftruncate(validEnd), "truncate", path);
@@ -409,8 +430,9 @@ public final class JournalFile implements AutoCloseable {
         }
         for (int i = 1; i < records.size(); i++) {
             if (records.get(i).seq() != records.get(0).seq() + i) {
-                throw new IllegalArgumentException("records: seq " + records.get(i).seq() + " at index " + i
-                        + " (expected: consecutive from " + records.get(0).seq() + ")");
+                throw new IllegalArgumentException(
+                        "records: seq " + records.get(i).seq() + " at index " + i + " (expected: consecutive from "
+                                + records.get(0).seq() + ")");
             }
         }
         int recordBytes = version == VERSION_1 ? RECORD_BYTES_V1 : RECORD_BYTES;
@@ -421,8 +443,11 @@ public final class JournalFile implements AutoCloseable {
         for (JournalRecord r : records) {
             int start = buf.position();
             buf.putInt(body).putInt(0);
-            buf.put(r.type()).putLong(r.seq()).putLong(r.relationshipId())
-                    .putLong(r.firstGrain()).putLong(r.grainCount());
+            buf.put(r.type())
+                    .putLong(r.seq())
+                    .putLong(r.relationshipId())
+                    .putLong(r.firstGrain())
+                    .putLong(r.grainCount());
             if (version != VERSION_1) {
                 buf.putLong(batchFirst);
             }
@@ -493,8 +518,9 @@ public final class JournalFile implements AutoCloseable {
     private static void check(long result, String what, Path path) throws IOException {
         if (result < 0 && result != -4 /* EINTR: the callers above do not retry, so it stays an error */) {
             throw new IOException(what + " " + path + " failed: errno " + -result
-                    + (result == -DiskFile.ENOSPC ? " (no space left on device)"
-                    : result == -DiskFile.EIO ? " (I/O error)" : ""));
+                    + (result == -DiskFile.ENOSPC
+                            ? " (no space left on device)"
+                            : result == -DiskFile.EIO ? " (I/O error)" : ""));
         }
         if (result == -4) {
             throw new IOException(what + " " + path + " interrupted (EINTR)");

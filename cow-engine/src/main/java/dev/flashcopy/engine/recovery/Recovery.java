@@ -41,11 +41,9 @@ public final class Recovery {
     public static final String CHECKPOINT_FILE = "checkpoint";
 
     /** What recovery rebuilt, and the open journal positioned after its last valid record. */
-    public record Result(Map<Long, BitmapSet> bitmaps, long lastSeq, JournalFile journal, List<String> report) {
-    }
+    public record Result(Map<Long, BitmapSet> bitmaps, long lastSeq, JournalFile journal, List<String> report) {}
 
-    private Recovery() {
-    }
+    private Recovery() {}
 
     public static Result run(Path flashDir, RelationshipCatalog.Content catalog) throws IOException {
         return run(Disk.posix(), flashDir, catalog);
@@ -72,14 +70,17 @@ public final class Recovery {
         report.add("pass 1 (catalog): " + catalog.relationships().size() + " relationship(s)");
 
         CheckpointFile.Content checkpoint = CheckpointFile.read(disk, flashDir.resolve(CHECKPOINT_FILE));
-        report.add("pass 2 (checkpoint): " + checkpoint.bitmaps().size() + " bitmap(s) as of seq "
-                + checkpoint.lastSeq());
+        report.add(
+                "pass 2 (checkpoint): " + checkpoint.bitmaps().size() + " bitmap(s) as of seq " + checkpoint.lastSeq());
 
         JournalFile journal;
         try {
             journal = JournalFile.open(disk, flashDir.resolve(JOURNAL_FILE));
         } catch (DamagedMetadataException e) {
-            throw new DamagedMetadataException(e.file(), e.offset(), -1,
+            throw new DamagedMetadataException(
+                    e.file(),
+                    e.offset(),
+                    -1,
                     DamagedMetadataException.refusal(flashDir.toAbsolutePath().getParent(), e.getMessage()));
         }
         try {
@@ -87,7 +88,10 @@ public final class Recovery {
             Path dataDir = flashDir.toAbsolutePath().getParent();
             if (scan.corrupt()) {
                 // Never cut: the records after the damage are durable clears that targets rely on.
-                throw new DamagedMetadataException(journal.path(), scan.corruptOffset(), -1,
+                throw new DamagedMetadataException(
+                        journal.path(),
+                        scan.corruptOffset(),
+                        -1,
                         DamagedMetadataException.refusal(dataDir, scan.corruption()));
             }
             if (scan.truncatedBytes() > 0) {
@@ -106,8 +110,11 @@ public final class Recovery {
                 }
                 BitmapSet saved = checkpoint.bitmaps().get(r.id());
                 if (saved != null && saved.grains() != grains) {
-                    throw damage(dataDir, flashDir.resolve(CHECKPOINT_FILE), "checkpoint bitmap of relationship " + r.id() + " has " + saved.grains()
-                            + " grains (expected: " + grains + ")");
+                    throw damage(
+                            dataDir,
+                            flashDir.resolve(CHECKPOINT_FILE),
+                            "checkpoint bitmap of relationship " + r.id() + " has " + saved.grains()
+                                    + " grains (expected: " + grains + ")");
                 }
                 bitmaps.put(r.id(), saved != null ? saved : BitmapSet.established(grains));
             }
@@ -123,14 +130,20 @@ public final class Recovery {
                 }
                 long end = rec.firstGrain() + rec.grainCount();
                 if (rec.firstGrain() < 0 || rec.grainCount() < 1 || end > set.grains()) {
-                    throw damage(dataDir, journal.path(), "journal record seq " + rec.seq() + " changes grains [" + rec.firstGrain()
-                            + ", " + end + ") of relationship " + rec.relationshipId() + " (expected: within [0, "
-                            + set.grains() + "))");
+                    throw damage(
+                            dataDir,
+                            journal.path(),
+                            "journal record seq " + rec.seq() + " changes grains [" + rec.firstGrain()
+                                    + ", " + end + ") of relationship " + rec.relationshipId()
+                                    + " (expected: within [0, "
+                                    + set.grains() + "))");
                 }
                 switch (rec.type()) {
                     case JournalRecord.TYPE_CLEARED -> set.toCopy().clear(rec.firstGrain(), end);
-                    case JournalRecord.TYPE_SOURCE_CHANGED -> set.sourceChanged().set(rec.firstGrain(), end);
-                    case JournalRecord.TYPE_TARGET_CHANGED -> set.targetChanged().set(rec.firstGrain(), end);
+                    case JournalRecord.TYPE_SOURCE_CHANGED ->
+                        set.sourceChanged().set(rec.firstGrain(), end);
+                    case JournalRecord.TYPE_TARGET_CHANGED ->
+                        set.targetChanged().set(rec.firstGrain(), end);
                     default -> set.borrowed().clear(rec.firstGrain(), end);
                 }
                 applied++;
@@ -146,8 +159,10 @@ public final class Recovery {
                 if (set == null) { // failed: a placeholder at its generation
                     long grains = new GrainGeometry(r.grainSize(), r.size()).grains();
                     BitmapSet e = BitmapSet.established(grains);
-                    bitmaps.put(r.id(), new BitmapSet(r.generation(), e.toCopy(), e.sourceChanged(), e.targetChanged(),
-                            e.borrowed()));
+                    bitmaps.put(
+                            r.id(),
+                            new BitmapSet(
+                                    r.generation(), e.toCopy(), e.sourceChanged(), e.targetChanged(), e.borrowed()));
                     continue;
                 }
                 if (set.generation() == r.generation()) {
@@ -155,10 +170,13 @@ public final class Recovery {
                 }
                 if (set.generation() + 1 != r.generation()
                         || !(RelationshipRecord.RESYNC.equals(r.lastChange())
-                        || RelationshipRecord.REVERSE.equals(r.lastChange()))) {
-                    throw damage(dataDir, flashDir.resolve(CHECKPOINT_FILE), "relationship " + r.id() + " is at generation " + r.generation() + " ("
-                            + r.lastChange() + ") but its bitmaps are of generation " + set.generation()
-                            + " (expected: the same, or one less after a resync or reverse)");
+                                || RelationshipRecord.REVERSE.equals(r.lastChange()))) {
+                    throw damage(
+                            dataDir,
+                            flashDir.resolve(CHECKPOINT_FILE),
+                            "relationship " + r.id() + " is at generation " + r.generation() + " ("
+                                    + r.lastChange() + ") but its bitmaps are of generation " + set.generation()
+                                    + " (expected: the same, or one less after a resync or reverse)");
                 }
                 bitmaps.put(r.id(), RelationshipRecord.RESYNC.equals(r.lastChange()) ? set.resynced() : set.reversed());
                 advanced++;

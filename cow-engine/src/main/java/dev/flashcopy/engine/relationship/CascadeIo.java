@@ -26,8 +26,7 @@ import java.nio.ByteBuffer;
  * <p>Stateless and thread-safe.
  */
 public final class CascadeIo {
-    private CascadeIo() {
-    }
+    private CascadeIo() {}
 
     /** A write, trim or zero on the source of {@code f}, which is itself a target one level up. */
     public static void mutate(Family f, long offset, long length, HostIo.Mutation op) throws BlockIoException {
@@ -69,18 +68,25 @@ public final class CascadeIo {
                 whole1 = upGeo.covers(offset, length, u1) ? u1 : u1 - 1;
                 need = Math.max(need, HostIo.copyPartialGrains(up, k, g0, u1, whole0, whole1));
                 if (rel.recording()) {
-                    rel.noteClear(f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(),
-                            g0, u1 + 1));
+                    rel.noteClear(f.journal()
+                            .mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(), g0, u1 + 1));
                     need = Math.max(need, rel.lastClearSeq());
                 }
             }
             // Durability: the newest target below and the next older sibling above hold their views of these
             // grains durably (data synced, bits durably clear), borrowed grains are durably home in the source
-            // above, and every recording relationship durably says "changed", before this volume's file changes; a crash in between leaves each of them at its T0.
+            // above, and every recording relationship durably says "changed", before this volume's file changes; a
+            // crash in between leaves each of them at its T0.
             f.journal().commit(need);
             op.apply(f.source(), offset, length);
             if (whole0 <= whole1) {
-                rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));
+                rel.noteClear(f.journal()
+                        .clear(
+                                rel.id(),
+                                rel.toCopy(),
+                                whole0,
+                                whole1 + 1,
+                                rel.target().image()));
             }
         } finally {
             f.hostLoad().end(hostWrite);
@@ -158,8 +164,8 @@ public final class CascadeIo {
                 for (int i = 0; i <= newestIndex; i++) {
                     Relationship r = below.at(i);
                     if (r.recording()) {
-                        r.noteClear(below.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(),
-                                g, end));
+                        r.noteClear(below.journal()
+                                .mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g, end));
                     }
                 }
                 HostIo.markNewest(below, g, end - 1); // committed with the rest before the catalog changes

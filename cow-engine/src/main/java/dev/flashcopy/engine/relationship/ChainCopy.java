@@ -20,8 +20,7 @@ import java.util.List;
  * <p>Stateless and thread-safe; {@code buffer} arguments belong to the calling thread.
  */
 public final class ChainCopy {
-    private ChainCopy() {
-    }
+    private ChainCopy() {}
 
     /**
      * Copies up to {@code maxBytes} of the next grains {@code rel} still has to copy, from where the last
@@ -70,7 +69,8 @@ public final class ChainCopy {
                     f.fail(rel, "background copy to target " + rel.target().name() + " failed: " + e.getMessage());
                     return CopyProgress.NONE;
                 }
-                rel.noteClear(f.journal().clear(rel.id(), bits, g, split, rel.target().image()));
+                rel.noteClear(
+                        f.journal().clear(rel.id(), bits, g, split, rel.target().image()));
                 g = split;
             }
         }
@@ -90,14 +90,16 @@ public final class ChainCopy {
         long budget = maxBytes / geo.grainSize();
         long covered = 0;
         long data = 0;
-        for (long g = bits.nextSet(0); g >= 0 && (covered == 0 || covered / geo.grainSize() < budget);
+        for (long g = bits.nextSet(0);
+                g >= 0 && (covered == 0 || covered / geo.grainSize() < budget);
                 g = bits.nextSet(g)) {
             long end = Math.min(bits.nextClear(g), g + batch);
             try (GrainLocks.Held held = f.locks().lock(g, end - 1)) {
                 for (long a = bits.nextSet(g); a >= 0 && a < end; a = bits.nextSet(a)) {
                     long b = Math.min(bits.nextClear(a), end);
                     data += copyRange(rel.target(), rel.source(), geo.start(a), geo.end(b - 1), buffer);
-                    rel.noteClear(f.journal().clearBorrowed(rel.id(), bits, a, b, rel.source().image()));
+                    rel.noteClear(f.journal()
+                            .clearBorrowed(rel.id(), bits, a, b, rel.source().image()));
                     covered += geo.end(b - 1) - geo.start(a);
                     a = b;
                 }
@@ -142,7 +144,13 @@ public final class ChainCopy {
                     }
                     if (b > a) {
                         data += copyRange(rel.target(), older.target(), geo.start(a), geo.end(b - 1), buffer);
-                        older.noteClear(f.journal().clear(older.id(), older.toCopy(), a, b, older.target().image()));
+                        older.noteClear(f.journal()
+                                .clear(
+                                        older.id(),
+                                        older.toCopy(),
+                                        a,
+                                        b,
+                                        older.target().image()));
                         covered += geo.end(b - 1) - geo.start(a);
                     }
                     a = b;
@@ -188,8 +196,10 @@ public final class ChainCopy {
         for (long g = missing.nextSet(0); g >= 0; g = missing.nextSet(g)) {
             long end = Math.min(missing.nextClear(g), g + batch);
             try (GrainLocks.Held held = f.locks().lock(g, end - 1)) {
-                older.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, older.id(), older.sourceChanged(),
-                        g, end), g, end);
+                older.noteClear(
+                        f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, older.id(), older.sourceChanged(), g, end),
+                        g,
+                        end);
             }
             g = end;
         }

@@ -19,8 +19,8 @@ public record Extent(long sourceOffset, long targetOffset, long length) {
     public static Extent parse(String text) {
         String[] parts = text == null ? new String[0] : text.split(":", -1);
         if (parts.length != 3) {
-            throw new IllegalArgumentException("extent '" + text + "' is not valid (expected:"
-                    + " SRC_OFFSET:TGT_OFFSET:LENGTH, e.g. 1M:0:512K)");
+            throw new IllegalArgumentException(
+                    "extent '" + text + "' is not valid (expected:" + " SRC_OFFSET:TGT_OFFSET:LENGTH, e.g. 1M:0:512K)");
         }
         try {
             return new Extent(ByteSize.parse(parts[0]), ByteSize.parse(parts[1]), ByteSize.parse(parts[2]));

@@ -45,7 +45,8 @@ public final class ExtentGroup {
         bySource.put(rel.source().name(), f);
         byVolume.computeIfAbsent(rel.source().name(), v -> new ArrayList<>()).add(rel);
         if (rel.target() != rel.source()) {
-            byVolume.computeIfAbsent(rel.target().name(), v -> new ArrayList<>()).add(rel);
+            byVolume.computeIfAbsent(rel.target().name(), v -> new ArrayList<>())
+                    .add(rel);
         }
     }
 
@@ -98,6 +99,8 @@ public final class ExtentGroup {
             return own;
         }
         List<Relationship> rels = byVolume.get(volume);
-        return rels == null || rels.isEmpty() ? null : bySource.get(rels.get(0).source().name());
+        return rels == null || rels.isEmpty()
+                ? null
+                : bySource.get(rels.get(0).source().name());
     }
 }

@@ -21,8 +21,7 @@ import java.nio.ByteBuffer;
  * <p>Stateless and thread-safe.
  */
 public final class ExtentIo {
-    private ExtentIo() {
-    }
+    private ExtentIo() {}
 
     /** The relationship of {@code group} whose target range holds {@code pos} of {@code volume}, or null. */
     private static Relationship targetAt(ExtentGroup group, Volume volume, long pos) {
@@ -68,8 +67,14 @@ public final class ExtentIo {
     }
 
     /** A write, trim or zero on {@code volume}; {@code targetOp} applies inside target ranges. */
-    public static void mutate(ExtentGroup group, Volume volume, long offset, long length, HostIo.Mutation sourceOp,
-            HostIo.Mutation targetOp) throws BlockIoException {
+    public static void mutate(
+            ExtentGroup group,
+            Volume volume,
+            long offset,
+            long length,
+            HostIo.Mutation sourceOp,
+            HostIo.Mutation targetOp)
+            throws BlockIoException {
         long end = offset + length;
         if (length == 0) {
             sourceOp.apply(volume, offset, length);
@@ -79,8 +84,13 @@ public final class ExtentIo {
             long segEnd = Math.min(end, nextEdge(group, volume, pos));
             Relationship t = targetAt(group, volume, pos);
             if (t != null) {
-                mutateInExtent(group.sourceFamily(t.source().name()), t, t.extents().ofTarget(pos), pos,
-                        segEnd - pos, targetOp);
+                mutateInExtent(
+                        group.sourceFamily(t.source().name()),
+                        t,
+                        t.extents().ofTarget(pos),
+                        pos,
+                        segEnd - pos,
+                        targetOp);
             } else if (sourceAt(group, volume, pos)) {
                 mutateSource(group.sourceFamily(volume.name()), pos, segEnd - pos, sourceOp);
             } else {
@@ -94,8 +104,7 @@ public final class ExtentIo {
      * A change inside source ranges of {@code f}'s relationships: every one with a grain still to copy gets
      * its copy first (a failed one none), then the source's file changes.
      */
-    private static void mutateSource(Family f, long offset, long length, HostIo.Mutation op)
-            throws BlockIoException {
+    private static void mutateSource(Family f, long offset, long length, HostIo.Mutation op) throws BlockIoException {
         GrainGeometry geo = f.geometry();
         long g0 = geo.grainOf(offset);
         long g1 = geo.grainOf(offset + length - 1);
@@ -115,8 +124,8 @@ public final class ExtentIo {
                 }
                 // Recording: the segment lies wholly inside or outside each relationship's source ranges.
                 if (r.recording() && r.extents().ofSource(offset) != null) {
-                    r.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0,
-                            g1 + 1));
+                    r.noteClear(
+                            f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0, g1 + 1));
                     need = Math.max(need, r.lastClearSeq());
                 }
             }
@@ -130,14 +139,17 @@ public final class ExtentIo {
         }
     }
 
-    private static void mutateInExtent(Family f, Relationship rel, Extent e, long offset, long length,
-            HostIo.Mutation op) throws BlockIoException {
+    private static void mutateInExtent(
+            Family f, Relationship rel, Extent e, long offset, long length, HostIo.Mutation op)
+            throws BlockIoException {
         if (rel.failed()) {
             throw HostIo.failedTarget(rel);
         }
         if (rel.targetWriteInhibit()) {
-            throw new BlockIoException(BlockError.PERMISSION, "target range " + e + " of " + rel
-                    + " is write-inhibited (tgtinhibit) while the relationship exists");
+            throw new BlockIoException(
+                    BlockError.PERMISSION,
+                    "target range " + e + " of " + rel
+                            + " is write-inhibited (tgtinhibit) while the relationship exists");
         }
         GrainGeometry geo = f.geometry();
         long s = e.toSource(offset);
@@ -155,12 +167,19 @@ public final class ExtentIo {
                 // crash still backs the write out. No older target reads through this one and nothing is
                 // borrowed: its own copies need not be durable first (until they are, its bits say "to copy"
                 // and it reads T0 from the source).
-                f.journal().commit(f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(),
-                        g0, g1 + 1));
+                f.journal()
+                        .commit(f.journal()
+                                .mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(), g0, g1 + 1));
             }
             op.apply(rel.target(), offset, length);
             if (whole0 <= whole1) {
-                rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()));
+                rel.noteClear(f.journal()
+                        .clear(
+                                rel.id(),
+                                rel.toCopy(),
+                                whole0,
+                                whole1 + 1,
+                                rel.target().image()));
             }
         } finally {
             f.hostLoad().end(hostWrite);
@@ -178,7 +197,8 @@ public final class ExtentIo {
             if (t == null) {
                 volume.read(pos, part);
             } else {
-                readInExtent(group.sourceFamily(t.source().name()), t, t.extents().ofTarget(pos), pos, part);
+                readInExtent(
+                        group.sourceFamily(t.source().name()), t, t.extents().ofTarget(pos), pos, part);
             }
             pos = segEnd;
         }

@@ -2,7 +2,6 @@ package dev.flashcopy.engine.relationship;
 
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.catalog.ByteSize;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
@@ -20,8 +19,12 @@ public final class ExtentMap {
     private final int grainSize;
 
     private ExtentMap(List<Extent> extents, int grainSize) {
-        this.bySource = extents.stream().sorted(Comparator.comparingLong(Extent::sourceOffset)).toList();
-        this.byTarget = extents.stream().sorted(Comparator.comparingLong(Extent::targetOffset)).toList();
+        this.bySource = extents.stream()
+                .sorted(Comparator.comparingLong(Extent::sourceOffset))
+                .toList();
+        this.byTarget = extents.stream()
+                .sorted(Comparator.comparingLong(Extent::targetOffset))
+                .toList();
         this.grainSize = grainSize;
     }
 
@@ -30,8 +33,8 @@ public final class ExtentMap {
      *
      * @param sameVolume source and target are one volume
      */
-    public static ExtentMap of(List<Extent> extents, int grainSize, long sourceSize, long targetSize,
-            boolean sameVolume) {
+    public static ExtentMap of(
+            List<Extent> extents, int grainSize, long sourceSize, long targetSize, boolean sameVolume) {
         if (extents == null || extents.isEmpty()) {
             throw new IllegalArgumentException("extents: none (expected: at least one SRC_OFFSET:TGT_OFFSET:LENGTH)");
         }

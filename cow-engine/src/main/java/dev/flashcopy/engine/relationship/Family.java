@@ -38,6 +38,7 @@ public final class Family {
     private volatile boolean recording;
     /** Whether the chain has two relationships or more, republished with {@link #newest}. */
     private volatile boolean chained;
+
     private volatile boolean dissolved;
     private volatile Relationship borrower;
     private volatile Family upstream;
@@ -45,8 +46,15 @@ public final class Family {
 
     /** A family with locks of its own: its source is not (yet) the target of another relationship. */
     public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes, FailureRecorder failures) {
-        this(source, geometry, journal, new GrainLocks(stripes), new ReentrantReadWriteLock(), new HostLoad(),
-                failures, null);
+        this(
+                source,
+                geometry,
+                journal,
+                new GrainLocks(stripes),
+                new ReentrantReadWriteLock(),
+                new HostLoad(),
+                failures,
+                null);
     }
 
     /** The family of {@code source}'s extent relationships, sharing the locks of {@code group} (see there). */
@@ -54,8 +62,15 @@ public final class Family {
         this(source, geometry, journal, group.locks(), group.chainLock(), group.hostLoad(), failures, group);
     }
 
-    private Family(Volume source, GrainGeometry geometry, Journal journal, GrainLocks locks,
-            ReentrantReadWriteLock chainLock, HostLoad hostLoad, FailureRecorder failures, ExtentGroup group) {
+    private Family(
+            Volume source,
+            GrainGeometry geometry,
+            Journal journal,
+            GrainLocks locks,
+            ReentrantReadWriteLock chainLock,
+            HostLoad hostLoad,
+            FailureRecorder failures,
+            ExtentGroup group) {
         this.source = source;
         this.geometry = geometry;
         this.journal = journal;
@@ -98,8 +113,11 @@ public final class Family {
         try {
             failures.record(rel, reason);
         } catch (java.io.IOException e) {
-            throw new BlockIoException(BlockError.IO, "relationship " + rel + " failed (" + reason + ") and the"
-                    + " failure could not be recorded, so the write that needed its copy is refused: " + e.getMessage(),
+            throw new BlockIoException(
+                    BlockError.IO,
+                    "relationship " + rel + " failed (" + reason + ") and the"
+                            + " failure could not be recorded, so the write that needed its copy is refused: "
+                            + e.getMessage(),
                     e);
         }
         rel.markFailed(reason);

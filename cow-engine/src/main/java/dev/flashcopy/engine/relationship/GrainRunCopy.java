@@ -30,12 +30,12 @@ final class GrainRunCopy {
     static final boolean BATCHED = Tunables.COW_BATCH.booleanValue();
     /** The longest run read at once: the scratch buffer's size, also the largest grain. */
     static final int RUN_BYTES = GrainGeometry.MAX_GRAIN;
+
     private static final MemorySegment ZEROS = Arena.global().allocate(RUN_BYTES);
     private static final ThreadLocal<ByteBuffer> SCRATCH =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(RUN_BYTES));
 
-    private GrainRunCopy() {
-    }
+    private GrainRunCopy() {}
 
     /** The calling thread's scratch buffer, {@value #RUN_BYTES} bytes, cleared. */
     static ByteBuffer scratch() {
@@ -44,8 +44,10 @@ final class GrainRunCopy {
 
     /** True when {@code [from, to)} of {@code buf} (absolute positions) holds only zero bytes. */
     static boolean isZero(ByteBuffer buf, int from, int to) {
-        return MemorySegment.ofBuffer(buf.duplicate().clear()).asSlice(from, to - from)
-                .mismatch(ZEROS.asSlice(0, to - from)) == -1;
+        return MemorySegment.ofBuffer(buf.duplicate().clear())
+                        .asSlice(from, to - from)
+                        .mismatch(ZEROS.asSlice(0, to - from))
+                == -1;
     }
 
     /**
@@ -67,7 +69,8 @@ final class GrainRunCopy {
             Volume holder = f.holderOf(k, g);
             Extent extent = dest.extents() == null ? null : dest.extents().ofSource(geo.start(g));
             long split = g + 1;
-            while (split < end && f.holderOf(k, split) == holder
+            while (split < end
+                    && f.holderOf(k, split) == holder
                     && (extent == null || extent.equals(dest.extents().ofSource(geo.start(split))))) {
                 split++;
             }
@@ -85,14 +88,16 @@ final class GrainRunCopy {
         GrainGeometry geo = f.geometry();
         long start = geo.start(g);
         // An extent relationship keeps the grains at their own place on the target (source numbering in the bitmap).
-        long at = dest.extents() == null ? start : dest.extents().ofSource(start).toTarget(start);
+        long at =
+                dest.extents() == null ? start : dest.extents().ofSource(start).toTarget(start);
         ByteBuffer buf = read(holder.image(), start, (int) (geo.end(end - 1) - start));
         try {
             write(geo, buf, start, dest.target().image(), at);
         } catch (BlockIoException e) {
             throw new TargetWriteFailure(dest, e); // the bits stay set: the target still reads the holder's view
         }
-        long seq = f.journal().clear(dest.id(), dest.toCopy(), g, end, dest.target().image());
+        long seq = f.journal()
+                .clear(dest.id(), dest.toCopy(), g, end, dest.target().image());
         dest.noteClear(seq, g, end);
         dest.noteCowCopies(end - g);
         f.noteGrainCopies(end - g);
@@ -114,7 +119,8 @@ final class GrainRunCopy {
             long start = geo.start(g);
             ByteBuffer buf = read(rel.target().image(), start, (int) (geo.end(end - 1) - start));
             write(geo, buf, start, f.source().image(), start); // on failure the bits stay set: still borrowed
-            long seq = f.journal().clearBorrowed(rel.id(), bits, g, end, f.source().image());
+            long seq =
+                    f.journal().clearBorrowed(rel.id(), bits, g, end, f.source().image());
             rel.noteClear(seq);
             f.noteGrainCopies(end - g);
             need = Math.max(need, seq);

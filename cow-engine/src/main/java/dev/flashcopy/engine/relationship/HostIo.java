@@ -36,8 +36,7 @@ public final class HostIo {
         void apply(Volume volume, long offset, long length) throws BlockIoException;
     }
 
-    private HostIo() {
-    }
+    private HostIo() {}
 
     /** A write, trim or zero on the source. */
     public static void mutateSource(Family f, long offset, long length, Mutation op) throws BlockIoException {
@@ -61,8 +60,8 @@ public final class HostIo {
             for (int i = 0; i <= newestIndex; i++) {
                 Relationship r = f.at(i);
                 if (r.recording()) {
-                    r.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0,
-                            g1 + 1));
+                    r.noteClear(
+                            f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0, g1 + 1));
                     need = Math.max(need, r.lastClearSeq());
                 }
             }
@@ -96,8 +95,11 @@ public final class HostIo {
         }
         Relationship newest = f.at(newestIndex);
         if (!newest.recording()) {
-            newest.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, newest.id(), newest.sourceChanged(),
-                    g0, g1 + 1), g0, g1 + 1);
+            newest.noteClear(
+                    f.journal()
+                            .mark(JournalRecord.TYPE_SOURCE_CHANGED, newest.id(), newest.sourceChanged(), g0, g1 + 1),
+                    g0,
+                    g1 + 1);
         }
         return newest.lastClearSeq(g0, g1);
     }
@@ -139,8 +141,8 @@ public final class HostIo {
             long whole1 = geo.covers(offset, length, g1) ? g1 : g1 - 1;
             copyPartialGrains(f, k, g0, g1, whole0, whole1);
             if (rel.recording()) {
-                rel.noteClear(f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(), g0,
-                        g1 + 1));
+                rel.noteClear(
+                        f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(), g0, g1 + 1));
                 need = Math.max(need, rel.lastClearSeq());
             }
             // Durability: the older target's copies, borrowed grains returned to the source and the "target
@@ -154,8 +156,16 @@ public final class HostIo {
             }
             op.apply(rel.target(), offset, length);
             if (whole0 <= whole1) {
-                rel.noteClear(f.journal().clear(rel.id(), rel.toCopy(), whole0, whole1 + 1, rel.target().image()),
-                        whole0, whole1 + 1);
+                rel.noteClear(
+                        f.journal()
+                                .clear(
+                                        rel.id(),
+                                        rel.toCopy(),
+                                        whole0,
+                                        whole1 + 1,
+                                        rel.target().image()),
+                        whole0,
+                        whole1 + 1);
             }
         } finally {
             f.hostLoad().end(hostWrite);
@@ -212,8 +222,7 @@ public final class HostIo {
      * outside {@code [whole0, whole1]} (grains locked): at most the first and the last, in one run when they
      * are neighbours. Returns the sequence number that makes the copies durable.
      */
-    static long copyPartialGrains(Family f, int k, long g0, long g1, long whole0, long whole1)
-            throws BlockIoException {
+    static long copyPartialGrains(Family f, int k, long g0, long g1, long whole0, long whole1) throws BlockIoException {
         if (whole0 > whole1) {
             return GrainRunCopy.copyViews(f, k, g0, g1);
         }
@@ -223,24 +232,32 @@ public final class HostIo {
     static void onTargetFailure(Family f, TargetWriteFailure e) throws BlockIoException {
         Relationship rel = e.relationship();
         if (e.error() == BlockError.NO_SPACE && rel.onFull() == OnFull.INHIBIT_SOURCE) {
-            throw new BlockIoException(BlockError.NO_SPACE, "write refused to keep T0 of target "
-                    + rel.target().name() + " (policy inhibit-source): its file system is full; free space there"
-                    + " or withdraw the relationship (" + e.getMessage() + ")", e);
+            throw new BlockIoException(
+                    BlockError.NO_SPACE,
+                    "write refused to keep T0 of target "
+                            + rel.target().name()
+                            + " (policy inhibit-source): its file system is full; free space there"
+                            + " or withdraw the relationship (" + e.getMessage() + ")",
+                    e);
         }
         f.fail(rel, e.getMessage());
     }
 
     static BlockIoException failedTarget(Relationship rel) {
-        return new BlockIoException(BlockError.IO, "target " + rel.target().name() + " of " + rel.source().name()
-                + " has failed and no longer holds its point in time (" + rel.failedReason() + "); withdraw it"
-                + " with rmflash");
+        return new BlockIoException(
+                BlockError.IO,
+                "target " + rel.target().name() + " of " + rel.source().name()
+                        + " has failed and no longer holds its point in time (" + rel.failedReason() + "); withdraw it"
+                        + " with rmflash");
     }
 
     /** A host write to the target of a {@code --tgtinhibit} relationship fails with EPERM. */
     static void refuseInhibited(Relationship rel) throws BlockIoException {
         if (rel.targetWriteInhibit()) {
-            throw new BlockIoException(BlockError.PERMISSION, "target " + rel.target().name() + " of "
-                    + rel.source().name() + " is write-inhibited (tgtinhibit) while the relationship exists");
+            throw new BlockIoException(
+                    BlockError.PERMISSION,
+                    "target " + rel.target().name() + " of " + rel.source().name()
+                            + " is write-inhibited (tgtinhibit) while the relationship exists");
         }
     }
 
@@ -259,8 +276,10 @@ public final class HostIo {
         int length = dst.remaining();
         long cover = Math.min(offset + length, geo.size());
         Relationship b = f.borrower();
-        if (length == 0 || offset >= cover || b == null || !b.borrowed().anySet(geo.grainOf(offset),
-                geo.grainOf(cover - 1) + 1)) {
+        if (length == 0
+                || offset >= cover
+                || b == null
+                || !b.borrowed().anySet(geo.grainOf(offset), geo.grainOf(cover - 1) + 1)) {
             f.source().read(offset, dst);
             return;
         }
@@ -300,8 +319,9 @@ public final class HostIo {
             pos = runEnd;
         }
         if (!merged.stopped && cover < offset + length) {
-            f.source().image().mapAllocation(Math.max(cover, offset), offset + length - Math.max(cover, offset),
-                    merged);
+            f.source()
+                    .image()
+                    .mapAllocation(Math.max(cover, offset), offset + length - Math.max(cover, offset), merged);
         }
         merged.finish();
     }
@@ -375,8 +395,9 @@ public final class HostIo {
             pos = runEnd;
         }
         if (!merged.stopped && cover < offset + length) {
-            rel.target().image().mapAllocation(Math.max(cover, offset), offset + length - Math.max(cover, offset),
-                    merged);
+            rel.target()
+                    .image()
+                    .mapAllocation(Math.max(cover, offset), offset + length - Math.max(cover, offset), merged);
         }
         merged.finish();
     }

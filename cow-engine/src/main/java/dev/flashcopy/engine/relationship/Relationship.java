@@ -64,8 +64,9 @@ public final class Relationship {
         this.lastChange = record.lastChange();
         this.syncedAt = Instant.parse(record.t0());
         this.chainOrder = record.effectiveChainOrder();
-        this.extents = record.extents() == null ? null : ExtentMap.of(record.extents(), record.grainSize(),
-                source.size(), target.size(), source == target);
+        this.extents = record.extents() == null
+                ? null
+                : ExtentMap.of(record.extents(), record.grainSize(), source.size(), target.size(), source == target);
         this.onFull = record.effectiveOnFull();
         if (bitmaps.generation() != generation) {
             throw new IllegalArgumentException("bitmaps of relationship " + id + " are of generation "
@@ -94,9 +95,25 @@ public final class Relationship {
     }
 
     public RelationshipRecord record() {
-        return new RelationshipRecord(id, source.name(), target.name(), seqnum, mode, persistent, targetWriteInhibit,
-                geometry.grainSize(), geometry.size(), establishedAt.toString(), rateMiBps, recording, generation,
-                lastChange, syncedAt.toString(), chainOrder, extents == null ? null : extents.extents(), onFull)
+        return new RelationshipRecord(
+                        id,
+                        source.name(),
+                        target.name(),
+                        seqnum,
+                        mode,
+                        persistent,
+                        targetWriteInhibit,
+                        geometry.grainSize(),
+                        geometry.size(),
+                        establishedAt.toString(),
+                        rateMiBps,
+                        recording,
+                        generation,
+                        lastChange,
+                        syncedAt.toString(),
+                        chainOrder,
+                        extents == null ? null : extents.extents(),
+                        onFull)
                 .withOnFull(onFull);
     }
 

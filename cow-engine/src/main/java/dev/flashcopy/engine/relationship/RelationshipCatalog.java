@@ -19,8 +19,8 @@ import java.util.List;
 public final class RelationshipCatalog {
     public static final String FILE_NAME = "relationships.json";
     private static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** The file's content. */
     public record Content(int version, long nextId, List<RelationshipRecord> relationships) {
@@ -29,8 +29,7 @@ public final class RelationshipCatalog {
         }
     }
 
-    private RelationshipCatalog() {
-    }
+    private RelationshipCatalog() {}
 
     public static Content load(Disk disk, Path flashDir) throws IOException {
         return load(disk, flashDir, true);
@@ -49,17 +48,25 @@ public final class RelationshipCatalog {
             }
             return c;
         } catch (DamagedMetadataException e) {
-            throw new DamagedMetadataException(e.file(), e.offset(), -1,
+            throw new DamagedMetadataException(
+                    e.file(),
+                    e.offset(),
+                    -1,
                     DamagedMetadataException.refusal(flashDir.toAbsolutePath().getParent(), e.getMessage()));
         } catch (IOException e) {
-            throw new IOException("relationship catalog " + file + " is unreadable (" + e.getMessage()
-                    + "); restore it from a backup: without it targets lose their point in time", e);
+            throw new IOException(
+                    "relationship catalog " + file + " is unreadable (" + e.getMessage()
+                            + "); restore it from a backup: without it targets lose their point in time",
+                    e);
         }
     }
 
     public static void save(Disk disk, Path flashDir, long nextId, List<RelationshipRecord> relationships)
             throws IOException {
-        AtomicFile.replaceChecked(disk, flashDir.resolve(FILE_NAME), JSON.writerWithDefaultPrettyPrinter()
-                .writeValueAsBytes(new Content(VERSION, nextId, List.copyOf(relationships))));
+        AtomicFile.replaceChecked(
+                disk,
+                flashDir.resolve(FILE_NAME),
+                JSON.writerWithDefaultPrettyPrinter()
+                        .writeValueAsBytes(new Content(VERSION, nextId, List.copyOf(relationships))));
     }
 }

@@ -19,10 +19,25 @@ import java.util.List;
  * @param extents the ranges of an extent relationship ({@code --extent}); null or empty: the whole volume
  * @param onFull what a full target file system does ({@code mkflash --on-full}; null: {@link OnFull#FAIL})
  */
-public record RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode,
-        boolean persistent, boolean targetWriteInhibit, int grainSize, long size, String establishedAt,
-        int rateMiBps, boolean recording, long generation, String lastChange, String syncedAt, long chainOrder,
-        List<Extent> extents, OnFull onFull) {
+public record RelationshipRecord(
+        long id,
+        String source,
+        String target,
+        long seqnum,
+        CopyMode mode,
+        boolean persistent,
+        boolean targetWriteInhibit,
+        int grainSize,
+        long size,
+        String establishedAt,
+        int rateMiBps,
+        boolean recording,
+        long generation,
+        String lastChange,
+        String syncedAt,
+        long chainOrder,
+        List<Extent> extents,
+        OnFull onFull) {
 
     public static final String RESYNC = "resync";
     public static final String REVERSE = "reverse";
@@ -32,23 +47,87 @@ public record RelationshipRecord(long id, String source, String target, long seq
     }
 
     /** A whole-volume relationship, without an out-of-space policy (the default, {@link OnFull#FAIL}). */
-    public RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode, boolean persistent,
-            boolean targetWriteInhibit, int grainSize, long size, String establishedAt, int rateMiBps,
-            boolean recording, long generation, String lastChange, String syncedAt, long chainOrder) {
-        this(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize, size, establishedAt,
-                rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, null, null);
+    public RelationshipRecord(
+            long id,
+            String source,
+            String target,
+            long seqnum,
+            CopyMode mode,
+            boolean persistent,
+            boolean targetWriteInhibit,
+            int grainSize,
+            long size,
+            String establishedAt,
+            int rateMiBps,
+            boolean recording,
+            long generation,
+            String lastChange,
+            String syncedAt,
+            long chainOrder) {
+        this(
+                id,
+                source,
+                target,
+                seqnum,
+                mode,
+                persistent,
+                targetWriteInhibit,
+                grainSize,
+                size,
+                establishedAt,
+                rateMiBps,
+                recording,
+                generation,
+                lastChange,
+                syncedAt,
+                chainOrder,
+                null,
+                null);
     }
 
     /** This relationship over {@code ranges} instead. */
     public RelationshipRecord withExtents(List<Extent> ranges) {
-        return new RelationshipRecord(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize, size,
-                establishedAt, rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, ranges, onFull);
+        return new RelationshipRecord(
+                id,
+                source,
+                target,
+                seqnum,
+                mode,
+                persistent,
+                targetWriteInhibit,
+                grainSize,
+                size,
+                establishedAt,
+                rateMiBps,
+                recording,
+                generation,
+                lastChange,
+                syncedAt,
+                chainOrder,
+                ranges,
+                onFull);
     }
 
     /** The same relationship with out-of-space policy {@code policy}. */
     public RelationshipRecord withOnFull(OnFull policy) {
-        return new RelationshipRecord(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize,
-                size, establishedAt, rateMiBps, recording, generation, lastChange, syncedAt, chainOrder, extents,
+        return new RelationshipRecord(
+                id,
+                source,
+                target,
+                seqnum,
+                mode,
+                persistent,
+                targetWriteInhibit,
+                grainSize,
+                size,
+                establishedAt,
+                rateMiBps,
+                recording,
+                generation,
+                lastChange,
+                syncedAt,
+                chainOrder,
+                extents,
                 policy == OnFull.FAIL ? null : policy);
     }
 
@@ -58,10 +137,35 @@ public record RelationshipRecord(long id, String source, String target, long seq
     }
 
     /** A relationship as established, generation 0, not recording. */
-    public RelationshipRecord(long id, String source, String target, long seqnum, CopyMode mode, boolean persistent,
-            boolean targetWriteInhibit, int grainSize, long size, String establishedAt, int rateMiBps) {
-        this(id, source, target, seqnum, mode, persistent, targetWriteInhibit, grainSize, size, establishedAt,
-                rateMiBps, false, 0, null, establishedAt, id);
+    public RelationshipRecord(
+            long id,
+            String source,
+            String target,
+            long seqnum,
+            CopyMode mode,
+            boolean persistent,
+            boolean targetWriteInhibit,
+            int grainSize,
+            long size,
+            String establishedAt,
+            int rateMiBps) {
+        this(
+                id,
+                source,
+                target,
+                seqnum,
+                mode,
+                persistent,
+                targetWriteInhibit,
+                grainSize,
+                size,
+                establishedAt,
+                rateMiBps,
+                false,
+                0,
+                null,
+                establishedAt,
+                id);
     }
 
     /** The T0 the target's data stands for now. */

@@ -12,12 +12,14 @@ import dev.flashcopy.engine.volume.Volume;
  * stale the moment it is taken; the write itself still takes the locks and does whatever is needed. Stateless.
  */
 public final class SourceWriteHint {
-    private SourceWriteHint() {
-    }
+    private SourceWriteHint() {}
 
     /** True when a write of {@code [offset, offset + length)} to {@code f}'s source looks like a plain one. */
     public static boolean plain(Family f, Volume volume, long offset, long length) {
-        if (f.source() != volume || f.upstream() != null || f.group() != null || f.recordingHint()
+        if (f.source() != volume
+                || f.upstream() != null
+                || f.group() != null
+                || f.recordingHint()
                 || f.borrower() != null) {
             return false;
         }
@@ -35,6 +37,7 @@ public final class SourceWriteHint {
         if (f.chainedHint() && newest.sourceChanged().count(g0, g1 + 1) != g1 - g0 + 1) {
             return false; // the newest of a chain marks the grains changed first, for cleaning (HostIo.markNewest)
         }
-        return !newest.toCopy().anySet(g0, g1 + 1) && newest.lastClearSeq(g0, g1) <= f.journal().durableSeq();
+        return !newest.toCopy().anySet(g0, g1 + 1)
+                && newest.lastClearSeq(g0, g1) <= f.journal().durableSeq();
     }
 }

@@ -10,8 +10,11 @@ public final class TargetWriteFailure extends BlockIoException {
     private final transient Relationship relationship;
 
     TargetWriteFailure(Relationship relationship, BlockIoException cause) {
-        super(cause.error(), "copy-on-write to target " + relationship.target().name() + " of "
-                + relationship.source().name() + " failed: " + cause.getMessage(), cause);
+        super(
+                cause.error(),
+                "copy-on-write to target " + relationship.target().name() + " of "
+                        + relationship.source().name() + " failed: " + cause.getMessage(),
+                cause);
         this.relationship = relationship;
     }
 

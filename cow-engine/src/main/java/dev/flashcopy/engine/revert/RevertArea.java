@@ -44,8 +44,15 @@ public final class RevertArea implements AutoCloseable {
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(GrainGeometry.MAX_GRAIN);
     private long seq;
 
-    private RevertArea(long id, Disk disk, Path dir, GrainGeometry geometry, ImageFile image, JournalFile log,
-            GrainBitmap preserved, long seq) {
+    private RevertArea(
+            long id,
+            Disk disk,
+            Path dir,
+            GrainGeometry geometry,
+            ImageFile image,
+            JournalFile log,
+            GrainBitmap preserved,
+            long seq) {
         this.id = id;
         this.disk = disk;
         this.dir = dir;
@@ -102,8 +109,7 @@ public final class RevertArea implements AutoCloseable {
     }
 
     /** Makes relationship {@code id} revertible: an empty area over a target of {@code targetSize} bytes. */
-    public static RevertArea create(Disk disk, Path dir, long id, long targetSize, int grainSize)
-            throws IOException {
+    public static RevertArea create(Disk disk, Path dir, long id, long targetSize, int grainSize) throws IOException {
         disk.deleteIfExists(logPath(dir, id)); // a stale log would bring back grains of an older area
         disk.deleteIfExists(imagePath(dir, id));
         ImageFile image = ImageFile.create(disk, imagePath(dir, id), targetSize);
@@ -116,13 +122,19 @@ public final class RevertArea implements AutoCloseable {
             image.close();
             throw e;
         }
-        return new RevertArea(id, disk, dir, new GrainGeometry(grainSize, targetSize), image, log,
-                GrainBitmap.empty(new GrainGeometry(grainSize, targetSize).grains()), 0);
+        return new RevertArea(
+                id,
+                disk,
+                dir,
+                new GrainGeometry(grainSize, targetSize),
+                image,
+                log,
+                GrainBitmap.empty(new GrainGeometry(grainSize, targetSize).grains()),
+                0);
     }
 
     /** Opens the area of revertible relationship {@code id}: the preserved grains as the durable log says. */
-    public static RevertArea open(Disk disk, Path dir, long id, long targetSize, int grainSize)
-            throws IOException {
+    public static RevertArea open(Disk disk, Path dir, long id, long targetSize, int grainSize) throws IOException {
         GrainGeometry geo = new GrainGeometry(grainSize, targetSize);
         JournalFile log;
         try {
@@ -134,7 +146,10 @@ public final class RevertArea implements AutoCloseable {
             JournalFile.Scan scan = log.scan();
             if (scan.corrupt()) {
                 // Never cut: the records after the damage say which target grains hold preserved data.
-                throw new DamagedMetadataException(logPath(dir, id), scan.corruptOffset(), id,
+                throw new DamagedMetadataException(
+                        logPath(dir, id),
+                        scan.corruptOffset(),
+                        id,
                         "revert log " + scan.corruption().substring("journal ".length()));
             }
             if (scan.truncatedBytes() > 0) {
@@ -145,17 +160,22 @@ public final class RevertArea implements AutoCloseable {
             for (JournalRecord r : scan.records()) {
                 long end = r.firstGrain() + r.grainCount();
                 if (r.relationshipId() != id || r.firstGrain() < 0 || end > geo.grains()) {
-                    throw new DamagedMetadataException(logPath(dir, id), -1, id, "revert log " + logPath(dir, id) + " record seq " + r.seq()
-                            + " names grains [" + r.firstGrain() + ", " + end + ") of relationship "
-                            + r.relationshipId() + " (expected: relationship " + id + ", within [0, " + geo.grains()
-                            + "))");
+                    throw new DamagedMetadataException(
+                            logPath(dir, id),
+                            -1,
+                            id,
+                            "revert log " + logPath(dir, id) + " record seq " + r.seq()
+                                    + " names grains [" + r.firstGrain() + ", " + end + ") of relationship "
+                                    + r.relationshipId() + " (expected: relationship " + id + ", within [0, "
+                                    + geo.grains()
+                                    + "))");
                 }
                 preserved.set(r.firstGrain(), end);
                 seq = r.seq();
             }
             Path img = imagePath(dir, id);
-            ImageFile image = disk.exists(img) ? ImageFile.open(disk, img, true)
-                    : ImageFile.create(disk, img, targetSize);
+            ImageFile image =
+                    disk.exists(img) ? ImageFile.open(disk, img, true) : ImageFile.create(disk, img, targetSize);
             return new RevertArea(id, disk, dir, geo, image, log, preserved, seq);
         } catch (IOException | RuntimeException e) {
             log.close();
@@ -199,8 +219,10 @@ public final class RevertArea implements AutoCloseable {
             // grains; a crash after this reverts them to the data just saved.
             log.force();
         } catch (IOException e) {
-            throw e instanceof BlockIoException b ? b : new BlockIoException(BlockError.IO, "revert log "
-                    + logPath(dir, id) + " failed: " + e.getMessage(), e);
+            throw e instanceof BlockIoException b
+                    ? b
+                    : new BlockIoException(
+                            BlockError.IO, "revert log " + logPath(dir, id) + " failed: " + e.getMessage(), e);
         }
         records.forEach(r -> preserved.set(r.firstGrain(), r.firstGrain() + 1));
     }

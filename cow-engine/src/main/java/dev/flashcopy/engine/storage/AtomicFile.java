@@ -23,8 +23,7 @@ import java.util.zip.CRC32C;
  * without a check exactly once, at the server's open, and rewritten with the envelope there and then.
  */
 public final class AtomicFile {
-    private AtomicFile() {
-    }
+    private AtomicFile() {}
 
     public static void replace(Path target, byte[] content) throws IOException {
         replace(Disk.posix(), target, content);
@@ -110,22 +109,35 @@ public final class AtomicFile {
         }
         String head = newline < 0 ? "" : new String(data, 0, newline, StandardCharsets.US_ASCII);
         String[] parts = head.split(" ");
-        if (parts.length != 3 || !parts[0].equals(ENVELOPE) || !parts[1].matches("[0-9a-f]{8}")
+        if (parts.length != 3
+                || !parts[0].equals(ENVELOPE)
+                || !parts[1].matches("[0-9a-f]{8}")
                 || !parts[2].matches("\\d{1,10}")) {
-            throw new DamagedMetadataException(file, 0, -1, file + " is damaged: no valid checksum line at"
-                    + " offset 0 (expected: " + ENVELOPE + " CRC LENGTH)");
+            throw new DamagedMetadataException(
+                    file,
+                    0,
+                    -1,
+                    file + " is damaged: no valid checksum line at" + " offset 0 (expected: " + ENVELOPE
+                            + " CRC LENGTH)");
         }
         long length = Long.parseLong(parts[2]);
         int start = newline + 1;
         if (data.length - start != length) {
-            throw new DamagedMetadataException(file, start, -1, file + " is damaged: " + (data.length - start)
-                    + " content bytes after offset " + start + " (expected: " + length + ", truncated or torn)");
+            throw new DamagedMetadataException(
+                    file,
+                    start,
+                    -1,
+                    file + " is damaged: " + (data.length - start) + " content bytes after offset " + start
+                            + " (expected: " + length + ", truncated or torn)");
         }
         CRC32C crc = new CRC32C();
         crc.update(data, start, data.length - start);
         if (crc.getValue() != Long.parseLong(parts[1], 16)) {
-            throw new DamagedMetadataException(file, start, -1, file + " is damaged: CRC mismatch in the "
-                    + length + " bytes from offset " + start);
+            throw new DamagedMetadataException(
+                    file,
+                    start,
+                    -1,
+                    file + " is damaged: CRC mismatch in the " + length + " bytes from offset " + start);
         }
         return Arrays.copyOfRange(data, start, data.length);
     }
@@ -149,8 +161,9 @@ public final class AtomicFile {
     private static void check(int result, String what, Path path) throws IOException {
         if (result < 0) {
             throw new IOException(what + " " + path + " failed: errno " + -result
-                    + (result == -DiskFile.ENOSPC ? " (no space left on device)"
-                    : result == -DiskFile.EIO ? " (I/O error)" : ""));
+                    + (result == -DiskFile.ENOSPC
+                            ? " (no space left on device)"
+                            : result == -DiskFile.EIO ? " (I/O error)" : ""));
         }
     }
 

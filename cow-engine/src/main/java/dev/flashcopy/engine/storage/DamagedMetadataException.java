@@ -40,7 +40,7 @@ public final class DamagedMetadataException extends IOException {
 
     /** The one-line refusal for a data directory: what is damaged and what to do. */
     public static String refusal(Path dataDir, String what) {
-        return what + "; nothing was changed: keep a copy of " + dataDir + ", then run flashcopy fsck"
-                + " --data " + dataDir + " (and --repair to fail only what is damaged)";
+        return what + "; nothing was changed: keep a copy of " + dataDir + ", then run flashcopy fsck" + " --data "
+                + dataDir + " (and --repair to fail only what is damaged)";
     }
 }

@@ -30,8 +30,8 @@ public final class DataDirectoryLock implements AutoCloseable {
     public static DataDirectoryLock acquire(Path dataDir) throws IOException {
         Files.createDirectories(dataDir);
         Path file = dataDir.resolve(FILE_NAME);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = channel.tryLock();

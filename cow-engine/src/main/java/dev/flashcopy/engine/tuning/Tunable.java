@@ -61,8 +61,9 @@ public record Tunable(String name, String defaultValue, String unit, String mean
         return switch (v) {
             case "true" -> true;
             case "false" -> false;
-            default -> throw new IllegalArgumentException(
-                    "-D" + name + "=" + v + " (expected: true or false; default " + defaultValue + ")");
+            default ->
+                throw new IllegalArgumentException(
+                        "-D" + name + "=" + v + " (expected: true or false; default " + defaultValue + ")");
         };
     }
 

@@ -11,38 +11,66 @@ import java.util.Properties;
  */
 public final class Tunables {
     /** Copy-on-write copies runs of grains with one read, write and record each; false copies grain by grain. */
-    public static final Tunable COW_BATCH = new Tunable("flashcopy.cowBatch", "true", "true | false",
+    public static final Tunable COW_BATCH = new Tunable(
+            "flashcopy.cowBatch",
+            "true",
+            "true | false",
             "copy-on-write in runs of grains (false: one grain per read, write and journal record)");
     /** Largest READ the event loop answers itself from the page cache. */
-    public static final Tunable INLINE_READS = new Tunable("flashcopy.inlineReads", "131072", "bytes",
+    public static final Tunable INLINE_READS = new Tunable(
+            "flashcopy.inlineReads",
+            "131072",
+            "bytes",
             "largest read answered on the event loop from the page cache (preadv2 RWF_NOWAIT); 0 turns it off");
     /** Large cached READs leave as file regions (sendfile). */
-    public static final Tunable ZEROCOPY = new Tunable("flashcopy.zerocopy", "true", "true | false",
+    public static final Tunable ZEROCOPY = new Tunable(
+            "flashcopy.zerocopy",
+            "true",
+            "true | false",
             "send large cached reads of plain files with sendfile instead of copying them");
     /** Plain writes to one file go through that file's serial lane. */
-    public static final Tunable SERIAL_WRITES = new Tunable("flashcopy.serialWrites", "true", "true | false",
+    public static final Tunable SERIAL_WRITES = new Tunable(
+            "flashcopy.serialWrites",
+            "true",
+            "true | false",
             "run plain writes to one file one at a time on a serial lane instead of on any I/O thread");
     /** I/O threads of the pool dispatcher. */
-    public static final Tunable IO_THREADS = new Tunable("flashcopy.ioThreads", "32", "threads",
-            "threads doing device I/O for all connections (pool dispatcher)");
+    public static final Tunable IO_THREADS = new Tunable(
+            "flashcopy.ioThreads", "32", "threads", "threads doing device I/O for all connections (pool dispatcher)");
     /** Where blocking work goes: a thread pool or the Disruptor ring. */
-    public static final Tunable DISPATCHER = new Tunable("flashcopy.dispatcher", "pool", "pool | disruptor",
+    public static final Tunable DISPATCHER = new Tunable(
+            "flashcopy.dispatcher",
+            "pool",
+            "pool | disruptor",
             "where requests that may block run: a thread pool, or an LMAX Disruptor ring");
     /** Consumer stages of the Disruptor dispatcher. */
-    public static final Tunable IO_STAGES = new Tunable("flashcopy.ioStages", "4", "stages",
-            "consumer stages of the disruptor dispatcher");
+    public static final Tunable IO_STAGES =
+            new Tunable("flashcopy.ioStages", "4", "stages", "consumer stages of the disruptor dispatcher");
     /** Replies a serial lane holds at most before it hands them back together. */
-    public static final Tunable HELD_REPLIES = new Tunable("flashcopy.heldReplies", "32", "replies",
+    public static final Tunable HELD_REPLIES = new Tunable(
+            "flashcopy.heldReplies",
+            "32",
+            "replies",
             "replies a busy serial lane holds before handing them back to the event loop together; 1 hands each back alone");
     /** The socket transport. */
-    public static final Tunable TRANSPORT = new Tunable("flashcopy.transport", "epoll", "epoll | io_uring | nio",
+    public static final Tunable TRANSPORT = new Tunable(
+            "flashcopy.transport",
+            "epoll",
+            "epoll | io_uring | nio",
             "socket transport; a native one the system lacks falls back to nio");
 
     public static final List<Tunable> ALL = List.of(
-            COW_BATCH, INLINE_READS, ZEROCOPY, SERIAL_WRITES, IO_THREADS, DISPATCHER, IO_STAGES, HELD_REPLIES, TRANSPORT);
+            COW_BATCH,
+            INLINE_READS,
+            ZEROCOPY,
+            SERIAL_WRITES,
+            IO_THREADS,
+            DISPATCHER,
+            IO_STAGES,
+            HELD_REPLIES,
+            TRANSPORT);
 
-    private Tunables() {
-    }
+    private Tunables() {}
 
     /**
      * One message per {@code flashcopy.*} property in {@code properties} that is not in {@link #ALL} (a typo
@@ -56,7 +84,8 @@ public final class Tunables {
             if (!key.startsWith(Tunable.PREFIX)) {
                 continue;
             }
-            Tunable known = ALL.stream().filter(t -> t.name().equals(key)).findFirst().orElse(null);
+            Tunable known =
+                    ALL.stream().filter(t -> t.name().equals(key)).findFirst().orElse(null);
             if (known != null) {
                 try {
                     known.check(properties);

@@ -10,8 +10,7 @@ import java.nio.file.Path;
  * shared file position but is only used here for its answer.
  */
 final class AllocationWalk {
-    private AllocationWalk() {
-    }
+    private AllocationWalk() {}
 
     /** Walks {@code [offset, offset + length)} of {@code file} as consecutive extents, until the sink says stop. */
     static void walk(DiskFile file, Path path, long offset, long length, ExtentSink sink) throws BlockIoException {

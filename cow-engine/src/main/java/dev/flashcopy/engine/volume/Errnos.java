@@ -8,8 +8,7 @@ import dev.flashcopy.engine.device.BlockIoException;
  * messages need no {@code strerror} call). Stateless.
  */
 final class Errnos {
-    private Errnos() {
-    }
+    private Errnos() {}
 
     static BlockIoException failure(int errno, String what) {
         BlockError error = switch (errno) {

@@ -28,11 +28,13 @@ final class ImageChannel implements HeldFile, AutoCloseable {
     /** Each thread's cachestat arguments, allocated once: {@code cachestat_range} (16 bytes), then 40 of stats. */
     private static final ThreadLocal<MemorySegment> CACHESTAT =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(56, 8));
+
     private static volatile boolean kernelLacksCachestat;
 
     private final ImageFile image;
     /** 1 for the volume, plus one per lent hold; at 0 the channel is closed and nothing more is lent. */
     private final AtomicInteger holds = new AtomicInteger(1);
+
     private final AtomicBoolean closedByVolume = new AtomicBoolean();
     private volatile FileChannel channel;
     private boolean unusable;
@@ -80,8 +82,11 @@ final class ImageChannel implements HeldFile, AutoCloseable {
                 channel = FileChannel.open(image.path(), StandardOpenOption.READ);
             } catch (IOException e) {
                 unusable = true; // reads keep working through the engine's own descriptor
-                LOG.log(System.Logger.Level.WARNING, "cannot open {0} for sending; reads copy instead: {1}",
-                        image.path(), e.toString());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "cannot open {0} for sending; reads copy instead: {1}",
+                        image.path(),
+                        e.toString());
             }
         }
         return channel;

@@ -257,7 +257,10 @@ public final class ImageFile implements AutoCloseable {
             long total = 0;
             while (i + count < srcs.length && count < MAX_IOV && srcs[i + count].isDirect()) {
                 ByteBuffer b = srcs[i + count];
-                iov.set(java.lang.foreign.ValueLayout.JAVA_LONG, 16L * count, MemorySegment.ofBuffer(b).address());
+                iov.set(
+                        java.lang.foreign.ValueLayout.JAVA_LONG,
+                        16L * count,
+                        MemorySegment.ofBuffer(b).address());
                 iov.set(java.lang.foreign.ValueLayout.JAVA_LONG, 16L * count + 8, b.remaining());
                 total += b.remaining();
                 count++;
@@ -313,12 +316,17 @@ public final class ImageFile implements AutoCloseable {
             if (errno == Posix.EINTR) {
                 continue;
             }
-            if (n == 0 || errno == Posix.EXDEV || errno == Posix.ENOSYS || errno == Posix.EOPNOTSUPP
+            if (n == 0
+                    || errno == Posix.EXDEV
+                    || errno == Posix.ENOSYS
+                    || errno == Posix.EOPNOTSUPP
                     || errno == Posix.EINVAL) {
                 break; // end of file, or no in-kernel copy here: copy the rest through user memory
             }
-            throw Errnos.failure(errno, "copy " + (length - done) + " bytes at " + (offset + done) + " of " + path
-                    + " to " + (destOffset + done) + " of " + dest.path);
+            throw Errnos.failure(
+                    errno,
+                    "copy " + (length - done) + " bytes at " + (offset + done) + " of " + path + " to "
+                            + (destOffset + done) + " of " + dest.path);
         }
         while (done < length) {
             int n = (int) Math.min(buffer.capacity(), length - done);

@@ -65,40 +65,40 @@ final class Posix {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final java.lang.foreign.AddressLayout PTR = ValueLayout.ADDRESS;
 
-    private static final MethodHandle OPEN = bind("open",
-            FunctionDescriptor.of(INT, PTR, INT, INT), Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+    private static final MethodHandle OPEN =
+            bind("open", FunctionDescriptor.of(INT, PTR, INT, INT), Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
-    private static final MethodHandle PREAD = bind("pread",
-            FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG), CAPTURE_ERRNO);
-    private static final MethodHandle PWRITE = bind("pwrite",
-            FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG), CAPTURE_ERRNO);
-    private static final MethodHandle PWRITEV = bind("pwritev",
-            FunctionDescriptor.of(LONG, INT, PTR, INT, LONG), CAPTURE_ERRNO);
-    private static final MethodHandle PREADV2 = bind("preadv2",
-            FunctionDescriptor.of(LONG, INT, PTR, INT, LONG, INT), CAPTURE_ERRNO);
+    private static final MethodHandle PREAD =
+            bind("pread", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PWRITE =
+            bind("pwrite", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PWRITEV =
+            bind("pwritev", FunctionDescriptor.of(LONG, INT, PTR, INT, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PREADV2 =
+            bind("preadv2", FunctionDescriptor.of(LONG, INT, PTR, INT, LONG, INT), CAPTURE_ERRNO);
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
     private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
-    private static final MethodHandle FTRUNCATE = bind("ftruncate",
-            FunctionDescriptor.of(INT, INT, LONG), CAPTURE_ERRNO);
-    private static final MethodHandle FALLOCATE = bind("fallocate",
-            FunctionDescriptor.of(INT, INT, INT, LONG, LONG), CAPTURE_ERRNO);
-    private static final MethodHandle LSEEK = bind("lseek",
-            FunctionDescriptor.of(LONG, INT, LONG, INT), CAPTURE_ERRNO);
-    private static final MethodHandle COPY_FILE_RANGE = bind("copy_file_range",
-            FunctionDescriptor.of(LONG, INT, PTR, INT, PTR, LONG, INT), CAPTURE_ERRNO);
+    private static final MethodHandle FTRUNCATE =
+            bind("ftruncate", FunctionDescriptor.of(INT, INT, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle FALLOCATE =
+            bind("fallocate", FunctionDescriptor.of(INT, INT, INT, LONG, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle LSEEK = bind("lseek", FunctionDescriptor.of(LONG, INT, LONG, INT), CAPTURE_ERRNO);
+    private static final MethodHandle COPY_FILE_RANGE =
+            bind("copy_file_range", FunctionDescriptor.of(LONG, INT, PTR, INT, PTR, LONG, INT), CAPTURE_ERRNO);
     // posix_fadvise returns the error number instead of setting errno.
-    private static final MethodHandle FADVISE = bind("posix_fadvise",
-            FunctionDescriptor.of(INT, INT, LONG, LONG, INT));
-    private static final MethodHandle SYSCALL_CACHESTAT = bind("syscall",
-            FunctionDescriptor.of(LONG, LONG, INT, PTR, PTR, INT), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final MethodHandle FADVISE = bind("posix_fadvise", FunctionDescriptor.of(INT, INT, LONG, LONG, INT));
+    private static final MethodHandle SYSCALL_CACHESTAT = bind(
+            "syscall",
+            FunctionDescriptor.of(LONG, LONG, INT, PTR, PTR, INT),
+            Linker.Option.firstVariadicArg(1),
+            CAPTURE_ERRNO);
     private static final MethodHandle GETPAGESIZE = bind("getpagesize", FunctionDescriptor.of(INT));
 
-    private Posix() {
-    }
+    private Posix() {}
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-        MemorySegment symbol = LINKER.defaultLookup().find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        MemorySegment symbol =
+                LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
         return LINKER.downcallHandle(symbol, descriptor, options);
     }
 

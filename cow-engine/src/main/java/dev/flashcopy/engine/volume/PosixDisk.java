@@ -20,8 +20,7 @@ import java.util.stream.Stream;
 final class PosixDisk implements Disk {
     static final PosixDisk INSTANCE = new PosixDisk();
 
-    private PosixDisk() {
-    }
+    private PosixDisk() {}
 
     @Override
     public DiskFile open(Path path, OpenMode mode) throws IOException {

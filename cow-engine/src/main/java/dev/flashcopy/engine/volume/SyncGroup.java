@@ -19,6 +19,7 @@ final class SyncGroup {
     private final Object lock = new Object();
     /** Generation of the last sync started, and of the last one finished. */
     private long started;
+
     private long finished;
     private boolean running;
     private long failedGeneration = -1;

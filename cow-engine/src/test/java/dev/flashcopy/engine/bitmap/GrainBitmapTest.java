@@ -21,7 +21,8 @@ class GrainBitmapTest {
 
     @Test
     void grainSizeMessageNamesValueAndExpectation() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GrainGeometry.checkGrainSize(3000));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> GrainGeometry.checkGrainSize(3000));
         assertEquals("grainSize: 3000 (expected: power of two in [4096, 1048576])", e.getMessage());
     }
 

@@ -22,7 +22,8 @@ class ByteSizeTest {
     @Test
     void decimalUnitsAreRefusedNamingTheBinarySpelling() {
         for (String unit : new String[] {"KB", "MB", "GB", "TB", "PB", "gb"}) {
-            String m = assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("10" + unit)).getMessage();
+            String m = assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("10" + unit))
+                    .getMessage();
             String u = unit.substring(0, 1).toUpperCase(java.util.Locale.ROOT);
             assertTrue(m.contains("10" + u + "iB") && m.contains("10" + u + " "), m);
         }
@@ -31,15 +32,18 @@ class ByteSizeTest {
     @Test
     void aNumberTooLargeSaysTooLargeNotInvalid() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("99999999999999999999"))
-                .getMessage().contains("too large"));
+                .getMessage()
+                .contains("too large"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("9000000P"))
-                .getMessage().contains("too large"));
+                .getMessage()
+                .contains("too large"));
     }
 
     @Test
     void malformedSizesAreNotValid() {
         for (String bad : new String[] {"", "G", "-1", "1.5G", "10X", "iB", "10B", "+5", "1 0"}) {
-            String m = assertThrows(IllegalArgumentException.class, () -> ByteSize.parse(bad)).getMessage();
+            String m = assertThrows(IllegalArgumentException.class, () -> ByteSize.parse(bad))
+                    .getMessage();
             assertTrue(m.contains("is not valid"), bad + ": " + m);
         }
     }

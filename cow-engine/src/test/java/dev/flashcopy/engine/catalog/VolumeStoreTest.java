@@ -29,7 +29,9 @@ class VolumeStoreTest {
             store.get("a").write(4096, ByteBuffer.wrap(new byte[] {9, 9, 9}), true);
         }
         try (VolumeStore store = VolumeStore.open(dir)) {
-            assertEquals(List.of("a", "b"), store.records().stream().map(VolumeRecord::name).toList());
+            assertEquals(
+                    List.of("a", "b"),
+                    store.records().stream().map(VolumeRecord::name).toList());
             assertEquals(8192, store.get("b").size());
             ByteBuffer b = ByteBuffer.allocate(3);
             store.get("a").read(4096, b);
@@ -58,12 +60,15 @@ class VolumeStoreTest {
     void refusalsNameTheRule() throws IOException {
         try (VolumeStore store = VolumeStore.open(dir)) {
             assertTrue(assertThrows(IllegalArgumentException.class, () -> store.create("a b", 4096))
-                    .getMessage().contains(VolumeNames.RULE));
+                    .getMessage()
+                    .contains(VolumeNames.RULE));
             assertTrue(assertThrows(IllegalArgumentException.class, () -> store.create("a", 1000))
-                    .getMessage().contains("multiple of 512"));
+                    .getMessage()
+                    .contains("multiple of 512"));
             store.create("a", 4096);
             assertTrue(assertThrows(IllegalArgumentException.class, () -> store.create("a", 4096))
-                    .getMessage().contains("already exists"));
+                    .getMessage()
+                    .contains("already exists"));
             assertThrows(java.util.NoSuchElementException.class, () -> store.remove("zz"));
         }
     }
@@ -74,11 +79,13 @@ class VolumeStoreTest {
             store.create("a", 4096);
             store.lease("a");
             assertTrue(assertThrows(IllegalStateException.class, () -> store.remove("a"))
-                    .getMessage().contains("NBD connection"));
+                    .getMessage()
+                    .contains("NBD connection"));
             store.release("a");
             store.setRemovalGuard(name -> Optional.of("it is the source of a FlashCopy relationship"));
             assertTrue(assertThrows(IllegalStateException.class, () -> store.remove("a"))
-                    .getMessage().contains("FlashCopy"));
+                    .getMessage()
+                    .contains("FlashCopy"));
             assertTrue(store.contains("a"));
         }
     }
@@ -95,8 +102,8 @@ class VolumeStoreTest {
     @Test
     void aSizeTheFileSystemCannotHoldIsARefusalNamingItsLimit() throws IOException {
         // ext4 (4 KiB blocks) holds at most 16 TiB - 4 KiB in one file; tmpfs and xfs hold far more.
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.getFileStore(dir).type().equals("ext4"),
-                "needs ext4 under the test's temporary directory");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.getFileStore(dir).type().equals("ext4"), "needs ext4 under the test's temporary directory");
         try (VolumeStore store = VolumeStore.open(dir)) {
             String m = assertThrows(IllegalArgumentException.class, () -> store.create("big", 100L << 40))
                     .getMessage();
@@ -110,7 +117,8 @@ class VolumeStoreTest {
     void registeringNeedsASizeThatIsAMultipleOf512() throws IOException {
         Path odd = Files.write(dir.resolve("odd.img"), new byte[1000]);
         try (VolumeStore store = VolumeStore.open(dir)) {
-            assertTrue(assertThrows(IllegalArgumentException.class, () -> store.register("odd", odd)).getMessage()
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> store.register("odd", odd))
+                    .getMessage()
                     .contains("multiple of 512"));
         }
     }
@@ -123,7 +131,8 @@ class VolumeStoreTest {
         assertEquals(10L << 30, ByteSize.parse("10GiB"));
         assertEquals(1L << 40, ByteSize.parse("1t"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("ten"))
-                .getMessage().contains("'ten'"));
+                .getMessage()
+                .contains("'ten'"));
         assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("-1"));
         assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("99999999999T"));
         assertEquals("1 GiB", ByteSize.format(1L << 30));

@@ -83,7 +83,9 @@ class HostLoadBackoffTest {
         long delay = b.delayNanos(host.now + 10 * MS, host.busy, 0);
         assertEquals(190 * MS, delay, MS, "5 % of the time: 10 ms of copy, then 190 ms of pause");
         b.stepped(host.now, host.now + 500 * MS);
-        assertEquals(HostLoadBackoff.MAX_PAUSE_NANOS, b.delayNanos(host.now + 500 * MS, host.busy, 0),
+        assertEquals(
+                HostLoadBackoff.MAX_PAUSE_NANOS,
+                b.delayNanos(host.now + 500 * MS, host.busy, 0),
                 "a long step's pause is capped");
     }
 
@@ -97,8 +99,10 @@ class HostLoadBackoffTest {
             assertEquals(HostLoadBackoff.YIELD_NANOS, b.delayNanos(host.now, host.busy, 3), "yield " + i);
         }
         host.run(HostLoadBackoff.YIELD_NANOS, 0);
-        assertEquals(0, b.delayNanos(host.now, host.busy, 3), "after " + HostLoadBackoff.MAX_YIELDS
-                + " yields in a row the copier steps anyway");
+        assertEquals(
+                0,
+                b.delayNanos(host.now, host.busy, 3),
+                "after " + HostLoadBackoff.MAX_YIELDS + " yields in a row the copier steps anyway");
         host.run(HostLoadBackoff.YIELD_NANOS, 0);
         assertEquals(HostLoadBackoff.YIELD_NANOS, b.delayNanos(host.now, host.busy, 3), "and the count starts over");
     }

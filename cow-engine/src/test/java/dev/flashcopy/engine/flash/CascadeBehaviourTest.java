@@ -170,8 +170,9 @@ class CascadeBehaviourTest {
             assertTrue(e.getMessage().contains("cycle v0 -> v1 -> v2 -> v3 -> v0"), e.getMessage());
             fx.store.create("a", GRAINS * G);
             fx.store.create("b", GRAINS * G);
-            e = assertThrows(IllegalArgumentException.class, () -> fx.engine.establish(
-                    List.of(new PairSpec("a", "b"), new PairSpec("b", "a")), NOCOPY));
+            e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> fx.engine.establish(List.of(new PairSpec("a", "b"), new PairSpec("b", "a")), NOCOPY));
             assertTrue(e.getMessage().contains("cycle"), e.getMessage());
             assertEquals(3, fx.engine.list().size(), "nothing established");
         }
@@ -183,12 +184,18 @@ class CascadeBehaviourTest {
             chain(fx, 2, NOCOPY.withRecording(true));
             fx.store.create("x", GRAINS * G);
             fx.store.create("top", GRAINS * G);
-            assertRule(IllegalArgumentException.class, "same grain size",
+            assertRule(
+                    IllegalArgumentException.class,
+                    "same grain size",
                     () -> fx.establish("v2", "y", NOCOPY.withGrainSize(2 * G)));
             assertRule(IllegalStateException.class, "cannot become a target", () -> fx.establish("top", "v0", NOCOPY));
-            assertRule(IllegalStateException.class, "one cascade level per mkflash", () -> fx.engine.establish(
-                    List.of(new PairSpec("v2", "x"), new PairSpec("x", "z")), NOCOPY));
-            assertRule(IllegalStateException.class, "middle of a cascade",
+            assertRule(
+                    IllegalStateException.class,
+                    "one cascade level per mkflash",
+                    () -> fx.engine.establish(List.of(new PairSpec("v2", "x"), new PairSpec("x", "z")), NOCOPY));
+            assertRule(
+                    IllegalStateException.class,
+                    "middle of a cascade",
                     () -> fx.engine.reverse("v1", "v2", new ReverseOptions(true, true, true)));
             // A leaf pair whose source is a middle volume resyncs: the new T0 is v1 as it reads now.
             fill(fx, "v1", 0, G, 42);
@@ -265,17 +272,21 @@ class CascadeBehaviourTest {
             fx.reopen();
             java.nio.file.Files.move(top, dir.resolve("elsewhere.img"));
             fx.reopen();
-            assertEquals(List.of("inactive", "inactive", "inactive"),
+            assertEquals(
+                    List.of("inactive", "inactive", "inactive"),
                     fx.engine.list().stream().map(r -> r.state().label()).toList(),
                     fx.engine.recoveryReport().toString());
-            assertTrue(fx.engine.recoveryReport().stream().anyMatch(l -> l.contains("v2:v3 inactive: its source is the"
-                    + " target of inactive relationship v1:v2")), fx.engine.recoveryReport().toString());
+            assertTrue(
+                    fx.engine.recoveryReport().stream()
+                            .anyMatch(l -> l.contains(
+                                    "v2:v3 inactive: its source is the" + " target of inactive relationship v1:v2")),
+                    fx.engine.recoveryReport().toString());
             assertTrue(fx.engine.devices().acquire("v3").isEmpty(), "a level below a missing top is not exported");
         }
     }
 
-    private static void assertRule(Class<? extends Exception> type, String words,
-            org.junit.jupiter.api.function.Executable call) {
+    private static void assertRule(
+            Class<? extends Exception> type, String words, org.junit.jupiter.api.function.Executable call) {
         Exception e = assertThrows(type, call);
         assertTrue(e.getMessage().contains(words), e.getMessage());
     }

@@ -7,8 +7,7 @@ import java.util.Map;
 
 /** Test helpers over {@code lsflash}-style views: who copies whom, how deep. Stateless. */
 final class Cascades {
-    private Cascades() {
-    }
+    private Cascades() {}
 
     /** The volumes {@code volume} is a copy of, nearest first (its source, that one's source, ...). */
     static List<String> ancestors(List<RelationshipView> rels, String volume) {
@@ -23,7 +22,10 @@ final class Cascades {
 
     /** Relationships from the top of the deepest cascade down to its deepest target. */
     static int deepest(List<RelationshipView> rels) {
-        return rels.stream().mapToInt(r -> ancestors(rels, r.target()).size()).max().orElse(0);
+        return rels.stream()
+                .mapToInt(r -> ancestors(rels, r.target()).size())
+                .max()
+                .orElse(0);
     }
 
     /** The candidate with the most levels above it (the first such). */

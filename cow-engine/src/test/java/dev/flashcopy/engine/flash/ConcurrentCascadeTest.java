@@ -39,7 +39,9 @@ class ConcurrentCascadeTest {
     @Test
     void unwrittenLevelsStayAtT0UnderWritesAboveAndBelowCopyAndAMiddleWithdraw() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir, FlashSettings.defaults().withCopyStepBytes(256 << 10))) {
-            EstablishOptions copy = EstablishOptions.defaults().withGrainSize(16384).withPersistent(true)
+            EstablishOptions copy = EstablishOptions.defaults()
+                    .withGrainSize(16384)
+                    .withPersistent(true)
                     .withRateMiBps(20);
             fx.store.create("v0", SIZE);
             byte[] d0 = new byte[SIZE];
@@ -65,32 +67,34 @@ class ConcurrentCascadeTest {
             for (int w = 0; w < written.length; w++) {
                 BlockDevice dev = fx.dev(written[w]);
                 long seed = w;
-                threads.add(Thread.ofPlatform().start(() -> run(failure, () -> {
-                    Random rnd = new Random(seed);
-                    while (!stop.get()) {
-                        byte[] b = new byte[1 + rnd.nextInt(100_000)];
-                        rnd.nextBytes(b);
-                        dev.write(rnd.nextInt(SIZE - b.length), ByteBuffer.wrap(b), rnd.nextInt(10) == 0);
-                    }
-                })));
+                threads.add(Thread.ofPlatform()
+                        .start(() -> run(failure, () -> {
+                            Random rnd = new Random(seed);
+                            while (!stop.get()) {
+                                byte[] b = new byte[1 + rnd.nextInt(100_000)];
+                                rnd.nextBytes(b);
+                                dev.write(rnd.nextInt(SIZE - b.length), ByteBuffer.wrap(b), rnd.nextInt(10) == 0);
+                            }
+                        })));
             }
             List<String> checked = List.of("v1", "v4", "x");
             for (int r = 0; r < checked.size(); r++) {
                 String name = checked.get(r);
                 BlockDevice dev = fx.dev(name);
                 long seed = 10 + r;
-                threads.add(Thread.ofPlatform().start(() -> run(failure, () -> {
-                    Random rnd = new Random(seed);
-                    while (!stop.get()) {
-                        int len = 1 + rnd.nextInt(200_000);
-                        int off = rnd.nextInt(SIZE - len);
-                        ByteBuffer buf = ByteBuffer.allocate(len);
-                        dev.read(off, buf);
-                        if (!Arrays.equals(buf.array(), 0, len, t0.get(name), off, off + len)) {
-                            throw new AssertionError(name + " read at " + off + "+" + len + " is not its T0");
-                        }
-                    }
-                })));
+                threads.add(Thread.ofPlatform()
+                        .start(() -> run(failure, () -> {
+                            Random rnd = new Random(seed);
+                            while (!stop.get()) {
+                                int len = 1 + rnd.nextInt(200_000);
+                                int off = rnd.nextInt(SIZE - len);
+                                ByteBuffer buf = ByteBuffer.allocate(len);
+                                dev.read(off, buf);
+                                if (!Arrays.equals(buf.array(), 0, len, t0.get(name), off, off + len)) {
+                                    throw new AssertionError(name + " read at " + off + "+" + len + " is not its T0");
+                                }
+                            }
+                        })));
             }
             Thread.sleep(700);
             fx.engine.withdraw("v1", "v2", false, true, OptionalLong.empty()); // v2's dependents keep their T0

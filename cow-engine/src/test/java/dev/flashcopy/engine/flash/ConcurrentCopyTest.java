@@ -35,8 +35,12 @@ class ConcurrentCopyTest {
             Arrays.fill(t0, size / 2, size / 2 + (1 << 20), (byte) 0);
             fx.write("s", 0, t0);
             fx.zero("s", size / 2, 1 << 20); // a hole for the copier to skip
-            fx.engine.establish(List.of(new PairSpec("s", "old"), new PairSpec("s", "new")),
-                    EstablishOptions.defaults().withGrainSize(16384).withPersistent(true).withRateMiBps(40));
+            fx.engine.establish(
+                    List.of(new PairSpec("s", "old"), new PairSpec("s", "new")),
+                    EstablishOptions.defaults()
+                            .withGrainSize(16384)
+                            .withPersistent(true)
+                            .withRateMiBps(40));
             BlockDevice source = fx.dev("s");
             BlockDevice[] targets = {fx.dev("old"), fx.dev("new")};
             AtomicBoolean stop = new AtomicBoolean();
@@ -44,29 +48,31 @@ class ConcurrentCopyTest {
             List<Thread> threads = new ArrayList<>();
             for (int w = 0; w < 3; w++) {
                 long seed = w;
-                threads.add(Thread.ofPlatform().start(() -> run(failure, () -> {
-                    Random rnd = new Random(seed);
-                    while (!stop.get()) {
-                        byte[] b = new byte[1 + rnd.nextInt(100_000)];
-                        rnd.nextBytes(b);
-                        source.write(rnd.nextInt(size - b.length), ByteBuffer.wrap(b), rnd.nextInt(10) == 0);
-                    }
-                })));
+                threads.add(Thread.ofPlatform()
+                        .start(() -> run(failure, () -> {
+                            Random rnd = new Random(seed);
+                            while (!stop.get()) {
+                                byte[] b = new byte[1 + rnd.nextInt(100_000)];
+                                rnd.nextBytes(b);
+                                source.write(rnd.nextInt(size - b.length), ByteBuffer.wrap(b), rnd.nextInt(10) == 0);
+                            }
+                        })));
             }
             for (int r = 0; r < 2; r++) {
                 long seed = 10 + r;
-                threads.add(Thread.ofPlatform().start(() -> run(failure, () -> {
-                    Random rnd = new Random(seed);
-                    while (!stop.get()) {
-                        int len = 1 + rnd.nextInt(200_000);
-                        int off = rnd.nextInt(size - len);
-                        ByteBuffer buf = ByteBuffer.allocate(len);
-                        targets[rnd.nextInt(2)].read(off, buf);
-                        if (!Arrays.equals(buf.array(), 0, len, t0, off, off + len)) {
-                            throw new AssertionError("target read at " + off + "+" + len + " is not T0");
-                        }
-                    }
-                })));
+                threads.add(Thread.ofPlatform()
+                        .start(() -> run(failure, () -> {
+                            Random rnd = new Random(seed);
+                            while (!stop.get()) {
+                                int len = 1 + rnd.nextInt(200_000);
+                                int off = rnd.nextInt(size - len);
+                                ByteBuffer buf = ByteBuffer.allocate(len);
+                                targets[rnd.nextInt(2)].read(off, buf);
+                                if (!Arrays.equals(buf.array(), 0, len, t0, off, off + len)) {
+                                    throw new AssertionError("target read at " + off + "+" + len + " is not T0");
+                                }
+                            }
+                        })));
             }
             Thread.sleep(1500);
             stop.set(true);

@@ -126,7 +126,10 @@ class CopyOnWriteBatchingTest {
             byte[] b = random(2 * G, 12);
             fx.write("s", 3L * MIB, a);
             fx.write("s", 9L * MIB + G, b);
-            fx.establish("s", "t", EstablishOptions.defaults().withMode(CopyMode.COPY).withGrainSize(G));
+            fx.establish(
+                    "s",
+                    "t",
+                    EstablishOptions.defaults().withMode(CopyMode.COPY).withGrainSize(G));
             disk.reset();
             long left = Long.MAX_VALUE;
             for (int i = 0; i < 100 && left > 0; i++) {

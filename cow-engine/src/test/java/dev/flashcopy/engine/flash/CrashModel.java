@@ -18,8 +18,7 @@ import java.util.Map;
  * establishes only from a flushed source, so T0 itself is stable. Not thread-safe.
  */
 final class CrashModel {
-    private record Write(long offset, byte[] data) {
-    }
+    private record Write(long offset, byte[] data) {}
 
     private static final class Volume {
         byte[] current;
@@ -134,8 +133,8 @@ final class CrashModel {
             }
             if (!v.dirty.get(at)) {
                 if (got[at] != v.stable[at]) {
-                    fail(name + " byte " + at + " (flushed or stable): read " + got[at] + ", expected "
-                            + v.stable[at] + "\n" + context);
+                    fail(name + " byte " + at + " (flushed or stable): read " + got[at] + ", expected " + v.stable[at]
+                            + "\n" + context);
                 }
                 continue;
             }

@@ -33,9 +33,16 @@ class DamagedMetadataBehaviourTest {
                 fx.store.create(v, 16L * GRAIN);
             }
             fx.write("s", 0, t0);
-            fx.establish("s", "t", EstablishOptions.defaults().withGrainSize(GRAIN).withMode(CopyMode.NOCOPY)
-                    .withRecording(true).withPersistent(true));
-            fx.establish("s", "u", EstablishOptions.defaults().withGrainSize(GRAIN).withMode(CopyMode.NOCOPY));
+            fx.establish(
+                    "s",
+                    "t",
+                    EstablishOptions.defaults()
+                            .withGrainSize(GRAIN)
+                            .withMode(CopyMode.NOCOPY)
+                            .withRecording(true)
+                            .withPersistent(true));
+            fx.establish(
+                    "s", "u", EstablishOptions.defaults().withGrainSize(GRAIN).withMode(CopyMode.NOCOPY));
             fx.engine.revertibles().setRevertible("s", "t");
             for (int g = 0; g < 4; g++) { // four preserves: four appends to the revert log
                 fx.write("t", (long) g * GRAIN, filled(GRAIN, 0x20 + g));
@@ -51,8 +58,11 @@ class DamagedMetadataBehaviourTest {
                 }
             });
             RelationshipView t = fx.engine.list("s:t").get(0);
-            assertTrue(t.failedReason() != null && t.failedReason().contains("revert-1.log")
-                    && t.failedReason().contains("offset 65"), String.valueOf(t.failedReason()));
+            assertTrue(
+                    t.failedReason() != null
+                            && t.failedReason().contains("revert-1.log")
+                            && t.failedReason().contains("offset 65"),
+                    String.valueOf(t.failedReason()));
             assertThrows(BlockIoException.class, () -> fx.read("t", 0, GRAIN));
             assertArrayEquals(t0, fx.read("u", 0, 16 * GRAIN), "the other target keeps its T0");
             assertArrayEquals(t0, fx.read("s", 0, 16 * GRAIN));
@@ -73,13 +83,17 @@ class DamagedMetadataBehaviourTest {
         byte[] bytes = Files.readAllBytes(catalog);
         bytes[bytes.length / 2] ^= 1;
         Files.write(catalog, bytes);
-        DamagedMetadataException e = assertThrows(DamagedMetadataException.class,
+        DamagedMetadataException e = assertThrows(
+                DamagedMetadataException.class,
                 () -> new EngineFixture(dir, FlashSettings.defaults().withBackgroundCopy(false)));
         assertTrue(e.getMessage().contains(catalog.toString()) && e.getMessage().contains("fsck"), e.getMessage());
         MetadataCheck.Report report = MetadataCheck.repair(Disk.posix(), dir);
         assertTrue(report.damaged() && !report.repairable(), report.toString());
         assertArrayEquals(bytes, Files.readAllBytes(catalog), "repair changes nothing it cannot repair");
-        assertEquals(1, report.findings().stream().filter(MetadataCheck.Finding::damage).count(), report.toString());
+        assertEquals(
+                1,
+                report.findings().stream().filter(MetadataCheck.Finding::damage).count(),
+                report.toString());
     }
 
     private static byte[] filled(int length, int value) {

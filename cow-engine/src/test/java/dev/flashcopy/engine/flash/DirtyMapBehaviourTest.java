@@ -19,8 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DirtyMapBehaviourTest {
     private static final int G = 4096;
     private static final int N = 16;
-    private static final EstablishOptions RECORD_NOCOPY =
-            EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G).withRecording(true);
+    private static final EstablishOptions RECORD_NOCOPY = EstablishOptions.defaults()
+            .withMode(CopyMode.NOCOPY)
+            .withGrainSize(G)
+            .withRecording(true);
 
     @TempDir
     Path dir;
@@ -56,11 +58,12 @@ class DirtyMapBehaviourTest {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("s", N * G);
             fx.establish("s", "t", RECORD_NOCOPY);
-            fx.fill("s", G + 5, 10, 'x');          // grain 1, unaligned
+            fx.fill("s", G + 5, 10, 'x'); // grain 1, unaligned
             fx.fill("s", 2 * G + 100, 2 * G, 'x'); // grains 2, 3, 4
-            fx.fill("s", 9 * G, G, 'x');           // grain 9
-            fx.fill("t", 15 * G + 1, 1, 'y');      // target grain 15
-            assertEquals(List.of("4096:0", "16384:1", "16384:0", "4096:1", "24576:0"),
+            fx.fill("s", 9 * G, G, 'x'); // grain 9
+            fx.fill("t", 15 * G + 1, 1, 'y'); // target grain 15
+            assertEquals(
+                    List.of("4096:0", "16384:1", "16384:0", "4096:1", "24576:0"),
                     runs(maps(fx, "s"), "changed-since:t", 0, N * G));
             assertEquals(List.of("61440:0", "4096:1"), runs(maps(fx, "t"), "changed", 0, N * G));
         }
@@ -124,8 +127,8 @@ class DirtyMapBehaviourTest {
             DirtyMapDevice source = maps(fx, "s");
             fx.engine.withdraw("s", "t", false, true, OptionalLong.empty());
             assertEquals(List.of(), source.dirtyMapNames());
-            BlockIoException e = assertThrows(BlockIoException.class,
-                    () -> source.mapDirty("changed-since:t", 0, G, (len, dirty) -> true));
+            BlockIoException e = assertThrows(
+                    BlockIoException.class, () -> source.mapDirty("changed-since:t", 0, G, (len, dirty) -> true));
             assertEquals(BlockError.INVALID, e.error());
             assertThrows(BlockIoException.class, () -> source.mapDirty("no-such-map", 0, G, (len, dirty) -> true));
         }

@@ -33,8 +33,8 @@ class DiskFaultTest {
     private final SimulatedDisk disk = new SimulatedDisk(7);
 
     private EngineFixture fixture() throws Exception {
-        EngineFixture fx = new EngineFixture(Path.of("/simulated/faults"), FlashSettings.defaults()
-                .withBackgroundCopy(false), disk);
+        EngineFixture fx = new EngineFixture(
+                Path.of("/simulated/faults"), FlashSettings.defaults().withBackgroundCopy(false), disk);
         for (String v : List.of("src", "tgt", "old", "other")) {
             fx.store.create(v, SIZE);
         }
@@ -73,7 +73,10 @@ class DiskFaultTest {
             BlockIoException read = assertThrows(BlockIoException.class, () -> fx.read("tgt", 0, 4096));
             assertEquals(BlockError.IO, read.error());
             assertTrue(read.getMessage().contains("rmflash"), read.getMessage());
-            assertEquals(BlockError.IO, assertThrows(BlockIoException.class, () -> fx.fill("tgt", 0, 512, 1)).error());
+            assertEquals(
+                    BlockError.IO,
+                    assertThrows(BlockIoException.class, () -> fx.fill("tgt", 0, 512, 1))
+                            .error());
             fx.fill("other", 0, 4096, 0x33); // other volumes are untouched by the fault
             assertEquals(0x33, fx.read("other", 0, 1)[0]);
             fx.fill("src", 200_000, 70_000, 0x44); // more source writes needing copies: no retry, no error
@@ -86,10 +89,15 @@ class DiskFaultTest {
             v = only(fx, "src:tgt");
             assertEquals(RelationshipState.FAILED, v.state());
             assertTrue(v.failedReason().contains("I/O error"), v.failedReason());
-            assertEquals(BlockError.IO, assertThrows(BlockIoException.class, () -> fx.read("tgt", 0, 1)).error());
+            assertEquals(
+                    BlockError.IO,
+                    assertThrows(BlockIoException.class, () -> fx.read("tgt", 0, 1))
+                            .error());
             assertEquals(0x44, fx.read("src", 200_000, 1)[0]);
 
-            assertTrue(fx.engine.withdraw("src", "tgt", false, false, OptionalLong.empty()).withdrawn());
+            assertTrue(fx.engine
+                    .withdraw("src", "tgt", false, false, OptionalLong.empty())
+                    .withdrawn());
             assertTrue(fx.engine.list().isEmpty());
             fx.read("tgt", 0, 4096); // a plain volume again, whatever it holds
         }
@@ -107,7 +115,10 @@ class DiskFaultTest {
             BlockIoException write = assertThrows(BlockIoException.class, () -> fx.fill("tgt", 0, 512, 1));
             assertEquals(BlockError.IO, write.error());
             assertTrue(write.getMessage().contains("rmflash"), write.getMessage());
-            assertEquals(BlockError.IO, assertThrows(BlockIoException.class, () -> fx.read("tgt", 0, 512)).error());
+            assertEquals(
+                    BlockError.IO,
+                    assertThrows(BlockIoException.class, () -> fx.read("tgt", 0, 512))
+                            .error());
         }
     }
 
@@ -172,7 +183,10 @@ class DiskFaultTest {
     @Test
     void backgroundCopyIntoAFailingTargetFailsTheRelationship() throws Exception {
         try (EngineFixture fx = fixture()) {
-            fx.establish("src", "tgt", EstablishOptions.defaults().withGrainSize(GRAIN).withPersistent(true));
+            fx.establish(
+                    "src",
+                    "tgt",
+                    EstablishOptions.defaults().withGrainSize(GRAIN).withPersistent(true));
             failWritesTo("tgt", EIO);
             fx.engine.copyStep("src", "tgt", 4L * GRAIN);
             assertEquals(RelationshipState.FAILED, only(fx, "src:tgt").state());

@@ -28,13 +28,18 @@ class EndingsBehaviourTest {
     @Test
     void forcedWithdrawOfAnIncompleteCopyIsRecordedAsWithdrawnAcrossARestart() throws Exception {
         try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
-            fx.establish("s", "t", EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G));
+            fx.establish(
+                    "s",
+                    "t",
+                    EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G));
             fx.engine.withdraw("s", "t", false, true, OptionalLong.empty());
             fx.reopen();
             List<RelationshipEnding> e = fx.engine.endings("s", "t");
             assertEquals(1, e.size(), e.toString());
             assertEquals(RelationshipEnding.Kind.WITHDRAWN, e.get(0).kind());
-            assertTrue(e.get(0).reason().contains("of " + N + " grains still to copy"), e.get(0).reason());
+            assertTrue(
+                    e.get(0).reason().contains("of " + N + " grains still to copy"),
+                    e.get(0).reason());
         }
     }
 
@@ -46,7 +51,9 @@ class EndingsBehaviourTest {
                 fx.engine.copyStep("s", "t", G); // the step that finds nothing left ends the relationship
             }
             List<RelationshipEnding> e = fx.engine.endings("s", "t");
-            assertEquals(List.of(RelationshipEnding.Kind.COMPLETED), e.stream().map(RelationshipEnding::kind).toList());
+            assertEquals(
+                    List.of(RelationshipEnding.Kind.COMPLETED),
+                    e.stream().map(RelationshipEnding::kind).toList());
         }
     }
 
@@ -58,14 +65,19 @@ class EndingsBehaviourTest {
                 // background copy to completion
             }
             fx.engine.withdraw("s", "t", false, false, OptionalLong.empty());
-            assertEquals(RelationshipEnding.Kind.COMPLETED, fx.engine.endings("s", "t").get(0).kind());
+            assertEquals(
+                    RelationshipEnding.Kind.COMPLETED,
+                    fx.engine.endings("s", "t").get(0).kind());
         }
     }
 
     @Test
     void withdrawingAFailedRelationshipIsRecordedAsFailedWithItsReason() throws Exception {
         try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
-            fx.establish("s", "t", EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G));
+            fx.establish(
+                    "s",
+                    "t",
+                    EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G));
             fx.engine.findLive("s", "t").orElseThrow().markFailed("target write failed: I/O error");
             fx.engine.withdraw("s", "t", false, false, OptionalLong.empty());
             RelationshipEnding e = fx.engine.endings("s", "t").get(0);
@@ -87,7 +99,9 @@ class EndingsBehaviourTest {
         clock.now = clock.now.plus(Duration.ofHours(25));
         log.record(9999, "s", "u", RelationshipEnding.Kind.FAILED, "EIO");
         EndingLog reread = EndingLog.open(Disk.posix(), dir, clock, new ArrayList<>());
-        assertEquals(List.of(9999L), reread.all().stream().map(RelationshipEnding::id).toList(),
+        assertEquals(
+                List.of(9999L),
+                reread.all().stream().map(RelationshipEnding::id).toList(),
                 "endings older than a day are dropped");
     }
 

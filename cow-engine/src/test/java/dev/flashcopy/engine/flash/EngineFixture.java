@@ -55,7 +55,8 @@ final class EngineFixture implements AutoCloseable {
     }
 
     BlockDevice dev(String name) {
-        return leases.computeIfAbsent(name, n -> engine.devices().acquire(n).orElseThrow()).device();
+        return leases.computeIfAbsent(name, n -> engine.devices().acquire(n).orElseThrow())
+                .device();
     }
 
     byte[] read(String name, long offset, int length) throws BlockIoException {

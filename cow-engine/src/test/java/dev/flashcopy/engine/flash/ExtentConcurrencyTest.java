@@ -31,12 +31,12 @@ class ExtentConcurrencyTest {
     Path dir;
 
     /** One target range and the bytes it held at T0. */
-    private record Expected(String volume, int offset, byte[] bytes) {
-    }
+    private record Expected(String volume, int offset, byte[] bytes) {}
 
     @Test
     void targetRangesReadTheirT0WhileSharedSourcesAreWrittenConcurrently() throws Exception {
-        FlashSettings settings = FlashSettings.defaults().withBackgroundCopy(true).withLockStripes(8);
+        FlashSettings settings =
+                FlashSettings.defaults().withBackgroundCopy(true).withLockStripes(8);
         try (EngineFixture fx = new EngineFixture(dir, settings)) {
             Random seed = new Random(4242);
             for (String v : List.of("a", "b", "c")) {
@@ -45,7 +45,8 @@ class ExtentConcurrencyTest {
                 seed.nextBytes(bytes);
                 fx.write(v, 0, bytes);
             }
-            EstablishOptions nocopy = EstablishOptions.defaults().withGrainSize(G).withMode(CopyMode.NOCOPY);
+            EstablishOptions nocopy =
+                    EstablishOptions.defaults().withGrainSize(G).withMode(CopyMode.NOCOPY);
             List<Expected> expected = new ArrayList<>();
             // a [0, 16G) to b, a [8G, 24G) to c (shared source grains), b [0, 16G) to c, a within itself.
             expected.add(establish(fx, "a", "b", new Extent(0, 32L * G, 16L * G), nocopy));
@@ -69,8 +70,13 @@ class ExtentConcurrencyTest {
                             byte[] data = new byte[len];
                             rnd.nextBytes(data);
                             int cut = len / 2;
-                            fx.dev(names[which]).write(off, new ByteBuffer[] {ByteBuffer.wrap(data, 0, cut),
-                                ByteBuffer.wrap(data, cut, len - cut)}, false);
+                            fx.dev(names[which])
+                                    .write(
+                                            off,
+                                            new ByteBuffer[] {
+                                                ByteBuffer.wrap(data, 0, cut), ByteBuffer.wrap(data, cut, len - cut)
+                                            },
+                                            false);
                         }
                         return 1500;
                     }));
@@ -82,7 +88,8 @@ class ExtentConcurrencyTest {
                             Expected e = expected.get(rnd.nextInt(expected.size()));
                             int from = rnd.nextInt(e.bytes().length);
                             int len = 1 + rnd.nextInt(Math.min(3 * G, e.bytes().length - from));
-                            assertArrayEquals(Arrays.copyOfRange(e.bytes(), from, from + len),
+                            assertArrayEquals(
+                                    Arrays.copyOfRange(e.bytes(), from, from + len),
                                     fx.read(e.volume(), e.offset() + from, len),
                                     e.volume() + " at " + (e.offset() + from) + "+" + len);
                         }
@@ -102,8 +109,8 @@ class ExtentConcurrencyTest {
             }
             fx.crashAndReopen();
             for (Expected e : expected) {
-                assertArrayEquals(e.bytes(), fx.read(e.volume(), e.offset(), e.bytes().length),
-                        "after a crash " + e.volume());
+                assertArrayEquals(
+                        e.bytes(), fx.read(e.volume(), e.offset(), e.bytes().length), "after a crash " + e.volume());
             }
         }
     }

@@ -45,7 +45,9 @@ class ExtentModelTest {
     void extentRelationshipsMatchReferenceModel(long seed) throws Exception {
         Random rnd = new Random(seed);
         int grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
-        FlashSettings settings = FlashSettings.defaults().withBackgroundCopy(false).withCheckpointJournalBytes(8192)
+        FlashSettings settings = FlashSettings.defaults()
+                .withBackgroundCopy(false)
+                .withCheckpointJournalBytes(8192)
                 .withLockStripes(16);
         Map<String, byte[]> model = new HashMap<>();
         Map<String, BitSet> unknown = new HashMap<>();
@@ -74,8 +76,13 @@ class ExtentModelTest {
                     int kind = rnd.nextInt(10);
                     if (kind < 7 && len > 1 && rnd.nextBoolean()) {
                         int cut = 1 + rnd.nextInt(len - 1); // a gathered write, as NBD hands large requests over
-                        fx.dev(v).write(off, new ByteBuffer[] {ByteBuffer.wrap(bytes, 0, cut),
-                            ByteBuffer.wrap(bytes, cut, len - cut)}, false);
+                        fx.dev(v)
+                                .write(
+                                        off,
+                                        new ByteBuffer[] {
+                                            ByteBuffer.wrap(bytes, 0, cut), ByteBuffer.wrap(bytes, cut, len - cut)
+                                        },
+                                        false);
                     } else if (kind < 7) {
                         fx.write(v, off, bytes);
                     } else if (kind < 9) {
@@ -143,8 +150,14 @@ class ExtentModelTest {
         }
     }
 
-    private static String establish(EngineFixture fx, Map<String, byte[]> model, Map<String, BitSet> unknown,
-            Random rnd, List<RelationshipView> rels, int grain) throws Exception {
+    private static String establish(
+            EngineFixture fx,
+            Map<String, byte[]> model,
+            Map<String, BitSet> unknown,
+            Random rnd,
+            List<RelationshipView> rels,
+            int grain)
+            throws Exception {
         String s = NAMES.get(rnd.nextInt(NAMES.size()));
         String t = rnd.nextInt(3) == 0 ? s : NAMES.get(rnd.nextInt(NAMES.size()));
         long sGrains = model.get(s).length / grain;
@@ -160,8 +173,10 @@ class ExtentModelTest {
                 asTarget.get(r.target()).or(range(e.targetOffset() / grain, e.length() / grain));
             }
         }
-        EstablishOptions options = EstablishOptions.defaults().withGrainSize(grain)
-                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY).withPersistent(rnd.nextBoolean())
+        EstablishOptions options = EstablishOptions.defaults()
+                .withGrainSize(grain)
+                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY)
+                .withPersistent(rnd.nextBoolean())
                 .withRecording(rnd.nextInt(3) == 0);
         if (rnd.nextInt(6) == 0) {
             return refusal(fx, rnd, s, t, options, grain, sGrains, tGrains);
@@ -180,8 +195,11 @@ class ExtentModelTest {
             BitSet sr = range(so, len);
             BitSet tr = range(to, len);
             boolean same = s.equals(t);
-            if (sr.intersects(usedS) || tr.intersects(usedT) || (same && (sr.intersects(usedT) || tr.intersects(usedS)
-                    || sr.intersects(tr))) || sr.intersects(asTarget.get(s)) || tr.intersects(asTarget.get(t))
+            if (sr.intersects(usedS)
+                    || tr.intersects(usedT)
+                    || (same && (sr.intersects(usedT) || tr.intersects(usedS) || sr.intersects(tr)))
+                    || sr.intersects(asTarget.get(s))
+                    || tr.intersects(asTarget.get(t))
                     || tr.intersects(asSource.get(t))) {
                 continue;
             }
@@ -193,8 +211,9 @@ class ExtentModelTest {
             return "establish skipped (no free range)";
         }
         fx.engine.establish(List.of(new PairSpec(s, t, extents)), options);
-        boolean shared = rels.stream().anyMatch(r -> List.of(r.source(), r.target()).contains(s)
-                || List.of(r.source(), r.target()).contains(t));
+        boolean shared = rels.stream()
+                .anyMatch(r -> List.of(r.source(), r.target()).contains(s)
+                        || List.of(r.source(), r.target()).contains(t));
         byte[] src = model.get(s).clone();
         BitSet srcUnknown = (BitSet) unknown.get(s).clone();
         for (Extent e : extents) {
@@ -207,8 +226,15 @@ class ExtentModelTest {
                 + options.mode() + (shared ? " shared" : "");
     }
 
-    private static String refusal(EngineFixture fx, Random rnd, String s, String t, EstablishOptions options,
-            int grain, long sGrains, long tGrains) {
+    private static String refusal(
+            EngineFixture fx,
+            Random rnd,
+            String s,
+            String t,
+            EstablishOptions options,
+            int grain,
+            long sGrains,
+            long tGrains) {
         List<Extent> bad;
         String reason;
         switch (rnd.nextInt(3)) {
@@ -230,7 +256,8 @@ class ExtentModelTest {
             reason = "must not overlap";
         }
         List<Extent> extents = bad;
-        Exception e = assertThrows(IllegalArgumentException.class,
+        Exception e = assertThrows(
+                IllegalArgumentException.class,
                 () -> fx.engine.establish(List.of(new PairSpec(s, t, extents)), options));
         assertTrue(e.getMessage().contains(reason) && e.getMessage().contains("extent"), e.getMessage());
         return "refused " + s + ":" + t + " " + bad + " (" + reason + ")";
@@ -240,16 +267,20 @@ class ExtentModelTest {
      * Resyncs {@code r}'s pair: every relationship of it takes a new T0, where its target ranges read the
      * source ranges as they are now; one that does not record is refused with the rule.
      */
-    private static String resync(EngineFixture fx, Map<String, byte[]> model, Map<String, BitSet> unknown,
-            Random rnd, RelationshipView r) throws Exception {
-        List<RelationshipView> all = fx.engine.list().stream().filter(x -> x.source().equals(r.source())
-                && x.target().equals(r.target())).toList();
+    private static String resync(
+            EngineFixture fx, Map<String, byte[]> model, Map<String, BitSet> unknown, Random rnd, RelationshipView r)
+            throws Exception {
+        List<RelationshipView> all = fx.engine.list().stream()
+                .filter(x -> x.source().equals(r.source()) && x.target().equals(r.target()))
+                .toList();
         PairSpec pair = new PairSpec(r.source(), r.target());
-        ResyncOptions options = rnd.nextInt(4) == 0 ? new ResyncOptions(false, rnd.nextBoolean(), false,
-                OptionalLong.empty()) : ResyncOptions.recordAgain();
+        ResyncOptions options = rnd.nextInt(4) == 0
+                ? new ResyncOptions(false, rnd.nextBoolean(), false, OptionalLong.empty())
+                : ResyncOptions.recordAgain();
         if (all.stream().anyMatch(x -> !x.recording())) {
             Exception e = assertThrows(IllegalStateException.class, () -> fx.engine.resync(List.of(pair), options));
-            assertTrue(e.getMessage().contains("needs a relationship made or last resynced with --record"),
+            assertTrue(
+                    e.getMessage().contains("needs a relationship made or last resynced with --record"),
                     e.getMessage());
             return "resync-refused " + pair;
         }
@@ -258,8 +289,8 @@ class ExtentModelTest {
         BitSet srcUnknown = (BitSet) unknown.get(r.source()).clone();
         for (RelationshipView x : all) {
             for (Extent e : x.extents()) {
-                System.arraycopy(src, (int) e.sourceOffset(), model.get(r.target()), (int) e.targetOffset(),
-                        (int) e.length());
+                System.arraycopy(
+                        src, (int) e.sourceOffset(), model.get(r.target()), (int) e.targetOffset(), (int) e.length());
                 for (int i = 0; i < e.length(); i++) {
                     unknown.get(r.target()).set((int) e.targetOffset() + i, srcUnknown.get((int) e.sourceOffset() + i));
                 }
@@ -269,8 +300,15 @@ class ExtentModelTest {
     }
 
     /** A range over a target range of a live relationship is refused, naming the rule. */
-    private static String overlapRefusal(EngineFixture fx, Random rnd, String s, String t, EstablishOptions options,
-            int grain, long sGrains, BitSet taken) {
+    private static String overlapRefusal(
+            EngineFixture fx,
+            Random rnd,
+            String s,
+            String t,
+            EstablishOptions options,
+            int grain,
+            long sGrains,
+            BitSet taken) {
         long to = taken.nextSetBit(rnd.nextInt((int) taken.length()));
         to = to < 0 ? taken.nextSetBit(0) : to;
         long so = s.equals(t) ? -1 : rnd.nextLong(sGrains);
@@ -278,26 +316,31 @@ class ExtentModelTest {
             return "establish skipped (same-volume overlap)";
         }
         List<Extent> bad = List.of(new Extent(so * grain, to * grain, grain));
-        Exception e = assertThrows(IllegalStateException.class,
-                () -> fx.engine.establish(List.of(new PairSpec(s, t, bad)), options));
-        assertTrue(e.getMessage().contains("(rule: a range of a volume is the target of one relationship at most)")
-                || e.getMessage().contains("(rule: a target range is never a source range of another relationship)"),
+        Exception e = assertThrows(
+                IllegalStateException.class, () -> fx.engine.establish(List.of(new PairSpec(s, t, bad)), options));
+        assertTrue(
+                e.getMessage().contains("(rule: a range of a volume is the target of one relationship at most)")
+                        || e.getMessage()
+                                .contains("(rule: a target range is never a source range of another relationship)"),
                 e.getMessage());
         return "overlap-refused " + s + ":" + t + " " + bad;
     }
 
     /** Withdraws every relationship of {@code r}'s pair, as rmflash SRC:TGT does. */
-    private static String withdraw(EngineFixture fx, Map<String, BitSet> unknown, Random rnd, RelationshipView r,
-            int grain) throws Exception {
+    private static String withdraw(
+            EngineFixture fx, Map<String, BitSet> unknown, Random rnd, RelationshipView r, int grain) throws Exception {
         String pair = r.source() + ":" + r.target();
-        List<RelationshipView> all = fx.engine.list().stream().filter(x -> x.source().equals(r.source())
-                && x.target().equals(r.target())).toList();
+        List<RelationshipView> all = fx.engine.list().stream()
+                .filter(x -> x.source().equals(r.source()) && x.target().equals(r.target()))
+                .toList();
         long leftGrains = 0;
         for (RelationshipView x : all) {
             leftGrains += fx.engine.toCopy(x.id()).orElseThrow().count();
         }
         if (leftGrains == 0) {
-            assertTrue(fx.engine.withdraw(r.source(), r.target(), false, false, OptionalLong.empty()).withdrawn());
+            assertTrue(fx.engine
+                    .withdraw(r.source(), r.target(), false, false, OptionalLong.empty())
+                    .withdrawn());
             return "withdraw complete " + pair + " (" + all.size() + ")";
         }
         if (rnd.nextBoolean()) {
@@ -316,12 +359,19 @@ class ExtentModelTest {
             return "force withdraw " + pair + " (" + leftGrains + " grains left, " + all.size() + ")";
         }
         fx.engine.withdraw(r.source(), r.target(), true, false, OptionalLong.empty());
-        for (int i = 0; i < 100_000 && fx.engine.list().stream().anyMatch(x -> x.source().equals(r.source())
-                && x.target().equals(r.target())); i++) {
+        for (int i = 0;
+                i < 100_000
+                        && fx.engine.list().stream()
+                                .anyMatch(x -> x.source().equals(r.source())
+                                        && x.target().equals(r.target()));
+                i++) {
             fx.engine.copyStep(r.source(), r.target(), 8L * grain);
         }
-        assertEquals(List.of(), fx.engine.list().stream().filter(x -> all.stream().anyMatch(y -> y.id() == x.id()))
-                .toList());
+        assertEquals(
+                List.of(),
+                fx.engine.list().stream()
+                        .filter(x -> all.stream().anyMatch(y -> y.id() == x.id()))
+                        .toList());
         return "copy-first withdraw " + pair + " (" + all.size() + ")";
     }
 
@@ -331,8 +381,8 @@ class ExtentModelTest {
         return b;
     }
 
-    private static void check(Map<String, byte[]> model, Map<String, BitSet> unknown, String v, int off, byte[] got,
-            String ctx) {
+    private static void check(
+            Map<String, byte[]> model, Map<String, BitSet> unknown, String v, int off, byte[] got, String ctx) {
         byte[] want = model.get(v);
         for (int i = 0; i < got.length; i++) {
             if (!unknown.get(v).get(off + i) && got[i] != want[off + i]) {

@@ -28,9 +28,10 @@ class ExtentRevertBehaviourTest {
         return new PairSpec(s, t, List.of(extents));
     }
 
-    private static String refusal(Class<? extends Exception> kind, EngineFixture fx, PairSpec p,
-            EstablishOptions options) {
-        return assertThrows(kind, () -> fx.engine.establish(List.of(p), options)).getMessage();
+    private static String refusal(
+            Class<? extends Exception> kind, EngineFixture fx, PairSpec p, EstablishOptions options) {
+        return assertThrows(kind, () -> fx.engine.establish(List.of(p), options))
+                .getMessage();
     }
 
     @Test
@@ -46,10 +47,18 @@ class ExtentRevertBehaviourTest {
                     .contains("past the target's end"));
             assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "b", new Extent(15L * G, 0, 2L * G)), o)
                     .contains("past the source's end"));
-            assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "b", new Extent(0, 0, 2L * G),
-                    new Extent(G, 4L * G, G)), o).contains("source ranges of one relationship overlap"));
-            assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "b", new Extent(0, 0, 2L * G),
-                    new Extent(4L * G, G, G)), o).contains("target ranges of one relationship overlap"));
+            assertTrue(refusal(
+                            IllegalArgumentException.class,
+                            fx,
+                            pair("a", "b", new Extent(0, 0, 2L * G), new Extent(G, 4L * G, G)),
+                            o)
+                    .contains("source ranges of one relationship overlap"));
+            assertTrue(refusal(
+                            IllegalArgumentException.class,
+                            fx,
+                            pair("a", "b", new Extent(0, 0, 2L * G), new Extent(4L * G, G, G)),
+                            o)
+                    .contains("target ranges of one relationship overlap"));
             assertTrue(refusal(IllegalArgumentException.class, fx, pair("a", "a", new Extent(0, G, 2L * G)), o)
                     .contains("on one volume, source and target ranges must not overlap"));
 
@@ -67,7 +76,8 @@ class ExtentRevertBehaviourTest {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("a", 4L * G);
             fx.fill("a", G, G, 0x5a);
-            fx.engine.establish(List.of(pair("a", "fresh", new Extent(G, 6L * G, G))),
+            fx.engine.establish(
+                    List.of(pair("a", "fresh", new Extent(G, 6L * G, G))),
                     EstablishOptions.defaults().withMode(CopyMode.NOCOPY));
             assertEquals(7L * G, fx.store.get("fresh").size(), "a missing target ends with its last range");
             fx.fill("a", G, 100, 0x11);
@@ -87,7 +97,8 @@ class ExtentRevertBehaviourTest {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("a", 4L * G);
             fx.store.create("b", 4L * G);
-            fx.engine.establish(List.of(pair("a", "b", new Extent(0, 2L * G, G))),
+            fx.engine.establish(
+                    List.of(pair("a", "b", new Extent(0, 2L * G, G))),
                     EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withTargetWriteInhibit(true));
             assertFalse(fx.dev("b").readOnly(), "outside its range the target is an ordinary volume");
             fx.fill("b", 0, 4096, 0x33);
@@ -102,12 +113,13 @@ class ExtentRevertBehaviourTest {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("a", 8L * G);
             fx.store.create("b", 4L * G);
-            fx.engine.establish(List.of(pair("a", "b", new Extent(5L * G, G, 2L * G))),
+            fx.engine.establish(
+                    List.of(pair("a", "b", new Extent(5L * G, G, 2L * G))),
                     EstablishOptions.defaults().withMode(CopyMode.NOCOPY));
             fx.fill("a", 6L * G, 10, 0x01); // source grain 6 copies to target grain 2
             List<String> runs = new java.util.ArrayList<>();
-            ((dev.flashcopy.engine.device.DirtyMapDevice) fx.dev("b")).mapDirty("to-copy", 0, 4L * G,
-                    (length, dirty) -> runs.add(length / G + (dirty ? "D" : "c")));
+            ((dev.flashcopy.engine.device.DirtyMapDevice) fx.dev("b"))
+                    .mapDirty("to-copy", 0, 4L * G, (length, dirty) -> runs.add(length / G + (dirty ? "D" : "c")));
             assertEquals(List.of("1c", "1D", "2c"), runs, "only target grain 1 still reads from the source");
         }
     }
@@ -116,23 +128,34 @@ class ExtentRevertBehaviourTest {
     void revertibleRefusalsSayWhatToDo() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("s", 4L * G);
-            fx.establish("s", "plain", EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withPersistent(true));
+            fx.establish(
+                    "s",
+                    "plain",
+                    EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withPersistent(true));
             Revertibles r = fx.engine.revertibles();
-            assertTrue(assertThrows(IllegalStateException.class, () -> r.setRevertible("s", "plain")).getMessage()
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.setRevertible("s", "plain"))
+                    .getMessage()
                     .contains("needs a relationship made with --record --persist"));
-            assertTrue(assertThrows(IllegalStateException.class, () -> r.commit("s", "plain")).getMessage()
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.commit("s", "plain"))
+                    .getMessage()
                     .contains("run setflashrevertible first"));
-            assertTrue(assertThrows(IllegalStateException.class, () -> r.revert("s", "plain")).getMessage()
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.revert("s", "plain"))
+                    .getMessage()
                     .contains("run setflashrevertible first"));
-            fx.establish("s", "t", EstablishOptions.defaults().withRecording(true).withMode(CopyMode.NOCOPY));
+            fx.establish(
+                    "s", "t", EstablishOptions.defaults().withRecording(true).withMode(CopyMode.NOCOPY));
             RelationshipView v = r.setRevertible("s", "t");
             assertTrue(v.revertible());
             long id = v.id();
             assertTrue(Files.exists(dir.resolve("flash").resolve("revert-" + id + ".log")));
-            assertTrue(assertThrows(IllegalStateException.class, () -> r.setRevertible("s", "t")).getMessage()
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.setRevertible("s", "t"))
+                    .getMessage()
                     .contains("already revertible"));
-            assertTrue(assertThrows(IllegalStateException.class, () -> fx.engine.reverse("s", "t",
-                    new ReverseOptions(true, true, true))).getMessage().contains("commitflash or revertflash"));
+            assertTrue(assertThrows(
+                            IllegalStateException.class,
+                            () -> fx.engine.reverse("s", "t", new ReverseOptions(true, true, true)))
+                    .getMessage()
+                    .contains("commitflash or revertflash"));
             fx.reopen();
             assertTrue(fx.engine.list("s:t").get(0).revertible(), "revertible after a restart");
             fx.engine.withdraw("s", "t", false, true, java.util.OptionalLong.empty());
@@ -145,14 +168,19 @@ class ExtentRevertBehaviourTest {
     void commitAndRevertEndRevertibilitySoResyncAndReverseWorkAgain() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("s", 4L * G);
-            fx.establish("s", "t", EstablishOptions.defaults().withRecording(true).withMode(CopyMode.NOCOPY));
+            fx.establish(
+                    "s", "t", EstablishOptions.defaults().withRecording(true).withMode(CopyMode.NOCOPY));
             Revertibles r = fx.engine.revertibles();
             long id = r.setRevertible("s", "t").id();
             Path log = dir.resolve("flash").resolve("revert-" + id + ".log");
             RelationshipView committed = r.commit("s", "t");
             assertFalse(committed.revertible(), "DS CLI: commitflash ends revertibility");
             assertFalse(Files.exists(log), "the undo area is gone with it");
-            assertEquals(1, fx.engine.resync(List.of(new PairSpec("s", "t")), ResyncOptions.recordAgain()).size());
+            assertEquals(
+                    1,
+                    fx.engine
+                            .resync(List.of(new PairSpec("s", "t")), ResyncOptions.recordAgain())
+                            .size());
 
             r.setRevertible("s", "t");
             fx.fill("t", 0, G, 'Y');
@@ -160,7 +188,8 @@ class ExtentRevertBehaviourTest {
             assertFalse(reverted.revertible(), "DS CLI: revertflash ends revertibility");
             fx.reopen();
             assertFalse(fx.engine.list("s:t").get(0).revertible(), "still not revertible after a restart");
-            assertTrue(assertThrows(IllegalStateException.class, () -> r.commit("s", "t")).getMessage()
+            assertTrue(assertThrows(IllegalStateException.class, () -> r.commit("s", "t"))
+                    .getMessage()
                     .contains("run setflashrevertible first"));
             RelationshipView back = fx.engine.reverse("s", "t", new ReverseOptions(true, true, true));
             assertEquals("t", back.source(), "reverseflash works again after the revert");
@@ -171,7 +200,8 @@ class ExtentRevertBehaviourTest {
     void staleRevertFilesOfAWithdrawnRelationshipAreSweptAtOpen() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("s", 4L * G);
-            fx.establish("s", "t", EstablishOptions.defaults().withRecording(true).withMode(CopyMode.NOCOPY));
+            fx.establish(
+                    "s", "t", EstablishOptions.defaults().withRecording(true).withMode(CopyMode.NOCOPY));
             long live = fx.engine.revertibles().setRevertible("s", "t").id();
             Path flash = dir.resolve("flash");
             // As a withdraw that crashed after its catalog replace leaves them (id 999 was never in the catalog).

@@ -75,7 +75,11 @@ class ExtentSharingBehaviourTest {
             assertArrayEquals(filled(2 * G, 0x22), fx.read("c", 0, 2 * G), "withdrawn: c keeps what it had");
             // rmflash a:b withdraws both relationships of the pair.
             fx.engine.withdraw("a", "b", false, true, OptionalLong.empty());
-            assertEquals(List.of("a:a"), fx.engine.list().stream().map(v -> v.source() + ":" + v.target()).toList());
+            assertEquals(
+                    List.of("a:a"),
+                    fx.engine.list().stream()
+                            .map(v -> v.source() + ":" + v.target())
+                            .toList());
         }
     }
 
@@ -97,8 +101,11 @@ class ExtentSharingBehaviourTest {
                 data[i] = (byte) (i % 251);
             }
             // Half in a:b's target range, half in b:c's source range; gathered from two buffers, as NBD hands it.
-            fx.dev("b").write(G + 100, new ByteBuffer[] {ByteBuffer.wrap(data, 0, G / 2),
-                ByteBuffer.wrap(data, G / 2, 3 * G / 2)}, false);
+            fx.dev("b")
+                    .write(
+                            G + 100,
+                            new ByteBuffer[] {ByteBuffer.wrap(data, 0, G / 2), ByteBuffer.wrap(data, G / 2, 3 * G / 2)},
+                            false);
             fx.write("c", G + 100, Arrays.copyOf(data, 2 * G)); // over both of c's target ranges
             fx.write("a", 0, filled(8 * G, 0x7f));
             byte[] b = fx.read("b", 0, 4 * G);
@@ -119,46 +126,74 @@ class ExtentSharingBehaviourTest {
                 fx.store.create(v, 8L * G);
             }
             fx.engine.establish(List.of(pair("a", "b", new Extent(0, 2L * G, 2L * G))), NOCOPY);
-            String targetTwice = assertThrows(IllegalStateException.class, () -> fx.engine.establish(
-                    List.of(pair("c", "b", new Extent(0, 3L * G, G))), NOCOPY)).getMessage();
-            assertTrue(targetTwice.contains("target range [196608, 262144) of b overlaps a target range of a:b#")
-                    && targetTwice.contains("(rule: a range of a volume is the target of one relationship at most)"),
+            String targetTwice = assertThrows(
+                            IllegalStateException.class,
+                            () -> fx.engine.establish(List.of(pair("c", "b", new Extent(0, 3L * G, G))), NOCOPY))
+                    .getMessage();
+            assertTrue(
+                    targetTwice.contains("target range [196608, 262144) of b overlaps a target range of a:b#")
+                            && targetTwice.contains(
+                                    "(rule: a range of a volume is the target of one relationship at most)"),
                     targetTwice);
-            String targetOverSource = assertThrows(IllegalStateException.class, () -> fx.engine.establish(
-                    List.of(pair("c", "a", new Extent(0, G, G))), NOCOPY)).getMessage();
-            assertTrue(targetOverSource.contains("target range [65536, 131072) of a overlaps a source range of a:b#")
-                    && targetOverSource.contains("a target range is never a source range of another relationship"),
+            String targetOverSource = assertThrows(
+                            IllegalStateException.class,
+                            () -> fx.engine.establish(List.of(pair("c", "a", new Extent(0, G, G))), NOCOPY))
+                    .getMessage();
+            assertTrue(
+                    targetOverSource.contains("target range [65536, 131072) of a overlaps a source range of a:b#")
+                            && targetOverSource.contains(
+                                    "a target range is never a source range of another relationship"),
                     targetOverSource);
-            String sourceOverTarget = assertThrows(IllegalStateException.class, () -> fx.engine.establish(
-                    List.of(pair("b", "c", new Extent(3L * G, 0, G))), NOCOPY)).getMessage();
-            assertTrue(sourceOverTarget.contains("source range [196608, 262144) of b overlaps a target range of a:b#"),
+            String sourceOverTarget = assertThrows(
+                            IllegalStateException.class,
+                            () -> fx.engine.establish(List.of(pair("b", "c", new Extent(3L * G, 0, G))), NOCOPY))
+                    .getMessage();
+            assertTrue(
+                    sourceOverTarget.contains("source range [196608, 262144) of b overlaps a target range of a:b#"),
                     sourceOverTarget);
-            String inOneRequest = assertThrows(IllegalStateException.class, () -> fx.engine.establish(
-                    List.of(pair("c", "d", new Extent(0, 0, G)), pair("a", "d", new Extent(4L * G, 0, G))), NOCOPY))
+            String inOneRequest = assertThrows(
+                            IllegalStateException.class,
+                            () -> fx.engine.establish(
+                                    List.of(
+                                            pair("c", "d", new Extent(0, 0, G)),
+                                            pair("a", "d", new Extent(4L * G, 0, G))),
+                                    NOCOPY))
                     .getMessage();
             assertTrue(inOneRequest.contains("overlaps a target range of pair c:d"), inOneRequest);
-            String wholeOntoExtent = assertThrows(IllegalStateException.class, () -> fx.engine.establish(
-                    List.of(new PairSpec("b", "d")), NOCOPY)).getMessage();
-            assertTrue(wholeOntoExtent.contains("(rule: a volume is in whole-volume relationships or in extent"
-                    + " relationships, not both)"), wholeOntoExtent);
+            String wholeOntoExtent = assertThrows(
+                            IllegalStateException.class,
+                            () -> fx.engine.establish(List.of(new PairSpec("b", "d")), NOCOPY))
+                    .getMessage();
+            assertTrue(
+                    wholeOntoExtent.contains("(rule: a volume is in whole-volume relationships or in extent"
+                            + " relationships, not both)"),
+                    wholeOntoExtent);
             fx.engine.establish(List.of(new PairSpec("c", "d")), NOCOPY);
-            String extentOntoWhole = assertThrows(IllegalStateException.class, () -> fx.engine.establish(
-                    List.of(pair("a", "d", new Extent(6L * G, 6L * G, G))), NOCOPY)).getMessage();
-            assertTrue(extentOntoWhole.contains("volume d is in whole-volume FlashCopy relationship(s) c:d#"),
+            String extentOntoWhole = assertThrows(
+                            IllegalStateException.class,
+                            () -> fx.engine.establish(List.of(pair("a", "d", new Extent(6L * G, 6L * G, G))), NOCOPY))
+                    .getMessage();
+            assertTrue(
+                    extentOntoWhole.contains("volume d is in whole-volume FlashCopy relationship(s) c:d#"),
                     extentOntoWhole);
-            String grain = assertThrows(IllegalArgumentException.class, () -> fx.engine.establish(
-                    List.of(pair("a", "b", new Extent(4L * G, 4L * G, G))), NOCOPY.withGrainSize(4096))).getMessage();
+            String grain = assertThrows(
+                            IllegalArgumentException.class,
+                            () -> fx.engine.establish(
+                                    List.of(pair("a", "b", new Extent(4L * G, 4L * G, G))), NOCOPY.withGrainSize(4096)))
+                    .getMessage();
             assertTrue(grain.contains("every relationship of one source uses the same grain size"), grain);
             // Ranges apart are fine: a second range of a to b, and a range of b within itself.
-            fx.engine.establish(List.of(pair("a", "b", new Extent(4L * G, 4L * G, G)),
-                    pair("b", "b", new Extent(5L * G, 6L * G, G))), NOCOPY);
+            fx.engine.establish(
+                    List.of(
+                            pair("a", "b", new Extent(4L * G, 4L * G, G)),
+                            pair("b", "b", new Extent(5L * G, 6L * G, G))),
+                    NOCOPY);
             assertEquals(4, fx.engine.list().size());
         }
     }
 
     @Test
-    void recordingExtentRelationshipsOfOnePairResyncToANewT0TogetherAndRefuseReverseAndRevertible()
-            throws Exception {
+    void recordingExtentRelationshipsOfOnePairResyncToANewT0TogetherAndRefuseReverseAndRevertible() throws Exception {
         try (EngineFixture fx = new EngineFixture(dir)) {
             fx.store.create("a", 8L * G);
             fx.store.create("b", 8L * G);
@@ -172,23 +207,35 @@ class ExtentSharingBehaviourTest {
             fx.fill("a", 7 * G, G, 0x25); // in no range: not recorded
             fx.reopen();
             List<RelationshipView> views = fx.engine.list();
-            assertEquals(List.of(1L, 1L), views.stream().map(RelationshipView::changedSourceGrains).toList());
-            assertEquals(List.of(1L, 0L), views.stream().map(RelationshipView::changedTargetGrains).toList());
+            assertEquals(
+                    List.of(1L, 1L),
+                    views.stream().map(RelationshipView::changedSourceGrains).toList());
+            assertEquals(
+                    List.of(1L, 0L),
+                    views.stream().map(RelationshipView::changedTargetGrains).toList());
             assertArrayEquals(filled(G, 0x11), fx.read("b", 0, G), "the second's T0 before the resync");
 
             fx.engine.resync(List.of(new PairSpec("a", "b")), ResyncOptions.recordAgain());
             fx.crashAndReopen();
             assertArrayEquals(fx.read("a", 0, 2 * G), fx.read("b", 4L * G, 2 * G), "the first at the new T0");
             assertArrayEquals(filled(G, 0x23), fx.read("b", 0, G), "the second at the new T0");
-            assertEquals(List.of(0L, 0L), fx.engine.list().stream().map(RelationshipView::changedSourceGrains).toList());
+            assertEquals(
+                    List.of(0L, 0L),
+                    fx.engine.list().stream()
+                            .map(RelationshipView::changedSourceGrains)
+                            .toList());
             fx.fill("a", 0, 8 * G, 0x26);
             assertArrayEquals(filled(G, 0x23), fx.read("b", 0, G), "the new T0 holds after the source changes");
 
-            String reverse = assertThrows(IllegalStateException.class,
-                    () -> fx.engine.reverse("a", "b", new ReverseOptions(true, true, true))).getMessage();
+            String reverse = assertThrows(
+                            IllegalStateException.class,
+                            () -> fx.engine.reverse("a", "b", new ReverseOptions(true, true, true)))
+                    .getMessage();
             assertTrue(reverse.contains("(rule: reverseflash restores whole volumes only"), reverse);
-            String revertible = assertThrows(IllegalStateException.class,
-                    () -> fx.engine.revertibles().setRevertible("a", "b")).getMessage();
+            String revertible = assertThrows(
+                            IllegalStateException.class,
+                            () -> fx.engine.revertibles().setRevertible("a", "b"))
+                    .getMessage();
             assertTrue(revertible.contains("(rule: revertible relationships are whole-volume)"), revertible);
         }
     }

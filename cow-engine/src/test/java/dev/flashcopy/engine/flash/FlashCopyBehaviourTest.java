@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The copy-on-write rules, the dependency chain and the admin rules, one behaviour per test. */
 class FlashCopyBehaviourTest {
     private static final int G = 4096;
-    private static final EstablishOptions NOCOPY = EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
+    private static final EstablishOptions NOCOPY =
+            EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
 
     @TempDir
     Path dir;
@@ -156,7 +157,9 @@ class FlashCopyBehaviourTest {
             assertRule(IllegalStateException.class, "target of only one", () -> fx.establish("other", "t", NOCOPY));
             assertRule(IllegalArgumentException.class, "cycle s -> t -> s", () -> fx.establish("t", "s", NOCOPY));
             assertRule(IllegalStateException.class, "cannot become a target", () -> fx.establish("other", "s", NOCOPY));
-            assertRule(IllegalArgumentException.class, "same grain size",
+            assertRule(
+                    IllegalArgumentException.class,
+                    "same grain size",
                     () -> fx.establish("s", "t9", NOCOPY.withGrainSize(8192)));
             assertRule(IllegalArgumentException.class, "power of two", () -> NOCOPY.withGrainSize(3000));
             List<PairSpec> many = new ArrayList<>();
@@ -165,16 +168,20 @@ class FlashCopyBehaviourTest {
             }
             assertRule(IllegalStateException.class, "at most 256", () -> fx.engine.establish(many, NOCOPY));
             assertFalse(fx.store.contains("m0"), "nothing was created by a refused establish");
-            assertRule(IllegalStateException.class, "--force",
+            assertRule(
+                    IllegalStateException.class,
+                    "--force",
                     () -> fx.engine.withdraw("s", "t", false, false, OptionalLong.empty()));
-            assertThrows(java.util.NoSuchElementException.class,
+            assertThrows(
+                    java.util.NoSuchElementException.class,
                     () -> fx.engine.withdraw("s", "nope", false, true, OptionalLong.empty()));
             Exception e = assertThrows(IllegalStateException.class, () -> fx.store.remove("t"));
             assertTrue(e.getMessage().contains("target of FlashCopy relationship s:t"), e.getMessage());
         }
     }
 
-    private static void assertRule(Class<? extends Exception> type, String words, org.junit.jupiter.api.function.Executable call) {
+    private static void assertRule(
+            Class<? extends Exception> type, String words, org.junit.jupiter.api.function.Executable call) {
         Exception e = assertThrows(type, call);
         assertTrue(e.getMessage().contains(words), e.getMessage());
     }
@@ -208,7 +215,9 @@ class FlashCopyBehaviourTest {
             fx.engine.withdraw("t", "u", false, true, OptionalLong.empty());
             fx.engine.reverse("s", "t", new ReverseOptions(true, true, true));
             assertFalse(fx.dev("t").readOnly(), "the old target is the source now");
-            assertEquals(fx.engine.list().getFirst().targetWriteInhibit(), fx.dev("s").readOnly(),
+            assertEquals(
+                    fx.engine.list().getFirst().targetWriteInhibit(),
+                    fx.dev("s").readOnly(),
                     "the old source is read-only exactly when its reversed relationship inhibits it");
         }
     }
@@ -243,7 +252,9 @@ class FlashCopyBehaviourTest {
             RelationshipView v = fx.engine.list("s:t").get(0);
             assertEquals(RelationshipState.COPIED, v.state());
             assertEquals(100.0, v.copiedPercent());
-            assertTrue(fx.engine.withdraw("s", "t", false, false, OptionalLong.empty()).withdrawn());
+            assertTrue(fx.engine
+                    .withdraw("s", "t", false, false, OptionalLong.empty())
+                    .withdrawn());
         }
     }
 
@@ -256,7 +267,8 @@ class FlashCopyBehaviourTest {
             fx.fill("t", 6 * G, G, 1);
             List<long[]> extents = new ArrayList<>();
             fx.dev("t").mapAllocation(0, 8 * G, (len, hole) -> extents.add(new long[] {len, hole ? 1 : 0}));
-            assertEquals(List.of("8192h", "4096d", "12288h", "4096d", "4096h"),
+            assertEquals(
+                    List.of("8192h", "4096d", "12288h", "4096d", "4096h"),
                     extents.stream().map(e -> e[0] + (e[1] == 1 ? "h" : "d")).toList());
         }
     }

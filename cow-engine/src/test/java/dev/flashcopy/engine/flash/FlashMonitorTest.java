@@ -88,7 +88,8 @@ class FlashMonitorTest {
             assertEquals(3, map.buckets());
             assertArrayEquals(new long[] {1, 1, 1}, map.toCopy());
             assertTrue(fx.engine.monitor().grainMap("s", "nope", 8).isEmpty());
-            assertThrows(IllegalArgumentException.class, () -> fx.engine.monitor().grainMap("s", "t", 0));
+            assertThrows(
+                    IllegalArgumentException.class, () -> fx.engine.monitor().grainMap("s", "t", 0));
         }
     }
 }

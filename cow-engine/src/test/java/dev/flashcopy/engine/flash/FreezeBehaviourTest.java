@@ -84,7 +84,9 @@ class FreezeBehaviourTest {
     void frozenSourceHoldsWritesUntilUnfreeze() throws Exception {
         try (EngineFixture fx = twoSources(dir)) {
             fx.engine.establish(group(), NOCOPY, LONG_FREEZE);
-            assertEquals(List.of("a", "b"), List.copyOf(fx.engine.freezes().frozenVolumes().keySet()));
+            assertEquals(
+                    List.of("a", "b"),
+                    List.copyOf(fx.engine.freezes().frozenVolumes().keySet()));
             Future<?> held = writeLater(fx, "a", 'A');
             awaitHeld(fx, 1);
             assertThrows(TimeoutException.class, () -> held.get(50, TimeUnit.MILLISECONDS));
@@ -94,7 +96,9 @@ class FreezeBehaviourTest {
             held.get(30, TimeUnit.SECONDS);
             assertArrayEquals(filled('A'), fx.read("a", 0, G));
             assertArrayEquals(filled('0'), fx.read("ta", 0, G), "the held write landed after T0");
-            assertEquals(List.of("b"), List.copyOf(fx.engine.freezes().frozenVolumes().keySet()));
+            assertEquals(
+                    List.of("b"),
+                    List.copyOf(fx.engine.freezes().frozenVolumes().keySet()));
         }
     }
 
@@ -149,8 +153,10 @@ class FreezeBehaviourTest {
         try (EngineFixture fx = twoSources(dir)) {
             fx.establish("a", "ta", NOCOPY);
             // ta is already a target: the whole group is refused, and b must not stay frozen.
-            assertThrows(IllegalStateException.class, () -> fx.engine.establish(
-                    List.of(new PairSpec("b", "tb"), new PairSpec("b", "ta")), NOCOPY, LONG_FREEZE));
+            assertThrows(
+                    IllegalStateException.class,
+                    () -> fx.engine.establish(
+                            List.of(new PairSpec("b", "tb"), new PairSpec("b", "ta")), NOCOPY, LONG_FREEZE));
             assertTrue(fx.engine.freezes().frozenVolumes().isEmpty());
             fx.write("b", 0, filled('B')); // not held
         }
@@ -220,8 +226,10 @@ class FreezeBehaviourTest {
                 assertEquals(BlockError.SHUTDOWN, ((BlockIoException) e.getCause()).error(), e.toString());
             }
             assertFalse(fx.engine.freezes().isFrozen("a"));
-            assertThrows(IllegalStateException.class,
-                    () -> fx.engine.freezes().freeze(List.of("a"), Duration.ofSeconds(1)), "no new freeze once closed");
+            assertThrows(
+                    IllegalStateException.class,
+                    () -> fx.engine.freezes().freeze(List.of("a"), Duration.ofSeconds(1)),
+                    "no new freeze once closed");
         }
     }
 

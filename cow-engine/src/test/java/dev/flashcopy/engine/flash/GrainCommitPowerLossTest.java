@@ -25,8 +25,8 @@ class GrainCommitPowerLossTest {
         int targetWriteKept = 0;
         for (long seed = 1; seed <= 24; seed++) {
             SimulatedDisk disk = new SimulatedDisk(seed);
-            try (EngineFixture fx = new EngineFixture(Path.of("/simulated/grain" + seed),
-                    FlashSettings.defaults().withBackgroundCopy(false), disk)) {
+            try (EngineFixture fx = new EngineFixture(
+                    Path.of("/simulated/grain" + seed), FlashSettings.defaults().withBackgroundCopy(false), disk)) {
                 fx.store.create("s", 4L * G);
                 fx.fill("s", 0, 4 * G, 'a');
                 fx.dev("s").flush();
@@ -37,15 +37,20 @@ class GrainCommitPowerLossTest {
                 fx.powerLossAndReopen(disk);
                 byte[] grain1 = fx.read("t", G, G);
                 for (int i = 0; i < G; i++) {
-                    assertTrue(grain1[i] == 'T' || grain1[i] == 'a', "seed " + seed + ": target byte " + i
-                            + " of grain 1 reads " + (char) grain1[i] + " (T0 is 'a', its own write 'T')");
+                    assertTrue(
+                            grain1[i] == 'T' || grain1[i] == 'a',
+                            "seed " + seed + ": target byte " + i + " of grain 1 reads " + (char) grain1[i]
+                                    + " (T0 is 'a', its own write 'T')");
                 }
                 if (grain1[0] == 'T') {
                     targetWriteKept++;
                 }
             }
         }
-        assertEquals(24, targetWriteKept, "the clear was committed before the source write, with the target's "
-                + "data synced ahead of it, so every seed keeps the target write");
+        assertEquals(
+                24,
+                targetWriteKept,
+                "the clear was committed before the source write, with the target's "
+                        + "data synced ahead of it, so every seed keeps the target write");
     }
 }

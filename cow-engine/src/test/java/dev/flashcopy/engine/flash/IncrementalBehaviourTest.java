@@ -20,8 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 class IncrementalBehaviourTest {
     private static final int G = 4096;
     private static final int N = 16;
-    private static final EstablishOptions RECORD_NOCOPY =
-            EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G).withRecording(true);
+    private static final EstablishOptions RECORD_NOCOPY = EstablishOptions.defaults()
+            .withMode(CopyMode.NOCOPY)
+            .withGrainSize(G)
+            .withRecording(true);
     private static final ReverseOptions FAST = new ReverseOptions(true, true, true);
 
     @TempDir
@@ -105,14 +107,16 @@ class IncrementalBehaviourTest {
     void resyncRefusedWithoutRecord() throws Exception {
         try (EngineFixture fx = sourceWithData(dir)) {
             fx.establish("s", "t", RECORD_NOCOPY.withRecording(false));
-            Exception e = assertThrows(IllegalStateException.class,
+            Exception e = assertThrows(
+                    IllegalStateException.class,
                     () -> fx.engine.resync(List.of(pair("s", "t")), ResyncOptions.recordAgain()));
             assertTrue(e.getMessage().contains("does not record changes"), e.getMessage());
             // Without --record the resync works once, and then the pair cannot be resynced again.
             fx.engine.establish(List.of(pair("s", "u")), RECORD_NOCOPY);
             fx.engine.resync(List.of(pair("s", "u")), new ResyncOptions(false, false, false, OptionalLong.of(5)));
             assertEquals(5, view(fx, "s", "u").seqnum());
-            assertThrows(IllegalStateException.class,
+            assertThrows(
+                    IllegalStateException.class,
                     () -> fx.engine.resync(List.of(pair("s", "u")), ResyncOptions.recordAgain()));
         }
     }
@@ -153,7 +157,8 @@ class IncrementalBehaviourTest {
             assertEquals("s", r.target());
             assertEquals(9, r.outOfSyncGrains(), "grains 0..7 changed on the source, 11 on the target");
             assertArrayEquals(want, fx.read("s", 0, N * G), "the source reads the restored data at once");
-            assertThrows(NoSuchElementException.class,
+            assertThrows(
+                    NoSuchElementException.class,
                     () -> fx.engine.reverse("s", "t", new ReverseOptions(true, true, false)));
             while (fx.engine.copyStep("t", "s", G) > 0) {
                 // copy back
@@ -169,7 +174,8 @@ class IncrementalBehaviourTest {
     void reverseRefusedUntilCopiedWithoutFast() throws Exception {
         try (EngineFixture fx = sourceWithData(dir)) {
             fx.establish("s", "t", RECORD_NOCOPY);
-            Exception e = assertThrows(IllegalStateException.class,
+            Exception e = assertThrows(
+                    IllegalStateException.class,
                     () -> fx.engine.reverse("s", "t", new ReverseOptions(true, true, false)));
             assertTrue(e.getMessage().contains("--fast"), e.getMessage());
             fx.store.create("v", N * G);

@@ -48,10 +48,22 @@ class MetadataFaultTest {
     private static final int JOURNAL_HEADER = 16;
     private static final int JOURNAL_RECORD = 8 + 41;
 
-    enum Fault { FLIP, TORN, LOST, MISPLACED, TRUNCATED }
+    enum Fault {
+        FLIP,
+        TORN,
+        LOST,
+        MISPLACED,
+        TRUNCATED
+    }
 
     /** How one case ended. */
-    enum Outcome { ALL_EXACT, SOME_FAILED, REFUSED, SILENT_WRONG, UNEXPECTED_ERROR }
+    enum Outcome {
+        ALL_EXACT,
+        SOME_FAILED,
+        REFUSED,
+        SILENT_WRONG,
+        UNEXPECTED_ERROR
+    }
 
     @Test
     void everyTargetReadsItsT0OrIsReportedFailedAfterOneMetadataFault() throws Exception {
@@ -67,25 +79,38 @@ class MetadataFaultTest {
             Outcome o = runCase(seed, targets, faults, wrong, redrawn, repaired);
             outcomes.merge(o, 1, Integer::sum);
         }
-        System.out.println("MetadataFaultTest: " + cases + " cases: exact T0 everywhere " + outcomes.getOrDefault(
-                Outcome.ALL_EXACT, 0) + ", some target reported failed (the rest exact) " + outcomes.getOrDefault(
-                Outcome.SOME_FAILED, 0) + ", refused to start and not repairable (a catalog: restore it) " + outcomes.getOrDefault(Outcome.REFUSED, 0)
+        System.out.println("MetadataFaultTest: " + cases + " cases: exact T0 everywhere "
+                + outcomes.getOrDefault(Outcome.ALL_EXACT, 0) + ", some target reported failed (the rest exact) "
+                + outcomes.getOrDefault(Outcome.SOME_FAILED, 0)
+                + ", refused to start and not repairable (a catalog: restore it) "
+                + outcomes.getOrDefault(Outcome.REFUSED, 0)
                 + ", silent wrong reads " + outcomes.getOrDefault(Outcome.SILENT_WRONG, 0) + ", unexpected errors "
                 + outcomes.getOrDefault(Outcome.UNEXPECTED_ERROR, 0) + "; targets " + targets + "; faults " + faults
                 + "; refused, then served after fsck --repair " + repaired[0] + "; redrawn (journal tail losses a log"
                 + " cannot see) " + redrawn[0]);
-        assertEquals(0, outcomes.getOrDefault(Outcome.SILENT_WRONG, 0) + outcomes.getOrDefault(
-                Outcome.UNEXPECTED_ERROR, 0), String.join("\n", wrong.subList(0, Math.min(5, wrong.size()))));
-        assertTrue(repaired[0] > 0 && outcomes.getOrDefault(Outcome.SOME_FAILED, 0) > 0,
+        assertEquals(
+                0,
+                outcomes.getOrDefault(Outcome.SILENT_WRONG, 0) + outcomes.getOrDefault(Outcome.UNEXPECTED_ERROR, 0),
+                String.join("\n", wrong.subList(0, Math.min(5, wrong.size()))));
+        assertTrue(
+                repaired[0] > 0 && outcomes.getOrDefault(Outcome.SOME_FAILED, 0) > 0,
                 "faults must be found, repaired and the damaged targets reported failed: " + outcomes);
     }
 
-    private static Outcome runCase(long seed, Map<String, Integer> targets, Map<String, Integer> faults,
-            List<String> wrong, int[] redrawn, int[] repaired) throws Exception {
+    private static Outcome runCase(
+            long seed,
+            Map<String, Integer> targets,
+            Map<String, Integer> faults,
+            List<String> wrong,
+            int[] redrawn,
+            int[] repaired)
+            throws Exception {
         Random rnd = new Random(seed);
         SimulatedDisk disk = new SimulatedDisk(seed);
         int size = 64 << 10;
-        FlashSettings settings = FlashSettings.defaults().withBackgroundCopy(false).withLockStripes(8)
+        FlashSettings settings = FlashSettings.defaults()
+                .withBackgroundCopy(false)
+                .withLockStripes(8)
                 .withCheckpointJournalBytes(rnd.nextBoolean() ? 4096 : 1 << 20);
         CrashModel m = new CrashModel();
         EngineFixture fx = new EngineFixture(DIR, settings, disk);
@@ -111,12 +136,15 @@ class MetadataFaultTest {
                 assertTrue(!e.getMessage().contains("\n") && e.getMessage().contains("fsck"), e.getMessage());
                 MetadataCheck.Report check = MetadataCheck.check(disk, DIR);
                 if (!check.damaged()) {
-                    wrong.add("seed " + seed + ": " + injected + ": refused, but fsck finds nothing: " + e.getMessage());
+                    wrong.add(
+                            "seed " + seed + ": " + injected + ": refused, but fsck finds nothing: " + e.getMessage());
                     return Outcome.UNEXPECTED_ERROR;
                 }
                 MetadataCheck.Report repair = MetadataCheck.repair(disk, DIR);
                 if (!repair.repairable()) {
-                    faults.merge(injected.split(" ")[0] + " " + injected.split(" ")[1] + " refused (restore)", 1,
+                    faults.merge(
+                            injected.split(" ")[0] + " " + injected.split(" ")[1] + " refused (restore)",
+                            1,
                             Integer::sum);
                     return Outcome.REFUSED;
                 }
@@ -125,8 +153,8 @@ class MetadataFaultTest {
                 try {
                     fx.openAfterRefusal();
                 } catch (IOException | RuntimeException again) {
-                    wrong.add("seed " + seed + ": " + injected + ": still refused after fsck --repair " + repair
-                            + ": " + again);
+                    wrong.add("seed " + seed + ": " + injected + ": still refused after fsck --repair " + repair + ": "
+                            + again);
                     return Outcome.UNEXPECTED_ERROR;
                 }
             } catch (IOException | RuntimeException e) {
@@ -137,7 +165,9 @@ class MetadataFaultTest {
             faults.merge(injected.split(" ")[0] + " served", 1, Integer::sum);
             boolean anyFailed = false;
             for (String v : PowerLossTest.NAMES) {
-                RelationshipView asTarget = fx.engine.list().stream().filter(r -> r.target().equals(v)).findFirst()
+                RelationshipView asTarget = fx.engine.list().stream()
+                        .filter(r -> r.target().equals(v))
+                        .findFirst()
                         .orElse(null);
                 boolean failed = asTarget != null && asTarget.failedReason() != null;
                 byte[] got;
@@ -175,8 +205,12 @@ class MetadataFaultTest {
     /** Injects one fault into one metadata file and says which; redraws faults a power loss also makes. */
     private static String inject(SimulatedDisk disk, Random rnd, int[] redrawn) throws IOException {
         List<Path> files = new ArrayList<>();
-        for (Path p : List.of(DIR.resolve("catalog.json"), DIR.resolve("flash/relationships.json"),
-                DIR.resolve("flash/failed.json"), DIR.resolve("flash/checkpoint"), DIR.resolve("flash/journal"))) {
+        for (Path p : List.of(
+                DIR.resolve("catalog.json"),
+                DIR.resolve("flash/relationships.json"),
+                DIR.resolve("flash/failed.json"),
+                DIR.resolve("flash/checkpoint"),
+                DIR.resolve("flash/journal"))) {
             if (disk.exists(p) && disk.readAll(p).length > 0) {
                 files.add(p);
             }
@@ -224,8 +258,9 @@ class MetadataFaultTest {
             }
             boolean onlyZeroed = after.length == data.length && onlyZeroedFrom(data, after, first);
             boolean onlyLastAppendLost = journal && onlyZeroed && first >= lastAppend;
-            boolean wholeTailLost = journal && (onlyZeroed && allZeroFrom(after, first)
-                    || after.length < data.length && after.length % (64 << 10) == 0);
+            boolean wholeTailLost = journal
+                    && (onlyZeroed && allZeroFrom(after, first)
+                            || after.length < data.length && after.length % (64 << 10) == 0);
             if (onlyLastAppendLost || wholeTailLost) {
                 redrawn[0]++;
                 continue;

@@ -60,7 +60,9 @@ class PowerLossTest {
         int grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
         int size = (256 << 10) * (1 + rnd.nextInt(3));
         SimulatedDisk disk = new SimulatedDisk(seed);
-        FlashSettings settings = FlashSettings.defaults().withBackgroundCopy(false).withCheckpointJournalBytes(4096)
+        FlashSettings settings = FlashSettings.defaults()
+                .withBackgroundCopy(false)
+                .withCheckpointJournalBytes(4096)
                 .withLockStripes(8);
         CrashModel m = new CrashModel();
         Map<String, Integer> stats = new TreeMap<>();
@@ -100,8 +102,7 @@ class PowerLossTest {
     }
 
     /** One random operation (the model follows it); returns what it did, first word its kind. */
-    static String step(EngineFixture fx, CrashModel m, Random rnd, int grain, int size, String ctx)
-            throws Exception {
+    static String step(EngineFixture fx, CrashModel m, Random rnd, int grain, int size, String ctx) throws Exception {
         List<RelationshipView> rels = fx.engine.list();
         String v = NAMES.get(rnd.nextInt(NAMES.size()));
         int dice = rnd.nextInt(100);
@@ -142,8 +143,7 @@ class PowerLossTest {
     }
 
     /** What {@link #change} did: its kind (write, zero or trim), volume and range, and whether it was FUA. */
-    record Change(String kind, String where, boolean fua) {
-    }
+    record Change(String kind, String where, boolean fua) {}
 
     /**
      * A random write, zero (punched) or trim of up to three grains of {@code v}, then the model told of it: as in
@@ -170,19 +170,21 @@ class PowerLossTest {
         } else {
             m.write(v, off, data, fua);
         }
-        return new Change(kind < kinds - 2 ? "write" : kind == kinds - 2 ? "zero" : "trim", v + " " + off + "+" + len,
-                fua);
+        return new Change(
+                kind < kinds - 2 ? "write" : kind == kinds - 2 ? "zero" : "trim", v + " " + off + "+" + len, fua);
     }
 
     /** Establishes a random pair (from a flushed source); with {@code record}, persistent and recording. */
-    static String establish(EngineFixture fx, CrashModel m, Random rnd, List<RelationshipView> rels, int grain,
-            boolean record) throws Exception {
+    static String establish(
+            EngineFixture fx, CrashModel m, Random rnd, List<RelationshipView> rels, int grain, boolean record)
+            throws Exception {
         Set<String> targets = rels.stream().map(RelationshipView::target).collect(Collectors.toSet());
         Set<String> sources = rels.stream().map(RelationshipView::source).collect(Collectors.toSet());
         List<String> srcs = NAMES.stream().filter(x -> !targets.contains(x)).toList();
         String source = srcs.get(rnd.nextInt(srcs.size()));
-        List<String> tgts = NAMES.stream().filter(x -> !x.equals(source) && !targets.contains(x)
-                && !sources.contains(x)).toList();
+        List<String> tgts = NAMES.stream()
+                .filter(x -> !x.equals(source) && !targets.contains(x) && !sources.contains(x))
+                .toList();
         if (tgts.isEmpty()) {
             return "establish-skipped";
         }
@@ -194,16 +196,18 @@ class PowerLossTest {
             return "flush " + source + " (before establish)";
         }
         String target = tgts.get(rnd.nextInt(tgts.size()));
-        EstablishOptions options = EstablishOptions.defaults().withGrainSize(grain)
+        EstablishOptions options = EstablishOptions.defaults()
+                .withGrainSize(grain)
                 .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY)
-                .withPersistent(rnd.nextBoolean() || record).withRecording(record);
+                .withPersistent(rnd.nextBoolean() || record)
+                .withRecording(record);
         fx.establish(source, target, options);
         m.snapshot(source, target); // if the power failed inside, powerLoss() decides from what recovered
         return "establish " + source + ":" + target + " " + options.mode();
     }
 
-    private static String withdraw(EngineFixture fx, CrashModel m, Random rnd, RelationshipView r, int grain,
-            int size) throws Exception {
+    private static String withdraw(EngineFixture fx, CrashModel m, Random rnd, RelationshipView r, int grain, int size)
+            throws Exception {
         GrainBitmap left = fx.engine.toCopy(r.source(), r.target()).orElseThrow();
         if (left.isEmpty()) {
             fx.engine.withdraw(r.source(), r.target(), false, false, OptionalLong.empty());
@@ -220,8 +224,16 @@ class PowerLossTest {
     }
 
     /** Power loss and recovery: relationships kept, then every volume checked by {@code check}. */
-    static String powerLoss(EngineFixture fx, SimulatedDisk disk, CrashModel m, String during, int size,
-            Map<String, Integer> stats, String ctx, AfterCrash check) throws Exception {
+    static String powerLoss(
+            EngineFixture fx,
+            SimulatedDisk disk,
+            CrashModel m,
+            String during,
+            int size,
+            Map<String, Integer> stats,
+            String ctx,
+            AfterCrash check)
+            throws Exception {
         List<RelationshipView> before = fx.engine.list();
         SimulatedDisk.CrashReport report = fx.powerLossAndReopen(disk);
         List<String> recovery = fx.engine.recoveryReport();

@@ -42,8 +42,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ReferenceModelTest {
     private static final int OPS = 2500;
     private static final List<String> NAMES = List.of("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7");
-    private static final List<String> CASCADE_NAMES = java.util.stream.IntStream.range(0, 16).mapToObj(i -> "v" + i)
-            .toList();
+    private static final List<String> CASCADE_NAMES =
+            java.util.stream.IntStream.range(0, 16).mapToObj(i -> "v" + i).toList();
 
     @TempDir
     Path dir;
@@ -135,7 +135,9 @@ class ReferenceModelTest {
         Random rnd = new Random(seed);
         int grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
         long size = (1L << 20) * (1 + rnd.nextInt(3)) + 512L * (1 + rnd.nextInt(120));
-        FlashSettings settings = FlashSettings.defaults().withBackgroundCopy(false).withCheckpointJournalBytes(8192)
+        FlashSettings settings = FlashSettings.defaults()
+                .withBackgroundCopy(false)
+                .withCheckpointJournalBytes(8192)
                 .withLockStripes(16);
         ArrayDeque<String> recent = new ArrayDeque<>();
         Model m = new Model();
@@ -158,7 +160,8 @@ class ReferenceModelTest {
                 String ctx = "seed " + seed + " op " + op + ", grain " + grain + ", size " + size + ", recent:\n  "
                         + String.join("\n  ", recent);
                 List<RelationshipView> rels = fx.engine.list();
-                List<String> volumes = fx.store.records().stream().map(r -> r.name()).toList();
+                List<String> volumes =
+                        fx.store.records().stream().map(r -> r.name()).toList();
                 String v = volumes.get(rnd.nextInt(volumes.size()));
                 int dice = rnd.nextInt(100);
                 String did;
@@ -193,13 +196,21 @@ class ReferenceModelTest {
                     did = "read " + v + " " + off + "+" + len;
                     m.check(v, off, fx.read(v, off, len), ctx);
                 } else if (dice < 66) {
-                    did = establish(fx, m, rnd, rels, volumes, incremental && rnd.nextBoolean()
-                            ? base.withRecording(true) : base, size, cascade);
+                    did = establish(
+                            fx,
+                            m,
+                            rnd,
+                            rels,
+                            volumes,
+                            incremental && rnd.nextBoolean() ? base.withRecording(true) : base,
+                            size,
+                            cascade);
                     stats.merge("deepest cascade", Cascades.deepest(fx.engine.list()), Math::max);
                 } else if (dice < 72 && !rels.isEmpty() && (!cascade || rnd.nextInt(3) > 0)) {
                     RelationshipView w = rels.get(rnd.nextInt(rels.size()));
                     did = withdraw(fx, m, rnd, w, grain, size);
-                    if (rels.stream().anyMatch(x -> x.source().equals(w.target())) && !did.startsWith("refused")
+                    if (rels.stream().anyMatch(x -> x.source().equals(w.target()))
+                            && !did.startsWith("refused")
                             && !did.contains("wrong seqnum")) {
                         stats.merge("middle-link withdrawn", 1, Integer::sum);
                     }
@@ -207,10 +218,14 @@ class ReferenceModelTest {
                     did = resyncOrReverse(fx, m, rnd, rels);
                 } else if (dice < 90 && !rels.isEmpty()) {
                     RelationshipView r = rels.get(rnd.nextInt(rels.size()));
-                    GrainBitmap before = fx.engine.toCopy(r.source(), r.target()).orElseThrow().copy();
+                    GrainBitmap before = fx.engine
+                            .toCopy(r.source(), r.target())
+                            .orElseThrow()
+                            .copy();
                     long left = fx.engine.copyStep(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(12)));
                     // copyStep copies whatever the mode (the server's copier skips NOCOPY): what it copied counts.
-                    fx.engine.toCopy(r.source(), r.target())
+                    fx.engine
+                            .toCopy(r.source(), r.target())
                             .ifPresent(after -> m.touch(r.target(), GrainBitmap.andNot(before, after)));
                     did = "copy step " + r.source() + ":" + r.target() + " -> " + left + " left";
                 } else if (dice < 95) {
@@ -230,7 +245,6 @@ class ReferenceModelTest {
                     for (String name : volumes) {
                         m.check(name, 0, fx.read(name, 0, (int) size), ctx + "\n(full verify)");
                     }
-
                 }
                 if (!cascade && !did.startsWith("read")) {
                     stats.merge("space bounds checked", checkSpace(fx, m, grain, ctx + "\n  " + did), Integer::sum);
@@ -251,7 +265,8 @@ class ReferenceModelTest {
             // The sequence must have exercised what it claims to: chains, forced and copy-first withdraws.
             assertTrue(stats.get("most relationships") >= 4, stats.toString());
             assertTrue(stats.getOrDefault("establish", 0) >= 20, stats.toString());
-            assertTrue(stats.getOrDefault("force", 0) >= 3 && stats.getOrDefault("copy-first", 0) >= 3, stats.toString());
+            assertTrue(
+                    stats.getOrDefault("force", 0) >= 3 && stats.getOrDefault("copy-first", 0) >= 3, stats.toString());
             if (cascade) {
                 assertTrue(stats.get("deepest cascade") >= 8, stats.toString());
                 assertTrue(stats.getOrDefault("refused-cycle", 0) >= 3, stats.toString());
@@ -260,8 +275,8 @@ class ReferenceModelTest {
             if (incremental) {
                 assertTrue(stats.getOrDefault("resync", 0) >= 10, stats.toString());
                 assertTrue(!cascade || stats.getOrDefault("middle-link resynced", 0) >= 3, stats.toString());
-                assertTrue(stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0)
-                        >= (cascade ? 1 : 3),
+                assertTrue(
+                        stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0) >= (cascade ? 1 : 3),
                         stats.toString()); // inside a cascade most reverses are refused by rule
                 assertTrue(stats.getOrDefault("reverse with other targets", 0) >= (cascade ? 0 : 2), stats.toString());
             }
@@ -275,36 +290,49 @@ class ReferenceModelTest {
         }
     }
 
-    private static String establish(EngineFixture fx, Model m, Random rnd, List<RelationshipView> rels,
-            List<String> volumes, EstablishOptions base, long size, boolean cascade) throws Exception {
+    private static String establish(
+            EngineFixture fx,
+            Model m,
+            Random rnd,
+            List<RelationshipView> rels,
+            List<String> volumes,
+            EstablishOptions base,
+            long size,
+            boolean cascade)
+            throws Exception {
         Set<String> targets = rels.stream().map(RelationshipView::target).collect(Collectors.toSet());
         Set<String> sources = rels.stream().map(RelationshipView::source).collect(Collectors.toSet());
-        List<String> srcCandidates = cascade ? volumes : volumes.stream().filter(x -> !targets.contains(x)).toList();
+        List<String> srcCandidates = cascade
+                ? volumes
+                : volumes.stream().filter(x -> !targets.contains(x)).toList();
         if (srcCandidates.isEmpty()) {
             return "establish skipped";
         }
-        String source = cascade && rnd.nextInt(3) > 0 ? Cascades.deepestVolume(rels, srcCandidates)
+        String source = cascade && rnd.nextInt(3) > 0
+                ? Cascades.deepestVolume(rels, srcCandidates)
                 : srcCandidates.get(rnd.nextInt(srcCandidates.size()));
         List<String> ancestors = Cascades.ancestors(rels, source);
         if (cascade && !ancestors.isEmpty() && rnd.nextInt(4) == 0) {
             String top = ancestors.get(rnd.nextInt(ancestors.size()));
             Exception e = assertThrows(IllegalArgumentException.class, () -> fx.establish(source, top, base));
-            assertTrue(e.getMessage().contains("cycle " + top + " -> ")
-                    && e.getMessage().contains(source + " -> " + top), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("cycle " + top + " -> ")
+                            && e.getMessage().contains(source + " -> " + top),
+                    e.getMessage());
             return "refused-cycle " + source + ":" + top + ": " + e.getMessage();
         }
         if (!sources.isEmpty() && rnd.nextInt(10) == 0) {
             String badTarget = sources.iterator().next();
             if (!badTarget.equals(source) && !ancestors.contains(badTarget)) {
-                Exception e = assertThrows(IllegalStateException.class,
-                        () -> fx.establish(source, badTarget, base));
+                Exception e = assertThrows(IllegalStateException.class, () -> fx.establish(source, badTarget, base));
                 assertTrue(e.getMessage().contains("rule:"), e.getMessage());
                 return "refused establish " + source + ":" + badTarget;
             }
         }
-        List<String> tgtCandidates = (cascade ? CASCADE_NAMES : NAMES).stream().filter(x -> !x.equals(source)
-                && !targets.contains(x)
-                && !sources.contains(x)).toList();
+        List<String> tgtCandidates = (cascade ? CASCADE_NAMES : NAMES)
+                .stream()
+                        .filter(x -> !x.equals(source) && !targets.contains(x) && !sources.contains(x))
+                        .toList();
         if (tgtCandidates.isEmpty()) {
             return "establish skipped";
         }
@@ -316,7 +344,8 @@ class ReferenceModelTest {
             }
         }
         EstablishOptions options = base.withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY)
-                .withPersistent(rnd.nextBoolean()).withTargetWriteInhibit(rnd.nextInt(10) == 0)
+                .withPersistent(rnd.nextBoolean())
+                .withTargetWriteInhibit(rnd.nextInt(10) == 0)
                 .withSeqnum(rnd.nextInt(4));
         if (base.recording()) {
             options = options.withRecording(true);
@@ -352,12 +381,15 @@ class ReferenceModelTest {
         };
         if (fx.engine.toCopy(r.source(), r.target()).orElseThrow().count() == 0) {
             unbound.run();
-            assertTrue(fx.engine.withdraw(r.source(), r.target(), false, false, OptionalLong.empty()).withdrawn());
+            assertTrue(fx.engine
+                    .withdraw(r.source(), r.target(), false, false, OptionalLong.empty())
+                    .withdrawn());
             return "withdraw complete " + pair;
         }
         switch (rnd.nextInt(4)) {
             case 0 -> {
-                Exception e = assertThrows(IllegalStateException.class,
+                Exception e = assertThrows(
+                        IllegalStateException.class,
                         () -> fx.engine.withdraw(r.source(), r.target(), false, false, OptionalLong.empty()));
                 assertTrue(e.getMessage().contains("--force"), e.getMessage());
                 return "refused withdraw " + pair;
@@ -373,7 +405,9 @@ class ReferenceModelTest {
             }
             case 2 -> {
                 unbound.run();
-                assertFalse(fx.engine.withdraw(r.source(), r.target(), true, false, OptionalLong.empty()).withdrawn());
+                assertFalse(fx.engine
+                        .withdraw(r.source(), r.target(), true, false, OptionalLong.empty())
+                        .withdrawn());
                 for (int i = 0; i < 100_000 && fx.engine.list().stream().anyMatch(x -> x.id() == r.id()); i++) {
                     fx.engine.copyStep(r.source(), r.target(), 64L * grain);
                 }
@@ -381,8 +415,9 @@ class ReferenceModelTest {
                 return "copy-first withdraw " + pair;
             }
             default -> {
-                Exception e = assertThrows(IllegalArgumentException.class, () -> fx.engine.withdraw(r.source(),
-                        r.target(), false, true, OptionalLong.of(r.seqnum() + 1)));
+                Exception e = assertThrows(
+                        IllegalArgumentException.class,
+                        () -> fx.engine.withdraw(r.source(), r.target(), false, true, OptionalLong.of(r.seqnum() + 1)));
                 assertTrue(e.getMessage().contains("seqnum"), e.getMessage());
                 return "withdraw with wrong seqnum refused " + pair;
             }
@@ -399,8 +434,9 @@ class ReferenceModelTest {
         boolean sourceIsTarget = rels.stream().anyMatch(x -> x.target().equals(r.source()));
         long toCopy = fx.engine.toCopy(r.source(), r.target()).orElseThrow().count();
         if (rnd.nextInt(3) > 0) {
-            ResyncOptions options = rnd.nextInt(8) == 0 ? new ResyncOptions(false, rnd.nextBoolean(), false,
-                    OptionalLong.empty()) : ResyncOptions.recordAgain();
+            ResyncOptions options = rnd.nextInt(8) == 0
+                    ? new ResyncOptions(false, rnd.nextBoolean(), false, OptionalLong.empty())
+                    : ResyncOptions.recordAgain();
             if (!r.recording()) {
                 Exception e = assertThrows(IllegalStateException.class, () -> fx.engine.resync(List.of(spec), options));
                 assertTrue(e.getMessage().contains("does not record"), e.getMessage());
@@ -419,9 +455,16 @@ class ReferenceModelTest {
         boolean fast = rnd.nextBoolean();
         ReverseOptions options = new ReverseOptions(rnd.nextInt(4) > 0, rnd.nextBoolean(), fast);
         if (!r.recording() || targetHasTargets || sourceIsTarget || (!fast && toCopy > 0)) {
-            Exception e = assertThrows(IllegalStateException.class,
-                    () -> fx.engine.reverse(r.source(), r.target(), options));
-            assertTrue(e.getMessage().contains(!r.recording() ? "does not record" : targetHasTargets ? "is the source of" : sourceIsTarget ? "middle of a cascade" : "--fast"),
+            Exception e =
+                    assertThrows(IllegalStateException.class, () -> fx.engine.reverse(r.source(), r.target(), options));
+            assertTrue(
+                    e.getMessage()
+                            .contains(
+                                    !r.recording()
+                                            ? "does not record"
+                                            : targetHasTargets
+                                                    ? "is the source of"
+                                                    : sourceIsTarget ? "middle of a cascade" : "--fast"),
                     e.getMessage());
             return "refused reverse " + pair;
         }
@@ -433,7 +476,8 @@ class ReferenceModelTest {
         m.snapshot(r.target(), r.source());
         // The other targets of the source get its view of every grain the restore changes; the old target is a
         // source now, the old source a target of the pair's mode.
-        rels.stream().filter(x -> x.source().equals(r.source()) && x.id() != r.id())
+        rels.stream()
+                .filter(x -> x.source().equals(r.source()) && x.id() != r.id())
                 .forEach(x -> m.touch(x.target(), restored));
         m.unbound(r.target());
         if (after.mode() == CopyMode.NOCOPY) {
@@ -449,11 +493,17 @@ class ReferenceModelTest {
      * itself, the targets of v (as a source) and the other targets of v's source (as a sibling).
      */
     private static void touchNear(Model m, List<RelationshipView> rels, String v, long g0, long g1) {
-        String sourceOfV = rels.stream().filter(x -> x.target().equals(v)).map(RelationshipView::source).findFirst()
+        String sourceOfV = rels.stream()
+                .filter(x -> x.target().equals(v))
+                .map(RelationshipView::source)
+                .findFirst()
                 .orElse(null);
         for (String x : List.copyOf(m.touched.keySet())) {
-            String sourceOfX = rels.stream().filter(r -> r.target().equals(x)).map(RelationshipView::source)
-                    .findFirst().orElse(null);
+            String sourceOfX = rels.stream()
+                    .filter(r -> r.target().equals(x))
+                    .map(RelationshipView::source)
+                    .findFirst()
+                    .orElse(null);
             if (x.equals(v) || v.equals(sourceOfX) || (sourceOfV != null && sourceOfV.equals(sourceOfX))) {
                 m.touched.get(x).set((int) g0, (int) g1 + 1);
             }
@@ -473,8 +523,10 @@ class ReferenceModelTest {
                 continue;
             }
             long allocated = fx.store.get(r.target()).image().allocatedBytes();
-            assertTrue(allocated <= bound, "NOCOPY target " + r.target() + " of " + r.source() + " holds " + allocated
-                    + " bytes, more than it held at T0 plus the grains written since (" + bound + ")\n" + ctx);
+            assertTrue(
+                    allocated <= bound,
+                    "NOCOPY target " + r.target() + " of " + r.source() + " holds " + allocated
+                            + " bytes, more than it held at T0 plus the grains written since (" + bound + ")\n" + ctx);
             checked++;
         }
         return checked;

@@ -2,7 +2,6 @@ package dev.flashcopy.engine.flash;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.relationship.CopyMode;
 import java.nio.file.Path;
@@ -55,8 +54,12 @@ class ReverseWithOtherTargetsTest {
 
             assertEquals("t", reversed.source());
             assertReads(fx, names, want, "right after the reverse");
-            assertEquals(List.of("s:u", "s:w", "t:s"), fx.engine.list().stream()
-                    .map(v -> v.source() + ":" + v.target()).sorted().toList());
+            assertEquals(
+                    List.of("s:u", "s:w", "t:s"),
+                    fx.engine.list().stream()
+                            .map(v -> v.source() + ":" + v.target())
+                            .sorted()
+                            .toList());
             // s is written where t still reads its grain from s's file (never copied) and where it must get t's data.
             fx.fill("s", 6 * G + 1, 10, 'S');
             fx.fill("s", 2 * G, 10, 'S');
@@ -81,8 +84,12 @@ class ReverseWithOtherTargetsTest {
             }
             fx.engine.withdraw("t", "s", false, false, OptionalLong.empty());
             assertReads(fx, names, later, "after the restore is withdrawn");
-            assertEquals(List.of("s:u", "s:w"), fx.engine.list().stream()
-                    .map(v -> v.source() + ":" + v.target()).sorted().toList());
+            assertEquals(
+                    List.of("s:u", "s:w"),
+                    fx.engine.list().stream()
+                            .map(v -> v.source() + ":" + v.target())
+                            .sorted()
+                            .toList());
         }
     }
 

@@ -41,7 +41,9 @@ class RevertModelTest {
     void revertibleRelationshipsMatchReferenceModel(long seed) throws Exception {
         Random rnd = new Random(seed);
         int grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
-        FlashSettings settings = FlashSettings.defaults().withBackgroundCopy(false).withCheckpointJournalBytes(8192)
+        FlashSettings settings = FlashSettings.defaults()
+                .withBackgroundCopy(false)
+                .withCheckpointJournalBytes(8192)
                 .withLockStripes(16);
         Map<String, byte[]> data = new HashMap<>();
         Map<String, BitSet> unknown = new HashMap<>();
@@ -91,20 +93,27 @@ class RevertModelTest {
                     check(data, unknown, v, off, fx.read(v, off, len), ctx);
                     did = "read " + v + " " + off + "+" + len;
                 } else if (dice < 58) {
-                    List<String> free = TARGETS.stream().filter(t -> rels.stream().noneMatch(x -> x.target().equals(t)))
+                    List<String> free = TARGETS.stream()
+                            .filter(t -> rels.stream().noneMatch(x -> x.target().equals(t)))
                             .toList();
                     if (free.isEmpty()) {
                         did = "establish skipped";
                     } else {
                         String t = free.get(rnd.nextInt(free.size()));
-                        fx.establish("r0", t, EstablishOptions.defaults().withGrainSize(grain).withRecording(true)
-                                .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY));
+                        fx.establish(
+                                "r0",
+                                t,
+                                EstablishOptions.defaults()
+                                        .withGrainSize(grain)
+                                        .withRecording(true)
+                                        .withMode(rnd.nextBoolean() ? CopyMode.COPY : CopyMode.NOCOPY));
                         System.arraycopy(data.get("r0"), 0, data.get(t), 0, (int) size);
                         unknown.get(t).clear(0, (int) size);
                         did = "establish r0:" + t;
                     }
                 } else if (dice < 64 && r != null && r.revertible()) {
-                    Exception e = assertThrows(IllegalStateException.class,
+                    Exception e = assertThrows(
+                            IllegalStateException.class,
                             () -> fx.engine.revertibles().setRevertible(r.source(), r.target()));
                     assertTrue(e.getMessage().contains("already revertible"), e.getMessage());
                     did = "refused setrevertible " + r.target();
@@ -112,24 +121,28 @@ class RevertModelTest {
                     RelationshipView after = fx.engine.revertibles().setRevertible(r.source(), r.target());
                     assertTrue(after.revertible(), "lsflash says revertible\n" + ctx);
                     committed.put(r.target(), data.get(r.target()).clone());
-                    committedUnknown.put(r.target(), (BitSet) unknown.get(r.target()).clone());
+                    committedUnknown.put(
+                            r.target(), (BitSet) unknown.get(r.target()).clone());
                     did = "setrevertible " + r.target();
                 } else if (dice < 70 && r != null) {
                     if (!r.revertible()) {
-                        Exception e = assertThrows(IllegalStateException.class,
+                        Exception e = assertThrows(
+                                IllegalStateException.class,
                                 () -> fx.engine.revertibles().commit(r.source(), r.target()));
                         assertTrue(e.getMessage().contains("not revertible"), e.getMessage());
                         did = "refused commit " + r.target();
                     } else {
                         fx.engine.revertibles().commit(r.source(), r.target());
                         committed.put(r.target(), data.get(r.target()).clone());
-                        committedUnknown.put(r.target(), (BitSet) unknown.get(r.target()).clone());
+                        committedUnknown.put(
+                                r.target(), (BitSet) unknown.get(r.target()).clone());
                         did = "commit " + r.target();
                     }
                 } else if (dice < 77 && r != null && r.revertible()) {
                     fx.engine.revertibles().revert(r.source(), r.target());
                     data.put(r.target(), committed.get(r.target()).clone());
-                    unknown.put(r.target(), (BitSet) committedUnknown.get(r.target()).clone());
+                    unknown.put(r.target(), (BitSet)
+                            committedUnknown.get(r.target()).clone());
                     did = "revert " + r.target();
                 } else if (dice < 79 && r != null && r.revertible()) {
                     for (String name : vols) {
@@ -138,14 +151,17 @@ class RevertModelTest {
                     Files.writeString(fx.dir.resolve("flash").resolve("revert-" + r.id() + ".reverting"), "x");
                     fx.crashAndReopen();
                     data.put(r.target(), committed.get(r.target()).clone());
-                    unknown.put(r.target(), (BitSet) committedUnknown.get(r.target()).clone());
-                    assertTrue(fx.engine.recoveryReport().stream().anyMatch(l -> l.contains("interrupted revertflash")),
+                    unknown.put(r.target(), (BitSet)
+                            committedUnknown.get(r.target()).clone());
+                    assertTrue(
+                            fx.engine.recoveryReport().stream().anyMatch(l -> l.contains("interrupted revertflash")),
                             fx.engine.recoveryReport().toString());
                     did = "crash-mid-revert " + r.target();
                 } else if (dice < 82 && r != null) {
                     PairSpec p = new PairSpec(r.source(), r.target());
                     if (r.revertible()) {
-                        Exception e = assertThrows(IllegalStateException.class,
+                        Exception e = assertThrows(
+                                IllegalStateException.class,
                                 () -> fx.engine.resync(List.of(p), ResyncOptions.recordAgain()));
                         assertTrue(e.getMessage().contains("revertible"), e.getMessage());
                         did = "refused resync " + r.target();
@@ -201,8 +217,8 @@ class RevertModelTest {
         }
     }
 
-    private static void check(Map<String, byte[]> model, Map<String, BitSet> unknown, String v, int off, byte[] got,
-            String ctx) {
+    private static void check(
+            Map<String, byte[]> model, Map<String, BitSet> unknown, String v, int off, byte[] got, String ctx) {
         byte[] want = model.get(v);
         for (int i = 0; i < got.length; i++) {
             if (!unknown.get(v).get(off + i) && got[i] != want[off + i]) {

@@ -31,8 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RevertPowerLossTest {
     private static final int OPS = 1000;
-    private static final List<String> LOST_IN = List.of("setflashrevertible", "commitflash", "revertflash",
-            "revertible-write");
+    private static final List<String> LOST_IN =
+            List.of("setflashrevertible", "commitflash", "revertflash", "revertible-write");
     private static final Map<String, Integer> ACROSS_SEEDS = new TreeMap<>();
 
     private Random rnd;
@@ -60,7 +60,9 @@ class RevertPowerLossTest {
         grain = new int[] {4096, 16384, 65536}[(int) (seed % 3)];
         size = (256 << 10) * (1 + rnd.nextInt(3));
         SimulatedDisk disk = new SimulatedDisk(seed);
-        FlashSettings settings = FlashSettings.defaults().withBackgroundCopy(false).withCheckpointJournalBytes(4096)
+        FlashSettings settings = FlashSettings.defaults()
+                .withBackgroundCopy(false)
+                .withCheckpointJournalBytes(4096)
                 .withLockStripes(8);
         ArrayDeque<String> recent = new ArrayDeque<>();
         try (EngineFixture f = new EngineFixture(Path.of("/simulated/revert" + seed), settings, disk)) {
@@ -85,7 +87,9 @@ class RevertPowerLossTest {
                     if (where == 0) {
                         disk.crashAtSync(1 + rnd.nextInt(12), p -> p.endsWith("journal"));
                     } else if (where == 1) {
-                        disk.crashAtSync(1 + rnd.nextInt(6), p -> p.getFileName().toString().startsWith("revert-"));
+                        disk.crashAtSync(
+                                1 + rnd.nextInt(6),
+                                p -> p.getFileName().toString().startsWith("revert-"));
                     } else {
                         disk.crashAtSync(1 + rnd.nextInt(80));
                     }
@@ -94,7 +98,9 @@ class RevertPowerLossTest {
             }
         }
         // Not vacuous: the power failed inside revertible operations, and reverts ran and were checked exactly.
-        int lostInside = LOST_IN.stream().mapToInt(k -> stats.getOrDefault("lost-in-" + k, 0)).sum();
+        int lostInside = LOST_IN.stream()
+                .mapToInt(k -> stats.getOrDefault("lost-in-" + k, 0))
+                .sum();
         assertTrue(lostInside > 0, stats.toString());
         assertTrue(stats.getOrDefault("power-loss", 0) >= 10, stats.toString());
         assertTrue(stats.getOrDefault("revertflash", 0) >= 10, stats.toString());
@@ -115,10 +121,12 @@ class RevertPowerLossTest {
             return PowerLossTest.establish(fx, m, rnd, rels, grain, true);
         }
         if (dice < 14) {
-            List<RelationshipView> can = rels.stream().filter(r -> r.recording() && !r.revertible()).toList();
+            List<RelationshipView> can =
+                    rels.stream().filter(r -> r.recording() && !r.revertible()).toList();
             return can.isEmpty() ? "setflashrevertible-skipped" : makeRevertible(can.get(rnd.nextInt(can.size())), ctx);
         }
-        List<RelationshipView> revertible = rels.stream().filter(RelationshipView::revertible).toList();
+        List<RelationshipView> revertible =
+                rels.stream().filter(RelationshipView::revertible).toList();
         if (revertible.isEmpty()) {
             return "revertible-skipped (none yet)";
         }
@@ -176,8 +184,11 @@ class RevertPowerLossTest {
     private void landed(RelationshipView r, byte[] got, String context) {
         List<byte[]> candidates = committed.get(r.id());
         if (candidates.stream().noneMatch(c -> Arrays.equals(c, got))) {
-            assertArrayEquals(candidates.get(0), got, r.source() + ":" + r.target() + " after a revert reads none of"
-                    + " its " + candidates.size() + " committed state(s)\n" + context);
+            assertArrayEquals(
+                    candidates.get(0),
+                    got,
+                    r.source() + ":" + r.target() + " after a revert reads none of" + " its " + candidates.size()
+                            + " committed state(s)\n" + context);
         }
         committed.put(r.id(), List.of(got));
         m.settle(r.target(), got);
@@ -191,8 +202,12 @@ class RevertPowerLossTest {
         }
         boolean admin = LOST_IN.contains(kind) && !kind.equals("revertible-write");
         String pair = admin ? did.split(" ")[1] : null;
-        RelationshipView inFlight = pair == null ? null : fx.engine.list().stream()
-                .filter(r -> pair.equals(r.source() + ":" + r.target())).findFirst().orElse(null);
+        RelationshipView inFlight = pair == null
+                ? null
+                : fx.engine.list().stream()
+                        .filter(r -> pair.equals(r.source() + ":" + r.target()))
+                        .findFirst()
+                        .orElse(null);
         PowerLossTest.AfterCrash check = (v, got, context) -> {
             if (!kind.equals("revertflash") || !v.equals(inFlight.target())) {
                 return m.checkAfterCrash(v, got, context);
@@ -217,7 +232,9 @@ class RevertPowerLossTest {
         };
         String result = PowerLossTest.powerLoss(fx, disk, m, did, size, stats, ctx, check);
         if (inFlight != null && (kind.equals("setflashrevertible") || kind.equals("commitflash"))) {
-            RelationshipView now = fx.engine.list().stream().filter(r -> r.id() == inFlight.id()).findFirst()
+            RelationshipView now = fx.engine.list().stream()
+                    .filter(r -> r.id() == inFlight.id())
+                    .findFirst()
                     .orElseThrow();
             byte[] got = fx.read(now.target(), 0, size);
             if (kind.equals("setflashrevertible") && now.revertible()) {
@@ -235,7 +252,9 @@ class RevertPowerLossTest {
         if (inFlight != null && (kind.equals("commitflash") || kind.equals("revertflash"))) {
             // Cut short after its undo area went (or a revert finished at open): no longer revertible. Cut short
             // before, it still is, with the candidates above.
-            fx.engine.list().stream().filter(r -> r.id() == inFlight.id() && !r.revertible()).findFirst()
+            fx.engine.list().stream()
+                    .filter(r -> r.id() == inFlight.id() && !r.revertible())
+                    .findFirst()
                     .ifPresent(r -> {
                         committed.remove(r.id());
                         stats.merge("ended-revertible-" + kind, 1, Integer::sum);

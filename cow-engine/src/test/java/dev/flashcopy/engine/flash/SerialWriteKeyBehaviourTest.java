@@ -31,7 +31,9 @@ class SerialWriteKeyBehaviourTest {
             Object key = fx.dev("a").serialWriteKey(0, 4096);
             assertNotNull(key);
             try (DeviceLease other = fx.engine.devices().acquire("a").orElseThrow()) {
-                assertSame(key, other.device().serialWriteKey(G, 4096),
+                assertSame(
+                        key,
+                        other.device().serialWriteKey(G, 4096),
                         "another lease of the volume writes the same file, so it must name the same key");
             }
         }

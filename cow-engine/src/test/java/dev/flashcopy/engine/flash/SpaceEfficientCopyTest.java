@@ -46,7 +46,8 @@ class SpaceEfficientCopyTest {
         for (int i = 0; i < 1000 && left > 0; i++) {
             left = fx.engine.copyStep(source, target, 8L * G);
         }
-        if (fx.engine.list().stream().anyMatch(v -> v.source().equals(source) && v.target().equals(target))) {
+        if (fx.engine.list().stream()
+                .anyMatch(v -> v.source().equals(source) && v.target().equals(target))) {
             fx.engine.copyStep(source, target, 8L * G);
         }
     }

@@ -46,15 +46,18 @@ class CheckpointFuzzTest {
             }
             assertTrue(fixCrc, "a checkpoint with a wrong CRC was accepted");
             for (BitmapSet set : content.bitmaps().values()) {
-                assertTrue(set.toCopy().count() <= set.toCopy().grains(), set.toCopy().toString());
+                assertTrue(
+                        set.toCopy().count() <= set.toCopy().grains(),
+                        set.toCopy().toString());
             }
             CheckpointFile.write(again, content.lastSeq(), content.bitmaps());
             CheckpointFile.Content reread = CheckpointFile.read(again);
             assertEquals(content.lastSeq(), reread.lastSeq());
             assertEquals(content.bitmaps().keySet(), reread.bitmaps().keySet());
             for (Long id : content.bitmaps().keySet()) {
-                assertTrue(same(content.bitmaps().get(id), reread.bitmaps().get(id)), "bitmaps of " + id
-                        + " changed on the way back");
+                assertTrue(
+                        same(content.bitmaps().get(id), reread.bitmaps().get(id)),
+                        "bitmaps of " + id + " changed on the way back");
             }
         } finally {
             Files.deleteIfExists(path);
@@ -64,9 +67,12 @@ class CheckpointFuzzTest {
     }
 
     private static boolean same(BitmapSet a, BitmapSet b) {
-        return a.generation() == b.generation() && Arrays.equals(a.toCopy().serialize(), b.toCopy().serialize())
-                && Arrays.equals(a.sourceChanged().serialize(), b.sourceChanged().serialize())
-                && Arrays.equals(a.targetChanged().serialize(), b.targetChanged().serialize())
+        return a.generation() == b.generation()
+                && Arrays.equals(a.toCopy().serialize(), b.toCopy().serialize())
+                && Arrays.equals(
+                        a.sourceChanged().serialize(), b.sourceChanged().serialize())
+                && Arrays.equals(
+                        a.targetChanged().serialize(), b.targetChanged().serialize())
                 && Arrays.equals(a.borrowed().serialize(), b.borrowed().serialize());
     }
 }

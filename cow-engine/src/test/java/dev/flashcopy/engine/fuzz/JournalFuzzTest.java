@@ -28,18 +28,23 @@ class JournalFuzzTest {
     void scanKeepsTheValidPrefixAndExplainsTheRest(FuzzedDataProvider in) throws IOException {
         ByteBuffer file = ByteBuffer.allocate(HEADER + 64 * RECORD + 64).order(ByteOrder.LITTLE_ENDIAN);
         boolean goodHeader = in.consumeProbabilityDouble() < 0.95;
-        file.put(new byte[] {'F', 'C', 'J', 'O', 'U', 'R', 'N', 'L'}).putInt(goodHeader ? 1 : in.consumeInt())
+        file.put(new byte[] {'F', 'C', 'J', 'O', 'U', 'R', 'N', 'L'})
+                .putInt(goodHeader ? 1 : in.consumeInt())
                 .putInt(0);
         int records = in.consumeInt(0, 64);
         for (int i = 0; i < records; i++) {
             ByteBuffer body = ByteBuffer.allocate(BODY).order(ByteOrder.LITTLE_ENDIAN);
-            body.put(in.consumeByte((byte) 0, (byte) 6)).putLong(in.consumeLong(0, 200)).putLong(in.consumeLong())
-                    .putLong(in.consumeLong()).putLong(in.consumeLong());
+            body.put(in.consumeByte((byte) 0, (byte) 6))
+                    .putLong(in.consumeLong(0, 200))
+                    .putLong(in.consumeLong())
+                    .putLong(in.consumeLong())
+                    .putLong(in.consumeLong());
             CRC32C crc = new CRC32C();
             crc.update(body.array());
             boolean lie = in.consumeProbabilityDouble() < 0.05;
             file.putInt(in.consumeProbabilityDouble() < 0.02 ? in.consumeInt() : BODY)
-                    .putInt(lie ? in.consumeInt() : (int) crc.getValue()).put(body.array());
+                    .putInt(lie ? in.consumeInt() : (int) crc.getValue())
+                    .put(body.array());
         }
         byte[] tail = in.consumeBytes(63);
         file.put(tail);
@@ -59,7 +64,9 @@ class JournalFuzzTest {
                 JournalFile.Scan scan = journal.scan();
                 assertEquals(HEADER + (long) scan.records().size() * RECORD, scan.validEnd());
                 assertTrue(scan.validEnd() <= scan.fileSize());
-                assertEquals(scan.validEnd() == scan.fileSize(), scan.tailProblem() == null,
+                assertEquals(
+                        scan.validEnd() == scan.fileSize(),
+                        scan.tailProblem() == null,
                         "a problem is reported exactly when bytes are left over: " + scan.tailProblem());
                 long last = 0;
                 for (JournalRecord r : scan.records()) {

@@ -52,7 +52,8 @@ class JournalFileTest {
             JournalFile.Scan scan = f.scan();
             assertFalse(scan.corrupt(), scan.corruption());
             assertEquals(10, scan.records().size());
-            assertEquals(JournalFile.RECORD_BYTES, scan.truncatedBytes(), "the zeroed record after it reads as free space");
+            assertEquals(
+                    JournalFile.RECORD_BYTES, scan.truncatedBytes(), "the zeroed record after it reads as free space");
             assertTrue(scan.tailProblem().contains("CRC mismatch at offset 506"), scan.tailProblem());
             f.truncate(scan.validEnd());
             f.append(List.of(new JournalRecord(11, 7, 0, 1)));

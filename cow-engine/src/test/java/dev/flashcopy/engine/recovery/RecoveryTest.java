@@ -32,9 +32,23 @@ class RecoveryTest {
     Path dir;
 
     private static RelationshipCatalog.Content catalog(long... ids) {
-        return new RelationshipCatalog.Content(1, 100, java.util.Arrays.stream(ids).mapToObj(id ->
-                new RelationshipRecord(id, "s", "t" + id, 0, CopyMode.COPY, false, false, 4096, 4096L * 5000,
-                        "2025-01-01T00:00:00Z", 0)).toList());
+        return new RelationshipCatalog.Content(
+                1,
+                100,
+                java.util.Arrays.stream(ids)
+                        .mapToObj(id -> new RelationshipRecord(
+                                id,
+                                "s",
+                                "t" + id,
+                                0,
+                                CopyMode.COPY,
+                                false,
+                                false,
+                                4096,
+                                4096L * 5000,
+                                "2025-01-01T00:00:00Z",
+                                0))
+                        .toList());
     }
 
     @Test
@@ -42,8 +56,11 @@ class RecoveryTest {
         ImageFile image = ImageFile.create(dir.resolve("t.img"), 4096);
         GrainBitmap live = GrainBitmap.allSet(5000);
         Random rnd = new Random(5);
-        try (Journal journal = new Journal(JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
-                dir.resolve(Recovery.CHECKPOINT_FILE), 0, 1 << 20)) {
+        try (Journal journal = new Journal(
+                JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
+                dir.resolve(Recovery.CHECKPOINT_FILE),
+                0,
+                1 << 20)) {
             for (int i = 0; i < 400; i++) {
                 long from = rnd.nextInt(5000);
                 journal.clear(1, live, from, Math.min(5000, from + 1 + rnd.nextInt(20)), image);
@@ -60,7 +77,10 @@ class RecoveryTest {
         r.journal().close();
         GrainBitmap rebuilt = r.bitmaps().get(1L).toCopy();
         assertEquals(live.count(), rebuilt.count());
-        assertEquals(GrainBitmap.andNot(live, rebuilt).count() + GrainBitmap.andNot(rebuilt, live).count(), 0);
+        assertEquals(
+                GrainBitmap.andNot(live, rebuilt).count()
+                        + GrainBitmap.andNot(rebuilt, live).count(),
+                0);
         assertTrue(r.report().get(3).contains("applied"), r.report().toString());
         image.close();
     }
@@ -69,8 +89,11 @@ class RecoveryTest {
     void tornTailIsTruncatedAndItsGrainsStayToCopy() throws Exception {
         ImageFile image = ImageFile.create(dir.resolve("t.img"), 4096);
         GrainBitmap live = GrainBitmap.allSet(5000);
-        try (Journal journal = new Journal(JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
-                dir.resolve(Recovery.CHECKPOINT_FILE), 0, 1 << 20)) {
+        try (Journal journal = new Journal(
+                JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
+                dir.resolve(Recovery.CHECKPOINT_FILE),
+                0,
+                1 << 20)) {
             for (int i = 0; i < 12; i++) {
                 journal.commit(journal.clear(1, live, i * 10L, i * 10L + 10, image));
             }
@@ -84,10 +107,12 @@ class RecoveryTest {
         r.journal().close();
         assertEquals(4900, r.bitmaps().get(1L).toCopy().count(), "only the first ten records survived");
         assertEquals(5000, r.bitmaps().get(2L).toCopy().count(), "a relationship without records is all to copy");
-        assertTrue(r.report().get(2).contains("truncated 49 byte(s)"), r.report().get(2));
+        assertTrue(
+                r.report().get(2).contains("truncated 49 byte(s)"), r.report().get(2));
         Recovery.Result again = Recovery.run(dir, catalog(1));
         again.journal().close();
-        assertTrue(again.report().get(2).contains("no torn tail"), again.report().get(2));
+        assertTrue(
+                again.report().get(2).contains("no torn tail"), again.report().get(2));
         image.close();
     }
 
@@ -95,8 +120,11 @@ class RecoveryTest {
     void flippedBitInAnOldRecordRefusesTheDirectoryAndCutsNothing() throws Exception {
         ImageFile image = ImageFile.create(dir.resolve("t.img"), 4096);
         GrainBitmap live = GrainBitmap.allSet(5000);
-        try (Journal journal = new Journal(JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
-                dir.resolve(Recovery.CHECKPOINT_FILE), 0, 1 << 20)) {
+        try (Journal journal = new Journal(
+                JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
+                dir.resolve(Recovery.CHECKPOINT_FILE),
+                0,
+                1 << 20)) {
             for (int i = 0; i < 10; i++) {
                 journal.commit(journal.clear(1, live, i * 10L, i * 10L + 10, image));
             }
@@ -106,11 +134,13 @@ class RecoveryTest {
         byte[] damaged = before.clone();
         damaged[16 + 2 * 49 + 30] ^= 4; // the third record's grain range: a durable clear, followed by seven more
         Files.write(jf, damaged);
-        DamagedMetadataException e = assertThrows(DamagedMetadataException.class,
-                () -> Recovery.run(dir, catalog(1)));
+        DamagedMetadataException e = assertThrows(DamagedMetadataException.class, () -> Recovery.run(dir, catalog(1)));
         assertEquals(16 + 2 * 49, e.offset());
-        assertTrue(e.getMessage().contains(jf.toString()) && e.getMessage().contains("offset " + (16 + 2 * 49))
-                && e.getMessage().contains("flashcopy fsck --data"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(jf.toString())
+                        && e.getMessage().contains("offset " + (16 + 2 * 49))
+                        && e.getMessage().contains("flashcopy fsck --data"),
+                e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line");
         assertArrayEquals(damaged, Files.readAllBytes(jf), "nothing is cut");
         image.close();
@@ -119,8 +149,11 @@ class RecoveryTest {
     @Test
     void recordsOfWithdrawnRelationshipsAreIgnored() throws Exception {
         ImageFile image = ImageFile.create(dir.resolve("t.img"), 4096);
-        try (Journal journal = new Journal(JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
-                dir.resolve(Recovery.CHECKPOINT_FILE), 0, 1 << 20)) {
+        try (Journal journal = new Journal(
+                JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
+                dir.resolve(Recovery.CHECKPOINT_FILE),
+                0,
+                1 << 20)) {
             journal.commit(journal.clear(9, GrainBitmap.allSet(5000), 0, 10, image));
         }
         CheckpointFile.write(dir.resolve(Recovery.CHECKPOINT_FILE), 0, Map.of());
@@ -135,8 +168,11 @@ class RecoveryTest {
     void changeRecordsReplayAndAResyncTheCheckpointMissedIsApplied() throws Exception {
         ImageFile image = ImageFile.create(dir.resolve("t.img"), 4096);
         BitmapSet live = BitmapSet.established(5000);
-        try (Journal journal = new Journal(JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
-                dir.resolve(Recovery.CHECKPOINT_FILE), 0, 1 << 20)) {
+        try (Journal journal = new Journal(
+                JournalFile.open(dir.resolve(Recovery.JOURNAL_FILE)),
+                dir.resolve(Recovery.CHECKPOINT_FILE),
+                0,
+                1 << 20)) {
             journal.clear(1, live.toCopy(), 0, 100, image);
             journal.checkpoint(() -> Map.of(1L, live));
             journal.mark(JournalRecord.TYPE_SOURCE_CHANGED, 1, live.sourceChanged(), 10, 20);
@@ -144,15 +180,31 @@ class RecoveryTest {
             journal.commitAll();
         }
         RelationshipRecord r0 = catalog(1).relationships().get(0);
-        RelationshipRecord resynced = new RelationshipRecord(1, "s", "t1", 0, CopyMode.COPY, true, false, 4096,
-                4096L * 5000, r0.establishedAt(), 0, true, 1, RelationshipRecord.RESYNC, "2025-01-02T00:00:00Z", 7);
+        RelationshipRecord resynced = new RelationshipRecord(
+                1,
+                "s",
+                "t1",
+                0,
+                CopyMode.COPY,
+                true,
+                false,
+                4096,
+                4096L * 5000,
+                r0.establishedAt(),
+                0,
+                true,
+                1,
+                RelationshipRecord.RESYNC,
+                "2025-01-02T00:00:00Z",
+                7);
         Recovery.Result r = Recovery.run(dir, new RelationshipCatalog.Content(1, 100, List.of(resynced)));
         r.journal().close();
         BitmapSet got = r.bitmaps().get(1L);
         assertEquals(1, got.generation());
         assertEquals(5000 - 100 + 11, got.toCopy().count(), "grains 10..19 and 30 are to copy again");
         assertTrue(got.sourceChanged().isEmpty() && got.targetChanged().isEmpty(), "recording starts afresh");
-        assertTrue(r.report().get(3).contains("resync/reverse applied"), r.report().toString());
+        assertTrue(
+                r.report().get(3).contains("resync/reverse applied"), r.report().toString());
         image.close();
     }
 }

@@ -39,8 +39,8 @@ class AtomicFileTest {
             byte[] bad = good.clone();
             bad[bit / 8] ^= (byte) (1 << (bit % 8));
             Files.write(p, bad);
-            DamagedMetadataException e = assertThrows(DamagedMetadataException.class,
-                    () -> AtomicFile.readChecked(Disk.posix(), p, true), "bit " + bit);
+            DamagedMetadataException e = assertThrows(
+                    DamagedMetadataException.class, () -> AtomicFile.readChecked(Disk.posix(), p, true), "bit " + bit);
             assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
         }
     }
@@ -52,7 +52,9 @@ class AtomicFileTest {
         byte[] good = Files.readAllBytes(p);
         for (int length = 0; length < good.length; length++) {
             Files.write(p, Arrays.copyOf(good, length));
-            assertThrows(DamagedMetadataException.class, () -> AtomicFile.readChecked(Disk.posix(), p, false),
+            assertThrows(
+                    DamagedMetadataException.class,
+                    () -> AtomicFile.readChecked(Disk.posix(), p, false),
                     "cut at " + length);
         }
     }

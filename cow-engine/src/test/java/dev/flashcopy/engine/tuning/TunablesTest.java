@@ -35,15 +35,19 @@ class TunablesTest {
         p.setProperty("flashcopy.dispatcher", "ring");
         p.setProperty("flashcopy.serialWrites", "off");
         List<String> problems = Tunables.problems(p);
-        assertEquals(List.of(
-                "-Dflashcopy.dispatcher=ring (expected: pool | disruptor)",
-                "-Dflashcopy.ioThreads=many (expected: a whole number >= 0, threads)",
-                "-Dflashcopy.serialWrites=off (expected: true or false; default true)"), problems);
+        assertEquals(
+                List.of(
+                        "-Dflashcopy.dispatcher=ring (expected: pool | disruptor)",
+                        "-Dflashcopy.ioThreads=many (expected: a whole number >= 0, threads)",
+                        "-Dflashcopy.serialWrites=off (expected: true or false; default true)"),
+                problems);
     }
 
     @Test
     void everyTunableHasAUniqueNameAndItsDefaultParses() {
-        assertEquals(Tunables.ALL.size(), Tunables.ALL.stream().map(Tunable::name).distinct().count());
+        assertEquals(
+                Tunables.ALL.size(),
+                Tunables.ALL.stream().map(Tunable::name).distinct().count());
         Properties defaults = new Properties();
         Tunables.ALL.forEach(t -> defaults.setProperty(t.name(), t.defaultValue()));
         assertEquals(List.of(), Tunables.problems(defaults));

@@ -194,7 +194,8 @@ class ImageFileTest {
             assertTrue(f.readCached(MIB, ByteBuffer.allocateDirect(4096)));
             assertTrue(f.readCached(MIB + 8192, ByteBuffer.allocateDirect(4096)), "dense from an earlier offset");
             f.punchHole(MIB + 65536, 65536);
-            assertFalse(f.readCached(MIB + 65536, ByteBuffer.allocateDirect(4096)),
+            assertFalse(
+                    f.readCached(MIB + 65536, ByteBuffer.allocateDirect(4096)),
                     "the punched range goes the usual way, which describes the hole");
             ByteBuffer copied = ByteBuffer.allocateDirect(4096);
             assertTrue(f.readCached(MIB + 8192, copied), "data before the hole is still read at once");

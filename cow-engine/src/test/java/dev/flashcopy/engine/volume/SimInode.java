@@ -15,8 +15,7 @@ final class SimInode {
     static final int PAGE = 4096;
 
     /** What a power loss leaves of this file. */
-    record Survivor(byte[] data, long size, int pagesKept, int pagesDropped, int tornWrites) {
-    }
+    record Survivor(byte[] data, long size, int pagesKept, int pagesDropped, int tornWrites) {}
 
     private record Change(long offset, byte[] data, long truncateTo) {
         boolean isTruncate() {
@@ -26,6 +25,7 @@ final class SimInode {
 
     /** Creation order on its disk; with the seed it picks this file's random choices at a crash. */
     final long id;
+
     private byte[] live = new byte[0];
     private long liveSize;
     private byte[] durable = new byte[0];
@@ -43,7 +43,6 @@ final class SimInode {
     byte[] readAll() {
         return Arrays.copyOf(live, (int) liveSize);
     }
-
 
     byte[] live() {
         return live;

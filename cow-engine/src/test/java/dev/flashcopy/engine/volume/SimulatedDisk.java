@@ -28,18 +28,21 @@ import java.util.function.Predicate;
  */
 public final class SimulatedDisk implements Disk {
     /** Operations {@link #fail} can target. */
-    public enum Op { READ, WRITE, SYNC, ALLOCATE, TRUNCATE }
+    public enum Op {
+        READ,
+        WRITE,
+        SYNC,
+        ALLOCATE,
+        TRUNCATE
+    }
 
     /** What the last crash kept and dropped, for the test's report. */
-    public record CrashReport(int pagesKept, int pagesDropped, int tornWrites, int dirChangesKept,
-            int dirChangesDropped) {
-    }
+    public record CrashReport(
+            int pagesKept, int pagesDropped, int tornWrites, int dirChangesKept, int dirChangesDropped) {}
 
-    private record DirChange(Path dir, Path from, Path to, SimInode inode) {
-    }
+    private record DirChange(Path dir, Path from, Path to, SimInode inode) {}
 
-    private record Fault(Predicate<Path> where, Op op, int errno) {
-    }
+    private record Fault(Predicate<Path> where, Op op, int errno) {}
 
     private final long seed;
     private long inodes;
@@ -55,9 +58,8 @@ public final class SimulatedDisk implements Disk {
     private CrashReport lastReport = new CrashReport(0, 0, 0, 0, 0);
     private long syncs;
 
-    private record Frozen(Map<Path, SimInode> names, Map<SimInode, byte[]> content, Map<SimInode, Long> sizes,
-            CrashReport report) {
-    }
+    private record Frozen(
+            Map<Path, SimInode> names, Map<SimInode, byte[]> content, Map<SimInode, Long> sizes, CrashReport report) {}
 
     public SimulatedDisk(long seed) {
         this.seed = seed;
@@ -131,7 +133,8 @@ public final class SimulatedDisk implements Disk {
     private Frozen freeze() {
         Map<Path, SimInode> kept = new HashMap<>(durableNames);
         Map<Path, List<DirChange>> byDir = new java.util.TreeMap<>();
-        dirChanges.forEach(c -> byDir.computeIfAbsent(c.dir(), d -> new ArrayList<>()).add(c));
+        dirChanges.forEach(
+                c -> byDir.computeIfAbsent(c.dir(), d -> new ArrayList<>()).add(c));
         int dirKept = 0;
         int dirDropped = 0;
         for (List<DirChange> changes : byDir.values()) {
@@ -182,7 +185,6 @@ public final class SimulatedDisk implements Disk {
         }
     }
 
-
     // ---- faults
 
     /** From now on, {@code op} on files whose path matches fails with {@code errno} (e.g. 5 EIO, 28 ENOSPC). */
@@ -220,8 +222,7 @@ public final class SimulatedDisk implements Disk {
                     throw new FileAlreadyExistsException(p.toString());
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
         if (inode == null) {
             inode = new SimInode(++inodes);
@@ -280,7 +281,10 @@ public final class SimulatedDisk implements Disk {
     @Override
     public synchronized List<Path> list(Path dir) {
         Path d = dir.toAbsolutePath().normalize();
-        return names.keySet().stream().filter(p -> d.equals(p.getParent())).sorted().toList();
+        return names.keySet().stream()
+                .filter(p -> d.equals(p.getParent()))
+                .sorted()
+                .toList();
     }
 
     @Override
@@ -298,6 +302,4 @@ public final class SimulatedDisk implements Disk {
             return false;
         });
     }
-
-
 }

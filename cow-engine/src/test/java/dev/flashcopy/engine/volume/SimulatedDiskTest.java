@@ -57,8 +57,11 @@ class SimulatedDiskTest {
                 assertEquals(first, after[page * 4096 + i], "a page survives whole or not at all");
             }
         }
-        assertEquals(BlockError.IO, assertThrows(BlockIoException.class,
-                () -> image.read(0, ByteBuffer.allocate(1))).error(), "descriptors die with the machine");
+        assertEquals(
+                BlockError.IO,
+                assertThrows(BlockIoException.class, () -> image.read(0, ByteBuffer.allocate(1)))
+                        .error(),
+                "descriptors die with the machine");
     }
 
     @Test
@@ -84,12 +87,15 @@ class SimulatedDiskTest {
         image(disk, "a.img").close();
         disk.open(DIR.resolve("c.log"), Disk.OpenMode.CREATE_NEW).close(); // its entry never synced
         disk.open(Path.of("/elsewhere/d.img"), Disk.OpenMode.CREATE_NEW).close();
-        assertEquals(java.util.List.of(DIR.resolve("a.img"), DIR.resolve("b.img"), DIR.resolve("c.log")),
-                disk.list(DIR), "every entry of this directory, in name order");
+        assertEquals(
+                java.util.List.of(DIR.resolve("a.img"), DIR.resolve("b.img"), DIR.resolve("c.log")),
+                disk.list(DIR),
+                "every entry of this directory, in name order");
         disk.crashAtSync(1);
         disk.syncDirectory(DIR); // the power fails before this sync: c.log's entry may go
         disk.crash();
-        assertEquals(java.util.List.of(DIR.resolve("a.img"), DIR.resolve("b.img")),
+        assertEquals(
+                java.util.List.of(DIR.resolve("a.img"), DIR.resolve("b.img")),
                 disk.list(DIR).stream().filter(p -> !p.endsWith("c.log")).toList());
         assertEquals(disk.exists(DIR.resolve("c.log")), disk.list(DIR).contains(DIR.resolve("c.log")));
     }
@@ -121,6 +127,8 @@ class SimulatedDiskTest {
         assertEquals(BlockError.NO_SPACE, full.error());
         disk.clearFaults();
         disk.fail(p -> p.endsWith("c.img"), SimulatedDisk.Op.SYNC, 5);
-        assertEquals(BlockError.IO, assertThrows(BlockIoException.class, image::datasync).error());
+        assertEquals(
+                BlockError.IO,
+                assertThrows(BlockIoException.class, image::datasync).error());
     }
 }

@@ -86,7 +86,8 @@ final class SimulatedFile implements DiskFile {
     public int fallocate(int mode, long offset, long length) {
         synchronized (disk) {
             // A punch frees space and never fails for want of it; a zero range allocates.
-            int errno = check((mode & FALLOC_FL_PUNCH_HOLE) != 0 ? SimulatedDisk.Op.TRUNCATE : SimulatedDisk.Op.ALLOCATE);
+            int errno =
+                    check((mode & FALLOC_FL_PUNCH_HOLE) != 0 ? SimulatedDisk.Op.TRUNCATE : SimulatedDisk.Op.ALLOCATE);
             if (errno != 0) {
                 return -errno;
             }
@@ -117,8 +118,7 @@ final class SimulatedFile implements DiskFile {
     }
 
     @Override
-    public void fadviseWillNeed(long offset, long length) {
-    }
+    public void fadviseWillNeed(long offset, long length) {}
 
     @Override
     public int close() {

@@ -87,11 +87,13 @@ class SyncGroupTest {
     void aFailedSyncFailsItsCallerAndALaterSyncRunsAgain() throws Exception {
         SyncGroup group = new SyncGroup();
         BlockIoException eio = new BlockIoException(BlockError.IO, "fdatasync: I/O error");
-        BlockIoException thrown = assertThrows(BlockIoException.class, () -> group.sync(() -> {
-            throw eio;
-        }));
+        BlockIoException thrown = assertThrows(
+                BlockIoException.class,
+                () -> group.sync(() -> {
+                    throw eio;
+                }));
         assertSame(eio, thrown);
-        group.sync(() -> { });
+        group.sync(() -> {});
         assertEquals(2, group.syncs());
     }
 

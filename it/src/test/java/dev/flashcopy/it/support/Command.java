@@ -33,8 +33,7 @@ public final class Command {
         }
     }
 
-    private Command() {
-    }
+    private Command() {}
 
     public static Result run(Duration timeout, String... command) {
         return run(timeout, null, command);

@@ -16,8 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /** The oracle's measuring stick: sha256 of a whole export, read by a real client, or of a file. */
 public final class Exports {
-    private Exports() {
-    }
+    private Exports() {}
 
     /** sha256 of every byte of the export, read with {@code nbdcopy URI -}. */
     public static String sha256(String uri) {
@@ -51,7 +50,8 @@ public final class Exports {
     /** sha256 of bytes {@code [offset, offset + length)} of the export, read with one {@code nbdsh} pread. */
     public static String sha256(String uri, long offset, long length) {
         String py = "import hashlib; print(hashlib.sha256(h.pread(" + length + ", " + offset + ")).hexdigest())";
-        return Command.ok(java.time.Duration.ofSeconds(120), "nbdsh", "-u", uri, "-c", py).trim();
+        return Command.ok(java.time.Duration.ofSeconds(120), "nbdsh", "-u", uri, "-c", py)
+                .trim();
     }
 
     /** sha256 of {@code bytes}, as the export hashes print it. */

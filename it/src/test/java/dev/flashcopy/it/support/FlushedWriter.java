@@ -47,8 +47,8 @@ public final class FlushedWriter {
     public void verify() {
         List<String> checks = new ArrayList<>();
         synchronized (completed) {
-            completed.forEach((slot, pattern) -> checks.add("read -P " + pattern + " " + (long) slot * SLOT + " "
-                    + SLOT));
+            completed.forEach(
+                    (slot, pattern) -> checks.add("read -P " + pattern + " " + (long) slot * SLOT + " " + SLOT));
         }
         if (!checks.isEmpty()) {
             Qemu.io(server.uri(export), checks.toArray(String[]::new));
@@ -61,8 +61,15 @@ public final class FlushedWriter {
             int slot = random.nextInt(slots);
             int pattern = 2 + random.nextInt(250);
             inFlight = slot;
-            Command.Result r = Command.run(Duration.ofSeconds(60), "qemu-io", "-f", "raw",
-                    "-c", "write -P " + pattern + " " + (long) slot * SLOT + " " + SLOT, "-c", "flush",
+            Command.Result r = Command.run(
+                    Duration.ofSeconds(60),
+                    "qemu-io",
+                    "-f",
+                    "raw",
+                    "-c",
+                    "write -P " + pattern + " " + (long) slot * SLOT + " " + SLOT,
+                    "-c",
+                    "flush",
                     server.uri(export));
             if (r.exit() != 0 || !r.out().contains("wrote") || (r.out() + r.err()).contains("failed")) {
                 return; // the server went away mid-write

@@ -25,9 +25,11 @@ public final class FuseDisk implements AutoCloseable {
     public static FuseDisk attach(String uri, Path dir) {
         try {
             Files.createDirectories(dir);
-            ProcessBuilder pb = new ProcessBuilder("nbdfuse", dir.resolve("disk").toString(), uri)
+            ProcessBuilder pb = new ProcessBuilder(
+                            "nbdfuse", dir.resolve("disk").toString(), uri)
                     .redirectErrorStream(true)
-                    .redirectOutput(dir.resolveSibling(dir.getFileName() + "-nbdfuse.log").toFile());
+                    .redirectOutput(dir.resolveSibling(dir.getFileName() + "-nbdfuse.log")
+                            .toFile());
             pb.environment().putAll(Command.ENV);
             Process p = pb.start();
             FuseDisk disk = new FuseDisk(dir, p);

@@ -13,8 +13,7 @@ import java.util.regex.Pattern;
  */
 public final class Metrics {
     /** A sample: its name, its labels in order, its value. */
-    public record Sample(String name, Map<String, String> labels, double value) {
-    }
+    public record Sample(String name, Map<String, String> labels, double value) {}
 
     private static final Pattern SAMPLE = Pattern.compile(
             "([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{((?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\\n]|\\\\.)*\",?)*)\\})? (\\S+)");
@@ -60,8 +59,8 @@ public final class Metrics {
     public double value(String name, String... labels) {
         List<Sample> found = select(name, labels);
         if (found.size() != 1) {
-            throw new AssertionError(found.size() + " samples " + name + " " + List.of(labels) + " (expected: one) in\n"
-                    + text);
+            throw new AssertionError(
+                    found.size() + " samples " + name + " " + List.of(labels) + " (expected: one) in\n" + text);
         }
         return found.getFirst().value();
     }

@@ -10,8 +10,7 @@ import java.util.List;
 public final class Qemu {
     private static final Duration T = Duration.ofSeconds(300);
 
-    private Qemu() {
-    }
+    private Qemu() {}
 
     /** Runs the qemu-io commands in one connection (qemu flushes before it disconnects). */
     public static String io(String uri, String... commands) {

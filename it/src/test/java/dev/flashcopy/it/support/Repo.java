@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /** Where the checkout is, so tests run the same {@code bin/flashcopy} a user runs. */
 public final class Repo {
-    private Repo() {
-    }
+    private Repo() {}
 
     public static Path root() {
         String home = System.getProperty("flashcopy.home");

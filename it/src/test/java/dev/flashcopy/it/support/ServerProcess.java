@@ -59,8 +59,15 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     private void launch() {
-        List<String> cmd = new ArrayList<>(List.of(launcher.toString(), "serve", "--data", dataDir.toString(),
-                "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"));
+        List<String> cmd = new ArrayList<>(List.of(
+                launcher.toString(),
+                "serve",
+                "--data",
+                dataDir.toString(),
+                "--listen",
+                "127.0.0.1:0",
+                "--admin",
+                "127.0.0.1:0"));
         cmd.addAll(extraArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(Command.ENV);

@@ -22,8 +22,8 @@ public record AddressRange(InetAddress network, int prefixLength) {
         int slash = s.indexOf('/');
         String address = slash < 0 ? s : s.substring(0, slash);
         String expected = " (expected: an IP address or CIDR block such as 10.0.0.0/8, 192.168.1.7 or fd00::/8)";
-        if (address.isEmpty() || !(address.indexOf(':') >= 0 || address.chars().allMatch(c -> c == '.'
-                || Character.isDigit(c)))) {
+        if (address.isEmpty()
+                || !(address.indexOf(':') >= 0 || address.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
             throw new IllegalArgumentException("address range '" + text + "' is not valid" + expected);
         }
         InetAddress ip;
@@ -40,8 +40,8 @@ public record AddressRange(InetAddress network, int prefixLength) {
             throw new IllegalArgumentException("address range '" + text + "' has no valid prefix length" + expected);
         }
         if (prefix < 0 || prefix > bits) {
-            throw new IllegalArgumentException("address range '" + text + "': prefix length " + prefix
-                    + " (expected: 0 to " + bits + ")");
+            throw new IllegalArgumentException(
+                    "address range '" + text + "': prefix length " + prefix + " (expected: 0 to " + bits + ")");
         }
         return new AddressRange(ip, prefix);
     }

@@ -32,14 +32,15 @@ public final class DisruptorDispatcher implements IoDispatcher {
     private final SerialLanes lanes = new SerialLanes(this, Integer.MAX_VALUE);
     /** Publishing takes the read side, closing the write side: nothing is published after the drain. */
     private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
+
     private boolean closed;
 
     public DisruptorDispatcher(int stages) {
         if (stages < 1) {
             throw new IllegalArgumentException("stages: " + stages + " (expected: >= 1)");
         }
-        this.disruptor = new Disruptor<>(IoEvent.FACTORY, RING_SIZE, new NamedThreads(), ProducerType.MULTI,
-                new BlockingWaitStrategy());
+        this.disruptor = new Disruptor<>(
+                IoEvent.FACTORY, RING_SIZE, new NamedThreads(), ProducerType.MULTI, new BlockingWaitStrategy());
         CountDownLatch started = new CountDownLatch(stages);
         IoStage[] handlers = new IoStage[stages];
         for (int i = 0; i < stages; i++) {
@@ -99,8 +100,11 @@ public final class DisruptorDispatcher implements IoDispatcher {
         try {
             disruptor.shutdown(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS); // runs what was published, then stops
         } catch (TimeoutException e) {
-            System.getLogger(DisruptorDispatcher.class.getName()).log(System.Logger.Level.WARNING,
-                    "I/O stages still busy after {0} s; stopping them", CLOSE_TIMEOUT_SECONDS);
+            System.getLogger(DisruptorDispatcher.class.getName())
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "I/O stages still busy after {0} s; stopping them",
+                            CLOSE_TIMEOUT_SECONDS);
             disruptor.halt();
         }
     }

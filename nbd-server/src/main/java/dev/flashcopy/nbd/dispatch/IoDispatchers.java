@@ -15,8 +15,7 @@ import dev.flashcopy.engine.tuning.Tunables;
  */
 public final class IoDispatchers {
 
-    private IoDispatchers() {
-    }
+    private IoDispatchers() {}
 
     /** The dispatcher the system properties ask for; {@code ioThreads} sizes the pool. */
     public static IoDispatcher create(int ioThreads) {

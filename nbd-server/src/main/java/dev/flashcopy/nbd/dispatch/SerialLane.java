@@ -43,6 +43,7 @@ final class SerialLane implements IoLane {
     private final List<StagedIoTask> held = new ArrayList<>();
     /** The bytes the tasks in {@link #held} wrote. */
     private long heldBytes;
+
     private final IoTask drain = new IoTask() {
         @Override
         public void perform() {

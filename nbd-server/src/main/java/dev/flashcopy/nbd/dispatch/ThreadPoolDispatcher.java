@@ -23,8 +23,8 @@ public final class ThreadPoolDispatcher implements IoDispatcher {
         if (threads < 1) {
             throw new IllegalArgumentException("threads: " + threads + " (expected: >= 1)");
         }
-        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                new NamedThreads());
+        this.pool = new ThreadPoolExecutor(
+                threads, threads, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new NamedThreads());
         pool.prestartAllCoreThreads();
     }
 
@@ -47,8 +47,11 @@ public final class ThreadPoolDispatcher implements IoDispatcher {
         pool.shutdown();
         try {
             if (!pool.awaitTermination(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                System.getLogger(ThreadPoolDispatcher.class.getName()).log(System.Logger.Level.WARNING,
-                        "I/O threads still busy after {0} s; leaving them to finish", CLOSE_TIMEOUT_SECONDS);
+                System.getLogger(ThreadPoolDispatcher.class.getName())
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "I/O threads still busy after {0} s; leaving them to finish",
+                                CLOSE_TIMEOUT_SECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

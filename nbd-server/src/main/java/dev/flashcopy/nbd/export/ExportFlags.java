@@ -19,8 +19,7 @@ public final class ExportFlags {
             | TransmissionFlag.SEND_CACHE.bit()
             | TransmissionFlag.SEND_FAST_ZERO.bit();
 
-    private ExportFlags() {
-    }
+    private ExportFlags() {}
 
     public static int of(boolean readOnly) {
         return readOnly ? ALWAYS | TransmissionFlag.READ_ONLY.bit() : ALWAYS;

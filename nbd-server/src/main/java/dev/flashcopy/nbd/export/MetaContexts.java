@@ -20,8 +20,7 @@ public final class MetaContexts {
     /** The spec reserves id 0 for {@code NBD_OPT_LIST_META_CONTEXT} replies. */
     public static final int LIST_ID = 0;
 
-    private MetaContexts() {
-    }
+    private MetaContexts() {}
 
     /** Every context of an export whose device keeps {@code dirtyMaps}. */
     public static List<String> offered(List<String> dirtyMaps) {

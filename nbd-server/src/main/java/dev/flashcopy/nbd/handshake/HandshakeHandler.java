@@ -44,7 +44,14 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
 
     private static final System.Logger LOG = System.getLogger(HandshakeHandler.class.getName());
 
-    private enum State { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, SKIP_DATA, BUSY, CLOSED }
+    private enum State {
+        CLIENT_FLAGS,
+        OPTION_HEADER,
+        OPTION_DATA,
+        SKIP_DATA,
+        BUSY,
+        CLOSED
+    }
 
     private final OptionNegotiator negotiator;
     private final IoDispatcher dispatcher;
@@ -71,7 +78,11 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
     }
 
     /** As above, the transmission phase drawing its write payloads from the server-wide {@code budget}. */
-    public HandshakeHandler(OptionNegotiator negotiator, IoDispatcher dispatcher, SslContext tls, Duration timeout,
+    public HandshakeHandler(
+            OptionNegotiator negotiator,
+            IoDispatcher dispatcher,
+            SslContext tls,
+            Duration timeout,
             PayloadBudget budget) {
         this.budget = budget;
         this.negotiator = negotiator;
@@ -212,8 +223,11 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
 
     private void expire(ChannelHandlerContext ctx) {
         if (!ctx.isRemoved() && ctx.channel().isActive()) {
-            LOG.log(System.Logger.Level.INFO, "{0} did not finish the NBD handshake within {1} s; closing",
-                    ctx.channel().remoteAddress(), timeout.toMillis() / 1000.0);
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "{0} did not finish the NBD handshake within {1} s; closing",
+                    ctx.channel().remoteAddress(),
+                    timeout.toMillis() / 1000.0);
             state = State.CLOSED;
             ctx.close();
         }
@@ -252,8 +266,11 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
         ssl.handshakeFuture().addListener(f -> {
             if (!f.isSuccess()) {
                 // Spec: a failed TLS handshake after the ACK MUST end the session (SslHandler closes it).
-                LOG.log(System.Logger.Level.WARNING, "TLS handshake with {0} failed: {1}",
-                        ctx.channel().remoteAddress(), f.cause().getMessage());
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "TLS handshake with {0} failed: {1}",
+                        ctx.channel().remoteAddress(),
+                        f.cause().getMessage());
             }
         });
         ctx.pipeline().addBefore(ctx.name(), TLS_NAME, ssl);

@@ -10,12 +10,12 @@ import dev.flashcopy.nbd.access.ExportAccess;
 import dev.flashcopy.nbd.export.ExportFlags;
 import dev.flashcopy.nbd.export.MetaContext;
 import dev.flashcopy.nbd.export.MetaContexts;
+import dev.flashcopy.nbd.metrics.RequestMetrics;
 import dev.flashcopy.nbd.protocol.HandshakeFlag;
 import dev.flashcopy.nbd.protocol.InfoType;
 import dev.flashcopy.nbd.protocol.NbdOption;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.OptionReplyType;
-import dev.flashcopy.nbd.metrics.RequestMetrics;
 import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.nbd.transmission.TransmissionSession;
 import io.netty.buffer.ByteBuf;
@@ -60,8 +60,8 @@ public final class OptionNegotiator {
     }
 
     /** As above; {@code metrics} is asked once per connection, for the export the client picks. */
-    public OptionNegotiator(DeviceProvider devices, TlsMode tlsMode, ExportAccess access, InetAddress client,
-            RequestMetrics metrics) {
+    public OptionNegotiator(
+            DeviceProvider devices, TlsMode tlsMode, ExportAccess access, InetAddress client, RequestMetrics metrics) {
         this.devices = devices;
         this.tlsMode = tlsMode;
         this.access = access;
@@ -104,18 +104,24 @@ public final class OptionNegotiator {
     }
 
     private OptionResult answer(int code, ByteBuf data, long dataLength, ByteBuf out) {
-        if (tlsMode == TlsMode.REQUIRE && !tlsActive && code != NbdOption.STARTTLS.code()
+        if (tlsMode == TlsMode.REQUIRE
+                && !tlsActive
+                && code != NbdOption.STARTTLS.code()
                 && code != NbdOption.ABORT.code()) {
             if (code == NbdOption.EXPORT_NAME.code()) {
                 return OptionResult.close(out); // spec, FORCEDTLS: EXPORT_NAME cannot be errored, so disconnect
             }
             // Spec, FORCEDTLS: any other option, known or not, MUST get NBD_REP_ERR_TLS_REQD before TLS.
-            OptionReplies.error(out, code, OptionReplyType.ERR_TLS_REQD, "this server requires TLS: send"
-                    + " NBD_OPT_STARTTLS first (an nbds:// URI, or qemu's tls-creds)");
+            OptionReplies.error(
+                    out,
+                    code,
+                    OptionReplyType.ERR_TLS_REQD,
+                    "this server requires TLS: send" + " NBD_OPT_STARTTLS first (an nbds:// URI, or qemu's tls-creds)");
             return OptionResult.proceed(out);
         }
         if (!NbdOption.isKnown(code)) {
-            OptionReplies.error(out, code, OptionReplyType.ERR_UNSUP, "unknown option " + Integer.toUnsignedString(code));
+            OptionReplies.error(
+                    out, code, OptionReplyType.ERR_UNSUP, "unknown option " + Integer.toUnsignedString(code));
             return OptionResult.proceed(out);
         }
         NbdOption option = NbdOption.of(code);
@@ -127,8 +133,11 @@ public final class OptionNegotiator {
             if (option == NbdOption.SET_META_CONTEXT) {
                 clearContexts(); // spec: SET replaces the selection even when it fails
             }
-            OptionReplies.error(out, code, OptionReplyType.ERR_TOO_BIG, "option data of " + dataLength
-                    + " bytes exceeds " + NbdWire.MAX_OPTION_LENGTH);
+            OptionReplies.error(
+                    out,
+                    code,
+                    OptionReplyType.ERR_TOO_BIG,
+                    "option data of " + dataLength + " bytes exceeds " + NbdWire.MAX_OPTION_LENGTH);
             return OptionResult.proceed(out);
         }
         ByteBuf in = data != null ? data : Unpooled.EMPTY_BUFFER;
@@ -206,7 +215,8 @@ public final class OptionNegotiator {
         }
         Optional<DeviceLease> lease = devices.acquire(name);
         if (lease.isEmpty()) {
-            return OptionResult.close(out); // spec: "If the server is unwilling to allow the export, it MUST terminate the session"
+            return OptionResult.close(
+                    out); // spec: "If the server is unwilling to allow the export, it MUST terminate the session"
         }
         BlockDevice device = lease.get().device();
         boolean readOnly = device.readOnly() || granted == Access.READ_ONLY;
@@ -251,7 +261,8 @@ public final class OptionNegotiator {
         }
         OptionReplies.infoExport(out, code, size, ExportFlags.of(readOnly || granted == Access.READ_ONLY));
         if (request.infos().contains(InfoType.NAME.code())) {
-            OptionReplies.infoText(out, code, InfoType.NAME, info.map(DeviceInfo::name).orElse(name));
+            OptionReplies.infoText(
+                    out, code, InfoType.NAME, info.map(DeviceInfo::name).orElse(name));
         }
         String description = info.map(DeviceInfo::description).orElse(null);
         if (request.infos().contains(InfoType.DESCRIPTION.code()) && description != null && !description.isEmpty()) {
@@ -264,9 +275,13 @@ public final class OptionNegotiator {
     }
 
     private OptionResult denied(ByteBuf out, int code, String name) {
-        OptionReplies.error(out, code, OptionReplyType.ERR_POLICY, "this client ("
-                + (client == null ? "unknown address" : client.getHostAddress()) + ") may not use export '"
-                + shorten(name) + "'");
+        OptionReplies.error(
+                out,
+                code,
+                OptionReplyType.ERR_POLICY,
+                "this client ("
+                        + (client == null ? "unknown address" : client.getHostAddress()) + ") may not use export '"
+                        + shorten(name) + "'");
         return OptionResult.proceed(out);
     }
 
@@ -336,8 +351,8 @@ public final class OptionNegotiator {
     /** Contexts apply only to the export they were selected for (spec, SET_META_CONTEXT). */
     private TransmissionSession session(DeviceLease lease, String name, Access granted) {
         List<MetaContext> selected = name.equals(contextExport) && structuredReplies ? contexts : List.of();
-        return new TransmissionSession(lease, structuredReplies, selected, granted == Access.READ_ONLY,
-                metrics.export(name));
+        return new TransmissionSession(
+                lease, structuredReplies, selected, granted == Access.READ_ONLY, metrics.export(name));
     }
 
     private static String shorten(String name) {

@@ -11,22 +11,19 @@ import java.util.List;
  */
 final class OptionPayloads {
     /** The data of {@code NBD_OPT_INFO} and {@code NBD_OPT_GO}. */
-    record ExportRequest(String name, List<Integer> infos) {
-    }
+    record ExportRequest(String name, List<Integer> infos) {}
 
     /** The data of {@code NBD_OPT_LIST_META_CONTEXT} and {@code NBD_OPT_SET_META_CONTEXT}. */
-    record MetaContextRequest(String name, List<String> queries) {
-    }
+    record MetaContextRequest(String name, List<String> queries) {}
 
-    private OptionPayloads() {
-    }
+    private OptionPayloads() {}
 
     static ExportRequest exportRequest(ByteBuf data) throws MalformedOptionException {
         String name = string(data, "export name", 2);
         int count = data.readUnsignedShort();
         if (data.readableBytes() != 2L * count) {
-            throw new MalformedOptionException(count + " information requests need " + 2 * count + " bytes, "
-                    + data.readableBytes() + " remain");
+            throw new MalformedOptionException(
+                    count + " information requests need " + 2 * count + " bytes, " + data.readableBytes() + " remain");
         }
         List<Integer> infos = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {

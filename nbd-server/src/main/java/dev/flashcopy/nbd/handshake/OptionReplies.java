@@ -8,8 +8,7 @@ import java.nio.charset.StandardCharsets;
 
 /** Encoders for fixed-newstyle option replies, appended to one buffer per option. Stateless. */
 final class OptionReplies {
-    private OptionReplies() {
-    }
+    private OptionReplies() {}
 
     static void header(ByteBuf out, int option, OptionReplyType type, int length) {
         out.writeLong(NbdWire.OPTION_REPLY_MAGIC);

@@ -11,7 +11,7 @@ import dev.flashcopy.nbd.protocol.NbdError;
 @FunctionalInterface
 public interface ExportMetrics {
     /** Keeps nothing. */
-    ExportMetrics NONE = (command, bytes, nanos, error) -> { };
+    ExportMetrics NONE = (command, bytes, nanos, error) -> {};
 
     /**
      * @param command the request's command, or null when its type number is unknown to the spec

@@ -28,6 +28,7 @@ public enum CommandFlag {
                 return flag;
             }
         }
-        throw new IllegalArgumentException("command flag: " + bit + " (expected: a single bit defined by the NBD spec)");
+        throw new IllegalArgumentException(
+                "command flag: " + bit + " (expected: a single bit defined by the NBD spec)");
     }
 }

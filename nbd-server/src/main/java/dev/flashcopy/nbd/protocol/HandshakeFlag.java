@@ -31,6 +31,7 @@ public enum HandshakeFlag {
                 return flag;
             }
         }
-        throw new IllegalArgumentException("handshake flag: " + bit + " (expected: a single bit defined by the NBD spec)");
+        throw new IllegalArgumentException(
+                "handshake flag: " + bit + " (expected: a single bit defined by the NBD spec)");
     }
 }

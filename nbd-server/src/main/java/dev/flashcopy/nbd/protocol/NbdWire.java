@@ -11,6 +11,7 @@ public final class NbdWire {
     public static final long OPTION_MAGIC = 0x49484156454F5054L;
     /** Starts every fixed-newstyle option reply. */
     public static final long OPTION_REPLY_MAGIC = 0x3e889045565a9L;
+
     public static final int REQUEST_MAGIC = 0x25609513;
     public static final int SIMPLE_REPLY_MAGIC = 0x67446698;
     public static final int STRUCTURED_REPLY_MAGIC = 0x668e33ef;
@@ -35,6 +36,7 @@ public final class NbdWire {
 
     /** {@code base:allocation} status bits: the extent is not allocated, and it reads as zeroes. */
     public static final int STATE_HOLE = 1;
+
     public static final int STATE_ZERO = 1 << 1;
     /** {@code qemu:dirty-bitmap:*} status bit, as qemu-nbd sends it: the extent is dirty (set in the map). */
     public static final int STATE_DIRTY = 1;
@@ -50,6 +52,7 @@ public final class NbdWire {
 
     /** Advertised with {@code NBD_INFO_BLOCK_SIZE}: any byte alignment works on a raw file. */
     public static final int MIN_BLOCK_SIZE = 1;
+
     public static final int PREFERRED_BLOCK_SIZE = 4096;
     /**
      * The largest READ or WRITE payload served, advertised with {@code NBD_INFO_BLOCK_SIZE}: 64 MiB, as nbdkit
@@ -62,6 +65,5 @@ public final class NbdWire {
     /** Error strings sent to clients are cut to this many bytes: qemu drops a connection over 1000. */
     public static final int MAX_ERROR_MESSAGE_LENGTH = 200;
 
-    private NbdWire() {
-    }
+    private NbdWire() {}
 }

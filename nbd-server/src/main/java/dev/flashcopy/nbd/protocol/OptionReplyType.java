@@ -36,7 +36,7 @@ public enum OptionReplyType {
                 return type;
             }
         }
-        throw new IllegalArgumentException("option reply type: " + Integer.toUnsignedString(code)
-                + " (expected: a code defined by the NBD spec)");
+        throw new IllegalArgumentException(
+                "option reply type: " + Integer.toUnsignedString(code) + " (expected: a code defined by the NBD spec)");
     }
 }

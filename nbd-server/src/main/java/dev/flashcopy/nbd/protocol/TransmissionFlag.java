@@ -35,6 +35,7 @@ public enum TransmissionFlag {
                 return flag;
             }
         }
-        throw new IllegalArgumentException("transmission flag: " + bit + " (expected: a single bit defined by the NBD spec)");
+        throw new IllegalArgumentException(
+                "transmission flag: " + bit + " (expected: a single bit defined by the NBD spec)");
     }
 }

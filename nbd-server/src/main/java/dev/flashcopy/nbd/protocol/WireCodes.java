@@ -4,8 +4,7 @@ import java.util.function.ToIntFunction;
 
 /** Dense lookup tables from small wire numbers to enum constants, shared by the enums here. */
 final class WireCodes {
-    private WireCodes() {
-    }
+    private WireCodes() {}
 
     static <E extends Enum<E>> E[] index(E[] values, ToIntFunction<E> code) {
         int max = 0;
@@ -27,8 +26,8 @@ final class WireCodes {
     static <E> E require(E[] table, int code, String what) {
         E value = lookup(table, code);
         if (value == null) {
-            throw new IllegalArgumentException(what + ": " + Integer.toUnsignedString(code)
-                    + " (expected: a code defined by the NBD spec)");
+            throw new IllegalArgumentException(
+                    what + ": " + Integer.toUnsignedString(code) + " (expected: a code defined by the NBD spec)");
         }
         return value;
     }

@@ -9,8 +9,7 @@ import javax.net.ssl.SSLException;
  * through {@code exceptionCaught}, the first as an {@link SSLException} somewhere in the cause chain. Stateless.
  */
 public final class PeerTlsFailure {
-    private PeerTlsFailure() {
-    }
+    private PeerTlsFailure() {}
 
     /** True when {@code cause}, or a cause of it, is a TLS failure. */
     public static boolean is(Throwable cause) {

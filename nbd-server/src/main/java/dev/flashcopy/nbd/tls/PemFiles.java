@@ -29,14 +29,14 @@ import java.util.regex.Pattern;
  * Stateless.
  */
 final class PemFiles {
-    private static final Pattern KEY_BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z ]*)PRIVATE KEY-----(.*?)-----END \\1PRIVATE KEY-----", Pattern.DOTALL);
+    private static final Pattern KEY_BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z ]*)PRIVATE KEY-----(.*?)-----END \\1PRIVATE KEY-----", Pattern.DOTALL);
     /** AlgorithmIdentifier of rsaEncryption (1.2.840.113549.1.1.1) with NULL parameters, DER. */
     private static final byte[] RSA_ALGORITHM = {
-        0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+        0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00
+    };
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     /** Every certificate in {@code file}, in order (leaf first for a chain). */
     static List<X509Certificate> certificates(Path file, String role) throws IOException {
@@ -75,10 +75,12 @@ final class PemFiles {
         byte[] pkcs8 = switch (kind) {
             case "" -> der;
             case "RSA" -> rsaPkcs1ToPkcs8(der);
-            case "ENCRYPTED" -> throw new IOException("TLS key " + file + " is encrypted; the server cannot ask"
-                    + " for a passphrase. Decrypt it with: openssl pkey -in " + file + " -out KEY.pem");
-            default -> throw new IOException("TLS key " + file + " is a '" + kind + " PRIVATE KEY' block; convert it"
-                    + " to PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in " + file + " -out KEY.pem");
+            case "ENCRYPTED" ->
+                throw new IOException("TLS key " + file + " is encrypted; the server cannot ask"
+                        + " for a passphrase. Decrypt it with: openssl pkey -in " + file + " -out KEY.pem");
+            default ->
+                throw new IOException("TLS key " + file + " is a '" + kind + " PRIVATE KEY' block; convert it"
+                        + " to PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in " + file + " -out KEY.pem");
         };
         try {
             return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));

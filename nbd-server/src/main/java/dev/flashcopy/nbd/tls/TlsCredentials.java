@@ -50,7 +50,8 @@ public final class TlsCredentials {
         try {
             leaf.checkValidity();
         } catch (CertificateExpiredException e) {
-            throw new IOException("TLS certificate " + certificate + " expired on " + leaf.getNotAfter().toInstant());
+            throw new IOException("TLS certificate " + certificate + " expired on "
+                    + leaf.getNotAfter().toInstant());
         } catch (CertificateNotYetValidException e) {
             throw new IOException("TLS certificate " + certificate + " is not valid before "
                     + leaf.getNotBefore().toInstant());
@@ -61,8 +62,8 @@ public final class TlsCredentials {
             throw new IOException("TLS key " + key + " does not belong to the certificate " + certificate
                     + " (give the key the certificate was issued for)");
         }
-        TrustManager clientTrust = clientCa == null ? null
-                : ClientCaTrust.of(PemFiles.certificates(clientCa, "TLS client CA"));
+        TrustManager clientTrust =
+                clientCa == null ? null : ClientCaTrust.of(PemFiles.certificates(clientCa, "TLS client CA"));
         return new TlsCredentials(chain, privateKey, clientTrust);
     }
 
@@ -84,7 +85,9 @@ public final class TlsCredentials {
     /** SHA-256 of the leaf certificate's DER encoding, lower-case hex: what a client may pin. */
     public String fingerprint() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(chain.getFirst().getEncoded()));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256")
+                            .digest(chain.getFirst().getEncoded()));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("SHA-256 or the certificate encoding is unavailable", e);
         }

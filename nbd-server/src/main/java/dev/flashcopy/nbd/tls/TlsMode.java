@@ -12,7 +12,9 @@ import java.util.Locale;
  * </ul>
  */
 public enum TlsMode {
-    OFF, ON, REQUIRE;
+    OFF,
+    ON,
+    REQUIRE;
 
     /** {@code off}, {@code on} or {@code require}, any case; the message names the choices. */
     public static TlsMode parse(String text) {

@@ -21,8 +21,7 @@ final class CachedReads {
     /** {@code -Dflashcopy.inlineReads=BYTES}: largest read tried on the loop; 0 turns it off. */
     static final int MAX_BYTES = Tunables.INLINE_READS.intValue(0);
 
-    private CachedReads() {
-    }
+    private CachedReads() {}
 
     static int maxBytes() {
         return MAX_BYTES;

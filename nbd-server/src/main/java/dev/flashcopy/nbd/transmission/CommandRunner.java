@@ -39,8 +39,13 @@ final class CommandRunner {
     /** Null when every READ is copied (TLS, the device lends no files, or turned off). */
     private final FileReads fileReads;
 
-    CommandRunner(BlockDevice device, boolean structured, List<MetaContext> contexts, ByteBufAllocator alloc,
-            ExportMetrics metrics, FileReads fileReads) {
+    CommandRunner(
+            BlockDevice device,
+            boolean structured,
+            List<MetaContext> contexts,
+            ByteBufAllocator alloc,
+            ExportMetrics metrics,
+            FileReads fileReads) {
         this.device = device;
         this.structured = structured;
         this.contexts = contexts;

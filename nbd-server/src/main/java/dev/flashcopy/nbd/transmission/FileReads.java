@@ -27,6 +27,7 @@ import io.netty.handler.ssl.SslHandler;
 final class FileReads {
     /** {@code -Dflashcopy.zerocopy=false} sends every READ from a buffer, for A/B measurements. */
     static final String PROPERTY = Tunables.ZEROCOPY.name();
+
     static final int MIN_LENGTH = 64 * 1024;
 
     private final FileRangeDevice device;
@@ -39,8 +40,10 @@ final class FileReads {
 
     /** The file reads of a connection with {@code pipeline}, or null when its READs must all be copied. */
     static FileReads forConnection(BlockDevice device, ChannelPipeline pipeline, ByteBufAllocator alloc) {
-        if (!Tunables.ZEROCOPY.booleanValue() || pipeline.get(SslHandler.class) != null
-                || pipeline.channel() instanceof IoUringSocketChannel || !(device instanceof FileRangeDevice files)) {
+        if (!Tunables.ZEROCOPY.booleanValue()
+                || pipeline.get(SslHandler.class) != null
+                || pipeline.channel() instanceof IoUringSocketChannel
+                || !(device instanceof FileRangeDevice files)) {
             return null;
         }
         return new FileReads(files, alloc);

@@ -43,7 +43,14 @@ public final class NbdRequest implements StagedIoTask, Runnable {
     }
 
     /** As above, and {@code length} bytes reserved from {@code budget} for the payload, released with it. */
-    NbdRequest(int flags, int type, long cookie, long offset, long length, ByteBuf payload, boolean oversized,
+    NbdRequest(
+            int flags,
+            int type,
+            long cookie,
+            long offset,
+            long length,
+            ByteBuf payload,
+            boolean oversized,
             PayloadBudget budget) {
         this.flags = flags;
         this.type = type;
@@ -188,7 +195,7 @@ public final class NbdRequest implements StagedIoTask, Runnable {
 
     @Override
     public String toString() {
-        return (command == null ? "command#" + type : command) + "(flags=" + flags + ", cookie=" + cookie
-                + ", offset=" + Long.toUnsignedString(offset) + ", length=" + length + ")";
+        return (command == null ? "command#" + type : command) + "(flags=" + flags + ", cookie=" + cookie + ", offset="
+                + Long.toUnsignedString(offset) + ", length=" + length + ")";
     }
 }

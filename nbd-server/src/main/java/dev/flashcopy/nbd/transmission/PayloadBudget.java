@@ -21,8 +21,7 @@ public final class PayloadBudget {
     /** Four writes of the maximum payload: a quarter of the 1 GiB of direct memory {@code bin/flashcopy} gives. */
     public static final long DEFAULT_BYTES = 4L * NbdWire.MAX_PAYLOAD;
 
-    private record Waiter(long bytes, Runnable granted) {
-    }
+    private record Waiter(long bytes, Runnable granted) {}
 
     private final long limit;
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();

@@ -9,8 +9,7 @@ import java.nio.charset.StandardCharsets;
 
 /** Encoders for simple replies and structured reply chunks. Stateless. */
 final class Replies {
-    private Replies() {
-    }
+    private Replies() {}
 
     static void simpleHeader(ByteBuf out, long cookie, int error) {
         out.writeInt(NbdWire.SIMPLE_REPLY_MAGIC);

@@ -17,8 +17,7 @@ public final class ReplySizes implements MessageSizeEstimator, MessageSizeEstima
     /** What Netty's default assumes for a message it does not know. */
     private static final int UNKNOWN = 8;
 
-    private ReplySizes() {
-    }
+    private ReplySizes() {}
 
     @Override
     public Handle newHandle() {

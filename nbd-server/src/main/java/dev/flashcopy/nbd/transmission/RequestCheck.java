@@ -14,13 +14,11 @@ import dev.flashcopy.nbd.protocol.NbdWire;
  */
 final class RequestCheck {
     /** Why a request is refused, and the short message a structured reply carries. */
-    record Verdict(NbdError error, String message) {
-    }
+    record Verdict(NbdError error, String message) {}
 
     private static final int FUA = CommandFlag.FUA.bit();
 
-    private RequestCheck() {
-    }
+    private RequestCheck() {}
 
     /** Null when {@code r} may run. */
     static Verdict check(NbdRequest r, BlockDevice device, TransmissionSession session) {
@@ -29,24 +27,27 @@ final class RequestCheck {
             return new Verdict(NbdError.EINVAL, "unknown command " + r.type());
         }
         if (r.oversized()) {
-            return new Verdict(NbdError.EINVAL, "write of " + r.length() + " bytes exceeds the maximum payload "
-                    + NbdWire.MAX_PAYLOAD);
+            return new Verdict(
+                    NbdError.EINVAL,
+                    "write of " + r.length() + " bytes exceeds the maximum payload " + NbdWire.MAX_PAYLOAD);
         }
-        int allowed = FUA | switch (command) {
-            case READ -> session.structuredReplies() ? CommandFlag.DF.bit() : 0;
-            case WRITE_ZEROES -> CommandFlag.NO_HOLE.bit() | CommandFlag.FAST_ZERO.bit();
-            case BLOCK_STATUS -> CommandFlag.REQ_ONE.bit();
-            default -> 0;
-        };
+        int allowed = FUA
+                | switch (command) {
+                    case READ -> session.structuredReplies() ? CommandFlag.DF.bit() : 0;
+                    case WRITE_ZEROES -> CommandFlag.NO_HOLE.bit() | CommandFlag.FAST_ZERO.bit();
+                    case BLOCK_STATUS -> CommandFlag.REQ_ONE.bit();
+                    default -> 0;
+                };
         if ((r.flags() & ~allowed) != 0) {
-            return new Verdict(NbdError.EINVAL, "flags 0x" + Integer.toHexString(r.flags()) + " not valid for "
-                    + command);
+            return new Verdict(
+                    NbdError.EINVAL, "flags 0x" + Integer.toHexString(r.flags()) + " not valid for " + command);
         }
         switch (command) {
             case READ -> {
                 if (r.length() > NbdWire.MAX_PAYLOAD) {
-                    return new Verdict(NbdError.EINVAL, "read of " + r.length() + " bytes exceeds the maximum payload "
-                            + NbdWire.MAX_PAYLOAD);
+                    return new Verdict(
+                            NbdError.EINVAL,
+                            "read of " + r.length() + " bytes exceeds the maximum payload " + NbdWire.MAX_PAYLOAD);
                 }
                 return inRange(r, device, NbdError.EINVAL);
             }
@@ -78,8 +79,8 @@ final class RequestCheck {
         long size = device.size();
         long offset = r.offset();
         if (offset < 0 || offset > size || r.length() > size - offset) {
-            return new Verdict(error, "range " + Long.toUnsignedString(offset) + "+" + r.length()
-                    + " beyond export size " + size);
+            return new Verdict(
+                    error, "range " + Long.toUnsignedString(offset) + "+" + r.length() + " beyond export size " + size);
         }
         return null;
     }

@@ -3,8 +3,8 @@ package dev.flashcopy.nbd.transmission;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -45,11 +45,19 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     /** A full-size payload read 4 KiB at a time still fits; a composite past its limit would copy itself whole. */
     private static final int MAX_PIECES = NbdWire.MAX_PAYLOAD / 4096;
 
-    private enum State { HEADER, WAIT_BUDGET, PAYLOAD_START, PAYLOAD, DISCARD, IGNORE }
+    private enum State {
+        HEADER,
+        WAIT_BUDGET,
+        PAYLOAD_START,
+        PAYLOAD,
+        DISCARD,
+        IGNORE
+    }
 
     private final PayloadBudget budget;
     /** Runs when the budget grants a reservation this decoder waited for; its identity also cancels it. */
     private final Runnable granted = this::granted;
+
     private ChannelHandlerContext ctx;
     private State state = State.HEADER;
     private int flags;
@@ -60,6 +68,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private long toDiscard;
     /** True while this decoder holds a reservation of {@link #length} for a payload not yet emitted. */
     private boolean reserved;
+
     private boolean removed;
     /** The payload being gathered when it exceeds {@link #COPY_THRESHOLD}; null otherwise. */
     private CompositeByteBuf payload;
@@ -205,8 +214,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         if (magic != NbdWire.REQUEST_MAGIC) {
             // Spec, "Transmission": every request starts with NBD_REQUEST_MAGIC. Without it we
             // cannot find the next request boundary, so the only safe move is a hard disconnect.
-            LOG.log(System.Logger.Level.WARNING, "{0}: bad request magic 0x{1}; closing",
-                    ctx.channel().remoteAddress(), Integer.toHexString(magic));
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "{0}: bad request magic 0x{1}; closing",
+                    ctx.channel().remoteAddress(),
+                    Integer.toHexString(magic));
             closeAfterReplies(ctx, in);
             return;
         }
@@ -219,8 +231,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             if (length > MAX_DISCARD) {
                 // Spec, "Size constraints": either side MAY disconnect over a payload large enough to be
                 // deemed a denial of service. Reading gigabytes just to refuse them is not worth it.
-                LOG.log(System.Logger.Level.WARNING, "{0}: write of {1} bytes, over twice the maximum payload;"
-                        + " closing", ctx.channel().remoteAddress(), Long.toString(length));
+                LOG.log(
+                        System.Logger.Level.WARNING,
+                        "{0}: write of {1} bytes, over twice the maximum payload;" + " closing",
+                        ctx.channel().remoteAddress(),
+                        Long.toString(length));
                 closeAfterReplies(ctx, in);
             } else if (length > NbdWire.MAX_PAYLOAD) {
                 toDiscard = length;

@@ -58,8 +58,13 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.reads = ReadSwitch.of(ctx.channel());
-        this.runner = new CommandRunner(device, session.structuredReplies(), session.contexts(), ctx.alloc(),
-                session.metrics(), FileReads.forConnection(device, ctx.pipeline(), ctx.alloc()));
+        this.runner = new CommandRunner(
+                device,
+                session.structuredReplies(),
+                session.contexts(),
+                ctx.alloc(),
+                session.metrics(),
+                FileReads.forConnection(device, ctx.pipeline(), ctx.alloc()));
         this.serialWrites = new SerialWrites(device, dispatcher);
     }
 
@@ -86,8 +91,8 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         if (verdict != null) {
             session.metrics().request(request.command(), 0, System.nanoTime() - received, verdict.error());
             request.releasePayload();
-            reply(Replies.error(ctx.alloc(), session.structuredReplies(), request.cookie(), verdict.error(),
-                    verdict.message()));
+            reply(Replies.error(
+                    ctx.alloc(), session.structuredReplies(), request.cookie(), verdict.error(), verdict.message()));
             return;
         }
         NbdCommand command = request.command();
@@ -101,9 +106,10 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             // Zero-length requests (spec: "unspecified, but SHOULD NOT disconnect") succeed without I/O.
             session.metrics().request(command, 0, System.nanoTime() - received, null);
             request.releasePayload();
-            reply(session.structuredReplies() && command == NbdCommand.READ
-                    ? Replies.none(ctx.alloc(), request.cookie())
-                    : Replies.success(ctx.alloc(), request.cookie()));
+            reply(
+                    session.structuredReplies() && command == NbdCommand.READ
+                            ? Replies.none(ctx.alloc(), request.cookie())
+                            : Replies.success(ctx.alloc(), request.cookie()));
             return;
         }
         if (command == NbdCommand.READ && request.length() <= CachedReads.maxBytes()) {
@@ -118,8 +124,10 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         inFlightBytes += weight(request);
         updateReading();
         request.bind(this, received);
-        java.util.concurrent.CompletionStage<Void> held = command == NbdCommand.WRITE || command == NbdCommand.TRIM
-                || command == NbdCommand.WRITE_ZEROES ? device.writesHeldUntil() : null;
+        java.util.concurrent.CompletionStage<Void> held =
+                command == NbdCommand.WRITE || command == NbdCommand.TRIM || command == NbdCommand.WRITE_ZEROES
+                        ? device.writesHeldUntil()
+                        : null;
         if (held != null) {
             // A frozen source (consistency group): park the write here rather than on an I/O thread, which
             // would wait doing nothing and starve every other export of the pool.
@@ -171,10 +179,14 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         request.releasePayload();
         inFlight--;
         inFlightBytes -= weight(request);
-        session.metrics().request(request.command(), 0, System.nanoTime() - request.receivedNanos(),
-                NbdError.ESHUTDOWN);
+        session.metrics()
+                .request(request.command(), 0, System.nanoTime() - request.receivedNanos(), NbdError.ESHUTDOWN);
         if (ctx.channel().isActive()) {
-            reply(Replies.error(ctx.alloc(), session.structuredReplies(), request.cookie(), NbdError.ESHUTDOWN,
+            reply(Replies.error(
+                    ctx.alloc(),
+                    session.structuredReplies(),
+                    request.cookie(),
+                    NbdError.ESHUTDOWN,
                     "server is shutting down"));
         }
         finishIfDisconnected();

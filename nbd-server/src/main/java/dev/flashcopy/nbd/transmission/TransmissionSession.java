@@ -15,8 +15,12 @@ import java.util.List;
  * @param readOnly          served read-only by the server's export rules, whatever the device allows
  * @param metrics           where the export's finished requests are counted
  */
-public record TransmissionSession(DeviceLease lease, boolean structuredReplies, List<MetaContext> contexts,
-        boolean readOnly, ExportMetrics metrics) {
+public record TransmissionSession(
+        DeviceLease lease,
+        boolean structuredReplies,
+        List<MetaContext> contexts,
+        boolean readOnly,
+        ExportMetrics metrics) {
     public TransmissionSession {
         if (lease == null) {
             throw new IllegalArgumentException("lease: null (expected: an open device lease)");

@@ -34,15 +34,16 @@ class ExportAccessTest {
     @Test
     void badRangesSayWhatIsExpected() {
         for (String bad : new String[] {"", "example.com", "10.0.0.0/33", "10.0.0.0/x", "::1/129"}) {
-            String message = assertThrows(IllegalArgumentException.class, () -> AddressRange.parse(bad)).getMessage();
+            String message = assertThrows(IllegalArgumentException.class, () -> AddressRange.parse(bad))
+                    .getMessage();
             assertTrue(message.contains("'" + bad + "'") && message.contains("expected"), message);
         }
     }
 
     @Test
     void rulesDenyOutsiderKeepOthersOpenAndMakeReadOnly() throws Exception {
-        ExportAccess access = new ExportAccess(Map.of("backup", List.of(AddressRange.parse("10.0.0.0/8"))),
-                Set.of("golden"));
+        ExportAccess access =
+                new ExportAccess(Map.of("backup", List.of(AddressRange.parse("10.0.0.0/8"))), Set.of("golden"));
         assertEquals(Access.DENIED, access.decide("backup", ip("192.168.0.1")));
         assertEquals(Access.READ_WRITE, access.decide("backup", ip("10.9.8.7")));
         assertEquals(Access.READ_WRITE, access.decide("scratch", ip("192.168.0.1")));
@@ -52,8 +53,13 @@ class ExportAccessTest {
 
     @Test
     void starRuleCoversExportsWithoutTheirOwn() throws Exception {
-        ExportAccess access = new ExportAccess(Map.of("*", List.of(AddressRange.parse("127.0.0.1")),
-                "shared", List.of(AddressRange.parse("0.0.0.0/0"))), Set.of("*"));
+        ExportAccess access = new ExportAccess(
+                Map.of(
+                        "*",
+                        List.of(AddressRange.parse("127.0.0.1")),
+                        "shared",
+                        List.of(AddressRange.parse("0.0.0.0/0"))),
+                Set.of("*"));
         assertEquals(Access.DENIED, access.decide("any", ip("10.0.0.1")));
         assertEquals(Access.READ_ONLY, access.decide("any", ip("127.0.0.1")));
         assertEquals(Access.READ_ONLY, access.decide("shared", ip("10.0.0.1")));

@@ -59,8 +59,7 @@ class DisruptorDispatcherTest {
                 }
 
                 @Override
-                public void reject() {
-                }
+                public void reject() {}
             });
             dispatcher.dispatch(after);
             assertTrue(handedBack.await(10, TimeUnit.SECONDS));
@@ -119,8 +118,7 @@ class DisruptorDispatcherTest {
         }
 
         @Override
-        public void reject() {
-        }
+        public void reject() {}
     }
 
     private record Blocking(CountDownLatch release) implements IoTask {
@@ -134,8 +132,7 @@ class DisruptorDispatcherTest {
         }
 
         @Override
-        public void reject() {
-        }
+        public void reject() {}
     }
 
     /** Counts flushes; nothing else is called by these tests. */
@@ -180,8 +177,7 @@ class DisruptorDispatcherTest {
         }
 
         @Override
-        public void cache(long offset, long length) {
-        }
+        public void cache(long offset, long length) {}
 
         @Override
         public void mapAllocation(long offset, long length, ExtentSink sink) {

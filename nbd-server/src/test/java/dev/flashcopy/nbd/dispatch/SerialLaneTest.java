@@ -170,8 +170,9 @@ class SerialLaneTest {
             go.countDown();
             assertTrue(other.await(10, TimeUnit.SECONDS));
             assertTrue(allDone.await(10, TimeUnit.SECONDS));
-            assertTrue(seenByOther.get() <= SerialLane.MAX_RUN, "the other task waited for "
-                    + seenByOther.get() + " of the lane's 1000 tasks");
+            assertTrue(
+                    seenByOther.get() <= SerialLane.MAX_RUN,
+                    "the other task waited for " + seenByOther.get() + " of the lane's 1000 tasks");
         }
     }
 
@@ -231,7 +232,8 @@ class SerialLaneTest {
             if (e.startsWith("execute")) {
                 assertEquals("execute " + executed, e, "executed out of order");
                 executed++;
-                assertTrue(executed - handedBack <= SerialLane.MAX_HELD,
+                assertTrue(
+                        executed - handedBack <= SerialLane.MAX_HELD,
                         "the drain held " + (executed - handedBack) + " replies");
             } else {
                 assertEquals("handBack " + handedBack, e, "handed back out of order");
@@ -239,22 +241,44 @@ class SerialLaneTest {
                 assertTrue(handedBack <= executed, "handed back before executed");
             }
         }
-        assertEquals("execute " + SerialLane.MAX_HELD, events.get(2 * SerialLane.MAX_HELD),
+        assertEquals(
+                "execute " + SerialLane.MAX_HELD,
+                events.get(2 * SerialLane.MAX_HELD),
                 "the first " + SerialLane.MAX_HELD + " replies went back before the next task ran");
     }
 
     @Test
     void aLargeWritesReplyGoesBackBeforeTheNextWriteRuns() throws InterruptedException {
         List<String> events = runStaged(4, new ThreadPoolDispatcher(1), i -> i == 1 ? 4096 : SerialLane.MAX_HELD_BYTES);
-        assertEquals(List.of("execute 0", "handBack 0", "execute 1", "execute 2", "handBack 1", "handBack 2",
-                "execute 3", "handBack 3"), events);
+        assertEquals(
+                List.of(
+                        "execute 0",
+                        "handBack 0",
+                        "execute 1",
+                        "execute 2",
+                        "handBack 1",
+                        "handBack 2",
+                        "execute 3",
+                        "handBack 3"),
+                events);
     }
 
     @Test
     void theRingsDrainHandsBackTogetherToo() throws InterruptedException {
         List<String> events = runStaged(5, new DisruptorDispatcher(2));
-        assertEquals(List.of("execute 0", "execute 1", "execute 2", "execute 3", "execute 4",
-                "handBack 0", "handBack 1", "handBack 2", "handBack 3", "handBack 4"), events);
+        assertEquals(
+                List.of(
+                        "execute 0",
+                        "execute 1",
+                        "execute 2",
+                        "execute 3",
+                        "execute 4",
+                        "handBack 0",
+                        "handBack 1",
+                        "handBack 2",
+                        "handBack 3",
+                        "handBack 4"),
+                events);
     }
 
     /**

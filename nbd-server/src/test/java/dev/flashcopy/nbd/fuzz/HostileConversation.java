@@ -40,17 +40,14 @@ final class HostileConversation {
             }
 
             @Override
-            public void flush() {
-            }
+            public void flush() {}
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         });
     }
 
-    private HostileConversation() {
-    }
+    private HostileConversation() {}
 
     /** Plays {@code in} against {@code handshake} and checks what must hold afterwards. */
     static void play(FuzzedDataProvider in, HandshakeHandler handshake, LeaseCountingDevices devices) {
@@ -80,12 +77,17 @@ final class HostileConversation {
             ReferenceCountUtil.release(leftover);
         }
 
-        assertTrue(FAILURES.isEmpty(), () -> FAILURES.get(0).getLoggerName() + ": " + FAILURES.get(0).getMessage()
-                + ": " + FAILURES.get(0).getThrown());
+        assertTrue(
+                FAILURES.isEmpty(),
+                () -> FAILURES.get(0).getLoggerName() + ": " + FAILURES.get(0).getMessage() + ": "
+                        + FAILURES.get(0).getThrown());
         for (int i = 0; i < sent.size(); i++) {
             int index = i;
-            assertEquals(0, sent.get(i).refCnt(), () -> "inbound buffer " + index + " of " + sent.size()
-                    + " was never released; pipeline " + channel.pipeline().names());
+            assertEquals(
+                    0,
+                    sent.get(i).refCnt(),
+                    () -> "inbound buffer " + index + " of " + sent.size() + " was never released; pipeline "
+                            + channel.pipeline().names());
         }
         assertEquals(0, devices.openLeases(), "the export lease outlived the connection");
     }

@@ -52,12 +52,10 @@ final class MemoryDevice implements BlockDevice {
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 
     @Override
-    public void cache(long offset, long length) {
-    }
+    public void cache(long offset, long length) {}
 
     @Override
     public void mapAllocation(long offset, long length, ExtentSink sink) {

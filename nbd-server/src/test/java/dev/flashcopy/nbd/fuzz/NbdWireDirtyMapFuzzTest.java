@@ -20,7 +20,7 @@ class NbdWireDirtyMapFuzzTest {
         disk.map("a", 0, 3, 4, 15);
         disk.map("b");
         LeaseCountingDevices devices = new LeaseCountingDevices(disk);
-        HostileConversation.play(in,
-                new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE), devices);
+        HostileConversation.play(
+                in, new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE), devices);
     }
 }

@@ -22,16 +22,21 @@ import java.util.Set;
  */
 class NbdWireExportRulesFuzzTest {
     private static final ExportAccess RULES = new ExportAccess(
-            Map.of("hidden", List.of(AddressRange.parse("192.168.0.0/16")),
-                    "disk", List.of(AddressRange.parse("10.0.0.0/8"))),
+            Map.of(
+                    "hidden",
+                    List.of(AddressRange.parse("192.168.0.0/16")),
+                    "disk",
+                    List.of(AddressRange.parse("10.0.0.0/8"))),
             Set.of("ro"));
 
     @FuzzTest(maxDuration = "10s")
     void refusedAndReadOnlyExportsGetRepliesOrAClosedConnection(FuzzedDataProvider in) throws UnknownHostException {
-        LeaseCountingDevices devices = new LeaseCountingDevices(new MemoryDevice("disk", 1 << 16),
-                new MemoryDevice("ro", 1 << 16), new MemoryDevice("hidden", 1 << 16));
-        OptionNegotiator negotiator = new OptionNegotiator(devices, TlsMode.OFF, RULES,
-                InetAddress.getByName("10.1.2.3"));
+        LeaseCountingDevices devices = new LeaseCountingDevices(
+                new MemoryDevice("disk", 1 << 16),
+                new MemoryDevice("ro", 1 << 16),
+                new MemoryDevice("hidden", 1 << 16));
+        OptionNegotiator negotiator =
+                new OptionNegotiator(devices, TlsMode.OFF, RULES, InetAddress.getByName("10.1.2.3"));
         HostileConversation.play(in, new HandshakeHandler(negotiator, InlineDispatcher.INSTANCE), devices);
     }
 }

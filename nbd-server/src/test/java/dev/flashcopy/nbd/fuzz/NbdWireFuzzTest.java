@@ -15,7 +15,7 @@ class NbdWireFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void hostileClientGetsRepliesOrAClosedConnectionAndLeaksNothing(FuzzedDataProvider in) {
         LeaseCountingDevices devices = new LeaseCountingDevices(new MemoryDevice("disk", 1 << 16));
-        HostileConversation.play(in,
-                new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE), devices);
+        HostileConversation.play(
+                in, new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE), devices);
     }
 }

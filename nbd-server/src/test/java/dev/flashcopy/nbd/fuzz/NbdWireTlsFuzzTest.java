@@ -27,7 +27,8 @@ class NbdWireTlsFuzzTest {
     private static SslContext serverContext() {
         try {
             TestCertificates certs = TestCertificates.create(Files.createTempDirectory("fuzz-certs"));
-            return TlsCredentials.load(certs.serverCert(), certs.serverKey(), null).nbdContext();
+            return TlsCredentials.load(certs.serverCert(), certs.serverKey(), null)
+                    .nbdContext();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -40,7 +41,7 @@ class NbdWireTlsFuzzTest {
     void requiredTlsRefusesPlainOptionsAndSurvivesABadHandshake(FuzzedDataProvider in) {
         LeaseCountingDevices devices = new LeaseCountingDevices(new MemoryDevice("disk", 1 << 16));
         OptionNegotiator negotiator = new OptionNegotiator(devices, TlsMode.REQUIRE, ExportAccess.OPEN, null);
-        HostileConversation.play(in,
-                new HandshakeHandler(negotiator, InlineDispatcher.INSTANCE, TLS, Duration.ZERO), devices);
+        HostileConversation.play(
+                in, new HandshakeHandler(negotiator, InlineDispatcher.INSTANCE, TLS, Duration.ZERO), devices);
     }
 }

@@ -20,7 +20,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -37,11 +36,12 @@ class HandshakeHandlerTest {
     private static final int ERR_INVALID = 0x80000003;
     private static final int ERR_UNKNOWN = 0x80000006;
     private static final int ERR_TOO_BIG = 0x80000009;
-    private static final int TRANSMISSION_FLAGS = 0x0ded; // HAS_FLAGS, FLUSH, FUA, TRIM, ZEROES, DF, MULTI_CONN, CACHE, FAST_ZERO
+    private static final int TRANSMISSION_FLAGS =
+            0x0ded; // HAS_FLAGS, FLUSH, FUA, TRIM, ZEROES, DF, MULTI_CONN, CACHE, FAST_ZERO
 
     private final LeaseCountingDevices devices = new LeaseCountingDevices(new SizedDevice("disk", 1 << 20));
-    private final EmbeddedChannel channel = new EmbeddedChannel(
-            new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
+    private final EmbeddedChannel channel =
+            new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
 
     @AfterEach
     void finish() {
@@ -72,8 +72,12 @@ class HandshakeHandlerTest {
     }
 
     private static byte[] option(int option, byte[] data) {
-        return ByteBuffer.allocate(16 + data.length).putLong(RawNbdClient.OPTION_MAGIC).putInt(option)
-                .putInt(data.length).put(data).array();
+        return ByteBuffer.allocate(16 + data.length)
+                .putLong(RawNbdClient.OPTION_MAGIC)
+                .putInt(option)
+                .putInt(data.length)
+                .put(data)
+                .array();
     }
 
     private static byte[] clientFlags(int flags) {
@@ -81,8 +85,13 @@ class HandshakeHandlerTest {
     }
 
     private static byte[] reply(int option, int type, byte[] data) {
-        return ByteBuffer.allocate(20 + data.length).putLong(RawNbdClient.OPTION_REPLY_MAGIC).putInt(option)
-                .putInt(type).putInt(data.length).put(data).array();
+        return ByteBuffer.allocate(20 + data.length)
+                .putLong(RawNbdClient.OPTION_REPLY_MAGIC)
+                .putInt(option)
+                .putInt(type)
+                .putInt(data.length)
+                .put(data)
+                .array();
     }
 
     private static byte[] concat(byte[]... parts) {
@@ -95,8 +104,13 @@ class HandshakeHandlerTest {
 
     private void greeted(int flags) {
         byte[] greeting = sent();
-        assertArrayEquals(ByteBuffer.allocate(18).putLong(RawNbdClient.NBD_MAGIC).putLong(RawNbdClient.OPTION_MAGIC)
-                .putShort((short) 3).array(), greeting);
+        assertArrayEquals(
+                ByteBuffer.allocate(18)
+                        .putLong(RawNbdClient.NBD_MAGIC)
+                        .putLong(RawNbdClient.OPTION_MAGIC)
+                        .putShort((short) 3)
+                        .array(),
+                greeting);
         feed(clientFlags(flags), false);
     }
 
@@ -129,8 +143,11 @@ class HandshakeHandlerTest {
         feed(option(3, new byte[0]), false);
         byte[] name = "disk".getBytes(StandardCharsets.UTF_8);
         byte[] description = "device disk".getBytes(StandardCharsets.UTF_8);
-        byte[] server = ByteBuffer.allocate(4 + name.length + description.length).putInt(name.length).put(name)
-                .put(description).array();
+        byte[] server = ByteBuffer.allocate(4 + name.length + description.length)
+                .putInt(name.length)
+                .put(name)
+                .put(description)
+                .array();
         assertArrayEquals(concat(reply(3, SERVER, server), reply(3, ACK, new byte[0])), sent());
     }
 
@@ -173,14 +190,33 @@ class HandshakeHandlerTest {
     void infoRepliesExportNameDescriptionAndBlockSizeThenAck() {
         greeted(3);
         feed(option(6, RawNbdClient.goData("disk", 1, 2, 3)), false);
-        byte[] export = ByteBuffer.allocate(12).putShort((short) 0).putLong(1 << 20)
-                .putShort((short) TRANSMISSION_FLAGS).array();
-        byte[] name = ByteBuffer.allocate(6).putShort((short) 1).put("disk".getBytes(StandardCharsets.UTF_8)).array();
-        byte[] description = ByteBuffer.allocate(13).putShort((short) 2)
-                .put("device disk".getBytes(StandardCharsets.UTF_8)).array();
-        byte[] blockSize = ByteBuffer.allocate(14).putShort((short) 3).putInt(1).putInt(4096).putInt(64 << 20).array();
-        assertArrayEquals(concat(reply(6, INFO, export), reply(6, INFO, name), reply(6, INFO, description),
-                reply(6, INFO, blockSize), reply(6, ACK, new byte[0])), sent());
+        byte[] export = ByteBuffer.allocate(12)
+                .putShort((short) 0)
+                .putLong(1 << 20)
+                .putShort((short) TRANSMISSION_FLAGS)
+                .array();
+        byte[] name = ByteBuffer.allocate(6)
+                .putShort((short) 1)
+                .put("disk".getBytes(StandardCharsets.UTF_8))
+                .array();
+        byte[] description = ByteBuffer.allocate(13)
+                .putShort((short) 2)
+                .put("device disk".getBytes(StandardCharsets.UTF_8))
+                .array();
+        byte[] blockSize = ByteBuffer.allocate(14)
+                .putShort((short) 3)
+                .putInt(1)
+                .putInt(4096)
+                .putInt(64 << 20)
+                .array();
+        assertArrayEquals(
+                concat(
+                        reply(6, INFO, export),
+                        reply(6, INFO, name),
+                        reply(6, INFO, description),
+                        reply(6, INFO, blockSize),
+                        reply(6, ACK, new byte[0])),
+                sent());
         assertNotNull(channel.pipeline().get(HandshakeHandler.class), "INFO stays in the handshake");
     }
 
@@ -189,8 +225,15 @@ class HandshakeHandlerTest {
         greeted(3);
         feed(option(7, ByteBuffer.allocate(6).putInt(1).putShort((short) 0).array()), false);
         assertEquals(ERR_INVALID, replyType(sent()));
-        feed(option(7, ByteBuffer.allocate(10).putInt(4).put("disk".getBytes(StandardCharsets.UTF_8))
-                .putShort((short) 1).array()), false);
+        feed(
+                option(
+                        7,
+                        ByteBuffer.allocate(10)
+                                .putInt(4)
+                                .put("disk".getBytes(StandardCharsets.UTF_8))
+                                .putShort((short) 1)
+                                .array()),
+                false);
         assertEquals(ERR_INVALID, replyType(sent()), "one info request announced, none sent");
         assertEquals(0, devices.openLeases());
     }
@@ -198,15 +241,27 @@ class HandshakeHandlerTest {
     @Test
     void goEntersTransmissionAndPassesPipelinedRequestsOn() {
         greeted(3);
-        byte[] request = ByteBuffer.allocate(28).putInt(RawNbdClient.REQUEST_MAGIC).putShort((short) 0)
-                .putShort((short) 3).putLong(42).putLong(0).putInt(0).array();
+        byte[] request = ByteBuffer.allocate(28)
+                .putInt(RawNbdClient.REQUEST_MAGIC)
+                .putShort((short) 0)
+                .putShort((short) 3)
+                .putLong(42)
+                .putLong(0)
+                .putInt(0)
+                .array();
         channel.writeInbound(Unpooled.wrappedBuffer(concat(option(7, RawNbdClient.goData("disk")), request)));
         channel.runPendingTasks();
         byte[] replies = sent();
         byte[] ack = reply(7, ACK, new byte[0]);
-        byte[] flushReply = ByteBuffer.allocate(16).putInt(RawNbdClient.SIMPLE_REPLY_MAGIC).putInt(0).putLong(42).array();
-        assertArrayEquals(concat(ack, flushReply), java.util.Arrays.copyOfRange(replies, replies.length - 36,
-                replies.length), "GO ends with ACK, then the FLUSH sent right after GO is answered");
+        byte[] flushReply = ByteBuffer.allocate(16)
+                .putInt(RawNbdClient.SIMPLE_REPLY_MAGIC)
+                .putInt(0)
+                .putLong(42)
+                .array();
+        assertArrayEquals(
+                concat(ack, flushReply),
+                java.util.Arrays.copyOfRange(replies, replies.length - 36, replies.length),
+                "GO ends with ACK, then the FLUSH sent right after GO is answered");
         assertNull(channel.pipeline().get(HandshakeHandler.class));
         assertNotNull(channel.pipeline().get(RequestDecoder.class));
         assertNotNull(channel.pipeline().get(TransmissionHandler.class));
@@ -219,12 +274,17 @@ class HandshakeHandlerTest {
     void exportNameSendsSizeFlagsAndZeroesUnlessNoZeroes() {
         greeted(1);
         feed(option(1, "disk".getBytes(StandardCharsets.UTF_8)), false);
-        byte[] expected = ByteBuffer.allocate(134).putLong(1 << 20).putShort((short) TRANSMISSION_FLAGS).array();
+        byte[] expected = ByteBuffer.allocate(134)
+                .putLong(1 << 20)
+                .putShort((short) TRANSMISSION_FLAGS)
+                .array();
         assertArrayEquals(expected, sent());
 
-        EmbeddedChannel noZeroes = new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
+        EmbeddedChannel noZeroes =
+                new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
         ((ByteBuf) noZeroes.readOutbound()).release(); // greeting
-        noZeroes.writeInbound(Unpooled.wrappedBuffer(concat(clientFlags(3), option(1, "disk".getBytes(StandardCharsets.UTF_8)))));
+        noZeroes.writeInbound(Unpooled.wrappedBuffer(
+                concat(clientFlags(3), option(1, "disk".getBytes(StandardCharsets.UTF_8)))));
         noZeroes.runPendingTasks();
         ByteBuf reply = noZeroes.readOutbound();
         assertEquals(10, reply.readableBytes());
@@ -261,7 +321,9 @@ class HandshakeHandlerTest {
         feed(option(8, new byte[0]), false);
         sent();
         feed(option(10, RawNbdClient.metaData("disk", "qemu:dirty-bitmap:x", "base:allocation", "base:")), false);
-        byte[] context = ByteBuffer.allocate(4 + 15).putInt(1).put("base:allocation".getBytes(StandardCharsets.UTF_8))
+        byte[] context = ByteBuffer.allocate(4 + 15)
+                .putInt(1)
+                .put("base:allocation".getBytes(StandardCharsets.UTF_8))
                 .array();
         assertArrayEquals(concat(reply(10, META_CONTEXT, context), reply(10, ACK, new byte[0])), sent());
     }
@@ -272,7 +334,9 @@ class HandshakeHandlerTest {
         feed(option(8, new byte[0]), false);
         sent();
         feed(option(9, RawNbdClient.metaData("disk")), false);
-        byte[] context = ByteBuffer.allocate(4 + 15).putInt(0).put("base:allocation".getBytes(StandardCharsets.UTF_8))
+        byte[] context = ByteBuffer.allocate(4 + 15)
+                .putInt(0)
+                .put("base:allocation".getBytes(StandardCharsets.UTF_8))
                 .array();
         assertArrayEquals(concat(reply(9, META_CONTEXT, context), reply(9, ACK, new byte[0])), sent());
         feed(option(9, RawNbdClient.metaData("disk", "qemu:")), false);
@@ -295,8 +359,11 @@ class HandshakeHandlerTest {
     void oversizedOptionIsSkippedAsItStreamsAndAnsweredTooBig() {
         greeted(3);
         int length = 1 << 20;
-        channel.writeInbound(Unpooled.wrappedBuffer(ByteBuffer.allocate(16).putLong(RawNbdClient.OPTION_MAGIC)
-                .putInt(7).putInt(length).array()));
+        channel.writeInbound(Unpooled.wrappedBuffer(ByteBuffer.allocate(16)
+                .putLong(RawNbdClient.OPTION_MAGIC)
+                .putInt(7)
+                .putInt(length)
+                .array()));
         for (int sent = 0; sent < length; sent += 4096) {
             channel.writeInbound(Unpooled.wrappedBuffer(new byte[4096]));
         }
@@ -308,14 +375,20 @@ class HandshakeHandlerTest {
 
     @Test
     void bytesArrivingOneAtATimeGiveTheSameReplies() throws IOException {
-        byte[] conversation = concat(clientFlags(3), option(8, new byte[0]), option(3, new byte[0]),
-                option(9, RawNbdClient.metaData("disk")), option(6, RawNbdClient.goData("disk", 1)),
-                option(77, new byte[] {9, 9}), option(7, RawNbdClient.goData("disk")));
+        byte[] conversation = concat(
+                clientFlags(3),
+                option(8, new byte[0]),
+                option(3, new byte[0]),
+                option(9, RawNbdClient.metaData("disk")),
+                option(6, RawNbdClient.goData("disk", 1)),
+                option(77, new byte[] {9, 9}),
+                option(7, RawNbdClient.goData("disk")));
         sent();
         feed(conversation, false);
         byte[] whole = sent();
 
-        EmbeddedChannel split = new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
+        EmbeddedChannel split =
+                new EmbeddedChannel(new HandshakeHandler(new OptionNegotiator(devices), InlineDispatcher.INSTANCE));
         ((ByteBuf) split.readOutbound()).release();
         for (byte b : conversation) {
             split.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
@@ -352,20 +425,16 @@ class HandshakeHandlerTest {
         }
 
         @Override
-        public void trim(long offset, long length, boolean fua) {
-        }
+        public void trim(long offset, long length, boolean fua) {}
 
         @Override
-        public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua) {
-        }
+        public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua) {}
 
         @Override
-        public void flush() {
-        }
+        public void flush() {}
 
         @Override
-        public void cache(long offset, long length) {
-        }
+        public void cache(long offset, long length) {}
 
         @Override
         public void mapAllocation(long offset, long length, ExtentSink sink) {

@@ -34,10 +34,12 @@ import org.junit.jupiter.api.io.TempDir;
 class StartTlsHandlerTest {
     @TempDir
     static Path pki;
+
     private static SslContext tls;
 
     @TempDir
     Path dir;
+
     private Volume disk;
     private EmbeddedChannel channel;
 
@@ -50,8 +52,8 @@ class StartTlsHandlerTest {
     @BeforeEach
     void open() throws Exception {
         disk = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), 1 << 20), false);
-        OptionNegotiator negotiator = new OptionNegotiator(new LeaseCountingDevices(disk), TlsMode.REQUIRE,
-                ExportAccess.OPEN, null);
+        OptionNegotiator negotiator =
+                new OptionNegotiator(new LeaseCountingDevices(disk), TlsMode.REQUIRE, ExportAccess.OPEN, null);
         channel = new EmbeddedChannel(new HandshakeHandler(negotiator, InlineDispatcher.INSTANCE, tls, Duration.ZERO));
         sent(); // the greeting
         feed(ByteBuffer.allocate(4).putInt(3).array());
@@ -79,7 +81,10 @@ class StartTlsHandlerTest {
     }
 
     private static byte[] option(int option, int length) {
-        return ByteBuffer.allocate(16 + length).putLong(RawNbdClient.OPTION_MAGIC).putInt(option).putInt(length)
+        return ByteBuffer.allocate(16 + length)
+                .putLong(RawNbdClient.OPTION_MAGIC)
+                .putInt(option)
+                .putInt(length)
                 .array();
     }
 
@@ -87,13 +92,19 @@ class StartTlsHandlerTest {
     void ackGoesOutInClearTextThenTlsSitsInFrontOfTheHandshake() {
         assertNull(channel.pipeline().get(HandshakeHandler.TLS_NAME));
         feed(option(5, 0));
-        byte[] ack = ByteBuffer.allocate(20).putLong(RawNbdClient.OPTION_REPLY_MAGIC).putInt(5).putInt(1).putInt(0)
+        byte[] ack = ByteBuffer.allocate(20)
+                .putLong(RawNbdClient.OPTION_REPLY_MAGIC)
+                .putInt(5)
+                .putInt(1)
+                .putInt(0)
                 .array();
         assertArrayEquals(ack, sent());
         assertInstanceOf(SslHandler.class, channel.pipeline().first());
         String handshake = channel.pipeline().context(HandshakeHandler.class).name();
-        assertTrue(channel.pipeline().names().indexOf(HandshakeHandler.TLS_NAME)
-                < channel.pipeline().names().indexOf(handshake), channel.pipeline().names().toString());
+        assertTrue(
+                channel.pipeline().names().indexOf(HandshakeHandler.TLS_NAME)
+                        < channel.pipeline().names().indexOf(handshake),
+                channel.pipeline().names().toString());
         assertTrue(channel.isActive());
     }
 
@@ -101,7 +112,10 @@ class StartTlsHandlerTest {
     void bytesPipelinedBehindStartTlsCloseTheConnection() {
         byte[] starttls = option(5, 0);
         byte[] early = new byte[] {0x16, 0x03, 0x01}; // the start of a TLS hello sent before the ACK
-        byte[] both = ByteBuffer.allocate(starttls.length + early.length).put(starttls).put(early).array();
+        byte[] both = ByteBuffer.allocate(starttls.length + early.length)
+                .put(starttls)
+                .put(early)
+                .array();
         feed(both);
         assertFalse(channel.isActive(), "a client must wait for the STARTTLS reply before its TLS hello");
     }

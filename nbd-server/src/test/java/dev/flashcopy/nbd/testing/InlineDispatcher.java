@@ -10,8 +10,7 @@ import dev.flashcopy.nbd.dispatch.IoTask;
 public final class InlineDispatcher implements IoDispatcher {
     public static final IoDispatcher INSTANCE = new InlineDispatcher();
 
-    private InlineDispatcher() {
-    }
+    private InlineDispatcher() {}
 
     @Override
     public void dispatch(IoTask task) {
@@ -19,6 +18,5 @@ public final class InlineDispatcher implements IoDispatcher {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

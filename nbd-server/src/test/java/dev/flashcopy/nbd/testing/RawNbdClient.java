@@ -34,8 +34,7 @@ public final class RawNbdClient implements AutoCloseable {
     public static final int CMD_BLOCK_STATUS = 7;
 
     /** One option reply. */
-    public record OptionReply(int option, int type, byte[] data) {
-    }
+    public record OptionReply(int option, int type, byte[] data) {}
 
     /** One structured reply chunk, or a simple reply ({@code type == -1}). */
     public record Chunk(int flags, int type, long cookie, byte[] payload, int error) {
@@ -91,8 +90,8 @@ public final class RawNbdClient implements AutoCloseable {
         if (reply.type() != 1) {
             return reply.type();
         }
-        javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.createSocket(socket,
-                socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+        javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket)
+                tls.createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
         secure.startHandshake();
         socket = secure;
         in = new DataInputStream(secure.getInputStream());
@@ -225,7 +224,8 @@ public final class RawNbdClient implements AutoCloseable {
 
     private static void expectAck(List<OptionReply> replies) throws IOException {
         if (replies.getLast().type() != 1) {
-            throw new IOException("option refused: " + Integer.toUnsignedString(replies.getLast().type()));
+            throw new IOException("option refused: "
+                    + Integer.toUnsignedString(replies.getLast().type()));
         }
     }
 

@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 public record TestCertificates(Path dir) {
     public static TestCertificates create(Path dir) throws IOException, InterruptedException {
         Path script = script();
-        Process p = new ProcessBuilder(script.toString(), dir.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(script.toString(), dir.toString())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.exists(dir.resolve("server-cert.pem"))) {
             throw new IOException("bin/make-test-certs failed: " + output);
@@ -29,7 +31,8 @@ public record TestCertificates(Path dir) {
      */
     private static Path script() throws IOException {
         String home = System.getProperty("flashcopy.home");
-        Path start = (home != null ? Path.of(home) : Path.of("")).toAbsolutePath().normalize();
+        Path start =
+                (home != null ? Path.of(home) : Path.of("")).toAbsolutePath().normalize();
         for (Path p = start; p != null; p = p.getParent()) {
             Path script = p.resolve("bin").resolve("make-test-certs");
             if (Files.isExecutable(script)) {

@@ -13,14 +13,14 @@ import javax.net.ssl.TrustManagerFactory;
 
 /** A Java TLS client from a libnbd-style certificates directory, for tests. Stateless. */
 final class ClientTls {
-    private ClientTls() {
-    }
+    private ClientTls() {}
 
     /** Trusts {@code dir/ca-cert.pem}; presents {@code dir/client-cert.pem} when the directory has one. */
     static SSLSocketFactory from(Path dir) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
-        trust.setCertificateEntry("ca", PemFiles.certificates(dir.resolve("ca-cert.pem"), "ca").getFirst());
+        trust.setCertificateEntry(
+                "ca", PemFiles.certificates(dir.resolve("ca-cert.pem"), "ca").getFirst());
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         KeyManagerFactory kmf = null;

@@ -41,10 +41,12 @@ class NbdTlsTest {
 
     @TempDir
     static Path certDir;
+
     private static TestCertificates certs;
 
     @TempDir
     Path dir;
+
     private Volume disk;
     private LeaseCountingDevices devices;
     private NbdServer server;
@@ -57,10 +59,12 @@ class NbdTlsTest {
     private void start(TlsMode mode, boolean verifyClients) throws IOException {
         disk = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), 4L << 20), false);
         devices = new LeaseCountingDevices(disk);
-        TlsCredentials credentials = TlsCredentials.load(certs.serverCert(), certs.serverKey(),
-                verifyClients ? certs.ca() : null);
-        server = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 2, 1),
-                new NbdSecurity(mode, credentials, ExportAccess.OPEN, Duration.ofSeconds(10)), devices);
+        TlsCredentials credentials =
+                TlsCredentials.load(certs.serverCert(), certs.serverKey(), verifyClients ? certs.ca() : null);
+        server = NbdServer.start(
+                new NbdServerConfig("127.0.0.1", 0, 2, 1),
+                new NbdSecurity(mode, credentials, ExportAccess.OPEN, Duration.ofSeconds(10)),
+                devices);
     }
 
     @AfterEach

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsCredentialsTest {
     @TempDir
     static Path dir;
+
     private static TestCertificates certs;
 
     @BeforeAll
@@ -35,12 +36,14 @@ class TlsCredentialsTest {
     }
 
     private static String refusal(Path cert, Path key, Path ca) {
-        return assertThrows(IOException.class, () -> TlsCredentials.load(cert, key, ca)).getMessage();
+        return assertThrows(IOException.class, () -> TlsCredentials.load(cert, key, ca))
+                .getMessage();
     }
 
     @Test
     void loadsPkcs8KeyAndVerifiesClientsOnlyWithACa() throws Exception {
-        assertFalse(TlsCredentials.load(certs.serverCert(), certs.serverKey(), null).verifiesClients());
+        assertFalse(
+                TlsCredentials.load(certs.serverCert(), certs.serverKey(), null).verifiesClients());
         TlsCredentials withCa = TlsCredentials.load(certs.serverCert(), certs.serverKey(), certs.ca());
         assertTrue(withCa.verifiesClients());
         assertEquals(64, withCa.fingerprint().length());
@@ -78,8 +81,15 @@ class TlsCredentialsTest {
     @Test
     void encryptedKeyIsRefusedWithHowToDecrypt() throws Exception {
         Path encrypted = dir.resolve("encrypted.pem");
-        openssl("pkcs8", "-topk8", "-in", certs.serverKey().toString(), "-passout", "pass:secret",
-                "-out", encrypted.toString());
+        openssl(
+                "pkcs8",
+                "-topk8",
+                "-in",
+                certs.serverKey().toString(),
+                "-passout",
+                "pass:secret",
+                "-out",
+                encrypted.toString());
         String message = refusal(certs.serverCert(), encrypted, null);
         assertTrue(message.contains("is encrypted") && message.contains("openssl pkey"), message);
     }

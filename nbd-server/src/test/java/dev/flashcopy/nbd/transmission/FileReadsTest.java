@@ -50,6 +50,7 @@ class FileReadsTest {
 
     @TempDir
     Path dir;
+
     private Volume volume;
     private LendCountingVolume device;
     private byte[] data;
@@ -78,8 +79,7 @@ class FileReadsTest {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         ExportMetrics metrics = (command, bytes, nanos, error) -> bytesCounted.addAndGet(bytes);
         TransmissionSession session = new TransmissionSession(lease, structured, List.of(), false, metrics);
@@ -88,8 +88,13 @@ class FileReadsTest {
 
     /** Sends a READ and returns what the handler wrote, in order, after its flush. */
     private static List<Object> read(EmbeddedChannel ch, long cookie, long offset, int length) {
-        ByteBuf request = Unpooled.buffer(28).writeInt(REQUEST_MAGIC).writeShort(0)
-                .writeShort(NbdCommand.READ.code()).writeLong(cookie).writeLong(offset).writeInt(length);
+        ByteBuf request = Unpooled.buffer(28)
+                .writeInt(REQUEST_MAGIC)
+                .writeShort(0)
+                .writeShort(NbdCommand.READ.code())
+                .writeLong(cookie)
+                .writeLong(offset)
+                .writeInt(length);
         ch.writeInbound(request);
         ch.runPendingTasks();
         List<Object> out = new ArrayList<>();
@@ -207,23 +212,26 @@ class FileReadsTest {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         TransmissionSession session = new TransmissionSession(lease, false, List.of());
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(), new TransmissionHandler(session,
-                new IoDispatcher() {
+        EmbeddedChannel ch =
+                new EmbeddedChannel(new RequestDecoder(), new TransmissionHandler(session, new IoDispatcher() {
                     @Override
                     public void dispatch(IoTask task) {
                         queued.add(task);
                     }
 
                     @Override
-                    public void close() {
-                    }
+                    public void close() {}
                 }));
-        ch.writeInbound(Unpooled.buffer(28).writeInt(REQUEST_MAGIC).writeShort(0).writeShort(NbdCommand.READ.code())
-                .writeLong(16).writeLong(DATA_AT).writeInt(MIB));
+        ch.writeInbound(Unpooled.buffer(28)
+                .writeInt(REQUEST_MAGIC)
+                .writeShort(0)
+                .writeShort(NbdCommand.READ.code())
+                .writeLong(16)
+                .writeLong(DATA_AT)
+                .writeInt(MIB));
         ch.close();
         queued.getFirst().perform(); // the hold is taken here, after the client went away
         ch.runPendingTasks();

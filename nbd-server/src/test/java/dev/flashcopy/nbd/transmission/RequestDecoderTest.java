@@ -24,8 +24,14 @@ class RequestDecoderTest {
     private static final int MAGIC = 0x25609513;
 
     private static byte[] header(int flags, int type, long cookie, long offset, long length) {
-        return ByteBuffer.allocate(28).putInt(MAGIC).putShort((short) flags).putShort((short) type).putLong(cookie)
-                .putLong(offset).putInt((int) length).array();
+        return ByteBuffer.allocate(28)
+                .putInt(MAGIC)
+                .putShort((short) flags)
+                .putShort((short) type)
+                .putLong(cookie)
+                .putLong(offset)
+                .putInt((int) length)
+                .array();
     }
 
     private static byte[] concat(byte[]... parts) {
@@ -63,8 +69,14 @@ class RequestDecoderTest {
     void framesMixedRequestsWholeAndByteByByte() {
         byte[] payload = pattern(4096, 1);
         byte[] big = pattern(200_000, 2);
-        byte[] stream = concat(header(1, 0, 7, 4096, 512), header(0, 1, 8, 0, payload.length), payload,
-                header(8, 7, 9, 0, 1 << 20), header(0, 1, 10, 8192, big.length), big, header(0, 3, 11, 0, 0),
+        byte[] stream = concat(
+                header(1, 0, 7, 4096, 512),
+                header(0, 1, 8, 0, payload.length),
+                payload,
+                header(8, 7, 9, 0, 1 << 20),
+                header(0, 1, 10, 8192, big.length),
+                big,
+                header(0, 3, 11, 0, 0),
                 header(0, 99, 12, 0, 0));
         for (int piece : new int[] {stream.length, 1, 7, 65536}) {
             List<Object[]> requests = decode(stream, piece);
@@ -119,8 +131,8 @@ class RequestDecoderTest {
     @Test
     void writeOverTwiceTheMaximumPayloadClosesTheConnectionWithoutReadingIt() {
         EmbeddedChannel channel = new EmbeddedChannel(new RequestDecoder());
-        channel.writeInbound(Unpooled.wrappedBuffer(concat(header(0, 1, 1, 0, RequestDecoder.MAX_DISCARD + 1),
-                new byte[4096])));
+        channel.writeInbound(
+                Unpooled.wrappedBuffer(concat(header(0, 1, 1, 0, RequestDecoder.MAX_DISCARD + 1), new byte[4096])));
         assertNull(channel.readInbound());
         assertFalse(channel.isActive());
         channel.finishAndReleaseAll();

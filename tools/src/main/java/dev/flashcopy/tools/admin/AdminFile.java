@@ -16,8 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * and deleted at shutdown; read by every other subcommand. Immutable; the static methods are
  * thread-safe for distinct data directories.
  */
-public record AdminFile(String url, String token, long pid, String nbd, String readToken,
-        String certificateSha256) {
+public record AdminFile(String url, String token, long pid, String nbd, String readToken, String certificateSha256) {
     public static final String FILE_NAME = "admin.json";
 
     /** Plain HTTP, no read-only token. */
@@ -41,7 +40,8 @@ public record AdminFile(String url, String token, long pid, String nbd, String r
         } catch (FileAlreadyExistsException e) {
             throw new IOException("cannot create " + tmp + ": another process created it at the same time", e);
         }
-        AtomicFile.replace(target, ApiJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
+        AtomicFile.replace(
+                target, ApiJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(this));
     }
 
     /** The file's content; {@link NoSuchFileException} when no server has written it. */

@@ -32,8 +32,7 @@ import java.util.concurrent.RejectedExecutionException;
  * when {@code channelRead0} returns, so its body is copied to a {@code byte[]} first.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private record Pending(ApiRequest request, String authorization, boolean keepAlive, boolean malformed) {
-    }
+    private record Pending(ApiRequest request, String authorization, boolean keepAlive, boolean malformed) {}
 
     private final Router router;
     private final AdminTokens tokens;
@@ -54,21 +53,29 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean malformed = req.decoderResult().isFailure();
         String path = malformed ? "" : new QueryStringDecoder(req.uri()).path();
         byte[] body = ByteBufUtil.getBytes(req.content());
-        queue.add(new Pending(new ApiRequest(req.method().name(), path, Map.of(), body),
-                req.headers().get(HttpHeaderNames.AUTHORIZATION), !malformed && HttpUtil.isKeepAlive(req), malformed));
+        queue.add(new Pending(
+                new ApiRequest(req.method().name(), path, Map.of(), body),
+                req.headers().get(HttpHeaderNames.AUTHORIZATION),
+                !malformed && HttpUtil.isKeepAlive(req),
+                malformed));
         drain(ctx);
     }
 
     private void drain(ChannelHandlerContext ctx) {
         while (!busy && !queue.isEmpty()) {
             Pending p = queue.poll();
-            Router.Match match = p.malformed() ? null : router.match(p.request().method(), p.request().path());
+            Router.Match match = p.malformed()
+                    ? null
+                    : router.match(p.request().method(), p.request().path());
             ApiResponse refusal = refusal(p, match);
             if (refusal != null) {
                 respond(ctx, p, refusal);
                 continue;
             }
-            ApiRequest routed = new ApiRequest(p.request().method(), p.request().path(), match.params(),
+            ApiRequest routed = new ApiRequest(
+                    p.request().method(),
+                    p.request().path(),
+                    match.params(),
                     p.request().body());
             busy = true;
             try {
@@ -97,17 +104,27 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         AdminTokens.Grant grant = tokens.grant(p.authorization());
         if (grant == AdminTokens.Grant.NONE) {
-            return new ApiResponse(401, new ApiResponse.ErrorBody("missing or wrong token (send 'Authorization:"
-                    + " Bearer TOKEN' with the token from DATA/admin.json)"), Map.of("WWW-Authenticate", "Bearer"));
+            return new ApiResponse(
+                    401,
+                    new ApiResponse.ErrorBody("missing or wrong token (send 'Authorization:"
+                            + " Bearer TOKEN' with the token from DATA/admin.json)"),
+                    Map.of("WWW-Authenticate", "Bearer"));
         }
-        if (grant == AdminTokens.Grant.READ && !AdminTokens.isReadOnly(p.request().method())) {
-            return ApiResponse.error(403, "the read-only token ('readToken' in DATA/admin.json) allows GET only;"
-                    + " " + p.request().method() + " needs 'token'");
+        if (grant == AdminTokens.Grant.READ
+                && !AdminTokens.isReadOnly(p.request().method())) {
+            return ApiResponse.error(
+                    403,
+                    "the read-only token ('readToken' in DATA/admin.json) allows GET only;" + " "
+                            + p.request().method() + " needs 'token'");
         }
         return switch (match.status()) {
             case 200 -> null;
-            case 405 -> new ApiResponse(405, new ApiResponse.ErrorBody(p.request().method() + " is not allowed on "
-                    + p.request().path() + " (allowed: " + match.allow() + ")"), Map.of("Allow", match.allow()));
+            case 405 ->
+                new ApiResponse(
+                        405,
+                        new ApiResponse.ErrorBody(p.request().method() + " is not allowed on "
+                                + p.request().path() + " (allowed: " + match.allow() + ")"),
+                        Map.of("Allow", match.allow()));
             default -> ApiResponse.error(404, "no such resource: " + p.request().path());
         };
     }
@@ -143,8 +160,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             status = 500;
             bytes = "{\"error\":\"internal error: response not serialisable\"}".getBytes(StandardCharsets.UTF_8);
         }
-        FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(bytes));
+        FullHttpResponse http = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(bytes));
         if (bytes.length > 0) {
             http.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         }

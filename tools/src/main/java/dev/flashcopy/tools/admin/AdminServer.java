@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class AdminServer implements AutoCloseable {
     /** Bodies are small JSON objects; anything near this is a mistake or an attack. */
     public static final int MAX_BODY_BYTES = 1 << 20;
+
     private static final int OPERATION_THREADS = 2;
 
     private final EventLoopGroup group;
@@ -45,21 +46,28 @@ public final class AdminServer implements AutoCloseable {
      *
      * @throws IOException when the address cannot be bound, with the address in the message
      */
-    public static AdminServer start(InetSocketAddress bind, BearerToken token, List<? extends Resource> resources,
-            PrintWriter log) throws IOException {
+    public static AdminServer start(
+            InetSocketAddress bind, BearerToken token, List<? extends Resource> resources, PrintWriter log)
+            throws IOException {
         return start(bind, AdminTokens.fullOnly(token), resources, log, null);
     }
 
     /**
      * As above, accepting {@code tokens} (full and read-only), over HTTPS when {@code https} is not null.
      */
-    public static AdminServer start(InetSocketAddress bind, AdminTokens tokens, List<? extends Resource> resources,
-            PrintWriter log, SslContext https) throws IOException {
+    public static AdminServer start(
+            InetSocketAddress bind,
+            AdminTokens tokens,
+            List<? extends Resource> resources,
+            PrintWriter log,
+            SslContext https)
+            throws IOException {
         Router router = new Router(resources);
         ApiErrors errors = new ApiErrors(log);
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, daemonThreads("flashcopy-admin-io"),
-                NioIoHandler.newFactory());
-        ExecutorService operations = Executors.newFixedThreadPool(OPERATION_THREADS, daemonThreads("flashcopy-admin-op"));
+        EventLoopGroup group =
+                new MultiThreadIoEventLoopGroup(1, daemonThreads("flashcopy-admin-io"), NioIoHandler.newFactory());
+        ExecutorService operations =
+                Executors.newFixedThreadPool(OPERATION_THREADS, daemonThreads("flashcopy-admin-op"));
         try {
             Channel channel = new ServerBootstrap()
                     .group(group)
@@ -76,13 +84,17 @@ public final class AdminServer implements AutoCloseable {
                                     .addLast("api", new AdminHandler(router, tokens, operations, errors));
                         }
                     })
-                    .bind(bind).sync().channel();
+                    .bind(bind)
+                    .sync()
+                    .channel();
             return new AdminServer(group, operations, channel);
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             operations.shutdownNow();
-            throw new IOException("cannot listen for the admin API on " + bind.getHostString() + ":" + bind.getPort()
-                    + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot listen for the admin API on " + bind.getHostString() + ":" + bind.getPort() + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 

@@ -7,7 +7,11 @@ package dev.flashcopy.tools.admin;
  */
 public record AdminTokens(BearerToken full, BearerToken read) {
     /** What a request's {@code Authorization} header grants. */
-    public enum Grant { NONE, READ, FULL }
+    public enum Grant {
+        NONE,
+        READ,
+        FULL
+    }
 
     public AdminTokens {
         if (full == null) {

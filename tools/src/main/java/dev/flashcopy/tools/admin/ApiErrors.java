@@ -30,8 +30,10 @@ public final class ApiErrors {
                 log.println("flashcopy: admin request failed unexpectedly:");
                 t.printStackTrace(log);
                 log.flush();
-                yield ApiResponse.error(500, "internal error (" + t.getClass().getSimpleName() + ": "
-                        + oneLine(t.getMessage()) + "); see the server's log");
+                yield ApiResponse.error(
+                        500,
+                        "internal error (" + t.getClass().getSimpleName() + ": " + oneLine(t.getMessage())
+                                + "); see the server's log");
             }
         };
     }

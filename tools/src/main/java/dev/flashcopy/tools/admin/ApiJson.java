@@ -14,6 +14,5 @@ public final class ApiJson {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
-    private ApiJson() {
-    }
+    private ApiJson() {}
 }

@@ -39,8 +39,9 @@ public record ApiRequest(String method, String path, Map<String, String> params,
             throw ApiException.badRequest("request body is not valid JSON: " + why);
         }
         if (node == null || !node.isObject()) {
-            throw ApiException.badRequest("request body is " + (node == null ? "empty" : node.getNodeType()
-                    .toString().toLowerCase(java.util.Locale.ROOT)) + " (expected: a JSON object)");
+            throw ApiException.badRequest("request body is "
+                    + (node == null ? "empty" : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT))
+                    + " (expected: a JSON object)");
         }
         return new RequestBody(node);
     }

@@ -29,10 +29,8 @@ public record ApiResponse(int status, Object body, Map<String, String> headers) 
     }
 
     /** Bytes with their media type; the array is never written to after construction. */
-    public record Raw(String contentType, byte[] bytes) {
-    }
+    public record Raw(String contentType, byte[] bytes) {}
 
     /** Every error has this one shape: {@code {"error": "..."}}. */
-    public record ErrorBody(String error) {
-    }
+    public record ErrorBody(String error) {}
 }

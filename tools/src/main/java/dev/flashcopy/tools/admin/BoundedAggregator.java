@@ -22,8 +22,12 @@ final class BoundedAggregator extends HttpObjectAggregator {
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
         if (oversized instanceof HttpRequest) {
-            ctx.writeAndFlush(AdminHandler.toHttp(ApiResponse.error(413, "request body exceeds " + maxBytes
-                    + " bytes (the admin API takes small JSON objects)"), false))
+            ctx.writeAndFlush(AdminHandler.toHttp(
+                            ApiResponse.error(
+                                    413,
+                                    "request body exceeds " + maxBytes
+                                            + " bytes (the admin API takes small JSON objects)"),
+                            false))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.close();

@@ -42,8 +42,8 @@ public final class RequestBody {
 
     /** A field that must be a JSON string. */
     public String requiredString(String field) {
-        return optionalString(field).orElseThrow(
-                () -> ApiException.badRequest("field '" + field + "' is missing (expected: a string)"));
+        return optionalString(field)
+                .orElseThrow(() -> ApiException.badRequest("field '" + field + "' is missing (expected: a string)"));
     }
 
     public Optional<String> optionalString(String field) {
@@ -88,7 +88,7 @@ public final class RequestBody {
     }
 
     public static ApiException wrongType(String field, JsonNode n, String expected) {
-        return ApiException.badRequest("field '" + field + "' is a " + n.getNodeType().toString()
-                .toLowerCase(java.util.Locale.ROOT) + " (expected: " + expected + ")");
+        return ApiException.badRequest("field '" + field + "' is a "
+                + n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + " (expected: " + expected + ")");
     }
 }

@@ -13,8 +13,7 @@ import java.util.TreeSet;
  */
 public final class Router {
     /** The outcome of a lookup: exactly one of route (with its captured params) or an error status. */
-    public record Match(Route route, Map<String, String> params, int status, String allow) {
-    }
+    public record Match(Route route, Map<String, String> params, int status, String allow) {}
 
     private final List<Route> routes;
 

@@ -11,10 +11,14 @@ import picocli.CommandLine.Spec;
  * the command tree itself, so subcommands and options added later complete without editing a script by hand.
  * Not thread-safe.
  */
-@Command(name = "completion", mixinStandardHelpOptions = true,
-        description = {"Print a bash/zsh completion script for flashcopy. Load it in this shell with"
-                + " 'source <(bin/flashcopy completion)', or install it: 'bin/flashcopy completion >"
-                + " /etc/bash_completion.d/flashcopy'."})
+@Command(
+        name = "completion",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print a bash/zsh completion script for flashcopy. Load it in this shell with"
+                    + " 'source <(bin/flashcopy completion)', or install it: 'bin/flashcopy completion >"
+                    + " /etc/bash_completion.d/flashcopy'."
+        })
 public final class CompletionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

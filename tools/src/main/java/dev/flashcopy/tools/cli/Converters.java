@@ -11,8 +11,7 @@ import picocli.CommandLine.TypeConversionException;
  * errors (exit 2) whose message states the expected form. Stateless, hence thread-safe.
  */
 final class Converters {
-    private Converters() {
-    }
+    private Converters() {}
 
     /** {@code 10G}, {@code 512M}, {@code 1048576}: binary suffixes K, M, G, T, P. */
     static final class Size implements ITypeConverter<Long> {
@@ -66,7 +65,8 @@ final class Converters {
             } catch (NumberFormatException e) {
                 // fall through to the message below
             }
-            throw new TypeConversionException("seqnum '" + value + "' is not valid (expected: hexadecimal 0 to FFFFFFFF)");
+            throw new TypeConversionException(
+                    "seqnum '" + value + "' is not valid (expected: hexadecimal 0 to FFFFFFFF)");
         }
     }
 

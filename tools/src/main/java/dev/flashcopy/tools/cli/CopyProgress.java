@@ -61,8 +61,11 @@ final class CopyProgress {
             }
             if ("failed".equals(rel.path("state").asText())) {
                 finish();
-                throw new CommandFailure(ExitCode.FAILED, pair + " failed: " + rel.path("failedReason").asText()
-                        + "; the copy will not complete and the target holds no point in time (rmflash " + pair + ")");
+                throw new CommandFailure(
+                        ExitCode.FAILED,
+                        pair + " failed: " + rel.path("failedReason").asText()
+                                + "; the copy will not complete and the target holds no point in time (rmflash " + pair
+                                + ")");
             }
             long left = rel.path("outOfSyncGrains").asLong();
             if (left == 0) {
@@ -96,8 +99,10 @@ final class CopyProgress {
     private void ended(PairSpec pair) {
         JsonNode endings = client.get("/v1/endings/" + pair).path("endings");
         if (endings.isEmpty()) {
-            throw new CommandFailure(ExitCode.REFUSED, "no relationship " + pair + ", and the server knows of none"
-                    + " that ended in the last 24 hours (see lsflash)");
+            throw new CommandFailure(
+                    ExitCode.REFUSED,
+                    "no relationship " + pair + ", and the server knows of none"
+                            + " that ended in the last 24 hours (see lsflash)");
         }
         JsonNode e = endings.get(endings.size() - 1);
         String when = pair + " ended at " + e.path("at").asText() + ": ";
@@ -106,12 +111,20 @@ final class CopyProgress {
                 out.println(when + "copy complete (" + e.path("reason").asText() + ")");
                 out.flush();
             }
-            case "withdrawn" -> throw new CommandFailure(ExitCode.WITHDRAWN, when + "withdrawn before its copy"
-                    + " completed (" + e.path("reason").asText() + "); the target is not a full copy");
-            case "failed" -> throw new CommandFailure(ExitCode.FAILED, when + "failed: " + e.path("reason").asText()
-                    + "; the target holds no point in time");
-            default -> throw new CommandFailure(ExitCode.UNEXPECTED, when + "ending '" + e.path("ending").asText()
-                    + "' is not one this flashcopy knows (expected: completed, withdrawn or failed)");
+            case "withdrawn" ->
+                throw new CommandFailure(
+                        ExitCode.WITHDRAWN,
+                        when + "withdrawn before its copy" + " completed ("
+                                + e.path("reason").asText() + "); the target is not a full copy");
+            case "failed" ->
+                throw new CommandFailure(
+                        ExitCode.FAILED,
+                        when + "failed: " + e.path("reason").asText() + "; the target holds no point in time");
+            default ->
+                throw new CommandFailure(
+                        ExitCode.UNEXPECTED,
+                        when + "ending '" + e.path("ending").asText()
+                                + "' is not one this flashcopy knows (expected: completed, withdrawn or failed)");
         }
     }
 
@@ -131,10 +144,17 @@ final class CopyProgress {
     private void show(JsonNode rel, boolean done) {
         double pct = done ? 100 : rel.path("copiedPercent").asDouble();
         double rate = rel.path("copyRateMiBps").asDouble();
-        long leftBytes = rel.path("outOfSyncGrains").asLong() * rel.path("grainSize").asLong();
+        long leftBytes =
+                rel.path("outOfSyncGrains").asLong() * rel.path("grainSize").asLong();
         String eta = rate > 0 ? formatEta(leftBytes / (rate * 1024 * 1024)) : "--";
-        String text = String.format(Locale.ROOT, "%s:%s %6.2f %% %8.1f MiB/s  ETA %s", rel.path("source").asText(),
-                rel.path("target").asText(), pct, rate, eta);
+        String text = String.format(
+                Locale.ROOT,
+                "%s:%s %6.2f %% %8.1f MiB/s  ETA %s",
+                rel.path("source").asText(),
+                rel.path("target").asText(),
+                pct,
+                rate,
+                eta);
         if (terminal) {
             int filled = (int) Math.round(pct / 100 * BAR);
             out.print("\r[" + "#".repeat(filled) + " ".repeat(BAR - filled) + "] " + text + "  ");
@@ -153,7 +173,8 @@ final class CopyProgress {
 
     static String formatEta(double seconds) {
         long s = (long) Math.ceil(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60)
                 : s >= 60 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60) : s + "s";
     }
 }

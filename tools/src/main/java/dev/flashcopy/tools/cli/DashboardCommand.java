@@ -5,8 +5,8 @@ import dev.flashcopy.tools.client.AdminClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code flashcopy dashboard}: prints the web dashboard's address with the admin token in the URL
@@ -14,9 +14,13 @@ import picocli.CommandLine.Model.CommandSpec;
  * every request line and log. The server prints the address without the token; only someone who can
  * read {@code admin.json} gets the link. Not thread-safe.
  */
-@Command(name = "dashboard", mixinStandardHelpOptions = true,
-        description = {"Print the web dashboard's URL with the admin token (after #, so it is never sent to"
-                + " the server or logged). Anyone holding the link can administer the server."})
+@Command(
+        name = "dashboard",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print the web dashboard's URL with the admin token (after #, so it is never sent to"
+                    + " the server or logged). Anyone holding the link can administer the server."
+        })
 public final class DashboardCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

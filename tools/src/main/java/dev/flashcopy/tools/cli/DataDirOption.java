@@ -12,7 +12,9 @@ public final class DataDirOption {
     public static final String ENV = "FLASHCOPY_DATA";
     public static final Path DEFAULT = Path.of("flashcopy-data");
 
-    @Option(names = "--data", paramLabel = "DIR",
+    @Option(
+            names = "--data",
+            paramLabel = "DIR",
             description = "data directory of the server (default: $" + ENV + ", else ./flashcopy-data)")
     Path data;
 

@@ -10,12 +10,16 @@ import picocli.CommandLine.Option;
  * thread-safe; one per command.
  */
 public final class FreezeOption {
-    @Option(names = {"--freeze", "-freeze"}, description = "consistency group: drain in-flight writes to every"
-            + " source, take T0, then hold new source writes (they wait, they do not fail) until unfreezeflash"
-            + " or --freeze-timeout")
+    @Option(
+            names = {"--freeze", "-freeze"},
+            description = "consistency group: drain in-flight writes to every"
+                    + " source, take T0, then hold new source writes (they wait, they do not fail) until unfreezeflash"
+                    + " or --freeze-timeout")
     boolean freeze;
 
-    @Option(names = {"--freeze-timeout", "-freezetimeout"}, paramLabel = "DURATION",
+    @Option(
+            names = {"--freeze-timeout", "-freezetimeout"},
+            paramLabel = "DURATION",
             converter = Converters.Timeout.class,
             description = "release the held writes after this long at the latest: 120s (default), 500ms, 2m, 1h")
     Duration timeout;

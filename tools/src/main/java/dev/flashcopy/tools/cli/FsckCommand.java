@@ -10,17 +10,21 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code flashcopy fsck [--repair]}: the offline check of a stopped server's data directory. Not thread-safe. */
-@Command(name = "fsck", mixinStandardHelpOptions = true,
-        description = {"Check a stopped server's data directory: every metadata file's checksum, the journal (a torn"
-                + " tail the server cuts, or corruption it refuses), checkpoint, catalogs, failure log, revert logs, and"
-                + " each relationship against its volumes. One line per finding, then a summary; exit 0 clean, 1"
-                + " damaged. --repair fails (never deletes) the relationships the damage could hold and sets damaged"
-                + " files aside as NAME.damaged, so the rest is served again."})
+@Command(
+        name = "fsck",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check a stopped server's data directory: every metadata file's checksum, the journal (a torn"
+                    + " tail the server cuts, or corruption it refuses), checkpoint, catalogs, failure log, revert logs, and"
+                    + " each relationship against its volumes. One line per finding, then a summary; exit 0 clean, 1"
+                    + " damaged. --repair fails (never deletes) the relationships the damage could hold and sets damaged"
+                    + " files aside as NAME.damaged, so the rest is served again."
+        })
 public final class FsckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -35,8 +39,8 @@ public final class FsckCommand implements Callable<Integer> {
     public Integer call() {
         Path dir = data.dataDir();
         if (!Files.isDirectory(dir)) {
-            throw new CommandFailure(ExitCode.USAGE, "--data " + dir + ": no such directory (expected: a server's"
-                    + " data directory)");
+            throw new CommandFailure(
+                    ExitCode.USAGE, "--data " + dir + ": no such directory (expected: a server's" + " data directory)");
         }
         PrintWriter out = spec.commandLine().getOut();
         MetadataCheck.Report report;
@@ -47,7 +51,8 @@ public final class FsckCommand implements Callable<Integer> {
         }
         report.findings().forEach(f -> out.println(f.line()));
         report.repairs().forEach(r -> out.println("repaired: " + r));
-        long damaged = report.findings().stream().filter(MetadataCheck.Finding::damage).count();
+        long damaged =
+                report.findings().stream().filter(MetadataCheck.Finding::damage).count();
         String summary;
         int code;
         if (damaged == 0) {

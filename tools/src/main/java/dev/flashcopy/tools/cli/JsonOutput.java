@@ -7,8 +7,7 @@ import java.io.PrintWriter;
 
 /** {@code --json} output: the server's JSON, pretty-printed, one document per command. Stateless. */
 final class JsonOutput {
-    private JsonOutput() {
-    }
+    private JsonOutput() {}
 
     static void print(PrintWriter out, JsonNode node) {
         try {

@@ -13,16 +13,18 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code flashcopy lsflash [-l] [--json] [VOL | SRC:TGT]}: one row per relationship; when some source is itself
  * a target (a cascade), a LEVEL column says how deep each relationship sits. Not thread-safe.
  */
-@Command(name = "lsflash", mixinStandardHelpOptions = true,
+@Command(
+        name = "lsflash",
+        mixinStandardHelpOptions = true,
         description = {"List FlashCopy relationships: all, those of one volume (as source or target), or one pair."})
 public final class LsflashCommand implements Callable<Integer> {
     @Spec
@@ -34,15 +36,19 @@ public final class LsflashCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "VOL|SRC:TGT", description = "only this volume's or this pair's")
     String filter;
 
-    @Option(names = {"-l", "--long"}, description = "more columns: persistent, inhibit, grain, grains, rate, T0, recording,"
-            + " revertible, changed grains on source and target, date synced, frozen until, extents")
+    @Option(
+            names = {"-l", "--long"},
+            description = "more columns: persistent, inhibit, grain, grains, rate, T0, recording,"
+                    + " revertible, changed grains on source and target, date synced, frozen until, extents")
     boolean longFormat;
 
-    @Option(names = "--json", description = "print a JSON array of relationships (fields: source, target, seqnum,"
-            + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
-            + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
-            + " dateSynced, frozen, frozenUntil, onFull, failedReason, extents: [{sourceOffset, targetOffset,"
-            + " length}] of an extent relationship)")
+    @Option(
+            names = "--json",
+            description = "print a JSON array of relationships (fields: source, target, seqnum,"
+                    + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
+                    + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
+                    + " dateSynced, frozen, frozenUntil, onFull, failedReason, extents: [{sourceOffset, targetOffset,"
+                    + " length}] of an extent relationship)")
     boolean json;
 
     @Override
@@ -59,19 +65,42 @@ public final class LsflashCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK.code();
         }
-        JsonNode all = filter == null ? rels
-                : AdminClient.forDataDir(data.dataDir()).get("/v1/relationships").path("relationships");
+        JsonNode all = filter == null
+                ? rels
+                : AdminClient.forDataDir(data.dataDir())
+                        .get("/v1/relationships")
+                        .path("relationships");
         Map<String, String> sourceOf = new HashMap<>();
-        all.forEach(r -> sourceOf.put(r.path("target").asText(), r.path("source").asText()));
+        all.forEach(
+                r -> sourceOf.put(r.path("target").asText(), r.path("source").asText()));
         // Cascades: a source that is itself a target. Then each row says how deep it sits (1 = top level).
         boolean cascaded = false;
         for (JsonNode r : all) {
             cascaded |= sourceOf.containsKey(r.path("source").asText());
         }
         String[] header = longFormat
-                ? new String[] {"ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC", "TOTAL", "GRAIN", "PERSIST",
-                        "TGTINHIBIT", "RATE", "T0", "RECORDING", "REVERTIBLE", "SRCCHANGED", "TGTCHANGED",
-                        "DATESYNCED", "FROZEN", "ONFULL", "EXTENTS"}
+                ? new String[] {
+                    "ID",
+                    "SEQNUM",
+                    "MODE",
+                    "STATE",
+                    "COPIED",
+                    "OUTOFSYNC",
+                    "TOTAL",
+                    "GRAIN",
+                    "PERSIST",
+                    "TGTINHIBIT",
+                    "RATE",
+                    "T0",
+                    "RECORDING",
+                    "REVERTIBLE",
+                    "SRCCHANGED",
+                    "TGTCHANGED",
+                    "DATESYNCED",
+                    "FROZEN",
+                    "ONFULL",
+                    "EXTENTS"
+                }
                 : new String[] {"ID", "SEQNUM", "MODE", "STATE", "COPIED", "OUTOFSYNC"};
         if (cascaded) {
             header = Arrays.copyOf(header, header.length + 1);
@@ -83,19 +112,40 @@ public final class LsflashCommand implements Callable<Integer> {
             String id = r.path("source").asText() + ":" + r.path("target").asText();
             String level = String.valueOf(level(r.path("source").asText(), sourceOf));
             String seq = String.format(Locale.ROOT, "%08X", r.path("seqnum").asLong());
-            String copied = String.format(Locale.ROOT, "%.2f %%", r.path("copiedPercent").asDouble());
+            String copied = String.format(
+                    Locale.ROOT, "%.2f %%", r.path("copiedPercent").asDouble());
             String oos = String.valueOf(r.path("outOfSyncGrains").asLong());
             if (longFormat) {
-                row(table, cascaded, id, seq, r.path("mode").asText(), r.path("state").asText(), copied, oos,
+                row(
+                        table,
+                        cascaded,
+                        id,
+                        seq,
+                        r.path("mode").asText(),
+                        r.path("state").asText(),
+                        copied,
+                        oos,
                         String.valueOf(r.path("totalGrains").asLong()),
-                        dev.flashcopy.engine.catalog.ByteSize.format(r.path("grainSize").asLong()),
-                        yesNo(r.path("persistent")), yesNo(r.path("tgtinhibit")),
-                        String.format(Locale.ROOT, "%.1f MiB/s", r.path("copyRateMiBps").asDouble()),
-                        r.path("establishedAt").asText(), yesNo(r.path("recording")), yesNo(r.path("revertible")),
+                        dev.flashcopy.engine.catalog.ByteSize.format(
+                                r.path("grainSize").asLong()),
+                        yesNo(r.path("persistent")),
+                        yesNo(r.path("tgtinhibit")),
+                        String.format(
+                                Locale.ROOT,
+                                "%.1f MiB/s",
+                                r.path("copyRateMiBps").asDouble()),
+                        r.path("establishedAt").asText(),
+                        yesNo(r.path("recording")),
+                        yesNo(r.path("revertible")),
                         String.valueOf(r.path("changedSourceGrains").asLong()),
-                        String.valueOf(r.path("changedTargetGrains").asLong()), r.path("dateSynced").asText(),
-                        r.path("frozen").asBoolean() ? "until " + r.path("frozenUntil").asText() : "no",
-                        r.path("onFull").asText("fail"), extents(r.path("extents")), level);
+                        String.valueOf(r.path("changedTargetGrains").asLong()),
+                        r.path("dateSynced").asText(),
+                        r.path("frozen").asBoolean()
+                                ? "until " + r.path("frozenUntil").asText()
+                                : "no",
+                        r.path("onFull").asText("fail"),
+                        extents(r.path("extents")),
+                        level);
             } else {
                 row(table, cascaded, id, seq, r.path("mode").asText(), state(r), copied, oos, level);
             }
@@ -138,7 +188,8 @@ public final class LsflashCommand implements Callable<Integer> {
         }
         List<String> out = new ArrayList<>();
         for (JsonNode e : list) {
-            out.add(size(e.path("sourceOffset").asLong()) + ":" + size(e.path("targetOffset").asLong()) + ":"
+            out.add(size(e.path("sourceOffset").asLong()) + ":"
+                    + size(e.path("targetOffset").asLong()) + ":"
                     + size(e.path("length").asLong()));
         }
         return String.join(",", out);

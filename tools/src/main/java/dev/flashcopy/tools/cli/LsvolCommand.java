@@ -6,12 +6,14 @@ import dev.flashcopy.tools.client.AdminClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code flashcopy lsvol}: every volume with its size, allocated bytes and image path. Not thread-safe. */
-@Command(name = "lsvol", mixinStandardHelpOptions = true,
+@Command(
+        name = "lsvol",
+        mixinStandardHelpOptions = true,
         description = {"List volumes: name, size, bytes allocated on disk (sparse images use less), image path."})
 public final class LsvolCommand implements Callable<Integer> {
     @Spec
@@ -20,13 +22,16 @@ public final class LsvolCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
-    @Option(names = "--json", description = "print a JSON array of {name, size, allocated, path, owned, targetOf,"
-            + " sourceOf, frozen, frozenUntil}, sizes in bytes")
+    @Option(
+            names = "--json",
+            description = "print a JSON array of {name, size, allocated, path, owned, targetOf,"
+                    + " sourceOf, frozen, frozenUntil}, sizes in bytes")
     boolean json;
 
     @Override
     public Integer call() {
-        JsonNode volumes = AdminClient.forDataDir(data.dataDir()).get("/v1/volumes").path("volumes");
+        JsonNode volumes =
+                AdminClient.forDataDir(data.dataDir()).get("/v1/volumes").path("volumes");
         var out = spec.commandLine().getOut();
         if (json) {
             JsonOutput.print(out, volumes);
@@ -37,12 +42,18 @@ public final class LsvolCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK.code();
         }
-        Table table = new Table("NAME", "SIZE", "ALLOCATED", "ROLE", "PATH").alignRight(1).alignRight(2);
+        Table table = new Table("NAME", "SIZE", "ALLOCATED", "ROLE", "PATH")
+                .alignRight(1)
+                .alignRight(2);
         for (JsonNode v : volumes) {
             JsonNode allocated = v.path("allocated");
-            table.row(v.path("name").asText(), ByteSize.format(v.path("size").asLong()),
-                    allocated.isNumber() ? ByteSize.format(allocated.asLong()) : "?", role(v),
-                    v.path("path").asText() + (v.has("problem") ? "  (" + v.path("problem").asText() + ")" : ""));
+            table.row(
+                    v.path("name").asText(),
+                    ByteSize.format(v.path("size").asLong()),
+                    allocated.isNumber() ? ByteSize.format(allocated.asLong()) : "?",
+                    role(v),
+                    v.path("path").asText()
+                            + (v.has("problem") ? "  (" + v.path("problem").asText() + ")" : ""));
         }
         table.print(out);
         return ExitCode.OK.code();

@@ -10,23 +10,32 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code flashcopy mkvol NAME (--size SIZE | --file PATH)}. One instance per invocation; not thread-safe. */
-@Command(name = "mkvol", mixinStandardHelpOptions = true,
-        description = {"Create a volume: a new sparse image (--size), or an existing raw image registered in place"
-                + " (--file). The volume is exported over NBD under its name at once."})
+@Command(
+        name = "mkvol",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Create a volume: a new sparse image (--size), or an existing raw image registered in place"
+                    + " (--file). The volume is exported over NBD under its name at once."
+        })
 public final class MkvolCommand implements Callable<Integer> {
     /** Exactly one way to get the image; picocli enforces "one of" and "not both". */
     static final class Source {
-        @Option(names = "--size", paramLabel = "SIZE", converter = Converters.Size.class,
+        @Option(
+                names = "--size",
+                paramLabel = "SIZE",
+                converter = Converters.Size.class,
                 description = "create a sparse image of SIZE bytes; suffixes K, M, G, T (x1024), e.g. 10G")
         Long size;
 
-        @Option(names = "--file", paramLabel = "PATH",
+        @Option(
+                names = "--file",
+                paramLabel = "PATH",
                 description = "register this existing raw image in place; rmvol forgets it but keeps the file")
         Path file;
     }
@@ -37,7 +46,10 @@ public final class MkvolCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
-    @Parameters(index = "0", paramLabel = "NAME", converter = Converters.VolumeName.class,
+    @Parameters(
+            index = "0",
+            paramLabel = "NAME",
+            converter = Converters.VolumeName.class,
             description = "volume and NBD export name: 1 to 64 of A-Z a-z 0-9 . _ -")
     String name;
 
@@ -63,10 +75,12 @@ public final class MkvolCommand implements Callable<Integer> {
             JsonOutput.print(out, volume);
         } else {
             String size = ByteSize.format(volume.path("size").asLong());
-            out.println(volume.path("owned").asBoolean()
-                    ? "created volume " + name + ": " + size + " sparse image " + volume.path("path").asText()
-                    : "registered volume " + name + ": " + size + " raw image " + volume.path("path").asText()
-                            + " (rmvol keeps the file)");
+            out.println(
+                    volume.path("owned").asBoolean()
+                            ? "created volume " + name + ": " + size + " sparse image "
+                                    + volume.path("path").asText()
+                            : "registered volume " + name + ": " + size + " raw image "
+                                    + volume.path("path").asText() + " (rmvol keeps the file)");
             out.flush();
         }
         return ExitCode.OK.code();

@@ -21,7 +21,10 @@ final class PairAction {
     @Mixin
     DataDirOption data;
 
-    @Parameters(arity = "1..*", paramLabel = "SRC:TGT", converter = Converters.Pair.class,
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "SRC:TGT",
+            converter = Converters.Pair.class,
             description = "the relationships, each as it runs now")
     List<PairSpec> pairs;
 

@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code flashcopy resyncflash [--record] [--persist] [--tgtinhibit] [--seqnum N] [--freeze] SRC:TGT...}:
@@ -20,10 +20,14 @@ import picocli.CommandLine.Model.CommandSpec;
  * options replace the stored ones, so leave out {@code --record} and the pair cannot be resynced again. Not
  * thread-safe.
  */
-@Command(name = "resyncflash", mixinStandardHelpOptions = true,
-        description = {"Make each TGT a new point-in-time copy of its SRC, copying only the grains changed on either"
-                + " side since the last T0 (writes to TGT are backed out). The pairs must record changes"
-                + " (mkflash --record). All pairs named share one new T0."})
+@Command(
+        name = "resyncflash",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Make each TGT a new point-in-time copy of its SRC, copying only the grains changed on either"
+                    + " side since the last T0 (writes to TGT are backed out). The pairs must record changes"
+                    + " (mkflash --record). All pairs named share one new T0."
+        })
 public final class ResyncflashCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -34,22 +38,32 @@ public final class ResyncflashCommand implements Callable<Integer> {
     @Mixin
     FreezeOption freeze;
 
-    @Parameters(arity = "1..*", paramLabel = "SRC:TGT", converter = Converters.Pair.class,
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "SRC:TGT",
+            converter = Converters.Pair.class,
             description = "source and target volume names of existing recording relationships")
     List<PairSpec> pairs;
 
-    @Option(names = {"--record", "-record"},
+    @Option(
+            names = {"--record", "-record"},
             description = "keep recording changes (implies --persist); without it the pair cannot be resynced again")
     boolean record;
 
-    @Option(names = {"--persist", "-persist"}, description = "keep the relationship when the copy completes")
+    @Option(
+            names = {"--persist", "-persist"},
+            description = "keep the relationship when the copy completes")
     boolean persist;
 
-    @Option(names = {"--tgtinhibit", "-tgtinhibit"},
+    @Option(
+            names = {"--tgtinhibit", "-tgtinhibit"},
             description = "host writes to the target fail (EPERM) while the relationship exists")
     boolean tgtinhibit;
 
-    @Option(names = {"--seqnum", "-seqnum"}, paramLabel = "N", converter = Converters.Seqnum.class,
+    @Option(
+            names = {"--seqnum", "-seqnum"},
+            paramLabel = "N",
+            converter = Converters.Seqnum.class,
             description = "a new sequence number for the pairs, hexadecimal (default: each keeps its own)")
     Long seqnum;
 
@@ -78,8 +92,10 @@ public final class ResyncflashCommand implements Callable<Integer> {
             JsonOutput.print(out, done);
         } else {
             for (JsonNode r : done) {
-                out.println("FlashCopy pair " + r.path("source").asText() + ":" + r.path("target").asText()
-                        + " successfully resynchronized (T0 " + r.path("dateSynced").asText() + ", "
+                out.println("FlashCopy pair " + r.path("source").asText() + ":"
+                        + r.path("target").asText()
+                        + " successfully resynchronized (T0 "
+                        + r.path("dateSynced").asText() + ", "
                         + r.path("outOfSyncGrains").asLong() + " grains to copy)");
             }
             if (!freeze.describe().isEmpty()) {

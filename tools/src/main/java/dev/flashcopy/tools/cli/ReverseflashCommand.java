@@ -8,21 +8,25 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code flashcopy reverseflash [--record] [--persist] [--fast] SRC:TGT}: restores TGT's point in time onto
  * SRC; the relationship then runs TGT:SRC. Not thread-safe.
  */
-@Command(name = "reverseflash", mixinStandardHelpOptions = true,
-        description = {"Restore TGT's current content onto SRC, copying back only the grains changed on either side"
-                + " since T0. SRC reads the restored data at once; the copy back runs in the background (a"
-                + " NOCOPY pair stays NOCOPY: no background copy, TGT stays as sparse as it was). The"
-                + " relationship is reversed: name it TGT:SRC afterwards. The pair must record changes. Other"
-                + " targets of SRC keep their points in time: they hang below SRC, which becomes TGT's target."})
+@Command(
+        name = "reverseflash",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Restore TGT's current content onto SRC, copying back only the grains changed on either side"
+                    + " since T0. SRC reads the restored data at once; the copy back runs in the background (a"
+                    + " NOCOPY pair stays NOCOPY: no background copy, TGT stays as sparse as it was). The"
+                    + " relationship is reversed: name it TGT:SRC afterwards. The pair must record changes. Other"
+                    + " targets of SRC keep their points in time: they hang below SRC, which becomes TGT's target."
+        })
 public final class ReverseflashCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -30,18 +34,25 @@ public final class ReverseflashCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
-    @Parameters(index = "0", paramLabel = "SRC:TGT", converter = Converters.Pair.class,
+    @Parameters(
+            index = "0",
+            paramLabel = "SRC:TGT",
+            converter = Converters.Pair.class,
             description = "the relationship as it runs now")
     PairSpec pair;
 
-    @Option(names = {"--record", "-record"}, description = "record changes on the reversed pair (implies --persist)")
+    @Option(
+            names = {"--record", "-record"},
+            description = "record changes on the reversed pair (implies --persist)")
     boolean record;
 
-    @Option(names = {"--persist", "-persist"},
+    @Option(
+            names = {"--persist", "-persist"},
             description = "keep the reversed relationship after the copy back (default: it ends then)")
     boolean persist;
 
-    @Option(names = {"--fast", "-fast"},
+    @Option(
+            names = {"--fast", "-fast"},
             description = "fast reverse restore: do not wait for the background copy to complete first")
     boolean fast;
 
@@ -70,8 +81,8 @@ public final class ReverseflashCommand implements Callable<Integer> {
             String what = "nocopy".equals(r.path("mode").asText())
                     ? "nocopy: no background copy, only changed grains move, when written"
                     : r.path("outOfSyncGrains").asLong() + " grains to copy back";
-            out.println("FlashCopy pair " + pair + " successfully reversed; it now runs " + r.path("source").asText()
-                    + ":" + r.path("target").asText() + " (" + what + ")");
+            out.println("FlashCopy pair " + pair + " successfully reversed; it now runs "
+                    + r.path("source").asText() + ":" + r.path("target").asText() + " (" + what + ")");
             out.flush();
         }
         waitOption.follow(client, r, out, json);

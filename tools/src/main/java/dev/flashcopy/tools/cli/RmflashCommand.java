@@ -9,19 +9,23 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code flashcopy rmflash [--cp] [--force] [--seqnum N] SRC:TGT}: withdraws a relationship. With
  * {@code --cp} the copy is completed first (the command follows it to the end); an incomplete
  * relationship otherwise needs {@code --force}, because its target is not a full copy. Not thread-safe.
  */
-@Command(name = "rmflash", mixinStandardHelpOptions = true,
-        description = {"Withdraw a FlashCopy relationship. The target keeps what it has; other targets of the same"
-                + " source keep their own point in time."})
+@Command(
+        name = "rmflash",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Withdraw a FlashCopy relationship. The target keeps what it has; other targets of the same"
+                    + " source keep their own point in time."
+        })
 public final class RmflashCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,13 +36,18 @@ public final class RmflashCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SRC:TGT", converter = Converters.Pair.class, description = "the pair")
     PairSpec pair;
 
-    @Option(names = {"--cp", "-cp"}, description = "complete the background copy first, then withdraw")
+    @Option(
+            names = {"--cp", "-cp"},
+            description = "complete the background copy first, then withdraw")
     boolean copyFirst;
 
     @Option(names = "--force", description = "withdraw even though the target is not a full copy")
     boolean force;
 
-    @Option(names = {"--seqnum", "-seqnum"}, paramLabel = "N", converter = Converters.Seqnum.class,
+    @Option(
+            names = {"--seqnum", "-seqnum"},
+            paramLabel = "N",
+            converter = Converters.Seqnum.class,
             description = "only if the relationship has this sequence number (hexadecimal)")
     Long seqnum;
 
@@ -61,12 +70,16 @@ public final class RmflashCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         if (!result.path("withdrawn").asBoolean()) {
             // --cp on an incomplete relationship: it now copies and ends itself at 100 %.
-            CopyProgress.Outcome outcome = new CopyProgress(client, json ? new java.io.PrintWriter(
-                    java.io.Writer.nullWriter()) : out, System.console() != null)
+            CopyProgress.Outcome outcome = new CopyProgress(
+                            client,
+                            json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out,
+                            System.console() != null)
                     .follow(pair, timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds));
             if (outcome == CopyProgress.Outcome.TIMED_OUT) {
-                throw new CommandFailure(ExitCode.TIMED_OUT, "timed out; the copy goes on and " + pair
-                        + " will be withdrawn when it completes (follow it with: flashcopy wait " + pair + ")");
+                throw new CommandFailure(
+                        ExitCode.TIMED_OUT,
+                        "timed out; the copy goes on and " + pair
+                                + " will be withdrawn when it completes (follow it with: flashcopy wait " + pair + ")");
             }
         }
         if (json) {

@@ -5,15 +5,19 @@ import dev.flashcopy.tools.client.AdminClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code flashcopy rmvol NAME}. Not thread-safe. */
-@Command(name = "rmvol", mixinStandardHelpOptions = true,
-        description = {"Remove a volume. An image mkvol --size created is deleted; one registered with --file is"
-                + " only forgotten. Refused while NBD clients have it open."})
+@Command(
+        name = "rmvol",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Remove a volume. An image mkvol --size created is deleted; one registered with --file is"
+                    + " only forgotten. Refused while NBD clients have it open."
+        })
 public final class RmvolCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -34,8 +38,9 @@ public final class RmvolCommand implements Callable<Integer> {
         if (json) {
             JsonOutput.print(out, removed);
         } else {
-            out.println("removed volume " + name + (removed.path("owned").asBoolean()
-                    ? " and deleted its image " : "; kept its image ") + removed.path("path").asText());
+            out.println("removed volume " + name
+                    + (removed.path("owned").asBoolean() ? " and deleted its image " : "; kept its image ")
+                    + removed.path("path").asText());
             out.flush();
         }
         return ExitCode.OK.code();

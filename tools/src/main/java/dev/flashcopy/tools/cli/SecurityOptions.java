@@ -22,33 +22,47 @@ public final class SecurityOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--tls", paramLabel = "off|on|require", converter = ModeConverter.class,
+    @Option(
+            names = "--tls",
+            paramLabel = "off|on|require",
+            converter = ModeConverter.class,
             description = "NBD TLS: off; on = offered (STARTTLS), clients choose; require = nothing is listed or"
                     + " opened before STARTTLS (default: on with --tls-cert, else off)")
     TlsMode tls;
 
-    @Option(names = "--tls-cert", paramLabel = "FILE",
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
             description = "PEM certificate (chain) for NBD TLS; also makes the admin API HTTPS")
     Path certificate;
 
     @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM private key of --tls-cert (unencrypted)")
     Path key;
 
-    @Option(names = "--tls-ca", paramLabel = "FILE",
+    @Option(
+            names = "--tls-ca",
+            paramLabel = "FILE",
             description = "PEM CA: NBD clients must present a certificate it signed")
     Path clientCa;
 
-    @Option(names = "--export-ro", paramLabel = "NAME",
+    @Option(
+            names = "--export-ro",
+            paramLabel = "NAME",
             description = "serve volume NAME read-only over NBD (writes get EPERM); * for every volume; repeatable")
     List<String> readOnly = new ArrayList<>();
 
-    @Option(names = "--allow", paramLabel = "NAME=CIDR[,CIDR...]",
+    @Option(
+            names = "--allow",
+            paramLabel = "NAME=CIDR[,CIDR...]",
             description = "only clients in these address ranges may open volume NAME (others get"
                     + " NBD_REP_ERR_POLICY); NAME * for every volume without its own --allow; repeatable")
     List<String> allow = new ArrayList<>();
 
     /** {@link dev.flashcopy.nbd.NbdSecurity#DEFAULT_HANDSHAKE_TIMEOUT}, which says why. */
-    @Option(names = "--handshake-timeout", paramLabel = "SECONDS", defaultValue = "120",
+    @Option(
+            names = "--handshake-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "120",
             description = "close NBD connections still negotiating after this long, TLS included (default:"
                     + " ${DEFAULT-VALUE}; 0: never)")
     int handshakeTimeout;
@@ -57,11 +71,16 @@ public final class SecurityOptions {
     ServeSecurity settings() {
         try {
             if (handshakeTimeout < 0) {
-                throw new IllegalArgumentException("--handshake-timeout " + handshakeTimeout + " (expected: seconds"
-                        + " >= 0)");
+                throw new IllegalArgumentException(
+                        "--handshake-timeout " + handshakeTimeout + " (expected: seconds" + " >= 0)");
             }
             TlsMode mode = tls != null ? tls : certificate != null ? TlsMode.ON : TlsMode.OFF;
-            return new ServeSecurity(mode, certificate, key, clientCa, ExportRules.parse(allow, readOnly),
+            return new ServeSecurity(
+                    mode,
+                    certificate,
+                    key,
+                    clientCa,
+                    ExportRules.parse(allow, readOnly),
                     Duration.ofSeconds(handshakeTimeout));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());

@@ -10,24 +10,28 @@ import dev.flashcopy.tools.serve.HostPort;
 import dev.flashcopy.tools.serve.ServeSettings;
 import dev.flashcopy.tools.serve.StartupException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code flashcopy serve}: runs the server in the foreground until SIGTERM or SIGINT (a shutdown
  * hook stops it cleanly) or until the calling thread is interrupted (how tests stop it). Prints
  * a banner whose {@code NBD server listening on HOST:PORT} line tools parse. Not thread-safe.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Run the server: export every volume over NBD and answer the admin API the other"
-                + " commands use. Runs until SIGTERM or Ctrl-C."})
+@Command(
+        name = "serve",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Run the server: export every volume over NBD and answer the admin API the other"
+                    + " commands use. Runs until SIGTERM or Ctrl-C."
+        })
 public final class ServeCommand implements Callable<Integer> {
     /** Tools and tests parse this prefix; keep it stable. */
     public static final String NBD_BANNER = "NBD server listening on ";
@@ -38,11 +42,18 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.Address.class,
-            defaultValue = "127.0.0.1:10809", description = "NBD address (default: ${DEFAULT-VALUE}; port 0: any free)")
+    @Option(
+            names = "--listen",
+            paramLabel = "HOST:PORT",
+            converter = Converters.Address.class,
+            defaultValue = "127.0.0.1:10809",
+            description = "NBD address (default: ${DEFAULT-VALUE}; port 0: any free)")
     HostPort listen;
 
-    @Option(names = "--admin", paramLabel = "HOST:PORT", converter = Converters.Address.class,
+    @Option(
+            names = "--admin",
+            paramLabel = "HOST:PORT",
+            converter = Converters.Address.class,
             defaultValue = "127.0.0.1:10810",
             description = "admin API address (default: ${DEFAULT-VALUE}; port 0: any free)")
     HostPort admin;
@@ -53,8 +64,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--demo", description = "create a 1 GiB sparse volume 'demo' if absent and print how to attach it")
     boolean demo;
 
-    @Option(names = "--image-dir", paramLabel = "DIR", description = "a directory whose raw images 'mkvol NAME --file"
-            + " PATH' may register in place (repeatable; DATA/volumes always may)")
+    @Option(
+            names = "--image-dir",
+            paramLabel = "DIR",
+            description = "a directory whose raw images 'mkvol NAME --file"
+                    + " PATH' may register in place (repeatable; DATA/volumes always may)")
     java.util.List<java.nio.file.Path> imageDirs = new java.util.ArrayList<>();
 
     @Override
@@ -70,11 +84,18 @@ public final class ServeCommand implements Callable<Integer> {
         }
         for (Path dir : imageDirs) {
             if (!Files.isDirectory(dir)) {
-                throw new CommandFailure(ExitCode.USAGE, "--image-dir " + dir + " is not a directory (expected: an"
-                        + " existing directory of raw images)");
+                throw new CommandFailure(
+                        ExitCode.USAGE,
+                        "--image-dir " + dir + " is not a directory (expected: an"
+                                + " existing directory of raw images)");
             }
         }
-        ServeSettings settings = new ServeSettings(data.dataDir(), listen, admin, demo, security.settings(),
+        ServeSettings settings = new ServeSettings(
+                data.dataDir(),
+                listen,
+                admin,
+                demo,
+                security.settings(),
                 imageDirs.stream().map(d -> d.toAbsolutePath().normalize()).toList());
         try {
             server = FlashcopyServer.start(settings, err);
@@ -108,8 +129,8 @@ public final class ServeCommand implements Callable<Integer> {
         err.flush();
         out.println("flashcopy " + Version.get() + " serving " + server.dataDir());
         out.println(NBD_BANNER + HostPort.format(server.nbdAddress()));
-        out.println("Admin API listening on " + server.adminFile().url()
-                + " (token in " + AdminFile.path(server.dataDir()) + ")");
+        out.println("Admin API listening on " + server.adminFile().url() + " (token in "
+                + AdminFile.path(server.dataDir()) + ")");
         if (settings.security().tlsMode() == TlsMode.ON && settings.security().clientCa() != null) {
             err.println("flashcopy: warning: --tls on lets clients skip TLS and so --tls-ca; use --tls require to"
                     + " make every client present a certificate");

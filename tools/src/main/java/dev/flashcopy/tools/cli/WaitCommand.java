@@ -6,17 +6,19 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code flashcopy wait SRC:TGT [--timeout SECONDS]}: exits 0 when the background copy is complete (a
  * non-persistent copy then ends the relationship); a pair withdrawn or failed before that exits 7 or 8, as the
  * server's record of recent endings says. Not thread-safe.
  */
-@Command(name = "wait", mixinStandardHelpOptions = true,
+@Command(
+        name = "wait",
+        mixinStandardHelpOptions = true,
         description = {"Wait until the background copy of SRC:TGT is complete, showing percent, MiB/s and ETA."})
 public final class WaitCommand implements Callable<Integer> {
     @Spec
@@ -39,17 +41,20 @@ public final class WaitCommand implements Callable<Integer> {
         client.get("/v1/volumes/" + pair.target());
         var out = spec.commandLine().getOut();
         CopyProgress progress = new CopyProgress(client, out, System.console() != null);
-        CopyProgress.Outcome outcome = progress.follow(pair,
-                timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds));
+        CopyProgress.Outcome outcome =
+                progress.follow(pair, timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds));
         switch (outcome) {
-            case COPIED -> out.println(pair + ": copy complete; " + (ends(progress.lastSeen())
-                    ? "the relationship ends now (COPY mode, not persistent)"
-                    : "the relationship remains until rmflash (persistent or NOCOPY)"));
+            case COPIED ->
+                out.println(pair + ": copy complete; "
+                        + (ends(progress.lastSeen())
+                                ? "the relationship ends now (COPY mode, not persistent)"
+                                : "the relationship remains until rmflash (persistent or NOCOPY)"));
             case GONE -> {
                 // follow printed how it ended; a withdrawn or failed pair was a CommandFailure with its own code
             }
-            case TIMED_OUT -> throw new CommandFailure(ExitCode.TIMED_OUT, "timed out after " + timeoutSeconds
-                    + " s; the copy goes on");
+            case TIMED_OUT ->
+                throw new CommandFailure(
+                        ExitCode.TIMED_OUT, "timed out after " + timeoutSeconds + " s; the copy goes on");
         }
         out.flush();
         return ExitCode.OK.code();
@@ -57,6 +62,8 @@ public final class WaitCommand implements Callable<Integer> {
 
     /** A non-persistent COPY relationship withdraws itself once nothing is left to copy. */
     private static boolean ends(com.fasterxml.jackson.databind.JsonNode rel) {
-        return rel != null && "copy".equals(rel.path("mode").asText()) && !rel.path("persistent").asBoolean();
+        return rel != null
+                && "copy".equals(rel.path("mode").asText())
+                && !rel.path("persistent").asBoolean();
     }
 }

@@ -17,7 +17,9 @@ public final class WaitOption {
     @Option(names = "--wait", description = "then follow the background copy to 100 %% (as 'wait' does)")
     boolean enabled;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS",
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
             description = "with --wait: give up waiting after this long (exit 6); the copy goes on")
     Long timeoutSeconds;
 
@@ -43,7 +45,8 @@ public final class WaitOption {
         PrintWriter shown = json ? new PrintWriter(java.io.Writer.nullWriter()) : out;
         long deadline = timeoutSeconds == null ? 0 : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         for (JsonNode r : rels.isArray() ? rels : List.of(rels)) {
-            PairSpec pair = new PairSpec(r.path("source").asText(), r.path("target").asText());
+            PairSpec pair =
+                    new PairSpec(r.path("source").asText(), r.path("target").asText());
             if ("nocopy".equals(r.path("mode").asText())) {
                 // resync and reverse keep the stored mode: a NOCOPY pair would never reach 100 %.
                 shown.println(pair + ": NOCOPY, no background copy to wait for");
@@ -52,8 +55,10 @@ public final class WaitOption {
             Duration left = timeoutSeconds == null ? null : Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             CopyProgress.Outcome outcome = new CopyProgress(client, shown, System.console() != null).follow(pair, left);
             if (outcome == CopyProgress.Outcome.TIMED_OUT) {
-                throw new CommandFailure(ExitCode.TIMED_OUT, "timed out after " + timeoutSeconds + " s; the copy goes"
-                        + " on (follow it with: flashcopy wait " + pair + ")");
+                throw new CommandFailure(
+                        ExitCode.TIMED_OUT,
+                        "timed out after " + timeoutSeconds + " s; the copy goes"
+                                + " on (follow it with: flashcopy wait " + pair + ")");
             }
         }
         shown.flush();

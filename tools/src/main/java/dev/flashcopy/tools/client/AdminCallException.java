@@ -11,7 +11,11 @@ public final class AdminCallException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /** Whose fault: the request (4xx), the link (no server), or the server (5xx, nonsense answer). */
-    public enum Kind { REFUSED, UNREACHABLE, FAILED }
+    public enum Kind {
+        REFUSED,
+        UNREACHABLE,
+        FAILED
+    }
 
     private final Kind kind;
     private final int status;

@@ -38,10 +38,15 @@ public final class AdminClient {
         try {
             return new AdminClient(dataDir, AdminFile.read(dataDir));
         } catch (NoSuchFileException e) {
-            throw new AdminCallException(AdminCallException.Kind.UNREACHABLE, 0, "no flashcopy server is running for "
-                    + dataDir + " (start one with: bin/flashcopy serve --data " + dataDir + ")");
+            throw new AdminCallException(
+                    AdminCallException.Kind.UNREACHABLE,
+                    0,
+                    "no flashcopy server is running for " + dataDir + " (start one with: bin/flashcopy serve --data "
+                            + dataDir + ")");
         } catch (IOException e) {
-            throw new AdminCallException(AdminCallException.Kind.UNREACHABLE, 0,
+            throw new AdminCallException(
+                    AdminCallException.Kind.UNREACHABLE,
+                    0,
                     "cannot read " + AdminFile.path(dataDir) + ": " + e.getMessage());
         }
     }
@@ -69,7 +74,8 @@ public final class AdminClient {
 
     private JsonNode call(String method, String path, byte[] body) {
         try {
-            HttpURLConnection c = (HttpURLConnection) URI.create(server.url() + path).toURL().openConnection();
+            HttpURLConnection c =
+                    (HttpURLConnection) URI.create(server.url() + path).toURL().openConnection();
             if (c instanceof HttpsURLConnection https && server.certificateSha256() != null) {
                 PinnedCertificate.apply(https, server.certificateSha256());
             }
@@ -92,8 +98,10 @@ public final class AdminClient {
         } catch (ConnectException | SocketTimeoutException e) {
             throw unreachable(e);
         } catch (IOException e) {
-            throw new AdminCallException(AdminCallException.Kind.UNREACHABLE, 0, "lost the connection to the flashcopy"
-                    + " server at " + server.url() + ": " + e.getMessage());
+            throw new AdminCallException(
+                    AdminCallException.Kind.UNREACHABLE,
+                    0,
+                    "lost the connection to the flashcopy" + " server at " + server.url() + ": " + e.getMessage());
         }
     }
 
@@ -102,25 +110,31 @@ public final class AdminClient {
         try {
             json = answer.length == 0 ? NullNode.getInstance() : ApiJson.MAPPER.readTree(answer);
         } catch (IOException e) {
-            throw new AdminCallException(AdminCallException.Kind.FAILED, status, "the server at " + server.url()
-                    + " answered " + method + " " + path + " with HTTP " + status + " and no JSON; is it a flashcopy server?");
+            throw new AdminCallException(
+                    AdminCallException.Kind.FAILED,
+                    status,
+                    "the server at " + server.url() + " answered " + method + " " + path + " with HTTP " + status
+                            + " and no JSON; is it a flashcopy server?");
         }
         if (status >= 200 && status < 300) {
             return json;
         }
         String reason = json.path("error").asText("HTTP " + status);
-        throw new AdminCallException(status < 500 ? AdminCallException.Kind.REFUSED : AdminCallException.Kind.FAILED,
-                status, reason);
+        throw new AdminCallException(
+                status < 500 ? AdminCallException.Kind.REFUSED : AdminCallException.Kind.FAILED, status, reason);
     }
 
     private AdminCallException unreachable(IOException e) {
-        boolean alive = ProcessHandle.of(server.pid()).map(ProcessHandle::isAlive).orElse(false);
+        boolean alive =
+                ProcessHandle.of(server.pid()).map(ProcessHandle::isAlive).orElse(false);
         String hint = alive
                 ? "pid " + server.pid() + " is alive but not answering; is it starting or stopping?"
                 : "pid " + server.pid() + " is not running, so " + AdminFile.path(dataDir) + " is stale;"
                         + " start the server again with: bin/flashcopy serve --data " + dataDir;
-        return new AdminCallException(AdminCallException.Kind.UNREACHABLE, 0, "cannot reach the flashcopy server at "
-                + server.url() + " (" + e.getMessage() + "): " + hint);
+        return new AdminCallException(
+                AdminCallException.Kind.UNREACHABLE,
+                0,
+                "cannot reach the flashcopy server at " + server.url() + " (" + e.getMessage() + "): " + hint);
     }
 
     private static byte[] readAll(InputStream in) throws IOException {

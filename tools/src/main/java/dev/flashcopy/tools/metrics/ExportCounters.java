@@ -17,6 +17,7 @@ public final class ExportCounters implements ExportMetrics {
 
     /** Index {@code COMMANDS.length} counts requests whose type the spec does not define. */
     private final LongAdder[] requests = adders(COMMANDS.length + 1);
+
     private final LongAdder[] errors = adders(ERRORS.length);
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();

@@ -10,14 +10,30 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LatencyHistogram {
     /** Upper bounds in nanoseconds; a roughly 1-2.5-5 ladder, fine where NBD requests live (µs to ms). */
     private static final long[] BOUNDS_NANOS = {
-        25_000L, 50_000L, 100_000L, 250_000L, 500_000L,
-        1_000_000L, 2_500_000L, 5_000_000L, 10_000_000L, 25_000_000L, 50_000_000L,
-        100_000_000L, 250_000_000L, 500_000_000L, 1_000_000_000L, 2_500_000_000L, 10_000_000_000L,
+        25_000L,
+        50_000L,
+        100_000L,
+        250_000L,
+        500_000L,
+        1_000_000L,
+        2_500_000L,
+        5_000_000L,
+        10_000_000L,
+        25_000_000L,
+        50_000_000L,
+        100_000_000L,
+        250_000_000L,
+        500_000_000L,
+        1_000_000_000L,
+        2_500_000_000L,
+        10_000_000_000L,
     };
+
     static final int BUCKET_COUNT = BOUNDS_NANOS.length;
 
     /** One more than the bounds: the last counts everything above the highest bound (+Inf). */
     private final LongAdder[] buckets = new LongAdder[BUCKET_COUNT + 1];
+
     private final LongAdder sumNanos = new LongAdder();
 
     public LatencyHistogram() {

@@ -40,7 +40,12 @@ public final class MetricsPage {
         text.family("flashcopy_nbd_requests_total", Type.COUNTER, "NBD requests finished, by export and command.");
         exports.forEach((name, c) -> {
             for (NbdCommand command : COMMANDS) {
-                text.sample("flashcopy_nbd_requests_total", c.requests(command), "export", name, "command",
+                text.sample(
+                        "flashcopy_nbd_requests_total",
+                        c.requests(command),
+                        "export",
+                        name,
+                        "command",
                         command.name().toLowerCase(Locale.ROOT));
             }
             text.sample("flashcopy_nbd_requests_total", c.requests(null), "export", name, "command", "unknown");
@@ -48,8 +53,8 @@ public final class MetricsPage {
         text.family("flashcopy_nbd_read_bytes_total", Type.COUNTER, "Bytes returned by successful NBD reads.");
         exports.forEach((name, c) -> text.sample("flashcopy_nbd_read_bytes_total", c.bytesRead(), "export", name));
         text.family("flashcopy_nbd_written_bytes_total", Type.COUNTER, "Bytes taken by successful NBD writes.");
-        exports.forEach((name, c) ->
-                text.sample("flashcopy_nbd_written_bytes_total", c.bytesWritten(), "export", name));
+        exports.forEach(
+                (name, c) -> text.sample("flashcopy_nbd_written_bytes_total", c.bytesWritten(), "export", name));
         text.family("flashcopy_nbd_errors_total", Type.COUNTER, "NBD requests answered with an error, by error.");
         exports.forEach((name, c) -> {
             for (NbdError error : NbdError.values()) {
@@ -61,8 +66,8 @@ public final class MetricsPage {
         exports.forEach((name, c) -> {
             long[] cumulative = c.latency().cumulative();
             for (int i = 0; i < cumulative.length; i++) {
-                String le = i < cumulative.length - 1
-                        ? PrometheusText.format(LatencyHistogram.boundSeconds(i)) : "+Inf";
+                String le =
+                        i < cumulative.length - 1 ? PrometheusText.format(LatencyHistogram.boundSeconds(i)) : "+Inf";
                 text.sample(h + "_bucket", cumulative[i], "export", name, "le", le);
             }
             text.sample(h + "_sum", c.latency().sumSeconds(), "export", name);
@@ -71,10 +76,14 @@ public final class MetricsPage {
     }
 
     private static void writeRelationships(PrometheusText text, List<RelationshipStats> rels) {
-        text.family("flashcopy_cow_grain_copies_total", Type.COUNTER,
+        text.family(
+                "flashcopy_cow_grain_copies_total",
+                Type.COUNTER,
                 "Grains copied into a target because a host write needed them first (since establish or resync).");
         rels.forEach(r -> text.sample("flashcopy_cow_grain_copies_total", r.cowGrainCopies(), pair(r)));
-        text.family("flashcopy_background_copy_bytes_total", Type.COUNTER,
+        text.family(
+                "flashcopy_background_copy_bytes_total",
+                Type.COUNTER,
                 "Data bytes the background copier copied into a target (holes not counted;"
                         + " since establish or resync).");
         rels.forEach(r -> text.sample("flashcopy_background_copy_bytes_total", r.backgroundCopiedBytes(), pair(r)));
@@ -91,15 +100,21 @@ public final class MetricsPage {
     }
 
     private static void writeJournal(PrometheusText text, Journal.Stats j) {
-        text.family("flashcopy_journal_commits_total", Type.COUNTER,
+        text.family(
+                "flashcopy_journal_commits_total",
+                Type.COUNTER,
                 "Journal group commits; records / commits is the mean batch size.");
         text.sample("flashcopy_journal_commits_total", j.commits());
         text.family("flashcopy_journal_records_total", Type.COUNTER, "Journal records made durable by group commits.");
         text.sample("flashcopy_journal_records_total", j.committedRecords());
-        text.family("flashcopy_journal_fsyncs_total", Type.COUNTER,
+        text.family(
+                "flashcopy_journal_fsyncs_total",
+                Type.COUNTER,
                 "fsyncs of the journal file (commits and checkpoints).");
         text.sample("flashcopy_journal_fsyncs_total", j.journalFsyncs());
-        text.family("flashcopy_journal_image_syncs_total", Type.COUNTER,
+        text.family(
+                "flashcopy_journal_image_syncs_total",
+                Type.COUNTER,
                 "fdatasyncs of target images that must precede a journal commit.");
         text.sample("flashcopy_journal_image_syncs_total", j.imageSyncs());
     }

@@ -18,7 +18,9 @@ public final class PrometheusText {
 
     /** Kinds of family this writer emits. */
     public enum Type {
-        COUNTER, GAUGE, HISTOGRAM
+        COUNTER,
+        GAUGE,
+        HISTOGRAM
     }
 
     private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
@@ -38,7 +40,11 @@ public final class PrometheusText {
         this.family = name;
         this.type = type;
         out.append("# HELP ").append(name).append(' ').append(escapeHelp(help)).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type.name().toLowerCase(Locale.ROOT)).append('\n');
+        out.append("# TYPE ")
+                .append(name)
+                .append(' ')
+                .append(type.name().toLowerCase(Locale.ROOT))
+                .append('\n');
         return this;
     }
 
@@ -66,7 +72,10 @@ public final class PrometheusText {
             out.append('{');
             for (int i = 0; i < labels.length; i += 2) {
                 checkName(labels[i], LABEL_NAME, "label name");
-                out.append(i == 0 ? "" : ",").append(labels[i]).append("=\"").append(escapeLabel(labels[i + 1]))
+                out.append(i == 0 ? "" : ",")
+                        .append(labels[i])
+                        .append("=\"")
+                        .append(escapeLabel(labels[i + 1]))
                         .append('"');
             }
             out.append('}');
@@ -79,8 +88,8 @@ public final class PrometheusText {
         if (name.equals(family)) {
             return type != Type.HISTOGRAM;
         }
-        return type == Type.HISTOGRAM && (name.equals(family + "_bucket") || name.equals(family + "_sum")
-                || name.equals(family + "_count"));
+        return type == Type.HISTOGRAM
+                && (name.equals(family + "_bucket") || name.equals(family + "_sum") || name.equals(family + "_count"));
     }
 
     @Override

@@ -7,8 +7,7 @@ import java.net.InetSocketAddress;
  * is accepted only when the API will speak HTTPS (a certificate was given). Stateless.
  */
 final class AdminGuard {
-    private AdminGuard() {
-    }
+    private AdminGuard() {}
 
     static void checkExposure(InetSocketAddress adminBind, ServeSecurity security) {
         if (!adminBind.getAddress().isLoopbackAddress() && !security.hasCertificate()) {

@@ -14,8 +14,7 @@ public final class DemoVolume {
     public static final String NAME = "demo";
     public static final long SIZE = 1L << 30;
 
-    private DemoVolume() {
-    }
+    private DemoVolume() {}
 
     /** Creates the volume unless one by that name exists (kept from an earlier run); true when created. */
     static boolean ensure(VolumeStore store) throws IOException {

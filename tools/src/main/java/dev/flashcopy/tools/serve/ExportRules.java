@@ -16,8 +16,7 @@ import java.util.Set;
  * Repeating {@code --allow} for one name adds ranges. Stateless.
  */
 public final class ExportRules {
-    private ExportRules() {
-    }
+    private ExportRules() {}
 
     /** @throws IllegalArgumentException naming the bad value and the expected form */
     public static ExportAccess parse(List<String> allow, List<String> readOnly) {

@@ -12,8 +12,8 @@ import dev.flashcopy.tools.admin.AdminTokens;
 import dev.flashcopy.tools.admin.BearerToken;
 import dev.flashcopy.tools.admin.Resource;
 import dev.flashcopy.tools.admin.resource.DashboardResource;
-import dev.flashcopy.tools.admin.resource.MonitorResource;
 import dev.flashcopy.tools.admin.resource.FreezesResource;
+import dev.flashcopy.tools.admin.resource.MonitorResource;
 import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
@@ -49,8 +49,16 @@ public final class FlashcopyServer implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing;
 
-    private FlashcopyServer(Path dataDir, VolumeStore store, FlashEngine flash, NbdExport nbd, AdminServer admin, AdminFile adminFile,
-            boolean demoCreated, Deque<AutoCloseable> stack, PrintWriter log) {
+    private FlashcopyServer(
+            Path dataDir,
+            VolumeStore store,
+            FlashEngine flash,
+            NbdExport nbd,
+            AdminServer admin,
+            AdminFile adminFile,
+            boolean demoCreated,
+            Deque<AutoCloseable> stack,
+            PrintWriter log) {
         this.dataDir = dataDir;
         this.store = store;
         this.flash = flash;
@@ -66,8 +74,10 @@ public final class FlashcopyServer implements AutoCloseable {
     public static FlashcopyServer start(ServeSettings settings, PrintWriter log) throws StartupException {
         Path dataDir = settings.dataDir().toAbsolutePath().normalize();
         if (java.nio.file.Files.exists(dataDir) && !java.nio.file.Files.isDirectory(dataDir)) {
-            throw new StartupException("--data " + dataDir + " is not a directory (expected: a directory for"
-                    + " flashcopy's volumes and metadata; it is created when missing)", null);
+            throw new StartupException(
+                    "--data " + dataDir + " is not a directory (expected: a directory for"
+                            + " flashcopy's volumes and metadata; it is created when missing)",
+                    null);
         }
         // Named here, with their option, before anything starts: a bind would only say "unresolved address".
         resolvable("--listen", settings.nbd());
@@ -84,10 +94,14 @@ public final class FlashcopyServer implements AutoCloseable {
             ServeSecurity security = settings.security();
             AdminGuard.checkExposure(adminBind, security);
             TlsCredentials credentials = security.hasCertificate()
-                    ? TlsCredentials.load(security.certificate(), security.key(), security.clientCa()) : null;
+                    ? TlsCredentials.load(security.certificate(), security.key(), security.clientCa())
+                    : null;
             NbdMetrics requests = new NbdMetrics();
-            NbdExport nbd = NbdExport.start(settings.nbd(), new NbdSecurity(security.tlsMode(), credentials,
-                    security.access(), security.handshakeTimeout()), flash.devices(), requests);
+            NbdExport nbd = NbdExport.start(
+                    settings.nbd(),
+                    new NbdSecurity(security.tlsMode(), credentials, security.access(), security.handshakeTimeout()),
+                    flash.devices(),
+                    requests);
             stack.push(nbd);
             // Popped before the NBD server closes: writes held by a freeze complete (and are answered) first.
             stack.push(() -> flash.freezes().unfreeze(List.of()));
@@ -97,20 +111,32 @@ public final class FlashcopyServer implements AutoCloseable {
             String scheme = credentials == null ? "http://" : "https://";
             AtomicReference<AdminServer> adminRef = new AtomicReference<>();
             List<Resource> resources = List.of(
-                    new ServerResource(() -> new ServerResource.ServerJson(Version.get(), ProcessHandle.current().pid(),
-                            dataDir.toString(), HostPort.format(nbd.address()),
-                            scheme + HostPort.format(adminRef.get().address()), startedAt.toString())),
+                    new ServerResource(() -> new ServerResource.ServerJson(
+                            Version.get(),
+                            ProcessHandle.current().pid(),
+                            dataDir.toString(),
+                            HostPort.format(nbd.address()),
+                            scheme + HostPort.format(adminRef.get().address()),
+                            startedAt.toString())),
                     new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil, settings.imageDirs()),
                     new RelationshipsResource(flash),
                     new FreezesResource(flash.freezes(), store),
                     new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),
                     DashboardResource.load());
-            AdminServer admin = AdminServer.start(adminBind, new AdminTokens(token, readToken), resources, log,
+            AdminServer admin = AdminServer.start(
+                    adminBind,
+                    new AdminTokens(token, readToken),
+                    resources,
+                    log,
                     credentials == null ? null : credentials.httpsContext());
             adminRef.set(admin);
             stack.push(admin);
-            AdminFile adminFile = new AdminFile(scheme + HostPort.format(admin.address()), token.value(),
-                    ProcessHandle.current().pid(), HostPort.format(nbd.address()), readToken.value(),
+            AdminFile adminFile = new AdminFile(
+                    scheme + HostPort.format(admin.address()),
+                    token.value(),
+                    ProcessHandle.current().pid(),
+                    HostPort.format(nbd.address()),
+                    readToken.value(),
                     credentials == null ? null : credentials.fingerprint());
             adminFile.write(dataDir);
             stack.push(() -> AdminFile.delete(dataDir));
@@ -144,12 +170,13 @@ public final class FlashcopyServer implements AutoCloseable {
             case java.nio.file.AccessDeniedException x -> "permission denied: " + file;
             case java.nio.file.NotDirectoryException x -> "not a directory: " + file;
             case java.nio.file.FileAlreadyExistsException x -> "exists and is in the way: " + file;
-            case java.nio.file.FileSystemException x -> file + ": " + (x.getReason() == null ? "file system error"
-                    : x.getReason());
+            case java.nio.file.FileSystemException x ->
+                file + ": " + (x.getReason() == null ? "file system error" : x.getReason());
             default -> t.getMessage();
         };
-        return what == null || what.isBlank() ? "an unexpected failure with no message; please report it (the"
-                + " server log has the details)" : what;
+        return what == null || what.isBlank()
+                ? "an unexpected failure with no message; please report it (the" + " server log has the details)"
+                : what;
     }
 
     public Path dataDir() {

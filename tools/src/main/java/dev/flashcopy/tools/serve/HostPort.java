@@ -25,7 +25,7 @@ public record HostPort(String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         } else if (host.contains(":")) {
-            host = "";   // an unbracketed IPv6 address is ambiguous: which colon starts the port?
+            host = ""; // an unbracketed IPv6 address is ambiguous: which colon starts the port?
         }
         try {
             int port = Integer.parseInt(s.substring(colon + 1));

@@ -23,8 +23,8 @@ final class NbdExport implements AutoCloseable {
     static NbdExport start(HostPort bind, NbdSecurity security, DeviceProvider devices, RequestMetrics metrics)
             throws IOException {
         try {
-            return new NbdExport(NbdServer.start(new NbdServerConfig(bind.host(), bind.port()), security, devices,
-                    metrics));
+            return new NbdExport(
+                    NbdServer.start(new NbdServerConfig(bind.host(), bind.port()), security, devices, metrics));
         } catch (Exception e) {
             // Netty may rethrow the bind failure undeclared; either way the user wants the root cause.
             throw new IOException("cannot listen for NBD on " + bind + ": " + rootMessage(e), e);

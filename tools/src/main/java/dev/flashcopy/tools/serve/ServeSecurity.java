@@ -18,11 +18,11 @@ import java.time.Duration;
  * @param access           export rules
  * @param handshakeTimeout see {@link NbdSecurity#handshakeTimeout()}
  */
-public record ServeSecurity(TlsMode tlsMode, Path certificate, Path key, Path clientCa, ExportAccess access,
-        Duration handshakeTimeout) {
+public record ServeSecurity(
+        TlsMode tlsMode, Path certificate, Path key, Path clientCa, ExportAccess access, Duration handshakeTimeout) {
     /** Nothing asked: no TLS, open exports, the default handshake timeout. */
-    public static final ServeSecurity NONE = new ServeSecurity(TlsMode.OFF, null, null, null, ExportAccess.OPEN,
-            NbdSecurity.DEFAULT_HANDSHAKE_TIMEOUT);
+    public static final ServeSecurity NONE =
+            new ServeSecurity(TlsMode.OFF, null, null, null, ExportAccess.OPEN, NbdSecurity.DEFAULT_HANDSHAKE_TIMEOUT);
 
     /** Checks the combination; the message says which option to add or drop. */
     public ServeSecurity {

@@ -8,8 +8,8 @@ import java.util.List;
  * security (TLS, export rules, handshake timeout), and the directories whose images {@code mkvol --file}
  * may register ({@code --image-dir}; {@code DATA/volumes} always may). Immutable.
  */
-public record ServeSettings(Path dataDir, HostPort nbd, HostPort admin, boolean demo, ServeSecurity security,
-        List<Path> imageDirs) {
+public record ServeSettings(
+        Path dataDir, HostPort nbd, HostPort admin, boolean demo, ServeSecurity security, List<Path> imageDirs) {
     public ServeSettings {
         imageDirs = List.copyOf(imageDirs);
     }

@@ -64,7 +64,10 @@ class AdminApiTest {
 
     @Test
     void tokenIsAcceptedWithAnyCaseOfTheBearerScheme() throws Exception {
-        assertEquals(200, api.send("GET", "/v1/volumes", null, "bearer " + api.token.value()).statusCode());
+        assertEquals(
+                200,
+                api.send("GET", "/v1/volumes", null, "bearer " + api.token.value())
+                        .statusCode());
     }
 
     @Test
@@ -118,7 +121,10 @@ class AdminApiTest {
 
     @Test
     void sizeAndFileTogetherOrNeitherIs400() throws Exception {
-        assertEquals(400, api.send("POST", "/v1/volumes", "{\"name\":\"a\",\"size\":\"1M\",\"file\":\"/x\"}").statusCode());
+        assertEquals(
+                400,
+                api.send("POST", "/v1/volumes", "{\"name\":\"a\",\"size\":\"1M\",\"file\":\"/x\"}")
+                        .statusCode());
         HttpResponse<String> neither = api.send("POST", "/v1/volumes", "{\"name\":\"a\"}");
         assertEquals(400, neither.statusCode());
         assertTrue(error(neither).startsWith("give exactly one of 'size'"), neither.body());
@@ -141,18 +147,24 @@ class AdminApiTest {
 
     @Test
     void duplicateNameIs409AndKeepsTheFirstVolume() throws Exception {
-        assertEquals(201, api.send("POST", "/v1/volumes", "{\"name\":\"a\",\"size\":\"1M\"}").statusCode());
+        assertEquals(
+                201,
+                api.send("POST", "/v1/volumes", "{\"name\":\"a\",\"size\":\"1M\"}")
+                        .statusCode());
         HttpResponse<String> again = api.send("POST", "/v1/volumes", "{\"name\":\"a\",\"size\":\"2M\"}");
         assertEquals(409, again.statusCode());
         assertEquals("volume a already exists", error(again));
-        assertEquals(List.of(1L << 20), api.store.records().stream().map(VolumeRecord::size).toList());
+        assertEquals(
+                List.of(1L << 20),
+                api.store.records().stream().map(VolumeRecord::size).toList());
     }
 
     @Test
     void createListShowRemoveRoundTrip() throws Exception {
         HttpResponse<String> created = api.send("POST", "/v1/volumes", "{\"name\":\"vol-1\",\"size\":\"64M\"}");
         assertEquals(201, created.statusCode());
-        assertEquals("/v1/volumes/vol-1", created.headers().firstValue("Location").orElseThrow());
+        assertEquals(
+                "/v1/volumes/vol-1", created.headers().firstValue("Location").orElseThrow());
         JsonNode v = json(created);
         assertEquals("vol-1", v.path("name").asText());
         assertEquals(64L << 20, v.path("size").asLong());
@@ -169,7 +181,8 @@ class AdminApiTest {
         HttpResponse<String> removed = api.send("DELETE", "/v1/volumes/vol-1", null);
         assertEquals(200, removed.statusCode());
         assertEquals(v, json(removed));
-        assertEquals(0, json(api.send("GET", "/v1/volumes", null)).path("volumes").size());
+        assertEquals(
+                0, json(api.send("GET", "/v1/volumes", null)).path("volumes").size());
         assertFalse(Files.exists(image), "an owned image is deleted with its volume");
     }
 
@@ -183,11 +196,13 @@ class AdminApiTest {
     @Test
     void registeredFileIsReportedNotOwnedAndSurvivesRemoval() throws Exception {
         Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("disk.img");
-        try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = java.nio.channels.FileChannel.open(
+                img, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(new byte[4096]), (1 << 20) - 4096);
         }
-        HttpResponse<String> r = api.send("POST", "/v1/volumes",
+        HttpResponse<String> r = api.send(
+                "POST",
+                "/v1/volumes",
                 "{\"name\":\"reg\",\"file\":" + ApiJson.MAPPER.writeValueAsString(img.toString()) + "}");
         assertEquals(201, r.statusCode(), r.body());
         JsonNode v = json(r);
@@ -200,21 +215,24 @@ class AdminApiTest {
 
     @Test
     void refusedRequestsLeaveTheCatalogUnchanged() throws Exception {
-        assertEquals(201, api.send("POST", "/v1/volumes", "{\"name\":\"keep\",\"size\":\"1M\"}").statusCode());
+        assertEquals(
+                201,
+                api.send("POST", "/v1/volumes", "{\"name\":\"keep\",\"size\":\"1M\"}")
+                        .statusCode());
         Path catalog = api.dataDir.resolve("catalog.json");
         byte[] before = Files.readAllBytes(catalog);
         List<VolumeRecord> records = api.store.records();
         List<String> imagesBefore = listImages();
 
         String[][] refused = {
-                {"POST", "/v1/volumes", "{\"name\":\"keep\",\"size\":\"2M\"}"},
-                {"POST", "/v1/volumes", "{\"name\":\"new\",\"size\":\"lots\"}"},
-                {"POST", "/v1/volumes", "{\"name\":\"new\",\"size\":\"1M\",\"file\":\"/etc/hostname\"}"},
-                {"POST", "/v1/volumes", "{\"name\":\"new\",\"file\":\"/no/such/file.img\"}"},
-                {"POST", "/v1/volumes", "{\"name\":\"..\",\"size\":\"1M\"}"},
-                {"POST", "/v1/volumes", "not json"},
-                {"DELETE", "/v1/volumes/absent", null},
-                {"PUT", "/v1/volumes/keep", "{}"},
+            {"POST", "/v1/volumes", "{\"name\":\"keep\",\"size\":\"2M\"}"},
+            {"POST", "/v1/volumes", "{\"name\":\"new\",\"size\":\"lots\"}"},
+            {"POST", "/v1/volumes", "{\"name\":\"new\",\"size\":\"1M\",\"file\":\"/etc/hostname\"}"},
+            {"POST", "/v1/volumes", "{\"name\":\"new\",\"file\":\"/no/such/file.img\"}"},
+            {"POST", "/v1/volumes", "{\"name\":\"..\",\"size\":\"1M\"}"},
+            {"POST", "/v1/volumes", "not json"},
+            {"DELETE", "/v1/volumes/absent", null},
+            {"PUT", "/v1/volumes/keep", "{}"},
         };
         for (String[] req : refused) {
             int status = api.send(req[0], req[1], req[2]).statusCode();
@@ -229,16 +247,22 @@ class AdminApiTest {
     void registeringIsRefusedOutsideTheImageDirectoriesAndForUnalignedFiles() throws Exception {
         HttpResponse<String> passwd = api.send("POST", "/v1/volumes", "{\"name\":\"x\",\"file\":\"/etc/passwd\"}");
         assertEquals(400, passwd.statusCode(), passwd.body());
-        assertTrue(passwd.body().contains("not under an image directory") && passwd.body().contains("--image-dir"),
+        assertTrue(
+                passwd.body().contains("not under an image directory")
+                        && passwd.body().contains("--image-dir"),
                 passwd.body());
         Path outside = Files.write(dir.resolve("outside.img"), new byte[4096]);
         Path link = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("link.img");
         Files.createSymbolicLink(link, outside);
-        HttpResponse<String> viaLink = api.send("POST", "/v1/volumes",
+        HttpResponse<String> viaLink = api.send(
+                "POST",
+                "/v1/volumes",
                 "{\"name\":\"l\",\"file\":" + ApiJson.MAPPER.writeValueAsString(link.toString()) + "}");
         assertEquals(400, viaLink.statusCode(), "a link out of DATA/volumes is judged by where it leads");
         Path odd = Files.write(api.dataDir.resolve("volumes").resolve("odd.img"), new byte[1000]);
-        HttpResponse<String> unaligned = api.send("POST", "/v1/volumes",
+        HttpResponse<String> unaligned = api.send(
+                "POST",
+                "/v1/volumes",
                 "{\"name\":\"o\",\"file\":" + ApiJson.MAPPER.writeValueAsString(odd.toString()) + "}");
         assertEquals(400, unaligned.statusCode(), unaligned.body());
         assertTrue(unaligned.body().contains("multiple of 512"), unaligned.body());
@@ -276,7 +300,8 @@ class AdminApiTest {
     @Test
     void oversizedBodyIsRefusedWith413InJsonBeforeItIsRead() throws Exception {
         String head = "POST /v1/volumes HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + api.token.value()
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + (AdminServer.MAX_BODY_BYTES + 1) + "\r\n\r\n";
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + (AdminServer.MAX_BODY_BYTES + 1)
+                + "\r\n\r\n";
         String answer = exchange(head);
         assertTrue(answer.startsWith("HTTP/1.1 413 "), answer);
         assertTrue(answer.contains("{\"error\":\"request body exceeds 1048576 bytes"), answer);

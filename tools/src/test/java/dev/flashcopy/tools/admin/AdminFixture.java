@@ -3,8 +3,8 @@ package dev.flashcopy.tools.admin;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.tools.admin.resource.DashboardResource;
-import dev.flashcopy.tools.admin.resource.MonitorResource;
 import dev.flashcopy.tools.admin.resource.FreezesResource;
+import dev.flashcopy.tools.admin.resource.MonitorResource;
 import dev.flashcopy.tools.admin.resource.RelationshipsResource;
 import dev.flashcopy.tools.admin.resource.ServerResource;
 import dev.flashcopy.tools.admin.resource.VolumesResource;
@@ -33,19 +33,25 @@ public final class AdminFixture implements AutoCloseable {
     public final BearerToken token = BearerToken.generate();
     public final StringWriter log = new StringWriter();
     public final NbdMetrics nbdMetrics = new NbdMetrics();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     public AdminFixture(Path dataDir) throws IOException {
         this.dataDir = dataDir;
         this.store = VolumeStore.open(dataDir);
         this.flash = FlashEngine.open(store);
-        this.server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), token, List.of(
-                new ServerResource(() -> new ServerResource.ServerJson("test", 1, dataDir.toString(), "127.0.0.1:1",
-                        url(), "now")),
-                new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil), new RelationshipsResource(flash),
-                new FreezesResource(flash.freezes(), store),
-                new MonitorResource(new MetricsPage(nbdMetrics, flash.monitor()), flash.monitor()),
-                DashboardResource.load()), new PrintWriter(log, true));
+        this.server = AdminServer.start(
+                new InetSocketAddress("127.0.0.1", 0),
+                token,
+                List.of(
+                        new ServerResource(() -> new ServerResource.ServerJson(
+                                "test", 1, dataDir.toString(), "127.0.0.1:1", url(), "now")),
+                        new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil),
+                        new RelationshipsResource(flash),
+                        new FreezesResource(flash.freezes(), store),
+                        new MonitorResource(new MetricsPage(nbdMetrics, flash.monitor()), flash.monitor()),
+                        DashboardResource.load()),
+                new PrintWriter(log, true));
         new AdminFile(url(), token.value(), ProcessHandle.current().pid(), "127.0.0.1:1").write(dataDir);
     }
 
@@ -57,7 +63,9 @@ public final class AdminFixture implements AutoCloseable {
     public HttpResponse<String> send(String method, String path, String body, String authorization)
             throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (authorization != null) {
             b.header("Authorization", authorization);
         }

@@ -18,21 +18,26 @@ import org.junit.jupiter.api.Test;
 class AdminServerTest {
     private final BearerToken token = BearerToken.generate();
     private final StringWriter log = new StringWriter();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private HttpResponse<String> get(AdminServer server, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .header("Authorization", "Bearer " + token.value()).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                        .header("Authorization", "Bearer " + token.value())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private AdminServer start(Resource resource) throws Exception {
-        return AdminServer.start(new InetSocketAddress("127.0.0.1", 0), token, List.of(resource),
-                new PrintWriter(log, true));
+        return AdminServer.start(
+                new InetSocketAddress("127.0.0.1", 0), token, List.of(resource), new PrintWriter(log, true));
     }
 
     @Test
     void routesRunOnTheOperationsExecutorNotTheEventLoop() throws Exception {
-        Resource where = () -> List.of(Route.get("/t/thread",
+        Resource where = () -> List.of(Route.get(
+                "/t/thread",
                 r -> ApiResponse.ok(Map.of("thread", Thread.currentThread().getName()))));
         try (AdminServer server = start(where)) {
             String body = get(server, "/t/thread").body();
@@ -68,9 +73,11 @@ class AdminServerTest {
     @Test
     void bindingAnAddressInUseFailsWithTheAddressInTheMessage() throws Exception {
         try (AdminServer first = start(() -> List.of())) {
-            var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+            var e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.io.IOException.class,
                     () -> AdminServer.start(first.address(), token, List.of(), new PrintWriter(log, true)));
-            assertTrue(e.getMessage().startsWith("cannot listen for the admin API on 127.0.0.1:" + first.port()),
+            assertTrue(
+                    e.getMessage().startsWith("cannot listen for the admin API on 127.0.0.1:" + first.port()),
                     e.getMessage());
         }
     }

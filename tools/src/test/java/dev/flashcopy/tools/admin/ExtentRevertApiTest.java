@@ -23,7 +23,10 @@ class ExtentRevertApiTest {
     @BeforeEach
     void start() throws Exception {
         api = new AdminFixture(dir.resolve("data"));
-        assertEquals(201, api.send("POST", "/v1/volumes", "{\"name\":\"src\",\"size\":\"4M\"}").statusCode());
+        assertEquals(
+                201,
+                api.send("POST", "/v1/volumes", "{\"name\":\"src\",\"size\":\"4M\"}")
+                        .statusCode());
     }
 
     @AfterEach
@@ -47,7 +50,9 @@ class ExtentRevertApiTest {
         refused(400, "{\"pairs\":[\"src:t\"],\"extents\":[\"1M:0:1000\"]}", "1000 is not a multiple of the grain");
         refused(400, "{\"pairs\":[\"src:t\",\"src:u\"],\"extents\":[\"0:0:64K\"]}", "exactly one pair");
         refused(400, "{\"pairs\":[\"src:t\"],\"extents\":[]}", "extents");
-        HttpResponse<String> made = api.send("POST", "/v1/relationships",
+        HttpResponse<String> made = api.send(
+                "POST",
+                "/v1/relationships",
                 "{\"pairs\":[\"src:src\"],\"mode\":\"nocopy\",\"extents\":[\"0:2M:1M\",\"1M:3M:64K\"]}");
         assertEquals(201, made.statusCode(), made.body());
         JsonNode rel = json(made).get("relationships").get(0);
@@ -57,22 +62,32 @@ class ExtentRevertApiTest {
         assertEquals(2 * 1024 * 1024, extents.get(0).get("targetOffset").asLong());
         assertEquals(65536, extents.get(1).get("length").asLong());
         refused(409, "{\"pairs\":[\"src:t\"]}", "extent relationship");
-        JsonNode listed = json(api.send("GET", "/v1/relationships/src", null)).get("relationships").get(0);
+        JsonNode listed = json(api.send("GET", "/v1/relationships/src", null))
+                .get("relationships")
+                .get(0);
         assertEquals(extents, listed.get("extents"));
     }
 
     @Test
     void revertibleRoutesSetCommitAndRevert() throws Exception {
-        assertEquals(201, api.send("POST", "/v1/relationships", "{\"pairs\":[\"src:plain\"],\"mode\":\"nocopy\"}")
-                .statusCode());
+        assertEquals(
+                201,
+                api.send("POST", "/v1/relationships", "{\"pairs\":[\"src:plain\"],\"mode\":\"nocopy\"}")
+                        .statusCode());
         HttpResponse<String> no = api.send("POST", "/v1/relationships/src:plain/revertible", "{}");
         assertEquals(409, no.statusCode(), no.body());
         assertTrue(json(no).get("error").asText().contains("--record"), no.body());
-        assertFalse(json(api.send("GET", "/v1/relationships/src:plain", null)).get("relationships").get(0)
-                .has("extents"), "a whole-volume relationship has no extents field");
+        assertFalse(
+                json(api.send("GET", "/v1/relationships/src:plain", null))
+                        .get("relationships")
+                        .get(0)
+                        .has("extents"),
+                "a whole-volume relationship has no extents field");
 
-        assertEquals(201, api.send("POST", "/v1/relationships", "{\"pairs\":[\"src:t\"],\"record\":true}")
-                .statusCode());
+        assertEquals(
+                201,
+                api.send("POST", "/v1/relationships", "{\"pairs\":[\"src:t\"],\"record\":true}")
+                        .statusCode());
         HttpResponse<String> notYet = api.send("POST", "/v1/relationships/src:t/revert", "{}");
         assertEquals(409, notYet.statusCode(), notYet.body());
         HttpResponse<String> set = api.send("POST", "/v1/relationships/src:t/revertible", "{}");
@@ -81,8 +96,11 @@ class ExtentRevertApiTest {
         HttpResponse<String> committed = api.send("POST", "/v1/relationships/src:t/commit", "{}");
         assertEquals(200, committed.statusCode(), committed.body());
         assertFalse(json(committed).get("revertible").asBoolean(), "DS CLI: a commit ends revertibility");
-        assertEquals(409, api.send("POST", "/v1/relationships/src:t/revert", "{}").statusCode());
-        assertEquals(200, api.send("POST", "/v1/relationships/src:t/revertible", "{}").statusCode());
+        assertEquals(
+                409, api.send("POST", "/v1/relationships/src:t/revert", "{}").statusCode());
+        assertEquals(
+                200,
+                api.send("POST", "/v1/relationships/src:t/revertible", "{}").statusCode());
         HttpResponse<String> reverted = api.send("POST", "/v1/relationships/src:t/revert", "{}");
         assertEquals(200, reverted.statusCode(), reverted.body());
         assertFalse(json(reverted).get("revertible").asBoolean(), "DS CLI: a revert ends revertibility");

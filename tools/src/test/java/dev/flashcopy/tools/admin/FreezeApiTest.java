@@ -25,7 +25,10 @@ class FreezeApiTest {
     void start() throws Exception {
         api = new AdminFixture(dir.resolve("data"));
         for (String v : new String[] {"a", "b"}) {
-            assertEquals(201, api.send("POST", "/v1/volumes", "{\"name\":\"" + v + "\",\"size\":\"1M\"}").statusCode());
+            assertEquals(
+                    201,
+                    api.send("POST", "/v1/volumes", "{\"name\":\"" + v + "\",\"size\":\"1M\"}")
+                            .statusCode());
         }
     }
 
@@ -41,13 +44,17 @@ class FreezeApiTest {
     @Test
     void frozenGroupIsListedAndUnfreezeReleasesIt() throws Exception {
         Instant before = Instant.now();
-        HttpResponse<String> made = api.send("POST", "/v1/relationships",
+        HttpResponse<String> made = api.send(
+                "POST",
+                "/v1/relationships",
                 "{\"pairs\":[\"a:ca\",\"b:cb\"],\"mode\":\"nocopy\",\"freeze\":true,\"freezeTimeoutMs\":600000}");
         assertEquals(201, made.statusCode(), made.body());
         JsonNode rel = json(made).get("relationships").get(0);
         assertTrue(rel.get("frozen").asBoolean(), rel.toString());
         Instant until = Instant.parse(rel.get("frozenUntil").asText());
-        assertTrue(until.isAfter(before.plusSeconds(590)) && until.isBefore(Instant.now().plusSeconds(601)),
+        assertTrue(
+                until.isAfter(before.plusSeconds(590))
+                        && until.isBefore(Instant.now().plusSeconds(601)),
                 "frozenUntil is T0 + 600 s: " + until);
 
         JsonNode volumes = json(api.send("GET", "/v1/volumes", null)).get("volumes");
@@ -63,8 +70,11 @@ class FreezeApiTest {
         HttpResponse<String> one = api.send("POST", "/v1/freezes/unfreeze", "{\"volumes\":[\"a\"]}");
         assertEquals(200, one.statusCode(), one.body());
         assertEquals("[\"a\"]", json(one).get("released").toString());
-        assertFalse(json(api.send("GET", "/v1/relationships/a:ca", null)).get("relationships").get(0)
-                .get("frozen").asBoolean());
+        assertFalse(json(api.send("GET", "/v1/relationships/a:ca", null))
+                .get("relationships")
+                .get(0)
+                .get("frozen")
+                .asBoolean());
         HttpResponse<String> all = api.send("POST", "/v1/freezes/unfreeze", "{}");
         assertEquals("[\"b\"]", json(all).get("released").toString());
         assertEquals(0, json(api.send("GET", "/v1/freezes", null)).get("frozen").size());
@@ -72,15 +82,28 @@ class FreezeApiTest {
 
     @Test
     void badFreezeRequestsAreRefusedWithoutFreezing() throws Exception {
-        assertEquals(400, api.send("POST", "/v1/relationships",
-                "{\"pairs\":[\"a:ca\"],\"freezeTimeoutMs\":1000}").statusCode(), "timeout without freeze");
-        assertEquals(400, api.send("POST", "/v1/relationships",
-                "{\"pairs\":[\"a:ca\"],\"freeze\":true,\"freezeTimeoutMs\":0}").statusCode());
-        assertEquals(404, api.send("POST", "/v1/relationships",
-                "{\"pairs\":[\"nope:ca\"],\"freeze\":true}").statusCode());
+        assertEquals(
+                400,
+                api.send("POST", "/v1/relationships", "{\"pairs\":[\"a:ca\"],\"freezeTimeoutMs\":1000}")
+                        .statusCode(),
+                "timeout without freeze");
+        assertEquals(
+                400,
+                api.send("POST", "/v1/relationships", "{\"pairs\":[\"a:ca\"],\"freeze\":true,\"freezeTimeoutMs\":0}")
+                        .statusCode());
+        assertEquals(
+                404,
+                api.send("POST", "/v1/relationships", "{\"pairs\":[\"nope:ca\"],\"freeze\":true}")
+                        .statusCode());
         assertEquals(0, json(api.send("GET", "/v1/freezes", null)).get("frozen").size());
-        assertEquals(404, api.send("POST", "/v1/freezes/unfreeze", "{\"volumes\":[\"nope\"]}").statusCode());
-        assertEquals(400, api.send("POST", "/v1/freezes/unfreeze", "{\"volumes\":\"a\"}").statusCode());
-        assertEquals(400, api.send("POST", "/v1/freezes/unfreeze", "{\"bogus\":1}").statusCode());
+        assertEquals(
+                404,
+                api.send("POST", "/v1/freezes/unfreeze", "{\"volumes\":[\"nope\"]}")
+                        .statusCode());
+        assertEquals(
+                400,
+                api.send("POST", "/v1/freezes/unfreeze", "{\"volumes\":\"a\"}").statusCode());
+        assertEquals(
+                400, api.send("POST", "/v1/freezes/unfreeze", "{\"bogus\":1}").statusCode());
     }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadOnlyTokenTest {
     private final BearerToken full = BearerToken.generate();
     private final BearerToken read = BearerToken.generate();
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TempDir
     Path dir;
@@ -31,8 +32,9 @@ class ReadOnlyTokenTest {
     private HttpResponse<String> send(AdminServer server, String method, String path, String body, BearerToken token)
             throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             b.header("Authorization", "Bearer " + token.value());
         }
@@ -43,19 +45,26 @@ class ReadOnlyTokenTest {
     void readTokenGetsButEveryChangeIsForbiddenInJson() throws Exception {
         try (VolumeStore store = VolumeStore.open(dir);
                 FlashEngine flash = FlashEngine.open(store);
-                AdminServer server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0),
-                        new AdminTokens(full, read), List.of(new VolumesResource(store, flash::roles)),
-                        new PrintWriter(new StringWriter(), true), null)) {
+                AdminServer server = AdminServer.start(
+                        new InetSocketAddress("127.0.0.1", 0),
+                        new AdminTokens(full, read),
+                        List.of(new VolumesResource(store, flash::roles)),
+                        new PrintWriter(new StringWriter(), true),
+                        null)) {
             assertEquals(200, send(server, "GET", "/v1/volumes", null, read).statusCode());
             HttpResponse<String> post = send(server, "POST", "/v1/volumes", "{\"name\":\"v\",\"size\":\"1M\"}", read);
             assertEquals(403, post.statusCode());
             assertTrue(post.body().startsWith("{\"error\":\"the read-only token"), post.body());
-            assertEquals(403, send(server, "DELETE", "/v1/volumes/v", null, read).statusCode());
+            assertEquals(
+                    403, send(server, "DELETE", "/v1/volumes/v", null, read).statusCode());
             assertTrue(store.records().isEmpty(), "a refused call must change nothing");
             assertEquals(401, send(server, "GET", "/v1/volumes", null, null).statusCode());
-            assertEquals(401, send(server, "GET", "/v1/volumes", null, BearerToken.generate()).statusCode());
-            HttpResponse<String> created = send(server, "POST", "/v1/volumes", "{\"name\":\"v\",\"size\":\"1M\"}",
-                    full);
+            assertEquals(
+                    401,
+                    send(server, "GET", "/v1/volumes", null, BearerToken.generate())
+                            .statusCode());
+            HttpResponse<String> created =
+                    send(server, "POST", "/v1/volumes", "{\"name\":\"v\",\"size\":\"1M\"}", full);
             assertNotEquals(403, created.statusCode());
             assertEquals(1, store.records().size(), created.body());
         }

@@ -9,7 +9,8 @@ record CliRun(int exit, String out, String err) {
     static CliRun of(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = Flashcopy.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        int exit = Flashcopy.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                .execute(args);
         return new CliRun(exit, out.toString(), err.toString());
     }
 

@@ -55,7 +55,8 @@ class CommandLineParsingTest {
     void mkvolRefusesAnInvalidNameWithTheRule() {
         CliRun r = CliRun.of("mkvol", "no/slash", "--size", "1G", "--data", data());
         assertEquals(ExitCode.USAGE.code(), r.exit());
-        assertTrue(r.singleErrorLine().contains("volume name 'no/slash' is not valid (expected: 1 to 64 characters"),
+        assertTrue(
+                r.singleErrorLine().contains("volume name 'no/slash' is not valid (expected: 1 to 64 characters"),
                 r.err());
     }
 
@@ -69,7 +70,9 @@ class CommandLineParsingTest {
     void mkvolNeedsSizeOrFile() {
         CliRun r = CliRun.of("mkvol", "a", "--data", data());
         assertEquals(ExitCode.USAGE.code(), r.exit());
-        assertTrue(r.singleErrorLine().contains("Missing required argument (specify one of these): (--size=SIZE | --file=PATH)"),
+        assertTrue(
+                r.singleErrorLine()
+                        .contains("Missing required argument (specify one of these): (--size=SIZE | --file=PATH)"),
                 r.err());
     }
 
@@ -100,8 +103,10 @@ class CommandLineParsingTest {
         CliRun r = CliRun.of("lsvol", "--data", data());
         assertEquals(ExitCode.UNREACHABLE.code(), r.exit());
         Path abs = dir.resolve("data").toAbsolutePath().normalize();
-        assertEquals("flashcopy: no flashcopy server is running for " + abs
-                + " (start one with: bin/flashcopy serve --data " + abs + ")", r.singleErrorLine());
+        assertEquals(
+                "flashcopy: no flashcopy server is running for " + abs + " (start one with: bin/flashcopy serve --data "
+                        + abs + ")",
+                r.singleErrorLine());
     }
 
     @Test
@@ -116,7 +121,8 @@ class CommandLineParsingTest {
         new AdminFile("http://127.0.0.1:" + closedPort, "t", Long.MAX_VALUE, "127.0.0.1:1").write(data);
         CliRun r = CliRun.of("lsvol", "--data", data.toString());
         assertEquals(ExitCode.UNREACHABLE.code(), r.exit());
-        assertTrue(r.singleErrorLine().contains("is not running, so " + data.resolve("admin.json") + " is stale"),
+        assertTrue(
+                r.singleErrorLine().contains("is not running, so " + data.resolve("admin.json") + " is stale"),
                 r.err());
     }
 
@@ -126,6 +132,7 @@ class CommandLineParsingTest {
         assertEquals(Path.of("/from/flag"), DataDirOption.resolve(Path.of("/from/flag"), env));
         assertEquals(Path.of("/from/env"), DataDirOption.resolve(null, env));
         assertEquals(Path.of("flashcopy-data").toAbsolutePath(), DataDirOption.resolve(null, Map.of()));
-        assertEquals(Path.of("flashcopy-data").toAbsolutePath(), DataDirOption.resolve(null, Map.of(DataDirOption.ENV, "")));
+        assertEquals(
+                Path.of("flashcopy-data").toAbsolutePath(), DataDirOption.resolve(null, Map.of(DataDirOption.ENV, "")));
     }
 }

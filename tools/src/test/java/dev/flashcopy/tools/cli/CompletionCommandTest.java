@@ -38,10 +38,13 @@ class CompletionCommandTest {
         Files.writeString(script, r.out());
         // COMP_WORDS as bash would split the line; the word under the cursor is the last one.
         String words = "flashcopy " + line;
-        String probe = "source " + script + " 2>/dev/null; COMP_WORDS=(" + words + "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ));"
+        String probe = "source " + script + " 2>/dev/null; COMP_WORDS=(" + words
+                + "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ));"
                 + " COMP_LINE='" + words + "'; COMP_POINT=${#COMP_LINE}; _complete_flashcopy 2>/dev/null;"
                 + " echo \"${COMPREPLY[*]}\"";
-        Process p = new ProcessBuilder("bash", "--norc", "-c", probe).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("bash", "--norc", "-c", probe)
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         p.waitFor(30, TimeUnit.SECONDS);
         return out;

@@ -35,7 +35,8 @@ class FsckCommandTest {
         Path data = dataWithOneRelationship();
         CliRun run = CliRun.of("fsck", "--data", data.toString());
         assertEquals(0, run.exit(), run.out() + run.err());
-        assertTrue(run.out().contains("ok relationship 1 s:t") && run.out().strip().endsWith("clean"), run.out());
+        assertTrue(
+                run.out().contains("ok relationship 1 s:t") && run.out().strip().endsWith("clean"), run.out());
     }
 
     @Test
@@ -51,8 +52,11 @@ class FsckCommandTest {
         assertTrue(Files.exists(data.resolve("flash/failed.json.damaged")), "the damaged file is kept");
         assertTrue(repair.out().contains("relationship 1 failed"), repair.out());
         assertEquals(0, CliRun.of("fsck", "--data", data.toString()).exit());
-        try (VolumeStore store = VolumeStore.open(data); FlashEngine flash = FlashEngine.open(store)) {
-            assertTrue(flash.list().get(0).failedReason().contains("failed.json"), flash.list().toString());
+        try (VolumeStore store = VolumeStore.open(data);
+                FlashEngine flash = FlashEngine.open(store)) {
+            assertTrue(
+                    flash.list().get(0).failedReason().contains("failed.json"),
+                    flash.list().toString());
         }
     }
 

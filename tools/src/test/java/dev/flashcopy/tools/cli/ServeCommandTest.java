@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code flashcopy serve} in-process on ephemeral ports, stopped by interrupting its thread. */
 class ServeCommandTest {
-    private static final Pattern NBD_LINE = Pattern.compile("^NBD server listening on (\\S+):(\\d+)$", Pattern.MULTILINE);
+    private static final Pattern NBD_LINE =
+            Pattern.compile("^NBD server listening on (\\S+):(\\d+)$", Pattern.MULTILINE);
 
     @TempDir
     Path dir;
@@ -29,9 +30,17 @@ class ServeCommandTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         AtomicInteger exit = new AtomicInteger(-1);
-        Thread serve = new Thread(() -> exit.set(Flashcopy.newCommandLine(new PrintWriter(out, true),
-                new PrintWriter(err, true)).execute("serve", "--data", data.toString(), "--listen", "127.0.0.1:0",
-                "--admin", "127.0.0.1:0", "--demo")));
+        Thread serve = new Thread(
+                () -> exit.set(Flashcopy.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true))
+                        .execute(
+                                "serve",
+                                "--data",
+                                data.toString(),
+                                "--listen",
+                                "127.0.0.1:0",
+                                "--admin",
+                                "127.0.0.1:0",
+                                "--demo")));
         serve.start();
         try {
             Matcher nbd = awaitBanner(out, err);
@@ -44,11 +53,14 @@ class ServeCommandTest {
             assertEquals(0, ls.exit(), ls.err());
             assertTrue(ls.out().contains("\"name\" : \"demo\""), ls.out());
 
-            CliRun second = CliRun.of("serve", "--data", data.toString(), "--listen", "127.0.0.1:0",
-                    "--admin", "127.0.0.1:0");
+            CliRun second =
+                    CliRun.of("serve", "--data", data.toString(), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0");
             assertEquals(ExitCode.START_FAILED.code(), second.exit());
-            assertTrue(second.singleErrorLine().startsWith("flashcopy: data directory " + data.toAbsolutePath()
-                    + " is in use by another flashcopy server"), second.err());
+            assertTrue(
+                    second.singleErrorLine()
+                            .startsWith("flashcopy: data directory " + data.toAbsolutePath()
+                                    + " is in use by another flashcopy server"),
+                    second.err());
         } finally {
             serve.interrupt();
             serve.join(15_000);
@@ -63,11 +75,19 @@ class ServeCommandTest {
     @Test
     void portInUseIsOneLineAndExitFive() throws Exception {
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            CliRun r = CliRun.of("serve", "--data", dir.resolve("data").toString(),
-                    "--listen", "127.0.0.1:" + taken.getLocalPort(), "--admin", "127.0.0.1:0");
+            CliRun r = CliRun.of(
+                    "serve",
+                    "--data",
+                    dir.resolve("data").toString(),
+                    "--listen",
+                    "127.0.0.1:" + taken.getLocalPort(),
+                    "--admin",
+                    "127.0.0.1:0");
             assertEquals(ExitCode.START_FAILED.code(), r.exit());
-            assertTrue(r.singleErrorLine().startsWith("flashcopy: cannot listen for NBD on 127.0.0.1:"
-                    + taken.getLocalPort()), r.err());
+            assertTrue(
+                    r.singleErrorLine()
+                            .startsWith("flashcopy: cannot listen for NBD on 127.0.0.1:" + taken.getLocalPort()),
+                    r.err());
         }
     }
 
@@ -75,11 +95,19 @@ class ServeCommandTest {
     void aMistypedTunableStopsTheStartNamingTheKnownOne() {
         System.setProperty("flashcopy.heldReply", "8");
         try {
-            CliRun r = CliRun.of("serve", "--data", dir.resolve("data").toString(),
-                    "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0");
+            CliRun r = CliRun.of(
+                    "serve",
+                    "--data",
+                    dir.resolve("data").toString(),
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--admin",
+                    "127.0.0.1:0");
             assertEquals(ExitCode.USAGE.code(), r.exit());
-            assertEquals("flashcopy: -Dflashcopy.heldReply is not a flashcopy setting (did you mean"
-                    + " -Dflashcopy.heldReplies? the list is in docs/ARCHITECTURE.md, \"Tunables\")", r.singleErrorLine());
+            assertEquals(
+                    "flashcopy: -Dflashcopy.heldReply is not a flashcopy setting (did you mean"
+                            + " -Dflashcopy.heldReplies? the list is in docs/ARCHITECTURE.md, \"Tunables\")",
+                    r.singleErrorLine());
             assertFalse(Files.exists(dir.resolve("data")), "nothing may be created before the check");
         } finally {
             System.clearProperty("flashcopy.heldReply");

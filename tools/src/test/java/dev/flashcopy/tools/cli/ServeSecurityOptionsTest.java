@@ -29,8 +29,11 @@ class ServeSecurityOptionsTest {
         }
         Serve serve = new Serve();
         new picocli.CommandLine(serve).parseArgs();
-        assertEquals(java.time.Duration.ofSeconds(120), serve.security.settings().handshakeTimeout());
-        assertEquals(dev.flashcopy.nbd.NbdSecurity.DEFAULT_HANDSHAKE_TIMEOUT, serve.security.settings().handshakeTimeout());
+        assertEquals(
+                java.time.Duration.ofSeconds(120), serve.security.settings().handshakeTimeout());
+        assertEquals(
+                dev.flashcopy.nbd.NbdSecurity.DEFAULT_HANDSHAKE_TIMEOUT,
+                serve.security.settings().handshakeTimeout());
     }
 
     @Test
@@ -61,8 +64,12 @@ class ServeSecurityOptionsTest {
 
     @Test
     void missingCertificateFileFailsTheStartNamingIt() {
-        CliRun r = serve("127.0.0.1:0", "--tls-cert", dir.resolve("none.pem").toString(),
-                "--tls-key", dir.resolve("none-key.pem").toString());
+        CliRun r = serve(
+                "127.0.0.1:0",
+                "--tls-cert",
+                dir.resolve("none.pem").toString(),
+                "--tls-key",
+                dir.resolve("none-key.pem").toString());
         assertEquals(ExitCode.START_FAILED.code(), r.exit());
         assertTrue(r.singleErrorLine().contains(dir.resolve("none.pem") + " does not exist"), r.err());
     }

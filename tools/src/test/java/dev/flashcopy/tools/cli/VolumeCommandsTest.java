@@ -48,20 +48,27 @@ class VolumeCommandsTest {
         assertEquals("db", v.path("name").asText());
         assertEquals(10L << 30, v.path("size").asLong());
         assertTrue(v.path("allocated").isNumber());
-        assertEquals(api.dataDir.resolve("volumes/db.img").toString(), v.path("path").asText());
+        assertEquals(
+                api.dataDir.resolve("volumes/db.img").toString(), v.path("path").asText());
         assertTrue(v.path("owned").asBoolean());
     }
 
     @Test
     void lsvolPrintsAnAlignedTable() {
         assertEquals(0, CliRun.of("mkvol", "a", "--size", "1M", "--data", data).exit());
-        assertEquals(0, CliRun.of("mkvol", "longer-name", "--size", "2G", "--data", data).exit());
+        assertEquals(
+                0,
+                CliRun.of("mkvol", "longer-name", "--size", "2G", "--data", data)
+                        .exit());
         String[] lines = CliRun.of("lsvol", "--data", data).out().split("\n");
         assertEquals(3, lines.length);
         assertTrue(lines[0].matches("NAME +SIZE +ALLOCATED +ROLE +PATH"), lines[0]);
         int pathColumn = lines[0].indexOf("PATH");
         assertTrue(lines[1].startsWith("a ") && lines[1].substring(pathColumn).startsWith("/"), lines[1]);
-        assertTrue(lines[2].startsWith("longer-name  ") && lines[2].substring(pathColumn).startsWith("/"), lines[2]);
+        assertTrue(
+                lines[2].startsWith("longer-name  ")
+                        && lines[2].substring(pathColumn).startsWith("/"),
+                lines[2]);
         assertTrue(lines[2].contains("2 GiB"), lines[2]);
     }
 
@@ -91,8 +98,8 @@ class VolumeCommandsTest {
     @Test
     void mkvolFileRegistersInPlaceAndRmvolKeepsTheFile() throws Exception {
         Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("disk.img");
-        try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = java.nio.channels.FileChannel.open(
+                img, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
             ch.truncate(0);
             ch.write(java.nio.ByteBuffer.allocate(1), (4 << 20) - 1);
         }
@@ -107,7 +114,8 @@ class VolumeCommandsTest {
 
     @Test
     void rmvolDeletesAnOwnedVolumeAndItsImage() {
-        assertEquals(0, CliRun.of("mkvol", "gone", "--size", "1M", "--data", data).exit());
+        assertEquals(
+                0, CliRun.of("mkvol", "gone", "--size", "1M", "--data", data).exit());
         Path image = api.dataDir.resolve("volumes/gone.img");
         assertTrue(Files.exists(image));
         CliRun r = CliRun.of("rmvol", "gone", "--data", data);

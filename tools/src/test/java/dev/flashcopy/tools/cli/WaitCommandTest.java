@@ -51,7 +51,8 @@ class WaitCommandTest {
 
     @Test
     void aPairThatNeverEndedNorExistsIsRefused() {
-        assertEquals(0, CliRun.of("mkvol", "other", "--size", "1M", "--data", data).exit());
+        assertEquals(
+                0, CliRun.of("mkvol", "other", "--size", "1M", "--data", data).exit());
         CliRun r = CliRun.of("wait", "s:other", "--data", data);
         assertEquals(ExitCode.REFUSED.code(), r.exit(), r.out());
         assertTrue(r.singleErrorLine().contains("knows of none that ended"), r.err());

@@ -18,13 +18,49 @@ import org.junit.jupiter.api.AfterAll;
  * checks into the engine. A 500 means an unexpected exception: a bug, however odd the input.
  */
 class AdminJsonFuzzTest {
-    private static final List<String> ROUTES = List.of("POST /v1/volumes", "POST /v1/relationships",
-            "POST /v1/relationships/resync", "POST /v1/relationships/a:b/withdraw",
-            "POST /v1/relationships/a:b/reverse", "POST /v1/relationships/a:b/rate", "POST /v1/relationships/a:b/resync");
-    private static final List<String> WORDS = List.of("{", "}", "[", "]", ",", ":", "\"pairs\"", "\"a:b\"", "\"b:a\"",
-            "\"a:a\"", "\"name\"", "\"size\"", "\"mode\"", "\"copy\"", "\"nocopy\"", "\"persistent\"", "\"record\"",
-            "\"seqnum\"", "\"grainSize\"", "\"rateMiBps\"", "\"force\"", "\"copyFirst\"", "\"fast\"", "true", "false",
-            "null", "0", "-1", "65536", "1e999", "\"1G\"", "\"a\"", "\"b\"", "4096");
+    private static final List<String> ROUTES = List.of(
+            "POST /v1/volumes",
+            "POST /v1/relationships",
+            "POST /v1/relationships/resync",
+            "POST /v1/relationships/a:b/withdraw",
+            "POST /v1/relationships/a:b/reverse",
+            "POST /v1/relationships/a:b/rate",
+            "POST /v1/relationships/a:b/resync");
+    private static final List<String> WORDS = List.of(
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"pairs\"",
+            "\"a:b\"",
+            "\"b:a\"",
+            "\"a:a\"",
+            "\"name\"",
+            "\"size\"",
+            "\"mode\"",
+            "\"copy\"",
+            "\"nocopy\"",
+            "\"persistent\"",
+            "\"record\"",
+            "\"seqnum\"",
+            "\"grainSize\"",
+            "\"rateMiBps\"",
+            "\"force\"",
+            "\"copyFirst\"",
+            "\"fast\"",
+            "true",
+            "false",
+            "null",
+            "0",
+            "-1",
+            "65536",
+            "1e999",
+            "\"1G\"",
+            "\"a\"",
+            "\"b\"",
+            "4096");
 
     private static AdminFixture fixture;
 
@@ -32,8 +68,14 @@ class AdminJsonFuzzTest {
         if (fixture == null) {
             try {
                 fixture = new AdminFixture(Files.createTempDirectory("admin-fuzz"));
-                assertEquals(201, fixture.send("POST", "/v1/volumes", "{\"name\":\"a\",\"size\":\"1M\"}").statusCode());
-                assertEquals(201, fixture.send("POST", "/v1/volumes", "{\"name\":\"b\",\"size\":\"1M\"}").statusCode());
+                assertEquals(
+                        201,
+                        fixture.send("POST", "/v1/volumes", "{\"name\":\"a\",\"size\":\"1M\"}")
+                                .statusCode());
+                assertEquals(
+                        201,
+                        fixture.send("POST", "/v1/volumes", "{\"name\":\"b\",\"size\":\"1M\"}")
+                                .statusCode());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (InterruptedException e) {
@@ -63,8 +105,9 @@ class AdminJsonFuzzTest {
             return; // mkvol --file registers an existing file in place: not something to aim random bytes at
         }
         HttpResponse<String> answer = fixture().send(route[0], route[1], body.toString());
-        assertTrue(answer.statusCode() < 500, route[0] + " " + route[1] + " " + body + " -> " + answer.statusCode()
-                + " " + answer.body());
+        assertTrue(
+                answer.statusCode() < 500,
+                route[0] + " " + route[1] + " " + body + " -> " + answer.statusCode() + " " + answer.body());
         if (answer.statusCode() >= 400) {
             assertTrue(answer.body().startsWith("{") && answer.body().contains("\"error\""), answer.body());
         }

@@ -25,20 +25,26 @@ class PrometheusTextTest {
 
     @Test
     void labelValuesEscapeBackslashQuoteAndNewline() {
-        String text = new PrometheusText().family("g", Type.GAUGE, "h").sample("g", 1, "v", "a\\b\"c\nd").toString();
-        assertEquals("g{v=\"a\\\\b\\\"c\\nd\"} 1\n", text.lines().skip(2).findFirst().orElseThrow() + "\n");
+        String text = new PrometheusText()
+                .family("g", Type.GAUGE, "h")
+                .sample("g", 1, "v", "a\\b\"c\nd")
+                .toString();
+        assertEquals(
+                "g{v=\"a\\\\b\\\"c\\nd\"} 1\n", text.lines().skip(2).findFirst().orElseThrow() + "\n");
     }
 
     @Test
     void helpEscapesBackslashAndNewlineButNotQuotes() {
-        String text = new PrometheusText().family("g", Type.GAUGE, "a \"b\"\\\nc").toString();
+        String text =
+                new PrometheusText().family("g", Type.GAUGE, "a \"b\"\\\nc").toString();
         assertEquals("# HELP g a \"b\"\\\\\\nc", text.lines().findFirst().orElseThrow());
     }
 
     @Test
     void histogramTakesBucketSumAndCountOnly() {
         PrometheusText t = new PrometheusText().family("lat_seconds", Type.HISTOGRAM, "Latency.");
-        t.sample("lat_seconds_bucket", 1, "le", "0.001").sample("lat_seconds_sum", 0.0005)
+        t.sample("lat_seconds_bucket", 1, "le", "0.001")
+                .sample("lat_seconds_sum", 0.0005)
                 .sample("lat_seconds_count", 1);
         assertThrows(IllegalArgumentException.class, () -> t.sample("lat_seconds", 1));
         assertThrows(IllegalArgumentException.class, () -> t.sample("other_bucket", 1));

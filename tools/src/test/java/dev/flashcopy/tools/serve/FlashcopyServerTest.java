@@ -53,7 +53,8 @@ class FlashcopyServerTest {
     @Test
     void exportsOverNbdWithTheFixedNewstyleGreeting() throws Exception {
         try (FlashcopyServer server = start(dir.resolve("data"), ANY, ANY, true);
-                Socket s = new Socket(server.nbdAddress().getAddress(), server.nbdAddress().getPort())) {
+                Socket s = new Socket(
+                        server.nbdAddress().getAddress(), server.nbdAddress().getPort())) {
             s.setSoTimeout(5_000);
             byte[] magic = new byte[16];
             new DataInputStream(s.getInputStream()).readFully(magic);
@@ -78,9 +79,13 @@ class FlashcopyServerTest {
         try (FlashcopyServer first = start(data, ANY, ANY, false)) {
             AdminFile published = AdminFile.read(data);
             StartupException e = assertThrows(StartupException.class, () -> start(data, ANY, ANY, false));
-            assertTrue(e.getMessage().contains("is in use by another flashcopy server (pid "
-                    + ProcessHandle.current().pid() + ")"), e.getMessage());
-            assertEquals(published, AdminFile.read(data), "the refused server must not touch the first one's admin.json");
+            assertTrue(
+                    e.getMessage()
+                            .contains("is in use by another flashcopy server (pid "
+                                    + ProcessHandle.current().pid() + ")"),
+                    e.getMessage());
+            assertEquals(
+                    published, AdminFile.read(data), "the refused server must not touch the first one's admin.json");
         }
     }
 
@@ -90,21 +95,27 @@ class FlashcopyServerTest {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             HostPort busy = new HostPort("127.0.0.1", taken.getLocalPort());
             StartupException e = assertThrows(StartupException.class, () -> start(data, ANY, busy, false));
-            assertTrue(e.getMessage().startsWith("cannot listen for the admin API on 127.0.0.1:" + busy.port()), e.getMessage());
+            assertTrue(
+                    e.getMessage().startsWith("cannot listen for the admin API on 127.0.0.1:" + busy.port()),
+                    e.getMessage());
             StartupException nbd = assertThrows(StartupException.class, () -> start(data, busy, ANY, false));
-            assertTrue(nbd.getMessage().startsWith("cannot listen for NBD on 127.0.0.1:" + busy.port()), nbd.getMessage());
+            assertTrue(
+                    nbd.getMessage().startsWith("cannot listen for NBD on 127.0.0.1:" + busy.port()), nbd.getMessage());
         }
         assertFalse(Files.exists(data.resolve("admin.json")));
-        start(data, ANY, ANY, false).close();   // the lock was released by the failed starts
+        start(data, ANY, ANY, false).close(); // the lock was released by the failed starts
     }
 
     @Test
     void startFailuresAreSentencesNamingTheOptionNeverAClassName() throws Exception {
         Path file = Files.writeString(dir.resolve("a-file"), "x");
-        String notDir = assertThrows(StartupException.class, () -> start(file, ANY, ANY, false)).getMessage();
+        String notDir = assertThrows(StartupException.class, () -> start(file, ANY, ANY, false))
+                .getMessage();
         assertTrue(notDir.startsWith("--data " + file + " is not a directory"), notDir);
-        String host = assertThrows(StartupException.class,
-                () -> start(dir.resolve("data"), HostPort.parse("nohost.invalid:1"), ANY, false)).getMessage();
+        String host = assertThrows(
+                        StartupException.class,
+                        () -> start(dir.resolve("data"), HostPort.parse("nohost.invalid:1"), ANY, false))
+                .getMessage();
         assertTrue(host.contains("--listen nohost.invalid:1") && host.contains("cannot be resolved"), host);
         assertFalse(Files.exists(dir.resolve("data")), "nothing was created before the address was checked");
         String denied = FlashcopyServer.inWords(new java.nio.file.AccessDeniedException("/root/x"));

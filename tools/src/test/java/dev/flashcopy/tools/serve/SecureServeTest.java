@@ -35,18 +35,26 @@ class SecureServeTest {
     @BeforeAll
     static void makeCertificates() throws Exception {
         Path script = Path.of("..", "bin", "make-test-certs").toAbsolutePath().normalize();
-        Process p = new ProcessBuilder(script.toString(), pki.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(script.toString(), pki.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
     }
 
     private static ServeSecurity tls(TlsMode mode) {
-        return new ServeSecurity(mode, pki.resolve("server-cert.pem"), pki.resolve("server-key.pem"), null,
-                ExportAccess.OPEN, Duration.ofSeconds(10));
+        return new ServeSecurity(
+                mode,
+                pki.resolve("server-cert.pem"),
+                pki.resolve("server-key.pem"),
+                null,
+                ExportAccess.OPEN,
+                Duration.ofSeconds(10));
     }
 
     private FlashcopyServer start(HostPort admin, ServeSecurity security) throws StartupException {
-        return FlashcopyServer.start(new ServeSettings(dir.resolve("data"), ANY, admin, false, security),
+        return FlashcopyServer.start(
+                new ServeSettings(dir.resolve("data"), ANY, admin, false, security),
                 new PrintWriter(new StringWriter(), true));
     }
 
@@ -58,8 +66,10 @@ class SecureServeTest {
             assertEquals(64, published.certificateSha256().length());
             JsonNode volumes = AdminClient.forDataDir(server.dataDir()).get("/v1/volumes");
             assertTrue(volumes.path("volumes").isArray(), volumes.toString());
-            HttpURLConnection plain = (HttpURLConnection) URI.create(published.url().replace("https", "http")
-                    + "/v1/volumes").toURL().openConnection();
+            HttpURLConnection plain =
+                    (HttpURLConnection) URI.create(published.url().replace("https", "http") + "/v1/volumes")
+                            .toURL()
+                            .openConnection();
             plain.setRequestProperty("Authorization", "Bearer " + published.token());
             plain.setReadTimeout(5_000);
             assertThrows(IOException.class, plain::getResponseCode, "clear-text HTTP must not be answered");
@@ -68,8 +78,8 @@ class SecureServeTest {
 
     @Test
     void nonLoopbackAdminWithoutCertificateIsRefused() {
-        StartupException e = assertThrows(StartupException.class,
-                () -> start(HostPort.parse("0.0.0.0:0"), ServeSecurity.NONE));
+        StartupException e =
+                assertThrows(StartupException.class, () -> start(HostPort.parse("0.0.0.0:0"), ServeSecurity.NONE));
         assertTrue(e.getMessage().contains("in clear text") && e.getMessage().contains("--tls-cert"), e.getMessage());
         assertTrue(!Files.exists(dir.resolve("data").resolve("admin.json")));
     }
@@ -83,8 +93,13 @@ class SecureServeTest {
 
     @Test
     void mismatchedKeyStopsTheStartWithOneLine() {
-        ServeSecurity wrongKey = new ServeSecurity(TlsMode.ON, pki.resolve("server-cert.pem"),
-                pki.resolve("client").resolve("client-key.pem"), null, ExportAccess.OPEN, Duration.ofSeconds(10));
+        ServeSecurity wrongKey = new ServeSecurity(
+                TlsMode.ON,
+                pki.resolve("server-cert.pem"),
+                pki.resolve("client").resolve("client-key.pem"),
+                null,
+                ExportAccess.OPEN,
+                Duration.ofSeconds(10));
         StartupException e = assertThrows(StartupException.class, () -> start(ANY, wrongKey));
         assertTrue(e.getMessage().contains("does not belong to the certificate"), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), e.getMessage());

@@ -22,10 +22,12 @@ public final class DashboardResource implements Resource {
     /** Every file the page uses; nothing else on the class path can be asked for. */
     private static final List<String> FILES =
             List.of("index.html", "dashboard.css", "dashboard.js", "pictures.js", "icon.svg");
+
     private static final Map<String, String> HEADERS = Map.of(
             "Cache-Control", "no-cache",
-            "Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
-                    + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            "Content-Security-Policy",
+                    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+                            + " connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
             "X-Content-Type-Options", "nosniff",
             "Referrer-Policy", "no-referrer");
 

@@ -21,16 +21,13 @@ import java.util.Set;
  */
 public final class FreezesResource implements Resource {
     /** One frozen source. */
-    public record FrozenJson(String volume, String frozenUntil) {
-    }
+    public record FrozenJson(String volume, String frozenUntil) {}
 
     /** Frozen sources, by name; {@code heldRequests} are writes waiting right now. */
-    public record FrozenList(List<FrozenJson> frozen, long heldRequests) {
-    }
+    public record FrozenList(List<FrozenJson> frozen, long heldRequests) {}
 
     /** What an unfreeze released. */
-    public record Released(List<String> released) {
-    }
+    public record Released(List<String> released) {}
 
     private static final Set<String> UNFREEZE_FIELDS = Set.of("volumes");
 

@@ -35,14 +35,19 @@ public final class MonitorResource implements Resource {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/metrics", r -> ApiResponse.raw(PrometheusText.CONTENT_TYPE,
-                        page.render().getBytes(StandardCharsets.UTF_8), Map.of("Cache-Control", "no-store"))),
+                Route.get(
+                        "/metrics",
+                        r -> ApiResponse.raw(
+                                PrometheusText.CONTENT_TYPE,
+                                page.render().getBytes(StandardCharsets.UTF_8),
+                                Map.of("Cache-Control", "no-store"))),
                 Route.get("/v1/relationships/{pair}/grainmap", r -> ApiResponse.ok(grainMap(r.param("pair")))));
     }
 
     private GrainMap grainMap(String text) {
         PairSpec pair = PairSpec.parse(text);
-        return flash.grainMap(pair.source(), pair.target(), GRAIN_MAP_BUCKETS).orElseThrow(() ->
-                new NoSuchElementException("no live FlashCopy relationship " + pair + " (see lsflash)"));
+        return flash.grainMap(pair.source(), pair.target(), GRAIN_MAP_BUCKETS)
+                .orElseThrow(
+                        () -> new NoSuchElementException("no live FlashCopy relationship " + pair + " (see lsflash)"));
     }
 }

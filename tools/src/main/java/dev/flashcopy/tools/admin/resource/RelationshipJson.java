@@ -3,8 +3,8 @@ package dev.flashcopy.tools.admin.resource;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.flashcopy.engine.flash.RelationshipView;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A FlashCopy relationship on the wire, with the field names {@code lsflash --json} documents:
@@ -18,15 +18,33 @@ import java.util.List;
  * {@code failedReason} why the state is {@code failed} (null otherwise); {@code extents} the ranges of an extent
  * relationship (absent for a whole-volume one). Immutable.
  */
-public record RelationshipJson(String source, String target, long seqnum, String mode, String state,
-        boolean persistent, boolean tgtinhibit, int grainSize, long totalGrains, long outOfSyncGrains,
-        double copiedPercent, String establishedAt, double copyRateMiBps, boolean recording, boolean revertible,
-        long changedSourceGrains, long changedTargetGrains, String dateSynced, boolean frozen, String frozenUntil,
-        String onFull, String failedReason, @JsonInclude(JsonInclude.Include.NON_NULL) List<ExtentJson> extents) {
+public record RelationshipJson(
+        String source,
+        String target,
+        long seqnum,
+        String mode,
+        String state,
+        boolean persistent,
+        boolean tgtinhibit,
+        int grainSize,
+        long totalGrains,
+        long outOfSyncGrains,
+        double copiedPercent,
+        String establishedAt,
+        double copyRateMiBps,
+        boolean recording,
+        boolean revertible,
+        long changedSourceGrains,
+        long changedTargetGrains,
+        String dateSynced,
+        boolean frozen,
+        String frozenUntil,
+        String onFull,
+        String failedReason,
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<ExtentJson> extents) {
 
     /** One range: source bytes {@code [sourceOffset, sourceOffset + length)} at {@code targetOffset}. */
-    public record ExtentJson(long sourceOffset, long targetOffset, long length) {
-    }
+    public record ExtentJson(long sourceOffset, long targetOffset, long length) {}
 
     static RelationshipJson of(RelationshipView v) {
         return of(v, Optional.empty());
@@ -34,14 +52,33 @@ public record RelationshipJson(String source, String target, long seqnum, String
 
     /** With the freeze of the relationship's source, if frozen. */
     static RelationshipJson of(RelationshipView v, Optional<Instant> frozenUntil) {
-        return new RelationshipJson(v.source(), v.target(), v.seqnum(),
-                v.mode().name().toLowerCase(java.util.Locale.ROOT), v.state().label(), v.persistent(),
-                v.targetWriteInhibit(), v.grainSize(), v.totalGrains(), v.outOfSyncGrains(),
-                Math.floor(v.copiedPercent() * 100) / 100, v.establishedAt().toString(),
-                Math.round(v.copyRateMiBps() * 10) / 10.0, v.recording(), v.revertible(), v.changedSourceGrains(),
-                v.changedTargetGrains(), v.syncedAt().toString(), frozenUntil.isPresent(),
-                frozenUntil.map(Instant::toString).orElse(null), v.onFull(), v.failedReason(),
-                v.extents() == null ? null : v.extents().stream()
-                        .map(e -> new ExtentJson(e.sourceOffset(), e.targetOffset(), e.length())).toList());
+        return new RelationshipJson(
+                v.source(),
+                v.target(),
+                v.seqnum(),
+                v.mode().name().toLowerCase(java.util.Locale.ROOT),
+                v.state().label(),
+                v.persistent(),
+                v.targetWriteInhibit(),
+                v.grainSize(),
+                v.totalGrains(),
+                v.outOfSyncGrains(),
+                Math.floor(v.copiedPercent() * 100) / 100,
+                v.establishedAt().toString(),
+                Math.round(v.copyRateMiBps() * 10) / 10.0,
+                v.recording(),
+                v.revertible(),
+                v.changedSourceGrains(),
+                v.changedTargetGrains(),
+                v.syncedAt().toString(),
+                frozenUntil.isPresent(),
+                frozenUntil.map(Instant::toString).orElse(null),
+                v.onFull(),
+                v.failedReason(),
+                v.extents() == null
+                        ? null
+                        : v.extents().stream()
+                                .map(e -> new ExtentJson(e.sourceOffset(), e.targetOffset(), e.length()))
+                                .toList());
     }
 }

@@ -6,15 +6,15 @@ import dev.flashcopy.engine.flash.EstablishOptions;
 import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.engine.flash.FreezeOptions;
 import dev.flashcopy.engine.flash.PairSpec;
-import dev.flashcopy.engine.flash.Revertibles;
 import dev.flashcopy.engine.flash.RelationshipEnding;
 import dev.flashcopy.engine.flash.RelationshipView;
 import dev.flashcopy.engine.flash.ResyncOptions;
 import dev.flashcopy.engine.flash.ReverseOptions;
+import dev.flashcopy.engine.flash.Revertibles;
 import dev.flashcopy.engine.flash.WithdrawResult;
-import dev.flashcopy.engine.relationship.OnFull;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Extent;
+import dev.flashcopy.engine.relationship.OnFull;
 import dev.flashcopy.tools.admin.ApiException;
 import dev.flashcopy.tools.admin.ApiRequest;
 import dev.flashcopy.tools.admin.ApiResponse;
@@ -45,8 +45,7 @@ import java.util.Set;
  */
 public final class RelationshipsResource implements Resource {
     /** Wrapped in an object so listings can grow fields without breaking clients. */
-    public record RelationshipList(List<RelationshipJson> relationships) {
-    }
+    public record RelationshipList(List<RelationshipJson> relationships) {}
 
     /**
      * How one relationship ended: {@code ending} is {@code completed}, {@code withdrawn} (grains were still to
@@ -59,18 +58,26 @@ public final class RelationshipsResource implements Resource {
     }
 
     /** The recent endings (last 24 h, at most 1000), oldest first. */
-    public record EndingList(List<EndingJson> endings) {
-    }
+    public record EndingList(List<EndingJson> endings) {}
 
     /** What a withdraw did; {@code withdrawn} is false while a {@code cp} withdraw still copies. */
-    public record Withdrawal(RelationshipJson relationship, boolean withdrawn) {
-    }
+    public record Withdrawal(RelationshipJson relationship, boolean withdrawn) {}
 
-    private static final Set<String> ESTABLISH_FIELDS =
-            Set.of("pairs", "mode", "persistent", "tgtinhibit", "seqnum", "grainSize", "rateMiBps", "record", "freeze",
-                    "freezeTimeoutMs", "onFull", "extents");
-    private static final Set<String> RESYNC_FIELDS = Set.of("pairs", "record", "persistent", "tgtinhibit", "seqnum",
-            "freeze", "freezeTimeoutMs");
+    private static final Set<String> ESTABLISH_FIELDS = Set.of(
+            "pairs",
+            "mode",
+            "persistent",
+            "tgtinhibit",
+            "seqnum",
+            "grainSize",
+            "rateMiBps",
+            "record",
+            "freeze",
+            "freezeTimeoutMs",
+            "onFull",
+            "extents");
+    private static final Set<String> RESYNC_FIELDS =
+            Set.of("pairs", "record", "persistent", "tgtinhibit", "seqnum", "freeze", "freezeTimeoutMs");
     private static final Set<String> REVERSE_FIELDS = Set.of("record", "persistent", "fast");
     private static final Set<String> WITHDRAW_FIELDS = Set.of("cp", "force", "seqnum");
     private static final Set<String> RATE_FIELDS = Set.of("rateMiBps");
@@ -125,8 +132,10 @@ public final class RelationshipsResource implements Resource {
             throw ApiException.badRequest("field 'freezeTimeoutMs' is " + ms.getAsLong() + " (expected: 1 to "
                     + FreezeOptions.MAX_TIMEOUT.toMillis() + " milliseconds)");
         }
-        return freeze ? FreezeOptions.freezeFor(ms.isPresent() ? Duration.ofMillis(ms.getAsLong())
-                : FreezeOptions.DEFAULT_TIMEOUT) : FreezeOptions.NONE;
+        return freeze
+                ? FreezeOptions.freezeFor(
+                        ms.isPresent() ? Duration.ofMillis(ms.getAsLong()) : FreezeOptions.DEFAULT_TIMEOUT)
+                : FreezeOptions.NONE;
     }
 
     private ApiResponse establish(ApiRequest request) throws IOException {
@@ -142,7 +151,8 @@ public final class RelationshipsResource implements Resource {
             options = options.withGrainSize(grainSize(body.node("grainSize").get()));
         }
         if (body.has("rateMiBps")) {
-            options = options.withRateMiBps(intField("rateMiBps", body.optionalLong("rateMiBps").getAsLong()));
+            options = options.withRateMiBps(
+                    intField("rateMiBps", body.optionalLong("rateMiBps").getAsLong()));
         }
         String onFull = body.optionalString("onFull").orElse("fail");
         try {
@@ -163,8 +173,10 @@ public final class RelationshipsResource implements Resource {
         if (one != null && body.has("pairs")) {
             throw ApiException.badRequest("field 'pairs' is not allowed here (expected: the pair in the path only)");
         }
-        ResyncOptions options = new ResyncOptions(body.optionalBoolean("record", false),
-                body.optionalBoolean("persistent", false), body.optionalBoolean("tgtinhibit", false),
+        ResyncOptions options = new ResyncOptions(
+                body.optionalBoolean("record", false),
+                body.optionalBoolean("persistent", false),
+                body.optionalBoolean("tgtinhibit", false),
                 body.optionalLong("seqnum"));
         return ApiResponse.ok(list(flash.resync(pairs, options, freeze(body))));
     }
@@ -172,8 +184,10 @@ public final class RelationshipsResource implements Resource {
     private ApiResponse reverse(ApiRequest request) throws IOException {
         PairSpec pair = PairSpec.parse(request.param("pair"));
         RequestBody body = request.jsonObject().allowOnly(REVERSE_FIELDS);
-        ReverseOptions options = new ReverseOptions(body.optionalBoolean("record", false),
-                body.optionalBoolean("persistent", false), body.optionalBoolean("fast", false));
+        ReverseOptions options = new ReverseOptions(
+                body.optionalBoolean("record", false),
+                body.optionalBoolean("persistent", false),
+                body.optionalBoolean("fast", false));
         return ApiResponse.ok(json(flash.reverse(pair.source(), pair.target(), options)));
     }
 
@@ -210,8 +224,9 @@ public final class RelationshipsResource implements Resource {
     }
 
     private static List<PairSpec> pairs(RequestBody body) {
-        JsonNode pairsNode = body.node("pairs").orElseThrow(() ->
-                ApiException.badRequest("field 'pairs' is missing (expected: an array of \"SOURCE:TARGET\" strings)"));
+        JsonNode pairsNode = body.node("pairs")
+                .orElseThrow(() -> ApiException.badRequest(
+                        "field 'pairs' is missing (expected: an array of \"SOURCE:TARGET\" strings)"));
         if (!pairsNode.isArray() || pairsNode.isEmpty()) {
             throw RequestBody.wrongType("pairs", pairsNode, "a non-empty array of \"SOURCE:TARGET\" strings");
         }
@@ -229,16 +244,21 @@ public final class RelationshipsResource implements Resource {
         PairSpec pair = PairSpec.parse(request.param("pair"));
         RequestBody body = request.jsonObject().allowOnly(WITHDRAW_FIELDS);
         OptionalLong seqnum = body.optionalLong("seqnum");
-        WithdrawResult result = flash.withdraw(pair.source(), pair.target(), body.optionalBoolean("cp", false),
-                body.optionalBoolean("force", false), seqnum);
+        WithdrawResult result = flash.withdraw(
+                pair.source(),
+                pair.target(),
+                body.optionalBoolean("cp", false),
+                body.optionalBoolean("force", false),
+                seqnum);
         return ApiResponse.ok(new Withdrawal(json(result.relationship()), result.withdrawn()));
     }
 
     private ApiResponse rate(ApiRequest request) throws IOException {
         PairSpec pair = PairSpec.parse(request.param("pair"));
         RequestBody body = request.jsonObject().allowOnly(RATE_FIELDS);
-        long rate = body.optionalLong("rateMiBps").orElseThrow(() ->
-                ApiException.badRequest("field 'rateMiBps' is missing (expected: MiB/s, 0 = unlimited)"));
+        long rate = body.optionalLong("rateMiBps")
+                .orElseThrow(
+                        () -> ApiException.badRequest("field 'rateMiBps' is missing (expected: MiB/s, 0 = unlimited)"));
         return ApiResponse.ok(json(flash.setRate(pair.source(), pair.target(), intField("rateMiBps", rate))));
     }
 
@@ -264,7 +284,8 @@ public final class RelationshipsResource implements Resource {
 
     private static int intField(String field, long value) {
         if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-            throw ApiException.badRequest("field '" + field + "' is " + value + " (expected: a value that fits 32 bits)");
+            throw ApiException.badRequest(
+                    "field '" + field + "' is " + value + " (expected: a value that fits 32 bits)");
         }
         return (int) value;
     }

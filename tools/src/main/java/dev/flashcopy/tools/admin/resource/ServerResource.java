@@ -12,8 +12,7 @@ import java.util.function.Supplier;
  */
 public final class ServerResource implements Resource {
     /** The server's identity on the wire; addresses as {@code HOST:PORT}, admin as a URL. */
-    public record ServerJson(String version, long pid, String dataDir, String nbd, String admin, String startedAt) {
-    }
+    public record ServerJson(String version, long pid, String dataDir, String nbd, String admin, String startedAt) {}
 
     private final Supplier<ServerJson> info;
 

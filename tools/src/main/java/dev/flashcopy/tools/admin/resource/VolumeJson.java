@@ -3,13 +3,13 @@ package dev.flashcopy.tools.admin.resource;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.flashcopy.engine.catalog.VolumeRecord;
 import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.engine.flash.VolumeRoles;
 import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import dev.flashcopy.engine.flash.VolumeRoles;
 
 /**
  * A volume on the wire: {@code name}, {@code size} and {@code allocated} in bytes, {@code path} of
@@ -19,12 +19,25 @@ import dev.flashcopy.engine.flash.VolumeRoles;
  * consistency-group freeze holds its writes, until {@code frozenUntil} at the latest. Immutable.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record VolumeJson(String name, long size, Long allocated, String path, boolean owned, String problem,
-        String targetOf, List<String> sourceOf, boolean frozen, String frozenUntil) {
+public record VolumeJson(
+        String name,
+        long size,
+        Long allocated,
+        String path,
+        boolean owned,
+        String problem,
+        String targetOf,
+        List<String> sourceOf,
+        boolean frozen,
+        String frozenUntil) {
 
     /** Describes a catalogued volume; measuring allocation walks the file's extents, so off the event loop. */
-    static VolumeJson of(VolumeStore store, VolumeRecord r, Function<String, VolumeRoles> roles,
-            Function<String, Optional<Instant>> frozenUntil) throws IOException {
+    static VolumeJson of(
+            VolumeStore store,
+            VolumeRecord r,
+            Function<String, VolumeRoles> roles,
+            Function<String, Optional<Instant>> frozenUntil)
+            throws IOException {
         VolumeRoles role = roles.apply(r.name());
         Optional<Instant> until = frozenUntil.apply(r.name());
         boolean frozen = until.isPresent();
@@ -32,11 +45,28 @@ public record VolumeJson(String name, long size, Long allocated, String path, bo
         String targetOf = role.source().orElse(null);
         Optional<Volume> v = store.find(r.name());
         if (v.isEmpty()) {
-            return new VolumeJson(r.name(), r.size(), null, r.path(), r.owned(),
-                    "image could not be opened when the server started; see its log", targetOf, role.targets(),
-                    frozen, untilText);
+            return new VolumeJson(
+                    r.name(),
+                    r.size(),
+                    null,
+                    r.path(),
+                    r.owned(),
+                    "image could not be opened when the server started; see its log",
+                    targetOf,
+                    role.targets(),
+                    frozen,
+                    untilText);
         }
-        return new VolumeJson(r.name(), r.size(), v.get().image().allocatedBytes(), r.path(), r.owned(), null,
-                targetOf, role.targets(), frozen, untilText);
+        return new VolumeJson(
+                r.name(),
+                r.size(),
+                v.get().image().allocatedBytes(),
+                r.path(),
+                r.owned(),
+                null,
+                targetOf,
+                role.targets(),
+                frozen,
+                untilText);
     }
 }

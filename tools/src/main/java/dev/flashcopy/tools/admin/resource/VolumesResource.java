@@ -5,6 +5,7 @@ import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.catalog.VolumeNames;
 import dev.flashcopy.engine.catalog.VolumeRecord;
 import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.engine.flash.VolumeRoles;
 import dev.flashcopy.tools.admin.ApiException;
 import dev.flashcopy.tools.admin.ApiRequest;
 import dev.flashcopy.tools.admin.ApiResponse;
@@ -20,7 +21,6 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import dev.flashcopy.engine.flash.VolumeRoles;
 
 /**
  * {@code /v1/volumes}: list, create ({@code size}) or register ({@code file}), show and remove
@@ -29,8 +29,7 @@ import dev.flashcopy.engine.flash.VolumeRoles;
  */
 public final class VolumesResource implements Resource {
     /** Wrapper object rather than a bare array, so the listing can grow fields without breaking clients. */
-    public record VolumeList(List<VolumeJson> volumes) {
-    }
+    public record VolumeList(List<VolumeJson> volumes) {}
 
     private static final Set<String> CREATE_FIELDS = Set.of("name", "size", "file");
 
@@ -45,8 +44,8 @@ public final class VolumesResource implements Resource {
     }
 
     /** @param frozenUntil when each volume's consistency-group freeze ends, if it is frozen */
-    public VolumesResource(VolumeStore store, Function<String, VolumeRoles> roles,
-            Function<String, Optional<Instant>> frozenUntil) {
+    public VolumesResource(
+            VolumeStore store, Function<String, VolumeRoles> roles, Function<String, Optional<Instant>> frozenUntil) {
         this(store, roles, frozenUntil, List.of());
     }
 
@@ -54,8 +53,11 @@ public final class VolumesResource implements Resource {
      * @param imageDirs the directories ({@code serve --image-dir}) whose images {@code file} may name, besides
      *     {@code DATA/volumes}: registering exports a file writable over NBD, so not any file the server can open
      */
-    public VolumesResource(VolumeStore store, Function<String, VolumeRoles> roles,
-            Function<String, Optional<Instant>> frozenUntil, List<Path> imageDirs) {
+    public VolumesResource(
+            VolumeStore store,
+            Function<String, VolumeRoles> roles,
+            Function<String, Optional<Instant>> frozenUntil,
+            List<Path> imageDirs) {
         this.store = store;
         this.roles = roles;
         this.frozenUntil = frozenUntil;
@@ -93,7 +95,8 @@ public final class VolumesResource implements Resource {
                     + " (register an existing raw image)");
         }
         Long size = body.node("size").map(VolumesResource::size).orElse(null);
-        Path file = body.optionalString("file").map(VolumesResource::absoluteFile).orElse(null);
+        Path file =
+                body.optionalString("file").map(VolumesResource::absoluteFile).orElse(null);
         // The store's methods lock the store itself, so holding its monitor makes check-then-create
         // atomic: a duplicate is always a 409, never a race into the engine's own 400.
         synchronized (store) {
@@ -117,8 +120,11 @@ public final class VolumesResource implements Resource {
     }
 
     private VolumeRecord record(String name) {
-        return store.records().stream().filter(r -> r.name().equals(name)).findFirst()
-                .orElseThrow(() -> new NoSuchElementException("no volume named '" + name + "' (see 'flashcopy lsvol')"));
+        return store.records().stream()
+                .filter(r -> r.name().equals(name))
+                .findFirst()
+                .orElseThrow(
+                        () -> new NoSuchElementException("no volume named '" + name + "' (see 'flashcopy lsvol')"));
     }
 
     /** {@code "10G"} or a whole number of bytes; the store checks the 512-byte multiple. */
