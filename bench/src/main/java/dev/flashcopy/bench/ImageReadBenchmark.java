@@ -4,6 +4,7 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.volume.ImageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -35,7 +36,7 @@ public class ImageReadBenchmark {
 
     private Path dir;
     private ImageFile image;
-    private java.nio.channels.FileChannel channel;
+    private FileChannel channel;
     private ByteBuffer buffer;
     private final SplittableRandom random = new SplittableRandom(7);
 
@@ -47,7 +48,7 @@ public class ImageReadBenchmark {
         for (long pos = 0; pos < SIZE; pos += fill.capacity()) {
             image.write(pos, fill.clear());
         }
-        channel = java.nio.channels.FileChannel.open(dir.resolve("bench.img"));
+        channel = FileChannel.open(dir.resolve("bench.img"));
         buffer = ByteBuffer.allocateDirect(length);
     }
 

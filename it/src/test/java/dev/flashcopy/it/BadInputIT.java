@@ -10,6 +10,7 @@ import dev.flashcopy.it.support.Exports;
 import dev.flashcopy.it.support.ServerProcess;
 import dev.flashcopy.nbd.testing.RawNbdClient;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -183,7 +184,7 @@ class BadInputIT {
     @Test
     void badRequestMagicClosesTheConnection() throws IOException {
         try (RawNbdClient c = connected()) {
-            c.sendRaw(java.nio.ByteBuffer.allocate(28).putInt(0xdeadbeef).array()); // a request header, wrong magic
+            c.sendRaw(ByteBuffer.allocate(28).putInt(0xdeadbeef).array()); // a request header, wrong magic
             assertTrue(c.closedByServer());
         }
     }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -124,7 +125,7 @@ class ConsistencyGroupIT {
         server.cli("mkvol", "b", "--size", "32M").ok();
         startWriters(server);
         awaitAcked("B", 200);
-        List<String> args = new java.util.ArrayList<>(List.of("mkflash", "--nocp"));
+        List<String> args = new ArrayList<>(List.of("mkflash", "--nocp"));
         args.addAll(List.of(freezeArgs));
         args.addAll(List.of("a:ca", "b:cb"));
         server.cli(args.toArray(String[]::new)).ok();

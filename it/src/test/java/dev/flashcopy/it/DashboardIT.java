@@ -20,6 +20,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -133,7 +134,7 @@ class DashboardIT {
                 || !Files.isDirectory(SCRIPT_DIR.resolve("node_modules/playwright-core"))) {
             fail("chromium or playwright-core is missing: run bin/install-clients");
         }
-        Command.run(java.time.Duration.ofSeconds(10), "node", "--version").ok();
+        Command.run(Duration.ofSeconds(10), "node", "--version").ok();
     }
 
     /** Reads lines until one starts with {@code prefix}; a FAILED line or EOF fails the test. */

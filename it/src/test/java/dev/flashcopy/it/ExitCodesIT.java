@@ -12,6 +12,8 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +46,7 @@ class ExitCodesIT {
         try (RandomAccessFile f =
                 new RandomAccessFile(tmp.resolve("data/volumes/src.img").toFile(), "rw")) {
             byte[] chunk = new byte[1 << 20];
-            java.util.Arrays.fill(chunk, (byte) 0x5a);
+            Arrays.fill(chunk, (byte) 0x5a);
             for (int i = 0; i < 64; i++) {
                 f.write(chunk);
             }
@@ -75,7 +77,7 @@ class ExitCodesIT {
             Thread.sleep(100);
         }
         server.cli("rmflash", "--force", "src:half").ok();
-        assertTrue(mkflash.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "mkflash --wait did not return");
+        assertTrue(mkflash.waitFor(60, TimeUnit.SECONDS), "mkflash --wait did not return");
         String said = Files.readString(err);
         assertEquals(WITHDRAWN, mkflash.exitValue(), said + Files.readString(out));
         assertTrue(said.contains("withdrawn before its copy completed"), said);

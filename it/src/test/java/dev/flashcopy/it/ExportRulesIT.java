@@ -97,7 +97,7 @@ class ExportRulesIT {
             assertTrue(ms >= 1_000 && ms < 8_000, "closed after " + ms + " ms (timeout 3 s)");
         }
         String want = "did not finish the NBD handshake within 3";
-        String log = server.awaitLog(l -> l.contains(want), java.time.Duration.ofSeconds(10));
+        String log = server.awaitLog(l -> l.contains(want), Duration.ofSeconds(10));
         assertTrue(log.contains(want), log);
     }
 }

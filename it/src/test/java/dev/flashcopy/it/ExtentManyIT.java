@@ -10,6 +10,7 @@ import dev.flashcopy.it.support.Exports;
 import dev.flashcopy.it.support.Qemu;
 import dev.flashcopy.it.support.ServerProcess;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,7 @@ class ExtentManyIT {
     private static final int M = 1024 * 1024;
 
     @TempDir
-    java.nio.file.Path tmp;
+    Path tmp;
 
     private static void fill(byte[] image, int offset, int length, int pattern) {
         Arrays.fill(image, offset, offset + length, (byte) pattern);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.ServerProcess;
 import dev.flashcopy.nbd.testing.RawNbdClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class LargeRequestIT {
     private static final int EINVAL = 22;
 
     @TempDir
-    java.nio.file.Path tmp;
+    Path tmp;
 
     @Test
     void libnbdWritesOfUpTo64MiBRoundTripAndNbdinfoShowsTheMaximum() {

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,11 +101,11 @@ class OutOfSpaceIT {
     private static String expectedSource() throws Exception {
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         byte[] chunk = new byte[MIB];
-        java.util.Arrays.fill(chunk, (byte) 0x11);
+        Arrays.fill(chunk, (byte) 0x11);
         for (int i = 0; i < 40; i++) {
             sha.update(chunk);
         }
-        java.util.Arrays.fill(chunk, (byte) 0x10);
+        Arrays.fill(chunk, (byte) 0x10);
         for (int i = 40; i < 48; i++) {
             sha.update(chunk);
         }

@@ -18,8 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,13 +70,13 @@ class TlsIT {
 
     /** {@code TOOL [SUBCOMMAND] --object tls-creds-x509,... --image-opts driver=nbd,...,tls-creds=tls0 ARGS}. */
     private static String[] qemu(String tool, String clientDir, String... args) {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(tool.split(" ")));
-        cmd.addAll(java.util.List.of(
+        List<String> cmd = new ArrayList<>(List.of(tool.split(" ")));
+        cmd.addAll(List.of(
                 "--object",
                 "tls-creds-x509,id=tls0,dir=" + pki.clientDir(clientDir) + ",endpoint=client",
                 "--image-opts",
                 "driver=nbd,host=127.0.0.1,port=" + server.port() + ",export=secure,tls-creds=tls0"));
-        cmd.addAll(java.util.List.of(args));
+        cmd.addAll(List.of(args));
         return cmd.toArray(String[]::new);
     }
 

@@ -16,6 +16,7 @@ import dev.flashcopy.nbd.testing.RawNbdClient.Chunk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -102,8 +103,7 @@ class CachedReadRoutingTest {
                     List<Chunk> reply = c.readReply();
                     assertEquals(1, reply.size(), reply.toString());
                     assertEquals(TYPE_OFFSET_DATA, reply.get(0).type());
-                    assertArrayEquals(
-                            data, java.util.Arrays.copyOfRange(reply.get(0).payload(), 8, 8 + data.length));
+                    assertArrayEquals(data, Arrays.copyOfRange(reply.get(0).payload(), 8, 8 + data.length));
                 } else {
                     assertArrayEquals(data, c.readSimple(data.length).payload());
                 }
@@ -128,8 +128,7 @@ class CachedReadRoutingTest {
             c.readReply();
             device.cacheAllowed = false;
             c.request(0, CMD_READ, 4, 0, 4096, null);
-            assertArrayEquals(
-                    data, java.util.Arrays.copyOfRange(c.readReply().get(0).payload(), 8, 8 + 4096));
+            assertArrayEquals(data, Arrays.copyOfRange(c.readReply().get(0).payload(), 8, 8 + 4096));
             assertEquals(0, device.cachedHits.get());
             assertTrue(device.slowReads.get() >= 3, "each went to an I/O thread: " + device.slowReads.get());
         }

@@ -29,6 +29,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,8 +129,7 @@ class LargeWritesTest {
     }
 
     /** Polls {@code reached} until true; fails naming {@code state} after 60 s. */
-    private static void awaitState(BooleanSupplier reached, java.util.function.Supplier<String> state)
-            throws InterruptedException {
+    private static void awaitState(BooleanSupplier reached, Supplier<String> state) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!reached.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,7 +37,7 @@ class NbdSecuritySocketTest {
     @TempDir
     Path dir;
 
-    private final List<Volume> volumes = new java.util.ArrayList<>();
+    private final List<Volume> volumes = new ArrayList<>();
     private LeaseCountingDevices devices;
     private NbdServer server;
 

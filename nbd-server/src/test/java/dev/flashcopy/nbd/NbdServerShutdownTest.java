@@ -12,10 +12,13 @@ import dev.flashcopy.engine.volume.Volume;
 import dev.flashcopy.nbd.testing.ForwardingDevice;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +34,7 @@ class NbdServerShutdownTest {
             LeaseCountingDevices devices = new LeaseCountingDevices(gated);
             NbdServer server = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 2, 1), devices);
             byte[] data = new byte[4096];
-            java.util.Arrays.fill(data, (byte) 0x3c);
+            Arrays.fill(data, (byte) 0x3c);
             RawNbdClient client = new RawNbdClient(server.address()).connect("disk", false);
             client.request(0, RawNbdClient.CMD_WRITE, 1, 8192, data.length, data);
             assertTrue(gated.writeStarted.await(10, TimeUnit.SECONDS));
@@ -58,8 +61,8 @@ class NbdServerShutdownTest {
     void startOnABusyPortFailsWithIoExceptionNamingTheAddress() throws Exception {
         LeaseCountingDevices devices = new LeaseCountingDevices();
         try (NbdServer first = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 1, 1), devices)) {
-            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    java.io.IOException.class,
+            IOException e = Assertions.assertThrows(
+                    IOException.class,
                     () -> NbdServer.start(new NbdServerConfig("127.0.0.1", first.port(), 1, 1), devices));
             assertTrue(e.getMessage().contains("127.0.0.1:" + first.port()), e.getMessage());
         }

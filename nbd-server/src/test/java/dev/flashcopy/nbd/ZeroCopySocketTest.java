@@ -13,6 +13,7 @@ import dev.flashcopy.nbd.testing.RawNbdClient;
 import dev.flashcopy.nbd.testing.RawNbdClient.Chunk;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ class ZeroCopySocketTest {
                             replies.put(reply.cookie(), reply.payload());
                         }
                         for (int i = 0; i < READS; i++) {
-                            byte[] expected = java.util.Arrays.copyOfRange(image, i * MIB, (i + 1) * MIB);
+                            byte[] expected = Arrays.copyOfRange(image, i * MIB, (i + 1) * MIB);
                             assertArrayEquals(expected, replies.get(100L + i), "read " + i + " over " + transport);
                         }
                     }
@@ -88,10 +89,6 @@ class ZeroCopySocketTest {
         assertEquals(TYPE_OFFSET_DATA, chunk.type());
         byte[] p = chunk.payload();
         return new Chunk(
-                chunk.flags(),
-                chunk.type(),
-                chunk.cookie(),
-                java.util.Arrays.copyOfRange(p, 8, p.length),
-                chunk.error());
+                chunk.flags(), chunk.type(), chunk.cookie(), Arrays.copyOfRange(p, 8, p.length), chunk.error());
     }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -210,7 +211,7 @@ public final class VolumeStore implements AutoCloseable {
     private Entry entry(String name) {
         Entry e = volumes.get(name);
         if (e == null) {
-            throw new java.util.NoSuchElementException("no volume named '" + name + "' (see 'flashcopy lsvol')");
+            throw new NoSuchElementException("no volume named '" + name + "' (see 'flashcopy lsvol')");
         }
         return e;
     }

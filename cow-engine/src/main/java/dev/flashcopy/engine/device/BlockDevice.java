@@ -1,6 +1,7 @@
 package dev.flashcopy.engine.device;
 
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletionStage;
 
 /**
  * A fixed-size, byte-addressed device: what one NBD export serves. Callers have already checked
@@ -88,7 +89,7 @@ public interface BlockDevice {
      * consistency-group freeze holds them). A server parks such requests until then instead of giving them a
      * thread that would only wait; the device still waits itself for a request that comes in regardless.
      */
-    default java.util.concurrent.CompletionStage<Void> writesHeldUntil() {
+    default CompletionStage<Void> writesHeldUntil() {
         return null;
     }
 }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -62,8 +63,8 @@ final class FailureLog implements FailureRecorder {
     }
 
     /** The ids recorded as failed (recovery does not rebuild their bitmaps). */
-    synchronized java.util.Set<Long> ids() {
-        return java.util.Set.copyOf(reasons.keySet());
+    synchronized Set<Long> ids() {
+        return Set.copyOf(reasons.keySet());
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ public final class FlashEngine implements AutoCloseable {
     private final Refresh refresh;
     private final Set<String> establishing = ConcurrentHashMap.newKeySet();
     private final WriteGates gates = new WriteGates();
-    private final SourceFreeze freezes = new SourceFreeze(java.time.Clock.systemUTC());
+    private final SourceFreeze freezes = new SourceFreeze(Clock.systemUTC());
     private final List<String> recoveryReport = new ArrayList<>();
     private final List<String> problems = new CopyOnWriteArrayList<>();
     private final ThreadLocal<ByteBuffer> stepBuffers =
@@ -114,7 +115,7 @@ public final class FlashEngine implements AutoCloseable {
                 r.lastSeq(),
                 settings.checkpointJournalBytes());
         List<String> endingsReport = new ArrayList<>();
-        EndingLog endings = EndingLog.open(store.disk(), flashDir, java.time.Clock.systemUTC(), endingsReport);
+        EndingLog endings = EndingLog.open(store.disk(), flashDir, Clock.systemUTC(), endingsReport);
         FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId(), failureLog, endings);
         try {
             engine.recoveryReport.addAll(r.report());

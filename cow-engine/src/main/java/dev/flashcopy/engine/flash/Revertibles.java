@@ -8,6 +8,7 @@ import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
+import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -247,8 +248,7 @@ public final class Revertibles {
         area.finishReverting();
     }
 
-    private void copyBack(RevertArea area, dev.flashcopy.engine.volume.Volume v, long offset, long length)
-            throws BlockIoException {
+    private void copyBack(RevertArea area, Volume v, long offset, long length) throws BlockIoException {
         ByteBuffer buf = buffer.clear().limit((int) length);
         area.read(offset, buf);
         buf.flip();

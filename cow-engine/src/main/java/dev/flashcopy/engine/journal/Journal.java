@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -259,7 +260,7 @@ public final class Journal implements AutoCloseable {
                 pending = new ArrayList<>();
                 pendingFiles = newIdentitySet();
                 durableSeq = lastSeq;
-                Map<Long, BitmapSet> snapshot = new java.util.TreeMap<>();
+                Map<Long, BitmapSet> snapshot = new TreeMap<>();
                 live.get().forEach((id, bitmaps) -> snapshot.put(id, bitmaps.copy()));
                 // Durability: the journal is forced (writeBatch) and the checkpoint is replaced atomically
                 // (AtomicFile forces it and its directory) before the journal is emptied; a crash in

@@ -6,6 +6,7 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -112,7 +113,7 @@ public final class Family {
         }
         try {
             failures.record(rel, reason);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new BlockIoException(
                     BlockError.IO,
                     "relationship " + rel + " failed (" + reason + ") and the"

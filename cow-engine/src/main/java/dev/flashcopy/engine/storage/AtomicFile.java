@@ -5,6 +5,7 @@ import dev.flashcopy.engine.volume.DiskFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -146,7 +147,7 @@ public final class AtomicFile {
     private static void writeFully(DiskFile file, byte[] content, Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(Math.max(1, content.length));
-            MemorySegment.copy(content, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, content.length);
+            MemorySegment.copy(content, 0, buf, ValueLayout.JAVA_BYTE, 0, content.length);
             long done = 0;
             while (done < content.length) {
                 long n = file.pwrite(buf.asSlice(done), content.length - done, done);

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * One open raw image file, addressed by byte offset. All I/O is positional ({@code pread},
@@ -76,8 +77,7 @@ public final class ImageFile implements AutoCloseable {
             v /= 1024;
             u++;
         }
-        return (v == Math.rint(v) ? String.valueOf((long) v) : String.format(java.util.Locale.ROOT, "%.1f", v)) + " "
-                + units[u];
+        return (v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.1f", v)) + " " + units[u];
     }
 
     /** Creates a new sparse image of {@code size} bytes; fails if the file exists. */
@@ -258,10 +258,10 @@ public final class ImageFile implements AutoCloseable {
             while (i + count < srcs.length && count < MAX_IOV && srcs[i + count].isDirect()) {
                 ByteBuffer b = srcs[i + count];
                 iov.set(
-                        java.lang.foreign.ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_LONG,
                         16L * count,
                         MemorySegment.ofBuffer(b).address());
-                iov.set(java.lang.foreign.ValueLayout.JAVA_LONG, 16L * count + 8, b.remaining());
+                iov.set(ValueLayout.JAVA_LONG, 16L * count + 8, b.remaining());
                 total += b.remaining();
                 count++;
             }

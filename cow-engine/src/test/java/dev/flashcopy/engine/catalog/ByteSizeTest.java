@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** Sizes as the CLI and the admin API read them. */
@@ -24,7 +25,7 @@ class ByteSizeTest {
         for (String unit : new String[] {"KB", "MB", "GB", "TB", "PB", "gb"}) {
             String m = assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("10" + unit))
                     .getMessage();
-            String u = unit.substring(0, 1).toUpperCase(java.util.Locale.ROOT);
+            String u = unit.substring(0, 1).toUpperCase(Locale.ROOT);
             assertTrue(m.contains("10" + u + "iB") && m.contains("10" + u + " "), m);
         }
     }

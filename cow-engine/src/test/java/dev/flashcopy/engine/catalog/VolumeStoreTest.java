@@ -11,7 +11,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +71,7 @@ class VolumeStoreTest {
             assertTrue(assertThrows(IllegalArgumentException.class, () -> store.create("a", 4096))
                     .getMessage()
                     .contains("already exists"));
-            assertThrows(java.util.NoSuchElementException.class, () -> store.remove("zz"));
+            assertThrows(NoSuchElementException.class, () -> store.remove("zz"));
         }
     }
 
@@ -102,7 +104,7 @@ class VolumeStoreTest {
     @Test
     void aSizeTheFileSystemCannotHoldIsARefusalNamingItsLimit() throws IOException {
         // ext4 (4 KiB blocks) holds at most 16 TiB - 4 KiB in one file; tmpfs and xfs hold far more.
-        org.junit.jupiter.api.Assumptions.assumeTrue(
+        Assumptions.assumeTrue(
                 Files.getFileStore(dir).type().equals("ext4"), "needs ext4 under the test's temporary directory");
         try (VolumeStore store = VolumeStore.open(dir)) {
             String m = assertThrows(IllegalArgumentException.class, () -> store.create("big", 100L << 40))

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.relationship.CopyMode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Cascaded FlashCopy (a target that is the source of further relationships), one behaviour per test. */
@@ -270,7 +272,7 @@ class CascadeBehaviourTest {
             chain(fx, 3, NOCOPY);
             Path top = fx.store.get("v0").path();
             fx.reopen();
-            java.nio.file.Files.move(top, dir.resolve("elsewhere.img"));
+            Files.move(top, dir.resolve("elsewhere.img"));
             fx.reopen();
             assertEquals(
                     List.of("inactive", "inactive", "inactive"),
@@ -285,8 +287,7 @@ class CascadeBehaviourTest {
         }
     }
 
-    private static void assertRule(
-            Class<? extends Exception> type, String words, org.junit.jupiter.api.function.Executable call) {
+    private static void assertRule(Class<? extends Exception> type, String words, Executable call) {
         Exception e = assertThrows(type, call);
         assertTrue(e.getMessage().contains(words), e.getMessage());
     }

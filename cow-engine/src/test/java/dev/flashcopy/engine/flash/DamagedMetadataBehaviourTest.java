@@ -13,6 +13,7 @@ import dev.flashcopy.engine.volume.Disk;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,7 +99,7 @@ class DamagedMetadataBehaviourTest {
 
     private static byte[] filled(int length, int value) {
         byte[] b = new byte[length];
-        java.util.Arrays.fill(b, (byte) value);
+        Arrays.fill(b, (byte) value);
         return b;
     }
 }

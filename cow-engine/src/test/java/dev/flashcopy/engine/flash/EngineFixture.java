@@ -10,6 +10,7 @@ import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ final class EngineFixture implements AutoCloseable {
 
     void fill(String name, long offset, int length, int value) throws BlockIoException {
         byte[] data = new byte[length];
-        java.util.Arrays.fill(data, (byte) value);
+        Arrays.fill(data, (byte) value);
         write(name, offset, data);
     }
 

@@ -8,12 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.DirtyMapDevice;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Extent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,8 +120,8 @@ class ExtentRevertBehaviourTest {
                     List.of(pair("a", "b", new Extent(5L * G, G, 2L * G))),
                     EstablishOptions.defaults().withMode(CopyMode.NOCOPY));
             fx.fill("a", 6L * G, 10, 0x01); // source grain 6 copies to target grain 2
-            List<String> runs = new java.util.ArrayList<>();
-            ((dev.flashcopy.engine.device.DirtyMapDevice) fx.dev("b"))
+            List<String> runs = new ArrayList<>();
+            ((DirtyMapDevice) fx.dev("b"))
                     .mapDirty("to-copy", 0, 4L * G, (length, dirty) -> runs.add(length / G + (dirty ? "D" : "c")));
             assertEquals(List.of("1c", "1D", "2c"), runs, "only target grain 1 still reads from the source");
         }
@@ -158,7 +161,7 @@ class ExtentRevertBehaviourTest {
                     .contains("commitflash or revertflash"));
             fx.reopen();
             assertTrue(fx.engine.list("s:t").get(0).revertible(), "revertible after a restart");
-            fx.engine.withdraw("s", "t", false, true, java.util.OptionalLong.empty());
+            fx.engine.withdraw("s", "t", false, true, OptionalLong.empty());
             assertFalse(Files.exists(dir.resolve("flash").resolve("revert-" + id + ".log")));
             assertFalse(Files.exists(dir.resolve("flash").resolve("revert-" + id + ".img")));
         }

@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The copy-on-write rules, the dependency chain and the admin rules, one behaviour per test. */
@@ -173,15 +175,14 @@ class FlashCopyBehaviourTest {
                     "--force",
                     () -> fx.engine.withdraw("s", "t", false, false, OptionalLong.empty()));
             assertThrows(
-                    java.util.NoSuchElementException.class,
+                    NoSuchElementException.class,
                     () -> fx.engine.withdraw("s", "nope", false, true, OptionalLong.empty()));
             Exception e = assertThrows(IllegalStateException.class, () -> fx.store.remove("t"));
             assertTrue(e.getMessage().contains("target of FlashCopy relationship s:t"), e.getMessage());
         }
     }
 
-    private static void assertRule(
-            Class<? extends Exception> type, String words, org.junit.jupiter.api.function.Executable call) {
+    private static void assertRule(Class<? extends Exception> type, String words, Executable call) {
         Exception e = assertThrows(type, call);
         assertTrue(e.getMessage().contains(words), e.getMessage());
     }

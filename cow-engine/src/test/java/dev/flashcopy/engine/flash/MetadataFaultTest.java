@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -231,12 +232,12 @@ class MetadataFaultTest {
                     after = data.clone();
                     int end = Math.min(data.length, (at / 4096 + 1) * 4096);
                     at = at / 512 * 512;
-                    java.util.Arrays.fill(after, at, end, (byte) 0);
+                    Arrays.fill(after, at, end, (byte) 0);
                 }
                 case LOST -> { // a page's write never reached the disk
                     after = data.clone();
                     at = at / 4096 * 4096;
-                    java.util.Arrays.fill(after, at, Math.min(data.length, at + 4096), (byte) 0);
+                    Arrays.fill(after, at, Math.min(data.length, at + 4096), (byte) 0);
                 }
                 case MISPLACED -> { // a write of up to a page landed elsewhere in the file
                     after = data.clone();
@@ -245,9 +246,9 @@ class MetadataFaultTest {
                     System.arraycopy(data, at, after, to, length);
                     at = Math.min(at, to);
                 }
-                default -> after = java.util.Arrays.copyOf(data, at);
+                default -> after = Arrays.copyOf(data, at);
             }
-            if (java.util.Arrays.equals(after, data)) {
+            if (Arrays.equals(after, data)) {
                 continue; // no change (zeroes over zeroes): draw again
             }
             // Judged by effect, whatever the kind: which bytes changed, and to what.

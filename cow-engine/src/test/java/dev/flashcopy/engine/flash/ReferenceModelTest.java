@@ -22,7 +22,9 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,7 +45,7 @@ class ReferenceModelTest {
     private static final int OPS = 2500;
     private static final List<String> NAMES = List.of("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7");
     private static final List<String> CASCADE_NAMES =
-            java.util.stream.IntStream.range(0, 16).mapToObj(i -> "v" + i).toList();
+            IntStream.range(0, 16).mapToObj(i -> "v" + i).toList();
 
     @TempDir
     Path dir;
@@ -141,7 +143,7 @@ class ReferenceModelTest {
                 .withLockStripes(16);
         ArrayDeque<String> recent = new ArrayDeque<>();
         Model m = new Model();
-        Map<String, Integer> stats = new java.util.TreeMap<>();
+        Map<String, Integer> stats = new TreeMap<>();
         try (EngineFixture fx = new EngineFixture(dir.resolve("seed" + seed), settings)) {
             for (String v : List.of("v0", "v1", "v2")) {
                 fx.store.create(v, size);

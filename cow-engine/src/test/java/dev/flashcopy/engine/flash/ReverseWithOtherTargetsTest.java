@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.flashcopy.engine.relationship.CopyMode;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -68,10 +69,10 @@ class ReverseWithOtherTargetsTest {
             byte[] s = want.get(0).clone();
             byte[] t = want.get(1).clone();
             byte[] u = want.get(2).clone();
-            java.util.Arrays.fill(s, 6 * G + 1, 6 * G + 11, (byte) 'S');
-            java.util.Arrays.fill(s, 2 * G, 2 * G + 10, (byte) 'S');
-            java.util.Arrays.fill(t, 3 * G, 3 * G + 10, (byte) 'T');
-            java.util.Arrays.fill(u, 12 * G, 12 * G + 10, (byte) 'V');
+            Arrays.fill(s, 6 * G + 1, 6 * G + 11, (byte) 'S');
+            Arrays.fill(s, 2 * G, 2 * G + 10, (byte) 'S');
+            Arrays.fill(t, 3 * G, 3 * G + 10, (byte) 'T');
+            Arrays.fill(u, 12 * G, 12 * G + 10, (byte) 'V');
             List<byte[]> later = List.of(s, t, u, want.get(3));
             assertReads(fx, names, later, "after writes to every volume");
             for (String name : names) {

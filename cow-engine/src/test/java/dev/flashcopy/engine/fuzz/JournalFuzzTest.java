@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -52,7 +53,7 @@ class JournalFuzzTest {
         Path dir = Files.createTempDirectory("journal-fuzz");
         Path path = dir.resolve("journal");
         try {
-            Files.write(path, java.util.Arrays.copyOf(file.array(), file.position()));
+            Files.write(path, Arrays.copyOf(file.array(), file.position()));
             JournalFile journal;
             try {
                 journal = JournalFile.open(path);

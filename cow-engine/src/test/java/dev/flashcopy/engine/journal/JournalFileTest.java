@@ -7,12 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +75,7 @@ class JournalFileTest {
     void appendTornByARealPowerLossIsATornTailNeverCorruption() throws IOException {
         int torn = 0;
         for (long seed = 1; seed <= 40; seed++) {
-            dev.flashcopy.engine.volume.SimulatedDisk disk = new dev.flashcopy.engine.volume.SimulatedDisk(seed);
+            SimulatedDisk disk = new SimulatedDisk(seed);
             Path p = Path.of("/simulated/journal");
             disk.createDirectories(p.getParent());
             try (JournalFile f = JournalFile.open(disk, p)) {
@@ -181,11 +187,11 @@ class JournalFileTest {
     @Test
     void versionOneJournalIsReadOnceAndEmptiedAsVersionTwo() throws IOException {
         Path p = dir.resolve("journal");
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 41).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(16 + 41).order(ByteOrder.LITTLE_ENDIAN);
         b.put(JournalFile.MAGIC).putInt(1).putInt(0);
-        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(33).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer body = ByteBuffer.allocate(33).order(ByteOrder.LITTLE_ENDIAN);
         body.put((byte) 1).putLong(5).putLong(7).putLong(2).putLong(3);
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(body.array());
         b.putInt(33).putInt((int) crc.getValue()).put(body.array());
         Files.write(p, b.array());
@@ -202,7 +208,7 @@ class JournalFileTest {
     }
 
     private static List<JournalRecord> records(long firstSeq, int count) {
-        List<JournalRecord> list = new java.util.ArrayList<>();
+        List<JournalRecord> list = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             list.add(new JournalRecord(firstSeq + i, 7, i, 1));
         }
@@ -229,7 +235,7 @@ class JournalFileTest {
     void badHeaderIsRefused() throws IOException {
         Path p = dir.resolve("journal");
         byte[] garbage = new byte[32];
-        java.util.Arrays.fill(garbage, (byte) 'x');
+        Arrays.fill(garbage, (byte) 'x');
         Files.write(p, garbage);
         IOException e = assertThrows(IOException.class, () -> JournalFile.open(p));
         assertTrue(e.getMessage().contains("no valid header"), e.getMessage());

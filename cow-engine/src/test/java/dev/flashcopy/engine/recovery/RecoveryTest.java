@@ -20,6 +20,7 @@ import dev.flashcopy.engine.volume.ImageFile;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -35,7 +36,7 @@ class RecoveryTest {
         return new RelationshipCatalog.Content(
                 1,
                 100,
-                java.util.Arrays.stream(ids)
+                Arrays.stream(ids)
                         .mapToObj(id -> new RelationshipRecord(
                                 id,
                                 "s",

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,10 +63,10 @@ class ImageFileTest {
     void gatheredWriteLandsAsTheConcatenationOfItsPieces() throws IOException {
         // More pieces than one pwritev takes, of odd sizes, with a heap piece in the middle and
         // buffers whose position is not zero: every byte must land where the concatenation puts it.
-        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        SplittableRandom random = new SplittableRandom(42);
         int pieces = ImageFile.MAX_IOV + 300;
         ByteBuffer[] srcs = new ByteBuffer[pieces];
-        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
         for (int i = 0; i < pieces; i++) {
             int len = 1 + random.nextInt(700);
             byte[] bytes = new byte[len + 3];

@@ -10,6 +10,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
@@ -132,7 +133,7 @@ public final class SimulatedDisk implements Disk {
     /** What a power loss now would leave, chosen at random; changes nothing. */
     private Frozen freeze() {
         Map<Path, SimInode> kept = new HashMap<>(durableNames);
-        Map<Path, List<DirChange>> byDir = new java.util.TreeMap<>();
+        Map<Path, List<DirChange>> byDir = new TreeMap<>();
         dirChanges.forEach(
                 c -> byDir.computeIfAbsent(c.dir(), d -> new ArrayList<>()).add(c));
         int dirKept = 0;
@@ -165,7 +166,7 @@ public final class SimulatedDisk implements Disk {
     }
 
     private List<SimInode> allSimInodes() {
-        java.util.TreeMap<Long, SimInode> all = new java.util.TreeMap<>();
+        TreeMap<Long, SimInode> all = new TreeMap<>();
         names.values().forEach(i -> all.put(i.id, i));
         durableNames.values().forEach(i -> all.put(i.id, i));
         dirChanges.stream().filter(c -> c.inode() != null).forEach(c -> all.put(c.inode().id, c.inode()));

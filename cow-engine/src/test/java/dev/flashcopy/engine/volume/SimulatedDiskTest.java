@@ -12,6 +12,7 @@ import dev.flashcopy.engine.storage.AtomicFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The simulated disk loses what a power loss loses and keeps what was forced; its faults reach the caller. */
@@ -88,14 +89,14 @@ class SimulatedDiskTest {
         disk.open(DIR.resolve("c.log"), Disk.OpenMode.CREATE_NEW).close(); // its entry never synced
         disk.open(Path.of("/elsewhere/d.img"), Disk.OpenMode.CREATE_NEW).close();
         assertEquals(
-                java.util.List.of(DIR.resolve("a.img"), DIR.resolve("b.img"), DIR.resolve("c.log")),
+                List.of(DIR.resolve("a.img"), DIR.resolve("b.img"), DIR.resolve("c.log")),
                 disk.list(DIR),
                 "every entry of this directory, in name order");
         disk.crashAtSync(1);
         disk.syncDirectory(DIR); // the power fails before this sync: c.log's entry may go
         disk.crash();
         assertEquals(
-                java.util.List.of(DIR.resolve("a.img"), DIR.resolve("b.img")),
+                List.of(DIR.resolve("a.img"), DIR.resolve("b.img")),
                 disk.list(DIR).stream().filter(p -> !p.endsWith("c.log")).toList());
         assertEquals(disk.exists(DIR.resolve("c.log")), disk.list(DIR).contains(DIR.resolve("c.log")));
     }

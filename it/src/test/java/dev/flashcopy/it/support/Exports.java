@@ -3,6 +3,7 @@ package dev.flashcopy.it.support;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -50,13 +52,12 @@ public final class Exports {
     /** sha256 of bytes {@code [offset, offset + length)} of the export, read with one {@code nbdsh} pread. */
     public static String sha256(String uri, long offset, long length) {
         String py = "import hashlib; print(hashlib.sha256(h.pread(" + length + ", " + offset + ")).hexdigest())";
-        return Command.ok(java.time.Duration.ofSeconds(120), "nbdsh", "-u", uri, "-c", py)
-                .trim();
+        return Command.ok(Duration.ofSeconds(120), "nbdsh", "-u", uri, "-c", py).trim();
     }
 
     /** sha256 of {@code bytes}, as the export hashes print it. */
     public static String sha256(byte[] bytes) {
-        return sha256(new java.io.ByteArrayInputStream(bytes));
+        return sha256(new ByteArrayInputStream(bytes));
     }
 
     private static String sha256(InputStream in) {

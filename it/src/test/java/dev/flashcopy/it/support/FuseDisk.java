@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * An export seen as a local file through {@code nbdfuse}, which is how this machine (no kernel
@@ -74,7 +75,7 @@ public final class FuseDisk implements AutoCloseable {
     public void close() {
         Command.run(T, "fusermount3", "-u", dir.toString());
         try {
-            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
         } catch (InterruptedException e) {

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -214,7 +215,7 @@ public final class ServerProcess implements AutoCloseable {
      * The log once {@code done} holds for it, or as it is after {@code timeout}: the server's output reaches
      * the log through a pipe and a pump thread, so a line the server wrote a moment ago may not be there yet.
      */
-    public String awaitLog(java.util.function.Predicate<String> done, java.time.Duration timeout) {
+    public String awaitLog(Predicate<String> done, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String now = logText();
         while (!done.test(now) && System.nanoTime() < deadline) {

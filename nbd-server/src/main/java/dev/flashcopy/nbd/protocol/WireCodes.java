@@ -1,5 +1,6 @@
 package dev.flashcopy.nbd.protocol;
 
+import java.util.Arrays;
 import java.util.function.ToIntFunction;
 
 /** Dense lookup tables from small wire numbers to enum constants, shared by the enums here. */
@@ -11,8 +12,8 @@ final class WireCodes {
         for (E value : values) {
             max = Math.max(max, code.applyAsInt(value));
         }
-        E[] table = java.util.Arrays.copyOf(values, max + 1);
-        java.util.Arrays.fill(table, null);
+        E[] table = Arrays.copyOf(values, max + 1);
+        Arrays.fill(table, null);
         for (E value : values) {
             table[code.applyAsInt(value)] = value;
         }

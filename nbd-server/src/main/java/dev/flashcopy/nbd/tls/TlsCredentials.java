@@ -5,6 +5,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -120,7 +121,7 @@ public final class TlsCredentials {
             return true; // an algorithm we cannot sign with here; the TLS handshake will tell
         }
         try {
-            byte[] challenge = "flashcopy key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] challenge = "flashcopy key check".getBytes(StandardCharsets.US_ASCII);
             Signature signer = Signature.getInstance(algorithm);
             signer.initSign(key);
             signer.update(challenge);

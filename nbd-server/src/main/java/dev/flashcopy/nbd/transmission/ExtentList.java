@@ -1,6 +1,7 @@
 package dev.flashcopy.nbd.transmission;
 
 import dev.flashcopy.nbd.protocol.NbdWire;
+import java.util.Arrays;
 
 /**
  * Collects an allocation walk ({@link #allocation}) or a dirty-map walk ({@link #dirty}) as at most
@@ -50,8 +51,8 @@ final class ExtentList {
             return;
         }
         if (count == lengths.length) {
-            lengths = java.util.Arrays.copyOf(lengths, count * 2);
-            flags = java.util.Arrays.copyOf(flags, count * 2);
+            lengths = Arrays.copyOf(lengths, count * 2);
+            flags = Arrays.copyOf(flags, count * 2);
         }
         lengths[count] = length;
         flags[count] = status;

@@ -6,6 +6,7 @@ import dev.flashcopy.nbd.protocol.ReplyType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /** Encoders for simple replies and structured reply chunks. Stateless. */
 final class Replies {
@@ -68,6 +69,6 @@ final class Replies {
         while (end > 0 && (bytes[end] & 0xC0) == 0x80) {
             end--; // never split a multi-byte character: the client may show the message
         }
-        return java.util.Arrays.copyOf(bytes, end);
+        return Arrays.copyOf(bytes, end);
     }
 }

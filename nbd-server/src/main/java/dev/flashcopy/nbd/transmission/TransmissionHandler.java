@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.FileRegion;
 import io.netty.util.concurrent.EventExecutor;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The transmission phase of one connection. On the event loop it checks each decoded request
@@ -124,7 +125,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         inFlightBytes += weight(request);
         updateReading();
         request.bind(this, received);
-        java.util.concurrent.CompletionStage<Void> held =
+        CompletionStage<Void> held =
                 command == NbdCommand.WRITE || command == NbdCommand.TRIM || command == NbdCommand.WRITE_ZEROES
                         ? device.writesHeldUntil()
                         : null;

@@ -23,6 +23,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -260,7 +261,7 @@ class HandshakeHandlerTest {
                 .array();
         assertArrayEquals(
                 concat(ack, flushReply),
-                java.util.Arrays.copyOfRange(replies, replies.length - 36, replies.length),
+                Arrays.copyOfRange(replies, replies.length - 36, replies.length),
                 "GO ends with ACK, then the FLUSH sent right after GO is answered");
         assertNull(channel.pipeline().get(HandshakeHandler.class));
         assertNotNull(channel.pipeline().get(RequestDecoder.class));
@@ -351,7 +352,7 @@ class HandshakeHandlerTest {
         feed(option(8, new byte[0]), false);
         sent();
         byte[] data = RawNbdClient.metaData("disk", "base:allocation");
-        feed(option(9, java.util.Arrays.copyOf(data, data.length - 1)), false);
+        feed(option(9, Arrays.copyOf(data, data.length - 1)), false);
         assertEquals(ERR_INVALID, replyType(sent()));
     }
 

@@ -1,5 +1,6 @@
 package dev.flashcopy.nbd.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -7,9 +8,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * A minimal NBD client over a blocking socket, for tests that send what real clients never send (bad
@@ -84,14 +90,14 @@ public final class RawNbdClient implements AutoCloseable {
      * Sends STARTTLS and, when acknowledged, runs the TLS handshake over the same socket (a handshake
      * the server refuses throws). Returns the reply type of the STARTTLS answer.
      */
-    public int startTls(javax.net.ssl.SSLSocketFactory tls) throws IOException {
+    public int startTls(SSLSocketFactory tls) throws IOException {
         sendOption(5, new byte[0]);
         OptionReply reply = readOptionReply();
         if (reply.type() != 1) {
             return reply.type();
         }
-        javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket)
-                tls.createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+        SSLSocket secure =
+                (SSLSocket) tls.createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
         secure.startHandshake();
         socket = secure;
         in = new DataInputStream(secure.getInputStream());
@@ -131,7 +137,7 @@ public final class RawNbdClient implements AutoCloseable {
 
     public static byte[] goData(String name, int... infos) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + n.length + 2 + 2 * infos.length);
+        ByteBuffer b = ByteBuffer.allocate(4 + n.length + 2 + 2 * infos.length);
         b.putInt(n.length).put(n).putShort((short) infos.length);
         for (int info : infos) {
             b.putShort((short) info);
@@ -140,7 +146,7 @@ public final class RawNbdClient implements AutoCloseable {
     }
 
     public static byte[] metaData(String name, String... queries) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream d = new DataOutputStream(bytes);
         try {
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
@@ -180,23 +186,23 @@ public final class RawNbdClient implements AutoCloseable {
      * Full handshake with structured replies, selecting {@code contexts}, then GO; returns the selected
      * contexts' ids by name.
      */
-    public java.util.Map<String, Integer> connect(String export, String... contexts) throws IOException {
+    public Map<String, Integer> connect(String export, String... contexts) throws IOException {
         greet(3);
-        java.util.Map<String, Integer> ids = selectContexts(export, contexts);
+        Map<String, Integer> ids = selectContexts(export, contexts);
         go(export);
         return ids;
     }
 
     /** Structured replies, then SET_META_CONTEXT; the selected contexts' ids by name. */
-    private java.util.Map<String, Integer> selectContexts(String export, String... contexts) throws IOException {
+    private Map<String, Integer> selectContexts(String export, String... contexts) throws IOException {
         sendOption(8, new byte[0]);
         expectAck(readOptionReplies());
         sendOption(10, metaData(export, contexts));
         List<OptionReply> replies = readOptionReplies();
         expectAck(replies);
-        java.util.Map<String, Integer> ids = new java.util.LinkedHashMap<>();
+        Map<String, Integer> ids = new LinkedHashMap<>();
         for (OptionReply reply : replies.subList(0, replies.size() - 1)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(reply.data());
+            ByteBuffer b = ByteBuffer.wrap(reply.data());
             int id = b.getInt();
             ids.put(StandardCharsets.UTF_8.decode(b).toString(), id);
         }
@@ -211,7 +217,7 @@ public final class RawNbdClient implements AutoCloseable {
         sendOption(7, goData(export));
         for (OptionReply reply : readOptionReplies()) {
             if (reply.type() == 3 && reply.data().length == 12 && reply.data()[1] == 0) {
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(reply.data());
+                ByteBuffer b = ByteBuffer.wrap(reply.data());
                 b.getShort();
                 exportSize = b.getLong();
                 transmissionFlags = b.getShort() & 0xffff;
@@ -301,7 +307,7 @@ public final class RawNbdClient implements AutoCloseable {
         long cookie = in.readLong();
         byte[] payload = new byte[in.readInt()];
         in.readFully(payload);
-        int error = (type & 0x8000) != 0 ? java.nio.ByteBuffer.wrap(payload).getInt() : 0;
+        int error = (type & 0x8000) != 0 ? ByteBuffer.wrap(payload).getInt() : 0;
         return new Chunk(flags, type, cookie, payload, error);
     }
 

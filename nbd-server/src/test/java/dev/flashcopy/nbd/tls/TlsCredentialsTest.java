@@ -9,6 +9,7 @@ import dev.flashcopy.nbd.testing.TestCertificates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,7 +98,7 @@ class TlsCredentialsTest {
     @Test
     void unreadableKeyIsNamed() throws Exception {
         Path locked = Files.copy(certs.serverKey(), dir.resolve("locked.pem"));
-        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        Files.setPosixFilePermissions(locked, Set.of());
         if (Files.isReadable(locked)) {
             return; // root reads anything; the refusal below cannot happen for this user
         }

@@ -28,6 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -164,7 +165,7 @@ class FileReadsTest {
         assertEquals(1, out.size());
         byte[] reply = take(out.getFirst());
         assertEquals(16 + 4096, reply.length);
-        assertArrayEquals(java.util.Arrays.copyOf(data, 4096), java.util.Arrays.copyOfRange(reply, 16, reply.length));
+        assertArrayEquals(Arrays.copyOf(data, 4096), Arrays.copyOfRange(reply, 16, reply.length));
         assertFalse(ch.finish());
     }
 
@@ -186,7 +187,7 @@ class FileReadsTest {
             List<Object> out = read(ch, 15, DATA_AT, MIB);
             assertEquals(1, out.size());
             byte[] reply = take(out.getFirst());
-            assertArrayEquals(data, java.util.Arrays.copyOfRange(reply, 16, reply.length));
+            assertArrayEquals(data, Arrays.copyOfRange(reply, 16, reply.length));
             assertFalse(ch.finish());
         } finally {
             System.clearProperty(FileReads.PROPERTY);

@@ -11,6 +11,8 @@ import dev.flashcopy.nbd.protocol.NbdWire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -178,11 +180,11 @@ class RequestDecoderTest {
     }
 
     /** Counts the reads asked of the channel (with auto-read off, only explicit ones). */
-    private static final class ReadRequests extends io.netty.channel.ChannelOutboundHandlerAdapter {
+    private static final class ReadRequests extends ChannelOutboundHandlerAdapter {
         int count;
 
         @Override
-        public void read(io.netty.channel.ChannelHandlerContext ctx) {
+        public void read(ChannelHandlerContext ctx) {
             count++;
             ctx.read();
         }

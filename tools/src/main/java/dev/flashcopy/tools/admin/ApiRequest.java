@@ -3,6 +3,7 @@ package dev.flashcopy.tools.admin;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -40,7 +41,7 @@ public record ApiRequest(String method, String path, Map<String, String> params,
         }
         if (node == null || !node.isObject()) {
             throw ApiException.badRequest("request body is "
-                    + (node == null ? "empty" : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT))
+                    + (node == null ? "empty" : node.getNodeType().toString().toLowerCase(Locale.ROOT))
                     + " (expected: a JSON object)");
         }
         return new RequestBody(node);

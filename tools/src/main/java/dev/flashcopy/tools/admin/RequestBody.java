@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -70,15 +72,15 @@ public final class RequestBody {
     }
 
     /** A field that may be a whole JSON number; empty when absent. */
-    public java.util.OptionalLong optionalLong(String field) {
+    public OptionalLong optionalLong(String field) {
         JsonNode n = object.get(field);
         if (n == null || n.isNull()) {
-            return java.util.OptionalLong.empty();
+            return OptionalLong.empty();
         }
         if (!n.isIntegralNumber() || !n.canConvertToLong()) {
             throw wrongType(field, n, "a whole number");
         }
-        return java.util.OptionalLong.of(n.longValue());
+        return OptionalLong.of(n.longValue());
     }
 
     /** The raw node, for fields that accept more than one type; empty when absent or null. */
@@ -89,6 +91,6 @@ public final class RequestBody {
 
     public static ApiException wrongType(String field, JsonNode n, String expected) {
         return ApiException.badRequest("field '" + field + "' is a "
-                + n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + " (expected: " + expected + ")");
+                + n.getNodeType().toString().toLowerCase(Locale.ROOT) + " (expected: " + expected + ")");
     }
 }

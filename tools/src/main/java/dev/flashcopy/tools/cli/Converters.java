@@ -2,7 +2,11 @@ package dev.flashcopy.tools.cli;
 
 import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.catalog.VolumeNames;
+import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.serve.HostPort;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -38,11 +42,11 @@ final class Converters {
     }
 
     /** {@code SOURCE:TARGET}, both valid volume names. */
-    static final class Pair implements ITypeConverter<dev.flashcopy.engine.flash.PairSpec> {
+    static final class Pair implements ITypeConverter<PairSpec> {
         @Override
-        public dev.flashcopy.engine.flash.PairSpec convert(String value) {
+        public PairSpec convert(String value) {
             try {
-                var pair = dev.flashcopy.engine.flash.PairSpec.parse(value);
+                var pair = PairSpec.parse(value);
                 VolumeNames.check(pair.source());
                 VolumeNames.check(pair.target());
                 return pair;
@@ -83,20 +87,20 @@ final class Converters {
     }
 
     /** A duration: {@code 120} or {@code 120s} seconds, {@code 500ms}, {@code 2m}, {@code 1h}. */
-    static final class Timeout implements ITypeConverter<java.time.Duration> {
-        private static final java.util.regex.Pattern FORM = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
+    static final class Timeout implements ITypeConverter<Duration> {
+        private static final Pattern FORM = Pattern.compile("(\\d{1,9})(ms|s|m|h)?");
 
         @Override
-        public java.time.Duration convert(String value) {
-            java.util.regex.Matcher m = FORM.matcher(value.trim());
+        public Duration convert(String value) {
+            Matcher m = FORM.matcher(value.trim());
             if (m.matches() && Long.parseLong(m.group(1)) > 0) {
                 long n = Long.parseLong(m.group(1));
                 String unit = m.group(2) == null ? "s" : m.group(2);
                 return switch (unit) {
-                    case "ms" -> java.time.Duration.ofMillis(n);
-                    case "m" -> java.time.Duration.ofMinutes(n);
-                    case "h" -> java.time.Duration.ofHours(n);
-                    default -> java.time.Duration.ofSeconds(n);
+                    case "ms" -> Duration.ofMillis(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofSeconds(n);
                 };
             }
             throw new TypeConversionException("duration '" + value + "' is not valid (expected: a positive number with"

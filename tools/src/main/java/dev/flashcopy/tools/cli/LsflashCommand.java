@@ -1,6 +1,7 @@
 package dev.flashcopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.tools.client.AdminClient;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -126,8 +127,7 @@ public final class LsflashCommand implements Callable<Integer> {
                         copied,
                         oos,
                         String.valueOf(r.path("totalGrains").asLong()),
-                        dev.flashcopy.engine.catalog.ByteSize.format(
-                                r.path("grainSize").asLong()),
+                        ByteSize.format(r.path("grainSize").asLong()),
                         yesNo(r.path("persistent")),
                         yesNo(r.path("tgtinhibit")),
                         String.format(

@@ -3,6 +3,8 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.tools.client.AdminClient;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,11 +63,11 @@ public final class LsvolCommand implements Callable<Integer> {
 
     /** "target of S", "source of T1,T2", both, or "-". */
     private static String role(JsonNode v) {
-        java.util.List<String> parts = new java.util.ArrayList<>();
+        List<String> parts = new ArrayList<>();
         if (v.hasNonNull("targetOf")) {
             parts.add("target of " + v.get("targetOf").asText());
         }
-        java.util.List<String> targets = new java.util.ArrayList<>();
+        List<String> targets = new ArrayList<>();
         v.path("sourceOf").forEach(t -> targets.add(t.asText()));
         if (!targets.isEmpty()) {
             parts.add("source of " + String.join(",", targets));

@@ -3,6 +3,8 @@ package dev.flashcopy.tools.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,9 +73,7 @@ public final class RmflashCommand implements Callable<Integer> {
         if (!result.path("withdrawn").asBoolean()) {
             // --cp on an incomplete relationship: it now copies and ends itself at 100 %.
             CopyProgress.Outcome outcome = new CopyProgress(
-                            client,
-                            json ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : out,
-                            System.console() != null)
+                            client, json ? new PrintWriter(Writer.nullWriter()) : out, System.console() != null)
                     .follow(pair, timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds));
             if (outcome == CopyProgress.Outcome.TIMED_OUT) {
                 throw new CommandFailure(

@@ -12,6 +12,7 @@ import dev.flashcopy.tools.serve.StartupException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -69,7 +70,7 @@ public final class ServeCommand implements Callable<Integer> {
             paramLabel = "DIR",
             description = "a directory whose raw images 'mkvol NAME --file"
                     + " PATH' may register in place (repeatable; DATA/volumes always may)")
-    java.util.List<java.nio.file.Path> imageDirs = new java.util.ArrayList<>();
+    List<Path> imageDirs = new ArrayList<>();
 
     @Override
     public Integer call() {

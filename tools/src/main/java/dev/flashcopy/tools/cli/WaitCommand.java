@@ -1,5 +1,6 @@
 package dev.flashcopy.tools.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
 import java.time.Duration;
@@ -61,7 +62,7 @@ public final class WaitCommand implements Callable<Integer> {
     }
 
     /** A non-persistent COPY relationship withdraws itself once nothing is left to copy. */
-    private static boolean ends(com.fasterxml.jackson.databind.JsonNode rel) {
+    private static boolean ends(JsonNode rel) {
         return rel != null
                 && "copy".equals(rel.path("mode").asText())
                 && !rel.path("persistent").asBoolean();

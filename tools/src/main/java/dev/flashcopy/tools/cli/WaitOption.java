@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -42,7 +43,7 @@ public final class WaitOption {
         if (!enabled) {
             return;
         }
-        PrintWriter shown = json ? new PrintWriter(java.io.Writer.nullWriter()) : out;
+        PrintWriter shown = json ? new PrintWriter(Writer.nullWriter()) : out;
         long deadline = timeoutSeconds == null ? 0 : System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         for (JsonNode r : rels.isArray() ? rels : List.of(rels)) {
             PairSpec pair =

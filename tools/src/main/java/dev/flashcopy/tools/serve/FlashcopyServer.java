@@ -22,6 +22,12 @@ import dev.flashcopy.tools.metrics.NbdMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -73,7 +79,7 @@ public final class FlashcopyServer implements AutoCloseable {
     /** Starts everything or nothing: on failure whatever was started is stopped again. */
     public static FlashcopyServer start(ServeSettings settings, PrintWriter log) throws StartupException {
         Path dataDir = settings.dataDir().toAbsolutePath().normalize();
-        if (java.nio.file.Files.exists(dataDir) && !java.nio.file.Files.isDirectory(dataDir)) {
+        if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
             throw new StartupException(
                     "--data " + dataDir + " is not a directory (expected: a directory for"
                             + " flashcopy's volumes and metadata; it is created when missing)",
@@ -164,14 +170,13 @@ public final class FlashcopyServer implements AutoCloseable {
         while (t.getMessage() == null && t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        String file = t instanceof java.nio.file.FileSystemException f ? f.getFile() : null;
+        String file = t instanceof FileSystemException f ? f.getFile() : null;
         String what = switch (t) {
-            case java.nio.file.NoSuchFileException x -> "no such file or directory: " + file;
-            case java.nio.file.AccessDeniedException x -> "permission denied: " + file;
-            case java.nio.file.NotDirectoryException x -> "not a directory: " + file;
-            case java.nio.file.FileAlreadyExistsException x -> "exists and is in the way: " + file;
-            case java.nio.file.FileSystemException x ->
-                file + ": " + (x.getReason() == null ? "file system error" : x.getReason());
+            case NoSuchFileException x -> "no such file or directory: " + file;
+            case AccessDeniedException x -> "permission denied: " + file;
+            case NotDirectoryException x -> "not a directory: " + file;
+            case FileAlreadyExistsException x -> "exists and is in the way: " + file;
+            case FileSystemException x -> file + ": " + (x.getReason() == null ? "file system error" : x.getReason());
             default -> t.getMessage();
         };
         return what == null || what.isBlank()

@@ -12,9 +12,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -196,9 +199,8 @@ class AdminApiTest {
     @Test
     void registeredFileIsReportedNotOwnedAndSurvivesRemoval() throws Exception {
         Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("disk.img");
-        try (var ch = java.nio.channels.FileChannel.open(
-                img, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(new byte[4096]), (1 << 20) - 4096);
+        try (var ch = FileChannel.open(img, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[4096]), (1 << 20) - 4096);
         }
         HttpResponse<String> r = api.send(
                 "POST",

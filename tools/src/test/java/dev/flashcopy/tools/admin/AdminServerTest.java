@@ -3,6 +3,7 @@ package dev.flashcopy.tools.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
@@ -12,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** The server's plumbing with a test resource: where routes run and what a route's bug looks like. */
@@ -61,7 +63,7 @@ class AdminServerTest {
     @Test
     void ioFailureIs500WithItsOneLineMessage() throws Exception {
         Resource full = () -> List.of(Route.get("/t/io", r -> {
-            throw new java.io.IOException("No space left on device");
+            throw new IOException("No space left on device");
         }));
         try (AdminServer server = start(full)) {
             HttpResponse<String> r = get(server, "/t/io");
@@ -73,8 +75,8 @@ class AdminServerTest {
     @Test
     void bindingAnAddressInUseFailsWithTheAddressInTheMessage() throws Exception {
         try (AdminServer first = start(() -> List.of())) {
-            var e = org.junit.jupiter.api.Assertions.assertThrows(
-                    java.io.IOException.class,
+            var e = Assertions.assertThrows(
+                    IOException.class,
                     () -> AdminServer.start(first.address(), token, List.of(), new PrintWriter(log, true)));
             assertTrue(
                     e.getMessage().startsWith("cannot listen for the admin API on 127.0.0.1:" + first.port()),

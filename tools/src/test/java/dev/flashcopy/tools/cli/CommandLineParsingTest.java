@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.tools.admin.AdminFile;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -112,9 +114,9 @@ class CommandLineParsingTest {
     @Test
     void staleAdminFileOfADeadServerIsReportedAsSuch() throws Exception {
         Path data = dir.resolve("data");
-        java.nio.file.Files.createDirectories(data);
+        Files.createDirectories(data);
         int closedPort;
-        try (var s = new java.net.ServerSocket(0)) {
+        try (var s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
         // No process has pid Long.MAX_VALUE; the port was just released, so nothing listens there.

@@ -8,6 +8,8 @@ import dev.flashcopy.tools.Flashcopy;
 import dev.flashcopy.tools.admin.AdminFile;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,7 +76,7 @@ class ServeCommandTest {
 
     @Test
     void portInUseIsOneLineAndExitFive() throws Exception {
-        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CliRun r = CliRun.of(
                     "serve",
                     "--data",

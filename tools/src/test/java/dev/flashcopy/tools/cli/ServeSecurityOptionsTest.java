@@ -3,7 +3,9 @@ package dev.flashcopy.tools.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.nbd.NbdSecurity;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,11 +31,9 @@ class ServeSecurityOptionsTest {
         }
         Serve serve = new Serve();
         new picocli.CommandLine(serve).parseArgs();
+        assertEquals(Duration.ofSeconds(120), serve.security.settings().handshakeTimeout());
         assertEquals(
-                java.time.Duration.ofSeconds(120), serve.security.settings().handshakeTimeout());
-        assertEquals(
-                dev.flashcopy.nbd.NbdSecurity.DEFAULT_HANDSHAKE_TIMEOUT,
-                serve.security.settings().handshakeTimeout());
+                NbdSecurity.DEFAULT_HANDSHAKE_TIMEOUT, serve.security.settings().handshakeTimeout());
     }
 
     @Test

@@ -8,8 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.admin.AdminFixture;
 import dev.flashcopy.tools.admin.ApiJson;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,10 +101,9 @@ class VolumeCommandsTest {
     @Test
     void mkvolFileRegistersInPlaceAndRmvolKeepsTheFile() throws Exception {
         Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("disk.img");
-        try (var ch = java.nio.channels.FileChannel.open(
-                img, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = FileChannel.open(img, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ch.truncate(0);
-            ch.write(java.nio.ByteBuffer.allocate(1), (4 << 20) - 1);
+            ch.write(ByteBuffer.allocate(1), (4 << 20) - 1);
         }
         CliRun made = CliRun.of("mkvol", "reg", "--file", img.toString(), "--json", "--data", data);
         assertEquals(0, made.exit(), made.err());

@@ -10,10 +10,14 @@ import java.io.DataInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -92,7 +96,7 @@ class FlashcopyServerTest {
     @Test
     void adminPortInUseFailsStartupAndUndoesEverything() throws Exception {
         Path data = dir.resolve("data");
-        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             HostPort busy = new HostPort("127.0.0.1", taken.getLocalPort());
             StartupException e = assertThrows(StartupException.class, () -> start(data, ANY, busy, false));
             assertTrue(
@@ -118,9 +122,9 @@ class FlashcopyServerTest {
                 .getMessage();
         assertTrue(host.contains("--listen nohost.invalid:1") && host.contains("cannot be resolved"), host);
         assertFalse(Files.exists(dir.resolve("data")), "nothing was created before the address was checked");
-        String denied = FlashcopyServer.inWords(new java.nio.file.AccessDeniedException("/root/x"));
+        String denied = FlashcopyServer.inWords(new AccessDeniedException("/root/x"));
         assertEquals("permission denied: /root/x", denied);
-        String bare = FlashcopyServer.inWords(new java.nio.channels.UnresolvedAddressException());
+        String bare = FlashcopyServer.inWords(new UnresolvedAddressException());
         assertFalse(bare.contains("Exception"), bare);
     }
 
@@ -139,13 +143,13 @@ class FlashcopyServerTest {
 
     @Test
     void demoInstructionsUseTheRealAddress() {
-        var lines = String.join("\n", DemoVolume.instructions(new java.net.InetSocketAddress("127.0.0.1", 4242)));
+        var lines = String.join("\n", DemoVolume.instructions(new InetSocketAddress("127.0.0.1", 4242)));
         assertTrue(lines.contains("nbd-client 127.0.0.1 4242 /dev/nbd0 -N demo"), lines);
         assertTrue(lines.contains("nbdinfo nbd://127.0.0.1:4242/demo"), lines);
         assertTrue(lines.contains("qemu-img info nbd://127.0.0.1:4242/demo"), lines);
         assertTrue(lines.contains("nbdfuse /tmp/demo/disk nbd://127.0.0.1:4242/demo &"), lines);
         assertTrue(lines.contains("fio --name=demo --ioengine=nbd --uri=nbd://127.0.0.1:4242/demo "), lines);
-        var v6 = String.join("\n", DemoVolume.instructions(new java.net.InetSocketAddress("::1", 4242)));
+        var v6 = String.join("\n", DemoVolume.instructions(new InetSocketAddress("::1", 4242)));
         assertTrue(v6.contains("nbdinfo nbd://[0:0:0:0:0:0:0:1]:4242/demo"), v6);
     }
 

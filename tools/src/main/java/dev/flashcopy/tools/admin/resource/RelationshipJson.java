@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.flashcopy.engine.flash.RelationshipView;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -56,7 +57,7 @@ public record RelationshipJson(
                 v.source(),
                 v.target(),
                 v.seqnum(),
-                v.mode().name().toLowerCase(java.util.Locale.ROOT),
+                v.mode().name().toLowerCase(Locale.ROOT),
                 v.state().label(),
                 v.persistent(),
                 v.targetWriteInhibit(),

@@ -13,6 +13,7 @@ import dev.flashcopy.tools.admin.RequestBody;
 import dev.flashcopy.tools.admin.Resource;
 import dev.flashcopy.tools.admin.Route;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -146,7 +147,7 @@ public final class VolumesResource implements Resource {
         Path real;
         try {
             real = file.toRealPath();
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw ApiException.badRequest("file " + file + " does not exist (expected: an existing raw image)");
         }
         for (Path dir : imageDirs) {
@@ -154,7 +155,7 @@ public final class VolumesResource implements Resource {
                 if (real.startsWith(dir.toRealPath())) {
                     return real;
                 }
-            } catch (java.nio.file.NoSuchFileException e) {
+            } catch (NoSuchFileException e) {
                 // an image directory removed since the start allows nothing
             }
         }
