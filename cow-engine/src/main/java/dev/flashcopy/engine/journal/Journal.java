@@ -84,37 +84,37 @@ public final class Journal implements AutoCloseable {
      */
     public long clear(long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
             throws BlockIoException {
-        return change(JournalRecord.TYPE_CLEARED, relationshipId, bitmap, from, to, holder);
+        return change(RecordType.CLEARED, relationshipId, bitmap, from, to, holder);
     }
 
     /** As {@link #clear}, for a relationship's borrowed bitmap; {@code holder} is the source's image. */
     public long clearBorrowed(long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
             throws BlockIoException {
-        return change(JournalRecord.TYPE_BORROWED_CLEARED, relationshipId, bitmap, from, to, holder);
+        return change(RecordType.BORROWED_CLEARED, relationshipId, bitmap, from, to, holder);
     }
 
     /**
      * Sets grains {@code [from, to)} of a change-recording bitmap and queues the record saying so.
-     * {@code type} is {@link JournalRecord#TYPE_SOURCE_CHANGED} or {@link JournalRecord#TYPE_TARGET_CHANGED}.
+     * {@code type} is {@link RecordType#SOURCE_CHANGED} or {@link RecordType#TARGET_CHANGED}.
      * No data backs the record, so nothing is synced for it.
      *
      * @return the record's sequence number, or 0 when every bit was set already
      */
-    public long mark(byte type, long relationshipId, GrainBitmap bitmap, long from, long to) throws BlockIoException {
-        if (type != JournalRecord.TYPE_SOURCE_CHANGED && type != JournalRecord.TYPE_TARGET_CHANGED) {
+    public long mark(RecordType type, long relationshipId, GrainBitmap bitmap, long from, long to)
+            throws BlockIoException {
+        if (!type.sets()) {
             throw new IllegalArgumentException("type: " + type + " (expected: source or target changed)");
         }
         return change(type, relationshipId, bitmap, from, to, null);
     }
 
-    private long change(byte type, long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
+    private long change(RecordType type, long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
             throws BlockIoException {
         synchronized (lock) {
             if (failure != null) {
                 throw failed();
             }
-            boolean setting = type == JournalRecord.TYPE_SOURCE_CHANGED || type == JournalRecord.TYPE_TARGET_CHANGED;
-            if ((setting ? bitmap.set(from, to) : bitmap.clear(from, to)) == 0) {
+            if ((type.sets() ? bitmap.set(from, to) : bitmap.clear(from, to)) == 0) {
                 return 0;
             }
             long seq = ++lastSeq;

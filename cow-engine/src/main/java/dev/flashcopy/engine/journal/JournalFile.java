@@ -223,12 +223,12 @@ public final class JournalFile implements AutoCloseable {
                         + ")";
             } else if ((int) check.getValue() != crc) {
                 why[k] = "CRC mismatch at offset " + (HEADER_BYTES + at);
-            } else if (!JournalRecord.validType(type) || seq < 1 || first < 1 || first > seq) {
+            } else if (!RecordType.known(type) || seq < 1 || first < 1 || first > seq) {
                 why[k] = "record type " + type + " seq " + seq + " batch " + first + " at offset " + (HEADER_BYTES + at)
                         + " (expected: type 1 to 4, 0 < batch <= seq)";
             } else {
-                valid[k] =
-                        new JournalRecord(seq, type, buf.getLong(at + 17), buf.getLong(at + 25), buf.getLong(at + 33));
+                valid[k] = new JournalRecord(
+                        seq, RecordType.of(type), buf.getLong(at + 17), buf.getLong(at + 25), buf.getLong(at + 33));
                 batchFirst[k] = first;
                 lastValid = k;
             }
@@ -370,12 +370,12 @@ public final class JournalFile implements AutoCloseable {
             }
             byte type = buf.get();
             long seq = buf.getLong();
-            if (!JournalRecord.validType(type) || seq <= lastSeq) {
+            if (!RecordType.known(type) || seq <= lastSeq) {
                 problem = "record type " + type + " seq " + seq + " at offset " + pos + " (expected: type 1 to 4,"
                         + " seq above " + lastSeq + ")";
                 break;
             }
-            records.add(new JournalRecord(seq, type, buf.getLong(), buf.getLong(), buf.getLong()));
+            records.add(new JournalRecord(seq, RecordType.of(type), buf.getLong(), buf.getLong(), buf.getLong()));
             lastSeq = seq;
             pos += RECORD_BYTES_V1;
         }
@@ -443,7 +443,7 @@ public final class JournalFile implements AutoCloseable {
         for (JournalRecord r : records) {
             int start = buf.position();
             buf.putInt(body).putInt(0);
-            buf.put(r.type())
+            buf.put(r.type().code())
                     .putLong(r.seq())
                     .putLong(r.relationshipId())
                     .putLong(r.firstGrain())

@@ -139,12 +139,10 @@ public final class Recovery {
                                     + set.grains() + "))");
                 }
                 switch (rec.type()) {
-                    case JournalRecord.TYPE_CLEARED -> set.toCopy().clear(rec.firstGrain(), end);
-                    case JournalRecord.TYPE_SOURCE_CHANGED ->
-                        set.sourceChanged().set(rec.firstGrain(), end);
-                    case JournalRecord.TYPE_TARGET_CHANGED ->
-                        set.targetChanged().set(rec.firstGrain(), end);
-                    default -> set.borrowed().clear(rec.firstGrain(), end);
+                    case CLEARED -> set.toCopy().clear(rec.firstGrain(), end);
+                    case SOURCE_CHANGED -> set.sourceChanged().set(rec.firstGrain(), end);
+                    case TARGET_CHANGED -> set.targetChanged().set(rec.firstGrain(), end);
+                    case BORROWED_CLEARED -> set.borrowed().clear(rec.firstGrain(), end);
                 }
                 applied++;
             }

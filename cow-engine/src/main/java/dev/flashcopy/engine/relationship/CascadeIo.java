@@ -3,7 +3,7 @@ package dev.flashcopy.engine.relationship;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockIoException;
-import dev.flashcopy.engine.journal.JournalRecord;
+import dev.flashcopy.engine.journal.RecordType;
 import java.nio.ByteBuffer;
 
 /**
@@ -68,8 +68,8 @@ public final class CascadeIo {
                 whole1 = upGeo.covers(offset, length, u1) ? u1 : u1 - 1;
                 need = Math.max(need, HostIo.copyPartialGrains(up, k, g0, u1, whole0, whole1));
                 if (rel.recording()) {
-                    rel.noteClear(f.journal()
-                            .mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(), g0, u1 + 1));
+                    rel.noteClear(
+                            f.journal().mark(RecordType.TARGET_CHANGED, rel.id(), rel.targetChanged(), g0, u1 + 1));
                     need = Math.max(need, rel.lastClearSeq());
                 }
             }
@@ -101,7 +101,7 @@ public final class CascadeIo {
         for (int i = 0; i <= newestIndex; i++) {
             Relationship r = f.at(i);
             if (r.recording()) {
-                r.noteClear(f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0, g1 + 1));
+                r.noteClear(f.journal().mark(RecordType.SOURCE_CHANGED, r.id(), r.sourceChanged(), g0, g1 + 1));
                 need = Math.max(need, r.lastClearSeq());
             }
         }
@@ -164,8 +164,7 @@ public final class CascadeIo {
                 for (int i = 0; i <= newestIndex; i++) {
                     Relationship r = below.at(i);
                     if (r.recording()) {
-                        r.noteClear(below.journal()
-                                .mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g, end));
+                        r.noteClear(below.journal().mark(RecordType.SOURCE_CHANGED, r.id(), r.sourceChanged(), g, end));
                     }
                 }
                 HostIo.markNewest(below, g, end - 1); // committed with the rest before the catalog changes

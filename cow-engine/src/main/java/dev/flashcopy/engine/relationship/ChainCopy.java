@@ -4,7 +4,7 @@ import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
-import dev.flashcopy.engine.journal.JournalRecord;
+import dev.flashcopy.engine.journal.RecordType;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -197,9 +197,7 @@ public final class ChainCopy {
             long end = Math.min(missing.nextClear(g), g + batch);
             try (GrainLocks.Held held = f.locks().lock(g, end - 1)) {
                 older.noteClear(
-                        f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, older.id(), older.sourceChanged(), g, end),
-                        g,
-                        end);
+                        f.journal().mark(RecordType.SOURCE_CHANGED, older.id(), older.sourceChanged(), g, end), g, end);
             }
             g = end;
         }

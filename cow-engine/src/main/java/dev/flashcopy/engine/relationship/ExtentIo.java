@@ -4,7 +4,7 @@ import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
-import dev.flashcopy.engine.journal.JournalRecord;
+import dev.flashcopy.engine.journal.RecordType;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 
@@ -124,8 +124,7 @@ public final class ExtentIo {
                 }
                 // Recording: the segment lies wholly inside or outside each relationship's source ranges.
                 if (r.recording() && r.extents().ofSource(offset) != null) {
-                    r.noteClear(
-                            f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0, g1 + 1));
+                    r.noteClear(f.journal().mark(RecordType.SOURCE_CHANGED, r.id(), r.sourceChanged(), g0, g1 + 1));
                     need = Math.max(need, r.lastClearSeq());
                 }
             }
@@ -168,8 +167,7 @@ public final class ExtentIo {
                 // borrowed: its own copies need not be durable first (until they are, its bits say "to copy"
                 // and it reads T0 from the source).
                 f.journal()
-                        .commit(f.journal()
-                                .mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(), g0, g1 + 1));
+                        .commit(f.journal().mark(RecordType.TARGET_CHANGED, rel.id(), rel.targetChanged(), g0, g1 + 1));
             }
             op.apply(rel.target(), offset, length);
             if (whole0 <= whole1) {

@@ -4,7 +4,7 @@ import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
-import dev.flashcopy.engine.journal.JournalRecord;
+import dev.flashcopy.engine.journal.RecordType;
 import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
@@ -60,8 +60,7 @@ public final class HostIo {
             for (int i = 0; i <= newestIndex; i++) {
                 Relationship r = f.at(i);
                 if (r.recording()) {
-                    r.noteClear(
-                            f.journal().mark(JournalRecord.TYPE_SOURCE_CHANGED, r.id(), r.sourceChanged(), g0, g1 + 1));
+                    r.noteClear(f.journal().mark(RecordType.SOURCE_CHANGED, r.id(), r.sourceChanged(), g0, g1 + 1));
                     need = Math.max(need, r.lastClearSeq());
                 }
             }
@@ -96,8 +95,7 @@ public final class HostIo {
         Relationship newest = f.at(newestIndex);
         if (!newest.recording()) {
             newest.noteClear(
-                    f.journal()
-                            .mark(JournalRecord.TYPE_SOURCE_CHANGED, newest.id(), newest.sourceChanged(), g0, g1 + 1),
+                    f.journal().mark(RecordType.SOURCE_CHANGED, newest.id(), newest.sourceChanged(), g0, g1 + 1),
                     g0,
                     g1 + 1);
         }
@@ -141,8 +139,7 @@ public final class HostIo {
             long whole1 = geo.covers(offset, length, g1) ? g1 : g1 - 1;
             copyPartialGrains(f, k, g0, g1, whole0, whole1);
             if (rel.recording()) {
-                rel.noteClear(
-                        f.journal().mark(JournalRecord.TYPE_TARGET_CHANGED, rel.id(), rel.targetChanged(), g0, g1 + 1));
+                rel.noteClear(f.journal().mark(RecordType.TARGET_CHANGED, rel.id(), rel.targetChanged(), g0, g1 + 1));
                 need = Math.max(need, rel.lastClearSeq());
             }
             // Durability: the older target's copies, borrowed grains returned to the source and the "target

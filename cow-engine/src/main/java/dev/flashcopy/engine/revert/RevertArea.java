@@ -6,6 +6,7 @@ import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.journal.JournalFile;
 import dev.flashcopy.engine.journal.JournalRecord;
+import dev.flashcopy.engine.journal.RecordType;
 import dev.flashcopy.engine.storage.AtomicFile;
 import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
@@ -206,7 +207,7 @@ public final class RevertArea implements AutoCloseable {
             view.read(start, buf);
             buf.flip();
             image.write(start, buf);
-            records.add(new JournalRecord(++seq, JournalRecord.TYPE_TARGET_CHANGED, id, g, 1));
+            records.add(new JournalRecord(++seq, RecordType.TARGET_CHANGED, id, g, 1));
         }
         if (records.isEmpty()) {
             return;

@@ -11,7 +11,7 @@ import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.journal.CheckpointFile;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.journal.JournalFile;
-import dev.flashcopy.engine.journal.JournalRecord;
+import dev.flashcopy.engine.journal.RecordType;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
@@ -176,8 +176,8 @@ class RecoveryTest {
                 1 << 20)) {
             journal.clear(1, live.toCopy(), 0, 100, image);
             journal.checkpoint(() -> Map.of(1L, live));
-            journal.mark(JournalRecord.TYPE_SOURCE_CHANGED, 1, live.sourceChanged(), 10, 20);
-            journal.mark(JournalRecord.TYPE_TARGET_CHANGED, 1, live.targetChanged(), 30, 31);
+            journal.mark(RecordType.SOURCE_CHANGED, 1, live.sourceChanged(), 10, 20);
+            journal.mark(RecordType.TARGET_CHANGED, 1, live.targetChanged(), 30, 31);
             journal.commitAll();
         }
         RelationshipRecord r0 = catalog(1).relationships().get(0);
