@@ -6,6 +6,7 @@ import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ChainCopy;
 import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.GenerationChange;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
 import java.io.IOException;
@@ -133,7 +134,7 @@ final class Refresh {
                                     r.rateMiBps(),
                                     options.recording(),
                                     r.generation() + 1,
-                                    RelationshipRecord.RESYNC,
+                                    GenerationChange.RESYNC,
                                     t0,
                                     membership.takeStamp())
                             .withOnFull(r.effectiveOnFull());
@@ -235,7 +236,7 @@ final class Refresh {
                                 r.rateMiBps(),
                                 options.recording(),
                                 r.generation() + 1,
-                                RelationshipRecord.REVERSE,
+                                GenerationChange.REVERSE,
                                 t0,
                                 membership.takeStamp())
                         .withOnFull(r.effectiveOnFull());

@@ -166,17 +166,18 @@ public final class Recovery {
                 if (set.generation() == r.generation()) {
                     continue;
                 }
-                if (set.generation() + 1 != r.generation()
-                        || !(RelationshipRecord.RESYNC.equals(r.lastChange())
-                                || RelationshipRecord.REVERSE.equals(r.lastChange()))) {
+                if (set.generation() + 1 != r.generation() || r.lastChange() == null) {
                     throw damage(
                             dataDir,
                             flashDir.resolve(CHECKPOINT_FILE),
                             "relationship " + r.id() + " is at generation " + r.generation() + " ("
-                                    + r.lastChange() + ") but its bitmaps are of generation " + set.generation()
+                                    + (r.lastChange() == null
+                                            ? "establish"
+                                            : r.lastChange().label()) + ") but its bitmaps are of generation "
+                                    + set.generation()
                                     + " (expected: the same, or one less after a resync or reverse)");
                 }
-                bitmaps.put(r.id(), RelationshipRecord.RESYNC.equals(r.lastChange()) ? set.resynced() : set.reversed());
+                bitmaps.put(r.id(), r.lastChange().apply(set));
                 advanced++;
             }
             report.add("pass 4 (replay): " + applied + " record(s) applied, " + skipped

@@ -30,7 +30,7 @@ public final class Relationship {
     private final GrainBitmap borrowed;
     private final boolean recording;
     private final long generation;
-    private final String lastChange;
+    private final GenerationChange lastChange;
     private final Instant syncedAt;
     private final long chainOrder;
     private final ExtentMap extents;

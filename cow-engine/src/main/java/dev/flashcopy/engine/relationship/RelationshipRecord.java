@@ -12,7 +12,7 @@ import java.util.List;
  * @param establishedAt when the relationship was made (mkflash), ISO-8601
  * @param recording change recording ({@code -record}): source- and target-changed bitmaps are kept
  * @param generation resyncs and reverses so far; recovery compares it with the checkpoint's
- * @param lastChange what made the current generation: {@code resync}, {@code reverse}, or null (establish)
+ * @param lastChange what made the current generation, or null (establish)
  * @param syncedAt T0 of the last establish or resync (null: {@code establishedAt}), ISO-8601
  * @param chainOrder position among the targets of one source, oldest first (0: {@code id}); a resync
  *     makes its target the newest point in time, so it moves to the end of the chain
@@ -33,14 +33,11 @@ public record RelationshipRecord(
         int rateMiBps,
         boolean recording,
         long generation,
-        String lastChange,
+        GenerationChange lastChange,
         String syncedAt,
         long chainOrder,
         List<Extent> extents,
         OnFull onFull) {
-
-    public static final String RESYNC = "resync";
-    public static final String REVERSE = "reverse";
 
     public RelationshipRecord {
         extents = extents == null || extents.isEmpty() ? null : List.copyOf(extents);
@@ -61,7 +58,7 @@ public record RelationshipRecord(
             int rateMiBps,
             boolean recording,
             long generation,
-            String lastChange,
+            GenerationChange lastChange,
             String syncedAt,
             long chainOrder) {
         this(

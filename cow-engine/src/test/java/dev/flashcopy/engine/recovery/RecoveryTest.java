@@ -13,6 +13,7 @@ import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.journal.JournalFile;
 import dev.flashcopy.engine.journal.RecordType;
 import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.relationship.GenerationChange;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
 import dev.flashcopy.engine.storage.DamagedMetadataException;
@@ -195,7 +196,7 @@ class RecoveryTest {
                 0,
                 true,
                 1,
-                RelationshipRecord.RESYNC,
+                GenerationChange.RESYNC,
                 "2025-01-02T00:00:00Z",
                 7);
         Recovery.Result r = Recovery.run(dir, new RelationshipCatalog.Content(1, 100, List.of(resynced)));
