@@ -10,6 +10,7 @@ import dev.flashcopy.tools.cli.LsflashCommand;
 import dev.flashcopy.tools.cli.LsvolCommand;
 import dev.flashcopy.tools.cli.MkflashCommand;
 import dev.flashcopy.tools.cli.MkvolCommand;
+import dev.flashcopy.tools.cli.OptionWords;
 import dev.flashcopy.tools.cli.ResyncflashCommand;
 import dev.flashcopy.tools.cli.ReverseflashCommand;
 import dev.flashcopy.tools.cli.RevertflashCommand;
@@ -126,6 +127,8 @@ public final class Flashcopy implements Runnable {
             if (System.getenv("FLASHCOPY_DEBUG") != null) {
                 e.printStackTrace(err);
             }
+        } else if (e instanceof AdminCallException) {
+            err.println("flashcopy: " + OptionWords.of(e.getMessage()));
         } else {
             err.println("flashcopy: " + e.getMessage());
         }
