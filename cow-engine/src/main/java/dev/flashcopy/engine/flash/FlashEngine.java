@@ -11,6 +11,7 @@ import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
+import dev.flashcopy.engine.relationship.RelationshipRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -120,10 +121,24 @@ public final class FlashEngine implements AutoCloseable {
         try {
             engine.recoveryReport.addAll(r.report());
             engine.recoveryReport.addAll(endingsReport);
-            engine.recoveryReport.addAll(engine.membership.attach(catalog.relationships(), r.bitmaps()));
-            engine.recoveryReport.addAll(engine.revertibles.open());
-            journal.checkpoint(engine::bitmaps);
-            engine.recoveryReport.add("pass 6 (checkpoint): journal emptied, last seq " + journal.lastSeq());
+            engine.recoveryReport.addAll(Recovery.finish(catalog, r, new Recovery.LivePasses() {
+                @Override
+                public List<String> attach(List<RelationshipRecord> catalogued, Map<Long, BitmapSet> bitmaps)
+                        throws IOException {
+                    return engine.membership.attach(catalogued, bitmaps);
+                }
+
+                @Override
+                public List<String> finishReverts() throws IOException {
+                    return engine.revertibles.open();
+                }
+
+                @Override
+                public long checkpoint() throws IOException {
+                    journal.checkpoint(engine::bitmaps);
+                    return journal.lastSeq();
+                }
+            }));
         } catch (IOException | RuntimeException e) {
             try {
                 journal.close();

@@ -18,19 +18,31 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Rebuilds every relationship's bitmap after a clean stop or a crash:
- * <ol>
- *   <li>catalog: the relationships that exist (loaded by the caller);</li>
- *   <li>checkpoint: bitmaps as of sequence number S (missing: every bitmap starts all-set);</li>
- *   <li>journal scan: valid records up to a torn tail, which is truncated; damage that is not a torn tail
- *       (see {@link JournalFile}) is never cut: the data directory is refused with
- *       {@link DamagedMetadataException} until {@code flashcopy fsck --repair} fails what it could hold;</li>
- *   <li>replay: records after S change bitmaps of relationships the catalog names (others were withdrawn);</li>
- *   <li>generations: a relationship the catalog names one generation past its checkpointed bitmaps was
- *       resynced or reversed after the checkpoint and before the checkpoint that follows every such change;
- *       no I/O ran in between, so its change ({@link BitmapSet#resynced()}, {@link BitmapSet#reversed()})
- *       is applied to the replayed bitmaps now.</li>
- * </ol>
+ * Every pass of recovery, in the order they run at each start, after a clean stop or a crash. Each reports
+ * what it found (the server prints the lines). Passes 1 to 4 are here; 5 to 6 need the engine's live objects,
+ * so the engine hands them in as {@link LivePasses} and {@link #finish} runs them, in this order:
+ * <ul>
+ *   <li><b>pass 1 catalog</b>: the relationships that exist (loaded by the caller). Trusts {@code
+ *       relationships.json} once its checksum holds; repairs nothing (damage refuses the directory).</li>
+ *   <li><b>pass 2 checkpoint</b>: bitmaps as of sequence number S (missing: every bitmap starts all-set). Trusts
+ *       the file's CRC; repairs nothing.</li>
+ *   <li><b>pass 3 journal scan</b>: valid records up to a torn tail, which is truncated (the only repair recovery
+ *       makes to metadata); damage that is not a torn tail (see {@link JournalFile}) is never cut: the data directory
+ *       is refused with {@link DamagedMetadataException} until {@code flashcopy fsck --repair} fails what it could
+ *       hold.</li>
+ *   <li><b>pass 4 replay</b>: records after S change bitmaps of relationships the catalog names (others were
+ *       withdrawn); a relationship the catalog names one generation past its checkpointed bitmaps was resynced or
+ *       reversed after the checkpoint, with no I/O in between, so its {@link
+ *       dev.flashcopy.engine.relationship.GenerationChange} is applied now. Relationships failed earlier keep no
+ *       bitmaps.</li>
+ *   <li><b>pass 5 attach</b> ({@link LivePasses#attach}): each relationship is bound to its volumes, or stays
+ *       inactive when one is missing; those {@code failed.json} names stay failed.</li>
+ *   <li><b>pass 5b revert</b> ({@link LivePasses#finishReverts}): revert areas go back on their relationships, a
+ *       {@code revertflash} a crash interrupted is finished, a revert log that fails its checks fails its relationship
+ *       (durably) and nothing else.</li>
+ *   <li><b>pass 6 checkpoint</b> ({@link LivePasses#checkpoint}): every bitmap is written anew and the journal
+ *       emptied, so each start begins with a short journal.</li>
+ * </ul>
  * A to-copy bitmap is never more "copied", nor a changed bitmap less "changed", than the durable journal
  * says, so a target reads its T0 afterwards and a resync recopies every grain a flushed write changed.
  *
@@ -39,6 +51,27 @@ import java.util.Set;
 public final class Recovery {
     public static final String JOURNAL_FILE = "journal";
     public static final String CHECKPOINT_FILE = "checkpoint";
+
+    /** Passes 5 to 6, which work on the engine's live relationships; {@link #finish} runs them in order. */
+    public interface LivePasses {
+        /** Pass 5: binds each catalogued relationship to its volumes; returns report lines. */
+        List<String> attach(List<RelationshipRecord> catalogued, Map<Long, BitmapSet> bitmaps) throws IOException;
+
+        /** Pass 5b: revert areas back on their relationships, interrupted reverts finished; report lines. */
+        List<String> finishReverts() throws IOException;
+
+        /** Pass 6: a fresh checkpoint of every bitmap, the journal emptied; returns the journal's last seq. */
+        long checkpoint() throws IOException;
+    }
+
+    /** Runs passes 5, 5b and 6 on what {@link #run} rebuilt, and returns their report lines. */
+    public static List<String> finish(RelationshipCatalog.Content catalog, Result rebuilt, LivePasses engine)
+            throws IOException {
+        List<String> report = new ArrayList<>(engine.attach(catalog.relationships(), rebuilt.bitmaps()));
+        report.addAll(engine.finishReverts());
+        report.add("pass 6 (checkpoint): journal emptied, last seq " + engine.checkpoint());
+        return report;
+    }
 
     /** What recovery rebuilt, and the open journal positioned after its last valid record. */
     public record Result(Map<Long, BitmapSet> bitmaps, long lastSeq, JournalFile journal, List<String> report) {}

@@ -1,7 +1,7 @@
 /**
- * Crash recovery of relationship metadata, in numbered passes that each report what they found: the
- * catalog says which relationships exist, the checkpoint gives their bitmaps as of a sequence number,
- * the journal scan cuts a torn tail, and replay applies the journal's later records. The engine then
- * attaches volumes and writes a fresh checkpoint, so every start begins with a short journal.
+ * Crash recovery, read as one numbered list in {@link dev.flashcopy.engine.recovery.Recovery}: catalog,
+ * checkpoint, journal scan (a torn tail cut, corruption refused), replay, then the passes the engine hands in
+ * because they need its live objects (attach, revert, fresh checkpoint). Each pass says what it trusts and
+ * what it repairs, and reports what it did, so every start begins with a short journal and a printed account.
  */
 package dev.flashcopy.engine.recovery;
