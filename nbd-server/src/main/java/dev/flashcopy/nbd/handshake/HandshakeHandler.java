@@ -96,7 +96,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
         if (timeout.isPositive()) {
             deadline = ctx.executor().schedule(() -> expire(ctx), timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
-        ByteBuf greeting = ctx.alloc().buffer(18);
+        ByteBuf greeting = ctx.alloc().buffer(NbdWire.GREETING_LENGTH);
         greeting.writeLong(NbdWire.NBD_MAGIC);
         greeting.writeLong(NbdWire.OPTION_MAGIC);
         greeting.writeShort(HandshakeFlag.FIXED_NEWSTYLE.bit() | HandshakeFlag.NO_ZEROES.bit());

@@ -32,14 +32,14 @@ final class OptionReplies {
     static void server(ByteBuf out, int option, String name, String description) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         byte[] d = description == null ? new byte[0] : description.getBytes(StandardCharsets.UTF_8);
-        header(out, option, OptionReplyType.SERVER, 4 + n.length + d.length);
+        header(out, option, OptionReplyType.SERVER, NbdWire.STRING_LENGTH_PREFIX + n.length + d.length);
         out.writeInt(n.length);
         out.writeBytes(n);
         out.writeBytes(d);
     }
 
     static void infoExport(ByteBuf out, int option, long size, int transmissionFlags) {
-        header(out, option, OptionReplyType.INFO, 12);
+        header(out, option, OptionReplyType.INFO, NbdWire.INFO_EXPORT_LENGTH);
         out.writeShort(InfoType.EXPORT.code());
         out.writeLong(size);
         out.writeShort(transmissionFlags);
@@ -48,13 +48,13 @@ final class OptionReplies {
     /** {@code NBD_INFO_NAME} or {@code NBD_INFO_DESCRIPTION}: a type and a string. */
     static void infoText(ByteBuf out, int option, InfoType type, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        header(out, option, OptionReplyType.INFO, 2 + bytes.length);
+        header(out, option, OptionReplyType.INFO, NbdWire.INFO_TYPE_LENGTH + bytes.length);
         out.writeShort(type.code());
         out.writeBytes(bytes);
     }
 
     static void infoBlockSize(ByteBuf out, int option) {
-        header(out, option, OptionReplyType.INFO, 14);
+        header(out, option, OptionReplyType.INFO, NbdWire.INFO_BLOCK_SIZE_LENGTH);
         out.writeShort(InfoType.BLOCK_SIZE.code());
         out.writeInt(NbdWire.MIN_BLOCK_SIZE);
         out.writeInt(NbdWire.PREFERRED_BLOCK_SIZE);
@@ -63,7 +63,7 @@ final class OptionReplies {
 
     static void metaContext(ByteBuf out, int option, int id, String name) {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
-        header(out, option, OptionReplyType.META_CONTEXT, 4 + n.length);
+        header(out, option, OptionReplyType.META_CONTEXT, NbdWire.STRING_LENGTH_PREFIX + n.length);
         out.writeInt(id);
         out.writeBytes(n);
     }

@@ -31,6 +31,27 @@ public final class NbdWire {
     /** Reserved zeroes after the {@code NBD_OPT_EXPORT_NAME} reply unless {@code NO_ZEROES} was agreed. */
     public static final int EXPORT_NAME_ZEROES = 124;
 
+    /** Server greeting of the fixed newstyle handshake: NBDMAGIC, IHAVEOPT, 16-bit handshake flags. */
+    public static final int GREETING_LENGTH = 8 + 8 + 2;
+    /** {@code NBD_INFO_EXPORT}: type (16), export size (64), transmission flags (16). */
+    public static final int INFO_EXPORT_LENGTH = 2 + 8 + 2;
+    /** {@code NBD_INFO_BLOCK_SIZE}: type (16), minimum, preferred and maximum block size (32 each). */
+    public static final int INFO_BLOCK_SIZE_LENGTH = 2 + 4 + 4 + 4;
+    /** {@code NBD_INFO_NAME}/{@code DESCRIPTION}: the type (16) before the text. */
+    public static final int INFO_TYPE_LENGTH = 2;
+    /** A 32-bit length before a string (export names, meta context names, queries). */
+    public static final int STRING_LENGTH_PREFIX = 4;
+    /** {@code NBD_REPLY_TYPE_OFFSET_DATA}: the 64-bit offset before the data. */
+    public static final int OFFSET_DATA_PREFIX = 8;
+    /** {@code NBD_REPLY_TYPE_OFFSET_HOLE}: 64-bit offset, 32-bit hole length. */
+    public static final int OFFSET_HOLE_LENGTH = 8 + 4;
+    /** {@code NBD_REPLY_TYPE_ERROR}: 32-bit error, 16-bit message length, before the message. */
+    public static final int ERROR_PREFIX = 4 + 2;
+    /** {@code NBD_REPLY_TYPE_BLOCK_STATUS}: the 32-bit metadata context id before the descriptors. */
+    public static final int BLOCK_STATUS_PREFIX = 4;
+    /** One block status descriptor: 32-bit extent length, 32-bit status flags. */
+    public static final int BLOCK_DESCRIPTOR_LENGTH = 4 + 4;
+
     /** Structured reply flag: this chunk is the last of its reply. */
     public static final int REPLY_FLAG_DONE = 1;
 

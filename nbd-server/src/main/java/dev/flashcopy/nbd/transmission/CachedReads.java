@@ -30,7 +30,9 @@ final class CachedReads {
     /** The complete reply to {@code r} (a checked READ of at most {@link #maxBytes()}), or null to dispatch it. */
     static ByteBuf reply(NbdRequest r, BlockDevice device, boolean structured, ByteBufAllocator alloc) {
         int length = (int) r.length();
-        int header = structured ? NbdWire.CHUNK_HEADER_LENGTH + 8 : NbdWire.SIMPLE_REPLY_HEADER_LENGTH;
+        int header = structured
+                ? NbdWire.CHUNK_HEADER_LENGTH + NbdWire.OFFSET_DATA_PREFIX
+                : NbdWire.SIMPLE_REPLY_HEADER_LENGTH;
         ByteBuf out = alloc.directBuffer(header + length);
         if (!device.readCached(r.offset(), out.nioBuffer(header, length))) {
             out.release();
@@ -38,7 +40,7 @@ final class CachedReads {
         }
         if (structured) {
             // DONE on the data chunk: the whole read is in this buffer.
-            Replies.chunkHeader(out, true, ReplyType.OFFSET_DATA, r.cookie(), 8 + length);
+            Replies.chunkHeader(out, true, ReplyType.OFFSET_DATA, r.cookie(), NbdWire.OFFSET_DATA_PREFIX + length);
             out.writeLong(r.offset());
         } else {
             Replies.simpleHeader(out, r.cookie(), 0);

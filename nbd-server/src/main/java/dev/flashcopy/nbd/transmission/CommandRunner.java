@@ -207,7 +207,10 @@ final class CommandRunner {
         }
         int total = 0;
         for (int i = 0; i < extents.count(); i++) {
-            total += NbdWire.CHUNK_HEADER_LENGTH + (extents.hole(i) ? 12 : 8 + (int) extents.length(i));
+            total += NbdWire.CHUNK_HEADER_LENGTH
+                    + (extents.hole(i)
+                            ? NbdWire.OFFSET_HOLE_LENGTH
+                            : NbdWire.OFFSET_DATA_PREFIX + (int) extents.length(i));
         }
         ByteBuf out = alloc.directBuffer(total);
         try {
@@ -216,12 +219,12 @@ final class CommandRunner {
                 int n = (int) extents.length(i);
                 boolean last = i == extents.count() - 1;
                 if (extents.hole(i)) {
-                    Replies.chunkHeader(out, last, ReplyType.OFFSET_HOLE, r.cookie(), 12);
+                    Replies.chunkHeader(out, last, ReplyType.OFFSET_HOLE, r.cookie(), NbdWire.OFFSET_HOLE_LENGTH);
                     out.writeLong(pos);
                     out.writeInt(n);
                 } else {
                     // DONE may go on a data chunk: every read is finished before the first byte is sent.
-                    Replies.chunkHeader(out, last, ReplyType.OFFSET_DATA, r.cookie(), 8 + n);
+                    Replies.chunkHeader(out, last, ReplyType.OFFSET_DATA, r.cookie(), NbdWire.OFFSET_DATA_PREFIX + n);
                     out.writeLong(pos);
                     int at = out.writerIndex();
                     device.read(pos, out.nioBuffer(at, n));
@@ -248,12 +251,14 @@ final class CommandRunner {
         int total = 0;
         for (int c = 0; c < lists.length; c++) {
             lists[c] = walk(contexts.get(c), r.offset(), r.length(), limit);
-            total += NbdWire.CHUNK_HEADER_LENGTH + 4 + 8 * lists[c].count();
+            total += NbdWire.CHUNK_HEADER_LENGTH
+                    + NbdWire.BLOCK_STATUS_PREFIX
+                    + NbdWire.BLOCK_DESCRIPTOR_LENGTH * lists[c].count();
         }
         ByteBuf out = alloc.directBuffer(total);
         for (int c = 0; c < lists.length; c++) {
             ExtentList extents = lists[c];
-            int payload = 4 + 8 * extents.count();
+            int payload = NbdWire.BLOCK_STATUS_PREFIX + NbdWire.BLOCK_DESCRIPTOR_LENGTH * extents.count();
             Replies.chunkHeader(out, c == lists.length - 1, ReplyType.BLOCK_STATUS, r.cookie(), payload);
             out.writeInt(contexts.get(c).id());
             for (int i = 0; i < extents.count(); i++) {

@@ -70,8 +70,9 @@ final class FileReads {
         if (data == null) {
             return null;
         }
-        ByteBuf header = header(data, NbdWire.CHUNK_HEADER_LENGTH + 8);
-        Replies.chunkHeader(header, true, ReplyType.OFFSET_DATA, r.cookie(), 8 + (int) r.length());
+        ByteBuf header = header(data, NbdWire.CHUNK_HEADER_LENGTH + NbdWire.OFFSET_DATA_PREFIX);
+        Replies.chunkHeader(
+                header, true, ReplyType.OFFSET_DATA, r.cookie(), NbdWire.OFFSET_DATA_PREFIX + (int) r.length());
         header.writeLong(r.offset());
         r.attachData(data);
         return header;

@@ -51,8 +51,8 @@ final class Replies {
             return out;
         }
         byte[] text = truncatedUtf8(message, NbdWire.MAX_ERROR_MESSAGE_LENGTH);
-        ByteBuf out = alloc.directBuffer(NbdWire.CHUNK_HEADER_LENGTH + 6 + text.length);
-        chunkHeader(out, true, ReplyType.ERROR, cookie, 6 + text.length);
+        ByteBuf out = alloc.directBuffer(NbdWire.CHUNK_HEADER_LENGTH + NbdWire.ERROR_PREFIX + text.length);
+        chunkHeader(out, true, ReplyType.ERROR, cookie, NbdWire.ERROR_PREFIX + text.length);
         out.writeInt(error.code());
         out.writeShort(text.length);
         out.writeBytes(text);
