@@ -1,5 +1,6 @@
 package dev.flashcopy.engine.catalog;
 
+import dev.flashcopy.engine.volume.ByteCount;
 import java.util.Locale;
 
 /**
@@ -53,13 +54,6 @@ public final class ByteSize {
 
     /** "1 GiB", "512 MiB", "1.5 TiB", "4096 B": the largest unit that gives at least 1. */
     public static String format(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return (v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.1f", v)) + " " + units[u];
+        return ByteCount.binary(bytes);
     }
 }

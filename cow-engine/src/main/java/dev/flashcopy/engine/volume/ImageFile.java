@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * One open raw image file, addressed by byte offset. All I/O is positional ({@code pread},
@@ -68,18 +67,6 @@ public final class ImageFile implements AutoCloseable {
         return ok;
     }
 
-    /** "16 TiB", "15.9 TiB": a byte count in the largest binary unit that gives at least 1. */
-    private static String binary(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return (v == Math.rint(v) ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.1f", v)) + " " + units[u];
-    }
-
     /** Creates a new sparse image of {@code size} bytes; fails if the file exists. */
     public static ImageFile create(Path path, long size) throws IOException {
         return create(Disk.posix(), path, size);
@@ -96,9 +83,10 @@ public final class ImageFile implements AutoCloseable {
             int r = file.ftruncate(size);
             if (r == -Posix.EFBIG) {
                 long limit = largestLength(file, size);
-                throw new IllegalArgumentException("size: " + size + " bytes (" + binary(size) + ") is more than the"
+                throw new IllegalArgumentException("size: " + size + " bytes (" + ByteCount.binary(size)
+                        + ") is more than the"
                         + " file system of " + path.toAbsolutePath().getParent() + " holds in one file (expected: at"
-                        + " most " + limit + " bytes, " + binary(limit) + ")");
+                        + " most " + limit + " bytes, " + ByteCount.binary(limit) + ")");
             }
             if (r != 0) {
                 throw Errnos.failure(-r, "set length of " + path + " to " + size);
