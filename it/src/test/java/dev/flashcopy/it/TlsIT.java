@@ -115,6 +115,13 @@ class TlsIT {
     }
 
     @Test
+    void bannerNamesTheOpensslProviderTheServerEncryptsWith() {
+        // The dependency ships BoringSSL for linux-x86_64, so the default (auto) must have taken it here.
+        String log = server.awaitLog(l -> l.contains("NBD TLS require"), Duration.ofSeconds(10));
+        assertTrue(log.contains("client certificates required; provider openssl (BoringSSL))"), log);
+    }
+
+    @Test
     void plainClientIsRefusedAndSeesNoExport() throws IOException {
         Command.Result open = Command.run(T, "nbdinfo", server.uri("secure"));
         assertNotEquals(0, open.exit());

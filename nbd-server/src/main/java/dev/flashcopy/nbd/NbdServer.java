@@ -123,10 +123,11 @@ public final class NbdServer implements AutoCloseable {
             NbdServer started = new NbdServer(loops, dispatcher, server, connections, budget);
             LOG.log(
                     System.Logger.Level.DEBUG,
-                    "NBD server listening on {0} ({1}, {2} dispatcher)",
+                    "NBD server listening on {0} ({1}, {2} dispatcher, TLS {3})",
                     started.address,
                     transport,
-                    IoDispatchers.chosen());
+                    IoDispatchers.chosen(),
+                    tls == null ? "off" : security.credentials().provider().describe());
             return started;
         } catch (Exception e) { // Netty rethrows a BindException unchecked-style, so catch everything
             dispatcher.close();

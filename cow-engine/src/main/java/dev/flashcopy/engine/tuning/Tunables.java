@@ -58,6 +58,12 @@ public final class Tunables {
             "epoll",
             "epoll | io_uring | nio",
             "socket transport; a native one the system lacks falls back to nio");
+    /** Who encrypts NBD's TLS: BoringSSL through netty-tcnative, or the JDK's SSLEngine. */
+    public static final Tunable TLS_PROVIDER = new Tunable(
+            "flashcopy.tlsProvider",
+            "auto",
+            "auto | openssl | jdk",
+            "TLS engine for NBD: openssl (BoringSSL, netty-tcnative) when it loads, else jdk; openssl refuses to start without it");
 
     public static final List<Tunable> ALL = List.of(
             COW_BATCH,
@@ -68,7 +74,8 @@ public final class Tunables {
             DISPATCHER,
             IO_STAGES,
             HELD_REPLIES,
-            TRANSPORT);
+            TRANSPORT,
+            TLS_PROVIDER);
 
     private Tunables() {}
 

@@ -36,12 +36,14 @@ public final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final List<String> extraArgs;
     private final Path launcher;
+    private final String javaOpts;
     private Process process;
     private String host;
     private int port;
 
-    private ServerProcess(Path launcher, Path dataDir, List<String> extraArgs) {
+    private ServerProcess(Path launcher, Path dataDir, List<String> extraArgs, String javaOpts) {
         this.launcher = launcher;
+        this.javaOpts = javaOpts;
         this.dataDir = dataDir;
         this.log = dataDir.resolveSibling(dataDir.getFileName() + "-server.log");
         this.extraArgs = extraArgs;
@@ -54,7 +56,14 @@ public final class ServerProcess implements AutoCloseable {
 
     /** As {@link #start}, with another copy of {@code bin/flashcopy} (a checkout laid out elsewhere). */
     public static ServerProcess startWith(Path launcher, Path dataDir, String... extraArgs) {
-        ServerProcess server = new ServerProcess(launcher, dataDir, List.of(extraArgs));
+        ServerProcess server = new ServerProcess(launcher, dataDir, List.of(extraArgs), null);
+        server.launch();
+        return server;
+    }
+
+    /** As {@link #start}, with {@code javaOpts} (a {@code -Dflashcopy.*} tunable, say) in FLASHCOPY_JAVA_OPTS. */
+    public static ServerProcess startWithJavaOpts(String javaOpts, Path dataDir, String... extraArgs) {
+        ServerProcess server = new ServerProcess(Repo.launcher(), dataDir, List.of(extraArgs), javaOpts);
         server.launch();
         return server;
     }
@@ -73,6 +82,9 @@ public final class ServerProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(Command.ENV);
         pb.environment().put("FLASHCOPY_NO_BUILD", "1");
+        if (javaOpts != null) {
+            pb.environment().put("FLASHCOPY_JAVA_OPTS", javaOpts);
+        }
         try {
             process = pb.start();
         } catch (IOException e) {

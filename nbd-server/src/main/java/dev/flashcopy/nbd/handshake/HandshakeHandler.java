@@ -270,7 +270,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
                         System.Logger.Level.WARNING,
                         "TLS handshake with {0} failed: {1}",
                         ctx.channel().remoteAddress(),
-                        f.cause().getMessage());
+                        PeerTlsFailure.reason(f.cause()));
             }
         });
         ctx.pipeline().addBefore(ctx.name(), TLS_NAME, ssl);

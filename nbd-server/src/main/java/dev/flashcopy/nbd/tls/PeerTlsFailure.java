@@ -22,12 +22,27 @@ public final class PeerTlsFailure {
     }
 
     /**
+     * What went wrong, in one line: the message of {@code cause}, then the first different message of a cause of
+     * it. OpenSSL reports a refused client certificate as its own error ({@code CERTIFICATE_VERIFY_FAILED}) and
+     * keeps the trust manager's reason ({@code PKIX path building failed}) as the cause; both belong in the log.
+     */
+    public static String reason(Throwable cause) {
+        String first = String.valueOf(cause.getMessage());
+        for (Throwable t = cause.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t.getMessage() != null && !first.contains(t.getMessage())) {
+                return first + ": " + t.getMessage();
+            }
+        }
+        return first;
+    }
+
+    /**
      * Logs, at DEBUG, why the connection to {@code peer} closes: one line when the client's TLS failed, the stack
      * trace when the failure is anything else ({@code what} then names the phase that failed).
      */
     public static void log(System.Logger log, Object peer, String what, Throwable cause) {
         if (is(cause)) {
-            log.log(System.Logger.Level.DEBUG, "TLS with {0} failed: {1}; closing", peer, cause.getMessage());
+            log.log(System.Logger.Level.DEBUG, "TLS with {0} failed: {1}; closing", peer, reason(cause));
         } else {
             log.log(System.Logger.Level.DEBUG, what + " with " + peer + " failed; closing", cause);
         }

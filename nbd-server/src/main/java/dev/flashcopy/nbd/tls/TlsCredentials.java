@@ -1,9 +1,9 @@
 package dev.flashcopy.nbd.tls;
 
+import dev.flashcopy.engine.tuning.Tunables;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -24,7 +24,9 @@ import javax.net.ssl.TrustManager;
  * optionally the CA that client certificates must chain to. {@link #load} refuses, with one line
  * naming the file, a missing or unreadable file, a file that is not PEM, a key that does not belong
  * to the certificate, and a certificate outside its validity period, so such mistakes stop the
- * server at start rather than fail every client later. Immutable, hence thread-safe.
+ * server at start rather than fail every client later. The NBD context is built there too, once, by the
+ * {@link TlsProvider} chosen, so every connection shares it and {@link #provider()} names the engine in use.
+ * Immutable, hence thread-safe.
  */
 public final class TlsCredentials {
     /** TLS 1.2 is the spec's floor ("MUST support"), 1.3 its "SHOULD support later versions". */
@@ -33,19 +35,31 @@ public final class TlsCredentials {
     private final List<X509Certificate> chain;
     private final PrivateKey key;
     private final TrustManager clientTrust;
+    private final TlsProvider provider;
+    private final SslContext nbdContext;
 
-    private TlsCredentials(List<X509Certificate> chain, PrivateKey key, TrustManager clientTrust) {
+    private TlsCredentials(List<X509Certificate> chain, PrivateKey key, TrustManager clientTrust, TlsProvider provider)
+            throws IOException {
         this.chain = List.copyOf(chain);
         this.key = key;
         this.clientTrust = clientTrust;
+        this.provider = provider;
+        this.nbdContext = build(provider, clientTrust != null);
+    }
+
+    /** As {@link #load(Path, Path, Path, TlsProvider)} with the provider {@code -Dflashcopy.tlsProvider} chooses. */
+    public static TlsCredentials load(Path certificate, Path key, Path clientCa) throws IOException {
+        return load(certificate, key, clientCa, TlsProvider.chosen());
     }
 
     /**
      * @param certificate PEM certificate, leaf first, intermediates may follow
      * @param key         PEM private key of the leaf (PKCS#8, or PKCS#1 RSA)
      * @param clientCa    PEM CA certificate(s) client certificates must chain to, or null to ask for none
+     * @param provider    the engine NBD connections encrypt with
      */
-    public static TlsCredentials load(Path certificate, Path key, Path clientCa) throws IOException {
+    public static TlsCredentials load(Path certificate, Path key, Path clientCa, TlsProvider provider)
+            throws IOException {
         List<X509Certificate> chain = PemFiles.certificates(certificate, "TLS certificate");
         X509Certificate leaf = chain.getFirst();
         try {
@@ -65,7 +79,13 @@ public final class TlsCredentials {
         }
         TrustManager clientTrust =
                 clientCa == null ? null : ClientCaTrust.of(PemFiles.certificates(clientCa, "TLS client CA"));
-        return new TlsCredentials(chain, privateKey, clientTrust);
+        try {
+            return new TlsCredentials(chain, privateKey, clientTrust, provider);
+        } catch (IOException e) {
+            throw new IOException("TLS certificate " + certificate + " and key " + key + " are not usable with the "
+                    + provider + " TLS provider: " + e.getMessage() + " (try -D" + Tunables.TLS_PROVIDER.name()
+                    + "=jdk)");
+        }
     }
 
     /** Whether client certificates are required and checked against the client CA. */
@@ -73,14 +93,27 @@ public final class TlsCredentials {
         return clientTrust != null;
     }
 
-    /** For NBD: requires a client certificate signed by the client CA when one was given. */
-    public SslContext nbdContext() {
-        return build(verifiesClients());
+    /** The engine {@link #nbdContext()} encrypts with. */
+    public TlsProvider provider() {
+        return provider;
     }
 
-    /** For the admin API's HTTPS: the bearer token authenticates, so no client certificate is asked for. */
+    /** For NBD: requires a client certificate signed by the client CA when one was given. One context, shared. */
+    public SslContext nbdContext() {
+        return nbdContext;
+    }
+
+    /**
+     * For the admin API's HTTPS: the bearer token authenticates, so no client certificate is asked for. The JDK
+     * provider: a few small requests, where the native engine would buy nothing.
+     */
     public SslContext httpsContext() {
-        return build(false);
+        try {
+            return build(TlsProvider.JDK, false);
+        } catch (IOException e) {
+            // The JDK provider only fails here when key or certificates are unusable, which load() checked.
+            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+        }
     }
 
     /** SHA-256 of the leaf certificate's DER encoding, lower-case hex: what a client may pin. */
@@ -94,19 +127,18 @@ public final class TlsCredentials {
         }
     }
 
-    private SslContext build(boolean requireClientCertificates) {
-        try {
-            SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
-                    .sslProvider(SslProvider.JDK)
-                    .protocols(PROTOCOLS);
-            if (requireClientCertificates) {
-                b.trustManager(clientTrust).clientAuth(ClientAuth.REQUIRE);
-            }
-            return b.build();
-        } catch (IOException e) {
-            // The JDK provider only fails here when key or certificates are unusable, which load() checked.
-            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+    /**
+     * Both providers ask the same {@link ClientCaTrust} about client certificates (Netty's OpenSSL engine calls
+     * it from its verify callback), so verification and the empty CA list in the request are the same.
+     */
+    private SslContext build(TlsProvider with, boolean requireClientCertificates) throws IOException {
+        SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+                .sslProvider(with.netty())
+                .protocols(PROTOCOLS);
+        if (requireClientCertificates) {
+            b.trustManager(clientTrust).clientAuth(ClientAuth.REQUIRE);
         }
+        return b.build();
     }
 
     /** Signs a fixed challenge with the key and verifies it with the certificate's public key. */

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** STARTTLS over real sockets, with certificates made by openssl, spoken to by a JDK TLS client. */
 class NbdTlsTest {
@@ -57,10 +59,14 @@ class NbdTlsTest {
     }
 
     private void start(TlsMode mode, boolean verifyClients) throws IOException {
+        start(mode, verifyClients, TlsProvider.chosen());
+    }
+
+    private void start(TlsMode mode, boolean verifyClients, TlsProvider provider) throws IOException {
         disk = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), 4L << 20), false);
         devices = new LeaseCountingDevices(disk);
         TlsCredentials credentials =
-                TlsCredentials.load(certs.serverCert(), certs.serverKey(), verifyClients ? certs.ca() : null);
+                TlsCredentials.load(certs.serverCert(), certs.serverKey(), verifyClients ? certs.ca() : null, provider);
         server = NbdServer.start(
                 new NbdServerConfig("127.0.0.1", 0, 2, 1),
                 new NbdSecurity(mode, credentials, ExportAccess.OPEN, Duration.ofSeconds(10)),
@@ -113,9 +119,10 @@ class NbdTlsTest {
         }
     }
 
-    @Test
-    void dataRoundTripsOverTlsWithAVerifiedClientCertificate() throws Exception {
-        start(TlsMode.REQUIRE, true);
+    @ParameterizedTest
+    @EnumSource(TlsProvider.class)
+    void dataRoundTripsOverTlsWithAVerifiedClientCertificate(TlsProvider provider) throws Exception {
+        start(TlsMode.REQUIRE, true, provider);
         byte[] data = new byte[256 << 10];
         new Random(42).nextBytes(data);
         try (RawNbdClient c = plain()) {
@@ -180,9 +187,10 @@ class NbdTlsTest {
         }
     }
 
-    @Test
-    void clientCertificateFromAnotherCaIsRefused() throws Exception {
-        start(TlsMode.REQUIRE, true);
+    @ParameterizedTest
+    @EnumSource(TlsProvider.class)
+    void clientCertificateFromAnotherCaIsRefused(TlsProvider provider) throws Exception {
+        start(TlsMode.REQUIRE, true, provider);
         try (RawNbdClient c = plain()) {
             // TLS 1.3 sends the server's verdict on the client certificate after the client's Finished.
             assertThrows(IOException.class, () -> {
@@ -194,9 +202,10 @@ class NbdTlsTest {
         assertEquals(0, devices.openLeases());
     }
 
-    @Test
-    void clientWithoutCertificateIsRefusedWhenAClientCaIsSet() throws Exception {
-        start(TlsMode.REQUIRE, true);
+    @ParameterizedTest
+    @EnumSource(TlsProvider.class)
+    void clientWithoutCertificateIsRefusedWhenAClientCaIsSet(TlsProvider provider) throws Exception {
+        start(TlsMode.REQUIRE, true, provider);
         try (RawNbdClient c = plain()) {
             assertThrows(IOException.class, () -> {
                 c.startTls(client("anonymous"));

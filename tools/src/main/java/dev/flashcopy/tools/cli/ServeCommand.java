@@ -139,7 +139,8 @@ public final class ServeCommand implements Callable<Integer> {
         }
         if (settings.security().hasCertificate()) {
             out.println("NBD TLS " + settings.security().tlsMode() + " (nbds:// URIs; client certificates "
-                    + (settings.security().clientCa() != null ? "required" : "not asked for") + ")");
+                    + (settings.security().clientCa() != null ? "required" : "not asked for")
+                    + (server.nbdTlsProvider() == null ? "" : "; provider " + server.nbdTlsProvider()) + ")");
         }
         out.println("Dashboard at " + server.adminFile().url()
                 + "/ (a link that carries the token: bin/flashcopy dashboard --data " + server.dataDir() + ")");

@@ -122,6 +122,7 @@ public final class FlashcopyServer implements AutoCloseable {
                             ProcessHandle.current().pid(),
                             dataDir.toString(),
                             HostPort.format(nbd.address()),
+                            nbd.tlsProvider(),
                             scheme + HostPort.format(adminRef.get().address()),
                             startedAt.toString())),
                     new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil, settings.imageDirs()),
@@ -198,6 +199,11 @@ public final class FlashcopyServer implements AutoCloseable {
      */
     public List<String> recoveryReport() {
         return flash.list().isEmpty() ? List.of() : flash.recoveryReport();
+    }
+
+    /** The engine NBD's TLS runs on ({@code openssl (BoringSSL)}, {@code jdk}), null without TLS. */
+    public String nbdTlsProvider() {
+        return nbd.tlsProvider();
     }
 
     public InetSocketAddress nbdAddress() {

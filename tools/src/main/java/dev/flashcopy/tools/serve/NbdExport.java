@@ -5,6 +5,7 @@ import dev.flashcopy.nbd.NbdSecurity;
 import dev.flashcopy.nbd.NbdServer;
 import dev.flashcopy.nbd.NbdServerConfig;
 import dev.flashcopy.nbd.metrics.RequestMetrics;
+import dev.flashcopy.nbd.tls.TlsMode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 
@@ -14,17 +15,23 @@ import java.net.InetSocketAddress;
  */
 final class NbdExport implements AutoCloseable {
     private final NbdServer server;
+    private final String tls;
 
-    private NbdExport(NbdServer server) {
+    private NbdExport(NbdServer server, String tls) {
         this.server = server;
+        this.tls = tls;
     }
 
     /** Starts listening, counting requests into {@code metrics}; port 0 picks a free port. */
     static NbdExport start(HostPort bind, NbdSecurity security, DeviceProvider devices, RequestMetrics metrics)
             throws IOException {
         try {
-            return new NbdExport(
-                    NbdServer.start(new NbdServerConfig(bind.host(), bind.port()), security, devices, metrics));
+            NbdServer server =
+                    NbdServer.start(new NbdServerConfig(bind.host(), bind.port()), security, devices, metrics);
+            String tls = security.tlsMode() == TlsMode.OFF
+                    ? null
+                    : security.credentials().provider().describe();
+            return new NbdExport(server, tls);
         } catch (Exception e) {
             // Netty may rethrow the bind failure undeclared; either way the user wants the root cause.
             throw new IOException("cannot listen for NBD on " + bind + ": " + rootMessage(e), e);
@@ -33,6 +40,11 @@ final class NbdExport implements AutoCloseable {
 
     InetSocketAddress address() {
         return server.address();
+    }
+
+    /** The TLS engine NBD connections encrypt with ({@code openssl (BoringSSL)}, {@code jdk}), null without TLS. */
+    String tlsProvider() {
+        return tls;
     }
 
     @Override

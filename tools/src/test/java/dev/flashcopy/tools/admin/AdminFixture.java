@@ -46,7 +46,7 @@ public final class AdminFixture implements AutoCloseable {
                 token,
                 List.of(
                         new ServerResource(() -> new ServerResource.ServerJson(
-                                "test", 1, dataDir.toString(), "127.0.0.1:1", url(), "now")),
+                                "test", 1, dataDir.toString(), "127.0.0.1:1", null, url(), "now")),
                         new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil),
                         new RelationshipsResource(flash),
                         new FreezesResource(flash.freezes(), store),

@@ -11,8 +11,12 @@ import java.util.function.Supplier;
  * address volumes are exported on. Thread-safe when the supplier is.
  */
 public final class ServerResource implements Resource {
-    /** The server's identity on the wire; addresses as {@code HOST:PORT}, admin as a URL. */
-    public record ServerJson(String version, long pid, String dataDir, String nbd, String admin, String startedAt) {}
+    /**
+     * The server's identity on the wire; addresses as {@code HOST:PORT}, admin as a URL; {@code nbdTls} the engine
+     * NBD's TLS runs on ({@code openssl (BoringSSL)} or {@code jdk}), null when NBD has no TLS.
+     */
+    public record ServerJson(
+            String version, long pid, String dataDir, String nbd, String nbdTls, String admin, String startedAt) {}
 
     private final Supplier<ServerJson> info;
 
