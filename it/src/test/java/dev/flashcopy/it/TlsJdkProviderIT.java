@@ -33,7 +33,7 @@ class TlsJdkProviderIT {
     static ServerProcess server;
 
     @BeforeAll
-    static void start() throws IOException {
+    static void start() throws IOException, InterruptedException {
         pki = TestCertificates.create(tmp.resolve("pki"));
         server = ServerProcess.startWithJavaOpts(
                 "-Dflashcopy.tlsProvider=jdk",
