@@ -22,16 +22,25 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  [ -n "${KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 300); do nbdinfo --size "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "server at $1 did not come up" >&2; exit 1; }
+wait_port() { for _ in $(seq 300); do client nbdinfo --size "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "server at $1 did not come up" >&2; exit 1; }
 
 pki="$work/pki"
 "$root/bin/make-test-certs" "$pki" >/dev/null
-tls="?tls-certificates=$pki/client"
+# fio's nbd engine refuses ?tls-certificates= in a URI (libnbd's allow_local_file is off), so every client finds
+# the client certificate where libnbd looks by default, $HOME/.pki/libnbd; libnbd looks there only for a user
+# other than root (root's is /etc/pki/libnbd, the machine's), so the clients run as nobody.
+mkdir -p "$work/home/.pki" "$work/out"
+cp -r "$pki/client" "$work/home/.pki/libnbd"
+chmod 755 "$work"
+chmod -R a+rX "$work/home"
+chmod 777 "$work/out"
+client() { setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$work/home" "$@"; }
+tls=""
 image="$work/image.raw"
 source="$work/source.raw" # what nbdcopy writes into each server
 echo "preparing dense $size raw images" >&2
@@ -39,6 +48,7 @@ for f in "$image" "$source"; do
   fio --name=fill --filename="$f" --size="$size" --rw=write --bs=1M --ioengine=psync --refill_buffers \
       --end_fsync=1 --output=/dev/null
 done
+chmod a+r "$source"
 
 flashcopy() { # name port provider: a server with its own data directory, registering the shared image
   mkdir -p "$work/$1"
@@ -73,10 +83,10 @@ fio_row() { # server uri round name fio-args...
   shift 4
   "$root/bench/lib/settle-cache" "$image"
   c0=$(cpu "${pid_of[$server]}")
-  fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$runtime" --time_based \
-      --ramp_time=2 --output-format=json --output="$work/out.json" >/dev/null
+  client fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$runtime" --time_based \
+      --ramp_time=2 --output-format=json --output="$work/out/out.json" >/dev/null
   c1=$(cpu "${pid_of[$server]}")
-  python3 - "$work/out.json" "$server" "$name" "$round" "$((c1 - c0))" "$((runtime + 2))" "$(getconf CLK_TCK)" \
+  python3 - "$work/out/out.json" "$server" "$name" "$round" "$((c1 - c0))" "$((runtime + 2))" "$(getconf CLK_TCK)" \
       >>"$results" <<'PY'
 import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
@@ -91,7 +101,7 @@ copy_row() { # server uri round name: nbdcopy the whole image out of (read) or i
   "$root/bench/lib/settle-cache" "$image"
   c0=$(cpu "${pid_of[$server]}")
   t0=$(date +%s%N)
-  if [ "$name" = "nbdcopy read" ]; then nbdcopy "$uri" null:; else nbdcopy "$source" "$uri"; fi
+  if [ "$name" = "nbdcopy read" ]; then client nbdcopy "$uri" null:; else client nbdcopy "$source" "$uri"; fi
   t1=$(date +%s%N)
   c1=$(cpu "${pid_of[$server]}")
   python3 - "$server" "$name" "$round" "$((c1 - c0))" "$((t1 - t0))" "$(stat -c %s "$image")" \
@@ -108,7 +118,7 @@ for s in "${servers[@]}"; do # the same unrecorded warm-up for all: the JVMs' JI
   echo "warming up ${s%%|*}" >&2
   for w in "--rw=randrw --bs=4k --iodepth=32" "--rw=rw --bs=1M --iodepth=8"; do
     # shellcheck disable=SC2086
-    fio --name=warmup --ioengine=nbd --uri="${s#*|}" $w --size="$size" --runtime="${WARMUP:-5}" --time_based \
+    client fio --name=warmup --ioengine=nbd --uri="${s#*|}" $w --size="$size" --runtime="${WARMUP:-5}" --time_based \
         --output=/dev/null >/dev/null
   done
 done
