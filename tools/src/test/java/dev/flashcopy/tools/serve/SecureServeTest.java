@@ -66,6 +66,9 @@ class SecureServeTest {
             assertEquals(64, published.certificateSha256().length());
             JsonNode volumes = AdminClient.forDataDir(server.dataDir()).get("/v1/volumes");
             assertTrue(volumes.path("volumes").isArray(), volumes.toString());
+            // The NBD side encrypts with BoringSSL (its native jar is a runtime dependency), and says so.
+            JsonNode info = AdminClient.forDataDir(server.dataDir()).get("/v1/server");
+            assertEquals("openssl (BoringSSL)", info.path("nbdTls").asText(), info.toString());
             HttpURLConnection plain =
                     (HttpURLConnection) URI.create(published.url().replace("https", "http") + "/v1/volumes")
                             .toURL()
@@ -88,6 +91,15 @@ class SecureServeTest {
     void nonLoopbackAdminWithCertificateIsServed() throws Exception {
         try (FlashcopyServer server = start(HostPort.parse("0.0.0.0:0"), tls(TlsMode.ON))) {
             assertTrue(AdminFile.read(server.dataDir()).url().startsWith("https://"));
+        }
+    }
+
+    @Test
+    void aCertificateWithTlsOffLeavesNbdInClearTextAndSaysNoEngine() throws Exception {
+        try (FlashcopyServer server = start(ANY, tls(TlsMode.OFF))) {
+            assertEquals(null, server.nbdTlsProvider());
+            JsonNode info = AdminClient.forDataDir(server.dataDir()).get("/v1/server");
+            assertTrue(info.path("nbdTls").isNull(), info.toString());
         }
     }
 
