@@ -105,6 +105,11 @@ public final class RawNbdClient implements AutoCloseable {
         return reply.type();
     }
 
+    /** The TLS version STARTTLS agreed ({@code TLSv1.3}, {@code TLSv1.2}), null before it. */
+    public String tlsProtocol() {
+        return socket instanceof SSLSocket s ? s.getSession().getProtocol() : null;
+    }
+
     public void sendOption(int option, byte[] data) throws IOException {
         out.writeLong(OPTION_MAGIC);
         out.writeInt(option);

@@ -17,6 +17,11 @@ final class ClientTls {
 
     /** Trusts {@code dir/ca-cert.pem}; presents {@code dir/client-cert.pem} when the directory has one. */
     static SSLSocketFactory from(Path dir) throws Exception {
+        return from(dir, "TLS");
+    }
+
+    /** As {@link #from(Path)}, offering at most {@code protocol} ({@code TLSv1.2}: that version only, here). */
+    static SSLSocketFactory from(Path dir, String protocol) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry(
@@ -33,7 +38,7 @@ final class ClientTls {
             kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, new char[0]);
         }
-        SSLContext context = SSLContext.getInstance("TLS");
+        SSLContext context = SSLContext.getInstance(protocol);
         context.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         return context.getSocketFactory();
     }

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** STARTTLS over real sockets, with certificates made by openssl, spoken to by a JDK TLS client. */
@@ -140,6 +141,19 @@ class NbdTlsTest {
                 }
             }
             assertArrayEquals(data, read.array());
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"OPENSSL, TLSv1.3", "OPENSSL, TLSv1.2", "JDK, TLSv1.3", "JDK, TLSv1.2"})
+    void bothProvidersSpeakTls12And13WithAVerifiedClient(TlsProvider provider, String protocol) throws Exception {
+        start(TlsMode.REQUIRE, true, provider);
+        try (RawNbdClient c = plain()) {
+            assertEquals(ACK, c.startTls(ClientTls.from(certs.clientDir("client"), protocol)));
+            assertEquals(protocol, c.tlsProtocol());
+            c.negotiate("disk", false);
+            c.request(0, CMD_READ, 3, 0, 4096, null);
+            assertEquals(0, c.readSimple(4096).error());
         }
     }
 
