@@ -6,10 +6,10 @@ import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 
 /**
- * Which engine encrypts NBD's TLS. {@link #OPENSSL} is BoringSSL through netty-tcnative: it encrypts into and
- * decrypts from direct buffers in native code and, with Netty's {@code SslHandler}, seals several records per
- * call, where the JDK's {@code SSLEngine} works one record at a time; over TLS a server spends most of its CPU
- * here. {@link #JDK} works wherever Java does. {@code -Dflashcopy.tlsProvider=auto} (the default) takes OpenSSL
+ * Which engine encrypts NBD's TLS. {@link #OPENSSL} is BoringSSL through netty-tcnative: it encrypts straight
+ * from the direct reply buffers and decrypts into direct buffers in native code; on 4 KiB random reads it served
+ * twice the IOPS of the JDK's {@code SSLEngine} at less CPU per read (bench/RESULTS.md, "NBD over TLS").
+ * {@link #JDK} works wherever Java does. {@code -Dflashcopy.tlsProvider=auto} (the default) takes OpenSSL
  * when its native library loads and the JDK otherwise; {@code openssl} refuses to start without it, so an A/B
  * run cannot measure the JDK twice; {@code jdk} never loads it. Immutable.
  */
