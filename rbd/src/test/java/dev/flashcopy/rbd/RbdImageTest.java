@@ -215,10 +215,12 @@ class RbdImageTest {
     }
 
     @Test
-    void removedImageCannotBeOpened() throws CephException {
+    void imageWithChosenObjectSizeIsRemovedOnlyWhenClosed() throws CephException {
         String other = TestCluster.unique("gone");
-        RbdImage.create(pool, other, MIB);
+        RbdImage.create(pool, other, 4 * MIB, RbdImage.FEATURE_LAYERING, 20);
         RbdImage opened = RbdImage.open(pool, other);
+        assertEquals(MIB, opened.stat().objectSize(), "order 20: 1 MiB objects");
+        assertEquals(4, opened.stat().objectCount());
         CephException busy = assertThrows(CephException.class, () -> RbdImage.remove(pool, other));
         assertEquals(Errno.EBUSY, busy.errno(), busy.getMessage());
         opened.close();
