@@ -54,4 +54,23 @@ class RadosClusterTest {
         assertEquals(Errno.ETIMEDOUT, e.errno(), e.getMessage());
         assertTrue(seconds < 15, "took " + seconds + " s");
     }
+
+    @Test
+    void wrongKeyIsRefusedAtOnce(@TempDir Path dir) throws IOException {
+        // The real monitors, a key they never issued: EACCES well within the mount timeout, not a wait.
+        Path keyring = dir.resolve("wrong.keyring");
+        Files.writeString(keyring, "[client.admin]\n\tkey = AQBbnsJnAAAAABAAYWJjZGVmZ2hpamtsbW5vcA==\n");
+        Path conf = dir.resolve("ceph.conf");
+        String monHost = Files.readAllLines(TestCluster.conf()).stream()
+                .filter(line -> line.startsWith("mon host"))
+                .findFirst()
+                .orElseThrow();
+        Files.writeString(conf, "[global]\n" + monHost + "\nkeyring = " + keyring + "\n");
+        long start = System.nanoTime();
+        CephException e =
+                assertThrows(CephException.class, () -> RadosCluster.connect(conf, "admin", Duration.ofSeconds(20)));
+        long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+        assertEquals("rados_connect(client.admin via " + conf + "): EACCES", e.getMessage());
+        assertTrue(seconds < 10, "took " + seconds + " s");
+    }
 }
