@@ -4,7 +4,6 @@ import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.ending.FailureLog;
-import dev.flashcopy.engine.establish.CascadeRules;
 import dev.flashcopy.engine.establish.EstablishOptions;
 import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.engine.freeze.WriteGates;
@@ -23,11 +22,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -129,81 +125,7 @@ public final class Membership {
      * {@link FailureLog}); returns report lines.
      */
     public List<String> attach(List<RelationshipRecord> records, Map<Long, BitmapSet> bitmaps) throws IOException {
-        List<String> recoveryReport = new ArrayList<>();
-        int active = 0;
-        // Upper cascade levels first, so a family below joins the one above it (and shares its locks).
-        Map<String, RelationshipRecord> byTarget = new HashMap<>();
-        records.forEach(r -> byTarget.put(r.target(), r));
-        for (RelationshipRecord r : records.stream()
-                .sorted(Comparator.comparingInt((RelationshipRecord x) -> CascadeRules.depth(x, byTarget))
-                        .thenComparingLong(RelationshipRecord::effectiveChainOrder))
-                .toList()) {
-            Optional<Volume> s = store.find(r.source());
-            Optional<Volume> t = store.find(r.target());
-            Family f = registry.families.get(r.source());
-            String problem = s.isEmpty()
-                    ? "source volume " + r.source() + " is not available"
-                    : t.isEmpty()
-                            ? "target volume " + r.target() + " is not available"
-                            : s.get().size() != r.size()
-                                    ? "source " + r.source() + " is " + s.get().size() + " bytes, was " + r.size()
-                                    : r.extents() == null && t.get().size() < r.size()
-                                            ? "target " + r.target() + " is smaller than " + r.size() + " bytes"
-                                            : r.extents() != null
-                                                            && r.extents().stream()
-                                                                    .anyMatch(e -> e.targetEnd()
-                                                                            > t.get()
-                                                                                    .size())
-                                                    ? "target " + r.target()
-                                                            + " no longer holds every range of the relationship"
-                                                    : f != null
-                                                                    && f.source()
-                                                                            .name()
-                                                                            .equals(r.source())
-                                                                    && f.geometry()
-                                                                                    .grainSize()
-                                                                            != r.grainSize()
-                                                            ? "grain size differs from its siblings'"
-                                                            // Extent relationships share volumes (the establish rules
-                                                            // kept their ranges apart).
-                                                            : registry.families.containsKey(r.target())
-                                                                            && (r.extents() == null
-                                                                                    || registry.families
-                                                                                                    .get(r.target())
-                                                                                                    .group()
-                                                                                            == null)
-                                                                    ? "target " + r.target()
-                                                                            + " is already in another relationship"
-                                                                    : inactiveAbove(r.source()) != null
-                                                                            ? "its source is the target of inactive relationship "
-                                                                                    + inactiveAbove(r.source())
-                                                                            : null;
-            if (problem != null) {
-                registry.inactive.put(r.id(), new Registry.Inactive(r, bitmaps.get(r.id())));
-                recoveryReport.add(
-                        "pass 5 (attach): relationship " + r.source() + ":" + r.target() + " inactive: " + problem);
-                continue;
-            }
-            install(new Relationship(r, s.get(), t.get(), bitmaps.get(r.id())));
-            active++;
-        }
-        recoveryReport.add(
-                "pass 5 (attach): " + active + " relationship(s) active, " + registry.inactive.size() + " inactive");
-        int failed = parts.failures().applyTo(registry.live.values());
-        if (failed > 0) {
-            recoveryReport.add("pass 5 (attach): " + failed + " relationship(s) failed earlier stay failed");
-        }
-        return recoveryReport;
-    }
-
-    /** The inactive relationship {@code volume} is the target of (a cascade level up), as SRC:TGT, or null. */
-    private String inactiveAbove(String volume) {
-        return registry.inactive.values().stream()
-                .map(Registry.Inactive::record)
-                .filter(i -> i.target().equals(volume))
-                .map(i -> i.source() + ":" + i.target())
-                .findFirst()
-                .orElse(null);
+        return new AttachPass(registry, store, parts.failures(), this::install).run(records, bitmaps);
     }
 
     /**
