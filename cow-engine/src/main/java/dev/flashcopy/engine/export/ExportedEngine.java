@@ -4,11 +4,8 @@ import dev.flashcopy.engine.freeze.SourceFreeze;
 import dev.flashcopy.engine.freeze.WriteGates;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.membership.Registry;
-import dev.flashcopy.engine.membership.RelationshipView;
-import dev.flashcopy.engine.membership.VolumeRoles;
+import dev.flashcopy.engine.membership.RelationshipQueries;
 import dev.flashcopy.engine.relationship.Family;
-import dev.flashcopy.engine.relationship.Relationship;
-import java.util.List;
 
 /**
  * What the exported devices need of the FlashCopy engine, and nothing more: the relationships and families in
@@ -23,17 +20,8 @@ public interface ExportedEngine {
     /** The family {@code volume} is in (as a source, else as a target), or null. */
     Family familyOf(String volume);
 
-    /** The whole-volume relationship {@code target} is the target of, or null. */
-    Relationship wholeRelationshipOfTarget(String target);
-
-    /** Whether {@code volume} is named by a relationship left inactive (a volume of it was missing at start). */
-    boolean inactiveVolume(String volume);
-
-    /** The relationships named by a volume or a {@code SOURCE:TARGET} pair, as {@code lsflash} shows them. */
-    List<RelationshipView> list(String volumeOrPair);
-
-    /** {@code volume}'s part in FlashCopy. */
-    VolumeRoles roles(String volume);
+    /** The relationships as views, as {@code lsflash} shows them. */
+    RelationshipQueries relationships();
 
     SourceFreeze freezes();
 

@@ -50,7 +50,7 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
     static boolean inhibited(ExportedEngine engine, String name) {
         // The NBD server asks this for every write, so it is one map lookup, not a walk over every relationship.
         // An extent target is inhibited only inside its ranges (ExtentIo refuses those writes); the rest is its own.
-        Relationship r = engine.wholeRelationshipOfTarget(name);
+        Relationship r = engine.registry().wholeOfTarget(name);
         return r != null && r.targetWriteInhibit();
     }
 

@@ -45,13 +45,14 @@ public final class FlashDevices implements DeviceProvider {
 
     private String describe(Volume v) {
         StringBuilder s = new StringBuilder("flashcopy volume " + v.name() + " (" + ByteSize.format(v.size()) + ")");
-        if (engine.inactiveVolume(v.name())) {
+        if (engine.registry().inactiveVolume(v.name())) {
             return s.append(", in an inactive FlashCopy relationship: not exported")
                     .toString();
         }
-        VolumeRoles roles = engine.roles(v.name());
+        VolumeRoles roles = engine.relationships().roles(v.name());
         roles.source()
-                .ifPresent(src -> engine.list(src + ":" + v.name())
+                .ifPresent(src -> engine.relationships()
+                        .list(src + ":" + v.name())
                         .forEach(r -> s.append(String.format(
                                 Locale.ROOT,
                                 ", FlashCopy target of %s at T0 %s (%s, %.1f%% copied)",
@@ -67,7 +68,7 @@ public final class FlashDevices implements DeviceProvider {
 
     @Override
     public Optional<DeviceLease> acquire(String name) {
-        if (engine.inactiveVolume(name)) {
+        if (engine.registry().inactiveVolume(name)) {
             return Optional.empty();
         }
         return store.lease(name).map(v -> new Lease(store, new FlashDevice(engine, v)));

@@ -124,7 +124,8 @@ public final class FlashcopyServer implements AutoCloseable {
                             HostPort.format(nbd.address()),
                             scheme + HostPort.format(adminRef.get().address()),
                             startedAt.toString())),
-                    new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil, settings.imageDirs()),
+                    new VolumesResource(
+                            store, flash.relationships()::roles, flash.freezes()::frozenUntil, settings.imageDirs()),
                     new RelationshipsResource(flash),
                     new FreezesResource(flash.freezes(), store),
                     new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),
@@ -197,7 +198,7 @@ public final class FlashcopyServer implements AutoCloseable {
      * to recover, so a new data directory starts with a short banner.
      */
     public List<String> recoveryReport() {
-        return flash.list().isEmpty() ? List.of() : flash.recoveryReport();
+        return flash.relationships().list().isEmpty() ? List.of() : flash.recoveryReport();
     }
 
     public InetSocketAddress nbdAddress() {
