@@ -90,7 +90,9 @@ enum Transport {
         if (this != EPOLL) {
             throw new IllegalStateException("only epoll wraps inherited sockets, not " + this);
         }
-        return unix ? new EpollServerDomainSocketChannel(fd) : new EpollServerSocketChannel(fd);
+        // The TCP constructor finds a listening socket active by itself; the unix one must be told, or it never
+        // polls for connections.
+        return unix ? new EpollServerDomainSocketChannel(fd, true) : new EpollServerSocketChannel(fd);
     }
 
     @Override
