@@ -145,6 +145,26 @@ class UnixSocketIT {
     }
 
     @Test
+    void exportRulesSeeAUnixClientAsLoopback() {
+        Path socket = tmp.resolve("rules.sock");
+        try (ServerProcess server = ServerProcess.start(
+                tmp.resolve("data"),
+                "--listen",
+                "unix:" + socket,
+                "--allow",
+                "local=127.0.0.1/32",
+                "--allow",
+                "remote=10.0.0.0/8")) {
+            server.cli("mkvol", "local", "--size", "4M").ok();
+            server.cli("mkvol", "remote", "--size", "4M").ok();
+            Command.ok(T, "nbdinfo", unixUri(socket, "local"));
+            Command.Result denied = Command.run(T, "nbdinfo", unixUri(socket, "remote"));
+            assertFalse(denied.exit() == 0, "a range without loopback keeps unix clients out: " + denied.out());
+            assertTrue(denied.err().contains("opt_go request"), "refused at the handshake: " + denied.err());
+        }
+    }
+
+    @Test
     void aLiveSocketIsRefusedAndAStaleOneLeftByAKillIsReplaced() {
         Path socket = tmp.resolve("shared.sock");
         try (ServerProcess first = ServerProcess.start(tmp.resolve("one"), "--listen", "unix:" + socket)) {

@@ -132,6 +132,25 @@ class UnixSocketListenTest {
     }
 
     @Test
+    void theSocketFileGoesToTheOwnerAskedAndAnUnknownUserIsNamed() throws Exception {
+        Path socket = dir.resolve("owned.sock");
+        String me = System.getProperty("user.name");
+        // Giving a file away needs root; anyone may keep it as their own and pick one of their groups.
+        String owner = me.equals("root") ? "daemon" : me;
+        String group = Files.getAttribute(dir, "posix:group").toString();
+        SocketFileAccess access = SocketFileAccess.UMASK.withOwner(owner + ":" + group);
+        try (NbdServer server = start(new Endpoint.Unix(socket, access))) {
+            assertEquals(owner, Files.getOwner(socket).getName());
+            assertArrayEquals(GREETING_MAGIC, greeting(socket));
+        }
+        SocketFileAccess nobody = SocketFileAccess.UMASK.withOwner("no-such-user-fc");
+        ListenFailure refused =
+                assertThrows(ListenFailure.class, () -> start(new Endpoint.Unix(dir.resolve("x.sock"), nobody)));
+        assertTrue(refused.getMessage().endsWith(": no such user: no-such-user-fc"), refused.getMessage());
+        assertFalse(Files.exists(dir.resolve("x.sock")), "a socket whose owner could not be set is not left behind");
+    }
+
+    @Test
     void octalModesParseAndNonsenseIsRefusedWithTheForm() {
         assertEquals("rw-------", PosixFilePermissions.toString(SocketFileAccess.parseMode("600")));
         assertEquals("rwxr-x---", PosixFilePermissions.toString(SocketFileAccess.parseMode("0750")));

@@ -55,15 +55,19 @@ public final class UnixSocketFile {
     public static void apply(Path path, SocketFileAccess access) throws IOException {
         PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
         UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
-        try {
-            if (access.owner() != null) {
+        if (access.owner() != null) {
+            try {
                 view.setOwner(users.lookupPrincipalByName(access.owner()));
+            } catch (UserPrincipalNotFoundException e) {
+                throw new IOException("no such user: " + access.owner(), e);
             }
-            if (access.group() != null) {
+        }
+        if (access.group() != null) {
+            try {
                 view.setGroup(users.lookupPrincipalByGroupName(access.group()));
+            } catch (UserPrincipalNotFoundException e) {
+                throw new IOException("no such group: " + access.group(), e);
             }
-        } catch (UserPrincipalNotFoundException e) {
-            throw new IOException("no such user or group: " + e.getName(), e);
         }
         if (access.mode() != null) {
             view.setPermissions(access.mode());
