@@ -51,7 +51,10 @@ public final class UnixSocketFile {
                 path + " is in use: a running server accepts connections on it (stop it or choose another path)");
     }
 
-    /** Gives {@code path} the mode and owner {@code access} asks for. */
+    /**
+     * Gives {@code path} the mode and owner {@code access} asks for. Between the bind and this call the file has
+     * the mode the umask left (Java cannot set the umask); a socket unit's {@code SocketMode=} has no such window.
+     */
     public static void apply(Path path, SocketFileAccess access) throws IOException {
         PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
         UserPrincipalLookupService users = path.getFileSystem().getUserPrincipalLookupService();
