@@ -1,8 +1,8 @@
 package dev.flashcopy.engine.export;
 
 import dev.flashcopy.engine.catalog.ByteSize;
+import dev.flashcopy.engine.catalog.StoreLease;
 import dev.flashcopy.engine.catalog.VolumeStore;
-import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.DeviceInfo;
 import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.DeviceProvider;
@@ -11,7 +11,6 @@ import dev.flashcopy.engine.volume.Volume;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Exports every volume of the store through the FlashCopy rules: each lease's device consults the
@@ -71,30 +70,6 @@ public final class FlashDevices implements DeviceProvider {
         if (engine.registry().inactiveVolume(name)) {
             return Optional.empty();
         }
-        return store.lease(name).map(v -> new Lease(store, new FlashDevice(engine, v)));
-    }
-
-    /** One connection's hold; closing gives the store's lease back once. */
-    private static final class Lease implements DeviceLease {
-        private final VolumeStore store;
-        private final FlashDevice device;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        Lease(VolumeStore store, FlashDevice device) {
-            this.store = store;
-            this.device = device;
-        }
-
-        @Override
-        public BlockDevice device() {
-            return device;
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                store.release(device.name());
-            }
-        }
+        return store.lease(name).map(v -> new StoreLease(store, name, new FlashDevice(engine, v)));
     }
 }
