@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,10 +85,10 @@ class ConcurrentCopyTest {
             if (failure.get() != null) {
                 throw new AssertionError(failure.get());
             }
-            fx.engine.setRate("s", "old", 0);
-            fx.engine.setRate("s", "new", 0);
-            assertTrue(fx.engine.awaitCopied("s", "new", Duration.ofSeconds(30)));
-            assertTrue(fx.engine.awaitCopied("s", "old", Duration.ofSeconds(30)));
+            fx.engine.copies().setRate("s", "old", 0);
+            fx.engine.copies().setRate("s", "new", 0);
+            assertTrue(fx.engine.copies().awaitCopied("s", "new", Duration.ofSeconds(30)));
+            assertTrue(fx.engine.copies().awaitCopied("s", "old", Duration.ofSeconds(30)));
             assertEquals(List.of(), fx.engine.problems());
             assertArrayEquals(t0, fx.read("old", 0, size));
             assertArrayEquals(t0, fx.read("new", 0, size));

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.check.MetadataCheck;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.membership.RelationshipView;
 import dev.flashcopy.engine.storage.DamagedMetadataException;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.DiskFile;
 import dev.flashcopy.engine.volume.SimulatedDisk;
@@ -166,7 +168,7 @@ class MetadataFaultTest {
             faults.merge(injected.split(" ")[0] + " served", 1, Integer::sum);
             boolean anyFailed = false;
             for (String v : PowerLossTest.NAMES) {
-                RelationshipView asTarget = fx.engine.list().stream()
+                RelationshipView asTarget = fx.engine.relationships().list().stream()
                         .filter(r -> r.target().equals(v))
                         .findFirst()
                         .orElse(null);

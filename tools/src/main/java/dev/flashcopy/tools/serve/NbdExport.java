@@ -4,10 +4,14 @@ import dev.flashcopy.engine.device.DeviceProvider;
 import dev.flashcopy.nbd.NbdSecurity;
 import dev.flashcopy.nbd.NbdServer;
 import dev.flashcopy.nbd.NbdServerConfig;
+import dev.flashcopy.nbd.listen.Endpoint;
+import dev.flashcopy.nbd.listen.ListenFailure;
 import dev.flashcopy.nbd.metrics.RequestMetrics;
 import dev.flashcopy.nbd.tls.TlsMode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
 
 /**
  * The NBD server exporting a {@link DeviceProvider}: the one place that knows the nbd-server
@@ -22,24 +26,27 @@ final class NbdExport implements AutoCloseable {
         this.tls = tls;
     }
 
-    /** Starts listening, counting requests into {@code metrics}; port 0 picks a free port. */
-    static NbdExport start(HostPort bind, NbdSecurity security, DeviceProvider devices, RequestMetrics metrics)
+    /** Starts listening on every endpoint, counting requests into {@code metrics}; port 0 picks a free port. */
+    static NbdExport start(
+            List<Endpoint> endpoints, NbdSecurity security, DeviceProvider devices, RequestMetrics metrics)
             throws IOException {
         try {
-            NbdServer server =
-                    NbdServer.start(new NbdServerConfig(bind.host(), bind.port()), security, devices, metrics);
+            NbdServer server = NbdServer.start(new NbdServerConfig(endpoints), security, devices, metrics);
             String tls = security.tlsMode() == TlsMode.OFF
                     ? null
                     : security.credentials().provider().describe();
             return new NbdExport(server, tls);
+        } catch (ListenFailure e) {
+            throw new IOException("cannot listen for NBD on " + e.endpoint() + ": " + e.reason(), e);
         } catch (Exception e) {
-            // Netty may rethrow the bind failure undeclared; either way the user wants the root cause.
-            throw new IOException("cannot listen for NBD on " + bind + ": " + rootMessage(e), e);
+            // Netty may rethrow a failure undeclared; either way the user wants the root cause.
+            throw new IOException("cannot start NBD: " + rootMessage(e), e);
         }
     }
 
-    InetSocketAddress address() {
-        return server.address();
+    /** Every NBD address, in the order of the endpoints: {@link InetSocketAddress} or {@code UnixDomainSocketAddress}. */
+    List<SocketAddress> addresses() {
+        return server.addresses();
     }
 
     /** The TLS engine NBD connections encrypt with ({@code openssl (BoringSSL)}, {@code jdk}), null without TLS. */

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.catalog.VolumeStore;
-import dev.flashcopy.engine.flash.EstablishOptions;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.engine.flash.FlashEngine;
-import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.engine.storage.DataDirectoryLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,8 +55,8 @@ class FsckCommandTest {
         try (VolumeStore store = VolumeStore.open(data);
                 FlashEngine flash = FlashEngine.open(store)) {
             assertTrue(
-                    flash.list().get(0).failedReason().contains("failed.json"),
-                    flash.list().toString());
+                    flash.relationships().list().get(0).failedReason().contains("failed.json"),
+                    flash.relationships().list().toString());
         }
     }
 

@@ -2,19 +2,19 @@ package dev.flashcopy.tools.admin.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.catalog.ByteSize;
-import dev.flashcopy.engine.flash.EstablishOptions;
+import dev.flashcopy.engine.ending.RelationshipEnding;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.engine.flash.FlashEngine;
-import dev.flashcopy.engine.flash.FreezeOptions;
-import dev.flashcopy.engine.flash.PairSpec;
-import dev.flashcopy.engine.flash.RelationshipEnding;
-import dev.flashcopy.engine.flash.RelationshipView;
-import dev.flashcopy.engine.flash.ResyncOptions;
-import dev.flashcopy.engine.flash.ReverseOptions;
-import dev.flashcopy.engine.flash.Revertibles;
-import dev.flashcopy.engine.flash.WithdrawResult;
+import dev.flashcopy.engine.freeze.FreezeOptions;
+import dev.flashcopy.engine.membership.RelationshipView;
+import dev.flashcopy.engine.refresh.ResyncOptions;
+import dev.flashcopy.engine.refresh.ReverseOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Extent;
 import dev.flashcopy.engine.relationship.OnFull;
+import dev.flashcopy.engine.revertible.Revertibles;
+import dev.flashcopy.engine.withdraw.WithdrawResult;
 import dev.flashcopy.tools.admin.ApiException;
 import dev.flashcopy.tools.admin.ApiRequest;
 import dev.flashcopy.tools.admin.ApiResponse;
@@ -91,12 +91,18 @@ public final class RelationshipsResource implements Resource {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/v1/relationships", r -> ApiResponse.ok(list(flash.list()))),
-                Route.get("/v1/relationships/{filter}", r -> ApiResponse.ok(list(flash.list(r.param("filter"))))),
-                Route.get("/v1/endings", r -> ApiResponse.ok(endings(flash.endings()))),
+                Route.get(
+                        "/v1/relationships",
+                        r -> ApiResponse.ok(list(flash.relationships().list()))),
+                Route.get(
+                        "/v1/relationships/{filter}",
+                        r -> ApiResponse.ok(list(flash.relationships().list(r.param("filter"))))),
+                Route.get(
+                        "/v1/endings",
+                        r -> ApiResponse.ok(endings(flash.endings().all()))),
                 Route.get("/v1/endings/{pair}", r -> {
                     PairSpec p = PairSpec.parse(r.param("pair"));
-                    return ApiResponse.ok(endings(flash.endings(p.source(), p.target())));
+                    return ApiResponse.ok(endings(flash.endings().of(p.source(), p.target())));
                 }),
                 Route.post("/v1/relationships", this::establish),
                 Route.post("/v1/relationships/{pair}/withdraw", this::withdraw),
@@ -259,7 +265,7 @@ public final class RelationshipsResource implements Resource {
         long rate = body.optionalLong("rateMiBps")
                 .orElseThrow(
                         () -> ApiException.badRequest("field 'rateMiBps' is missing (expected: MiB/s, 0 = unlimited)"));
-        return ApiResponse.ok(json(flash.setRate(pair.source(), pair.target(), intField("rateMiBps", rate))));
+        return ApiResponse.ok(json(flash.copies().setRate(pair.source(), pair.target(), intField("rateMiBps", rate))));
     }
 
     private static CopyMode mode(String text) {
