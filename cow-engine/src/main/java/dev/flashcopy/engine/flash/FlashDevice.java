@@ -11,26 +11,35 @@ import dev.flashcopy.engine.device.HeldFile;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ExtentIo;
-import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
+import dev.flashcopy.engine.relationship.HostReads;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.SourceWriteHint;
+import dev.flashcopy.engine.relationship.VolumeRoute;
+import dev.flashcopy.engine.relationship.VolumeRoute.Borrowing;
+import dev.flashcopy.engine.relationship.VolumeRoute.CascadeMiddle;
+import dev.flashcopy.engine.relationship.VolumeRoute.ExtentMember;
+import dev.flashcopy.engine.relationship.VolumeRoute.Plain;
+import dev.flashcopy.engine.relationship.VolumeRoute.Source;
+import dev.flashcopy.engine.relationship.VolumeRoute.Target;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * One volume as exported: requests route through the relationship the volume is in at that moment, or go
- * straight to the image when it is in none (the fast path). A volume that is both a target and a source (the
- * middle of a cascade) is found through the family it is the source of and routed to {@link CascadeIo}.
- * Writes, trims and zeroes hold the volume's write gate, so an establish sees them wholly before or after T0;
- * while the volume is frozen they wait (held, not failed). A FLUSH (and FUA) syncs the image and commits the
- * journal, so a flushed target write's grain stays copied (and, recording, marked changed) after a crash. Its
- * dirty maps are the bitmaps of its relationships ({@link DirtyMaps}). It lends its image for sends only while it
- * reads its own image (in no relationship, or a plain source): a target's grains may still live in its source.
+ * One volume as exported: a thin consumer of its {@link VolumeRoute}, which says once per change of membership
+ * what the volume is (in no relationship, a source, a borrowing source, a target, a cascade's middle, in extent
+ * relationships); each request takes the route, enters its chain lock unless it goes straight to the image
+ * (the fast path), and does one {@code switch} over it. Writes, trims and zeroes hold the volume's write gate,
+ * so an establish sees them wholly before or after T0; while the volume is frozen they wait (held, not failed).
+ * A FLUSH (and FUA) syncs the image and commits the journal, so a flushed target write's grain stays copied
+ * (and, recording, marked changed) after a crash. Its dirty maps are the bitmaps of its relationships ({@link
+ * DirtyMaps}). It lends its image for sends only while it reads its own image (in no relationship, or a source
+ * that borrows nothing): a target's grains may still live in its source.
  *
  * <p>Thread-safe.
  */
@@ -48,7 +57,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
     static boolean inhibited(FlashEngine engine, String name) {
         // The NBD server asks this for every write, so it is one map lookup, not a walk over every relationship.
         // An extent target is inhibited only inside its ranges (ExtentIo refuses those writes); the rest is its own.
-        Relationship r = engine.wholeRelationshipOfTarget(name);
+        Relationship r = engine.routeOf(name).targetOf();
         return r != null && r.targetWriteInhibit();
     }
 
@@ -70,36 +79,48 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
     @Override
     public void read(long offset, ByteBuffer dst) throws BlockIoException {
         checkOpen();
-        while (true) {
-            Family f = engine.familyOf(volume.name());
-            if (readsOwnImage(f)) {
-                volume.read(offset, dst);
-                return;
+        if (engine.routeOf(volume.name()).readsOwnImage()) {
+            volume.read(offset, dst);
+            return;
+        }
+        VolumeRoute route = enter();
+        try {
+            switch (route) {
+                case Plain _, Source _ -> volume.read(offset, dst); // it stopped being a target meanwhile
+                case Borrowing b -> HostReads.readSource(b.family(), offset, dst);
+                case Target t -> HostReads.readTarget(t.family(), t.relationship(), offset, dst);
+                case CascadeMiddle m -> HostReads.readTarget(m.above(), m.asTarget(), offset, dst);
+                case ExtentMember m -> ExtentIo.read(m.group(), volume, offset, dst);
             }
-            if (f.enter(volume.name())) {
-                try {
-                    if (f.group() != null) {
-                        ExtentIo.read(f.group(), volume, offset, dst);
-                    } else if (f.source() == volume) {
-                        CascadeIo.read(f, offset, dst);
-                    } else {
-                        HostIo.readTarget(f, f.at(f.indexOf(volume.name())), offset, dst);
-                    }
-                    return;
-                } finally {
-                    f.exit();
-                }
-            }
+        } finally {
+            exit(route);
         }
     }
 
     /**
-     * In no relationship, or a source that reads its own image: not one that borrows from a fast reverse, is a
-     * cascade's middle target (a family never gains an upstream later, so null here stays null), or is in
-     * extent relationships (it may be a target of some on other ranges).
+     * The volume's route with its chain read lock held (none for {@link Plain}), taken again while a change of
+     * membership replaced it before the lock was had: the route acted on is the one published under the lock.
      */
-    private boolean readsOwnImage(Family f) {
-        return f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null && f.group() == null);
+    private VolumeRoute enter() {
+        while (true) {
+            VolumeRoute route = engine.routeOf(volume.name());
+            ReentrantReadWriteLock chainLock = route.chainLock();
+            if (chainLock == null) {
+                return route;
+            }
+            chainLock.readLock().lock();
+            if (engine.routeOf(volume.name()) == route) {
+                return route;
+            }
+            chainLock.readLock().unlock();
+        }
+    }
+
+    private static void exit(VolumeRoute route) {
+        ReentrantReadWriteLock chainLock = route.chainLock();
+        if (chainLock != null) {
+            chainLock.readLock().unlock();
+        }
     }
 
     /**
@@ -110,7 +131,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
     @Override
     public HeldFile fileHolding(long offset, long length) throws BlockIoException {
         checkOpen();
-        return readsOwnImage(engine.familyOf(volume.name())) ? volume.fileHolding(offset, length) : null;
+        return engine.routeOf(volume.name()).readsOwnImage() ? volume.fileHolding(offset, length) : null;
     }
 
     @Override
@@ -119,7 +140,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
             return false; // read reports it
         }
         // Only where read goes straight to the volume's own image, without locks; anything else takes them.
-        return readsOwnImage(engine.familyOf(volume.name())) && volume.image().readCached(offset, dst);
+        return engine.routeOf(volume.name()).readsOwnImage() && volume.image().readCached(offset, dst);
     }
 
     /**
@@ -133,8 +154,13 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
         if (engine.isClosed()) {
             return null;
         }
-        Family f = engine.familyOf(volume.name());
-        return f == null || SourceWriteHint.plain(f, volume, offset, length) ? volume.image() : null;
+        boolean plain = switch (engine.routeOf(volume.name())) {
+            case Plain _ -> true;
+            case Source s -> SourceWriteHint.plain(s.family(), offset, length);
+            case Borrowing b -> !b.borrowing() && SourceWriteHint.plain(b.family(), offset, length);
+            case Target _, CascadeMiddle _, ExtentMember _ -> false;
+        };
+        return plain ? volume.image() : null;
     }
 
     @Override
@@ -213,33 +239,21 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
         }
         enterGate();
         try {
-            while (true) {
-                Family f = engine.familyOf(volume.name());
-                if (f == null) {
-                    op.apply(volume, offset, length);
-                    break;
+            VolumeRoute route = enter();
+            try {
+                // A target grain whose bit a trim clears must read zeroes, not the file's old bytes, even where
+                // the file system cannot punch: trim a target (a cascade's middle too) as a punching zero.
+                HostIo.Mutation targetOp = trim ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
+                switch (route) {
+                    case Plain _ -> op.apply(volume, offset, length);
+                    case Source s -> HostIo.mutateSource(s.family(), offset, length, op);
+                    case Borrowing b -> HostIo.mutateSource(b.family(), offset, length, op);
+                    case Target t -> HostIo.mutateTarget(t.family(), t.relationship(), offset, length, targetOp);
+                    case CascadeMiddle m -> CascadeIo.mutate(m, offset, length, targetOp);
+                    case ExtentMember m -> ExtentIo.mutate(m.group(), volume, offset, length, op, targetOp);
                 }
-                if (!f.enter(volume.name())) {
-                    continue;
-                }
-                try {
-                    // A target grain whose bit a trim clears must read zeroes, not the file's old bytes, even
-                    // where the file system cannot punch: trim a target (a cascade's middle too) as a punching zero.
-                    HostIo.Mutation targetOp =
-                            trim ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
-                    if (f.group() != null) {
-                        ExtentIo.mutate(f.group(), volume, offset, length, op, targetOp);
-                    } else if (f.source() == volume && f.upstream() != null) {
-                        CascadeIo.mutate(f, offset, length, targetOp);
-                    } else if (f.source() == volume) {
-                        HostIo.mutateSource(f, offset, length, op);
-                    } else {
-                        HostIo.mutateTarget(f, f.at(f.indexOf(volume.name())), offset, length, targetOp);
-                    }
-                    break;
-                } finally {
-                    f.exit();
-                }
+            } finally {
+                exit(route);
             }
         } finally {
             gate.unlock();
@@ -293,29 +307,21 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
     @Override
     public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
         checkOpen();
-        while (true) {
-            Family f = engine.familyOf(volume.name());
-            if (readsOwnImage(f)) {
-                volume.mapAllocation(offset, length, sink);
-                return;
+        if (engine.routeOf(volume.name()).readsOwnImage()) {
+            volume.mapAllocation(offset, length, sink);
+            return;
+        }
+        VolumeRoute route = enter();
+        try {
+            switch (route) {
+                case Plain _, Source _ -> volume.mapAllocation(offset, length, sink);
+                case Borrowing b -> HostReads.mapSourceAllocation(b.family(), offset, length, sink);
+                case Target t -> HostReads.mapTargetAllocation(t.family(), t.relationship(), offset, length, sink);
+                case CascadeMiddle m -> HostReads.mapTargetAllocation(m.above(), m.asTarget(), offset, length, sink);
+                case ExtentMember m -> ExtentIo.mapAllocation(m.group(), volume, offset, length, sink);
             }
-            if (f.enter(volume.name())) {
-                try {
-                    Relationship above = f.source() == volume ? f.asTarget() : null;
-                    if (f.group() != null) {
-                        ExtentIo.mapAllocation(f.group(), volume, offset, length, sink);
-                    } else if (above != null) {
-                        HostIo.mapTargetAllocation(f.upstream(), above, offset, length, sink);
-                    } else if (f.source() == volume) {
-                        HostIo.mapSourceAllocation(f, offset, length, sink);
-                    } else {
-                        HostIo.mapTargetAllocation(f, f.at(f.indexOf(volume.name())), offset, length, sink);
-                    }
-                    return;
-                } finally {
-                    f.exit();
-                }
-            }
+        } finally {
+            exit(route);
         }
     }
 

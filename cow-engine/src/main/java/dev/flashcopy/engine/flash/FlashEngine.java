@@ -12,6 +12,7 @@ import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.relationship.VolumeRoute;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -435,9 +436,9 @@ public final class FlashEngine implements AutoCloseable {
         return registry.ofTarget(target);
     }
 
-    /** The live whole-volume relationship targeting {@code target}, or null: one lookup, no lock. */
-    Relationship wholeRelationshipOfTarget(String target) {
-        return registry.wholeOfTarget(target);
+    /** Where host I/O on {@code volume} goes now: one lookup, no lock (see {@link Registry#routeOf}). */
+    VolumeRoute routeOf(String volume) {
+        return registry.routeOf(volume);
     }
 
     Optional<Relationship> findLive(String source, String target) {

@@ -8,6 +8,7 @@ import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ChainCopy;
 import dev.flashcopy.engine.relationship.ExtentGroup;
 import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.FamilyLinks;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
@@ -95,6 +96,7 @@ final class Membership {
         if (below != null) {
             below.chain().forEach(r -> registry.families.put(r.target().name(), below));
         }
+        registry.reroute();
     }
 
     /** Drops an inactive relationship from the catalog. */
@@ -149,10 +151,11 @@ final class Membership {
                                                             // kept their ranges apart).
                                                             : registry.families.containsKey(r.target())
                                                                             && (r.extents() == null
-                                                                                    || registry.families
+                                                                                    || !(registry.families
                                                                                                     .get(r.target())
-                                                                                                    .group()
-                                                                                            == null)
+                                                                                                    .links()
+                                                                                            instanceof
+                                                                                            FamilyLinks.Extents))
                                                                     ? "target " + r.target()
                                                                             + " is already in another relationship"
                                                                     : inactiveAbove(r.source()) != null
@@ -168,6 +171,7 @@ final class Membership {
             install(new Relationship(r, s.get(), t.get(), bitmaps.get(r.id())));
             active++;
         }
+        registry.reroute();
         recoveryReport.add(
                 "pass 5 (attach): " + active + " relationship(s) active, " + registry.inactive.size() + " inactive");
         int failed = engine.failureLog().applyTo(registry.live.values());
@@ -329,6 +333,7 @@ final class Membership {
                 RelationshipCatalog.save(store.disk(), flashDir, id, all);
                 nextId = id;
                 fresh.forEach(this::install);
+                registry.reroute(); // chain write locks still held: I/O takes the new routes after them
             } finally {
                 for (int i = touched.size() - 1; i >= 0; i--) {
                     touched.get(i).chainLock().writeLock().unlock();
@@ -394,6 +399,7 @@ final class Membership {
                         registry.families.remove(rel.source().name(), f);
                     }
                 }
+                registry.reroute();
                 RevertArea area = rel.revertArea();
                 if (area != null) {
                     rel.setRevertArea(null);
@@ -439,6 +445,7 @@ final class Membership {
                     registry.families.put(v, now);
                 }
             }
+            registry.reroute();
             RevertArea area = rel.revertArea();
             if (area != null) {
                 rel.setRevertArea(null);

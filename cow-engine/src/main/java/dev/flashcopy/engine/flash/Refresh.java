@@ -147,6 +147,7 @@ final class Refresh {
                     registry.families.get(f.source().name()).replace(rels.get(f.id()), f, true);
                     membership.swapIn(f);
                 }
+                registry.reroute(); // the routes of the pairs' volumes name the next generations
                 checkpoint();
             } finally {
                 unlock(families);
