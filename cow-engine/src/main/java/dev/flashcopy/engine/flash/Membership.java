@@ -12,6 +12,7 @@ import dev.flashcopy.engine.relationship.FamilyLinks;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.relationship.VolumeRoute.CascadeMiddle;
 import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
@@ -357,10 +358,8 @@ final class Membership {
         }
         Family f = registry.families.get(rel.source().name());
         String target = rel.target().name();
-        Family below = registry.families.get(target);
-        if (below != null && !below.source().name().equals(target)) {
-            below = null;
-        }
+        // In a cascade, the family below: the one the target is the source of.
+        Family below = registry.routeOf(target) instanceof CascadeMiddle m ? m.below() : null;
         rel.setCleaning(true);
         try {
             if (f.enter(target)) {

@@ -9,6 +9,7 @@ import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.GenerationChange;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.relationship.VolumeRoute.CascadeMiddle;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -297,18 +298,16 @@ final class Refresh {
         if (rel.extents() != null) {
             return; // nothing reads through an extent relationship
         }
-        Family below = registry.families.get(rel.target().name());
-        if (below != null && below.source().name().equals(rel.target().name())) {
-            CascadeIo.cleanBelow(below, GrainBitmap.union(rel.sourceChanged(), rel.targetChanged()));
+        if (registry.routeOf(rel.target().name()) instanceof CascadeMiddle m) {
+            CascadeIo.cleanBelow(m.below(), GrainBitmap.union(rel.sourceChanged(), rel.targetChanged()));
         }
     }
 
     /** A cascade: the pair's target has targets of its own, whose point in time a new one would change. */
     private void refuseTargetWithTargets(PairSpec p, String command, String why) {
-        Family below = registry.families.get(p.target());
-        if (below != null && below.source().name().equals(p.target())) {
+        if (registry.routeOf(p.target()) instanceof CascadeMiddle m) {
             List<String> targets =
-                    below.chain().stream().map(r -> r.target().name()).toList();
+                    m.below().chain().stream().map(r -> r.target().name()).toList();
             throw new IllegalStateException("target " + p.target() + " is the source of " + String.join(", ", targets)
                     + " (rule: " + command + " does not change a cascade's middle volume: " + why + "; withdraw"
                     + " them first)");
