@@ -24,11 +24,9 @@ import dev.flashcopy.engine.relationship.VolumeRoute.Source;
 import dev.flashcopy.engine.relationship.VolumeRoute.Target;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * One volume as exported: a thin consumer of its {@link VolumeRoute}, which says once per change of membership
@@ -93,34 +91,13 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
                 case ExtentMember m -> ExtentIo.read(m.group(), volume, offset, dst);
             }
         } finally {
-            exit(route);
+            route.exit();
         }
     }
 
-    /**
-     * The volume's route with its chain read lock held (none for {@link Plain}), taken again while a change of
-     * membership replaced it before the lock was had: the route acted on is the one published under the lock.
-     */
+    /** The volume's route, with its chain read lock held unless it is plain (see {@link VolumeRoute#enter}). */
     private VolumeRoute enter() {
-        while (true) {
-            VolumeRoute route = engine.routeOf(volume.name());
-            ReentrantReadWriteLock chainLock = route.chainLock();
-            if (chainLock == null) {
-                return route;
-            }
-            chainLock.readLock().lock();
-            if (engine.routeOf(volume.name()) == route) {
-                return route;
-            }
-            chainLock.readLock().unlock();
-        }
-    }
-
-    private static void exit(VolumeRoute route) {
-        ReentrantReadWriteLock chainLock = route.chainLock();
-        if (chainLock != null) {
-            chainLock.readLock().unlock();
-        }
+        return VolumeRoute.enter(volume.name(), engine::routeOf);
     }
 
     /**
@@ -180,44 +157,15 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
 
     @Override
     public void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
-        long length = total(srcs);
+        long length = BufferParts.total(srcs);
         // Extent relationships split a request at their ranges' edges: each part writes its own bytes.
         mutate(
                 offset,
                 length,
-                (v, o, l) -> v.write(o, o == offset && l == length ? srcs : part(srcs, o - offset, l), false),
+                (v, o, l) ->
+                        v.write(o, o == offset && l == length ? srcs : BufferParts.part(srcs, o - offset, l), false),
                 fua,
                 false);
-    }
-
-    private static long total(ByteBuffer[] srcs) {
-        long length = 0;
-        for (ByteBuffer src : srcs) {
-            length += src.remaining();
-        }
-        return length;
-    }
-
-    /** The buffers' bytes {@code [from, from + length)}, as duplicates (the originals keep their positions). */
-    private static ByteBuffer[] part(ByteBuffer[] srcs, long from, long length) {
-        List<ByteBuffer> out = new ArrayList<>();
-        long skip = from;
-        long left = length;
-        for (ByteBuffer src : srcs) {
-            int n = src.remaining();
-            if (skip >= n) {
-                skip -= n;
-                continue;
-            }
-            int take = (int) Math.min(n - skip, left);
-            out.add(src.duplicate().position(src.position() + (int) skip).limit(src.position() + (int) skip + take));
-            left -= take;
-            skip = 0;
-            if (left == 0) {
-                break;
-            }
-        }
-        return out.toArray(ByteBuffer[]::new);
     }
 
     @Override
@@ -253,7 +201,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
                     case ExtentMember m -> ExtentIo.mutate(m.group(), volume, offset, length, op, targetOp);
                 }
             } finally {
-                exit(route);
+                route.exit();
             }
         } finally {
             gate.unlock();
@@ -321,7 +269,7 @@ final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRangeDevice 
                 case ExtentMember m -> ExtentIo.mapAllocation(m.group(), volume, offset, length, sink);
             }
         } finally {
-            exit(route);
+            route.exit();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.flashcopy.engine.relationship;
 
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 /**
  * What one volume is in the relationships at one moment, and so where its host I/O goes: decided once per
@@ -76,6 +77,34 @@ public sealed interface VolumeRoute {
         }
         Relationship lender = f.borrower();
         return lender != null ? new Borrowing(f, lender) : new Source(f);
+    }
+
+    /**
+     * The route {@code published} names for {@code volume}, with its chain read lock held (none for {@link
+     * Plain}); taken again while a change of membership replaced it before the lock was had, so the route acted
+     * on is the one published under the lock. {@link #exit} gives the lock back.
+     */
+    static VolumeRoute enter(String volume, Function<String, VolumeRoute> published) {
+        while (true) {
+            VolumeRoute route = published.apply(volume);
+            ReentrantReadWriteLock chainLock = route.chainLock();
+            if (chainLock == null) {
+                return route;
+            }
+            chainLock.readLock().lock();
+            if (published.apply(volume) == route) {
+                return route;
+            }
+            chainLock.readLock().unlock();
+        }
+    }
+
+    /** Gives back what {@link #enter} took. */
+    default void exit() {
+        ReentrantReadWriteLock chainLock = chainLock();
+        if (chainLock != null) {
+            chainLock.readLock().unlock();
+        }
     }
 
     /** The lock whose read side an I/O path holds while it acts on this route; null for {@link Plain}. */

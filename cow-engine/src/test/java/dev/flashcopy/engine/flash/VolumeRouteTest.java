@@ -171,6 +171,27 @@ class VolumeRouteTest {
     }
 
     @Test
+    void enteringARouteThatChangedBeforeItsLockWasHadTakesThePublishedOne() throws Exception {
+        try (EngineFixture fx = fixture("s", "t", "x", "y")) {
+            fx.establish("s", "t", NOCOPY);
+            fx.establish("x", "y", NOCOPY);
+            VolumeRoute stale = route(fx, "t");
+            VolumeRoute now = route(fx, "y");
+            int[] looks = {0};
+
+            // The first look finds the stale route; by the time its lock is held, "now" is published.
+            VolumeRoute entered = VolumeRoute.enter("v", v -> looks[0]++ == 0 ? stale : now);
+
+            assertSame(now, entered);
+            assertEquals(1, now.chainLock().getReadHoldCount(), "the published route's lock is held");
+            assertEquals(0, stale.chainLock().getReadHoldCount(), "the stale one's is given back");
+            entered.exit();
+            assertEquals(0, now.chainLock().getReadHoldCount());
+            assertSame(VolumeRoute.PLAIN, VolumeRoute.enter("v", v -> VolumeRoute.PLAIN), "plain: no lock to take");
+        }
+    }
+
+    @Test
     void anInhibitedTargetIsReadOnlyThroughItsRoute() throws Exception {
         try (EngineFixture fx = fixture("s", "t")) {
             fx.establish("s", "t", NOCOPY.withTargetWriteInhibit(true));
