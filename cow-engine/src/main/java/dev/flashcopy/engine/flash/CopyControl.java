@@ -1,6 +1,10 @@
 package dev.flashcopy.engine.flash;
 
 import dev.flashcopy.engine.copier.BackgroundCopier;
+import dev.flashcopy.engine.membership.Membership;
+import dev.flashcopy.engine.membership.Registry;
+import dev.flashcopy.engine.membership.RelationshipJob;
+import dev.flashcopy.engine.membership.RelationshipView;
 import dev.flashcopy.engine.relationship.Relationship;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,7 +17,7 @@ import java.util.Optional;
  * finish, and a relationship's rate. Thread-safe for {@link #step} and {@link #awaitCopied}; {@link #setRate} runs
  * under the engine's admin lock.
  */
-final class CopyControl {
+public final class CopyControl {
     private final FlashEngine engine;
     private final Registry registry;
     private final Membership membership;

@@ -5,14 +5,38 @@ import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.copier.BackgroundCopier;
 import dev.flashcopy.engine.device.DeviceProvider;
+import dev.flashcopy.engine.ending.EndingLog;
+import dev.flashcopy.engine.ending.FailureLog;
+import dev.flashcopy.engine.ending.RelationshipEnding;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.EstablishRules;
+import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.export.ExportedEngine;
+import dev.flashcopy.engine.export.FlashDevices;
+import dev.flashcopy.engine.freeze.FreezeOptions;
+import dev.flashcopy.engine.freeze.SourceFreeze;
+import dev.flashcopy.engine.freeze.WriteGates;
 import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.membership.FamilyParts;
+import dev.flashcopy.engine.membership.Membership;
+import dev.flashcopy.engine.membership.Registry;
+import dev.flashcopy.engine.membership.RelationshipView;
+import dev.flashcopy.engine.membership.VolumeRoles;
+import dev.flashcopy.engine.monitor.FlashMonitor;
 import dev.flashcopy.engine.recovery.Recovery;
+import dev.flashcopy.engine.refresh.Refresh;
+import dev.flashcopy.engine.refresh.ResyncOptions;
+import dev.flashcopy.engine.refresh.ReverseOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
 import dev.flashcopy.engine.relationship.VolumeRoute;
+import dev.flashcopy.engine.revertible.Revertibles;
+import dev.flashcopy.engine.tuning.FlashSettings;
+import dev.flashcopy.engine.withdraw.WithdrawResult;
+import dev.flashcopy.engine.withdraw.Withdrawal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -43,8 +67,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * takes it. Lock order everywhere: admin, then write gates (name order), then a family's chain lock, then
  * grain stripes (ascending), then the journal.
  */
-public final class FlashEngine implements AutoCloseable {
-    public static final int MAX_TARGETS_PER_SOURCE = 256;
+public final class FlashEngine implements AutoCloseable, ExportedEngine {
+    public static final int MAX_TARGETS_PER_SOURCE = EstablishRules.MAX_TARGETS_PER_SOURCE;
     /** Metadata directory under the data directory. */
     public static final String DIRECTORY = "flash";
 
@@ -86,8 +110,9 @@ public final class FlashEngine implements AutoCloseable {
         this.settings = settings;
         this.flashDir = flashDir;
         this.journal = journal;
-        this.membership = new Membership(this, store, flashDir, journal, registry, nextId);
-        this.refresh = new Refresh(this, membership, registry, journal);
+        FamilyParts parts = new FamilyParts(settings.lockStripes(), failureLog, gates);
+        this.membership = new Membership(store, flashDir, journal, registry, nextId, parts, this::copyFinished);
+        this.refresh = new Refresh(parts, membership, registry, journal);
         this.copier = new BackgroundCopier(
                 () -> List.copyOf(registry.jobs.values()),
                 this::maintain,
@@ -271,7 +296,7 @@ public final class FlashEngine implements AutoCloseable {
     }
 
     /** Called when a copy step found nothing left: ends a non-persistent COPY relationship. */
-    void copyFinished(Relationship rel) throws IOException {
+    public void copyFinished(Relationship rel) throws IOException {
         admin.lock();
         try {
             if (closed || !isLive(rel)) {
@@ -407,45 +432,50 @@ public final class FlashEngine implements AutoCloseable {
         journal.checkpoint(this::bitmaps);
     }
 
-    Journal journal() {
+    public Journal journal() {
         return journal;
     }
 
-    FailureLog failureLog() {
+    public FailureLog failureLog() {
         return failureLog;
     }
 
-    FlashSettings settings() {
+    public FlashSettings settings() {
         return settings;
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 
     /** The family a volume is in right now, or null (the fast path). */
-    Family familyOf(String volume) {
+    @Override
+    public Registry registry() {
+        return registry;
+    }
+
+    public Family familyOf(String volume) {
         return registry.families.get(volume);
     }
 
-    WriteGates gates() {
+    public WriteGates gates() {
         return gates;
     }
 
-    Optional<Relationship> relationshipOfTarget(String target) {
+    public Optional<Relationship> relationshipOfTarget(String target) {
         return registry.ofTarget(target);
     }
 
     /** Where host I/O on {@code volume} goes now: one lookup, no lock (see {@link Registry#routeOf}). */
-    VolumeRoute routeOf(String volume) {
+    public VolumeRoute routeOf(String volume) {
         return registry.routeOf(volume);
     }
 
-    Optional<Relationship> findLive(String source, String target) {
+    public Optional<Relationship> findLive(String source, String target) {
         return registry.findLive(source, target);
     }
 
-    boolean inactiveVolume(String volume) {
+    public boolean inactiveVolume(String volume) {
         return registry.inactiveVolume(volume);
     }
 
@@ -457,7 +487,7 @@ public final class FlashEngine implements AutoCloseable {
         return registry.objection(volume, establishing.contains(volume));
     }
 
-    boolean isLive(Relationship rel) {
+    public boolean isLive(Relationship rel) {
         return registry.live.get(rel.id()) == rel;
     }
 

@@ -9,7 +9,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -45,8 +44,6 @@ public final class JournalFile implements AutoCloseable {
     static final int BODY_BYTES = JournalRecord.BODY_BYTES + 8;
     static final int RECORD_BYTES = 8 + BODY_BYTES;
     static final int RECORD_BYTES_V1 = 8 + JournalRecord.BODY_BYTES;
-    /** A device writes whole sectors or none at a power loss: the granularity of a torn write. */
-    private static final int SECTOR = 512;
     /**
      * A version 2 file's length is always a multiple of this (grown, and made durable, before records are
      * written into the new part), so a file cut to any other length is damage, not a power loss.
@@ -179,207 +176,24 @@ public final class JournalFile implements AutoCloseable {
     }
 
     /**
-     * Reads every record, tells a torn tail from corruption (see the class comment), and returns the valid
-     * records before the first bad one.
+     * Reads every record, tells a torn tail from corruption (see the class comment and {@link JournalScan}), and
+     * returns the valid records before the first bad one.
      */
     public Scan scan() throws IOException {
         long fileSize = size(channel, path);
-        if (version == VERSION_1) {
-            return scanVersion1(fileSize);
-        }
-        if (fileSize % CHUNK != 0) {
+        if (version == VERSION && fileSize % CHUNK != 0) {
             String what = "journal " + path + ": " + fileSize + " bytes (expected: a multiple of " + CHUNK
                     + "): the file was cut short";
             return new Scan(List.of(), HEADER_BYTES, fileSize, null, what, fileSize);
         }
-        // Bytes after the last whole record slot of the file never hold a record (growth covers a whole append).
-        long totalSlots = Math.max(0, (fileSize - HEADER_BYTES) / RECORD_BYTES);
-        if (totalSlots > Integer.MAX_VALUE / 2) {
+        if (fileSize - HEADER_BYTES > Integer.MAX_VALUE / 2) {
             throw new IOException("journal " + path + " is " + fileSize + " bytes (expected: far fewer records)");
         }
-        byte[] all = new byte[(int) (fileSize - HEADER_BYTES)];
+        byte[] all = new byte[(int) Math.max(0, fileSize - HEADER_BYTES)];
         if (all.length > 0) {
-            ByteBuffer whole = ByteBuffer.wrap(all);
-            readFully(channel, whole, HEADER_BYTES, path);
+            readFully(channel, ByteBuffer.wrap(all), HEADER_BYTES, path);
         }
-        JournalRecord[] valid = new JournalRecord[(int) totalSlots];
-        long[] batchFirst = new long[(int) totalSlots];
-        String[] why = new String[(int) totalSlots];
-        ByteBuffer buf = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
-        CRC32C check = new CRC32C();
-        int firstBad = -1;
-        int lastValid = -1;
-        for (int k = 0; k < totalSlots; k++) {
-            int at = k * RECORD_BYTES;
-            int length = buf.getInt(at);
-            int crc = buf.getInt(at + 4);
-            check.reset();
-            check.update(all, at + 8, BODY_BYTES);
-            byte type = buf.get(at + 8);
-            long seq = buf.getLong(at + 9);
-            long first = buf.getLong(at + 41);
-            if (length != BODY_BYTES) {
-                why[k] = "record length " + length + " at offset " + (HEADER_BYTES + at) + " (expected: " + BODY_BYTES
-                        + ")";
-            } else if ((int) check.getValue() != crc) {
-                why[k] = "CRC mismatch at offset " + (HEADER_BYTES + at);
-            } else if (!RecordType.known(type) || seq < 1 || first < 1 || first > seq) {
-                why[k] = "record type " + type + " seq " + seq + " batch " + first + " at offset " + (HEADER_BYTES + at)
-                        + " (expected: type 1 to 4, 0 < batch <= seq)";
-            } else {
-                valid[k] = new JournalRecord(
-                        seq, RecordType.of(type), buf.getLong(at + 17), buf.getLong(at + 25), buf.getLong(at + 33));
-                batchFirst[k] = first;
-                lastValid = k;
-            }
-            if (valid[k] == null && firstBad < 0) {
-                firstBad = k;
-            }
-        }
-        // Slots that read all zeroes after the last written one are the preallocated free space.
-        int used = (int) totalSlots;
-        while (used > 0 && valid[used - 1] == null && allZero(all, used - 1)) {
-            used--;
-        }
-        totalSlots = used;
-        if (firstBad >= used) {
-            firstBad = -1;
-        }
-        String corruption = null;
-        long corruptOffset = -1;
-        // Sequence numbers are consecutive and every append starts inside the file: anything else is a lost,
-        // repeated or misplaced write.
-        long s0 = -1;
-        for (int k = 0; k < totalSlots && corruption == null; k++) {
-            if (valid[k] == null) {
-                continue;
-            }
-            long seq = valid[k].seq();
-            if (s0 < 0) {
-                s0 = seq - k;
-            }
-            if (seq != s0 + k || batchFirst[k] < s0) {
-                corruption = "record at offset " + offset(k) + " has seq " + seq + " of an append from seq "
-                        + batchFirst[k] + " (expected: seq " + (s0 + k) + " of an append from " + s0
-                        + " on): a lost, repeated or misplaced write";
-                corruptOffset = offset(k);
-            }
-        }
-        if (corruption == null && firstBad >= 0) {
-            // The last append, as the last valid record tells; without a valid record after the first bad one
-            // everything from there on may be the last append.
-            long lastAppend =
-                    lastValid > firstBad ? lastValid - (valid[lastValid].seq() - batchFirst[lastValid]) : firstBad;
-            for (int k = firstBad; k < totalSlots; k++) {
-                if (valid[k] != null) {
-                    continue;
-                }
-                if (k < lastAppend) {
-                    corruption = why[k] + ", followed by valid records of a later append";
-                } else if (!tornPlausible(all, k, fileSize)) {
-                    corruption = why[k] + " in a record whose sectors were all written (not a write cut short)";
-                }
-                if (corruption != null) {
-                    corruptOffset = offset(k);
-                    break;
-                }
-            }
-        }
-        int keep = firstBad < 0 ? (int) totalSlots : firstBad;
-        List<JournalRecord> records = new ArrayList<>(keep);
-        for (int k = 0; k < keep; k++) {
-            records.add(valid[k]);
-        }
-        long validEnd = offset(keep);
-        return new Scan(
-                List.copyOf(records),
-                validEnd,
-                offset(used),
-                firstBad < 0 ? null : why[firstBad],
-                corruption == null ? null : "journal " + path + ": " + corruption,
-                corruptOffset);
-    }
-
-    private static boolean allZero(byte[] all, int slot) {
-        for (int i = slot * RECORD_BYTES; i < (slot + 1) * RECORD_BYTES; i++) {
-            if (all[i] != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static long offset(long slot) {
-        return HEADER_BYTES + slot * RECORD_BYTES;
-    }
-
-    /**
-     * Whether bad record {@code k} can be a write cut short by a power loss: it reaches past the end of the file,
-     * or for some 512-byte sector it overlaps, everything from the record's part in that sector to the sector's
-     * end reads zero: the last append's piece of that sector never reached the disk. Written records are never zero that far: every record starts with its non-zero length.
-     * (The one ambiguity left: a flipped bit in the last written record when only some of its last bytes,
-     * zero anyway, lie in the next sector.)
-     */
-    private static boolean tornPlausible(byte[] all, int k, long fileSize) {
-        long from = offset(k);
-        long to = from + RECORD_BYTES;
-        if (to > fileSize) {
-            return true;
-        }
-        for (long sector = from / SECTOR * SECTOR; sector < to; sector += SECTOR) {
-            long zeroFrom = Math.max(sector, from);
-            long zeroTo = Math.min(sector + SECTOR, fileSize);
-            boolean zero = true;
-            for (long i = zeroFrom; i < zeroTo && zero; i++) {
-                zero = all[(int) (i - HEADER_BYTES)] == 0;
-            }
-            if (zero) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Version 1 files (read once, before the reset after recovery): the valid prefix, the rest is a tail. */
-    private Scan scanVersion1(long fileSize) throws IOException {
-        List<JournalRecord> records = new ArrayList<>();
-        ByteBuffer buf = ByteBuffer.allocate(RECORD_BYTES_V1).order(ByteOrder.LITTLE_ENDIAN);
-        long pos = HEADER_BYTES;
-        long lastSeq = 0;
-        String problem = null;
-        while (pos < fileSize) {
-            if (fileSize - pos < RECORD_BYTES_V1) {
-                problem = "short record (" + (fileSize - pos) + " bytes) at offset " + pos;
-                break;
-            }
-            buf.clear();
-            readFully(channel, buf, pos, path);
-            buf.flip();
-            int length = buf.getInt();
-            int crc = buf.getInt();
-            if (length != JournalRecord.BODY_BYTES) {
-                problem = "record length " + length + " at offset " + pos + " (expected: " + JournalRecord.BODY_BYTES
-                        + ")";
-                break;
-            }
-            CRC32C check = new CRC32C();
-            check.update(buf.array(), 8, length);
-            if ((int) check.getValue() != crc) {
-                problem = "CRC mismatch at offset " + pos;
-                break;
-            }
-            byte type = buf.get();
-            long seq = buf.getLong();
-            if (!RecordType.known(type) || seq <= lastSeq) {
-                problem = "record type " + type + " seq " + seq + " at offset " + pos + " (expected: type 1 to 4,"
-                        + " seq above " + lastSeq + ")";
-                break;
-            }
-            records.add(new JournalRecord(seq, RecordType.of(type), buf.getLong(), buf.getLong(), buf.getLong()));
-            lastSeq = seq;
-            pos += RECORD_BYTES_V1;
-        }
-        return new Scan(List.copyOf(records), pos, fileSize, problem);
+        return version == VERSION_1 ? JournalScan.version1(all) : JournalScan.version2(all, fileSize, path);
     }
 
     /** Cuts the file at {@code validEnd} (after a scan found a torn tail). */

@@ -24,12 +24,10 @@ public final class Relationship {
     private final GrainGeometry geometry;
     private final Instant establishedAt;
     private final boolean targetWriteInhibit;
-    private final GrainBitmap toCopy;
-    private final GrainBitmap sourceChanged;
-    private final GrainBitmap targetChanged;
-    private final GrainBitmap borrowed;
+    /** The four bitmaps, live, of this generation (see {@link BitmapSet} for what each holds). */
+    private final BitmapSet bitmaps;
+
     private final boolean recording;
-    private final long generation;
     private final GenerationChange lastChange;
     private final Instant syncedAt;
     private final long chainOrder;
@@ -55,12 +53,8 @@ public final class Relationship {
         this.geometry = new GrainGeometry(record.grainSize(), record.size());
         this.establishedAt = Instant.parse(record.establishedAt());
         this.targetWriteInhibit = record.targetWriteInhibit();
-        this.toCopy = bitmaps.toCopy();
-        this.sourceChanged = bitmaps.sourceChanged();
-        this.targetChanged = bitmaps.targetChanged();
-        this.borrowed = bitmaps.borrowed();
+        this.bitmaps = bitmaps;
         this.recording = record.recording();
-        this.generation = record.generation();
         this.lastChange = record.lastChange();
         this.syncedAt = Instant.parse(record.t0());
         this.chainOrder = record.effectiveChainOrder();
@@ -68,19 +62,19 @@ public final class Relationship {
                 ? null
                 : ExtentMap.of(record.extents(), record.grainSize(), source.size(), target.size(), source == target);
         this.onFull = record.effectiveOnFull();
-        if (bitmaps.generation() != generation) {
+        if (bitmaps.generation() != record.generation()) {
             throw new IllegalArgumentException("bitmaps of relationship " + id + " are of generation "
-                    + bitmaps.generation() + " (expected: " + generation + ")");
+                    + bitmaps.generation() + " (expected: " + record.generation() + ")");
         }
         this.mode = record.mode();
         this.persistent = record.persistent();
         this.rateMiBps = record.rateMiBps();
-        if (toCopy.grains() != geometry.grains()) {
-            throw new IllegalArgumentException("bitmaps of relationship " + id + " have " + toCopy.grains()
-                    + " grains (expected: " + geometry.grains() + ")");
+        if (bitmaps.toCopy().grains() != geometry.grains()) {
+            throw new IllegalArgumentException("bitmaps of relationship " + id + " have "
+                    + bitmaps.toCopy().grains() + " grains (expected: " + geometry.grains() + ")");
         }
         if (extents != null) {
-            extents.mask(toCopy); // only grains inside an extent are in the relationship
+            extents.mask(bitmaps.toCopy()); // only grains inside an extent are in the relationship
         }
     }
 
@@ -108,7 +102,7 @@ public final class Relationship {
                         establishedAt.toString(),
                         rateMiBps,
                         recording,
-                        generation,
+                        bitmaps.generation(),
                         lastChange,
                         syncedAt.toString(),
                         chainOrder,
@@ -138,9 +132,9 @@ public final class Relationship {
         }
     }
 
-    /** Every bitmap, live (not copies), with the generation they belong to. */
+    /** Every bitmap, live (not copies), with the bitmaps.generation() they belong to. */
     public BitmapSet bitmaps() {
-        return new BitmapSet(generation, toCopy, sourceChanged, targetChanged, borrowed);
+        return bitmaps;
     }
 
     public boolean recording() {
@@ -148,7 +142,7 @@ public final class Relationship {
     }
 
     public long generation() {
-        return generation;
+        return bitmaps.generation();
     }
 
     /** T0 of the last establish or resync: the point in time the target's view stands for. */
@@ -162,12 +156,12 @@ public final class Relationship {
      * through the journal.
      */
     public GrainBitmap sourceChanged() {
-        return sourceChanged;
+        return bitmaps.sourceChanged();
     }
 
     /** Bit set = grain written on the target since T0 (only while recording). Set bits only through the journal. */
     public GrainBitmap targetChanged() {
-        return targetChanged;
+        return bitmaps.targetChanged();
     }
 
     /**
@@ -175,7 +169,7 @@ public final class Relationship {
      * reverse restore). Clear bits only through the journal.
      */
     public GrainBitmap borrowed() {
-        return borrowed;
+        return bitmaps.borrowed();
     }
 
     public long id() {
@@ -208,7 +202,7 @@ public final class Relationship {
 
     /** Bit set = grain still to copy. Clear bits only through the journal. */
     public GrainBitmap toCopy() {
-        return toCopy;
+        return bitmaps.toCopy();
     }
 
     public CopyMode mode() {
@@ -243,12 +237,12 @@ public final class Relationship {
 
     /** Nothing left to copy in either direction: no grain to copy, none borrowed. */
     public boolean complete() {
-        return toCopy.isEmpty() && borrowed.isEmpty();
+        return bitmaps.toCopy().isEmpty() && bitmaps.borrowed().isEmpty();
     }
 
     /** Grains still to copy plus grains the source still borrows. */
     public long outOfSync() {
-        return toCopy.count() + borrowed.count();
+        return bitmaps.toCopy().count() + bitmaps.borrowed().count();
     }
 
     public RelationshipState state() {

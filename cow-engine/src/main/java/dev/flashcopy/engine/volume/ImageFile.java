@@ -49,24 +49,6 @@ public final class ImageFile implements AutoCloseable {
         this.size = size;
     }
 
-    /**
-     * The largest length the file system lets {@code file} have, found by halving between 0 and {@code refused}
-     * (which it refused with EFBIG): about 45 ftruncates of an empty sparse file, only when a create failed.
-     */
-    private static long largestLength(DiskFile file, long refused) {
-        long ok = 0;
-        long no = refused;
-        while (no - ok > 1) {
-            long mid = ok + (no - ok) / 2;
-            if (file.ftruncate(mid) == 0) {
-                ok = mid;
-            } else {
-                no = mid;
-            }
-        }
-        return ok;
-    }
-
     /** Creates a new sparse image of {@code size} bytes; fails if the file exists. */
     public static ImageFile create(Path path, long size) throws IOException {
         return create(Disk.posix(), path, size);
@@ -82,11 +64,7 @@ public final class ImageFile implements AutoCloseable {
         try {
             int r = file.ftruncate(size);
             if (r == -Posix.EFBIG) {
-                long limit = largestLength(file, size);
-                throw new IllegalArgumentException("size: " + size + " bytes (" + ByteCount.binary(size)
-                        + ") is more than the"
-                        + " file system of " + path.toAbsolutePath().getParent() + " holds in one file (expected: at"
-                        + " most " + limit + " bytes, " + ByteCount.binary(limit) + ")");
+                throw FileSizeLimit.refusal(file, path, size);
             }
             if (r != 0) {
                 throw Errnos.failure(-r, "set length of " + path + " to " + size);

@@ -1,5 +1,6 @@
 package dev.flashcopy.engine.flash;
 
+import dev.flashcopy.engine.membership.RelationshipView;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.establish.EstablishOptions;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.volume.CountingDisk;
 import dev.flashcopy.engine.volume.Disk;
 import java.nio.file.Path;

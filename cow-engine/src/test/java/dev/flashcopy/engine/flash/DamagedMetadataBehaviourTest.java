@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.check.MetadataCheck;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.membership.RelationshipView;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.storage.DamagedMetadataException;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.volume.Disk;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

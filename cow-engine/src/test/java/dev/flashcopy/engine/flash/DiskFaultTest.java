@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.membership.RelationshipView;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.OnFull;
 import dev.flashcopy.engine.relationship.RelationshipState;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.nio.file.Path;
 import java.util.Arrays;

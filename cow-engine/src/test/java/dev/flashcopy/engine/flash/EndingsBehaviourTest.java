@@ -3,6 +3,9 @@ package dev.flashcopy.engine.flash;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.ending.EndingLog;
+import dev.flashcopy.engine.ending.RelationshipEnding;
+import dev.flashcopy.engine.establish.EstablishOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.volume.Disk;
 import java.nio.file.Files;

@@ -3,8 +3,11 @@ package dev.flashcopy.engine.flash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Extent;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.membership.RelationshipView;
+import dev.flashcopy.engine.refresh.ResyncOptions;
+import dev.flashcopy.engine.refresh.ReverseOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Extent;
 import java.nio.ByteBuffer;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.flashcopy.engine.device.FileRangeDevice;
 import dev.flashcopy.engine.device.HeldFile;
+import dev.flashcopy.engine.establish.EstablishOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

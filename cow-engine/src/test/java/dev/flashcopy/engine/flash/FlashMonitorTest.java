@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.establish.EstablishOptions;
 import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.monitor.GrainMap;
+import dev.flashcopy.engine.monitor.RelationshipStats;
 import dev.flashcopy.engine.relationship.CopyMode;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.freeze.FreezeOptions;
+import dev.flashcopy.engine.refresh.ResyncOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

@@ -3,7 +3,9 @@ package dev.flashcopy.engine.flash;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.establish.EstablishOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.bitmap.BitmapSet;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.membership.RelationshipView;
+import dev.flashcopy.engine.refresh.ResyncOptions;
+import dev.flashcopy.engine.refresh.ReverseOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.check.MetadataCheck;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.membership.RelationshipView;
 import dev.flashcopy.engine.storage.DamagedMetadataException;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.DiskFile;
 import dev.flashcopy.engine.volume.SimulatedDisk;

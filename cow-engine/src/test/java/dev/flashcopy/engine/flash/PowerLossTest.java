@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.membership.RelationshipView;
 import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

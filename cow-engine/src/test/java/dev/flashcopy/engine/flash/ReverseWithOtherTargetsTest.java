@@ -3,6 +3,9 @@ package dev.flashcopy.engine.flash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.membership.RelationshipView;
+import dev.flashcopy.engine.refresh.ReverseOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.membership.RelationshipView;
+import dev.flashcopy.engine.refresh.ResyncOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.flashcopy.engine.membership.RelationshipView;
+import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.nio.file.Path;
 import java.util.ArrayDeque;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.flashcopy.engine.device.DeviceLease;
+import dev.flashcopy.engine.establish.EstablishOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.membership.RelationshipView;
+import dev.flashcopy.engine.refresh.ReverseOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.RelationshipState;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoTask;
 import dev.flashcopy.nbd.protocol.HandshakeFlag;
 import dev.flashcopy.nbd.protocol.NbdWire;
+import dev.flashcopy.nbd.protocol.ProtocolViolation;
 import dev.flashcopy.nbd.tls.PeerTlsFailure;
 import dev.flashcopy.nbd.transmission.PayloadBudget;
 import dev.flashcopy.nbd.transmission.RequestDecoder;
@@ -114,8 +115,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
                 int flags = in.readInt();
                 if ((flags & ~HandshakeFlag.KNOWN_CLIENT_FLAGS) != 0) {
                     // Spec, "Newstyle negotiation": the server MUST close if it does not recognize the client's flags.
-                    violation(ctx, in, "unknown client flags 0x" + Integer.toHexString(flags));
-                    return;
+                    throw violation(in, "unknown client flags 0x" + Integer.toHexString(flags));
                 }
                 negotiator.clientFlags(flags);
                 state = State.OPTION_HEADER;
@@ -127,8 +127,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
                 long magic = in.readLong();
                 if (magic != NbdWire.OPTION_MAGIC) {
                     // Spec: every option starts with IHAVEOPT; without it the stream cannot be framed.
-                    violation(ctx, in, "bad option magic 0x" + Long.toHexString(magic));
-                    return;
+                    throw violation(in, "bad option magic 0x" + Long.toHexString(magic));
                 }
                 option = in.readInt();
                 dataLength = in.readUnsignedInt();
@@ -162,11 +161,11 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
         }
     }
 
-    private void violation(ChannelHandlerContext ctx, ByteBuf in, String what) {
-        LOG.log(System.Logger.Level.WARNING, "{0}: {1}; closing", ctx.channel().remoteAddress(), what);
+    /** Drops all further input; {@link #exceptionCaught} closes the connection. */
+    private ProtocolViolation violation(ByteBuf in, String what) {
         state = State.CLOSED;
         in.skipBytes(in.readableBytes());
-        ctx.close();
+        return new ProtocolViolation(what);
     }
 
     private void submit(ChannelHandlerContext ctx, ByteBuf data) {
@@ -214,7 +213,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
                     try {
                         channelRead(ctx, Unpooled.EMPTY_BUFFER); // decode what arrived meanwhile
                     } catch (Exception e) {
-                        ctx.fireExceptionCaught(e);
+                        exceptionCaught(ctx, e); // this handler ends the handshake's pipeline
                     }
                 }
             }
@@ -254,7 +253,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
      */
     private void startTls(ChannelHandlerContext ctx) {
         if (internalBuffer().isReadable()) {
-            violation(ctx, internalBuffer(), "data sent before the STARTTLS reply");
+            violation(internalBuffer(), "data sent before the STARTTLS reply").close(ctx);
             return;
         }
         if (tls == null) { // the negotiator acknowledged STARTTLS without a context: a wiring bug
@@ -288,6 +287,10 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof ProtocolViolation violation) {
+            violation.close(ctx);
+            return;
+        }
         // A client whose TLS failed (or that sent something else after STARTTLS) gets one line, not a stack trace.
         PeerTlsFailure.log(LOG, ctx.channel().remoteAddress(), "handshake", cause);
         ctx.close();

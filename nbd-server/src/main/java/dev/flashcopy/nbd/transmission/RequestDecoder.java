@@ -2,10 +2,10 @@ package dev.flashcopy.nbd.transmission;
 
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdWire;
+import dev.flashcopy.nbd.protocol.ProtocolViolation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
@@ -30,8 +30,6 @@ import java.util.concurrent.RejectedExecutionException;
  * loop.
  */
 public final class RequestDecoder extends ByteToMessageDecoder {
-    private static final System.Logger LOG = System.getLogger(RequestDecoder.class.getName());
-
     /** Payloads up to this size stay in the cumulation and leave as a retained slice of it. */
     static final int COPY_THRESHOLD = 64 * 1024;
 
@@ -214,13 +212,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         if (magic != NbdWire.REQUEST_MAGIC) {
             // Spec, "Transmission": every request starts with NBD_REQUEST_MAGIC. Without it we
             // cannot find the next request boundary, so the only safe move is a hard disconnect.
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "{0}: bad request magic 0x{1}; closing",
-                    ctx.channel().remoteAddress(),
-                    Integer.toHexString(magic));
-            closeAfterReplies(ctx, in);
-            return;
+            throw violation(in, "bad request magic 0x" + Integer.toHexString(magic));
         }
         flags = in.readUnsignedShort();
         type = in.readUnsignedShort();
@@ -231,12 +223,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             if (length > MAX_DISCARD) {
                 // Spec, "Size constraints": either side MAY disconnect over a payload large enough to be
                 // deemed a denial of service. Reading gigabytes just to refuse them is not worth it.
-                LOG.log(
-                        System.Logger.Level.WARNING,
-                        "{0}: write of {1} bytes, over twice the maximum payload;" + " closing",
-                        ctx.channel().remoteAddress(),
-                        Long.toString(length));
-                closeAfterReplies(ctx, in);
+                throw violation(in, "write of " + length + " bytes, over twice the maximum payload");
             } else if (length > NbdWire.MAX_PAYLOAD) {
                 toDiscard = length;
                 state = State.DISCARD;
@@ -261,11 +248,10 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
     }
 
-    /** Drops all further input; replies already written but not yet flushed go out before the close. */
-    private void closeAfterReplies(ChannelHandlerContext ctx, ByteBuf in) {
+    /** Drops all further input; the handler at the pipeline's end closes the connection (see there). */
+    private ProtocolViolation violation(ByteBuf in, String what) {
         state = State.IGNORE;
         in.skipBytes(in.readableBytes());
-        // A plain close would fail those replies, and the client would never see the answers.
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        return new ProtocolViolation(what);
     }
 }

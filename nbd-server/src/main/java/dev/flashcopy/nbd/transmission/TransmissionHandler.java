@@ -5,6 +5,7 @@ import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoLane;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
+import dev.flashcopy.nbd.protocol.ProtocolViolation;
 import dev.flashcopy.nbd.tls.PeerTlsFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -255,6 +256,10 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof ProtocolViolation violation) {
+            violation.close(ctx); // the request decoder lost the stream's framing
+            return;
+        }
         // A TLS record the client garbled gets one line, not a stack trace; the stream cannot go on either way.
         PeerTlsFailure.log(LOG, ctx.channel().remoteAddress(), "connection", cause);
         ctx.close();

@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdWire;
+import dev.flashcopy.nbd.protocol.ProtocolViolation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
@@ -132,7 +134,7 @@ class RequestDecoderTest {
 
     @Test
     void writeOverTwiceTheMaximumPayloadClosesTheConnectionWithoutReadingIt() {
-        EmbeddedChannel channel = new EmbeddedChannel(new RequestDecoder());
+        EmbeddedChannel channel = closingChannel();
         channel.writeInbound(
                 Unpooled.wrappedBuffer(concat(header(0, 1, 1, 0, RequestDecoder.MAX_DISCARD + 1), new byte[4096])));
         assertNull(channel.readInbound());
@@ -206,7 +208,7 @@ class RequestDecoderTest {
 
     @Test
     void badMagicClosesTheChannelAndIgnoresTheRest() {
-        EmbeddedChannel channel = new EmbeddedChannel(new RequestDecoder());
+        EmbeddedChannel channel = closingChannel();
         byte[] bad = header(0, 0, 1, 0, 512);
         bad[0] = 0x7f;
         channel.writeInbound(Unpooled.wrappedBuffer(concat(header(0, 0, 1, 0, 512), bad, header(0, 0, 3, 0, 512))));
@@ -236,5 +238,19 @@ class RequestDecoderTest {
         assertFalse(channel.finish());
         assertEquals(0, first.refCnt());
         assertEquals(0, second.refCnt());
+    }
+
+    /** A decoder followed by what ends the real pipeline's handling of a violation (TransmissionHandler's). */
+    private static EmbeddedChannel closingChannel() {
+        return new EmbeddedChannel(new RequestDecoder(), new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                if (cause instanceof ProtocolViolation violation) {
+                    violation.close(ctx);
+                } else {
+                    ctx.fireExceptionCaught(cause);
+                }
+            }
+        });
     }
 }

@@ -2,7 +2,7 @@ package dev.flashcopy.tools.cli;
 
 import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.catalog.VolumeNames;
-import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.tools.serve.HostPort;
 import java.time.Duration;
 import java.util.regex.Matcher;

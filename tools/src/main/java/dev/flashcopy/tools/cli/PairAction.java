@@ -2,7 +2,7 @@ package dev.flashcopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
 import java.io.PrintWriter;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.flashcopy.tools.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.tools.client.AdminClient;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.flashcopy.tools.metrics;
 
-import dev.flashcopy.engine.flash.FlashMonitor;
-import dev.flashcopy.engine.flash.RelationshipStats;
 import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.monitor.FlashMonitor;
+import dev.flashcopy.engine.monitor.RelationshipStats;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
 import dev.flashcopy.tools.metrics.PrometheusText.Type;

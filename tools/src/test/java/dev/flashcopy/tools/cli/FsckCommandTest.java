@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.catalog.VolumeStore;
-import dev.flashcopy.engine.flash.EstablishOptions;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.engine.flash.FlashEngine;
-import dev.flashcopy.engine.flash.PairSpec;
 import dev.flashcopy.engine.storage.DataDirectoryLock;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.flashcopy.tools.admin.resource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flashcopy.engine.catalog.VolumeStore;
-import dev.flashcopy.engine.flash.SourceFreeze;
+import dev.flashcopy.engine.freeze.SourceFreeze;
 import dev.flashcopy.tools.admin.ApiRequest;
 import dev.flashcopy.tools.admin.ApiResponse;
 import dev.flashcopy.tools.admin.RequestBody;

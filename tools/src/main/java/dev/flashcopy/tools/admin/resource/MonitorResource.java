@@ -1,8 +1,8 @@
 package dev.flashcopy.tools.admin.resource;
 
-import dev.flashcopy.engine.flash.FlashMonitor;
-import dev.flashcopy.engine.flash.GrainMap;
-import dev.flashcopy.engine.flash.PairSpec;
+import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.monitor.FlashMonitor;
+import dev.flashcopy.engine.monitor.GrainMap;
 import dev.flashcopy.tools.admin.ApiResponse;
 import dev.flashcopy.tools.admin.Resource;
 import dev.flashcopy.tools.admin.Route;

@@ -1,7 +1,7 @@
 package dev.flashcopy.tools.admin.resource;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.flashcopy.engine.flash.RelationshipView;
+import dev.flashcopy.engine.membership.RelationshipView;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;

@@ -3,7 +3,7 @@ package dev.flashcopy.tools.admin.resource;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.flashcopy.engine.catalog.VolumeRecord;
 import dev.flashcopy.engine.catalog.VolumeStore;
-import dev.flashcopy.engine.flash.VolumeRoles;
+import dev.flashcopy.engine.membership.VolumeRoles;
 import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
 import java.time.Instant;

@@ -5,7 +5,7 @@ import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.catalog.VolumeNames;
 import dev.flashcopy.engine.catalog.VolumeRecord;
 import dev.flashcopy.engine.catalog.VolumeStore;
-import dev.flashcopy.engine.flash.VolumeRoles;
+import dev.flashcopy.engine.membership.VolumeRoles;
 import dev.flashcopy.tools.admin.ApiException;
 import dev.flashcopy.tools.admin.ApiRequest;
 import dev.flashcopy.tools.admin.ApiResponse;

@@ -1,0 +1,45 @@
+package dev.flashcopy.engine.ending;
+
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * How one relationship ended: so that {@code wait SRC:TGT} after the pair is gone can tell a completed copy
+ * from a withdrawn or failed one. Immutable.
+ *
+ * @param id the relationship's id (ids never repeat)
+ * @param kind completed (nothing was left to copy), withdrawn (grains were still to copy) or failed
+ * @param reason what ended it, in words
+ * @param at when it ended
+ */
+public record RelationshipEnding(long id, String source, String target, Kind kind, String reason, Instant at) {
+    /** The three ways a relationship ends. */
+    public enum Kind {
+        /** Nothing was left to copy: the target is a full copy of the source at T0. */
+        COMPLETED,
+        /** Withdrawn with grains still to copy: the target is not a full copy. */
+        WITHDRAWN,
+        /** The relationship had failed (its target holds no point in time) and was withdrawn. */
+        FAILED;
+
+        /** The lower-case name used on the wire and in {@code endings.json}. */
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** The kind of {@code label}; IllegalArgumentException for anything else. */
+        public static Kind of(String label) {
+            for (Kind k : values()) {
+                if (k.label().equals(label)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("ending: " + label + " (expected: completed, withdrawn or failed)");
+        }
+    }
+
+    /** {@code SOURCE:TARGET}. */
+    public String pair() {
+        return source + ":" + target;
+    }
+}

@@ -1,0 +1,394 @@
+package dev.flashcopy.engine.membership;
+
+import dev.flashcopy.engine.bitmap.BitmapSet;
+import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.engine.ending.FailureLog;
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.freeze.WriteGates;
+import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.relationship.CascadeIo;
+import dev.flashcopy.engine.relationship.ChainCopy;
+import dev.flashcopy.engine.relationship.ExtentGroup;
+import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.Relationship;
+import dev.flashcopy.engine.relationship.RelationshipCatalog;
+import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.relationship.VolumeRoute.CascadeMiddle;
+import dev.flashcopy.engine.revert.RevertArea;
+import dev.flashcopy.engine.volume.Volume;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * The durable, locked changes of who is in which relationship: putting relationships into service
+ * (at open, and at establish behind closed write gates and one catalog replace) and taking one out
+ * (cleaning first, then one catalog replace under the family's chain write lock). Owns the catalog's
+ * next id. Decisions (rules, force, copy-first) are the engine's.
+ *
+ * <p>Not thread-safe: called only under the engine's admin lock (and once at open).
+ */
+public final class Membership {
+    private final VolumeStore store;
+    private final Path flashDir;
+    private final Journal journal;
+    private final Registry registry;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+    private final ExtentGroup extents;
+    private long nextId;
+
+    private final FamilyParts parts;
+    private final RelationshipJob.Finish copied;
+
+    /**
+     * @param parts what new families are made with
+     * @param copied what a relationship's background copy calls when it reached its end
+     */
+    public Membership(
+            VolumeStore store,
+            Path flashDir,
+            Journal journal,
+            Registry registry,
+            long nextId,
+            FamilyParts parts,
+            RelationshipJob.Finish copied) {
+        this.parts = parts;
+        this.copied = copied;
+        this.store = store;
+        this.flashDir = flashDir;
+        this.journal = journal;
+        this.registry = registry;
+        this.nextId = nextId;
+        this.extents = new ExtentGroup(parts.lockStripes());
+    }
+
+    public void saveCatalog() throws IOException {
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, registry.catalogRecords());
+    }
+
+    /** Replaces the catalog with {@code records} (admin lock held). */
+    public void saveCatalog(List<RelationshipRecord> records) throws IOException {
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, records);
+    }
+
+    /** A number from the id sequence, larger than every id and chain order so far (saved with the next catalog). */
+    public long takeStamp() {
+        return nextId++;
+    }
+
+    /** Puts {@code fresh} in the registry in place of the relationship with its id (chain write lock held). */
+    public void swapIn(Relationship fresh) {
+        Relationship old = registry.putLive(fresh);
+        if (old != null && fresh.extents() != null) {
+            extents.replace(old, fresh);
+        }
+        registry.jobs.put(fresh.id(), new RelationshipJob(registry, journal, copied, fresh));
+    }
+
+    /**
+     * Replaces family {@code old} by {@code top}, whose one relationship is {@code fresh} (the reversed next
+     * generation of one of old's), and {@code below} (null when old had no other relationship): old's other
+     * relationships, now hanging below top, their source being fresh's target. The chain write locks of old and
+     * top (shared with below) are held, so nothing enters any of them meantime. Each volume name maps to the old
+     * family or a new one at every instant, never to none.
+     */
+    public void swapFamily(Family old, Family top, Family below, Relationship fresh) {
+        old.dissolve();
+        top.addNewest(fresh);
+        registry.putLive(fresh);
+        registry.jobs.put(fresh.id(), new RelationshipJob(registry, journal, copied, fresh));
+        registry.families.put(fresh.source().name(), top);
+        registry.families.put(fresh.target().name(), below != null ? below : top);
+        if (below != null) {
+            below.chain().forEach(r -> registry.families.put(r.target().name(), below));
+        }
+        registry.reroute();
+    }
+
+    /** Drops an inactive relationship from the catalog. */
+    public void forget(Registry.Inactive dead) throws IOException {
+        List<RelationshipRecord> all = registry.catalogRecords();
+        all.remove(dead.record());
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
+        registry.inactive.remove(dead.record().id());
+    }
+
+    /**
+     * Pass 5 of recovery: binds catalogued relationships to volumes, marks those that failed before (see
+     * {@link FailureLog}); returns report lines.
+     */
+    public List<String> attach(List<RelationshipRecord> records, Map<Long, BitmapSet> bitmaps) throws IOException {
+        return new AttachPass(registry, store, parts.failures(), this::install).run(records, bitmaps);
+    }
+
+    /**
+     * Puts a relationship into service as its source's newest target (chain write lock held or family new).
+     * A source that is a target itself gets a family of its own below the one it is a target in.
+     */
+    private void install(Relationship rel) {
+        if (rel.extents() != null) {
+            installExtent(rel);
+            return;
+        }
+        Family f = registry.families.get(rel.source().name());
+        if (f == null) {
+            f = new Family(rel.source(), rel.geometry(), journal, parts.lockStripes(), parts.failures());
+        } else if (!f.source().name().equals(rel.source().name())) {
+            f = new Family(rel.source(), rel.geometry(), journal, f); // a cascade's next level
+        }
+        f.addNewest(rel);
+        registry.putLive(rel);
+        registry.jobs.put(rel.id(), new RelationshipJob(registry, journal, copied, rel));
+        registry.families.put(rel.source().name(), f);
+        registry.families.put(rel.target().name(), f);
+    }
+
+    /** Puts an extent relationship into service in its source's family of the extent group (its lock held). */
+    private void installExtent(Relationship rel) {
+        Family f = extents.sourceFamily(rel.source().name());
+        if (f == null) {
+            f = new Family(rel.source(), rel.geometry(), journal, extents, parts.failures());
+        }
+        f.addNewest(rel);
+        extents.add(rel, f);
+        registry.putLive(rel);
+        registry.jobs.put(rel.id(), new RelationshipJob(registry, journal, copied, rel));
+        registry.families.put(rel.source().name(), f);
+        registry.families.put(
+                rel.target().name(), extents.familyFor(rel.target().name()));
+    }
+
+    /**
+     * Creates missing targets (sparse, the source's size), then {@link #establish}es; on failure removes the
+     * targets it created, so a refused or failed establish leaves no new volumes behind.
+     */
+    public void establishCreatingTargets(
+            List<PairSpec> pairs,
+            EstablishOptions options,
+            SortedSet<String> names,
+            List<Relationship> fresh,
+            Set<String> establishing)
+            throws IOException {
+        List<String> created = new ArrayList<>();
+        try {
+            for (PairSpec p : pairs) {
+                if (!store.contains(p.target())) {
+                    long size = store.get(p.source()).size();
+                    if (p.extents() != null) {
+                        size = p.extents().stream()
+                                .mapToLong(e -> e.targetEnd())
+                                .max()
+                                .orElse(size);
+                    }
+                    store.create(p.target(), size);
+                    created.add(p.target());
+                }
+            }
+            establish(pairs, options, names, fresh);
+        } catch (IOException | RuntimeException e) {
+            establishing.removeAll(created);
+            for (String c : created) {
+                try {
+                    store.remove(c);
+                } catch (IOException | RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Installs new relationships at one T0: gates closed, one catalog replace, then into service. */
+    void establish(List<PairSpec> pairs, EstablishOptions options, SortedSet<String> names, List<Relationship> fresh)
+            throws IOException {
+        String t0 = Instant.now().toString();
+        try (WriteGates.Closed closedGates = parts.gates().closeAll(names)) {
+            List<Family> touched = new ArrayList<>(new TreeSet<>(
+                            pairs.stream().map(PairSpec::source).toList())
+                    .stream().map(registry.families::get).filter(f -> f != null).toList());
+            boolean anyExtent = pairs.stream().anyMatch(p -> p.extents() != null);
+            if (anyExtent) {
+                extents.chainLock().writeLock().lock(); // the group's index changes, even for a new source
+            }
+            touched.forEach(f -> f.chainLock().writeLock().lock());
+            try {
+                long id = nextId;
+                for (PairSpec p : pairs) {
+                    Volume source = store.get(p.source());
+                    RelationshipRecord record = new RelationshipRecord(
+                            id++,
+                            p.source(),
+                            p.target(),
+                            options.seqnum(),
+                            options.mode(),
+                            options.persistent(),
+                            options.targetWriteInhibit(),
+                            options.grainSize(),
+                            source.size(),
+                            t0,
+                            options.rateMiBps());
+                    if (options.recording()) {
+                        record = new RelationshipRecord(
+                                record.id(),
+                                record.source(),
+                                record.target(),
+                                record.seqnum(),
+                                record.mode(),
+                                record.persistent(),
+                                record.targetWriteInhibit(),
+                                record.grainSize(),
+                                record.size(),
+                                t0,
+                                record.rateMiBps(),
+                                true,
+                                0,
+                                null,
+                                t0,
+                                record.id());
+                    }
+                    record = record.withOnFull(options.onFull());
+                    long grains = new GrainGeometry(options.grainSize(), source.size()).grains();
+                    BitmapSet bits = BitmapSet.established(grains);
+                    if (p.extents() != null) {
+                        record = record.withExtents(p.extents()); // the relationship masks bits outside them
+                    }
+                    fresh.add(new Relationship(record, source, store.get(p.target()), bits));
+                }
+                List<RelationshipRecord> all = registry.catalogRecords();
+                fresh.forEach(r -> all.add(r.record()));
+                // Durability: nothing needs to be durable before (in-flight writes to the named volumes are
+                // drained by the gates; completed but unflushed ones are as durable as the host asked). The
+                // catalog replace is the T0 of every pair at once; no write to them runs until it is done.
+                RelationshipCatalog.save(store.disk(), flashDir, id, all);
+                nextId = id;
+                fresh.forEach(this::install);
+                registry.reroute(); // chain write locks still held: I/O takes the new routes after them
+            } finally {
+                for (int i = touched.size() - 1; i >= 0; i--) {
+                    touched.get(i).chainLock().writeLock().unlock();
+                }
+                if (anyExtent) {
+                    extents.chainLock().writeLock().unlock();
+                }
+            }
+        }
+    }
+
+    /**
+     * Cleans, then takes {@code rel} out of service and out of the catalog (admin lock held). In a cascade
+     * the cleaning also serves the level below: the newest target of the family rel's target is the source
+     * of gets every grain it still reads through rel from above.
+     */
+    public void withdraw(Relationship rel) throws IOException {
+        if (rel.extents() != null) {
+            withdrawExtent(rel);
+            return;
+        }
+        Family f = registry.families.get(rel.source().name());
+        String target = rel.target().name();
+        // In a cascade, the family below: the one the target is the source of.
+        Family below = registry.routeOf(target) instanceof CascadeMiddle m ? m.below() : null;
+        rel.setCleaning(true);
+        try {
+            if (f.enter(target)) {
+                try {
+                    // Grains the source borrows from this target are the source's data: never left behind.
+                    ChainCopy.returnBorrowed(f, rel, Long.MAX_VALUE, buffer);
+                    ChainCopy.clean(f, rel, buffer); // most of the work, while host I/O carries on
+                    if (below != null) {
+                        CascadeIo.cleanBelow(below, rel);
+                    }
+                } finally {
+                    f.exit();
+                }
+            }
+            f.chainLock().writeLock().lock();
+            try {
+                ChainCopy.returnBorrowed(f, rel, Long.MAX_VALUE, buffer);
+                ChainCopy.clean(f, rel, buffer); // grains a source write copied into rel meanwhile
+                if (below != null) {
+                    CascadeIo.cleanBelow(below, rel);
+                }
+                // Durability: cleaning copies and their records (for the older sibling and, in a cascade, the
+                // newest target of the level below) must be durable before the catalog stops naming rel, or a
+                // crash could leave either reading through a volume that no longer keeps their point in time.
+                journal.commitAll();
+                unlist(rel);
+                registry.families.remove(target, f);
+                if (below != null) {
+                    below.detachUpstream(); // the target stands alone now, still the source of its own family
+                }
+                if (f.remove(rel)) {
+                    if (f.upstream() != null) {
+                        // Still a target up there: one replace, so a lookup never finds no family meanwhile.
+                        registry.families.replace(rel.source().name(), f, f.upstream());
+                    } else {
+                        registry.families.remove(rel.source().name(), f);
+                    }
+                }
+                registry.reroute();
+                RevertArea area = rel.revertArea();
+                if (area != null) {
+                    rel.setRevertArea(null);
+                    area.delete(); // left behind by a crash before this, open deletes it
+                }
+            } finally {
+                f.chainLock().writeLock().unlock();
+            }
+        } finally {
+            rel.setCleaning(false);
+        }
+    }
+
+    /** The catalog replaced by one without {@code rel}, then rel out of the live relationships and copy jobs. */
+    private void unlist(Relationship rel) throws IOException {
+        List<RelationshipRecord> all = registry.catalogRecords();
+        all.removeIf(r -> r.id() == rel.id());
+        RelationshipCatalog.save(store.disk(), flashDir, nextId, all);
+        registry.removeLive(rel);
+        registry.jobs.remove(rel.id());
+    }
+
+    /**
+     * Takes an extent relationship out of service (admin lock held). Nothing reads through it, so there is
+     * no cleaning: its target keeps what it has. Each of its volumes still in another extent relationship
+     * maps to a family of the group, the others to none.
+     */
+    private void withdrawExtent(Relationship rel) throws IOException {
+        Family f = extents.sourceFamily(rel.source().name());
+        extents.chainLock().writeLock().lock();
+        try {
+            // Durability: the target's copies and bit clears so far are durable before the catalog stops
+            // naming it, so a crash right after leaves no relationship that a half-recorded copy could confuse.
+            journal.commitAll();
+            unlist(rel);
+            f.remove(rel);
+            extents.remove(rel);
+            for (String v : List.of(rel.source().name(), rel.target().name())) {
+                Family now = extents.familyFor(v);
+                if (now == null) {
+                    registry.families.remove(v);
+                } else {
+                    registry.families.put(v, now);
+                }
+            }
+            registry.reroute();
+            RevertArea area = rel.revertArea();
+            if (area != null) {
+                rel.setRevertArea(null);
+                area.delete();
+            }
+        } finally {
+            extents.chainLock().writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.flashcopy.engine.tuning;
+
+/**
+ * Engine tuning, fixed at open. Immutable; start from {@link #defaults()}.
+ *
+ * @param backgroundCopy false leaves COPY relationships to the engine's {@code copyStep} (tests)
+ * @param checkpointJournalBytes the journal is checkpointed and emptied when it grows past this
+ * @param lockStripes grain lock stripes per source family, a power of two
+ * @param copyStepBytes device range one background copy step settles
+ */
+public record FlashSettings(boolean backgroundCopy, long checkpointJournalBytes, int lockStripes, long copyStepBytes) {
+    public FlashSettings {
+        if (checkpointJournalBytes < 4096) {
+            throw new IllegalArgumentException(
+                    "checkpointJournalBytes: " + checkpointJournalBytes + " (expected: >= 4096)");
+        }
+        if (lockStripes < 1 || Integer.bitCount(lockStripes) != 1) {
+            throw new IllegalArgumentException("lockStripes: " + lockStripes + " (expected: a power of two >= 1)");
+        }
+        if (copyStepBytes < 4096) {
+            throw new IllegalArgumentException("copyStepBytes: " + copyStepBytes + " (expected: >= 4096)");
+        }
+    }
+
+    public static FlashSettings defaults() {
+        return new FlashSettings(true, 16L << 20, 1024, 8L << 20);
+    }
+
+    public FlashSettings withBackgroundCopy(boolean on) {
+        return new FlashSettings(on, checkpointJournalBytes, lockStripes, copyStepBytes);
+    }
+
+    public FlashSettings withCheckpointJournalBytes(long bytes) {
+        return new FlashSettings(backgroundCopy, bytes, lockStripes, copyStepBytes);
+    }
+
+    public FlashSettings withLockStripes(int stripes) {
+        return new FlashSettings(backgroundCopy, checkpointJournalBytes, stripes, copyStepBytes);
+    }
+
+    public FlashSettings withCopyStepBytes(long bytes) {
+        return new FlashSettings(backgroundCopy, checkpointJournalBytes, lockStripes, bytes);
+    }
+}

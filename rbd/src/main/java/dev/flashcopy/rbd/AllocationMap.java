@@ -1,0 +1,75 @@
+package dev.flashcopy.rbd;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The allocated extents of an image through {@code rbd_diff_iterate2} (no start snapshot: everything written since
+ * the image was created, discards excluded). librbd calls back once per extent, possibly from its own threads; the
+ * callback argument is a number keying this call's list, and one upcall stub, made once, serves every call.
+ *
+ * <p>Thread-safe.
+ */
+final class AllocationMap {
+    private static final ConcurrentHashMap<Long, List<Extent>> CALLS = new ConcurrentHashMap<>();
+    private static final AtomicLong NEXT_ID = new AtomicLong();
+    private static final MemorySegment CALLBACK = callbackStub();
+
+    private AllocationMap() {}
+
+    private static MemorySegment callbackStub() {
+        try {
+            var target = MethodHandles.lookup()
+                    .findStatic(
+                            AllocationMap.class,
+                            "onExtent",
+                            MethodType.methodType(int.class, long.class, long.class, int.class, MemorySegment.class));
+            return Linker.nativeLinker().upcallStub(target, LibRbd.DIFF_CALLBACK, Arena.global());
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The extents holding data within [offset, offset + length), sorted by offset. */
+    static List<Extent> of(MemorySegment image, String subject, long offset, long length) throws CephException {
+        long id = NEXT_ID.incrementAndGet();
+        List<Extent> extents = new ArrayList<>();
+        CALLS.put(id, extents);
+        try {
+            CephException.check(
+                    LibRbd.diffIterate2(image, offset, length, CALLBACK, MemorySegment.ofAddress(id)),
+                    "rbd_diff_iterate2",
+                    subject);
+        } finally {
+            CALLS.remove(id);
+        }
+        synchronized (extents) {
+            List<Extent> sorted = new ArrayList<>(extents);
+            sorted.sort(Comparator.comparingLong(Extent::offset));
+            return sorted;
+        }
+    }
+
+    /** The upcall: records one extent; 0 tells librbd to go on. Nothing may be thrown back into librbd. */
+    private static int onExtent(long offset, long length, int exists, MemorySegment arg) {
+        try {
+            List<Extent> extents = CALLS.get(arg.address());
+            if (extents != null && exists != 0) {
+                synchronized (extents) {
+                    extents.add(new Extent(offset, length));
+                }
+            }
+            return 0;
+        } catch (Throwable t) {
+            return -Errno.EIO;
+        }
+    }
+}

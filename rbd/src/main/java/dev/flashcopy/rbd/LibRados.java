@@ -1,0 +1,251 @@
+package dev.flashcopy.rbd;
+
+import java.lang.foreign.AddressLayout;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * FFM downcalls into {@code librados.so.2} (Ceph pacific's C API, {@code rados/librados.h}): the cluster handle,
+ * pool I/O contexts, whole-object I/O and the compound write operations that carry a version guard. Handles ({@code rados_t},
+ * {@code rados_ioctx_t}, {@code rados_write_op_t}) are opaque pointers. Calls return 0 or a byte count, or a
+ * negative errno; the callers turn that into a {@link CephException}. Linux x86_64/aarch64 only.
+ *
+ * <p>Thread-safe: method handles are immutable; librados itself is thread-safe per handle.
+ */
+final class LibRados {
+    static final String SONAME = "librados.so.2";
+
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final AddressLayout PTR = ValueLayout.ADDRESS;
+
+    private static final SymbolLookup LIB = load(SONAME, "librados2");
+
+    private static final MethodHandle CREATE = bind("rados_create", FunctionDescriptor.of(INT, PTR, PTR));
+    private static final MethodHandle CONF_READ_FILE =
+            bind("rados_conf_read_file", FunctionDescriptor.of(INT, PTR, PTR));
+    private static final MethodHandle CONF_SET = bind("rados_conf_set", FunctionDescriptor.of(INT, PTR, PTR, PTR));
+    private static final MethodHandle CONNECT = bind("rados_connect", FunctionDescriptor.of(INT, PTR));
+    private static final MethodHandle SHUTDOWN = bind("rados_shutdown", FunctionDescriptor.ofVoid(PTR));
+    private static final MethodHandle IOCTX_CREATE =
+            bind("rados_ioctx_create", FunctionDescriptor.of(INT, PTR, PTR, PTR));
+    private static final MethodHandle IOCTX_DESTROY = bind("rados_ioctx_destroy", FunctionDescriptor.ofVoid(PTR));
+    private static final MethodHandle WRITE_FULL =
+            bind("rados_write_full", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG));
+    private static final MethodHandle APPEND = bind("rados_append", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG));
+    private static final MethodHandle READ = bind("rados_read", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, LONG));
+    private static final MethodHandle STAT = bind("rados_stat", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR));
+    private static final MethodHandle REMOVE = bind("rados_remove", FunctionDescriptor.of(INT, PTR, PTR));
+    private static final MethodHandle GET_LAST_VERSION =
+            bind("rados_get_last_version", FunctionDescriptor.of(LONG, PTR));
+    private static final MethodHandle CREATE_WRITE_OP = bind("rados_create_write_op", FunctionDescriptor.of(PTR));
+    private static final MethodHandle RELEASE_WRITE_OP = bind("rados_release_write_op", FunctionDescriptor.ofVoid(PTR));
+    private static final MethodHandle WRITE_OP_ASSERT_EXISTS =
+            bind("rados_write_op_assert_exists", FunctionDescriptor.ofVoid(PTR));
+    private static final MethodHandle WRITE_OP_ASSERT_VERSION =
+            bind("rados_write_op_assert_version", FunctionDescriptor.ofVoid(PTR, LONG));
+    private static final MethodHandle WRITE_OP_CREATE =
+            bind("rados_write_op_create", FunctionDescriptor.ofVoid(PTR, INT, PTR));
+    private static final MethodHandle WRITE_OP_WRITE_FULL =
+            bind("rados_write_op_write_full", FunctionDescriptor.ofVoid(PTR, PTR, LONG));
+    private static final MethodHandle WRITE_OP_OPERATE =
+            bind("rados_write_op_operate", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, INT));
+
+    /** {@code rados_write_op_create}: fail with EEXIST when the object exists. */
+    static final int CREATE_EXCLUSIVE = 1;
+
+    private LibRados() {}
+
+    /** Loads a shared library by soname for the life of the JVM; a clear error names the package to install. */
+    static SymbolLookup load(String soname, String debianPackage) {
+        try {
+            return SymbolLookup.libraryLookup(soname, Arena.global());
+        } catch (IllegalArgumentException e) {
+            throw new UnsatisfiedLinkError(soname + " not found: install Debian's " + debianPackage + " package");
+        }
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LIB.find(name).orElseThrow(() -> new UnsatisfiedLinkError(SONAME + " has no " + name));
+        return Linker.nativeLinker().downcallHandle(symbol, descriptor);
+    }
+
+    static int create(MemorySegment clusterOut, MemorySegment id) {
+        try {
+            return (int) CREATE.invokeExact(clusterOut, id);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int confReadFile(MemorySegment cluster, MemorySegment path) {
+        try {
+            return (int) CONF_READ_FILE.invokeExact(cluster, path);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int confSet(MemorySegment cluster, MemorySegment option, MemorySegment value) {
+        try {
+            return (int) CONF_SET.invokeExact(cluster, option, value);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int connect(MemorySegment cluster) {
+        try {
+            return (int) CONNECT.invokeExact(cluster);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void shutdown(MemorySegment cluster) {
+        try {
+            SHUTDOWN.invokeExact(cluster);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int ioctxCreate(MemorySegment cluster, MemorySegment pool, MemorySegment ioctxOut) {
+        try {
+            return (int) IOCTX_CREATE.invokeExact(cluster, pool, ioctxOut);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void ioctxDestroy(MemorySegment ioctx) {
+        try {
+            IOCTX_DESTROY.invokeExact(ioctx);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int writeFull(MemorySegment ioctx, MemorySegment oid, MemorySegment buf, long len) {
+        try {
+            return (int) WRITE_FULL.invokeExact(ioctx, oid, buf, len);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int append(MemorySegment ioctx, MemorySegment oid, MemorySegment buf, long len) {
+        try {
+            return (int) APPEND.invokeExact(ioctx, oid, buf, len);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int read(MemorySegment ioctx, MemorySegment oid, MemorySegment buf, long len, long offset) {
+        try {
+            return (int) READ.invokeExact(ioctx, oid, buf, len, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code sizeOut} is a {@code uint64_t}, {@code mtimeOut} a {@code time_t} (both 8 bytes here). */
+    static int stat(MemorySegment ioctx, MemorySegment oid, MemorySegment sizeOut, MemorySegment mtimeOut) {
+        try {
+            return (int) STAT.invokeExact(ioctx, oid, sizeOut, mtimeOut);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int remove(MemorySegment ioctx, MemorySegment oid) {
+        try {
+            return (int) REMOVE.invokeExact(ioctx, oid);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The object version the I/O context's last completed operation saw or produced. */
+    static long lastVersion(MemorySegment ioctx) {
+        try {
+            return (long) GET_LAST_VERSION.invokeExact(ioctx);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static MemorySegment createWriteOp() {
+        try {
+            return (MemorySegment) CREATE_WRITE_OP.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void releaseWriteOp(MemorySegment op) {
+        try {
+            RELEASE_WRITE_OP.invokeExact(op);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The op fails with ENOENT when the object does not exist. */
+    static void writeOpAssertExists(MemorySegment op) {
+        try {
+            WRITE_OP_ASSERT_EXISTS.invokeExact(op);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The op fails with ERANGE when the object's version is newer, EOVERFLOW when older (an absent object is 0). */
+    static void writeOpAssertVersion(MemorySegment op, long version) {
+        try {
+            WRITE_OP_ASSERT_VERSION.invokeExact(op, version);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void writeOpCreate(MemorySegment op, int exclusive) {
+        try {
+            WRITE_OP_CREATE.invokeExact(op, exclusive, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void writeOpWriteFull(MemorySegment op, MemorySegment buf, long len) {
+        try {
+            WRITE_OP_WRITE_FULL.invokeExact(op, buf, len);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int writeOpOperate(MemorySegment op, MemorySegment ioctx, MemorySegment oid) {
+        try {
+            return (int) WRITE_OP_OPERATE.invokeExact(op, ioctx, oid, MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException("native call failed", t);
+    }
+}

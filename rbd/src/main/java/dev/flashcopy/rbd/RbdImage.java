@@ -1,0 +1,204 @@
+package dev.flashcopy.rbd;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One open RBD image (the writable head): positional reads and writes, synchronous or asynchronous, discard,
+ * write-zeroes, flush, size and resize, and the allocation map. Buffers are native {@link MemorySegment}s (librbd
+ * reads from and writes into them directly); an asynchronous request keeps its buffer reachable until its future
+ * completes, but the caller must not reuse it before then. Durability: a write is durable once a later
+ * {@link #flush()} (or {@link #flushAsync()}) covering it has returned.
+ *
+ * <p>Thread-safe: librbd allows concurrent I/O on one handle. {@link #close()} must follow the last request's
+ * completion.
+ */
+public final class RbdImage implements AutoCloseable {
+    /** RBD feature bits ({@code rbd/features.h}). */
+    public static final long FEATURE_LAYERING = 1L;
+
+    public static final long FEATURE_EXCLUSIVE_LOCK = 1L << 2;
+    public static final long FEATURE_OBJECT_MAP = 1L << 3;
+    public static final long FEATURE_FAST_DIFF = 1L << 4;
+    public static final long FEATURE_DEEP_FLATTEN = 1L << 5;
+    /** librbd's default set: the object map and fast-diff keep the allocation map cheap. */
+    public static final long DEFAULT_FEATURES =
+            FEATURE_LAYERING | FEATURE_EXCLUSIVE_LOCK | FEATURE_OBJECT_MAP | FEATURE_FAST_DIFF | FEATURE_DEEP_FLATTEN;
+
+    private final MemorySegment image;
+    private final String subject;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private RbdImage(MemorySegment image, String subject) {
+        this.image = image;
+        this.subject = subject;
+    }
+
+    /** Creates the image {@code name} of {@code size} bytes with the default features and 4 MiB objects. */
+    public static void create(Pool pool, String name, long size) throws CephException {
+        create(pool, name, size, DEFAULT_FEATURES, 0);
+    }
+
+    /** Creates an image; {@code order} 0 means librbd's default object size, else objects of {@code 1 << order}. */
+    public static void create(Pool pool, String name, long size, long features, int order) throws CephException {
+        if (size < 0) {
+            throw new IllegalArgumentException("size: " + size + " (expected: >= 0)");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment orderCell = arena.allocateFrom(ValueLayout.JAVA_INT, order);
+            CephException.check(
+                    LibRbd.create2(pool.handle(), arena.allocateFrom(name), size, features, orderCell),
+                    "rbd_create2",
+                    pool.name() + "/" + name);
+        }
+    }
+
+    /** Removes the image and its data; ENOENT when there is none, EBUSY while a client has it open. */
+    public static void remove(Pool pool, String name) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            CephException.check(
+                    LibRbd.remove(pool.handle(), arena.allocateFrom(name)), "rbd_remove", pool.name() + "/" + name);
+        }
+    }
+
+    /** Opens the image's writable head; ENOENT when there is no such image. */
+    public static RbdImage open(Pool pool, String name) throws CephException {
+        String subject = pool.name() + "/" + name;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            CephException.check(LibRbd.open(pool.handle(), arena.allocateFrom(name), out), "rbd_open", subject);
+            return new RbdImage(out.get(ValueLayout.ADDRESS, 0), subject);
+        }
+    }
+
+    /** {@code pool/name}, as error messages say it. */
+    public String subject() {
+        return subject;
+    }
+
+    public long size() throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
+            CephException.check(LibRbd.getSize(handle(), size), "rbd_get_size", subject);
+            return size.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
+    public ImageInfo stat() throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(LibRbd.IMAGE_INFO);
+            CephException.check(LibRbd.stat(handle(), info), "rbd_stat", subject);
+            return new ImageInfo(
+                    info.get(ValueLayout.JAVA_LONG, offset("size")),
+                    info.get(ValueLayout.JAVA_LONG, offset("obj_size")),
+                    info.get(ValueLayout.JAVA_LONG, offset("num_objs")),
+                    info.get(ValueLayout.JAVA_INT, offset("order")));
+        }
+    }
+
+    private static long offset(String field) {
+        return LibRbd.IMAGE_INFO.byteOffset(MemoryLayout.PathElement.groupElement(field));
+    }
+
+    /** Grows or shrinks the image; shrinking discards what lies past the new end. */
+    public void resize(long size) throws CephException {
+        CephException.check(LibRbd.resize(handle(), size), "rbd_resize", subject);
+    }
+
+    /** Reads {@code dst.byteSize()} bytes at {@code offset}; returns the count read (less only past the end). */
+    public long read(long offset, MemorySegment dst) throws CephException {
+        return CephException.check(LibRbd.read2(handle(), offset, dst.byteSize(), dst, 0), "rbd_read2", at(offset));
+    }
+
+    /** Writes all of {@code src} at {@code offset}. */
+    public void write(long offset, MemorySegment src) throws CephException {
+        long written =
+                CephException.check(LibRbd.write2(handle(), offset, src.byteSize(), src, 0), "rbd_write2", at(offset));
+        if (written != src.byteSize()) {
+            throw new CephException(
+                    "rbd_write2", at(offset) + " wrote " + written + " of " + src.byteSize(), Errno.EIO);
+        }
+    }
+
+    /**
+     * Deallocates the range where librbd can: parts not aligned to its discard granularity
+     * ({@code rbd_discard_granularity_bytes}, 64 KiB by default) may keep their data. Use {@link #writeZeroes} where
+     * the range must read back as zeroes.
+     */
+    public void discard(long offset, long length) throws CephException {
+        CephException.check(LibRbd.discard(handle(), offset, length), "rbd_discard", at(offset));
+    }
+
+    /** Zeroes the range, deallocating whole objects where it can. */
+    public void writeZeroes(long offset, long length) throws CephException {
+        CephException.check(LibRbd.writeZeroes(handle(), offset, length), "rbd_write_zeroes", at(offset));
+    }
+
+    /** Returns once every write completed before the call is durable in the cluster. */
+    public void flush() throws CephException {
+        CephException.check(LibRbd.flush(handle()), "rbd_flush", subject);
+    }
+
+    /** Reads into {@code dst}; the future completes with the byte count. */
+    public CompletableFuture<Long> readAsync(long offset, MemorySegment dst) {
+        MemorySegment image = handle();
+        return AioCompletions.submit(
+                "rbd_aio_read2", at(offset), dst, c -> LibRbd.aioRead2(image, offset, dst.byteSize(), dst, c));
+    }
+
+    /** Writes {@code src}; the future completes with 0 (librbd reports no byte count for writes). */
+    public CompletableFuture<Long> writeAsync(long offset, MemorySegment src) {
+        MemorySegment image = handle();
+        return AioCompletions.submit(
+                "rbd_aio_write2", at(offset), src, c -> LibRbd.aioWrite2(image, offset, src.byteSize(), src, c));
+    }
+
+    /** As {@link #discard}; the future completes with 0. */
+    public CompletableFuture<Long> discardAsync(long offset, long length) {
+        MemorySegment image = handle();
+        return AioCompletions.submit(
+                "rbd_aio_discard", at(offset), null, c -> LibRbd.aioDiscard(image, offset, length, c));
+    }
+
+    /** As {@link #writeZeroes}; the future completes with 0. */
+    public CompletableFuture<Long> writeZeroesAsync(long offset, long length) {
+        MemorySegment image = handle();
+        return AioCompletions.submit(
+                "rbd_aio_write_zeroes", at(offset), null, c -> LibRbd.aioWriteZeroes(image, offset, length, c));
+    }
+
+    /** Completes (with 0) once every write completed before the call is durable. */
+    public CompletableFuture<Long> flushAsync() {
+        MemorySegment image = handle();
+        return AioCompletions.submit("rbd_aio_flush", subject, null, c -> LibRbd.aioFlush(image, c));
+    }
+
+    /** The extents holding data in [offset, offset + length), sorted; unwritten and discarded ranges are absent. */
+    public List<Extent> allocatedExtents(long offset, long length) throws CephException {
+        return AllocationMap.of(handle(), subject, offset, length);
+    }
+
+    private MemorySegment handle() {
+        if (closed.get()) {
+            throw new IllegalStateException("image " + subject + " is closed");
+        }
+        return image;
+    }
+
+    private String at(long offset) {
+        return subject + " at " + offset;
+    }
+
+    /** Closes the handle (librbd flushes its cache first); call after the last request completed. */
+    @Override
+    public void close() throws CephException {
+        if (closed.compareAndSet(false, true)) {
+            CephException.check(LibRbd.close(image), "rbd_close", subject);
+        }
+    }
+}

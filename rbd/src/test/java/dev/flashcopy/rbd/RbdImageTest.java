@@ -1,0 +1,273 @@
+package dev.flashcopy.rbd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RbdImageTest {
+    private static final long MIB = 1L << 20;
+    private static final long SIZE = 64 * MIB;
+    private static final int BLOCK = 64 * 1024;
+
+    private static RadosCluster cluster;
+    private static Pool pool;
+
+    private String name;
+    private RbdImage image;
+    private Arena arena;
+
+    @BeforeAll
+    static void connect() throws CephException {
+        cluster = TestCluster.connect();
+        pool = cluster.openPool(TestCluster.POOL);
+    }
+
+    @AfterAll
+    static void disconnect() {
+        if (pool != null) {
+            pool.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void createImage() throws CephException {
+        name = TestCluster.unique("img");
+        RbdImage.create(pool, name, SIZE);
+        image = RbdImage.open(pool, name);
+        arena = Arena.ofShared();
+    }
+
+    @AfterEach
+    void removeImage() throws CephException {
+        if (image != null) {
+            image.close();
+        }
+        arena.close();
+        RbdImage.remove(pool, name);
+    }
+
+    @Test
+    void newImageHasItsSizeAndReadsZero() throws CephException {
+        assertEquals(SIZE, image.size());
+        ImageInfo info = image.stat();
+        assertEquals(SIZE, info.size());
+        assertEquals(22, info.order(), "4 MiB objects by default");
+        assertEquals(4 * MIB, info.objectSize());
+        assertEquals(16, info.objectCount());
+        MemorySegment buf = arena.allocate(BLOCK);
+        buf.fill((byte) 0x55);
+        assertEquals(BLOCK, image.read(SIZE - BLOCK, buf));
+        assertZero(buf);
+        assertEquals(List.of(), image.allocatedExtents(0, SIZE));
+    }
+
+    @Test
+    void synchronousWritesReadBackAtTheirOffsets() throws CephException {
+        // Offsets inside an object, across an object boundary (4 MiB) and at the very end.
+        long[] offsets = {0, MIB + 4096 * 3, 4 * MIB - 512, 40 * MIB + 7, SIZE - BLOCK};
+        for (long offset : offsets) {
+            image.write(offset, pattern(offset, BLOCK));
+        }
+        image.flush();
+        for (long offset : offsets) {
+            MemorySegment got = arena.allocate(BLOCK);
+            assertEquals(BLOCK, image.read(offset, got));
+            assertEquals(-1, got.mismatch(pattern(offset, BLOCK)), "data at " + offset);
+        }
+    }
+
+    @Test
+    void manyAsynchronousWritesAndReadsInFlight() throws Exception {
+        int count = 256;
+        Random random = new Random(19);
+        long[] offsets = new long[count];
+        List<CompletableFuture<Long>> writes = new ArrayList<>();
+        int mostInFlight = 0;
+        for (int i = 0; i < count; i++) {
+            // Distinct 64 KiB slots, so the last write of a slot is the only one.
+            offsets[i] = (long) i * (SIZE / count) + (random.nextInt((int) (SIZE / count - BLOCK)) & ~511);
+            writes.add(image.writeAsync(offsets[i], pattern(offsets[i], BLOCK)));
+            mostInFlight = Math.max(mostInFlight, AioCompletions.inFlight());
+        }
+        assertTrue(mostInFlight > 1, "submitting returns before completion: " + mostInFlight + " at most in flight");
+        for (CompletableFuture<Long> write : writes) {
+            assertEquals(0L, write.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(0L, image.flushAsync().get(60, TimeUnit.SECONDS));
+
+        List<CompletableFuture<Long>> reads = new ArrayList<>();
+        List<MemorySegment> buffers = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            MemorySegment buf = arena.allocate(BLOCK);
+            buffers.add(buf);
+            reads.add(image.readAsync(offsets[i], buf));
+        }
+        for (int i = 0; i < count; i++) {
+            assertEquals(BLOCK, reads.get(i).get(60, TimeUnit.SECONDS));
+            assertEquals(-1, buffers.get(i).mismatch(pattern(offsets[i], BLOCK)), "data at " + offsets[i]);
+        }
+        assertEquals(0, AioCompletions.inFlight());
+    }
+
+    @Test
+    void asynchronousErrorsFailTheFutureWithTheErrno() {
+        // A read past the end of the image: librbd answers through the completion.
+        MemorySegment buf = arena.allocate(BLOCK);
+        CompletableFuture<Long> read = image.readAsync(SIZE + MIB, buf);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> read.get(60, TimeUnit.SECONDS));
+        CephException cause = (CephException) e.getCause();
+        assertEquals(Errno.EINVAL, cause.errno(), cause.getMessage());
+        assertEquals("rbd_aio_read2(rbd/" + name + " at " + (SIZE + MIB) + "): EINVAL", cause.getMessage());
+    }
+
+    @Test
+    void discardAndWriteZeroesReadBackAsZero() throws Exception {
+        long[] offsets = {MIB, 8 * MIB, 20 * MIB, 30 * MIB};
+        for (long offset : offsets) {
+            image.write(offset, pattern(offset, 2 * BLOCK));
+        }
+        // Discard on librbd's granularity (64 KiB) and write-zeroes anywhere, down to a sector.
+        image.discard(MIB + BLOCK, BLOCK);
+        image.writeZeroes(MIB + 512, 4096 - 512);
+        image.writeZeroes(8 * MIB, BLOCK);
+        image.discardAsync(20 * MIB, 2 * BLOCK).get(60, TimeUnit.SECONDS);
+        image.writeZeroesAsync(30 * MIB + BLOCK, BLOCK).get(60, TimeUnit.SECONDS);
+        image.flush();
+
+        MemorySegment buf = arena.allocate(2 * BLOCK);
+        image.read(MIB, buf);
+        MemorySegment written = pattern(MIB, 2 * BLOCK);
+        assertEquals(-1, buf.asSlice(0, 512).mismatch(written.asSlice(0, 512)), "before the zeroed range");
+        assertZero(buf.asSlice(512, 4096 - 512));
+        assertEquals(-1, buf.asSlice(4096, BLOCK - 4096).mismatch(written.asSlice(4096, BLOCK - 4096)));
+        assertZero(buf.asSlice(BLOCK, BLOCK));
+
+        image.read(8 * MIB, buf);
+        assertZero(buf.asSlice(0, BLOCK));
+        assertEquals(-1, buf.asSlice(BLOCK).mismatch(pattern(8 * MIB, 2 * BLOCK).asSlice(BLOCK)));
+
+        image.read(20 * MIB, buf);
+        assertZero(buf);
+
+        image.read(30 * MIB, buf);
+        assertEquals(-1, buf.asSlice(0, BLOCK).mismatch(pattern(30 * MIB, BLOCK)));
+        assertZero(buf.asSlice(BLOCK));
+    }
+
+    @Test
+    void allocatedExtentsCoverWhatWasWrittenAndNothingElse() throws CephException {
+        image.write(4096, pattern(4096, BLOCK));
+        image.write(12 * MIB + 8192, pattern(12 * MIB, 4096));
+        image.write(40 * MIB, pattern(40 * MIB, BLOCK));
+        image.discard(40 * MIB, 4 * MIB); // a whole object: deallocated again
+        image.flush();
+
+        List<Extent> extents = image.allocatedExtents(0, SIZE);
+        assertCovered(extents, 4096, BLOCK);
+        assertCovered(extents, 12 * MIB + 8192, 4096);
+        for (Extent extent : extents) {
+            assertFalse(overlaps(extent, 4 * MIB, 8 * MIB), "nothing written in [4, 12) MiB: " + extents);
+            assertFalse(overlaps(extent, 40 * MIB, 4 * MIB), "the discarded object: " + extents);
+        }
+        // A window reports only what lies in it.
+        List<Extent> window = image.allocatedExtents(12 * MIB, 4 * MIB);
+        assertCovered(window, 12 * MIB + 8192, 4096);
+        for (Extent extent : window) {
+            assertTrue(extent.offset() >= 12 * MIB && extent.end() <= 16 * MIB, window.toString());
+        }
+    }
+
+    @Test
+    void resizeGrowsAndShrinks() throws CephException {
+        image.write(SIZE - BLOCK, pattern(SIZE - BLOCK, BLOCK));
+        image.resize(2 * SIZE);
+        assertEquals(2 * SIZE, image.size());
+        MemorySegment buf = arena.allocate(BLOCK);
+        image.read(SIZE - BLOCK, buf);
+        assertEquals(-1, buf.mismatch(pattern(SIZE - BLOCK, BLOCK)), "data kept across growth");
+        image.read(2 * SIZE - BLOCK, buf);
+        assertZero(buf);
+
+        image.resize(SIZE / 2);
+        assertEquals(SIZE / 2, image.size());
+        image.resize(SIZE);
+        image.read(SIZE - BLOCK, buf);
+        assertZero(buf); // what lay past the shrunken end is gone
+    }
+
+    @Test
+    void imageWithChosenObjectSizeIsRemovedOnlyWhenClosed() throws CephException {
+        String other = TestCluster.unique("gone");
+        RbdImage.create(pool, other, 4 * MIB, RbdImage.FEATURE_LAYERING, 20);
+        RbdImage opened = RbdImage.open(pool, other);
+        assertEquals(MIB, opened.stat().objectSize(), "order 20: 1 MiB objects");
+        assertEquals(4, opened.stat().objectCount());
+        CephException busy = assertThrows(CephException.class, () -> RbdImage.remove(pool, other));
+        assertEquals(Errno.EBUSY, busy.errno(), busy.getMessage());
+        opened.close();
+        RbdImage.remove(pool, other);
+        CephException e = assertThrows(CephException.class, () -> RbdImage.open(pool, other));
+        assertEquals(Errno.ENOENT, e.errno());
+        assertEquals("rbd_open(rbd/" + other + "): ENOENT", e.getMessage());
+        CephException exists = assertThrows(CephException.class, () -> RbdImage.create(pool, name, MIB));
+        assertEquals(Errno.EEXIST, exists.errno());
+    }
+
+    @Test
+    void closedImageRefusesRequests() throws CephException {
+        image.close();
+        RbdImage closed = image;
+        image = null;
+        assertThrows(IllegalStateException.class, closed::size);
+        assertThrows(IllegalStateException.class, closed::flushAsync);
+        closed.close(); // idempotent
+    }
+
+    /** Bytes that differ per offset and position, so a block at the wrong place cannot match. */
+    private MemorySegment pattern(long offset, int length) {
+        MemorySegment buf = arena.allocate(length);
+        Random random = new Random(offset);
+        for (int i = 0; i < length; i += 8) {
+            buf.set(ValueLayout.JAVA_LONG_UNALIGNED, i, random.nextLong());
+        }
+        return buf;
+    }
+
+    private static void assertZero(MemorySegment buf) {
+        MemorySegment zeros = Arena.ofAuto().allocate(buf.byteSize());
+        assertEquals(-1, buf.mismatch(zeros), "zero expected");
+    }
+
+    private static void assertCovered(List<Extent> extents, long offset, long length) {
+        long covered = 0;
+        for (Extent extent : extents) {
+            long start = Math.max(offset, extent.offset());
+            long end = Math.min(offset + length, extent.end());
+            covered += Math.max(0, end - start);
+        }
+        assertEquals(length, covered, "[" + offset + ", +" + length + ") in " + extents);
+    }
+
+    private static boolean overlaps(Extent extent, long offset, long length) {
+        return extent.offset() < offset + length && offset < extent.end();
+    }
+}
