@@ -5,10 +5,13 @@
 #
 #   bench/fio-vs-peers.sh            # plain rows: 3 rounds of 6 s per server; copy-on-write rows: 10 s
 #   ROUNDS=5 RUNTIME=10 bench/fio-vs-peers.sh
+#   SOCKETS=unix bench/fio-vs-peers.sh   # the plain rows over unix sockets only, into their own section
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 case ${CACHE:-pages} in pages|folios) ;; *) echo "fio-vs-peers: CACHE must be pages or folios, not '$CACHE'" >&2; exit 2 ;; esac
 runtime=${RUNTIME:-6}
+sockets=${SOCKETS:-tcp}
+case $sockets in tcp|unix) ;; *) echo "fio-vs-peers: SOCKETS must be tcp or unix, not '$sockets'" >&2; exit 2 ;; esac
 cow_runtime=${COW_RUNTIME:-10}
 rounds=${ROUNDS:-3}
 size=${SIZE:-1G}
@@ -87,26 +90,80 @@ warm_up() { # uri
 }
 cow_write=(--rw=randwrite --bs=4k --iodepth=32)
 
+plain_table() { # the plain rows' table from $results
+  python3 - "$results" <<'PY'
+import sys, collections, statistics
+runs = collections.OrderedDict()  # row -> server -> round -> (iops, MiB/s, p99, server µs/request, client CPU %)
+for line in open(sys.argv[1]):
+    server, name, iops, mib, p99, rnd, server_us, client_cpu = line.rstrip("\n").split("\t")
+    runs.setdefault(name, {}).setdefault(server, {})[rnd] = tuple(map(float, (iops, mib, p99, server_us, client_cpu)))
+def median(by_round):
+    return tuple(statistics.median(v[i] for v in by_round.values()) for i in range(5))
+print("| job | flashcopy IOPS | MiB/s | p99 µs | nbdkit IOPS | MiB/s | p99 µs | qemu-nbd IOPS | MiB/s | p99 µs "
+      "| flashcopy / nbdkit | flashcopy / best peer | each round: flashcopy / best peer | raw file IOPS "
+      "| flashcopy / raw file |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+for name, s in runs.items():
+    fc, nk, qn = (median(s[k]) for k in ("flashcopy", "nbdkit", "qemu-nbd"))
+    raw = median(s["raw"]) if "raw" in s else None
+    best = max(nk[0], qn[0])
+    cells = [name]
+    for v in (fc, nk, qn):
+        cells += [f"{v[0]:.0f}", f"{v[1]:.0f}", f"{v[2]:.0f}"]
+    cells += [f"{fc[0] / nk[0]:.2f}", f"{fc[0] / best:.2f}"]
+    cells += [", ".join(f"{s['flashcopy'][r][0] / max(s['nbdkit'][r][0], s['qemu-nbd'][r][0]):.2f}"
+                        for r in s["flashcopy"])]
+    cells += [f"{raw[0]:.0f}", f"{fc[0] / raw[0]:.2f}"] if raw else ["-", "-"]
+    print("| " + " | ".join(cells) + " |")
+print()
+print("CPU per row (medians): each server's own CPU time per request, and how busy the client (fio) was, in % of")
+print("one core (fio --ioengine=nbd drives a job from one thread; the 4-connection rows show fio's figure for its 4")
+print("jobs together as it reports it). A client near 100 % is the ceiling of its row: the ratio there compares how")
+print("much of the client's core each server's traffic costs, more than the servers themselves.")
+print()
+print("| job | flashcopy µs/request | fio CPU % | nbdkit µs/request | fio CPU % | qemu-nbd µs/request | fio CPU % "
+      "| raw file: fio CPU % |")
+print("|---|---|---|---|---|---|---|---|")
+for name, s in runs.items():
+    cells = [name]
+    for k in ("flashcopy", "nbdkit", "qemu-nbd"):
+        m = median(s[k])
+        cells += [f"{m[3]:.1f}", f"{m[4]:.0f}"]
+    cells += [f"{median(s['raw'])[4]:.0f}" if "raw" in s else "-"]
+    print("| " + " | ".join(cells) + " |")
+PY
+}
+
 # Plain export: the three servers run side by side on the same image, and every row is measured on
 # all three back to back (starting with a different one each row), so drift in the machine's load
 # spreads over all of them instead of landing on whoever ran first.
 port=$(free_port)
+listen="127.0.0.1:$port"
+[ "$sockets" = unix ] && listen="unix:$work/flashcopy.sock"
 FLASHCOPY_JAVA_OPTS=${FLASHCOPY_JAVA_OPTS:-} "$root/bin/flashcopy" serve --image-dir "$work" --data "$work/data" \
-    --listen "127.0.0.1:$port" --admin 127.0.0.1:0 >"$work/flashcopy.log" 2>&1 &
+    --listen "$listen" --admin 127.0.0.1:0 >"$work/flashcopy.log" 2>&1 &
 fc_pid=$!
 pids+=($fc_pid)
 for _ in $(seq 600); do [ -f "$work/data/admin.json" ] && break; sleep 0.1; done
 FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" mkvol bench --file "$image" >/dev/null
 u="nbd://127.0.0.1:$port"
-nk_port=$(free_port)
-nbdkit -f -p "$nk_port" -i 127.0.0.1 file "$image" &
-nk_pid=$!
-pids+=($nk_pid)
-qn_port=$(free_port)
-qemu-nbd -f raw -b 127.0.0.1 -p "$qn_port" -x bench --persistent --shared=16 "$image" &
-qn_pid=$!
-pids+=($qn_pid)
-servers=("flashcopy|$u/bench" "nbdkit|nbd://127.0.0.1:$nk_port/" "qemu-nbd|nbd://127.0.0.1:$qn_port/bench")
+if [ "$sockets" = unix ]; then
+  nbdkit -f -U "$work/nbdkit.sock" file "$image" &
+  nk_pid=$!
+  qemu-nbd -f raw -k "$work/qemu-nbd.sock" -x bench --persistent --shared=16 "$image" &
+  qn_pid=$!
+  servers=("flashcopy|nbd+unix:///bench?socket=$work/flashcopy.sock" "nbdkit|nbd+unix:///?socket=$work/nbdkit.sock"
+    "qemu-nbd|nbd+unix:///bench?socket=$work/qemu-nbd.sock")
+else
+  nk_port=$(free_port)
+  nbdkit -f -p "$nk_port" -i 127.0.0.1 file "$image" &
+  nk_pid=$!
+  qn_port=$(free_port)
+  qemu-nbd -f raw -b 127.0.0.1 -p "$qn_port" -x bench --persistent --shared=16 "$image" &
+  qn_pid=$!
+  servers=("flashcopy|$u/bench" "nbdkit|nbd://127.0.0.1:$nk_port/" "qemu-nbd|nbd://127.0.0.1:$qn_port/bench")
+fi
+pids+=($nk_pid $qn_pid)
 declare -A pid_of=([flashcopy]=$fc_pid [nbdkit]=$nk_pid [qemu-nbd]=$qn_pid) # bin/flashcopy execs the JVM: same pid
 for s in "${servers[@]}"; do wait_port "${s#*|}"; done
 for s in "${servers[@]}"; do echo "warming up ${s%%|*}" >&2; warm_up "${s#*|}"; done
@@ -145,6 +202,40 @@ p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
 print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t0\t0\t{job['usr_cpu'] + job['sys_cpu']:.0f}")
 PY
 done
+
+if [ "$sockets" = unix ]; then
+  # Only the plain rows: its own section of bench/RESULTS.md, replaced on the next unix run, the rest kept.
+  table=$(plain_table)
+  echo "$table"
+  section="## Plain export over unix sockets (SOCKETS=unix)"
+  {
+    echo "$section"
+    echo
+    echo "The plain rows with every server on a unix socket (flashcopy \`--listen unix:\`, nbdkit \`-U\`, qemu-nbd"
+    echo "\`-k\`), fio \`--uri=nbd+unix:///...\`; otherwise as the plain export above. Command: \`SOCKETS=unix"
+    echo "ROUNDS=$rounds RUNTIME=$runtime SIZE=$size WARMUP=${WARMUP:-5} bench/fio-vs-peers.sh\`."
+    echo
+    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores, $(uname -r)"
+    echo "- load average (1/5/15 min) at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    echo "$table"
+  } >"$work/section.md"
+  python3 - "$root/bench/RESULTS.md" "$work/section.md" "$section" <<'PY'
+import re, sys
+path, new, title = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n", sys.argv[3]
+text = open(path).read()
+start = text.find(title + "\n")
+if start < 0:
+    text = text.rstrip("\n") + "\n\n" + new
+else:
+    nxt = re.search(r"^#{1,2} ", text[start + len(title):], re.M)
+    end = start + len(title) + nxt.start() if nxt else len(text)
+    text = text[:start] + new + ("\n" + text[end:] if nxt else "")
+open(path, "w").write(text)
+PY
+  echo "written to bench/RESULTS.md ($section)" >&2
+  exit 0
+fi
 
 fc() { FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" "$@"; }
 # Copy-on-write rows in rounds too: each round establishes fresh targets for flashcopy and starts the
@@ -213,48 +304,7 @@ awk -v m="$size_mib" -v t="$copy_ms" 'BEGIN { printf "flashcopy\tbackground copy
 awk -v m="$size_mib" -v t="$cp_ms" 'BEGIN { printf "cp\tbackground copy (MiB/s)\t0\t%.1f\t0\t0\n", m * 1000 / t }' >>"$cow"
 rm -f "$work/cp.img"
 
-table=$(python3 - "$results" <<'PY'
-import sys, collections, statistics
-runs = collections.OrderedDict()  # row -> server -> round -> (iops, MiB/s, p99, server µs/request, client CPU %)
-for line in open(sys.argv[1]):
-    server, name, iops, mib, p99, rnd, server_us, client_cpu = line.rstrip("\n").split("\t")
-    runs.setdefault(name, {}).setdefault(server, {})[rnd] = tuple(map(float, (iops, mib, p99, server_us, client_cpu)))
-def median(by_round):
-    return tuple(statistics.median(v[i] for v in by_round.values()) for i in range(5))
-print("| job | flashcopy IOPS | MiB/s | p99 µs | nbdkit IOPS | MiB/s | p99 µs | qemu-nbd IOPS | MiB/s | p99 µs "
-      "| flashcopy / nbdkit | flashcopy / best peer | each round: flashcopy / best peer | raw file IOPS "
-      "| flashcopy / raw file |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for name, s in runs.items():
-    fc, nk, qn = (median(s[k]) for k in ("flashcopy", "nbdkit", "qemu-nbd"))
-    raw = median(s["raw"]) if "raw" in s else None
-    best = max(nk[0], qn[0])
-    cells = [name]
-    for v in (fc, nk, qn):
-        cells += [f"{v[0]:.0f}", f"{v[1]:.0f}", f"{v[2]:.0f}"]
-    cells += [f"{fc[0] / nk[0]:.2f}", f"{fc[0] / best:.2f}"]
-    cells += [", ".join(f"{s['flashcopy'][r][0] / max(s['nbdkit'][r][0], s['qemu-nbd'][r][0]):.2f}"
-                        for r in s["flashcopy"])]
-    cells += [f"{raw[0]:.0f}", f"{fc[0] / raw[0]:.2f}"] if raw else ["-", "-"]
-    print("| " + " | ".join(cells) + " |")
-print()
-print("CPU per row (medians): each server's own CPU time per request, and how busy the client (fio) was, in % of")
-print("one core (fio --ioengine=nbd drives a job from one thread; the 4-connection rows show fio's figure for its 4")
-print("jobs together as it reports it). A client near 100 % is the ceiling of its row: the ratio there compares how")
-print("much of the client's core each server's traffic costs, more than the servers themselves.")
-print()
-print("| job | flashcopy µs/request | fio CPU % | nbdkit µs/request | fio CPU % | qemu-nbd µs/request | fio CPU % "
-      "| raw file: fio CPU % |")
-print("|---|---|---|---|---|---|---|---|")
-for name, s in runs.items():
-    cells = [name]
-    for k in ("flashcopy", "nbdkit", "qemu-nbd"):
-        m = median(s[k])
-        cells += [f"{m[3]:.1f}", f"{m[4]:.0f}"]
-    cells += [f"{median(s['raw'])[4]:.0f}" if "raw" in s else "-"]
-    print("| " + " | ".join(cells) + " |")
-PY
-)
+table=$(plain_table)
 echo "$table"
 
 cow_table=$(python3 - "$cow" <<'PY'

@@ -47,6 +47,29 @@ class ExamplesIT {
     }
 
     @Test
+    void socketUnitAndServicePassSystemdAnalyzeVerifyTogetherAndASocketWithoutListenDoesNot() throws IOException {
+        Path pair = tmp.resolve("pair");
+        Files.createDirectories(pair);
+        for (String name : new String[] {"flashcopy.service", "flashcopy.socket"}) {
+            Files.writeString(
+                    pair.resolve(name),
+                    Files.readString(Repo.root().resolve("examples/systemd/" + name))
+                            .replace("/opt/flashcopy", Repo.root().toString())
+                            .replace("User=flashcopy", "User=root") // SocketUser= too
+                            .replace("Group=flashcopy", "Group=root"));
+        }
+        String socket = pair.resolve("flashcopy.socket").toString();
+        String service = pair.resolve("flashcopy.service").toString();
+        Command.Result verified = Command.run(MINUTE, "systemd-analyze", "verify", socket, service);
+        assertEquals(0, verified.exit(), verified.out() + verified.err());
+
+        Path unit = pair.resolve("flashcopy.socket");
+        Files.writeString(unit, Files.readString(unit).replaceAll("(?m)^ListenStream=.*$", ""));
+        Command.Result refused = Command.run(MINUTE, "systemd-analyze", "verify", socket, service);
+        assertNotEquals(0, refused.exit(), "a socket unit must listen somewhere: " + refused.out());
+    }
+
+    @Test
     void kernelClientListsEveryExport() {
         try (ServerProcess server = ServerProcess.start(tmp.resolve("data"))) {
             server.cli("mkvol", "db", "--size", "64M").ok();

@@ -5,6 +5,8 @@ import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoDispatchers;
 import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
+import dev.flashcopy.nbd.listen.Endpoint;
+import dev.flashcopy.nbd.listen.ListenFailure;
 import dev.flashcopy.nbd.metrics.RequestMetrics;
 import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.nbd.transmission.PayloadBudget;
@@ -16,7 +18,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -25,10 +26,12 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running NBD server. {@link #start} binds and returns; {@link #close} stops accepting, closes
+ * A running NBD server. {@link #start} binds every endpoint (TCP, unix socket, socket from systemd) and returns; {@link #close} stops accepting, closes
  * every connection, waits for device I/O already under way, and gives every device lease back.
  * Uses the native transport {@link Transport} chooses (epoll by default), NIO where it is missing. Thread-safe.
  */
@@ -41,25 +44,26 @@ public final class NbdServer implements AutoCloseable {
     private static final AdaptiveRecvByteBufAllocator RECEIVE_SIZES =
             new AdaptiveRecvByteBufAllocator(512, 16 << 10, 1 << 20);
 
+    /** What export rules see for a unix-socket client: a local peer (the socket file's mode let it in). */
+    private static final InetAddress UNIX_PEER = InetAddress.getLoopbackAddress();
+
     private final EventLoopGroup loops;
     private final IoDispatcher dispatcher;
-    private final Channel serverChannel;
+    private final Listeners listeners;
     private final ChannelGroup connections;
-    private final InetSocketAddress address;
     private final PayloadBudget budget;
     private boolean closed;
 
     private NbdServer(
             EventLoopGroup loops,
             IoDispatcher dispatcher,
-            Channel serverChannel,
+            Listeners listeners,
             ChannelGroup connections,
             PayloadBudget budget) {
         this.loops = loops;
         this.dispatcher = dispatcher;
-        this.serverChannel = serverChannel;
+        this.listeners = listeners;
         this.connections = connections;
-        this.address = (InetSocketAddress) serverChannel.localAddress();
         this.budget = budget;
     }
 
@@ -68,7 +72,7 @@ public final class NbdServer implements AutoCloseable {
         return budget;
     }
 
-    /** Binds {@code config.host():config.port()} and serves {@code devices} until {@link #close()}. */
+    /** Listens on {@code config.endpoints()} and serves {@code devices} until {@link #close()}. */
     public static NbdServer start(NbdServerConfig config, DeviceProvider devices) throws IOException {
         return start(config, NbdSecurity.NONE, devices);
     }
@@ -86,61 +90,90 @@ public final class NbdServer implements AutoCloseable {
         SslContext tls = security.tlsMode() == TlsMode.OFF
                 ? null
                 : security.credentials().nbdContext();
-        Transport transport = Transport.chosen();
+        Transport transport = transportFor(config);
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(config.eventLoops(), transport.handlers());
-        Class<? extends ServerChannel> channelType = transport.serverChannel();
         IoDispatcher dispatcher = IoDispatchers.create(config.ioThreads());
         ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
         PayloadBudget budget = new PayloadBudget(config.payloadBudget());
+        ServerBootstrap base = new ServerBootstrap()
+                .group(loops)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, REPLY_BUFFER)
+                .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, ReplySizes.INSTANCE)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_SIZES)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connections.add(ch);
+                        OptionNegotiator negotiator = new OptionNegotiator(
+                                devices, security.tlsMode(), security.access(), peer(ch.remoteAddress()), metrics);
+                        ch.pipeline()
+                                .addLast(
+                                        HandshakeHandler.NAME,
+                                        new HandshakeHandler(
+                                                negotiator, dispatcher, tls, security.handshakeTimeout(), budget));
+                    }
+                });
         try {
-            Channel server = new ServerBootstrap()
-                    .group(loops)
-                    .channel(channelType)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, REPLY_BUFFER)
-                    .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, ReplySizes.INSTANCE)
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR, RECEIVE_SIZES)
-                    .childHandler(new ChannelInitializer<>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            connections.add(ch);
-                            InetAddress client =
-                                    ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
-                            OptionNegotiator negotiator = new OptionNegotiator(
-                                    devices, security.tlsMode(), security.access(), client, metrics);
-                            ch.pipeline()
-                                    .addLast(
-                                            HandshakeHandler.NAME,
-                                            new HandshakeHandler(
-                                                    negotiator, dispatcher, tls, security.handshakeTimeout(), budget));
-                        }
-                    })
-                    .bind(config.host(), config.port())
-                    .syncUninterruptibly()
-                    .channel();
-            NbdServer started = new NbdServer(loops, dispatcher, server, connections, budget);
+            Listeners listeners = Listeners.bind(base, transport, config.endpoints());
+            NbdServer started = new NbdServer(loops, dispatcher, listeners, connections, budget);
             LOG.log(
                     System.Logger.Level.DEBUG,
                     "NBD server listening on {0} ({1}, {2} dispatcher)",
-                    started.address,
+                    started.addresses(),
                     transport,
                     IoDispatchers.chosen());
             return started;
-        } catch (Exception e) { // Netty rethrows a BindException unchecked-style, so catch everything
+        } catch (ListenFailure | RuntimeException e) {
             dispatcher.close();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+            throw e;
         }
     }
 
-    public int port() {
-        return address.getPort();
+    /**
+     * The chosen transport, or epoll when a socket inherited from systemd needs it (only epoll wraps one); said in
+     * the log, since it overrides {@code -Dflashcopy.transport}.
+     */
+    private static Transport transportFor(NbdServerConfig config) throws IOException {
+        Transport chosen = Transport.chosen();
+        boolean inherits = config.endpoints().stream().anyMatch(e -> e instanceof Endpoint.Inherited);
+        if (!inherits || chosen == Transport.EPOLL) {
+            return chosen;
+        }
+        if (!Transport.EPOLL.available()) {
+            throw new IOException("sockets passed by systemd need the epoll transport, which this system lacks");
+        }
+        LOG.log(
+                System.Logger.Level.WARNING,
+                "sockets passed by systemd need the epoll transport; using it instead of {0}",
+                chosen);
+        return Transport.EPOLL;
     }
 
+    /** The address export rules judge: a TCP client's IP; a unix-socket client counts as local (loopback). */
+    private static InetAddress peer(SocketAddress remote) {
+        // A unix peer's address is a path, or none at all (clients of a socket file are unnamed).
+        return remote instanceof InetSocketAddress a ? a.getAddress() : UNIX_PEER;
+    }
+
+    /** Every address the server listens on, in the order of {@link NbdServerConfig#endpoints()}. */
+    public List<SocketAddress> addresses() {
+        return listeners.bound().stream().map(Listeners.Bound::address).toList();
+    }
+
+    /** The port of {@link #address()}. */
+    public int port() {
+        return address().getPort();
+    }
+
+    /** The first TCP address the server listens on; null when it listens on unix sockets only. */
     public InetSocketAddress address() {
-        return address;
+        for (SocketAddress a : addresses()) {
+            if (a instanceof InetSocketAddress inet) {
+                return inet;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -149,7 +182,7 @@ public final class NbdServer implements AutoCloseable {
             return;
         }
         closed = true;
-        serverChannel.close().syncUninterruptibly();
+        listeners.close();
         connections.close().awaitUninterruptibly();
         // Requests already on I/O threads finish (their replies are dropped); then the loops run
         // the completions that give the device leases back, and stop.

@@ -1,27 +1,26 @@
 package dev.flashcopy.nbd;
 
 import dev.flashcopy.engine.tuning.Tunables;
+import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.transmission.PayloadBudget;
+import java.util.List;
 
 /**
  * Where and how an {@link NbdServer} listens. Immutable.
  *
- * @param host          address to bind (a name or literal; {@code 0.0.0.0} for all interfaces)
- * @param port          TCP port, 0 for an ephemeral one (NBD's own is 10809)
+ * @param endpoints     where to listen, at least one: TCP addresses, unix socket files, inherited sockets
  * @param ioThreads     threads doing device I/O for all connections, with the thread-pool dispatcher
  *                      (the default Disruptor dispatcher has its own stage count, see IoDispatchers)
  * @param eventLoops    Netty event-loop threads (framing and socket I/O only)
  * @param payloadBudget WRITE payload bytes all connections together may hold at once (see
  *                      {@link dev.flashcopy.nbd.transmission.PayloadBudget}); at least one maximum payload
  */
-public record NbdServerConfig(String host, int port, int ioThreads, int eventLoops, long payloadBudget) {
+public record NbdServerConfig(List<Endpoint> endpoints, int ioThreads, int eventLoops, long payloadBudget) {
     public NbdServerConfig {
-        if (host == null || host.isBlank()) {
-            throw new IllegalArgumentException("host: '" + host + "' (expected: a host name or address)");
-        }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+        endpoints = List.copyOf(endpoints);
+        if (endpoints.isEmpty()) {
+            throw new IllegalArgumentException("endpoints: none (expected: at least one place to listen)");
         }
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 1)");
@@ -35,6 +34,11 @@ public record NbdServerConfig(String host, int port, int ioThreads, int eventLoo
         }
     }
 
+    /** One TCP address ({@code port} 0: an ephemeral one). */
+    public NbdServerConfig(String host, int port, int ioThreads, int eventLoops, long payloadBudget) {
+        this(List.of(new Endpoint.Tcp(host, port)), ioThreads, eventLoops, payloadBudget);
+    }
+
     /** The default payload budget, {@link PayloadBudget#DEFAULT_BYTES}. */
     public NbdServerConfig(String host, int port, int ioThreads, int eventLoops) {
         this(host, port, ioThreads, eventLoops, PayloadBudget.DEFAULT_BYTES);
@@ -43,6 +47,11 @@ public record NbdServerConfig(String host, int port, int ioThreads, int eventLoo
     /** Default threading: see {@link #defaultIoThreads()} and {@link #defaultEventLoops()}. */
     public NbdServerConfig(String host, int port) {
         this(host, port, defaultIoThreads(), defaultEventLoops());
+    }
+
+    /** {@code endpoints} with default threading and payload budget. */
+    public NbdServerConfig(List<Endpoint> endpoints) {
+        this(endpoints, defaultIoThreads(), defaultEventLoops(), PayloadBudget.DEFAULT_BYTES);
     }
 
     /**

@@ -5,31 +5,44 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
 import io.netty.channel.uring.IoUringServerSocketChannel;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 
 /**
  * The socket transport: Linux's epoll (the default), io_uring, or Java's NIO, which works everywhere.
  * {@code -Dflashcopy.transport=epoll|io_uring|nio} asks for one; a native one the system lacks falls
- * back to NIO. Immutable.
+ * back to NIO. All three serve TCP and unix sockets; only epoll can wrap a socket inherited from systemd,
+ * so a server given one runs on epoll whatever was asked. Immutable.
  */
 enum Transport {
-    EPOLL("epoll", EpollServerSocketChannel.class),
-    IO_URING("io_uring", IoUringServerSocketChannel.class),
-    NIO("nio", NioServerSocketChannel.class);
+    EPOLL("epoll", EpollServerSocketChannel.class, EpollServerDomainSocketChannel.class),
+    IO_URING("io_uring", IoUringServerSocketChannel.class, IoUringServerDomainSocketChannel.class),
+    NIO("nio", NioServerSocketChannel.class, NioServerDomainSocketChannel.class);
 
     static final String PROPERTY = Tunables.TRANSPORT.name();
 
     private final String label;
     private final Class<? extends ServerChannel> serverChannel;
+    private final Class<? extends ServerChannel> unixServerChannel;
 
-    Transport(String label, Class<? extends ServerChannel> serverChannel) {
+    Transport(
+            String label,
+            Class<? extends ServerChannel> serverChannel,
+            Class<? extends ServerChannel> unixServerChannel) {
         this.label = label;
         this.serverChannel = serverChannel;
+        this.unixServerChannel = unixServerChannel;
     }
 
     /** The transport the system property asks for, if the system has it; NIO otherwise. */
@@ -61,6 +74,25 @@ enum Transport {
 
     Class<? extends ServerChannel> serverChannel() {
         return serverChannel;
+    }
+
+    Class<? extends ServerChannel> unixServerChannel() {
+        return unixServerChannel;
+    }
+
+    /** The address {@link #unixServerChannel()} binds: Netty's own type for the native transports, Java's for NIO. */
+    SocketAddress unixAddress(Path path) {
+        return this == NIO ? UnixDomainSocketAddress.of(path) : new DomainSocketAddress(path.toString());
+    }
+
+    /** A server channel on the listening socket {@code fd} already is; epoll only (see the class comment). */
+    ServerChannel inherited(int fd, boolean unix) {
+        if (this != EPOLL) {
+            throw new IllegalStateException("only epoll wraps inherited sockets, not " + this);
+        }
+        // The TCP constructor finds a listening socket active by itself; the unix one must be told, or it never
+        // polls for connections.
+        return unix ? new EpollServerDomainSocketChannel(fd, true) : new EpollServerSocketChannel(fd);
     }
 
     @Override

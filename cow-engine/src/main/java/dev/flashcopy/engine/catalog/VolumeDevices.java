@@ -1,13 +1,10 @@
 package dev.flashcopy.engine.catalog;
 
-import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.DeviceInfo;
 import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.DeviceProvider;
-import dev.flashcopy.engine.volume.Volume;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Exports every volume of a store as itself, with no copy-on-write in between. Thread-safe.
@@ -39,29 +36,6 @@ public final class VolumeDevices implements DeviceProvider {
 
     @Override
     public Optional<DeviceLease> acquire(String name) {
-        return store.lease(name).map(v -> new Lease(store, v));
-    }
-
-    private static final class Lease implements DeviceLease {
-        private final VolumeStore store;
-        private final Volume volume;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        Lease(VolumeStore store, Volume volume) {
-            this.store = store;
-            this.volume = volume;
-        }
-
-        @Override
-        public BlockDevice device() {
-            return volume;
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                store.release(volume.name());
-            }
-        }
+        return store.lease(name).map(v -> new StoreLease(store, v.name(), v));
     }
 }

@@ -2,6 +2,8 @@ package dev.flashcopy.engine.establish;
 
 import dev.flashcopy.engine.relationship.Extent;
 import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * One {@code source:target} pair named in an establish, with the ranges of an extent relationship
@@ -31,6 +33,18 @@ public record PairSpec(String source, String target, List<Extent> extents) {
             throw new IllegalArgumentException("pair '" + text + "' is not valid (expected: SOURCE:TARGET)");
         }
         return new PairSpec(text.substring(0, colon), text.substring(colon + 1));
+    }
+
+    /** Every volume {@code pairs} name, sources and targets, in name order (the order write gates close in). */
+    public static SortedSet<String> volumes(List<PairSpec> pairs) {
+        SortedSet<String> names = new TreeSet<>();
+        if (pairs != null) {
+            pairs.forEach(p -> {
+                names.add(p.source());
+                names.add(p.target());
+            });
+        }
+        return names;
     }
 
     @Override

@@ -4,10 +4,8 @@ import dev.flashcopy.engine.freeze.SourceFreeze;
 import dev.flashcopy.engine.freeze.WriteGates;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.membership.Registry;
-import dev.flashcopy.engine.membership.RelationshipView;
-import dev.flashcopy.engine.membership.VolumeRoles;
+import dev.flashcopy.engine.membership.RelationshipQueries;
 import dev.flashcopy.engine.relationship.VolumeRoute;
-import java.util.List;
 
 /**
  * What the exported devices need of the FlashCopy engine, and nothing more: the relationships in service and
@@ -22,14 +20,8 @@ public interface ExportedEngine {
     /** Where host I/O on {@code volume} goes now: one lookup, no lock (see {@link Registry#routeOf}). */
     VolumeRoute routeOf(String volume);
 
-    /** Whether {@code volume} is named by a relationship left inactive (a volume of it was missing at start). */
-    boolean inactiveVolume(String volume);
-
-    /** The relationships named by a volume or a {@code SOURCE:TARGET} pair, as {@code lsflash} shows them. */
-    List<RelationshipView> list(String volumeOrPair);
-
-    /** {@code volume}'s part in FlashCopy. */
-    VolumeRoles roles(String volume);
+    /** The relationships as views, as {@code lsflash} shows them. */
+    RelationshipQueries relationships();
 
     SourceFreeze freezes();
 

@@ -1,8 +1,8 @@
 package dev.flashcopy.engine.export;
 
 import dev.flashcopy.engine.catalog.ByteSize;
+import dev.flashcopy.engine.catalog.StoreLease;
 import dev.flashcopy.engine.catalog.VolumeStore;
-import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.DeviceInfo;
 import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.DeviceProvider;
@@ -11,7 +11,6 @@ import dev.flashcopy.engine.volume.Volume;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Exports every volume of the store through the FlashCopy rules: each lease's device ({@link FlashDevice})
@@ -45,13 +44,14 @@ public final class FlashDevices implements DeviceProvider {
 
     private String describe(Volume v) {
         StringBuilder s = new StringBuilder("flashcopy volume " + v.name() + " (" + ByteSize.format(v.size()) + ")");
-        if (engine.inactiveVolume(v.name())) {
+        if (engine.registry().inactiveVolume(v.name())) {
             return s.append(", in an inactive FlashCopy relationship: not exported")
                     .toString();
         }
-        VolumeRoles roles = engine.roles(v.name());
+        VolumeRoles roles = engine.relationships().roles(v.name());
         roles.source()
-                .ifPresent(src -> engine.list(src + ":" + v.name())
+                .ifPresent(src -> engine.relationships()
+                        .list(src + ":" + v.name())
                         .forEach(r -> s.append(String.format(
                                 Locale.ROOT,
                                 ", FlashCopy target of %s at T0 %s (%s, %.1f%% copied)",
@@ -67,33 +67,9 @@ public final class FlashDevices implements DeviceProvider {
 
     @Override
     public Optional<DeviceLease> acquire(String name) {
-        if (engine.inactiveVolume(name)) {
+        if (engine.registry().inactiveVolume(name)) {
             return Optional.empty();
         }
-        return store.lease(name).map(v -> new Lease(store, new FlashDevice(engine, v)));
-    }
-
-    /** One connection's hold; closing gives the store's lease back once. */
-    private static final class Lease implements DeviceLease {
-        private final VolumeStore store;
-        private final FlashDevice device;
-        private final AtomicBoolean closed = new AtomicBoolean();
-
-        Lease(VolumeStore store, FlashDevice device) {
-            this.store = store;
-            this.device = device;
-        }
-
-        @Override
-        public BlockDevice device() {
-            return device;
-        }
-
-        @Override
-        public void close() {
-            if (closed.compareAndSet(false, true)) {
-                store.release(device.name());
-            }
-        }
+        return store.lease(name).map(v -> new StoreLease(store, name, new FlashDevice(engine, v)));
     }
 }

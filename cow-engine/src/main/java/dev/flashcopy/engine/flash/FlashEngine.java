@@ -1,7 +1,6 @@
 package dev.flashcopy.engine.flash;
 
 import dev.flashcopy.engine.bitmap.BitmapSet;
-import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.copier.BackgroundCopier;
 import dev.flashcopy.engine.device.DeviceProvider;
@@ -20,29 +19,23 @@ import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.membership.FamilyParts;
 import dev.flashcopy.engine.membership.Membership;
 import dev.flashcopy.engine.membership.Registry;
+import dev.flashcopy.engine.membership.RelationshipQueries;
 import dev.flashcopy.engine.membership.RelationshipView;
-import dev.flashcopy.engine.membership.VolumeRoles;
 import dev.flashcopy.engine.monitor.FlashMonitor;
 import dev.flashcopy.engine.recovery.Recovery;
 import dev.flashcopy.engine.refresh.Refresh;
 import dev.flashcopy.engine.refresh.ResyncOptions;
 import dev.flashcopy.engine.refresh.ReverseOptions;
-import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
-import dev.flashcopy.engine.relationship.RelationshipCatalog;
-import dev.flashcopy.engine.relationship.RelationshipRecord;
 import dev.flashcopy.engine.relationship.VolumeRoute;
 import dev.flashcopy.engine.revertible.Revertibles;
 import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.withdraw.WithdrawResult;
 import dev.flashcopy.engine.withdraw.Withdrawal;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,9 +43,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -68,25 +59,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * grain stripes (ascending), then the journal.
  */
 public final class FlashEngine implements AutoCloseable, ExportedEngine {
-    public static final int MAX_TARGETS_PER_SOURCE = EstablishRules.MAX_TARGETS_PER_SOURCE;
     /** Metadata directory under the data directory. */
     public static final String DIRECTORY = "flash";
 
     private final VolumeStore store;
-    private final FlashSettings settings;
-    private final Path flashDir;
     private final Journal journal;
     private final ReentrantLock admin = new ReentrantLock();
     private final Registry registry = new Registry();
+    private final RelationshipQueries queries;
     private final Membership membership;
     private final Refresh refresh;
     private final Set<String> establishing = ConcurrentHashMap.newKeySet();
     private final WriteGates gates = new WriteGates();
     private final SourceFreeze freezes = new SourceFreeze(Clock.systemUTC());
     private final List<String> recoveryReport = new ArrayList<>();
-    private final List<String> problems = new CopyOnWriteArrayList<>();
-    private final ThreadLocal<ByteBuffer> stepBuffers =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 20));
+    private final ProblemLog problems = new ProblemLog();
     private final BackgroundCopier copier;
     private final FlashDevices devices;
     private final Withdrawal withdrawal;
@@ -96,22 +83,16 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
     private final EndingLog endings;
     private volatile boolean closed;
 
-    private FlashEngine(
-            VolumeStore store,
-            FlashSettings settings,
-            Path flashDir,
-            Journal journal,
-            long nextId,
-            FailureLog failureLog,
-            EndingLog endings) {
+    private FlashEngine(VolumeStore store, FlashSettings settings, Opening opened) {
         this.store = store;
-        this.failureLog = failureLog;
-        this.endings = endings;
-        this.settings = settings;
-        this.flashDir = flashDir;
-        this.journal = journal;
+        this.failureLog = opened.failureLog();
+        this.endings = opened.endings();
+        this.journal = opened.journal();
+        Path flashDir = opened.flashDir();
+        long nextId = opened.catalog().nextId();
         FamilyParts parts = new FamilyParts(settings.lockStripes(), failureLog, gates);
         this.membership = new Membership(store, flashDir, journal, registry, nextId, parts, this::copyFinished);
+        this.queries = new RelationshipQueries(registry, store::contains);
         this.refresh = new Refresh(parts, membership, registry, journal);
         this.copier = new BackgroundCopier(
                 () -> List.copyOf(registry.jobs.values()),
@@ -120,7 +101,7 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
                 settings.backgroundCopy(),
                 settings.copyStepBytes());
         this.devices = new FlashDevices(this, store);
-        this.copyControl = new CopyControl(this, registry, membership, copier);
+        this.copyControl = new CopyControl(admin, () -> closed, journal, registry, membership, copier, this::ended);
         this.withdrawal = new Withdrawal(registry, membership, copier::wake, this::ended);
         this.revertibles = new Revertibles(admin, gates, registry, store.disk(), flashDir, journal, failureLog);
     }
@@ -131,40 +112,13 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
 
     /** Opens, recovering relationships and bitmaps (see {@link #recoveryReport()}), and starts the copier. */
     public static FlashEngine open(VolumeStore store, FlashSettings settings) throws IOException {
-        Path flashDir = store.dataDir().resolve(DIRECTORY);
-        store.disk().createDirectories(flashDir);
-        RelationshipCatalog.Content catalog = RelationshipCatalog.load(store.disk(), flashDir);
-        FailureLog failureLog = FailureLog.open(store.disk(), flashDir);
-        Recovery.Result r = Recovery.run(store.disk(), flashDir, catalog, failureLog.ids());
-        Journal journal = new Journal(
-                r.journal(),
-                flashDir.resolve(Recovery.CHECKPOINT_FILE),
-                r.lastSeq(),
-                settings.checkpointJournalBytes());
-        List<String> endingsReport = new ArrayList<>();
-        EndingLog endings = EndingLog.open(store.disk(), flashDir, Clock.systemUTC(), endingsReport);
-        FlashEngine engine = new FlashEngine(store, settings, flashDir, journal, catalog.nextId(), failureLog, endings);
+        Opening o = Opening.read(store, settings);
+        Journal journal = o.journal();
+        FlashEngine engine = new FlashEngine(store, settings, o);
         try {
-            engine.recoveryReport.addAll(r.report());
-            engine.recoveryReport.addAll(endingsReport);
-            engine.recoveryReport.addAll(Recovery.finish(catalog, r, new Recovery.LivePasses() {
-                @Override
-                public List<String> attach(List<RelationshipRecord> catalogued, Map<Long, BitmapSet> bitmaps)
-                        throws IOException {
-                    return engine.membership.attach(catalogued, bitmaps);
-                }
-
-                @Override
-                public List<String> finishReverts() throws IOException {
-                    return engine.revertibles.open();
-                }
-
-                @Override
-                public long checkpoint() throws IOException {
-                    journal.checkpoint(engine::bitmaps);
-                    return journal.lastSeq();
-                }
-            }));
+            engine.recoveryReport.addAll(o.report());
+            LiveRecovery live = new LiveRecovery(engine.membership, engine.revertibles, journal, engine.registry);
+            engine.recoveryReport.addAll(Recovery.finish(o.catalog(), o.recovered(), live));
         } catch (IOException | RuntimeException e) {
             try {
                 journal.close();
@@ -194,13 +148,7 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
             throw new IllegalArgumentException(
                     "options: null (expected: EstablishOptions.defaults() or a variant, and" + " FreezeOptions)");
         }
-        SortedSet<String> names = new TreeSet<>();
-        if (pairs != null) {
-            pairs.forEach(p -> {
-                names.add(p.source());
-                names.add(p.target());
-            });
-        }
+        SortedSet<String> names = PairSpec.volumes(pairs);
         admin.lock();
         establishing.addAll(names);
         try {
@@ -210,9 +158,7 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
                     options,
                     store,
                     registry.families,
-                    registry.inactive.values().stream()
-                            .map(Registry.Inactive::record)
-                            .toList(),
+                    registry.inactiveRecords(),
                     List.copyOf(registry.live.values()));
             List<Relationship> fresh = new ArrayList<>();
             freezes.around(pairs.stream().map(PairSpec::source).toList(), freeze, () -> {
@@ -295,51 +241,12 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         }
     }
 
-    /** Called when a copy step found nothing left: ends a non-persistent COPY relationship. */
-    public void copyFinished(Relationship rel) throws IOException {
-        admin.lock();
-        try {
-            if (closed || !isLive(rel)) {
-                return;
-            }
-            // Durability: progress of the last steps; nothing after this depends on it but restarts.
-            journal.commitAll();
-            if (rel.mode() == CopyMode.COPY && !rel.persistent() && rel.complete()) {
-                membership.withdraw(rel);
-                ended(
-                        rel,
-                        RelationshipEnding.Kind.COMPLETED,
-                        "the background copy reached 100 %; a" + " non-persistent COPY relationship then ends");
-            }
-        } finally {
-            admin.unlock();
-        }
-    }
-
     /**
-     * Runs up to {@code maxBytes} of background copy for {@code source:target} in the calling thread (tests,
-     * tools, or a copier-less engine); see {@link CopyControl#step}. Returns grains still to copy afterwards.
+     * How relationships ended recently (last 24 h, at most 1000 of every pair), oldest first, so {@code wait} can
+     * tell a completed copy from a withdrawn or failed one after the pair is gone. Survives restarts.
      */
-    public long copyStep(String source, String target, long maxBytes) throws IOException {
-        return copyControl.step(source, target, maxBytes, stepBuffers.get());
-    }
-
-    /** Waits until {@code source:target} has nothing left to copy or is gone; false on timeout. */
-    public boolean awaitCopied(String source, String target, Duration timeout) throws InterruptedException {
-        return copyControl.awaitCopied(source, target, timeout);
-    }
-
-    /**
-     * How the relationships of {@code source:target} that ended recently (last 24 h, at most 1000 of every pair)
-     * ended, oldest first; empty when none did. Survives restarts.
-     */
-    public List<RelationshipEnding> endings(String source, String target) {
-        return endings.of(source, target);
-    }
-
-    /** Every recent ending, oldest first (see {@link #endings(String, String)}). */
-    public List<RelationshipEnding> endings() {
-        return endings.all();
+    public EndingLog endings() {
+        return endings;
     }
 
     /**
@@ -354,46 +261,14 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         }
     }
 
-    /** Sets a relationship's background copy rate, MiB/s (0 = unlimited). */
-    public RelationshipView setRate(String source, String target, int rateMiBps) throws IOException {
-        EstablishOptions.checkRate(rateMiBps);
-        admin.lock();
-        try {
-            checkOpen();
-            return copyControl.setRate(source, target, rateMiBps);
-        } finally {
-            admin.unlock();
-        }
+    /** Background copy driven by hand: a step, waiting for the end, a relationship's rate. */
+    public CopyControl copies() {
+        return copyControl;
     }
 
-    /** Every relationship, by source then T0 (oldest target first). */
-    public List<RelationshipView> list() {
-        return registry.views();
-    }
-
-    /** Relationships of one volume (either role), or of one pair when written {@code SOURCE:TARGET}. */
-    public List<RelationshipView> list(String volumeOrPair) {
-        return registry.views(volumeOrPair, store::contains);
-    }
-
-    /** The volume's source (when a target) and targets (when a source), oldest first. */
-    public VolumeRoles roles(String volume) {
-        return registry.roles(volume, store::contains);
-    }
-
-    /** A snapshot of the to-copy bitmap of {@code source:target} (for tools and NBD meta contexts). */
-    public Optional<GrainBitmap> toCopy(String source, String target) {
-        return findLive(source, target).map(r -> r.toCopy().copy());
-    }
-
-    /** A snapshot of every bitmap of {@code source:target}: to copy, changed on each side, borrowed. */
-    /** The to-copy bits of live relationship {@code id} (one of several of a pair), or empty. */
-    Optional<GrainBitmap> toCopy(long id) {
-        return Optional.ofNullable(registry.live.get(id)).map(r -> r.toCopy().copy());
-    }
-
-    public Optional<BitmapSet> bitmaps(String source, String target) {
-        return findLive(source, target).map(r -> r.bitmaps().copy());
+    /** The relationships as views and bitmap copies ({@code lsflash}, {@code lsvol}, tools). */
+    public RelationshipQueries relationships() {
+        return queries;
     }
 
     /** Read-only counters and grain maps for dashboards and {@code /metrics}. */
@@ -423,7 +298,7 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
 
     /** Copier and maintenance failures since open (most recent last, at most 100). */
     public List<String> problems() {
-        return List.copyOf(problems);
+        return problems.recent();
     }
 
     /** Writes a checkpoint now and empties the journal. */
@@ -436,24 +311,16 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         return journal;
     }
 
-    public FailureLog failureLog() {
-        return failureLog;
-    }
-
-    public FlashSettings settings() {
-        return settings;
-    }
-
     public boolean isClosed() {
         return closed;
     }
 
-    /** The family a volume is in right now, or null (the fast path). */
     @Override
     public Registry registry() {
         return registry;
     }
 
+    /** The family {@code volume} is in (as a source, else as a target), or null. */
     public Family familyOf(String volume) {
         return registry.families.get(volume);
     }
@@ -462,21 +329,10 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         return gates;
     }
 
-    public Optional<Relationship> relationshipOfTarget(String target) {
-        return registry.ofTarget(target);
-    }
-
     /** Where host I/O on {@code volume} goes now: one lookup, no lock (see {@link Registry#routeOf}). */
+    @Override
     public VolumeRoute routeOf(String volume) {
         return registry.routeOf(volume);
-    }
-
-    public Optional<Relationship> findLive(String source, String target) {
-        return registry.findLive(source, target);
-    }
-
-    public boolean inactiveVolume(String volume) {
-        return registry.inactiveVolume(volume);
     }
 
     private Map<Long, BitmapSet> bitmaps() {
@@ -487,12 +343,8 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         return registry.objection(volume, establishing.contains(volume));
     }
 
-    public boolean isLive(Relationship rel) {
-        return registry.live.get(rel.id()) == rel;
-    }
-
-    private void saveCatalog() throws IOException {
-        membership.saveCatalog();
+    private void copyFinished(Relationship rel) throws IOException {
+        copyControl.finished(rel);
     }
 
     private void maintain() {
@@ -506,10 +358,7 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
     }
 
     private void problem(Exception e) {
-        problems.add(Instant.now() + " " + e);
-        while (problems.size() > 100) {
-            problems.remove(0);
-        }
+        problems.add(e);
     }
 
     private void checkOpen() {

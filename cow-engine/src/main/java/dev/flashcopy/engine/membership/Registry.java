@@ -81,6 +81,11 @@ public final class Registry {
     }
 
     /** The oldest live relationship of the pair (extent relationships of one pair may be several). */
+    /** The catalog records of the relationships left inactive at start. */
+    public List<RelationshipRecord> inactiveRecords() {
+        return inactive.values().stream().map(Inactive::record).toList();
+    }
+
     /** Whether {@code rel} is the object in service for its id (not withdrawn, not replaced by a refresh). */
     public boolean isLive(Relationship rel) {
         return live.get(rel.id()) == rel;

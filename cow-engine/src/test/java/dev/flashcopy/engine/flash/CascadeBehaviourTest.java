@@ -150,7 +150,7 @@ class CascadeBehaviourTest {
             assertModel(fx, "after middle withdraws");
             fx.reopen();
             assertModel(fx, "after a restart");
-            assertEquals(6, fx.engine.list().size());
+            assertEquals(6, fx.engine.relationships().list().size());
         }
     }
 
@@ -159,12 +159,14 @@ class CascadeBehaviourTest {
         try (EngineFixture fx = new EngineFixture(dir, FlashSettings.defaults())) {
             chain(fx, 8, EstablishOptions.defaults().withGrainSize(G).withPersistent(true));
             for (int i = 1; i <= 8; i++) {
-                assertTrue(fx.engine.awaitCopied("v" + (i - 1), "v" + i, Duration.ofSeconds(60)), "v" + i + " copied");
+                assertTrue(
+                        fx.engine.copies().awaitCopied("v" + (i - 1), "v" + i, Duration.ofSeconds(60)),
+                        "v" + i + " copied");
             }
             for (int i = 1; i <= 8; i++) {
                 fx.engine.withdraw("v" + (i - 1), "v" + i, false, false, OptionalLong.empty());
             }
-            assertTrue(fx.engine.list().isEmpty());
+            assertTrue(fx.engine.relationships().list().isEmpty());
             overwriteAll(fx, 8, 4);
             assertModel(fx, "standalone after the copies completed");
         }
@@ -182,7 +184,7 @@ class CascadeBehaviourTest {
                     IllegalArgumentException.class,
                     () -> fx.engine.establish(List.of(new PairSpec("a", "b"), new PairSpec("b", "a")), NOCOPY));
             assertTrue(e.getMessage().contains("cycle"), e.getMessage());
-            assertEquals(3, fx.engine.list().size(), "nothing established");
+            assertEquals(3, fx.engine.relationships().list().size(), "nothing established");
         }
     }
 
@@ -282,7 +284,9 @@ class CascadeBehaviourTest {
             fx.reopen();
             assertEquals(
                     List.of("inactive", "inactive", "inactive"),
-                    fx.engine.list().stream().map(r -> r.state().label()).toList(),
+                    fx.engine.relationships().list().stream()
+                            .map(r -> r.state().label())
+                            .toList(),
                     fx.engine.recoveryReport().toString());
             assertTrue(
                     fx.engine.recoveryReport().stream()

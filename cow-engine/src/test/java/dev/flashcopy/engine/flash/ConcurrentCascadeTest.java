@@ -109,9 +109,10 @@ class ConcurrentCascadeTest {
             if (failure.get() != null) {
                 throw new AssertionError(failure.get());
             }
-            for (RelationshipView r : fx.engine.list()) {
-                fx.engine.setRate(r.source(), r.target(), 0);
-                assertTrue(fx.engine.awaitCopied(r.source(), r.target(), Duration.ofSeconds(60)), r.toString());
+            for (RelationshipView r : fx.engine.relationships().list()) {
+                fx.engine.copies().setRate(r.source(), r.target(), 0);
+                assertTrue(
+                        fx.engine.copies().awaitCopied(r.source(), r.target(), Duration.ofSeconds(60)), r.toString());
             }
             assertEquals(List.of(), fx.engine.problems());
             for (String name : checked) {

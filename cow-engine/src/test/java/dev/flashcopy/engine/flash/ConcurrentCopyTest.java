@@ -85,10 +85,10 @@ class ConcurrentCopyTest {
             if (failure.get() != null) {
                 throw new AssertionError(failure.get());
             }
-            fx.engine.setRate("s", "old", 0);
-            fx.engine.setRate("s", "new", 0);
-            assertTrue(fx.engine.awaitCopied("s", "new", Duration.ofSeconds(30)));
-            assertTrue(fx.engine.awaitCopied("s", "old", Duration.ofSeconds(30)));
+            fx.engine.copies().setRate("s", "old", 0);
+            fx.engine.copies().setRate("s", "new", 0);
+            assertTrue(fx.engine.copies().awaitCopied("s", "new", Duration.ofSeconds(30)));
+            assertTrue(fx.engine.copies().awaitCopied("s", "old", Duration.ofSeconds(30)));
             assertEquals(List.of(), fx.engine.problems());
             assertArrayEquals(t0, fx.read("old", 0, size));
             assertArrayEquals(t0, fx.read("new", 0, size));

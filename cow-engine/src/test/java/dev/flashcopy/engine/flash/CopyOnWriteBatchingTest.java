@@ -58,7 +58,8 @@ class CopyOnWriteBatchingTest {
             assertEquals(1, disk.of("t.img").writes.sum(), "and written to the target in one pwrite");
             assertEquals(1, records(fx) - recordsBefore, "their bits clear in one journal record");
             assertEquals(16, fx.engine.familyOf("s").grainCopies());
-            assertEquals(48, fx.engine.toCopy("s", "t").orElseThrow().count());
+            assertEquals(
+                    48, fx.engine.relationships().toCopy("s", "t").orElseThrow().count());
             assertArrayEquals(t0, fx.read("t", 0, 4 * MIB));
         }
     }
@@ -115,7 +116,8 @@ class CopyOnWriteBatchingTest {
             byte[] want = t0.clone();
             System.arraycopy(small, 0, want, 2 * G - 2048, 4096);
             assertArrayEquals(want, fx.read("t", 0, MIB));
-            assertEquals(14, fx.engine.toCopy("s", "t").orElseThrow().count());
+            assertEquals(
+                    14, fx.engine.relationships().toCopy("s", "t").orElseThrow().count());
         }
     }
 
@@ -135,7 +137,7 @@ class CopyOnWriteBatchingTest {
             disk.reset();
             long left = Long.MAX_VALUE;
             for (int i = 0; i < 100 && left > 0; i++) {
-                left = fx.engine.copyStep("s", "t", 8L * MIB);
+                left = fx.engine.copies().step("s", "t", 8L * MIB);
             }
             assertEquals(0, left);
             CountingDisk.Counts src = disk.of("s.img");

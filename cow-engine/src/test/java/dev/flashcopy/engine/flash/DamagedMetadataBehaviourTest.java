@@ -61,7 +61,7 @@ class DamagedMetadataBehaviourTest {
                     raf.write(b ^ 2);
                 }
             });
-            RelationshipView t = fx.engine.list("s:t").get(0);
+            RelationshipView t = fx.engine.relationships().list("s:t").get(0);
             assertTrue(
                     t.failedReason() != null
                             && t.failedReason().contains("revert-1.log")
@@ -71,7 +71,7 @@ class DamagedMetadataBehaviourTest {
             assertArrayEquals(t0, fx.read("u", 0, 16 * GRAIN), "the other target keeps its T0");
             assertArrayEquals(t0, fx.read("s", 0, 16 * GRAIN));
             fx.reopen();
-            assertTrue(fx.engine.list("s:t").get(0).failedReason() != null, "the failure is durable");
+            assertTrue(fx.engine.relationships().list("s:t").get(0).failedReason() != null, "the failure is durable");
         } finally {
             fx.close();
         }

@@ -56,7 +56,7 @@ class DiskFaultTest {
     }
 
     private static RelationshipView only(EngineFixture fx, String pair) {
-        List<RelationshipView> views = fx.engine.list(pair);
+        List<RelationshipView> views = fx.engine.relationships().list(pair);
         assertEquals(1, views.size(), views.toString());
         return views.get(0);
     }
@@ -101,7 +101,7 @@ class DiskFaultTest {
             assertTrue(fx.engine
                     .withdraw("src", "tgt", false, false, OptionalLong.empty())
                     .withdrawn());
-            assertTrue(fx.engine.list().isEmpty());
+            assertTrue(fx.engine.relationships().list().isEmpty());
             fx.read("tgt", 0, 4096); // a plain volume again, whatever it holds
         }
     }
@@ -191,7 +191,7 @@ class DiskFaultTest {
                     "tgt",
                     EstablishOptions.defaults().withGrainSize(GRAIN).withPersistent(true));
             failWritesTo("tgt", EIO);
-            fx.engine.copyStep("src", "tgt", 4L * GRAIN);
+            fx.engine.copies().step("src", "tgt", 4L * GRAIN);
             assertEquals(RelationshipState.FAILED, only(fx, "src:tgt").state());
             assertTrue(only(fx, "src:tgt").failedReason().contains("background copy"));
         }

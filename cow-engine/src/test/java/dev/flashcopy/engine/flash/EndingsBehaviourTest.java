@@ -38,7 +38,7 @@ class EndingsBehaviourTest {
                     EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G));
             fx.engine.withdraw("s", "t", false, true, OptionalLong.empty());
             fx.reopen();
-            List<RelationshipEnding> e = fx.engine.endings("s", "t");
+            List<RelationshipEnding> e = fx.engine.endings().of("s", "t");
             assertEquals(1, e.size(), e.toString());
             assertEquals(RelationshipEnding.Kind.WITHDRAWN, e.get(0).kind());
             assertTrue(
@@ -51,10 +51,10 @@ class EndingsBehaviourTest {
     void aCopyThatEndsItselfAt100PercentIsRecordedAsCompleted() throws Exception {
         try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
             fx.establish("s", "t", EstablishOptions.defaults().withGrainSize(G));
-            while (!fx.engine.list().isEmpty()) {
-                fx.engine.copyStep("s", "t", G); // the step that finds nothing left ends the relationship
+            while (!fx.engine.relationships().list().isEmpty()) {
+                fx.engine.copies().step("s", "t", G); // the step that finds nothing left ends the relationship
             }
-            List<RelationshipEnding> e = fx.engine.endings("s", "t");
+            List<RelationshipEnding> e = fx.engine.endings().of("s", "t");
             assertEquals(
                     List.of(RelationshipEnding.Kind.COMPLETED),
                     e.stream().map(RelationshipEnding::kind).toList());
@@ -65,13 +65,13 @@ class EndingsBehaviourTest {
     void withdrawAfterTheCopyCompletedIsRecordedAsCompleted() throws Exception {
         try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
             fx.establish("s", "t", EstablishOptions.defaults().withGrainSize(G).withPersistent(true));
-            while (fx.engine.copyStep("s", "t", 1 << 20) > 0) {
+            while (fx.engine.copies().step("s", "t", 1 << 20) > 0) {
                 // background copy to completion
             }
             fx.engine.withdraw("s", "t", false, false, OptionalLong.empty());
             assertEquals(
                     RelationshipEnding.Kind.COMPLETED,
-                    fx.engine.endings("s", "t").get(0).kind());
+                    fx.engine.endings().of("s", "t").get(0).kind());
         }
     }
 
@@ -82,9 +82,9 @@ class EndingsBehaviourTest {
                     "s",
                     "t",
                     EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G));
-            fx.engine.findLive("s", "t").orElseThrow().markFailed("target write failed: I/O error");
+            fx.engine.registry().findLive("s", "t").orElseThrow().markFailed("target write failed: I/O error");
             fx.engine.withdraw("s", "t", false, false, OptionalLong.empty());
-            RelationshipEnding e = fx.engine.endings("s", "t").get(0);
+            RelationshipEnding e = fx.engine.endings().of("s", "t").get(0);
             assertEquals(RelationshipEnding.Kind.FAILED, e.kind());
             assertTrue(e.reason().startsWith("target write failed: I/O error"), e.reason());
         }

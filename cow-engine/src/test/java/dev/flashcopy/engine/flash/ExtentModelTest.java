@@ -68,7 +68,7 @@ class ExtentModelTest {
             for (int op = 0; op < OPS; op++) {
                 String ctx = "seed " + seed + " op " + op + " grain " + grain + ", recent:\n  "
                         + String.join("\n  ", recent);
-                List<RelationshipView> rels = fx.engine.list();
+                List<RelationshipView> rels = fx.engine.relationships().list();
                 String v = NAMES.get(rnd.nextInt(NAMES.size()));
                 int size = model.get(v).length;
                 int dice = rnd.nextInt(100);
@@ -113,7 +113,7 @@ class ExtentModelTest {
                     did = resync(fx, model, unknown, rnd, rels.get(rnd.nextInt(rels.size())));
                 } else if (dice < 88 && !rels.isEmpty()) {
                     RelationshipView r = rels.get(rnd.nextInt(rels.size()));
-                    long left = fx.engine.copyStep(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(6)));
+                    long left = fx.engine.copies().step(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(6)));
                     did = "copy step " + r.source() + ":" + r.target() + " -> " + left + " left";
                 } else if (dice < 93) {
                     fx.dev(v).flush();
@@ -275,7 +275,7 @@ class ExtentModelTest {
     private static String resync(
             EngineFixture fx, Map<String, byte[]> model, Map<String, BitSet> unknown, Random rnd, RelationshipView r)
             throws Exception {
-        List<RelationshipView> all = fx.engine.list().stream()
+        List<RelationshipView> all = fx.engine.relationships().list().stream()
                 .filter(x -> x.source().equals(r.source()) && x.target().equals(r.target()))
                 .toList();
         PairSpec pair = new PairSpec(r.source(), r.target());
@@ -335,12 +335,12 @@ class ExtentModelTest {
     private static String withdraw(
             EngineFixture fx, Map<String, BitSet> unknown, Random rnd, RelationshipView r, int grain) throws Exception {
         String pair = r.source() + ":" + r.target();
-        List<RelationshipView> all = fx.engine.list().stream()
+        List<RelationshipView> all = fx.engine.relationships().list().stream()
                 .filter(x -> x.source().equals(r.source()) && x.target().equals(r.target()))
                 .toList();
         long leftGrains = 0;
         for (RelationshipView x : all) {
-            leftGrains += fx.engine.toCopy(x.id()).orElseThrow().count();
+            leftGrains += fx.engine.relationships().toCopy(x.id()).orElseThrow().count();
         }
         if (leftGrains == 0) {
             assertTrue(fx.engine
@@ -350,7 +350,7 @@ class ExtentModelTest {
         }
         if (rnd.nextBoolean()) {
             for (RelationshipView x : all) {
-                GrainBitmap left = fx.engine.toCopy(x.id()).orElseThrow();
+                GrainBitmap left = fx.engine.relationships().toCopy(x.id()).orElseThrow();
                 for (long g = left.nextSet(0); g >= 0; g = left.nextSet(g + 1)) {
                     for (Extent e : x.extents()) {
                         if (g * grain >= e.sourceOffset() && g * grain < e.sourceEnd()) {
@@ -366,15 +366,15 @@ class ExtentModelTest {
         fx.engine.withdraw(r.source(), r.target(), true, false, OptionalLong.empty());
         for (int i = 0;
                 i < 100_000
-                        && fx.engine.list().stream()
+                        && fx.engine.relationships().list().stream()
                                 .anyMatch(x -> x.source().equals(r.source())
                                         && x.target().equals(r.target()));
                 i++) {
-            fx.engine.copyStep(r.source(), r.target(), 8L * grain);
+            fx.engine.copies().step(r.source(), r.target(), 8L * grain);
         }
         assertEquals(
                 List.of(),
-                fx.engine.list().stream()
+                fx.engine.relationships().list().stream()
                         .filter(x -> all.stream().anyMatch(y -> y.id() == x.id()))
                         .toList());
         return "copy-first withdraw " + pair + " (" + all.size() + ")";

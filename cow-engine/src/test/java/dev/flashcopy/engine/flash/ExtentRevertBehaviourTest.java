@@ -76,7 +76,10 @@ class ExtentRevertBehaviourTest {
                     .contains("target range [65536, 131072) of b overlaps a target range of a:b#"));
             assertTrue(refusal(IllegalStateException.class, fx, new PairSpec("a", "c"), o)
                     .contains("is in extent relationship"));
-            assertTrue(fx.engine.list().stream().noneMatch(v -> v.target().equals("c")), "nothing left behind");
+            assertTrue(
+                    fx.engine.relationships().list().stream()
+                            .noneMatch(v -> v.target().equals("c")),
+                    "nothing left behind");
         }
     }
 
@@ -91,7 +94,7 @@ class ExtentRevertBehaviourTest {
             assertEquals(7L * G, fx.store.get("fresh").size(), "a missing target ends with its last range");
             fx.fill("a", G, 100, 0x11);
             fx.reopen();
-            RelationshipView v = fx.engine.list().get(0);
+            RelationshipView v = fx.engine.relationships().list().get(0);
             assertEquals(List.of(new Extent(G, 6L * G, G)), v.extents());
             assertEquals(1, v.totalGrains());
             byte[] want = new byte[G];
@@ -166,7 +169,7 @@ class ExtentRevertBehaviourTest {
                     .getMessage()
                     .contains("commitflash or revertflash"));
             fx.reopen();
-            assertTrue(fx.engine.list("s:t").get(0).revertible(), "revertible after a restart");
+            assertTrue(fx.engine.relationships().list("s:t").get(0).revertible(), "revertible after a restart");
             fx.engine.withdraw("s", "t", false, true, OptionalLong.empty());
             assertFalse(Files.exists(dir.resolve("flash").resolve("revert-" + id + ".log")));
             assertFalse(Files.exists(dir.resolve("flash").resolve("revert-" + id + ".img")));
@@ -196,7 +199,8 @@ class ExtentRevertBehaviourTest {
             RelationshipView reverted = r.revert("s", "t");
             assertFalse(reverted.revertible(), "DS CLI: revertflash ends revertibility");
             fx.reopen();
-            assertFalse(fx.engine.list("s:t").get(0).revertible(), "still not revertible after a restart");
+            assertFalse(
+                    fx.engine.relationships().list("s:t").get(0).revertible(), "still not revertible after a restart");
             assertTrue(assertThrows(IllegalStateException.class, () -> r.commit("s", "t"))
                     .getMessage()
                     .contains("run setflashrevertible first"));
@@ -224,7 +228,7 @@ class ExtentRevertBehaviourTest {
             assertFalse(Files.exists(flash.resolve("revert-999.reverting.tmp")));
             assertTrue(Files.exists(flash.resolve("revert-notes.txt")), "only area files are swept");
             assertTrue(Files.exists(flash.resolve("revert-" + live + ".log")), "a live area stays");
-            assertTrue(fx.engine.list("s:t").get(0).revertible());
+            assertTrue(fx.engine.relationships().list("s:t").get(0).revertible());
         }
     }
 }

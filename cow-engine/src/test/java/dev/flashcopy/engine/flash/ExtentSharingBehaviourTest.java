@@ -57,7 +57,7 @@ class ExtentSharingBehaviourTest {
             fx.engine.establish(List.of(pair("a", "c", new Extent(0, 0, 2L * G))), NOCOPY);
             fx.engine.establish(List.of(pair("a", "b", new Extent(4L * G, 0, G))), NOCOPY);
             fx.engine.establish(List.of(pair("a", "a", new Extent(5L * G, 7L * G, G))), NOCOPY);
-            assertEquals(4, fx.engine.list().size());
+            assertEquals(4, fx.engine.relationships().list().size());
             fx.fill("a", 0, 7 * G, 0x33); // every source range changes at once, one write
             for (int round = 0; round < 3; round++) {
                 assertArrayEquals(filled(2 * G, 0x11), fx.read("b", 4L * G, 2 * G), "b's first range: first T0");
@@ -72,7 +72,7 @@ class ExtentSharingBehaviourTest {
                     fx.crashAndReopen();
                 }
             }
-            assertEquals(4, fx.engine.list().size(), "every relationship attached again");
+            assertEquals(4, fx.engine.relationships().list().size(), "every relationship attached again");
             // Withdrawing one leaves the others their T0.
             fx.engine.withdraw("a", "c", false, true, OptionalLong.empty());
             fx.fill("a", 0, 2 * G, 0x44);
@@ -82,7 +82,7 @@ class ExtentSharingBehaviourTest {
             fx.engine.withdraw("a", "b", false, true, OptionalLong.empty());
             assertEquals(
                     List.of("a:a"),
-                    fx.engine.list().stream()
+                    fx.engine.relationships().list().stream()
                             .map(v -> v.source() + ":" + v.target())
                             .toList());
         }
@@ -193,7 +193,7 @@ class ExtentSharingBehaviourTest {
                             pair("a", "b", new Extent(4L * G, 4L * G, G)),
                             pair("b", "b", new Extent(5L * G, 6L * G, G))),
                     NOCOPY);
-            assertEquals(4, fx.engine.list().size());
+            assertEquals(4, fx.engine.relationships().list().size());
         }
     }
 
@@ -211,7 +211,7 @@ class ExtentSharingBehaviourTest {
             fx.fill("b", 5 * G + 8, 8, 0x24); // target of source grain 1 of the first
             fx.fill("a", 7 * G, G, 0x25); // in no range: not recorded
             fx.reopen();
-            List<RelationshipView> views = fx.engine.list();
+            List<RelationshipView> views = fx.engine.relationships().list();
             assertEquals(
                     List.of(1L, 1L),
                     views.stream().map(RelationshipView::changedSourceGrains).toList());
@@ -226,7 +226,7 @@ class ExtentSharingBehaviourTest {
             assertArrayEquals(filled(G, 0x23), fx.read("b", 0, G), "the second at the new T0");
             assertEquals(
                     List.of(0L, 0L),
-                    fx.engine.list().stream()
+                    fx.engine.relationships().list().stream()
                             .map(RelationshipView::changedSourceGrains)
                             .toList());
             fx.fill("a", 0, 8 * G, 0x26);

@@ -55,7 +55,10 @@ class FlashCopyBehaviourTest {
             byte[] s = fx.read("s", 0, 16 * G);
             assertEquals(2, s[G / 2]);
             assertEquals(1, s[G / 2 - 1]);
-            assertEquals(12, fx.engine.toCopy("s", "t").orElseThrow().count(), "grains 0..3 copied, 12 left");
+            assertEquals(
+                    12,
+                    fx.engine.relationships().toCopy("s", "t").orElseThrow().count(),
+                    "grains 0..3 copied, 12 left");
         }
     }
 
@@ -74,7 +77,8 @@ class FlashCopyBehaviourTest {
             Arrays.fill(want, 2 * G, 4 * G, (byte) 9);
             Arrays.fill(want, 5 * G + 10, 5 * G + 110, (byte) 9);
             assertArrayEquals(want, t);
-            assertEquals(5, fx.engine.toCopy("s", "t").orElseThrow().count());
+            assertEquals(
+                    5, fx.engine.relationships().toCopy("s", "t").orElseThrow().count());
         }
     }
 
@@ -89,8 +93,11 @@ class FlashCopyBehaviourTest {
             long copiesBefore = fx.engine.familyOf("s").grainCopies();
             fx.fill("s", 0, G, 'C'); // only t2 (the newest) gets grain 0
             assertEquals(copiesBefore + 1, fx.engine.familyOf("s").grainCopies(), "one copy however many targets");
-            assertTrue(fx.engine.toCopy("s", "t1").orElseThrow().isSet(0), "t1 still reads grain 0 through t2");
-            assertFalse(fx.engine.toCopy("s", "t2").orElseThrow().isSet(0));
+            assertTrue(
+                    fx.engine.relationships().toCopy("s", "t1").orElseThrow().isSet(0),
+                    "t1 still reads grain 0 through t2");
+            assertFalse(
+                    fx.engine.relationships().toCopy("s", "t2").orElseThrow().isSet(0));
             assertArrayEquals(filled(4 * G, 'A'), fx.read("t1", 0, 4 * G));
             byte[] t2 = filled(4 * G, 'A');
             Arrays.fill(t2, G, 2 * G, (byte) 'B');
@@ -106,7 +113,8 @@ class FlashCopyBehaviourTest {
             fx.establish("s", "t1", NOCOPY);
             fx.establish("s", "t2", NOCOPY);
             fx.fill("t2", 0, 2 * G, 'X'); // t1 read grains 0,1 through t2: they are copied to t1 first
-            assertFalse(fx.engine.toCopy("s", "t1").orElseThrow().isSet(0));
+            assertFalse(
+                    fx.engine.relationships().toCopy("s", "t1").orElseThrow().isSet(0));
             assertArrayEquals(filled(4 * G, 'A'), fx.read("t1", 0, 4 * G));
         }
     }
@@ -123,7 +131,7 @@ class FlashCopyBehaviourTest {
             fx.fill("s", 5 * G, G, 'C'); // t3 holds A for grain 5
             WithdrawResult r = fx.engine.withdraw("s", "t2", false, true, OptionalLong.empty());
             assertTrue(r.withdrawn());
-            GrainBitmap t1 = fx.engine.toCopy("s", "t1").orElseThrow();
+            GrainBitmap t1 = fx.engine.relationships().toCopy("s", "t1").orElseThrow();
             for (int g = 0; g < 3; g++) {
                 assertFalse(t1.isSet(g), "grain " + g + " cleaned into t1");
             }
@@ -131,7 +139,8 @@ class FlashCopyBehaviourTest {
             assertArrayEquals(filled(8 * G, 'A'), fx.read("t1", 0, 8 * G));
             fx.fill("t2", 0, 8 * G, 'Z'); // t2 is standalone now
             assertArrayEquals(filled(8 * G, 'A'), fx.read("t1", 0, 8 * G));
-            assertEquals(List.of("t1", "t3"), fx.engine.roles("s").targets());
+            assertEquals(
+                    List.of("t1", "t3"), fx.engine.relationships().roles("s").targets());
         }
     }
 
@@ -144,7 +153,8 @@ class FlashCopyBehaviourTest {
             RelationshipView v = made.get(0);
             assertEquals(tib / (64 * 1024), v.totalGrains());
             assertEquals(v.totalGrains(), v.outOfSyncGrains());
-            GrainBitmap bits = fx.engine.toCopy("big", "bigcopy").orElseThrow();
+            GrainBitmap bits =
+                    fx.engine.relationships().toCopy("big", "bigcopy").orElseThrow();
             assertTrue(bits.sizeInBytes() < 16 * 1024, "all-set bitmap is run containers: " + bits.sizeInBytes());
             assertTrue(bits.serialize().length < 16 * 1024);
             fx.fill("big", tib - G, G, 5);
@@ -223,7 +233,7 @@ class FlashCopyBehaviourTest {
             fx.engine.reverse("s", "t", new ReverseOptions(true, true, true));
             assertFalse(fx.dev("t").readOnly(), "the old target is the source now");
             assertEquals(
-                    fx.engine.list().getFirst().targetWriteInhibit(),
+                    fx.engine.relationships().list().getFirst().targetWriteInhibit(),
                     fx.dev("s").readOnly(),
                     "the old source is read-only exactly when its reversed relationship inhibits it");
         }
@@ -237,11 +247,11 @@ class FlashCopyBehaviourTest {
             fx.fill("s", 0, 64 * 1024, 3);
             fx.fill("s", 40L * 64 * 1024, 64 * 1024, 4);
             fx.establish("s", "t", EstablishOptions.defaults());
-            assertTrue(fx.engine.awaitCopied("s", "t", Duration.ofSeconds(20)));
-            for (int i = 0; i < 2000 && !fx.engine.list().isEmpty(); i++) {
+            assertTrue(fx.engine.copies().awaitCopied("s", "t", Duration.ofSeconds(20)));
+            for (int i = 0; i < 2000 && !fx.engine.relationships().list().isEmpty(); i++) {
                 Thread.sleep(5);
             }
-            assertTrue(fx.engine.list().isEmpty(), "non-persistent COPY ended at 100 %");
+            assertTrue(fx.engine.relationships().list().isEmpty(), "non-persistent COPY ended at 100 %");
             assertEquals(2 * 64 * 1024, fx.store.get("t").image().allocatedBytes(), "holes stayed holes");
             assertArrayEquals(fx.read("s", 0, (int) size), fx.read("t", 0, (int) size));
         }
@@ -253,10 +263,10 @@ class FlashCopyBehaviourTest {
             fx.store.create("s", 8 * G);
             fx.fill("s", 0, 8 * G, 3);
             fx.establish("s", "t", EstablishOptions.defaults().withGrainSize(G).withPersistent(true));
-            while (fx.engine.copyStep("s", "t", 3 * G) > 0) {
+            while (fx.engine.copies().step("s", "t", 3 * G) > 0) {
                 // step until copied
             }
-            RelationshipView v = fx.engine.list("s:t").get(0);
+            RelationshipView v = fx.engine.relationships().list("s:t").get(0);
             assertEquals(RelationshipState.COPIED, v.state());
             assertEquals(100.0, v.copiedPercent());
             assertTrue(fx.engine
@@ -289,7 +299,7 @@ class FlashCopyBehaviourTest {
             fx.fill("s", 0, G, 2);
             fx.fill("t1", 3 * G, 10, 2);
             fx.reopen();
-            List<RelationshipView> views = fx.engine.list();
+            List<RelationshipView> views = fx.engine.relationships().list();
             assertEquals(2, views.size());
             assertEquals(views.get(0).establishedAt(), views.get(1).establishedAt(), "one T0 for one call");
             assertEquals(0x42, views.get(0).seqnum());
@@ -308,7 +318,7 @@ class FlashCopyBehaviourTest {
             fx.establish("s", "t1", NOCOPY);
             fx.fill("s", 0, 8 * G, 'B'); // copy-on-write: durable before the source changed
             fx.establish("s", "t2", EstablishOptions.defaults().withGrainSize(G));
-            fx.engine.copyStep("s", "t2", 4 * G); // progress not committed yet: may be lost, must not harm
+            fx.engine.copies().step("s", "t2", 4 * G); // progress not committed yet: may be lost, must not harm
             fx.fill("s", 4 * G, 8 * G, 'C');
             fx.fill("t1", 20 * G, 100, 'W');
             fx.dev("t1").flush(); // this target write must survive the crash
@@ -349,7 +359,8 @@ class FlashCopyBehaviourTest {
             for (Thread t : threads) {
                 t.join();
             }
-            assertEquals(0, fx.engine.toCopy("s", "t").orElseThrow().count());
+            assertEquals(
+                    0, fx.engine.relationships().toCopy("s", "t").orElseThrow().count());
             long commits = fx.engine.journal().commits() - before;
             assertTrue(commits <= grains, "at most one commit per copied grain: " + commits);
             assertArrayEquals(new byte[grains * G], fx.read("t", 0, grains * G));

@@ -52,7 +52,7 @@ class FlashMonitorTest {
             fx.store.create("s", 64 * G);
             fx.fill("s", 8 * G, 4 * G, 5); // 4 grains of data, the rest holes
             fx.establish("s", "t", NOCOPY.withMode(CopyMode.COPY).withPersistent(true));
-            while (fx.engine.copyStep("s", "t", 1 << 20) > 0) {
+            while (fx.engine.copies().step("s", "t", 1 << 20) > 0) {
                 // copy everything
             }
             RelationshipStats st = fx.engine.monitor().relationships().getFirst();

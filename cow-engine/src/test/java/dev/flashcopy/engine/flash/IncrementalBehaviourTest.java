@@ -49,7 +49,7 @@ class IncrementalBehaviourTest {
     }
 
     private RelationshipView view(EngineFixture fx, String s, String t) {
-        return fx.engine.list(s + ":" + t).get(0);
+        return fx.engine.relationships().list(s + ":" + t).get(0);
     }
 
     @Test
@@ -72,7 +72,7 @@ class IncrementalBehaviourTest {
     void resyncCopiesOnlyChangedGrains() throws Exception {
         try (EngineFixture fx = sourceWithData(dir)) {
             fx.establish("s", "t", RECORD_NOCOPY.withMode(CopyMode.COPY));
-            while (fx.engine.copyStep("s", "t", 1 << 20) > 0) {
+            while (fx.engine.copies().step("s", "t", 1 << 20) > 0) {
                 // background copy to completion
             }
             fx.fill("s", 1 * G, 10, 'X');
@@ -84,7 +84,7 @@ class IncrementalBehaviourTest {
             assertEquals(0, after.get(0).changedSourceGrains() + after.get(0).changedTargetGrains());
             assertArrayEquals(fx.read("s", 0, N * G), fx.read("t", 0, N * G), "target is the source at the new T0");
             int copied = 0;
-            while (fx.engine.copyStep("s", "t", G) > 0) {
+            while (fx.engine.copies().step("s", "t", G) > 0) {
                 copied++;
             }
             assertEquals(3, copied + 0, "the background copy restarted for just those grains (three runs)");
@@ -151,7 +151,7 @@ class IncrementalBehaviourTest {
     void reverseRestoresTargetPointInTimeToSource() throws Exception {
         try (EngineFixture fx = sourceWithData(dir)) {
             fx.establish("s", "t", RECORD_NOCOPY.withMode(CopyMode.COPY));
-            while (fx.engine.copyStep("s", "t", 1 << 20) > 0) {
+            while (fx.engine.copies().step("s", "t", 1 << 20) > 0) {
                 // full copy first: a plain reverse needs it
             }
             fx.fill("t", 11 * G, 10, 'Y');
@@ -165,7 +165,7 @@ class IncrementalBehaviourTest {
             assertThrows(
                     NoSuchElementException.class,
                     () -> fx.engine.reverse("s", "t", new ReverseOptions(true, true, false)));
-            while (fx.engine.copyStep("t", "s", G) > 0) {
+            while (fx.engine.copies().step("t", "s", G) > 0) {
                 // copy back
             }
             assertArrayEquals(want, fx.read("s", 0, N * G));
@@ -228,7 +228,7 @@ class IncrementalBehaviourTest {
             fx.fill("t", 5 * G, 10, 'Y');
             fx.dev("s").flush();
             fx.crashAndReopen();
-            BitmapSet b = fx.engine.bitmaps("s", "t").orElseThrow();
+            BitmapSet b = fx.engine.relationships().bitmaps("s", "t").orElseThrow();
             assertTrue(b.sourceChanged().isSet(3) && b.sourceChanged().count() == 1, b.toString());
             assertTrue(b.targetChanged().isSet(5) && b.targetChanged().count() == 1, b.toString());
             fx.fill("s", 7 * G, 10, 'X');

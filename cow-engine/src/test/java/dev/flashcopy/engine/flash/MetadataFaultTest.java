@@ -168,7 +168,7 @@ class MetadataFaultTest {
             faults.merge(injected.split(" ")[0] + " served", 1, Integer::sum);
             boolean anyFailed = false;
             for (String v : PowerLossTest.NAMES) {
-                RelationshipView asTarget = fx.engine.list().stream()
+                RelationshipView asTarget = fx.engine.relationships().list().stream()
                         .filter(r -> r.target().equals(v))
                         .findFirst()
                         .orElse(null);

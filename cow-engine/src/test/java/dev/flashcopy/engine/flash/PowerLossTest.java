@@ -106,7 +106,7 @@ class PowerLossTest {
 
     /** One random operation (the model follows it); returns what it did, first word its kind. */
     static String step(EngineFixture fx, CrashModel m, Random rnd, int grain, int size, String ctx) throws Exception {
-        List<RelationshipView> rels = fx.engine.list();
+        List<RelationshipView> rels = fx.engine.relationships().list();
         String v = NAMES.get(rnd.nextInt(NAMES.size()));
         int dice = rnd.nextInt(100);
         if (dice < 40) {
@@ -134,7 +134,7 @@ class PowerLossTest {
         }
         if (dice < 95 && !rels.isEmpty()) {
             RelationshipView r = rels.get(rnd.nextInt(rels.size()));
-            long left = fx.engine.copyStep(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(8)));
+            long left = fx.engine.copies().step(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(8)));
             return "copy-step " + r.source() + ":" + r.target() + " -> " + left + " left";
         }
         if (dice < 98) {
@@ -211,7 +211,8 @@ class PowerLossTest {
 
     private static String withdraw(EngineFixture fx, CrashModel m, Random rnd, RelationshipView r, int grain, int size)
             throws Exception {
-        GrainBitmap left = fx.engine.toCopy(r.source(), r.target()).orElseThrow();
+        GrainBitmap left =
+                fx.engine.relationships().toCopy(r.source(), r.target()).orElseThrow();
         if (left.isEmpty()) {
             fx.engine.withdraw(r.source(), r.target(), false, false, OptionalLong.empty());
             return "withdraw " + r.source() + ":" + r.target() + " complete";
@@ -237,7 +238,7 @@ class PowerLossTest {
             String ctx,
             AfterCrash check)
             throws Exception {
-        List<RelationshipView> before = fx.engine.list();
+        List<RelationshipView> before = fx.engine.relationships().list();
         SimulatedDisk.CrashReport report = fx.powerLossAndReopen(disk);
         List<String> recovery = fx.engine.recoveryReport();
         assertTrue(recovery.stream().anyMatch(l -> l.startsWith("pass 3 (journal)")), recovery.toString());
@@ -253,14 +254,15 @@ class PowerLossTest {
             // An establish the power cut short exists after recovery or not at all; without it the target is
             // what it was before, which the model no longer holds, so that one target's bytes are unknown.
             String pair = during.split(" ")[1];
-            boolean exists = fx.engine.list().stream().anyMatch(r -> (r.source() + ":" + r.target()).equals(pair));
+            boolean exists = fx.engine.relationships().list().stream()
+                    .anyMatch(r -> (r.source() + ":" + r.target()).equals(pair));
             if (!exists) {
                 stats.merge("establish-undone", 1, Integer::sum);
                 m.markUnknown(pair.split(":")[1], 0, size); // its old content is not tracked once snapshotted
             }
         }
         for (RelationshipView r : before) {
-            boolean kept = fx.engine.list().stream().anyMatch(x -> x.id() == r.id());
+            boolean kept = fx.engine.relationships().list().stream().anyMatch(x -> x.id() == r.id());
             boolean inFlight = during.contains(" " + r.source() + ":" + r.target() + " ");
             if (!kept && !inFlight) {
                 throw new AssertionError("relationship " + r.source() + ":" + r.target() + " vanished\n" + context);

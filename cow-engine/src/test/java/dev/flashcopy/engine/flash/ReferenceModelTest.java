@@ -167,7 +167,7 @@ class ReferenceModelTest {
             for (int op = 0; op < OPS; op++) {
                 String ctx = "seed " + seed + " op " + op + ", grain " + grain + ", size " + size + ", recent:\n  "
                         + String.join("\n  ", recent);
-                List<RelationshipView> rels = fx.engine.list();
+                List<RelationshipView> rels = fx.engine.relationships().list();
                 List<String> volumes =
                         fx.store.records().stream().map(r -> r.name()).toList();
                 String v = volumes.get(rnd.nextInt(volumes.size()));
@@ -213,7 +213,10 @@ class ReferenceModelTest {
                             incremental && rnd.nextBoolean() ? base.withRecording(true) : base,
                             size,
                             cascade);
-                    stats.merge("deepest cascade", Cascades.deepest(fx.engine.list()), Math::max);
+                    stats.merge(
+                            "deepest cascade",
+                            Cascades.deepest(fx.engine.relationships().list()),
+                            Math::max);
                 } else if (dice < 72 && !rels.isEmpty() && (!cascade || rnd.nextInt(3) > 0)) {
                     RelationshipView w = rels.get(rnd.nextInt(rels.size()));
                     did = withdraw(fx, m, rnd, w, grain, size);
@@ -227,12 +230,14 @@ class ReferenceModelTest {
                 } else if (dice < 90 && !rels.isEmpty()) {
                     RelationshipView r = rels.get(rnd.nextInt(rels.size()));
                     GrainBitmap before = fx.engine
+                            .relationships()
                             .toCopy(r.source(), r.target())
                             .orElseThrow()
                             .copy();
-                    long left = fx.engine.copyStep(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(12)));
+                    long left = fx.engine.copies().step(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(12)));
                     // copyStep copies whatever the mode (the server's copier skips NOCOPY): what it copied counts.
                     fx.engine
+                            .relationships()
                             .toCopy(r.source(), r.target())
                             .ifPresent(after -> m.touch(r.target(), GrainBitmap.andNot(before, after)));
                     did = "copy step " + r.source() + ":" + r.target() + " -> " + left + " left";
@@ -385,9 +390,16 @@ class ReferenceModelTest {
         // from above) is bounded no more.
         Runnable unbound = () -> {
             m.unbound(r.target());
-            fx.engine.list().stream().filter(x -> x.source().equals(r.target())).forEach(x -> m.unbound(x.target()));
+            fx.engine.relationships().list().stream()
+                    .filter(x -> x.source().equals(r.target()))
+                    .forEach(x -> m.unbound(x.target()));
         };
-        if (fx.engine.toCopy(r.source(), r.target()).orElseThrow().count() == 0) {
+        if (fx.engine
+                        .relationships()
+                        .toCopy(r.source(), r.target())
+                        .orElseThrow()
+                        .count()
+                == 0) {
             unbound.run();
             assertTrue(fx.engine
                     .withdraw(r.source(), r.target(), false, false, OptionalLong.empty())
@@ -403,7 +415,8 @@ class ReferenceModelTest {
                 return "refused withdraw " + pair;
             }
             case 1 -> {
-                GrainBitmap left = fx.engine.toCopy(r.source(), r.target()).orElseThrow();
+                GrainBitmap left =
+                        fx.engine.relationships().toCopy(r.source(), r.target()).orElseThrow();
                 for (long g = left.nextSet(0); g >= 0; g = left.nextSet(g + 1)) {
                     m.unknown.get(r.target()).set((int) (g * grain), (int) Math.min(size, (g + 1) * grain));
                 }
@@ -416,10 +429,14 @@ class ReferenceModelTest {
                 assertFalse(fx.engine
                         .withdraw(r.source(), r.target(), true, false, OptionalLong.empty())
                         .withdrawn());
-                for (int i = 0; i < 100_000 && fx.engine.list().stream().anyMatch(x -> x.id() == r.id()); i++) {
-                    fx.engine.copyStep(r.source(), r.target(), 64L * grain);
+                for (int i = 0;
+                        i < 100_000 && fx.engine.relationships().list().stream().anyMatch(x -> x.id() == r.id());
+                        i++) {
+                    fx.engine.copies().step(r.source(), r.target(), 64L * grain);
                 }
-                assertTrue(fx.engine.list().stream().noneMatch(x -> x.id() == r.id()), "copy-first withdraw ended");
+                assertTrue(
+                        fx.engine.relationships().list().stream().noneMatch(x -> x.id() == r.id()),
+                        "copy-first withdraw ended");
                 return "copy-first withdraw " + pair;
             }
             default -> {
@@ -440,7 +457,11 @@ class ReferenceModelTest {
         boolean others = rels.stream().anyMatch(x -> x.source().equals(r.source()) && x.id() != r.id());
         boolean targetHasTargets = rels.stream().anyMatch(x -> x.source().equals(r.target()));
         boolean sourceIsTarget = rels.stream().anyMatch(x -> x.target().equals(r.source()));
-        long toCopy = fx.engine.toCopy(r.source(), r.target()).orElseThrow().count();
+        long toCopy = fx.engine
+                .relationships()
+                .toCopy(r.source(), r.target())
+                .orElseThrow()
+                .count();
         if (rnd.nextInt(3) > 0) {
             ResyncOptions options = rnd.nextInt(8) == 0
                     ? new ResyncOptions(false, rnd.nextBoolean(), false, OptionalLong.empty())
@@ -451,7 +472,10 @@ class ReferenceModelTest {
                 return "refused resync (not recording) " + pair;
             }
             if (targetHasTargets) {
-                BitmapSet before = fx.engine.bitmaps(r.source(), r.target()).orElseThrow();
+                BitmapSet before = fx.engine
+                        .relationships()
+                        .bitmaps(r.source(), r.target())
+                        .orElseThrow();
                 GrainBitmap changed = GrainBitmap.union(before.sourceChanged(), before.targetChanged());
                 rels.stream().filter(x -> x.source().equals(r.target())).forEach(x -> m.touch(x.target(), changed));
             }
@@ -476,7 +500,8 @@ class ReferenceModelTest {
                     e.getMessage());
             return "refused reverse " + pair;
         }
-        BitmapSet before = fx.engine.bitmaps(r.source(), r.target()).orElseThrow();
+        BitmapSet before =
+                fx.engine.relationships().bitmaps(r.source(), r.target()).orElseThrow();
         GrainBitmap restored = GrainBitmap.union(before.sourceChanged(), before.targetChanged(), before.borrowed());
         RelationshipView after = fx.engine.reverse(r.source(), r.target(), options);
         assertEquals(r.target(), after.source());
@@ -525,7 +550,7 @@ class ReferenceModelTest {
      */
     private static int checkSpace(EngineFixture fx, Model m, int grain, String ctx) throws Exception {
         int checked = 0;
-        for (RelationshipView r : fx.engine.list()) {
+        for (RelationshipView r : fx.engine.relationships().list()) {
             long bound = m.spaceBound(r.target(), grain);
             if (r.mode() != CopyMode.NOCOPY || bound < 0) {
                 continue;

@@ -60,7 +60,7 @@ class ReverseWithOtherTargetsTest {
             assertReads(fx, names, want, "right after the reverse");
             assertEquals(
                     List.of("s:u", "s:w", "t:s"),
-                    fx.engine.list().stream()
+                    fx.engine.relationships().list().stream()
                             .map(v -> v.source() + ":" + v.target())
                             .sorted()
                             .toList());
@@ -83,14 +83,14 @@ class ReverseWithOtherTargetsTest {
             }
             fx.crashAndReopen();
             assertReads(fx, names, later, "after a crash");
-            while (fx.engine.copyStep("t", "s", 1 << 20) > 0) {
+            while (fx.engine.copies().step("t", "s", 1 << 20) > 0) {
                 // the copy back, to completion
             }
             fx.engine.withdraw("t", "s", false, false, OptionalLong.empty());
             assertReads(fx, names, later, "after the restore is withdrawn");
             assertEquals(
                     List.of("s:u", "s:w"),
-                    fx.engine.list().stream()
+                    fx.engine.relationships().list().stream()
                             .map(v -> v.source() + ":" + v.target())
                             .sorted()
                             .toList());
@@ -101,7 +101,7 @@ class ReverseWithOtherTargetsTest {
     void reverseOfTheOldestTargetGivesNewerOnesTheSourceDataFirst() throws Exception {
         try (EngineFixture fx = sourceWithData(dir)) {
             fx.establish("s", "t", RECORD_NOCOPY.withMode(CopyMode.COPY));
-            while (fx.engine.copyStep("s", "t", 1 << 20) > 0) {
+            while (fx.engine.copies().step("s", "t", 1 << 20) > 0) {
                 // a full copy, so the reverse needs no --fast
             }
             fx.establish("s", "u", NOCOPY);
@@ -115,7 +115,10 @@ class ReverseWithOtherTargetsTest {
             assertReads(fx, List.of("s", "t", "u"), List.of(tNow, tNow, uNow), "after the reverse");
             fx.reopen();
             assertReads(fx, List.of("s", "t", "u"), List.of(tNow, tNow, uNow), "after a restart");
-            assertEquals(16, fx.engine.list("t:s").get(0).outOfSyncGrains(), "every grain changed: all copy back");
+            assertEquals(
+                    16,
+                    fx.engine.relationships().list("t:s").get(0).outOfSyncGrains(),
+                    "every grain changed: all copy back");
         }
     }
 }

@@ -67,7 +67,7 @@ class RevertModelTest {
             for (int op = 0; op < OPS; op++) {
                 String ctx = "seed " + seed + " op " + op + " grain " + grain + ", recent:\n  "
                         + String.join("\n  ", recent);
-                List<RelationshipView> rels = fx.engine.list();
+                List<RelationshipView> rels = fx.engine.relationships().list();
                 List<String> vols = List.of("r0", "r1", "r2", "r3");
                 String v = vols.get(rnd.nextInt(vols.size()));
                 int vsize = data.get(v).length;
@@ -177,7 +177,10 @@ class RevertModelTest {
                         did = "resync " + r.target();
                     }
                 } else if (dice < 85 && r != null) {
-                    GrainBitmap left = fx.engine.toCopy(r.source(), r.target()).orElseThrow();
+                    GrainBitmap left = fx.engine
+                            .relationships()
+                            .toCopy(r.source(), r.target())
+                            .orElseThrow();
                     for (long g = left.nextSet(0); g >= 0; g = left.nextSet(g + 1)) {
                         unknown.get(r.target()).set((int) (g * grain), (int) Math.min(size, (g + 1) * grain));
                     }
@@ -185,7 +188,7 @@ class RevertModelTest {
                     assertTrue(Files.notExists(fx.dir.resolve("flash").resolve("revert-" + r.id() + ".log")));
                     did = "force withdraw " + r.target() + " (" + left.count() + " left)";
                 } else if (dice < 92 && r != null) {
-                    long left = fx.engine.copyStep(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(6)));
+                    long left = fx.engine.copies().step(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(6)));
                     did = "copy step " + r.target() + " -> " + left;
                 } else if (dice < 95) {
                     fx.dev(v).flush();

@@ -118,7 +118,7 @@ class RevertPowerLossTest {
         if (dice >= 40) {
             return PowerLossTest.step(fx, m, rnd, grain, size, ctx);
         }
-        List<RelationshipView> rels = fx.engine.list();
+        List<RelationshipView> rels = fx.engine.relationships().list();
         if (dice < 8) {
             return PowerLossTest.establish(fx, m, rnd, rels, grain, true);
         }
@@ -206,7 +206,7 @@ class RevertPowerLossTest {
         String pair = admin ? did.split(" ")[1] : null;
         RelationshipView inFlight = pair == null
                 ? null
-                : fx.engine.list().stream()
+                : fx.engine.relationships().list().stream()
                         .filter(r -> pair.equals(r.source() + ":" + r.target()))
                         .findFirst()
                         .orElse(null);
@@ -234,7 +234,7 @@ class RevertPowerLossTest {
         };
         String result = PowerLossTest.powerLoss(fx, disk, m, did, size, stats, ctx, check);
         if (inFlight != null && (kind.equals("setflashrevertible") || kind.equals("commitflash"))) {
-            RelationshipView now = fx.engine.list().stream()
+            RelationshipView now = fx.engine.relationships().list().stream()
                     .filter(r -> r.id() == inFlight.id())
                     .findFirst()
                     .orElseThrow();
@@ -254,7 +254,7 @@ class RevertPowerLossTest {
         if (inFlight != null && (kind.equals("commitflash") || kind.equals("revertflash"))) {
             // Cut short after its undo area went (or a revert finished at open): no longer revertible. Cut short
             // before, it still is, with the candidates above.
-            fx.engine.list().stream()
+            fx.engine.relationships().list().stream()
                     .filter(r -> r.id() == inFlight.id() && !r.revertible())
                     .findFirst()
                     .ifPresent(r -> {
@@ -267,7 +267,7 @@ class RevertPowerLossTest {
 
     /** Every revertible relationship is in the model and the other way round (withdrawn ones leave both). */
     private void reconcile(String ctx) {
-        List<RelationshipView> rels = fx.engine.list();
+        List<RelationshipView> rels = fx.engine.relationships().list();
         committed.keySet().removeIf(id -> rels.stream().noneMatch(r -> r.id() == id));
         for (RelationshipView r : rels) {
             if (r.revertible() != committed.containsKey(r.id())) {

@@ -47,11 +47,11 @@ class SpaceEfficientCopyTest {
     private static void copyToEnd(EngineFixture fx, String source, String target) throws Exception {
         long left = Long.MAX_VALUE;
         for (int i = 0; i < 1000 && left > 0; i++) {
-            left = fx.engine.copyStep(source, target, 8L * G);
+            left = fx.engine.copies().step(source, target, 8L * G);
         }
-        if (fx.engine.list().stream()
+        if (fx.engine.relationships().list().stream()
                 .anyMatch(v -> v.source().equals(source) && v.target().equals(target))) {
-            fx.engine.copyStep(source, target, 8L * G);
+            fx.engine.copies().step(source, target, 8L * G);
         }
     }
 
@@ -91,7 +91,7 @@ class SpaceEfficientCopyTest {
             }
             fx.fill("s", 3L * G, 100, 'X');
             for (int i = 0; i < 8; i++) {
-                var bits = fx.engine.bitmaps("s", "t" + i).orElseThrow();
+                var bits = fx.engine.relationships().bitmaps("s", "t" + i).orElseThrow();
                 boolean newest = i == 7;
                 assertEquals(newest ? N - 1 : N, bits.toCopy().count(), "t" + i + " to copy");
                 assertEquals(newest ? 1 : 0, bits.sourceChanged().count(), "t" + i + " marked");
@@ -102,7 +102,7 @@ class SpaceEfficientCopyTest {
     }
 
     private static RelationshipView view(EngineFixture fx, String s, String t) {
-        return fx.engine.list(s + ":" + t).get(0);
+        return fx.engine.relationships().list(s + ":" + t).get(0);
     }
 
     @Test
@@ -123,13 +123,16 @@ class SpaceEfficientCopyTest {
             fx.fill("s", 0, G, 'A'); // before the COPY target: into n
             fx.establish("s", "c", COPY); // non-persistent: ends at 100 %
             fx.fill("s", 3L * G + 10, 10, 'B'); // after: into c, n reads it through c
-            while (fx.engine.toCopy("s", "c").orElseThrow().isSet(7)) {
-                fx.engine.copyStep("s", "c", 8L * G);
+            while (fx.engine.relationships().toCopy("s", "c").orElseThrow().isSet(7)) {
+                fx.engine.copies().step("s", "c", 8L * G);
             }
             fx.fill("s", 7L * G, G, 'C'); // after c copied grain 7: nothing copied, n reads it through c
 
             copyToEnd(fx, "s", "c");
-            assertTrue(fx.engine.list().stream().noneMatch(v -> v.target().equals("c")), "c ended at 100 %");
+            assertTrue(
+                    fx.engine.relationships().list().stream()
+                            .noneMatch(v -> v.target().equals("c")),
+                    "c ended at 100 %");
 
             assertArrayEquals(t0, fx.read("n", 0, N * G), "n still reads its T0");
             assertEquals(3L * G, allocated(fx, "n"), "n holds the three grains the source changed since its T0");

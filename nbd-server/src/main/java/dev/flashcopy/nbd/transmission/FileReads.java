@@ -10,6 +10,7 @@ import dev.flashcopy.nbd.protocol.ReplyType;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.ssl.SslHandler;
 
@@ -43,6 +44,7 @@ final class FileReads {
         if (!Tunables.ZEROCOPY.booleanValue()
                 || pipeline.get(SslHandler.class) != null
                 || pipeline.channel() instanceof IoUringSocketChannel
+                || pipeline.channel() instanceof IoUringDomainSocketChannel
                 || !(device instanceof FileRangeDevice files)) {
             return null;
         }

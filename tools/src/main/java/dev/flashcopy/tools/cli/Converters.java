@@ -3,7 +3,9 @@ package dev.flashcopy.tools.cli;
 import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.catalog.VolumeNames;
 import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.tools.serve.HostPort;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,6 +84,29 @@ final class Converters {
                 return HostPort.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** An NBD listen address: {@code HOST:PORT} or {@code unix:PATH}, a unix socket file. */
+    static final class Listen implements ITypeConverter<Endpoint> {
+        static final String UNIX = "unix:";
+
+        @Override
+        public Endpoint convert(String value) {
+            if (value.startsWith(UNIX)) {
+                String path = value.substring(UNIX.length());
+                if (path.isBlank()) {
+                    throw new TypeConversionException("'" + value + "' names no socket file (expected: unix:PATH such"
+                            + " as unix:/run/flashcopy/nbd.sock)");
+                }
+                return new Endpoint.Unix(Path.of(path));
+            }
+            try {
+                HostPort address = HostPort.parse(value);
+                return new Endpoint.Tcp(address.host(), address.port());
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage().replace(")", "; or unix:PATH for a unix socket)"));
             }
         }
     }

@@ -7,9 +7,11 @@ import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.serve.DemoVolume;
 import dev.flashcopy.tools.serve.FlashcopyServer;
 import dev.flashcopy.tools.serve.HostPort;
+import dev.flashcopy.tools.serve.NbdAddresses;
 import dev.flashcopy.tools.serve.ServeSettings;
 import dev.flashcopy.tools.serve.StartupException;
 import java.io.PrintWriter;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code flashcopy serve}: runs the server in the foreground until SIGTERM or SIGINT (a shutdown
  * hook stops it cleanly) or until the calling thread is interrupted (how tests stop it). Prints
- * a banner whose {@code NBD server listening on HOST:PORT} line tools parse. Not thread-safe.
+ * a banner whose {@code NBD server listening on HOST:PORT} lines tools parse (one per address: {@code unix:PATH}
+ * for a unix socket). Not thread-safe.
  */
 @Command(
         name = "serve",
@@ -43,13 +46,8 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
-    @Option(
-            names = "--listen",
-            paramLabel = "HOST:PORT",
-            converter = Converters.Address.class,
-            defaultValue = "127.0.0.1:10809",
-            description = "NBD address (default: ${DEFAULT-VALUE}; port 0: any free)")
-    HostPort listen;
+    @Mixin
+    ListenOptions listen;
 
     @Option(
             names = "--admin",
@@ -93,7 +91,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         ServeSettings settings = new ServeSettings(
                 data.dataDir(),
-                listen,
+                listen.endpoints(System.getenv(), ProcessHandle.current().pid()),
                 admin,
                 demo,
                 security.settings(),
@@ -129,7 +127,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         err.flush();
         out.println("flashcopy " + Version.get() + " serving " + server.dataDir());
-        out.println(NBD_BANNER + HostPort.format(server.nbdAddress()));
+        for (SocketAddress nbd : server.nbdAddresses()) {
+            out.println(NBD_BANNER + NbdAddresses.format(nbd));
+        }
         out.println("Admin API listening on " + server.adminFile().url() + " (token in "
                 + AdminFile.path(server.dataDir()) + ")");
         if (settings.security().tlsMode() == TlsMode.ON && settings.security().clientCa() != null) {
@@ -150,7 +150,7 @@ public final class ServeCommand implements Callable<Integer> {
             if (!server.demoCreated()) {
                 out.println("(volume '" + DemoVolume.NAME + "' kept from an earlier run)");
             }
-            DemoVolume.instructions(server.nbdAddress()).forEach(out::println);
+            DemoVolume.instructions(server.nbdAddresses()).forEach(out::println);
         }
         out.println("Stop with Ctrl-C or SIGTERM.");
         out.flush();

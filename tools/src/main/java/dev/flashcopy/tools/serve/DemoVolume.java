@@ -3,6 +3,9 @@ package dev.flashcopy.tools.serve;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,20 +30,37 @@ public final class DemoVolume {
         }
     }
 
-    /** Ready-to-paste attach commands for the volume exported at {@code nbd}. */
-    public static List<String> instructions(InetSocketAddress nbd) {
-        String host = HostPort.hostOf(nbd);
-        int port = nbd.getPort();
-        String uri = "nbd://" + HostPort.format(nbd) + "/" + NAME;
-        return List.of(
-                "Volume '" + NAME + "' (1 GiB, sparse) is exported. Attach it with any NBD client:",
-                "  inspect:  nbdinfo " + uri,
-                "            qemu-img info " + uri,
-                "  kernel:   sudo modprobe nbd && sudo nbd-client " + host + " " + port + " /dev/nbd0 -N " + NAME,
-                "            (detach with: sudo nbd-client -d /dev/nbd0)",
-                "  FUSE:     mkdir -p /tmp/demo && nbdfuse /tmp/demo/disk " + uri + " &",
-                "            mkfs.ext4 -q /tmp/demo/disk && sudo mount -o loop /tmp/demo/disk /mnt",
-                "  fio:      fio --name=demo --ioengine=nbd --uri=" + uri
-                        + " --rw=randrw --bs=4k --size=256M --runtime=10 --time_based");
+    /**
+     * Ready-to-paste attach commands for the volume exported at {@code nbd}: the first TCP address (or the first
+     * unix socket when there is none) in the main lines, then the URI of each unix socket.
+     */
+    public static List<String> instructions(List<SocketAddress> nbd) {
+        SocketAddress main = NbdAddresses.primary(nbd);
+        String uri = shellWord(NbdAddresses.uri(main, NAME));
+        List<String> lines = new ArrayList<>();
+        lines.add("Volume '" + NAME + "' (1 GiB, sparse) is exported. Attach it with any NBD client:");
+        lines.add("  inspect:  nbdinfo " + uri + "");
+        lines.add("            qemu-img info " + uri + "");
+        if (main instanceof InetSocketAddress tcp) {
+            lines.add("  kernel:   sudo modprobe nbd && sudo nbd-client " + HostPort.hostOf(tcp) + " " + tcp.getPort()
+                    + " /dev/nbd0 -N " + NAME);
+            lines.add("            (detach with: sudo nbd-client -d /dev/nbd0)");
+        }
+        lines.add("  FUSE:     mkdir -p /tmp/demo && nbdfuse /tmp/demo/disk " + uri + " &");
+        lines.add("            mkfs.ext4 -q /tmp/demo/disk && sudo mount -o loop /tmp/demo/disk /mnt");
+        lines.add("  fio:      fio --name=demo --ioengine=nbd --uri=" + uri
+                + " --rw=randrw --bs=4k --size=256M --runtime=10 --time_based");
+        for (SocketAddress a : nbd) {
+            if (a instanceof UnixDomainSocketAddress unix) {
+                lines.add("  unix:     nbdinfo " + shellWord(NbdAddresses.uri(a, NAME)));
+                lines.add("            qemu-io -f raw 'nbd:unix:" + unix.getPath() + ":exportname=" + NAME + "'");
+            }
+        }
+        return lines;
+    }
+
+    /** A unix URI's {@code ?} is a shell wildcard: quoted, so the line pastes as it is. */
+    private static String shellWord(String uri) {
+        return uri.contains("?") ? "'" + uri + "'" : uri;
     }
 }

@@ -4,6 +4,7 @@ import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.engine.storage.DataDirectoryLock;
 import dev.flashcopy.nbd.NbdSecurity;
+import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.tls.TlsCredentials;
 import dev.flashcopy.tools.Version;
 import dev.flashcopy.tools.admin.AdminFile;
@@ -22,6 +23,7 @@ import dev.flashcopy.tools.metrics.NbdMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -86,7 +88,11 @@ public final class FlashcopyServer implements AutoCloseable {
                     null);
         }
         // Named here, with their option, before anything starts: a bind would only say "unresolved address".
-        resolvable("--listen", settings.nbd());
+        for (Endpoint e : settings.nbd()) {
+            if (e instanceof Endpoint.Tcp tcp) {
+                resolvable("--listen", new HostPort(tcp.host(), tcp.port()));
+            }
+        }
         InetSocketAddress adminBind = resolvable("--admin", settings.admin());
         Deque<AutoCloseable> stack = new ArrayDeque<>();
         try {
@@ -121,10 +127,11 @@ public final class FlashcopyServer implements AutoCloseable {
                             Version.get(),
                             ProcessHandle.current().pid(),
                             dataDir.toString(),
-                            HostPort.format(nbd.address()),
+                            NbdAddresses.format(NbdAddresses.primary(nbd.addresses())),
                             scheme + HostPort.format(adminRef.get().address()),
                             startedAt.toString())),
-                    new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil, settings.imageDirs()),
+                    new VolumesResource(
+                            store, flash.relationships()::roles, flash.freezes()::frozenUntil, settings.imageDirs()),
                     new RelationshipsResource(flash),
                     new FreezesResource(flash.freezes(), store),
                     new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),
@@ -141,7 +148,7 @@ public final class FlashcopyServer implements AutoCloseable {
                     scheme + HostPort.format(admin.address()),
                     token.value(),
                     ProcessHandle.current().pid(),
-                    HostPort.format(nbd.address()),
+                    NbdAddresses.format(NbdAddresses.primary(nbd.addresses())),
                     readToken.value(),
                     credentials == null ? null : credentials.fingerprint());
             adminFile.write(dataDir);
@@ -197,11 +204,21 @@ public final class FlashcopyServer implements AutoCloseable {
      * to recover, so a new data directory starts with a short banner.
      */
     public List<String> recoveryReport() {
-        return flash.list().isEmpty() ? List.of() : flash.recoveryReport();
+        return flash.relationships().list().isEmpty() ? List.of() : flash.recoveryReport();
     }
 
+    /** The first TCP address NBD listens on; null when it listens on unix sockets only. */
     public InetSocketAddress nbdAddress() {
-        return nbd.address();
+        return nbdAddresses().stream()
+                .filter(a -> a instanceof InetSocketAddress)
+                .map(InetSocketAddress.class::cast)
+                .findFirst()
+                .orElse(null);
+    }
+
+    /** Every address NBD listens on, TCP and unix, in the order they were asked for. */
+    public List<SocketAddress> nbdAddresses() {
+        return nbd.addresses();
     }
 
     public InetSocketAddress adminAddress() {

@@ -1,17 +1,29 @@
 package dev.flashcopy.tools.serve;
 
+import dev.flashcopy.nbd.listen.Endpoint;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What {@code serve} was asked for: the data directory, the two listen addresses, the demo volume,
+ * What {@code serve} was asked for: the data directory, where NBD listens (TCP addresses, unix socket files,
+ * sockets from systemd; at least one), the admin API's address, the demo volume,
  * security (TLS, export rules, handshake timeout), and the directories whose images {@code mkvol --file}
  * may register ({@code --image-dir}; {@code DATA/volumes} always may). Immutable.
  */
 public record ServeSettings(
-        Path dataDir, HostPort nbd, HostPort admin, boolean demo, ServeSecurity security, List<Path> imageDirs) {
+        Path dataDir, List<Endpoint> nbd, HostPort admin, boolean demo, ServeSecurity security, List<Path> imageDirs) {
     public ServeSettings {
+        nbd = List.copyOf(nbd);
+        if (nbd.isEmpty()) {
+            throw new IllegalArgumentException("nbd: no endpoint (expected: at least one place to listen)");
+        }
         imageDirs = List.copyOf(imageDirs);
+    }
+
+    /** NBD on one TCP address. */
+    public ServeSettings(
+            Path dataDir, HostPort nbd, HostPort admin, boolean demo, ServeSecurity security, List<Path> imageDirs) {
+        this(dataDir, List.of(new Endpoint.Tcp(nbd.host(), nbd.port())), admin, demo, security, imageDirs);
     }
 
     /** No {@code --image-dir}: only {@code DATA/volumes}. */

@@ -47,7 +47,7 @@ public final class AdminFixture implements AutoCloseable {
                 List.of(
                         new ServerResource(() -> new ServerResource.ServerJson(
                                 "test", 1, dataDir.toString(), "127.0.0.1:1", url(), "now")),
-                        new VolumesResource(store, flash::roles, flash.freezes()::frozenUntil),
+                        new VolumesResource(store, flash.relationships()::roles, flash.freezes()::frozenUntil),
                         new RelationshipsResource(flash),
                         new FreezesResource(flash.freezes(), store),
                         new MonitorResource(new MetricsPage(nbdMetrics, flash.monitor()), flash.monitor()),

@@ -48,7 +48,7 @@ class ReadOnlyTokenTest {
                 AdminServer server = AdminServer.start(
                         new InetSocketAddress("127.0.0.1", 0),
                         new AdminTokens(full, read),
-                        List.of(new VolumesResource(store, flash::roles)),
+                        List.of(new VolumesResource(store, flash.relationships()::roles)),
                         new PrintWriter(new StringWriter(), true),
                         null)) {
             assertEquals(200, send(server, "GET", "/v1/volumes", null, read).statusCode());

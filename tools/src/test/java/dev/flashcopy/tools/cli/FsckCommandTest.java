@@ -55,8 +55,8 @@ class FsckCommandTest {
         try (VolumeStore store = VolumeStore.open(data);
                 FlashEngine flash = FlashEngine.open(store)) {
             assertTrue(
-                    flash.list().get(0).failedReason().contains("failed.json"),
-                    flash.list().toString());
+                    flash.relationships().list().get(0).failedReason().contains("failed.json"),
+                    flash.relationships().list().toString());
         }
     }
 

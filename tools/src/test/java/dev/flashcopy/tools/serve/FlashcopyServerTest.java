@@ -15,12 +15,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -143,14 +145,27 @@ class FlashcopyServerTest {
 
     @Test
     void demoInstructionsUseTheRealAddress() {
-        var lines = String.join("\n", DemoVolume.instructions(new InetSocketAddress("127.0.0.1", 4242)));
+        var lines = String.join("\n", DemoVolume.instructions(List.of(new InetSocketAddress("127.0.0.1", 4242))));
         assertTrue(lines.contains("nbd-client 127.0.0.1 4242 /dev/nbd0 -N demo"), lines);
         assertTrue(lines.contains("nbdinfo nbd://127.0.0.1:4242/demo"), lines);
         assertTrue(lines.contains("qemu-img info nbd://127.0.0.1:4242/demo"), lines);
         assertTrue(lines.contains("nbdfuse /tmp/demo/disk nbd://127.0.0.1:4242/demo &"), lines);
         assertTrue(lines.contains("fio --name=demo --ioengine=nbd --uri=nbd://127.0.0.1:4242/demo "), lines);
-        var v6 = String.join("\n", DemoVolume.instructions(new InetSocketAddress("::1", 4242)));
+        var v6 = String.join("\n", DemoVolume.instructions(List.of(new InetSocketAddress("::1", 4242))));
         assertTrue(v6.contains("nbdinfo nbd://[0:0:0:0:0:0:0:1]:4242/demo"), v6);
+        var unix = String.join(
+                "\n",
+                DemoVolume.instructions(List.of(
+                        UnixDomainSocketAddress.of("/run/fc/nbd.sock"), new InetSocketAddress("127.0.0.1", 4242))));
+        assertTrue(unix.contains("nbdinfo nbd://127.0.0.1:4242/demo"), "TCP first when there is one: " + unix);
+        assertTrue(unix.contains("nbdinfo 'nbd+unix:///demo?socket=/run/fc/nbd.sock'"), unix);
+        assertTrue(unix.contains("qemu-io -f raw 'nbd:unix:/run/fc/nbd.sock:exportname=demo'"), unix);
+        var unixOnly =
+                String.join("\n", DemoVolume.instructions(List.of(UnixDomainSocketAddress.of("/run/fc/nbd.sock"))));
+        assertTrue(
+                unixOnly.contains("fio --name=demo --ioengine=nbd --uri='nbd+unix:///demo?socket=/run/fc/nbd.sock'"),
+                unixOnly);
+        assertFalse(unixOnly.contains("nbd-client"), "the kernel line needs a TCP address: " + unixOnly);
     }
 
     @Test

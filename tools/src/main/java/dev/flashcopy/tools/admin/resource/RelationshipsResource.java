@@ -91,12 +91,18 @@ public final class RelationshipsResource implements Resource {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/v1/relationships", r -> ApiResponse.ok(list(flash.list()))),
-                Route.get("/v1/relationships/{filter}", r -> ApiResponse.ok(list(flash.list(r.param("filter"))))),
-                Route.get("/v1/endings", r -> ApiResponse.ok(endings(flash.endings()))),
+                Route.get(
+                        "/v1/relationships",
+                        r -> ApiResponse.ok(list(flash.relationships().list()))),
+                Route.get(
+                        "/v1/relationships/{filter}",
+                        r -> ApiResponse.ok(list(flash.relationships().list(r.param("filter"))))),
+                Route.get(
+                        "/v1/endings",
+                        r -> ApiResponse.ok(endings(flash.endings().all()))),
                 Route.get("/v1/endings/{pair}", r -> {
                     PairSpec p = PairSpec.parse(r.param("pair"));
-                    return ApiResponse.ok(endings(flash.endings(p.source(), p.target())));
+                    return ApiResponse.ok(endings(flash.endings().of(p.source(), p.target())));
                 }),
                 Route.post("/v1/relationships", this::establish),
                 Route.post("/v1/relationships/{pair}/withdraw", this::withdraw),
@@ -259,7 +265,7 @@ public final class RelationshipsResource implements Resource {
         long rate = body.optionalLong("rateMiBps")
                 .orElseThrow(
                         () -> ApiException.badRequest("field 'rateMiBps' is missing (expected: MiB/s, 0 = unlimited)"));
-        return ApiResponse.ok(json(flash.setRate(pair.source(), pair.target(), intField("rateMiBps", rate))));
+        return ApiResponse.ok(json(flash.copies().setRate(pair.source(), pair.target(), intField("rateMiBps", rate))));
     }
 
     private static CopyMode mode(String text) {
