@@ -4,8 +4,10 @@ import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.catalog.VolumeNames;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.relationship.Extent;
+import dev.flashcopy.engine.relationship.ExtentGroup;
 import dev.flashcopy.engine.relationship.ExtentMap;
 import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.FamilyLinks;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
 import java.util.Collection;
@@ -31,9 +33,9 @@ public final class ExtentRules {
 
     /** Refuses a whole-volume relationship on a volume of an extent relationship. */
     static void refuseJoining(Family f, String volume) {
-        if (f != null && f.group() != null) {
+        if (f != null && f.links() instanceof FamilyLinks.Extents(ExtentGroup group)) {
             throw new IllegalStateException("volume " + volume + " is in extent relationship(s) "
-                    + f.group().of(volume).stream().map(Relationship::toString).toList() + MIXING);
+                    + group.of(volume).stream().map(Relationship::toString).toList() + MIXING);
         }
     }
 
@@ -78,7 +80,7 @@ public final class ExtentRules {
         }
         for (String v : same ? List.of(s) : List.of(s, t)) {
             Family f = families.get(v);
-            if (f != null && f.group() == null) {
+            if (f != null && !(f.links() instanceof FamilyLinks.Extents)) {
                 String in = f.chain().stream()
                         .map(Relationship::toString)
                         .reduce((a, b) -> a + ", " + b)

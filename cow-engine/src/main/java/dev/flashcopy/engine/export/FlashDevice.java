@@ -13,26 +13,33 @@ import dev.flashcopy.engine.freeze.SourceFreeze;
 import dev.flashcopy.engine.monitor.DirtyMaps;
 import dev.flashcopy.engine.relationship.CascadeIo;
 import dev.flashcopy.engine.relationship.ExtentIo;
-import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.HostIo;
+import dev.flashcopy.engine.relationship.HostReads;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.SourceWriteHint;
+import dev.flashcopy.engine.relationship.VolumeRoute;
+import dev.flashcopy.engine.relationship.VolumeRoute.Borrowing;
+import dev.flashcopy.engine.relationship.VolumeRoute.CascadeMiddle;
+import dev.flashcopy.engine.relationship.VolumeRoute.ExtentMember;
+import dev.flashcopy.engine.relationship.VolumeRoute.Plain;
+import dev.flashcopy.engine.relationship.VolumeRoute.Source;
+import dev.flashcopy.engine.relationship.VolumeRoute.Target;
 import dev.flashcopy.engine.volume.Volume;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.locks.Lock;
 
 /**
- * One volume as exported: requests route through the relationship the volume is in at that moment, or go
- * straight to the image when it is in none (the fast path). A volume that is both a target and a source (the
- * middle of a cascade) is found through the family it is the source of and routed to {@link CascadeIo}.
- * Writes, trims and zeroes hold the volume's write gate, so an establish sees them wholly before or after T0;
- * while the volume is frozen they wait (held, not failed). A FLUSH (and FUA) syncs the image and commits the
- * journal, so a flushed target write's grain stays copied (and, recording, marked changed) after a crash. Its
- * dirty maps are the bitmaps of its relationships ({@link DirtyMaps}). It lends its image for sends only while it
- * reads its own image (in no relationship, or a plain source): a target's grains may still live in its source.
+ * One volume as exported: a thin consumer of its {@link VolumeRoute}, which says once per change of membership
+ * what the volume is (in no relationship, a source, a borrowing source, a target, a cascade's middle, in extent
+ * relationships); each request takes the route, enters its chain lock unless it goes straight to the image
+ * (the fast path), and does one {@code switch} over it. Writes, trims and zeroes hold the volume's write gate,
+ * so an establish sees them wholly before or after T0; while the volume is frozen they wait (held, not failed).
+ * A FLUSH (and FUA) syncs the image and commits the journal, so a flushed target write's grain stays copied
+ * (and, recording, marked changed) after a crash. Its dirty maps are the bitmaps of its relationships ({@link
+ * DirtyMaps}). It lends its image for sends only while it reads its own image (in no relationship, or a source
+ * that borrows nothing): a target's grains may still live in its source.
  *
  * <p>Thread-safe.
  */
@@ -50,7 +57,7 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
     static boolean inhibited(ExportedEngine engine, String name) {
         // The NBD server asks this for every write, so it is one map lookup, not a walk over every relationship.
         // An extent target is inhibited only inside its ranges (ExtentIo refuses those writes); the rest is its own.
-        Relationship r = engine.registry().wholeOfTarget(name);
+        Relationship r = engine.routeOf(name).targetOf();
         return r != null && r.targetWriteInhibit();
     }
 
@@ -72,36 +79,27 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
     @Override
     public void read(long offset, ByteBuffer dst) throws BlockIoException {
         checkOpen();
-        while (true) {
-            Family f = engine.familyOf(volume.name());
-            if (readsOwnImage(f)) {
-                volume.read(offset, dst);
-                return;
+        if (engine.routeOf(volume.name()).readsOwnImage()) {
+            volume.read(offset, dst);
+            return;
+        }
+        VolumeRoute route = enter();
+        try {
+            switch (route) {
+                case Plain _, Source _ -> volume.read(offset, dst); // it stopped being a target meanwhile
+                case Borrowing b -> HostReads.readSource(b.family(), offset, dst);
+                case Target t -> HostReads.readTarget(t.family(), t.relationship(), offset, dst);
+                case CascadeMiddle m -> HostReads.readTarget(m.above(), m.asTarget(), offset, dst);
+                case ExtentMember m -> ExtentIo.read(m.group(), volume, offset, dst);
             }
-            if (f.enter(volume.name())) {
-                try {
-                    if (f.group() != null) {
-                        ExtentIo.read(f.group(), volume, offset, dst);
-                    } else if (f.source() == volume) {
-                        CascadeIo.read(f, offset, dst);
-                    } else {
-                        HostIo.readTarget(f, f.at(f.indexOf(volume.name())), offset, dst);
-                    }
-                    return;
-                } finally {
-                    f.exit();
-                }
-            }
+        } finally {
+            route.exit();
         }
     }
 
-    /**
-     * In no relationship, or a source that reads its own image: not one that borrows from a fast reverse, is a
-     * cascade's middle target (a family never gains an upstream later, so null here stays null), or is in
-     * extent relationships (it may be a target of some on other ranges).
-     */
-    private boolean readsOwnImage(Family f) {
-        return f == null || (f.source() == volume && f.borrower() == null && f.upstream() == null && f.group() == null);
+    /** The volume's route, with its chain read lock held unless it is plain (see {@link VolumeRoute#enter}). */
+    private VolumeRoute enter() {
+        return VolumeRoute.enter(volume.name(), engine::routeOf);
     }
 
     /**
@@ -112,7 +110,7 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
     @Override
     public HeldFile fileHolding(long offset, long length) throws BlockIoException {
         checkOpen();
-        return readsOwnImage(engine.familyOf(volume.name())) ? volume.fileHolding(offset, length) : null;
+        return engine.routeOf(volume.name()).readsOwnImage() ? volume.fileHolding(offset, length) : null;
     }
 
     @Override
@@ -121,7 +119,7 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
             return false; // read reports it
         }
         // Only where read goes straight to the volume's own image, without locks; anything else takes them.
-        return readsOwnImage(engine.familyOf(volume.name())) && volume.image().readCached(offset, dst);
+        return engine.routeOf(volume.name()).readsOwnImage() && volume.image().readCached(offset, dst);
     }
 
     /**
@@ -135,8 +133,13 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
         if (engine.isClosed()) {
             return null;
         }
-        Family f = engine.familyOf(volume.name());
-        return f == null || SourceWriteHint.plain(f, volume, offset, length) ? volume.image() : null;
+        boolean plain = switch (engine.routeOf(volume.name())) {
+            case Plain _ -> true;
+            case Source s -> SourceWriteHint.plain(s.family(), offset, length);
+            case Borrowing b -> !b.borrowing() && SourceWriteHint.plain(b.family(), offset, length);
+            case Target _, CascadeMiddle _, ExtentMember _ -> false;
+        };
+        return plain ? volume.image() : null;
     }
 
     @Override
@@ -156,44 +159,15 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
 
     @Override
     public void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
-        long length = total(srcs);
+        long length = BufferParts.total(srcs);
         // Extent relationships split a request at their ranges' edges: each part writes its own bytes.
         mutate(
                 offset,
                 length,
-                (v, o, l) -> v.write(o, o == offset && l == length ? srcs : part(srcs, o - offset, l), false),
+                (v, o, l) ->
+                        v.write(o, o == offset && l == length ? srcs : BufferParts.part(srcs, o - offset, l), false),
                 fua,
                 false);
-    }
-
-    private static long total(ByteBuffer[] srcs) {
-        long length = 0;
-        for (ByteBuffer src : srcs) {
-            length += src.remaining();
-        }
-        return length;
-    }
-
-    /** The buffers' bytes {@code [from, from + length)}, as duplicates (the originals keep their positions). */
-    private static ByteBuffer[] part(ByteBuffer[] srcs, long from, long length) {
-        List<ByteBuffer> out = new ArrayList<>();
-        long skip = from;
-        long left = length;
-        for (ByteBuffer src : srcs) {
-            int n = src.remaining();
-            if (skip >= n) {
-                skip -= n;
-                continue;
-            }
-            int take = (int) Math.min(n - skip, left);
-            out.add(src.duplicate().position(src.position() + (int) skip).limit(src.position() + (int) skip + take));
-            left -= take;
-            skip = 0;
-            if (left == 0) {
-                break;
-            }
-        }
-        return out.toArray(ByteBuffer[]::new);
     }
 
     @Override
@@ -215,33 +189,21 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
         }
         enterGate();
         try {
-            while (true) {
-                Family f = engine.familyOf(volume.name());
-                if (f == null) {
-                    op.apply(volume, offset, length);
-                    break;
+            VolumeRoute route = enter();
+            try {
+                // A target grain whose bit a trim clears must read zeroes, not the file's old bytes, even where
+                // the file system cannot punch: trim a target (a cascade's middle too) as a punching zero.
+                HostIo.Mutation targetOp = trim ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
+                switch (route) {
+                    case Plain _ -> op.apply(volume, offset, length);
+                    case Source s -> HostIo.mutateSource(s.family(), offset, length, op);
+                    case Borrowing b -> HostIo.mutateSource(b.family(), offset, length, op);
+                    case Target t -> HostIo.mutateTarget(t.family(), t.relationship(), offset, length, targetOp);
+                    case CascadeMiddle m -> CascadeIo.mutate(m, offset, length, targetOp);
+                    case ExtentMember m -> ExtentIo.mutate(m.group(), volume, offset, length, op, targetOp);
                 }
-                if (!f.enter(volume.name())) {
-                    continue;
-                }
-                try {
-                    // A target grain whose bit a trim clears must read zeroes, not the file's old bytes, even
-                    // where the file system cannot punch: trim a target (a cascade's middle too) as a punching zero.
-                    HostIo.Mutation targetOp =
-                            trim ? (v, o, l) -> v.writeZeroes(o, l, ZeroMode.PUNCH, false, false) : op;
-                    if (f.group() != null) {
-                        ExtentIo.mutate(f.group(), volume, offset, length, op, targetOp);
-                    } else if (f.source() == volume && f.upstream() != null) {
-                        CascadeIo.mutate(f, offset, length, targetOp);
-                    } else if (f.source() == volume) {
-                        HostIo.mutateSource(f, offset, length, op);
-                    } else {
-                        HostIo.mutateTarget(f, f.at(f.indexOf(volume.name())), offset, length, targetOp);
-                    }
-                    break;
-                } finally {
-                    f.exit();
-                }
+            } finally {
+                route.exit();
             }
         } finally {
             gate.unlock();
@@ -295,29 +257,21 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
     @Override
     public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
         checkOpen();
-        while (true) {
-            Family f = engine.familyOf(volume.name());
-            if (readsOwnImage(f)) {
-                volume.mapAllocation(offset, length, sink);
-                return;
+        if (engine.routeOf(volume.name()).readsOwnImage()) {
+            volume.mapAllocation(offset, length, sink);
+            return;
+        }
+        VolumeRoute route = enter();
+        try {
+            switch (route) {
+                case Plain _, Source _ -> volume.mapAllocation(offset, length, sink);
+                case Borrowing b -> HostReads.mapSourceAllocation(b.family(), offset, length, sink);
+                case Target t -> HostReads.mapTargetAllocation(t.family(), t.relationship(), offset, length, sink);
+                case CascadeMiddle m -> HostReads.mapTargetAllocation(m.above(), m.asTarget(), offset, length, sink);
+                case ExtentMember m -> ExtentIo.mapAllocation(m.group(), volume, offset, length, sink);
             }
-            if (f.enter(volume.name())) {
-                try {
-                    Relationship above = f.source() == volume ? f.asTarget() : null;
-                    if (f.group() != null) {
-                        ExtentIo.mapAllocation(f.group(), volume, offset, length, sink);
-                    } else if (above != null) {
-                        HostIo.mapTargetAllocation(f.upstream(), above, offset, length, sink);
-                    } else if (f.source() == volume) {
-                        HostIo.mapSourceAllocation(f, offset, length, sink);
-                    } else {
-                        HostIo.mapTargetAllocation(f, f.at(f.indexOf(volume.name())), offset, length, sink);
-                    }
-                    return;
-                } finally {
-                    f.exit();
-                }
-            }
+        } finally {
+            route.exit();
         }
     }
 

@@ -13,10 +13,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Exports every volume of the store through the FlashCopy rules: each lease's device consults the
- * relationships current at each request, so pairs may be established and withdrawn under open
- * connections. Volumes of an inactive relationship are listed but not exported (their data is not
- * trustworthy until the relationship is withdrawn). Thread-safe.
+ * Exports every volume of the store through the FlashCopy rules: each lease's device ({@link FlashDevice})
+ * consults its volume's current route ({@code VolumeRoute}) at each request, so pairs may be established and
+ * withdrawn under open connections. Volumes of an inactive relationship are listed but not exported (their
+ * data is not trustworthy until the relationship is withdrawn). Thread-safe.
  */
 public final class FlashDevices implements DeviceProvider {
     private final ExportedEngine engine;

@@ -28,6 +28,7 @@ import dev.flashcopy.engine.refresh.ResyncOptions;
 import dev.flashcopy.engine.refresh.ReverseOptions;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
+import dev.flashcopy.engine.relationship.VolumeRoute;
 import dev.flashcopy.engine.revertible.Revertibles;
 import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.withdraw.WithdrawResult;
@@ -319,14 +320,19 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         return registry;
     }
 
-    /** The family a volume is in right now, or null (the fast path). */
-    @Override
+    /** The family {@code volume} is in (as a source, else as a target), or null. */
     public Family familyOf(String volume) {
         return registry.families.get(volume);
     }
 
     public WriteGates gates() {
         return gates;
+    }
+
+    /** Where host I/O on {@code volume} goes now: one lookup, no lock (see {@link Registry#routeOf}). */
+    @Override
+    public VolumeRoute routeOf(String volume) {
+        return registry.routeOf(volume);
     }
 
     private Map<Long, BitmapSet> bitmaps() {

@@ -5,6 +5,7 @@ import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.ending.FailureLog;
 import dev.flashcopy.engine.establish.CascadeRules;
 import dev.flashcopy.engine.relationship.Family;
+import dev.flashcopy.engine.relationship.FamilyLinks;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
 import dev.flashcopy.engine.volume.Volume;
@@ -59,6 +60,7 @@ final class AttachPass {
             install.accept(new Relationship(r, s.get(), t.get(), bitmaps.get(r.id())));
             active++;
         }
+        registry.reroute();
         report.add("pass 5 (attach): " + active + " relationship(s) active, " + registry.inactive.size() + " inactive");
         int failed = failures.applyTo(registry.live.values());
         if (failed > 0) {
@@ -84,7 +86,7 @@ final class AttachPass {
         }
         // Extent relationships share volumes (the establish rules kept their ranges apart).
         Family ofTarget = registry.families.get(r.target());
-        if (ofTarget != null && (r.extents() == null || ofTarget.group() == null)) {
+        if (ofTarget != null && (r.extents() == null || !(ofTarget.links() instanceof FamilyLinks.Extents))) {
             return "target " + r.target() + " is already in another relationship";
         }
         String above = inactiveAbove(r.source());

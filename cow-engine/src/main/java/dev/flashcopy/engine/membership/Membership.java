@@ -15,6 +15,7 @@ import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipCatalog;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.relationship.VolumeRoute.CascadeMiddle;
 import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
@@ -110,6 +111,7 @@ public final class Membership {
         if (below != null) {
             below.chain().forEach(r -> registry.families.put(r.target().name(), below));
         }
+        registry.reroute();
     }
 
     /** Drops an inactive relationship from the catalog. */
@@ -269,6 +271,7 @@ public final class Membership {
                 RelationshipCatalog.save(store.disk(), flashDir, id, all);
                 nextId = id;
                 fresh.forEach(this::install);
+                registry.reroute(); // chain write locks still held: I/O takes the new routes after them
             } finally {
                 for (int i = touched.size() - 1; i >= 0; i--) {
                     touched.get(i).chainLock().writeLock().unlock();
@@ -292,10 +295,8 @@ public final class Membership {
         }
         Family f = registry.families.get(rel.source().name());
         String target = rel.target().name();
-        Family below = registry.families.get(target);
-        if (below != null && !below.source().name().equals(target)) {
-            below = null;
-        }
+        // In a cascade, the family below: the one the target is the source of.
+        Family below = registry.routeOf(target) instanceof CascadeMiddle m ? m.below() : null;
         rel.setCleaning(true);
         try {
             if (f.enter(target)) {
@@ -334,6 +335,7 @@ public final class Membership {
                         registry.families.remove(rel.source().name(), f);
                     }
                 }
+                registry.reroute();
                 RevertArea area = rel.revertArea();
                 if (area != null) {
                     rel.setRevertArea(null);
@@ -379,6 +381,7 @@ public final class Membership {
                     registry.families.put(v, now);
                 }
             }
+            registry.reroute();
             RevertArea area = rel.revertArea();
             if (area != null) {
                 rel.setRevertArea(null);

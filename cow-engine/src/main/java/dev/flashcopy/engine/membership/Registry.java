@@ -7,6 +7,7 @@ import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
 import dev.flashcopy.engine.relationship.RelationshipState;
+import dev.flashcopy.engine.relationship.VolumeRoute;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,12 +21,14 @@ import java.util.function.Predicate;
 
 /**
  * Who is in which relationship right now: live relationships by id, their families by volume name (source
- * and targets alike, so host I/O finds its family in one lookup; a volume that is both, in a cascade, maps to
- * the family it is the source of; a volume in extent relationships, its own family or another of their
- * group), their copy jobs, and inactive relationships kept from the catalog. Also builds the read-only views.
+ * and targets alike; a volume that is both, in a cascade, maps to the family it is the source of; a volume in
+ * extent relationships, its own family or another of their group), each volume's {@link VolumeRoute} derived
+ * from those (so host I/O finds what to do in one lookup), their copy jobs, and inactive relationships kept
+ * from the catalog. Also builds the read-only views.
  *
  * <p>Thread-safe for readers (concurrent maps); the engine changes it under its admin lock, and a
- * family's membership under that family's chain write lock.
+ * family's membership under that family's chain write lock. Every change of {@link #families} or of a
+ * family's chain ends with {@link #reroute()} while those write locks are still held.
  */
 public final class Registry {
     /** A catalogued relationship whose volumes were missing at open; kept, with its bitmap, until withdrawn. */
@@ -33,42 +36,48 @@ public final class Registry {
 
     public final ConcurrentHashMap<String, Family> families = new ConcurrentHashMap<>();
     public final ConcurrentHashMap<Long, Relationship> live = new ConcurrentHashMap<>();
-    /**
-     * Live whole-volume relationships by target name (a volume is the target of at most one): the NBD server asks
-     * whether a volume is an inhibited target on every write, so this answers in one lookup. Changed only with
-     * {@link #live}, through {@link #putLive} and {@link #removeLive}.
-     */
-    private final ConcurrentHashMap<String, Relationship> wholeByTarget = new ConcurrentHashMap<>();
+    /** Each volume's route as of the last {@link #reroute()}; a volume in none is {@link VolumeRoute#PLAIN}. */
+    private final ConcurrentHashMap<String, VolumeRoute> routes = new ConcurrentHashMap<>();
 
     public final ConcurrentHashMap<Long, CopyJob> jobs = new ConcurrentHashMap<>();
     public final ConcurrentHashMap<Long, Inactive> inactive = new ConcurrentHashMap<>();
 
-    /**
-     * Puts {@code rel} in service in place of the live relationship with its id, if any. A lock-free reader of
-     * {@link #wholeOfTarget} sees the new relationship before the old one's entry goes, never neither.
-     */
+    /** Puts {@code rel} in service in place of the live relationship with its id, if any; returns that one. */
     Relationship putLive(Relationship rel) {
-        Relationship old = live.put(rel.id(), rel);
-        if (rel.extents() == null) {
-            wholeByTarget.put(rel.target().name(), rel);
-        }
-        if (old != null) {
-            wholeByTarget.remove(old.target().name(), old);
-        }
-        return old;
+        return live.put(rel.id(), rel);
     }
 
     /** Takes the relationship with {@code rel}'s id out of service. */
     void removeLive(Relationship rel) {
-        Relationship gone = live.remove(rel.id());
-        if (gone != null) {
-            wholeByTarget.remove(gone.target().name(), gone);
-        }
+        live.remove(rel.id());
     }
 
-    /** The live whole-volume relationship targeting {@code target}, or null. */
-    public Relationship wholeOfTarget(String target) {
-        return wholeByTarget.get(target);
+    /**
+     * Where host I/O on {@code volume} goes now: one lookup, no lock, so the NBD server may ask on its event loop
+     * (for every write: whether the volume is an inhibited target, whether the write may take the file's serial
+     * lane). An I/O path that acts on it enters its chain lock and checks it is still this one.
+     */
+    public VolumeRoute routeOf(String volume) {
+        VolumeRoute route = routes.get(volume);
+        return route == null ? VolumeRoute.PLAIN : route;
+    }
+
+    /**
+     * Recomputes every volume's route from {@link #families} ({@link VolumeRoute#of}, the one place a role is
+     * decided) after a change of membership, with the change's chain write locks and the admin lock held, so
+     * no I/O path acts on a route between the change and its republishing. A route that did not change stays
+     * the object already published (routes are equal when they name the same family and relationships), so
+     * I/O on volumes the change did not touch never takes their route again. Cost: one pass over the volumes
+     * in relationships per establish, withdraw, resync or reverse.
+     */
+    public void reroute() {
+        families.forEach((volume, f) -> {
+            VolumeRoute now = VolumeRoute.of(volume, f);
+            if (!now.equals(routes.get(volume))) {
+                routes.put(volume, now);
+            }
+        });
+        routes.keySet().removeIf(volume -> !families.containsKey(volume));
     }
 
     /** The oldest live relationship of the pair (extent relationships of one pair may be several). */

@@ -14,6 +14,7 @@ import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.GenerationChange;
 import dev.flashcopy.engine.relationship.Relationship;
 import dev.flashcopy.engine.relationship.RelationshipRecord;
+import dev.flashcopy.engine.relationship.VolumeRoute.CascadeMiddle;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -152,6 +153,7 @@ public final class Refresh {
                     registry.families.get(f.source().name()).replace(rels.get(f.id()), f, true);
                     membership.swapIn(f);
                 }
+                registry.reroute(); // the routes of the pairs' volumes name the next generations
                 checkpoint();
             } finally {
                 unlock(families);
@@ -300,18 +302,16 @@ public final class Refresh {
         if (rel.extents() != null) {
             return; // nothing reads through an extent relationship
         }
-        Family below = registry.families.get(rel.target().name());
-        if (below != null && below.source().name().equals(rel.target().name())) {
-            CascadeIo.cleanBelow(below, GrainBitmap.union(rel.sourceChanged(), rel.targetChanged()));
+        if (registry.routeOf(rel.target().name()) instanceof CascadeMiddle m) {
+            CascadeIo.cleanBelow(m.below(), GrainBitmap.union(rel.sourceChanged(), rel.targetChanged()));
         }
     }
 
     /** A cascade: the pair's target has targets of its own, whose point in time a new one would change. */
     private void refuseTargetWithTargets(PairSpec p, String command, String why) {
-        Family below = registry.families.get(p.target());
-        if (below != null && below.source().name().equals(p.target())) {
+        if (registry.routeOf(p.target()) instanceof CascadeMiddle m) {
             List<String> targets =
-                    below.chain().stream().map(r -> r.target().name()).toList();
+                    m.below().chain().stream().map(r -> r.target().name()).toList();
             throw new IllegalStateException("target " + p.target() + " is the source of " + String.join(", ", targets)
                     + " (rule: " + command + " does not change a cascade's middle volume: " + why + "; withdraw"
                     + " them first)");

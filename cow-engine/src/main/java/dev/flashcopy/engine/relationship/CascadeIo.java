@@ -4,7 +4,6 @@ import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.journal.RecordType;
-import java.nio.ByteBuffer;
 
 /**
  * The copy-on-write rules for a volume in the middle of a cascade: the target of one relationship (in
@@ -20,22 +19,21 @@ import java.nio.ByteBuffer;
  *       data is written; a recording relationship marks g target-changed.</li>
  * </ul>
  * One journal commit covers every copy and mark before the file changes, so the cost of a write stays at
- * most two grain copies however deep the cascade and however many targets each level has. Callers hold the
- * cascade's chain read lock ({@link Family#enter}).
+ * most two grain copies however deep the cascade and however many targets each level has. Its reads are a
+ * target's ({@link HostReads#readTarget} in {@code up}). Callers hold the cascade's chain read lock ({@link
+ * Family#enter}).
  *
  * <p>Stateless and thread-safe.
  */
 public final class CascadeIo {
     private CascadeIo() {}
 
-    /** A write, trim or zero on the source of {@code f}, which is itself a target one level up. */
-    public static void mutate(Family f, long offset, long length, HostIo.Mutation op) throws BlockIoException {
-        Family up = f.upstream();
-        Relationship rel = f.asTarget();
-        if (up == null || rel == null) {
-            HostIo.mutateSource(f, offset, length, op);
-            return;
-        }
+    /** A write, trim or zero on a cascade's middle volume: the source of {@code below}, a target one level up. */
+    public static void mutate(VolumeRoute.CascadeMiddle middle, long offset, long length, HostIo.Mutation op)
+            throws BlockIoException {
+        Family f = middle.below();
+        Family up = middle.above();
+        Relationship rel = middle.asTarget();
         if (rel.failed()) {
             throw HostIo.failedTarget(rel); // as for any target: reads of it fail too, so writes must not land
         }
@@ -112,17 +110,6 @@ public final class CascadeIo {
     private static long preserveOlder(Family up, int k, long g0, long g1) throws BlockIoException {
         Relationship older = up.at(k);
         return Math.max(older.lastClearSeq(), GrainRunCopy.copyViews(up, k, g0, g1));
-    }
-
-    /** A read of the source of {@code f} when it is a target one level up: each grain from its view's holder. */
-    public static void read(Family f, long offset, ByteBuffer dst) throws BlockIoException {
-        Family up = f.upstream();
-        Relationship rel = f.asTarget();
-        if (up == null || rel == null) {
-            HostIo.readSource(f, offset, dst);
-        } else {
-            HostIo.readTarget(up, rel, offset, dst);
-        }
     }
 
     /**

@@ -171,7 +171,7 @@ public final class ChainCopy {
      */
     static GrainBitmap readableFromSource(Family f, int k) {
         long grains = f.geometry().grains();
-        if (f.group() != null || f.at(k).extents() != null) {
+        if (f.links() instanceof FamilyLinks.Extents || f.at(k).extents() != null) {
             return GrainBitmap.empty(grains);
         }
         GrainBitmap all = GrainBitmap.allSet(grains);
@@ -188,7 +188,7 @@ public final class ChainCopy {
 
     /** Gives {@code older} the source-changed marks of {@code rel}, which is about to leave the chain. */
     private static void handOverMarks(Family f, Relationship rel, Relationship older) throws BlockIoException {
-        if (f.group() != null) {
+        if (f.links() instanceof FamilyLinks.Extents) {
             return;
         }
         GrainBitmap missing = GrainBitmap.andNot(rel.sourceChanged(), older.sourceChanged());
@@ -221,7 +221,7 @@ public final class ChainCopy {
         long data = 0;
         for (long[] e : extents) {
             if (e[2] == 1) {
-                Family.punch(dest.image(), e[0] + delta, e[1]);
+                GrainRunCopy.punch(dest.image(), e[0] + delta, e[1]);
                 continue;
             }
             holder.image().copyTo(dest.image(), e[0], e[0] + delta, e[1], buffer);

@@ -190,7 +190,7 @@ public final class ExtentIo {
         long end = offset + dst.remaining();
         for (long pos = offset; pos < end; ) {
             long segEnd = Math.min(end, nextEdge(group, volume, pos));
-            ByteBuffer part = slice(dst, base, pos - offset, segEnd - pos);
+            ByteBuffer part = HostReads.slice(dst, base, pos - offset, segEnd - pos);
             Relationship t = targetAt(group, volume, pos);
             if (t == null) {
                 volume.read(pos, part);
@@ -219,20 +219,16 @@ public final class ExtentIo {
         }
         int base = dst.position();
         try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
-            long s = s0;
-            while (s < s0 + length) {
-                boolean fromSource = rel.toCopy().isSet(geo.grainOf(s));
-                long runEnd = Math.min(geo.end(geo.grainOf(s)), s0 + length);
-                while (runEnd < s0 + length && rel.toCopy().isSet(geo.grainOf(runEnd)) == fromSource) {
-                    runEnd = Math.min(geo.end(geo.grainOf(runEnd)), s0 + length);
-                }
-                ByteBuffer part = slice(dst, base, s - s0, runEnd - s);
-                if (fromSource) {
-                    rel.source().read(s, part);
+            // A run's holder: whether its grains are still to copy (the view is the source's, in place).
+            GrainRuns<Boolean> runs =
+                    new GrainRuns<>(geo, s0, s0 + length, g -> rel.toCopy().isSet(g));
+            while (runs.next()) {
+                ByteBuffer part = HostReads.slice(dst, base, runs.start() - s0, runs.length());
+                if (runs.holder()) {
+                    rel.source().read(runs.start(), part);
                 } else {
-                    rel.target().read(e.toTarget(s), part);
+                    rel.target().read(e.toTarget(runs.start()), part);
                 }
-                s = runEnd;
             }
         }
         dst.position(dst.limit());
@@ -262,9 +258,5 @@ public final class ExtentIo {
             }
             pos = segEnd;
         }
-    }
-
-    private static ByteBuffer slice(ByteBuffer dst, int base, long from, long length) {
-        return dst.duplicate().limit(base + (int) (from + length)).position(base + (int) from);
     }
 }

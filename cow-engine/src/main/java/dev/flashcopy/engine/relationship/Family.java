@@ -4,7 +4,6 @@ import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.journal.Journal;
-import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,7 +16,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * first, newest last (establish order). A target's view of a grain it still has to copy is the view of
  * the next newer target, down to the source; so the first relationship at or after it (towards newer)
  * that has the grain copied holds the data, else the source does. Every target of one source uses the
- * same grain size, so grain numbers, stripes and bitmaps line up across the chain.
+ * same grain size, so grain numbers, stripes and bitmaps line up across the chain. Its {@link FamilyLinks}
+ * say whose locks it shares (its own, a cascade's, an extent group's); what its volumes are is their {@link
+ * VolumeRoute}.
  *
  * <p>Thread-safe. The chain changes only under the write lock of {@link #chainLock()}; every I/O path
  * holds its read lock (see {@link #enter}) and the {@link #locks() grain locks} of the grains it touches,
@@ -33,17 +34,12 @@ public final class Family {
     private final HostLoad hostLoad;
     private final AtomicLong grainCopies = new AtomicLong();
     private final ArrayList<Relationship> chain = new ArrayList<>();
-    /** The chain's newest relationship, republished on every change of the chain, for lock-free looks. */
-    private volatile Relationship newest;
-    /** Whether any relationship of the chain records changes, republished with {@link #newest}. */
-    private volatile boolean recording;
-    /** Whether the chain has two relationships or more, republished with {@link #newest}. */
-    private volatile boolean chained;
+    /** The chain as of its last change, republished on every change of the chain, for lock-free looks. */
+    private volatile ChainHints hints = ChainHints.EMPTY;
 
     private volatile boolean dissolved;
-    private volatile Relationship borrower;
-    private volatile Family upstream;
-    private final ExtentGroup group;
+    /** Whose locks this family shares; changes only from below to the top, under the chain write lock. */
+    private volatile FamilyLinks links;
 
     /** A family with locks of its own: its source is not (yet) the target of another relationship. */
     public Family(Volume source, GrainGeometry geometry, Journal journal, int stripes, FailureRecorder failures) {
@@ -55,31 +51,20 @@ public final class Family {
                 new ReentrantReadWriteLock(),
                 new HostLoad(),
                 failures,
-                null);
+                FamilyLinks.TOP);
     }
 
     /** The family of {@code source}'s extent relationships, sharing the locks of {@code group} (see there). */
     public Family(Volume source, GrainGeometry geometry, Journal journal, ExtentGroup group, FailureRecorder failures) {
-        this(source, geometry, journal, group.locks(), group.chainLock(), group.hostLoad(), failures, group);
-    }
-
-    private Family(
-            Volume source,
-            GrainGeometry geometry,
-            Journal journal,
-            GrainLocks locks,
-            ReentrantReadWriteLock chainLock,
-            HostLoad hostLoad,
-            FailureRecorder failures,
-            ExtentGroup group) {
-        this.source = source;
-        this.geometry = geometry;
-        this.journal = journal;
-        this.locks = locks;
-        this.chainLock = chainLock;
-        this.hostLoad = hostLoad;
-        this.failures = failures;
-        this.group = group;
+        this(
+                source,
+                geometry,
+                journal,
+                group.locks(),
+                group.chainLock(),
+                group.hostLoad(),
+                failures,
+                new FamilyLinks.Extents(group));
     }
 
     /**
@@ -92,15 +77,34 @@ public final class Family {
             throw new IllegalArgumentException("grainSize: " + geometry.grainSize() + " (expected: "
                     + upstream.geometry.grainSize() + ", the grain size of the cascade above " + source.name() + ")");
         }
+        this(
+                source,
+                geometry,
+                journal,
+                upstream.locks,
+                upstream.chainLock,
+                upstream.hostLoad,
+                upstream.failures,
+                new FamilyLinks.Below(upstream));
+    }
+
+    private Family(
+            Volume source,
+            GrainGeometry geometry,
+            Journal journal,
+            GrainLocks locks,
+            ReentrantReadWriteLock chainLock,
+            HostLoad hostLoad,
+            FailureRecorder failures,
+            FamilyLinks links) {
         this.source = source;
         this.geometry = geometry;
         this.journal = journal;
-        this.locks = upstream.locks;
-        this.chainLock = upstream.chainLock;
-        this.hostLoad = upstream.hostLoad;
-        this.upstream = upstream;
-        this.failures = upstream.failures;
-        this.group = null;
+        this.locks = locks;
+        this.chainLock = chainLock;
+        this.hostLoad = hostLoad;
+        this.failures = failures;
+        this.links = links;
     }
 
     /**
@@ -169,7 +173,9 @@ public final class Family {
      */
     public boolean enter(String volume) {
         chainLock.readLock().lock();
-        boolean member = group != null ? group.has(volume) : source.name().equals(volume) || indexOf(volume) >= 0;
+        boolean member = links instanceof FamilyLinks.Extents(ExtentGroup group)
+                ? group.has(volume)
+                : source.name().equals(volume) || indexOf(volume) >= 0;
         if (!dissolved && member) {
             return true;
         }
@@ -193,22 +199,27 @@ public final class Family {
 
     // The methods below expect the chain lock (read or write).
 
+    /** Whose locks this family shares: its own, a cascade's, or an extent group's. */
+    public FamilyLinks links() {
+        return links;
+    }
+
     /**
      * The family in which this family's source is a target (a cascade level up), or null for the top of a
-     * cascade. Changes only under the chain write lock (shared along the cascade).
+     * cascade (and for extent families). Changes only under the chain write lock (shared along the cascade).
      */
     public Family upstream() {
-        return upstream;
+        return links instanceof FamilyLinks.Below(Family up) ? up : null;
     }
 
     /** Detaches this family from the one above (chain write lock held): its source stopped being a target. */
     public void detachUpstream() {
-        this.upstream = null;
+        this.links = FamilyLinks.TOP;
     }
 
     /** The relationship of {@link #upstream()} whose target is this family's source, or null at the top. */
     public Relationship asTarget() {
-        Family up = upstream;
+        Family up = upstream();
         if (up == null) {
             return null;
         }
@@ -219,7 +230,7 @@ public final class Family {
     /** Cascade levels above this family (0 at the top). */
     public int depth() {
         int d = 0;
-        for (Family up = upstream; up != null; up = up.upstream) {
+        for (Family up = upstream(); up != null; up = up.upstream()) {
             d++;
         }
         return d;
@@ -250,15 +261,9 @@ public final class Family {
         return chain.indexOf(r);
     }
 
-    /** The group of extent relationships this family's are in, or null for whole-volume relationships. */
-    public ExtentGroup group() {
-        return group;
-    }
-
     /** Adds the newest target (write lock held). */
     public void addNewest(Relationship r) {
         chain.add(r);
-        noteBorrower(r);
         republish();
     }
 
@@ -279,45 +284,17 @@ public final class Family {
         } else {
             chain.set(k, fresh);
         }
-        if (borrower == old) {
-            borrower = null;
-        }
-        noteBorrower(fresh);
         republish();
     }
 
-    /** Publishes what {@link #newestHint()} and {@link #recordingHint()} answer (write lock held). */
+    /** Publishes what {@link #hints()} answers (write lock held). */
     private void republish() {
-        newest = chain.isEmpty() ? null : chain.get(chain.size() - 1);
-        recording = chain.stream().anyMatch(Relationship::recording);
-        chained = chain.size() > 1;
+        hints = ChainHints.of(chain);
     }
 
-    /**
-     * The newest relationship as of the last change of the chain, or null: for hints taken without the lock
-     * (it may change the moment after); anything that acts on it enters the family first.
-     */
-    public Relationship newestHint() {
-        return newest;
-    }
-
-    /** Whether a relationship of the chain recorded changes as of its last change; a hint, as {@link #newestHint}. */
-    public boolean recordingHint() {
-        return recording;
-    }
-
-    /**
-     * Whether the chain had older targets than the newest as of its last change (the newest then marks source
-     * writes, see {@link HostIo#markNewest}); a hint, as {@link #newestHint}.
-     */
-    public boolean chainedHint() {
-        return chained;
-    }
-
-    private void noteBorrower(Relationship r) {
-        if (!r.borrowed().isEmpty()) {
-            borrower = r;
-        }
+    /** The chain as of its last change: hints for looks taken without the lock (see {@link ChainHints}). */
+    ChainHints hints() {
+        return hints;
     }
 
     /**
@@ -325,22 +302,19 @@ public final class Family {
      * or null. Only a family of one relationship borrows: establishing another target is refused meanwhile.
      */
     public Relationship borrower() {
-        Relationship b = borrower;
+        Relationship b = hints.lender();
         return b != null && !b.borrowed().isEmpty() ? b : null;
     }
 
     /** The volume whose file holds the source's data at {@code grain} (grain locked). */
     public Volume sourceHolder(long grain) {
-        Relationship b = borrower;
+        Relationship b = hints.lender();
         return b != null && b.borrowed().isSet(grain) ? b.target() : source;
     }
 
     /** Takes a target out of the chain (write lock held, cleaning done); true when none is left. */
     public boolean remove(Relationship r) {
         chain.remove(r);
-        if (borrower == r) {
-            borrower = null;
-        }
         republish();
         if (chain.isEmpty()) {
             dissolved = true;
@@ -351,7 +325,6 @@ public final class Family {
     /** Ends the family at once (write lock held): a reverse replaced it by one with the roles swapped. */
     public void dissolve() {
         chain.clear();
-        borrower = null;
         republish();
         dissolved = true;
     }
@@ -375,7 +348,7 @@ public final class Family {
                     return r.target();
                 }
             }
-            Family up = f.upstream;
+            Family up = f.upstream();
             if (up == null || grain >= up.geometry.grains()) {
                 return f.source;
             }
@@ -400,18 +373,6 @@ public final class Family {
     /** Counts grains copied on behalf of host writes (see {@link #grainCopies()}). */
     void noteGrainCopies(long grains) {
         grainCopies.addAndGet(grains);
-    }
-
-    /** Deallocates a target range; writes zero bytes where the file system cannot punch. */
-    static void punch(ImageFile image, long offset, long length) throws BlockIoException {
-        try {
-            image.punchHole(offset, length);
-        } catch (BlockIoException e) {
-            if (e.error() != BlockError.NOT_SUPPORTED) {
-                throw e;
-            }
-            image.writeZeroBytes(offset, length);
-        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.flashcopy.engine.relationship;
 
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
+import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.tuning.Tunables;
 import dev.flashcopy.engine.volume.ImageFile;
@@ -129,6 +130,18 @@ final class GrainRunCopy {
         return need;
     }
 
+    /** Deallocates a target range; writes zero bytes where the file system cannot punch. */
+    static void punch(ImageFile image, long offset, long length) throws BlockIoException {
+        try {
+            image.punchHole(offset, length);
+        } catch (BlockIoException e) {
+            if (e.error() != BlockError.NOT_SUPPORTED) {
+                throw e;
+            }
+            image.writeZeroBytes(offset, length);
+        }
+    }
+
     /** Reads {@code length} bytes at {@code start} of {@code from} into the scratch buffer, in one pread. */
     private static ByteBuffer read(ImageFile from, long start, int length) throws BlockIoException {
         ByteBuffer buf = scratch().limit(length);
@@ -153,7 +166,7 @@ final class GrainRunCopy {
                 stop = grainEnd(geo, start, stop);
             }
             if (zero) {
-                Family.punch(to, at + pos, stop - pos);
+                punch(to, at + pos, stop - pos);
             } else {
                 to.write(at + pos, buf.duplicate().limit(stop).position(pos));
             }

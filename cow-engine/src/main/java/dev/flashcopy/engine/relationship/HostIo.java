@@ -3,7 +3,6 @@ package dev.flashcopy.engine.relationship;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
-import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.journal.RecordType;
 import dev.flashcopy.engine.revert.RevertArea;
 import dev.flashcopy.engine.volume.Volume;
@@ -18,12 +17,13 @@ import java.nio.ByteBuffer;
  *       target k the next older target k-1. That is one relationship whatever the chain's length;</li>
  *   <li>a partial write, trim or zero of a target grain still to copy first copies the target's view in;
  *       one covering the whole grain clears the bit after the data is written instead;</li>
- *   <li>reads of a target follow each grain to the volume holding its view;</li>
+ *   <li>reads of a target follow each grain to the volume holding its view ({@link HostReads});</li>
  *   <li>change recording: before a volume's file changes at grain g, every recording relationship that
  *       sees the change marks g changed (source writes: all of the family's; target writes: the target's
  *       own), durably, in the same journal commit as the copies;</li>
  *   <li>after a fast reverse restore the source borrows grains from its target's file: source reads follow
- *       them there, and a write to either volume first brings the grain home to the source's file.</li>
+ *       them there ({@link HostReads}), and a write to either volume first brings the grain home to the
+ *       source's file.</li>
  * </ul>
  * Callers hold the family's chain read lock ({@link Family#enter}); this class takes the grain locks.
  *
@@ -89,7 +89,7 @@ public final class HostIo {
      */
     static long markNewest(Family f, long g0, long g1) throws BlockIoException {
         int newestIndex = f.size() - 1;
-        if (newestIndex < 1 || f.group() != null) {
+        if (newestIndex < 1 || f.links() instanceof FamilyLinks.Extents) {
             return 0; // nothing reads through an extent relationship
         }
         Relationship newest = f.at(newestIndex);
@@ -265,166 +265,5 @@ public final class HostIo {
             return 0;
         }
         return Math.max(b.lastClearSeq(), GrainRunCopy.returnBorrowed(f, b, g0, g1));
-    }
-
-    /** A read of a source that borrows grains from its target: each grain from the file holding it. */
-    public static void readSource(Family f, long offset, ByteBuffer dst) throws BlockIoException {
-        GrainGeometry geo = f.geometry();
-        int length = dst.remaining();
-        long cover = Math.min(offset + length, geo.size());
-        Relationship b = f.borrower();
-        if (length == 0
-                || offset >= cover
-                || b == null
-                || !b.borrowed().anySet(geo.grainOf(offset), geo.grainOf(cover - 1) + 1)) {
-            f.source().read(offset, dst);
-            return;
-        }
-        int base = dst.position();
-        try (GrainLocks.Held held = f.locks().lock(geo.grainOf(offset), geo.grainOf(cover - 1))) {
-            long pos = offset;
-            while (pos < cover) {
-                Volume holder = f.sourceHolder(geo.grainOf(pos));
-                long runEnd = Math.min(geo.end(geo.grainOf(pos)), cover);
-                while (runEnd < cover && f.sourceHolder(geo.grainOf(runEnd)) == holder) {
-                    runEnd = Math.min(geo.end(geo.grainOf(runEnd)), cover);
-                }
-                holder.read(pos, slice(dst, base, pos - offset, runEnd - pos));
-                pos = runEnd;
-            }
-        }
-        if (cover < offset + length) {
-            f.source().read(cover, slice(dst, base, cover - offset, offset + length - cover));
-        }
-        dst.position(dst.limit());
-    }
-
-    /** A source's allocation while it borrows: borrowed grains report the target file's. Advisory, no locks. */
-    public static void mapSourceAllocation(Family f, long offset, long length, ExtentSink sink)
-            throws BlockIoException {
-        GrainGeometry geo = f.geometry();
-        long cover = Math.min(offset + length, geo.size());
-        MergingSink merged = new MergingSink(sink);
-        long pos = offset;
-        while (pos < cover && !merged.stopped) {
-            Volume holder = f.sourceHolder(geo.grainOf(pos));
-            long runEnd = Math.min(geo.end(geo.grainOf(pos)), cover);
-            while (runEnd < cover && f.sourceHolder(geo.grainOf(runEnd)) == holder) {
-                runEnd = Math.min(geo.end(geo.grainOf(runEnd)), cover);
-            }
-            holder.image().mapAllocation(pos, runEnd - pos, merged);
-            pos = runEnd;
-        }
-        if (!merged.stopped && cover < offset + length) {
-            f.source()
-                    .image()
-                    .mapAllocation(Math.max(cover, offset), offset + length - Math.max(cover, offset), merged);
-        }
-        merged.finish();
-    }
-
-    /** A read of target {@code rel}: each grain from the volume holding the target's view of it. */
-    public static void readTarget(Family f, Relationship rel, long offset, ByteBuffer dst) throws BlockIoException {
-        if (rel.failed()) {
-            throw failedTarget(rel); // rather than a mix of T0 grains and grains whose copy was skipped
-        }
-        GrainGeometry geo = f.geometry();
-        int length = dst.remaining();
-        long cover = Math.min(offset + length, geo.size());
-        if (length == 0 || offset >= cover) {
-            rel.target().read(offset, dst);
-            return;
-        }
-        long g0 = geo.grainOf(offset);
-        long g1 = geo.grainOf(cover - 1);
-        if (!rel.toCopy().anySet(g0, g1 + 1)) {
-            rel.target().read(offset, dst); // bits never come back while the relationship lives
-            return;
-        }
-        int base = dst.position();
-        try (GrainLocks.Held held = f.locks().lock(g0, g1)) {
-            int k = f.indexOf(rel);
-            long pos = offset;
-            while (pos < cover) {
-                long g = geo.grainOf(pos);
-                Volume holder = f.holderOf(k, g);
-                long runEnd = Math.min(geo.end(g), cover);
-                while (runEnd < cover && f.holderOf(k, geo.grainOf(runEnd)) == holder) {
-                    runEnd = Math.min(geo.end(geo.grainOf(runEnd)), cover);
-                }
-                holder.read(pos, slice(dst, base, pos - offset, runEnd - pos));
-                pos = runEnd;
-            }
-        }
-        if (cover < offset + length) {
-            rel.target().read(cover, slice(dst, base, cover - offset, offset + length - cover));
-        }
-        dst.position(dst.limit());
-    }
-
-    private static ByteBuffer slice(ByteBuffer dst, int base, long from, long length) {
-        return dst.duplicate().limit(base + (int) (from + length)).position(base + (int) from);
-    }
-
-    /**
-     * Target {@code rel}'s allocation: grains still to copy report the allocation of the volume holding
-     * their view, copied grains the target file's. Advisory, so no grain locks: a concurrent write may
-     * make it stale, as it may for any file.
-     */
-    public static void mapTargetAllocation(Family f, Relationship rel, long offset, long length, ExtentSink sink)
-            throws BlockIoException {
-        if (rel.failed()) {
-            throw failedTarget(rel);
-        }
-        GrainGeometry geo = f.geometry();
-        long cover = Math.min(offset + length, geo.size());
-        MergingSink merged = new MergingSink(sink);
-        int k = f.indexOf(rel);
-        long pos = offset;
-        while (pos < cover && !merged.stopped) {
-            long g = geo.grainOf(pos);
-            Volume holder = f.holderOf(k, g);
-            long runEnd = Math.min(geo.end(g), cover);
-            while (runEnd < cover && f.holderOf(k, geo.grainOf(runEnd)) == holder) {
-                runEnd = Math.min(geo.end(geo.grainOf(runEnd)), cover);
-            }
-            holder.image().mapAllocation(pos, runEnd - pos, merged);
-            pos = runEnd;
-        }
-        if (!merged.stopped && cover < offset + length) {
-            rel.target()
-                    .image()
-                    .mapAllocation(Math.max(cover, offset), offset + length - Math.max(cover, offset), merged);
-        }
-        merged.finish();
-    }
-
-    /** Joins adjacent extents of the same kind that come from different files. Not thread-safe. */
-    private static final class MergingSink implements ExtentSink {
-        private final ExtentSink out;
-        private long pendingLength;
-        private boolean pendingHole;
-        private boolean stopped;
-
-        MergingSink(ExtentSink out) {
-            this.out = out;
-        }
-
-        @Override
-        public boolean extent(long length, boolean hole) {
-            if (pendingLength > 0 && hole != pendingHole) {
-                stopped = !out.extent(pendingLength, pendingHole);
-                pendingLength = 0;
-            }
-            pendingHole = hole;
-            pendingLength += length;
-            return !stopped;
-        }
-
-        void finish() {
-            if (!stopped && pendingLength > 0) {
-                out.extent(pendingLength, pendingHole);
-            }
-        }
     }
 }

@@ -1,29 +1,26 @@
 package dev.flashcopy.engine.relationship;
 
 import dev.flashcopy.engine.bitmap.GrainGeometry;
-import dev.flashcopy.engine.volume.Volume;
 
 /**
- * Whether a write to a family's source would, by a look taken without its locks, be one write to the source's
- * image and nothing else: every grain it covers already copied to the newest target with that record durable,
- * nothing borrowed, nothing recording, no cascade above and no extents. {@link HostIo#mutateSource} does exactly
- * that then, so a server may run such writes one at a time per file as it does a plain volume's. (In a chain of
- * two or more, the newest target must also have the grains marked source-changed already.) The look may be
- * stale the moment it is taken; the write itself still takes the locks and does whatever is needed. Stateless.
+ * Whether a write to the source of a family, routed there as a {@link VolumeRoute.Source} (no cascade above,
+ * no extents) that borrows nothing, would by a look taken without its locks be one write to the source's
+ * image and nothing else: every grain it covers already copied to the newest target with that record
+ * durable, and nothing recording. {@link HostIo#mutateSource} does exactly that then, so a server may run such
+ * writes one at a time per file as it does a plain volume's. (In a chain of two or more, the newest target
+ * must also have the grains marked source-changed already.) The look may be stale the moment it is taken; the
+ * write itself still takes the locks and does whatever is needed. Stateless.
  */
 public final class SourceWriteHint {
     private SourceWriteHint() {}
 
     /** True when a write of {@code [offset, offset + length)} to {@code f}'s source looks like a plain one. */
-    public static boolean plain(Family f, Volume volume, long offset, long length) {
-        if (f.source() != volume
-                || f.upstream() != null
-                || f.group() != null
-                || f.recordingHint()
-                || f.borrower() != null) {
+    public static boolean plain(Family f, long offset, long length) {
+        ChainHints hints = f.hints();
+        if (hints.recording()) {
             return false;
         }
-        Relationship newest = f.newestHint();
+        Relationship newest = hints.newest();
         if (newest == null || newest.failed() || length <= 0) {
             return false;
         }
@@ -34,7 +31,7 @@ public final class SourceWriteHint {
         }
         long g0 = geo.grainOf(offset);
         long g1 = geo.grainOf(cover - 1);
-        if (f.chainedHint() && newest.sourceChanged().count(g0, g1 + 1) != g1 - g0 + 1) {
+        if (hints.chained() && newest.sourceChanged().count(g0, g1 + 1) != g1 - g0 + 1) {
             return false; // the newest of a chain marks the grains changed first, for cleaning (HostIo.markNewest)
         }
         return !newest.toCopy().anySet(g0, g1 + 1)

@@ -1,7 +1,11 @@
 /**
  * FlashCopy relationships and the copy-on-write rules. A {@link dev.flashcopy.engine.relationship.Family}
- * is one source with its targets in a dependency chain (oldest first, newest last); {@link
- * dev.flashcopy.engine.relationship.HostIo} applies the grain rules to host reads and writes, {@link
+ * is one source with its targets in a dependency chain (oldest first, newest last); a {@link
+ * dev.flashcopy.engine.relationship.VolumeRoute} says what one volume is among them (decided once per change
+ * of membership), and so which of the I/O classes serves it: {@link
+ * dev.flashcopy.engine.relationship.HostIo} applies the grain rules to host writes, {@link
+ * dev.flashcopy.engine.relationship.HostReads} to reads (in {@link dev.flashcopy.engine.relationship.GrainRuns},
+ * runs of grains with one holder), {@link
  * dev.flashcopy.engine.relationship.ChainCopy} copies grains for the background copier and cleans a target
  * out of the chain before it is withdrawn. {@link dev.flashcopy.engine.relationship.GrainLocks} orders
  * everything that touches one grain; {@link dev.flashcopy.engine.relationship.RelationshipCatalog} is the
@@ -9,7 +13,7 @@
  *
  * <p>Cascades (a target that is the source of further relationships) compose families as a tree: a family
  * whose source is a target one level up links to that family ({@link
- * dev.flashcopy.engine.relationship.Family#upstream()}) and shares its chain lock, grain locks and host
+ * dev.flashcopy.engine.relationship.FamilyLinks.Below}) and shares its chain lock, grain locks and host
  * load, so one cascade is one lock domain with one grain size. A target's view of a grain it has not
  * copied is the next newer sibling's, down to its source's view, which for a middle volume is again its
  * view as a target one level up ({@link dev.flashcopy.engine.relationship.Family#holderOf}). A volume's
