@@ -35,13 +35,16 @@ import java.util.Set;
  *       reversed after the checkpoint, with no I/O in between, so its {@link
  *       dev.flashcopy.engine.relationship.GenerationChange} is applied now. Relationships failed earlier keep no
  *       bitmaps.</li>
- *   <li><b>pass 5 attach</b> ({@link LivePasses#attach}): each relationship is bound to its volumes, or stays
- *       inactive when one is missing; those {@code failed.json} names stay failed.</li>
- *   <li><b>pass 5b revert</b> ({@link LivePasses#finishReverts}): revert areas go back on their relationships, a
- *       {@code revertflash} a crash interrupted is finished, a revert log that fails its checks fails its relationship
- *       (durably) and nothing else.</li>
- *   <li><b>pass 6 checkpoint</b> ({@link LivePasses#checkpoint}): every bitmap is written anew and the journal
- *       emptied, so each start begins with a short journal.</li>
+ *   <li><b>pass 5 attach</b> ({@link LivePasses#attach}, done by {@code membership.AttachPass}): each relationship
+ *       is bound to its volumes and put into service, or stays inactive when a volume is missing or no longer fits
+ *       (the reason is reported); those {@code failed.json} names stay failed. Trusts the catalog and the rebuilt
+ *       bitmaps; repairs nothing.</li>
+ *   <li><b>pass 5b revert</b> ({@link LivePasses#finishReverts}, done by {@code revertible.Revertibles#open}):
+ *       revert areas go back on their relationships, a {@code revertflash} a crash interrupted is finished, a revert
+ *       log that fails its checks fails its relationship (durably) and nothing else. Trusts each log's CRCs.</li>
+ *   <li><b>pass 6 checkpoint</b> ({@link LivePasses#checkpoint}, done by {@code flash.LiveRecovery}): every bitmap is
+ *       written anew and the journal emptied, so each start begins with a short journal. Trusts what passes 1-5
+ *       rebuilt; replaces the checkpoint atomically.</li>
  * </ul>
  * A to-copy bitmap is never more "copied", nor a changed bitmap less "changed", than the durable journal
  * says, so a target reads its T0 afterwards and a resync recopies every grain a flushed write changed.
