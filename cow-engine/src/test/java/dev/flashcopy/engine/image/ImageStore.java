@@ -13,18 +13,19 @@ import java.util.List;
 
 /**
  * The stores a {@link VolumeImage} test runs over: sparse files in a temporary directory, RBD images in the test
- * cluster's pool. Each test's {@link Images} creates, reopens and finally removes its images.
+ * cluster's pool. Each test's {@link Images} creates, reopens and finally removes its images. Engine tests of other
+ * packages run over it too, so what they check holds on both stores.
  */
-enum ImageStore {
+public enum ImageStore {
     FILE,
     RBD;
 
     /** The images of one test; closing it closes and removes every image it made. */
-    Images images() throws IOException {
+    public Images images() throws IOException {
         return new Images(this);
     }
 
-    static final class Images implements AutoCloseable {
+    public static final class Images implements AutoCloseable {
         private final ImageStore store;
         private final Path dir;
         private final List<String> names = new ArrayList<>();
@@ -35,7 +36,7 @@ enum ImageStore {
             this.dir = store == FILE ? Files.createTempDirectory("volume-image-test") : null;
         }
 
-        VolumeImage create(long size) throws IOException {
+        public VolumeImage create(long size) throws IOException {
             String name = CephTestCluster.unique("image-test") + ".img";
             VolumeImage image = switch (store) {
                 case FILE -> ImageFile.create(dir.resolve(name), size);
@@ -47,7 +48,7 @@ enum ImageStore {
         }
 
         /** Closes {@code image} and opens it again, as a restarted server would. */
-        VolumeImage reopen(VolumeImage image) throws IOException {
+        public VolumeImage reopen(VolumeImage image) throws IOException {
             String name = names.get(open.indexOf(image));
             image.close();
             VolumeImage again = switch (store) {
