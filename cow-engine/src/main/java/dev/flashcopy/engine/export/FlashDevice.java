@@ -119,7 +119,7 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
             return false; // read reports it
         }
         // Only where read goes straight to the volume's own image, without locks; anything else takes them.
-        return engine.routeOf(volume.name()).readsOwnImage() && volume.image().readCached(offset, dst);
+        return engine.routeOf(volume.name()).readsOwnImage() && volume.readCached(offset, dst);
     }
 
     /**

@@ -4,7 +4,7 @@ import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
-import dev.flashcopy.engine.volume.ImageFile;
+import dev.flashcopy.engine.image.VolumeImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,7 +44,7 @@ public final class Journal implements AutoCloseable {
     private volatile long durableSeq;
 
     private List<JournalRecord> pending = new ArrayList<>();
-    private Set<ImageFile> pendingFiles = newIdentitySet();
+    private Set<VolumeImage> pendingFiles = newIdentitySet();
     private boolean committing;
     private BlockIoException failure;
     private long commits;
@@ -71,8 +71,8 @@ public final class Journal implements AutoCloseable {
         this.checkpointBytes = checkpointBytes;
     }
 
-    private static Set<ImageFile> newIdentitySet() {
-        // ImageFile keeps Object's identity equality; insertion order makes the sync order repeatable.
+    private static Set<VolumeImage> newIdentitySet() {
+        // Images are told apart by identity; insertion order makes the sync order repeatable.
         return new LinkedHashSet<>();
     }
 
@@ -82,13 +82,13 @@ public final class Journal implements AutoCloseable {
      *
      * @return the record's sequence number, or 0 when no bit was set (nothing to make durable)
      */
-    public long clear(long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
+    public long clear(long relationshipId, GrainBitmap bitmap, long from, long to, VolumeImage holder)
             throws BlockIoException {
         return change(RecordType.CLEARED, relationshipId, bitmap, from, to, holder);
     }
 
     /** As {@link #clear}, for a relationship's borrowed bitmap; {@code holder} is the source's image. */
-    public long clearBorrowed(long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
+    public long clearBorrowed(long relationshipId, GrainBitmap bitmap, long from, long to, VolumeImage holder)
             throws BlockIoException {
         return change(RecordType.BORROWED_CLEARED, relationshipId, bitmap, from, to, holder);
     }
@@ -108,7 +108,8 @@ public final class Journal implements AutoCloseable {
         return change(type, relationshipId, bitmap, from, to, null);
     }
 
-    private long change(RecordType type, long relationshipId, GrainBitmap bitmap, long from, long to, ImageFile holder)
+    private long change(
+            RecordType type, long relationshipId, GrainBitmap bitmap, long from, long to, VolumeImage holder)
             throws BlockIoException {
         synchronized (lock) {
             if (failure != null) {
@@ -134,7 +135,7 @@ public final class Journal implements AutoCloseable {
     /** Returns once record {@code seq} (and every one before it) is durable; 0 returns at once. */
     public void commit(long seq) throws BlockIoException {
         List<JournalRecord> batch;
-        Set<ImageFile> files;
+        Set<VolumeImage> files;
         long batchEnd;
         synchronized (lock) {
             while (true) {
@@ -187,11 +188,11 @@ public final class Journal implements AutoCloseable {
         commit(lastSeq());
     }
 
-    private void writeBatch(List<JournalRecord> batch, Set<ImageFile> files) throws IOException {
+    private void writeBatch(List<JournalRecord> batch, Set<VolumeImage> files) throws IOException {
         if (batch.isEmpty()) {
             return;
         }
-        for (ImageFile image : files) {
+        for (VolumeImage image : files) {
             // Durability: the copied grain data must be stable before a record saying "copied" can be;
             // only after this may the records be appended.
             image.datasync();

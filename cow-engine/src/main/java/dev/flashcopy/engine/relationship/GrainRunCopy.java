@@ -4,8 +4,8 @@ import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.image.VolumeImage;
 import dev.flashcopy.engine.tuning.Tunables;
-import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -131,7 +131,7 @@ final class GrainRunCopy {
     }
 
     /** Deallocates a target range; writes zero bytes where the file system cannot punch. */
-    static void punch(ImageFile image, long offset, long length) throws BlockIoException {
+    static void punch(VolumeImage image, long offset, long length) throws BlockIoException {
         try {
             image.punchHole(offset, length);
         } catch (BlockIoException e) {
@@ -143,7 +143,7 @@ final class GrainRunCopy {
     }
 
     /** Reads {@code length} bytes at {@code start} of {@code from} into the scratch buffer, in one pread. */
-    private static ByteBuffer read(ImageFile from, long start, int length) throws BlockIoException {
+    private static ByteBuffer read(VolumeImage from, long start, int length) throws BlockIoException {
         ByteBuffer buf = scratch().limit(length);
         from.read(start, buf);
         return buf;
@@ -153,7 +153,7 @@ final class GrainRunCopy {
      * Writes what {@link #read} left in {@code buf} (the grains from {@code start} on) at {@code at} of
      * {@code to}: one pwrite per stretch of grains with data, one punch per stretch of zero grains.
      */
-    private static void write(GrainGeometry geo, ByteBuffer buf, long start, ImageFile to, long at)
+    private static void write(GrainGeometry geo, ByteBuffer buf, long start, VolumeImage to, long at)
             throws BlockIoException {
         int length = buf.limit();
         int pos = 0;

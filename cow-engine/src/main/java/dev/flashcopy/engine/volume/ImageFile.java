@@ -2,6 +2,9 @@ package dev.flashcopy.engine.volume;
 
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.image.BufferCopy;
+import dev.flashcopy.engine.image.ReadsFromCache;
+import dev.flashcopy.engine.image.VolumeImage;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,9 +17,11 @@ import java.nio.file.Path;
  * {@code pwrite}) on one descriptor, so it is thread-safe and never moves a shared file position.
  * Reads and writes of direct buffers go straight between the kernel and that memory; heap buffers
  * pass through a temporary native copy (tests use them; the server does not). The file is a {@link DiskFile}
- * of the data directory's {@link Disk}: the real one in production, a simulated one in power-loss tests.
+ * of the data directory's {@link Disk}: the real one in production, a simulated one in power-loss tests. As a
+ * {@link VolumeImage} it also {@link ReadsFromCache reads from the page cache} without waiting, and a {@link Volume}
+ * lends its file for sends ({@link ImageChannel}).
  */
-public final class ImageFile implements AutoCloseable {
+public final class ImageFile implements VolumeImage, ReadsFromCache {
     /** iovecs per {@code pwritev} (Linux's IOV_MAX). */
     static final int MAX_IOV = 1024;
     /** preadv2 flag: fail with EAGAIN rather than wait for data not in the page cache. */
@@ -99,11 +104,18 @@ public final class ImageFile implements AutoCloseable {
         return path;
     }
 
+    @Override
+    public String subject() {
+        return path.toString();
+    }
+
+    @Override
     public long size() {
         return size;
     }
 
     /** Reads {@code dst.remaining()} bytes at {@code offset}; bytes past the end of file read as zero. */
+    @Override
     public void read(long offset, ByteBuffer dst) throws BlockIoException {
         int length = dst.remaining();
         if (dst.isDirect()) {
@@ -124,6 +136,7 @@ public final class ImageFile implements AutoCloseable {
      * preadv2} with {@code RWF_NOWAIT}, which never waits for the disk). False when it could not, with {@code
      * dst}'s position unchanged (its bytes undefined): the caller reads the usual way, on a thread that may wait.
      */
+    @Override
     public boolean readCached(long offset, ByteBuffer dst) {
         int length = dst.remaining();
         if (fd < 0 || !dst.isDirect() || offset + length > size) {
@@ -170,6 +183,7 @@ public final class ImageFile implements AutoCloseable {
     }
 
     /** Writes all of {@code src} at {@code offset}. */
+    @Override
     public void write(long offset, ByteBuffer src) throws BlockIoException {
         int length = src.remaining();
         if (src.isDirect()) {
@@ -207,6 +221,7 @@ public final class ImageFile implements AutoCloseable {
      * {@value #MAX_IOV} pieces (a payload that arrived in several socket reads goes down in one call, not
      * one per piece); anything else piece by piece.
      */
+    @Override
     public void write(long offset, ByteBuffer[] srcs) throws BlockIoException {
         long pos = offset;
         int i = 0;
@@ -256,20 +271,19 @@ public final class ImageFile implements AutoCloseable {
     }
 
     /**
-     * Copies {@code [offset, offset + length)} of this image to the same offsets of {@code dest} inside the
-     * kernel ({@code copy_file_range}: no trip through user memory, as {@code cp} does it), falling back to
-     * reads and writes through {@code buffer} where the file systems cannot. Durability is the caller's.
+     * Copies {@code [offset, offset + length)} of this image to {@code destOffset} of {@code dest} (an extent
+     * relationship's target range; {@code dest} may be this image when the ranges do not overlap). Between two
+     * image files the copy runs inside the kernel ({@code copy_file_range}: no trip through user memory, as
+     * {@code cp} does it), falling back to reads and writes through {@code buffer} where the file systems cannot;
+     * to any other image it goes through {@code buffer}. Durability is the caller's.
      */
-    public void copyTo(ImageFile dest, long offset, long length, ByteBuffer buffer) throws BlockIoException {
-        copyTo(dest, offset, offset, length, buffer);
-    }
-
-    /**
-     * As {@link #copyTo(ImageFile, long, long, ByteBuffer)}, to {@code destOffset} of {@code dest} (an extent
-     * relationship's target range; {@code dest} may be this image when the ranges do not overlap).
-     */
-    public void copyTo(ImageFile dest, long offset, long destOffset, long length, ByteBuffer buffer)
+    @Override
+    public void copyTo(VolumeImage to, long offset, long destOffset, long length, ByteBuffer buffer)
             throws BlockIoException {
+        if (!(to instanceof ImageFile dest)) {
+            BufferCopy.copy(this, offset, to, destOffset, length, buffer);
+            return;
+        }
         dest.denseFrom = Long.MAX_VALUE; // a copy may carry holes over
         long done = 0;
         while (done < length) {
@@ -294,17 +308,11 @@ public final class ImageFile implements AutoCloseable {
                     "copy " + (length - done) + " bytes at " + (offset + done) + " of " + path + " to "
                             + (destOffset + done) + " of " + dest.path);
         }
-        while (done < length) {
-            int n = (int) Math.min(buffer.capacity(), length - done);
-            buffer.clear().limit(n);
-            read(offset + done, buffer);
-            buffer.flip();
-            dest.write(destOffset + done, buffer);
-            done += n;
-        }
+        BufferCopy.copy(this, offset + done, dest, destOffset + done, length - done, buffer);
     }
 
     /** Durability: every write that returned before this call is on stable storage when it returns. */
+    @Override
     public void datasync() throws BlockIoException {
         // Durability: callers arriving together share one fdatasync, but only one that started after each
         // of them arrived (SyncGroup), so it still covers every write that returned before their call.
@@ -324,11 +332,13 @@ public final class ImageFile implements AutoCloseable {
     }
 
     /** Deallocates the range; it reads back as zeroes. */
+    @Override
     public void punchHole(long offset, long length) throws BlockIoException {
         fallocate(Posix.FALLOC_FL_PUNCH_HOLE | Posix.FALLOC_FL_KEEP_SIZE, offset, length, "punch hole");
     }
 
     /** Zeroes the range in place, keeping it allocated. */
+    @Override
     public void zeroRange(long offset, long length) throws BlockIoException {
         fallocate(Posix.FALLOC_FL_ZERO_RANGE | Posix.FALLOC_FL_KEEP_SIZE, offset, length, "zero range");
     }
@@ -347,6 +357,7 @@ public final class ImageFile implements AutoCloseable {
     }
 
     /** Writes zero bytes over the range, for file systems without {@code fallocate} modes. */
+    @Override
     public void writeZeroBytes(long offset, long length) throws BlockIoException {
         int chunk = (int) Math.min(length, 1 << 20);
         ByteBuffer zeros = ByteBuffer.allocateDirect(Math.max(chunk, 1));
@@ -359,6 +370,7 @@ public final class ImageFile implements AutoCloseable {
     }
 
     /** Asks the kernel to read the range ahead into its page cache. */
+    @Override
     public void willNeed(long offset, long length) {
         file.fadviseWillNeed(offset, length); // advice only: a refusal changes nothing
     }
@@ -367,11 +379,13 @@ public final class ImageFile implements AutoCloseable {
      * Walks {@code [offset, offset + length)} as data and hole extents from the file system's own
      * record ({@code SEEK_HOLE}/{@code SEEK_DATA}); one {@code lseek} per extent boundary.
      */
+    @Override
     public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
         AllocationWalk.walk(file, path, offset, length, sink);
     }
 
     /** Bytes held by data extents: what the image really occupies, give or take block rounding. */
+    @Override
     public long allocatedBytes() throws BlockIoException {
         return AllocationWalk.allocatedBytes(file, path, size);
     }

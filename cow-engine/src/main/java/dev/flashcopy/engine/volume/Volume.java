@@ -7,26 +7,34 @@ import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.device.FileRangeDevice;
 import dev.flashcopy.engine.device.HeldFile;
 import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.engine.image.ReadsFromCache;
+import dev.flashcopy.engine.image.VolumeImage;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
- * A named raw image served as a block device, with no copy-on-write: reads and writes go straight
- * to the image. TRIM punches a hole, zeroing uses {@code fallocate}, and the allocation map is the
- * file system's own record of holes. Its image is its data, so it lends the file for sends of ranges the page
- * cache holds ({@link ImageChannel}). Thread-safe (see {@link ImageFile}).
+ * A named image served as a block device, with no copy-on-write: reads and writes go straight
+ * to the image. TRIM punches a hole, zeroing uses the image's own zeroing ({@code fallocate} on a file), and the
+ * allocation map is the store's own record of holes. Its image is its data, so when that is an {@link ImageFile}
+ * it lends the file for sends of ranges the page cache holds ({@link ImageChannel}) and reads from the page cache
+ * without waiting; on any other image both answer "no" and the server takes the usual path. Thread-safe (see
+ * {@link VolumeImage}).
  */
 public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable {
     private final String name;
-    private final ImageFile image;
+    private final VolumeImage image;
     private final boolean readOnly;
+    /** The image's page-cache reads; null when its store has none. */
+    private final ReadsFromCache cached;
+    /** Lends the image's file for sends; null when the image is no file. */
     private final ImageChannel sendable;
 
-    public Volume(String name, ImageFile image, boolean readOnly) {
+    public Volume(String name, VolumeImage image, boolean readOnly) {
         this.name = name;
         this.image = image;
         this.readOnly = readOnly;
-        this.sendable = new ImageChannel(image);
+        this.cached = image instanceof ReadsFromCache c ? c : null;
+        this.sendable = image instanceof ImageFile file ? new ImageChannel(file) : null;
     }
 
     @Override
@@ -44,17 +52,18 @@ public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable
         return readOnly;
     }
 
+    /** The image's file, or null when the image is no file. */
     public Path path() {
-        return image.path();
+        return image instanceof ImageFile file ? file.path() : null;
     }
 
-    public ImageFile image() {
+    public VolumeImage image() {
         return image;
     }
 
     @Override
     public boolean readCached(long offset, ByteBuffer dst) {
-        return image.readCached(offset, dst);
+        return cached != null && cached.readCached(offset, dst);
     }
 
     @Override
@@ -130,8 +139,8 @@ public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable
 
     @Override
     public void flush() throws BlockIoException {
-        // Durability: all writes completed on any connection went through this one descriptor's
-        // file, so one fdatasync covers them all.
+        // Durability: all writes completed on any connection went through this one image (one descriptor's
+        // file, one RBD handle), so one datasync covers them all.
         image.datasync();
     }
 
@@ -147,7 +156,7 @@ public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable
 
     @Override
     public HeldFile fileHolding(long offset, long length) {
-        return sendable.hold(offset, length);
+        return sendable == null ? null : sendable.hold(offset, length);
     }
 
     private void checkWritable() throws BlockIoException {
@@ -158,7 +167,9 @@ public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable
 
     @Override
     public void close() {
-        sendable.close(); // sends under way keep their own descriptor until they finish
+        if (sendable != null) {
+            sendable.close(); // sends under way keep their own descriptor until they finish
+        }
         image.close();
     }
 }

@@ -59,7 +59,7 @@ class ImageChannelTest {
         byte[] data = pattern(MIB, 2);
         try (Volume v = volume(data, 0)) {
             v.flush();
-            assertEquals(0, Posix.fadvise(v.image().fd, 0, MIB, Posix.POSIX_FADV_DONTNEED));
+            assertEquals(0, Posix.fadvise(((ImageFile) v.image()).fd, 0, MIB, Posix.POSIX_FADV_DONTNEED));
             assertNull(v.fileHolding(0, MIB), "sending it would wait on the disk");
             v.read(0, ByteBuffer.allocateDirect(MIB));
             HeldFile held = v.fileHolding(0, MIB);

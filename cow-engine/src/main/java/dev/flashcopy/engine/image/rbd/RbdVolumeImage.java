@@ -1,0 +1,280 @@
+package dev.flashcopy.engine.image.rbd;
+
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.image.BufferCopy;
+import dev.flashcopy.engine.image.VolumeImage;
+import dev.flashcopy.rbd.CephException;
+import dev.flashcopy.rbd.Extent;
+import dev.flashcopy.rbd.Pool;
+import dev.flashcopy.rbd.RbdImage;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * One open RBD image as a volume's bytes. Every call is one synchronous librbd call on one image handle, which
+ * librbd allows from many threads at once; direct buffers go to librbd as they are, heap buffers through a
+ * temporary native copy (tests use them; the server does not). The size is read once at open: a volume's size does
+ * not change while it is served.
+ *
+ * <p>Punches and zeroing are {@code rbd_write_zeroes}, never {@code rbd_discard}: librbd skips the parts of a discard
+ * not aligned to its granularity ({@code rbd_discard_granularity_bytes}, 64 KiB), and every caller in the engine
+ * needs the range to read back as zeroes (a copy that punches a zero grain of a target, a TRIM or WRITE_ZEROES a
+ * client reads back, a revert area's reset). Write-zeroes still deallocates the whole objects it covers.
+ *
+ * <p>Thread-safe.
+ */
+public final class RbdVolumeImage implements VolumeImage {
+    /** The most bytes written as zeroes in one librbd call by {@link #writeZeroBytes}. */
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    private final RbdImage image;
+    private final String subject;
+    private final long size;
+
+    private RbdVolumeImage(RbdImage image, long size) {
+        this.image = image;
+        this.subject = image.subject();
+        this.size = size;
+    }
+
+    /** Creates the image {@code name} of {@code size} bytes in {@code pool} and opens it; fails if it exists. */
+    public static RbdVolumeImage create(Pool pool, String name, long size) throws CephException {
+        if (size < 0) {
+            throw new IllegalArgumentException("size: " + size + " (expected: >= 0)");
+        }
+        RbdImage.create(pool, name, size);
+        try {
+            return open(pool, name);
+        } catch (CephException | RuntimeException e) {
+            try {
+                RbdImage.remove(pool, name);
+            } catch (CephException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** Opens an existing image; its size is the image's. */
+    public static RbdVolumeImage open(Pool pool, String name) throws CephException {
+        RbdImage image = RbdImage.open(pool, name);
+        try {
+            return new RbdVolumeImage(image, image.size());
+        } catch (CephException | RuntimeException e) {
+            image.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String subject() {
+        return subject;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws BlockIoException {
+        int length = dst.remaining();
+        if (dst.isDirect()) {
+            readInto(offset, MemorySegment.ofBuffer(dst));
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment tmp = arena.allocate(Math.max(1, length)).asSlice(0, length);
+                readInto(offset, tmp);
+                dst.duplicate().put(tmp.asByteBuffer());
+            }
+        }
+        dst.position(dst.limit());
+    }
+
+    private void readInto(long offset, MemorySegment dst) throws BlockIoException {
+        long length = dst.byteSize();
+        // Past the end reads as zeroes, as a shorter file does (librbd refuses a read that starts there).
+        long inside = Math.max(0, Math.min(length, size - offset));
+        long done = 0;
+        try {
+            while (done < inside) {
+                long n = image.read(offset + done, dst.asSlice(done, inside - done));
+                if (n <= 0) {
+                    break;
+                }
+                done += n;
+            }
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, "read " + length + " bytes at " + offset + " of " + subject);
+        }
+        dst.asSlice(done).fill((byte) 0);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws BlockIoException {
+        int length = src.remaining();
+        if (src.isDirect()) {
+            writeFrom(offset, MemorySegment.ofBuffer(src));
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment tmp = arena.allocate(Math.max(1, length)).asSlice(0, length);
+                tmp.copyFrom(MemorySegment.ofBuffer(src));
+                writeFrom(offset, tmp);
+            }
+        }
+        src.position(src.limit());
+    }
+
+    private void writeFrom(long offset, MemorySegment src) throws BlockIoException {
+        try {
+            image.write(offset, src);
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, "write " + src.byteSize() + " bytes at " + offset + " of " + subject);
+        }
+    }
+
+    /**
+     * Gathers the pieces into one native buffer and writes it in one call: each librbd write is a round trip to
+     * the OSDs, so one write of the whole payload beats one per piece.
+     */
+    @Override
+    public void write(long offset, ByteBuffer[] srcs) throws BlockIoException {
+        if (srcs.length == 1) {
+            write(offset, srcs[0]);
+            return;
+        }
+        long total = 0;
+        for (ByteBuffer b : srcs) {
+            total += b.remaining();
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment all = arena.allocate(Math.max(1, total)).asSlice(0, total);
+            long at = 0;
+            for (ByteBuffer b : srcs) {
+                int n = b.remaining();
+                all.asSlice(at, n).copyFrom(MemorySegment.ofBuffer(b));
+                at += n;
+            }
+            writeFrom(offset, all);
+        }
+        for (ByteBuffer b : srcs) {
+            b.position(b.limit());
+        }
+    }
+
+    /** Through {@code buffer}: librbd has no copy between two images' ranges (its deep copy is of whole images). */
+    @Override
+    public void copyTo(VolumeImage dest, long offset, long destOffset, long length, ByteBuffer buffer)
+            throws BlockIoException {
+        BufferCopy.copy(this, offset, dest, destOffset, length, buffer);
+    }
+
+    /** {@code rbd_flush}: every write completed before the call is durable in the cluster. */
+    @Override
+    public void datasync() throws BlockIoException {
+        try {
+            image.flush();
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, "flush " + subject);
+        }
+    }
+
+    /** Write-zeroes (see the class comment): reads back as zeroes, deallocating the whole objects it covers. */
+    @Override
+    public void punchHole(long offset, long length) throws BlockIoException {
+        zero(offset, length, "punch hole");
+    }
+
+    @Override
+    public void zeroRange(long offset, long length) throws BlockIoException {
+        zero(offset, length, "zero range");
+    }
+
+    private void zero(long offset, long length, String what) throws BlockIoException {
+        if (length == 0) {
+            return;
+        }
+        try {
+            image.writeZeroes(offset, length);
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, what + " at " + offset + "+" + length + " of " + subject);
+        }
+    }
+
+    @Override
+    public void writeZeroBytes(long offset, long length) throws BlockIoException {
+        int chunk = (int) Math.min(length, ZERO_CHUNK);
+        ByteBuffer zeros = ByteBuffer.allocateDirect(Math.max(chunk, 1));
+        long done = 0;
+        while (done < length) {
+            int n = (int) Math.min(chunk, length - done);
+            write(offset + done, zeros.clear().limit(n));
+            done += n;
+        }
+    }
+
+    /** No read-ahead to ask for: librbd's own cache reads ahead sequential reads by itself. */
+    @Override
+    public void willNeed(long offset, long length) {}
+
+    /**
+     * The extents {@code rbd_diff_iterate2} reports as written since the image was created (whole objects when
+     * the image has the object map and fast-diff, librbd's default); everything between them is a hole.
+     */
+    @Override
+    public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
+        long end = Math.min(offset + length, size);
+        long at = offset;
+        for (Extent e : extents(offset, end - offset)) {
+            long from = Math.max(e.offset(), at);
+            long to = Math.min(e.end(), end);
+            if (to <= from) {
+                continue;
+            }
+            if (from > at && !sink.extent(from - at, true)) {
+                return;
+            }
+            if (!sink.extent(to - from, false)) {
+                return;
+            }
+            at = to;
+        }
+        if (at < end) {
+            sink.extent(end - at, true);
+        }
+    }
+
+    @Override
+    public long allocatedBytes() throws BlockIoException {
+        long bytes = 0;
+        for (Extent e : extents(0, size)) {
+            bytes += e.length();
+        }
+        return bytes;
+    }
+
+    private List<Extent> extents(long offset, long length) throws BlockIoException {
+        if (length <= 0) {
+            return List.of();
+        }
+        try {
+            return image.allocatedExtents(offset, length);
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, "map allocation at " + offset + "+" + length + " of " + subject);
+        }
+    }
+
+    /** Closes the handle (librbd flushes its cache first); a failure is logged, since no caller could act on it. */
+    @Override
+    public void close() {
+        try {
+            image.close();
+        } catch (CephException e) {
+            System.getLogger(RbdVolumeImage.class.getName())
+                    .log(System.Logger.Level.WARNING, "closing " + subject + " failed: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.flashcopy.engine.image;
+
+import dev.flashcopy.engine.image.rbd.RbdVolumeImage;
+import dev.flashcopy.engine.volume.ImageFile;
+import dev.flashcopy.rbd.CephException;
+import dev.flashcopy.rbd.RbdImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The stores a {@link VolumeImage} test runs over: sparse files in a temporary directory, RBD images in the test
+ * cluster's pool. Each test's {@link Images} creates, reopens and finally removes its images. Engine tests of other
+ * packages run over it too, so what they check holds on both stores.
+ */
+public enum ImageStore {
+    FILE,
+    RBD;
+
+    /** The images of one test; closing it closes and removes every image it made. */
+    public Images images() throws IOException {
+        return new Images(this);
+    }
+
+    public static final class Images implements AutoCloseable {
+        private final ImageStore store;
+        private final Path dir;
+        private final List<String> names = new ArrayList<>();
+        private final List<VolumeImage> open = new ArrayList<>();
+
+        private Images(ImageStore store) throws IOException {
+            this.store = store;
+            this.dir = store == FILE ? Files.createTempDirectory("volume-image-test") : null;
+        }
+
+        public VolumeImage create(long size) throws IOException {
+            String name = CephTestCluster.unique("image-test") + ".img";
+            VolumeImage image = switch (store) {
+                case FILE -> ImageFile.create(dir.resolve(name), size);
+                case RBD -> RbdVolumeImage.create(CephTestCluster.pool(), name, size);
+            };
+            names.add(name);
+            open.add(image);
+            return image;
+        }
+
+        /** Closes {@code image} and opens it again, as a restarted server would. */
+        public VolumeImage reopen(VolumeImage image) throws IOException {
+            String name = names.get(open.indexOf(image));
+            image.close();
+            VolumeImage again = switch (store) {
+                case FILE -> ImageFile.open(dir.resolve(name), true);
+                case RBD -> RbdVolumeImage.open(CephTestCluster.pool(), name);
+            };
+            open.set(open.indexOf(image), again);
+            return again;
+        }
+
+        @Override
+        public void close() throws IOException {
+            open.forEach(VolumeImage::close);
+            for (String name : names) {
+                switch (store) {
+                    case FILE -> Files.deleteIfExists(dir.resolve(name));
+                    case RBD -> removeRbd(name);
+                }
+            }
+            if (dir != null) {
+                Files.deleteIfExists(dir);
+            }
+        }
+
+        private static void removeRbd(String name) {
+            try {
+                RbdImage.remove(CephTestCluster.pool(), name);
+            } catch (CephException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
