@@ -88,6 +88,12 @@ public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable
         }
     }
 
+    /** {@link ImageFile#writeInline}: every write here is one write to the image. */
+    @Override
+    public boolean writeInline(long offset, ByteBuffer[] srcs) throws BlockIoException {
+        return !readOnly && image.writeInline(offset, srcs);
+    }
+
     @Override
     public void trim(long offset, long length, boolean fua) throws BlockIoException {
         checkWritable();
