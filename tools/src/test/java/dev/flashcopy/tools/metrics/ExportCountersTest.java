@@ -43,7 +43,7 @@ class ExportCountersTest {
         assertEquals(2, cumulative[1]);
         assertEquals(3, cumulative[LatencyHistogram.BUCKET_COUNT - 1]);
         assertEquals(4, cumulative[LatencyHistogram.BUCKET_COUNT]);
-        assertEquals(0.000025, LatencyHistogram.boundSeconds(0));
+        assertEquals(0.000025, new LatencyHistogram().boundSeconds(0));
         assertEquals(60.003050001, h.sumSeconds(), 1e-9);
     }
 
