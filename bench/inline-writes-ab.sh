@@ -37,6 +37,7 @@ rows=(
   "randwrite 4k qd32|--rw=randwrite --bs=4k --iodepth=32"
   "write 1M qd8|--rw=write --bs=1M --iodepth=8"
   "randwrite 4k qd1|--rw=randwrite --bs=4k --iodepth=1"
+  "randwrite 4k 4 conns qd8|--rw=randwrite --bs=4k --iodepth=8 --numjobs=4 --group_reporting"
 )
 
 start_flashcopy() { # name port java-opts

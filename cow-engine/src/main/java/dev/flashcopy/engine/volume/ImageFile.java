@@ -19,7 +19,7 @@ import java.nio.file.Path;
 public final class ImageFile implements AutoCloseable {
     /** iovecs per {@code pwritev} (Linux's IOV_MAX). */
     static final int MAX_IOV = 1024;
-    /** preadv2/pwritev2 flag: fail with EAGAIN rather than wait (for data not in the page cache, a lock, the disk). */
+    /** preadv2 flag: fail with EAGAIN rather than wait for data not in the page cache. */
     private static final int RWF_NOWAIT = 0x08;
     /** Each I/O thread's iovec array, allocated once: a gathered write allocates nothing. */
     private static final ThreadLocal<MemorySegment> IOVECS =
@@ -41,11 +41,8 @@ public final class ImageFile implements AutoCloseable {
      * nothing but words: a hole read as data reads as the zeroes it holds; only its description as a hole is lost.
      */
     private volatile long denseFrom = Long.MAX_VALUE;
-    /**
-     * False once the file system refused {@code RWF_NOWAIT} for a buffered write ({@code EOPNOTSUPP}: ext4 does,
-     * XFS and btrfs take it), so {@link #writeInline} asks once per file, not once per write.
-     */
-    private volatile boolean nowaitWrites = true;
+
+    private final InlineWrite inlineWrite = new InlineWrite();
 
     private ImageFile(Path path, DiskFile file, long size) {
         this.path = path;
@@ -261,55 +258,11 @@ public final class ImageFile implements AutoCloseable {
     }
 
     /**
-     * Writes {@code srcs} (direct buffers) one after another from {@code offset} as one buffered {@code pwritev2},
-     * for a caller that must not wait long (an event loop). Where the file system honours {@code RWF_NOWAIT} for
-     * buffered writes, a write that would wait fails with {@code EAGAIN} instead; where it does not (ext4), a
-     * plain {@code pwritev} follows, so the caller must already have judged that the page cache takes it without
-     * waiting (dirty memory well below the kernel's limits). False, with nothing written and every position
-     * unchanged, when it could not: {@code EAGAIN}, a heap buffer, not the real disk, or any error, which the
-     * usual {@link #write(long, ByteBuffer[])} then meets and reports. Once some bytes are in, the rest follows
-     * here (a short write), so the data is written exactly once either way.
+     * One buffered write for a caller that must not wait long (an event loop): see {@link InlineWrite}. False,
+     * with nothing written and every position unchanged, when it could not; true when all of it is written.
      */
     public boolean writeInline(long offset, ByteBuffer[] srcs) throws BlockIoException {
-        if (fd < 0 || srcs.length > MAX_IOV) {
-            return false;
-        }
-        MemorySegment iov = IOVECS.get();
-        for (int k = 0; k < srcs.length; k++) {
-            ByteBuffer b = srcs[k];
-            if (!b.isDirect()) {
-                return false;
-            }
-            iov.set(ValueLayout.JAVA_LONG, 16L * k, MemorySegment.ofBuffer(b).address());
-            iov.set(ValueLayout.JAVA_LONG, 16L * k + 8, b.remaining());
-        }
-        long n = -1;
-        if (nowaitWrites) {
-            n = Posix.pwritev2(fd, iov, srcs.length, offset, RWF_NOWAIT);
-            if (n < 0 && Posix.errno() == Posix.EOPNOTSUPP) {
-                nowaitWrites = false;
-            } else if (n <= 0) {
-                return false; // EAGAIN (it would have waited), EINTR or an error: nothing written
-            }
-        }
-        if (n < 0) {
-            n = Posix.pwritev(fd, iov, srcs.length, offset);
-            if (n <= 0) {
-                return false;
-            }
-        }
-        long skip = n;
-        long pos = offset;
-        for (ByteBuffer b : srcs) {
-            int len = b.remaining();
-            if (skip < len) { // what a short write left
-                writeFrom(pos + skip, MemorySegment.ofBuffer(b).asSlice(skip), len - skip);
-            }
-            skip = Math.max(0, skip - len);
-            b.position(b.limit());
-            pos += len;
-        }
-        return true;
+        return fd >= 0 && inlineWrite.write(this, fd, offset, srcs);
     }
 
     /**
