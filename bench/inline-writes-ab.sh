@@ -40,6 +40,10 @@ rows=(
   "randwrite 4k 4 conns qd8|--rw=randwrite --bs=4k --iodepth=8 --numjobs=4 --group_reporting"
 )
 
+if [ -n "${ONLY:-}" ]; then # ONLY=REGEX: just the rows whose names match
+  kept=(); for r in "${rows[@]}"; do [[ ${r%%|*} =~ $ONLY ]] && kept+=("$r"); done; rows=("${kept[@]}")
+fi
+
 start_flashcopy() { # name port java-opts
   mkdir -p "$work/$1"
   FLASHCOPY_JAVA_OPTS="$3" "$root/bin/flashcopy" serve --image-dir "$work" --data "$work/$1" \

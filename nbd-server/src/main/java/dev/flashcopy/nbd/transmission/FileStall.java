@@ -2,6 +2,7 @@ package dev.flashcopy.nbd.transmission;
 
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The stall breaker of one file (by the identity of its {@code serialWriteKey}): an inline write to it that held
@@ -10,8 +11,10 @@ import java.util.WeakHashMap;
  * lane for a backoff: {@link #BASE_BACKOFF_NANOS} after a lone stall, doubling up to {@link #MAX_BACKOFF_NANOS}
  * while stalls follow one another (a stall within twice the last backoff after it ended). So a disk that keeps
  * stalling holds a loop less and less often, and a preempted thread costs 100 ms of lane writes, not seconds.
- * While the lane is busy (its own writes stalled on the disk) nothing is tried inline either. Shared by every
- * connection to the file, on every loop.
+ * While the lane is busy (its own writes stalled on the disk) nothing is tried inline either. It also lets one
+ * loop at a time write the file inline ({@link #enter}): a second loop would only queue on the file's inode lock,
+ * holding its own connections meanwhile; its write goes to the lane instead. Shared by every connection to the
+ * file, on every loop.
  *
  * <p>Thread-safe: its fields are volatile; two loops tripping it at once may lose one doubling, nothing more.
  */
@@ -27,6 +30,7 @@ final class FileStall {
 
     private volatile long offUntil = System.nanoTime() - 1;
     private volatile long backoff = BASE_BACKOFF_NANOS / 2;
+    private final AtomicBoolean writing = new AtomicBoolean();
 
     private FileStall() {}
 
@@ -38,6 +42,15 @@ final class FileStall {
     /** True unless a stall tripped the breaker and its backoff has not run out at {@code now}. */
     boolean allows(long now) {
         return now - offUntil >= 0;
+    }
+
+    /** True when no other loop writes the file inline now; the caller then writes and calls {@link #exit}. */
+    boolean enter() {
+        return writing.compareAndSet(false, true);
+    }
+
+    void exit() {
+        writing.set(false);
     }
 
     /** An inline write ended at {@code now} after holding the loop for {@code nanos}. */

@@ -21,7 +21,8 @@ import java.nio.ByteBuffer;
  *       earlier write of this connection has finished, so the order {@link SerialWrites} keeps is kept;</li>
  *   <li>dirty memory is well below the kernel's thresholds ({@link DirtyMemory}), so the write does not sleep
  *       in the kernel's throttle;</li>
- *   <li>no inline write to the file held a loop for long lately ({@link FileStall}).</li>
+ *   <li>no inline write to the file held a loop for long lately, and no other loop writes it inline now
+ *       ({@link FileStall}).</li>
  * </ul>
  * Anything else, and a write the device declines (RWF_NOWAIT's EAGAIN, a relationship, a held gate), goes to the
  * lane as before, with nothing written. Every try's time on the loop goes to {@link ExportMetrics#loopHeld}.
@@ -76,7 +77,7 @@ final class InlineWrites {
             return null;
         }
         IoLane lane = serialWrites.laneFor(r);
-        if ((lane != null && !lane.idle()) || !DirtyMemory.low()) {
+        if ((lane != null && !lane.idle()) || !DirtyMemory.low() || !lastStall.enter()) {
             return null;
         }
         ByteBuf payload = r.payload();
@@ -89,6 +90,8 @@ final class InlineWrites {
         } catch (BlockIoException e) {
             written = true; // part of it went down: answer the error rather than write it again
             failure = e;
+        } finally {
+            lastStall.exit();
         }
         long end = System.nanoTime();
         metrics.loopHeld(NbdCommand.WRITE, end - start);

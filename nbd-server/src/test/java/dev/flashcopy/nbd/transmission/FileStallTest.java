@@ -37,4 +37,13 @@ class FileStallTest {
         s.held(20 * MS, t + 3 * FileStall.MAX_BACKOFF_NANOS); // a lone stall much later
         assertEquals(FileStall.BASE_BACKOFF_NANOS, s.backoffNanos());
     }
+
+    @Test
+    void oneLoopAtATimeWritesAFileInline() {
+        FileStall s = FileStall.of(new Object());
+        assertTrue(s.enter());
+        assertFalse(s.enter(), "a second writer would queue on the file's inode lock");
+        s.exit();
+        assertTrue(s.enter());
+    }
 }
