@@ -47,6 +47,19 @@ public interface BlockDevice {
     }
 
     /**
+     * As {@link #write(long, ByteBuffer[], boolean)} without FUA, but only if it is one buffered write to a file
+     * that needs no lock held across I/O, no copy-on-write and no journal: a volume in no relationship at that
+     * moment. Meant for an event loop: it never waits for a lock, and where the file system can say a write would
+     * wait ({@code RWF_NOWAIT}) it does not wait for that either; the caller judges the rest (dirty memory). False
+     * with nothing written and the buffers' positions unchanged when it could not; the caller then calls
+     * {@link #write(long, ByteBuffer[], boolean)} from a thread that may wait. It may throw only after part of
+     * the data is written (an error finishing a short write), so a failed write is never done twice.
+     */
+    default boolean writeInline(long offset, ByteBuffer[] srcs) throws BlockIoException {
+        return false;
+    }
+
+    /**
      * Writes {@code srcs} one after another from {@code offset}, as one write of their concatenation;
      * implementations over a file gather them into one system call where they can.
      */

@@ -170,6 +170,25 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
                 false);
     }
 
+    /**
+     * Only while the volume is in no relationship and not frozen, checked under its write gate taken without
+     * waiting (an establish holding it sends the write the usual way), so an establish still sees the write
+     * wholly before or after T0.
+     */
+    @Override
+    public boolean writeInline(long offset, ByteBuffer[] srcs) throws BlockIoException {
+        if (engine.isClosed() || volume.readOnly() || !gate.tryLock()) {
+            return false;
+        }
+        try {
+            return !engine.freezes().isFrozen(volume.name())
+                    && engine.routeOf(volume.name()) instanceof Plain
+                    && volume.writeInline(offset, srcs);
+        } finally {
+            gate.unlock();
+        }
+    }
+
     @Override
     public void trim(long offset, long length, boolean fua) throws BlockIoException {
         mutate(offset, length, (v, o, l) -> v.trim(o, l, false), fua, true);

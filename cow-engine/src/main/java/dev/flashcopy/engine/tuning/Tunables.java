@@ -22,6 +22,13 @@ public final class Tunables {
             "131072",
             "bytes",
             "largest read answered on the event loop from the page cache (preadv2 RWF_NOWAIT); 0 turns it off");
+    /** Largest plain WRITE the event loop does itself into the page cache. */
+    public static final Tunable INLINE_WRITES = new Tunable(
+            "flashcopy.inlineWrites",
+            "131072",
+            "bytes",
+            "largest plain write done on the event loop into the page cache when its file's lane is idle and dirty"
+                    + " memory is low; 0 turns it off");
     /** Large cached READs leave as file regions (sendfile). */
     public static final Tunable ZEROCOPY = new Tunable(
             "flashcopy.zerocopy",
@@ -68,6 +75,7 @@ public final class Tunables {
     public static final List<Tunable> ALL = List.of(
             COW_BATCH,
             INLINE_READS,
+            INLINE_WRITES,
             ZEROCOPY,
             SERIAL_WRITES,
             IO_THREADS,

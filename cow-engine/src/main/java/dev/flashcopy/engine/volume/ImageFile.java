@@ -47,6 +47,8 @@ public final class ImageFile implements VolumeImage, ReadsFromCache {
      */
     private volatile long denseFrom = Long.MAX_VALUE;
 
+    private final InlineWrite inlineWrite = new InlineWrite();
+
     private ImageFile(Path path, DiskFile file, long size) {
         this.path = path;
         this.file = file;
@@ -271,6 +273,14 @@ public final class ImageFile implements VolumeImage, ReadsFromCache {
     }
 
     /**
+     * One buffered write for a caller that must not wait long (an event loop): see {@link InlineWrite}. False,
+     * with nothing written and every position unchanged, when it could not; true when all of it is written.
+     */
+    public boolean writeInline(long offset, ByteBuffer[] srcs) throws BlockIoException {
+        return fd >= 0 && inlineWrite.write(this, fd, offset, srcs);
+    }
+
+    /**
      * Copies {@code [offset, offset + length)} of this image to {@code destOffset} of {@code dest} (an extent
      * relationship's target range; {@code dest} may be this image when the ranges do not overlap). Between two
      * image files the copy runs inside the kernel ({@code copy_file_range}: no trip through user memory, as
@@ -285,29 +295,7 @@ public final class ImageFile implements VolumeImage, ReadsFromCache {
             return;
         }
         dest.denseFrom = Long.MAX_VALUE; // a copy may carry holes over
-        long done = 0;
-        while (done < length) {
-            long n = file.copyFileRange(offset + done, dest.file, destOffset + done, length - done);
-            if (n > 0) {
-                done += n;
-                continue;
-            }
-            int errno = (int) -n;
-            if (errno == Posix.EINTR) {
-                continue;
-            }
-            if (n == 0
-                    || errno == Posix.EXDEV
-                    || errno == Posix.ENOSYS
-                    || errno == Posix.EOPNOTSUPP
-                    || errno == Posix.EINVAL) {
-                break; // end of file, or no in-kernel copy here: copy the rest through user memory
-            }
-            throw Errnos.failure(
-                    errno,
-                    "copy " + (length - done) + " bytes at " + (offset + done) + " of " + path + " to "
-                            + (destOffset + done) + " of " + dest.path);
-        }
+        long done = KernelCopy.copy(file, offset, dest.file, destOffset, length, () -> path + " to " + dest.path);
         BufferCopy.copy(this, offset + done, dest, destOffset + done, length - done, buffer);
     }
 

@@ -75,6 +75,8 @@ final class Posix {
             bind("pwrite", FunctionDescriptor.of(LONG, INT, PTR, LONG, LONG), CAPTURE_ERRNO);
     private static final MethodHandle PWRITEV =
             bind("pwritev", FunctionDescriptor.of(LONG, INT, PTR, INT, LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PWRITEV2 =
+            bind("pwritev2", FunctionDescriptor.of(LONG, INT, PTR, INT, LONG, INT), CAPTURE_ERRNO);
     private static final MethodHandle PREADV2 =
             bind("preadv2", FunctionDescriptor.of(LONG, INT, PTR, INT, LONG, INT), CAPTURE_ERRNO);
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(INT, INT), CAPTURE_ERRNO);
@@ -144,6 +146,15 @@ final class Posix {
     static long pwritev(int fd, MemorySegment iov, int count, long offset) {
         try {
             return (long) PWRITEV.invokeExact(ERRNO_SLOT.get(), fd, iov, count, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** pwritev2 with {@code RWF_*} flags; {@code iov} as for {@link #pwritev}. */
+    static long pwritev2(int fd, MemorySegment iov, int count, long offset, int flags) {
+        try {
+            return (long) PWRITEV2.invokeExact(ERRNO_SLOT.get(), fd, iov, count, offset, flags);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -97,6 +97,12 @@ public final class Volume implements BlockDevice, FileRangeDevice, AutoCloseable
         }
     }
 
+    /** {@link ImageFile#writeInline} when the image is a file (others answer false: the write takes the lane). */
+    @Override
+    public boolean writeInline(long offset, ByteBuffer[] srcs) throws BlockIoException {
+        return !readOnly && image instanceof ImageFile file && file.writeInline(offset, srcs);
+    }
+
     @Override
     public void trim(long offset, long length, boolean fua) throws BlockIoException {
         checkWritable();

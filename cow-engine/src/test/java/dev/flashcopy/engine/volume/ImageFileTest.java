@@ -204,4 +204,27 @@ class ImageFileTest {
             assertEquals(0x44, copied.get(0));
         }
     }
+
+    @Test
+    void inlineWriteGathersDirectBuffersAndRefusesWhatItCannotWriteAtOnce() throws IOException {
+        try (ImageFile f = ImageFile.create(dir.resolve("a.img"), 2L * MIB)) {
+            ByteBuffer[] parts = {filled(4096, 0x11), filled(8192, 0x22)};
+            assertTrue(f.writeInline(MIB, parts));
+            assertEquals(parts[1].limit(), parts[1].position(), "consumed");
+            ByteBuffer back = ByteBuffer.allocateDirect(12288);
+            f.read(MIB, back);
+            assertEquals(0x11, back.get(4095));
+            assertEquals(0x22, back.get(4096));
+            assertEquals(0x22, back.get(12287));
+            ByteBuffer heap = ByteBuffer.allocate(4096);
+            assertFalse(f.writeInline(0, new ByteBuffer[] {filled(4096, 0x33), heap}), "heap buffers go the usual way");
+            assertEquals(0, heap.position());
+            ByteBuffer untouched = ByteBuffer.allocateDirect(4096);
+            f.read(0, untouched);
+            assertEquals(0, untouched.get(0), "nothing written when refused");
+        }
+        try (ImageFile sim = ImageFile.create(new SimulatedDisk(1), dir.resolve("s.img"), MIB)) {
+            assertFalse(sim.writeInline(0, new ByteBuffer[] {filled(4096, 1)}), "only the real disk, by descriptor");
+        }
+    }
 }

@@ -70,6 +70,12 @@ final class SerialLane implements IoLane {
         }
     }
 
+    /** The drain has found the queue empty and gone idle; a task given after that starts a new one. */
+    @Override
+    public boolean idle() {
+        return !draining.get();
+    }
+
     private void drain() {
         int run = 0;
         do {

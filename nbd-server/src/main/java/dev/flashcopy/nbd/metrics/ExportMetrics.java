@@ -20,4 +20,11 @@ public interface ExportMetrics {
      * @param error   the error replied, or null on success
      */
     void request(NbdCommand command, long bytes, long nanos, NbdError error);
+
+    /**
+     * A request ({@code READ} or {@code WRITE}) whose device call ran on the event loop held it for {@code nanos}:
+     * how long the loop's other connections waited for it. Called on the loop, also when the call found it could
+     * not finish there. Keeps nothing by default.
+     */
+    default void loopHeld(NbdCommand command, long nanos) {}
 }

@@ -17,8 +17,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * The transmission phase of one connection. On the event loop it checks each decoded request
  * ({@link RequestCheck}), answers the ones that need no disk at once (reads the page cache holds too, see
- * {@link CachedReads}), and dispatches the rest to
- * I/O threads (plain writes through their file's serial lane, see {@link SerialWrites}); their replies come back to {@link #completed} on the loop, are written whole, and
+ * {@link CachedReads}) and plain writes the page cache takes at once ({@link InlineWrites}), and dispatches the
+ * rest to I/O threads (plain writes through their file's serial lane, see {@link SerialWrites}); their replies come back to {@link #completed} on the loop, are written whole, and
  * flushed once per burst (a flush task queued behind the completions already waiting).
  *
  * <p>It bounds what a client can have in flight: above {@link #HIGH_WATER_BYTES} of data or
@@ -42,8 +42,12 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     private ReadSwitch reads;
     private CommandRunner runner;
     private SerialWrites serialWrites;
+    private InlineWrites inlineWrites;
 
     private int inFlight;
+    /** Writes, trims and zeroings dispatched and not answered yet: {@link InlineWrites} waits for none. */
+    private int mutationsInFlight;
+
     private long inFlightBytes;
     private boolean paused;
     private boolean disconnecting;
@@ -68,6 +72,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
                 session.metrics(),
                 FileReads.forConnection(device, ctx.pipeline(), ctx.alloc()));
         this.serialWrites = new SerialWrites(device, dispatcher);
+        this.inlineWrites = new InlineWrites(device, serialWrites, runner, session.metrics());
     }
 
     CommandRunner runner() {
@@ -115,21 +120,32 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (command == NbdCommand.READ && request.length() <= CachedReads.maxBytes()) {
+            long start = System.nanoTime();
             ByteBuf cached = CachedReads.reply(request, device, session.structuredReplies(), ctx.alloc());
+            session.metrics().loopHeld(command, System.nanoTime() - start);
             if (cached != null) {
                 session.metrics().request(command, request.length(), System.nanoTime() - received, null);
                 reply(cached);
                 return;
             }
         }
+        request.bind(this, received);
+        boolean mutation = mutation(request);
+        CompletionStage<Void> held = mutation ? device.writesHeldUntil() : null;
+        if (held == null && command == NbdCommand.WRITE) {
+            ByteBuf written = inlineWrites.reply(request, mutationsInFlight);
+            if (written != null) {
+                request.releasePayload();
+                reply(written);
+                return;
+            }
+        }
         inFlight++;
         inFlightBytes += weight(request);
+        if (mutation) {
+            mutationsInFlight++;
+        }
         updateReading();
-        request.bind(this, received);
-        CompletionStage<Void> held =
-                command == NbdCommand.WRITE || command == NbdCommand.TRIM || command == NbdCommand.WRITE_ZEROES
-                        ? device.writesHeldUntil()
-                        : null;
         if (held != null) {
             // A frozen source (consistency group): park the write here rather than on an I/O thread, which
             // would wait doing nothing and starve every other export of the pool.
@@ -150,10 +166,16 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         return c == NbdCommand.WRITE || c == NbdCommand.READ ? request.length() : 0;
     }
 
+    private static boolean mutation(NbdRequest request) {
+        NbdCommand c = request.command();
+        return c == NbdCommand.WRITE || c == NbdCommand.TRIM || c == NbdCommand.WRITE_ZEROES;
+    }
+
     /** On the loop: {@code request}'s reply is built. */
     void completed(NbdRequest request) {
         inFlight--;
         inFlightBytes -= weight(request);
+        mutationsInFlight -= mutation(request) ? 1 : 0;
         if (ctx.channel().isActive()) {
             ByteBuf reply = request.takeReply();
             FileRegion data = request.takeData();
@@ -181,6 +203,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         request.releasePayload();
         inFlight--;
         inFlightBytes -= weight(request);
+        mutationsInFlight -= mutation(request) ? 1 : 0;
         session.metrics()
                 .request(request.command(), 0, System.nanoTime() - request.receivedNanos(), NbdError.ESHUTDOWN);
         if (ctx.channel().isActive()) {

@@ -1,8 +1,8 @@
 /**
  * The transmission phase: {@link dev.flashcopy.nbd.transmission.RequestDecoder} frames requests,
  * {@link dev.flashcopy.nbd.transmission.TransmissionHandler} checks them on the event loop, answers
- * there the reads the page cache holds ({@link dev.flashcopy.nbd.transmission.CachedReads}), and
- * dispatches the rest, {@link dev.flashcopy.nbd.transmission.CommandRunner} does the device call on an
+ * there the reads the page cache holds ({@link dev.flashcopy.nbd.transmission.CachedReads}) and the plain
+ * writes it takes at once ({@link dev.flashcopy.nbd.transmission.InlineWrites}), and dispatches the rest, {@link dev.flashcopy.nbd.transmission.CommandRunner} does the device call on an
  * I/O thread and builds the whole reply as one buffer (a READ's data is read straight into the pooled
  * direct reply buffer; a WRITE goes down from the received buffers, gathered), and the handler writes it
  * back on the loop, flushing once per burst of replies. A large READ of a range the device lends as a

@@ -22,6 +22,8 @@ public final class ExportCounters implements ExportMetrics {
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder bytesWritten = new LongAdder();
     private final LatencyHistogram latency = new LatencyHistogram();
+    private final LatencyHistogram loopReads = LatencyHistogram.loopHolds();
+    private final LatencyHistogram loopWrites = LatencyHistogram.loopHolds();
 
     private static LongAdder[] adders(int n) {
         LongAdder[] out = new LongAdder[n];
@@ -42,6 +44,16 @@ public final class ExportCounters implements ExportMetrics {
             bytesWritten.add(bytes);
         }
         latency.record(nanos);
+    }
+
+    @Override
+    public void loopHeld(NbdCommand command, long nanos) {
+        (command == NbdCommand.WRITE ? loopWrites : loopReads).record(nanos);
+    }
+
+    /** Times a READ ({@code write} false) or a WRITE held the event loop, tried inline. */
+    public LatencyHistogram loopHolds(boolean write) {
+        return write ? loopWrites : loopReads;
     }
 
     /** Requests of {@code command}; null asks for those of unknown type. */

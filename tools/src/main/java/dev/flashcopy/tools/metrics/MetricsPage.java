@@ -6,6 +6,7 @@ import dev.flashcopy.engine.monitor.RelationshipStats;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
 import dev.flashcopy.tools.metrics.PrometheusText.Type;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,16 +64,30 @@ public final class MetricsPage {
         });
         String h = "flashcopy_nbd_request_duration_seconds";
         text.family(h, Type.HISTOGRAM, "From request decoded to reply built, in seconds.");
+        exports.forEach((name, c) -> histogram(text, h, c.latency(), "export", name));
+        String loop = "flashcopy_nbd_loop_hold_seconds";
+        text.family(
+                loop,
+                Type.HISTOGRAM,
+                "How long a read or write tried on the event loop held it (the loop's other connections waited),"
+                        + " in seconds.");
         exports.forEach((name, c) -> {
-            long[] cumulative = c.latency().cumulative();
-            for (int i = 0; i < cumulative.length; i++) {
-                String le =
-                        i < cumulative.length - 1 ? PrometheusText.format(LatencyHistogram.boundSeconds(i)) : "+Inf";
-                text.sample(h + "_bucket", cumulative[i], "export", name, "le", le);
-            }
-            text.sample(h + "_sum", c.latency().sumSeconds(), "export", name);
-            text.sample(h + "_count", cumulative[cumulative.length - 1], "export", name);
+            histogram(text, loop, c.loopHolds(false), "export", name, "command", "read");
+            histogram(text, loop, c.loopHolds(true), "export", name, "command", "write");
         });
+    }
+
+    private static void histogram(PrometheusText text, String family, LatencyHistogram histogram, String... labels) {
+        long[] cumulative = histogram.cumulative();
+        String[] withLe = Arrays.copyOf(labels, labels.length + 2);
+        withLe[labels.length] = "le";
+        for (int i = 0; i < cumulative.length; i++) {
+            withLe[labels.length + 1] =
+                    i < cumulative.length - 1 ? PrometheusText.format(histogram.boundSeconds(i)) : "+Inf";
+            text.sample(family + "_bucket", cumulative[i], withLe);
+        }
+        text.sample(family + "_sum", histogram.sumSeconds(), labels);
+        text.sample(family + "_count", cumulative[cumulative.length - 1], labels);
     }
 
     private static void writeRelationships(PrometheusText text, List<RelationshipStats> rels) {

@@ -31,6 +31,23 @@ class ExportCountersTest {
     }
 
     @Test
+    void loopHoldsGoToTheirCommandsHistogramOnAMicrosecondLadder() {
+        ExportCounters c = new ExportCounters();
+        c.loopHeld(NbdCommand.WRITE, 1_000); // exactly the first bound, 1 µs
+        c.loopHeld(NbdCommand.WRITE, 12_000_000); // a stall: above 10 ms, at or below 50 ms
+        c.loopHeld(NbdCommand.READ, 3_000);
+        LatencyHistogram writes = c.loopHolds(true);
+        assertEquals(0.000001, writes.boundSeconds(0));
+        long[] cumulative = writes.cumulative();
+        assertEquals(1, cumulative[0]);
+        assertEquals(1, cumulative[12], "at or below 10 ms");
+        assertEquals(2, cumulative[13], "at or below 50 ms");
+        assertEquals(2, cumulative[cumulative.length - 1]);
+        assertEquals(1, c.loopHolds(false).cumulative()[cumulative.length - 1], "reads apart");
+        assertEquals(0, c.requests(NbdCommand.WRITE), "a hold is not a request");
+    }
+
+    @Test
     void latencyLandsInTheFirstBucketWhoseBoundIsNotBelowIt() {
         LatencyHistogram h = new LatencyHistogram();
         h.record(25_000); // exactly the first bound: le is inclusive
@@ -43,7 +60,7 @@ class ExportCountersTest {
         assertEquals(2, cumulative[1]);
         assertEquals(3, cumulative[LatencyHistogram.BUCKET_COUNT - 1]);
         assertEquals(4, cumulative[LatencyHistogram.BUCKET_COUNT]);
-        assertEquals(0.000025, LatencyHistogram.boundSeconds(0));
+        assertEquals(0.000025, new LatencyHistogram().boundSeconds(0));
         assertEquals(60.003050001, h.sumSeconds(), 1e-9);
     }
 
