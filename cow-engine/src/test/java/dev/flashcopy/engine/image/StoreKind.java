@@ -1,6 +1,9 @@
 package dev.flashcopy.engine.image;
 
+import dev.flashcopy.engine.image.rbd.RbdImageStore;
 import dev.flashcopy.engine.image.rbd.RbdVolumeImage;
+import dev.flashcopy.engine.volume.Disk;
+import dev.flashcopy.engine.volume.FileImageStore;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.rbd.CephException;
 import dev.flashcopy.rbd.RbdImage;
@@ -16,9 +19,27 @@ import java.util.List;
  * cluster's pool. Each test's {@link Images} creates, reopens and finally removes its images. Engine tests of other
  * packages run over it too, so what they check holds on both stores.
  */
-public enum ImageStore {
+public enum StoreKind {
     FILE,
     RBD;
+
+    /**
+     * The image store an engine test over {@code dataDir} uses: files on {@code disk} under it, or RBD images of the
+     * test pool whose names start with a prefix no other test uses ({@link #cleanUp} removes them).
+     */
+    public ImageStore engineStore(Disk disk, Path dataDir) throws IOException {
+        return switch (this) {
+            case FILE -> new FileImageStore(disk, dataDir);
+            case RBD -> new RbdImageStore(CephTestCluster.pool(), CephTestCluster.unique("eng") + "-");
+        };
+    }
+
+    /** Removes what a test's {@link #engineStore} left in the cluster (nothing to do for files: the temp dir goes). */
+    public static void cleanUp(ImageStore store) throws IOException {
+        if (store instanceof RbdImageStore rbd) {
+            rbd.deleteAllWithPrefix();
+        }
+    }
 
     /** The images of one test; closing it closes and removes every image it made. */
     public Images images() throws IOException {
@@ -26,12 +47,12 @@ public enum ImageStore {
     }
 
     public static final class Images implements AutoCloseable {
-        private final ImageStore store;
+        private final StoreKind store;
         private final Path dir;
         private final List<String> names = new ArrayList<>();
         private final List<VolumeImage> open = new ArrayList<>();
 
-        private Images(ImageStore store) throws IOException {
+        private Images(StoreKind store) throws IOException {
             this.store = store;
             this.dir = store == FILE ? Files.createTempDirectory("volume-image-test") : null;
         }
