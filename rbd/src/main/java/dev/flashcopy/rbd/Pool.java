@@ -198,6 +198,22 @@ public final class Pool implements AutoCloseable {
         }
     }
 
+    /** Creates the object, empty, when it does not exist; an existing one is left as it is. */
+    public synchronized void touch(String oid) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment op = LibRados.createWriteOp();
+            try {
+                LibRados.writeOpCreate(op, LibRados.CREATE_IDEMPOTENT);
+                CephException.check(
+                        LibRados.writeOpOperate(op, handle(), arena.allocateFrom(oid)),
+                        "rados_write_op_operate",
+                        subject(oid) + " create");
+            } finally {
+                LibRados.releaseWriteOp(op);
+            }
+        }
+    }
+
     /**
      * Sets omap entry {@code key} of the object to {@code value}. With {@code create} the object is created when
      * absent; without, an absent object fails the whole operation with ENOENT and nothing is set.
