@@ -35,6 +35,7 @@ import java.util.Map;
 public final class RadosDisk implements Disk {
     private static final byte[] FILE = {'f'};
     private static final byte[] DIRECTORY = {'d'};
+    private static final long FIRST_READ = 128 << 10;
 
     private final Pool pool;
     private final ObjectNames names;
@@ -109,25 +110,26 @@ public final class RadosDisk implements Disk {
     }
 
     /**
-     * The whole object in one read, so that it is one version of it even while a {@link #rename} replaces it: the
-     * buffer is larger than the size seen just before, and a read that fills it (the object grew in between) is
-     * done again with a larger one.
+     * The whole object in one read, so that it is one version of it even while a {@link #rename} replaces it: a read
+     * that comes back shorter than its buffer has the whole object. Metadata objects are small, so the first read
+     * (128 KiB, two journal chunks) usually is the only one; one that fills its buffer is done again with a buffer larger than the size
+     * seen just before.
      */
     @Override
     public byte[] readAll(Path path) throws IOException {
         String oid = names.file(path);
         try (Arena arena = Arena.ofConfined()) {
-            long capacity = pool.stat(oid).size() + 4096;
+            long capacity = FIRST_READ;
             while (true) {
-                if (capacity > Integer.MAX_VALUE - 8) {
-                    throw new IOException(path + " (object " + oid + ") is too large to read whole");
-                }
                 MemorySegment buf = arena.allocate(capacity);
                 long n = pool.read(oid, buf, capacity, 0);
                 if (n < capacity) {
                     return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
                 }
-                capacity *= 2;
+                capacity = Math.max(2 * capacity, pool.stat(oid).size() + FIRST_READ);
+                if (capacity > Integer.MAX_VALUE - 8) {
+                    throw new IOException(path + " (object " + oid + ") is too large to read whole");
+                }
             }
         } catch (CephException e) {
             throw failure("read", path, oid, e);
