@@ -17,6 +17,12 @@ final class RadosFile implements DiskFile {
     private static final int EBADF = 9;
     private static final int EINVAL = 22;
     private static final int EOPNOTSUPP = 95;
+    /**
+     * The most one {@link #pwrite} sends: well under the OSDs' {@code osd_max_write_size} (90 MiB by default), which
+     * refuses a larger message whole. A larger write returns this short count, as pwrite(2) may, and the callers
+     * (which loop until done, as they must on a file) send the rest.
+     */
+    static final long MAX_WRITE = 16L << 20;
 
     private final Pool pool;
     private final String oid;
@@ -46,9 +52,10 @@ final class RadosFile implements DiskFile {
         if (closed || readOnly) {
             return -EBADF;
         }
+        long n = Math.min(count, MAX_WRITE);
         try {
-            pool.write(oid, src, count, offset);
-            return count; // a RADOS write is whole or fails: never short
+            pool.write(oid, src, n, offset);
+            return n; // one RADOS write is applied whole or not at all
         } catch (CephException e) {
             return -e.errno();
         }

@@ -13,10 +13,12 @@ import dev.flashcopy.engine.volume.DiskFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -76,6 +78,22 @@ class RadosDiskTest {
         assertEquals(4, f.lseek(0, DiskFile.SEEK_END));
         f.close();
         assertArrayEquals("kept".getBytes(UTF_8), disk.readAll(p));
+    }
+
+    @Test
+    void largeWriteIsShortAsPwriteMayBeAndTheCallersLoopFinishesIt() throws IOException {
+        Path p = dir.resolve("checkpoint");
+        byte[] content = new byte[20 << 20];
+        new Random(7).nextBytes(content);
+        DiskFile f = disk.open(p, Disk.OpenMode.CREATE_NEW);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate(content.length);
+            MemorySegment.copy(content, 0, src, ValueLayout.JAVA_BYTE, 0, content.length);
+            assertEquals(RadosFile.MAX_WRITE, f.pwrite(src, content.length, 0), "short, under osd_max_write_size");
+        }
+        f.close();
+        AtomicFile.replace(disk, p, content); // loops over short writes, then renames (one write_full of 20 MiB)
+        assertArrayEquals(content, disk.readAll(p));
     }
 
     @Test
