@@ -99,21 +99,28 @@ public final class RadosDisk implements Disk {
         return path.toAbsolutePath().normalize().equals(names.root());
     }
 
-    /** Whether the object exists; an error other than ENOENT answers false, as {@link java.nio.file.Files#exists}. */
+    /**
+     * Whether the object exists. Any error but ENOENT is thrown, not taken for "absent" as {@code Files.exists}
+     * would: on a network store errors are expected (a fenced client, a timeout), and a caller that took one for
+     * "absent" would create afresh what exists, such as an empty journal over a full one.
+     */
     private boolean isObject(String oid) {
         try {
             pool.stat(oid);
             return true;
         } catch (CephException e) {
-            return false;
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw new UncheckedIOException("stat " + oid + ": " + e.getMessage(), e);
         }
     }
 
     /**
      * The whole object in one read, so that it is one version of it even while a {@link #rename} replaces it: a read
      * that comes back shorter than its buffer has the whole object. Metadata objects are small, so the first read
-     * (128 KiB, two journal chunks) usually is the only one; one that fills its buffer is done again with a buffer larger than the size
-     * seen just before.
+     * (128 KiB, two journal chunks) usually is the only one; one that fills its buffer is done again with a buffer
+     * larger than the size seen just before.
      */
     @Override
     public byte[] readAll(Path path) throws IOException {
@@ -140,7 +147,8 @@ public final class RadosDisk implements Disk {
      * Atomic for readers: the new content replaces {@code to} with one {@code write_full}, which RADOS applies whole
      * or not at all, so a reader of {@code to} sees the old object or the new, never a missing or partial one.
      * {@code from} goes only after that. A crash in between leaves {@code from} as well, exactly what a crash
-     * before a rename leaves on a file system; recovery sweeps stale temporary files as it does there.
+     * before a rename leaves on a file system: a stale temporary file, which the next replace of the same file
+     * empties and reuses ({@code CREATE_TRUNCATE}) and a sweep of the directory removes, as it does there.
      */
     @Override
     public void rename(Path from, Path to) throws IOException {
