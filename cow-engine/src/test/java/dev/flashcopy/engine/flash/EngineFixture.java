@@ -26,7 +26,10 @@ import java.util.Map;
 final class EngineFixture implements AutoCloseable {
     final Path dir;
     final FlashSettings settings;
+    /** Where the metadata lives: the given disk, or RADOS objects on RBD (see {@link OnRbd}). */
     final Disk disk;
+
+    private final StoreKind.EngineStore stores;
     /** Where the volumes' and revert areas' images live: files, or RBD images (see {@link OnRbd}). */
     final ImageStore images;
 
@@ -49,9 +52,10 @@ final class EngineFixture implements AutoCloseable {
     EngineFixture(Path dir, FlashSettings settings, Disk disk) throws IOException {
         this.dir = dir;
         this.settings = settings;
-        this.disk = disk;
         StoreKind kind = disk == Disk.posix() ? OnRbd.Extension.current() : StoreKind.FILE;
-        this.images = kind.engineStore(disk, dir);
+        this.stores = kind.engineStore(disk, dir);
+        this.disk = stores.disk();
+        this.images = stores.images();
         open();
     }
 
@@ -196,6 +200,6 @@ final class EngineFixture implements AutoCloseable {
             store.close();
             engine = null;
         }
-        StoreKind.cleanUp(images);
+        stores.cleanUp();
     }
 }

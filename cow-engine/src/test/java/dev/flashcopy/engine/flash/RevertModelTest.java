@@ -1,6 +1,7 @@
 package dev.flashcopy.engine.flash;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -11,8 +12,8 @@ import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.engine.membership.RelationshipView;
 import dev.flashcopy.engine.refresh.ResyncOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.storage.AtomicFile;
 import dev.flashcopy.engine.tuning.FlashSettings;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.BitSet;
@@ -163,7 +164,12 @@ class RevertModelTest {
                     for (String name : vols) {
                         fx.dev(name).flush();
                     }
-                    Files.writeString(fx.dir.resolve("flash").resolve("revert-" + r.id() + ".reverting"), "x");
+                    // A revert marked as started, as revertflash does first (through the fixture's disk: a file, or an
+                    // object when the metadata is in RADOS).
+                    AtomicFile.replace(
+                            fx.disk,
+                            fx.dir.resolve("flash").resolve("revert-" + r.id() + ".reverting"),
+                            "x".getBytes());
                     fx.crashAndReopen();
                     data.put(r.target(), committed.get(r.target()).clone());
                     unknown.put(r.target(), (BitSet)
@@ -195,7 +201,7 @@ class RevertModelTest {
                         unknown.get(r.target()).set((int) (g * grain), (int) Math.min(size, (g + 1) * grain));
                     }
                     fx.engine.withdraw(r.source(), r.target(), false, true, OptionalLong.empty());
-                    assertTrue(Files.notExists(fx.dir.resolve("flash").resolve("revert-" + r.id() + ".log")));
+                    assertFalse(fx.disk.exists(fx.dir.resolve("flash").resolve("revert-" + r.id() + ".log")));
                     did = "force withdraw " + r.target() + " (" + left.count() + " left)";
                 } else if (dice < 92 && r != null) {
                     long left = fx.engine.copies().step(r.source(), r.target(), (long) grain * (1 + rnd.nextInt(6)));

@@ -2,10 +2,12 @@ package dev.flashcopy.engine.image;
 
 import dev.flashcopy.engine.image.rbd.RbdImageStore;
 import dev.flashcopy.engine.image.rbd.RbdVolumeImage;
+import dev.flashcopy.engine.storage.rados.RadosDisk;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.FileImageStore;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.rbd.CephException;
+import dev.flashcopy.rbd.Pool;
 import dev.flashcopy.rbd.RbdImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,22 +25,45 @@ public enum StoreKind {
     FILE,
     RBD;
 
-    /**
-     * The image store an engine test over {@code dataDir} uses: files on {@code disk} under it, or RBD images of the
-     * test pool whose names start with a prefix no other test uses ({@link #cleanUp} removes them).
-     */
-    public ImageStore engineStore(Disk disk, Path dataDir) throws IOException {
-        return switch (this) {
-            case FILE -> new FileImageStore(disk, dataDir);
-            case RBD -> new RbdImageStore(CephTestCluster.pool(), CephTestCluster.unique("eng") + "-");
-        };
+    /** Where an engine test keeps its data directory: metadata on {@code disk}, images in {@code images}. */
+    public record EngineStore(Disk disk, ImageStore images, Path dataDir, String prefix) {
+        /** Removes what the test left in the cluster (nothing to do for files: the temporary directory goes). */
+        public void cleanUp() throws IOException {
+            if (images instanceof RbdImageStore rbd) {
+                rbd.deleteAllWithPrefix();
+                removeTree(dataDir);
+                CephTestCluster.pool().remove(prefix + "/"); // the root's own directory object
+            }
+        }
+
+        private void removeTree(Path dir) throws IOException {
+            for (Path entry : disk.list(dir)) {
+                if (!disk.isRegularFile(entry)) {
+                    removeTree(entry);
+                }
+                disk.deleteIfExists(entry);
+            }
+        }
     }
 
-    /** Removes what a test's {@link #engineStore} left in the cluster (nothing to do for files: the temp dir goes). */
-    public static void cleanUp(ImageStore store) throws IOException {
-        if (store instanceof RbdImageStore rbd) {
-            rbd.deleteAllWithPrefix();
-        }
+    /**
+     * The stores an engine test over {@code dataDir} uses: on files, everything on {@code disk} under it; on RBD, the
+     * metadata as RADOS objects and the images as RBD images of the test pool, all named with a prefix no other test
+     * uses ({@link EngineStore#cleanUp} removes them), as {@code serve --store rbd:POOL} keeps them.
+     */
+    public EngineStore engineStore(Disk disk, Path dataDir) throws IOException {
+        return switch (this) {
+            case FILE -> new EngineStore(disk, new FileImageStore(disk, dataDir), dataDir, null);
+            case RBD -> {
+                String prefix = CephTestCluster.unique("eng");
+                Pool pool = CephTestCluster.pool();
+                yield new EngineStore(
+                        new RadosDisk(pool, prefix, dataDir.toAbsolutePath()),
+                        new RbdImageStore(pool, prefix + "-"),
+                        dataDir.toAbsolutePath(),
+                        prefix);
+            }
+        };
     }
 
     /** The images of one test; closing it closes and removes every image it made. */

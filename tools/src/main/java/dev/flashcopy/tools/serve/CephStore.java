@@ -1,6 +1,8 @@
 package dev.flashcopy.tools.serve;
 
 import dev.flashcopy.engine.image.rbd.RbdImageStore;
+import dev.flashcopy.engine.storage.rados.RadosDisk;
+import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.rbd.CephException;
 import dev.flashcopy.rbd.Errno;
 import dev.flashcopy.rbd.Pool;
@@ -22,6 +24,8 @@ final class CephStore implements AutoCloseable {
 
     private static final String CAPS_HINT = "mon 'profile rbd' osd 'profile rbd pool=";
     private static final String PROBE = "flashcopy.probe";
+    /** The object-name prefix of the metadata; the images of the engine's own are named {@code flashcopy.*}. */
+    static final String METADATA_PREFIX = "flashcopy";
 
     private final RadosCluster cluster;
     private final Pool pool;
@@ -123,6 +127,14 @@ final class CephStore implements AutoCloseable {
             // the file was read by librados a moment ago; a message without monitors is still true
         }
         return List.of("the monitors it names");
+    }
+
+    /**
+     * The metadata of the store as RADOS objects {@code flashcopy/PATH}, PATH relative to the data directory: every
+     * server on the pool finds the same objects whatever its own {@code --data}.
+     */
+    Disk metadata(Path dataDir) {
+        return new RadosDisk(pool, METADATA_PREFIX, dataDir);
     }
 
     RbdImageStore images() {

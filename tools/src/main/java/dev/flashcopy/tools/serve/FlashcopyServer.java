@@ -3,7 +3,6 @@ package dev.flashcopy.tools.serve;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.flash.FlashEngine;
 import dev.flashcopy.engine.storage.DataDirectoryLock;
-import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.nbd.NbdSecurity;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.tls.TlsCredentials;
@@ -166,8 +165,9 @@ public final class FlashcopyServer implements AutoCloseable {
     }
 
     /**
-     * The volumes: on files under the data directory, or as RBD images of the pool (the cluster connection pushed
-     * on {@code stack}, so it closes after the store).
+     * The volumes: on files under the data directory, or as RBD images of the pool with every metadata file (the
+     * catalogs, journal, checkpoints, revert logs) as RADOS objects named {@code flashcopy/...} in it, so that nothing
+     * a family needs is local (the cluster connection is pushed on {@code stack}, so it closes after the store).
      */
     private static VolumeStore openStore(StoreChoice choice, Path dataDir, Deque<AutoCloseable> stack)
             throws IOException, StartupException {
@@ -176,7 +176,7 @@ public final class FlashcopyServer implements AutoCloseable {
             case StoreChoice.Rbd rbd -> {
                 CephStore ceph = CephStore.open(rbd);
                 stack.push(ceph);
-                yield VolumeStore.open(Disk.posix(), dataDir, ceph.images());
+                yield VolumeStore.open(ceph.metadata(dataDir), dataDir, ceph.images());
             }
         };
     }
