@@ -69,10 +69,6 @@ class LeaseTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        // Lift our fences first: the images a fenced server opened can only be closed once it is heard again.
-        for (String address : fenced) {
-            c.cluster().unblocklist(address);
-        }
         for (AutoCloseable closeable : open) {
             closeable.close();
         }
@@ -89,6 +85,11 @@ class LeaseTest {
             }
             for (String image : images) {
                 RbdImage.remove(pool, image);
+            }
+            // Last: removing an image whose exclusive lock a fenced client still holds breaks that lock, and librbd
+            // then blocklists the client again (for an hour). Lift every fence on our clients once that is done.
+            for (String address : fenced) {
+                admin.unblocklist(address);
             }
         }
     }
