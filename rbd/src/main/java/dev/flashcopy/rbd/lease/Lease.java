@@ -218,6 +218,26 @@ public final class Lease implements AutoCloseable {
         }
     }
 
+    /**
+     * The server that holds the lease now (a live, unexpired lock), for listings such as {@code lsvol}'s owner
+     * column; empty when nobody does (released, never taken, or its holder stopped renewing).
+     */
+    public static Optional<HolderRecord> owner(Pool pool, String objectName) throws IOException {
+        List<Locker> lockers = pool.lockers(objectName, LOCK_NAME);
+        if (lockers.isEmpty()) {
+            return Optional.empty();
+        }
+        Locker holder = lockers.getFirst();
+        Optional<HolderRecord> recorded = read(pool, objectName);
+        if (recorded.isPresent()
+                && recorded.get().held()
+                && sameClient(recorded.get().address(), holder.address())) {
+            return recorded;
+        }
+        // Locked, record not written yet: the cookie is the server's name.
+        return Optional.of(new HolderRecord(true, holder.cookie(), stripType(holder.address())));
+    }
+
     /** True while this server may act on the lease: taken, not released, renewal confirmed within the duration. */
     public boolean isHeld() {
         return state == State.HELD && System.nanoTime() - validUntil < 0;

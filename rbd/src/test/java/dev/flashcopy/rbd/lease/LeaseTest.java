@@ -117,10 +117,12 @@ class LeaseTest {
 
         HolderRecord recorded = Lease.read(b.pool(), oid).orElseThrow();
         assertEquals(new HolderRecord(true, a.name(), a.cluster().address()), recorded);
+        assertEquals(recorded, Lease.owner(c.pool(), oid).orElseThrow());
 
         leaseA.release();
         assertFalse(leaseA.isHeld());
         assertFalse(Lease.read(b.pool(), oid).orElseThrow().held());
+        assertTrue(Lease.owner(c.pool(), oid).isEmpty(), "released: nobody owns it");
         Lease leaseB = b.lease(oid);
         leaseB.acquire();
         assertTrue(leaseB.isHeld());
@@ -164,6 +166,7 @@ class LeaseTest {
         Lease leaseB = b.lease(oid);
         LeaseHeldException stale = waitUntilStale(b.lease(oid));
         assertEquals(a.name(), stale.serverName());
+        assertTrue(Lease.owner(c.pool(), oid).isEmpty(), "a holder that stopped renewing owns nothing");
         leaseB.takeOver();
         long takeoverMillis = (System.nanoTime() - pausedAt) / 1_000_000;
         fenced.add(a.cluster().address());

@@ -84,6 +84,7 @@ class PausedHolderProcessTest {
                     List<String> report = new ArrayList<>();
                     lines.drainTo(report);
                     String said = String.join("\n", report) + "\nstderr: " + Files.readString(stderr);
+                    System.out.println("woken holder said:\n" + said);
                     assertEquals(0, holder.exitValue(), said);
                     assertTrue(report.getFirst().startsWith("WOKE after "), said);
                     assertTrue(report.getFirst().endsWith("lease held: false"), "it knew on waking: " + said);
