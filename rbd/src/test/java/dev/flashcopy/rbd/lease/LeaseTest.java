@@ -208,6 +208,43 @@ class LeaseTest {
     }
 
     @Test
+    void withTheDefaultTermsASurvivorTakesOverWithinThirtySeconds() throws Exception {
+        String oid = leaseObject();
+        Lease leaseA = new Lease(
+                a.cluster(),
+                a.pool(),
+                oid,
+                a.name(),
+                LeaseTerms.DEFAULT,
+                (l, r) -> a.lost().add(r));
+        leaseA.acquire();
+        leaseA.suspend();
+        long pausedAt = System.nanoTime();
+        Lease leaseB = new Lease(b.cluster(), b.pool(), oid, b.name(), LeaseTerms.DEFAULT, (l, r) -> {});
+        long deadline = pausedAt + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                leaseB.takeOver();
+                break;
+            } catch (LeaseHeldException e) {
+                assertTrue(System.nanoTime() < deadline, "no takeover within 30 s: " + e.getMessage());
+                Thread.sleep(LeaseTerms.DEFAULT.renewEvery().toMillis()); // a survivor's poll
+            }
+        }
+        fenced.add(a.cluster().address());
+        long millis = (System.nanoTime() - pausedAt) / 1_000_000;
+        System.out.println("default terms: survivor took over " + millis + " ms after the holder stopped renewing");
+        assertTrue(
+                millis
+                        >= LeaseTerms.DEFAULT.duration().toMillis()
+                                - LeaseTerms.DEFAULT.renewEvery().toMillis(),
+                "not before the lease could have expired: " + millis + " ms");
+        leaseA.resume();
+        assertNotNull(a.lost().poll(5, TimeUnit.SECONDS));
+        leaseB.release();
+    }
+
+    @Test
     void renewalThatFailsTellsTheHolder() throws Exception {
         String oid = leaseObject();
         Lease leaseA = a.lease(oid);
