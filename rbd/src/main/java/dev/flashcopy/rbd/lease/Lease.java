@@ -127,7 +127,7 @@ public final class Lease implements AutoCloseable {
         List<Locker> lockers = pool.lockers(objectName, LOCK_NAME);
         if (!lockers.isEmpty()) {
             Locker holder = lockers.getFirst();
-            throw new LeaseHeldException(objectName, holder.cookie(), holder.address(), false);
+            throw new LeaseHeldException(objectName, holder.cookie(), stripType(holder.address()), false);
         }
         HolderRecord last = read(pool, objectName).orElse(null);
         if (last != null && last.held() && !sameClient(last.address(), address)) {
@@ -145,7 +145,7 @@ public final class Lease implements AutoCloseable {
                 // Another server got in between our look and our lock.
                 List<Locker> now = pool.lockers(objectName, LOCK_NAME);
                 Locker holder = now.isEmpty() ? new Locker("?", "another server", "unknown") : now.getFirst();
-                throw new LeaseHeldException(objectName, holder.cookie(), holder.address(), false);
+                throw new LeaseHeldException(objectName, holder.cookie(), stripType(holder.address()), false);
             }
             throw e;
         }
