@@ -7,6 +7,8 @@ import dev.flashcopy.rbd.Errno;
 import dev.flashcopy.rbd.Pool;
 import dev.flashcopy.rbd.RadosCluster;
 import dev.flashcopy.rbd.RbdImage;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -18,10 +20,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The old owner in {@link PausedHolderProcessTest}, as a process of its own: takes the lease, writes an object and an
- * image while it holds it, says {@code HELD <address>}, and waits to be paused (SIGSTOP) and woken (SIGCONT). Once
- * woken it writes again without looking at its lease, as a request already past that check would, and reports on
- * stdout what the cluster did with each write and what its lease told it. Exit 0: every write refused and the loss
- * noticed; 1: something landed or went unnoticed; 2: never paused.
+ * image while it holds it, says {@code HELD <address>}, and waits for {@code go} on stdin, which the test sends after
+ * pausing (SIGSTOP) and waking (SIGCONT) it. Then it writes again without looking at its lease, as a request
+ * already past that check would, and reports on stdout what the cluster did with each write and what its lease
+ * told it. Exit 0: every write refused and the loss noticed; 1: something landed or went unnoticed; 2: no go.
  *
  * <p>Arguments: {@code CEPH_CONF POOL LEASE_OBJECT SERVER_NAME DATA_OBJECT IMAGE}.
  */
@@ -30,7 +32,6 @@ public final class PausedHolderMain {
     static final byte HELD_BYTE = 0x11;
     static final byte STALE_BYTE = 0x55;
     static final int BLOCK = 64 * 1024;
-    private static final long PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
 
     private PausedHolderMain() {}
 
@@ -47,21 +48,14 @@ public final class PausedHolderMain {
             image.flush();
             say("HELD " + cluster.address());
 
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            long last = System.nanoTime();
-            while (true) {
-                Thread.sleep(20);
-                long now = System.nanoTime();
-                if (now - last > PAUSE_NANOS) {
-                    say("WOKE after " + (now - last) / 1_000_000 + " ms paused; lease held: " + lease.isHeld());
-                    break;
-                }
-                if (now - deadline > 0) {
-                    say("NEVER-PAUSED");
-                    System.exit(2);
-                }
-                last = now;
+            long heldAt = System.nanoTime();
+            // Blocks here while the test pauses (SIGSTOP) and wakes (SIGCONT) this process, then says go.
+            String go = new BufferedReader(new InputStreamReader(System.in, UTF_8)).readLine();
+            if (!"go".equals(go)) {
+                say("NEVER-WOKEN");
+                System.exit(2);
             }
+            say("WOKE " + (System.nanoTime() - heldAt) / 1_000_000 + " ms after HELD; lease held: " + lease.isHeld());
 
             boolean objectRefused = false;
             try {
