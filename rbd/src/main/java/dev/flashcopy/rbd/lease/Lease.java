@@ -170,7 +170,8 @@ public final class Lease implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             long version = pool.stat(objectName).version();
             if (!holdsLock()) {
-                throw new IOException(objectName + ": lock lost before the holder record was written");
+                throw new IOException(
+                        objectName + ": this server no longer holds the lock; holder record left as it was");
             }
             try {
                 pool.writeFullIfVersion(objectName, record.encode(), version);
