@@ -7,7 +7,6 @@ import dev.flashcopy.it.support.Ceph;
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
 import dev.flashcopy.it.support.Qemu;
-import dev.flashcopy.it.support.Repo;
 import dev.flashcopy.it.support.ServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,8 +67,9 @@ class RbdStoreIT {
             assertEquals(t0, Exports.sha256(server.uri(nocopy)), "NOCOPY target after kill -9\n" + server.logText());
             assertEquals(t0, Exports.sha256(server.uri(copy)), "COPY target after kill -9\n" + server.logText());
             assertEquals(sourceNow, Exports.sha256(server.uri(src)), "source after kill -9");
+            // The COPY relationship may have ended already (8 MiB/s over 64 MiB); the NOCOPY one stays.
             String lsflash = server.cli("lsflash").ok().out();
-            assertTrue(lsflash.contains(nocopy) && lsflash.contains(copy), lsflash);
+            assertTrue(lsflash.contains(src + ":" + nocopy), lsflash);
 
             server.cli("wait", src + ":" + copy, "--timeout", "300").ok();
             Path exported = tmp.resolve("copy.raw");
@@ -176,17 +175,10 @@ class RbdStoreIT {
     }
 
     private Command.Result serve(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(
-                Repo.launcher().toString(),
-                "serve",
-                "--data",
-                tmp.resolve("bad").toString(),
-                "--listen",
-                "127.0.0.1:0",
-                "--admin",
-                "127.0.0.1:0"));
-        cmd.addAll(List.of(args));
         return Command.runWith(
-                Duration.ofSeconds(60), Map.of("FLASHCOPY_NO_BUILD", "1"), null, cmd.toArray(String[]::new));
+                Duration.ofSeconds(60),
+                ServerProcess.NO_BUILD,
+                null,
+                ServerProcess.serveCommand(tmp.resolve("bad"), args).toArray(String[]::new));
     }
 }

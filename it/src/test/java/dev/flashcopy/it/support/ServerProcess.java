@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +69,18 @@ public final class ServerProcess implements AutoCloseable {
         return server;
     }
 
-    private void launch() {
+    /**
+     * The command line of a server on {@code dataDir} with any free ports: for a server expected not to start, run
+     * with {@link Command#runWith} and {@link #NO_BUILD}.
+     */
+    public static List<String> serveCommand(Path dataDir, String... extraArgs) {
+        return serveCommand(Repo.launcher(), dataDir, List.of(extraArgs));
+    }
+
+    /** The environment that keeps {@code bin/flashcopy} from rebuilding: the build under test is already there. */
+    public static final Map<String, String> NO_BUILD = Map.of("FLASHCOPY_NO_BUILD", "1");
+
+    private static List<String> serveCommand(Path launcher, Path dataDir, List<String> extraArgs) {
         List<String> cmd = new ArrayList<>(List.of(
                 launcher.toString(),
                 "serve",
@@ -79,6 +91,11 @@ public final class ServerProcess implements AutoCloseable {
                 "--admin",
                 "127.0.0.1:0"));
         cmd.addAll(extraArgs);
+        return cmd;
+    }
+
+    private void launch() {
+        List<String> cmd = serveCommand(launcher, dataDir, extraArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(Command.ENV);
         pb.environment().put("FLASHCOPY_NO_BUILD", "1");

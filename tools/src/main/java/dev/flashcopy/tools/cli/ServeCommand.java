@@ -94,6 +94,13 @@ public final class ServeCommand implements Callable<Integer> {
                     + " it needs mon 'profile rbd' osd 'profile rbd pool=POOL'")
     String cephUser;
 
+    @Option(
+            names = "--server-name",
+            paramLabel = "NAME",
+            description = "with --store rbd:POOL: this server's name among those sharing the pool (default:"
+                    + " HOST:PORT of the first --listen); a second live server with the same name is refused")
+    String serverName;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -129,7 +136,7 @@ public final class ServeCommand implements Callable<Integer> {
                         imageDirs.stream()
                                 .map(d -> d.toAbsolutePath().normalize())
                                 .toList())
-                .withStore(storeChoice);
+                .withStore(storeChoice, serverName);
         try {
             server = FlashcopyServer.start(settings, err);
         } catch (StartupException e) {
@@ -149,6 +156,12 @@ public final class ServeCommand implements Callable<Integer> {
             } catch (IllegalStateException e) {
                 // The JVM is already shutting down and the hook is running or has run: nothing to undo.
             }
+        }
+        if (server.stoppedBecause() != null) {
+            throw new CommandFailure(
+                    ExitCode.START_FAILED,
+                    "stopped: lost ownership of the store (" + server.stoppedBecause() + "); another server serves it"
+                            + " now");
         }
         out.println("flashcopy server stopped");
         out.flush();

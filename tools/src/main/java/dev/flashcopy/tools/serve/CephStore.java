@@ -141,6 +141,10 @@ final class CephStore implements AutoCloseable {
         return new RbdImageStore(pool);
     }
 
+    RadosCluster cluster() {
+        return cluster;
+    }
+
     Pool pool() {
         return pool;
     }

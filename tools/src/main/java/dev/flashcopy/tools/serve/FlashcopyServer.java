@@ -6,6 +6,7 @@ import dev.flashcopy.engine.storage.DataDirectoryLock;
 import dev.flashcopy.nbd.NbdSecurity;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.tls.TlsCredentials;
+import dev.flashcopy.rbd.lease.LeaseTerms;
 import dev.flashcopy.tools.Version;
 import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.admin.AdminServer;
@@ -22,8 +23,10 @@ import dev.flashcopy.tools.metrics.MetricsPage;
 import dev.flashcopy.tools.metrics.NbdMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -56,6 +59,8 @@ public final class FlashcopyServer implements AutoCloseable {
     private final PrintWriter log;
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing;
+    /** Why the server stopped by itself (it lost the store's lease), or null. */
+    private volatile String lost;
 
     private FlashcopyServer(
             Path dataDir,
@@ -97,7 +102,8 @@ public final class FlashcopyServer implements AutoCloseable {
         Deque<AutoCloseable> stack = new ArrayDeque<>();
         try {
             stack.push(DataDirectoryLock.acquire(dataDir));
-            VolumeStore store = openStore(settings.store(), dataDir, stack);
+            AtomicReference<StoreOwnership> ownership = new AtomicReference<>();
+            VolumeStore store = openStore(settings, dataDir, stack, ownership, log);
             stack.push(store);
             boolean demoCreated = settings.demo() && DemoVolume.ensure(store);
             // Recovery runs here: relationships, bitmaps and copy progress come back before any export opens.
@@ -154,7 +160,16 @@ public final class FlashcopyServer implements AutoCloseable {
                     credentials == null ? null : credentials.fingerprint());
             adminFile.write(dataDir);
             stack.push(() -> AdminFile.delete(dataDir));
-            return new FlashcopyServer(dataDir, store, flash, nbd, admin, adminFile, demoCreated, stack, log);
+            FlashcopyServer server =
+                    new FlashcopyServer(dataDir, store, flash, nbd, admin, adminFile, demoCreated, stack, log);
+            if (ownership.get() != null) {
+                ownership.get().onLost(server::leaseLost);
+                if (!ownership.get().owns()) {
+                    // Lost between the claim and here (a long recovery under a pause): nothing was served yet.
+                    server.leaseLost("the lease lapsed while the server was starting");
+                }
+            }
+            return server;
         } catch (StartupException e) {
             unwind(stack, log);
             throw e;
@@ -169,16 +184,57 @@ public final class FlashcopyServer implements AutoCloseable {
      * catalogs, journal, checkpoints, revert logs) as RADOS objects named {@code flashcopy/...} in it, so that nothing
      * a family needs is local (the cluster connection is pushed on {@code stack}, so it closes after the store).
      */
-    private static VolumeStore openStore(StoreChoice choice, Path dataDir, Deque<AutoCloseable> stack)
+    private static VolumeStore openStore(
+            ServeSettings settings,
+            Path dataDir,
+            Deque<AutoCloseable> stack,
+            AtomicReference<StoreOwnership> ownership,
+            PrintWriter log)
             throws IOException, StartupException {
-        return switch (choice) {
+        return switch (settings.store()) {
             case StoreChoice.Files files -> VolumeStore.open(dataDir);
             case StoreChoice.Rbd rbd -> {
                 CephStore ceph = CephStore.open(rbd);
                 stack.push(ceph);
+                String name = settings.effectiveServerName(
+                        hostName(), ProcessHandle.current().pid());
+                StoreOwnership own = StoreOwnership.claim(ceph, name, LeaseTerms.DEFAULT, log);
+                // Popped after the engine and the store closed: the last checkpoint is written while still owner.
+                stack.push(own);
+                ownership.set(own);
                 yield VolumeStore.open(ceph.metadata(dataDir), dataDir, ceph.images());
             }
         };
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /**
+     * The store's lease is gone (another server took it over, or renewals failed): from here on a write could only
+     * be refused (the new owner fenced this one) or, worse, race it. So the engine stops where it is without writing
+     * any more metadata, and the server closes every connection and exits; the new owner recovers from the cluster.
+     */
+    private void leaseLost(String reason) {
+        lost = reason;
+        log.println("flashcopy: lost ownership of the store (" + reason + "); stopping without writing more");
+        log.flush();
+        try {
+            flash.abandon();
+        } catch (IOException | RuntimeException e) {
+            log.println("flashcopy: while stopping the engine: " + e.getMessage());
+        }
+        Thread.ofPlatform().name("flashcopy-lease-lost").start(this::close);
+    }
+
+    /** Why the server stopped by itself (it lost ownership of its store), or null when it was told to stop. */
+    public String stoppedBecause() {
+        return lost;
     }
 
     private static InetSocketAddress resolvable(String option, HostPort address) throws StartupException {

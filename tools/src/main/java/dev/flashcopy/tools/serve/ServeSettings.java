@@ -18,7 +18,8 @@ public record ServeSettings(
         boolean demo,
         ServeSecurity security,
         List<Path> imageDirs,
-        StoreChoice store) {
+        StoreChoice store,
+        String serverName) {
     public ServeSettings {
         nbd = List.copyOf(nbd);
         if (nbd.isEmpty()) {
@@ -35,12 +36,28 @@ public record ServeSettings(
             boolean demo,
             ServeSecurity security,
             List<Path> imageDirs) {
-        this(dataDir, nbd, admin, demo, security, imageDirs, new StoreChoice.Files());
+        this(dataDir, nbd, admin, demo, security, imageDirs, new StoreChoice.Files(), null);
     }
 
-    /** The same with volumes in {@code store}. */
-    public ServeSettings withStore(StoreChoice store) {
-        return new ServeSettings(dataDir, nbd, admin, demo, security, imageDirs, store);
+    /** The same with volumes in {@code store}, this server called {@code serverName} there (null: the default). */
+    public ServeSettings withStore(StoreChoice store, String serverName) {
+        return new ServeSettings(dataDir, nbd, admin, demo, security, imageDirs, store, serverName);
+    }
+
+    /**
+     * The server's name among those sharing a pool: {@code --server-name}, else {@code HOST:PORT} of its first TCP
+     * listener (with port 0 or only unix sockets, {@code HOST:pidPID}, since the port is not known yet).
+     */
+    public String effectiveServerName(String host, long pid) {
+        if (serverName != null) {
+            return serverName;
+        }
+        for (Endpoint e : nbd) {
+            if (e instanceof Endpoint.Tcp tcp && tcp.port() != 0) {
+                return host + ":" + tcp.port();
+            }
+        }
+        return host + ":pid" + pid;
     }
 
     /** NBD on one TCP address. */

@@ -74,7 +74,8 @@ class CommandLineParsingTest {
         assertEquals(ExitCode.USAGE.code(), r.exit());
         assertTrue(
                 r.singleErrorLine()
-                        .contains("Missing required argument (specify one of these): (--size=SIZE | --file=PATH | --image=POOL/IMAGE)"),
+                        .contains(
+                                "Missing required argument (specify one of these): (--size=SIZE | --file=PATH | --image=POOL/IMAGE)"),
                 r.err());
     }
 

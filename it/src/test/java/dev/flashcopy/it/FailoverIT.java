@@ -1,0 +1,147 @@
+package dev.flashcopy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashcopy.it.support.Ceph;
+import dev.flashcopy.it.support.Command;
+import dev.flashcopy.it.support.Exports;
+import dev.flashcopy.it.support.Qemu;
+import dev.flashcopy.it.support.ServerProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several servers on one pool: one owns the store, the others wait as standbys; when the owner dies ({@code kill -9})
+ * or is paused past its lease (SIGSTOP), a survivor takes the store over within 30 s, recovers every relationship
+ * from the cluster and serves every target at its T0 (sha256 of the whole export); the paused owner, woken up, writes
+ * nothing more (a write queued to it never lands) and stops; a second live server under the same name is refused.
+ */
+class FailoverIT {
+    private static final Duration TAKEOVER_BOUND = Duration.ofSeconds(30);
+
+    @TempDir
+    Path tmp;
+
+    private String[] args(String serverName) {
+        List<String> a = new ArrayList<>(List.of(Ceph.storeArgs()));
+        a.addAll(List.of("--server-name", serverName));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void aSurvivorTakesOverAKilledOwnerWithEveryT0Intact() {
+        String src = Ceph.unique("fsrc");
+        String tgt = Ceph.unique("ftgt");
+        String a = Ceph.unique("a");
+        ServerProcess owner = ServerProcess.start(tmp.resolve("a"), args(a));
+        String t0;
+        try {
+            owner.cli("mkvol", src, "--size", "16M").ok();
+            Qemu.io(owner.uri(src), "write -P 0x21 0 16M");
+            t0 = Exports.sha256(owner.uri(src));
+            owner.cli("mkflash", "--nocp", src + ":" + tgt).ok();
+            Qemu.io(owner.uri(src), "write -P 0x22 1M 2M");
+            owner.kill9();
+        } catch (RuntimeException | Error e) {
+            owner.close();
+            throw e;
+        }
+        long killed = System.nanoTime();
+        try (ServerProcess survivor = ServerProcess.start(tmp.resolve("b"), args(Ceph.unique("b")))) {
+            String got = Exports.sha256(survivor.uri(tgt));
+            Duration failover = Duration.ofNanos(System.nanoTime() - killed);
+            assertEquals(t0, got, "the target's T0 through the survivor\n" + survivor.logText());
+            assertTrue(failover.compareTo(TAKEOVER_BOUND) < 0, "first read through the survivor after " + failover);
+            assertEquals(
+                    Exports.sha256(survivor.uri(src), 1 << 20, 2 << 20),
+                    sha256Of((byte) 0x22, 2 << 20),
+                    "the source's write before the kill");
+            String lsflash = survivor.cli("lsflash").ok().out();
+            assertTrue(lsflash.contains(src) && lsflash.contains(tgt), lsflash);
+            survivor.cli("rmflash", src + ":" + tgt).ok();
+            survivor.cli("rmvol", tgt).ok();
+            survivor.cli("rmvol", src).ok();
+        } finally {
+            owner.close();
+        }
+    }
+
+    @Test
+    void aPausedOwnerIsFencedAndWritesNothingWhenItWakes() throws Exception {
+        String src = Ceph.unique("psrc");
+        String tgt = Ceph.unique("ptgt");
+        String a = Ceph.unique("a");
+        try (ServerProcess owner = ServerProcess.start(tmp.resolve("a"), args(a))) {
+            owner.cli("mkvol", src, "--size", "16M").ok();
+            Qemu.io(owner.uri(src), "write -P 0x31 0 16M");
+            String t0 = Exports.sha256(owner.uri(src));
+            owner.cli("mkflash", "--nocp", src + ":" + tgt).ok();
+
+            // The same name on a second live server is refused, in one line, exit 5.
+            Command.Result twin = Command.runWith(
+                    Duration.ofSeconds(60),
+                    ServerProcess.NO_BUILD,
+                    null,
+                    ServerProcess.serveCommand(tmp.resolve("twin"), args(a)).toArray(String[]::new));
+            assertEquals(5, twin.exit(), twin.toString());
+            assertTrue(twin.err().contains("--server-name " + a + " is in use"), twin.err());
+
+            Command.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(owner.pid()))
+                    .ok();
+            // A write sent to the paused owner: it waits in the socket until the owner wakes up, fenced.
+            Process late = new ProcessBuilder(
+                            "qemu-io", "-f", "raw", "-c", "write -P 0xee 0 1M", "-c", "flush", owner.uri(src))
+                    .redirectErrorStream(true)
+                    .start();
+            try (ServerProcess survivor = ServerProcess.start(tmp.resolve("b"), args(Ceph.unique("b")))) {
+                assertTrue(survivor.logText().contains("took over the store"), survivor.logText());
+                assertEquals(t0, Exports.sha256(survivor.uri(tgt)), "T0 through the survivor");
+                String sourceBefore = Exports.sha256(survivor.uri(src));
+
+                Command.run(Duration.ofSeconds(10), "kill", "-CONT", Long.toString(owner.pid()))
+                        .ok();
+                String ownerLog =
+                        owner.awaitLog(l -> l.contains("lost ownership of the store"), Duration.ofSeconds(30));
+                assertTrue(ownerLog.contains("lost ownership of the store"), ownerLog);
+                late.waitFor(60, TimeUnit.SECONDS);
+                late.destroyForcibly();
+                assertTrue(waitForExit(owner, Duration.ofSeconds(30)), "the woken owner stops\n" + owner.logText());
+
+                assertEquals(
+                        sourceBefore, Exports.sha256(survivor.uri(src)), "nothing the woken owner had queued landed");
+                assertFalse(
+                        Exports.sha256(survivor.uri(src), 0, 1 << 20).equals(sha256Of((byte) 0xee, 1 << 20)),
+                        "the late write is not on the source");
+                assertEquals(t0, Exports.sha256(survivor.uri(tgt)), "T0 after the woken owner stopped");
+                // The survivor goes on: copy-on-write still keeps the target at T0.
+                Qemu.io(survivor.uri(src), "write -P 0x32 0 4M");
+                assertEquals(t0, Exports.sha256(survivor.uri(tgt)), "T0 after a write through the survivor");
+                survivor.cli("rmflash", src + ":" + tgt).ok();
+                survivor.cli("rmvol", tgt).ok();
+                survivor.cli("rmvol", src).ok();
+            }
+        }
+    }
+
+    private static boolean waitForExit(ServerProcess server, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (server.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        return !server.isAlive();
+    }
+
+    private static String sha256Of(byte value, int length) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, value);
+        return Exports.sha256(b);
+    }
+}
