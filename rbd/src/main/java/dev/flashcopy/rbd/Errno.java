@@ -15,6 +15,7 @@ import java.lang.invoke.MethodHandle;
 public final class Errno {
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int EINTR = 4;
     public static final int EIO = 5;
     public static final int EAGAIN = 11;
     public static final int EACCES = 13;

@@ -6,6 +6,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One connection to a Ceph cluster ({@code rados_t}), as a cephx user, configured from a {@code ceph.conf}. Open
@@ -14,6 +16,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Thread-safe: librados serialises what it must; {@link #close()} runs {@code rados_shutdown} once.
  */
 public final class RadosCluster implements AutoCloseable {
+    /**
+     * One client instance's address: an optional messenger type, {@code IP:PORT}, and the nonce that tells this
+     * connection apart from every other one from the same host. A blocklist entry without a nonce (or nonce 0)
+     * would fence every client of that IP, other servers and other users of the machine included.
+     */
+    private static final Pattern CLIENT_ADDRESS = Pattern.compile("(?:(?:v1|v2|any):)?([^\\s/]+):(\\d+)/(\\d+)");
+
+    /** How long {@link #blocklist} waits for placement groups to learn of the entry (measured: well under 1 s). */
+    private static final Duration FENCE_SETTLE = Duration.ofSeconds(30);
+
     private final MemorySegment handle;
     private final String user;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -70,6 +82,70 @@ public final class RadosCluster implements AutoCloseable {
     /** The cephx user this connection authenticated as, without the {@code client.} prefix. */
     public String user() {
         return user;
+    }
+
+    /**
+     * This connection's address as the cluster sees it ({@code rados_getaddrs}), e.g. {@code 127.0.0.1:0/3056151276};
+     * what another server passes to {@link #blocklist} to fence this one.
+     */
+    public String address() throws CephException {
+        checkOpen();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            CephException.check(LibRadosLocks.getaddrs(handle, out), "rados_getaddrs", "client." + user);
+            MemorySegment addrs = out.get(ValueLayout.ADDRESS, 0);
+            try {
+                return addrs.reinterpret(Integer.MAX_VALUE).getString(0);
+            } finally {
+                LibRadosLocks.free(addrs);
+            }
+        }
+    }
+
+    /** This connection's global id: the number in the {@code client.N} name the OSDs see. */
+    public long instanceId() {
+        checkOpen();
+        return LibRadosLocks.instanceId(handle);
+    }
+
+    /**
+     * Fences the client at {@code address} (from {@link #address} or {@link Locker#address}) for {@code expiry}: the
+     * OSDs refuse every operation it sends from then on with ESHUTDOWN. Returns once every placement group of
+     * {@code pool} checks clients against an OSD map that carries the entry (ETIMEDOUT if one does not within {@code
+     * FENCE_SETTLE}): from then on, not one more of the client's writes lands in that pool. Only an exact client
+     * address (with its nonce) is accepted, never a whole host.
+     */
+    public void blocklist(String address, Duration expiry, Pool pool) throws CephException {
+        checkOpen();
+        requireClientAddress(address);
+        long seconds = expiry.toSeconds();
+        if (seconds < 1 || seconds > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("expiry: " + expiry + " (expected: 1 s or more)");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            CephException.check(
+                    LibRadosLocks.blocklistAdd(handle, arena.allocateFrom(address), (int) seconds),
+                    "rados_blocklist_add",
+                    address);
+        }
+        ClusterCommands.awaitCurrentMapInPool(handle, pool.name(), FENCE_SETTLE);
+    }
+
+    /** Lifts a fence set by {@link #blocklist} before it expires ({@code osd blocklist rm}); no entry is no error. */
+    public void unblocklist(String address) throws CephException {
+        checkOpen();
+        requireClientAddress(address);
+        ClusterCommands.mon(
+                handle, "{\"prefix\": \"osd blocklist\", \"blocklistop\": \"rm\", \"addr\": \"" + address + "\"}");
+    }
+
+    /** Rejects anything but one client instance's address (see {@link #CLIENT_ADDRESS}). */
+    static void requireClientAddress(String address) {
+        Matcher m = CLIENT_ADDRESS.matcher(address);
+        if (!m.matches() || Long.parseLong(m.group(3)) == 0) {
+            throw new IllegalArgumentException(
+                    "address: " + address + " (expected: one client's IP:PORT/NONCE with a non-zero nonce)");
+        }
     }
 
     private void checkOpen() {

@@ -11,13 +11,13 @@ import java.time.Duration;
  * environment's {@code CEPH_CONF} (bin/test exports it after {@code bin/ceph-dev up}), else bin/ceph-dev's default
  * place. No cluster is a test failure, never a skip: these tests are required.
  */
-final class TestCluster {
-    static final String POOL = "rbd";
+public final class TestCluster {
+    public static final String POOL = "rbd";
     private static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(15);
 
     private TestCluster() {}
 
-    static Path conf() {
+    public static Path conf() {
         String conf = System.getProperty("ceph.conf", System.getenv("CEPH_CONF"));
         if (conf == null || conf.isBlank()) {
             String dir = System.getenv().getOrDefault("FLASHCOPY_CEPH_DIR", "/tmp/flashcopy-ceph");
@@ -27,7 +27,7 @@ final class TestCluster {
     }
 
     /** Connects as client.admin, or fails the test saying how to start a cluster. */
-    static RadosCluster connect() {
+    public static RadosCluster connect() {
         Path conf = conf();
         if (!Files.isReadable(conf)) {
             fail("no Ceph cluster for the RBD tests: " + conf + " does not exist; run bin/ceph-dev up"
@@ -42,7 +42,7 @@ final class TestCluster {
     }
 
     /** A name no earlier run used, so a run that died half-way leaves nothing in this one's way. */
-    static String unique(String prefix) {
+    public static String unique(String prefix) {
         return prefix + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     }
 }

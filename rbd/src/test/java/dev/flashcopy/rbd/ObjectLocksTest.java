@@ -1,0 +1,133 @@
+package dev.flashcopy.rbd;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Object locks, addresses and the blocklist, between two connections (two servers) to the real cluster. */
+class ObjectLocksTest {
+    private static final String LOCK = "lease-test";
+    private static final Duration SHORT = Duration.ofSeconds(2);
+
+    private RadosCluster clusterA;
+    private RadosCluster clusterB;
+    private Pool a;
+    private Pool b;
+    private String oid;
+
+    @BeforeEach
+    void connect() throws CephException {
+        clusterA = TestCluster.connect();
+        clusterB = TestCluster.connect();
+        a = clusterA.openPool(TestCluster.POOL);
+        b = clusterB.openPool(TestCluster.POOL);
+        oid = TestCluster.unique("lease-locks");
+    }
+
+    @AfterEach
+    void disconnect() throws CephException {
+        try {
+            b.remove(oid);
+        } catch (CephException e) {
+            assertEquals(Errno.ENOENT, e.errno());
+        }
+        a.close();
+        b.close();
+        clusterA.close();
+        clusterB.close();
+    }
+
+    @Test
+    void exclusiveLockIsRefusedToOthersAndListsItsHolder() throws CephException {
+        a.lockExclusive(oid, LOCK, "cookie-a", "server a", SHORT, false);
+        CephException busy =
+                assertThrows(CephException.class, () -> b.lockExclusive(oid, LOCK, "cookie-b", "b", SHORT, false));
+        assertEquals(Errno.EBUSY, busy.errno(), busy.getMessage());
+        CephException again =
+                assertThrows(CephException.class, () -> a.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, false));
+        assertEquals(Errno.EEXIST, again.errno(), "the same client and cookie: already held");
+
+        List<Locker> lockers = b.lockers(oid, LOCK);
+        assertEquals(1, lockers.size());
+        Locker holder = lockers.getFirst();
+        assertEquals("client." + clusterA.instanceId(), holder.client());
+        assertEquals("cookie-a", holder.cookie());
+        assertTrue(holder.address().endsWith(clusterA.address()), holder + " vs " + clusterA.address());
+
+        a.unlock(oid, LOCK, "cookie-a");
+        assertEquals(List.of(), b.lockers(oid, LOCK));
+        assertEquals(
+                Errno.ENOENT,
+                assertThrows(CephException.class, () -> a.unlock(oid, LOCK, "cookie-a"))
+                        .errno());
+        b.lockExclusive(oid, LOCK, "cookie-b", "b", SHORT, false);
+        assertEquals("cookie-b", a.lockers(oid, LOCK).getFirst().cookie());
+    }
+
+    @Test
+    void renewedLockOutlivesItsDurationAndAnUnrenewedOneExpires() throws Exception {
+        a.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, false);
+        for (int i = 0; i < 4; i++) {
+            Thread.sleep(SHORT.toMillis() / 2);
+            a.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, true);
+        }
+        assertEquals(1, b.lockers(oid, LOCK).size(), "renewed past twice its duration");
+
+        Thread.sleep(SHORT.toMillis() + 1000);
+        assertEquals(List.of(), b.lockers(oid, LOCK), "the OSD expired it");
+        CephException gone =
+                assertThrows(CephException.class, () -> a.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, true));
+        assertEquals(Errno.ENOENT, gone.errno(), "a renewal does not take back an expired lock");
+        b.lockExclusive(oid, LOCK, "cookie-b", "b", SHORT, false);
+    }
+
+    @Test
+    void brokenLockCannotBeRenewed() throws CephException {
+        a.lockExclusive(oid, LOCK, "cookie-a", "a", Duration.ofSeconds(30), false);
+        b.breakLock(oid, LOCK, b.lockers(oid, LOCK).getFirst());
+        assertEquals(List.of(), b.lockers(oid, LOCK));
+        CephException gone = assertThrows(
+                CephException.class, () -> a.lockExclusive(oid, LOCK, "cookie-a", "a", Duration.ofSeconds(30), true));
+        assertEquals(Errno.ENOENT, gone.errno());
+    }
+
+    @Test
+    void blocklistFencesExactlyOneConnectionUntilLifted() throws CephException {
+        a.writeFull(oid, "from a".getBytes(UTF_8));
+        String address = clusterA.address();
+        clusterB.blocklist(address, Duration.ofSeconds(60), b);
+        try {
+            CephException fenced = assertThrows(CephException.class, () -> a.writeFull(oid, "stale".getBytes(UTF_8)));
+            assertEquals(Errno.EBLOCKLISTED, fenced.errno(), fenced.getMessage());
+            try (RadosCluster third = TestCluster.connect();
+                    Pool c = third.openPool(TestCluster.POOL)) {
+                c.append(oid, ", from c".getBytes(UTF_8));
+            }
+            assertArrayEquals("from a, from c".getBytes(UTF_8), b.readAll(oid), "same host, other nonce: not fenced");
+        } finally {
+            clusterB.unblocklist(address);
+        }
+    }
+
+    @Test
+    void blocklistTakesOnlyOneClientsAddress() {
+        for (String wide : List.of("127.0.0.1", "127.0.0.1:0/0", "v1:127.0.0.1:0/0", "127.0.0.0/8", "", "any")) {
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> clusterB.blocklist(wide, Duration.ofSeconds(60), b), wide);
+            assertEquals(
+                    "address: " + wide + " (expected: one client's IP:PORT/NONCE with a non-zero nonce)",
+                    e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> clusterB.unblocklist("127.0.0.1:0/0"));
+        RadosCluster.requireClientAddress("v1:127.0.0.1:0/3356121390");
+        RadosCluster.requireClientAddress("[::1]:0/42");
+    }
+}
