@@ -11,7 +11,8 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * FFM downcalls into {@code librados.so.2} (Ceph pacific's C API, {@code rados/librados.h}): the cluster handle,
- * pool I/O contexts, whole-object I/O and the compound write operations that carry a version guard. Handles ({@code rados_t},
+ * pool I/O contexts, whole-object and positional object I/O, the compound write operations that carry a version guard,
+ * zero a range or set and remove omap keys, and the compound read operation that lists omap entries. Handles ({@code rados_t},
  * {@code rados_ioctx_t}, {@code rados_write_op_t}) are opaque pointers. Calls return 0 or a byte count, or a
  * negative errno; the callers turn that into a {@link CephException}. Linux x86_64/aarch64 only.
  *
@@ -56,8 +57,31 @@ final class LibRados {
     private static final MethodHandle WRITE_OP_OPERATE =
             bind("rados_write_op_operate", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, INT));
 
+    private static final MethodHandle WRITE =
+            bind("rados_write", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, LONG));
+    private static final MethodHandle TRUNC = bind("rados_trunc", FunctionDescriptor.of(INT, PTR, PTR, LONG));
+    private static final MethodHandle WRITE_OP_ZERO =
+            bind("rados_write_op_zero", FunctionDescriptor.ofVoid(PTR, LONG, LONG));
+    private static final MethodHandle WRITE_OP_TRUNCATE =
+            bind("rados_write_op_truncate", FunctionDescriptor.ofVoid(PTR, LONG));
+    private static final MethodHandle WRITE_OP_OMAP_SET =
+            bind("rados_write_op_omap_set", FunctionDescriptor.ofVoid(PTR, PTR, PTR, PTR, LONG));
+    private static final MethodHandle WRITE_OP_OMAP_RM_KEYS =
+            bind("rados_write_op_omap_rm_keys", FunctionDescriptor.ofVoid(PTR, PTR, LONG));
+    private static final MethodHandle CREATE_READ_OP = bind("rados_create_read_op", FunctionDescriptor.of(PTR));
+    private static final MethodHandle RELEASE_READ_OP = bind("rados_release_read_op", FunctionDescriptor.ofVoid(PTR));
+    private static final MethodHandle READ_OP_OMAP_GET_VALS2 =
+            bind("rados_read_op_omap_get_vals2", FunctionDescriptor.ofVoid(PTR, PTR, PTR, LONG, PTR, PTR, PTR));
+    private static final MethodHandle READ_OP_OPERATE =
+            bind("rados_read_op_operate", FunctionDescriptor.of(INT, PTR, PTR, PTR, INT));
+    private static final MethodHandle OMAP_GET_NEXT =
+            bind("rados_omap_get_next", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR));
+    private static final MethodHandle OMAP_GET_END = bind("rados_omap_get_end", FunctionDescriptor.ofVoid(PTR));
+
     /** {@code rados_write_op_create}: fail with EEXIST when the object exists. */
     static final int CREATE_EXCLUSIVE = 1;
+    /** {@code rados_write_op_create}: create the object when absent, leave it alone when present. */
+    static final int CREATE_IDEMPOTENT = 0;
 
     private LibRados() {}
 
@@ -234,6 +258,116 @@ final class LibRados {
     static int writeOpOperate(MemorySegment op, MemorySegment ioctx, MemorySegment oid) {
         try {
             return (int) WRITE_OP_OPERATE.invokeExact(op, ioctx, oid, MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Writes {@code len} bytes at {@code offset}, creating the object when absent; 0 or -errno. */
+    static int write(MemorySegment ioctx, MemorySegment oid, MemorySegment buf, long len, long offset) {
+        try {
+            return (int) WRITE.invokeExact(ioctx, oid, buf, len, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int trunc(MemorySegment ioctx, MemorySegment oid, long size) {
+        try {
+            return (int) TRUNC.invokeExact(ioctx, oid, size);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void writeOpZero(MemorySegment op, long offset, long len) {
+        try {
+            WRITE_OP_ZERO.invokeExact(op, offset, len);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void writeOpTruncate(MemorySegment op, long size) {
+        try {
+            WRITE_OP_TRUNCATE.invokeExact(op, size);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code keys} and {@code vals} are arrays of {@code char *}, {@code lens} of {@code size_t}; librados copies. */
+    static void writeOpOmapSet(MemorySegment op, MemorySegment keys, MemorySegment vals, MemorySegment lens, long n) {
+        try {
+            WRITE_OP_OMAP_SET.invokeExact(op, keys, vals, lens, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void writeOpOmapRmKeys(MemorySegment op, MemorySegment keys, long n) {
+        try {
+            WRITE_OP_OMAP_RM_KEYS.invokeExact(op, keys, n);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static MemorySegment createReadOp() {
+        try {
+            return (MemorySegment) CREATE_READ_OP.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void releaseReadOp(MemorySegment op) {
+        try {
+            RELEASE_READ_OP.invokeExact(op);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * Queues a read of up to {@code max} omap entries after {@code startAfter} (empty: from the first). The
+     * iterator ({@code iterOut}), the more-flag ({@code moreOut}, a byte) and the step's return value ({@code
+     * rvalOut}, an int) are filled by {@link #readOpOperate}.
+     */
+    static void readOpOmapGetVals2(
+            MemorySegment op,
+            MemorySegment startAfter,
+            long max,
+            MemorySegment iterOut,
+            MemorySegment moreOut,
+            MemorySegment rvalOut) {
+        try {
+            READ_OP_OMAP_GET_VALS2.invokeExact(op, startAfter, MemorySegment.NULL, max, iterOut, moreOut, rvalOut);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int readOpOperate(MemorySegment op, MemorySegment ioctx, MemorySegment oid) {
+        try {
+            return (int) READ_OP_OPERATE.invokeExact(op, ioctx, oid, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** The next entry: {@code keyOut} and {@code valOut} receive {@code char *} (key NULL at the end), {@code lenOut} a {@code size_t}. */
+    static int omapGetNext(MemorySegment iter, MemorySegment keyOut, MemorySegment valOut, MemorySegment lenOut) {
+        try {
+            return (int) OMAP_GET_NEXT.invokeExact(iter, keyOut, valOut, lenOut);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void omapGetEnd(MemorySegment iter) {
+        try {
+            OMAP_GET_END.invokeExact(iter);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -47,6 +47,7 @@ final class LibRbd {
     private static final MethodHandle CREATE2 =
             bind("rbd_create2", FunctionDescriptor.of(INT, PTR, PTR, LONG, LONG, PTR));
     private static final MethodHandle REMOVE = bind("rbd_remove", FunctionDescriptor.of(INT, PTR, PTR));
+    private static final MethodHandle LIST = bind("rbd_list", FunctionDescriptor.of(INT, PTR, PTR, PTR));
     private static final MethodHandle OPEN = bind("rbd_open", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR));
     private static final MethodHandle CLOSE = bind("rbd_close", FunctionDescriptor.of(INT, PTR));
     private static final MethodHandle GET_SIZE = bind("rbd_get_size", FunctionDescriptor.of(INT, PTR, PTR));
@@ -95,6 +96,18 @@ final class LibRbd {
     static int remove(MemorySegment ioctx, MemorySegment name) {
         try {
             return (int) REMOVE.invokeExact(ioctx, name);
+        } catch (Throwable t) {
+            throw LibRados.rethrow(t);
+        }
+    }
+
+    /**
+     * The pool's image names, each followed by a NUL, into {@code names} of {@code *sizeInOut} bytes: the bytes used,
+     * or {@code -ERANGE} with {@code *sizeInOut} set to the size needed.
+     */
+    static int list(MemorySegment ioctx, MemorySegment names, MemorySegment sizeInOut) {
+        try {
+            return (int) LIST.invokeExact(ioctx, names, sizeInOut);
         } catch (Throwable t) {
             throw LibRados.rethrow(t);
         }

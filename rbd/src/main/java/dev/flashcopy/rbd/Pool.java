@@ -4,11 +4,15 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Instant;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An I/O context on one pool ({@code rados_ioctx_t}): whole-object reads and writes for metadata, and the object
- * version that makes a read-modify-write safe between two writers ({@link #writeFullIfVersion}). RBD images in the
+ * version that makes a read-modify-write safe between two writers ({@link #writeFullIfVersion}); positional
+ * reads, writes, zeroing and truncation of an object, and its omap (a sorted key-value map kept with the object)
+ * for objects used as files and directories. RBD images in the
  * pool are opened through {@link RbdImage}.
  *
  * <p>Thread-safe. Object calls are serialised on this pool, because librados reports an object's version through
@@ -131,6 +135,184 @@ public final class Pool implements AutoCloseable {
             }
             return LibRados.lastVersion(ioctx);
         }
+    }
+
+    /**
+     * Writes {@code length} bytes of {@code src} (a native segment) at {@code offset}, creating the object when
+     * absent. A write reaching past the OSDs' {@code osd_max_object_size} fails whole with EFBIG.
+     */
+    public synchronized void write(String oid, MemorySegment src, long length, long offset) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            CephException.check(
+                    LibRados.write(handle(), arena.allocateFrom(oid), src, length, offset),
+                    "rados_write",
+                    subject(oid) + " at " + offset);
+        }
+    }
+
+    /**
+     * Reads up to {@code length} bytes (at most 1 GiB a call) from {@code offset} into {@code dst} (a native
+     * segment); returns the count, short at the object's end. One read is atomic: it sees one version of the object.
+     */
+    public synchronized long read(String oid, MemorySegment dst, long length, long offset) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            return CephException.check(
+                    LibRados.read(handle(), arena.allocateFrom(oid), dst, Math.min(length, 1L << 30), offset),
+                    "rados_read",
+                    subject(oid) + " at " + offset);
+        }
+    }
+
+    /** Cuts or extends (with zeroes) the object to {@code size}, creating it when absent. */
+    public synchronized void truncate(String oid, long size) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            CephException.check(
+                    LibRados.trunc(handle(), arena.allocateFrom(oid), size),
+                    "rados_trunc",
+                    subject(oid) + " to " + size);
+        }
+    }
+
+    /**
+     * Zeroes {@code length} bytes from {@code offset} of an existing object (ENOENT otherwise), then, when {@code
+     * newSize} is not negative, sets its size; one operation, applied whole or not at all.
+     */
+    public synchronized void zero(String oid, long offset, long length, long newSize) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment op = LibRados.createWriteOp();
+            try {
+                LibRados.writeOpAssertExists(op);
+                if (length > 0) {
+                    LibRados.writeOpZero(op, offset, length);
+                }
+                if (newSize >= 0) {
+                    LibRados.writeOpTruncate(op, newSize);
+                }
+                CephException.check(
+                        LibRados.writeOpOperate(op, handle(), arena.allocateFrom(oid)),
+                        "rados_write_op_operate",
+                        subject(oid) + " zero " + length + " at " + offset);
+            } finally {
+                LibRados.releaseWriteOp(op);
+            }
+        }
+    }
+
+    /** Creates the object, empty, when it does not exist; an existing one is left as it is. */
+    public synchronized void touch(String oid) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment op = LibRados.createWriteOp();
+            try {
+                LibRados.writeOpCreate(op, LibRados.CREATE_IDEMPOTENT);
+                CephException.check(
+                        LibRados.writeOpOperate(op, handle(), arena.allocateFrom(oid)),
+                        "rados_write_op_operate",
+                        subject(oid) + " create");
+            } finally {
+                LibRados.releaseWriteOp(op);
+            }
+        }
+    }
+
+    /**
+     * Sets omap entry {@code key} of the object to {@code value}. With {@code create} the object is created when
+     * absent; without, an absent object fails the whole operation with ENOENT and nothing is set.
+     */
+    public synchronized void omapSet(String oid, String key, byte[] value, boolean create) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment op = LibRados.createWriteOp();
+            try {
+                if (create) {
+                    LibRados.writeOpCreate(op, LibRados.CREATE_IDEMPOTENT);
+                } else {
+                    LibRados.writeOpAssertExists(op);
+                }
+                MemorySegment keys = arena.allocate(ValueLayout.ADDRESS);
+                keys.set(ValueLayout.ADDRESS, 0, arena.allocateFrom(key));
+                MemorySegment vals = arena.allocate(ValueLayout.ADDRESS);
+                vals.set(ValueLayout.ADDRESS, 0, bytes(arena, value));
+                MemorySegment lens = arena.allocate(ValueLayout.JAVA_LONG);
+                lens.set(ValueLayout.JAVA_LONG, 0, value.length);
+                LibRados.writeOpOmapSet(op, keys, vals, lens, 1);
+                CephException.check(
+                        LibRados.writeOpOperate(op, handle(), arena.allocateFrom(oid)),
+                        "rados_write_op_operate",
+                        subject(oid) + " omap set " + key);
+            } finally {
+                LibRados.releaseWriteOp(op);
+            }
+        }
+    }
+
+    /** Removes omap entry {@code key} of an existing object (ENOENT otherwise); an absent key is no error. */
+    public synchronized void omapRemove(String oid, String key) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment op = LibRados.createWriteOp();
+            try {
+                LibRados.writeOpAssertExists(op);
+                MemorySegment keys = arena.allocate(ValueLayout.ADDRESS);
+                keys.set(ValueLayout.ADDRESS, 0, arena.allocateFrom(key));
+                LibRados.writeOpOmapRmKeys(op, keys, 1);
+                CephException.check(
+                        LibRados.writeOpOperate(op, handle(), arena.allocateFrom(oid)),
+                        "rados_write_op_operate",
+                        subject(oid) + " omap remove " + key);
+            } finally {
+                LibRados.releaseWriteOp(op);
+            }
+        }
+    }
+
+    /** Every omap entry of the object, in key order, read a page at a time; ENOENT when it does not exist. */
+    public synchronized SortedMap<String, byte[]> omap(String oid) throws CephException {
+        SortedMap<String, byte[]> entries = new TreeMap<>();
+        String after = "";
+        boolean more = true;
+        while (more) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment op = LibRados.createReadOp();
+                try {
+                    MemorySegment iter = arena.allocate(ValueLayout.ADDRESS);
+                    MemorySegment moreOut = arena.allocate(ValueLayout.JAVA_LONG);
+                    MemorySegment rval = arena.allocate(ValueLayout.JAVA_INT);
+                    LibRados.readOpOmapGetVals2(op, arena.allocateFrom(after), OMAP_PAGE, iter, moreOut, rval);
+                    String what = subject(oid) + " omap after '" + after + "'";
+                    CephException.check(
+                            LibRados.readOpOperate(op, handle(), arena.allocateFrom(oid)),
+                            "rados_read_op_operate",
+                            what);
+                    CephException.check(rval.get(ValueLayout.JAVA_INT, 0), "rados_read_op_omap_get_vals2", what);
+                    after = drain(iter.get(ValueLayout.ADDRESS, 0), arena, entries, after);
+                    more = moreOut.get(ValueLayout.JAVA_BYTE, 0) != 0;
+                } finally {
+                    LibRados.releaseReadOp(op);
+                }
+            }
+        }
+        return entries;
+    }
+
+    private static final long OMAP_PAGE = 512;
+
+    /** Copies the iterator's entries into {@code into} and ends it; returns the last key seen. */
+    private static String drain(MemorySegment iter, Arena arena, SortedMap<String, byte[]> into, String last) {
+        MemorySegment key = arena.allocate(ValueLayout.ADDRESS);
+        MemorySegment val = arena.allocate(ValueLayout.ADDRESS);
+        MemorySegment len = arena.allocate(ValueLayout.JAVA_LONG);
+        try {
+            while (LibRados.omapGetNext(iter, key, val, len) == 0) {
+                MemorySegment k = key.get(ValueLayout.ADDRESS, 0);
+                if (k.equals(MemorySegment.NULL)) {
+                    break;
+                }
+                last = k.reinterpret(Long.MAX_VALUE).getString(0);
+                long n = len.get(ValueLayout.JAVA_LONG, 0);
+                into.put(last, val.get(ValueLayout.ADDRESS, 0).reinterpret(n).toArray(ValueLayout.JAVA_BYTE));
+            }
+        } finally {
+            LibRados.omapGetEnd(iter);
+        }
+        return last;
     }
 
     MemorySegment handle() {

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -63,6 +64,36 @@ public final class RbdImage implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             CephException.check(
                     LibRbd.remove(pool.handle(), arena.allocateFrom(name)), "rbd_remove", pool.name() + "/" + name);
+        }
+    }
+
+    /** The names of the pool's images, in no particular order. */
+    public static List<String> list(Pool pool) throws CephException {
+        long size = 4096;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sizeCell = arena.allocate(ValueLayout.JAVA_LONG);
+            while (true) {
+                MemorySegment names = arena.allocate(size);
+                sizeCell.set(ValueLayout.JAVA_LONG, 0, size);
+                int rc = LibRbd.list(pool.handle(), names, sizeCell);
+                if (rc == -Errno.ERANGE) {
+                    // Images were added since the size was asked for, or the first guess was short: ask again.
+                    size = Math.max(size * 2, sizeCell.get(ValueLayout.JAVA_LONG, 0));
+                    continue;
+                }
+                CephException.check(rc, "rbd_list", pool.name());
+                List<String> out = new ArrayList<>();
+                long start = 0;
+                for (long i = 0; i < rc; i++) {
+                    if (names.get(ValueLayout.JAVA_BYTE, i) == 0) {
+                        if (i > start) {
+                            out.add(names.getString(start));
+                        }
+                        start = i + 1;
+                    }
+                }
+                return out;
+            }
         }
     }
 

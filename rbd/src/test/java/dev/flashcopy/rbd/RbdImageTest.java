@@ -81,6 +81,20 @@ class RbdImageTest {
     }
 
     @Test
+    void listNamesThePoolsImagesAndForgetsRemovedOnes() throws CephException {
+        assertTrue(RbdImage.list(pool).contains(name));
+        String other = TestCluster.unique("listed");
+        RbdImage.create(pool, other, MIB);
+        try {
+            List<String> names = RbdImage.list(pool);
+            assertTrue(names.contains(name) && names.contains(other), names.toString());
+        } finally {
+            RbdImage.remove(pool, other);
+        }
+        assertFalse(RbdImage.list(pool).contains(other));
+    }
+
+    @Test
     void synchronousWritesReadBackAtTheirOffsets() throws CephException {
         // Offsets inside an object, across an object boundary (4 MiB) and at the very end.
         long[] offsets = {0, MIB + 4096 * 3, 4 * MIB - 512, 40 * MIB + 7, SIZE - BLOCK};

@@ -1,7 +1,9 @@
 package dev.flashcopy.engine.catalog;
 
+import dev.flashcopy.engine.image.ImageStore;
+import dev.flashcopy.engine.image.VolumeImage;
 import dev.flashcopy.engine.volume.Disk;
-import dev.flashcopy.engine.volume.ImageFile;
+import dev.flashcopy.engine.volume.FileImageStore;
 import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,9 +14,10 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The open volumes of one data directory, by name, and their persisted list. Images live in
- * {@code DATA/volumes/NAME.img} unless registered in place. A volume with open leases (NBD
- * connections) cannot be removed, so no descriptor is closed under a reader.
+ * The open volumes of one data directory, by name, and their persisted list. Images live in its
+ * {@link ImageStore} ({@code DATA/volumes/NAME.img}, or {@code POOL/NAME} on RBD) unless registered in place; the
+ * catalog lives on its {@link Disk}. A volume with open leases (NBD connections) cannot be removed, so no
+ * image is closed under a reader.
  *
  * <p>Thread-safe: every method synchronises on the store; volume I/O itself does not.
  */
@@ -33,15 +36,15 @@ public final class VolumeStore implements AutoCloseable {
 
     private final Disk disk;
     private final Path dataDir;
-    private final Path imageDir;
+    private final ImageStore images;
     private final TreeMap<String, Entry> volumes = new TreeMap<>();
     private final List<String> loadProblems = new ArrayList<>();
     private RemovalGuard guard = name -> Optional.empty();
 
-    private VolumeStore(Disk disk, Path dataDir) {
+    private VolumeStore(Disk disk, Path dataDir, ImageStore images) {
         this.disk = disk;
         this.dataDir = dataDir;
-        this.imageDir = dataDir.resolve("volumes");
+        this.images = images;
     }
 
     /** Opens every volume the catalog lists; an image that cannot be opened is reported, not fatal. */
@@ -51,11 +54,18 @@ public final class VolumeStore implements AutoCloseable {
 
     /** As {@link #open(Path)}, with every file on {@code disk} (tests pass a simulated one). */
     public static VolumeStore open(Disk disk, Path dataDir) throws IOException {
-        VolumeStore store = new VolumeStore(disk, dataDir.toAbsolutePath());
-        disk.createDirectories(store.imageDir);
+        return open(disk, dataDir, new FileImageStore(disk, dataDir));
+    }
+
+    /**
+     * As {@link #open(Disk, Path)}, with images in {@code images} (an RBD pool); the store is closed with this one.
+     * The metadata stays on {@code disk} under {@code dataDir}.
+     */
+    public static VolumeStore open(Disk disk, Path dataDir, ImageStore images) throws IOException {
+        VolumeStore store = new VolumeStore(disk, dataDir.toAbsolutePath(), images);
         for (VolumeRecord record : CatalogFile.load(disk, store.dataDir)) {
             try {
-                ImageFile image = ImageFile.open(disk, Path.of(record.path()), true);
+                VolumeImage image = images.open(record.path());
                 store.volumes.put(record.name(), new Entry(record, new Volume(record.name(), image, false), 0));
             } catch (IOException e) {
                 store.loadProblems.add("volume " + record.name() + " not exported: " + e.getMessage());
@@ -74,9 +84,14 @@ public final class VolumeStore implements AutoCloseable {
         return dataDir;
     }
 
-    /** The disk every file of this data directory lives on. */
+    /** The disk every metadata file of this data directory lives on. */
     public Disk disk() {
         return disk;
+    }
+
+    /** Where its images live. */
+    public ImageStore images() {
+        return images;
     }
 
     /** Why some catalogued volumes could not be opened at start, one line each. */
@@ -88,49 +103,53 @@ public final class VolumeStore implements AutoCloseable {
         this.guard = guard;
     }
 
-    /** Creates a sparse image of {@code size} bytes in the data directory. */
+    /** Creates a sparse image of {@code size} bytes in the store. */
     public synchronized Volume create(String name, long size) throws IOException {
         VolumeNames.check(name);
         if (size <= 0 || size % 512 != 0) {
             throw new IllegalArgumentException("size: " + size + " (expected: a positive multiple of 512 bytes)");
         }
         checkFree(name);
-        Path path = imageDir.resolve(name + ".img");
-        if (disk.exists(path)) {
-            throw new IllegalArgumentException("image file " + path + " already exists but is not in the catalog;"
-                    + " register it with 'mkvol " + name + " --file " + path + "' or move it away");
+        String location = images.volumeLocation(name);
+        if (images.exists(location)) {
+            throw new IllegalArgumentException("image " + location + " already exists but is not in the catalog;"
+                    + " register it with 'mkvol " + name + " --" + images.registerField() + " " + location
+                    + "' or move it away");
         }
-        ImageFile image = ImageFile.create(disk, path, size);
-        // Durability: the image file's directory entry must exist before the catalog names it.
-        disk.syncDirectory(imageDir);
-        return add(new VolumeRecord(name, path.toString(), size, true), image);
+        // Durability: the store makes the image's name durable before the catalog names it.
+        VolumeImage image = images.create(location, size);
+        return add(new VolumeRecord(name, location, size, true), image);
     }
 
-    /** Registers an existing raw image in place; its size is the file's length. */
-    public synchronized Volume register(String name, Path file) throws IOException {
+    /**
+     * Registers an existing raw image in place ({@code mkvol --file PATH}, {@code --image POOL/IMAGE}); its size is
+     * the image's.
+     */
+    public synchronized Volume register(String name, String reference) throws IOException {
         VolumeNames.check(name);
         checkFree(name);
-        Path path = file.toAbsolutePath().normalize();
-        if (!disk.isRegularFile(path)) {
-            throw new IllegalArgumentException(
-                    "file " + path + " is not a regular file (expected: an existing raw image)");
-        }
+        String location = images.registrable(reference);
         for (Entry e : volumes.values()) {
-            if (e.record().path().equals(path.toString())) {
+            if (e.record().path().equals(location)) {
                 throw new IllegalArgumentException(
-                        "file " + path + " is already volume " + e.record().name());
+                        "image " + location + " is already volume " + e.record().name());
             }
         }
-        ImageFile image = ImageFile.open(disk, path, true);
+        VolumeImage image = images.open(location);
         if (image.size() == 0 || image.size() % 512 != 0) {
             image.close();
-            throw new IllegalArgumentException("file " + path + " is " + image.size() + " bytes (expected: a raw"
-                    + " image whose size is a non-zero multiple of 512 bytes, as a block device's is)");
+            throw new IllegalArgumentException("image " + location + " is " + image.size() + " bytes (expected: a"
+                    + " raw image whose size is a non-zero multiple of 512 bytes, as a block device's is)");
         }
-        return add(new VolumeRecord(name, path.toString(), image.size(), false), image);
+        return add(new VolumeRecord(name, location, image.size(), false), image);
     }
 
-    private Volume add(VolumeRecord record, ImageFile image) throws IOException {
+    /** As {@link #register(String, String)} for a file. */
+    public Volume register(String name, Path file) throws IOException {
+        return register(name, file.toString());
+    }
+
+    private Volume add(VolumeRecord record, VolumeImage image) throws IOException {
         Volume volume = new Volume(record.name(), image, false);
         volumes.put(record.name(), new Entry(record, volume, 0));
         try {
@@ -139,7 +158,7 @@ public final class VolumeStore implements AutoCloseable {
             volumes.remove(record.name());
             volume.close();
             if (record.owned()) {
-                disk.deleteIfExists(Path.of(record.path()));
+                images.delete(record.path());
             }
             throw e;
         }
@@ -163,8 +182,8 @@ public final class VolumeStore implements AutoCloseable {
             entry.volume().close();
         }
         if (entry.record().owned()) {
-            // The catalog no longer names the file, so a crash here leaves only an orphan image.
-            disk.deleteIfExists(Path.of(entry.record().path()));
+            // The catalog no longer names the image, so a crash here leaves only an orphan image.
+            images.delete(entry.record().path());
         }
     }
 
@@ -234,5 +253,6 @@ public final class VolumeStore implements AutoCloseable {
             }
         }
         volumes.clear();
+        images.close();
     }
 }

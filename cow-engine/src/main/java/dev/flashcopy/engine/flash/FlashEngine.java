@@ -103,7 +103,8 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         this.devices = new FlashDevices(this, store);
         this.copyControl = new CopyControl(admin, () -> closed, journal, registry, membership, copier, this::ended);
         this.withdrawal = new Withdrawal(registry, membership, copier::wake, this::ended);
-        this.revertibles = new Revertibles(admin, gates, registry, store.disk(), flashDir, journal, failureLog);
+        this.revertibles =
+                new Revertibles(admin, gates, registry, store.disk(), store.images(), flashDir, journal, failureLog);
     }
 
     public static FlashEngine open(VolumeStore store) throws IOException {

@@ -4,13 +4,14 @@ import dev.flashcopy.engine.bitmap.GrainBitmap;
 import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.image.ImageStore;
+import dev.flashcopy.engine.image.VolumeImage;
 import dev.flashcopy.engine.journal.JournalFile;
 import dev.flashcopy.engine.journal.JournalRecord;
 import dev.flashcopy.engine.journal.RecordType;
 import dev.flashcopy.engine.storage.AtomicFile;
 import dev.flashcopy.engine.storage.DamagedMetadataException;
 import dev.flashcopy.engine.volume.Disk;
-import dev.flashcopy.engine.volume.ImageFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -37,9 +38,10 @@ public final class RevertArea implements AutoCloseable {
 
     private final long id;
     private final Disk disk;
+    private final ImageStore images;
     private final Path dir;
     private final GrainGeometry geometry;
-    private final ImageFile image;
+    private final VolumeImage image;
     private final JournalFile log;
     private final GrainBitmap preserved;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(GrainGeometry.MAX_GRAIN);
@@ -48,14 +50,16 @@ public final class RevertArea implements AutoCloseable {
     private RevertArea(
             long id,
             Disk disk,
+            ImageStore images,
             Path dir,
             GrainGeometry geometry,
-            ImageFile image,
+            VolumeImage image,
             JournalFile log,
             GrainBitmap preserved,
             long seq) {
         this.id = id;
         this.disk = disk;
+        this.images = images;
         this.dir = dir;
         this.geometry = geometry;
         this.image = image;
@@ -66,6 +70,16 @@ public final class RevertArea implements AutoCloseable {
 
     static Path imagePath(Path dir, long id) {
         return dir.resolve("revert-" + id + ".img");
+    }
+
+    /** Where the image store keeps the area's image: the file itself, or an RBD image named after it. */
+    static String imageLocation(ImageStore images, Path dir, long id) {
+        return images.internalLocation(imagePath(dir, id));
+    }
+
+    /** Removes the image of a stale area (the recovery sweep: on RBD it is not among the directory's files). */
+    public static void deleteImage(ImageStore images, Path dir, long id) throws IOException {
+        images.delete(imageLocation(images, dir, id));
     }
 
     static Path logPath(Path dir, long id) {
@@ -110,10 +124,12 @@ public final class RevertArea implements AutoCloseable {
     }
 
     /** Makes relationship {@code id} revertible: an empty area over a target of {@code targetSize} bytes. */
-    public static RevertArea create(Disk disk, Path dir, long id, long targetSize, int grainSize) throws IOException {
+    public static RevertArea create(Disk disk, ImageStore images, Path dir, long id, long targetSize, int grainSize)
+            throws IOException {
         disk.deleteIfExists(logPath(dir, id)); // a stale log would bring back grains of an older area
-        disk.deleteIfExists(imagePath(dir, id));
-        ImageFile image = ImageFile.create(disk, imagePath(dir, id), targetSize);
+        String location = imageLocation(images, dir, id);
+        images.delete(location);
+        VolumeImage image = images.create(location, targetSize);
         // The log's existence is what makes the relationship revertible: it comes last (open() syncs the
         // directory entry, so the image's entry is durable too once it returns).
         JournalFile log;
@@ -126,6 +142,7 @@ public final class RevertArea implements AutoCloseable {
         return new RevertArea(
                 id,
                 disk,
+                images,
                 dir,
                 new GrainGeometry(grainSize, targetSize),
                 image,
@@ -135,7 +152,8 @@ public final class RevertArea implements AutoCloseable {
     }
 
     /** Opens the area of revertible relationship {@code id}: the preserved grains as the durable log says. */
-    public static RevertArea open(Disk disk, Path dir, long id, long targetSize, int grainSize) throws IOException {
+    public static RevertArea open(Disk disk, ImageStore images, Path dir, long id, long targetSize, int grainSize)
+            throws IOException {
         GrainGeometry geo = new GrainGeometry(grainSize, targetSize);
         JournalFile log;
         try {
@@ -174,10 +192,9 @@ public final class RevertArea implements AutoCloseable {
                 preserved.set(r.firstGrain(), end);
                 seq = r.seq();
             }
-            Path img = imagePath(dir, id);
-            ImageFile image =
-                    disk.exists(img) ? ImageFile.open(disk, img, true) : ImageFile.create(disk, img, targetSize);
-            return new RevertArea(id, disk, dir, geo, image, log, preserved, seq);
+            String img = imageLocation(images, dir, id);
+            VolumeImage image = images.exists(img) ? images.open(img) : images.create(img, targetSize);
+            return new RevertArea(id, disk, images, dir, geo, image, log, preserved, seq);
         } catch (IOException | RuntimeException e) {
             log.close();
             throw e;
@@ -266,7 +283,7 @@ public final class RevertArea implements AutoCloseable {
         close();
         disk.deleteIfExists(logPath(dir, id)); // first: without the log the relationship is not revertible
         disk.deleteIfExists(markerPath(dir, id));
-        disk.deleteIfExists(imagePath(dir, id));
+        images.delete(imageLocation(images, dir, id));
         // Durability: the removals are durable before the caller reports the relationship not revertible.
         disk.syncDirectory(dir);
     }

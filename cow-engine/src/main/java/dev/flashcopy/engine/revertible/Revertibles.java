@@ -3,6 +3,7 @@ package dev.flashcopy.engine.revertible;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.ending.FailureLog;
 import dev.flashcopy.engine.freeze.WriteGates;
+import dev.flashcopy.engine.image.ImageStore;
 import dev.flashcopy.engine.journal.Journal;
 import dev.flashcopy.engine.membership.Registry;
 import dev.flashcopy.engine.membership.RelationshipView;
@@ -36,6 +37,7 @@ public final class Revertibles {
     private final WriteGates gates;
     private final Registry registry;
     private final Disk disk;
+    private final ImageStore images;
     private final Path flashDir;
     private final Journal journal;
     private final FailureLog failures;
@@ -46,6 +48,7 @@ public final class Revertibles {
             WriteGates gates,
             Registry registry,
             Disk disk,
+            ImageStore images,
             Path flashDir,
             Journal journal,
             FailureLog failures) {
@@ -54,6 +57,7 @@ public final class Revertibles {
         this.gates = gates;
         this.registry = registry;
         this.disk = disk;
+        this.images = images;
         this.flashDir = flashDir;
         this.journal = journal;
     }
@@ -83,6 +87,7 @@ public final class Revertibles {
                 journal.commitAll();
                 rel.setRevertArea(RevertArea.create(
                         disk,
+                        images,
                         flashDir,
                         rel.id(),
                         rel.target().size(),
@@ -149,6 +154,7 @@ public final class Revertibles {
             try {
                 area = RevertArea.open(
                         disk,
+                        images,
                         flashDir,
                         rel.id(),
                         rel.target().size(),
@@ -182,6 +188,8 @@ public final class Revertibles {
                 // ending revertibility, or a setflashrevertible cut short. Not synced: a crash before the removals
                 // are durable leaves them for the next open's sweep, and ids are never reused.
                 disk.deleteIfExists(p);
+                // On a file store that was (or will be) the image itself; on RBD the image is apart from the files.
+                RevertArea.deleteImage(images, flashDir, id);
             }
         }
         return report;

@@ -7,9 +7,12 @@ import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.engine.establish.EstablishOptions;
 import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.image.ImageStore;
+import dev.flashcopy.engine.image.StoreKind;
 import dev.flashcopy.engine.membership.RelationshipView;
 import dev.flashcopy.engine.tuning.FlashSettings;
 import dev.flashcopy.engine.volume.Disk;
+import dev.flashcopy.engine.volume.FileImageStore;
 import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,7 +26,13 @@ import java.util.Map;
 final class EngineFixture implements AutoCloseable {
     final Path dir;
     final FlashSettings settings;
+    /** Where the metadata lives: the given disk, or RADOS objects on RBD (see {@link OnRbd}). */
     final Disk disk;
+
+    private final StoreKind.EngineStore stores;
+    /** Where the volumes' and revert areas' images live: files, or RBD images (see {@link OnRbd}). */
+    final ImageStore images;
+
     VolumeStore store;
     FlashEngine engine;
     private final Map<String, DeviceLease> leases = new HashMap<>();
@@ -36,11 +45,17 @@ final class EngineFixture implements AutoCloseable {
         this(dir, settings, Disk.posix());
     }
 
-    /** Every file on {@code disk} (a simulated one for power-loss and fault tests). */
+    /**
+     * Every file on {@code disk} (a simulated one for power-loss and fault tests). Images are files on it too, or, in
+     * a test class marked {@link OnRbd} and on the real disk, RBD images in the test cluster.
+     */
     EngineFixture(Path dir, FlashSettings settings, Disk disk) throws IOException {
         this.dir = dir;
         this.settings = settings;
-        this.disk = disk;
+        StoreKind kind = disk == Disk.posix() ? OnRbd.Extension.current() : StoreKind.FILE;
+        this.stores = kind.engineStore(disk, dir);
+        this.disk = stores.disk();
+        this.images = stores.images();
         open();
     }
 
@@ -55,8 +70,16 @@ final class EngineFixture implements AutoCloseable {
     }
 
     private void open() throws IOException {
-        store = VolumeStore.open(disk, dir);
+        store = VolumeStore.open(disk, dir, images);
         engine = FlashEngine.open(store, settings);
+    }
+
+    /**
+     * Whether {@code allocatedBytes} counts exactly the grains written (files: holes are the file system's blocks);
+     * RBD reports allocation by object extents, which a space bound in grains cannot be held to.
+     */
+    boolean exactAllocation() {
+        return images instanceof FileImageStore;
     }
 
     BlockDevice dev(String name) {
@@ -149,7 +172,7 @@ final class EngineFixture implements AutoCloseable {
         simulated.crash();
         engine = null;
         between.run();
-        store = VolumeStore.open(disk, dir);
+        store = VolumeStore.open(disk, dir, images);
         try {
             engine = FlashEngine.open(store, settings);
         } catch (IOException | RuntimeException e) {
@@ -160,7 +183,7 @@ final class EngineFixture implements AutoCloseable {
 
     /** Opens store and engine again after {@link #powerLossThenReopen} was refused (and the directory repaired). */
     void openAfterRefusal() throws IOException {
-        store = VolumeStore.open(disk, dir);
+        store = VolumeStore.open(disk, dir, images);
         try {
             engine = FlashEngine.open(store, settings);
         } catch (IOException | RuntimeException e) {
@@ -171,11 +194,12 @@ final class EngineFixture implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (engine == null) {
-            return;
+        if (engine != null) {
+            releaseLeases();
+            engine.close();
+            store.close();
+            engine = null;
         }
-        releaseLeases();
-        engine.close();
-        store.close();
+        stores.cleanUp();
     }
 }

@@ -42,6 +42,16 @@ class ExtentModelTest {
     private static final int OPS = 3000;
     private static final List<String> NAMES = List.of("e0", "e1", "e2", "e3");
 
+    /** Operations per seed; RBD runs fewer (each is a round trip to the cluster), over the same seeds. */
+    int ops() {
+        return OPS;
+    }
+
+    /** What a run of {@link #ops()} must at least have exercised, where a full run must reach {@code full}. */
+    int least(int full) {
+        return ops() == OPS || full == 0 ? full : Math.max(1, (int) ((long) full * ops() / OPS));
+    }
+
     @TempDir
     Path dir;
 
@@ -65,7 +75,7 @@ class ExtentModelTest {
                 model.put(v, new byte[(int) size]);
                 unknown.put(v, new BitSet());
             }
-            for (int op = 0; op < OPS; op++) {
+            for (int op = 0; op < ops(); op++) {
                 String ctx = "seed " + seed + " op " + op + " grain " + grain + ", recent:\n  "
                         + String.join("\n  ", recent);
                 List<RelationshipView> rels = fx.engine.relationships().list();
@@ -142,13 +152,14 @@ class ExtentModelTest {
                     recent.removeFirst();
                 }
             }
-            assertTrue(stats.getOrDefault("establish", 0) >= 15, stats.toString());
-            assertTrue(stats.getOrDefault("same-volume", 0) >= 3, stats.toString());
-            assertTrue(stats.getOrDefault("refused", 0) >= 5, stats.toString());
-            assertTrue(stats.getOrDefault("shared", 0) >= 10, stats.toString());
-            assertTrue(stats.getOrDefault("overlap-refused", 0) >= 2, stats.toString());
-            assertTrue(stats.getOrDefault("resync", 0) >= 10, stats.toString());
-            assertTrue(stats.getOrDefault("force", 0) + stats.getOrDefault("copy-first", 0) >= 4, stats.toString());
+            assertTrue(stats.getOrDefault("establish", 0) >= least(15), stats.toString());
+            assertTrue(stats.getOrDefault("same-volume", 0) >= least(3), stats.toString());
+            assertTrue(stats.getOrDefault("refused", 0) >= least(5), stats.toString());
+            assertTrue(stats.getOrDefault("shared", 0) >= least(10), stats.toString());
+            assertTrue(stats.getOrDefault("overlap-refused", 0) >= least(2), stats.toString());
+            assertTrue(stats.getOrDefault("resync", 0) >= least(10), stats.toString());
+            assertTrue(
+                    stats.getOrDefault("force", 0) + stats.getOrDefault("copy-first", 0) >= least(4), stats.toString());
             for (String name : NAMES) {
                 check(model, unknown, name, 0, fx.read(name, 0, model.get(name).length), "final verify " + seed);
             }

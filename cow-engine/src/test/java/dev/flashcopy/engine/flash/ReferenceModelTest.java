@@ -53,6 +53,16 @@ class ReferenceModelTest {
     private static final List<String> CASCADE_NAMES =
             IntStream.range(0, 16).mapToObj(i -> "v" + i).toList();
 
+    /** Operations per seed; RBD runs fewer (each is a round trip to the cluster), over the same seeds. */
+    int ops() {
+        return OPS;
+    }
+
+    /** What a run of {@link #ops()} must at least have exercised, where a full run must reach {@code full}. */
+    int least(int full) {
+        return ops() == OPS || full == 0 ? full : Math.max(1, (int) ((long) full * ops() / OPS));
+    }
+
     @TempDir
     Path dir;
 
@@ -164,7 +174,7 @@ class ReferenceModelTest {
                 }
             }
             EstablishOptions base = EstablishOptions.defaults().withGrainSize(grain);
-            for (int op = 0; op < OPS; op++) {
+            for (int op = 0; op < ops(); op++) {
                 String ctx = "seed " + seed + " op " + op + ", grain " + grain + ", size " + size + ", recent:\n  "
                         + String.join("\n  ", recent);
                 List<RelationshipView> rels = fx.engine.relationships().list();
@@ -276,29 +286,35 @@ class ReferenceModelTest {
                 }
             }
             // The sequence must have exercised what it claims to: chains, forced and copy-first withdraws.
-            assertTrue(stats.get("most relationships") >= 4, stats.toString());
-            assertTrue(stats.getOrDefault("establish", 0) >= 20, stats.toString());
+            assertTrue(stats.get("most relationships") >= least(4), stats.toString());
+            assertTrue(stats.getOrDefault("establish", 0) >= least(20), stats.toString());
             assertTrue(
-                    stats.getOrDefault("force", 0) >= 3 && stats.getOrDefault("copy-first", 0) >= 3, stats.toString());
+                    stats.getOrDefault("force", 0) >= least(3) && stats.getOrDefault("copy-first", 0) >= least(3),
+                    stats.toString());
             if (cascade) {
-                assertTrue(stats.get("deepest cascade") >= 8, stats.toString());
-                assertTrue(stats.getOrDefault("refused-cycle", 0) >= 3, stats.toString());
-                assertTrue(stats.getOrDefault("middle-link withdrawn", 0) >= 5, stats.toString());
+                assertTrue(stats.get("deepest cascade") >= least(8), stats.toString());
+                assertTrue(stats.getOrDefault("refused-cycle", 0) >= least(3), stats.toString());
+                assertTrue(stats.getOrDefault("middle-link withdrawn", 0) >= least(5), stats.toString());
             }
             if (incremental) {
-                assertTrue(stats.getOrDefault("resync", 0) >= 10, stats.toString());
-                assertTrue(!cascade || stats.getOrDefault("middle-link resynced", 0) >= 3, stats.toString());
+                assertTrue(stats.getOrDefault("resync", 0) >= least(10), stats.toString());
+                assertTrue(!cascade || stats.getOrDefault("middle-link resynced", 0) >= least(3), stats.toString());
                 assertTrue(
-                        stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0) >= (cascade ? 1 : 3),
+                        stats.getOrDefault("reverse", 0) + stats.getOrDefault("fast-reverse", 0)
+                                >= least(cascade ? 1 : 3),
                         stats.toString()); // inside a cascade most reverses are refused by rule
-                assertTrue(stats.getOrDefault("reverse with other targets", 0) >= (cascade ? 0 : 2), stats.toString());
+                assertTrue(
+                        stats.getOrDefault("reverse with other targets", 0) >= least(cascade ? 0 : 2),
+                        stats.toString());
             }
             for (String name : fx.store.records().stream().map(r -> r.name()).toList()) {
                 m.check(name, 0, fx.read(name, 0, (int) size), "final verify, seed " + seed);
             }
             if (!cascade) {
                 stats.merge("space bounds checked", checkSpace(fx, m, grain, "final, seed " + seed), Integer::sum);
-                assertTrue(stats.get("space bounds checked") >= 500, stats.toString());
+                if (fx.exactAllocation()) {
+                    assertTrue(stats.get("space bounds checked") >= least(500), stats.toString());
+                }
             }
         }
     }
@@ -546,10 +562,14 @@ class ReferenceModelTest {
     /**
      * Every live NOCOPY target with a bound holds no more allocated bytes than the bound (issue 17: a NOCOPY
      * target holds at most the grains written since its T0, whatever the other relationships do). Returns
-     * how many targets were checked.
+     * how many targets were checked, or -1 when the store does not count allocation by the byte (RBD counts
+     * by object extents, so a bound in grains cannot be checked there).
      */
     private static int checkSpace(EngineFixture fx, Model m, int grain, String ctx) throws Exception {
         int checked = 0;
+        if (!fx.exactAllocation()) {
+            return -1;
+        }
         for (RelationshipView r : fx.engine.relationships().list()) {
             long bound = m.spaceBound(r.target(), grain);
             if (r.mode() != CopyMode.NOCOPY || bound < 0) {

@@ -15,7 +15,7 @@ import java.time.Duration;
  * bin/ceph-dev up}), else bin/ceph-dev's default place. One connection and one pool handle serve the whole test
  * JVM. No cluster is a test failure, never a skip: these tests are required.
  */
-final class CephTestCluster {
+public final class CephTestCluster {
     static final String POOL = "rbd";
     private static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -25,7 +25,7 @@ final class CephTestCluster {
     private CephTestCluster() {}
 
     /** The test pool, connecting on first use; fails the test saying how to start a cluster. */
-    static synchronized Pool pool() {
+    public static synchronized Pool pool() {
         if (pool == null) {
             cluster = connect();
             try {
@@ -62,7 +62,7 @@ final class CephTestCluster {
     }
 
     /** A name no earlier run used, so a run that died half-way leaves nothing in this one's way. */
-    static String unique(String prefix) {
+    public static String unique(String prefix) {
         return prefix + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     }
 }

@@ -72,9 +72,9 @@ class VolumeImageTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ImageStore.class)
-    void writesReadBackFromDirectAndHeapBuffers(ImageStore store) throws IOException {
-        try (ImageStore.Images images = store.images()) {
+    @EnumSource(StoreKind.class)
+    void writesReadBackFromDirectAndHeapBuffers(StoreKind store) throws IOException {
+        try (StoreKind.Images images = store.images()) {
             VolumeImage image = images.create(SIZE);
             assertEquals(SIZE, image.size());
             assertArrayEquals(new byte[4096], read(image, 12345, 4096), "a new image reads as zeroes");
@@ -92,9 +92,9 @@ class VolumeImageTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ImageStore.class)
-    void readsPastTheEndReadZeroes(ImageStore store) throws IOException {
-        try (ImageStore.Images images = store.images()) {
+    @EnumSource(StoreKind.class)
+    void readsPastTheEndReadZeroes(StoreKind store) throws IOException {
+        try (StoreKind.Images images = store.images()) {
             VolumeImage image = images.create(SIZE);
             byte[] tail = random(4096, 3);
             image.write(SIZE - 4096, direct(tail));
@@ -105,9 +105,9 @@ class VolumeImageTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ImageStore.class)
-    void gatheredWriteLandsInOrder(ImageStore store) throws IOException {
-        try (ImageStore.Images images = store.images()) {
+    @EnumSource(StoreKind.class)
+    void gatheredWriteLandsInOrder(StoreKind store) throws IOException {
+        try (StoreKind.Images images = store.images()) {
             VolumeImage image = images.create(SIZE);
             byte[] a = random(4096, 4);
             byte[] b = random(100, 5);
@@ -125,9 +125,9 @@ class VolumeImageTest {
 
     /** A punch off the 64 KiB grid: librbd's discard would keep those bytes, so the image must zero them. */
     @ParameterizedTest
-    @EnumSource(ImageStore.class)
-    void punchAndZeroReadBackZeroesOffTheDiscardGrid(ImageStore store) throws IOException {
-        try (ImageStore.Images images = store.images()) {
+    @EnumSource(StoreKind.class)
+    void punchAndZeroReadBackZeroesOffTheDiscardGrid(StoreKind store) throws IOException {
+        try (StoreKind.Images images = store.images()) {
             VolumeImage image = images.create(SIZE);
             byte[] data = random(256 * KIB, 7);
             image.write(MIB, direct(data));
@@ -144,9 +144,9 @@ class VolumeImageTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ImageStore.class)
-    void allocationMapFollowsWritesAndPunches(ImageStore store) throws IOException {
-        try (ImageStore.Images images = store.images()) {
+    @EnumSource(StoreKind.class)
+    void allocationMapFollowsWritesAndPunches(StoreKind store) throws IOException {
+        try (StoreKind.Images images = store.images()) {
             VolumeImage image = images.create(SIZE);
             assertTrue(allHole(image, 0, SIZE), "a new image is all hole");
             assertEquals(0, image.allocatedBytes());
@@ -171,9 +171,9 @@ class VolumeImageTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ImageStore.class)
-    void allocationMapStopsWhenTheSinkHasEnough(ImageStore store) throws IOException {
-        try (ImageStore.Images images = store.images()) {
+    @EnumSource(StoreKind.class)
+    void allocationMapStopsWhenTheSinkHasEnough(StoreKind store) throws IOException {
+        try (StoreKind.Images images = store.images()) {
             VolumeImage image = images.create(SIZE);
             image.write(8 * MIB, direct(random(4096, 9)));
             List<Boolean> seen = new ArrayList<>();
@@ -186,15 +186,15 @@ class VolumeImageTest {
     }
 
     static Stream<Arguments> storePairs() {
-        return Stream.of(ImageStore.values())
-                .flatMap(from -> Stream.of(ImageStore.values()).map(to -> Arguments.of(from, to)));
+        return Stream.of(StoreKind.values())
+                .flatMap(from -> Stream.of(StoreKind.values()).map(to -> Arguments.of(from, to)));
     }
 
     @ParameterizedTest
     @MethodSource("storePairs")
-    void copyToAnotherImageAndWithinOne(ImageStore from, ImageStore to) throws IOException {
-        try (ImageStore.Images sources = from.images();
-                ImageStore.Images targets = to.images()) {
+    void copyToAnotherImageAndWithinOne(StoreKind from, StoreKind to) throws IOException {
+        try (StoreKind.Images sources = from.images();
+                StoreKind.Images targets = to.images()) {
             VolumeImage source = sources.create(SIZE);
             VolumeImage target = targets.create(SIZE);
             byte[] data = random(3 * MIB + 512, 10);
@@ -210,9 +210,9 @@ class VolumeImageTest {
     }
 
     @ParameterizedTest
-    @EnumSource(ImageStore.class)
-    void whatDatasyncCoveredSurvivesAReopen(ImageStore store) throws IOException {
-        try (ImageStore.Images images = store.images()) {
+    @EnumSource(StoreKind.class)
+    void whatDatasyncCoveredSurvivesAReopen(StoreKind store) throws IOException {
+        try (StoreKind.Images images = store.images()) {
             VolumeImage image = images.create(SIZE);
             byte[] data = random(128 * KIB, 11);
             image.write(7 * MIB, direct(data));
@@ -227,16 +227,16 @@ class VolumeImageTest {
 
     /** Only a file answers from the page cache or lends itself for sendfile; an RBD image says no to both. */
     @ParameterizedTest
-    @EnumSource(ImageStore.class)
-    void optionalCapabilitiesAreTheFileStoresOnly(ImageStore store) throws IOException {
-        try (ImageStore.Images images = store.images()) {
+    @EnumSource(StoreKind.class)
+    void optionalCapabilitiesAreTheFileStoresOnly(StoreKind store) throws IOException {
+        try (StoreKind.Images images = store.images()) {
             VolumeImage image = images.create(SIZE);
             image.write(0, direct(random(64 * KIB, 12)));
-            assertEquals(store == ImageStore.FILE, image instanceof ReadsFromCache);
+            assertEquals(store == StoreKind.FILE, image instanceof ReadsFromCache);
             Volume volume = new Volume("v", image, false);
             ByteBuffer dst = ByteBuffer.allocateDirect(4096);
             boolean cached = volume.readCached(0, dst);
-            if (store == ImageStore.RBD) {
+            if (store == StoreKind.RBD) {
                 assertFalse(cached);
                 assertEquals(0, dst.position(), "a refused cached read leaves the buffer alone");
                 assertNull(volume.fileHolding(0, 4096));

@@ -6,30 +6,54 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.storage.rados.MetadataStore;
+import dev.flashcopy.engine.volume.Disk;
+import dev.flashcopy.engine.volume.DiskFile;
 import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The journal's record format, its torn-tail scan, and the checkpoint file's validation. */
+/**
+ * The journal's record format, its torn-tail scan, and the checkpoint file's validation, on the file system and on
+ * RADOS objects ({@link MetadataStore}).
+ */
 class JournalFileTest {
     @TempDir
     Path dir;
 
+    private MetadataStore store;
+    private Disk disk;
+
+    /** Runs the test on the store {@code name}, rooted at the temporary directory. */
+    private void use(String name) throws IOException {
+        store = MetadataStore.open(name, dir);
+        disk = store.disk();
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        if (store != null) {
+            store.close();
+        }
+    }
+
     private Path journalWith(int records) throws IOException {
         Path p = dir.resolve("journal");
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             for (int i = 1; i <= records; i++) {
                 f.append(List.of(new JournalRecord(i, 7, i * 10L, 3)));
             }
@@ -38,10 +62,12 @@ class JournalFileTest {
         return p;
     }
 
-    @Test
-    void recordsRoundTrip() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void recordsRoundTrip(String name) throws IOException {
+        use(name);
         Path p = journalWith(5);
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             JournalFile.Scan scan = f.scan();
             assertEquals(5, scan.records().size());
             assertEquals(new JournalRecord(3, 7, 30, 3), scan.records().get(2));
@@ -50,11 +76,13 @@ class JournalFileTest {
         }
     }
 
-    @Test
-    void tornTailIsReportedAndTruncated() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void tornTailIsReportedAndTruncated(String name) throws IOException {
+        use(name);
         Path p = journalWith(12); // records 10 and 11 (from 0) at [506, 604): 506 to 512 in the first sector
         zero(p, 512, 92); // the second sector never reached the disk
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             JournalFile.Scan scan = f.scan();
             assertFalse(scan.corrupt(), scan.corruption());
             assertEquals(10, scan.records().size());
@@ -65,7 +93,7 @@ class JournalFileTest {
             f.append(List.of(new JournalRecord(11, 7, 0, 1)));
             f.force();
         }
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             assertEquals(11, f.scan().records().size(), "appends continue after the cut");
             assertEquals(0, f.scan().truncatedBytes());
         }
@@ -94,24 +122,28 @@ class JournalFileTest {
         assertTrue(torn > 0, "some power losses kept part of the last append");
     }
 
-    @Test
-    void fileCutToALengthThatIsNotWholeChunksIsCorruption() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void fileCutToALengthThatIsNotWholeChunksIsCorruption(String name) throws IOException {
+        use(name);
         Path p = journalWith(4);
-        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
-            raf.setLength(JournalFile.HEADER_BYTES + 2L * JournalFile.RECORD_BYTES); // records 3 and 4 were durable
-        }
-        try (JournalFile f = JournalFile.open(p)) {
+        DiskFile cut = disk.open(p, Disk.OpenMode.WRITE);
+        assertEquals(0, cut.ftruncate(JournalFile.HEADER_BYTES + 2L * JournalFile.RECORD_BYTES)); // 3, 4 were durable
+        cut.close();
+        try (JournalFile f = JournalFile.open(disk, p)) {
             JournalFile.Scan scan = f.scan();
             assertTrue(scan.corrupt(), "a truncated file is not a torn tail");
             assertTrue(scan.corruption().contains("cut short"), scan.corruption());
         }
     }
 
-    @Test
-    void flippedBitInTheLastRecordIsCorruptionNotATornTail() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void flippedBitInTheLastRecordIsCorruptionNotATornTail(String name) throws IOException {
+        use(name);
         Path p = journalWith(3);
         flip(p, JournalFile.HEADER_BYTES + 3L * JournalFile.RECORD_BYTES - 12);
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             JournalFile.Scan scan = f.scan();
             assertTrue(scan.corrupt(), "a written page with a bad record is damage: " + scan);
             assertEquals(JournalFile.HEADER_BYTES + 2L * JournalFile.RECORD_BYTES, scan.corruptOffset());
@@ -119,48 +151,54 @@ class JournalFileTest {
         }
     }
 
-    @Test
-    void flippedBitInAnOldRecordFollowedByValidRecordsIsCorruptionAndNothingIsCut() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void flippedBitInAnOldRecordFollowedByValidRecordsIsCorruptionAndNothingIsCut(String name) throws IOException {
+        use(name);
         Path p = journalWith(20);
-        long size = Files.size(p);
+        long size = size(p);
         long offset = JournalFile.HEADER_BYTES + 4L * JournalFile.RECORD_BYTES;
         flip(p, offset + 20);
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             JournalFile.Scan scan = f.scan();
             assertTrue(scan.corrupt(), scan.toString());
             assertEquals(offset, scan.corruptOffset());
             assertTrue(scan.corruption().contains("later append"), scan.corruption());
             assertEquals(4, scan.records().size(), "the valid records before the damage");
         }
-        assertEquals(size, Files.size(p), "a scan never changes the file");
+        assertEquals(size, size(p), "a scan never changes the file");
     }
 
-    @Test
-    void lostPageOfAnOlderAppendIsCorruption() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void lostPageOfAnOlderAppendIsCorruption(String name) throws IOException {
+        use(name);
         Path p = dir.resolve("journal");
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             f.append(records(1, 200)); // 9800 bytes: pages 0 to 2
             f.force();
             f.append(records(201, 10));
             f.force();
         }
         zero(p, 4096, 4096);
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             JournalFile.Scan scan = f.scan();
             assertTrue(scan.corrupt(), "a lost page followed by a later append: " + scan.tailProblem());
         }
     }
 
-    @Test
-    void lostPageInsideTheLastAppendIsATornTailCutAtItsFirstBadRecord() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void lostPageInsideTheLastAppendIsATornTailCutAtItsFirstBadRecord(String name) throws IOException {
+        use(name);
         Path p = dir.resolve("journal");
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             f.append(records(1, 10));
             f.force();
             f.append(records(11, 200)); // the last append, never forced: a power loss kept pages 0 and 2 only
         }
         zero(p, 4096, 4096);
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             JournalFile.Scan scan = f.scan();
             assertFalse(scan.corrupt(), scan.corruption());
             long firstBad = (4096 - JournalFile.HEADER_BYTES) / JournalFile.RECORD_BYTES;
@@ -169,23 +207,27 @@ class JournalFileTest {
         }
     }
 
-    @Test
-    void recordRepeatedAtAnotherOffsetIsCorruption() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void recordRepeatedAtAnotherOffsetIsCorruption(String name) throws IOException {
+        use(name);
         Path p = journalWith(10);
-        byte[] bytes = Files.readAllBytes(p);
+        byte[] bytes = store.read(p);
         int r = JournalFile.RECORD_BYTES;
         int h = JournalFile.HEADER_BYTES;
         System.arraycopy(bytes, h + 2 * r, bytes, h + 6 * r, r); // a write that landed at the wrong offset
-        Files.write(p, bytes);
-        try (JournalFile f = JournalFile.open(p)) {
+        store.write(p, bytes);
+        try (JournalFile f = JournalFile.open(disk, p)) {
             JournalFile.Scan scan = f.scan();
             assertTrue(scan.corrupt(), scan.toString());
             assertTrue(scan.corruption().contains("misplaced"), scan.corruption());
         }
     }
 
-    @Test
-    void versionOneJournalIsReadOnceAndEmptiedAsVersionTwo() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void versionOneJournalIsReadOnceAndEmptiedAsVersionTwo(String name) throws IOException {
+        use(name);
         Path p = dir.resolve("journal");
         ByteBuffer b = ByteBuffer.allocate(16 + 41).order(ByteOrder.LITTLE_ENDIAN);
         b.put(JournalFile.MAGIC).putInt(1).putInt(0);
@@ -194,16 +236,16 @@ class JournalFileTest {
         CRC32C crc = new CRC32C();
         crc.update(body.array());
         b.putInt(33).putInt((int) crc.getValue()).put(body.array());
-        Files.write(p, b.array());
-        try (JournalFile f = JournalFile.open(p)) {
+        store.write(p, b.array());
+        try (JournalFile f = JournalFile.open(disk, p)) {
             assertEquals(List.of(new JournalRecord(5, 7, 2, 3)), f.scan().records());
             f.reset();
             f.append(List.of(new JournalRecord(6, 7, 0, 1)));
             f.force();
         }
-        try (JournalFile f = JournalFile.open(p)) {
+        try (JournalFile f = JournalFile.open(disk, p)) {
             assertEquals(List.of(new JournalRecord(6, 7, 0, 1)), f.scan().records());
-            assertEquals(JournalFile.CHUNK, Files.size(p));
+            assertEquals(JournalFile.CHUNK, size(p));
         }
     }
 
@@ -215,46 +257,50 @@ class JournalFileTest {
         return list;
     }
 
-    private static void flip(Path p, long offset) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
-            raf.seek(offset);
-            int b = raf.read();
-            raf.seek(offset);
-            raf.write(b ^ 0x10);
-        }
+    private void flip(Path p, long offset) throws IOException {
+        byte[] bytes = store.read(p);
+        bytes[(int) offset] ^= 0x10;
+        store.write(p, bytes);
     }
 
-    private static void zero(Path p, long offset, int length) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
-            raf.seek(offset);
-            raf.write(new byte[length]);
-        }
+    private void zero(Path p, long offset, int length) throws IOException {
+        byte[] bytes = store.read(p);
+        Arrays.fill(bytes, (int) offset, (int) offset + length, (byte) 0);
+        store.write(p, bytes);
     }
 
-    @Test
-    void badHeaderIsRefused() throws IOException {
+    private long size(Path p) throws IOException {
+        return store.read(p).length;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void badHeaderIsRefused(String name) throws IOException {
+        use(name);
         Path p = dir.resolve("journal");
         byte[] garbage = new byte[32];
         Arrays.fill(garbage, (byte) 'x');
-        Files.write(p, garbage);
-        IOException e = assertThrows(IOException.class, () -> JournalFile.open(p));
+        store.write(p, garbage);
+        IOException e = assertThrows(IOException.class, () -> JournalFile.open(disk, p));
         assertTrue(e.getMessage().contains("no valid header"), e.getMessage());
     }
 
-    @Test
-    void checkpointRoundTripsAndRejectsCorruption() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {MetadataStore.POSIX, MetadataStore.RADOS})
+    void checkpointRoundTripsAndRejectsCorruption(String name) throws IOException {
+        use(name);
         GrainBitmap a = GrainBitmap.allSet(100_000);
         a.clear(5, 70_000);
         Path p = dir.resolve("checkpoint");
-        CheckpointFile.writeToCopy(p, 42, Map.of(3L, a, 4L, GrainBitmap.empty(10)));
-        CheckpointFile.Content c = CheckpointFile.read(p);
+        CheckpointFile.write(disk, p, 42, Map.of(3L, BitmapSet.of(a), 4L, BitmapSet.of(GrainBitmap.empty(10))));
+        CheckpointFile.Content c = CheckpointFile.read(disk, p);
         assertEquals(42, c.lastSeq());
         assertEquals(a.count(), c.bitmaps().get(3L).toCopy().count());
         assertEquals(0, c.bitmaps().get(4L).toCopy().count());
-        byte[] bytes = Files.readAllBytes(p);
+        byte[] bytes = store.read(p);
         bytes[bytes.length / 2] ^= 1;
-        Files.write(p, bytes);
-        IOException e = assertThrows(IOException.class, () -> CheckpointFile.read(p));
+        store.write(p, bytes);
+        IOException e = assertThrows(IOException.class, () -> CheckpointFile.read(disk, p));
         assertTrue(e.getMessage().contains("damaged"), e.getMessage());
     }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockIoException;
-import dev.flashcopy.engine.image.ImageStore;
+import dev.flashcopy.engine.image.StoreKind;
 import dev.flashcopy.engine.image.VolumeImage;
 import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
@@ -25,8 +25,8 @@ class ChainCopyRangeTest {
     private static final long SIZE = 16L * MIB;
 
     static Stream<Arguments> storePairs() {
-        return Stream.of(ImageStore.values())
-                .flatMap(from -> Stream.of(ImageStore.values()).map(to -> Arguments.of(from, to)));
+        return Stream.of(StoreKind.values())
+                .flatMap(from -> Stream.of(StoreKind.values()).map(to -> Arguments.of(from, to)));
     }
 
     private static byte[] random(int length, long seed) {
@@ -45,9 +45,9 @@ class ChainCopyRangeTest {
 
     @ParameterizedTest
     @MethodSource("storePairs")
-    void targetReadsAsTheHolderWithItsHolesPunched(ImageStore from, ImageStore to) throws IOException {
-        try (ImageStore.Images sources = from.images();
-                ImageStore.Images targets = to.images()) {
+    void targetReadsAsTheHolderWithItsHolesPunched(StoreKind from, StoreKind to) throws IOException {
+        try (StoreKind.Images sources = from.images();
+                StoreKind.Images targets = to.images()) {
             VolumeImage holderImage = sources.create(SIZE);
             VolumeImage destImage = targets.create(SIZE);
             holderImage.write(

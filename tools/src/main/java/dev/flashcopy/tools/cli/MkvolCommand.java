@@ -15,13 +15,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code flashcopy mkvol NAME (--size SIZE | --file PATH)}. One instance per invocation; not thread-safe. */
+/**
+ * {@code flashcopy mkvol NAME (--size SIZE | --file PATH | --image POOL/IMAGE)}. One instance per invocation; not
+ * thread-safe.
+ */
 @Command(
         name = "mkvol",
         mixinStandardHelpOptions = true,
         description = {
-            "Create a volume: a new sparse image (--size), or an existing raw image registered in place"
-                    + " (--file). The volume is exported over NBD under its name at once."
+            "Create a volume: a new sparse image (--size; an RBD image POOL/NAME on a server with --store"
+                    + " rbd:POOL), or an existing raw image registered in place (--file, or --image on RBD). The"
+                    + " volume is exported over NBD under its name at once."
         })
 public final class MkvolCommand implements Callable<Integer> {
     /** Exactly one way to get the image; picocli enforces "one of" and "not both". */
@@ -38,6 +42,13 @@ public final class MkvolCommand implements Callable<Integer> {
                 paramLabel = "PATH",
                 description = "register this existing raw image in place; rmvol forgets it but keeps the file")
         Path file;
+
+        @Option(
+                names = "--image",
+                paramLabel = "POOL/IMAGE",
+                description = "on a server with --store rbd:POOL: register this existing RBD image; rmvol forgets it"
+                        + " but keeps the image")
+        String image;
     }
 
     @Spec
@@ -65,6 +76,8 @@ public final class MkvolCommand implements Callable<Integer> {
         body.put("name", name);
         if (source.size != null) {
             body.put("size", source.size);
+        } else if (source.image != null) {
+            body.put("image", source.image);
         } else {
             // The server's working directory is not ours: send the path as this shell means it.
             body.put("file", source.file.toAbsolutePath().normalize().toString());
@@ -80,7 +93,8 @@ public final class MkvolCommand implements Callable<Integer> {
                             ? "created volume " + name + ": " + size + " sparse image "
                                     + volume.path("path").asText()
                             : "registered volume " + name + ": " + size + " raw image "
-                                    + volume.path("path").asText() + " (rmvol keeps the file)");
+                                    + volume.path("path").asText() + " (rmvol keeps "
+                                    + (source.image != null ? "the image)" : "the file)"));
             out.flush();
         }
         return ExitCode.OK.code();

@@ -10,6 +10,7 @@ import dev.flashcopy.tools.serve.HostPort;
 import dev.flashcopy.tools.serve.NbdAddresses;
 import dev.flashcopy.tools.serve.ServeSettings;
 import dev.flashcopy.tools.serve.StartupException;
+import dev.flashcopy.tools.serve.StoreChoice;
 import java.io.PrintWriter;
 import java.net.SocketAddress;
 import java.nio.file.Files;
@@ -70,6 +71,29 @@ public final class ServeCommand implements Callable<Integer> {
                     + " PATH' may register in place (repeatable; DATA/volumes always may)")
     List<Path> imageDirs = new ArrayList<>();
 
+    @Option(
+            names = "--store",
+            paramLabel = "file|rbd:POOL",
+            defaultValue = "file",
+            description = "where volumes live: 'file' (default: sparse images under DATA/volumes) or 'rbd:POOL'"
+                    + " (RBD images in the Ceph pool POOL; see --ceph-conf, --ceph-user)")
+    String store;
+
+    @Option(
+            names = "--ceph-conf",
+            paramLabel = "FILE",
+            defaultValue = "/etc/ceph/ceph.conf",
+            description = "with --store rbd:POOL: the cluster's configuration file (default: ${DEFAULT-VALUE})")
+    Path cephConf;
+
+    @Option(
+            names = "--ceph-user",
+            paramLabel = "NAME",
+            defaultValue = "admin",
+            description = "with --store rbd:POOL: the cephx user, without 'client.' (default: ${DEFAULT-VALUE});"
+                    + " it needs mon 'profile rbd' osd 'profile rbd pool=POOL'")
+    String cephUser;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -89,13 +113,23 @@ public final class ServeCommand implements Callable<Integer> {
                                 + " existing directory of raw images)");
             }
         }
+        StoreChoice storeChoice;
+        try {
+            storeChoice = StoreChoice.parse(store, cephConf, cephUser);
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure(ExitCode.USAGE, e.getMessage());
+        }
         ServeSettings settings = new ServeSettings(
-                data.dataDir(),
-                listen.endpoints(System.getenv(), ProcessHandle.current().pid()),
-                admin,
-                demo,
-                security.settings(),
-                imageDirs.stream().map(d -> d.toAbsolutePath().normalize()).toList());
+                        data.dataDir(),
+                        listen.endpoints(
+                                System.getenv(), ProcessHandle.current().pid()),
+                        admin,
+                        demo,
+                        security.settings(),
+                        imageDirs.stream()
+                                .map(d -> d.toAbsolutePath().normalize())
+                                .toList())
+                .withStore(storeChoice);
         try {
             server = FlashcopyServer.start(settings, err);
         } catch (StartupException e) {

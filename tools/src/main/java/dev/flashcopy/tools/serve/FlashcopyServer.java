@@ -97,7 +97,7 @@ public final class FlashcopyServer implements AutoCloseable {
         Deque<AutoCloseable> stack = new ArrayDeque<>();
         try {
             stack.push(DataDirectoryLock.acquire(dataDir));
-            VolumeStore store = VolumeStore.open(dataDir);
+            VolumeStore store = openStore(settings.store(), dataDir, stack);
             stack.push(store);
             boolean demoCreated = settings.demo() && DemoVolume.ensure(store);
             // Recovery runs here: relationships, bitmaps and copy progress come back before any export opens.
@@ -155,10 +155,30 @@ public final class FlashcopyServer implements AutoCloseable {
             adminFile.write(dataDir);
             stack.push(() -> AdminFile.delete(dataDir));
             return new FlashcopyServer(dataDir, store, flash, nbd, admin, adminFile, demoCreated, stack, log);
+        } catch (StartupException e) {
+            unwind(stack, log);
+            throw e;
         } catch (IOException | RuntimeException e) {
             unwind(stack, log);
             throw new StartupException(inWords(e), e);
         }
+    }
+
+    /**
+     * The volumes: on files under the data directory, or as RBD images of the pool with every metadata file (the
+     * catalogs, journal, checkpoints, revert logs) as RADOS objects named {@code flashcopy/...} in it, so that nothing
+     * a family needs is local (the cluster connection is pushed on {@code stack}, so it closes after the store).
+     */
+    private static VolumeStore openStore(StoreChoice choice, Path dataDir, Deque<AutoCloseable> stack)
+            throws IOException, StartupException {
+        return switch (choice) {
+            case StoreChoice.Files files -> VolumeStore.open(dataDir);
+            case StoreChoice.Rbd rbd -> {
+                CephStore ceph = CephStore.open(rbd);
+                stack.push(ceph);
+                yield VolumeStore.open(ceph.metadata(dataDir), dataDir, ceph.images());
+            }
+        };
     }
 
     private static InetSocketAddress resolvable(String option, HostPort address) throws StartupException {

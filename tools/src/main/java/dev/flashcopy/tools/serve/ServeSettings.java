@@ -8,16 +8,39 @@ import java.util.List;
  * What {@code serve} was asked for: the data directory, where NBD listens (TCP addresses, unix socket files,
  * sockets from systemd; at least one), the admin API's address, the demo volume,
  * security (TLS, export rules, handshake timeout), and the directories whose images {@code mkvol --file}
- * may register ({@code --image-dir}; {@code DATA/volumes} always may). Immutable.
+ * may register ({@code --image-dir}; {@code DATA/volumes} always may), and where volumes live ({@code --store}).
+ * Immutable.
  */
 public record ServeSettings(
-        Path dataDir, List<Endpoint> nbd, HostPort admin, boolean demo, ServeSecurity security, List<Path> imageDirs) {
+        Path dataDir,
+        List<Endpoint> nbd,
+        HostPort admin,
+        boolean demo,
+        ServeSecurity security,
+        List<Path> imageDirs,
+        StoreChoice store) {
     public ServeSettings {
         nbd = List.copyOf(nbd);
         if (nbd.isEmpty()) {
             throw new IllegalArgumentException("nbd: no endpoint (expected: at least one place to listen)");
         }
         imageDirs = List.copyOf(imageDirs);
+    }
+
+    /** On the file store. */
+    public ServeSettings(
+            Path dataDir,
+            List<Endpoint> nbd,
+            HostPort admin,
+            boolean demo,
+            ServeSecurity security,
+            List<Path> imageDirs) {
+        this(dataDir, nbd, admin, demo, security, imageDirs, new StoreChoice.Files());
+    }
+
+    /** The same with volumes in {@code store}. */
+    public ServeSettings withStore(StoreChoice store) {
+        return new ServeSettings(dataDir, nbd, admin, demo, security, imageDirs, store);
     }
 
     /** NBD on one TCP address. */

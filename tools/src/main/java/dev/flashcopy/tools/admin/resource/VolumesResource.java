@@ -32,7 +32,7 @@ public final class VolumesResource implements Resource {
     /** Wrapper object rather than a bare array, so the listing can grow fields without breaking clients. */
     public record VolumeList(List<VolumeJson> volumes) {}
 
-    private static final Set<String> CREATE_FIELDS = Set.of("name", "size", "file");
+    private static final Set<String> CREATE_FIELDS = Set.of("name", "size", "file", "image");
 
     private final VolumeStore store;
     private final Function<String, VolumeRoles> roles;
@@ -91,13 +91,18 @@ public final class VolumesResource implements Resource {
     private ApiResponse create(ApiRequest request) throws IOException {
         RequestBody body = request.jsonObject().allowOnly(CREATE_FIELDS);
         String name = VolumeNames.check(body.requiredString("name"));
-        if (body.has("size") == body.has("file")) {
-            throw ApiException.badRequest("give exactly one of 'size' (create a sparse image) or 'file'"
-                    + " (register an existing raw image)");
+        String field = store.images().registerField();
+        String other = field.equals("file") ? "image" : "file";
+        if (body.has(other)) {
+            throw ApiException.badRequest("'" + other + "' does not apply here: this server keeps its volumes in "
+                    + store.images().describe() + " (register an existing image with '" + field + "')");
+        }
+        if (body.has("size") == body.has(field)) {
+            throw ApiException.badRequest("give exactly one of 'size' (create a sparse image) or '" + field
+                    + "' (register an existing raw image)");
         }
         Long size = body.node("size").map(VolumesResource::size).orElse(null);
-        Path file =
-                body.optionalString("file").map(VolumesResource::absoluteFile).orElse(null);
+        String reference = body.optionalString(field).orElse(null);
         // The store's methods lock the store itself, so holding its monitor makes check-then-create
         // atomic: a duplicate is always a 409, never a race into the engine's own 400.
         synchronized (store) {
@@ -106,8 +111,10 @@ public final class VolumesResource implements Resource {
             }
             if (size != null) {
                 store.create(name, size);
+            } else if (field.equals("file")) {
+                store.register(name, allowed(absoluteFile(reference)));
             } else {
-                store.register(name, allowed(file));
+                store.register(name, reference);
             }
         }
         return ApiResponse.created(VolumeJson.of(store, record(name), roles, frozenUntil), "/v1/volumes/" + name);

@@ -1,8 +1,13 @@
 package dev.flashcopy.engine.image;
 
+import dev.flashcopy.engine.image.rbd.RbdImageStore;
 import dev.flashcopy.engine.image.rbd.RbdVolumeImage;
+import dev.flashcopy.engine.storage.rados.RadosDisk;
+import dev.flashcopy.engine.volume.Disk;
+import dev.flashcopy.engine.volume.FileImageStore;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.rbd.CephException;
+import dev.flashcopy.rbd.Pool;
 import dev.flashcopy.rbd.RbdImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,9 +21,50 @@ import java.util.List;
  * cluster's pool. Each test's {@link Images} creates, reopens and finally removes its images. Engine tests of other
  * packages run over it too, so what they check holds on both stores.
  */
-public enum ImageStore {
+public enum StoreKind {
     FILE,
     RBD;
+
+    /** Where an engine test keeps its data directory: metadata on {@code disk}, images in {@code images}. */
+    public record EngineStore(Disk disk, ImageStore images, Path dataDir, String prefix) {
+        /** Removes what the test left in the cluster (nothing to do for files: the temporary directory goes). */
+        public void cleanUp() throws IOException {
+            if (images instanceof RbdImageStore rbd) {
+                rbd.deleteAllWithPrefix();
+                removeTree(dataDir);
+                CephTestCluster.pool().remove(prefix + "/"); // the root's own directory object
+            }
+        }
+
+        private void removeTree(Path dir) throws IOException {
+            for (Path entry : disk.list(dir)) {
+                if (!disk.isRegularFile(entry)) {
+                    removeTree(entry);
+                }
+                disk.deleteIfExists(entry);
+            }
+        }
+    }
+
+    /**
+     * The stores an engine test over {@code dataDir} uses: on files, everything on {@code disk} under it; on RBD, the
+     * metadata as RADOS objects and the images as RBD images of the test pool, all named with a prefix no other test
+     * uses ({@link EngineStore#cleanUp} removes them), as {@code serve --store rbd:POOL} keeps them.
+     */
+    public EngineStore engineStore(Disk disk, Path dataDir) throws IOException {
+        return switch (this) {
+            case FILE -> new EngineStore(disk, new FileImageStore(disk, dataDir), dataDir, null);
+            case RBD -> {
+                String prefix = CephTestCluster.unique("eng");
+                Pool pool = CephTestCluster.pool();
+                yield new EngineStore(
+                        new RadosDisk(pool, prefix, dataDir.toAbsolutePath()),
+                        new RbdImageStore(pool, prefix + "-"),
+                        dataDir.toAbsolutePath(),
+                        prefix);
+            }
+        };
+    }
 
     /** The images of one test; closing it closes and removes every image it made. */
     public Images images() throws IOException {
@@ -26,12 +72,12 @@ public enum ImageStore {
     }
 
     public static final class Images implements AutoCloseable {
-        private final ImageStore store;
+        private final StoreKind store;
         private final Path dir;
         private final List<String> names = new ArrayList<>();
         private final List<VolumeImage> open = new ArrayList<>();
 
-        private Images(ImageStore store) throws IOException {
+        private Images(StoreKind store) throws IOException {
             this.store = store;
             this.dir = store == FILE ? Files.createTempDirectory("volume-image-test") : null;
         }

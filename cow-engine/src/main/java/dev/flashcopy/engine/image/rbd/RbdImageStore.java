@@ -1,0 +1,153 @@
+package dev.flashcopy.engine.image.rbd;
+
+import dev.flashcopy.engine.image.ImageStore;
+import dev.flashcopy.engine.image.VolumeImage;
+import dev.flashcopy.rbd.CephException;
+import dev.flashcopy.rbd.Errno;
+import dev.flashcopy.rbd.Pool;
+import dev.flashcopy.rbd.RbdImage;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The images of a data directory as RBD images of one pool: {@code mkvol NAME --size} creates {@code POOL/NAME}, an
+ * image of the pool is registered as it is, and the engine's own images are named {@code flashcopy.FILE} after the
+ * metadata file that owns them. A location is {@code POOL/IMAGE}. A COPY target that completes is an ordinary image
+ * that {@code rbd}, qemu and {@code rbd map} use as it is, since nothing but its bytes is ours.
+ *
+ * <p>Creation and removal are durable when librbd returns: the image's header and directory entry are RADOS
+ * objects, written on every replica before the call completes.
+ */
+public final class RbdImageStore implements ImageStore {
+    /** The prefix of the engine's own images, so that they stand apart from the users' in {@code rbd ls}. */
+    static final String INTERNAL_PREFIX = "flashcopy.";
+
+    private final Pool pool;
+    private final String prefix;
+
+    /** Images named as the volumes are; the pool stays the caller's to close. */
+    public RbdImageStore(Pool pool) {
+        this(pool, "");
+    }
+
+    /**
+     * Images named {@code prefix + NAME}, so that several stores can share a pool without sharing names (tests run
+     * side by side on one cluster this way); the pool stays the caller's to close.
+     */
+    public RbdImageStore(Pool pool, String prefix) {
+        this.pool = pool;
+        this.prefix = prefix;
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    @Override
+    public String describe() {
+        return "RBD pool " + pool.name();
+    }
+
+    @Override
+    public String volumeLocation(String volumeName) {
+        return pool.name() + "/" + prefix + volumeName;
+    }
+
+    @Override
+    public String internalLocation(Path metadataPath) {
+        return pool.name() + "/" + prefix + INTERNAL_PREFIX + metadataPath.getFileName();
+    }
+
+    @Override
+    public String registerField() {
+        return "image";
+    }
+
+    @Override
+    public String registrable(String reference) throws IOException {
+        int slash = reference.indexOf('/');
+        if (slash <= 0 || slash == reference.length() - 1 || reference.indexOf('/', slash + 1) >= 0) {
+            throw new IllegalArgumentException(
+                    "--image: '" + reference + "' is not POOL/IMAGE (expected e.g. " + pool.name() + "/vm1)");
+        }
+        if (!reference.substring(0, slash).equals(pool.name())) {
+            throw new IllegalArgumentException("--image: " + reference + " is not in pool " + pool.name()
+                    + ", the pool this server stores volumes in (expected: " + pool.name() + "/IMAGE)");
+        }
+        if (!exists(reference)) {
+            throw new IllegalArgumentException(
+                    "--image: there is no RBD image " + reference + " (see 'rbd ls " + pool.name() + "')");
+        }
+        return reference;
+    }
+
+    @Override
+    public boolean exists(String location) throws IOException {
+        try {
+            RbdImage.open(pool, imageName(location)).close();
+            return true;
+        } catch (CephException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public VolumeImage create(String location, long size) throws IOException {
+        try {
+            return RbdVolumeImage.create(pool, imageName(location), size);
+        } catch (CephException e) {
+            if (e.errno() == Errno.EEXIST) {
+                throw new IllegalArgumentException(
+                        "RBD image " + location + " already exists but is not in the"
+                                + " catalog; register it with 'mkvol NAME --image " + location + "' or remove it",
+                        e);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public VolumeImage open(String location) throws IOException {
+        return RbdVolumeImage.open(pool, imageName(location));
+    }
+
+    @Override
+    public void delete(String location) throws IOException {
+        try {
+            RbdImage.remove(pool, imageName(location));
+        } catch (CephException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+        }
+    }
+
+    private String imageName(String location) {
+        String prefix = pool.name() + "/";
+        if (!location.startsWith(prefix)) {
+            throw new IllegalArgumentException(
+                    "image " + location + " is not in pool " + pool.name() + " (this server's store)");
+        }
+        return location.substring(prefix.length());
+    }
+
+    /** Removes every image this store's names could have made (a test's clean-up); registered ones too. */
+    public void deleteAllWithPrefix() throws IOException {
+        if (prefix.isEmpty()) {
+            throw new IllegalStateException("no prefix: that would be every image of pool " + pool.name());
+        }
+        for (String image : RbdImage.list(pool)) {
+            if (image.startsWith(prefix)) {
+                delete(pool.name() + "/" + image);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        // Nothing of its own: the pool is the caller's.
+    }
+}

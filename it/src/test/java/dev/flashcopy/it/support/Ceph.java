@@ -1,0 +1,49 @@
+package dev.flashcopy.it.support;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The test cluster as the RBD-backed integration tests reach it: the {@code ceph.conf} that {@code bin/ceph-dev up}
+ * wrote ({@code CEPH_CONF}, exported by bin/test, else its default place), the pool {@code rbd}, and the {@code rbd}
+ * command for looking at images from outside the server. No cluster is a failure, never a skip.
+ */
+public final class Ceph {
+    public static final String POOL = "rbd";
+
+    private Ceph() {}
+
+    public static Path conf() {
+        String conf = System.getenv("CEPH_CONF");
+        if (conf == null || conf.isBlank()) {
+            conf = System.getenv().getOrDefault("FLASHCOPY_CEPH_DIR", "/tmp/flashcopy-ceph") + "/ceph.conf";
+        }
+        Path path = Path.of(conf);
+        if (!Files.isReadable(path)) {
+            fail("no Ceph cluster for the RBD tests: " + path + " does not exist; run bin/ceph-dev up (bin/test does)");
+        }
+        return path;
+    }
+
+    /** The {@code serve} arguments for volumes in the test pool. */
+    public static String[] storeArgs() {
+        return new String[] {"--store", "rbd:" + POOL, "--ceph-conf", conf().toString()};
+    }
+
+    /** A volume name no other run uses: every run shares the pool, and {@code mkvol NAME} makes {@code rbd/NAME}. */
+    public static String unique(String prefix) {
+        return prefix + "-" + ProcessHandle.current().pid() + "-" + Long.toString(System.nanoTime(), 36);
+    }
+
+    /** Runs {@code rbd -c CONF ARGS}. */
+    public static Command.Result rbd(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("rbd", "-c", conf().toString()));
+        cmd.addAll(List.of(args));
+        return Command.run(Duration.ofSeconds(120), cmd.toArray(String[]::new));
+    }
+}
