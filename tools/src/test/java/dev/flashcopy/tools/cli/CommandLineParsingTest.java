@@ -74,7 +74,7 @@ class CommandLineParsingTest {
         assertEquals(ExitCode.USAGE.code(), r.exit());
         assertTrue(
                 r.singleErrorLine()
-                        .contains("Missing required argument (specify one of these): (--size=SIZE | --file=PATH)"),
+                        .contains("Missing required argument (specify one of these): (--size=SIZE | --file=PATH | --image=POOL/IMAGE)"),
                 r.err());
     }
 
