@@ -21,6 +21,8 @@ class ObjectLocksTest {
     private RadosCluster clusterB;
     private Pool a;
     private Pool b;
+    private ObjectLocks locksA;
+    private ObjectLocks locksB;
     private String oid;
 
     @BeforeEach
@@ -29,6 +31,8 @@ class ObjectLocksTest {
         clusterB = TestCluster.connect();
         a = clusterA.openPool(TestCluster.POOL);
         b = clusterB.openPool(TestCluster.POOL);
+        locksA = new ObjectLocks(a);
+        locksB = new ObjectLocks(b);
         oid = TestCluster.unique("lease-locks");
     }
 
@@ -47,55 +51,56 @@ class ObjectLocksTest {
 
     @Test
     void exclusiveLockIsRefusedToOthersAndListsItsHolder() throws CephException {
-        a.lockExclusive(oid, LOCK, "cookie-a", "server a", SHORT, false);
+        locksA.lockExclusive(oid, LOCK, "cookie-a", "server a", SHORT, false);
         CephException busy =
-                assertThrows(CephException.class, () -> b.lockExclusive(oid, LOCK, "cookie-b", "b", SHORT, false));
+                assertThrows(CephException.class, () -> locksB.lockExclusive(oid, LOCK, "cookie-b", "b", SHORT, false));
         assertEquals(Errno.EBUSY, busy.errno(), busy.getMessage());
         CephException again =
-                assertThrows(CephException.class, () -> a.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, false));
+                assertThrows(CephException.class, () -> locksA.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, false));
         assertEquals(Errno.EEXIST, again.errno(), "the same client and cookie: already held");
 
-        List<Locker> lockers = b.lockers(oid, LOCK);
+        List<Locker> lockers = locksB.lockers(oid, LOCK);
         assertEquals(1, lockers.size());
         Locker holder = lockers.getFirst();
         assertEquals("client." + clusterA.instanceId(), holder.client());
         assertEquals("cookie-a", holder.cookie());
         assertTrue(holder.address().endsWith(clusterA.address()), holder + " vs " + clusterA.address());
 
-        a.unlock(oid, LOCK, "cookie-a");
-        assertEquals(List.of(), b.lockers(oid, LOCK));
+        locksA.unlock(oid, LOCK, "cookie-a");
+        assertEquals(List.of(), locksB.lockers(oid, LOCK));
         assertEquals(
                 Errno.ENOENT,
-                assertThrows(CephException.class, () -> a.unlock(oid, LOCK, "cookie-a"))
+                assertThrows(CephException.class, () -> locksA.unlock(oid, LOCK, "cookie-a"))
                         .errno());
-        b.lockExclusive(oid, LOCK, "cookie-b", "b", SHORT, false);
-        assertEquals("cookie-b", a.lockers(oid, LOCK).getFirst().cookie());
+        locksB.lockExclusive(oid, LOCK, "cookie-b", "b", SHORT, false);
+        assertEquals("cookie-b", locksA.lockers(oid, LOCK).getFirst().cookie());
     }
 
     @Test
     void renewedLockOutlivesItsDurationAndAnUnrenewedOneExpires() throws Exception {
-        a.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, false);
+        locksA.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, false);
         for (int i = 0; i < 4; i++) {
             Thread.sleep(SHORT.toMillis() / 2);
-            a.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, true);
+            locksA.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, true);
         }
-        assertEquals(1, b.lockers(oid, LOCK).size(), "renewed past twice its duration");
+        assertEquals(1, locksB.lockers(oid, LOCK).size(), "renewed past twice its duration");
 
         Thread.sleep(SHORT.toMillis() + 1000);
-        assertEquals(List.of(), b.lockers(oid, LOCK), "the OSD expired it");
+        assertEquals(List.of(), locksB.lockers(oid, LOCK), "the OSD expired it");
         CephException gone =
-                assertThrows(CephException.class, () -> a.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, true));
+                assertThrows(CephException.class, () -> locksA.lockExclusive(oid, LOCK, "cookie-a", "a", SHORT, true));
         assertEquals(Errno.ENOENT, gone.errno(), "a renewal does not take back an expired lock");
-        b.lockExclusive(oid, LOCK, "cookie-b", "b", SHORT, false);
+        locksB.lockExclusive(oid, LOCK, "cookie-b", "b", SHORT, false);
     }
 
     @Test
     void brokenLockCannotBeRenewed() throws CephException {
-        a.lockExclusive(oid, LOCK, "cookie-a", "a", Duration.ofSeconds(30), false);
-        b.breakLock(oid, LOCK, b.lockers(oid, LOCK).getFirst());
-        assertEquals(List.of(), b.lockers(oid, LOCK));
+        locksA.lockExclusive(oid, LOCK, "cookie-a", "a", Duration.ofSeconds(30), false);
+        locksB.breakLock(oid, LOCK, locksB.lockers(oid, LOCK).getFirst());
+        assertEquals(List.of(), locksB.lockers(oid, LOCK));
         CephException gone = assertThrows(
-                CephException.class, () -> a.lockExclusive(oid, LOCK, "cookie-a", "a", Duration.ofSeconds(30), true));
+                CephException.class,
+                () -> locksA.lockExclusive(oid, LOCK, "cookie-a", "a", Duration.ofSeconds(30), true));
         assertEquals(Errno.ENOENT, gone.errno());
     }
 

@@ -3,6 +3,7 @@ package dev.flashcopy.rbd.lease;
 import dev.flashcopy.rbd.CephException;
 import dev.flashcopy.rbd.Errno;
 import dev.flashcopy.rbd.Locker;
+import dev.flashcopy.rbd.ObjectLocks;
 import dev.flashcopy.rbd.Pool;
 import dev.flashcopy.rbd.RadosCluster;
 import java.io.IOException;
@@ -48,6 +49,7 @@ public final class Lease implements AutoCloseable {
 
     private final RadosCluster cluster;
     private final Pool pool;
+    private final ObjectLocks locks;
     private final String objectName;
     private final String serverName;
     private final LeaseTerms terms;
@@ -77,6 +79,7 @@ public final class Lease implements AutoCloseable {
         requireName("serverName", serverName);
         this.cluster = cluster;
         this.pool = pool;
+        this.locks = new ObjectLocks(pool);
         this.objectName = objectName;
         this.serverName = serverName;
         this.terms = terms;
@@ -124,7 +127,7 @@ public final class Lease implements AutoCloseable {
         if (state != State.NEW) {
             throw new IllegalStateException(objectName + ": a lease is taken once (state " + state + ")");
         }
-        List<Locker> lockers = pool.lockers(objectName, LOCK_NAME);
+        List<Locker> lockers = locks.lockers(objectName, LOCK_NAME);
         if (!lockers.isEmpty()) {
             Locker holder = lockers.getFirst();
             throw new LeaseHeldException(objectName, holder.cookie(), stripType(holder.address()), false);
@@ -139,11 +142,11 @@ public final class Lease implements AutoCloseable {
         }
         long sent = System.nanoTime();
         try {
-            pool.lockExclusive(objectName, LOCK_NAME, serverName, serverName, terms.duration(), false);
+            locks.lockExclusive(objectName, LOCK_NAME, serverName, serverName, terms.duration(), false);
         } catch (CephException e) {
             if (e.errno() == Errno.EBUSY) {
                 // Another server got in between our look and our lock.
-                List<Locker> now = pool.lockers(objectName, LOCK_NAME);
+                List<Locker> now = locks.lockers(objectName, LOCK_NAME);
                 Locker holder = now.isEmpty() ? new Locker("?", "another server", "unknown") : now.getFirst();
                 throw new LeaseHeldException(objectName, holder.cookie(), stripType(holder.address()), false);
             }
@@ -185,7 +188,7 @@ public final class Lease implements AutoCloseable {
     }
 
     private boolean holdsLock() throws CephException {
-        for (Locker locker : pool.lockers(objectName, LOCK_NAME)) {
+        for (Locker locker : locks.lockers(objectName, LOCK_NAME)) {
             if (locker.cookie().equals(serverName) && sameClient(locker.address(), address)) {
                 return true;
             }
@@ -224,7 +227,7 @@ public final class Lease implements AutoCloseable {
      * column; empty when nobody does (released, never taken, or its holder stopped renewing).
      */
     public static Optional<HolderRecord> owner(Pool pool, String objectName) throws IOException {
-        List<Locker> lockers = pool.lockers(objectName, LOCK_NAME);
+        List<Locker> lockers = new ObjectLocks(pool).lockers(objectName, LOCK_NAME);
         if (lockers.isEmpty()) {
             return Optional.empty();
         }
@@ -260,7 +263,7 @@ public final class Lease implements AutoCloseable {
     private void renew() {
         try {
             long sent = System.nanoTime();
-            pool.lockExclusive(objectName, LOCK_NAME, serverName, serverName, terms.duration(), true);
+            locks.lockExclusive(objectName, LOCK_NAME, serverName, serverName, terms.duration(), true);
             if (state == State.HELD) {
                 validUntil = sent + terms.duration().toNanos();
             }
@@ -296,12 +299,12 @@ public final class Lease implements AutoCloseable {
         }
         renewer.shutdownNow();
         writeRecord(new HolderRecord(false, serverName, address));
-        pool.unlock(objectName, LOCK_NAME, serverName);
+        locks.unlock(objectName, LOCK_NAME, serverName);
     }
 
     private void unlockQuietly() {
         try {
-            pool.unlock(objectName, LOCK_NAME, serverName);
+            locks.unlock(objectName, LOCK_NAME, serverName);
         } catch (CephException ignored) {
             // The lock expires on its own within the lease's duration.
         }

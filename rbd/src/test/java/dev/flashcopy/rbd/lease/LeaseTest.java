@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flashcopy.rbd.CephException;
 import dev.flashcopy.rbd.Errno;
 import dev.flashcopy.rbd.Locker;
+import dev.flashcopy.rbd.ObjectLocks;
 import dev.flashcopy.rbd.Pool;
 import dev.flashcopy.rbd.RadosCluster;
 import dev.flashcopy.rbd.RbdImage;
@@ -186,7 +187,8 @@ class LeaseTest {
         assertTrue(imageWrite.getCause() instanceof CephException, imageWrite.toString());
         CephException renew = assertThrows(
                 CephException.class,
-                () -> a.pool().lockExclusive(oid, Lease.LOCK_NAME, a.name(), a.name(), SHORT.duration(), true));
+                () -> new ObjectLocks(a.pool())
+                        .lockExclusive(oid, Lease.LOCK_NAME, a.name(), a.name(), SHORT.duration(), true));
         assertEquals(Errno.EBLOCKLISTED, renew.errno());
 
         // It notices at its next tick.
@@ -250,8 +252,8 @@ class LeaseTest {
         Lease leaseA = a.lease(oid);
         leaseA.acquire();
         // An administrator breaks the lock (rbd lock rm would): A's next renewal finds it gone.
-        Locker holder = b.pool().lockers(oid, Lease.LOCK_NAME).getFirst();
-        b.pool().breakLock(oid, Lease.LOCK_NAME, holder);
+        Locker holder = new ObjectLocks(b.pool()).lockers(oid, Lease.LOCK_NAME).getFirst();
+        new ObjectLocks(b.pool()).breakLock(oid, Lease.LOCK_NAME, holder);
         String reason = a.lost().poll(5, TimeUnit.SECONDS);
         assertNotNull(reason, "the holder was not told");
         assertTrue(reason.startsWith("renewal failed: rados_lock_exclusive(renew)"), reason);
