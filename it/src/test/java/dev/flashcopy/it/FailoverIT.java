@@ -66,7 +66,7 @@ class FailoverIT {
                     "the source's write before the kill");
             String lsflash = survivor.cli("lsflash").ok().out();
             assertTrue(lsflash.contains(src) && lsflash.contains(tgt), lsflash);
-            survivor.cli("rmflash", src + ":" + tgt).ok();
+            survivor.cli("rmflash", "--force", src + ":" + tgt).ok();
             survivor.cli("rmvol", tgt).ok();
             survivor.cli("rmvol", src).ok();
         } finally {
@@ -124,7 +124,7 @@ class FailoverIT {
                 // The survivor goes on: copy-on-write still keeps the target at T0.
                 Qemu.io(survivor.uri(src), "write -P 0x32 0 4M");
                 assertEquals(t0, Exports.sha256(survivor.uri(tgt)), "T0 after a write through the survivor");
-                survivor.cli("rmflash", src + ":" + tgt).ok();
+                survivor.cli("rmflash", "--force", src + ":" + tgt).ok();
                 survivor.cli("rmvol", tgt).ok();
                 survivor.cli("rmvol", src).ok();
             }

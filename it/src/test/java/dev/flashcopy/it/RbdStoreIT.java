@@ -77,7 +77,7 @@ class RbdStoreIT {
                     .ok();
             assertEquals(t0, Exports.sha256(exported), "the completed COPY target as rbd export reads it");
 
-            server.cli("rmflash", src + ":" + nocopy).ok();
+            server.cli("rmflash", "--force", src + ":" + nocopy).ok();
             for (String v : List.of(nocopy, copy, src)) {
                 server.cli("rmvol", v).ok();
                 assertTrue(Ceph.rbd("info", Ceph.POOL + "/" + v).exit() != 0, "rmvol removes the image it created");
