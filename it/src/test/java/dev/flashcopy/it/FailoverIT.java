@@ -59,6 +59,8 @@ class FailoverIT {
             String got = Exports.sha256(survivor.uri(tgt));
             Duration failover = Duration.ofNanos(System.nanoTime() - killed);
             assertEquals(t0, got, "the target's T0 through the survivor\n" + survivor.logText());
+            // For the notebook: owner kill -9 to the first whole read through the survivor.
+            System.out.println("failover: " + failover.toMillis() + " ms from kill -9 to a read through the survivor");
             assertTrue(failover.compareTo(TAKEOVER_BOUND) < 0, "first read through the survivor after " + failover);
             assertEquals(
                     Exports.sha256(survivor.uri(src), 1 << 20, 2 << 20),
