@@ -55,7 +55,8 @@ class FailoverIT {
             throw e;
         }
         long killed = System.nanoTime();
-        try (ServerProcess survivor = ServerProcess.start(tmp.resolve("b"), args(Ceph.unique("b")))) {
+        String b = Ceph.unique("b");
+        try (ServerProcess survivor = ServerProcess.start(tmp.resolve("b"), args(b))) {
             String got = Exports.sha256(survivor.uri(tgt));
             Duration failover = Duration.ofNanos(System.nanoTime() - killed);
             assertEquals(t0, got, "the target's T0 through the survivor\n" + survivor.logText());
@@ -68,6 +69,10 @@ class FailoverIT {
                     "the source's write before the kill");
             String lsflash = survivor.cli("lsflash").ok().out();
             assertTrue(lsflash.contains(src) && lsflash.contains(tgt), lsflash);
+            String lsvol = survivor.cli("lsvol").ok().out();
+            assertTrue(
+                    lsvol.contains("OWNER") && lsvol.lines().anyMatch(l -> l.startsWith(src) && l.contains(b)), lsvol);
+            assertTrue(survivor.cli("lsvol", "--json").ok().out().contains("\"owner\" : \"" + b + "\""));
             survivor.cli("rmflash", "--force", src + ":" + tgt).ok();
             survivor.cli("rmvol", tgt).ok();
             survivor.cli("rmvol", src).ok();

@@ -27,7 +27,8 @@ public final class LsvolCommand implements Callable<Integer> {
     @Option(
             names = "--json",
             description = "print a JSON array of {name, size, allocated, path, owned, targetOf,"
-                    + " sourceOf, frozen, frozenUntil}, sizes in bytes")
+                    + " sourceOf, frozen, frozenUntil, owner}, sizes in bytes; owner: the server serving it, on a"
+                    + " store several servers share")
     boolean json;
 
     @Override
@@ -44,18 +45,25 @@ public final class LsvolCommand implements Callable<Integer> {
             out.flush();
             return ExitCode.OK.code();
         }
-        Table table = new Table("NAME", "SIZE", "ALLOCATED", "ROLE", "PATH")
-                .alignRight(1)
-                .alignRight(2);
+        // The owner column only where servers share a store (on RBD); a file store has one server.
+        boolean owners = volumes.get(0).has("owner");
+        Table table = owners
+                ? new Table("NAME", "SIZE", "ALLOCATED", "ROLE", "OWNER", "PATH")
+                : new Table("NAME", "SIZE", "ALLOCATED", "ROLE", "PATH");
+        table.alignRight(1).alignRight(2);
         for (JsonNode v : volumes) {
             JsonNode allocated = v.path("allocated");
-            table.row(
+            List<String> cells = new ArrayList<>(List.of(
                     v.path("name").asText(),
                     ByteSize.format(v.path("size").asLong()),
                     allocated.isNumber() ? ByteSize.format(allocated.asLong()) : "?",
-                    role(v),
-                    v.path("path").asText()
-                            + (v.has("problem") ? "  (" + v.path("problem").asText() + ")" : ""));
+                    role(v)));
+            if (owners) {
+                cells.add(v.path("owner").asText());
+            }
+            cells.add(v.path("path").asText()
+                    + (v.has("problem") ? "  (" + v.path("problem").asText() + ")" : ""));
+            table.row(cells.toArray(String[]::new));
         }
         table.print(out);
         return ExitCode.OK.code();

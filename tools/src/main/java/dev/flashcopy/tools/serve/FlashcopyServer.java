@@ -138,7 +138,11 @@ public final class FlashcopyServer implements AutoCloseable {
                             scheme + HostPort.format(adminRef.get().address()),
                             startedAt.toString())),
                     new VolumesResource(
-                            store, flash.relationships()::roles, flash.freezes()::frozenUntil, settings.imageDirs()),
+                            store,
+                            flash.relationships()::roles,
+                            flash.freezes()::frozenUntil,
+                            settings.imageDirs(),
+                            ownership.get() == null ? null : ownership.get().serverName()),
                     new RelationshipsResource(flash),
                     new FreezesResource(flash.freezes(), store),
                     new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),

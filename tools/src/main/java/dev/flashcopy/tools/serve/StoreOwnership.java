@@ -96,6 +96,11 @@ final class StoreOwnership implements AutoCloseable {
         onLost.set(action);
     }
 
+    /** This server's name among those sharing the pool. */
+    String serverName() {
+        return owner.serverName();
+    }
+
     /** Whether this server still owns the store (its lease renewed in time). */
     boolean owns() {
         return owner.isHeld();

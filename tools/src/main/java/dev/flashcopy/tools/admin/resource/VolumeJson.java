@@ -16,7 +16,8 @@ import java.util.function.Function;
  * its image, {@code owned} (deleted by rmvol) and, for a volume whose image could not be opened,
  * {@code problem} (then {@code allocated} is null), and its FlashCopy roles: {@code targetOf} (its
  * source, when it is a target) and {@code sourceOf} (its targets, oldest first); {@code frozen} while a
- * consistency-group freeze holds its writes, until {@code frozenUntil} at the latest. Immutable.
+ * consistency-group freeze holds its writes, until {@code frozenUntil} at the latest; {@code owner}, on a store
+ * several servers share, the server that serves it. Immutable.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VolumeJson(
@@ -29,14 +30,16 @@ public record VolumeJson(
         String targetOf,
         List<String> sourceOf,
         boolean frozen,
-        String frozenUntil) {
+        String frozenUntil,
+        String owner) {
 
     /** Describes a catalogued volume; measuring allocation walks the file's extents, so off the event loop. */
     static VolumeJson of(
             VolumeStore store,
             VolumeRecord r,
             Function<String, VolumeRoles> roles,
-            Function<String, Optional<Instant>> frozenUntil)
+            Function<String, Optional<Instant>> frozenUntil,
+            String owner)
             throws IOException {
         VolumeRoles role = roles.apply(r.name());
         Optional<Instant> until = frozenUntil.apply(r.name());
@@ -55,7 +58,8 @@ public record VolumeJson(
                     targetOf,
                     role.targets(),
                     frozen,
-                    untilText);
+                    untilText,
+                    owner);
         }
         return new VolumeJson(
                 r.name(),
@@ -67,6 +71,7 @@ public record VolumeJson(
                 targetOf,
                 role.targets(),
                 frozen,
-                untilText);
+                untilText,
+                owner);
     }
 }

@@ -38,6 +38,8 @@ public final class VolumesResource implements Resource {
     private final Function<String, VolumeRoles> roles;
     private final Function<String, Optional<Instant>> frozenUntil;
     private final List<Path> imageDirs;
+    /** The server that serves these volumes, on a store several servers share; null on a file store. */
+    private final String owner;
 
     /** @param roles each volume's FlashCopy roles (the engine's {@code roles}) */
     public VolumesResource(VolumeStore store, Function<String, VolumeRoles> roles) {
@@ -59,6 +61,17 @@ public final class VolumesResource implements Resource {
             Function<String, VolumeRoles> roles,
             Function<String, Optional<Instant>> frozenUntil,
             List<Path> imageDirs) {
+        this(store, roles, frozenUntil, imageDirs, null);
+    }
+
+    /** @param owner this server's name, on a store several servers share (null on a file store) */
+    public VolumesResource(
+            VolumeStore store,
+            Function<String, VolumeRoles> roles,
+            Function<String, Optional<Instant>> frozenUntil,
+            List<Path> imageDirs,
+            String owner) {
+        this.owner = owner;
         this.store = store;
         this.roles = roles;
         this.frozenUntil = frozenUntil;
@@ -79,13 +92,13 @@ public final class VolumesResource implements Resource {
     private ApiResponse list(ApiRequest request) throws IOException {
         List<VolumeJson> out = new ArrayList<>();
         for (VolumeRecord r : store.records()) {
-            out.add(VolumeJson.of(store, r, roles, frozenUntil));
+            out.add(VolumeJson.of(store, r, roles, frozenUntil, owner));
         }
         return ApiResponse.ok(new VolumeList(out));
     }
 
     private ApiResponse show(ApiRequest request) throws IOException {
-        return ApiResponse.ok(VolumeJson.of(store, record(request.param("name")), roles, frozenUntil));
+        return ApiResponse.ok(VolumeJson.of(store, record(request.param("name")), roles, frozenUntil, owner));
     }
 
     private ApiResponse create(ApiRequest request) throws IOException {
@@ -117,12 +130,13 @@ public final class VolumesResource implements Resource {
                 store.register(name, reference);
             }
         }
-        return ApiResponse.created(VolumeJson.of(store, record(name), roles, frozenUntil), "/v1/volumes/" + name);
+        return ApiResponse.created(
+                VolumeJson.of(store, record(name), roles, frozenUntil, owner), "/v1/volumes/" + name);
     }
 
     private ApiResponse remove(ApiRequest request) throws IOException {
         String name = request.param("name");
-        VolumeJson before = VolumeJson.of(store, record(name), roles, frozenUntil);
+        VolumeJson before = VolumeJson.of(store, record(name), roles, frozenUntil, owner);
         store.remove(name);
         return ApiResponse.ok(before);
     }
