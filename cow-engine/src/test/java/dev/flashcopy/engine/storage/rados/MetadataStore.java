@@ -1,19 +1,14 @@
 package dev.flashcopy.engine.storage.rados;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
+import dev.flashcopy.engine.image.CephTestCluster;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.DiskFile;
-import dev.flashcopy.rbd.CephException;
 import dev.flashcopy.rbd.Pool;
-import dev.flashcopy.rbd.RadosCluster;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -28,9 +23,6 @@ public final class MetadataStore implements AutoCloseable {
     public static final String POSIX = "posix";
 
     public static final String RADOS = "rados";
-
-    private static final Duration MOUNT_TIMEOUT = Duration.ofSeconds(15);
-    private static Pool pool;
 
     private final Disk disk;
     private final Path root;
@@ -87,44 +79,14 @@ public final class MetadataStore implements AutoCloseable {
         return disk.readAll(path);
     }
 
-    /** The test cluster's pool, shared by the whole test JVM; fails the test saying how to start a cluster. */
-    public static synchronized Pool pool() {
-        if (pool == null) {
-            RadosCluster cluster = connect();
-            try {
-                pool = cluster.openPool("rbd");
-            } catch (CephException e) {
-                fail("pool rbd not usable (" + e.getMessage() + "); bin/ceph-dev up creates it");
-            }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                pool.close();
-                cluster.close();
-            }));
-        }
-        return pool;
-    }
-
-    private static RadosCluster connect() {
-        String conf = System.getProperty("ceph.conf", System.getenv("CEPH_CONF"));
-        if (conf == null || conf.isBlank()) {
-            conf = System.getenv().getOrDefault("FLASHCOPY_CEPH_DIR", "/tmp/flashcopy-ceph") + "/ceph.conf";
-        }
-        Path path = Path.of(conf);
-        if (!Files.isReadable(path)) {
-            fail("no Ceph cluster for the RADOS tests: " + path + " does not exist; run bin/ceph-dev up"
-                    + " (bin/test does), or set CEPH_CONF to a cluster's ceph.conf");
-        }
-        try {
-            return RadosCluster.connect(path, "admin", MOUNT_TIMEOUT);
-        } catch (CephException e) {
-            return fail("no Ceph cluster reachable through " + path + " (" + e.getMessage()
-                    + "); run bin/ceph-dev up (bin/test does)");
-        }
+    /** The test cluster's pool, shared by the whole test JVM (one connection with the image tests). */
+    public static Pool pool() {
+        return CephTestCluster.pool();
     }
 
     /** A name no earlier run used, so a run that died half-way leaves nothing in this one's way. */
     public static String unique(String prefix) {
-        return prefix + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        return CephTestCluster.unique(prefix);
     }
 
     /** Removes everything under the root of a rados store (the temporary directory takes care of posix). */
@@ -132,7 +94,7 @@ public final class MetadataStore implements AutoCloseable {
     public void close() throws IOException {
         if (prefix != null) {
             removeTree(root);
-            pool.remove(prefix + "/"); // the root's own directory object
+            pool().remove(prefix + "/"); // the root's own directory object
         }
     }
 
