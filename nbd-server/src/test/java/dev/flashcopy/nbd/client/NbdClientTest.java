@@ -31,6 +31,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
@@ -161,8 +162,8 @@ class NbdClientTest {
             d.write(MIB, new ByteBuffer[] {ByteBuffer.wrap(a), ByteBuffer.wrap(b)}, false);
             assertEquals(before + 1, counted.writes.get());
             byte[] back = read(d, MIB, a.length + b.length);
-            assertArrayEquals(a, java.util.Arrays.copyOfRange(back, 0, a.length));
-            assertArrayEquals(b, java.util.Arrays.copyOfRange(back, a.length, back.length));
+            assertArrayEquals(a, Arrays.copyOfRange(back, 0, a.length));
+            assertArrayEquals(b, Arrays.copyOfRange(back, a.length, back.length));
         }
     }
 
