@@ -172,6 +172,7 @@ class PeerServersTest {
             try (PeerProcess again = PeerProcess.nbdkit(dir, "memory", "16M")) {
                 d.write(0, ByteBuffer.wrap(pattern(4096, 14)), false);
                 assertArrayEquals(pattern(4096, 14), read(d, 0, 4096));
+                d.close(); // before nbdkit stops, or it waits for the connection
             }
         }
     }
