@@ -34,6 +34,8 @@ final class ClientRequest {
 
     private int errno;
     private String errorMessage;
+    private boolean sending;
+    private boolean replied;
 
     private ClientRequest(
             NbdCommand command,
@@ -96,8 +98,31 @@ final class ClientRequest {
         return errno != 0;
     }
 
-    /** Ends the request as its reply said: the error it carried, or success. */
+    /** A WRITE's payload is being sent: its outcome waits for the send, even if the reply comes first. */
+    void sending() {
+        sending = true;
+    }
+
+    /** The payload is sent; a reply that came first settles the request now. */
+    void sent() {
+        sending = false;
+        if (replied) {
+            settle();
+        }
+    }
+
+    /**
+     * Ends the request as its reply said: the error it carried, or success. A WRITE whose payload is still going
+     * out (a server that answers early) waits for it: the caller may reuse its buffer once the request is done.
+     */
     void finish() {
+        replied = true;
+        if (!sending) {
+            settle();
+        }
+    }
+
+    private void settle() {
         if (errno != 0) {
             done.completeExceptionally(new ErrorReply(command, errno, errorMessage));
         } else {

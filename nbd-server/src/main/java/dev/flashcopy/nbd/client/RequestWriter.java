@@ -50,6 +50,7 @@ final class RequestWriter extends ChannelOutboundHandlerAdapter {
             CompositeByteBuf both = ctx.alloc().compositeDirectBuffer(2);
             both.addComponents(true, header, r.payload);
             r.payload = null; // the transport owns it now
+            r.sending();
             out = both;
         }
         if (r.command == NbdCommand.DISC) {
@@ -57,7 +58,9 @@ final class RequestWriter extends ChannelOutboundHandlerAdapter {
             sent.addListener(f -> r.done.complete(null));
         }
         ctx.write(out, sent).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
+            if (f.isSuccess()) {
+                r.sent();
+            } else {
                 inFlight.remove(r.cookie);
                 r.fail(new ConnectionLost("cannot send " + r + " to " + server, f.cause()));
                 f.channel().close();
