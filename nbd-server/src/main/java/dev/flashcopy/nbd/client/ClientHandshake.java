@@ -12,7 +12,10 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -26,7 +29,6 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ClientHandshake extends ByteToMessageDecoder {
     static final String NAME = "nbd-client-handshake";
-    private static final String BASE_ALLOCATION = "base:allocation";
     /** An option reply longer than this is not one this client asked for. */
     private static final int MAX_OPTION_REPLY = NbdWire.MAX_OPTION_LENGTH;
 
@@ -38,31 +40,55 @@ final class ClientHandshake extends ByteToMessageDecoder {
         DONE
     }
 
+    /** What the handshake is for: opening the export, or only listing contexts of it (then it aborts). */
+    enum Purpose {
+        OPEN,
+        LIST_CONTEXTS
+    }
+
     private final RemoteExport export;
+    private final Purpose purpose;
+    /** Contexts to select (OPEN: {@code base:allocation} first), or the queries to list (LIST_CONTEXTS). */
+    private final List<String> contextQueries;
+
     private final CompletableFuture<ExportDetails> opened = new CompletableFuture<>();
+    private final CompletableFuture<List<String>> listed = new CompletableFuture<>();
+    private final Map<String, Long> contexts = new HashMap<>();
+    private final List<String> names = new ArrayList<>();
     private State state = State.GREETING;
     private int awaited;
     private boolean noZeroes;
     private boolean structured;
-    private long allocationContext = -1;
     private long size = -1;
     private int transmissionFlags;
     private int minimumBlock = 1;
     private int preferredBlock = NbdWire.PREFERRED_BLOCK_SIZE;
     private int maximumPayload = ExportDetails.DEFAULT_MAXIMUM_PAYLOAD;
 
-    ClientHandshake(RemoteExport export) {
+    ClientHandshake(RemoteExport export, Purpose purpose, List<String> contextQueries) {
         this.export = export;
+        this.purpose = purpose;
+        this.contextQueries = List.copyOf(contextQueries);
+        // One outcome fails the other: whichever the caller waits for learns why the handshake ended.
+        opened.whenComplete((d, failure) -> {
+            if (failure != null) {
+                listed.completeExceptionally(failure);
+            }
+        });
     }
 
     CompletableFuture<ExportDetails> opened() {
         return opened;
     }
 
+    CompletableFuture<List<String>> listed() {
+        return listed;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
-            while (!opened.isDone() && step(ctx, in)) {
+            while (!opened.isDone() && !listed.isDone() && step(ctx, in)) {
                 // one message at a time
             }
         } catch (HandshakeRefused e) {
@@ -133,11 +159,12 @@ final class ClientHandshake extends ByteToMessageDecoder {
             acked(ctx, asked);
         } else if (type == OptionReplyType.INFO.code() && asked == NbdOption.GO) {
             info(data);
-        } else if (type == OptionReplyType.META_CONTEXT.code() && asked == NbdOption.SET_META_CONTEXT) {
+        } else if (type == OptionReplyType.META_CONTEXT.code()
+                && (asked == NbdOption.SET_META_CONTEXT || asked == NbdOption.LIST_META_CONTEXT)) {
             long id = data.readUnsignedInt();
-            if (BASE_ALLOCATION.equals(data.toString(StandardCharsets.UTF_8))) {
-                allocationContext = id;
-            }
+            String name = data.toString(StandardCharsets.UTF_8);
+            contexts.put(name, id);
+            names.add(name);
         } // other replies (an info item we did not ask for) carry nothing we need
         return true;
     }
@@ -149,11 +176,18 @@ final class ClientHandshake extends ByteToMessageDecoder {
                 structured = true;
                 ByteBuf query = ctx.alloc().buffer();
                 writeString(query, export.exportName());
-                query.writeInt(1);
-                writeString(query, BASE_ALLOCATION);
-                option(ctx, NbdOption.SET_META_CONTEXT, query);
+                query.writeInt(contextQueries.size());
+                for (String q : contextQueries) {
+                    writeString(query, q);
+                }
+                option(ctx, purpose == Purpose.OPEN ? NbdOption.SET_META_CONTEXT : NbdOption.LIST_META_CONTEXT, query);
             }
             case SET_META_CONTEXT -> go(ctx);
+            case LIST_META_CONTEXT -> {
+                listed.complete(List.copyOf(names));
+                option(ctx, NbdOption.ABORT, null); // spec: a client that is done ends with ABORT
+                ctx.close();
+            }
             case GO -> {
                 if (size < 0) {
                     throw refused("it opened the export without saying its size (no NBD_INFO_EXPORT)");
@@ -169,8 +203,18 @@ final class ClientHandshake extends ByteToMessageDecoder {
         String why = describe(type) + (message.isEmpty() ? "" : ": " + message);
         switch (option) {
             case STARTTLS -> throw refused("it would not start TLS (" + why + ")");
-            case STRUCTURED_REPLY -> go(ctx); // simple replies only: reads come back whole, no block status
-            case SET_META_CONTEXT -> go(ctx); // no base:allocation: every range counts as data
+            case STRUCTURED_REPLY, SET_META_CONTEXT -> {
+                if (purpose == Purpose.LIST_CONTEXTS) {
+                    listed.complete(List.of()); // no structured replies, or no contexts: nothing to list
+                    ctx.close();
+                } else {
+                    go(ctx); // without them reads come back whole, and every range counts as data
+                }
+            }
+            case LIST_META_CONTEXT -> {
+                listed.complete(List.of());
+                ctx.close();
+            }
             case GO -> {
                 if (type == OptionReplyType.ERR_UNSUP.code()) {
                     ByteBuf name = ctx.alloc().buffer();
@@ -260,7 +304,7 @@ final class ClientHandshake extends ByteToMessageDecoder {
                 preferredBlock,
                 maximumPayload,
                 structured,
-                structured ? allocationContext : -1);
+                structured ? contexts : Map.of());
         InFlight inFlight = new InFlight();
         String server = export.endpoint().toString();
         ctx.pipeline()
@@ -298,6 +342,10 @@ final class ClientHandshake extends ByteToMessageDecoder {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (listed.isDone()) {
+            super.channelInactive(ctx);
+            return;
+        }
         opened.completeExceptionally(refused("it closed the connection during the handshake"));
         super.channelInactive(ctx);
     }

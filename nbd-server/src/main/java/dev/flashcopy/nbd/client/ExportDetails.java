@@ -1,6 +1,7 @@
 package dev.flashcopy.nbd.client;
 
 import dev.flashcopy.nbd.protocol.TransmissionFlag;
+import java.util.Map;
 
 /**
  * What the server said about the export it opened: its size, transmission flags and block size constraints, and
@@ -13,7 +14,8 @@ import dev.flashcopy.nbd.protocol.TransmissionFlag;
  * @param maximumPayload    the largest READ or WRITE payload it accepts (the spec's default 32 MiB when it said
  *                          nothing)
  * @param structuredReplies whether the server agreed to structured replies
- * @param allocationContext the id of {@code base:allocation}, or -1 when it was not agreed (no block status)
+ * @param contexts          the metadata contexts the server agreed to, by name, with their ids ({@code base:allocation}
+ *                          and any other asked for); empty without structured replies
  */
 public record ExportDetails(
         long size,
@@ -22,7 +24,9 @@ public record ExportDetails(
         int preferredBlock,
         int maximumPayload,
         boolean structuredReplies,
-        long allocationContext) {
+        Map<String, Long> contexts) {
+
+    public static final String BASE_ALLOCATION = "base:allocation";
 
     /** The spec's default maximum payload, which a server that sends no block size honours. */
     public static final int DEFAULT_MAXIMUM_PAYLOAD = 32 << 20;
@@ -35,6 +39,7 @@ public record ExportDetails(
             throw new IllegalArgumentException("block sizes: minimum " + minimumBlock + ", maximum payload "
                     + maximumPayload + " (expected: 1 <= minimum <= maximum)");
         }
+        contexts = Map.copyOf(contexts);
     }
 
     public boolean has(TransmissionFlag flag) {
@@ -45,7 +50,17 @@ public record ExportDetails(
         return has(TransmissionFlag.READ_ONLY);
     }
 
+    /** The id of context {@code name}, or -1 when the server did not agree to it. */
+    public long context(String name) {
+        return contexts.getOrDefault(name, -1L);
+    }
+
+    /** The id of {@code base:allocation}, or -1 when it was not agreed. */
+    public long allocationContext() {
+        return context(BASE_ALLOCATION);
+    }
+
     public boolean blockStatus() {
-        return allocationContext >= 0;
+        return allocationContext() >= 0;
     }
 }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,11 +27,47 @@ public final class NbdClient {
     private NbdClient() {}
 
     /**
-     * Opens {@code export}; the future fails with {@link HandshakeRefused} when the server refuses it, or with an
-     * {@link IOException} saying why the server could not be reached, within the export's timeout.
+     * Opens {@code export} with {@code base:allocation}; the future fails with {@link HandshakeRefused} when the server
+     * refuses it, or with an {@link IOException} saying why the server could not be reached, within the export's
+     * timeout.
      */
     public static CompletableFuture<NbdConnection> connect(RemoteExport export, ClientLoops loops) {
-        ClientHandshake handshake = new ClientHandshake(export);
+        return connect(export, loops, List.of(ExportDetails.BASE_ALLOCATION));
+    }
+
+    /** As {@link #connect(RemoteExport, ClientLoops)}, selecting {@code contexts} (those the server has). */
+    public static CompletableFuture<NbdConnection> connect(
+            RemoteExport export, ClientLoops loops, List<String> contexts) {
+        ClientHandshake handshake = new ClientHandshake(export, ClientHandshake.Purpose.OPEN, contexts);
+        Channel channel = dial(export, loops, handshake);
+        CompletableFuture<NbdConnection> result = new CompletableFuture<>();
+        handshake.opened().whenComplete((details, failure) -> {
+            if (failure != null) {
+                channel.close();
+                result.completeExceptionally(failure);
+            } else {
+                result.complete(new NbdConnection(channel, details, export));
+            }
+        });
+        return result;
+    }
+
+    /**
+     * The metadata contexts the server offers on {@code export} that match {@code query} ({@code NBD_OPT_LIST_META_CONTEXT};
+     * a query ending in a colon lists a namespace), from a connection that only asks and then aborts. Empty when the
+     * server has no structured replies or no such contexts.
+     */
+    public static List<String> listContexts(RemoteExport export, ClientLoops loops, String query) throws IOException {
+        ClientHandshake handshake = new ClientHandshake(export, ClientHandshake.Purpose.LIST_CONTEXTS, List.of(query));
+        Channel channel = dial(export, loops, handshake);
+        try {
+            return await(handshake.listed(), export);
+        } finally {
+            channel.close();
+        }
+    }
+
+    private static Channel dial(RemoteExport export, ClientLoops loops, ClientHandshake handshake) {
         long timeoutMillis = export.timeout().toMillis();
         Bootstrap b = new Bootstrap()
                 .group(loops.group())
@@ -47,20 +84,22 @@ public final class NbdClient {
             b.channel(loops.transport().unixChannel());
             address = loops.transport().unixAddress(unix.path());
         }
-        CompletableFuture<NbdConnection> result = new CompletableFuture<>();
         ChannelFuture connecting = b.connect(address);
         Channel channel = connecting.channel();
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
-                result.completeExceptionally(new IOException(
-                        "cannot connect to NBD server " + export.endpoint() + ": " + rootMessage(f.cause()),
-                        f.cause()));
+                handshake
+                        .opened()
+                        .completeExceptionally(new IOException(
+                                "cannot connect to NBD server " + export.endpoint() + ": " + rootMessage(f.cause()),
+                                f.cause()));
                 return;
             }
             channel.eventLoop()
                     .schedule(
                             () -> {
-                                if (!handshake.opened().isDone()) {
+                                if (!handshake.opened().isDone()
+                                        && !handshake.listed().isDone()) {
                                     handshake
                                             .opened()
                                             .completeExceptionally(new HandshakeRefused("server " + export.endpoint()
@@ -72,24 +111,29 @@ public final class NbdClient {
                             timeoutMillis,
                             TimeUnit.MILLISECONDS);
         });
-        handshake.opened().whenComplete((details, failure) -> {
-            if (failure != null) {
-                channel.close();
-                result.completeExceptionally(failure);
-            } else {
-                result.complete(new NbdConnection(channel, details, export));
-            }
-        });
-        return result;
+        return channel;
     }
 
     /** As {@link #connect}, waiting for the outcome. */
     public static NbdConnection open(RemoteExport export, ClientLoops loops) throws IOException {
-        CompletableFuture<NbdConnection> opening = connect(export, loops);
+        return open(export, loops, List.of(ExportDetails.BASE_ALLOCATION));
+    }
+
+    /** As {@link #connect(RemoteExport, ClientLoops, List)}, waiting for the outcome. */
+    public static NbdConnection open(RemoteExport export, ClientLoops loops, List<String> contexts) throws IOException {
+        CompletableFuture<NbdConnection> opening = connect(export, loops, contexts);
         try {
-            return opening.get();
-        } catch (InterruptedException e) {
+            return await(opening, export);
+        } catch (InterruptedIOException e) {
             opening.thenAccept(NbdConnection::close);
+            throw e;
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> f, RemoteExport export) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while opening " + export);
         } catch (ExecutionException e) {

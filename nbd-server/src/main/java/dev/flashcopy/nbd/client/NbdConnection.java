@@ -78,13 +78,19 @@ public final class NbdConnection implements AutoCloseable {
      * was not agreed.
      */
     public CompletableFuture<List<StatusExtent>> blockStatus(long offset, long length, int flags) {
-        if (!details.blockStatus()) {
-            throw new IllegalStateException("the server of " + export + " did not agree to base:allocation");
+        return blockStatus(ExportDetails.BASE_ALLOCATION, offset, length, flags);
+    }
+
+    /** As {@link #blockStatus(long, long, int)}, for the agreed metadata context {@code context}. */
+    public CompletableFuture<List<StatusExtent>> blockStatus(String context, long offset, long length, int flags) {
+        long id = details.context(context);
+        if (id < 0) {
+            throw new IllegalStateException("the server of " + export + " did not agree to " + context);
         }
         if (length < 1) {
             throw new IllegalArgumentException("length: " + length + " (expected: >= 1)");
         }
-        ClientRequest r = ClientRequest.blockStatus(flags, offset, checkLength(length), details.allocationContext());
+        ClientRequest r = ClientRequest.blockStatus(flags, offset, checkLength(length), id);
         return submit(r).thenApply(v -> r.extents);
     }
 

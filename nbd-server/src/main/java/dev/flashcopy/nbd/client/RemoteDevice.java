@@ -3,11 +3,12 @@ package dev.flashcopy.nbd.client;
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.DirtyMapDevice;
+import dev.flashcopy.engine.device.DirtySink;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.nbd.export.RemoteBacked;
 import dev.flashcopy.nbd.protocol.CommandFlag;
-import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.TransmissionFlag;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -16,7 +17,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * A {@link BlockDevice} whose data lives in another server's NBD export. Each call becomes one request, or several
@@ -30,7 +30,7 @@ import java.util.concurrent.ExecutionException;
  *
  * <p>Thread-safe: calls from many threads share the connection, pipelined.
  */
-public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoCloseable {
+public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBacked, AutoCloseable {
     /** The most a TRIM, WRITE_ZEROES, CACHE or BLOCK_STATUS asks for at once: a power of two, so aligned. */
     static final long MAX_SPAN = 1L << 30;
 
@@ -45,6 +45,7 @@ public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoClosea
     private final boolean readOnly;
     private final Object dialing = new Object();
     private volatile NbdConnection connection;
+    private final RemoteMaps maps;
     private volatile boolean closed;
 
     private RemoteDevice(String name, Dialer dialer, Reconnect reconnect, NbdConnection first) {
@@ -54,6 +55,7 @@ public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoClosea
         this.connection = first;
         this.size = first.details().size();
         this.readOnly = first.details().readOnly();
+        this.maps = new RemoteMaps(name, dialer);
     }
 
     /** Dials once, now, and keeps that connection; fails as the dial does. */
@@ -94,7 +96,7 @@ public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoClosea
             int n = Math.min(max, length - done);
             parts.add(c.read(offset + done, dst.slice(dst.position() + done, n), 0));
         }
-        awaitAll(parts);
+        Completions.awaitAll(parts);
         dst.position(dst.limit());
     }
 
@@ -139,7 +141,7 @@ public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoClosea
         } finally {
             data.release();
         }
-        awaitAll(parts);
+        Completions.awaitAll(parts);
         if (flushAfter) {
             // Durability: every piece above has been answered, so this flush covers them all.
             flush(c);
@@ -158,7 +160,7 @@ public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoClosea
         for (long done = 0; done < length; done += MAX_SPAN) {
             parts.add(c.trim(offset + done, Math.min(MAX_SPAN, length - done), flags));
         }
-        awaitAll(parts);
+        Completions.awaitAll(parts);
         if (flushAfter) {
             // Durability: the trims above have been answered; this flush makes them stick.
             flush(c);
@@ -191,7 +193,7 @@ public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoClosea
                 parts.add(c.write(offset + done, Unpooled.wrappedBuffer(ZEROES.slice(0, n)), fuaFlag));
             }
         }
-        awaitAll(parts);
+        Completions.awaitAll(parts);
         if (flushAfter) {
             // Durability: the zeroes above have been answered; this flush covers them.
             flush(c);
@@ -206,7 +208,7 @@ public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoClosea
     private static void flush(NbdConnection c) throws BlockIoException {
         if (c.details().has(TransmissionFlag.SEND_FLUSH)) {
             // Durability: the far server makes every write it completed before this request durable.
-            awaitAll(List.of(c.flush()));
+            Completions.awaitAll(List.of(c.flush()));
         }
     }
 
@@ -220,43 +222,27 @@ public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoClosea
         for (long done = 0; done < length; done += MAX_SPAN) {
             parts.add(c.cache(offset + done, Math.min(MAX_SPAN, length - done)));
         }
-        awaitAll(parts);
+        Completions.awaitAll(parts);
     }
 
-    /**
-     * The far server's {@code base:allocation} status, asked for a span at a time until the range is covered: an
-     * extent that is both a hole and reads as zeroes is a hole; anything else is data. A server without the context
-     * makes the whole range data, which is always a safe answer.
-     */
     @Override
     public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
-        if (length <= 0) {
-            return;
+        if (length > 0) {
+            maps.allocation(open(), offset, length, sink);
         }
-        NbdConnection c = open();
-        if (!c.details().blockStatus()) {
-            sink.extent(length, false);
-            return;
+    }
+
+    @Override
+    public List<String> dirtyMapNames() {
+        return maps.dirtyMapNames();
+    }
+
+    @Override
+    public void mapDirty(String mapName, long offset, long length, DirtySink sink) throws BlockIoException {
+        if (closed) {
+            throw new BlockIoException(BlockError.SHUTDOWN, name + " is closed");
         }
-        long end = offset + length;
-        long pos = offset;
-        while (pos < end) {
-            List<StatusExtent> extents = await(c.blockStatus(pos, Math.min(MAX_SPAN, end - pos), 0));
-            if (extents.isEmpty()) {
-                throw new BlockIoException(BlockError.IO, "the server of " + name + " sent no extents at " + pos);
-            }
-            for (StatusExtent e : extents) {
-                long n = Math.min(e.length(), end - pos);
-                if (n <= 0) {
-                    break;
-                }
-                int hole = NbdWire.STATE_HOLE | NbdWire.STATE_ZERO;
-                if (!sink.extent(n, (e.flags() & hole) == hole)) {
-                    return;
-                }
-                pos += n;
-            }
-        }
+        maps.mapDirty(mapName, offset, length, sink);
     }
 
     /** The open connection, dialled again first when it was lost and the policy allows it. */
@@ -297,52 +283,13 @@ public final class RemoteDevice implements BlockDevice, RemoteBacked, AutoClosea
         }
     }
 
-    /**
-     * Waits for every future, even after one failed (a READ's pieces write into the caller's buffer), then throws the
-     * first failure.
-     */
-    private static void awaitAll(List<CompletableFuture<?>> parts) throws BlockIoException {
-        BlockIoException first = null;
-        for (CompletableFuture<?> part : parts) {
-            try {
-                await(part);
-            } catch (BlockIoException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    private static <T> T await(CompletableFuture<T> f) throws BlockIoException {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return f.get();
-                } catch (InterruptedException e) {
-                    // The reply may still write into the caller's buffer: wait for it, then say we were interrupted.
-                    interrupted = true;
-                }
-            }
-        } catch (ExecutionException e) {
-            throw RemoteErrors.of(e.getCause());
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     /** Closes the connection; later requests fail with {@link BlockError#SHUTDOWN}. Idempotent. */
     @Override
     public void close() {
         closed = true;
         synchronized (dialing) {
             connection.close();
+            maps.close();
         }
     }
 
