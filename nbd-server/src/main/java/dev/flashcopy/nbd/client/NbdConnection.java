@@ -106,10 +106,16 @@ public final class NbdConnection implements AutoCloseable {
 
     /**
      * Says goodbye ({@code NBD_CMD_DISC}) and closes; requests still in flight fail with {@link ConnectionLost}.
-     * Waits at most a second for the goodbye to be sent. Idempotent.
+     * Waits at most a second for the goodbye to be sent (not at all when called on the connection's own event loop,
+     * from a callback). Idempotent.
      */
     @Override
     public void close() {
+        if (channel.eventLoop().inEventLoop()) {
+            // A callback of this connection: waiting here would wait for ourselves. Say goodbye, close when sent.
+            submit(ClientRequest.plain(NbdCommand.DISC, 0, 0, 0)).whenComplete((v, e) -> channel.close());
+            return;
+        }
         if (channel.isActive()) {
             try {
                 submit(ClientRequest.plain(NbdCommand.DISC, 0, 0, 0)).get(1, TimeUnit.SECONDS);
