@@ -149,6 +149,27 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
     }
 
     @Override
+    public CompletableFuture<Void> startRead(long offset, ByteBuffer dst) {
+        NbdConnection c = connection;
+        if (closed || !c.isOpen() || dst.remaining() > c.details().maximumPayload()) {
+            return null;
+        }
+        return Completions.asBlockErrors(c.read(offset, dst, 0));
+    }
+
+    @Override
+    public CompletableFuture<Void> startWrite(long offset, ByteBuf payload, boolean fua) {
+        NbdConnection c = connection;
+        if (closed
+                || !c.isOpen()
+                || payload.readableBytes() > c.details().maximumPayload()
+                || (fua && !c.details().has(TransmissionFlag.SEND_FUA))) {
+            return null;
+        }
+        return Completions.asBlockErrors(c.write(offset, payload.retainedSlice(), fua ? CommandFlag.FUA.bit() : 0));
+    }
+
+    @Override
     public void trim(long offset, long length, boolean fua) throws BlockIoException {
         NbdConnection c = open();
         if (!c.details().has(TransmissionFlag.SEND_TRIM)) {

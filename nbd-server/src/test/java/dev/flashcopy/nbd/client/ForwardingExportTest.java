@@ -2,6 +2,8 @@ package dev.flashcopy.nbd.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.volume.ImageFile;
@@ -10,9 +12,11 @@ import dev.flashcopy.nbd.NbdServer;
 import dev.flashcopy.nbd.NbdServerConfig;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
@@ -20,6 +24,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -141,6 +146,25 @@ class ForwardingExportTest {
                 "--verify_state_save=0",
                 "--group_reporting");
         assertTrue(out.contains("err= 0"), out);
+    }
+
+    @Test
+    void errorRepliesOfTheOwnerReachTheClientWithTheirErrno() throws Exception {
+        try (PeerProcess full =
+                PeerProcess.nbdkit(dir, "--filter=error", "memory", "16M", "error=ENOSPC", "error-pwrite-rate=100%")) {
+            forwarded.add("full", new RemoteExport(full.endpoint(), ""));
+            RemoteExport viaFront = new RemoteExport(new Endpoint.Tcp("127.0.0.1", front.port()), "full");
+            try (NbdConnection c = NbdClient.open(viaFront, loops)) {
+                ExecutionException e = assertThrows(
+                        ExecutionException.class,
+                        () -> c.write(0, Unpooled.wrappedBuffer(new byte[4096]), 0)
+                                .get());
+                assertEquals(
+                        28, assertInstanceOf(ErrorReply.class, e.getCause()).errno()); // ENOSPC, as nbdkit said
+                c.read(0, ByteBuffer.allocate(4096), 0).get(); // reads still go through
+            }
+            forwarded.remove("full");
+        }
     }
 
     private static String sha256(Path file) throws Exception {
