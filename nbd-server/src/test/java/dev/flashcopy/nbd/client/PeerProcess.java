@@ -2,6 +2,9 @@ package dev.flashcopy.nbd.client;
 
 import dev.flashcopy.nbd.listen.Endpoint;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,7 +58,8 @@ final class PeerProcess implements AutoCloseable {
                 .redirectOutput(log.toFile())
                 .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(socket)) {
+        // The socket file appears at bind, a moment before the server listens: wait until a connection is taken.
+        while (!accepts(socket)) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 p.destroyForcibly();
                 throw new IOException(cmd.getFirst() + " did not start: " + Files.readString(log));
@@ -68,6 +72,18 @@ final class PeerProcess implements AutoCloseable {
             }
         }
         return new PeerProcess(p, socket, log);
+    }
+
+    private static boolean accepts(Path socket) {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     Endpoint endpoint() {
