@@ -6,6 +6,7 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.DirtyMapDevice;
 import dev.flashcopy.engine.device.ZeroMode;
 import dev.flashcopy.nbd.export.MetaContext;
+import dev.flashcopy.nbd.export.RemoteBacked;
 import dev.flashcopy.nbd.metrics.ExportMetrics;
 import dev.flashcopy.nbd.protocol.CommandFlag;
 import dev.flashcopy.nbd.protocol.NbdCommand;
@@ -188,7 +189,8 @@ final class CommandRunner {
         long offset = r.offset();
         int length = (int) r.length();
         ExtentList extents = new ExtentList(MAX_READ_CHUNKS);
-        if (!CommandFlag.DF.isSet(r.flags())) {
+        // A remote device's map is a round trip of its own, which would double the read's wait.
+        if (!CommandFlag.DF.isSet(r.flags()) && !(device instanceof RemoteBacked)) {
             try {
                 device.mapAllocation(offset, length, extents::allocation);
             } catch (BlockIoException e) {

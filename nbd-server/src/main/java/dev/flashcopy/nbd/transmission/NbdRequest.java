@@ -122,6 +122,11 @@ public final class NbdRequest implements StagedIoTask, Runnable {
         return receivedNanos;
     }
 
+    /** The reply, built off the loop by whoever carried the request out ({@link RemoteForwards}). */
+    void answer(ByteBuf built) {
+        reply = built;
+    }
+
     ByteBuf takeReply() {
         ByteBuf r = reply;
         reply = null;

@@ -3,6 +3,7 @@ package dev.flashcopy.nbd.transmission;
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoLane;
+import dev.flashcopy.nbd.export.RemoteBacked;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
 import dev.flashcopy.nbd.protocol.ProtocolViolation;
@@ -150,6 +151,10 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             // A frozen source (consistency group): park the write here rather than on an I/O thread, which
             // would wait doing nothing and starve every other export of the pool.
             held.whenComplete((ignored, failure) -> executor().execute(() -> dispatcher.dispatch(request)));
+            return;
+        }
+        if (device instanceof RemoteBacked remote
+                && RemoteForwards.start(request, remote, session.structuredReplies(), ctx.alloc(), session.metrics())) {
             return;
         }
         IoLane lane = serialWrites.laneFor(request);

@@ -10,7 +10,9 @@
  * file region the transport sends with {@code sendfile}: its data never enters user memory. Such a reply
  * is read as it is sent, so a failure while sending cannot become an error reply: the connection closes.
  * Under the Disruptor dispatcher a FUA write or FLUSH may leave its sync to the end of the stage's batch,
- * shared with the others there.
+ * shared with the others there. A remote device's READs and WRITEs ({@code export.RemoteBacked}: a forwarding
+ * export) are not dispatched: {@link dev.flashcopy.nbd.transmission.RemoteForwards} starts them on the loop and
+ * builds the reply when the far server answers, so no I/O thread waits out the round trip.
  *
  * <p><b>ByteBuf ownership.</b> A WRITE payload is a retained slice of the decoder's cumulation
  * (or, for a large payload gathered as it streamed in, a composite of retained slices of the
