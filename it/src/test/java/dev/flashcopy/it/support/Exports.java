@@ -49,6 +49,29 @@ public final class Exports {
         }
     }
 
+    /**
+     * sha256 of the export once it is served (a server on a shared pool listens as a standby first and serves its
+     * own volumes once it took the store over), waiting at most {@code bound}.
+     */
+    public static String sha256WhenServed(String uri, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (true) {
+            Command.Result probe = Command.run(Duration.ofSeconds(20), "nbdinfo", "--size", uri);
+            if (probe.exit() == 0) {
+                return sha256(uri);
+            }
+            if (System.nanoTime() > deadline) {
+                return fail("not served within " + bound + ": " + probe.err());
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     /** sha256 of bytes {@code [offset, offset + length)} of the export, read with one {@code nbdsh} pread. */
     public static String sha256(String uri, long offset, long length) {
         String py = "import hashlib; print(hashlib.sha256(h.pread(" + length + ", " + offset + ")).hexdigest())";

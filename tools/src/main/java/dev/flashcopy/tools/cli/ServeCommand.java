@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
         })
 public final class ServeCommand implements Callable<Integer> {
     /** Tools and tests parse this prefix; keep it stable. */
-    public static final String NBD_BANNER = "NBD server listening on ";
+    public static final String NBD_BANNER = NbdAddresses.BANNER;
 
     @Spec
     CommandSpec spec;

@@ -100,27 +100,65 @@ public final class FlashcopyServer implements AutoCloseable {
         }
         InetSocketAddress adminBind = resolvable("--admin", settings.admin());
         Deque<AutoCloseable> stack = new ArrayDeque<>();
+        // A standby listens (forwarding to the owner) before it has an engine; its NBD server joins the stack only
+        // where a server's NBD normally sits, after the engine, so that it still closes before the engine does.
+        NbdExport early = null;
         try {
             stack.push(DataDirectoryLock.acquire(dataDir));
-            AtomicReference<StoreOwnership> ownership = new AtomicReference<>();
-            VolumeStore store = openStore(settings, dataDir, stack, ownership, log);
-            stack.push(store);
-            boolean demoCreated = settings.demo() && DemoVolume.ensure(store);
-            // Recovery runs here: relationships, bitmaps and copy progress come back before any export opens.
-            FlashEngine flash = FlashEngine.open(store);
-            stack.push(flash);
             ServeSecurity security = settings.security();
             AdminGuard.checkExposure(adminBind, security);
             TlsCredentials credentials = security.hasCertificate()
                     ? TlsCredentials.load(security.certificate(), security.key(), security.clientCa())
                     : null;
+            NbdSecurity nbdSecurity =
+                    new NbdSecurity(security.tlsMode(), credentials, security.access(), security.handshakeTimeout());
             NbdMetrics requests = new NbdMetrics();
-            NbdExport nbd = NbdExport.start(
-                    settings.nbd(),
-                    new NbdSecurity(security.tlsMode(), credentials, security.access(), security.handshakeTimeout()),
-                    flash.devices(),
-                    requests);
+            SwitchableDevices devices = new SwitchableDevices(SwitchableDevices.NONE);
+            StoreOwnership ownership = null;
+            StandbyExports standby = null;
+            VolumeStore store;
+            switch (settings.store()) {
+                case StoreChoice.Files files -> store = VolumeStore.open(dataDir);
+                case StoreChoice.Rbd rbd -> {
+                    CephStore ceph = CephStore.open(rbd);
+                    stack.push(ceph);
+                    String name = settings.effectiveServerName(
+                            hostName(), ProcessHandle.current().pid());
+                    ownership = StoreOwnership.register(ceph, name, LeaseTerms.DEFAULT);
+                    // Popped after the engine and the store closed: the last checkpoint is written while still owner.
+                    stack.push(ownership);
+                    if (!ownership.tryOwn()) {
+                        standby = new StandbyExports(
+                                ceph.metadata(dataDir), dataDir, () -> StoreOwnership.ownerEndpoint(ceph.pool()));
+                        devices.switchTo(standby);
+                        early = NbdExport.start(settings.nbd(), nbdSecurity, devices, requests);
+                        log.println("flashcopy: standby: the store of pool " + rbd.pool() + " is owned by "
+                                + ownership.holder() + "; forwarding its volumes there, and taking the store over if"
+                                + " that server stops renewing its lease ("
+                                + LeaseTerms.DEFAULT.duration().toSeconds()
+                                + " s)");
+                        log.println(NbdAddresses.BANNER + NbdAddresses.format(NbdAddresses.primary(early.addresses())));
+                        log.flush();
+                        ownership.awaitOwnership(log);
+                    }
+                    store = VolumeStore.open(ceph.metadata(dataDir), dataDir, ceph.images());
+                }
+            }
+            stack.push(store);
+            boolean demoCreated = settings.demo() && DemoVolume.ensure(store);
+            // Recovery runs here: relationships, bitmaps and copy progress come back before any export opens.
+            FlashEngine flash = FlashEngine.open(store);
+            stack.push(flash);
+            devices.switchTo(flash.devices());
+            if (standby != null) {
+                standby.close(); // forwarded connections fail their next request; their hosts reconnect, to us
+            }
+            NbdExport nbd = early != null ? early : NbdExport.start(settings.nbd(), nbdSecurity, devices, requests);
             stack.push(nbd);
+            early = null;
+            if (ownership != null) {
+                publish(ownership, nbd, settings);
+            }
             // Popped before the NBD server closes: writes held by a freeze complete (and are answered) first.
             stack.push(() -> flash.freezes().unfreeze(List.of()));
             Instant startedAt = Instant.now();
@@ -142,7 +180,7 @@ public final class FlashcopyServer implements AutoCloseable {
                             flash.relationships()::roles,
                             flash.freezes()::frozenUntil,
                             settings.imageDirs(),
-                            ownership.get() == null ? null : ownership.get().serverName()),
+                            ownership == null ? null : ownership.serverName()),
                     new RelationshipsResource(flash),
                     new FreezesResource(flash.freezes(), store),
                     new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),
@@ -166,49 +204,46 @@ public final class FlashcopyServer implements AutoCloseable {
             stack.push(() -> AdminFile.delete(dataDir));
             FlashcopyServer server =
                     new FlashcopyServer(dataDir, store, flash, nbd, admin, adminFile, demoCreated, stack, log);
-            if (ownership.get() != null) {
-                ownership.get().onLost(server::leaseLost);
-                if (!ownership.get().owns()) {
+            if (ownership != null) {
+                ownership.onLost(server::leaseLost);
+                if (!ownership.owns()) {
                     // Lost between the claim and here (a long recovery under a pause): nothing was served yet.
                     server.leaseLost("the lease lapsed while the server was starting");
                 }
             }
             return server;
         } catch (StartupException e) {
+            closeEarly(early);
             unwind(stack, log);
             throw e;
         } catch (IOException | RuntimeException e) {
+            closeEarly(early);
             unwind(stack, log);
             throw new StartupException(inWords(e), e);
         }
     }
 
+    private static void closeEarly(NbdExport early) {
+        if (early != null) {
+            early.close();
+        }
+    }
+
     /**
-     * The volumes: on files under the data directory, or as RBD images of the pool with every metadata file (the
-     * catalogs, journal, checkpoints, revert logs) as RADOS objects named {@code flashcopy/...} in it, so that nothing
-     * a family needs is local (the cluster connection is pushed on {@code stack}, so it closes after the store).
+     * Publishes where standbys reach this owner: its first TCP listener, with a wildcard address replaced by this
+     * host's name (a standby on another host cannot dial 0.0.0.0). Listening on unix sockets only, it publishes
+     * nothing, and standbys forward nothing (they still take over).
      */
-    private static VolumeStore openStore(
-            ServeSettings settings,
-            Path dataDir,
-            Deque<AutoCloseable> stack,
-            AtomicReference<StoreOwnership> ownership,
-            PrintWriter log)
-            throws IOException, StartupException {
-        return switch (settings.store()) {
-            case StoreChoice.Files files -> VolumeStore.open(dataDir);
-            case StoreChoice.Rbd rbd -> {
-                CephStore ceph = CephStore.open(rbd);
-                stack.push(ceph);
-                String name = settings.effectiveServerName(
-                        hostName(), ProcessHandle.current().pid());
-                StoreOwnership own = StoreOwnership.claim(ceph, name, LeaseTerms.DEFAULT, log);
-                // Popped after the engine and the store closed: the last checkpoint is written while still owner.
-                stack.push(own);
-                ownership.set(own);
-                yield VolumeStore.open(ceph.metadata(dataDir), dataDir, ceph.images());
+    private static void publish(StoreOwnership ownership, NbdExport nbd, ServeSettings settings) throws IOException {
+        for (SocketAddress a : nbd.addresses()) {
+            if (a instanceof InetSocketAddress inet) {
+                String host = inet.getAddress().isAnyLocalAddress()
+                        ? hostName()
+                        : inet.getAddress().getHostAddress();
+                ownership.publish(new Endpoint.Tcp(host, inet.getPort()));
+                return;
             }
-        };
+        }
     }
 
     private static String hostName() {

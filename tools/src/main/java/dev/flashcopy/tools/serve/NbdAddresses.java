@@ -10,6 +10,9 @@ import java.util.List;
  * for a unix socket, and the URI an NBD client takes for an export at either. Stateless, hence thread-safe.
  */
 public final class NbdAddresses {
+    /** The line that says where NBD listens; tools and tests parse this prefix, so keep it stable. */
+    public static final String BANNER = "NBD server listening on ";
+
     private NbdAddresses() {}
 
     /** {@code 127.0.0.1:10809}, {@code [::1]:10809} or {@code unix:/run/flashcopy/nbd.sock}. */

@@ -1,5 +1,10 @@
 package dev.flashcopy.tools.serve;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.flashcopy.nbd.listen.Endpoint;
+import dev.flashcopy.rbd.Pool;
+import dev.flashcopy.rbd.lease.HolderRecord;
 import dev.flashcopy.rbd.lease.Lease;
 import dev.flashcopy.rbd.lease.LeaseHeldException;
 import dev.flashcopy.rbd.lease.LeaseListener;
@@ -8,86 +13,122 @@ import dev.flashcopy.rbd.lease.ServerNameInUseException;
 import dev.flashcopy.rbd.lease.ServerNames;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
  * Who serves a pool's store: every server registers its {@code --server-name} (a second live server under the same
  * name is refused), and one of them, the owner, holds the store's lease {@code flashcopy.lease.store}; only the owner
- * opens the metadata and the images. A server that finds a live owner waits as a standby and takes the lease over
- * once the owner stops renewing it (it died, or was paused): {@link Lease#takeOver()} blocklists the old owner's
- * client address before taking the lock, so an owner that wakes up cannot write one more byte to any image or
- * metadata object, and is told through its lease that it lost it.
+ * opens the metadata and the images, and it publishes its NBD address ({@code flashcopy.endpoint.NAME}) so that the
+ * others, standbys, can forward hosts' connections to it. A standby takes the lease over once the owner stops renewing
+ * it (it died, or was paused): {@link Lease#takeOver()} blocklists the old owner's client address before taking the
+ * lock, so an owner that wakes up cannot write one more byte to any image or metadata object, and is told through its
+ * lease that it lost it.
  *
- * <p>Today the store is one family domain: the owner serves every volume of the pool, and a standby serves none
- * until it takes over.
+ * <p>Today the store is one family domain: the owner serves every volume of the pool.
  */
 final class StoreOwnership implements AutoCloseable {
     static final String OWNER_OBJECT = "flashcopy.lease.store";
+    private static final String ENDPOINT_PREFIX = "flashcopy.endpoint.";
 
+    private final CephStore ceph;
+    private final String serverName;
+    private final LeaseTerms terms;
     private final Lease name;
-    private final Lease owner;
     private final AtomicReference<Consumer<String>> onLost;
+    private final LeaseListener listener;
+    private Lease owner;
+    private LeaseHeldException heldBy;
 
-    private StoreOwnership(Lease name, Lease owner, AtomicReference<Consumer<String>> onLost) {
+    private StoreOwnership(
+            CephStore ceph,
+            String serverName,
+            LeaseTerms terms,
+            Lease name,
+            AtomicReference<Consumer<String>> onLost,
+            LeaseListener listener) {
+        this.ceph = ceph;
+        this.serverName = serverName;
+        this.terms = terms;
         this.name = name;
-        this.owner = owner;
         this.onLost = onLost;
+        this.listener = listener;
     }
 
-    /**
-     * Registers {@code serverName}, then takes the store's lease, waiting as a standby (and saying so once on {@code
-     * log}) while another live server owns it.
-     */
-    static StoreOwnership claim(CephStore ceph, String serverName, LeaseTerms terms, PrintWriter log)
+    /** Registers {@code serverName} among the pool's servers; a live twin is a one-line refusal. */
+    static StoreOwnership register(CephStore ceph, String serverName, LeaseTerms terms)
             throws StartupException, IOException {
         AtomicReference<Consumer<String>> onLost = new AtomicReference<>(reason -> {});
         LeaseListener listener = (lease, reason) -> onLost.get().accept(lease.objectName() + ": " + reason);
-        Lease name;
         try {
-            name = ServerNames.register(ceph.cluster(), ceph.pool(), serverName, terms, listener);
+            Lease name = ServerNames.register(ceph.cluster(), ceph.pool(), serverName, terms, listener);
+            return new StoreOwnership(ceph, serverName, terms, name, onLost, listener);
         } catch (ServerNameInUseException e) {
             throw new StartupException(
                     "--server-name " + serverName + " is in use by a live server (" + e.address()
                             + "); give this one another name, or stop that one",
                     null);
         }
-        boolean told = false;
-        while (true) {
-            Lease owner = new Lease(ceph.cluster(), ceph.pool(), OWNER_OBJECT, serverName, terms, listener);
-            try {
-                owner.takeOver();
-                if (told) {
-                    log.println("flashcopy: took over the store of pool "
-                            + ceph.pool().name() + " (the owner's lease lapsed; it is fenced)");
-                    log.flush();
-                }
-                return new StoreOwnership(name, owner, onLost);
-            } catch (LeaseHeldException e) {
-                owner.close();
-                if (!told) {
-                    log.println("flashcopy: standby: the store of pool "
-                            + ceph.pool().name() + " is owned by "
-                            + e.serverName() + " (" + e.address() + "); this server takes it over if that one stops"
-                            + " renewing its lease (" + terms.duration().toSeconds() + " s)");
-                    log.flush();
-                    told = true;
-                }
-                sleep(terms.renewEvery().toMillis());
-            } catch (IOException | RuntimeException e) {
-                owner.close();
-                name.close();
-                throw e;
-            }
+    }
+
+    /** Takes the store's lease if nobody live holds it (fencing a holder that lapsed); false while one does. */
+    synchronized boolean tryOwn() throws IOException {
+        if (owner != null) {
+            return true;
+        }
+        Lease lease = new Lease(ceph.cluster(), ceph.pool(), OWNER_OBJECT, serverName, terms, listener);
+        try {
+            lease.takeOver();
+            owner = lease;
+            return true;
+        } catch (LeaseHeldException e) {
+            lease.close();
+            heldBy = e;
+            return false;
+        } catch (IOException | RuntimeException e) {
+            lease.close();
+            throw e;
         }
     }
 
-    private static void sleep(long millis) throws IOException {
+    /** Who holds the store while {@link #tryOwn()} says no: {@code NAME (ADDRESS)}. */
+    synchronized String holder() {
+        return heldBy == null ? "another server" : heldBy.serverName() + " (" + heldBy.address() + ")";
+    }
+
+    /** Waits, as a standby, until this server owns the store; says so on {@code log}. */
+    void awaitOwnership(PrintWriter log) throws IOException {
+        while (!tryOwn()) {
+            try {
+                Thread.sleep(terms.renewEvery().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting to own the store", e);
+            }
+        }
+        log.println("flashcopy: took over the store of pool " + ceph.pool().name()
+                + " (the owner's lease lapsed; it is fenced)");
+        log.flush();
+    }
+
+    /** Publishes where this owner listens for NBD, for standbys to forward to: {@code HOST:PORT}. */
+    void publish(Endpoint.Tcp nbd) throws IOException {
+        ceph.pool().writeFull(ENDPOINT_PREFIX + serverName, (nbd.host() + ":" + nbd.port()).getBytes(UTF_8));
+    }
+
+    /** Where the store's live owner listens for NBD, if it published it; empty while there is no owner. */
+    static Optional<Endpoint> ownerEndpoint(Pool pool) {
         try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting to own the store", e);
+            Optional<HolderRecord> holder = Lease.owner(pool, OWNER_OBJECT);
+            if (holder.isEmpty()) {
+                return Optional.empty();
+            }
+            String text = new String(pool.readAll(ENDPOINT_PREFIX + holder.get().serverName()), UTF_8).strip();
+            int colon = text.lastIndexOf(':');
+            return Optional.of(new Endpoint.Tcp(text.substring(0, colon), Integer.parseInt(text.substring(colon + 1))));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // no record yet (the owner is starting), or a moment's trouble: look again later
         }
     }
 
@@ -96,20 +137,21 @@ final class StoreOwnership implements AutoCloseable {
         onLost.set(action);
     }
 
-    /** This server's name among those sharing the pool. */
     String serverName() {
-        return owner.serverName();
+        return serverName;
     }
 
     /** Whether this server still owns the store (its lease renewed in time). */
-    boolean owns() {
-        return owner.isHeld();
+    synchronized boolean owns() {
+        return owner != null && owner.isHeld();
     }
 
     /** Releases both leases: a clean stop lets a standby in at once rather than after the lease's duration. */
     @Override
-    public void close() {
-        owner.close();
+    public synchronized void close() {
+        if (owner != null) {
+            owner.close();
+        }
         name.close();
     }
 }
