@@ -369,19 +369,10 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
     }
 
     /**
-     * Stops as a crash would: the copier stops, queued journal records are dropped, nothing is
-     * checkpointed. Only for tests that reopen the data directory afterwards.
-     */
-    /**
-     * Stops at once without writing any more metadata (no checkpoint, no journal commit), as a crash would: the
-     * server lost its right to the store (its lease), and whoever took the store over recovers from what was durable.
-     * Close the store afterwards; {@link #close()} then does nothing.
+     * Stops as a crash would, writing no more metadata (queued journal records dropped, no checkpoint): the server
+     * lost its store's lease, or a test crashes it. Whoever opens the store next recovers what was durable.
      */
     public void abandon() throws IOException {
-        halt();
-    }
-
-    void halt() throws IOException {
         closed = true;
         copier.close();
         journal.abandon();

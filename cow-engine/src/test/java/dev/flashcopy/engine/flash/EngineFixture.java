@@ -127,7 +127,7 @@ final class EngineFixture implements AutoCloseable {
     /** Crash-like restart: the engine stops without committing or checkpointing, then everything reopens. */
     void crashAndReopen() throws IOException {
         releaseLeases();
-        engine.halt();
+        engine.abandon();
         store.close();
         open();
     }
@@ -135,7 +135,7 @@ final class EngineFixture implements AutoCloseable {
     /** Crash-like restart with {@code between} done to the files while nothing runs. */
     void crashAndReopenAfter(Between between) throws IOException {
         releaseLeases();
-        engine.halt();
+        engine.abandon();
         store.close();
         engine = null;
         between.run();
@@ -148,7 +148,7 @@ final class EngineFixture implements AutoCloseable {
      */
     SimulatedDisk.CrashReport powerLossAndReopen(SimulatedDisk simulated) throws IOException {
         releaseLeases();
-        engine.halt();
+        engine.abandon();
         store.close();
         SimulatedDisk.CrashReport report = simulated.crash();
         open();
@@ -167,7 +167,7 @@ final class EngineFixture implements AutoCloseable {
      */
     void powerLossThenReopen(SimulatedDisk simulated, Between between) throws IOException {
         releaseLeases();
-        engine.halt();
+        engine.abandon();
         store.close();
         simulated.crash();
         engine = null;
