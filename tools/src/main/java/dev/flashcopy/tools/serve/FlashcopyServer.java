@@ -129,7 +129,7 @@ public final class FlashcopyServer implements AutoCloseable {
                     stack.push(ownership);
                     if (!ownership.tryOwn()) {
                         standby = new StandbyExports(
-                                ceph.metadata(dataDir), dataDir, () -> StoreOwnership.ownerEndpoint(ceph.pool()));
+                                ceph.metadata(dataDir), dataDir, () -> StoreOwnership.ownerEndpoint(ceph.pool(), name));
                         devices.switchTo(standby);
                         early = NbdExport.start(settings.nbd(), nbdSecurity, devices, requests);
                         log.println("flashcopy: standby: the store of pool " + rbd.pool() + " is owned by "
@@ -146,7 +146,8 @@ public final class FlashcopyServer implements AutoCloseable {
             }
             stack.push(store);
             boolean demoCreated = settings.demo() && DemoVolume.ensure(store);
-            // Recovery runs here: relationships, bitmaps and copy progress come back before any export opens.
+            // Recovery runs here: relationships, bitmaps and copy progress come back before any volume is served
+            // (a standby's sockets only forwarded until now).
             FlashEngine flash = FlashEngine.open(store);
             stack.push(flash);
             devices.switchTo(flash.devices());

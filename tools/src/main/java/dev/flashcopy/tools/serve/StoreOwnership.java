@@ -117,11 +117,14 @@ final class StoreOwnership implements AutoCloseable {
         ceph.pool().writeFull(ENDPOINT_PREFIX + serverName, (nbd.host() + ":" + nbd.port()).getBytes(UTF_8));
     }
 
-    /** Where the store's live owner listens for NBD, if it published it; empty while there is no owner. */
-    static Optional<Endpoint> ownerEndpoint(Pool pool) {
+    /**
+     * Where the store's live owner listens for NBD, if it published it; empty while there is no owner, and when the
+     * owner is {@code self} (a standby that just took over must never forward to itself: a connection would loop).
+     */
+    static Optional<Endpoint> ownerEndpoint(Pool pool, String self) {
         try {
             Optional<HolderRecord> holder = Lease.owner(pool, OWNER_OBJECT);
-            if (holder.isEmpty()) {
+            if (holder.isEmpty() || holder.get().serverName().equals(self)) {
                 return Optional.empty();
             }
             String text = new String(pool.readAll(ENDPOINT_PREFIX + holder.get().serverName()), UTF_8).strip();
