@@ -54,7 +54,7 @@ class FailoverIT {
                         sha256Of((byte) 0x22, 2 << 20),
                         Exports.sha256(owner.uri(src), 1 << 20, 2 << 20),
                         "a write through the standby, read on the owner");
-                assertEquals(t0, Exports.sha256(standby.uri(tgt)), "the target's T0 read through the standby");
+                assertEquals(t0, shaWithLogs(standby.uri(tgt), owner, standby), "the target's T0 through the standby");
 
                 owner.kill9();
                 long killed = System.nanoTime();
@@ -111,10 +111,10 @@ class FailoverIT {
                     .redirectErrorStream(true)
                     .start();
             try (ServerProcess survivor = ServerProcess.start(tmp.resolve("b"), args(Ceph.unique("b")))) {
-                // It listens at once as a standby (forwarding to the paused owner, whose requests just wait), and
-                // takes the store over when the owner's lease lapses.
-                String took = survivor.awaitLog(l -> l.contains("took over the store"), TAKEOVER_BOUND);
-                assertTrue(took.contains("took over the store"), took);
+                // It listens at once as a standby (forwarding to the paused owner, whose requests just wait) and takes
+                // the store over when the owner's lease lapses; or, started after that, takes it over at once.
+                String started = survivor.awaitLog(l -> l.contains("Admin API listening"), TAKEOVER_BOUND);
+                assertTrue(started.contains("Admin API listening"), "the survivor owns the store\n" + started);
                 assertEquals(t0, Exports.sha256(survivor.uri(tgt)), "T0 through the survivor");
                 String sourceBefore = Exports.sha256(survivor.uri(src));
 
@@ -140,6 +140,16 @@ class FailoverIT {
                 survivor.cli("rmvol", tgt).ok();
                 survivor.cli("rmvol", src).ok();
             }
+        }
+    }
+
+    /** sha256 of the export; a failure carries both servers' logs, since the read crossed both. */
+    private static String shaWithLogs(String uri, ServerProcess owner, ServerProcess standby) {
+        try {
+            return Exports.sha256(uri);
+        } catch (AssertionError e) {
+            throw new AssertionError(
+                    e.getMessage() + "\n--- owner:\n" + owner.logText() + "\n--- standby:\n" + standby.logText(), e);
         }
     }
 
