@@ -52,6 +52,12 @@ public final class RadosCluster implements AutoCloseable {
                 String confName = conf.toString();
                 CephException.check(
                         LibRados.confReadFile(handle, arena.allocateFrom(confName)), "rados_conf_read_file", confName);
+                // No admin socket: every client of a ceph.conf would share one path (client.admin.asok), and all
+                // but the first would log a failure to bind it on stderr, in the middle of the server's own output.
+                CephException.check(
+                        LibRados.confSet(handle, arena.allocateFrom("admin_socket"), arena.allocateFrom("")),
+                        "rados_conf_set",
+                        "admin_socket");
                 CephException.check(
                         LibRados.confSet(
                                 handle,
