@@ -5,6 +5,7 @@
 # NBDKIT=1 adds nbdkit's file plugin on the same image as one more column (the peer to beat; not with COW=1).
 #   CONFIGS="pool|-Dflashcopy.dispatcher=pool;dis4|-Dflashcopy.dispatcher=disruptor -Dflashcopy.ioStages=4" bench/compare-configs.sh
 #   ROWS="name|fio args" (one per line) replaces the default 4 KiB and 1 MiB rows; FLASHCOPY_NO_BUILD=1 as for bin/flashcopy.
+#   BASE_PORT=N: the servers' ports from N up (else ports the kernel picks).
 #   CACHE=pages (default) or folios: the page-cache state every run starts from (see bench/fio-vs-peers.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
@@ -15,7 +16,7 @@ work=$(mktemp -d /var/tmp/flashcopy-configs.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/bench/lib/servers.sh" # free_port (BASE_PORT=N: ports from N up)
 image="$work/image.raw"
 fio --name=fill --filename="$image" --size="$size" --rw=write --bs=1M --ioengine=psync --refill_buffers --end_fsync=1 --output=/dev/null
 IFS=';' read -ra configs <<<"$CONFIGS"

@@ -5,19 +5,33 @@
 #
 #   bench/fio-vs-peers.sh            # plain rows: 3 rounds of 6 s per server; copy-on-write rows: 10 s
 #   ROUNDS=5 RUNTIME=10 bench/fio-vs-peers.sh
-#   SOCKETS=unix bench/fio-vs-peers.sh   # the plain rows over unix sockets only, into their own section
+#   TRANSPORTS="tcp unix tls" bench/fio-vs-peers.sh   # the plain rows over TCP, unix sockets and TLS in one run
+#   SOCKETS=all (the same), SOCKETS=unix (unix sockets only: only that section of RESULTS.md is replaced)
+# Without tcp among the transports only the plain sections run and are replaced in RESULTS.md; with it, the
+# copy-on-write rows run too and the file is rewritten (sections other scripts added are kept). Over unix
+# sockets and TLS the one-connection rows run (the targets of issue 20). BASE_PORT=N: the servers' TCP ports
+# from N up. The server runs from tools/target as built: package it first with
+#   mvn -B -o -q -pl tools -am package -DskipTests
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 case ${CACHE:-pages} in pages|folios) ;; *) echo "fio-vs-peers: CACHE must be pages or folios, not '$CACHE'" >&2; exit 2 ;; esac
 runtime=${RUNTIME:-6}
-sockets=${SOCKETS:-tcp}
-case $sockets in tcp|unix) ;; *) echo "fio-vs-peers: SOCKETS must be tcp or unix, not '$sockets'" >&2; exit 2 ;; esac
+case ${SOCKETS:-tcp} in
+  tcp) transports=${TRANSPORTS:-tcp} ;;
+  unix) transports=unix ;;
+  all) transports="tcp unix tls" ;;
+  *) echo "fio-vs-peers: SOCKETS must be tcp, unix or all, not '$SOCKETS'" >&2; exit 2 ;;
+esac
+for t in $transports; do
+  case $t in tcp|unix|tls) ;; *) echo "fio-vs-peers: TRANSPORTS takes tcp, unix and tls, not '$t'" >&2; exit 2 ;; esac
+done
 cow_runtime=${COW_RUNTIME:-10}
 rounds=${ROUNDS:-3}
 size=${SIZE:-1G}
 "$root/bin/install-clients"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg) # other work on the machine moves every figure: say how much there was
 work=$(mktemp -d /var/tmp/flashcopy-bench.XXXXXX)
+mkdir -p "$work/out" && chmod 777 "$work/out" # fio writes its report here, as nobody over TLS
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -26,8 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 200); do nbdinfo --size "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "server at $1 did not come up" >&2; exit 1; }
+. "$root/bench/lib/servers.sh" # free_port, wait_uri, start_flashcopy, setup_tls, client
+wait_port() { wait_uri "$@"; }
 
 image="$work/image.raw"
 echo "preparing a dense $size raw image at $image" >&2
@@ -42,11 +56,10 @@ rows=(
   "write 1M qd8|--rw=write --bs=1M --iodepth=8"
   "randread 4k 4 conns qd8|--rw=randread --bs=4k --iodepth=8 --numjobs=4 --group_reporting"
   "randwrite 4k 4 conns qd8|--rw=randwrite --bs=4k --iodepth=8 --numjobs=4 --group_reporting"
+  "randwrite 4k qd1|--rw=randwrite --bs=4k --iodepth=1"
 )
 
-results="$work/results.tsv"
 cow="$work/cow.tsv"
-: >"$results"
 : >"$cow"
 round=0
 settle_cache() { # the image's page cache to one state before every plain run (bench/lib/settle-cache says why)
@@ -58,12 +71,13 @@ run_one() { # file server-name row-name uri fio-args... ; no ramp for copy-on-wr
   local file=$1 server=$2 name=$3 uri=$4 ramp=2 time=$runtime c0=0 c1=0
   shift 4
   if [ "$file" = "$cow" ]; then ramp=0; time=$cow_runtime; fi
-  if [ "$file" = "$results" ]; then settle_cache; fi
-  [ -n "${spid:-}" ] && c0=$(awk '{print $14 + $15}' "/proc/$spid/stat")
-  fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$time" --time_based \
-      --ramp_time="$ramp" --output-format=json --output="$work/out.json" >/dev/null
-  [ -n "${spid:-}" ] && c1=$(awk '{print $14 + $15}' "/proc/$spid/stat")
-  python3 - "$work/out.json" "$server" "$name" "$round" "$((c1 - c0))" "$((time + ramp))" "$(getconf CLK_TCK)" \
+  if [ "$file" != "$cow" ]; then settle_cache; fi
+  rm -f "$work/out/out.json" # over TLS fio runs as nobody, and cannot write over root's file
+  [ -n "${spid:-}" ] && c0=$(cpu_ticks "$spid")
+  client fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$time" --time_based \
+      --ramp_time="$ramp" --output-format=json --output="$work/out/out.json" >/dev/null
+  [ -n "${spid:-}" ] && c1=$(cpu_ticks "$spid")
+  python3 - "$work/out/out.json" "$server" "$name" "$round" "$((c1 - c0))" "$((time + ramp))" "$(getconf CLK_TCK)" \
       "${spid:+cpu}" >>"$file" <<'PY'
 import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
@@ -84,14 +98,14 @@ warm_up() { # uri
   # same page-cache state.
   for w in "--rw=randrw --bs=4k --iodepth=32" "--rw=rw --bs=1M --iodepth=8"; do
     # shellcheck disable=SC2086
-    fio --name=warmup --ioengine=nbd --uri="$1" $w --size="$size" --runtime="${WARMUP:-5}" --time_based \
+    client fio --name=warmup --ioengine=nbd --uri="$1" $w --size="$size" --runtime="${WARMUP:-5}" --time_based \
         --output=/dev/null >/dev/null
   done
 }
 cow_write=(--rw=randwrite --bs=4k --iodepth=32)
 
-plain_table() { # the plain rows' table from $results
-  python3 - "$results" <<'PY'
+plain_table() { # file: the plain rows' table from the servers' and the raw file's results in it
+  python3 - "$1" <<'PY'
 import sys, collections, statistics
 runs = collections.OrderedDict()  # row -> server -> round -> (iops, MiB/s, p99, server µs/request, client CPU %)
 for line in open(sys.argv[1]):
@@ -103,6 +117,7 @@ print("| job | flashcopy IOPS | MiB/s | p99 µs | nbdkit IOPS | MiB/s | p99 µs 
       "| flashcopy / nbdkit | flashcopy / best peer | each round: flashcopy / best peer | raw file IOPS "
       "| flashcopy / raw file |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+runs = collections.OrderedDict((k, v) for k, v in runs.items() if "flashcopy" in v)  # raw-only rows: not run here
 for name, s in runs.items():
     fc, nk, qn = (median(s[k]) for k in ("flashcopy", "nbdkit", "qemu-nbd"))
     raw = median(s["raw"]) if "raw" in s else None
@@ -134,67 +149,107 @@ for name, s in runs.items():
 PY
 }
 
-# Plain export: the three servers run side by side on the same image, and every row is measured on
-# all three back to back (starting with a different one each row), so drift in the machine's load
-# spreads over all of them instead of landing on whoever ran first.
-port=$(free_port)
-listen="127.0.0.1:$port"
-[ "$sockets" = unix ] && listen="unix:$work/flashcopy.sock"
-FLASHCOPY_JAVA_OPTS=${FLASHCOPY_JAVA_OPTS:-} "$root/bin/flashcopy" serve --image-dir "$work" --data "$work/data" \
-    --listen "$listen" --admin 127.0.0.1:0 >"$work/flashcopy.log" 2>&1 &
-fc_pid=$!
-pids+=($fc_pid)
-for _ in $(seq 600); do [ -f "$work/data/admin.json" ] && break; sleep 0.1; done
-FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" mkvol bench --file "$image" >/dev/null
-u="nbd://127.0.0.1:$port"
-if [ "$sockets" = unix ]; then
-  nbdkit -f -U "$work/nbdkit.sock" file "$image" &
-  nk_pid=$!
-  qemu-nbd -f raw -k "$work/qemu-nbd.sock" -x bench --persistent --shared=16 "$image" &
-  qn_pid=$!
-  servers=("flashcopy|nbd+unix:///bench?socket=$work/flashcopy.sock" "nbdkit|nbd+unix:///?socket=$work/nbdkit.sock"
-    "qemu-nbd|nbd+unix:///bench?socket=$work/qemu-nbd.sock")
-else
-  nk_port=$(free_port)
-  nbdkit -f -p "$nk_port" -i 127.0.0.1 file "$image" &
-  nk_pid=$!
-  qn_port=$(free_port)
-  qemu-nbd -f raw -b 127.0.0.1 -p "$qn_port" -x bench --persistent --shared=16 "$image" &
-  qn_pid=$!
-  servers=("flashcopy|$u/bench" "nbdkit|nbd://127.0.0.1:$nk_port/" "qemu-nbd|nbd://127.0.0.1:$qn_port/bench")
-fi
-pids+=($nk_pid $qn_pid)
-declare -A pid_of=([flashcopy]=$fc_pid [nbdkit]=$nk_pid [qemu-nbd]=$qn_pid) # bin/flashcopy execs the JVM: same pid
-for s in "${servers[@]}"; do wait_port "${s#*|}"; done
-for s in "${servers[@]}"; do echo "warming up ${s%%|*}" >&2; warm_up "${s#*|}"; done
-# Each row runs in rounds, the three servers back to back in each, the first one rotating; the table
-# gives each server's median round and every round's own ratio, so one unlucky run shows as such.
-i=0
-for row in "${rows[@]}"; do
-  for round in $(seq "$rounds"); do
-    echo "running ${row%%|*}, round $round of $rounds" >&2
-    for k in 0 1 2; do
-      s=${servers[$(( (i + k + round) % 3 ))]}
-      spid=${pid_of[${s%%|*}]}
-      # shellcheck disable=SC2086
-      run_one "$results" "${s%%|*}" "${row%%|*}" "${s#*|}" ${row#*|}
-      spid=
-    done
+# Plain export, per transport: the three servers run side by side on the same image, and every row is measured
+# on all three back to back (starting with a different one each row and round), so drift in the machine's load
+# spreads over all of them instead of landing on whoever ran first. The TCP flashcopy server stays up for the
+# copy-on-write rows; the others stop when their transport is done.
+start_servers() { # transport: fills servers ("name|uri") and pid_of
+  local t=$1 p
+  servers=()
+  case $t in
+    tcp)
+      p=$(free_port)
+      start_flashcopy fc-tcp "127.0.0.1:$p" "${FLASHCOPY_JAVA_OPTS:-}"
+      fc_pid=$flashcopy_pid
+      u="nbd://127.0.0.1:$p"
+      servers+=("flashcopy|$u/bench")
+      p=$(free_port)
+      nbdkit -f -p "$p" -i 127.0.0.1 file "$image" &
+      servers+=("nbdkit|nbd://127.0.0.1:$p/")
+      pid_of[nbdkit]=$!
+      pids+=($!)
+      p=$(free_port)
+      qemu-nbd -f raw -b 127.0.0.1 -p "$p" -x bench --persistent --shared=16 "$image" &
+      servers+=("qemu-nbd|nbd://127.0.0.1:$p/bench")
+      ;;
+    unix)
+      start_flashcopy fc-unix "unix:$work/flashcopy.sock" "${FLASHCOPY_JAVA_OPTS:-}"
+      servers+=("flashcopy|nbd+unix:///bench?socket=$work/flashcopy.sock")
+      nbdkit -f -U "$work/nbdkit.sock" file "$image" &
+      servers+=("nbdkit|nbd+unix:///?socket=$work/nbdkit.sock")
+      pid_of[nbdkit]=$!
+      pids+=($!)
+      qemu-nbd -f raw -k "$work/qemu-nbd.sock" -x bench --persistent --shared=16 "$image" &
+      servers+=("qemu-nbd|nbd+unix:///bench?socket=$work/qemu-nbd.sock")
+      ;;
+    tls) # X.509 with client certificates checked, on every server (bench/lib/servers.sh, setup_tls)
+      p=$(free_port)
+      start_flashcopy fc-tls "127.0.0.1:$p" "${FLASHCOPY_JAVA_OPTS:-}" "${tls_serve_args[@]}"
+      servers+=("flashcopy|nbds://127.0.0.1:$p/bench")
+      p=$(free_port)
+      nbdkit -f -p "$p" -i 127.0.0.1 --tls=require --tls-certificates="$pki" --tls-verify-peer file "$image" &
+      servers+=("nbdkit|nbds://127.0.0.1:$p/")
+      pid_of[nbdkit]=$!
+      pids+=($!)
+      p=$(free_port)
+      qemu-nbd -f raw -b 127.0.0.1 -p "$p" -x bench --persistent --shared=16 \
+          --object "tls-creds-x509,id=tls0,dir=$pki,endpoint=server,verify-peer=on" --tls-creds tls0 "$image" &
+      servers+=("qemu-nbd|nbds://127.0.0.1:$p/bench")
+      ;;
+  esac
+  pid_of[qemu-nbd]=$!
+  pids+=($!)
+  pid_of[flashcopy]=$flashcopy_pid
+  if [ "$t" = tls ]; then bench_client=$tls_client; else bench_client=; fi
+  for s in "${servers[@]}"; do wait_uri "${s#*|}"; done
+}
+stop_servers() { # transport: all but the TCP flashcopy server, which the copy-on-write rows use
+  local k
+  for k in flashcopy nbdkit qemu-nbd; do
+    [ "$1" = tcp ] && [ $k = flashcopy ] && continue
+    kill "${pid_of[$k]}"; wait "${pid_of[$k]}" 2>/dev/null || true
   done
-  i=$((i + 1))
+  bench_client=
+}
+declare -A pid_of
+[[ " $transports " = *" tls "* ]] && { setup_tls; tls_client=$bench_client; bench_client=; }
+for t in $transports; do
+  results="$work/plain-$t.tsv"
+  : >"$results"
+  start_servers "$t"
+  for s in "${servers[@]}"; do echo "warming up ${s%%|*} ($t)" >&2; warm_up "${s#*|}"; done
+  # Each row runs in rounds, the three servers back to back in each, the first one rotating; the table
+  # gives each server's median round and every round's own ratio, so one unlucky run shows as such.
+  i=0
+  for row in "${rows[@]}"; do
+    [ "$t" != tcp ] && [[ ${row%%|*} = *conns* ]] && continue # the issue's targets over unix and TLS: one connection
+    for round in $(seq "$rounds"); do
+      echo "running ${row%%|*} ($t), round $round of $rounds" >&2
+      for k in 0 1 2; do
+        s=${servers[$(( (i + k + round) % 3 ))]}
+        spid=${pid_of[${s%%|*}]}
+        # shellcheck disable=SC2086
+        run_one "$results" "${s%%|*}" "${row%%|*}" "${s#*|}" ${row#*|}
+        spid=
+      done
+    done
+    i=$((i + 1))
+  done
+  round=0
+  stop_servers "$t"
 done
-round=0
-kill "$nk_pid" "$qn_pid"; wait "$nk_pid" "$qn_pid" 2>/dev/null || true
 
 # The physical limit: the same jobs on the image file itself (io_uring, page cache, no protocol).
 echo "running the raw file" >&2
+raw="$work/raw.tsv"
+: >"$raw"
 for row in "${rows[@]}"; do
   settle_cache
   # --invalidate=0: fio would drop the file's cache first, and the servers' rows ran on the cached file.
   # shellcheck disable=SC2086
   fio --name=bench --filename="$image" --ioengine=io_uring --invalidate=0 ${row#*|} --size="$size" \
-      --runtime="$runtime" --time_based --ramp_time=2 --output-format=json --output="$work/out.json" >/dev/null
-  python3 - "$work/out.json" raw "${row%%|*}" >>"$results" <<'PY'
+      --runtime="$runtime" --time_based --ramp_time=2 --output-format=json --output="$work/out/out.json" >/dev/null
+  python3 - "$work/out/out.json" raw "${row%%|*}" >>"$raw" <<'PY'
 import json, sys
 job = json.load(open(sys.argv[1]))["jobs"][0]
 d = job["read"] if job["read"]["io_bytes"] > 0 else job["write"]
@@ -203,24 +258,35 @@ print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:
 PY
 done
 
-if [ "$sockets" = unix ]; then
-  # Only the plain rows: its own section of bench/RESULTS.md, replaced on the next unix run, the rest kept.
-  table=$(plain_table)
-  echo "$table"
-  section="## Plain export over unix sockets (SOCKETS=unix)"
-  {
-    echo "$section"
-    echo
-    echo "The plain rows with every server on a unix socket (flashcopy \`--listen unix:\`, nbdkit \`-U\`, qemu-nbd"
-    echo "\`-k\`), fio \`--uri=nbd+unix:///...\`; otherwise as the plain export above. Command: \`SOCKETS=unix"
-    echo "ROUNDS=$rounds RUNTIME=$runtime SIZE=$size WARMUP=${WARMUP:-5} bench/fio-vs-peers.sh\`."
-    echo
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(nproc) cores, $(uname -r)"
-    echo "- load average (1/5/15 min) at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo
-    echo "$table"
-  } >"$work/section.md"
-  python3 - "$root/bench/RESULTS.md" "$work/section.md" "$section" <<'PY'
+declare -A title=([tcp]="## Plain export" [unix]="## Plain export over unix sockets" [tls]="## Plain export over TLS")
+declare -A about=(
+  [tcp]="Over TCP on 127.0.0.1."
+  [unix]="Every server on a unix socket (flashcopy \`--listen unix:\`, nbdkit \`-U\`, qemu-nbd \`-k\`), fio \`--uri=nbd+unix:///...\`."
+  [tls]="Over TLS on 127.0.0.1 (\`nbds://\`), X.509 certificates from \`bin/make-test-certs\`, client certificates checked by every server: flashcopy \`--tls require --tls-ca\` (its default provider), nbdkit \`--tls=require --tls-verify-peer\`, qemu-nbd \`tls-creds-x509,verify-peer=on\`; fio runs as nobody with the client certificate in \$HOME/.pki/libnbd.")
+section() { # transport: its section of bench/RESULTS.md
+  echo "${title[$1]}"
+  echo
+  echo "${about[$1]}"
+  echo
+  cat "$work/plain-$1.tsv" "$raw" >"$work/both.tsv"
+  plain_table "$work/both.tsv"
+}
+run_facts() { # the date, machine, load and options of this run
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+  echo "- load average (1/5/15 min) at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other workers share"
+  echo "  the machine: the load is theirs and ours together)"
+  echo "- command: \`TRANSPORTS=\"$transports\" ROUNDS=$rounds RUNTIME=$runtime SIZE=$size WARMUP=${WARMUP:-5} bench/fio-vs-peers.sh\`"
+  echo "- server options: FLASHCOPY_JAVA_OPTS='${FLASHCOPY_JAVA_OPTS:-}' (empty: the defaults)"
+  echo "- peers: $(nbdkit --version 2>&1 | head -1), $(qemu-nbd --version | head -1)"
+}
+
+if [[ " $transports " != *" tcp "* ]]; then
+  # No copy-on-write rows: each transport's section of bench/RESULTS.md is replaced, the rest kept.
+  for t in $transports; do
+    { section "$t"; echo; run_facts; } >"$work/section.md"
+    cat "$work/section.md"
+    python3 - "$root/bench/RESULTS.md" "$work/section.md" "${title[$t]}" <<'PY'
 import re, sys
 path, new, title = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n", sys.argv[3]
 text = open(path).read()
@@ -233,11 +299,12 @@ else:
     text = text[:start] + new + ("\n" + text[end:] if nxt else "")
 open(path, "w").write(text)
 PY
-  echo "written to bench/RESULTS.md ($section)" >&2
+    echo "written to bench/RESULTS.md (${title[$t]})" >&2
+  done
   exit 0
 fi
 
-fc() { FLASHCOPY_DATA="$work/data" "$root/bin/flashcopy" "$@"; }
+fc() { FLASHCOPY_NO_BUILD=1 FLASHCOPY_DATA="$work/fc-tcp/data" "$root/bin/flashcopy" "$@"; }
 # Copy-on-write rows in rounds too: each round establishes fresh targets for flashcopy and starts the
 # overlay peers on fresh overlays, so every round starts from the moment of establish.
 for round in $(seq "$rounds"); do
@@ -272,7 +339,7 @@ done
 round=0
 sync
 # Timed through the admin API (no CLI start-up in the figure): establish, then poll until it ends.
-copy_ms=$(python3 - "$work/data/admin.json" <<'PY'
+copy_ms=$(python3 - "$work/fc-tcp/data/admin.json" <<'PY'
 import json, sys, time, urllib.request, urllib.error
 admin = json.load(open(sys.argv[1]))
 def call(method, path, body=None):
@@ -304,8 +371,8 @@ awk -v m="$size_mib" -v t="$copy_ms" 'BEGIN { printf "flashcopy\tbackground copy
 awk -v m="$size_mib" -v t="$cp_ms" 'BEGIN { printf "cp\tbackground copy (MiB/s)\t0\t%.1f\t0\t0\n", m * 1000 / t }' >>"$cow"
 rm -f "$work/cp.img"
 
-table=$(plain_table)
-echo "$table"
+tables=$(for t in $transports; do section "$t"; echo; done)
+echo "$tables"
 
 cow_table=$(python3 - "$cow" <<'PY'
 import sys, collections, statistics
@@ -346,13 +413,19 @@ PY
 )
 echo "$cow_table"
 
-# Sections other scripts (and people) added after ours stay: everything from the first heading that is not ours.
+# Sections other scripts (and people) added stay, wherever they are; ours (and the unix-socket section older runs
+# wrote under another title) are replaced.
 kept=""
 if [ -f "$root/bench/RESULTS.md" ]; then
-  kept=$(awk '/^#/ && $0 != "# Benchmark results" && $0 != "## Plain export" && $0 != "## Copy-on-write" {on=1} on' \
-    "$root/bench/RESULTS.md")
+  kept=$(python3 - "$root/bench/RESULTS.md" <<'PY'
+import re, sys
+ours = {"# Benchmark results", "## Plain export", "## Plain export over unix sockets", "## Plain export over TLS",
+        "## Copy-on-write", "## Plain export over unix sockets (SOCKETS=unix)"}
+parts = re.split(r"^(?=#{1,2} )", open(sys.argv[1]).read(), flags=re.M)
+print("".join(p for p in parts if p.strip() and p.splitlines()[0] not in ours).rstrip("\n"))
+PY
+)
 fi
-machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 {
   echo "# Benchmark results"
   echo
@@ -369,15 +442,12 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
   echo "after a fresh fill). On this kernel that alone moves 4 KiB writes into the raw file from 36k to 500k IOPS"
   echo "(a 4 KiB write into a large folio walks all of its blocks), for every server alike."
   echo
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "- machine: $machine"
-  echo "- load average (1/5/15 min) at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "- server options: FLASHCOPY_JAVA_OPTS='${FLASHCOPY_JAVA_OPTS:-}' (empty: the defaults)"
-  echo "- peers: $(nbdkit --version 2>&1 | head -1), $(qemu-nbd --version | head -1)"
+  echo "Each server's CPU per request is its process's user + system time over the run (ramp included) divided"
+  echo "by the requests fio counted; over unix sockets and TLS only the one-connection rows run."
   echo
-  echo "## Plain export"
+  run_facts
   echo
-  echo "$table"
+  echo "$tables"
   echo
   echo "## Copy-on-write"
   echo

@@ -6,14 +6,14 @@
 #
 #   bench/inline-writes-ab.sh                       # 3 rounds of 6 s (+2 s ramp) a server and row
 #   ROUNDS=5 INLINE=131072 bench/inline-writes-ab.sh
-#   FLASHCOPY_NO_BUILD=1 bench/inline-writes-ab.sh  # use the jar already built (mvn -pl tools -am package)
+# The servers run from tools/target as built: package it first (mvn -B -o -q -pl tools -am package -DskipTests).
+# BASE_PORT=N: their ports from N up (else ports the kernel picks).
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 runtime=${RUNTIME:-6}
 rounds=${ROUNDS:-3}
 size=${SIZE:-1G}
 inline=${INLINE:-1048576}
-base_port=${BASE_PORT:-0} # 0: ports the kernel picks
 work=$(mktemp -d /var/tmp/flashcopy-inline.XXXXXX)
 pids=()
 cleanup() {
@@ -22,11 +22,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-port() { # n: the n-th port from BASE_PORT, or a free one
-  if [ "$base_port" != 0 ]; then echo $((base_port + $1)); return; fi
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() { for _ in $(seq 300); do nbdinfo --size "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "server at $1 did not come up" >&2; exit 1; }
+. "$root/bench/lib/servers.sh" # free_port (BASE_PORT), wait_uri, start_flashcopy, cpu_ticks
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 image="$work/image.raw"
@@ -44,18 +40,11 @@ if [ -n "${ONLY:-}" ]; then # ONLY=REGEX: just the rows whose names match
   kept=(); for r in "${rows[@]}"; do [[ ${r%%|*} =~ $ONLY ]] && kept+=("$r"); done; rows=("${kept[@]}")
 fi
 
-start_flashcopy() { # name port java-opts
-  mkdir -p "$work/$1"
-  FLASHCOPY_JAVA_OPTS="$3" "$root/bin/flashcopy" serve --image-dir "$work" --data "$work/$1" \
-      --listen "127.0.0.1:$2" --admin 127.0.0.1:0 >"$work/$1.log" 2>&1 &
-  pids+=($!)
-  eval "pid_$1=$!"
-  for _ in $(seq 600); do [ -f "$work/$1/admin.json" ] && break; sleep 0.1; done
-  FLASHCOPY_DATA="$work/$1" "$root/bin/flashcopy" mkvol bench --file "$image" >/dev/null
-}
-p_on=$(port 1); p_off=$(port 2); p_nk=$(port 3)
-start_flashcopy on "$p_on" "-Dflashcopy.inlineWrites=$inline"
-start_flashcopy off "$p_off" "-Dflashcopy.inlineWrites=0"
+p_on=$(free_port); p_off=$(free_port); p_nk=$(free_port)
+start_flashcopy on "127.0.0.1:$p_on" "-Dflashcopy.inlineWrites=$inline"
+pid_on=$flashcopy_pid
+start_flashcopy off "127.0.0.1:$p_off" "-Dflashcopy.inlineWrites=0"
+pid_off=$flashcopy_pid
 nbdkit -f -p "$p_nk" -i 127.0.0.1 file "$image" &
 pid_nbdkit=$!
 pids+=($pid_nbdkit)
@@ -63,7 +52,7 @@ servers=("inline|nbd://127.0.0.1:$p_on/bench|$pid_on" "lane|nbd://127.0.0.1:$p_o
   "nbdkit|nbd://127.0.0.1:$p_nk/|$pid_nbdkit")
 for s in "${servers[@]}"; do
   uri=$(cut -d'|' -f2 <<<"$s")
-  wait_port "$uri"
+  wait_uri "$uri"
   for w in "--rw=randwrite --bs=4k --iodepth=32" "--rw=write --bs=1M --iodepth=8"; do # JIT warm-up, not recorded
     # shellcheck disable=SC2086
     fio --name=warmup --ioengine=nbd --uri="$uri" $w --size="$size" --runtime=4 --time_based --output=/dev/null >/dev/null
@@ -80,11 +69,11 @@ for row in "${rows[@]}"; do
       s=${servers[$(( (i + k + round) % 3 ))]}
       IFS='|' read -r name uri spid <<<"$s"
       "$root/bench/lib/settle-cache" "$image" pages
-      c0=$(awk '{print $14 + $15}' "/proc/$spid/stat")
+      c0=$(cpu_ticks "$spid")
       # shellcheck disable=SC2086
       fio --name=bench --ioengine=nbd --uri="$uri" ${row#*|} --size="$size" --runtime="$runtime" --time_based \
           --ramp_time=2 --output-format=json --output="$work/out.json" >/dev/null
-      c1=$(awk '{print $14 + $15}' "/proc/$spid/stat")
+      c1=$(cpu_ticks "$spid")
       python3 - "$work/out.json" "$name" "${row%%|*}" "$round" "$((c1 - c0))" "$((runtime + 2))" "$(getconf CLK_TCK)" \
           >>"$results" <<'PY'
 import json, sys
@@ -98,7 +87,7 @@ PY
   i=$((i + 1))
 done
 # How long the inline server's writes held its event loops, from its /metrics (every try, taken or not).
-python3 - "$work/on/admin.json" <<'PY'
+python3 - "$work/on/data/admin.json" <<'PY'
 import json, sys, urllib.request
 admin = json.load(open(sys.argv[1]))
 req = urllib.request.Request(admin["url"] + "/metrics", headers={"Authorization": "Bearer " + admin["readToken"]})

@@ -6,6 +6,7 @@
 # the ceiling of the row; wake-ups per request show how much hand-over between threads it pays.
 #   JOB="--rw=write --bs=1M --iodepth=8" bench/thread-cpu.sh
 #   FLASHCOPY_JAVA_OPTS="-Dflashcopy.heldReplies=1" bench/thread-cpu.sh
+#   BASE_PORT=N: the server listens on port N (else a port the kernel picks)
 # JOB (default 4 KiB random writes at iodepth 32), SIZE (1G), RUNTIME (6 s), CACHE=pages (default) or folios as
 # for bench/fio-vs-peers.sh; 3 unrecorded warm-up runs of the job first, for the JIT; FLASHCOPY_NO_BUILD=1 as for
 # bin/flashcopy.
@@ -18,7 +19,7 @@ work=$(mktemp -d /var/tmp/flashcopy-threads.XXXXXX)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/bench/lib/servers.sh" # free_port (BASE_PORT=N: the server's port is N)
 image="$work/image.raw"
 fio --name=fill --filename="$image" --size="$size" --rw=write --bs=1M --ioengine=psync --end_fsync=1 --output=/dev/null
 port=$(free_port)

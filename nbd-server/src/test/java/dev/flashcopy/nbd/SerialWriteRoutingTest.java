@@ -28,9 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Plain writes to a device that names the file they go to ({@code BlockDevice.serialWriteKey}) run one at a time,
- * in the order they arrived, over real sockets and a pool of several I/O threads; FUA writes, and writes the
- * device names no file for, run concurrently. Each write lingers at the device so that concurrent ones overlap.
+ * Plain writes of up to 128 KiB ({@code -Dflashcopy.laneWrites}) to a device that names the file they go to
+ * ({@code BlockDevice.serialWriteKey}) run one at a time, in the order they arrived, over real sockets and a pool
+ * of several I/O threads; larger writes, FUA writes, and writes the device names no file for, run concurrently.
+ * Each write lingers at the device so that concurrent ones overlap.
  */
 class SerialWriteRoutingTest {
     private static final long SIZE = 8L << 20;
@@ -93,21 +94,25 @@ class SerialWriteRoutingTest {
 
     /** Sends every write before reading any reply, so all are in flight together; returns what was written. */
     private byte[] pipelinedWrites(int flags) throws IOException {
-        byte[] all = new byte[WRITES * LENGTH];
+        return pipelinedWrites(flags, WRITES, LENGTH);
+    }
+
+    private byte[] pipelinedWrites(int flags, int writes, int length) throws IOException {
+        byte[] all = new byte[writes * length];
         new Random(flags).nextBytes(all);
         try (RawNbdClient c = new RawNbdClient(server.address()).connect("disk", false)) {
-            for (int i = 0; i < WRITES; i++) {
+            for (int i = 0; i < writes; i++) {
                 // Offsets in a scrambled order, so "in order" means the order sent, not ascending.
-                int slot = (i * 7) % WRITES;
+                int slot = (i * 7) % writes;
                 c.request(
                         flags,
                         CMD_WRITE,
                         i,
-                        (long) slot * LENGTH,
-                        LENGTH,
-                        Arrays.copyOfRange(all, slot * LENGTH, (slot + 1) * LENGTH));
+                        (long) slot * length,
+                        length,
+                        Arrays.copyOfRange(all, slot * length, (slot + 1) * length));
             }
-            for (int i = 0; i < WRITES; i++) {
+            for (int i = 0; i < writes; i++) {
                 assertEquals(0, c.readChunk().error(), "write " + i);
             }
             c.request(0, CMD_READ, 99, 0, all.length, null);
@@ -125,6 +130,18 @@ class SerialWriteRoutingTest {
             sent.add((long) ((i * 7) % WRITES) * LENGTH);
         }
         assertEquals(sent, List.copyOf(device.order), "the order the device saw");
+    }
+
+    @Test
+    void writesUpToTheLaneLimitStillRunOneAtATime() throws IOException {
+        pipelinedWrites(0, 16, 128 * 1024);
+        assertEquals(0, device.overlaps.get(), "two writes of 128 KiB to one file ran at once");
+    }
+
+    @Test
+    void writesLargerThanTheLaneLimitRunConcurrently() throws IOException {
+        pipelinedWrites(0, 16, 128 * 1024 + 4096);
+        assertTrue(device.overlaps.get() > 0, "writes of 132 KiB on 8 I/O threads never overlapped");
     }
 
     @Test

@@ -41,6 +41,12 @@ public final class Tunables {
             "true",
             "true | false",
             "run plain writes to one file one at a time on a serial lane instead of on any I/O thread");
+    /** Largest plain WRITE that goes through its file's serial lane; larger ones run on any I/O thread. */
+    public static final Tunable LANE_WRITES = new Tunable(
+            "flashcopy.laneWrites",
+            "131072",
+            "bytes",
+            "largest plain write run on its file's serial lane; larger writes run concurrently on any I/O thread");
     /** I/O threads of the pool dispatcher. */
     public static final Tunable IO_THREADS = new Tunable(
             "flashcopy.ioThreads", "32", "threads", "threads doing device I/O for all connections (pool dispatcher)");
@@ -78,6 +84,7 @@ public final class Tunables {
             INLINE_WRITES,
             ZEROCOPY,
             SERIAL_WRITES,
+            LANE_WRITES,
             IO_THREADS,
             DISPATCHER,
             IO_STAGES,

@@ -76,7 +76,7 @@ final class InlineWrites {
         if (!lastStall.allows(start)) {
             return null;
         }
-        IoLane lane = serialWrites.laneFor(r);
+        IoLane lane = serialWrites.fileLane(r);
         if ((lane != null && !lane.idle()) || !DirtyMemory.low() || !lastStall.enter()) {
             return null;
         }
