@@ -141,9 +141,13 @@ public final class ServerProcess implements AutoCloseable {
         ready.completeExceptionally(new IllegalStateException("server exited"));
     }
 
+    /**
+     * Up to 30 s: a server on a shared pool whose store another server holds listens at once as a standby and writes
+     * {@code admin.json} only once it owns the store (at most a lease's duration after the holder stopped).
+     */
     private void waitForAdminFile() throws InterruptedException {
         Path admin = dataDir.resolve("admin.json");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(admin) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
