@@ -191,7 +191,9 @@ for round in $(seq "$rounds"); do
 done
 
 # Copy-on-write: 4 KiB random writes to the source with no target, then with one fresh NOCOPY target (no ramp:
-# the first writes to each grain are the ones that copy), every round.
+# the first writes to each grain are the ones that copy), every round. By default the writes without a target run
+# one at a time on the volume's serial lane and those with one do not: compare the two with
+# FLASHCOPY_JAVA_OPTS=-Dflashcopy.serialWrites=false, where both are concurrent (RESULTS.md, "Ceph RBD").
 start_fc cow
 await_owner cow "$fc_pid"
 uri="nbd://127.0.0.1:$fc_port/bench"
