@@ -139,7 +139,8 @@ public final class FlashDevice implements BlockDevice, DirtyMapDevice, FileRange
             case Borrowing b -> !b.borrowing() && SourceWriteHint.plain(b.family(), offset, length);
             case Target _, CascadeMiddle _, ExtentMember _ -> false;
         };
-        return plain ? volume.image() : null;
+        // The volume says whether its image gains from a lane at all (a file does, an RBD image does not).
+        return plain ? volume.serialWriteKey(offset, length) : null;
     }
 
     @Override
