@@ -52,8 +52,17 @@ public interface VolumeImage extends AutoCloseable {
     /** Zeroes the range in place (a file keeps it allocated). NOT_SUPPORTED when the store cannot do it fast. */
     void zeroRange(long offset, long length) throws BlockIoException;
 
-    /** Writes zero bytes over the range: the slow way that always works. */
-    void writeZeroBytes(long offset, long length) throws BlockIoException;
+    /** Writes zero bytes over the range, 1 MiB a write: the slow way that always works, on any store. */
+    default void writeZeroBytes(long offset, long length) throws BlockIoException {
+        int chunk = (int) Math.min(length, 1 << 20);
+        ByteBuffer zeros = ByteBuffer.allocateDirect(Math.max(chunk, 1));
+        long done = 0;
+        while (done < length) {
+            int n = (int) Math.min(chunk, length - done);
+            write(offset + done, zeros.clear().limit(n));
+            done += n;
+        }
+    }
 
     /** Advice that the range will be read soon; a store may ignore it. */
     void willNeed(long offset, long length);

@@ -344,19 +344,6 @@ public final class ImageFile implements VolumeImage, ReadsFromCache {
         }
     }
 
-    /** Writes zero bytes over the range, for file systems without {@code fallocate} modes. */
-    @Override
-    public void writeZeroBytes(long offset, long length) throws BlockIoException {
-        int chunk = (int) Math.min(length, 1 << 20);
-        ByteBuffer zeros = ByteBuffer.allocateDirect(Math.max(chunk, 1));
-        long done = 0;
-        while (done < length) {
-            int n = (int) Math.min(chunk, length - done);
-            write(offset + done, zeros.clear().limit(n));
-            done += n;
-        }
-    }
-
     /** Asks the kernel to read the range ahead into its page cache. */
     @Override
     public void willNeed(long offset, long length) {

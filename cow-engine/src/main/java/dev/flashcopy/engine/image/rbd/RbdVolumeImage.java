@@ -27,9 +27,6 @@ import java.util.List;
  * <p>Thread-safe.
  */
 public final class RbdVolumeImage implements VolumeImage {
-    /** The most bytes written as zeroes in one librbd call by {@link #writeZeroBytes}. */
-    private static final int ZERO_CHUNK = 1 << 20;
-
     private final RbdImage image;
     private final String subject;
     private final long size;
@@ -201,18 +198,6 @@ public final class RbdVolumeImage implements VolumeImage {
             image.writeZeroes(offset, length);
         } catch (CephException e) {
             throw RbdErrors.failure(e, what + " at " + offset + "+" + length + " of " + subject);
-        }
-    }
-
-    @Override
-    public void writeZeroBytes(long offset, long length) throws BlockIoException {
-        int chunk = (int) Math.min(length, ZERO_CHUNK);
-        ByteBuffer zeros = ByteBuffer.allocateDirect(Math.max(chunk, 1));
-        long done = 0;
-        while (done < length) {
-            int n = (int) Math.min(chunk, length - done);
-            write(offset + done, zeros.clear().limit(n));
-            done += n;
         }
     }
 
