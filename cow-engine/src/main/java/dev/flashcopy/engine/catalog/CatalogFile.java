@@ -41,8 +41,7 @@ final class CatalogFile {
             }
             return content.volumes();
         } catch (DamagedMetadataException e) {
-            throw new DamagedMetadataException(
-                    e.file(), e.offset(), -1, DamagedMetadataException.refusal(dataDir, e.getMessage()));
+            throw DamagedMetadataException.refused(dataDir, e.file(), e.offset(), -1, e.getMessage());
         } catch (IOException e) {
             throw new IOException(
                     "catalog " + file + " is unreadable (" + e.getMessage()

@@ -45,12 +45,8 @@ public final class FailureLog implements FailureRecorder {
                 reasons.putAll(JSON.readValue(
                         AtomicFile.readChecked(disk, file, true), new TypeReference<Map<Long, String>>() {}));
             } catch (DamagedMetadataException e) {
-                throw new DamagedMetadataException(
-                        e.file(),
-                        e.offset(),
-                        -1,
-                        DamagedMetadataException.refusal(
-                                flashDir.toAbsolutePath().getParent(), e.getMessage()));
+                throw DamagedMetadataException.refused(
+                        flashDir.toAbsolutePath().getParent(), e.file(), e.offset(), -1, e.getMessage());
             } catch (IOException e) {
                 throw new IOException(
                         "failure log " + file + " is unreadable (" + e.getMessage() + "); without it"

@@ -132,14 +132,13 @@ public final class CheckpointFile {
             return new Content(lastSeq, bitmaps);
         } catch (IOException | BufferUnderflowException | IllegalArgumentException e) {
             Path dataDir = path.toAbsolutePath().getParent().getParent();
-            DamagedMetadataException damage = new DamagedMetadataException(
+            DamagedMetadataException damage = DamagedMetadataException.refused(
+                    dataDir,
                     path,
                     -1,
                     -1,
-                    DamagedMetadataException.refusal(
-                            dataDir,
-                            "checkpoint " + path + " is damaged (" + e.getMessage()
-                                    + "): relationships cannot be recovered safely from it"));
+                    "checkpoint " + path + " is damaged (" + e.getMessage()
+                            + "): relationships cannot be recovered safely from it");
             damage.initCause(e);
             throw damage;
         }

@@ -91,7 +91,7 @@ public final class Recovery {
     }
 
     private static DamagedMetadataException damage(Path dataDir, Path file, String what) {
-        return new DamagedMetadataException(file, -1, -1, DamagedMetadataException.refusal(dataDir, what));
+        return DamagedMetadataException.refused(dataDir, file, -1, -1, what);
     }
 
     /**
@@ -113,22 +113,16 @@ public final class Recovery {
         try {
             journal = JournalFile.open(disk, flashDir.resolve(JOURNAL_FILE));
         } catch (DamagedMetadataException e) {
-            throw new DamagedMetadataException(
-                    e.file(),
-                    e.offset(),
-                    -1,
-                    DamagedMetadataException.refusal(flashDir.toAbsolutePath().getParent(), e.getMessage()));
+            throw DamagedMetadataException.refused(
+                    flashDir.toAbsolutePath().getParent(), e.file(), e.offset(), -1, e.getMessage());
         }
         try {
             JournalFile.Scan scan = journal.scan();
             Path dataDir = flashDir.toAbsolutePath().getParent();
             if (scan.corrupt()) {
                 // Never cut: the records after the damage are durable clears that targets rely on.
-                throw new DamagedMetadataException(
-                        journal.path(),
-                        scan.corruptOffset(),
-                        -1,
-                        DamagedMetadataException.refusal(dataDir, scan.corruption()));
+                throw DamagedMetadataException.refused(
+                        dataDir, journal.path(), scan.corruptOffset(), -1, scan.corruption());
             }
             if (scan.truncatedBytes() > 0) {
                 journal.truncate(scan.validEnd());

@@ -48,11 +48,8 @@ public final class RelationshipCatalog {
             }
             return c;
         } catch (DamagedMetadataException e) {
-            throw new DamagedMetadataException(
-                    e.file(),
-                    e.offset(),
-                    -1,
-                    DamagedMetadataException.refusal(flashDir.toAbsolutePath().getParent(), e.getMessage()));
+            throw DamagedMetadataException.refused(
+                    flashDir.toAbsolutePath().getParent(), e.file(), e.offset(), -1, e.getMessage());
         } catch (IOException e) {
             throw new IOException(
                     "relationship catalog " + file + " is unreadable (" + e.getMessage()

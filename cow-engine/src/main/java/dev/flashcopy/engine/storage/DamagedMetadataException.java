@@ -15,12 +15,33 @@ public final class DamagedMetadataException extends IOException {
     private final transient Path file;
     private final long offset;
     private final long relationshipId;
+    private final String problem;
 
     public DamagedMetadataException(Path file, long offset, long relationshipId, String what) {
-        super(what);
+        this(file, offset, relationshipId, what, what);
+    }
+
+    private DamagedMetadataException(Path file, long offset, long relationshipId, String message, String problem) {
+        super(message);
         this.file = file;
         this.offset = offset;
         this.relationshipId = relationshipId;
+        this.problem = problem;
+    }
+
+    /**
+     * The damage that refuses a whole data directory: the message is {@link #refusal}, {@link #problem()} the damage
+     * alone, for a caller that knows a better thing to advise (a store in a Ceph pool is checked by pool, not by
+     * directory).
+     */
+    public static DamagedMetadataException refused(
+            Path dataDir, Path file, long offset, long relationshipId, String what) {
+        return new DamagedMetadataException(file, offset, relationshipId, refusal(dataDir, what), what);
+    }
+
+    /** What is damaged, without the advice of what to do. */
+    public String problem() {
+        return problem;
     }
 
     /** The damaged file. */
@@ -39,7 +60,7 @@ public final class DamagedMetadataException extends IOException {
     }
 
     /** The one-line refusal for a data directory: what is damaged and what to do. */
-    public static String refusal(Path dataDir, String what) {
+    private static String refusal(Path dataDir, String what) {
         return what + "; nothing was changed: keep a copy of " + dataDir + ", then run flashcopy fsck" + " --data "
                 + dataDir + " (and --repair to fail only what is damaged)";
     }

@@ -130,11 +130,17 @@ final class CephStore implements AutoCloseable {
     }
 
     /**
-     * The metadata of the store as RADOS objects {@code flashcopy/PATH}, PATH relative to the data directory: every
-     * server on the pool finds the same objects whatever its own {@code --data}.
+     * Where the store's metadata appears to the engine and in every message: {@code /flashcopy}, so a path reads as
+     * the RADOS object it names ({@code /flashcopy/flash/journal} is the object {@code flashcopy/flash/journal}), the
+     * same for every server on the pool whatever its own {@code --data}, which keeps only local files.
      */
-    Disk metadata(Path dataDir) {
-        return new RadosDisk(pool, METADATA_PREFIX, dataDir);
+    Path metadataRoot() {
+        return Path.of("/", METADATA_PREFIX);
+    }
+
+    /** The metadata of the store as RADOS objects {@code flashcopy/PATH}, seen under {@link #metadataRoot()}. */
+    Disk metadata() {
+        return new RadosDisk(pool, METADATA_PREFIX, metadataRoot());
     }
 
     RbdImageStore images() {

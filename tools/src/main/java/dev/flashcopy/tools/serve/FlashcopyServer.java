@@ -27,12 +27,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -129,7 +124,9 @@ public final class FlashcopyServer implements AutoCloseable {
                     stack.push(ownership);
                     if (!ownership.tryOwn()) {
                         standby = new StandbyExports(
-                                ceph.metadata(dataDir), dataDir, () -> StoreOwnership.ownerEndpoint(ceph.pool(), name));
+                                ceph.metadata(),
+                                ceph.metadataRoot(),
+                                () -> StoreOwnership.ownerEndpoint(ceph.pool(), name));
                         devices.switchTo(standby);
                         early = NbdExport.start(settings.nbd(), nbdSecurity, devices, requests);
                         log.println("flashcopy: standby: the store of pool " + rbd.pool() + " is owned by "
@@ -141,7 +138,7 @@ public final class FlashcopyServer implements AutoCloseable {
                         log.flush();
                         ownership.awaitOwnership(log);
                     }
-                    store = VolumeStore.open(ceph.metadata(dataDir), dataDir, ceph.images());
+                    store = VolumeStore.open(ceph.metadata(), ceph.metadataRoot(), ceph.images());
                 }
             }
             stack.push(store);
@@ -220,7 +217,7 @@ public final class FlashcopyServer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             closeEarly(early);
             unwind(stack, log);
-            throw new StartupException(inWords(e), e);
+            throw new StartupException(StartFailures.inWords(e, settings.store()), e);
         }
     }
 
@@ -283,29 +280,6 @@ public final class FlashcopyServer implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new StartupException(option + " " + address + ": " + e.getMessage(), null);
         }
-    }
-
-    /**
-     * A start failure as a sentence: file system errors say what happened to which path (their own message is
-     * often the bare path), and no failure shows as an exception's class name.
-     */
-    static String inWords(Throwable e) {
-        Throwable t = e;
-        while (t.getMessage() == null && t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String file = t instanceof FileSystemException f ? f.getFile() : null;
-        String what = switch (t) {
-            case NoSuchFileException x -> "no such file or directory: " + file;
-            case AccessDeniedException x -> "permission denied: " + file;
-            case NotDirectoryException x -> "not a directory: " + file;
-            case FileAlreadyExistsException x -> "exists and is in the way: " + file;
-            case FileSystemException x -> file + ": " + (x.getReason() == null ? "file system error" : x.getReason());
-            default -> t.getMessage();
-        };
-        return what == null || what.isBlank()
-                ? "an unexpected failure with no message; please report it (the" + " server log has the details)"
-                : what;
     }
 
     public Path dataDir() {

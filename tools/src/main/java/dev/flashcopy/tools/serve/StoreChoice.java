@@ -16,7 +16,14 @@ public sealed interface StoreChoice {
     record Files() implements StoreChoice {}
 
     /** {@code --store rbd:POOL}. */
-    record Rbd(String pool, Path cephConf, String cephUser) implements StoreChoice {}
+    record Rbd(String pool, Path cephConf, String cephUser) implements StoreChoice {
+        /** The options that name this store on a command line, the defaults left out: for advice to repeat. */
+        public String options() {
+            return "--store rbd:" + pool
+                    + (cephConf.equals(DEFAULT_CEPH_CONF) ? "" : " --ceph-conf " + cephConf)
+                    + (cephUser.equals(DEFAULT_CEPH_USER) ? "" : " --ceph-user " + cephUser);
+        }
+    }
 
     /**
      * Parses {@code --store}: {@code file} or {@code rbd:POOL}; an IllegalArgumentException names the option and says
