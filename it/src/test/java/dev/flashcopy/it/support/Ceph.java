@@ -46,4 +46,30 @@ public final class Ceph {
         cmd.addAll(List.of(args));
         return Command.run(Duration.ofSeconds(120), cmd.toArray(String[]::new));
     }
+
+    /** Runs {@code ceph -c CONF ARGS}. */
+    public static Command.Result ceph(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("ceph", "-c", conf().toString()));
+        cmd.addAll(List.of(args));
+        return Command.run(Duration.ofSeconds(120), cmd.toArray(String[]::new));
+    }
+
+    /** Runs {@code rados -c CONF -p POOL ARGS}: objects the server keeps, seen from outside it. */
+    public static Command.Result rados(String pool, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("rados", "-c", conf().toString(), "-p", pool));
+        cmd.addAll(List.of(args));
+        return Command.run(Duration.ofSeconds(120), cmd.toArray(String[]::new));
+    }
+
+    /**
+     * A pool of its own for a test whose store must not meet other tests' (one server owns a pool's store, and a
+     * test that damages metadata must not leave it to the next): created for RBD, deleted with everything in it on
+     * {@link AutoCloseable#close()}.
+     */
+    public static AutoCloseable pool(String name) {
+        ceph("osd", "pool", "create", name, "8", "8").ok();
+        ceph("osd", "pool", "application", "enable", name, "rbd").ok();
+        rbd("pool", "init", name).ok();
+        return () -> ceph("osd", "pool", "delete", name, name, "--yes-i-really-really-mean-it");
+    }
 }

@@ -71,28 +71,8 @@ public final class ServeCommand implements Callable<Integer> {
                     + " PATH' may register in place (repeatable; DATA/volumes always may)")
     List<Path> imageDirs = new ArrayList<>();
 
-    @Option(
-            names = "--store",
-            paramLabel = "file|rbd:POOL",
-            defaultValue = "file",
-            description = "where volumes live: 'file' (default: sparse images under DATA/volumes) or 'rbd:POOL'"
-                    + " (RBD images in the Ceph pool POOL; see --ceph-conf, --ceph-user)")
-    String store;
-
-    @Option(
-            names = "--ceph-conf",
-            paramLabel = "FILE",
-            defaultValue = "/etc/ceph/ceph.conf",
-            description = "with --store rbd:POOL: the cluster's configuration file (default: ${DEFAULT-VALUE})")
-    Path cephConf;
-
-    @Option(
-            names = "--ceph-user",
-            paramLabel = "NAME",
-            defaultValue = "admin",
-            description = "with --store rbd:POOL: the cephx user, without 'client.' (default: ${DEFAULT-VALUE});"
-                    + " it needs mon 'profile rbd' osd 'profile rbd pool=POOL'")
-    String cephUser;
+    @Mixin
+    StoreOptions storeOptions;
 
     @Option(
             names = "--server-name",
@@ -120,12 +100,7 @@ public final class ServeCommand implements Callable<Integer> {
                                 + " existing directory of raw images)");
             }
         }
-        StoreChoice storeChoice;
-        try {
-            storeChoice = StoreChoice.parse(store, cephConf, cephUser);
-        } catch (IllegalArgumentException e) {
-            throw new CommandFailure(ExitCode.USAGE, e.getMessage());
-        }
+        StoreChoice storeChoice = storeOptions.choice();
         ServeSettings settings = new ServeSettings(
                         data.dataDir(),
                         listen.endpoints(
