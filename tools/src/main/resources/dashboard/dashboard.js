@@ -175,6 +175,8 @@ function renderVolumes(volumes) {
     const role = v.targetOf ? 'target of ' + v.targetOf : (v.sourceOf && v.sourceOf.length ? 'source of '
       + v.sourceOf.join(', ') : (v.problem || ''));
     if (role) name.append(el('div', 'role', role));
+    // On a store several servers share (--store rbd:POOL), which server serves the volume from its engine.
+    if (v.owner) name.append(el('div', 'role', 'owner: ' + v.owner));
     const alloc = el('td');
     const wrap = el('div', 'alloc');
     const meter = el('div', 'meter');
