@@ -59,6 +59,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
     private final SslContext tls;
     private final Duration timeout;
     private final PayloadBudget budget;
+    private final PayloadBudget replyBudget;
     private ScheduledFuture<?> deadline;
     private State state = State.CLIENT_FLAGS;
     private int option;
@@ -75,17 +76,28 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
      * @param timeout how long the whole handshake may take; {@link Duration#ZERO} for no limit
      */
     public HandshakeHandler(OptionNegotiator negotiator, IoDispatcher dispatcher, SslContext tls, Duration timeout) {
-        this(negotiator, dispatcher, tls, timeout, new PayloadBudget(Long.MAX_VALUE));
+        this(
+                negotiator,
+                dispatcher,
+                tls,
+                timeout,
+                new PayloadBudget(Long.MAX_VALUE),
+                new PayloadBudget(Long.MAX_VALUE));
     }
 
-    /** As above, the transmission phase drawing its write payloads from the server-wide {@code budget}. */
+    /**
+     * As above, the transmission phase drawing its write payloads from the server-wide {@code budget} and its READ
+     * replies' data from the server-wide {@code replyBudget}.
+     */
     public HandshakeHandler(
             OptionNegotiator negotiator,
             IoDispatcher dispatcher,
             SslContext tls,
             Duration timeout,
-            PayloadBudget budget) {
+            PayloadBudget budget,
+            PayloadBudget replyBudget) {
         this.budget = budget;
+        this.replyBudget = replyBudget;
         this.negotiator = negotiator;
         this.dispatcher = dispatcher;
         this.tls = tls;
@@ -279,7 +291,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
 
     private void enterTransmission(ChannelHandlerContext ctx, TransmissionSession session) {
         ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.addAfter(ctx.name(), "nbd-requests", new RequestDecoder(budget));
+        pipeline.addAfter(ctx.name(), "nbd-requests", new RequestDecoder(budget, replyBudget));
         pipeline.addAfter("nbd-requests", "nbd-transmission", new TransmissionHandler(session, dispatcher));
         ctx.channel().config().setAutoRead(true);
         pipeline.remove(this); // hands any bytes buffered after the option to the request decoder
