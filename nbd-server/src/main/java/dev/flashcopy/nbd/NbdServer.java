@@ -7,6 +7,7 @@ import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.listen.ListenFailure;
+import dev.flashcopy.nbd.listen.PeerName;
 import dev.flashcopy.nbd.metrics.RequestMetrics;
 import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.nbd.transmission.PayloadBudget;
@@ -114,6 +115,7 @@ public final class NbdServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
+                        PeerName.of(ch); // a unix client's process, asked of the kernel once, while it is there
                         OptionNegotiator negotiator = new OptionNegotiator(
                                 devices, security.tlsMode(), security.access(), peer(ch.remoteAddress()), metrics);
                         ch.pipeline()

@@ -2,6 +2,7 @@ package dev.flashcopy.nbd.handshake;
 
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoTask;
+import dev.flashcopy.nbd.listen.PeerName;
 import dev.flashcopy.nbd.protocol.HandshakeFlag;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.ProtocolViolation;
@@ -237,7 +238,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
             LOG.log(
                     System.Logger.Level.INFO,
                     "{0} did not finish the NBD handshake within {1} s; closing",
-                    ctx.channel().remoteAddress(),
+                    PeerName.of(ctx.channel()),
                     timeout.toMillis() / 1000.0);
             state = State.CLOSED;
             ctx.close();
@@ -280,7 +281,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "TLS handshake with {0} failed: {1}",
-                        ctx.channel().remoteAddress(),
+                        PeerName.of(ctx.channel()),
                         PeerTlsFailure.reason(f.cause()));
             }
         });
@@ -304,7 +305,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
             return;
         }
         // A client whose TLS failed (or that sent something else after STARTTLS) gets one line, not a stack trace.
-        PeerTlsFailure.log(LOG, ctx.channel().remoteAddress(), "handshake", cause);
+        PeerTlsFailure.log(LOG, PeerName.of(ctx.channel()), "handshake", cause);
         ctx.close();
     }
 

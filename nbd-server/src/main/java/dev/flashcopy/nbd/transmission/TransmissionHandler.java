@@ -4,6 +4,7 @@ import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoLane;
 import dev.flashcopy.nbd.export.RemoteBacked;
+import dev.flashcopy.nbd.listen.PeerName;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
 import dev.flashcopy.nbd.protocol.ProtocolViolation;
@@ -307,7 +308,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // A TLS record the client garbled gets one line, not a stack trace; the stream cannot go on either way.
-        PeerTlsFailure.log(LOG, ctx.channel().remoteAddress(), "connection", cause);
+        PeerTlsFailure.log(LOG, PeerName.of(ctx.channel()), "connection", cause);
         ctx.close();
     }
 }
