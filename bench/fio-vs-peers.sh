@@ -40,8 +40,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-. "$root/bench/lib/servers.sh" # free_port, wait_uri, start_flashcopy, setup_tls, client
-wait_port() { wait_uri "$@"; }
+. "$root/bench/lib/servers.sh" # free_port, wait_uri, start_flashcopy, setup_tls, client, warm_up, fio_line, ...
 
 image="$work/image.raw"
 echo "preparing a dense $size raw image at $image" >&2
@@ -77,42 +76,18 @@ run_one() { # file server-name row-name uri fio-args... ; no ramp for copy-on-wr
   client fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$time" --time_based \
       --ramp_time="$ramp" --output-format=json --output="$work/out/out.json" >/dev/null
   [ -n "${spid:-}" ] && c1=$(cpu_ticks "$spid")
-  python3 - "$work/out/out.json" "$server" "$name" "$round" "$((c1 - c0))" "$((time + ramp))" "$(getconf CLK_TCK)" \
-      "${spid:+cpu}" >>"$file" <<'PY'
-import json, sys
-job = json.load(open(sys.argv[1]))["jobs"][0]
-side = "read" if job["read"]["io_bytes"] > 0 else "write"
-d = job[side]
-p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
-line = f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t{sys.argv[4]}"
-if sys.argv[8] == "cpu":
-    ticks, seconds, hz = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
-    server_us = ticks * 1e6 / hz / (d["iops"] * seconds) if d["iops"] else 0
-    line += f"\t{server_us:.1f}\t{job['usr_cpu'] + job['sys_cpu']:.0f}"
-print(line)
-PY
-}
-warm_up() { # uri
-  # The same unrecorded warm-up for every server: the JVM's JIT compiles the hot path in its first
-  # seconds, and a real server has long been warm when it matters. C servers gain nothing but the
-  # same page-cache state.
-  for w in "--rw=randrw --bs=4k --iodepth=32" "--rw=rw --bs=1M --iodepth=8"; do
-    # shellcheck disable=SC2086
-    client fio --name=warmup --ioengine=nbd --uri="$1" $w --size="$size" --runtime="${WARMUP:-5}" --time_based \
-        --output=/dev/null >/dev/null
-  done
+  local cpu=()
+  [ -n "${spid:-}" ] && cpu=("$((c1 - c0))" "$((time + ramp))")
+  fio_line "$work/out/out.json" "$server" "$name" "$round" "${cpu[@]}" >>"$file"
 }
 cow_write=(--rw=randwrite --bs=4k --iodepth=32)
 
 plain_table() { # file: the plain rows' table from the servers' and the raw file's results in it
-  python3 - "$1" <<'PY'
-import sys, collections, statistics
-runs = collections.OrderedDict()  # row -> server -> round -> (iops, MiB/s, p99, server µs/request, client CPU %)
-for line in open(sys.argv[1]):
-    server, name, iops, mib, p99, rnd, server_us, client_cpu = line.rstrip("\n").split("\t")
-    runs.setdefault(name, {}).setdefault(server, {})[rnd] = tuple(map(float, (iops, mib, p99, server_us, client_cpu)))
-def median(by_round):
-    return tuple(statistics.median(v[i] for v in by_round.values()) for i in range(5))
+  python3 - "$root/bench/lib" "$1" <<'PY'
+import sys, collections
+sys.path.insert(0, sys.argv[1])
+from tables import read_runs, medians as median, each_round
+runs = read_runs(sys.argv[2])  # row -> server -> round -> (iops, MiB/s, p99, server µs/request, client CPU %)
 print("| job | flashcopy IOPS | MiB/s | p99 µs | nbdkit IOPS | MiB/s | p99 µs | qemu-nbd IOPS | MiB/s | p99 µs "
       "| flashcopy / nbdkit | flashcopy / best peer | each round: flashcopy / best peer | raw file IOPS "
       "| flashcopy / raw file |")
@@ -126,8 +101,7 @@ for name, s in runs.items():
     for v in (fc, nk, qn):
         cells += [f"{v[0]:.0f}", f"{v[1]:.0f}", f"{v[2]:.0f}"]
     cells += [f"{fc[0] / nk[0]:.2f}", f"{fc[0] / best:.2f}"]
-    cells += [", ".join(f"{s['flashcopy'][r][0] / max(s['nbdkit'][r][0], s['qemu-nbd'][r][0]):.2f}"
-                        for r in s["flashcopy"])]
+    cells += [each_round(s["flashcopy"], s["nbdkit"], s["qemu-nbd"])]
     cells += [f"{raw[0]:.0f}", f"{fc[0] / raw[0]:.2f}"] if raw else ["-", "-"]
     print("| " + " | ".join(cells) + " |")
 print()
@@ -249,13 +223,7 @@ for row in "${rows[@]}"; do
   # shellcheck disable=SC2086
   fio --name=bench --filename="$image" --ioengine=io_uring --invalidate=0 ${row#*|} --size="$size" \
       --runtime="$runtime" --time_based --ramp_time=2 --output-format=json --output="$work/out/out.json" >/dev/null
-  python3 - "$work/out/out.json" raw "${row%%|*}" >>"$raw" <<'PY'
-import json, sys
-job = json.load(open(sys.argv[1]))["jobs"][0]
-d = job["read"] if job["read"]["io_bytes"] > 0 else job["write"]
-p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
-print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t0\t0\t{job['usr_cpu'] + job['sys_cpu']:.0f}")
-PY
+  fio_line "$work/out/out.json" raw "${row%%|*}" 0 0 "$((runtime + 2))" >>"$raw"
 done
 
 declare -A title=([tcp]="## Plain export" [unix]="## Plain export over unix sockets" [tls]="## Plain export over TLS")
@@ -273,7 +241,7 @@ section() { # transport: its section of bench/RESULTS.md
 }
 run_facts() { # the date, machine, load and options of this run
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-  echo "- machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+  echo "- machine: $(machine)"
   echo "- load average (1/5/15 min) at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg) (other workers share"
   echo "  the machine: the load is theirs and ours together)"
   echo "- command: \`TRANSPORTS=\"$transports\" ROUNDS=$rounds RUNTIME=$runtime SIZE=$size WARMUP=${WARMUP:-5} bench/fio-vs-peers.sh\`"
@@ -286,19 +254,7 @@ if [[ " $transports " != *" tcp "* ]]; then
   for t in $transports; do
     { section "$t"; echo; run_facts; } >"$work/section.md"
     cat "$work/section.md"
-    python3 - "$root/bench/RESULTS.md" "$work/section.md" "${title[$t]}" <<'PY'
-import re, sys
-path, new, title = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n", sys.argv[3]
-text = open(path).read()
-start = text.find(title + "\n")
-if start < 0:
-    text = text.rstrip("\n") + "\n\n" + new
-else:
-    nxt = re.search(r"^#{1,2} ", text[start + len(title):], re.M)
-    end = start + len(title) + nxt.start() if nxt else len(text)
-    text = text[:start] + new + ("\n" + text[end:] if nxt else "")
-open(path, "w").write(text)
-PY
+    replace_section "$root/bench/RESULTS.md" "$work/section.md" "${title[$t]}"
     echo "written to bench/RESULTS.md (${title[$t]})" >&2
   done
   exit 0
@@ -323,7 +279,7 @@ for round in $(seq "$rounds"); do
   port=$(free_port)
   nbdkit -f -p "$port" -i 127.0.0.1 --filter=cow file "$image" &
   pids+=($!)
-  wait_port "nbd://127.0.0.1:$port/"
+  wait_uri "nbd://127.0.0.1:$port/"
   run_one "$cow" nbdkit "overlay write (cow filter)" "nbd://127.0.0.1:$port/" "${cow_write[@]}"
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
@@ -332,7 +288,7 @@ for round in $(seq "$rounds"); do
   port=$(free_port)
   qemu-nbd -f qcow2 -b 127.0.0.1 -p "$port" -x bench --persistent --shared=16 "$work/overlay.qcow2" &
   pids+=($!)
-  wait_port "nbd://127.0.0.1:$port/bench"
+  wait_uri "nbd://127.0.0.1:$port/bench"
   run_one "$cow" qemu-nbd "overlay write (qcow2 over raw)" "nbd://127.0.0.1:$port/bench" "${cow_write[@]}"
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 done

@@ -10,6 +10,8 @@
 # The pool (POOL, default fcbench) is the benchmark's own: created when missing, emptied of its images and
 # flashcopy objects at start. Only one flashcopy server may own a pool's store, so never point it at a pool that
 # other servers or tests use (it refuses rbd). Needs the ceph, rbd and rados commands (bin/ceph-dev installs them).
+# The server runs from tools/target as built: package it first with
+#   mvn -B -o -q -pl tools -am package -DskipTests
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 rounds=${ROUNDS:-3}
@@ -43,22 +45,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A TCP port: BASE_PORT, BASE_PORT+1, ... when BASE_PORT is set (hosts that give each user a range), else the
-# kernel's pick. Callers run it in a subshell, so the count lives in a file.
-free_port() {
-  if [ -n "${BASE_PORT:-}" ]; then
-    local n
-    n=$(cat "$work/.ports" 2>/dev/null || echo 0)
-    echo $((n + 1)) >"$work/.ports"
-    echo $((BASE_PORT + n))
-    return
-  fi
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_uri() { for _ in $(seq 600); do nbdinfo --size "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no server at $1" >&2; exit 1; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+. "$root/bench/lib/servers.sh" # free_port, wait_uri, launch_flashcopy, await_admin, stop_server, warm_up, ...
 now_ns() { date +%s%N; }
-stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # The pool: created once, emptied at every start (a run killed half-way leaves images and metadata behind).
 if ! ceph osd pool ls | grep -qx "$pool"; then
@@ -79,26 +67,16 @@ echo "emptying pool $pool" >&2
 empty_pool
 
 # start_fc NAME: a flashcopy server on the pool, data in $work/NAME, its NBD port in fc_port, pid in fc_pid; it
-# may be a standby (the caller waits for what it needs). bin/flashcopy execs the JVM: the same pid.
+# may be a standby (the caller waits for what it needs).
 starts=0
 start_fc() {
   starts=$((starts + 1))
   fc_port=$(free_port)
-  mkdir -p "$work/$1"
-  "$root/bin/flashcopy" serve --store "rbd:$pool" --ceph-conf "$CEPH_CONF" --server-name "rbdbench-$$-$starts" \
-      --data "$work/$1/data" --listen "127.0.0.1:$fc_port" --admin 127.0.0.1:0 >"$work/$1.log" 2>&1 &
-  fc_pid=$!
-  pids+=($fc_pid)
+  launch_flashcopy "$1" "127.0.0.1:$fc_port" "${FLASHCOPY_JAVA_OPTS:-}" --store "rbd:$pool" --ceph-conf "$CEPH_CONF" \
+      --server-name "rbdbench-$$-$starts"
+  fc_pid=$flashcopy_pid
 }
-await_owner() { # NAME PID: until the server NAME owns the store and answers
-  for _ in $(seq 900); do
-    [ -f "$work/$1/data/admin.json" ] && return 0
-    kill -0 "$2" 2>/dev/null || { echo "flashcopy server $1 stopped:" >&2; cat "$work/$1.log" >&2; exit 1; }
-    sleep 0.1
-  done
-  echo "flashcopy server $1 did not come up" >&2; exit 1
-}
-fc() { local d=$1; shift; FLASHCOPY_DATA="$work/$d/data" "$root/bin/flashcopy" "$@"; }
+fc() { local d=$1; shift; FLASHCOPY_NO_BUILD=1 FLASHCOPY_DATA="$work/$d/data" "$root/bin/flashcopy" "$@"; }
 
 echo "preparing a dense $size RBD image $pool/$image" >&2
 rbd create --size "$size" "$pool/$image"
@@ -126,8 +104,8 @@ results="$work/results.tsv"
 cow="$work/cow.tsv"
 : >"$results"
 : >"$cow"
-# run_one FILE SERVER ROW URI PID RAMP TIME FIO-ARGS...: one fio job; a line of IOPS, MiB/s, p99 µs, round and the
-# server's CPU µs per request (its user + system time over the job, ramp included).
+# run_one FILE SERVER ROW URI PID RAMP TIME FIO-ARGS...: one fio job; its result line (bench/lib/fio-line) with
+# the server's CPU µs per request (its user + system time over the job, ramp included).
 run_one() {
   local file=$1 server=$2 name=$3 uri=$4 spid=$5 ramp=$6 time=$7 c0 c1
   shift 7
@@ -135,24 +113,7 @@ run_one() {
   fio --name=bench --ioengine=nbd --uri="$uri" "$@" --size="$size" --runtime="$time" --time_based \
       --ramp_time="$ramp" --output-format=json --output="$work/out.json" >/dev/null
   c1=$(cpu_ticks "$spid")
-  python3 - "$work/out.json" "$server" "$name" "$round" "$((c1 - c0))" "$((time + ramp))" "$(getconf CLK_TCK)" \
-      >>"$file" <<'PY'
-import json, sys
-job = json.load(open(sys.argv[1]))["jobs"][0]
-d = job["read"] if job["read"]["io_bytes"] > 0 else job["write"]
-p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000.0
-ticks, seconds, hz = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
-server_us = ticks * 1e6 / hz / (d["iops"] * seconds) if d["iops"] else 0
-print(f"{sys.argv[2]}\t{sys.argv[3]}\t{d['iops']:.0f}\t{d['bw_bytes'] / 1048576:.1f}\t{p99:.0f}\t{sys.argv[4]}\t{server_us:.1f}")
-PY
-}
-# Every server start gets the same unrecorded warm-up: the JVM's JIT compiles the hot path in its first seconds.
-warm_up() {
-  for w in "--rw=randrw --bs=4k --iodepth=32" "--rw=rw --bs=1M --iodepth=8"; do
-    # shellcheck disable=SC2086
-    fio --name=warmup --ioengine=nbd --uri="$1" $w --size="$size" --runtime="$warmup" --time_based \
-        --output=/dev/null >/dev/null
-  done
+  fio_line "$work/out.json" "$server" "$name" "$round" "$((c1 - c0))" "$((time + ramp))" >>"$file"
 }
 run_rows() { # SERVER URI PID
   for row in "${rows[@]}"; do
@@ -164,9 +125,9 @@ run_rows() { # SERVER URI PID
 
 # Plain rows: one server at a time on the image (both would write it), the first one alternating by round.
 start_fc plain
-await_owner plain "$fc_pid"
+await_admin plain "$fc_pid"
 fc plain mkvol bench --image "$pool/$image" >/dev/null
-stop "$fc_pid"
+stop_server "$fc_pid"
 for round in $(seq "$rounds"); do
   echo "plain rows, round $round of $rounds" >&2
   order=(flashcopy qemu-nbd)
@@ -174,18 +135,18 @@ for round in $(seq "$rounds"); do
   for server in "${order[@]}"; do
     if [ "$server" = flashcopy ]; then
       start_fc "plain$round"
-      await_owner "plain$round" "$fc_pid"
+      await_admin "plain$round" "$fc_pid"
       uri="nbd://127.0.0.1:$fc_port/bench"
       wait_uri "$uri"
-      warm_up "$uri"
+      warm_up "$uri" "$warmup"
       run_rows flashcopy "$uri" "$fc_pid"
-      stop "$fc_pid" # a clean stop releases the store's lease at once
+      stop_server "$fc_pid" # a clean stop releases the store's lease at once
     else
       start_qn
       uri="nbd://127.0.0.1:$qn_port/bench"
-      warm_up "$uri"
+      warm_up "$uri" "$warmup"
       run_rows qemu-nbd "$uri" "$qn_pid"
-      stop "$qn_pid"
+      stop_server "$qn_pid"
     fi
   done
 done
@@ -195,10 +156,10 @@ done
 # one at a time on the volume's serial lane and those with one do not: compare the two with
 # FLASHCOPY_JAVA_OPTS=-Dflashcopy.serialWrites=false, where both are concurrent (RESULTS.md, "Ceph RBD").
 start_fc cow
-await_owner cow "$fc_pid"
+await_admin cow "$fc_pid"
 uri="nbd://127.0.0.1:$fc_port/bench"
 wait_uri "$uri"
-warm_up "$uri"
+warm_up "$uri" "$warmup"
 for round in $(seq "$rounds"); do
   echo "copy-on-write, round $round of $rounds" >&2
   run_one "$cow" flashcopy "source write, 0 targets" "$uri" "$fc_pid" 0 "$cow_runtime" --rw=randwrite --bs=4k --iodepth=32
@@ -270,42 +231,35 @@ for i in $(seq "$failovers"); do
   owner_pid=$fc_pid
 done
 fc "$owner" rmvol bench >/dev/null # registered, not created: the image stays, and goes below
-stop "$owner_pid"
+stop_server "$owner_pid"
 empty_pool
 
-summary=$(python3 - "$results" "$cow" "$mkflash_times" "$failover_times" <<'PY'
+summary=$(python3 - "$root/bench/lib" "$results" "$cow" "$mkflash_times" "$failover_times" <<'PY'
 import sys, collections, statistics
+sys.path.insert(0, sys.argv[1])
+from tables import read_runs, median as m, each_round, IOPS, MIB, P99, SERVER_US
 med = statistics.median
-plain = collections.OrderedDict()  # row -> server -> round -> (iops, MiB/s, p99, µs/request)
-for line in open(sys.argv[1]):
-    server, name, iops, mib, p99, rnd, us = line.rstrip("\n").split("\t")
-    plain.setdefault(name, {}).setdefault(server, {})[rnd] = tuple(map(float, (iops, mib, p99, us)))
-def m(by_round, i):
-    return med(v[i] for v in by_round.values())
 print("| job | flashcopy IOPS | MiB/s | p99 µs | server CPU µs/request | qemu-nbd IOPS | MiB/s | p99 µs "
       "| server CPU µs/request | flashcopy / qemu-nbd | each round |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 ratio = {}
-for name, s in plain.items():
+for name, s in read_runs(sys.argv[2]).items():
     fc, qn = s["flashcopy"], s["qemu-nbd"]
-    ratio[name] = m(fc, 0) / m(qn, 0)
-    each = ", ".join(f"{fc[r][0] / qn[r][0]:.2f}" for r in fc)
-    print(f"| {name} | {m(fc, 0):.0f} | {m(fc, 1):.1f} | {m(fc, 2):.0f} | {m(fc, 3):.1f} "
-          f"| {m(qn, 0):.0f} | {m(qn, 1):.1f} | {m(qn, 2):.0f} | {m(qn, 3):.1f} | {ratio[name]:.2f} | {each} |")
-cow = collections.OrderedDict()
-for line in open(sys.argv[2]):
-    server, name, iops, mib, p99, rnd, us = line.rstrip("\n").split("\t")
-    cow.setdefault(name, {})[rnd] = (float(iops), float(p99), float(us))
+    ratio[name] = m(fc, IOPS) / m(qn, IOPS)
+    print(f"| {name} | {m(fc, IOPS):.0f} | {m(fc, MIB):.1f} | {m(fc, P99):.0f} | {m(fc, SERVER_US):.1f} "
+          f"| {m(qn, IOPS):.0f} | {m(qn, MIB):.1f} | {m(qn, P99):.0f} | {m(qn, SERVER_US):.1f} | {ratio[name]:.2f} "
+          f"| {each_round(fc, qn)} |")
+cow = {name: s["flashcopy"] for name, s in read_runs(sys.argv[3]).items()}
 print()
 print("| copy-on-write job | IOPS (median) | p99 µs | server CPU µs/request | IOPS each round |")
 print("|---|---|---|---|---|")
 for name, by_round in cow.items():
-    print(f"| {name} | {m(by_round, 0):.0f} | {m(by_round, 1):.0f} | {m(by_round, 2):.1f} "
-          f"| {', '.join(f'{v[0]:.0f}' for v in by_round.values())} |")
+    print(f"| {name} | {m(by_round, IOPS):.0f} | {m(by_round, P99):.0f} | {m(by_round, SERVER_US):.1f} "
+          f"| {', '.join(f'{v[IOPS]:.0f}' for v in by_round.values())} |")
 zero, one = cow["source write, 0 targets"], cow["source write, 1 NOCOPY target"]
-cow_ratio = m(one, 0) / m(zero, 0)
+cow_ratio = m(one, IOPS) / m(zero, IOPS)
 mk = collections.OrderedDict()
-for line in open(sys.argv[3]):
+for line in open(sys.argv[4]):
     vol, api, cli = line.split("\t")
     mk.setdefault(vol, []).append((float(api), float(cli)))
 print()
@@ -314,7 +268,7 @@ print("|---|---|---|")
 for vol, runs in mk.items():
     print(f"| {vol}iB source | {med(r[0] for r in runs):.0f} ({', '.join(f'{r[0]:.0f}' for r in runs)}) "
           f"| {med(r[1] for r in runs):.0f} ({', '.join(f'{r[1]:.0f}' for r in runs)}) |")
-fo = [tuple(int(x) / 1000 for x in line.split("\t")) for line in open(sys.argv[4])]
+fo = [tuple(int(x) / 1000 for x in line.split("\t")) for line in open(sys.argv[5])]
 reads = sorted(f[0] for f in fo)
 print()
 print(f"Failover, {len(fo)} runs (owner kill -9 to the first 4 KiB read through the standby), seconds: "
@@ -333,7 +287,6 @@ PY
 )
 echo "$summary"
 
-machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 section="## Ceph RBD: flashcopy vs qemu-nbd (bench/rbd-vs-qemu-nbd.sh)"
 # A run with server options (an A/B) gets a section of its own beside the default one.
 [ -n "${FLASHCOPY_JAVA_OPTS:-}" ] && section="$section, FLASHCOPY_JAVA_OPTS='$FLASHCOPY_JAVA_OPTS'"
@@ -354,24 +307,12 @@ section="## Ceph RBD: flashcopy vs qemu-nbd (bench/rbd-vs-qemu-nbd.sh)"
   echo "pool, \`kill -9\` of the owner, then \`qemu-io -r -c 'read 0 4k'\` through the standby every 0.1 s."
   echo
   echo "- command: \`FLASHCOPY_JAVA_OPTS='${FLASHCOPY_JAVA_OPTS:-}' BASE_PORT=${BASE_PORT:-} ROUNDS=$rounds RUNTIME=$runtime COW_RUNTIME=$cow_runtime WARMUP=$warmup FAILOVERS=$failovers SIZE=$size bench/rbd-vs-qemu-nbd.sh\`"
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $machine"
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); machine: $(machine)"
   echo "- load average (1/5/15 min) at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- $(ceph -v | cut -d' ' -f1-3), $(qemu-nbd --version | head -1), $(fio --version)"
   echo
   echo "$summary"
 } >"$work/section.md"
 # Replaces the section of an earlier run, keeps everything else.
-python3 - "$root/bench/RESULTS.md" "$work/section.md" "$section" <<'PY'
-import re, sys
-path, new, title = sys.argv[1], open(sys.argv[2]).read().rstrip("\n") + "\n", sys.argv[3]
-text = open(path).read()
-start = text.find(title + "\n")
-if start < 0:
-    text = text.rstrip("\n") + "\n\n" + new
-else:
-    nxt = re.search(r"^#{1,2} ", text[start + len(title):], re.M)
-    end = start + len(title) + nxt.start() if nxt else len(text)
-    text = text[:start] + new + ("\n" + text[end:] if nxt else "")
-open(path, "w").write(text)
-PY
+replace_section "$root/bench/RESULTS.md" "$work/section.md" "$section"
 echo "written to bench/RESULTS.md ($section)" >&2

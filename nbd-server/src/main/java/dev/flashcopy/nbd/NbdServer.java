@@ -7,6 +7,7 @@ import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.handshake.OptionNegotiator;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.listen.ListenFailure;
+import dev.flashcopy.nbd.listen.PeerName;
 import dev.flashcopy.nbd.metrics.RequestMetrics;
 import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.nbd.transmission.PayloadBudget;
@@ -52,6 +53,7 @@ public final class NbdServer implements AutoCloseable {
     private final Listeners listeners;
     private final ChannelGroup connections;
     private final PayloadBudget budget;
+    private final PayloadBudget replyBudget;
     private boolean closed;
 
     private NbdServer(
@@ -59,17 +61,24 @@ public final class NbdServer implements AutoCloseable {
             IoDispatcher dispatcher,
             Listeners listeners,
             ChannelGroup connections,
-            PayloadBudget budget) {
+            PayloadBudget budget,
+            PayloadBudget replyBudget) {
         this.loops = loops;
         this.dispatcher = dispatcher;
         this.listeners = listeners;
         this.connections = connections;
         this.budget = budget;
+        this.replyBudget = replyBudget;
     }
 
     /** The write payload all connections hold now, and the most they ever held (tests, metrics). */
     public PayloadBudget payloadBudget() {
         return budget;
+    }
+
+    /** The READ reply data all connections hold now, and the most they ever held (tests, metrics). */
+    public PayloadBudget replyBudget() {
+        return replyBudget;
     }
 
     /** Listens on {@code config.endpoints()} and serves {@code devices} until {@link #close()}. */
@@ -95,6 +104,8 @@ public final class NbdServer implements AutoCloseable {
         IoDispatcher dispatcher = IoDispatchers.create(config.ioThreads());
         ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
         PayloadBudget budget = new PayloadBudget(config.payloadBudget());
+        // A sibling of the same size for READ replies: a client stuck on reads then never holds up writes.
+        PayloadBudget replyBudget = new PayloadBudget(config.payloadBudget());
         ServerBootstrap base = new ServerBootstrap()
                 .group(loops)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, REPLY_BUFFER)
@@ -104,18 +115,24 @@ public final class NbdServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
+                        PeerName.of(ch); // a unix client's process, asked of the kernel once, while it is there
                         OptionNegotiator negotiator = new OptionNegotiator(
                                 devices, security.tlsMode(), security.access(), peer(ch.remoteAddress()), metrics);
                         ch.pipeline()
                                 .addLast(
                                         HandshakeHandler.NAME,
                                         new HandshakeHandler(
-                                                negotiator, dispatcher, tls, security.handshakeTimeout(), budget));
+                                                negotiator,
+                                                dispatcher,
+                                                tls,
+                                                security.handshakeTimeout(),
+                                                budget,
+                                                replyBudget));
                     }
                 });
         try {
             Listeners listeners = Listeners.bind(base, transport, config.endpoints());
-            NbdServer started = new NbdServer(loops, dispatcher, listeners, connections, budget);
+            NbdServer started = new NbdServer(loops, dispatcher, listeners, connections, budget, replyBudget);
             LOG.log(
                     System.Logger.Level.DEBUG,
                     "NBD server listening on {0} ({1}, {2} dispatcher, TLS {3})",

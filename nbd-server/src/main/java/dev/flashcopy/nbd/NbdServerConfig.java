@@ -13,8 +13,9 @@ import java.util.List;
  * @param ioThreads     threads doing device I/O for all connections, with the thread-pool dispatcher
  *                      (the default Disruptor dispatcher has its own stage count, see IoDispatchers)
  * @param eventLoops    Netty event-loop threads (framing and socket I/O only)
- * @param payloadBudget WRITE payload bytes all connections together may hold at once (see
- *                      {@link dev.flashcopy.nbd.transmission.PayloadBudget}); at least one maximum payload
+ * @param payloadBudget WRITE payload bytes all connections together may hold at once, and as much again of READ
+ *                      reply data (see {@link dev.flashcopy.nbd.transmission.PayloadBudget}); at least one
+ *                      maximum payload
  */
 public record NbdServerConfig(List<Endpoint> endpoints, int ioThreads, int eventLoops, long payloadBudget) {
     public NbdServerConfig {

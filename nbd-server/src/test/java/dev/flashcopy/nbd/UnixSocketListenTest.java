@@ -9,11 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
+import dev.flashcopy.nbd.access.ExportAccess;
+import dev.flashcopy.nbd.handshake.HandshakeHandler;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.listen.ListenFailure;
 import dev.flashcopy.nbd.listen.SocketFileAccess;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import dev.flashcopy.nbd.testing.RawNbdClient;
+import dev.flashcopy.nbd.tls.TlsMode;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -24,8 +27,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -90,6 +98,58 @@ class UnixSocketListenTest {
         }
         assertFalse(Files.exists(socket), "the socket file is removed on close");
         assertEquals(0, devices.openLeases());
+    }
+
+    /**
+     * A unix client has no address of its own: the log names the socket it came in on and, where the transport asks
+     * the kernel (epoll, io_uring), the process that connected, here this test's. A client that says nothing until
+     * the handshake times out is logged by that name.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring", "nio"})
+    void aUnixClientIsLoggedBySocketAndProcess(String transport) throws Exception {
+        System.setProperty(Transport.PROPERTY, transport);
+        Path socket = dir.resolve("nbd.sock");
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger log = Logger.getLogger(HandshakeHandler.class.getName());
+        log.addHandler(capture);
+        try (NbdServer server = NbdServer.start(
+                        new NbdServerConfig(List.of(new Endpoint.Unix(socket)), 2, 1, 64 << 20),
+                        new NbdSecurity(TlsMode.OFF, null, ExportAccess.OPEN, Duration.ofMillis(200)),
+                        devices);
+                SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            silent.connect(UnixDomainSocketAddress.of(socket));
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (records.stream().noneMatch(r -> r.getMessage().contains("did not finish"))) {
+                assertTrue(System.nanoTime() < deadline, "no handshake timeout logged: " + records);
+                Thread.sleep(10);
+            }
+        } finally {
+            log.removeHandler(capture);
+        }
+        LogRecord expired = records.stream()
+                .filter(r -> r.getMessage().contains("did not finish"))
+                .findFirst()
+                .orElseThrow();
+        String peer = String.valueOf(expired.getParameters()[0]);
+        if (transport.equals("nio")) {
+            assertEquals("unix:" + socket, peer, "NIO cannot ask the kernel who connected");
+        } else {
+            int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            assertEquals("unix:" + socket + " (pid " + ProcessHandle.current().pid() + ", uid " + uid + ")", peer);
+        }
     }
 
     @Test

@@ -11,11 +11,19 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Object locks, addresses and the blocklist, between two connections (two servers) to the real cluster. */
 class ObjectLocksTest {
     private static final String LOCK = "lease-test";
     private static final Duration SHORT = Duration.ofSeconds(2);
+
+    /** Two clients, as two servers would be, each connected afresh for every test. */
+    @RegisterExtension
+    final TestPool serverA = new TestPool();
+
+    @RegisterExtension
+    final TestPool serverB = new TestPool();
 
     private RadosCluster clusterA;
     private RadosCluster clusterB;
@@ -26,27 +34,23 @@ class ObjectLocksTest {
     private String oid;
 
     @BeforeEach
-    void connect() throws CephException {
-        clusterA = TestCluster.connect();
-        clusterB = TestCluster.connect();
-        a = clusterA.openPool(TestCluster.POOL);
-        b = clusterB.openPool(TestCluster.POOL);
+    void lockObject() {
+        clusterA = serverA.cluster();
+        clusterB = serverB.cluster();
+        a = serverA.pool();
+        b = serverB.pool();
         locksA = new ObjectLocks(a);
         locksB = new ObjectLocks(b);
         oid = TestCluster.unique("lease-locks");
     }
 
     @AfterEach
-    void disconnect() throws CephException {
+    void removeObject() throws CephException {
         try {
             b.remove(oid);
         } catch (CephException e) {
             assertEquals(Errno.ENOENT, e.errno());
         }
-        a.close();
-        b.close();
-        clusterA.close();
-        clusterB.close();
     }
 
     @Test

@@ -14,84 +14,73 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RbdImageTest {
     private static final long MIB = 1L << 20;
     private static final long SIZE = 64 * MIB;
     private static final int BLOCK = 64 * 1024;
 
-    private static RadosCluster cluster;
-    private static Pool pool;
+    @RegisterExtension
+    static final TestPool POOL = new TestPool();
 
-    private String name;
-    private RbdImage image;
+    @RegisterExtension
+    final TestImage testImage = new TestImage(POOL, "img", SIZE);
+
     private Arena arena;
 
-    @BeforeAll
-    static void connect() throws CephException {
-        cluster = TestCluster.connect();
-        pool = cluster.openPool(TestCluster.POOL);
+    private static Pool pool() {
+        return POOL.pool();
     }
 
-    @AfterAll
-    static void disconnect() {
-        if (pool != null) {
-            pool.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+    private RbdImage image() {
+        return testImage.image();
+    }
+
+    private String name() {
+        return testImage.name();
     }
 
     @BeforeEach
-    void createImage() throws CephException {
-        name = TestCluster.unique("img");
-        RbdImage.create(pool, name, SIZE);
-        image = RbdImage.open(pool, name);
+    void openArena() {
         arena = Arena.ofShared();
     }
 
     @AfterEach
-    void removeImage() throws CephException {
-        if (image != null) {
-            image.close();
-        }
+    void closeArena() {
         arena.close();
-        RbdImage.remove(pool, name);
     }
 
     @Test
     void newImageHasItsSizeAndReadsZero() throws CephException {
-        assertEquals(SIZE, image.size());
-        ImageInfo info = image.stat();
+        assertEquals(SIZE, image().size());
+        ImageInfo info = image().stat();
         assertEquals(SIZE, info.size());
         assertEquals(22, info.order(), "4 MiB objects by default");
         assertEquals(4 * MIB, info.objectSize());
         assertEquals(16, info.objectCount());
         MemorySegment buf = arena.allocate(BLOCK);
         buf.fill((byte) 0x55);
-        assertEquals(BLOCK, image.read(SIZE - BLOCK, buf));
+        assertEquals(BLOCK, image().read(SIZE - BLOCK, buf));
         assertZero(buf);
-        assertEquals(List.of(), image.allocatedExtents(0, SIZE));
+        assertEquals(List.of(), image().allocatedExtents(0, SIZE));
     }
 
     @Test
     void listNamesThePoolsImagesAndForgetsRemovedOnes() throws CephException {
-        assertTrue(RbdImage.list(pool).contains(name));
+        assertTrue(RbdImage.list(pool()).contains(name()));
         String other = TestCluster.unique("listed");
-        RbdImage.create(pool, other, MIB);
+        RbdImage.create(pool(), other, MIB);
         try {
-            List<String> names = RbdImage.list(pool);
-            assertTrue(names.contains(name) && names.contains(other), names.toString());
+            List<String> names = RbdImage.list(pool());
+            assertTrue(names.contains(name()) && names.contains(other), names.toString());
         } finally {
-            RbdImage.remove(pool, other);
+            RbdImage.remove(pool(), other);
         }
-        assertFalse(RbdImage.list(pool).contains(other));
+        assertFalse(RbdImage.list(pool()).contains(other));
     }
 
     @Test
@@ -99,12 +88,12 @@ class RbdImageTest {
         // Offsets inside an object, across an object boundary (4 MiB) and at the very end.
         long[] offsets = {0, MIB + 4096 * 3, 4 * MIB - 512, 40 * MIB + 7, SIZE - BLOCK};
         for (long offset : offsets) {
-            image.write(offset, pattern(offset, BLOCK));
+            image().write(offset, pattern(offset, BLOCK));
         }
-        image.flush();
+        image().flush();
         for (long offset : offsets) {
             MemorySegment got = arena.allocate(BLOCK);
-            assertEquals(BLOCK, image.read(offset, got));
+            assertEquals(BLOCK, image().read(offset, got));
             assertEquals(-1, got.mismatch(pattern(offset, BLOCK)), "data at " + offset);
         }
     }
@@ -119,21 +108,21 @@ class RbdImageTest {
         for (int i = 0; i < count; i++) {
             // Distinct 64 KiB slots, so the last write of a slot is the only one.
             offsets[i] = (long) i * (SIZE / count) + (random.nextInt((int) (SIZE / count - BLOCK)) & ~511);
-            writes.add(image.writeAsync(offsets[i], pattern(offsets[i], BLOCK)));
+            writes.add(image().writeAsync(offsets[i], pattern(offsets[i], BLOCK)));
             mostInFlight = Math.max(mostInFlight, AioCompletions.inFlight());
         }
         assertTrue(mostInFlight > 1, "submitting returns before completion: " + mostInFlight + " at most in flight");
         for (CompletableFuture<Long> write : writes) {
             assertEquals(0L, write.get(60, TimeUnit.SECONDS));
         }
-        assertEquals(0L, image.flushAsync().get(60, TimeUnit.SECONDS));
+        assertEquals(0L, image().flushAsync().get(60, TimeUnit.SECONDS));
 
         List<CompletableFuture<Long>> reads = new ArrayList<>();
         List<MemorySegment> buffers = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             MemorySegment buf = arena.allocate(BLOCK);
             buffers.add(buf);
-            reads.add(image.readAsync(offsets[i], buf));
+            reads.add(image().readAsync(offsets[i], buf));
         }
         for (int i = 0; i < count; i++) {
             assertEquals(BLOCK, reads.get(i).get(60, TimeUnit.SECONDS));
@@ -146,56 +135,56 @@ class RbdImageTest {
     void asynchronousErrorsFailTheFutureWithTheErrno() {
         // A read past the end of the image: librbd answers through the completion.
         MemorySegment buf = arena.allocate(BLOCK);
-        CompletableFuture<Long> read = image.readAsync(SIZE + MIB, buf);
+        CompletableFuture<Long> read = image().readAsync(SIZE + MIB, buf);
         ExecutionException e = assertThrows(ExecutionException.class, () -> read.get(60, TimeUnit.SECONDS));
         CephException cause = (CephException) e.getCause();
         assertEquals(Errno.EINVAL, cause.errno(), cause.getMessage());
-        assertEquals("rbd_aio_read2(rbd/" + name + " at " + (SIZE + MIB) + "): EINVAL", cause.getMessage());
+        assertEquals("rbd_aio_read2(rbd/" + name() + " at " + (SIZE + MIB) + "): EINVAL", cause.getMessage());
     }
 
     @Test
     void discardAndWriteZeroesReadBackAsZero() throws Exception {
         long[] offsets = {MIB, 8 * MIB, 20 * MIB, 30 * MIB};
         for (long offset : offsets) {
-            image.write(offset, pattern(offset, 2 * BLOCK));
+            image().write(offset, pattern(offset, 2 * BLOCK));
         }
         // Discard on librbd's granularity (64 KiB) and write-zeroes anywhere, down to a sector.
-        image.discard(MIB + BLOCK, BLOCK);
-        image.writeZeroes(MIB + 512, 4096 - 512);
-        image.writeZeroes(8 * MIB, BLOCK);
-        image.discardAsync(20 * MIB, 2 * BLOCK).get(60, TimeUnit.SECONDS);
-        image.writeZeroesAsync(30 * MIB + BLOCK, BLOCK).get(60, TimeUnit.SECONDS);
-        image.flush();
+        image().discard(MIB + BLOCK, BLOCK);
+        image().writeZeroes(MIB + 512, 4096 - 512);
+        image().writeZeroes(8 * MIB, BLOCK);
+        image().discardAsync(20 * MIB, 2 * BLOCK).get(60, TimeUnit.SECONDS);
+        image().writeZeroesAsync(30 * MIB + BLOCK, BLOCK).get(60, TimeUnit.SECONDS);
+        image().flush();
 
         MemorySegment buf = arena.allocate(2 * BLOCK);
-        image.read(MIB, buf);
+        image().read(MIB, buf);
         MemorySegment written = pattern(MIB, 2 * BLOCK);
         assertEquals(-1, buf.asSlice(0, 512).mismatch(written.asSlice(0, 512)), "before the zeroed range");
         assertZero(buf.asSlice(512, 4096 - 512));
         assertEquals(-1, buf.asSlice(4096, BLOCK - 4096).mismatch(written.asSlice(4096, BLOCK - 4096)));
         assertZero(buf.asSlice(BLOCK, BLOCK));
 
-        image.read(8 * MIB, buf);
+        image().read(8 * MIB, buf);
         assertZero(buf.asSlice(0, BLOCK));
         assertEquals(-1, buf.asSlice(BLOCK).mismatch(pattern(8 * MIB, 2 * BLOCK).asSlice(BLOCK)));
 
-        image.read(20 * MIB, buf);
+        image().read(20 * MIB, buf);
         assertZero(buf);
 
-        image.read(30 * MIB, buf);
+        image().read(30 * MIB, buf);
         assertEquals(-1, buf.asSlice(0, BLOCK).mismatch(pattern(30 * MIB, BLOCK)));
         assertZero(buf.asSlice(BLOCK));
     }
 
     @Test
     void allocatedExtentsCoverWhatWasWrittenAndNothingElse() throws CephException {
-        image.write(4096, pattern(4096, BLOCK));
-        image.write(12 * MIB + 8192, pattern(12 * MIB, 4096));
-        image.write(40 * MIB, pattern(40 * MIB, BLOCK));
-        image.discard(40 * MIB, 4 * MIB); // a whole object: deallocated again
-        image.flush();
+        image().write(4096, pattern(4096, BLOCK));
+        image().write(12 * MIB + 8192, pattern(12 * MIB, 4096));
+        image().write(40 * MIB, pattern(40 * MIB, BLOCK));
+        image().discard(40 * MIB, 4 * MIB); // a whole object: deallocated again
+        image().flush();
 
-        List<Extent> extents = image.allocatedExtents(0, SIZE);
+        List<Extent> extents = image().allocatedExtents(0, SIZE);
         assertCovered(extents, 4096, BLOCK);
         assertCovered(extents, 12 * MIB + 8192, 4096);
         for (Extent extent : extents) {
@@ -203,7 +192,7 @@ class RbdImageTest {
             assertFalse(overlaps(extent, 40 * MIB, 4 * MIB), "the discarded object: " + extents);
         }
         // A window reports only what lies in it.
-        List<Extent> window = image.allocatedExtents(12 * MIB, 4 * MIB);
+        List<Extent> window = image().allocatedExtents(12 * MIB, 4 * MIB);
         assertCovered(window, 12 * MIB + 8192, 4096);
         for (Extent extent : window) {
             assertTrue(extent.offset() >= 12 * MIB && extent.end() <= 16 * MIB, window.toString());
@@ -212,45 +201,44 @@ class RbdImageTest {
 
     @Test
     void resizeGrowsAndShrinks() throws CephException {
-        image.write(SIZE - BLOCK, pattern(SIZE - BLOCK, BLOCK));
-        image.resize(2 * SIZE);
-        assertEquals(2 * SIZE, image.size());
+        image().write(SIZE - BLOCK, pattern(SIZE - BLOCK, BLOCK));
+        image().resize(2 * SIZE);
+        assertEquals(2 * SIZE, image().size());
         MemorySegment buf = arena.allocate(BLOCK);
-        image.read(SIZE - BLOCK, buf);
+        image().read(SIZE - BLOCK, buf);
         assertEquals(-1, buf.mismatch(pattern(SIZE - BLOCK, BLOCK)), "data kept across growth");
-        image.read(2 * SIZE - BLOCK, buf);
+        image().read(2 * SIZE - BLOCK, buf);
         assertZero(buf);
 
-        image.resize(SIZE / 2);
-        assertEquals(SIZE / 2, image.size());
-        image.resize(SIZE);
-        image.read(SIZE - BLOCK, buf);
+        image().resize(SIZE / 2);
+        assertEquals(SIZE / 2, image().size());
+        image().resize(SIZE);
+        image().read(SIZE - BLOCK, buf);
         assertZero(buf); // what lay past the shrunken end is gone
     }
 
     @Test
     void imageWithChosenObjectSizeIsRemovedOnlyWhenClosed() throws CephException {
         String other = TestCluster.unique("gone");
-        RbdImage.create(pool, other, 4 * MIB, RbdImage.FEATURE_LAYERING, 20);
-        RbdImage opened = RbdImage.open(pool, other);
+        RbdImage.create(pool(), other, 4 * MIB, RbdImage.FEATURE_LAYERING, 20);
+        RbdImage opened = RbdImage.open(pool(), other);
         assertEquals(MIB, opened.stat().objectSize(), "order 20: 1 MiB objects");
         assertEquals(4, opened.stat().objectCount());
-        CephException busy = assertThrows(CephException.class, () -> RbdImage.remove(pool, other));
+        CephException busy = assertThrows(CephException.class, () -> RbdImage.remove(pool(), other));
         assertEquals(Errno.EBUSY, busy.errno(), busy.getMessage());
         opened.close();
-        RbdImage.remove(pool, other);
-        CephException e = assertThrows(CephException.class, () -> RbdImage.open(pool, other));
+        RbdImage.remove(pool(), other);
+        CephException e = assertThrows(CephException.class, () -> RbdImage.open(pool(), other));
         assertEquals(Errno.ENOENT, e.errno());
         assertEquals("rbd_open(rbd/" + other + "): ENOENT", e.getMessage());
-        CephException exists = assertThrows(CephException.class, () -> RbdImage.create(pool, name, MIB));
+        CephException exists = assertThrows(CephException.class, () -> RbdImage.create(pool(), name(), MIB));
         assertEquals(Errno.EEXIST, exists.errno());
     }
 
     @Test
     void closedImageRefusesRequests() throws CephException {
-        image.close();
-        RbdImage closed = image;
-        image = null;
+        RbdImage closed = image();
+        closed.close();
         assertThrows(IllegalStateException.class, closed::size);
         assertThrows(IllegalStateException.class, closed::flushAsync);
         closed.close(); // idempotent

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code DATA/flash/endings.json}: how the recent relationships ended (completed, withdrawn, failed), the
+ * {@code DATA/flash/endings.json}: how the recent relationships ended (completed, withdrawn, failed, reversed), the
  * last {@value #MAX_ENTRIES} of them within {@link #KEEP}, oldest first, replaced atomically. A {@code wait}
  * that finds its pair gone reads the ending here, also after a restart. An ending is written after the
  * catalog stopped naming the relationship: a crash in between loses the ending (the pair reads as "ended,

@@ -1,6 +1,7 @@
 package dev.flashcopy.engine.flash;
 
 import dev.flashcopy.engine.copier.BackgroundCopier;
+import dev.flashcopy.engine.ending.EndingRecorder;
 import dev.flashcopy.engine.ending.RelationshipEnding;
 import dev.flashcopy.engine.establish.EstablishOptions;
 import dev.flashcopy.engine.journal.Journal;
@@ -10,7 +11,6 @@ import dev.flashcopy.engine.membership.RelationshipJob;
 import dev.flashcopy.engine.membership.RelationshipView;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.Relationship;
-import dev.flashcopy.engine.withdraw.Withdrawal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -31,7 +31,7 @@ public final class CopyControl {
     private final Registry registry;
     private final Membership membership;
     private final BackgroundCopier copier;
-    private final Withdrawal.Ended ended;
+    private final EndingRecorder ended;
     private final ThreadLocal<ByteBuffer> stepBuffers =
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 20));
 
@@ -42,7 +42,7 @@ public final class CopyControl {
             Registry registry,
             Membership membership,
             BackgroundCopier copier,
-            Withdrawal.Ended ended) {
+            EndingRecorder ended) {
         this.admin = admin;
         this.closed = closed;
         this.journal = journal;

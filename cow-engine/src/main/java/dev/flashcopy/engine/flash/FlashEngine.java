@@ -93,7 +93,7 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         FamilyParts parts = new FamilyParts(settings.lockStripes(), failureLog, gates);
         this.membership = new Membership(store, flashDir, journal, registry, nextId, parts, this::copyFinished);
         this.queries = new RelationshipQueries(registry, store::contains);
-        this.refresh = new Refresh(parts, membership, registry, journal);
+        this.refresh = new Refresh(parts, membership, registry, journal, this::ended);
         this.copier = new BackgroundCopier(
                 () -> List.copyOf(registry.jobs.values()),
                 this::maintain,

@@ -2,6 +2,8 @@ package dev.flashcopy.engine.refresh;
 
 import dev.flashcopy.engine.bitmap.BitmapSet;
 import dev.flashcopy.engine.bitmap.GrainBitmap;
+import dev.flashcopy.engine.ending.EndingRecorder;
+import dev.flashcopy.engine.ending.RelationshipEnding;
 import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.engine.freeze.WriteGates;
 import dev.flashcopy.engine.journal.Journal;
@@ -63,13 +65,16 @@ public final class Refresh {
     private final Membership membership;
     private final Registry registry;
     private final Journal journal;
+    private final EndingRecorder ended;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
 
-    public Refresh(FamilyParts parts, Membership membership, Registry registry, Journal journal) {
+    /** @param ended where a reverse says its pair ended (it goes on the other way) */
+    public Refresh(FamilyParts parts, Membership membership, Registry registry, Journal journal, EndingRecorder ended) {
         this.parts = parts;
         this.membership = membership;
         this.registry = registry;
         this.journal = journal;
+        this.ended = ended;
     }
 
     public List<Relationship> resync(List<PairSpec> pairs, ResyncOptions options) throws IOException {
@@ -206,6 +211,7 @@ public final class Refresh {
             }
         }
         String t0 = Instant.now().toString();
+        Relationship fresh;
         try (WriteGates.Closed closedGates = parts.gates().closeAll(names)) {
             f.chainLock().writeLock().lock();
             Family top = null;
@@ -246,13 +252,12 @@ public final class Refresh {
                                 t0,
                                 membership.takeStamp())
                         .withOnFull(r.effectiveOnFull());
-                Relationship fresh = new Relationship(
+                fresh = new Relationship(
                         reversed, rel.target(), rel.source(), rel.bitmaps().reversed());
                 commit(List.of(fresh));
                 top.chainLock().writeLock().lock();
                 membership.swapFamily(f, top, below, fresh);
                 checkpoint();
-                return fresh;
             } finally {
                 if (top != null && top.chainLock().isWriteLockedByCurrentThread()) {
                     top.chainLock().writeLock().unlock();
@@ -260,6 +265,13 @@ public final class Refresh {
                 f.chainLock().writeLock().unlock();
             }
         }
+        // The catalog names the pair the other way now: a wait on SOURCE:TARGET finds it gone, and learns why here.
+        ended.record(
+                rel,
+                RelationshipEnding.Kind.REVERSED,
+                "reversed by reverseflash" + (left > 0 ? " with " + left + " grains still to copy" : "") + "; it runs "
+                        + pair.target() + ":" + pair.source() + " now");
+        return fresh;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.flashcopy.engine.withdraw;
 
+import dev.flashcopy.engine.ending.EndingRecorder;
 import dev.flashcopy.engine.ending.RelationshipEnding;
 import dev.flashcopy.engine.membership.Membership;
 import dev.flashcopy.engine.membership.Registry;
@@ -19,15 +20,10 @@ public final class Withdrawal {
     private final Registry registry;
     private final Membership membership;
     private final Runnable wakeCopier;
-    private final Ended ended;
+    private final EndingRecorder ended;
 
-    /** Where a withdrawal says how each relationship ended (the engine's ending log). */
-    @FunctionalInterface
-    public interface Ended {
-        void record(Relationship rel, RelationshipEnding.Kind kind, String reason);
-    }
-
-    public Withdrawal(Registry registry, Membership membership, Runnable wakeCopier, Ended ended) {
+    /** @param ended where each withdrawal says how its relationship ended (the engine's ending log) */
+    public Withdrawal(Registry registry, Membership membership, Runnable wakeCopier, EndingRecorder ended) {
         this.registry = registry;
         this.membership = membership;
         this.wakeCopier = wakeCopier;

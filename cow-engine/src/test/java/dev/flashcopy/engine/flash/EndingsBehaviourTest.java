@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.flashcopy.engine.ending.EndingLog;
 import dev.flashcopy.engine.ending.RelationshipEnding;
 import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.refresh.ReverseOptions;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.volume.Disk;
 import java.nio.file.Files;
@@ -87,6 +88,31 @@ class EndingsBehaviourTest {
             RelationshipEnding e = fx.engine.endings().of("s", "t").get(0);
             assertEquals(RelationshipEnding.Kind.FAILED, e.kind());
             assertTrue(e.reason().startsWith("target write failed: I/O error"), e.reason());
+        }
+    }
+
+    @Test
+    void reverseflashRecordsThePairAsReversedNamingTheWayItRunsNowAcrossARestart() throws Exception {
+        try (EngineFixture fx = EngineFixture.withLetteredVolume(dir, "s", N, G)) {
+            fx.establish(
+                    "s",
+                    "t",
+                    EstablishOptions.defaults()
+                            .withMode(CopyMode.NOCOPY)
+                            .withGrainSize(G)
+                            .withRecording(true));
+            long id = fx.engine.relationships().list().getFirst().id();
+            fx.engine.reverse("s", "t", new ReverseOptions(true, true, true));
+            fx.reopen();
+            List<RelationshipEnding> e = fx.engine.endings().of("s", "t");
+            assertEquals(1, e.size(), e.toString());
+            assertEquals(RelationshipEnding.Kind.REVERSED, e.get(0).kind());
+            assertEquals(id, e.get(0).id(), "the id the pair goes on under, the other way");
+            assertEquals(
+                    "reversed by reverseflash with " + N + " grains still to copy; it runs t:s now",
+                    e.get(0).reason());
+            assertEquals(List.of(), fx.engine.endings().of("t", "s"), "the reversed pair has not ended");
+            assertEquals("t", fx.engine.relationships().list().getFirst().source());
         }
     }
 

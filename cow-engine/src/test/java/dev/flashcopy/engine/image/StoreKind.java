@@ -2,12 +2,11 @@ package dev.flashcopy.engine.image;
 
 import dev.flashcopy.engine.image.rbd.RbdImageStore;
 import dev.flashcopy.engine.image.rbd.RbdVolumeImage;
-import dev.flashcopy.engine.storage.rados.RadosDisk;
+import dev.flashcopy.engine.storage.rados.MetadataStore;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.FileImageStore;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.rbd.CephException;
-import dev.flashcopy.rbd.Pool;
 import dev.flashcopy.rbd.RbdImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,23 +24,18 @@ public enum StoreKind {
     FILE,
     RBD;
 
-    /** Where an engine test keeps its data directory: metadata on {@code disk}, images in {@code images}. */
-    public record EngineStore(Disk disk, ImageStore images, Path dataDir, String prefix) {
+    /**
+     * Where an engine test keeps its data directory: metadata on {@code disk}, images in {@code images}; on RBD the
+     * metadata is a {@link MetadataStore} of RADOS objects (null on files).
+     */
+    public record EngineStore(Disk disk, ImageStore images, MetadataStore metadata) {
         /** Removes what the test left in the cluster (nothing to do for files: the temporary directory goes). */
         public void cleanUp() throws IOException {
             if (images instanceof RbdImageStore rbd) {
                 rbd.deleteAllWithPrefix();
-                removeTree(dataDir);
-                CephTestCluster.pool().remove(prefix + "/"); // the root's own directory object
             }
-        }
-
-        private void removeTree(Path dir) throws IOException {
-            for (Path entry : disk.list(dir)) {
-                if (!disk.isRegularFile(entry)) {
-                    removeTree(entry);
-                }
-                disk.deleteIfExists(entry);
+            if (metadata != null) {
+                metadata.close();
             }
         }
     }
@@ -53,15 +47,11 @@ public enum StoreKind {
      */
     public EngineStore engineStore(Disk disk, Path dataDir) throws IOException {
         return switch (this) {
-            case FILE -> new EngineStore(disk, new FileImageStore(disk, dataDir), dataDir, null);
+            case FILE -> new EngineStore(disk, new FileImageStore(disk, dataDir), null);
             case RBD -> {
-                String prefix = CephTestCluster.unique("eng");
-                Pool pool = CephTestCluster.pool();
+                MetadataStore metadata = MetadataStore.open(MetadataStore.RADOS, dataDir);
                 yield new EngineStore(
-                        new RadosDisk(pool, prefix, dataDir.toAbsolutePath()),
-                        new RbdImageStore(pool, prefix + "-"),
-                        dataDir.toAbsolutePath(),
-                        prefix);
+                        metadata.disk(), new RbdImageStore(CephTestCluster.pool(), metadata.prefix() + "-"), metadata);
             }
         };
     }

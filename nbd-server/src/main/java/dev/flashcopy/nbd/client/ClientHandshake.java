@@ -309,6 +309,7 @@ final class ClientHandshake extends ByteToMessageDecoder {
         String server = export.endpoint().toString();
         ctx.pipeline()
                 .addLast("flush-consolidation", new FlushConsolidationHandler(256, true))
+                .addLast(ReplyWatchdog.NAME, new ReplyWatchdog(inFlight, export.replyTimeout(), server))
                 .addLast(ReplyDecoder.NAME, new ReplyDecoder(inFlight, server))
                 .addLast(RequestWriter.NAME, new RequestWriter(inFlight, server));
         ctx.pipeline().remove(this);

@@ -78,6 +78,7 @@ public final class NbdClient {
         SocketAddress address;
         if (export.endpoint() instanceof Endpoint.Tcp tcp) {
             b.channel(loops.transport().socketChannel()).option(ChannelOption.TCP_NODELAY, true);
+            KeepAlive.onTcp(b, loops.transport());
             address = InetSocketAddress.createUnresolved(tcp.host(), tcp.port());
         } else {
             Endpoint.Unix unix = (Endpoint.Unix) export.endpoint();

@@ -94,6 +94,11 @@ public final class NbdConnection implements AutoCloseable {
         return submit(r).thenApply(v -> r.extents);
     }
 
+    /** The transport's channel (tests look at its options). */
+    Channel channel() {
+        return channel;
+    }
+
     /** True until the connection closes, from either side. */
     public boolean isOpen() {
         return channel.isActive();

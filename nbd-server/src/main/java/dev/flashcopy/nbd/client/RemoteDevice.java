@@ -26,7 +26,10 @@ import java.util.concurrent.CompletableFuture;
  * fails with NOT_SUPPORTED), and TRIM, CACHE and FLUSH become nothing (TRIM and CACHE are hints; a server without
  * FLUSH has nothing to flush). Error replies keep their meaning ({@link RemoteErrors}); a lost connection fails the
  * requests in flight with {@link BlockError#IO}, and later ones either dial again or fail, as the {@link Reconnect}
- * policy says. The size is fixed when the device opens: a reconnect to an export of another size fails.
+ * policy says. A server that stays silent while requests wait (stopped, or cut off without a reset) counts as lost
+ * after the export's reply timeout ({@link RemoteExport#replyTimeout()}, see {@link ReplyWatchdog}); TCP keepalive
+ * ({@link KeepAlive}) finds a vanished host under an idle connection. The size is fixed when the device opens: a
+ * reconnect to an export of another size fails.
  *
  * <p>Thread-safe: calls from many threads share the connection, pipelined.
  */

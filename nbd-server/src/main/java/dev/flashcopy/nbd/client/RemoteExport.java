@@ -12,9 +12,19 @@ import java.time.Duration;
  * @param exportName the name the server knows the export by (may be empty: the server's default export)
  * @param tls        a client {@link SslContext}, or null for plain text
  * @param timeout    how long connecting and the handshake may take together
+ * @param replyTimeout how long the server may stay silent while requests wait for its replies before the
+ *                   connection is given up as hung (see {@code ReplyWatchdog}): longer than the far server's
+ *                   slowest honest answer (a disk or a cluster recovering), shorter than callers can wait
  */
-public record RemoteExport(Endpoint endpoint, String exportName, SslContext tls, Duration timeout) {
+public record RemoteExport(
+        Endpoint endpoint, String exportName, SslContext tls, Duration timeout, Duration replyTimeout) {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * A minute: above the 30 s the Linux kernel's NBD client gives a request by default, so a server that the kernel
+     * would still wait for is waited for here too, and within what a forwarded request's client (qemu, the kernel
+     * behind a standby) is asked to bear.
+     */
+    public static final Duration DEFAULT_REPLY_TIMEOUT = Duration.ofSeconds(60);
 
     public RemoteExport {
         if (!(endpoint instanceof Endpoint.Tcp) && !(endpoint instanceof Endpoint.Unix)) {
@@ -30,11 +40,24 @@ public record RemoteExport(Endpoint endpoint, String exportName, SslContext tls,
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout: " + timeout + " (expected: a positive duration)");
         }
+        if (replyTimeout == null || replyTimeout.isNegative() || replyTimeout.isZero()) {
+            throw new IllegalArgumentException("replyTimeout: " + replyTimeout + " (expected: a positive duration)");
+        }
     }
 
-    /** Plain text, the default timeout. */
+    /** The default reply timeout. */
+    public RemoteExport(Endpoint endpoint, String exportName, SslContext tls, Duration timeout) {
+        this(endpoint, exportName, tls, timeout, DEFAULT_REPLY_TIMEOUT);
+    }
+
+    /** Plain text, the default timeouts. */
     public RemoteExport(Endpoint endpoint, String exportName) {
         this(endpoint, exportName, null, DEFAULT_TIMEOUT);
+    }
+
+    /** The same export with {@code replyTimeout}. */
+    public RemoteExport withReplyTimeout(Duration replyTimeout) {
+        return new RemoteExport(endpoint, exportName, tls, timeout, replyTimeout);
     }
 
     @Override

@@ -5,7 +5,9 @@
  * ({@link dev.flashcopy.nbd.client.ClientHandshake}: STARTTLS when asked, structured replies, {@code base:allocation},
  * GO); the open {@link dev.flashcopy.nbd.client.NbdConnection} pipelines requests under cookies and completes a
  * future per request ({@link dev.flashcopy.nbd.client.RequestWriter} out, {@link dev.flashcopy.nbd.client.ReplyDecoder}
- * in, both sharing the connection's {@link dev.flashcopy.nbd.client.InFlight} table on its event loop).
+ * in, both sharing the connection's {@link dev.flashcopy.nbd.client.InFlight} table on its event loop; a
+ * {@link dev.flashcopy.nbd.client.ReplyWatchdog} closes a connection whose server stays silent past the export's
+ * reply timeout, and TCP connections keep alive with {@link dev.flashcopy.nbd.client.KeepAlive}'s probes).
  * {@link dev.flashcopy.nbd.client.RemoteDevice} is a {@code BlockDevice} over connections (it splits requests to the
  * server's limits, emulates what the server does not offer, maps error replies back to {@code BlockError}s and
  * re-opens a lost connection when its {@link dev.flashcopy.nbd.client.Reconnect} policy says so), and

@@ -2,6 +2,7 @@ package dev.flashcopy.nbd.handshake;
 
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoTask;
+import dev.flashcopy.nbd.listen.PeerName;
 import dev.flashcopy.nbd.protocol.HandshakeFlag;
 import dev.flashcopy.nbd.protocol.NbdWire;
 import dev.flashcopy.nbd.protocol.ProtocolViolation;
@@ -59,6 +60,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
     private final SslContext tls;
     private final Duration timeout;
     private final PayloadBudget budget;
+    private final PayloadBudget replyBudget;
     private ScheduledFuture<?> deadline;
     private State state = State.CLIENT_FLAGS;
     private int option;
@@ -75,17 +77,28 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
      * @param timeout how long the whole handshake may take; {@link Duration#ZERO} for no limit
      */
     public HandshakeHandler(OptionNegotiator negotiator, IoDispatcher dispatcher, SslContext tls, Duration timeout) {
-        this(negotiator, dispatcher, tls, timeout, new PayloadBudget(Long.MAX_VALUE));
+        this(
+                negotiator,
+                dispatcher,
+                tls,
+                timeout,
+                new PayloadBudget(Long.MAX_VALUE),
+                new PayloadBudget(Long.MAX_VALUE));
     }
 
-    /** As above, the transmission phase drawing its write payloads from the server-wide {@code budget}. */
+    /**
+     * As above, the transmission phase drawing its write payloads from the server-wide {@code budget} and its READ
+     * replies' data from the server-wide {@code replyBudget}.
+     */
     public HandshakeHandler(
             OptionNegotiator negotiator,
             IoDispatcher dispatcher,
             SslContext tls,
             Duration timeout,
-            PayloadBudget budget) {
+            PayloadBudget budget,
+            PayloadBudget replyBudget) {
         this.budget = budget;
+        this.replyBudget = replyBudget;
         this.negotiator = negotiator;
         this.dispatcher = dispatcher;
         this.tls = tls;
@@ -225,7 +238,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
             LOG.log(
                     System.Logger.Level.INFO,
                     "{0} did not finish the NBD handshake within {1} s; closing",
-                    ctx.channel().remoteAddress(),
+                    PeerName.of(ctx.channel()),
                     timeout.toMillis() / 1000.0);
             state = State.CLOSED;
             ctx.close();
@@ -268,7 +281,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
                 LOG.log(
                         System.Logger.Level.WARNING,
                         "TLS handshake with {0} failed: {1}",
-                        ctx.channel().remoteAddress(),
+                        PeerName.of(ctx.channel()),
                         PeerTlsFailure.reason(f.cause()));
             }
         });
@@ -279,7 +292,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
 
     private void enterTransmission(ChannelHandlerContext ctx, TransmissionSession session) {
         ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.addAfter(ctx.name(), "nbd-requests", new RequestDecoder(budget));
+        pipeline.addAfter(ctx.name(), "nbd-requests", new RequestDecoder(budget, replyBudget));
         pipeline.addAfter("nbd-requests", "nbd-transmission", new TransmissionHandler(session, dispatcher));
         ctx.channel().config().setAutoRead(true);
         pipeline.remove(this); // hands any bytes buffered after the option to the request decoder
@@ -292,7 +305,7 @@ public final class HandshakeHandler extends ByteToMessageDecoder {
             return;
         }
         // A client whose TLS failed (or that sent something else after STARTTLS) gets one line, not a stack trace.
-        PeerTlsFailure.log(LOG, ctx.channel().remoteAddress(), "handshake", cause);
+        PeerTlsFailure.log(LOG, PeerName.of(ctx.channel()), "handshake", cause);
         ctx.close();
     }
 

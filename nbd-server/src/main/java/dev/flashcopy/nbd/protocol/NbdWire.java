@@ -78,8 +78,8 @@ public final class NbdWire {
     /**
      * The largest READ or WRITE payload served, advertised with {@code NBD_INFO_BLOCK_SIZE}: 64 MiB, as nbdkit
      * does (the NBD project's own {@code integrityhuge} test writes 47.5 MiB at once), twice the spec's
-     * default of 32 MiB that clients honour when nothing is advertised. Write payloads in memory are bounded
-     * server-wide by {@code PayloadBudget}.
+     * default of 32 MiB that clients honour when nothing is advertised. Write payloads and READ reply data in
+     * memory are bounded server-wide by {@code PayloadBudget}s.
      */
     public static final int MAX_PAYLOAD = 64 * 1024 * 1024;
 

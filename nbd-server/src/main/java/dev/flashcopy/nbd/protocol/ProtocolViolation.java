@@ -1,5 +1,6 @@
 package dev.flashcopy.nbd.protocol;
 
+import dev.flashcopy.nbd.listen.PeerName;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,7 +30,7 @@ public final class ProtocolViolation extends DecoderException {
      * fail them, and the client would never see answers to the requests before the violation.
      */
     public void close(ChannelHandlerContext ctx) {
-        LOG.log(System.Logger.Level.WARNING, "{0}: {1}; closing", ctx.channel().remoteAddress(), getMessage());
+        LOG.log(System.Logger.Level.WARNING, "{0}: {1}; closing", PeerName.of(ctx.channel()), getMessage());
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 }

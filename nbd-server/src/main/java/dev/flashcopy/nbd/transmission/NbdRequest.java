@@ -5,6 +5,8 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.nbd.dispatch.StagedIoTask;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.FileRegion;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -12,10 +14,11 @@ import java.util.concurrent.RejectedExecutionException;
  * One decoded request, which is also its own I/O task and its own completion: one object per
  * request, no capturing lambdas on the hot path. Fields describing the request never change; the
  * reply (and a READ's data, when it goes out as a file region behind the reply's header) is set on
- * the I/O thread and read on the event loop after the hand-over through the loop's task queue. Not
- * thread-safe beyond that hand-over.
+ * the I/O thread and read on the event loop after the hand-over through the loop's task queue. A READ may hold
+ * a reservation of its length from the server's reply budget, given back when its reply has been sent (the
+ * request is the listener of that write) or dropped. Not thread-safe beyond that hand-over.
  */
-public final class NbdRequest implements StagedIoTask, Runnable {
+public final class NbdRequest implements StagedIoTask, Runnable, ChannelFutureListener {
     private final int flags;
     private final int type;
     private final NbdCommand command;
@@ -26,6 +29,8 @@ public final class NbdRequest implements StagedIoTask, Runnable {
     private ByteBuf payload;
     /** Where the payload's bytes were reserved, given back with it; null when nothing was reserved. */
     private PayloadBudget budget;
+    /** Where a READ's reply data was reserved, given back once the reply is sent; null when nothing was. */
+    private PayloadBudget replyBudget;
 
     private TransmissionHandler handler;
     private ByteBuf reply;
@@ -39,10 +44,13 @@ public final class NbdRequest implements StagedIoTask, Runnable {
      * @param oversized a WRITE longer than the maximum payload whose data the decoder discarded
      */
     public NbdRequest(int flags, int type, long cookie, long offset, long length, ByteBuf payload, boolean oversized) {
-        this(flags, type, cookie, offset, length, payload, oversized, null);
+        this(flags, type, cookie, offset, length, payload, oversized, null, null);
     }
 
-    /** As above, and {@code length} bytes reserved from {@code budget} for the payload, released with it. */
+    /**
+     * As above, and {@code length} bytes reserved from {@code budget} for the payload, released with it, or from
+     * {@code replyBudget} for a READ's reply, released once the reply is sent.
+     */
     NbdRequest(
             int flags,
             int type,
@@ -51,7 +59,8 @@ public final class NbdRequest implements StagedIoTask, Runnable {
             long length,
             ByteBuf payload,
             boolean oversized,
-            PayloadBudget budget) {
+            PayloadBudget budget,
+            PayloadBudget replyBudget) {
         this.flags = flags;
         this.type = type;
         this.command = NbdCommand.isKnown(type) ? NbdCommand.of(type) : null;
@@ -61,6 +70,7 @@ public final class NbdRequest implements StagedIoTask, Runnable {
         this.payload = payload;
         this.oversized = oversized;
         this.budget = budget;
+        this.replyBudget = replyBudget;
     }
 
     public int flags() {
@@ -112,6 +122,32 @@ public final class NbdRequest implements StagedIoTask, Runnable {
         }
     }
 
+    /** True while a READ holds reply budget: its reply's write must tell this request when it is done. */
+    boolean holdsReplyBudget() {
+        return replyBudget != null;
+    }
+
+    /** Gives the reply budget back, if any is held; safe to call more than once. */
+    void releaseReplyBudget() {
+        PayloadBudget b = replyBudget;
+        if (b != null) {
+            replyBudget = null;
+            b.release(length);
+        }
+    }
+
+    /** The write of this READ's reply finished, sent or failed: its data no longer counts against the budget. */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        releaseReplyBudget();
+    }
+
+    /** Releases what a request dropped unanswered (or answered without data) holds: payload and budgets. */
+    void releaseHeld() {
+        releasePayload();
+        releaseReplyBudget();
+    }
+
     void bind(TransmissionHandler handler, long receivedNanos) {
         this.handler = handler;
         this.receivedNanos = receivedNanos;
@@ -145,8 +181,9 @@ public final class NbdRequest implements StagedIoTask, Runnable {
         return d;
     }
 
-    /** Releases the reply and its data, if any: nobody will send them. */
+    /** Releases the reply and its data, if any, and the reply budget: nobody will send them. */
     void releaseReply() {
+        releaseReplyBudget();
         ByteBuf r = takeReply();
         if (r != null) {
             r.release();

@@ -6,19 +6,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The WRITE payload bytes the whole server may hold at once, from the moment a request's header is
- * decoded until its data is on the device (or dropped). A connection reserves a write's whole length
- * before reading its payload; when the budget cannot cover it, the connection stops reading and waits
- * in line, and is resumed once earlier payloads are released. Reserving whole writes, never parts, is
- * what keeps this deadlock-free: every reservation granted can be filled by its own client. Waiters are
- * served first come, first served, so a 64 MiB write is not starved by a stream of small ones. The
- * budget must hold at least one write of the maximum payload. The bound has a price: writes a device
- * holds (a frozen source, a slow disk) keep their bytes reserved, so once several connections hold large
- * writes there, writes to other exports wait for room too. Thread-safe: reserved on event loops,
- * released on I/O threads.
+ * The payload bytes the whole server may hold at once in one direction; the server keeps two. The write budget
+ * counts WRITE payloads from the moment a request's header is decoded until its data is on the device (or
+ * dropped); the reply budget counts READ data from the moment the request is decoded until its reply has been
+ * sent (a reply sent from the file with {@code sendfile} holds no data and gives its share back at once). A
+ * connection reserves a request's whole length before reading a write's payload or taking on a read; when the
+ * budget cannot cover it, the connection stops reading and waits in line, and is resumed once earlier payloads
+ * are released. Reserving whole requests, never parts, is what keeps this deadlock-free: every reservation
+ * granted can be completed without another (its client sends the write's payload; the device answers the read
+ * and the client takes the reply). Waiters are served first come, first served, so a 64 MiB request is not
+ * starved by a stream of small ones. The budget must hold at least one request of the maximum payload. The bound
+ * has a price: writes a device holds (a frozen source, a slow disk) keep their bytes reserved, as do replies a
+ * client does not read, so once several connections hold large requests there, others wait for room too. Two
+ * budgets rather than one keep a client that stops reading its replies from holding up anyone's writes.
+ * Thread-safe: reserved on event loops, released on I/O threads and event loops.
  */
 public final class PayloadBudget {
-    /** Four writes of the maximum payload: a quarter of the 1 GiB of direct memory {@code bin/flashcopy} gives. */
+    /**
+     * Four requests of the maximum payload: with the write and the reply budget together, half of the 1 GiB of
+     * direct memory {@code bin/flashcopy} gives.
+     */
     public static final long DEFAULT_BYTES = 4L * NbdWire.MAX_PAYLOAD;
 
     private record Waiter(long bytes, Runnable granted) {}
@@ -28,7 +35,7 @@ public final class PayloadBudget {
     private long used;
     private long peak;
 
-    /** @param limit bytes of write payload held at once, at least {@link NbdWire#MAX_PAYLOAD} */
+    /** @param limit payload bytes held at once, at least {@link NbdWire#MAX_PAYLOAD} */
     public PayloadBudget(long limit) {
         if (limit < NbdWire.MAX_PAYLOAD) {
             throw new IllegalArgumentException("limit: " + limit + " (expected: >= " + NbdWire.MAX_PAYLOAD

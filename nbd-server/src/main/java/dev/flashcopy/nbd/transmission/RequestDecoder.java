@@ -16,13 +16,15 @@ import java.util.concurrent.RejectedExecutionException;
  * <pre>
  *   HEADER ──WRITE, length ≤ max, budget reserved──▶ PAYLOAD ──payload complete──▶ HEADER
  *      │ ──WRITE, length ≤ max, no budget yet──▶ WAIT_BUDGET ──granted──▶ PAYLOAD
+ *      │ ──READ, 0 < length ≤ max, no reply budget yet──▶ WAIT_BUDGET ──granted, request emitted──▶ HEADER
  *      │ ──WRITE, max < length ≤ 2·max──▶ DISCARD ──payload skipped, request emitted──▶ HEADER
  *      │ ──WRITE, length > 2·max, DISC or bad magic──▶ IGNORE (everything after is dropped)
  * </pre>
  * Before reading a WRITE's payload the decoder reserves its whole length from the server's
  * {@link PayloadBudget}; while it waits for room the connection reads nothing ({@link ReadSwitch}), so the
  * bytes it holds stay bounded. The reservation goes with the request and is given back when its payload
- * is released. A payload that has fully arrived leaves as a retained slice of the cumulation (no copy); a
+ * is released. A READ likewise reserves its length from the server's reply budget before it is emitted,
+ * for the reply its data will be copied into; that reservation goes back once the reply is sent. A payload that has fully arrived leaves as a retained slice of the cumulation (no copy); a
  * large one still streaming in is gathered, piece by piece as received, into a composite buffer. An
  * oversized WRITE's data is skipped as it streams in, never buffered, and the request is emitted (flagged,
  * without payload, to be refused) only once the last byte is skipped: a client such as libnbd matches a
@@ -53,8 +55,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     }
 
     private final PayloadBudget budget;
-    /** Runs when the budget grants a reservation this decoder waited for; its identity also cancels it. */
+    private final PayloadBudget replies;
+    /** Runs when a budget grants a reservation this decoder waited for; its identity also cancels it. */
     private final Runnable granted = this::granted;
+    /** The budget this decoder waits for in WAIT_BUDGET ({@link #budget} for a WRITE, {@link #replies} a READ). */
+    private PayloadBudget waitingFor;
 
     private ChannelHandlerContext ctx;
     private State state = State.HEADER;
@@ -76,9 +81,18 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         this(PayloadBudget.unlimited());
     }
 
-    /** @param budget the server-wide bound on write payload held, shared by every connection */
+    /** A decoder whose READ replies draw on no shared budget (tests). */
     public RequestDecoder(PayloadBudget budget) {
+        this(budget, PayloadBudget.unlimited());
+    }
+
+    /**
+     * @param budget  the server-wide bound on write payload held, shared by every connection
+     * @param replies the server-wide bound on READ reply data held, shared by every connection
+     */
+    public RequestDecoder(PayloadBudget budget, PayloadBudget replies) {
         this.budget = budget;
+        this.replies = replies;
     }
 
     @Override
@@ -147,7 +161,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     /** The request takes over the payload and the reservation that covers it. */
     private void emitWrite(ByteBuf data, List<Object> out) {
         reserved = false;
-        out.add(new NbdRequest(flags, type, cookie, offset, length, data, false, budget));
+        out.add(new NbdRequest(flags, type, cookie, offset, length, data, false, budget, null));
         state = State.HEADER;
     }
 
@@ -156,18 +170,27 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         try {
             ctx.executor().execute(this::resumeAfterGrant);
         } catch (RejectedExecutionException e) {
-            budget.release(length); // the loop is gone, and the connection with it
+            waitingFor.release(length); // the loop is gone, and the connection with it
         }
     }
 
-    /** On the loop: the payload's reservation is held; read again, starting with what already arrived. */
+    /**
+     * On the loop: the reservation is held. A WRITE goes on to read its payload; a READ is emitted now (the bytes
+     * that follow it may all be in the cumulation already, or none may be). Then read again, starting with what
+     * already arrived.
+     */
     private void resumeAfterGrant() {
         if (removed) {
-            budget.release(length);
+            waitingFor.release(length);
             return;
         }
-        reserved = true;
-        state = State.PAYLOAD_START;
+        if (type == NbdCommand.READ.code()) {
+            state = State.HEADER;
+            ctx.fireChannelRead(new NbdRequest(flags, type, cookie, offset, length, null, false, null, replies));
+        } else {
+            reserved = true;
+            state = State.PAYLOAD_START;
+        }
         ReadSwitch.of(ctx.channel()).resume(ReadSwitch.BUDGET);
         try {
             channelRead(ctx, Unpooled.EMPTY_BUFFER); // decodes the bytes already in the cumulation
@@ -200,7 +223,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
         // When the reservation was granted but not yet taken up on the loop, resumeAfterGrant gives it back.
         if (state == State.WAIT_BUDGET) {
-            budget.cancel(granted);
+            waitingFor.cancel(granted);
         }
     }
 
@@ -236,8 +259,18 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     state = State.PAYLOAD_START;
                     return;
                 }
-                state = State.WAIT_BUDGET;
-                ReadSwitch.of(ctx.channel()).stop(ReadSwitch.BUDGET);
+                waitFor(ctx, budget);
+            }
+            return;
+        }
+        if (type == NbdCommand.READ.code() && length > 0 && length <= NbdWire.MAX_PAYLOAD) {
+            // Its reply will hold the data (unless sent from the file): bounded server-wide like write payloads.
+            // A longer READ is refused without a reply of data, so it reserves nothing.
+            this.ctx = ctx;
+            if (replies.reserve(length, granted)) {
+                out.add(new NbdRequest(flags, type, cookie, offset, length, null, false, null, replies));
+            } else {
+                waitFor(ctx, replies);
             }
             return;
         }
@@ -246,6 +279,13 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             // Spec: "A client MUST NOT send anything to the server after sending an NBD_CMD_DISC".
             state = State.IGNORE;
         }
+    }
+
+    /** Stops reading until {@code of} grants the reservation just asked for. */
+    private void waitFor(ChannelHandlerContext ctx, PayloadBudget of) {
+        waitingFor = of;
+        state = State.WAIT_BUDGET;
+        ReadSwitch.of(ctx.channel()).stop(ReadSwitch.BUDGET);
     }
 
     /** Drops all further input; the handler at the pipeline's end closes the connection (see there). */

@@ -4,6 +4,7 @@ import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.nbd.dispatch.IoDispatcher;
 import dev.flashcopy.nbd.dispatch.IoLane;
 import dev.flashcopy.nbd.export.RemoteBacked;
+import dev.flashcopy.nbd.listen.PeerName;
 import dev.flashcopy.nbd.protocol.NbdCommand;
 import dev.flashcopy.nbd.protocol.NbdError;
 import dev.flashcopy.nbd.protocol.ProtocolViolation;
@@ -91,14 +92,14 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (disconnecting || !ctx.channel().isActive()) {
-            request.releasePayload();
+            request.releaseHeld();
             return;
         }
         long received = System.nanoTime();
         RequestCheck.Verdict verdict = RequestCheck.check(request, device, session);
         if (verdict != null) {
             session.metrics().request(request.command(), 0, System.nanoTime() - received, verdict.error());
-            request.releasePayload();
+            request.releaseHeld();
             reply(Replies.error(
                     ctx.alloc(), session.structuredReplies(), request.cookie(), verdict.error(), verdict.message()));
             return;
@@ -126,7 +127,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             session.metrics().loopHeld(command, System.nanoTime() - start);
             if (cached != null) {
                 session.metrics().request(command, request.length(), System.nanoTime() - received, null);
-                reply(cached);
+                reply(request, cached);
                 return;
             }
         }
@@ -185,8 +186,9 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             ByteBuf reply = request.takeReply();
             FileRegion data = request.takeData();
             if (data == null) {
-                reply(reply);
+                reply(request, reply);
             } else {
+                request.releaseReplyBudget(); // the data goes from the file: the reply holds a header only
                 ctx.write(reply, ctx.voidPromise()); // the header, then the data straight from the file
                 reply(data);
             }
@@ -205,7 +207,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             executor().execute(() -> rejected(request));
             return;
         }
-        request.releasePayload();
+        request.releaseHeld();
         inFlight--;
         inFlightBytes -= weight(request);
         mutationsInFlight -= mutation(request) ? 1 : 0;
@@ -228,8 +230,25 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         session.lease().close();
     }
 
+    /**
+     * Writes {@code request}'s reply; a READ holding reply budget gets it back once the write is done (sent, or
+     * failed because the connection went), so the budget bounds reply data until it leaves.
+     */
+    private void reply(NbdRequest request, ByteBuf reply) {
+        if (request.holdsReplyBudget()) {
+            ctx.write(reply, ctx.newPromise().addListener(request));
+            scheduleFlush();
+        } else {
+            reply(reply);
+        }
+    }
+
     private void reply(Object reply) {
         ctx.write(reply, ctx.voidPromise());
+        scheduleFlush();
+    }
+
+    private void scheduleFlush() {
         if (!flushScheduled) {
             flushScheduled = true;
             ctx.executor().execute(flushTask);
@@ -289,7 +308,7 @@ public final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // A TLS record the client garbled gets one line, not a stack trace; the stream cannot go on either way.
-        PeerTlsFailure.log(LOG, ctx.channel().remoteAddress(), "connection", cause);
+        PeerTlsFailure.log(LOG, PeerName.of(ctx.channel()), "connection", cause);
         ctx.close();
     }
 }

@@ -20,8 +20,10 @@
  * whoever consumes the request last releases it: the runner after the device call, the handler when it
  * answers the request early or drops it. Releasing it also gives back the bytes its decoder reserved from
  * the server-wide {@link dev.flashcopy.nbd.transmission.PayloadBudget} before reading the payload, which
- * bounds the write data all connections hold at once (a connection waiting for room reads nothing). A reply buffer is owned by the request from the moment the
- * runner builds it until the handler passes it to {@code ctx.write} (which then owns it, and
+ * bounds the write data all connections hold at once (a connection waiting for room reads nothing). A READ
+ * likewise holds its length of the server-wide reply budget from decode until its reply has been written (the
+ * request listens to that write), so copied reply data is bounded too. A reply buffer is owned by the request
+ * from the moment the runner builds it until the handler passes it to {@code ctx.write} (which then owns it, and
  * releases it even if the channel is closed), or releases it itself when the channel is gone; a READ's
  * file region goes the same way, and its release gives the device's hold on the file back.
  */

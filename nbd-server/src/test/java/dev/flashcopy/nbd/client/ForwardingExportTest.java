@@ -1,17 +1,13 @@
 package dev.flashcopy.nbd.client;
 
+import static dev.flashcopy.nbd.client.ForwardedVolume.uri;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.flashcopy.engine.volume.ImageFile;
-import dev.flashcopy.engine.volume.Volume;
-import dev.flashcopy.nbd.NbdServer;
-import dev.flashcopy.nbd.NbdServerConfig;
 import dev.flashcopy.nbd.listen.Endpoint;
-import dev.flashcopy.nbd.testing.LeaseCountingDevices;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,9 +21,8 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,36 +36,8 @@ class ForwardingExportTest {
     @TempDir
     Path dir;
 
-    private ClientLoops loops;
-    private Volume volume;
-    private CountingDevice far;
-    private NbdServer owner;
-    private RemoteDevices forwarded;
-    private NbdServer front;
-
-    @BeforeEach
-    void start() throws IOException {
-        loops = ClientLoops.create(1);
-        volume = new Volume("vol", ImageFile.create(dir.resolve("vol.img"), SIZE), false);
-        far = new CountingDevice(volume);
-        owner = NbdServer.start(new NbdServerConfig("127.0.0.1", 0), new LeaseCountingDevices(far));
-        forwarded = new RemoteDevices(loops);
-        forwarded.add("vol", new RemoteExport(new Endpoint.Tcp("127.0.0.1", owner.port()), "vol"));
-        front = NbdServer.start(new NbdServerConfig("127.0.0.1", 0), forwarded);
-    }
-
-    @AfterEach
-    void stop() {
-        front.close();
-        forwarded.close();
-        owner.close();
-        loops.close();
-        volume.close();
-    }
-
-    private String uri(NbdServer server) {
-        return "nbd://127.0.0.1:" + server.port() + "/vol";
-    }
+    @RegisterExtension
+    final ForwardedVolume<CountingDevice> forward = new ForwardedVolume<>(SIZE, CountingDevice::new);
 
     private String run(String... command) throws IOException, InterruptedException {
         return Programs.ok(dir, LIMIT, command);
@@ -82,7 +49,7 @@ class ForwardingExportTest {
                 "qemu-io",
                 "-f",
                 "raw",
-                uri(front),
+                uri(forward.front()),
                 "-c",
                 "write -P 0xab 0 1M",
                 "-c",
@@ -98,9 +65,9 @@ class ForwardingExportTest {
                 "-c",
                 "read -P 0 2M 1M");
         assertFalse(out.contains("verification failed"), out);
-        assertTrue(far.fuaWrites.get() >= 1, "no FUA write reached the owner: " + out);
-        assertTrue(far.flushes.get() >= 1, "no flush reached the owner: " + out);
-        String direct = run("qemu-io", "-f", "raw", uri(owner), "-c", "read -P 0xcd 1M 64k");
+        assertTrue(forward.far().fuaWrites.get() >= 1, "no FUA write reached the owner: " + out);
+        assertTrue(forward.far().flushes.get() >= 1, "no flush reached the owner: " + out);
+        String direct = run("qemu-io", "-f", "raw", uri(forward.owner()), "-c", "read -P 0xcd 1M 64k");
         assertFalse(direct.contains("verification failed"), direct);
     }
 
@@ -117,14 +84,14 @@ class ForwardingExportTest {
             }
         }
         Files.write(source, data);
-        run("nbdcopy", source.toString(), uri(front));
-        run("nbdcopy", "--flush", uri(front), dir.resolve("back.bin").toString());
+        run("nbdcopy", source.toString(), uri(forward.front()));
+        run("nbdcopy", "--flush", uri(forward.front()), dir.resolve("back.bin").toString());
         assertEquals(sha256(source), sha256(dir.resolve("back.bin")));
-        assertEquals(sha256(source), sha256(dir.resolve("vol.img")), "the owner's image differs");
-        assertEquals(run("nbdinfo", "--map", uri(owner)), run("nbdinfo", "--map", uri(front)));
+        assertEquals(sha256(source), sha256(forward.image()), "the owner's image differs");
+        assertEquals(run("nbdinfo", "--map", uri(forward.owner())), run("nbdinfo", "--map", uri(forward.front())));
         assertEquals(
-                run("nbdinfo", "--json", uri(owner)).contains("\"can_fua\": true"),
-                run("nbdinfo", "--json", uri(front)).contains("\"can_fua\": true"));
+                run("nbdinfo", "--json", uri(forward.owner())).contains("\"can_fua\": true"),
+                run("nbdinfo", "--json", uri(forward.front())).contains("\"can_fua\": true"));
     }
 
     @Test
@@ -133,7 +100,7 @@ class ForwardingExportTest {
                 "fio",
                 "--name=forward",
                 "--ioengine=nbd",
-                "--uri=" + uri(front),
+                "--uri=" + uri(forward.front()),
                 "--rw=randwrite",
                 "--bsrange=512-64k",
                 "--iodepth=16",
@@ -152,9 +119,10 @@ class ForwardingExportTest {
     void errorRepliesOfTheOwnerReachTheClientWithTheirErrno() throws Exception {
         try (PeerProcess full =
                 PeerProcess.nbdkit(dir, "--filter=error", "memory", "16M", "error=ENOSPC", "error-pwrite-rate=100%")) {
-            forwarded.add("full", new RemoteExport(full.endpoint(), ""));
-            RemoteExport viaFront = new RemoteExport(new Endpoint.Tcp("127.0.0.1", front.port()), "full");
-            try (NbdConnection c = NbdClient.open(viaFront, loops)) {
+            forward.forwarded().add("full", new RemoteExport(full.endpoint(), ""));
+            RemoteExport viaFront = new RemoteExport(
+                    new Endpoint.Tcp("127.0.0.1", forward.front().port()), "full");
+            try (NbdConnection c = NbdClient.open(viaFront, forward.loops())) {
                 ExecutionException e = assertThrows(
                         ExecutionException.class,
                         () -> c.write(0, Unpooled.wrappedBuffer(new byte[4096]), 0)
@@ -163,7 +131,7 @@ class ForwardingExportTest {
                         28, assertInstanceOf(ErrorReply.class, e.getCause()).errno()); // ENOSPC, as nbdkit said
                 c.read(0, ByteBuffer.allocate(4096), 0).get(); // reads still go through
             }
-            forwarded.remove("full");
+            forward.forwarded().remove("full");
         }
     }
 

@@ -98,6 +98,16 @@ final class PeerProcess implements AutoCloseable {
         return Files.readString(log);
     }
 
+    /** Sends the server {@code signal} ({@code STOP}, {@code CONT}, ...), as {@code kill -SIGNAL} does. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .inheritIO()
+                .start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + signal + " " + process.pid() + " failed");
+        }
+    }
+
     /** Kills the server at once (SIGKILL), as a crash would. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -181,6 +181,56 @@ class RequestDecoderTest {
         assertFalse(small.finish());
     }
 
+    @Test
+    void readWaitsWithoutReadingUntilTheReplyBudgetHasRoomThenIsEmittedInOrder() {
+        PayloadBudget writes = PayloadBudget.unlimited();
+        PayloadBudget replies = new PayloadBudget(NbdWire.MAX_PAYLOAD);
+        EmbeddedChannel first = new EmbeddedChannel(new RequestDecoder(writes, replies));
+        EmbeddedChannel second = new EmbeddedChannel(new RequestDecoder(writes, replies));
+        first.writeInbound(Unpooled.wrappedBuffer(header(0, 0, 1, 0, NbdWire.MAX_PAYLOAD)));
+        NbdRequest held = first.readInbound();
+        assertTrue(held.holdsReplyBudget());
+        assertEquals(NbdWire.MAX_PAYLOAD, replies.used(), "a READ reserves its length for the reply");
+
+        // The READ and the FLUSH behind it arrive together: the FLUSH must not overtake the waiting READ.
+        second.writeInbound(Unpooled.wrappedBuffer(concat(header(0, 0, 2, 0, 4096), header(0, 3, 3, 0, 0))));
+        assertNull(second.readInbound(), "no room: the READ waits, and nothing behind it is decoded");
+        assertFalse(second.config().isAutoRead(), "and the connection reads no more");
+        assertEquals(1, replies.waiting());
+
+        held.releaseReplyBudget(); // its reply was sent
+        second.runPendingTasks(); // the grant is handed to the waiting connection's loop
+        NbdRequest read = second.readInbound();
+        assertEquals(2, read.cookie());
+        assertEquals(NbdCommand.READ, read.command());
+        NbdRequest flush = second.readInbound();
+        assertEquals(NbdCommand.FLUSH, flush.command());
+        assertTrue(second.config().isAutoRead(), "reading again");
+        assertEquals(4096, replies.used());
+        read.releaseReplyBudget();
+        read.releaseReplyBudget(); // idempotent
+        assertEquals(0, replies.used());
+        assertEquals(NbdWire.MAX_PAYLOAD, replies.peak(), "never more than the budget");
+        assertFalse(first.finish());
+        assertFalse(second.finish());
+    }
+
+    @Test
+    void aConnectionClosedWhileItsReadWaitsLeavesTheLine() {
+        PayloadBudget replies = new PayloadBudget(NbdWire.MAX_PAYLOAD);
+        EmbeddedChannel holder = new EmbeddedChannel(new RequestDecoder(PayloadBudget.unlimited(), replies));
+        EmbeddedChannel waiter = new EmbeddedChannel(new RequestDecoder(PayloadBudget.unlimited(), replies));
+        holder.writeInbound(Unpooled.wrappedBuffer(header(0, 0, 1, 0, NbdWire.MAX_PAYLOAD)));
+        waiter.writeInbound(Unpooled.wrappedBuffer(header(0, 0, 2, 0, 4096)));
+        assertEquals(1, replies.waiting());
+        waiter.finishAndReleaseAll();
+        assertEquals(0, replies.waiting(), "a closed connection leaves the line");
+        NbdRequest held = holder.readInbound();
+        held.releaseReplyBudget();
+        assertEquals(0, replies.used());
+        assertFalse(holder.finish());
+    }
+
     /** Counts the reads asked of the channel (with auto-read off, only explicit ones). */
     private static final class ReadRequests extends ChannelOutboundHandlerAdapter {
         int count;

@@ -42,8 +42,8 @@ final class CopyProgress {
      * Polls until the copy completes, the relationship ends, or {@code timeout} (null: none) passes. A
      * relationship that goes to {@code failed} meanwhile is a {@link CommandFailure} ({@link ExitCode#FAILED})
      * naming the reason; one that is gone is looked up in the server's endings: completed is {@link
-     * Outcome#GONE}, withdrawn before 100 % {@link ExitCode#WITHDRAWN}, failed {@link ExitCode#FAILED}, and no
-     * ending known {@link ExitCode#REFUSED}.
+     * Outcome#GONE}, withdrawn before 100 % {@link ExitCode#WITHDRAWN}, failed {@link ExitCode#FAILED}, and
+     * reversed (the pair runs the other way now) or no ending known {@link ExitCode#REFUSED}.
      */
     Outcome follow(PairSpec pair, Duration timeout) throws InterruptedException {
         long start = System.nanoTime();
@@ -120,11 +120,16 @@ final class CopyProgress {
                 throw new CommandFailure(
                         ExitCode.FAILED,
                         when + "failed: " + e.path("reason").asText() + "; the target holds no point in time");
+            case "reversed" ->
+                throw new CommandFailure(
+                        ExitCode.REFUSED,
+                        when + e.path("reason").asText() + " (wait " + pair.target() + ":" + pair.source()
+                                + " for its copy back)");
             default ->
                 throw new CommandFailure(
                         ExitCode.UNEXPECTED,
                         when + "ending '" + e.path("ending").asText()
-                                + "' is not one this flashcopy knows (expected: completed, withdrawn or failed)");
+                                + "' is not one this flashcopy knows (expected: completed, withdrawn, failed or reversed)");
         }
     }
 

@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code flashcopy wait SRC:TGT [--timeout SECONDS]}: exits 0 when the background copy is complete (a
- * non-persistent copy then ends the relationship); a pair withdrawn or failed before that exits 7 or 8, as the
- * server's record of recent endings says. Not thread-safe.
+ * non-persistent copy then ends the relationship); a pair withdrawn or failed before that exits 7 or 8, and one
+ * reversed (it runs the other way now) 1, as the server's record of recent endings says. Not thread-safe.
  */
 @Command(
         name = "wait",

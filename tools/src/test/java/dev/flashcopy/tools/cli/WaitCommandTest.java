@@ -50,6 +50,20 @@ class WaitCommandTest {
     }
 
     @Test
+    void aReversedPairIsRefusedSayingItRunsTheOtherWayNow() {
+        assertEquals(
+                0,
+                CliRun.of("mkflash", "--nocp", "--record", "s:t", "--data", data)
+                        .exit());
+        CliRun reversed = CliRun.of("reverseflash", "--fast", "s:t", "--data", data);
+        assertEquals(0, reversed.exit(), reversed.err());
+        CliRun r = CliRun.of("wait", "s:t", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit(), r.err());
+        assertTrue(r.singleErrorLine().contains("reversed by reverseflash"), r.err());
+        assertTrue(r.singleErrorLine().contains("it runs t:s now (wait t:s for its copy back)"), r.err());
+    }
+
+    @Test
     void aPairThatNeverEndedNorExistsIsRefused() {
         assertEquals(
                 0, CliRun.of("mkvol", "other", "--size", "1M", "--data", data).exit());

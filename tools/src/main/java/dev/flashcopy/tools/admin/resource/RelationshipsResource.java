@@ -39,7 +39,7 @@ import java.util.Set;
  * {@code extents} makes an extent relationship of its one pair. Establish and resync take {@code freeze} and
  * {@code freezeTimeoutMs} (consistency group: the sources' writes are held after T0; {@code /v1/freezes}
  * releases them). {@code GET /v1/endings[/SOURCE:TARGET]} says how recent relationships ended (completed,
- * withdrawn, failed), so {@code wait} can tell a finished copy from a withdrawn one. The engine checks every rule
+ * withdrawn, failed, reversed), so {@code wait} can tell a finished copy from a withdrawn one. The engine checks every rule
  * before it changes anything, so a refused request leaves no trace. Thread-safe: the engine serialises
  * its own changes.
  */
@@ -49,7 +49,8 @@ public final class RelationshipsResource implements Resource {
 
     /**
      * How one relationship ended: {@code ending} is {@code completed}, {@code withdrawn} (grains were still to
-     * copy) or {@code failed}; {@code at} in ISO-8601.
+     * copy), {@code failed} or {@code reversed} (by reverseflash: the pair runs the other way now); {@code at} in
+     * ISO-8601.
      */
     public record EndingJson(String source, String target, String ending, String reason, String at) {
         static EndingJson of(RelationshipEnding e) {
