@@ -124,9 +124,9 @@ class FlashcopyServerTest {
                 .getMessage();
         assertTrue(host.contains("--listen nohost.invalid:1") && host.contains("cannot be resolved"), host);
         assertFalse(Files.exists(dir.resolve("data")), "nothing was created before the address was checked");
-        String denied = FlashcopyServer.inWords(new AccessDeniedException("/root/x"));
+        String denied = StartupException.inWords(new AccessDeniedException("/root/x"));
         assertEquals("permission denied: /root/x", denied);
-        String bare = FlashcopyServer.inWords(new UnresolvedAddressException());
+        String bare = StartupException.inWords(new UnresolvedAddressException());
         assertFalse(bare.contains("Exception"), bare);
     }
 
