@@ -66,6 +66,21 @@ public final class Ceph {
         return prefix + "-" + ProcessHandle.current().pid() + "-" + Long.toString(System.nanoTime(), 36);
     }
 
+    /** Removes {@code pool} with everything in it (the test cluster allows it); best effort. */
+    public static void removePool(String pool) {
+        Command.run(
+                Duration.ofSeconds(60),
+                "ceph",
+                "-c",
+                conf().toString(),
+                "osd",
+                "pool",
+                "rm",
+                pool,
+                pool,
+                "--yes-i-really-really-mean-it");
+    }
+
     /** Runs {@code rbd -c CONF ARGS}. */
     public static Command.Result rbd(String... args) {
         List<String> cmd = new ArrayList<>(List.of("rbd", "-c", conf().toString()));
