@@ -280,7 +280,7 @@ final class StoreRoles implements AutoCloseable {
         });
     }
 
-    /** Stops waiting for the store, lets freezes go (before NBD closes) and closes the term or the forwards. */
+    /** Lets writes a freeze holds go on; called before NBD closes, so they are answered. */
     void releaseFreezes() {
         OwnerTerm t = term;
         if (t != null) {
@@ -296,6 +296,7 @@ final class StoreRoles implements AutoCloseable {
         }
     }
 
+    /** Stops waiting for the store, closes the forwards and the term (its last checkpoint), if any. */
     @Override
     public void close() throws IOException {
         Thread w;
