@@ -10,6 +10,7 @@ import dev.flashcopy.tools.cli.LsflashCommand;
 import dev.flashcopy.tools.cli.LsvolCommand;
 import dev.flashcopy.tools.cli.MkflashCommand;
 import dev.flashcopy.tools.cli.MkvolCommand;
+import dev.flashcopy.tools.cli.MoveCommand;
 import dev.flashcopy.tools.cli.OptionWords;
 import dev.flashcopy.tools.cli.ResyncflashCommand;
 import dev.flashcopy.tools.cli.ReverseflashCommand;
@@ -58,6 +59,7 @@ import picocli.CommandLine.Spec;
             DashboardCommand.class,
             CompletionCommand.class,
             FsckCommand.class,
+            MoveCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Flashcopy implements Runnable {

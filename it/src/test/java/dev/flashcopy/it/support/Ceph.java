@@ -32,12 +32,53 @@ public final class Ceph {
 
     /** The {@code serve} arguments for volumes in the test pool. */
     public static String[] storeArgs() {
-        return new String[] {"--store", "rbd:" + POOL, "--ceph-conf", conf().toString()};
+        return storeArgs(POOL);
+    }
+
+    /** The {@code serve} arguments for volumes in {@code pool}. */
+    public static String[] storeArgs(String pool) {
+        return new String[] {"--store", "rbd:" + pool, "--ceph-conf", conf().toString()};
+    }
+
+    /**
+     * Creates {@code pool} for RBD unless it exists: a test whose servers must be alone on their store (one owns a
+     * pool's store) runs in a pool of its own. Idempotent, a few seconds the first time.
+     */
+    public static void ensurePool(String pool) {
+        Path conf = conf();
+        Command.ok(Duration.ofSeconds(60), "ceph", "-c", conf.toString(), "osd", "pool", "create", pool, "8", "8");
+        Command.ok(
+                Duration.ofSeconds(60),
+                "ceph",
+                "-c",
+                conf.toString(),
+                "osd",
+                "pool",
+                "application",
+                "enable",
+                pool,
+                "rbd");
+        Command.ok(Duration.ofSeconds(60), "rbd", "-c", conf.toString(), "pool", "init", pool);
     }
 
     /** A volume name no other run uses: every run shares the pool, and {@code mkvol NAME} makes {@code rbd/NAME}. */
     public static String unique(String prefix) {
         return prefix + "-" + ProcessHandle.current().pid() + "-" + Long.toString(System.nanoTime(), 36);
+    }
+
+    /** Removes {@code pool} with everything in it (the test cluster allows it); best effort. */
+    public static void removePool(String pool) {
+        Command.run(
+                Duration.ofSeconds(60),
+                "ceph",
+                "-c",
+                conf().toString(),
+                "osd",
+                "pool",
+                "rm",
+                pool,
+                pool,
+                "--yes-i-really-really-mean-it");
     }
 
     /** Runs {@code rbd -c CONF ARGS}. */
@@ -67,9 +108,7 @@ public final class Ceph {
      * {@link AutoCloseable#close()}.
      */
     public static AutoCloseable pool(String name) {
-        ceph("osd", "pool", "create", name, "8", "8").ok();
-        ceph("osd", "pool", "application", "enable", name, "rbd").ok();
-        rbd("pool", "init", name).ok();
-        return () -> ceph("osd", "pool", "delete", name, name, "--yes-i-really-really-mean-it");
+        ensurePool(name);
+        return () -> removePool(name);
     }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -75,15 +76,25 @@ public final class Command {
         return run(timeout, command).ok().out();
     }
 
+    /**
+     * Runs each task on a thread of its own: output readers block until their process exits, and on the common pool
+     * (one thread on a two-core machine) they would queue behind other tests' blocked readers, so that a command
+     * seemed to take as long as a concurrent fio.
+     */
+    public static final Executor OWN_THREAD =
+            task -> Thread.ofPlatform().daemon().name("output-reader").start(task);
+
     private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                in.transferTo(buf);
-                return buf.toString(StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try (in) {
+                        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+                        in.transferTo(buf);
+                        return buf.toString(StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        return "";
+                    }
+                },
+                OWN_THREAD);
     }
 }

@@ -141,10 +141,7 @@ public final class ServerProcess implements AutoCloseable {
         ready.completeExceptionally(new IllegalStateException("server exited"));
     }
 
-    /**
-     * Up to 30 s: a server on a shared pool whose store another server holds listens at once as a standby and writes
-     * {@code admin.json} only once it owns the store (at most a lease's duration after the holder stopped).
-     */
+    /** Up to 30 s: {@code admin.json} follows the NBD banner once the admin API listens (a standby's too). */
     private void waitForAdminFile() throws InterruptedException {
         Path admin = dataDir.resolve("admin.json");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -189,8 +186,10 @@ public final class ServerProcess implements AutoCloseable {
         try {
             Process p = pb.start();
             p.getOutputStream().close();
-            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+            CompletableFuture<String> out =
+                    CompletableFuture.supplyAsync(() -> read(p.getInputStream()), Command.OWN_THREAD);
+            CompletableFuture<String> err =
+                    CompletableFuture.supplyAsync(() -> read(p.getErrorStream()), Command.OWN_THREAD);
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 fail("flashcopy " + String.join(" ", args) + " did not finish in 120 s");

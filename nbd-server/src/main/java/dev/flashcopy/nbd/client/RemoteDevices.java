@@ -26,10 +26,12 @@ public final class RemoteDevices implements DeviceProvider, AutoCloseable {
 
     private static final class Entry {
         final RemoteExport export;
+        final Dialer dialer;
         RemoteDevice device; // guarded by this entry
 
-        Entry(RemoteExport export) {
+        Entry(RemoteExport export, Dialer dialer) {
             this.export = export;
+            this.dialer = dialer;
         }
     }
 
@@ -40,7 +42,15 @@ public final class RemoteDevices implements DeviceProvider, AutoCloseable {
 
     /** Offers {@code export} as {@code name}; replaces (and closes) whatever had that name. */
     public void add(String name, RemoteExport export) {
-        Entry old = exports.put(name, new Entry(export));
+        add(name, export, Dialer.of(export, loops));
+    }
+
+    /**
+     * Offers the export {@code dialer} reaches as {@code name}, {@code export} being where it lives at the moment (for
+     * descriptions): a dialer that looks the place up at each dial moves the export's connections when it moves.
+     */
+    public void add(String name, RemoteExport export, Dialer dialer) {
+        Entry old = exports.put(name, new Entry(export, dialer));
         if (old != null) {
             close(old);
         }
@@ -81,7 +91,7 @@ public final class RemoteDevices implements DeviceProvider, AutoCloseable {
         synchronized (e) {
             if (e.device == null) {
                 try {
-                    e.device = RemoteDevice.open(name, Dialer.of(e.export, loops), Reconnect.ON_NEXT_REQUEST);
+                    e.device = RemoteDevice.open(name, e.dialer, Reconnect.ON_NEXT_REQUEST);
                 } catch (IOException x) {
                     LOG.log(System.Logger.Level.WARNING, "export {0} is not available: {1}", name, x.getMessage());
                     return Optional.empty();

@@ -18,16 +18,25 @@ import java.util.Map;
  * address 127.0.0.1:0/3356121390
  * </pre>
  *
+ * <p>A holder that hands the lease to a named server ({@link Lease#handOver}) releases it with a line {@code to NAME}:
+ * other servers leave it to that one for a bounded time ({@link Handovers}).
+ *
  * @param held false once the holder released the lease cleanly (no fence needed)
  * @param serverName the holder's {@code --server-name}
  * @param address the holder's client address ({@link dev.flashcopy.rbd.RadosCluster#address()})
+ * @param handoverTo the server a released lease was handed to, or null
  */
-public record HolderRecord(boolean held, String serverName, String address) {
+public record HolderRecord(boolean held, String serverName, String address, String handoverTo) {
     private static final String MAGIC = "flashcopy-lease 1";
+
+    /** A record without a handover. */
+    public HolderRecord(boolean held, String serverName, String address) {
+        this(held, serverName, address, null);
+    }
 
     byte[] encode() {
         return (MAGIC + "\nstate " + (held ? "held" : "released") + "\nserver " + serverName + "\naddress " + address
-                        + "\n")
+                        + "\n" + (handoverTo == null ? "" : "to " + handoverTo + "\n"))
                 .getBytes(UTF_8);
     }
 
@@ -53,6 +62,6 @@ public record HolderRecord(boolean held, String serverName, String address) {
         if (server == null || address == null || !("held".equals(state) || "released".equals(state))) {
             throw new IOException(objectName + ": lease record lacks state, server or address: " + fields);
         }
-        return new HolderRecord(state.equals("held"), server, address);
+        return new HolderRecord(state.equals("held"), server, address, fields.get("to"));
     }
 }

@@ -58,6 +58,8 @@ public final class Lease implements AutoCloseable {
     private final ScheduledExecutorService renewer;
     private final AtomicBoolean renewing = new AtomicBoolean();
     private final AtomicBoolean suspended = new AtomicBoolean();
+    /** Null: a handover record is taken for a plain release. */
+    private final Handovers handovers;
 
     private volatile State state = State.NEW;
     /** {@link System#nanoTime()} until which the holder may act on the lease. */
@@ -75,7 +77,21 @@ public final class Lease implements AutoCloseable {
             LeaseTerms terms,
             LeaseListener listener)
             throws CephException {
+        this(cluster, pool, objectName, serverName, terms, listener, null);
+    }
+
+    /** As above, leaving a lease handed to another server to that one for as long as {@code handovers} says. */
+    public Lease(
+            RadosCluster cluster,
+            Pool pool,
+            String objectName,
+            String serverName,
+            LeaseTerms terms,
+            LeaseListener listener,
+            Handovers handovers)
+            throws CephException {
         requireName("objectName", objectName);
+        this.handovers = handovers;
         requireName("serverName", serverName);
         this.cluster = cluster;
         this.pool = pool;
@@ -133,6 +149,10 @@ public final class Lease implements AutoCloseable {
             throw new LeaseHeldException(objectName, holder.cookie(), stripType(holder.address()), false);
         }
         HolderRecord last = read(pool, objectName).orElse(null);
+        if (handovers != null && handovers.keepOff(last, serverName)) {
+            // The record is written before the unlock, so no lock plus this record means the handover is complete.
+            throw new LeaseHeldException(objectName, last.handoverTo(), "handed over by " + last.serverName(), false);
+        }
         if (last != null && last.held() && !sameClient(last.address(), address)) {
             if (!fenceStale) {
                 throw new LeaseHeldException(objectName, last.serverName(), last.address(), true);
@@ -290,6 +310,20 @@ public final class Lease implements AutoCloseable {
      * already lost is left as it is: whoever takes it over fences this server.
      */
     public void release() throws IOException {
+        release(null);
+    }
+
+    /**
+     * Hands the lease to the server {@code to}: released with a record naming it, which other servers honour for a
+     * bounded time ({@link Handovers}), so that {@code to} takes it next, without waiting for an expiry and without
+     * a fence. The caller must have stopped writing what the lease covers.
+     */
+    public void handOver(String to) throws IOException {
+        requireName("to", to);
+        release(to);
+    }
+
+    private void release(String to) throws IOException {
         synchronized (this) {
             if (state != State.HELD) {
                 renewer.shutdownNow();
@@ -298,7 +332,7 @@ public final class Lease implements AutoCloseable {
             state = State.RELEASED;
         }
         renewer.shutdownNow();
-        writeRecord(new HolderRecord(false, serverName, address));
+        writeRecord(new HolderRecord(false, serverName, address, to));
         locks.unlock(objectName, LOCK_NAME, serverName);
     }
 

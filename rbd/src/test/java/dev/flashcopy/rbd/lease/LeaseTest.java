@@ -51,6 +51,10 @@ class LeaseTest {
         Lease lease(String objectName) throws CephException {
             return new Lease(cluster, pool, objectName, name, SHORT, (lease, reason) -> lost.add(reason));
         }
+
+        Lease lease(String objectName, Handovers handovers) throws CephException {
+            return new Lease(cluster, pool, objectName, name, SHORT, (lease, reason) -> lost.add(reason), handovers);
+        }
     }
 
     @BeforeEach
@@ -130,6 +134,37 @@ class LeaseTest {
         assertEquals(b.name(), Lease.read(c.pool(), oid).orElseThrow().serverName());
         leaseB.release();
         assertTrue(a.lost().isEmpty() && b.lost().isEmpty(), "a release is not a loss");
+    }
+
+    @Test
+    void aHandoverGoesToTheNamedServerAndToAnyoneOnceItsBoundPassed() throws Exception {
+        String oid = leaseObject();
+        Lease leaseA = a.lease(oid);
+        leaseA.acquire();
+        leaseA.handOver(b.name());
+        assertFalse(leaseA.isHeld());
+        assertEquals(
+                new HolderRecord(false, a.name(), a.cluster().address(), b.name()),
+                Lease.read(c.pool(), oid).orElseThrow());
+
+        Handovers cWatch = new Handovers(Duration.ofMillis(1500));
+        LeaseHeldException refused = assertThrows(
+                LeaseHeldException.class, () -> c.lease(oid, cWatch).takeOver());
+        assertEquals(b.name(), refused.serverName(), "the other server is told whom the lease was handed to");
+        Lease leaseB = b.lease(oid, new Handovers(Duration.ofMillis(1500)));
+        leaseB.takeOver();
+        assertTrue(leaseB.isHeld(), "the named server takes it at once, with no fence");
+        assertTrue(fenced.isEmpty());
+
+        // Handed to a server that never comes: after the bound, the lease is anyone's.
+        leaseB.handOver(a.name() + "-gone");
+        Handovers later = new Handovers(Duration.ofMillis(1500));
+        assertThrows(LeaseHeldException.class, () -> c.lease(oid, later).takeOver());
+        Thread.sleep(1600);
+        Lease leaseC = c.lease(oid, later);
+        leaseC.takeOver();
+        assertTrue(leaseC.isHeld());
+        leaseC.release();
     }
 
     @Test

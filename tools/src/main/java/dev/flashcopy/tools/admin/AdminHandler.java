@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Serves one connection: authenticates each aggregated request, routes it, and runs the route on
@@ -34,14 +35,14 @@ import java.util.concurrent.RejectedExecutionException;
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private record Pending(ApiRequest request, String authorization, boolean keepAlive, boolean malformed) {}
 
-    private final Router router;
+    private final Supplier<Router> router;
     private final AdminTokens tokens;
     private final Executor operations;
     private final ApiErrors errors;
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private boolean busy;
 
-    AdminHandler(Router router, AdminTokens tokens, Executor operations, ApiErrors errors) {
+    AdminHandler(Supplier<Router> router, AdminTokens tokens, Executor operations, ApiErrors errors) {
         this.router = router;
         this.tokens = tokens;
         this.operations = operations;
@@ -66,7 +67,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             Pending p = queue.poll();
             Router.Match match = p.malformed()
                     ? null
-                    : router.match(p.request().method(), p.request().path());
+                    : router.get().match(p.request().method(), p.request().path());
             ApiResponse refusal = refusal(p, match);
             if (refusal != null) {
                 respond(ctx, p, refusal);

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The admin API listening on one address, HTTP or HTTPS: a single Netty event loop for HTTP, and a
@@ -33,11 +34,14 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final ExecutorService operations;
     private final Channel channel;
+    private final AtomicReference<Router> router;
 
-    private AdminServer(EventLoopGroup group, ExecutorService operations, Channel channel) {
+    private AdminServer(
+            EventLoopGroup group, ExecutorService operations, Channel channel, AtomicReference<Router> router) {
         this.group = group;
         this.operations = operations;
         this.channel = channel;
+        this.router = router;
     }
 
     /**
@@ -62,7 +66,7 @@ public final class AdminServer implements AutoCloseable {
             PrintWriter log,
             SslContext https)
             throws IOException {
-        Router router = new Router(resources);
+        AtomicReference<Router> router = new AtomicReference<>(new Router(resources));
         ApiErrors errors = new ApiErrors(log);
         EventLoopGroup group =
                 new MultiThreadIoEventLoopGroup(1, daemonThreads("flashcopy-admin-io"), NioIoHandler.newFactory());
@@ -81,13 +85,13 @@ public final class AdminServer implements AutoCloseable {
                             ch.pipeline()
                                     .addLast("http", new HttpServerCodec())
                                     .addLast("aggregate", new BoundedAggregator(MAX_BODY_BYTES))
-                                    .addLast("api", new AdminHandler(router, tokens, operations, errors));
+                                    .addLast("api", new AdminHandler(router::get, tokens, operations, errors));
                         }
                     })
                     .bind(bind)
                     .sync()
                     .channel();
-            return new AdminServer(group, operations, channel);
+            return new AdminServer(group, operations, channel, router);
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             operations.shutdownNow();
@@ -96,6 +100,15 @@ public final class AdminServer implements AutoCloseable {
                             + e.getMessage(),
                     e);
         }
+    }
+
+    /**
+     * Answers from here on with {@code resources}, and with {@code fallback} (null: 404) for paths they do not have;
+     * same address, same tokens, so clients notice nothing but the answers (a standby that took its store over).
+     * A request already routed finishes where it was routed.
+     */
+    public void serve(List<? extends Resource> resources, Route.Handler fallback) {
+        router.set(new Router(resources, fallback));
     }
 
     /** The bound address, with the real port when 0 was asked for. */

@@ -16,8 +16,19 @@ public final class Router {
     public record Match(Route route, Map<String, String> params, int status, String allow) {}
 
     private final List<Route> routes;
+    /** What answers a path no route has (any method), or null: then 404. */
+    private final Route fallback;
 
     public Router(List<? extends Resource> resources) {
+        this(resources, null);
+    }
+
+    /**
+     * Also answers, with {@code fallback}, every request whose path none of the routes has: a standby passes
+     * those on to the store's owner. The fallback's handler sees the request's own method and path.
+     */
+    public Router(List<? extends Resource> resources, Route.Handler fallback) {
+        this.fallback = fallback == null ? null : new Route("*", "/", fallback);
         List<Route> all = new ArrayList<>();
         for (Resource r : resources) {
             all.addAll(r.routes());
@@ -37,6 +48,9 @@ public final class Router {
                 return new Match(route, params, 200, null);
             }
             allowed.add(route.method());
+        }
+        if (allowed.isEmpty() && fallback != null) {
+            return new Match(fallback, Map.of(), 200, null);
         }
         return allowed.isEmpty()
                 ? new Match(null, Map.of(), 404, null)

@@ -16,7 +16,7 @@ import javax.net.ssl.X509TrustManager;
  * reaches an HTTPS admin API with a self-signed certificate or on an address the certificate does
  * not name, and still refuses any other server. Immutable, hence thread-safe.
  */
-final class PinnedCertificate implements X509TrustManager {
+public final class PinnedCertificate implements X509TrustManager {
     private final String sha256;
 
     private PinnedCertificate(String sha256) {
@@ -24,7 +24,7 @@ final class PinnedCertificate implements X509TrustManager {
     }
 
     /** Makes {@code c} trust only the certificate with this fingerprint. */
-    static void apply(HttpsURLConnection c, String sha256) {
+    public static void apply(HttpsURLConnection c, String sha256) {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {new PinnedCertificate(sha256)}, null);

@@ -29,10 +29,12 @@ final class CephStore implements AutoCloseable {
 
     private final RadosCluster cluster;
     private final Pool pool;
+    private final StoreChoice.Rbd choice;
 
-    private CephStore(RadosCluster cluster, Pool pool) {
+    private CephStore(RadosCluster cluster, Pool pool, StoreChoice.Rbd choice) {
         this.cluster = cluster;
         this.pool = pool;
+        this.choice = choice;
     }
 
     /** Connects and checks the pool is usable; a StartupException's message is the one line for the user. */
@@ -55,7 +57,7 @@ final class CephStore implements AutoCloseable {
         try {
             pool = cluster.openPool(choice.pool());
             probe(pool);
-            return new CephStore(cluster, pool);
+            return new CephStore(cluster, pool, choice);
         } catch (CephException e) {
             if (pool != null) {
                 pool.close();
@@ -149,6 +151,11 @@ final class CephStore implements AutoCloseable {
 
     RadosCluster cluster() {
         return cluster;
+    }
+
+    /** The options the store was opened with: for advice that repeats them. */
+    StoreChoice.Rbd choice() {
+        return choice;
     }
 
     Pool pool() {

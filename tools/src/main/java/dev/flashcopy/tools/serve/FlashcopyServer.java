@@ -7,19 +7,11 @@ import dev.flashcopy.nbd.NbdSecurity;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.tls.TlsCredentials;
 import dev.flashcopy.rbd.lease.LeaseTerms;
-import dev.flashcopy.tools.Version;
 import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.admin.AdminServer;
 import dev.flashcopy.tools.admin.AdminTokens;
 import dev.flashcopy.tools.admin.BearerToken;
 import dev.flashcopy.tools.admin.Resource;
-import dev.flashcopy.tools.admin.resource.DashboardResource;
-import dev.flashcopy.tools.admin.resource.FreezesResource;
-import dev.flashcopy.tools.admin.resource.MonitorResource;
-import dev.flashcopy.tools.admin.resource.RelationshipsResource;
-import dev.flashcopy.tools.admin.resource.ServerResource;
-import dev.flashcopy.tools.admin.resource.VolumesResource;
-import dev.flashcopy.tools.metrics.MetricsPage;
 import dev.flashcopy.tools.metrics.NbdMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,27 +21,28 @@ import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
- * A running {@code flashcopy serve}. Start order: data-directory lock, volume store, (demo
- * volume), NBD server, admin API, {@code admin.json}; {@link #close()} stops them in reverse, so
- * {@code admin.json} exists exactly while the server answers and the lock is the last thing let
- * go. Thread-safe: {@link #close()} is idempotent and may race a shutdown hook.
+ * A running {@code flashcopy serve}. Start order: data-directory lock, volume store and engine (on a shared store:
+ * the Ceph connection, the server's name and its {@link StoreRoles}), NBD server, admin API, {@code admin.json}, then
+ * on a shared store the store's ownership (as a standby meanwhile); {@link #close()} stops them in reverse, so
+ * {@code admin.json} exists exactly while the server answers and the lock is the last thing let go. Thread-safe:
+ * {@link #close()} is idempotent and may race a shutdown hook.
  */
 public final class FlashcopyServer implements AutoCloseable {
     private final Path dataDir;
-    private final VolumeStore store;
-    private final FlashEngine flash;
+    /** The term that serves the store: fixed on a file store; on a shared store the roles' current one. */
+    private final Supplier<OwnerTerm> term;
+
+    private final OwnerTerm first;
     private final NbdExport nbd;
     private final AdminServer admin;
     private final AdminFile adminFile;
-    private final boolean demoCreated;
     private final Deque<AutoCloseable> stack;
     private final PrintWriter log;
     private final CountDownLatch closed = new CountDownLatch(1);
@@ -59,26 +52,27 @@ public final class FlashcopyServer implements AutoCloseable {
 
     private FlashcopyServer(
             Path dataDir,
-            VolumeStore store,
-            FlashEngine flash,
+            Supplier<OwnerTerm> term,
+            OwnerTerm first,
             NbdExport nbd,
             AdminServer admin,
             AdminFile adminFile,
-            boolean demoCreated,
             Deque<AutoCloseable> stack,
             PrintWriter log) {
         this.dataDir = dataDir;
-        this.store = store;
-        this.flash = flash;
+        this.term = term;
+        this.first = first;
         this.nbd = nbd;
         this.admin = admin;
         this.adminFile = adminFile;
-        this.demoCreated = demoCreated;
         this.stack = stack;
         this.log = log;
     }
 
-    /** Starts everything or nothing: on failure whatever was started is stopped again. */
+    /**
+     * Starts everything or nothing: on failure whatever was started is stopped again. On a shared store a standby
+     * listens for NBD and answers its admin API at once, and this returns once it owns the store.
+     */
     public static FlashcopyServer start(ServeSettings settings, PrintWriter log) throws StartupException {
         Path dataDir = settings.dataDir().toAbsolutePath().normalize();
         if (Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
@@ -95,9 +89,6 @@ public final class FlashcopyServer implements AutoCloseable {
         }
         InetSocketAddress adminBind = resolvable("--admin", settings.admin());
         Deque<AutoCloseable> stack = new ArrayDeque<>();
-        // A standby listens (forwarding to the owner) before it has an engine; its NBD server joins the stack only
-        // where a server's NBD normally sits, after the engine, so that it still closes before the engine does.
-        NbdExport early = null;
         try {
             stack.push(DataDirectoryLock.acquire(dataDir));
             ServeSecurity security = settings.security();
@@ -108,143 +99,152 @@ public final class FlashcopyServer implements AutoCloseable {
             NbdSecurity nbdSecurity =
                     new NbdSecurity(security.tlsMode(), credentials, security.access(), security.handshakeTimeout());
             NbdMetrics requests = new NbdMetrics();
-            SwitchableDevices devices = new SwitchableDevices(SwitchableDevices.NONE);
-            StoreOwnership ownership = null;
-            StandbyExports standby = null;
-            VolumeStore store;
-            switch (settings.store()) {
-                case StoreChoice.Files files -> store = VolumeStore.open(dataDir);
+            BearerToken token = BearerToken.generate();
+            BearerToken readToken = BearerToken.generate();
+            String scheme = credentials == null ? "http://" : "https://";
+            Running running = switch (settings.store()) {
+                case StoreChoice.Files files -> {
+                    OwnerTerm t = OwnerTerm.open(VolumeStore.open(dataDir), settings.demo());
+                    stack.push(t);
+                    AdminResources resources = new AdminResources(settings, dataDir, requests, scheme, null);
+                    SwitchableDevices devices = new SwitchableDevices(t.flash().devices());
+                    Running r = listen(
+                            settings,
+                            nbdSecurity,
+                            devices,
+                            requests,
+                            adminBind,
+                            token,
+                            readToken,
+                            credentials,
+                            resources,
+                            resources.owner(t, List.of()),
+                            stack,
+                            log,
+                            t::releaseFreezes);
+                    yield new Running(r.nbd(), r.admin(), r.adminFile(), () -> t, t, null, null);
+                }
                 case StoreChoice.Rbd rbd -> {
                     CephStore ceph = CephStore.open(rbd);
                     stack.push(ceph);
                     String name = settings.effectiveServerName(
                             hostName(), ProcessHandle.current().pid());
-                    ownership = StoreOwnership.register(ceph, name, LeaseTerms.DEFAULT);
-                    // Popped after the engine and the store closed: the last checkpoint is written while still owner.
+                    StoreOwnership ownership = StoreOwnership.register(ceph, name, LeaseTerms.DEFAULT);
+                    // Popped after the engine and the store closed: the last checkpoint is written while
+                    // still owner.
                     stack.push(ownership);
-                    if (!ownership.tryOwn()) {
-                        standby = new StandbyExports(
-                                ceph.metadata(),
-                                ceph.metadataRoot(),
-                                () -> StoreOwnership.ownerEndpoint(ceph.pool(), name));
-                        devices.switchTo(standby);
-                        early = NbdExport.start(settings.nbd(), nbdSecurity, devices, requests);
-                        log.println("flashcopy: standby: the store of pool " + rbd.pool() + " is owned by "
-                                + ownership.holder() + "; forwarding its volumes there, and taking the store over if"
-                                + " that server stops renewing its lease ("
-                                + LeaseTerms.DEFAULT.duration().toSeconds()
-                                + " s)");
-                        log.println(NbdAddresses.BANNER + NbdAddresses.format(NbdAddresses.primary(early.addresses())));
-                        log.flush();
-                        ownership.awaitOwnership(log);
-                    }
-                    store = VolumeStore.open(ceph.metadata(), ceph.metadataRoot(), ceph.images());
+                    AdminResources resources = new AdminResources(settings, dataDir, requests, scheme, ownership);
+                    SwitchableDevices devices = new SwitchableDevices(SwitchableDevices.NONE, true);
+                    StoreRoles roles = new StoreRoles(
+                            dataDir,
+                            ceph,
+                            ownership,
+                            devices,
+                            resources,
+                            readToken.value(),
+                            credentials == null ? null : credentials.fingerprint(),
+                            log);
+                    stack.push(roles);
+                    Running r = listen(
+                            settings,
+                            nbdSecurity,
+                            devices,
+                            requests,
+                            adminBind,
+                            token,
+                            readToken,
+                            credentials,
+                            resources,
+                            List.of(),
+                            stack,
+                            log,
+                            roles::releaseFreezes);
+                    roles.attach(r.nbd(), r.admin());
+                    OwnerTerm t = roles.ownFirst(rbd.pool(), settings.demo());
+                    yield new Running(r.nbd(), r.admin(), r.adminFile(), roles::term, t, ownership, roles);
                 }
-            }
-            stack.push(store);
-            boolean demoCreated = settings.demo() && DemoVolume.ensure(store);
-            // Recovery runs here: relationships, bitmaps and copy progress come back before any volume is served
-            // (a standby's sockets only forwarded until now).
-            FlashEngine flash = FlashEngine.open(store);
-            stack.push(flash);
-            devices.switchTo(flash.devices());
-            if (standby != null) {
-                standby.close(); // forwarded connections fail their next request; their hosts reconnect, to us
-            }
-            NbdExport nbd = early != null ? early : NbdExport.start(settings.nbd(), nbdSecurity, devices, requests);
-            stack.push(nbd);
-            early = null;
-            if (ownership != null) {
-                publish(ownership, nbd, settings);
-            }
-            // Popped before the NBD server closes: writes held by a freeze complete (and are answered) first.
-            stack.push(() -> flash.freezes().unfreeze(List.of()));
-            Instant startedAt = Instant.now();
-            BearerToken token = BearerToken.generate();
-            BearerToken readToken = BearerToken.generate();
-            String scheme = credentials == null ? "http://" : "https://";
-            AtomicReference<AdminServer> adminRef = new AtomicReference<>();
-            List<Resource> resources = List.of(
-                    new ServerResource(() -> new ServerResource.ServerJson(
-                            Version.get(),
-                            ProcessHandle.current().pid(),
-                            dataDir.toString(),
-                            NbdAddresses.format(NbdAddresses.primary(nbd.addresses())),
-                            nbd.tlsProvider(),
-                            scheme + HostPort.format(adminRef.get().address()),
-                            startedAt.toString())),
-                    new VolumesResource(
-                            store,
-                            flash.relationships()::roles,
-                            flash.freezes()::frozenUntil,
-                            settings.imageDirs(),
-                            ownership == null ? null : ownership.serverName()),
-                    new RelationshipsResource(flash),
-                    new FreezesResource(flash.freezes(), store),
-                    new MonitorResource(new MetricsPage(requests, flash.monitor()), flash.monitor()),
-                    DashboardResource.load());
-            AdminServer admin = AdminServer.start(
-                    adminBind,
-                    new AdminTokens(token, readToken),
-                    resources,
-                    log,
-                    credentials == null ? null : credentials.httpsContext());
-            adminRef.set(admin);
-            stack.push(admin);
-            AdminFile adminFile = new AdminFile(
-                    scheme + HostPort.format(admin.address()),
-                    token.value(),
-                    ProcessHandle.current().pid(),
-                    NbdAddresses.format(NbdAddresses.primary(nbd.addresses())),
-                    readToken.value(),
-                    credentials == null ? null : credentials.fingerprint());
-            adminFile.write(dataDir);
-            stack.push(() -> AdminFile.delete(dataDir));
-            FlashcopyServer server =
-                    new FlashcopyServer(dataDir, store, flash, nbd, admin, adminFile, demoCreated, stack, log);
-            if (ownership != null) {
-                ownership.onLost(server::leaseLost);
-                if (!ownership.owns()) {
+            };
+            FlashcopyServer server = new FlashcopyServer(
+                    dataDir,
+                    running.term(),
+                    running.first(),
+                    running.nbd(),
+                    running.admin(),
+                    running.adminFile(),
+                    stack,
+                    log);
+            if (running.ownership() != null) {
+                running.ownership().onLost(server::leaseLost);
+                running.roles().onFailure(server::leaseLost);
+                if (!running.ownership().owns()) {
                     // Lost between the claim and here (a long recovery under a pause): nothing was served yet.
                     server.leaseLost("the lease lapsed while the server was starting");
                 }
             }
             return server;
         } catch (StartupException e) {
-            closeEarly(early);
             unwind(stack, log);
             throw e;
         } catch (IOException | RuntimeException e) {
-            closeEarly(early);
             unwind(stack, log);
             throw new StartupException(StartFailures.inWords(e, settings.store()), e);
         }
     }
 
-    private static void closeEarly(NbdExport early) {
-        if (early != null) {
-            early.close();
-        }
-    }
+    /** What {@link #start} built, for the constructor; {@code ownership} and {@code roles} null on a file store. */
+    private record Running(
+            NbdExport nbd,
+            AdminServer admin,
+            AdminFile adminFile,
+            Supplier<OwnerTerm> term,
+            OwnerTerm first,
+            StoreOwnership ownership,
+            StoreRoles roles) {}
 
     /**
-     * Publishes where standbys reach this owner: its first TCP listener, with a wildcard address replaced by this
-     * host's name (a standby on another host cannot dial 0.0.0.0). Listening on unix sockets only, it publishes
-     * nothing, and standbys forward nothing (they still take over).
+     * Starts NBD and the admin API and writes {@code admin.json}, pushing each on {@code stack} (so {@code admin.json}
+     * exists exactly while the admin API answers); the file store's term (its only one) is already on it.
      */
-    private static void publish(StoreOwnership ownership, NbdExport nbd, ServeSettings settings) throws IOException {
-        for (SocketAddress a : nbd.addresses()) {
-            if (a instanceof InetSocketAddress inet) {
-                String host = inet.getAddress().isAnyLocalAddress()
-                        ? hostName()
-                        : inet.getAddress().getHostAddress();
-                ownership.publish(new Endpoint.Tcp(host, inet.getPort()));
-                return;
-            }
-        }
+    private static Running listen(
+            ServeSettings settings,
+            NbdSecurity nbdSecurity,
+            SwitchableDevices devices,
+            NbdMetrics requests,
+            InetSocketAddress adminBind,
+            BearerToken token,
+            BearerToken readToken,
+            TlsCredentials credentials,
+            AdminResources resources,
+            List<Resource> initial,
+            Deque<AutoCloseable> stack,
+            PrintWriter log,
+            Runnable releaseFreezes)
+            throws IOException {
+        NbdExport nbd = NbdExport.start(settings.nbd(), nbdSecurity, devices, requests);
+        stack.push(nbd);
+        // Popped before the NBD server closes: writes held by a freeze complete (and are answered) first.
+        stack.push(releaseFreezes::run);
+        AdminServer admin = AdminServer.start(
+                adminBind,
+                new AdminTokens(token, readToken),
+                initial,
+                log,
+                credentials == null ? null : credentials.httpsContext());
+        stack.push(admin);
+        resources.attach(nbd, admin);
+        AdminFile adminFile = new AdminFile(
+                resources.adminUrl(),
+                token.value(),
+                ProcessHandle.current().pid(),
+                NbdAddresses.format(NbdAddresses.primary(nbd.addresses())),
+                readToken.value(),
+                credentials == null ? null : credentials.fingerprint());
+        adminFile.write(settings.dataDir().toAbsolutePath().normalize());
+        stack.push(() -> AdminFile.delete(settings.dataDir().toAbsolutePath().normalize()));
+        return new Running(nbd, admin, adminFile, null, null, null, null);
     }
 
-    private static String hostName() {
+    static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (UnknownHostException e) {
@@ -253,18 +253,22 @@ public final class FlashcopyServer implements AutoCloseable {
     }
 
     /**
-     * The store's lease is gone (another server took it over, or renewals failed): from here on a write could only
-     * be refused (the new owner fenced this one) or, worse, race it. So the engine stops where it is without writing
-     * any more metadata, and the server closes every connection and exits; the new owner recovers from the cluster.
+     * The store's lease is gone (another server took it over, or renewals failed), or a takeover failed: from here on
+     * a write could only be refused (the new owner fenced this one) or, worse, race it. So the engine stops where it
+     * is without writing any more metadata, and the server closes every connection and exits; the new owner recovers
+     * from the cluster.
      */
     private void leaseLost(String reason) {
         lost = reason;
         log.println("flashcopy: lost ownership of the store (" + reason + "); stopping without writing more");
         log.flush();
-        try {
-            flash.abandon();
-        } catch (IOException | RuntimeException e) {
-            log.println("flashcopy: while stopping the engine: " + e.getMessage());
+        OwnerTerm t = term.get();
+        if (t != null) {
+            try {
+                t.abandon();
+            } catch (IOException | RuntimeException e) {
+                log.println("flashcopy: while stopping the engine: " + e.getMessage());
+            }
         }
         Thread.ofPlatform().name("flashcopy-lease-lost").start(this::close);
     }
@@ -286,8 +290,10 @@ public final class FlashcopyServer implements AutoCloseable {
         return dataDir;
     }
 
+    /** The store this server serves now; after it handed the store over, the one it served first (closed). */
     public VolumeStore store() {
-        return store;
+        OwnerTerm t = term.get();
+        return (t != null ? t : first).store();
     }
 
     /**
@@ -295,6 +301,7 @@ public final class FlashcopyServer implements AutoCloseable {
      * to recover, so a new data directory starts with a short banner.
      */
     public List<String> recoveryReport() {
+        FlashEngine flash = first.flash();
         return flash.relationships().list().isEmpty() ? List.of() : flash.recoveryReport();
     }
 
@@ -328,7 +335,7 @@ public final class FlashcopyServer implements AutoCloseable {
 
     /** Whether {@code --demo} created the demo volume now (false when it was kept from an earlier run). */
     public boolean demoCreated() {
-        return demoCreated;
+        return first.demoCreated();
     }
 
     /** Blocks until {@link #close()} has finished, from whichever thread. */

@@ -7,6 +7,9 @@ import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.DeviceProvider;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.nbd.client.ClientLoops;
+import dev.flashcopy.nbd.client.Dialer;
+import dev.flashcopy.nbd.client.NbdClient;
+import dev.flashcopy.nbd.client.NbdConnection;
 import dev.flashcopy.nbd.client.RemoteDevices;
 import dev.flashcopy.nbd.client.RemoteExport;
 import dev.flashcopy.nbd.listen.Endpoint;
@@ -22,8 +25,11 @@ import java.util.function.Supplier;
  * What a standby exports: every volume of the store, each forwarded over NBD to the server that owns the store, so
  * a host may connect to any server of the pool. The volumes are the catalog in RADOS (read, never written), and the
  * owner's NBD address is what it published ({@link StoreOwnership#ownerEndpoint}); both are looked at again at most
- * once a second, on a look-up. FUA, FLUSH, errors and structured replies keep their meaning through the forward
- * ({@code nbd.client.RemoteDevice}). Thread-safe.
+ * once a second, on a look-up. A forward's open connection stays where it is when the store changes hands (an old
+ * owner, moved away, forwards in turn); each dial, after a loss, goes to the owner of that moment, which may be this
+ * server itself once it took the store over (its NBD then serves its engine, so the connection cannot loop). FUA,
+ * FLUSH, errors and structured replies keep their meaning through the forward ({@code nbd.client.RemoteDevice}).
+ * Thread-safe.
  */
 final class StandbyExports implements DeviceProvider, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(StandbyExports.class.getName());
@@ -35,7 +41,7 @@ final class StandbyExports implements DeviceProvider, AutoCloseable {
     private final ClientLoops loops = ClientLoops.create(1);
     private final RemoteDevices remote = new RemoteDevices(loops);
     private final Set<String> names = new HashSet<>();
-    private Endpoint forwardingTo;
+    private volatile Endpoint forwardingTo;
     private long lookedAt = System.nanoTime() - REFRESH_NANOS;
 
     StandbyExports(Disk metadata, Path dataDir, Supplier<Optional<Endpoint>> owner) {
@@ -51,24 +57,22 @@ final class StandbyExports implements DeviceProvider, AutoCloseable {
         }
         lookedAt = System.nanoTime();
         Optional<Endpoint> endpoint = owner.get();
+        if (endpoint.isEmpty()) {
+            return; // nobody owns the store this moment (it changes hands): the forwards stay for the next owner
+        }
         List<VolumeRecord> volumes;
         try {
-            volumes = endpoint.isEmpty() ? List.of() : VolumeStore.readCatalog(metadata, dataDir);
+            volumes = VolumeStore.readCatalog(metadata, dataDir);
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "standby: cannot read the store's catalog: " + e.getMessage());
             return;
         }
-        if (!endpoint.equals(Optional.ofNullable(forwardingTo))) {
-            // A new owner (or none): every forward is re-made towards it.
-            names.forEach(remote::remove);
-            names.clear();
-            forwardingTo = endpoint.orElse(null);
-        }
+        forwardingTo = endpoint.get();
         Set<String> now = new HashSet<>();
         for (VolumeRecord v : volumes) {
             now.add(v.name());
             if (names.add(v.name())) {
-                remote.add(v.name(), new RemoteExport(forwardingTo, v.name()));
+                remote.add(v.name(), new RemoteExport(forwardingTo, v.name()), new OwnerDialer(v.name()));
             }
         }
         for (String gone : Set.copyOf(names)) {
@@ -95,6 +99,34 @@ final class StandbyExports implements DeviceProvider, AutoCloseable {
     public Optional<DeviceLease> acquire(String name) {
         refresh();
         return remote.acquire(name);
+    }
+
+    /** Dials the volume on whichever server owns the store at the moment of the dial. */
+    private final class OwnerDialer implements Dialer {
+        private final String volume;
+
+        OwnerDialer(String volume) {
+            this.volume = volume;
+        }
+
+        private RemoteExport export() throws IOException {
+            // The owner now; while nobody is (the store changes hands), the last one, which forwards or answers.
+            Endpoint to = owner.get().orElse(forwardingTo);
+            if (to == null) {
+                throw new IOException("no server owns the store of " + volume + " at the moment");
+            }
+            return new RemoteExport(to, volume);
+        }
+
+        @Override
+        public NbdConnection dial(List<String> contexts) throws IOException {
+            return NbdClient.open(export(), loops, contexts);
+        }
+
+        @Override
+        public List<String> listContexts(String query) throws IOException {
+            return NbdClient.listContexts(export(), loops, query);
+        }
     }
 
     /** Stops forwarding: connections still forwarded fail their next request, and their hosts reconnect. */

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.rbd.Pool;
+import dev.flashcopy.rbd.lease.Handovers;
 import dev.flashcopy.rbd.lease.HolderRecord;
 import dev.flashcopy.rbd.lease.Lease;
 import dev.flashcopy.rbd.lease.LeaseHeldException;
@@ -31,6 +32,9 @@ import java.util.function.Consumer;
 final class StoreOwnership implements AutoCloseable {
     static final String OWNER_OBJECT = "flashcopy.lease.store";
     private static final String ENDPOINT_PREFIX = "flashcopy.endpoint.";
+    private static final String ADMIN_PREFIX = "flashcopy.admin.";
+    /** How often a standby looks whether the store was released or handed to it: a planned move takes that long. */
+    private static final long LOOK_MILLIS = 200;
 
     private final CephStore ceph;
     private final String serverName;
@@ -38,6 +42,7 @@ final class StoreOwnership implements AutoCloseable {
     private final Lease name;
     private final AtomicReference<Consumer<String>> onLost;
     private final LeaseListener listener;
+    private final Handovers handovers;
     private Lease owner;
     private LeaseHeldException heldBy;
 
@@ -54,6 +59,8 @@ final class StoreOwnership implements AutoCloseable {
         this.name = name;
         this.onLost = onLost;
         this.listener = listener;
+        // A move names the next owner; the others leave the store to it for a lease's duration, then it is anyone's.
+        this.handovers = new Handovers(terms.duration());
     }
 
     /** Registers {@code serverName} among the pool's servers; a live twin is a one-line refusal. */
@@ -77,7 +84,7 @@ final class StoreOwnership implements AutoCloseable {
         if (owner != null) {
             return true;
         }
-        Lease lease = new Lease(ceph.cluster(), ceph.pool(), OWNER_OBJECT, serverName, terms, listener);
+        Lease lease = new Lease(ceph.cluster(), ceph.pool(), OWNER_OBJECT, serverName, terms, listener, handovers);
         try {
             lease.takeOver();
             owner = lease;
@@ -97,19 +104,102 @@ final class StoreOwnership implements AutoCloseable {
         return heldBy == null ? "another server" : heldBy.serverName() + " (" + heldBy.address() + ")";
     }
 
-    /** Waits, as a standby, until this server owns the store; says so on {@code log}. */
+    /**
+     * Waits, as a standby, until this server owns the store; says so on {@code log}. It tries at the lease's renewal
+     * period (an owner that stops renewing is taken over once its lease lapses), and at once when the record says
+     * the store was released or handed to this server (a clean stop, a move): the record is one small read.
+     */
     void awaitOwnership(PrintWriter log) throws IOException {
-        while (!tryOwn()) {
+        long lastTry = System.nanoTime();
+        HolderRecord last = null;
+        while (true) {
             try {
-                Thread.sleep(terms.renewEvery().toMillis());
+                last = Lease.read(ceph.pool(), OWNER_OBJECT).orElse(null);
+            } catch (IOException | RuntimeException e) {
+                last = null; // a moment's trouble: the periodic attempt below still runs
+            }
+            boolean invited = last != null
+                    && !last.held()
+                    && (last.handoverTo() == null || last.handoverTo().equals(serverName));
+            if (invited || System.nanoTime() - lastTry >= terms.renewEvery().toNanos()) {
+                lastTry = System.nanoTime();
+                if (tryOwn()) {
+                    break;
+                }
+            }
+            try {
+                Thread.sleep(LOOK_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting to own the store", e);
             }
         }
-        log.println("flashcopy: took over the store of pool " + ceph.pool().name()
-                + " (the owner's lease lapsed; it is fenced)");
+        String how = last != null && serverName.equals(last.handoverTo())
+                ? "handed over by " + last.serverName()
+                : last != null && !last.held() ? "its owner released it" : "the owner's lease lapsed; it is fenced";
+        log.println("flashcopy: took over the store of pool " + ceph.pool().name() + " (" + how + ")");
         log.flush();
+    }
+
+    /**
+     * Hands the store to the live server {@code to} (the engine is closed: nothing more is written under this lease);
+     * from here on this server is a standby, which may own the store again later.
+     */
+    synchronized void handOver(String to) throws IOException {
+        if (owner == null) {
+            throw new IOException("this server does not own the store");
+        }
+        Lease lease = owner;
+        owner = null;
+        lease.handOver(to);
+    }
+
+    /** Whether a live server runs under {@code name} on this pool (it holds its name's lease). */
+    boolean isLive(String name) throws IOException {
+        return Lease.owner(ceph.pool(), ServerNames.objectName(name)).isPresent();
+    }
+
+    /** The version of the NBD address {@code name} published last, -1 when it published none (or it cannot be read). */
+    long endpointVersion(String name) {
+        try {
+            return ceph.pool().stat(ENDPOINT_PREFIX + name).version();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Publishes where this owner answers its admin API, for standbys to pass reads on to. */
+    void publishAdmin(String url, String readToken, String certificateSha256) throws IOException {
+        ceph.pool()
+                .writeFull(
+                        ADMIN_PREFIX + serverName,
+                        new OwnerAdmin(serverName, url, readToken, certificateSha256).encode());
+    }
+
+    /** The server that owns the store now, if any (a live lease). */
+    Optional<String> storeOwner() {
+        try {
+            return Lease.owner(ceph.pool(), OWNER_OBJECT).map(HolderRecord::serverName);
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Where the store's live owner, if not this server, answers its admin API, if it published that. */
+    Optional<OwnerAdmin> ownerAdmin() {
+        Optional<String> holder = storeOwner();
+        if (holder.isEmpty() || holder.get().equals(serverName)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(OwnerAdmin.decode(holder.get(), ceph.pool().readAll(ADMIN_PREFIX + holder.get())));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // not published yet (the owner is starting): look again at the next request
+        }
+    }
+
+    String poolName() {
+        return ceph.pool().name();
     }
 
     /** Publishes where this owner listens for NBD, for standbys to forward to: {@code HOST:PORT}. */

@@ -5,11 +5,18 @@ import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.DeviceProvider;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The devices the NBD server exports, swappable while it listens: a standby forwards to the owner, then serves its
- * own engine once it took the store over, on the same listening sockets (so hosts keep one address). A connection
- * keeps the device it opened; only new look-ups see the switch. Thread-safe.
+ * own engine once it took the store over, and an owner that hands its store to another server forwards to that one,
+ * all on the same listening sockets (so hosts keep one address). {@link #switchTo} changes what new look-ups see. A
+ * server that shares its store ({@code movable}) also moves the connections already open: {@link #hold()} waits for
+ * their requests in flight and keeps new requests and look-ups waiting, {@link #release} re-opens every connection's
+ * device from the next provider and lets them go on; a host sees a pause, no error. Thread-safe; {@link #hold()} and
+ * {@link #release} are called on one thread, in that order.
  */
 final class SwitchableDevices implements DeviceProvider {
     /** No devices at all: what there is before the server knows what it serves. */
@@ -30,28 +37,86 @@ final class SwitchableDevices implements DeviceProvider {
         }
     };
 
+    private final boolean movable;
+    private final ReentrantReadWriteLock switching = new ReentrantReadWriteLock();
+    private final Set<MovableDevice> open = ConcurrentHashMap.newKeySet();
     private volatile DeviceProvider current;
+    /** The connections {@link #hold()} holds; touched only by the thread that holds the write side of switching. */
+    private List<MovableDevice> held = List.of();
 
+    /** Connections keep the device they opened (a server alone on its store: no wrapper on the I/O path). */
     SwitchableDevices(DeviceProvider initial) {
+        this(initial, false);
+    }
+
+    SwitchableDevices(DeviceProvider initial, boolean movable) {
         this.current = initial;
+        this.movable = movable;
     }
 
     void switchTo(DeviceProvider next) {
         current = next;
     }
 
+    /** Waits for every request in flight, then keeps look-ups and requests waiting until {@link #release}. */
+    void hold() {
+        switching.writeLock().lock();
+        held = List.copyOf(open); // no connection opens while the write side is held
+        for (MovableDevice d : held) {
+            d.hold();
+        }
+    }
+
+    /** Serves from {@code next}: new look-ups, and every open connection, whose waiting requests then go on. */
+    void release(DeviceProvider next) {
+        try {
+            current = next;
+            for (MovableDevice d : held) {
+                d.moveTo(next);
+            }
+        } finally {
+            for (MovableDevice d : held) {
+                d.release();
+            }
+            held = List.of();
+            switching.writeLock().unlock();
+        }
+    }
+
     @Override
     public List<DeviceInfo> list() {
-        return current.list();
+        switching.readLock().lock();
+        try {
+            return current.list();
+        } finally {
+            switching.readLock().unlock();
+        }
     }
 
     @Override
     public Optional<DeviceInfo> info(String name) {
-        return current.info(name);
+        switching.readLock().lock();
+        try {
+            return current.info(name);
+        } finally {
+            switching.readLock().unlock();
+        }
     }
 
     @Override
     public Optional<DeviceLease> acquire(String name) {
-        return current.acquire(name);
+        switching.readLock().lock();
+        try {
+            Optional<DeviceLease> lease = current.acquire(name);
+            if (!movable || lease.isEmpty()) {
+                return lease;
+            }
+            MovableDevice[] self = new MovableDevice[1];
+            self[0] = new MovableDevice(name, lease.get(), () -> open.remove(self[0]));
+            open.add(self[0]);
+            return Optional.of(self[0]);
+        } finally {
+            switching.readLock().unlock();
+        }
     }
 }

@@ -48,6 +48,27 @@ class AdminServerTest {
     }
 
     @Test
+    void serveSwitchesWhatAnswersOnTheSameAddressAndAFallbackTakesUnknownPaths() throws Exception {
+        Resource before = () -> List.of(Route.get("/t/a", r -> ApiResponse.ok(Map.of("from", "before"))));
+        try (AdminServer server = start(before)) {
+            assertEquals(404, get(server, "/t/b").statusCode());
+            Resource after = () -> List.of(Route.post("/t/a", r -> ApiResponse.ok(Map.of("from", "after"))));
+            server.serve(List.of(after), r -> ApiResponse.ok(Map.of("fallback", r.method() + " " + r.path())));
+            assertEquals("{\"fallback\":\"GET /t/b/c\"}", get(server, "/t/b/c").body());
+            HttpResponse<String> wrongMethod = get(server, "/t/a");
+            assertEquals(405, wrongMethod.statusCode(), "a path the routes have keeps its 405");
+            assertEquals(
+                    401,
+                    http.send(
+                                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/t/b"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .statusCode(),
+                    "the fallback needs the token like any route");
+        }
+    }
+
+    @Test
     void aBugInARouteIs500InJsonWithTheTraceOnlyInTheServerLog() throws Exception {
         Resource broken = () -> List.of(Route.get("/t/npe", r -> {
             throw new NullPointerException("oops");

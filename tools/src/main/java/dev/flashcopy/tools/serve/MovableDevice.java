@@ -1,0 +1,229 @@
+package dev.flashcopy.tools.serve;
+
+import dev.flashcopy.engine.device.BlockDevice;
+import dev.flashcopy.engine.device.BlockError;
+import dev.flashcopy.engine.device.BlockIoException;
+import dev.flashcopy.engine.device.DeviceLease;
+import dev.flashcopy.engine.device.DeviceProvider;
+import dev.flashcopy.engine.device.DirtyMapDevice;
+import dev.flashcopy.engine.device.DirtySink;
+import dev.flashcopy.engine.device.ExtentSink;
+import dev.flashcopy.engine.device.ZeroMode;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One NBD connection's device on a server that shares its store, which may move under the connection: from the owner's
+ * engine to a forward to the new owner (a move), or from a forward to this server's own engine (a takeover). Each
+ * request runs under the shared side of a gate; {@link #hold()} takes the exclusive side, so it waits for the requests
+ * in flight and keeps new ones waiting (not failing) until {@link #release()}, and {@link #moveTo} swaps what is
+ * underneath meanwhile. The connection sees a pause, never an error. The fast paths a server takes on its event loop
+ * (cached reads, inline writes, a serial lane) are declined: they must not wait, and a gate may make them.
+ *
+ * <p>Thread-safe; {@link #hold()}, {@link #moveTo} and {@link #release()} are called on one thread, in that order.
+ */
+final class MovableDevice implements BlockDevice, DirtyMapDevice, DeviceLease {
+    private final String name;
+    private final long size;
+    private final boolean readOnly;
+    private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Runnable onClose;
+    private volatile DeviceLease lease;
+
+    MovableDevice(String name, DeviceLease first, Runnable onClose) {
+        this.name = name;
+        this.lease = first;
+        this.size = first.device().size();
+        this.readOnly = first.device().readOnly();
+        this.onClose = onClose;
+    }
+
+    void hold() {
+        gate.writeLock().lock();
+    }
+
+    /** Re-opens the device from {@code next} (the gate held); one it no longer has fails every later request. */
+    void moveTo(DeviceProvider next) {
+        DeviceLease old = lease;
+        DeviceLease fresh = closed.get() ? null : next.acquire(name).orElse(null);
+        lease = fresh != null ? fresh : new Gone(new GoneDevice(name, size, readOnly));
+        old.close();
+    }
+
+    void release() {
+        gate.writeLock().unlock();
+        if (closed.get()) {
+            lease.close(); // closed while held: the move opened it for nobody
+        }
+    }
+
+    private BlockDevice enter() {
+        gate.readLock().lock();
+        return lease.device();
+    }
+
+    private void exit() {
+        gate.readLock().unlock();
+    }
+
+    @Override
+    public BlockDevice device() {
+        return this;
+    }
+
+    /** The connection ended: its device is given back now, or by the move that holds it. */
+    @Override
+    public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        onClose.run();
+        if (gate.writeLock().tryLock()) {
+            try {
+                lease.close();
+            } finally {
+                gate.writeLock().unlock();
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws BlockIoException {
+        BlockDevice d = enter();
+        try {
+            d.read(offset, dst);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
+        BlockDevice d = enter();
+        try {
+            d.write(offset, src, fua);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
+        BlockDevice d = enter();
+        try {
+            d.write(offset, srcs, fua);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void trim(long offset, long length, boolean fua) throws BlockIoException {
+        BlockDevice d = enter();
+        try {
+            d.trim(offset, length, fua);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
+            throws BlockIoException {
+        BlockDevice d = enter();
+        try {
+            d.writeZeroes(offset, length, mode, fastOnly, fua);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void flush() throws BlockIoException {
+        BlockDevice d = enter();
+        try {
+            // Durability: a flush after a move reaches the new owner, whose store holds every write made before the
+            // move (the old owner's engine wrote and checkpointed them before handing over).
+            d.flush();
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void cache(long offset, long length) throws BlockIoException {
+        BlockDevice d = enter();
+        try {
+            d.cache(offset, length);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
+        BlockDevice d = enter();
+        try {
+            d.mapAllocation(offset, length, sink);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> writesHeldUntil() {
+        return lease.device().writesHeldUntil();
+    }
+
+    @Override
+    public List<String> dirtyMapNames() {
+        BlockDevice d = enter();
+        try {
+            return d instanceof DirtyMapDevice maps ? maps.dirtyMapNames() : List.of();
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void mapDirty(String map, long offset, long length, DirtySink sink) throws BlockIoException {
+        BlockDevice d = enter();
+        try {
+            if (!(d instanceof DirtyMapDevice maps)) {
+                throw new BlockIoException(BlockError.INVALID, name + " keeps no dirty maps");
+            }
+            maps.mapDirty(map, offset, length, sink);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "movable " + lease.device();
+    }
+
+    private record Gone(BlockDevice device) implements DeviceLease {
+        @Override
+        public void close() {}
+    }
+}

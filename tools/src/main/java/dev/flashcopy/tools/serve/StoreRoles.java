@@ -1,0 +1,322 @@
+package dev.flashcopy.tools.serve;
+
+import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.nbd.listen.Endpoint;
+import dev.flashcopy.rbd.lease.LeaseTerms;
+import dev.flashcopy.tools.admin.AdminServer;
+import dev.flashcopy.tools.admin.ApiException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A server on a shared store through its roles: standby (its NBD connections forwarded to the owner, its admin API
+ * answering reads for the owner) and owner (an {@link OwnerTerm}); it goes from standby to owner when the store is
+ * handed to it or its owner's lease lapses, and from owner back to standby when it hands the store over ({@link
+ * #move}). Listening sockets, admin address and tokens never change; open NBD connections move with the role
+ * ({@link SwitchableDevices#hold()}), so a host sees a pause, not an error. Thread-safe: role changes are serialised.
+ */
+final class StoreRoles implements AutoCloseable {
+    /** How long an old owner waits for the new one to serve before its connections give up (they then fail). */
+    private static final long NEW_OWNER_WAIT_NANOS = 30_000_000_000L;
+
+    private final Path dataDir;
+    private final CephStore ceph;
+    private final StoreOwnership ownership;
+    private final SwitchableDevices devices;
+    private final AdminResources resources;
+    private final String readToken;
+    private final String certificateSha256;
+    private final PrintWriter log;
+    private final Object changing = new Object();
+    private volatile Consumer<String> lost = reason -> {};
+    private volatile OwnerTerm term;
+    private StandbyExports standby; // guarded by changing
+    private NbdExport nbd;
+    private AdminServer admin;
+    private Thread waiter;
+    /** Where this server's NBD listens, as it published it while owner; null before. */
+    private volatile Endpoint published;
+
+    private boolean closed; // guarded by changing
+
+    StoreRoles(
+            Path dataDir,
+            CephStore ceph,
+            StoreOwnership ownership,
+            SwitchableDevices devices,
+            AdminResources resources,
+            String readToken,
+            String certificateSha256,
+            PrintWriter log) {
+        this.dataDir = dataDir;
+        this.ceph = ceph;
+        this.ownership = ownership;
+        this.devices = devices;
+        this.resources = resources;
+        this.readToken = readToken;
+        this.certificateSha256 = certificateSha256;
+        this.log = log;
+    }
+
+    void attach(NbdExport nbd, AdminServer admin) {
+        this.nbd = nbd;
+        this.admin = admin;
+    }
+
+    /** What to do when a later takeover fails (the server then stops, as when it loses the lease). */
+    void onFailure(Consumer<String> action) {
+        lost = action;
+    }
+
+    /** The term this server owns the store in, or null while it is a standby. */
+    OwnerTerm term() {
+        return term;
+    }
+
+    /** Serves as a standby: new NBD look-ups forward to the owner, the admin API answers for it. */
+    void becomeStandby() {
+        synchronized (changing) {
+            standby = newStandby();
+            devices.switchTo(standby);
+            admin.serve(resources.standby(), standbyApi());
+        }
+    }
+
+    /**
+     * Forwards to the owner; to this server itself while it owns the store (a connection forwarded before the
+     * takeover that reconnects then reaches this server's engine).
+     */
+    private StandbyExports newStandby() {
+        return new StandbyExports(ceph.metadata(), ceph.metadataRoot(), () -> {
+            Endpoint self = published;
+            return term != null && self != null
+                    ? Optional.of(self)
+                    : StoreOwnership.ownerEndpoint(ceph.pool(), ownership.serverName());
+        });
+    }
+
+    private StandbyAdminApi standbyApi() {
+        return new StandbyAdminApi(ceph.pool().name(), ownership::ownerAdmin);
+    }
+
+    /**
+     * The first term: at once when nobody owns the store; else as a standby (forwarding NBD, answering the admin API
+     * for the owner) until the store is handed here or its owner's lease lapses.
+     */
+    OwnerTerm ownFirst(String pool, boolean demo) throws IOException {
+        // Until this server has opened the store, its admin API answers as a standby's (reads go to the owner).
+        becomeStandby();
+        if (ownership.tryOwn()) {
+            return becomeOwner(demo);
+        }
+        log.println("flashcopy: standby: the store of pool " + pool + " is owned by " + ownership.holder()
+                + "; forwarding its volumes there, answering the admin API for it, and taking the store over if"
+                + " it is handed here or that server stops renewing its lease ("
+                + LeaseTerms.DEFAULT.duration().toSeconds() + " s)");
+        log.println(NbdAddresses.BANNER + NbdAddresses.format(NbdAddresses.primary(nbd.addresses())));
+        log.flush();
+        ownership.awaitOwnership(log);
+        return becomeOwner(demo);
+    }
+
+    /**
+     * With the store's lease held: opens the store and the engine, serves them on new look-ups and the admin API,
+     * then publishes where this server answers. Connections forwarded until now are left as they are: a forward to an
+     * old owner that handed the store over goes on through it (it forwards back here), one to a dead owner reconnects
+     * here. Moving them here would wait for their requests in flight, which may be waiting for this very server.
+     */
+    OwnerTerm becomeOwner(boolean demo) throws IOException {
+        synchronized (changing) {
+            OwnerTerm t = OwnerTerm.open(VolumeStore.open(ceph.metadata(), ceph.metadataRoot(), ceph.images()), demo);
+            term = t;
+            devices.switchTo(t.flash().devices());
+            admin.serve(resources.owner(t, List.of(new MoveResource(this))), null);
+            publish();
+            return t;
+        }
+    }
+
+    /**
+     * Publishes where standbys reach this owner: its first TCP listener and its admin API, a wildcard address replaced
+     * by this host's name (a standby on another host cannot dial 0.0.0.0). Listening on unix sockets only, it
+     * publishes no NBD address, and standbys forward nothing (they still take over).
+     */
+    private void publish() throws IOException {
+        InetSocketAddress at = admin.address();
+        String url = resources.adminUrl().substring(0, resources.adminUrl().indexOf("://") + 3)
+                + new HostPort(hostOf(at), at.getPort());
+        ownership.publishAdmin(url, readToken, certificateSha256);
+        // Last: an old owner handing the store here takes a new NBD record as the sign that this server serves.
+        for (SocketAddress a : nbd.addresses()) {
+            if (a instanceof InetSocketAddress inet) {
+                Endpoint.Tcp self = new Endpoint.Tcp(hostOf(inet), inet.getPort());
+                ownership.publish(self);
+                published = self;
+                break;
+            }
+        }
+    }
+
+    private static String hostOf(InetSocketAddress inet) {
+        return inet.getAddress().isAnyLocalAddress()
+                ? FlashcopyServer.hostName()
+                : inet.getAddress().getHostAddress();
+    }
+
+    /**
+     * Hands the whole store to the live server {@code to}: holds every NBD connection (requests in flight finish, new
+     * ones wait), closes the engine (its last checkpoint), hands the lease to {@code to}, waits for it to serve, and
+     * moves the connections to forwards to it; this server stays up as a standby. Refused, changing nothing, when
+     * {@code to} is this server or no live server of the pool.
+     */
+    String move(String to) throws IOException {
+        log.println("flashcopy: asked to hand the store over to " + to);
+        log.flush();
+        synchronized (changing) {
+            OwnerTerm t = term;
+            String self = ownership.serverName();
+            String pool = ceph.pool().name();
+            if (t == null || closed) {
+                throw new ApiException(409, "this server does not own the store of pool " + pool + " now");
+            }
+            if (to.equals(self)) {
+                throw new ApiException(409, "--to " + to + " is this server, which owns the store already");
+            }
+            if (!ownership.isLive(to)) {
+                throw new ApiException(
+                        409,
+                        "--to " + to + ": no live server of that name shares pool " + pool + " (give the"
+                                + " --server-name of a running standby)");
+            }
+            int volumes = t.store().records().size();
+            long started = System.nanoTime();
+            devices.hold();
+            StandbyExports before = standby;
+            StandbyExports next = null;
+            try {
+                t.releaseFreezes();
+                try {
+                    t.close();
+                } catch (IOException | RuntimeException e) {
+                    // The journal is crash-safe: the next owner recovers as after a crash, which loses no write.
+                    log.println("flashcopy: closing the engine for the move: " + e.getMessage());
+                }
+                term = null;
+                long published = ownership.endpointVersion(to);
+                ownership.handOver(to);
+                log.println("flashcopy: handed the store of pool " + pool + " over to " + to
+                        + "; serving as a standby, forwarding to it");
+                log.flush();
+                admin.serve(resources.standby(), standbyApi());
+                next = awaitServing(to, published) ? newStandby() : null;
+            } finally {
+                standby = next;
+                // Every connection moves, those forwarded through the old standby exports too (one of those may be
+                // forwarded to this server itself, which from now on would forward it back: a loop).
+                devices.release(next != null ? next : SwitchableDevices.NONE);
+                if (before != null) {
+                    before.close();
+                }
+            }
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            awaitOwnershipInBackground();
+            if (standby == null) {
+                throw new IOException("handed the store over to " + to + ", which did not serve it within "
+                        + NEW_OWNER_WAIT_NANOS / 1_000_000_000L + " s; this server's open connections were dropped");
+            }
+            return "moved the whole store of pool " + pool + " (" + volumes + " volume(s): ownership is store-wide)"
+                    + " from " + self + " to " + to + " in " + millis + " ms; " + self
+                    + " forwards to it as a standby now";
+        }
+    }
+
+    /**
+     * Waits until {@code to} owns the store and published its NBD address anew (its record's version moved past
+     * {@code published}: a record from an earlier term says nothing), bounded; the held requests go there next.
+     */
+    private boolean awaitServing(String to, long published) {
+        long deadline = System.nanoTime() + NEW_OWNER_WAIT_NANOS;
+        while (System.nanoTime() < deadline) {
+            Optional<String> owner = ownership.storeOwner();
+            if (owner.isPresent() && owner.get().equals(to) && ownership.endpointVersion(to) != published) {
+                return true;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** As a standby again: takes the store back when it is handed here or its owner's lease lapses. */
+    private void awaitOwnershipInBackground() {
+        waiter = Thread.ofPlatform().daemon().name("flashcopy-standby").start(() -> {
+            try {
+                ownership.awaitOwnership(log);
+                synchronized (changing) {
+                    if (closed) {
+                        return;
+                    }
+                    becomeOwner(false);
+                }
+            } catch (IOException | RuntimeException e) {
+                boolean stopping;
+                synchronized (changing) {
+                    stopping = closed;
+                }
+                if (!stopping) {
+                    lost.accept("taking the store over failed: " + StartFailures.inWords(e, ceph.choice()));
+                }
+            }
+        });
+    }
+
+    /** Lets writes a freeze holds go on; called before NBD closes, so they are answered. */
+    void releaseFreezes() {
+        OwnerTerm t = term;
+        if (t != null) {
+            t.releaseFreezes();
+        }
+    }
+
+    /** The store's lease was lost: the term stops where it is, writing nothing more. */
+    void abandon() throws IOException {
+        OwnerTerm t = term;
+        if (t != null) {
+            t.abandon();
+        }
+    }
+
+    /** Stops waiting for the store, closes the forwards and the term (its last checkpoint), if any. */
+    @Override
+    public void close() throws IOException {
+        Thread w;
+        synchronized (changing) {
+            closed = true;
+            w = waiter;
+        }
+        if (w != null) {
+            w.interrupt();
+        }
+        synchronized (changing) {
+            if (standby != null) {
+                standby.close();
+                standby = null;
+            }
+            OwnerTerm t = term;
+            term = null;
+            if (t != null) {
+                t.close();
+            }
+        }
+    }
+}
