@@ -166,7 +166,15 @@ class MoveIT {
                     .ok();
             TolerantWriter writer = new TolerantWriter(writesThrough.uri(volume));
             Thread writing = Thread.ofPlatform().name("tolerant-writer").start(writer);
+            int before = 0;
             for (int kill = 0; kill < 3; kill++) {
+                // Writes go on before each kill (after the previous takeover): each takes a qemu-io start, seconds
+                // on a loaded machine, so wait for progress rather than for a fixed time.
+                assertTrue(
+                        writer.awaitMoreThan(before, Duration.ofSeconds(60)),
+                        "writes go on after takeover " + kill + ": " + writer.completed() + "\n"
+                                + writesThrough.logText());
+                before = writer.completed();
                 String ownerName = server(writesThrough).path("storeOwner").asText();
                 if (byName.get(ownerName) == writesThrough) {
                     // It took the store over: hand it to another live server, so that the kill spares it.
@@ -193,10 +201,11 @@ class MoveIT {
                 servers.add(fresh.join());
                 byName.put(name, servers.getLast());
             }
-            Thread.sleep(1500);
+            assertTrue(
+                    writer.awaitMoreThan(before, Duration.ofSeconds(60)),
+                    "writes go on after the last takeover: " + writer.completed() + "\n" + writesThrough.logText());
             writer.stop();
             writing.join();
-            assertTrue(writer.completed() > 20, "writes went on across the kills: " + writer.completed());
             writer.verify();
         } finally {
             for (ServerProcess s : servers) {
@@ -281,6 +290,18 @@ class MoveIT {
             synchronized (completed) {
                 return count;
             }
+        }
+
+        /** Whether more than {@code count} writes completed within {@code bound}. */
+        boolean awaitMoreThan(int count, Duration bound) throws InterruptedException {
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (completed() <= count) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(100);
+            }
+            return true;
         }
 
         void verify() {
