@@ -39,6 +39,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -59,8 +60,7 @@ public final class FlashcopyServer implements AutoCloseable {
     private final PrintWriter log;
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing;
-    /** Why the server stopped by itself (it lost the store's lease), or null. */
-    private volatile String lost;
+    private final OwnershipLoss loss = new OwnershipLoss();
 
     private FlashcopyServer(
             Path dataDir,
@@ -129,14 +129,12 @@ public final class FlashcopyServer implements AutoCloseable {
                     stack.push(ownership);
                     if (!ownership.tryOwn()) {
                         standby = new StandbyExports(
-                                ceph.metadata(dataDir), dataDir, () -> StoreOwnership.ownerEndpoint(ceph.pool(), name));
+                                ceph.metadata(dataDir),
+                                dataDir,
+                                () -> StoreOwnership.ownerEndpoint(ceph.leases(), name));
                         devices.switchTo(standby);
                         early = NbdExport.start(settings.nbd(), nbdSecurity, devices, requests);
-                        log.println("flashcopy: standby: the store of pool " + rbd.pool() + " is owned by "
-                                + ownership.holder() + "; forwarding its volumes there, and taking the store over if"
-                                + " that server stops renewing its lease ("
-                                + LeaseTerms.DEFAULT.duration().toSeconds()
-                                + " s)");
+                        log.println("flashcopy: standby: " + ownership.standbyNotice());
                         log.println(NbdAddresses.BANNER + NbdAddresses.format(NbdAddresses.primary(early.addresses())));
                         log.flush();
                         ownership.awaitOwnership(log);
@@ -258,23 +256,27 @@ public final class FlashcopyServer implements AutoCloseable {
     /**
      * The store's lease is gone (another server took it over, or renewals failed): from here on a write could only
      * be refused (the new owner fenced this one) or, worse, race it. So the engine stops where it is without writing
-     * any more metadata, and the server closes every connection and exits; the new owner recovers from the cluster.
+     * any more metadata, and the server closes every connection; the new owner recovers from the cluster. Both may
+     * wait on a cluster that does not answer, hence their own thread and {@link #awaitStopped}'s bound.
      */
     private void leaseLost(String reason) {
-        lost = reason;
-        log.println("flashcopy: lost ownership of the store (" + reason + "); stopping without writing more");
-        log.flush();
-        try {
-            flash.abandon();
-        } catch (IOException | RuntimeException e) {
-            log.println("flashcopy: while stopping the engine: " + e.getMessage());
+        if (!loss.record(reason)) {
+            return;
         }
-        Thread.ofPlatform().name("flashcopy-lease-lost").start(this::close);
+        Thread.ofPlatform().daemon().name("flashcopy-lease-lost").start(() -> {
+            try {
+                flash.abandon();
+            } catch (IOException | RuntimeException e) {
+                log.println("flashcopy: while stopping the engine: " + e.getMessage());
+                log.flush();
+            }
+            close();
+        });
     }
 
     /** Why the server stopped by itself (it lost ownership of its store), or null when it was told to stop. */
     public String stoppedBecause() {
-        return lost;
+        return loss.reason();
     }
 
     private static InetSocketAddress resolvable(String option, HostPort address) throws StartupException {
@@ -357,9 +359,13 @@ public final class FlashcopyServer implements AutoCloseable {
         return demoCreated;
     }
 
-    /** Blocks until {@link #close()} has finished, from whichever thread. */
-    public void awaitClosed() throws InterruptedException {
-        closed.await();
+    /** Blocks until {@link #close()} has finished; after a lost lease, at most {@link OwnershipLoss#STOP_BOUND}. */
+    public void awaitStopped() throws InterruptedException {
+        while (!closed.await(100, TimeUnit.MILLISECONDS)) {
+            if (loss.pastStopBound()) {
+                return;
+            }
+        }
     }
 
     /**

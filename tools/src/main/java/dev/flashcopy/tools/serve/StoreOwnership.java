@@ -35,7 +35,9 @@ final class StoreOwnership implements AutoCloseable {
     private final CephStore ceph;
     private final String serverName;
     private final LeaseTerms terms;
-    private final Lease name;
+    /** The registration of this server's name; registered again when it lapsed while a standby waited. */
+    private Lease name;
+
     private final AtomicReference<Consumer<String>> onLost;
     private final LeaseListener listener;
     private Lease owner;
@@ -61,9 +63,14 @@ final class StoreOwnership implements AutoCloseable {
             throws StartupException, IOException {
         AtomicReference<Consumer<String>> onLost = new AtomicReference<>(reason -> {});
         LeaseListener listener = (lease, reason) -> onLost.get().accept(lease.objectName() + ": " + reason);
+        Lease name = registerName(ceph, serverName, terms, listener);
+        return new StoreOwnership(ceph, serverName, terms, name, onLost, listener);
+    }
+
+    private static Lease registerName(CephStore ceph, String serverName, LeaseTerms terms, LeaseListener listener)
+            throws StartupException, IOException {
         try {
-            Lease name = ServerNames.register(ceph.cluster(), ceph.pool(), serverName, terms, listener);
-            return new StoreOwnership(ceph, serverName, terms, name, onLost, listener);
+            return ServerNames.register(ceph.cluster(), ceph.leases(), serverName, terms, listener);
         } catch (ServerNameInUseException e) {
             throw new StartupException(
                     "--server-name " + serverName + " is in use by a live server (" + e.address()
@@ -77,7 +84,7 @@ final class StoreOwnership implements AutoCloseable {
         if (owner != null) {
             return true;
         }
-        Lease lease = new Lease(ceph.cluster(), ceph.pool(), OWNER_OBJECT, serverName, terms, listener);
+        Lease lease = new Lease(ceph.cluster(), ceph.leases(), OWNER_OBJECT, serverName, terms, listener);
         try {
             lease.takeOver();
             owner = lease;
@@ -97,9 +104,26 @@ final class StoreOwnership implements AutoCloseable {
         return heldBy == null ? "another server" : heldBy.serverName() + " (" + heldBy.address() + ")";
     }
 
-    /** Waits, as a standby, until this server owns the store; says so on {@code log}. */
-    void awaitOwnership(PrintWriter log) throws IOException {
-        while (!tryOwn()) {
+    /** What a standby says while it waits: who owns the store, and when it would take the store over. */
+    synchronized String standbyNotice() {
+        return "the store of pool " + ceph.leases().name() + " is owned by " + holder() + "; forwarding its volumes"
+                + " there, and taking the store over if that server stops renewing its lease ("
+                + terms.duration().toSeconds() + " s)";
+    }
+
+    /**
+     * Waits, as a standby, until this server owns the store; says so on {@code log}. A standby outlives a cluster
+     * that stops answering (restarted, say): its calls wait until the cluster is back, and then it takes the store
+     * over from the owner, which stopped when it could not renew its lease. Its own name's registration lapsed
+     * meanwhile, so it registers the name again first (refused if another live server took the name).
+     */
+    void awaitOwnership(PrintWriter log) throws IOException, StartupException {
+        while (true) {
+            registerAgainIfLapsed(log);
+            if (tryOwn()) {
+                registerAgainIfLapsed(log); // the look that succeeded may have waited out an outage itself
+                break;
+            }
             try {
                 Thread.sleep(terms.renewEvery().toMillis());
             } catch (InterruptedException e) {
@@ -107,14 +131,30 @@ final class StoreOwnership implements AutoCloseable {
                 throw new IOException("interrupted while waiting to own the store", e);
             }
         }
-        log.println("flashcopy: took over the store of pool " + ceph.pool().name()
+        log.println("flashcopy: took over the store of pool " + ceph.leases().name()
                 + " (the owner's lease lapsed; it is fenced)");
+        log.flush();
+    }
+
+    private void registerAgainIfLapsed(PrintWriter log) throws IOException, StartupException {
+        synchronized (this) {
+            if (name.isHeld()) {
+                return;
+            }
+            name.close();
+        }
+        Lease again = registerName(ceph, serverName, terms, listener);
+        synchronized (this) {
+            name = again;
+        }
+        log.println("flashcopy: registered --server-name " + serverName + " again (its lease lapsed while the cluster"
+                + " did not answer)");
         log.flush();
     }
 
     /** Publishes where this owner listens for NBD, for standbys to forward to: {@code HOST:PORT}. */
     void publish(Endpoint.Tcp nbd) throws IOException {
-        ceph.pool().writeFull(ENDPOINT_PREFIX + serverName, (nbd.host() + ":" + nbd.port()).getBytes(UTF_8));
+        ceph.leases().writeFull(ENDPOINT_PREFIX + serverName, (nbd.host() + ":" + nbd.port()).getBytes(UTF_8));
     }
 
     /**
