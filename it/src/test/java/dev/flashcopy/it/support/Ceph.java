@@ -2,16 +2,19 @@ package dev.flashcopy.it.support;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The test cluster as the RBD-backed integration tests reach it: the {@code ceph.conf} that {@code bin/ceph-dev up}
  * wrote ({@code CEPH_CONF}, exported by bin/test, else its default place), the pool {@code rbd}, and the {@code rbd}
- * command for looking at images from outside the server. No cluster is a failure, never a skip.
+ * and {@code ceph} commands for looking at it from outside the server. No cluster is a failure, never a skip.
  */
 public final class Ceph {
     public static final String POOL = "rbd";
@@ -30,9 +33,26 @@ public final class Ceph {
         return path;
     }
 
+    /** The cluster's directory: {@code bin/ceph-dev}'s {@code FLASHCOPY_CEPH_DIR}, where {@code ceph.conf} lives. */
+    public static Path dir() {
+        return conf().toAbsolutePath().getParent();
+    }
+
     /** The {@code serve} arguments for volumes in the test pool. */
     public static String[] storeArgs() {
-        return new String[] {"--store", "rbd:" + POOL, "--ceph-conf", conf().toString()};
+        return storeArgs(POOL);
+    }
+
+    /** The {@code serve} arguments for volumes in {@code pool}. */
+    public static String[] storeArgs(String pool) {
+        return new String[] {"--store", "rbd:" + pool, "--ceph-conf", conf().toString()};
+    }
+
+    /** {@link #storeArgs(String)} for one of several servers on the pool, under {@code serverName}. */
+    public static String[] serverArgs(String pool, String serverName) {
+        List<String> a = new ArrayList<>(List.of(storeArgs(pool)));
+        a.addAll(List.of("--server-name", serverName));
+        return a.toArray(String[]::new);
     }
 
     /** A volume name no other run uses: every run shares the pool, and {@code mkvol NAME} makes {@code rbd/NAME}. */
@@ -42,8 +62,39 @@ public final class Ceph {
 
     /** Runs {@code rbd -c CONF ARGS}. */
     public static Command.Result rbd(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("rbd", "-c", conf().toString()));
+        return tool("rbd", args);
+    }
+
+    /** Runs {@code ceph -c CONF ARGS} (as the cluster's admin). */
+    public static Command.Result ceph(String... args) {
+        return tool("ceph", args);
+    }
+
+    private static Command.Result tool(String tool, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(tool, "-c", conf().toString()));
         cmd.addAll(List.of(args));
         return Command.run(Duration.ofSeconds(120), cmd.toArray(String[]::new));
+    }
+
+    /** Runs {@code bin/ceph-dev ARGS} on this cluster's directory ({@code up}, {@code down --keep}). */
+    public static Command.Result dev(String... args) {
+        List<String> cmd =
+                new ArrayList<>(List.of(Repo.root().resolve("bin/ceph-dev").toString()));
+        cmd.addAll(List.of(args));
+        return Command.runWith(
+                Duration.ofSeconds(180),
+                Map.of("FLASHCOPY_CEPH_DIR", dir().toString()),
+                null,
+                cmd.toArray(String[]::new));
+    }
+
+    /** The pid of the cluster's one OSD, from the pid file {@code bin/ceph-dev} keeps. */
+    public static long osdPid() {
+        try {
+            return Long.parseLong(
+                    Files.readString(dir().resolve("run/osd.0.pid")).strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
