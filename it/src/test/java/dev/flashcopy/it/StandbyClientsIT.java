@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.flashcopy.it.support.Ceph;
+import dev.flashcopy.it.support.CephPool;
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
 import dev.flashcopy.it.support.FuseDisk;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Real clients on RBD volumes connected through a standby, which forwards them to the owner: ext4 made, mounted
  * ({@code nbdfuse} + {@code mount -o loop}), filled, frozen while a point-in-time copy is taken on the owner, changed,
  * then unmounted and mounted again with every file as last written, and the copy still at its T0 (sha256 of the whole
- * export); and qemu-io's writes read back through both servers.
+ * export); and qemu-io's writes read back through both servers. In a pool of the test's own, removed at the end.
  */
 class StandbyClientsIT {
     private static final Duration T = Duration.ofSeconds(180);
@@ -33,12 +34,12 @@ class StandbyClientsIT {
 
     @Test
     void ext4AndQemuThroughAStandbyKeepTheirDataAndACopyTakenWhileMountedHoldsT0() throws IOException {
-        String fs = Ceph.unique("sfs");
-        String snap = Ceph.unique("ssnap");
-        String raw = Ceph.unique("sraw");
-        try (ServerProcess owner = ServerProcess.start(tmp.resolve("a"), Ceph.serverArgs(Ceph.POOL, Ceph.unique("a")));
-                ServerProcess standby =
-                        ServerProcess.start(tmp.resolve("b"), Ceph.serverArgs(Ceph.POOL, Ceph.unique("b")))) {
+        String fs = "fs";
+        String snap = "snap";
+        String raw = "raw";
+        try (CephPool pool = CephPool.create("fcstandby");
+                ServerProcess owner = ServerProcess.start(tmp.resolve("a"), Ceph.serverArgs(pool.name(), "a"));
+                ServerProcess standby = ServerProcess.start(tmp.resolve("b"), Ceph.serverArgs(pool.name(), "b"))) {
             owner.cli("mkvol", fs, "--size", "128M").ok();
             owner.cli("mkvol", raw, "--size", "64M").ok();
             Path mnt = tmp.resolve("mnt");
@@ -100,11 +101,6 @@ class StandbyClientsIT {
                     "read -P 0x71 5M 3M",
                     "read -P 0x72 16M 1M");
             Qemu.io(standby.uri(raw), "read -P 0x72 16M 1M", "read -P 0 17M 47M");
-
-            owner.cli("rmflash", "--force", fs + ":" + snap).ok();
-            for (String v : new String[] {snap, fs, raw}) {
-                owner.cli("rmvol", v).ok();
-            }
         }
     }
 
