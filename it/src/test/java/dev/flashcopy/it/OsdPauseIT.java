@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * server with crc32c verification: requests wait and complete once it runs again, fio finishes without an error and
  * its verify passes, the server keeps its lease, and a target established before still reads its T0.
  */
-@Disabled("fio's NBD connection is lost about 5 s after SIGCONT when run from this test (err=107, nothing in the server"
-        + " log at FINE); the same fio, qemu-io and kill commands by hand pass: under investigation")
+@Disabled("finds an open defect: after the 4 s pause under fio's load the owner's lease is not renewed within 10 s"
+        + " (leases on their own I/O context, renewals every 3 s or every 1 s alike), so it stops and fio's connection"
+        + " goes; see docs/RELIABILITY.md")
 class OsdPauseIT {
     @TempDir
     Path tmp;
@@ -71,6 +72,9 @@ class OsdPauseIT {
                 Command.run(Duration.ofSeconds(10), "kill", "-CONT", osd).ok();
             }
             Command.Result r = fio.get();
+            if (r.exit() != 0) {
+                server.awaitLog(l -> l.contains("lost ownership"), Duration.ofSeconds(10)); // the reason, if so
+            }
             String out = Files.readString(tmp.resolve("fio.out"));
             assertEquals(0, r.exit(), out + r.err() + "\n--- server:\n" + server.logText());
             assertTrue(out.contains("err= 0"), out);
