@@ -11,9 +11,7 @@ import dev.flashcopy.it.support.Qemu;
 import dev.flashcopy.it.support.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +28,8 @@ class FailoverIT {
     @TempDir
     Path tmp;
 
-    private String[] args(String serverName) {
-        List<String> a = new ArrayList<>(List.of(Ceph.storeArgs()));
-        a.addAll(List.of("--server-name", serverName));
-        return a.toArray(String[]::new);
+    private static String[] args(String serverName) {
+        return Ceph.serverArgs(Ceph.POOL, serverName);
     }
 
     @Test
@@ -125,7 +121,7 @@ class FailoverIT {
                 assertTrue(ownerLog.contains("lost ownership of the store"), ownerLog);
                 late.waitFor(60, TimeUnit.SECONDS);
                 late.destroyForcibly();
-                assertTrue(waitForExit(owner, Duration.ofSeconds(30)), "the woken owner stops\n" + owner.logText());
+                assertTrue(owner.awaitExit(Duration.ofSeconds(30)), "the woken owner stops\n" + owner.logText());
 
                 assertEquals(
                         sourceBefore, Exports.sha256(survivor.uri(src)), "nothing the woken owner had queued landed");
@@ -151,14 +147,6 @@ class FailoverIT {
             throw new AssertionError(
                     e.getMessage() + "\n--- owner:\n" + owner.logText() + "\n--- standby:\n" + standby.logText(), e);
         }
-    }
-
-    private static boolean waitForExit(ServerProcess server, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (server.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        return !server.isAlive();
     }
 
     private static String sha256Of(byte value, int length) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashcopy.it.support.Ceph;
+import dev.flashcopy.it.support.CephPool;
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
 import dev.flashcopy.it.support.Qemu;
@@ -37,8 +38,8 @@ class RbdFsckIT {
 
     @Test
     void damagedJournalObjectIsRefusedFoundByFsckAndRepaired() throws Exception {
-        String pool = Ceph.unique("fsck").replace('-', '_');
-        try (AutoCloseable made = Ceph.pool(pool)) {
+        try (CephPool made = CephPool.create("fsck")) {
+            String pool = made.name();
             Path data = tmp.resolve("data");
             String[] store = {
                 "--store", "rbd:" + pool, "--ceph-conf", Ceph.conf().toString()

@@ -36,9 +36,8 @@ final class LibRados {
     private static final MethodHandle IOCTX_CREATE =
             bind("rados_ioctx_create", FunctionDescriptor.of(INT, PTR, PTR, PTR));
     private static final MethodHandle IOCTX_DESTROY = bind("rados_ioctx_destroy", FunctionDescriptor.ofVoid(PTR));
-    private static final MethodHandle WRITE_FULL =
-            bind("rados_write_full", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG));
-    private static final MethodHandle APPEND = bind("rados_append", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG));
+    private static final MethodHandle SET_POOL_FULL_TRY =
+            bind("rados_set_pool_full_try", FunctionDescriptor.ofVoid(PTR));
     private static final MethodHandle READ = bind("rados_read", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, LONG));
     private static final MethodHandle STAT = bind("rados_stat", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR));
     private static final MethodHandle REMOVE = bind("rados_remove", FunctionDescriptor.of(INT, PTR, PTR));
@@ -57,9 +56,10 @@ final class LibRados {
     private static final MethodHandle WRITE_OP_OPERATE =
             bind("rados_write_op_operate", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR, INT));
 
-    private static final MethodHandle WRITE =
-            bind("rados_write", FunctionDescriptor.of(INT, PTR, PTR, PTR, LONG, LONG));
-    private static final MethodHandle TRUNC = bind("rados_trunc", FunctionDescriptor.of(INT, PTR, PTR, LONG));
+    private static final MethodHandle WRITE_OP_WRITE =
+            bind("rados_write_op_write", FunctionDescriptor.ofVoid(PTR, PTR, LONG, LONG));
+    private static final MethodHandle WRITE_OP_APPEND =
+            bind("rados_write_op_append", FunctionDescriptor.ofVoid(PTR, PTR, LONG));
     private static final MethodHandle WRITE_OP_ZERO =
             bind("rados_write_op_zero", FunctionDescriptor.ofVoid(PTR, LONG, LONG));
     private static final MethodHandle WRITE_OP_TRUNCATE =
@@ -77,6 +77,11 @@ final class LibRados {
     private static final MethodHandle OMAP_GET_NEXT =
             bind("rados_omap_get_next", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR));
     private static final MethodHandle OMAP_GET_END = bind("rados_omap_get_end", FunctionDescriptor.ofVoid(PTR));
+
+    /** {@code LIBRADOS_OPERATION_FULL_TRY}: on a full pool, fail a write that needs space with ENOSPC, not wait. */
+    static final int OPERATION_FULL_TRY = 64;
+    /** {@code LIBRADOS_OPERATION_FULL_FORCE}: write even on a full pool (short of the OSDs' fail-safe ratio). */
+    static final int OPERATION_FULL_FORCE = 128;
 
     /** {@code rados_write_op_create}: fail with EEXIST when the object exists. */
     static final int CREATE_EXCLUSIVE = 1;
@@ -147,25 +152,22 @@ final class LibRados {
         }
     }
 
+    /**
+     * Marks every operation sent through {@code ioctx} (and the contexts librbd copies from it) FULL_TRY: on a full
+     * pool or cluster the OSD answers a write that needs space with ENOSPC (EDQUOT under a pool quota) instead of
+     * the client holding it until space appears; writes that need none (an overwrite, a lock renewal) still go.
+     */
+    static void setPoolFullTry(MemorySegment ioctx) {
+        try {
+            SET_POOL_FULL_TRY.invokeExact(ioctx);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     static void ioctxDestroy(MemorySegment ioctx) {
         try {
             IOCTX_DESTROY.invokeExact(ioctx);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    static int writeFull(MemorySegment ioctx, MemorySegment oid, MemorySegment buf, long len) {
-        try {
-            return (int) WRITE_FULL.invokeExact(ioctx, oid, buf, len);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    static int append(MemorySegment ioctx, MemorySegment oid, MemorySegment buf, long len) {
-        try {
-            return (int) APPEND.invokeExact(ioctx, oid, buf, len);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -247,6 +249,22 @@ final class LibRados {
         }
     }
 
+    static void writeOpWrite(MemorySegment op, MemorySegment buf, long len, long offset) {
+        try {
+            WRITE_OP_WRITE.invokeExact(op, buf, len, offset);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static void writeOpAppend(MemorySegment op, MemorySegment buf, long len) {
+        try {
+            WRITE_OP_APPEND.invokeExact(op, buf, len);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     static void writeOpWriteFull(MemorySegment op, MemorySegment buf, long len) {
         try {
             WRITE_OP_WRITE_FULL.invokeExact(op, buf, len);
@@ -255,26 +273,16 @@ final class LibRados {
         }
     }
 
+    /**
+     * Runs the compound write {@code op} on the object; 0 or -errno. Every one carries FULL_FORCE: the writes of this
+     * binding's objects are the store's metadata, a few KiB at a time, and they must land on a full pool or cluster
+     * (as CephFS's metadata does) so that the engine can still record what the full pool did to a relationship, and
+     * renew its leases. Image data, which needs the space, carries only FULL_TRY (see {@link #setPoolFullTry}).
+     */
     static int writeOpOperate(MemorySegment op, MemorySegment ioctx, MemorySegment oid) {
         try {
-            return (int) WRITE_OP_OPERATE.invokeExact(op, ioctx, oid, MemorySegment.NULL, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** Writes {@code len} bytes at {@code offset}, creating the object when absent; 0 or -errno. */
-    static int write(MemorySegment ioctx, MemorySegment oid, MemorySegment buf, long len, long offset) {
-        try {
-            return (int) WRITE.invokeExact(ioctx, oid, buf, len, offset);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    static int trunc(MemorySegment ioctx, MemorySegment oid, long size) {
-        try {
-            return (int) TRUNC.invokeExact(ioctx, oid, size);
+            return (int) WRITE_OP_OPERATE.invokeExact(
+                    op, ioctx, oid, MemorySegment.NULL, OPERATION_FULL_TRY | OPERATION_FULL_FORCE);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -36,10 +36,10 @@ public final class Pool implements AutoCloseable {
     /** Replaces the object's content with {@code data}, creating it when absent; returns its new version. */
     public synchronized long writeFull(String oid, byte[] data) throws CephException {
         try (Arena arena = Arena.ofConfined()) {
-            CephException.check(
-                    LibRados.writeFull(handle(), arena.allocateFrom(oid), bytes(arena, data), data.length),
-                    "rados_write_full",
-                    subject(oid));
+            MemorySegment buf = bytes(arena, data);
+            MemorySegment op = LibRados.createWriteOp();
+            LibRados.writeOpWriteFull(op, buf, data.length);
+            operate(arena, op, oid, " write full");
             return LibRados.lastVersion(ioctx);
         }
     }
@@ -47,11 +47,23 @@ public final class Pool implements AutoCloseable {
     /** Appends {@code data} to the object, creating it when absent; returns its new version. */
     public synchronized long append(String oid, byte[] data) throws CephException {
         try (Arena arena = Arena.ofConfined()) {
-            CephException.check(
-                    LibRados.append(handle(), arena.allocateFrom(oid), bytes(arena, data), data.length),
-                    "rados_append",
-                    subject(oid));
+            MemorySegment buf = bytes(arena, data);
+            MemorySegment op = LibRados.createWriteOp();
+            LibRados.writeOpAppend(op, buf, data.length);
+            operate(arena, op, oid, " append");
             return LibRados.lastVersion(ioctx);
+        }
+    }
+
+    /** Runs and releases the compound write {@code op} on the object (see {@link LibRados#writeOpOperate}). */
+    private void operate(Arena arena, MemorySegment op, String oid, String what) throws CephException {
+        try {
+            CephException.check(
+                    LibRados.writeOpOperate(op, handle(), arena.allocateFrom(oid)),
+                    "rados_write_op_operate",
+                    subject(oid) + what);
+        } finally {
+            LibRados.releaseWriteOp(op);
         }
     }
 
@@ -143,10 +155,9 @@ public final class Pool implements AutoCloseable {
      */
     public synchronized void write(String oid, MemorySegment src, long length, long offset) throws CephException {
         try (Arena arena = Arena.ofConfined()) {
-            CephException.check(
-                    LibRados.write(handle(), arena.allocateFrom(oid), src, length, offset),
-                    "rados_write",
-                    subject(oid) + " at " + offset);
+            MemorySegment op = LibRados.createWriteOp();
+            LibRados.writeOpWrite(op, src, length, offset);
+            operate(arena, op, oid, " write at " + offset);
         }
     }
 
@@ -166,10 +177,9 @@ public final class Pool implements AutoCloseable {
     /** Cuts or extends (with zeroes) the object to {@code size}, creating it when absent. */
     public synchronized void truncate(String oid, long size) throws CephException {
         try (Arena arena = Arena.ofConfined()) {
-            CephException.check(
-                    LibRados.trunc(handle(), arena.allocateFrom(oid), size),
-                    "rados_trunc",
-                    subject(oid) + " to " + size);
+            MemorySegment op = LibRados.createWriteOp();
+            LibRados.writeOpTruncate(op, size);
+            operate(arena, op, oid, " truncate to " + size);
         }
     }
 

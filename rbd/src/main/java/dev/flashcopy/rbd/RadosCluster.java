@@ -74,14 +74,20 @@ public final class RadosCluster implements AutoCloseable {
         }
     }
 
-    /** An I/O context on the pool {@code name}; ENOENT when there is no such pool. */
+    /**
+     * An I/O context on the pool {@code name}; ENOENT when there is no such pool. On a full pool (or cluster) its
+     * writes, and those of the images opened through it, fail with ENOSPC (or EDQUOT, over a pool quota) rather than
+     * wait, which is librados' default: a block device must tell its host "no space", not hang it.
+     */
     public Pool openPool(String name) throws CephException {
         checkOpen();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
             CephException.check(
                     LibRados.ioctxCreate(handle, arena.allocateFrom(name), out), "rados_ioctx_create", name);
-            return new Pool(out.get(ValueLayout.ADDRESS, 0), name);
+            MemorySegment ioctx = out.get(ValueLayout.ADDRESS, 0);
+            LibRados.setPoolFullTry(ioctx);
+            return new Pool(ioctx, name);
         }
     }
 

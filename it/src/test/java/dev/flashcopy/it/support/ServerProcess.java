@@ -95,6 +95,7 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     private void launch() {
+        int logBefore = Files.exists(log) ? logText().length() : 0;
         List<String> cmd = serveCommand(launcher, dataDir, extraArgs);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(Command.ENV);
@@ -115,7 +116,7 @@ public final class ServerProcess implements AutoCloseable {
             Matcher m = ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             host = m.group(1);
             port = Integer.parseInt(m.group(2));
-            waitForAdminFile();
+            waitForAdminFile(logBefore);
         } catch (TimeoutException | ExecutionException e) {
             process.destroyForcibly();
             fail("server did not start within " + START_TIMEOUT + ":\n" + logText());
@@ -141,11 +142,18 @@ public final class ServerProcess implements AutoCloseable {
         ready.completeExceptionally(new IllegalStateException("server exited"));
     }
 
-    /** Up to 30 s: {@code admin.json} follows the NBD banner once the admin API listens (a standby's too). */
-    private void waitForAdminFile() throws InterruptedException {
+    /**
+     * Up to 30 s for {@code admin.json}, which a server writes once its admin API listens (a standby's at once). The
+     * standby's line (in what this start logged, past {@code logBefore}) ends the wait too.
+     */
+    private void waitForAdminFile(int logBefore) throws InterruptedException {
         Path admin = dataDir.resolve("admin.json");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!Files.exists(admin) && System.nanoTime() < deadline) {
+            String log = logText();
+            if (log.length() > logBefore && log.substring(logBefore).contains("flashcopy: standby: ")) {
+                return;
+            }
             Thread.sleep(20);
         }
     }
@@ -221,6 +229,21 @@ public final class ServerProcess implements AutoCloseable {
     public void kill9() {
         process.destroyForcibly();
         awaitExit();
+    }
+
+    /** Waits up to {@code timeout} for the process to end by itself; whether it did. */
+    public boolean awaitExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The exit status of the process, which has ended. */
+    public int exitCode() {
+        return process.exitValue();
     }
 
     /** Starts the server again on the same data directory (new ports). */

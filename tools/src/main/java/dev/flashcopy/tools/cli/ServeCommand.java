@@ -121,11 +121,15 @@ public final class ServeCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             printBanner(server, settings, out, err);
-            server.awaitClosed();
+            server.awaitStopped();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            server.close();
+            // After a lost lease the server's own thread closes it, and may wait for ever on a cluster that does not
+            // answer: neither this thread nor the shutdown hook waits for that again.
+            if (server.stoppedBecause() == null) {
+                server.close();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
@@ -133,10 +137,12 @@ public final class ServeCommand implements Callable<Integer> {
             }
         }
         if (server.stoppedBecause() != null) {
+            // The one line a supervisor's log shows; exit 5 asks it to start the server again (as a standby while
+            // another server owns the store, or once the cluster answers again).
             throw new CommandFailure(
                     ExitCode.START_FAILED,
-                    "stopped: lost ownership of the store (" + server.stoppedBecause() + "); another server serves it"
-                            + " now");
+                    "lost ownership of the store (" + server.stoppedBecause() + "); stopped without writing more: a"
+                            + " standby takes the store over, or start this server again once the cluster answers");
         }
         out.println("flashcopy server stopped");
         out.flush();

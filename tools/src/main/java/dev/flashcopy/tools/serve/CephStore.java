@@ -30,10 +30,17 @@ final class CephStore implements AutoCloseable {
     private final RadosCluster cluster;
     private final Pool pool;
     private final StoreChoice.Rbd choice;
+    /**
+     * A second I/O context on the same pool, for the leases alone. A context's object calls take turns (the object
+     * version is per context), and the metadata's calls queue up behind a slow or paused OSD: a renewal waiting
+     * behind them lost a lease after a 4 s OSD pause (OsdPauseIT). The same connection, so fencing still covers it.
+     */
+    private final Pool leasePool;
 
-    private CephStore(RadosCluster cluster, Pool pool, StoreChoice.Rbd choice) {
+    private CephStore(RadosCluster cluster, Pool pool, Pool leasePool, StoreChoice.Rbd choice) {
         this.cluster = cluster;
         this.pool = pool;
+        this.leasePool = leasePool;
         this.choice = choice;
     }
 
@@ -57,7 +64,7 @@ final class CephStore implements AutoCloseable {
         try {
             pool = cluster.openPool(choice.pool());
             probe(pool);
-            return new CephStore(cluster, pool, choice);
+            return new CephStore(cluster, pool, cluster.openPool(choice.pool()), choice);
         } catch (CephException e) {
             if (pool != null) {
                 pool.close();
@@ -74,12 +81,20 @@ final class CephStore implements AutoCloseable {
     }
 
     /**
-     * Reads an object that need not exist: ENOENT proves the OSDs answer this user on this pool; EPERM means the
-     * caps are missing, which would otherwise surface at the first client write.
+     * Reads an object that need not exist, then sends it a write that cannot apply (it asserts the object exists):
+     * ENOENT from both proves the OSDs answer this user on this pool, for reads and for writes; EPERM means caps are
+     * missing, which would otherwise surface at the first lease, metadata or client write, in librados' words.
      */
     private static void probe(Pool pool) throws CephException {
         try {
             pool.stat(PROBE);
+        } catch (CephException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+        }
+        try {
+            pool.omapRemove(PROBE, PROBE);
         } catch (CephException e) {
             if (e.errno() != Errno.ENOENT) {
                 throw e;
@@ -162,8 +177,14 @@ final class CephStore implements AutoCloseable {
         return pool;
     }
 
+    /** The pool again, through an I/O context of its own: for the leases (see {@link #leasePool}). */
+    Pool leases() {
+        return leasePool;
+    }
+
     @Override
     public void close() {
+        leasePool.close();
         pool.close();
         cluster.close();
     }

@@ -25,6 +25,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -47,8 +48,7 @@ public final class FlashcopyServer implements AutoCloseable {
     private final PrintWriter log;
     private final CountDownLatch closed = new CountDownLatch(1);
     private boolean closing;
-    /** Why the server stopped by itself (it lost the store's lease), or null. */
-    private volatile String lost;
+    private final OwnershipLoss loss = new OwnershipLoss();
 
     private FlashcopyServer(
             Path dataDir,
@@ -255,27 +255,31 @@ public final class FlashcopyServer implements AutoCloseable {
     /**
      * The store's lease is gone (another server took it over, or renewals failed), or a takeover failed: from here on
      * a write could only be refused (the new owner fenced this one) or, worse, race it. So the engine stops where it
-     * is without writing any more metadata, and the server closes every connection and exits; the new owner recovers
-     * from the cluster.
+     * is without writing any more metadata, and the server closes every connection; the new owner recovers from the
+     * cluster. Both may wait on a cluster that does not answer, hence their own thread and {@link #awaitStopped}'s
+     * bound.
      */
     private void leaseLost(String reason) {
-        lost = reason;
-        log.println("flashcopy: lost ownership of the store (" + reason + "); stopping without writing more");
-        log.flush();
-        OwnerTerm t = term.get();
-        if (t != null) {
-            try {
-                t.abandon();
-            } catch (IOException | RuntimeException e) {
-                log.println("flashcopy: while stopping the engine: " + e.getMessage());
-            }
+        if (!loss.record(reason)) {
+            return;
         }
-        Thread.ofPlatform().name("flashcopy-lease-lost").start(this::close);
+        Thread.ofPlatform().daemon().name("flashcopy-lease-lost").start(() -> {
+            OwnerTerm t = term.get();
+            if (t != null) {
+                try {
+                    t.abandon();
+                } catch (IOException | RuntimeException e) {
+                    log.println("flashcopy: while stopping the engine: " + e.getMessage());
+                    log.flush();
+                }
+            }
+            close();
+        });
     }
 
     /** Why the server stopped by itself (it lost ownership of its store), or null when it was told to stop. */
     public String stoppedBecause() {
-        return lost;
+        return loss.reason();
     }
 
     private static InetSocketAddress resolvable(String option, HostPort address) throws StartupException {
@@ -338,9 +342,13 @@ public final class FlashcopyServer implements AutoCloseable {
         return first.demoCreated();
     }
 
-    /** Blocks until {@link #close()} has finished, from whichever thread. */
-    public void awaitClosed() throws InterruptedException {
-        closed.await();
+    /** Blocks until {@link #close()} has finished; after a lost lease, at most {@link OwnershipLoss#STOP_BOUND}. */
+    public void awaitStopped() throws InterruptedException {
+        while (!closed.await(100, TimeUnit.MILLISECONDS)) {
+            if (loss.pastStopBound()) {
+                return;
+            }
+        }
     }
 
     /**

@@ -39,7 +39,9 @@ final class StoreOwnership implements AutoCloseable {
     private final CephStore ceph;
     private final String serverName;
     private final LeaseTerms terms;
-    private final Lease name;
+    /** The registration of this server's name; registered again when it lapsed while a standby waited. */
+    private Lease name;
+
     private final AtomicReference<Consumer<String>> onLost;
     private final LeaseListener listener;
     private final Handovers handovers;
@@ -68,9 +70,14 @@ final class StoreOwnership implements AutoCloseable {
             throws StartupException, IOException {
         AtomicReference<Consumer<String>> onLost = new AtomicReference<>(reason -> {});
         LeaseListener listener = (lease, reason) -> onLost.get().accept(lease.objectName() + ": " + reason);
+        Lease name = registerName(ceph, serverName, terms, listener);
+        return new StoreOwnership(ceph, serverName, terms, name, onLost, listener);
+    }
+
+    private static Lease registerName(CephStore ceph, String serverName, LeaseTerms terms, LeaseListener listener)
+            throws StartupException, IOException {
         try {
-            Lease name = ServerNames.register(ceph.cluster(), ceph.pool(), serverName, terms, listener);
-            return new StoreOwnership(ceph, serverName, terms, name, onLost, listener);
+            return ServerNames.register(ceph.cluster(), ceph.leases(), serverName, terms, listener);
         } catch (ServerNameInUseException e) {
             throw new StartupException(
                     "--server-name " + serverName + " is in use by a live server (" + e.address()
@@ -84,7 +91,7 @@ final class StoreOwnership implements AutoCloseable {
         if (owner != null) {
             return true;
         }
-        Lease lease = new Lease(ceph.cluster(), ceph.pool(), OWNER_OBJECT, serverName, terms, listener, handovers);
+        Lease lease = new Lease(ceph.cluster(), ceph.leases(), OWNER_OBJECT, serverName, terms, listener, handovers);
         try {
             lease.takeOver();
             owner = lease;
@@ -107,14 +114,18 @@ final class StoreOwnership implements AutoCloseable {
     /**
      * Waits, as a standby, until this server owns the store; says so on {@code log}. It tries at the lease's renewal
      * period (an owner that stops renewing is taken over once its lease lapses), and at once when the record says
-     * the store was released or handed to this server (a clean stop, a move): the record is one small read.
+     * the store was released or handed to this server (a clean stop, a move): the record is one small read. A
+     * standby outlives a cluster that stops answering (restarted, say): its calls wait until the cluster is back, and
+     * then it takes the store over from the owner, which stopped when it could not renew its lease. Its own name's
+     * registration lapsed meanwhile, so it registers the name again first (refused if another live server took it).
      */
-    void awaitOwnership(PrintWriter log) throws IOException {
+    void awaitOwnership(PrintWriter log) throws IOException, StartupException {
         long lastTry = System.nanoTime();
         HolderRecord last = null;
         while (true) {
+            registerAgainIfLapsed(log);
             try {
-                last = Lease.read(ceph.pool(), OWNER_OBJECT).orElse(null);
+                last = Lease.read(ceph.leases(), OWNER_OBJECT).orElse(null);
             } catch (IOException | RuntimeException e) {
                 last = null; // a moment's trouble: the periodic attempt below still runs
             }
@@ -124,6 +135,7 @@ final class StoreOwnership implements AutoCloseable {
             if (invited || System.nanoTime() - lastTry >= terms.renewEvery().toNanos()) {
                 lastTry = System.nanoTime();
                 if (tryOwn()) {
+                    registerAgainIfLapsed(log); // the look that succeeded may have waited out an outage itself
                     break;
                 }
             }
@@ -137,7 +149,7 @@ final class StoreOwnership implements AutoCloseable {
         String how = last != null && serverName.equals(last.handoverTo())
                 ? "handed over by " + last.serverName()
                 : last != null && !last.held() ? "its owner released it" : "the owner's lease lapsed; it is fenced";
-        log.println("flashcopy: took over the store of pool " + ceph.pool().name() + " (" + how + ")");
+        log.println("flashcopy: took over the store of pool " + ceph.leases().name() + " (" + how + ")");
         log.flush();
     }
 
@@ -156,13 +168,13 @@ final class StoreOwnership implements AutoCloseable {
 
     /** Whether a live server runs under {@code name} on this pool (it holds its name's lease). */
     boolean isLive(String name) throws IOException {
-        return Lease.owner(ceph.pool(), ServerNames.objectName(name)).isPresent();
+        return Lease.owner(ceph.leases(), ServerNames.objectName(name)).isPresent();
     }
 
     /** The version of the NBD address {@code name} published last, -1 when it published none (or it cannot be read). */
     long endpointVersion(String name) {
         try {
-            return ceph.pool().stat(ENDPOINT_PREFIX + name).version();
+            return ceph.leases().stat(ENDPOINT_PREFIX + name).version();
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -170,7 +182,7 @@ final class StoreOwnership implements AutoCloseable {
 
     /** Publishes where this owner answers its admin API, for standbys to pass reads on to. */
     void publishAdmin(String url, String readToken, String certificateSha256) throws IOException {
-        ceph.pool()
+        ceph.leases()
                 .writeFull(
                         ADMIN_PREFIX + serverName,
                         new OwnerAdmin(serverName, url, readToken, certificateSha256).encode());
@@ -179,7 +191,7 @@ final class StoreOwnership implements AutoCloseable {
     /** The server that owns the store now, if any (a live lease). */
     Optional<String> storeOwner() {
         try {
-            return Lease.owner(ceph.pool(), OWNER_OBJECT).map(HolderRecord::serverName);
+            return Lease.owner(ceph.leases(), OWNER_OBJECT).map(HolderRecord::serverName);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -192,19 +204,35 @@ final class StoreOwnership implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            return Optional.of(OwnerAdmin.decode(holder.get(), ceph.pool().readAll(ADMIN_PREFIX + holder.get())));
+            return Optional.of(OwnerAdmin.decode(holder.get(), ceph.leases().readAll(ADMIN_PREFIX + holder.get())));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // not published yet (the owner is starting): look again at the next request
         }
     }
 
     String poolName() {
-        return ceph.pool().name();
+        return ceph.leases().name();
+    }
+
+    private void registerAgainIfLapsed(PrintWriter log) throws IOException, StartupException {
+        synchronized (this) {
+            if (name.isHeld()) {
+                return;
+            }
+            name.close();
+        }
+        Lease again = registerName(ceph, serverName, terms, listener);
+        synchronized (this) {
+            name = again;
+        }
+        log.println("flashcopy: registered --server-name " + serverName + " again (its lease lapsed while the cluster"
+                + " did not answer)");
+        log.flush();
     }
 
     /** Publishes where this owner listens for NBD, for standbys to forward to: {@code HOST:PORT}. */
     void publish(Endpoint.Tcp nbd) throws IOException {
-        ceph.pool().writeFull(ENDPOINT_PREFIX + serverName, (nbd.host() + ":" + nbd.port()).getBytes(UTF_8));
+        ceph.leases().writeFull(ENDPOINT_PREFIX + serverName, (nbd.host() + ":" + nbd.port()).getBytes(UTF_8));
     }
 
     /**

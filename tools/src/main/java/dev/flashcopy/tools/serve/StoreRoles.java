@@ -97,7 +97,7 @@ final class StoreRoles implements AutoCloseable {
             Endpoint self = published;
             return term != null && self != null
                     ? Optional.of(self)
-                    : StoreOwnership.ownerEndpoint(ceph.pool(), ownership.serverName());
+                    : StoreOwnership.ownerEndpoint(ceph.leases(), ownership.serverName());
         });
     }
 
@@ -109,7 +109,7 @@ final class StoreRoles implements AutoCloseable {
      * The first term: at once when nobody owns the store; else as a standby (forwarding NBD, answering the admin API
      * for the owner) until the store is handed here or its owner's lease lapses.
      */
-    OwnerTerm ownFirst(String pool, boolean demo) throws IOException {
+    OwnerTerm ownFirst(String pool, boolean demo) throws IOException, StartupException {
         // Until this server has opened the store, its admin API answers as a standby's (reads go to the owner).
         becomeStandby();
         if (ownership.tryOwn()) {
@@ -268,13 +268,16 @@ final class StoreRoles implements AutoCloseable {
                     }
                     becomeOwner(false);
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException | StartupException | RuntimeException e) {
                 boolean stopping;
                 synchronized (changing) {
                     stopping = closed;
                 }
                 if (!stopping) {
-                    lost.accept("taking the store over failed: " + StartFailures.inWords(e, ceph.choice()));
+                    lost.accept("taking the store over failed: "
+                            + (e instanceof StartupException
+                                    ? e.getMessage()
+                                    : StartFailures.inWords(e, ceph.choice())));
                 }
             }
         });

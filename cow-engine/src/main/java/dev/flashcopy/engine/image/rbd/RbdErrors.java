@@ -24,6 +24,11 @@ final class RbdErrors {
             // A blocklisted (fenced) client, a timeout, EIO: the write may not have happened.
             default -> BlockError.IO;
         };
-        return new BlockIoException(error, what + ": " + Errno.name(e.errno()) + " (" + e.call() + ")");
+        String words = switch (e.errno()) {
+            case Errno.ENOSPC -> "no space left in the cluster, ";
+            case EDQUOT -> "no space left under the pool's quota, ";
+            default -> "";
+        };
+        return new BlockIoException(error, what + ": " + words + Errno.name(e.errno()) + " (" + e.call() + ")");
     }
 }
