@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A {@link BlockDevice} whose data lives in another server's NBD export. Each call becomes one request, or several
@@ -24,12 +25,14 @@ import java.util.concurrent.CompletableFuture;
  * the others), and waits for all of them. What the server does not offer is done another way with the same meaning:
  * FUA becomes a FLUSH after the write, zeroes without WRITE_ZEROES become written zero bytes (a fast-only zero then
  * fails with NOT_SUPPORTED), and TRIM, CACHE and FLUSH become nothing (TRIM and CACHE are hints; a server without
- * FLUSH has nothing to flush). Error replies keep their meaning ({@link RemoteErrors}); a lost connection fails the
- * requests in flight with {@link BlockError#IO}, and later ones either dial again or fail, as the {@link Reconnect}
- * policy says. A server that stays silent while requests wait (stopped, or cut off without a reset) counts as lost
- * after the export's reply timeout ({@link RemoteExport#replyTimeout()}, see {@link ReplyWatchdog}); TCP keepalive
- * ({@link KeepAlive}) finds a vanished host under an idle connection. The size is fixed when the device opens: a
- * reconnect to an export of another size fails.
+ * FLUSH has nothing to flush). Error replies keep their meaning ({@link RemoteErrors}). A lost connection either fails
+ * the requests in flight with {@link BlockError#IO}, later ones dialling again or failing, or sends them again on a
+ * new connection until a window closes, as the {@link Reconnect} policy says. A server that stays silent while
+ * requests wait (stopped, or cut off without a reset) counts as lost after the export's reply timeout
+ * ({@link RemoteExport#replyTimeout()}, see {@link ReplyWatchdog}); TCP keepalive ({@link KeepAlive}) finds a vanished
+ * host under an idle connection. The size is fixed when the device opens: a reconnect to an export of another size
+ * fails. Each connection keeps a {@link Ledger} of the writes it answered and the flushes that covered them, which
+ * {@link TrackedRemoteDevice} reads to tell a host whose unflushed writes went down with a connection.
  *
  * <p>Thread-safe: calls from many threads share the connection, pipelined.
  */
@@ -40,6 +43,30 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
     private static final int ZERO_CHUNK = 1 << 20;
     private static final ByteBuffer ZEROES =
             ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
+    private static final System.Logger LOG = System.getLogger(RemoteDevice.class.getName());
+    private static final long LONGEST_PAUSE_MILLIS = 1000;
+
+    /** Told where a write was answered, for a flush to account for later; FUA writes are durable and not told. */
+    interface Answers {
+        void answered(Ledger ledger, long number);
+    }
+
+    /** Where a completed FLUSH ran, and the last write of that connection it covers. */
+    record FlushPoint(Ledger ledger, long upTo) {}
+
+    /** A connection and its ledger. */
+    private record Link(NbdConnection connection, Ledger ledger) {
+        Link(NbdConnection connection) {
+            this(connection, new Ledger(connection.export().toString()));
+        }
+    }
+
+    /** One try of a call on the link of the moment. */
+    private interface Attempt<T> {
+        T on(Link link) throws BlockIoException;
+    }
+
+    private static final Answers UNTRACKED = (ledger, number) -> {};
 
     private final String name;
     private final Dialer dialer;
@@ -47,15 +74,17 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
     private final long size;
     private final boolean readOnly;
     private final Object dialing = new Object();
-    private volatile NbdConnection connection;
+    private volatile Link link;
     private final RemoteMaps maps;
     private volatile boolean closed;
+    /** Set while requests wait for a lost connection to be replaced (logged once per loss). */
+    private volatile boolean resending;
 
     private RemoteDevice(String name, Dialer dialer, Reconnect reconnect, NbdConnection first) {
         this.name = name;
         this.dialer = dialer;
         this.reconnect = reconnect;
-        this.connection = first;
+        this.link = new Link(first);
         this.size = first.details().size();
         this.readOnly = first.details().readOnly();
         this.maps = new RemoteMaps(name, dialer);
@@ -83,7 +112,7 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
 
     /** The connection requests go on now (for tests and status pages); may be closed. */
     public NbdConnection connection() {
-        return connection;
+        return link.connection();
     }
 
     @Override
@@ -92,167 +121,262 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
         if (length == 0) {
             return;
         }
-        NbdConnection c = open();
-        int max = c.details().maximumPayload();
-        List<CompletableFuture<?>> parts = new ArrayList<>(1 + length / max);
-        for (int done = 0; done < length; done += max) {
-            int n = Math.min(max, length - done);
-            parts.add(c.read(offset + done, dst.slice(dst.position() + done, n), 0));
-        }
-        Completions.awaitAll(parts);
+        resending(l -> {
+            NbdConnection c = l.connection();
+            int max = c.details().maximumPayload();
+            List<CompletableFuture<?>> parts = new ArrayList<>(1 + length / max);
+            for (int done = 0; done < length; done += max) {
+                int n = Math.min(max, length - done);
+                parts.add(c.read(offset + done, dst.slice(dst.position() + done, n), 0));
+            }
+            Completions.awaitAll(parts);
+            return null;
+        });
         dst.position(dst.limit());
     }
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws BlockIoException {
+        write(offset, src, fua, UNTRACKED);
+    }
+
+    void write(long offset, ByteBuffer src, boolean fua, Answers answers) throws BlockIoException {
         int length = src.remaining();
-        write(offset, Unpooled.wrappedBuffer(src.slice()), fua);
+        write(offset, Unpooled.wrappedBuffer(src.slice()), fua, answers);
         src.position(src.position() + length);
     }
 
     @Override
     public void write(long offset, ByteBuffer[] srcs, boolean fua) throws BlockIoException {
+        write(offset, srcs, fua, UNTRACKED);
+    }
+
+    void write(long offset, ByteBuffer[] srcs, boolean fua, Answers answers) throws BlockIoException {
         ByteBuffer[] slices = new ByteBuffer[srcs.length];
         for (int i = 0; i < srcs.length; i++) {
             slices[i] = srcs[i].slice();
         }
-        write(offset, Unpooled.wrappedBuffer(slices), fua);
+        write(offset, Unpooled.wrappedBuffer(slices), fua, answers);
         for (ByteBuffer src : srcs) {
             src.position(src.limit());
         }
     }
 
     /** Writes {@code data} (which it releases) in pieces of the maximum payload, pipelined. */
-    private void write(long offset, ByteBuf data, boolean fua) throws BlockIoException {
-        NbdConnection c;
-        List<CompletableFuture<?>> parts;
-        boolean flushAfter;
+    private void write(long offset, ByteBuf data, boolean fua, Answers answers) throws BlockIoException {
         try {
             int length = data.readableBytes();
             if (length == 0) {
                 return;
             }
-            c = open();
-            flushAfter = fua && !c.details().has(TransmissionFlag.SEND_FUA);
-            int flags = fua && !flushAfter ? CommandFlag.FUA.bit() : 0;
-            int max = c.details().maximumPayload();
-            parts = new ArrayList<>(1 + length / max);
-            for (int done = 0; done < length; done += max) {
-                int n = Math.min(max, length - done);
-                parts.add(c.write(offset + done, data.retainedSlice(data.readerIndex() + done, n), flags));
-            }
+            resending(l -> {
+                NbdConnection c = l.connection();
+                boolean flushAfter = fua && !c.details().has(TransmissionFlag.SEND_FUA);
+                int flags = fua && !flushAfter ? CommandFlag.FUA.bit() : 0;
+                int max = c.details().maximumPayload();
+                List<CompletableFuture<?>> parts = new ArrayList<>(1 + length / max);
+                for (int done = 0; done < length; done += max) {
+                    int n = Math.min(max, length - done);
+                    parts.add(c.write(offset + done, data.retainedSlice(data.readerIndex() + done, n), flags));
+                }
+                Completions.awaitAll(parts);
+                if (flushAfter) {
+                    // Durability: every piece above has been answered, so this flush covers them all.
+                    flush(l);
+                }
+                if (!fua) {
+                    answers.answered(l.ledger(), l.ledger().answered());
+                }
+                return null;
+            });
         } finally {
             data.release();
-        }
-        Completions.awaitAll(parts);
-        if (flushAfter) {
-            // Durability: every piece above has been answered, so this flush covers them all.
-            flush(c);
         }
     }
 
     @Override
     public CompletableFuture<Void> startRead(long offset, ByteBuffer dst) {
-        NbdConnection c = connection;
+        Link l = link;
+        NbdConnection c = l.connection();
         if (closed || !c.isOpen() || dst.remaining() > c.details().maximumPayload()) {
             return null;
         }
-        return Completions.asBlockErrors(c.read(offset, dst, 0));
+        ByteBuffer again = dst.duplicate();
+        return orResent(c.read(offset, dst, 0), () -> read(offset, again));
     }
 
     @Override
     public CompletableFuture<Void> startWrite(long offset, ByteBuf payload, boolean fua) {
-        NbdConnection c = connection;
+        return startWrite(offset, payload, fua, UNTRACKED);
+    }
+
+    CompletableFuture<Void> startWrite(long offset, ByteBuf payload, boolean fua, Answers answers) {
+        Link l = link;
+        NbdConnection c = l.connection();
         if (closed
                 || !c.isOpen()
                 || payload.readableBytes() > c.details().maximumPayload()
                 || (fua && !c.details().has(TransmissionFlag.SEND_FUA))) {
             return null;
         }
-        return Completions.asBlockErrors(c.write(offset, payload.retainedSlice(), fua ? CommandFlag.FUA.bit() : 0));
+        CompletableFuture<Void> first = c.write(offset, payload.retainedSlice(), fua ? CommandFlag.FUA.bit() : 0);
+        if (!fua) {
+            first = first.thenRun(() -> answers.answered(l.ledger(), l.ledger().answered()));
+        }
+        // The caller holds the payload until the returned future completes, so a resend may still send it.
+        return orResent(first, () -> write(offset, payload.retainedSlice(), fua, answers));
+    }
+
+    /**
+     * {@code first}, its failure as a block error; when the policy resends and the failure was a lost connection,
+     * the call is made again the blocking way ({@code again}, on a virtual thread of its own: the failure completes on
+     * the connection's event loop, which must not wait) and the result is that call's.
+     */
+    private CompletableFuture<Void> orResent(CompletableFuture<Void> first, BlockCall again) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        first.whenComplete((v, failure) -> {
+            if (failure == null) {
+                result.complete(null);
+                return;
+            }
+            BlockIoException e = RemoteErrors.of(
+                    failure instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : failure);
+            if (!reconnect.resends() || closed || !resendable(e)) {
+                result.completeExceptionally(e);
+                return;
+            }
+            Thread.ofVirtual().name("resend-" + name).start(() -> {
+                try {
+                    again.run();
+                    result.complete(null);
+                } catch (BlockIoException | RuntimeException x) {
+                    result.completeExceptionally(x);
+                }
+            });
+        });
+        return result;
+    }
+
+    private interface BlockCall {
+        void run() throws BlockIoException;
     }
 
     @Override
     public void trim(long offset, long length, boolean fua) throws BlockIoException {
-        NbdConnection c = open();
-        if (!c.details().has(TransmissionFlag.SEND_TRIM)) {
-            return; // a hint the server does not take: the data may stay, which TRIM allows
-        }
-        boolean flushAfter = fua && !c.details().has(TransmissionFlag.SEND_FUA);
-        int flags = fua && !flushAfter ? CommandFlag.FUA.bit() : 0;
-        List<CompletableFuture<?>> parts = new ArrayList<>();
-        for (long done = 0; done < length; done += MAX_SPAN) {
-            parts.add(c.trim(offset + done, Math.min(MAX_SPAN, length - done), flags));
-        }
-        Completions.awaitAll(parts);
-        if (flushAfter) {
-            // Durability: the trims above have been answered; this flush makes them stick.
-            flush(c);
-        }
+        trim(offset, length, fua, UNTRACKED);
+    }
+
+    void trim(long offset, long length, boolean fua, Answers answers) throws BlockIoException {
+        resending(l -> {
+            NbdConnection c = l.connection();
+            if (!c.details().has(TransmissionFlag.SEND_TRIM)) {
+                return null; // a hint the server does not take: the data may stay, which TRIM allows
+            }
+            boolean flushAfter = fua && !c.details().has(TransmissionFlag.SEND_FUA);
+            int flags = fua && !flushAfter ? CommandFlag.FUA.bit() : 0;
+            List<CompletableFuture<?>> parts = new ArrayList<>();
+            for (long done = 0; done < length; done += MAX_SPAN) {
+                parts.add(c.trim(offset + done, Math.min(MAX_SPAN, length - done), flags));
+            }
+            Completions.awaitAll(parts);
+            if (flushAfter) {
+                // Durability: the trims above have been answered; this flush makes them stick.
+                flush(l);
+            }
+            if (!fua) {
+                answers.answered(l.ledger(), l.ledger().answered());
+            }
+            return null;
+        });
     }
 
     @Override
     public void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua)
             throws BlockIoException {
-        NbdConnection c = open();
-        ExportDetails d = c.details();
-        if (fastOnly && !(d.has(TransmissionFlag.SEND_WRITE_ZEROES) && d.has(TransmissionFlag.SEND_FAST_ZERO))) {
-            throw new BlockIoException(
-                    BlockError.NOT_SUPPORTED, "the server of " + name + " cannot say whether zeroing is fast");
-        }
-        boolean flushAfter = fua && !d.has(TransmissionFlag.SEND_FUA);
-        int fuaFlag = fua && !flushAfter ? CommandFlag.FUA.bit() : 0;
-        List<CompletableFuture<?>> parts = new ArrayList<>();
-        if (d.has(TransmissionFlag.SEND_WRITE_ZEROES)) {
-            int flags = fuaFlag
-                    | (mode == ZeroMode.ALLOCATE ? CommandFlag.NO_HOLE.bit() : 0)
-                    | (fastOnly ? CommandFlag.FAST_ZERO.bit() : 0);
-            for (long done = 0; done < length; done += MAX_SPAN) {
-                parts.add(c.writeZeroes(offset + done, Math.min(MAX_SPAN, length - done), flags));
+        writeZeroes(offset, length, mode, fastOnly, fua, UNTRACKED);
+    }
+
+    void writeZeroes(long offset, long length, ZeroMode mode, boolean fastOnly, boolean fua, Answers answers)
+            throws BlockIoException {
+        resending(l -> {
+            NbdConnection c = l.connection();
+            ExportDetails d = c.details();
+            if (fastOnly && !(d.has(TransmissionFlag.SEND_WRITE_ZEROES) && d.has(TransmissionFlag.SEND_FAST_ZERO))) {
+                throw new BlockIoException(
+                        BlockError.NOT_SUPPORTED, "the server of " + name + " cannot say whether zeroing is fast");
             }
-        } else {
-            int piece = Math.min(ZERO_CHUNK, d.maximumPayload());
-            for (long done = 0; done < length; done += piece) {
-                int n = (int) Math.min(piece, length - done);
-                parts.add(c.write(offset + done, Unpooled.wrappedBuffer(ZEROES.slice(0, n)), fuaFlag));
+            boolean flushAfter = fua && !d.has(TransmissionFlag.SEND_FUA);
+            int fuaFlag = fua && !flushAfter ? CommandFlag.FUA.bit() : 0;
+            List<CompletableFuture<?>> parts = new ArrayList<>();
+            if (d.has(TransmissionFlag.SEND_WRITE_ZEROES)) {
+                int flags = fuaFlag
+                        | (mode == ZeroMode.ALLOCATE ? CommandFlag.NO_HOLE.bit() : 0)
+                        | (fastOnly ? CommandFlag.FAST_ZERO.bit() : 0);
+                for (long done = 0; done < length; done += MAX_SPAN) {
+                    parts.add(c.writeZeroes(offset + done, Math.min(MAX_SPAN, length - done), flags));
+                }
+            } else {
+                int piece = Math.min(ZERO_CHUNK, d.maximumPayload());
+                for (long done = 0; done < length; done += piece) {
+                    int n = (int) Math.min(piece, length - done);
+                    parts.add(c.write(offset + done, Unpooled.wrappedBuffer(ZEROES.slice(0, n)), fuaFlag));
+                }
             }
-        }
-        Completions.awaitAll(parts);
-        if (flushAfter) {
-            // Durability: the zeroes above have been answered; this flush covers them.
-            flush(c);
-        }
+            Completions.awaitAll(parts);
+            if (flushAfter) {
+                // Durability: the zeroes above have been answered; this flush covers them.
+                flush(l);
+            }
+            if (!fua) {
+                answers.answered(l.ledger(), l.ledger().answered());
+            }
+            return null;
+        });
     }
 
     @Override
     public void flush() throws BlockIoException {
-        flush(open());
+        flushPoint();
     }
 
-    private static void flush(NbdConnection c) throws BlockIoException {
-        if (c.details().has(TransmissionFlag.SEND_FLUSH)) {
+    /** Flushes, and says on which connection and up to which of its writes (see {@link TrackedRemoteDevice}). */
+    FlushPoint flushPoint() throws BlockIoException {
+        return resending(RemoteDevice::flush);
+    }
+
+    private static FlushPoint flush(Link l) throws BlockIoException {
+        long upTo = l.ledger().answeredSoFar();
+        if (l.connection().details().has(TransmissionFlag.SEND_FLUSH)) {
             // Durability: the far server makes every write it completed before this request durable.
-            Completions.awaitAll(List.of(c.flush()));
+            Completions.awaitAll(List.of(l.connection().flush()));
         }
+        l.ledger().flushed(upTo);
+        return new FlushPoint(l.ledger(), upTo);
     }
 
     @Override
     public void cache(long offset, long length) throws BlockIoException {
-        NbdConnection c = open();
-        if (!c.details().has(TransmissionFlag.SEND_CACHE)) {
-            return;
-        }
-        List<CompletableFuture<?>> parts = new ArrayList<>();
-        for (long done = 0; done < length; done += MAX_SPAN) {
-            parts.add(c.cache(offset + done, Math.min(MAX_SPAN, length - done)));
-        }
-        Completions.awaitAll(parts);
+        resending(l -> {
+            NbdConnection c = l.connection();
+            if (!c.details().has(TransmissionFlag.SEND_CACHE)) {
+                return null;
+            }
+            List<CompletableFuture<?>> parts = new ArrayList<>();
+            for (long done = 0; done < length; done += MAX_SPAN) {
+                parts.add(c.cache(offset + done, Math.min(MAX_SPAN, length - done)));
+            }
+            Completions.awaitAll(parts);
+            return null;
+        });
     }
 
     @Override
     public void mapAllocation(long offset, long length, ExtentSink sink) throws BlockIoException {
         if (length > 0) {
-            maps.allocation(open(), offset, length, sink);
+            resending(l -> {
+                maps.allocation(l.connection(), offset, length, sink);
+                return null;
+            });
         }
     }
 
@@ -269,31 +393,94 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
         maps.mapDirty(mapName, offset, length, sink);
     }
 
-    /** The open connection, dialled again first when it was lost and the policy allows it. */
-    private NbdConnection open() throws BlockIoException {
-        NbdConnection c = connection;
-        if (c.isOpen()) {
-            return c;
+    /**
+     * Runs {@code attempt} on the open link; when the policy resends and the attempt failed because the connection was
+     * lost, could not be made again, or the far server is shutting down, tries again after a pause (50 ms, doubling
+     * up to a second) until the policy's window after the first failure has passed.
+     */
+    private <T> T resending(Attempt<T> attempt) throws BlockIoException {
+        long deadline = 0;
+        long pauseMillis = 50;
+        while (true) {
+            try {
+                return attempt.on(open());
+            } catch (BlockIoException e) {
+                if (!reconnect.resends() || closed || !resendable(e)) {
+                    throw e;
+                }
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + reconnect.resendWindow().toNanos();
+                    noteResending(e);
+                } else if (now - deadline > 0) {
+                    throw new BlockIoException(
+                            BlockError.IO,
+                            e.getMessage() + " (sent again for "
+                                    + reconnect.resendWindow().toSeconds() + " s, no server took it)",
+                            e);
+                }
+                pause(pauseMillis);
+                pauseMillis = Math.min(LONGEST_PAUSE_MILLIS, pauseMillis * 2);
+            }
+        }
+    }
+
+    /** Whether a request that failed with {@code e} may go again on another connection. */
+    private static boolean resendable(BlockIoException e) {
+        Throwable cause = e.getCause();
+        return cause instanceof ConnectionLost || (cause instanceof ErrorReply && e.error() == BlockError.SHUTDOWN);
+    }
+
+    private void noteResending(BlockIoException e) {
+        if (!resending) {
+            resending = true;
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "{0}: {1}; requests wait for a server to take them, for up to {2} s",
+                    name,
+                    e.getMessage(),
+                    reconnect.resendWindow().toSeconds());
+        }
+    }
+
+    private static void pause(long millis) throws BlockIoException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BlockIoException(BlockError.IO, "interrupted while waiting to send a request again", e);
+        }
+    }
+
+    /** The open link, dialled again first when it was lost and the policy allows it. */
+    private Link open() throws BlockIoException {
+        Link l = link;
+        if (l.connection().isOpen()) {
+            return l;
         }
         if (closed) {
             throw new BlockIoException(BlockError.SHUTDOWN, name + " is closed");
         }
-        if (reconnect == Reconnect.NEVER) {
-            throw new BlockIoException(BlockError.IO, "connection to " + c.export() + " was lost");
+        if (!reconnect.dials()) {
+            throw new BlockIoException(
+                    BlockError.IO,
+                    "connection to " + l.connection().export() + " was lost",
+                    new ConnectionLost("connection to " + l.connection().export() + " was lost"));
         }
         synchronized (dialing) {
             if (closed) {
                 throw new BlockIoException(BlockError.SHUTDOWN, name + " is closed");
             }
-            c = connection;
-            if (c.isOpen()) {
-                return c;
+            l = link;
+            if (l.connection().isOpen()) {
+                return l;
             }
             NbdConnection fresh;
             try {
                 fresh = dialer.dial();
             } catch (IOException e) {
-                throw new BlockIoException(BlockError.IO, "cannot reconnect " + name + ": " + e.getMessage(), e);
+                String message = "cannot reconnect " + name + ": " + e.getMessage();
+                throw new BlockIoException(BlockError.IO, message, new ConnectionLost(message, e));
             }
             if (fresh.details().size() != size) {
                 fresh.close();
@@ -302,8 +489,12 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
                         "cannot reconnect " + name + ": " + fresh.export() + " is "
                                 + fresh.details().size() + " bytes now, not " + size);
             }
-            connection = fresh;
-            return fresh;
+            link = new Link(fresh);
+            if (resending) {
+                resending = false;
+                LOG.log(System.Logger.Level.INFO, "{0}: connected again, to {1}", name, fresh.export());
+            }
+            return link;
         }
     }
 
@@ -312,13 +503,13 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
     public void close() {
         closed = true;
         synchronized (dialing) {
-            connection.close();
+            link.connection().close();
             maps.close();
         }
     }
 
     @Override
     public String toString() {
-        return "remote device " + name + " (" + connection.export() + ")";
+        return "remote device " + name + " (" + link.connection().export() + ")";
     }
 }

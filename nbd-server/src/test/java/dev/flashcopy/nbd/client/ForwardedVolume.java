@@ -34,6 +34,7 @@ final class ForwardedVolume<D extends BlockDevice> implements BeforeEachCallback
     private Volume volume;
     private D far;
     private NbdServer owner;
+    private LeaseCountingDevices ownerDevices;
     private RemoteDevices forwarded;
     private NbdServer front;
 
@@ -49,7 +50,8 @@ final class ForwardedVolume<D extends BlockDevice> implements BeforeEachCallback
         loops = ClientLoops.create(1);
         volume = new Volume(NAME, ImageFile.create(image(), size), false);
         far = farSide.apply(volume);
-        owner = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 4, 1), new LeaseCountingDevices(far));
+        ownerDevices = new LeaseCountingDevices(far);
+        owner = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 4, 1), ownerDevices);
         forwarded = new RemoteDevices(loops);
         forwarded.add(NAME, ownerExport());
         front = NbdServer.start(new NbdServerConfig("127.0.0.1", 0, 4, 1), forwarded);
@@ -92,6 +94,11 @@ final class ForwardedVolume<D extends BlockDevice> implements BeforeEachCallback
 
     NbdServer owner() {
         return owner;
+    }
+
+    /** How many connections to the owner hold its device now. */
+    int ownerLeases() {
+        return ownerDevices.openLeases();
     }
 
     /** The front's forwarding exports: tests add and remove others beside {@code vol}. */

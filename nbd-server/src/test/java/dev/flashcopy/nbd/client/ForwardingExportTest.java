@@ -72,6 +72,23 @@ class ForwardingExportTest {
     }
 
     @Test
+    void anIdleForwardHoldsNoConnectionToTheOwner() throws Exception {
+        run("qemu-io", "-f", "raw", "-c", "write -P 7 0 64k", "-c", "flush", uri(forward.front()));
+        run("nbdinfo", uri(forward.front()));
+        // The front dialled the owner for each of them; with no host connected, the owner sees no user of its
+        // volume (which it would otherwise refuse to remove for as long as the front runs).
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (forward.ownerLeases() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, forward.ownerLeases(), "connections the idle forward keeps open on the owner");
+        assertTrue(
+                run("qemu-io", "-f", "raw", "-c", "read -P 7 0 64k", uri(forward.front()))
+                        .contains("read 65536/65536"),
+                "the forward dials again for the next host");
+    }
+
+    @Test
     void nbdcopyThroughTheForwardIsByteForByteAndTheMapMatches() throws Exception {
         Path source = dir.resolve("source.bin");
         byte[] data = new byte[(int) SIZE];

@@ -10,11 +10,13 @@ import dev.flashcopy.nbd.client.ClientLoops;
 import dev.flashcopy.nbd.client.Dialer;
 import dev.flashcopy.nbd.client.NbdClient;
 import dev.flashcopy.nbd.client.NbdConnection;
+import dev.flashcopy.nbd.client.Reconnect;
 import dev.flashcopy.nbd.client.RemoteDevices;
 import dev.flashcopy.nbd.client.RemoteExport;
 import dev.flashcopy.nbd.listen.Endpoint;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -27,8 +29,10 @@ import java.util.function.Supplier;
  * owner's NBD address is what it published ({@link StoreOwnership#ownerEndpoint}); both are looked at again at most
  * once a second, on a look-up. A forward's open connection stays where it is when the store changes hands (an old
  * owner, moved away, forwards in turn); each dial, after a loss, goes to the owner of that moment, which may be this
- * server itself once it took the store over (its NBD then serves its engine, so the connection cannot loop). FUA,
- * FLUSH, errors and structured replies keep their meaning through the forward ({@code nbd.client.RemoteDevice}).
+ * server itself once it took the store over (its NBD then serves its engine, so the connection cannot loop). A request
+ * in flight when its owner goes away is sent again to the next one ({@link #RESEND_WINDOW}), and a host's FLUSH after
+ * such a loss fails once if writes answered before it may have gone with the old owner ({@code TrackedRemoteDevice}).
+ * FUA, FLUSH, errors and structured replies keep their meaning through the forward ({@code nbd.client.RemoteDevice}).
  * Thread-safe.
  */
 final class StandbyExports implements DeviceProvider, AutoCloseable {
@@ -39,7 +43,13 @@ final class StandbyExports implements DeviceProvider, AutoCloseable {
     private final Path dataDir;
     private final Supplier<Optional<Endpoint>> owner;
     private final ClientLoops loops = ClientLoops.create(1);
-    private final RemoteDevices remote = new RemoteDevices(loops);
+    /**
+     * Requests whose owner goes away are sent again to the next owner: a failover takes the store over well within a
+     * minute (the lease lapses in 10 s, then recovery), and the host sees a pause, not an error.
+     */
+    static final Duration RESEND_WINDOW = Duration.ofSeconds(60);
+
+    private final RemoteDevices remote = new RemoteDevices(loops, Reconnect.resendingFor(RESEND_WINDOW));
     private final Set<String> names = new HashSet<>();
     private volatile Endpoint forwardingTo;
     private long lookedAt = System.nanoTime() - REFRESH_NANOS;
