@@ -200,13 +200,26 @@ class MoveIT {
                         "a survivor took the store over\n" + writesThrough.logText());
                 servers.add(fresh.join());
                 byName.put(name, servers.getLast());
+                before = writer.completed(); // what follows must be written after this takeover
             }
             assertTrue(
                     writer.awaitMoreThan(before, Duration.ofSeconds(60)),
                     "writes go on after the last takeover: " + writer.completed() + "\n" + writesThrough.logText());
             writer.stop();
             writing.join();
-            writer.verify();
+            try {
+                writer.verify();
+            } catch (AssertionError e) {
+                StringBuilder logs = new StringBuilder(e.getMessage());
+                for (ServerProcess s : servers) {
+                    logs.append("\n--- ")
+                            .append(s)
+                            .append(s == writesThrough ? " (written through)" : "")
+                            .append(":\n")
+                            .append(s.logText());
+                }
+                throw new AssertionError(logs.toString(), e);
+            }
         } finally {
             for (ServerProcess s : servers) {
                 s.close();

@@ -299,4 +299,10 @@ public final class ServerProcess implements AutoCloseable {
             stop();
         }
     }
+
+    /** The server's data directory and address, to tell servers apart in a test's failure message. */
+    @Override
+    public String toString() {
+        return "server in " + dataDir + " at " + host + ":" + port;
+    }
 }
