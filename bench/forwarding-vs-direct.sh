@@ -15,7 +15,9 @@ runtime=${RUNTIME:-8}
 rounds=${ROUNDS:-5}
 size=${SIZE:-1G}
 base_port=${BASE_PORT:-0} # 0: ports the kernel picks
-java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+. "$root/bin/lib/jdk.sh"
+find_jdk # JAVA_HOME and JAVA of a JDK 25, for mvn and the servers, as bin/ scripts do
+java=$JAVA
 work=$(mktemp -d /var/tmp/flashcopy-forward.XXXXXX)
 pids=()
 cleanup() {
