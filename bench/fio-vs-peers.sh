@@ -10,8 +10,7 @@
 # Without tcp among the transports only the plain sections run and are replaced in RESULTS.md; with it, the
 # copy-on-write rows run too and the file is rewritten (sections other scripts added are kept). Over unix
 # sockets and TLS the one-connection rows run (the targets of issue 20). BASE_PORT=N: the servers' TCP ports
-# from N up. The server runs from tools/target as built: package it first with
-#   mvn -B -o -q -pl tools -am package -DskipTests
+# from N up. The server runs from tools/target as built; bench/lib/servers.sh builds what is missing first.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 case ${CACHE:-pages} in pages|folios) ;; *) echo "fio-vs-peers: CACHE must be pages or folios, not '$CACHE'" >&2; exit 2 ;; esac

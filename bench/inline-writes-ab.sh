@@ -6,7 +6,7 @@
 #
 #   bench/inline-writes-ab.sh                       # 3 rounds of 6 s (+2 s ramp) a server and row
 #   ROUNDS=5 INLINE=131072 bench/inline-writes-ab.sh
-# The servers run from tools/target as built: package it first (mvn -B -o -q -pl tools -am package -DskipTests).
+# The servers run from tools/target as built; bench/lib/servers.sh builds what is missing first.
 # BASE_PORT=N: their ports from N up (else ports the kernel picks).
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)

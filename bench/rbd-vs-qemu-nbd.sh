@@ -10,8 +10,7 @@
 # The pool (POOL, default fcbench) is the benchmark's own: created when missing, emptied of its images and
 # flashcopy objects at start. Only one flashcopy server may own a pool's store, so never point it at a pool that
 # other servers or tests use (it refuses rbd). Needs the ceph, rbd and rados commands (bin/ceph-dev installs them).
-# The server runs from tools/target as built: package it first with
-#   mvn -B -o -q -pl tools -am package -DskipTests
+# The server runs from tools/target as built; bench/lib/servers.sh builds what is missing first.
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 rounds=${ROUNDS:-3}

@@ -9,8 +9,7 @@
 #
 #   bench/tls-vs-peers.sh                 # 3 rounds of 6 s per fio row, a 1 GiB image
 #   ROUNDS=5 RUNTIME=10 SIZE=2G bench/tls-vs-peers.sh
-# The server runs from tools/target as built (FLASHCOPY_NO_BUILD=1): package it first with
-#   mvn -B -o -q -pl tools -am package -DskipTests
+# The server runs from tools/target as built; what is missing is built first (bin/flashcopy --version).
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 runtime=${RUNTIME:-6}
@@ -42,6 +41,7 @@ chmod 777 "$work/out"
 client() { setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$work/home" "$@"; }
 tls=""
 image="$work/image.raw"
+"$root/bin/flashcopy" --version >/dev/null # builds what is missing, with a JDK 25 it finds itself
 source="$work/source.raw" # what nbdcopy writes into each server
 echo "preparing dense $size raw images" >&2
 for f in "$image" "$source"; do

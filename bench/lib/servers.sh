@@ -3,6 +3,12 @@
 # replacing a section of bench/RESULTS.md. Expects $root (the checkout) and $work (the run's scratch directory)
 # set, and a pids array the script's cleanup kills. Tables come from bench/lib/tables.py.
 
+# The servers run from tools/target as built (FLASHCOPY_NO_BUILD=1 below): any bin/flashcopy command builds what is
+# missing or older than the sources first, with a JDK 25 it finds itself (no JAVA_HOME needed).
+if [ "${FLASHCOPY_NO_BUILD:-}" != 1 ]; then
+  "$root/bin/flashcopy" --version >/dev/null
+fi
+
 # A free TCP port: the next of BASE_PORT, BASE_PORT+1, ... when BASE_PORT is set (hosts that give each user a
 # range), else one the kernel picks. The count is kept in a file: callers run it in a subshell, $(free_port).
 free_port() {
@@ -26,8 +32,7 @@ wait_uri() {
 
 # launch_flashcopy NAME LISTEN JAVA_OPTS [SERVE_ARGS...]: `flashcopy serve` with its own data directory
 # $work/NAME/data and log $work/NAME.log, not waited for (a standby never gets as far as admin.json); its pid in
-# pids[-1] and in flashcopy_pid. The JVM runs from tools/target as built (FLASHCOPY_NO_BUILD=1; package it first
-# with mvn -B -o -q -pl tools -am package -DskipTests).
+# pids[-1] and in flashcopy_pid. The JVM runs from tools/target as built (above).
 launch_flashcopy() {
   local name=$1 listen=$2 opts=$3
   shift 3
