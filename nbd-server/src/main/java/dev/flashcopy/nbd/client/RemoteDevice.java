@@ -17,7 +17,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * A {@link BlockDevice} whose data lives in another server's NBD export. Each call becomes one request, or several
@@ -43,8 +42,6 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
     private static final int ZERO_CHUNK = 1 << 20;
     private static final ByteBuffer ZEROES =
             ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
-    private static final System.Logger LOG = System.getLogger(RemoteDevice.class.getName());
-    private static final long LONGEST_PAUSE_MILLIS = 1000;
 
     /** Told where a write was answered, for a flush to account for later; FUA writes are durable and not told. */
     interface Answers {
@@ -77,13 +74,13 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
     private volatile Link link;
     private final RemoteMaps maps;
     private volatile boolean closed;
-    /** Set while requests wait for a lost connection to be replaced (logged once per loss). */
-    private volatile boolean resending;
+    private final Resends resends;
 
     private RemoteDevice(String name, Dialer dialer, Reconnect reconnect, NbdConnection first) {
         this.name = name;
         this.dialer = dialer;
         this.reconnect = reconnect;
+        this.resends = new Resends(name, reconnect);
         this.link = new Link(first);
         this.size = first.details().size();
         this.readOnly = first.details().readOnly();
@@ -179,19 +176,29 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
                     int n = Math.min(max, length - done);
                     parts.add(c.write(offset + done, data.retainedSlice(data.readerIndex() + done, n), flags));
                 }
-                Completions.awaitAll(parts);
-                if (flushAfter) {
-                    // Durability: every piece above has been answered, so this flush covers them all.
-                    flush(l);
-                }
-                if (!fua) {
-                    answers.answered(l.ledger(), l.ledger().answered());
-                }
-                return null;
+                return settle(l, parts, flushAfter, fua, answers);
             });
         } finally {
             data.release();
         }
+    }
+
+    /**
+     * Waits for the pieces of a write (or trim, or zeroing) on {@code l}, then makes it durable as FUA asked (a FLUSH
+     * after it where the server takes no FUA) and tells {@code answers} where one without FUA was answered.
+     */
+    private static Void settle(
+            Link l, List<CompletableFuture<?>> parts, boolean flushAfter, boolean fua, Answers answers)
+            throws BlockIoException {
+        Completions.awaitAll(parts);
+        if (flushAfter) {
+            // Durability: every piece has been answered, so this flush covers them all.
+            flush(l);
+        }
+        if (!fua) {
+            answers.answered(l.ledger(), l.ledger().answered());
+        }
+        return null;
     }
 
     @Override
@@ -202,7 +209,7 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
             return null;
         }
         ByteBuffer again = dst.duplicate();
-        return orResent(c.read(offset, dst, 0), () -> read(offset, again));
+        return resends.orResent(c.read(offset, dst, 0), () -> read(offset, again), () -> closed);
     }
 
     @Override
@@ -224,41 +231,7 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
             first = first.thenRun(() -> answers.answered(l.ledger(), l.ledger().answered()));
         }
         // The caller holds the payload until the returned future completes, so a resend may still send it.
-        return orResent(first, () -> write(offset, payload.retainedSlice(), fua, answers));
-    }
-
-    /**
-     * {@code first}, its failure as a block error; when the policy resends and the failure was a lost connection,
-     * the call is made again the blocking way ({@code again}, on a virtual thread of its own: the failure completes on
-     * the connection's event loop, which must not wait) and the result is that call's.
-     */
-    private CompletableFuture<Void> orResent(CompletableFuture<Void> first, BlockCall again) {
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        first.whenComplete((v, failure) -> {
-            if (failure == null) {
-                result.complete(null);
-                return;
-            }
-            BlockIoException e = RemoteErrors.of(
-                    failure instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : failure);
-            if (!reconnect.resends() || closed || !resendable(e)) {
-                result.completeExceptionally(e);
-                return;
-            }
-            Thread.ofVirtual().name("resend-" + name).start(() -> {
-                try {
-                    again.run();
-                    result.complete(null);
-                } catch (BlockIoException | RuntimeException x) {
-                    result.completeExceptionally(x);
-                }
-            });
-        });
-        return result;
-    }
-
-    private interface BlockCall {
-        void run() throws BlockIoException;
+        return resends.orResent(first, () -> write(offset, payload.retainedSlice(), fua, answers), () -> closed);
     }
 
     @Override
@@ -278,15 +251,7 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
             for (long done = 0; done < length; done += MAX_SPAN) {
                 parts.add(c.trim(offset + done, Math.min(MAX_SPAN, length - done), flags));
             }
-            Completions.awaitAll(parts);
-            if (flushAfter) {
-                // Durability: the trims above have been answered; this flush makes them stick.
-                flush(l);
-            }
-            if (!fua) {
-                answers.answered(l.ledger(), l.ledger().answered());
-            }
-            return null;
+            return settle(l, parts, flushAfter, fua, answers);
         });
     }
 
@@ -322,15 +287,7 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
                     parts.add(c.write(offset + done, Unpooled.wrappedBuffer(ZEROES.slice(0, n)), fuaFlag));
                 }
             }
-            Completions.awaitAll(parts);
-            if (flushAfter) {
-                // Durability: the zeroes above have been answered; this flush covers them.
-                flush(l);
-            }
-            if (!fua) {
-                answers.answered(l.ledger(), l.ledger().answered());
-            }
-            return null;
+            return settle(l, parts, flushAfter, fua, answers);
         });
     }
 
@@ -393,63 +350,9 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
         maps.mapDirty(mapName, offset, length, sink);
     }
 
-    /**
-     * Runs {@code attempt} on the open link; when the policy resends and the attempt failed because the connection was
-     * lost, could not be made again, or the far server is shutting down, tries again after a pause (50 ms, doubling
-     * up to a second) until the policy's window after the first failure has passed.
-     */
+    /** Runs {@code attempt} on the open link, again on a new one as the policy says ({@link Resends}). */
     private <T> T resending(Attempt<T> attempt) throws BlockIoException {
-        long deadline = 0;
-        long pauseMillis = 50;
-        while (true) {
-            try {
-                return attempt.on(open());
-            } catch (BlockIoException e) {
-                if (!reconnect.resends() || closed || !resendable(e)) {
-                    throw e;
-                }
-                long now = System.nanoTime();
-                if (deadline == 0) {
-                    deadline = now + reconnect.resendWindow().toNanos();
-                    noteResending(e);
-                } else if (now - deadline > 0) {
-                    throw new BlockIoException(
-                            BlockError.IO,
-                            e.getMessage() + " (sent again for "
-                                    + reconnect.resendWindow().toSeconds() + " s, no server took it)",
-                            e);
-                }
-                pause(pauseMillis);
-                pauseMillis = Math.min(LONGEST_PAUSE_MILLIS, pauseMillis * 2);
-            }
-        }
-    }
-
-    /** Whether a request that failed with {@code e} may go again on another connection. */
-    private static boolean resendable(BlockIoException e) {
-        Throwable cause = e.getCause();
-        return cause instanceof ConnectionLost || (cause instanceof ErrorReply && e.error() == BlockError.SHUTDOWN);
-    }
-
-    private void noteResending(BlockIoException e) {
-        if (!resending) {
-            resending = true;
-            LOG.log(
-                    System.Logger.Level.WARNING,
-                    "{0}: {1}; requests wait for a server to take them, for up to {2} s",
-                    name,
-                    e.getMessage(),
-                    reconnect.resendWindow().toSeconds());
-        }
-    }
-
-    private static void pause(long millis) throws BlockIoException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BlockIoException(BlockError.IO, "interrupted while waiting to send a request again", e);
-        }
+        return resends.run(() -> attempt.on(open()), () -> closed);
     }
 
     /** The open link, dialled again first when it was lost and the policy allows it. */
@@ -490,10 +393,7 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
                                 + fresh.details().size() + " bytes now, not " + size);
             }
             link = new Link(fresh);
-            if (resending) {
-                resending = false;
-                LOG.log(System.Logger.Level.INFO, "{0}: connected again, to {1}", name, fresh.export());
-            }
+            resends.reconnected(fresh.export());
             return link;
         }
     }

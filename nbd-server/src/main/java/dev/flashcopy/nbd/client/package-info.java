@@ -10,8 +10,8 @@
  * reply timeout, and TCP connections keep alive with {@link dev.flashcopy.nbd.client.KeepAlive}'s probes).
  * {@link dev.flashcopy.nbd.client.RemoteDevice} is a {@code BlockDevice} over connections (it splits requests to the
  * server's limits, emulates what the server does not offer, maps error replies back to {@code BlockError}s and
- * re-opens a lost connection, or sends the requests it lost again on a new one, as its
- * {@link dev.flashcopy.nbd.client.Reconnect} policy says), and {@link dev.flashcopy.nbd.client.RemoteDevices} offers
+ * re-opens a lost connection, or sends the requests it lost again on a new one ({@link dev.flashcopy.nbd.client.Resends}),
+ * as its {@link dev.flashcopy.nbd.client.Reconnect} policy says), and {@link dev.flashcopy.nbd.client.RemoteDevices} offers
  * such devices to an {@code NbdServer} as exports, each host connection through a
  * {@link dev.flashcopy.nbd.client.TrackedRemoteDevice} that answers its FLUSH truthfully after a lost connection (from
  * each connection's {@link dev.flashcopy.nbd.client.Ledger} of answered and flushed writes).
