@@ -3,7 +3,6 @@ package dev.flashcopy.nbd.client;
 import dev.flashcopy.engine.device.BlockIoException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /** Waiting for request futures on behalf of a blocking device call, failures turned into block errors. Stateless. */
@@ -48,17 +47,5 @@ final class Completions {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    /** {@code f}, failing with the {@code BlockIoException} its failure maps to (for {@code RemoteBacked} callers). */
-    static CompletableFuture<Void> asBlockErrors(CompletableFuture<Void> f) {
-        return f.handle((v, failure) -> {
-            if (failure != null) {
-                Throwable cause =
-                        failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
-                throw new CompletionException(RemoteErrors.of(cause));
-            }
-            return null;
-        });
     }
 }
