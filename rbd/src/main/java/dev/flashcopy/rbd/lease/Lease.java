@@ -64,6 +64,8 @@ public final class Lease implements AutoCloseable {
     private volatile State state = State.NEW;
     /** {@link System#nanoTime()} until which the holder may act on the lease. */
     private volatile long validUntil;
+    /** {@link System#nanoTime()} when the renewal in flight was sent, for the reason a lease is lost. */
+    private volatile long renewalSentAt;
 
     /**
      * A lease on {@code objectName} in {@code pool} for the server {@code serverName}, through {@code cluster} (the
@@ -271,8 +273,14 @@ public final class Lease implements AutoCloseable {
         if (state != State.HELD || suspended.get()) {
             return;
         }
-        if (System.nanoTime() - validUntil >= 0) {
-            lose("no renewal confirmed within " + terms.duration().toMillis() + " ms");
+        long now = System.nanoTime();
+        if (now - validUntil >= 0) {
+            // Say whether the cluster is slow (a renewal waits for its answer) or this process was (none was sent).
+            String inFlight = renewing.get()
+                    ? "; the renewal sent " + TimeUnit.NANOSECONDS.toMillis(now - renewalSentAt)
+                            + " ms ago is unanswered"
+                    : "; no renewal in flight";
+            lose("no renewal confirmed within " + terms.duration().toMillis() + " ms" + inFlight);
             return;
         }
         if (renewing.compareAndSet(false, true)) {
@@ -283,6 +291,7 @@ public final class Lease implements AutoCloseable {
     private void renew() {
         try {
             long sent = System.nanoTime();
+            renewalSentAt = sent;
             locks.lockExclusive(objectName, LOCK_NAME, serverName, serverName, terms.duration(), true);
             if (state == State.HELD) {
                 validUntil = sent + terms.duration().toNanos();

@@ -231,6 +231,7 @@ class LeaseTest {
         String reason = a.lost().poll(5, TimeUnit.SECONDS);
         assertNotNull(reason, "the woken holder was not told it lost the lease");
         assertTrue(reason.startsWith("no renewal confirmed within 3000 ms"), reason);
+        assertTrue(reason.endsWith("; no renewal in flight"), "a paused process sent none: " + reason);
         assertFalse(leaseA.isHeld());
 
         // Nothing landed: read back through the survivor.
