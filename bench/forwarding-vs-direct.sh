@@ -47,8 +47,9 @@ fio --name=fill --filename="$image" --size="$size" --rw=write --bs=1M --ioengine
 
 p_owner=$(port 1); p_front=$(port 2)
 mkdir -p "$work/owner"
-flashcopy serve --image-dir "$work" --data "$work/owner" --listen "127.0.0.1:$p_owner" --admin 127.0.0.1:0 \
-    >"$work/owner.log" 2>&1 &
+# exec: $! must be the JVM itself, or the clean-up kills a subshell and leaves the server running.
+(exec "$java" "${jvm[@]}" -cp "$classpath" dev.flashcopy.tools.Flashcopy serve --image-dir "$work" \
+    --data "$work/owner" --listen "127.0.0.1:$p_owner" --admin 127.0.0.1:0 >"$work/owner.log" 2>&1) &
 pids+=($!)
 for _ in $(seq 600); do [ -f "$work/owner/admin.json" ] && break; sleep 0.1; done
 FLASHCOPY_DATA="$work/owner" flashcopy mkvol bench --file "$image" >/dev/null
