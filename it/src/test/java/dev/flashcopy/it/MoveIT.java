@@ -1,6 +1,7 @@
 package dev.flashcopy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,6 +22,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -224,6 +226,70 @@ class MoveIT {
             for (ServerProcess s : servers) {
                 s.close();
             }
+            Ceph.removePool(POOL);
+        }
+    }
+
+    /**
+     * The store moved away from the server a host writes through, back to it, and away again, while fio writes and
+     * verifies: after the second move the host's connection goes out to the other server and comes back to its own
+     * (a forward to itself by way of the other), which each later move must still drain and re-point. Every move
+     * finishes, and fio's verify passes.
+     */
+    @Test
+    void movingTheStoreAwayAndBackUnderFioThroughOneServerFinishesEveryMove() throws Exception {
+        Ceph.ensurePool(POOL);
+        String a = Ceph.unique("pa");
+        String b = Ceph.unique("pb");
+        String volume = Ceph.unique("pw");
+        try (ServerProcess first = ServerProcess.start(tmp.resolve("pa"), args(a));
+                ServerProcess second = ServerProcess.start(tmp.resolve("pb"), args(b))) {
+            first.cli("mkvol", volume, "--size", "32M").ok();
+            ExecutorService runs = Executors.newSingleThreadExecutor();
+            CompletableFuture<Command.Result> fio = CompletableFuture.supplyAsync(
+                    () -> Command.run(
+                            Duration.ofSeconds(180),
+                            "fio",
+                            "--name=pingpong",
+                            "--ioengine=nbd",
+                            "--uri=" + first.uri(volume),
+                            "--rw=randwrite",
+                            "--bs=4k",
+                            "--iodepth=8",
+                            "--size=32m",
+                            "--rate_iops=400", // 20 s of writes: three moves, each a CLI start on a loaded machine
+                            "--verify=crc32c",
+                            "--verify_fatal=1",
+                            "--verify_state_save=0",
+                            "--output-format=terse"),
+                    runs);
+            Thread.sleep(1500);
+            ServerProcess[] from = {first, second, first};
+            String[] to = {b, a, b};
+            for (int i = 0; i < from.length; i++) {
+                final int move = i + 1; // the message joins fio: build it only on failure
+                assertFalse(fio.isDone(), () -> "fio ended before move " + move + ": " + fio.join());
+                long started = System.nanoTime();
+                Command.Result moved = from[i].cli("move", "--to", to[i]);
+                System.out.println("move " + (i + 1) + " to " + to[i] + ": " + (System.nanoTime() - started) / 1_000_000
+                        + " ms (" + moved.out().strip() + ")");
+                String logs = "\n--- a:\n" + first.logText() + "\n--- b:\n" + second.logText();
+                assertEquals(0, moved.exit(), "move " + (i + 1) + " to " + to[i] + ": " + moved + logs);
+                assertTrue(
+                        awaitOwner(first, to[i]::equals, Duration.ofSeconds(30)),
+                        "move " + (i + 1) + " done as the host's server sees it" + logs);
+                System.out.println("move " + (i + 1) + " seen by " + a + " after "
+                        + (System.nanoTime() - started) / 1_000_000 + " ms");
+                Thread.sleep(1000);
+            }
+            Command.Result r = fio.get(180, TimeUnit.SECONDS);
+            runs.shutdown();
+            assertEquals(
+                    0,
+                    r.exit(),
+                    "fio through " + a + " across three moves: " + r + "\n--- a:\n" + first.logText() + "\n--- b:\n"
+                            + second.logText());
+        } finally {
             Ceph.removePool(POOL);
         }
     }
