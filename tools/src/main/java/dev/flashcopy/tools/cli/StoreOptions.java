@@ -21,22 +21,21 @@ public final class StoreOptions {
     @Option(
             names = "--ceph-conf",
             paramLabel = "FILE",
-            defaultValue = "/etc/ceph/ceph.conf",
-            description = "with --store rbd:POOL: the cluster's configuration file (default: ${DEFAULT-VALUE})")
+            description = "with --store rbd:POOL: the cluster's configuration file (default: $CEPH_CONF when set,"
+                    + " as for the ceph and rbd commands, else /etc/ceph/ceph.conf)")
     Path cephConf;
 
     @Option(
             names = "--ceph-user",
             paramLabel = "NAME",
-            defaultValue = "admin",
-            description = "with --store rbd:POOL: the cephx user, without 'client.' (default: ${DEFAULT-VALUE});"
+            description = "with --store rbd:POOL: the cephx user, without 'client.' (default: admin);"
                     + " it needs mon 'profile rbd' osd 'profile rbd pool=POOL'")
     String cephUser;
 
     /** The store the options name; a mistake is a usage error naming the option. */
     public StoreChoice choice() {
         try {
-            return StoreChoice.parse(store, cephConf, cephUser);
+            return StoreChoice.parse(store, cephConf, cephUser, System.getenv("CEPH_CONF"));
         } catch (IllegalArgumentException e) {
             throw new CommandFailure(ExitCode.USAGE, e.getMessage());
         }

@@ -49,7 +49,7 @@ final class CephStore implements AutoCloseable {
         Path conf = choice.cephConf();
         if (!Files.isReadable(conf)) {
             throw new StartupException(
-                    "--ceph-conf " + conf + ": no such readable file (expected: the cluster's"
+                    choice.cephConfNamedBy() + ": no such readable file (expected: the cluster's"
                             + " ceph.conf, naming its monitors and keyring)",
                     null);
         }

@@ -116,6 +116,23 @@ class ServeCommandTest {
         }
     }
 
+    @Test
+    void aCephOptionWithTheFileStoreIsAUsageErrorAndCreatesNothing() {
+        CliRun r = CliRun.of(
+                "serve",
+                "--data",
+                dir.resolve("data").toString(),
+                "--listen",
+                "127.0.0.1:0",
+                "--admin",
+                "127.0.0.1:0",
+                "--ceph-user",
+                "flashcopy");
+        assertEquals(ExitCode.USAGE.code(), r.exit());
+        assertTrue(r.singleErrorLine().startsWith("flashcopy: --ceph-user applies only to --store rbd:POOL"), r.err());
+        assertFalse(Files.exists(dir.resolve("data")), "nothing may be created before the check");
+    }
+
     private static Matcher awaitBanner(StringWriter out, StringWriter err) throws InterruptedException {
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {
