@@ -66,6 +66,8 @@ final class LibRbd {
             bind("rbd_aio_read2", FunctionDescriptor.of(INT, PTR, LONG, LONG, PTR, PTR, INT));
     private static final MethodHandle AIO_WRITE2 =
             bind("rbd_aio_write2", FunctionDescriptor.of(INT, PTR, LONG, LONG, PTR, PTR, INT));
+    private static final MethodHandle AIO_WRITEV =
+            bind("rbd_aio_writev", FunctionDescriptor.of(INT, PTR, PTR, INT, LONG, PTR));
     private static final MethodHandle AIO_DISCARD =
             bind("rbd_aio_discard", FunctionDescriptor.of(INT, PTR, LONG, LONG, PTR));
     private static final MethodHandle AIO_WRITE_ZEROES =
@@ -213,6 +215,14 @@ final class LibRbd {
     static int aioWrite2(MemorySegment image, long offset, long length, MemorySegment buf, MemorySegment completion) {
         try {
             return (int) AIO_WRITE2.invokeExact(image, offset, length, buf, completion, 0);
+        } catch (Throwable t) {
+            throw LibRados.rethrow(t);
+        }
+    }
+
+    static int aioWritev(MemorySegment image, MemorySegment iov, int iovcnt, long offset, MemorySegment completion) {
+        try {
+            return (int) AIO_WRITEV.invokeExact(image, iov, iovcnt, offset, completion);
         } catch (Throwable t) {
             throw LibRados.rethrow(t);
         }

@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -153,6 +154,38 @@ public final class RbdImage implements AutoCloseable {
         if (written != src.byteSize()) {
             throw new CephException(
                     "rbd_write2", at(offset) + " wrote " + written + " of " + src.byteSize(), Errno.EIO);
+        }
+    }
+
+    /**
+     * Writes {@code pieces} one after the other from {@code offset}, as one write, and returns when it completed.
+     * {@code rbd_aio_writev} gathers the pieces into librbd's own buffers (it copies what it is given, as for every
+     * write), so a payload that arrived in pieces is not first copied into one buffer of ours; librbd has no
+     * synchronous vectored write, hence the completion waited for here.
+     */
+    public void writev(long offset, List<MemorySegment> pieces) throws CephException {
+        MemorySegment image = handle();
+        try (Arena arena = Arena.ofConfined()) {
+            // struct iovec { void *iov_base; size_t iov_len; }: 16 bytes on x86-64, the only platform we bind.
+            MemorySegment iov = arena.allocate(16L * pieces.size(), 8);
+            for (int i = 0; i < pieces.size(); i++) {
+                MemorySegment piece = pieces.get(i);
+                if (!piece.isNative()) {
+                    throw new IllegalArgumentException("rbd_aio_writev: piece " + i + " is not native memory");
+                }
+                iov.set(ValueLayout.ADDRESS, 16L * i, piece);
+                iov.set(ValueLayout.JAVA_LONG, 16L * i + 8, piece.byteSize());
+            }
+            CompletableFuture<Long> done = AioCompletions.submit(
+                    "rbd_aio_writev", at(offset), iov, c -> LibRbd.aioWritev(image, iov, pieces.size(), offset, c));
+            try {
+                done.join(); // the iovec and the pieces stay alive until librbd is done with them
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof CephException ce) {
+                    throw ce;
+                }
+                throw e;
+            }
         }
     }
 

@@ -123,6 +123,35 @@ class VolumeImageTest {
         }
     }
 
+    /**
+     * Pieces all in native memory, as the NBD server passes a payload received in parts (on RBD they go through
+     * {@code rbd_aio_writev} as they are): one starts past its buffer's position 0, the write crosses a 4 MiB RBD
+     * object boundary.
+     */
+    @ParameterizedTest
+    @EnumSource(StoreKind.class)
+    void gatheredDirectWriteAcrossAnObjectBoundaryLandsInOrder(StoreKind store) throws IOException {
+        try (StoreKind.Images images = store.images()) {
+            VolumeImage image = images.create(SIZE);
+            byte[] a = random(4096, 8);
+            byte[] b = random(107, 9);
+            byte[] c = random(MIB, 10);
+            ByteBuffer middle = direct(b).position(7);
+            ByteBuffer[] srcs = {direct(a), middle, direct(c)};
+            long at = 4 * MIB - 4096 - 50;
+            image.write(at, srcs);
+            for (ByteBuffer s : srcs) {
+                assertFalse(s.hasRemaining(), "every piece consumed");
+            }
+            byte[] all = read(image, at, a.length + b.length - 7 + c.length);
+            ByteBuffer want = ByteBuffer.allocate(all.length)
+                    .put(a)
+                    .put(b, 7, b.length - 7)
+                    .put(c);
+            assertArrayEquals(want.array(), all);
+        }
+    }
+
     /** A punch off the 64 KiB grid: librbd's discard would keep those bytes, so the image must zero them. */
     @ParameterizedTest
     @EnumSource(StoreKind.class)

@@ -11,6 +11,7 @@ import dev.flashcopy.rbd.RbdImage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -134,13 +135,31 @@ public final class RbdVolumeImage implements VolumeImage {
     }
 
     /**
-     * Gathers the pieces into one native buffer and writes it in one call: each librbd write is a round trip to
-     * the OSDs, so one write of the whole payload beats one per piece.
+     * One librbd write for all the pieces: each librbd write is a round trip to the OSDs, so one write of the whole
+     * payload beats one per piece. Pieces in native memory (a payload the NBD server received in parts) go as they
+     * are, through {@code rbd_aio_writev}; others are gathered into one native buffer first.
      */
     @Override
     public void write(long offset, ByteBuffer[] srcs) throws BlockIoException {
         if (srcs.length == 1) {
             write(offset, srcs[0]);
+            return;
+        }
+        if (allDirect(srcs)) {
+            List<MemorySegment> pieces = new ArrayList<>(srcs.length);
+            long total = 0;
+            for (ByteBuffer b : srcs) {
+                pieces.add(MemorySegment.ofBuffer(b));
+                total += b.remaining();
+            }
+            try {
+                image.writev(offset, pieces);
+            } catch (CephException e) {
+                throw RbdErrors.failure(e, "write " + total + " bytes at " + offset + " of " + subject);
+            }
+            for (ByteBuffer b : srcs) {
+                b.position(b.limit());
+            }
             return;
         }
         long total = 0;
@@ -160,6 +179,15 @@ public final class RbdVolumeImage implements VolumeImage {
         for (ByteBuffer b : srcs) {
             b.position(b.limit());
         }
+    }
+
+    private static boolean allDirect(ByteBuffer[] srcs) {
+        for (ByteBuffer b : srcs) {
+            if (!b.isDirect()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Through {@code buffer}: librbd has no copy between two images' ranges (its deep copy is of whole images). */
