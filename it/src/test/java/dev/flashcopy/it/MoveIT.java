@@ -439,11 +439,24 @@ class MoveIT {
         }
     }
 
-    private static void assertTable(ServerProcess s, String owner, String volume) {
+    /** {@code lsvol}'s and {@code lsflash VOLUME}'s tables and {@code lsflash --json} name the owner. */
+    private static void assertTable(ServerProcess s, String owner, String volume) throws Exception {
         String table = s.cli("lsvol").ok().out();
         assertTrue(
                 table.contains("OWNER") && table.lines().anyMatch(l -> l.startsWith(volume) && l.contains(owner)),
                 table);
+        String flash = s.cli("lsflash", volume).ok().out();
+        assertTrue(
+                flash.contains("OWNER")
+                        && flash.lines()
+                                .anyMatch(l ->
+                                        l.startsWith(volume + ":") && l.strip().endsWith(owner)),
+                flash);
+        JsonNode rels = JSON.readTree(s.cli("lsflash", "--json", volume).ok().out());
+        assertTrue(rels.size() > 0, rels.toString());
+        for (JsonNode r : rels) {
+            assertEquals(owner, r.path("owner").asText(), r.toString());
+        }
     }
 
     /** Two standbys started side by side (each start is mostly a JVM warming up). */

@@ -49,7 +49,8 @@ public final class LsflashCommand implements Callable<Integer> {
                     + " mode, state, persistent, tgtinhibit, grainSize, totalGrains, outOfSyncGrains, copiedPercent,"
                     + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
                     + " dateSynced, frozen, frozenUntil, onFull, failedReason, extents: [{sourceOffset, targetOffset,"
-                    + " length}] of an extent relationship)")
+                    + " length}] of an extent relationship, owner: the server serving it, on a store several servers"
+                    + " share)")
     boolean json;
 
     @Override
@@ -107,6 +108,12 @@ public final class LsflashCommand implements Callable<Integer> {
             header = Arrays.copyOf(header, header.length + 1);
             header[header.length - 1] = "LEVEL";
         }
+        // The owner column only where servers share a store (on RBD), as in lsvol; a file store has one server.
+        boolean owners = rels.get(0).has("owner");
+        if (owners) {
+            header = Arrays.copyOf(header, header.length + 1);
+            header[header.length - 1] = "OWNER";
+        }
         Table table = new Table(header);
         table.alignRight(4).alignRight(5);
         for (JsonNode r : rels) {
@@ -120,6 +127,7 @@ public final class LsflashCommand implements Callable<Integer> {
                 row(
                         table,
                         cascaded,
+                        owners,
                         id,
                         seq,
                         r.path("mode").asText(),
@@ -145,9 +153,21 @@ public final class LsflashCommand implements Callable<Integer> {
                                 : "no",
                         r.path("onFull").asText("fail"),
                         extents(r.path("extents")),
-                        level);
+                        level,
+                        r.path("owner").asText());
             } else {
-                row(table, cascaded, id, seq, r.path("mode").asText(), state(r), copied, oos, level);
+                row(
+                        table,
+                        cascaded,
+                        owners,
+                        id,
+                        seq,
+                        r.path("mode").asText(),
+                        state(r),
+                        copied,
+                        oos,
+                        level,
+                        r.path("owner").asText());
             }
         }
         table.print(out);
@@ -166,9 +186,16 @@ public final class LsflashCommand implements Callable<Integer> {
         return r.path("state").asText() + (r.path("frozen").asBoolean() ? ",frozen" : "");
     }
 
-    /** Adds a row; its last cell, the level, only when the table has that column. */
-    private static void row(Table table, boolean withLevel, String... cells) {
-        table.row(withLevel ? cells : Arrays.copyOf(cells, cells.length - 1));
+    /** Adds a row; its last two cells, the level and the owner, only when the table has those columns. */
+    private static void row(Table table, boolean withLevel, boolean withOwner, String... cells) {
+        List<String> kept = new ArrayList<>(Arrays.asList(cells).subList(0, cells.length - 2));
+        if (withLevel) {
+            kept.add(cells[cells.length - 2]);
+        }
+        if (withOwner) {
+            kept.add(cells[cells.length - 1]);
+        }
+        table.row(kept.toArray(String[]::new));
     }
 
     /** 1 for a relationship whose source is no target, 2 one level down, and so on. */

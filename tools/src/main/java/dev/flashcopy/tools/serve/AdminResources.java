@@ -61,7 +61,7 @@ final class AdminResources {
                         term.flash().freezes()::frozenUntil,
                         settings.imageDirs(),
                         ownership == null ? null : ownership.serverName()),
-                new RelationshipsResource(term.flash()),
+                new RelationshipsResource(term.flash(), ownership == null ? null : ownership.serverName()),
                 new FreezesResource(term.flash().freezes(), term.store()),
                 new MonitorResource(
                         new MetricsPage(requests, term.flash().monitor()),

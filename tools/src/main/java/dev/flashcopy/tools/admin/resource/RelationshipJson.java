@@ -17,7 +17,8 @@ import java.util.Optional;
  * when the source's writes are held by a consistency-group freeze, until {@code frozenUntil} at the latest (null
  * when not frozen); {@code onFull} the out-of-space policy ({@code fail} or {@code inhibit-source}),
  * {@code failedReason} why the state is {@code failed} (null otherwise); {@code extents} the ranges of an extent
- * relationship (absent for a whole-volume one). Immutable.
+ * relationship (absent for a whole-volume one); {@code owner} the server that serves the relationship's volumes, on a
+ * store several servers share (absent on a file store, which has one server). Immutable.
  */
 public record RelationshipJson(
         String source,
@@ -42,17 +43,17 @@ public record RelationshipJson(
         String frozenUntil,
         String onFull,
         String failedReason,
-        @JsonInclude(JsonInclude.Include.NON_NULL) List<ExtentJson> extents) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) List<ExtentJson> extents,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String owner) {
 
     /** One range: source bytes {@code [sourceOffset, sourceOffset + length)} at {@code targetOffset}. */
     public record ExtentJson(long sourceOffset, long targetOffset, long length) {}
 
-    static RelationshipJson of(RelationshipView v) {
-        return of(v, Optional.empty());
-    }
-
-    /** With the freeze of the relationship's source, if frozen. */
-    static RelationshipJson of(RelationshipView v, Optional<Instant> frozenUntil) {
+    /**
+     * With the freeze of the relationship's source, if frozen, and the name of the server that owns it ({@code
+     * null} on a file store).
+     */
+    static RelationshipJson of(RelationshipView v, Optional<Instant> frozenUntil, String owner) {
         return new RelationshipJson(
                 v.source(),
                 v.target(),
@@ -80,6 +81,7 @@ public record RelationshipJson(
                         ? null
                         : v.extents().stream()
                                 .map(e -> new ExtentJson(e.sourceOffset(), e.targetOffset(), e.length()))
-                                .toList());
+                                .toList(),
+                owner);
     }
 }

@@ -84,9 +84,17 @@ public final class RelationshipsResource implements Resource {
     private static final Set<String> RATE_FIELDS = Set.of("rateMiBps");
 
     private final FlashEngine flash;
+    /** This server's name on a store several servers share; null on a file store. */
+    private final String owner;
 
     public RelationshipsResource(FlashEngine flash) {
+        this(flash, null);
+    }
+
+    /** @param owner this server's name, on a store several servers share (null on a file store) */
+    public RelationshipsResource(FlashEngine flash, String owner) {
         this.flash = flash;
+        this.owner = owner;
     }
 
     @Override
@@ -125,7 +133,7 @@ public final class RelationshipsResource implements Resource {
     }
 
     private RelationshipJson json(RelationshipView v) {
-        return RelationshipJson.of(v, flash.freezes().frozenUntil(v.source()));
+        return RelationshipJson.of(v, flash.freezes().frozenUntil(v.source()), owner);
     }
 
     /** {@code freeze} and {@code freezeTimeoutMs} (default 120 000) of an establish or resync body. */
@@ -208,7 +216,7 @@ public final class RelationshipsResource implements Resource {
             case "commit" -> r.commit(pair.source(), pair.target());
             default -> r.revert(pair.source(), pair.target());
         };
-        return ApiResponse.ok(RelationshipJson.of(after));
+        return ApiResponse.ok(json(after));
     }
 
     /** An extent relationship: one pair, ranges as {@code "SRC_OFFSET:TGT_OFFSET:LENGTH"} strings. */
