@@ -79,6 +79,41 @@ class FailoverIT {
         }
     }
 
+    /**
+     * A supervisor restarts a killed server at once, same name, same data directory: its last registration is still
+     * locked, so it waits that out (saying so) instead of refusing to start, then owns the store again with every
+     * flushed write and T0 intact.
+     */
+    @Test
+    void aServerRestartedRightAfterKill9WaitsOutItsOwnRegistrationAndServes() {
+        String src = Ceph.unique("rsrc");
+        String tgt = Ceph.unique("rtgt");
+        String a = Ceph.unique("a");
+        String t0;
+        try (ServerProcess first = ServerProcess.start(tmp.resolve("a"), args(a))) {
+            first.cli("mkvol", src, "--size", "8M").ok();
+            Qemu.io(first.uri(src), "write -P 0x41 0 8M", "flush");
+            t0 = Exports.sha256(first.uri(src));
+            first.cli("mkflash", "--nocp", src + ":" + tgt).ok();
+            Qemu.io(first.uri(src), "write -P 0x42 0 1M", "flush");
+            first.kill9();
+        }
+        try (ServerProcess again = ServerProcess.start(tmp.resolve("a"), args(a))) {
+            assertTrue(
+                    again.logText().contains("--server-name " + a + " is registered to")
+                            && again.logText().contains("waiting up to"),
+                    again.logText());
+            assertEquals(t0, Exports.sha256(again.uri(tgt)), "T0 after the restart");
+            assertEquals(
+                    sha256Of((byte) 0x42, 1 << 20),
+                    Exports.sha256(again.uri(src), 0, 1 << 20),
+                    "the flushed write before the kill");
+            again.cli("rmflash", "--force", src + ":" + tgt).ok();
+            again.cli("rmvol", tgt).ok();
+            again.cli("rmvol", src).ok();
+        }
+    }
+
     @Test
     void aPausedOwnerIsFencedAndWritesNothingWhenItWakes() throws Exception {
         String src = Ceph.unique("psrc");

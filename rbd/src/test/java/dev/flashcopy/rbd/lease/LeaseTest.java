@@ -337,6 +337,44 @@ class LeaseTest {
         second.release();
     }
 
+    /**
+     * A server restarted by its supervisor right after a crash meets its own last registration, still locked: with
+     * patience, one call waits it out and takes the name (fencing the dead one), while a twin that keeps renewing
+     * is still refused once the patience is spent.
+     */
+    @Test
+    void registeringWithPatienceWaitsOutADeadHolderButNotALiveOne() throws Exception {
+        String name = TestCluster.unique("lease-restart");
+        objects.add(ServerNames.objectName(name));
+        Duration patience = SHORT.duration().plus(SHORT.renewEvery());
+        Lease first = ServerNames.register(
+                a.cluster(), a.pool(), name, SHORT, (l, r) -> a.lost().add(r));
+
+        List<String> heard = new ArrayList<>();
+        long started = System.nanoTime();
+        ServerNameInUseException refused = assertThrows(
+                ServerNameInUseException.class,
+                () -> ServerNames.register(
+                        b.cluster(), b.pool(), name, SHORT, (l, r) -> b.lost().add(r), patience, heard::add));
+        long waited = System.nanoTime() - started;
+        assertTrue(waited >= patience.toNanos(), "refused after " + waited / 1_000_000 + " ms");
+        assertEquals(a.cluster().address(), refused.address());
+        assertEquals(List.of(a.cluster().address()), heard, "told once whom it waits for");
+        assertTrue(first.isHeld(), "the live holder kept its name");
+
+        first.suspend(); // killed: nothing renews from here on
+        Lease second = ServerNames.register(
+                b.cluster(), b.pool(), name, SHORT, (l, r) -> b.lost().add(r), patience, holder -> {});
+        fenced.add(a.cluster().address());
+        assertTrue(second.isHeld());
+        assertEquals(
+                Errno.EBLOCKLISTED,
+                assertThrows(CephException.class, () -> a.pool().writeFull(ServerNames.objectName(name), new byte[1]))
+                        .errno(),
+                "the dead registration's server is fenced");
+        second.release();
+    }
+
     /** Polls {@code acquire} until the holder's lock expired and the lease is reported stale. */
     static LeaseHeldException waitUntilStale(Lease probe) throws InterruptedException, IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -129,7 +129,7 @@ public final class FlashcopyServer implements AutoCloseable {
                     stack.push(ceph);
                     String name = settings.effectiveServerName(
                             hostName(), ProcessHandle.current().pid());
-                    StoreOwnership ownership = StoreOwnership.register(ceph, name, LeaseTerms.DEFAULT);
+                    StoreOwnership ownership = StoreOwnership.register(ceph, name, LeaseTerms.DEFAULT, log);
                     // Popped after the engine and the store closed: the last checkpoint is written while
                     // still owner.
                     stack.push(ownership);

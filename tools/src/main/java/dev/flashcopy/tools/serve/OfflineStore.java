@@ -3,6 +3,8 @@ package dev.flashcopy.tools.serve;
 import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.rbd.lease.LeaseTerms;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -36,7 +38,8 @@ public final class OfflineStore implements AutoCloseable {
             ownership = StoreOwnership.register(
                     ceph,
                     command + "@" + hostName() + ":" + ProcessHandle.current().pid(),
-                    LeaseTerms.DEFAULT);
+                    LeaseTerms.DEFAULT,
+                    new PrintWriter(Writer.nullWriter())); // a name with this process's pid is never held already
             if (!ownership.tryOwn()) {
                 throw new StartupException(
                         "--store rbd:" + choice.pool() + ": the store is served by " + ownership.holder() + "; "

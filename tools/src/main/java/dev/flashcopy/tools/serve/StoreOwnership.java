@@ -14,6 +14,7 @@ import dev.flashcopy.rbd.lease.ServerNameInUseException;
 import dev.flashcopy.rbd.lease.ServerNames;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -65,23 +66,37 @@ final class StoreOwnership implements AutoCloseable {
         this.handovers = new Handovers(terms.duration());
     }
 
-    /** Registers {@code serverName} among the pool's servers; a live twin is a one-line refusal. */
-    static StoreOwnership register(CephStore ceph, String serverName, LeaseTerms terms)
+    /**
+     * Registers {@code serverName} among the pool's servers. A name still held is waited for up to a lease's
+     * duration and a renewal period (a server restarted right after a crash meets its own last registration until
+     * it expires; refusing then would make a supervisor's restarts fail in a row), saying so on {@code log}; a twin
+     * that renews throughout is a one-line refusal.
+     */
+    static StoreOwnership register(CephStore ceph, String serverName, LeaseTerms terms, PrintWriter log)
             throws StartupException, IOException {
         AtomicReference<Consumer<String>> onLost = new AtomicReference<>(reason -> {});
         LeaseListener listener = (lease, reason) -> onLost.get().accept(lease.objectName() + ": " + reason);
-        Lease name = registerName(ceph, serverName, terms, listener);
+        Lease name = registerName(ceph, serverName, terms, listener, log);
         return new StoreOwnership(ceph, serverName, terms, name, onLost, listener);
     }
 
-    private static Lease registerName(CephStore ceph, String serverName, LeaseTerms terms, LeaseListener listener)
+    private static Lease registerName(
+            CephStore ceph, String serverName, LeaseTerms terms, LeaseListener listener, PrintWriter log)
             throws StartupException, IOException {
+        Duration patience = terms.duration().plus(terms.renewEvery());
         try {
-            return ServerNames.register(ceph.cluster(), ceph.leases(), serverName, terms, listener);
+            return ServerNames.register(
+                    ceph.cluster(), ceph.leases(), serverName, terms, listener, patience, holder -> {
+                        log.println("flashcopy: --server-name " + serverName + " is registered to " + holder
+                                + ", perhaps a server that stopped a moment ago; waiting up to "
+                                + patience.toSeconds() + " s for that registration to lapse");
+                        log.flush();
+                    });
         } catch (ServerNameInUseException e) {
             throw new StartupException(
                     "--server-name " + serverName + " is in use by a live server (" + e.address()
-                            + "); give this one another name, or stop that one",
+                            + ", still renewing after " + patience.toSeconds()
+                            + " s); give this one another name, or stop that one",
                     null);
         }
     }
@@ -221,7 +236,7 @@ final class StoreOwnership implements AutoCloseable {
             }
             name.close();
         }
-        Lease again = registerName(ceph, serverName, terms, listener);
+        Lease again = registerName(ceph, serverName, terms, listener, log);
         synchronized (this) {
             name = again;
         }
