@@ -12,6 +12,7 @@ import dev.flashcopy.it.support.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +43,9 @@ class FailoverIT {
             Qemu.io(owner.uri(src), "write -P 0x21 0 16M");
             String t0 = Exports.sha256(owner.uri(src));
             owner.cli("mkflash", "--nocp", src + ":" + tgt).ok();
+            String other = Ceph.unique("fother"); // never opened through the standby before the kill
+            owner.cli("mkvol", other, "--size", "4M").ok();
+            Qemu.io(owner.uri(other), "write -P 0x23 0 1M", "flush");
             try (ServerProcess standby = ServerProcess.start(tmp.resolve("b"), args(b))) {
                 assertTrue(standby.logText().contains("standby: the store of pool"), standby.logText());
                 // Through the standby: its writes reach the owner's volume, copy-on-write and all.
@@ -54,6 +58,10 @@ class FailoverIT {
 
                 owner.kill9();
                 long killed = System.nanoTime();
+                // A host looking a volume up through the standby while nobody owns the store: one attempt, which
+                // waits for the takeover instead of being told that the export does not exist.
+                CompletableFuture<String> lookUp = CompletableFuture.supplyAsync(
+                        () -> Qemu.io(standby.uri(other), "read -P 0x23 0 1M"), Command.OWN_THREAD);
                 String got = Exports.sha256WhenServed(standby.uri(tgt), TAKEOVER_BOUND);
                 Duration failover = Duration.ofNanos(System.nanoTime() - killed);
                 // For the notebook: owner kill -9 to the first whole read through the same address.
@@ -72,9 +80,11 @@ class FailoverIT {
                         lsvol.contains("OWNER") && lsvol.lines().anyMatch(l -> l.startsWith(src) && l.contains(b)),
                         lsvol);
                 assertTrue(standby.cli("lsvol", "--json").ok().out().contains("\"owner\" : \"" + b + "\""));
+                lookUp.join(); // Qemu.io fails the test on an error
                 standby.cli("rmflash", "--force", src + ":" + tgt).ok();
                 standby.cli("rmvol", tgt).ok();
                 standby.cli("rmvol", src).ok();
+                standby.cli("rmvol", other).ok();
             }
         }
     }

@@ -87,9 +87,12 @@ public final class RemoteDevice implements BlockDevice, DirtyMapDevice, RemoteBa
         this.maps = new RemoteMaps(name, dialer);
     }
 
-    /** Dials once, now, and keeps that connection; fails as the dial does. */
+    /**
+     * Dials now and keeps that connection; fails as the dial does. A policy that resends dials again while it fails,
+     * within its window ({@link Resends#firstDial}).
+     */
     public static RemoteDevice open(String name, Dialer dialer, Reconnect reconnect) throws IOException {
-        return new RemoteDevice(name, dialer, reconnect, dialer.dial());
+        return new RemoteDevice(name, dialer, reconnect, Resends.firstDial(name, reconnect, dialer::dial));
     }
 
     @Override

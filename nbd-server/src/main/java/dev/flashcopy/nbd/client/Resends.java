@@ -2,6 +2,8 @@ package dev.flashcopy.nbd.client;
 
 import dev.flashcopy.engine.device.BlockError;
 import dev.flashcopy.engine.device.BlockIoException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
@@ -94,6 +96,58 @@ final class Resends {
             });
         });
         return result;
+    }
+
+    /** One try at opening a connection. */
+    interface Dial<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Opens a device's first connection, again as the policy says. A forward that resends also waits for a server
+     * to open its export on: while the store changes hands, the old owner (killed a moment ago, or handing over)
+     * does not answer or refuses, until the next one serves; a host looking the export up meanwhile waits for that
+     * instead of being told the export does not exist. Any failure but an interrupt is tried again, after the
+     * same pauses as a call, until the window has passed; a policy that does not resend dials once.
+     */
+    static <T> T firstDial(String name, Reconnect reconnect, Dial<T> dial) throws IOException {
+        if (!reconnect.resends()) {
+            return dial.run();
+        }
+        long deadline = System.nanoTime() + reconnect.resendWindow().toNanos();
+        long pauseMillis = FIRST_PAUSE_MILLIS;
+        boolean waited = false;
+        while (true) {
+            try {
+                T opened = dial.run();
+                if (waited) {
+                    LOG.log(System.Logger.Level.INFO, "{0}: opened after waiting for a server to serve it", name);
+                }
+                return opened;
+            } catch (InterruptedIOException e) {
+                throw e;
+            } catch (IOException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                if (!waited) {
+                    waited = true;
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "{0}: {1}; its look-up waits for a server to serve it, for up to {2} s",
+                            name,
+                            e.getMessage(),
+                            reconnect.resendWindow().toSeconds());
+                }
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting to open " + name);
+                }
+                pauseMillis = Math.min(LONGEST_PAUSE_MILLIS, pauseMillis * 2);
+            }
+        }
     }
 
     /** The device connected again, to {@code where}: calls waiting go on there. */

@@ -84,6 +84,40 @@ class ResendTest {
         return RemoteDevice.open("disk", Dialer.of(export, loops), Reconnect.resendingFor(window));
     }
 
+    /**
+     * A look-up on a standby while the owner is gone: the first connection waits for a server to answer (instead of
+     * the host being told at once that the export does not exist), and fails only when the window has passed.
+     */
+    @Test
+    void openingWhileNoServerAnswersWaitsForOneWithinTheWindow() throws Exception {
+        far.close();
+        CompletableFuture<RemoteDevice> opening = CompletableFuture.supplyAsync(() -> {
+            try {
+                return open(Duration.ofSeconds(30));
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertThrows(TimeoutException.class, () -> opening.get(700, TimeUnit.MILLISECONDS));
+        far = NbdServer.start(config, new LeaseCountingDevices(held));
+        try (RemoteDevice d = opening.get(30, TimeUnit.SECONDS)) {
+            assertEquals(SIZE, d.size());
+            byte[] data = NbdClientTest.pattern(4096, 5);
+            d.write(0, ByteBuffer.wrap(data), true);
+            assertArrayEquals(data, NbdClientTest.read(d, 0, data.length));
+        }
+
+        far.close();
+        long started = System.nanoTime();
+        assertThrows(IOException.class, () -> open(Duration.ofMillis(1500)));
+        long waitedMs = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(waitedMs >= 1500, "gave up after " + waitedMs + " ms, before the window closed");
+        assertThrows(
+                IOException.class,
+                () -> RemoteDevice.open("disk", Dialer.of(export, loops), Reconnect.ON_NEXT_REQUEST),
+                "a policy that does not resend dials once");
+    }
+
     @Test
     void requestsMadeWhileNoServerAnswersWaitForOneAndCompleteThere() throws Exception {
         try (RemoteDevice d = open(Duration.ofSeconds(30))) {
