@@ -33,9 +33,12 @@ final class MovableDevice implements BlockDevice, DirtyMapDevice, DeviceLease {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Runnable onClose;
     private volatile DeviceLease lease;
+    /** Where {@link #lease} came from: the provider a re-homing compares with the server's current one. */
+    private volatile DeviceProvider from;
 
-    MovableDevice(String name, DeviceLease first, Runnable onClose) {
+    MovableDevice(String name, DeviceProvider from, DeviceLease first, Runnable onClose) {
         this.name = name;
+        this.from = from;
         this.lease = first;
         this.size = first.device().size();
         this.readOnly = first.device().readOnly();
@@ -46,11 +49,17 @@ final class MovableDevice implements BlockDevice, DirtyMapDevice, DeviceLease {
         gate.writeLock().lock();
     }
 
+    /** The provider the device underneath was opened from. */
+    DeviceProvider from() {
+        return from;
+    }
+
     /** Re-opens the device from {@code next} (the gate held); one it no longer has fails every later request. */
     void moveTo(DeviceProvider next) {
         DeviceLease old = lease;
         DeviceLease fresh = closed.get() ? null : next.acquire(name).orElse(null);
         lease = fresh != null ? fresh : new Gone(new GoneDevice(name, size, readOnly));
+        from = next;
         old.close();
     }
 

@@ -40,6 +40,8 @@ final class StoreRoles implements AutoCloseable {
     private NbdExport nbd;
     private AdminServer admin;
     private Thread waiter;
+    /** Moves this server's forwarded connections onto its engine after it became owner; guarded by changing. */
+    private Thread rehoming;
     /** Where this server's NBD listens, as it published it while owner; null before. */
     private volatile Endpoint published;
 
@@ -127,9 +129,8 @@ final class StoreRoles implements AutoCloseable {
 
     /**
      * With the store's lease held: opens the store and the engine, serves them on new look-ups and the admin API,
-     * then publishes where this server answers. Connections forwarded until now are left as they are: a forward to an
-     * old owner that handed the store over goes on through it (it forwards back here), one to a dead owner reconnects
-     * here. Moving them here would wait for their requests in flight, which may be waiting for this very server.
+     * then publishes where this server answers, and moves the connections it forwarded until now onto its engine in
+     * the background ({@link #rehomeInBackground}).
      */
     OwnerTerm becomeOwner(boolean demo) throws IOException {
         synchronized (changing) {
@@ -138,7 +139,44 @@ final class StoreRoles implements AutoCloseable {
             devices.switchTo(t.flash().devices());
             admin.serve(resources.owner(t, List.of(new MoveResource(this))), null);
             publish();
+            rehomeInBackground(t);
             return t;
+        }
+    }
+
+    /**
+     * Moves the connections this server forwarded as a standby onto its engine, each once its requests in flight are
+     * answered. Not at once, under the role change: a forward's requests may be waiting in the old owner's hold,
+     * which lasts until this server has published (a move), or be sent again to this server after the old owner died
+     * (a takeover). Left as they were, a forward to an old owner that handed the store here comes back through that
+     * owner's forward: a loop, whose two ends the next move would hold at once, each waiting for the other.
+     */
+    private void rehomeInBackground(OwnerTerm t) {
+        rehoming = Thread.ofPlatform().daemon().name("flashcopy-rehome").start(() -> {
+            if (term != t) {
+                return;
+            }
+            long started = System.nanoTime();
+            int moved = devices.rehome();
+            if (moved > 0) {
+                log.println("flashcopy: " + moved + " connection(s) forwarded while a standby now served by this"
+                        + " server's engine (" + (System.nanoTime() - started) / 1_000_000 + " ms)");
+                log.flush();
+            }
+        });
+    }
+
+    /** Waits for the re-homing of the last takeover: a move's hold must not hold what it holds one at a time. */
+    private void awaitRehomed() throws IOException {
+        Thread r = rehoming;
+        if (r == null) {
+            return;
+        }
+        try {
+            r.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while this server's forwarded connections moved onto its engine", e);
         }
     }
 
@@ -194,6 +232,7 @@ final class StoreRoles implements AutoCloseable {
                         "--to " + to + ": no live server of that name shares pool " + pool + " (give the"
                                 + " --server-name of a running standby)");
             }
+            awaitRehomed();
             int volumes = t.store().records().size();
             long started = System.nanoTime();
             devices.hold();

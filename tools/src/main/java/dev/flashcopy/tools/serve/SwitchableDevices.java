@@ -83,6 +83,37 @@ final class SwitchableDevices implements DeviceProvider {
         }
     }
 
+    /**
+     * Moves every open connection whose device came from an earlier provider onto the current one, one connection at
+     * a time: each waits for its own requests in flight only, then goes on from the current provider. A server that
+     * took the store over calls this once the old owner let its held requests go: until then a forward's requests may
+     * be waiting in the old owner's hold, and this server holding them all at once would wait for itself (a move's
+     * {@link #hold()} does). Left as they were, a forward to the old owner comes back here through the old owner's
+     * forward: a loop across two servers, whose next move would hold one end of it while waiting for the other
+     * (the hang MoveIT found). The old device's close ends the loop's far end too. Called on the thread that calls
+     * {@link #hold()} and {@link #release}, never between them; returns how many connections moved.
+     */
+    int rehome() {
+        if (!movable) {
+            return 0;
+        }
+        DeviceProvider now = current;
+        int moved = 0;
+        for (MovableDevice d : List.copyOf(open)) {
+            if (d.from() == now) {
+                continue;
+            }
+            d.hold();
+            try {
+                d.moveTo(now);
+                moved++;
+            } finally {
+                d.release();
+            }
+        }
+        return moved;
+    }
+
     @Override
     public List<DeviceInfo> list() {
         switching.readLock().lock();
@@ -112,7 +143,7 @@ final class SwitchableDevices implements DeviceProvider {
                 return lease;
             }
             MovableDevice[] self = new MovableDevice[1];
-            self[0] = new MovableDevice(name, lease.get(), () -> open.remove(self[0]));
+            self[0] = new MovableDevice(name, current, lease.get(), () -> open.remove(self[0]));
             open.add(self[0]);
             return Optional.of(self[0]);
         } finally {

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,9 +28,16 @@ class SwitchableDevicesTest {
     private static final class Filled implements DeviceProvider {
         final byte fill;
         final AtomicInteger open = new AtomicInteger();
+        /** Every read waits for it: a request in flight elsewhere (a forward's, at another server). */
+        final CountDownLatch answered;
 
         Filled(int fill) {
+            this(fill, new CountDownLatch(0));
+        }
+
+        Filled(int fill, CountDownLatch answered) {
             this.fill = (byte) fill;
+            this.answered = answered;
         }
 
         @Override
@@ -48,7 +56,7 @@ class SwitchableDevicesTest {
                 return Optional.empty();
             }
             open.incrementAndGet();
-            BlockDevice device = new Device(fill);
+            BlockDevice device = new Device(fill, answered);
             return Optional.of(new DeviceLease() {
                 private boolean closed;
 
@@ -68,7 +76,7 @@ class SwitchableDevicesTest {
         }
     }
 
-    private record Device(byte fill) implements BlockDevice {
+    private record Device(byte fill, CountDownLatch answered) implements BlockDevice {
         @Override
         public String name() {
             return "v";
@@ -86,6 +94,11 @@ class SwitchableDevicesTest {
 
         @Override
         public void read(long offset, ByteBuffer dst) {
+            try {
+                answered.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             while (dst.hasRemaining()) {
                 dst.put(fill);
             }
@@ -146,6 +159,47 @@ class SwitchableDevicesTest {
         assertEquals(0, engine.open.get(), "the engine's lease was given back by the move");
         connection.close();
         assertEquals(1, forward.open.get(), "only the new connection's lease is still open");
+    }
+
+    /**
+     * The loop MoveIT found: a connection forwarded to the old owner whose request in flight comes back to this server
+     * on another connection. Re-homing waits for that request only, not for the connection it comes back on, and
+     * leaves the connections already on the current provider alone.
+     */
+    @Test
+    void rehomingMovesEachEarlierConnectionOnceItsOwnRequestsAreAnswered() throws Exception {
+        CountDownLatch cameBack = new CountDownLatch(1);
+        Filled forward = new Filled(2, cameBack);
+        Filled engine = new Filled(1);
+        SwitchableDevices devices = new SwitchableDevices(forward, true);
+        DeviceLease forwarded = devices.acquire("v").orElseThrow();
+        devices.switchTo(engine); // this server took the store over
+        DeviceLease back = devices.acquire("v").orElseThrow();
+        CompletableFuture<Byte> inFlight = CompletableFuture.supplyAsync(() -> readOrThrow(forwarded));
+        Thread.sleep(100);
+
+        CompletableFuture<Integer> rehomed = CompletableFuture.supplyAsync(devices::rehome);
+        assertThrows(TimeoutException.class, () -> rehomed.get(300, TimeUnit.MILLISECONDS), "waits for the forward's");
+        assertEquals(1, readFirst(back.device()), "the connection the request comes back on is not held");
+        cameBack.countDown();
+
+        assertEquals(1, rehomed.get(5, TimeUnit.SECONDS), "one connection moved, the other was home already");
+        assertEquals((byte) 2, inFlight.get(5, TimeUnit.SECONDS), "the request in flight was answered where it was");
+        assertEquals(1, readFirst(forwarded.device()), "the forwarded connection now reads the engine");
+        assertEquals(0, forward.open.get(), "its forward was closed");
+        assertEquals(2, engine.open.get());
+        assertEquals(0, devices.rehome(), "a second re-homing finds nothing to move");
+        forwarded.close();
+        back.close();
+        assertEquals(0, engine.open.get());
+    }
+
+    private static byte readOrThrow(DeviceLease lease) {
+        try {
+            return readFirst(lease.device());
+        } catch (BlockIoException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
