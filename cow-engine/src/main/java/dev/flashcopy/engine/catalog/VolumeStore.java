@@ -103,12 +103,19 @@ public final class VolumeStore implements AutoCloseable {
         this.guard = guard;
     }
 
+    /** The one rule for a new volume's size, which the CLI checks before it asks the server; returns {@code size}. */
+    public static long checkSize(long size) {
+        if (size <= 0 || size % 512 != 0) {
+            throw new IllegalArgumentException("size " + size + " is not a volume size (expected: a positive multiple"
+                    + " of 512 bytes, as a block device's is, e.g. 10G)");
+        }
+        return size;
+    }
+
     /** Creates a sparse image of {@code size} bytes in the store. */
     public synchronized Volume create(String name, long size) throws IOException {
         VolumeNames.check(name);
-        if (size <= 0 || size % 512 != 0) {
-            throw new IllegalArgumentException("size: " + size + " (expected: a positive multiple of 512 bytes)");
-        }
+        checkSize(size);
         checkFree(name);
         String location = images.volumeLocation(name);
         if (images.exists(location)) {

@@ -2,6 +2,7 @@ package dev.flashcopy.tools.cli;
 
 import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.catalog.VolumeNames;
+import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.tools.serve.HostPort;
@@ -25,6 +26,18 @@ final class Converters {
         public Long convert(String value) {
             try {
                 return ByteSize.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** A new volume's size: a {@link Size} that is a positive multiple of 512 bytes, checked before any request. */
+    static final class VolumeSize implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return VolumeStore.checkSize(ByteSize.parse(value));
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

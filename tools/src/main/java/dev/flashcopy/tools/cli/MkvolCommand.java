@@ -33,7 +33,7 @@ public final class MkvolCommand implements Callable<Integer> {
         @Option(
                 names = "--size",
                 paramLabel = "SIZE",
-                converter = Converters.Size.class,
+                converter = Converters.VolumeSize.class,
                 description = "create a sparse image of SIZE bytes; suffixes K, M, G, T (x1024), e.g. 10G")
         Long size;
 

@@ -44,6 +44,21 @@ class CommandLineParsingTest {
         assertTrue(r.singleErrorLine().contains("'mkflesh'"), r.err());
     }
 
+    /** Zero, 1 and 1000 bytes parse as sizes but are no volume's size: a usage error too, before any request. */
+    @Test
+    void mkvolRefusesASizeNoBlockDeviceHasAsAUsageError() {
+        for (String size : new String[] {"0", "1", "1000"}) {
+            CliRun r = CliRun.of("mkvol", "a", "--size", size, "--data", data());
+            assertEquals(ExitCode.USAGE.code(), r.exit(), size);
+            String line = r.singleErrorLine();
+            assertTrue(
+                    line.contains("'--size'")
+                            && line.contains("size " + size + " is not a volume size")
+                            && line.contains("positive multiple of 512 bytes"),
+                    line);
+        }
+    }
+
     @Test
     void mkvolRefusesAMalformedSizeWithTheExpectedForm() {
         CliRun r = CliRun.of("mkvol", "a", "--size", "10X", "--data", data());
