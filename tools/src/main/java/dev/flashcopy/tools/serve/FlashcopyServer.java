@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -88,6 +89,7 @@ public final class FlashcopyServer implements AutoCloseable {
             }
         }
         InetSocketAddress adminBind = resolvable("--admin", settings.admin());
+        boolean created = !Files.exists(dataDir);
         Deque<AutoCloseable> stack = new ArrayDeque<>();
         try {
             stack.push(DataDirectoryLock.acquire(dataDir));
@@ -184,11 +186,36 @@ public final class FlashcopyServer implements AutoCloseable {
             return server;
         } catch (StartupException e) {
             unwind(stack, log);
+            removeIfCreated(created, dataDir, log);
             throw e;
         } catch (IOException | RuntimeException e) {
             unwind(stack, log);
+            removeIfCreated(created, dataDir, log);
             throw new StartupException(StartFailures.inWords(e, settings.store()), e);
         }
+    }
+
+    /**
+     * A start that failed leaves no data directory it created: a wrong pool or address must not leave one behind for
+     * the next try to mistake for a server's. Removed only if it holds nothing but empty directories, the lock and
+     * what opening an empty file store writes (no volume, no relationship).
+     */
+    private static final Set<String> FRESH_FILES =
+            Set.of(DataDirectoryLock.FILE_NAME, "flash/journal", "flash/checkpoint");
+
+    private static void removeIfCreated(boolean created, Path dataDir, PrintWriter log) {
+        if (!created) {
+            return;
+        }
+        try {
+            if (EmptyTree.removeIfOnly(dataDir, FRESH_FILES)) {
+                return;
+            }
+            log.println("flashcopy: kept " + dataDir + ", created by this start: it holds more than an empty store");
+        } catch (IOException e) {
+            log.println("flashcopy: could not remove " + dataDir + ", created by this start: " + e.getMessage());
+        }
+        log.flush();
     }
 
     /** What {@link #start} built, for the constructor; {@code ownership} and {@code roles} null on a file store. */

@@ -74,23 +74,30 @@ class ServeCommandTest {
         assertEquals(ExitCode.UNREACHABLE.code(), after.exit());
     }
 
+    /** Also: the failed start removes the data directory it created (an existing one stays, with what it holds). */
     @Test
     void portInUseIsOneLineAndExitFive() throws Exception {
+        Path existing = Files.createDirectories(dir.resolve("existing"));
+        Files.writeString(existing.resolve("notes"), "an admin's file");
         try (var taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            CliRun r = CliRun.of(
-                    "serve",
-                    "--data",
-                    dir.resolve("data").toString(),
-                    "--listen",
-                    "127.0.0.1:" + taken.getLocalPort(),
-                    "--admin",
-                    "127.0.0.1:0");
-            assertEquals(ExitCode.START_FAILED.code(), r.exit());
-            assertTrue(
-                    r.singleErrorLine()
-                            .startsWith("flashcopy: cannot listen for NBD on 127.0.0.1:" + taken.getLocalPort()),
-                    r.err());
+            for (Path data : new Path[] {dir.resolve("data"), existing}) {
+                CliRun r = CliRun.of(
+                        "serve",
+                        "--data",
+                        data.toString(),
+                        "--listen",
+                        "127.0.0.1:" + taken.getLocalPort(),
+                        "--admin",
+                        "127.0.0.1:0");
+                assertEquals(ExitCode.START_FAILED.code(), r.exit());
+                assertTrue(
+                        r.singleErrorLine()
+                                .startsWith("flashcopy: cannot listen for NBD on 127.0.0.1:" + taken.getLocalPort()),
+                        r.err());
+            }
         }
+        assertFalse(Files.exists(dir.resolve("data")), "a failed start leaves no data directory it created");
+        assertEquals("an admin's file", Files.readString(existing.resolve("notes")));
     }
 
     @Test
