@@ -6,6 +6,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,7 +20,7 @@ import java.util.regex.Pattern;
  * has itself, which follows some milliseconds later (measured here: a fenced client still wrote once within 30 ms
  * in half the tries); a fence is in effect in a pool only once all its placement groups have the map.
  *
- * <p>Thread-safe: stateless; librados serialises commands.
+ * <p>Thread-safe: stateless; librados serialises commands. Every wait is bounded, the calls into librados too.
  */
 final class ClusterCommands {
     private static final Pattern EPOCH = Pattern.compile("\"epoch\":(\\d+)");
@@ -42,13 +46,7 @@ final class ClusterCommands {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (int pg = 0; pg < pgs; pg++) {
             String pgid = poolId + "." + Integer.toHexString(pg);
-            while (epoch(
-                            run(
-                                    cluster,
-                                    pgid,
-                                    "{\"prefix\": \"query\", \"pgid\": \"" + pgid + "\", \"format\": \"json\"}"),
-                            pgid)
-                    < epoch) {
+            while (epoch(pgQuery(cluster, pgid, deadline), pgid) < epoch) {
                 if (System.nanoTime() - deadline > 0) {
                     throw new CephException("pg query", pgid + " below map epoch " + epoch, Errno.ETIMEDOUT);
                 }
@@ -59,6 +57,36 @@ final class ClusterCommands {
                     throw new CephException("pg query", "interrupted waiting for " + pgid, Errno.EINTR);
                 }
             }
+        }
+    }
+
+    /**
+     * One {@code pg query}, given up with ETIMEDOUT at {@code deadline}: {@code rados_pg_command} has no timeout of
+     * its own, and an OSD that took the command and never answers would hold a takeover for ever. The call goes on
+     * in its own daemon thread, which ends when librados answers or the connection shuts down; nothing waits for it.
+     */
+    private static String pgQuery(MemorySegment cluster, String pgid, long deadline) throws CephException {
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("flashcopy-pg-query").start(() -> {
+            try {
+                answer.complete(run(
+                        cluster, pgid, "{\"prefix\": \"query\", \"pgid\": \"" + pgid + "\", \"format\": \"json\"}"));
+            } catch (CephException | RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        try {
+            return answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new CephException("pg query", pgid + " did not answer", Errno.ETIMEDOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CephException("pg query", "interrupted waiting for " + pgid, Errno.EINTR);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof CephException c) {
+                throw c;
+            }
+            throw (RuntimeException) e.getCause();
         }
     }
 

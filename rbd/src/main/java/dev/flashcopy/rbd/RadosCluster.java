@@ -128,6 +128,11 @@ public final class RadosCluster implements AutoCloseable {
      * address (with its nonce) is accepted, never a whole host.
      */
     public void blocklist(String address, Duration expiry, Pool pool) throws CephException {
+        blocklist(address, expiry, pool, FENCE_SETTLE);
+    }
+
+    /** {@link #blocklist(String, Duration, Pool)} that waits at most {@code settle} for the pool's groups (tests). */
+    void blocklist(String address, Duration expiry, Pool pool, Duration settle) throws CephException {
         checkOpen();
         requireClientAddress(address);
         long seconds = expiry.toSeconds();
@@ -140,7 +145,7 @@ public final class RadosCluster implements AutoCloseable {
                     "rados_blocklist_add",
                     address);
         }
-        ClusterCommands.awaitCurrentMapInPool(handle, pool.name(), FENCE_SETTLE);
+        ClusterCommands.awaitCurrentMapInPool(handle, pool.name(), settle);
     }
 
     /** Lifts a fence set by {@link #blocklist} before it expires ({@code osd blocklist rm}); no entry is no error. */

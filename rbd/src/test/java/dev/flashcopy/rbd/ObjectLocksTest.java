@@ -3,11 +3,17 @@ package dev.flashcopy.rbd;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -124,6 +130,45 @@ class ObjectLocksTest {
         } finally {
             clusterB.unblocklist(address);
         }
+    }
+
+    /**
+     * The fence's last step asks each placement group of the pool which map it has; an OSD that takes the question
+     * and never answers (paused here) must not hold a takeover for ever: the fence gives up at its bound.
+     */
+    @Test
+    void aFenceWhoseOsdNeverAnswersGivesUpAtItsBound() throws Exception {
+        String address = clusterA.address();
+        String osd = Files.readString(TestCluster.conf().resolveSibling("run/osd.0.pid"))
+                .strip();
+        long started = System.nanoTime();
+        signal("-STOP", osd);
+        CompletableFuture<Void> fence = CompletableFuture.runAsync(() -> {
+            try {
+                clusterB.blocklist(address, Duration.ofSeconds(60), b, Duration.ofSeconds(2));
+            } catch (CephException x) {
+                throw new CompletionException(x);
+            }
+        });
+        Throwable e;
+        try {
+            // Bounded here too: a fence that hangs fails this test (and lets the OSD go) instead of hanging the run.
+            e = assertThrows(ExecutionException.class, () -> fence.get(20, TimeUnit.SECONDS))
+                    .getCause();
+        } finally {
+            signal("-CONT", osd);
+            clusterB.unblocklist(address);
+        }
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(Errno.ETIMEDOUT, assertInstanceOf(CephException.class, e).errno(), e.getMessage());
+        assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
+        assertTrue(millis < 8_000, "gave up after " + millis + " ms (bound 2 s)");
+        a.writeFull(oid, "after".getBytes(UTF_8)); // the OSD answers again, and the fence was lifted
+    }
+
+    private static void signal(String which, String pid) throws Exception {
+        Process p = new ProcessBuilder("kill", which, pid).inheritIO().start();
+        assertEquals(0, p.waitFor(), "kill " + which + " " + pid);
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.flashcopy.tools.serve;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.flashcopy.nbd.listen.Endpoint;
+import dev.flashcopy.rbd.CephException;
+import dev.flashcopy.rbd.Errno;
 import dev.flashcopy.rbd.Pool;
 import dev.flashcopy.rbd.lease.Handovers;
 import dev.flashcopy.rbd.lease.HolderRecord;
@@ -149,7 +151,21 @@ final class StoreOwnership implements AutoCloseable {
                     && (last.handoverTo() == null || last.handoverTo().equals(serverName));
             if (invited || System.nanoTime() - lastTry >= terms.renewEvery().toNanos()) {
                 lastTry = System.nanoTime();
-                if (tryOwn()) {
+                boolean owned;
+                try {
+                    owned = tryOwn();
+                } catch (CephException e) {
+                    if (e.errno() != Errno.ETIMEDOUT) {
+                        throw e;
+                    }
+                    // The fence's placement groups did not all answer in time: the old owner may still write, so
+                    // no lock yet; the next attempt fences again (the entry stands) and waits anew.
+                    log.println("flashcopy: standby: fencing the old owner did not settle (" + e.getMessage()
+                            + "); trying again");
+                    log.flush();
+                    owned = false;
+                }
+                if (owned) {
                     registerAgainIfLapsed(log); // the look that succeeded may have waited out an outage itself
                     break;
                 }
