@@ -14,10 +14,12 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import java.util.List;
 import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A server's X.509 identity loaded from PEM files: certificate chain, matching private key, and
@@ -31,6 +33,9 @@ import javax.net.ssl.TrustManager;
 public final class TlsCredentials {
     /** TLS 1.2 is the spec's floor ("MUST support"), 1.3 its "SHOULD support later versions". */
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+    private static final String ANY_USAGE = "2.5.29.37.0";
 
     private final List<X509Certificate> chain;
     private final PrivateKey key;
@@ -88,6 +93,19 @@ public final class TlsCredentials {
         }
     }
 
+    /**
+     * Whether the certificate may authenticate a TLS client (no extended key usage, or one that includes {@code
+     * clientAuth}): a server that forwards to another one that requires client certificates needs it.
+     */
+    public boolean allowsClientAuthentication() {
+        try {
+            List<String> usage = chain.getFirst().getExtendedKeyUsage();
+            return usage == null || usage.contains(CLIENT_AUTH) || usage.contains(ANY_USAGE);
+        } catch (CertificateParsingException e) {
+            return false;
+        }
+    }
+
     /** Whether client certificates are required and checked against the client CA. */
     public boolean verifiesClients() {
         return clientTrust != null;
@@ -113,6 +131,34 @@ public final class TlsCredentials {
         } catch (IOException e) {
             // The JDK provider only fails here when key or certificates are unusable, which load() checked.
             throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * For this server as a client of another one (a standby forwarding to the owner): presents this certificate when
+     * asked for one (the other server's {@code --tls-ca}), and trusts the other server as {@code serverTrust} says.
+     */
+    public SslContext clientContext(X509TrustManager serverTrust) {
+        return client(
+                SslContextBuilder.forClient().keyManager(key, chain.toArray(X509Certificate[]::new)), serverTrust);
+    }
+
+    /** As {@link #clientContext} for a server that has no certificate of its own to present. */
+    public static SslContext anonymousClientContext(X509TrustManager serverTrust) {
+        return client(SslContextBuilder.forClient(), serverTrust);
+    }
+
+    private static SslContext client(SslContextBuilder b, X509TrustManager serverTrust) {
+        try {
+            // The JDK provider: a forward dials rarely. No host name check (Netty 4.2 asks for one by default): the
+            // trust manager identifies the server, by a pin, whatever address it is reached on.
+            return b.sslProvider(TlsProvider.JDK.netty())
+                    .protocols(PROTOCOLS)
+                    .trustManager(serverTrust)
+                    .endpointIdentificationAlgorithm(null)
+                    .build();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot build a TLS client context: " + e.getMessage(), e);
         }
     }
 

@@ -50,6 +50,15 @@ public record TestCertificates(Path dir) {
         return dir.resolve("server-key.pem");
     }
 
+    /** A server certificate that is valid as a client's too: for servers that forward to each other. */
+    public Path peerCert() {
+        return dir.resolve("peer-cert.pem");
+    }
+
+    public Path peerKey() {
+        return dir.resolve("peer-key.pem");
+    }
+
     public Path ca() {
         return dir.resolve("ca-cert.pem");
     }

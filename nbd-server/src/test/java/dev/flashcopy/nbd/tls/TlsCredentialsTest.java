@@ -51,6 +51,17 @@ class TlsCredentialsTest {
         assertTrue(withCa.nbdContext().isServer());
     }
 
+    /** A server certificate for serverAuth only cannot be a forward's client certificate; a peer's can. */
+    @Test
+    void knowsWhetherTheCertificateMayAuthenticateAClient() throws Exception {
+        assertFalse(
+                TlsCredentials.load(certs.serverCert(), certs.serverKey(), null).allowsClientAuthentication());
+        TlsCredentials peer = TlsCredentials.load(certs.peerCert(), certs.peerKey(), null);
+        assertTrue(peer.allowsClientAuthentication());
+        assertTrue(peer.clientContext(new PinnedServerTrust(peer.fingerprint(), "a test"))
+                .isClient());
+    }
+
     @Test
     void loadsTraditionalRsaKeyAsCerttoolWritesIt() throws Exception {
         Path pkcs1 = dir.resolve("server-key-pkcs1.pem");

@@ -77,7 +77,7 @@ public final class AdminClient {
             HttpURLConnection c =
                     (HttpURLConnection) URI.create(server.url() + path).toURL().openConnection();
             if (c instanceof HttpsURLConnection https && server.certificateSha256() != null) {
-                PinnedCertificate.apply(https, server.certificateSha256());
+                PinnedCertificate.apply(https, server.certificateSha256(), "admin.json");
             }
             c.setRequestMethod(method);
             c.setConnectTimeout(CONNECT_TIMEOUT_MS);

@@ -6,6 +6,7 @@ import dev.flashcopy.engine.storage.DataDirectoryLock;
 import dev.flashcopy.nbd.NbdSecurity;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.nbd.tls.TlsCredentials;
+import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.rbd.lease.LeaseTerms;
 import dev.flashcopy.tools.admin.AdminFile;
 import dev.flashcopy.tools.admin.AdminServer;
@@ -127,6 +128,14 @@ public final class FlashcopyServer implements AutoCloseable {
                     yield new Running(r.nbd(), r.admin(), r.adminFile(), () -> t, t, null, null);
                 }
                 case StoreChoice.Rbd rbd -> {
+                    if (credentials != null && !credentials.allowsClientAuthentication()) {
+                        // Said at start, in one line: otherwise only the owner's log says why forwards fail.
+                        log.println("flashcopy: warning: --tls-cert " + security.certificate() + " is not valid for"
+                                + " TLS client authentication (its extendedKeyUsage lacks clientAuth): an owner"
+                                + " started with --tls-ca will refuse this server's forwards to it; give servers"
+                                + " that share a pool certificates with serverAuth,clientAuth");
+                        log.flush();
+                    }
                     CephStore ceph = CephStore.open(rbd);
                     stack.push(ceph);
                     String name = settings.effectiveServerName(
@@ -144,7 +153,8 @@ public final class FlashcopyServer implements AutoCloseable {
                             devices,
                             resources,
                             readToken.value(),
-                            credentials == null ? null : credentials.fingerprint(),
+                            credentials,
+                            security.tlsMode() != TlsMode.OFF,
                             log);
                     stack.push(roles);
                     Running r = listen(

@@ -70,7 +70,7 @@ final class StandbyAdminApi implements Route.Handler {
         HttpURLConnection c =
                 (HttpURLConnection) URI.create(o.url() + request.path()).toURL().openConnection();
         if (c instanceof HttpsURLConnection https && o.certificateSha256() != null) {
-            PinnedCertificate.apply(https, o.certificateSha256());
+            PinnedCertificate.apply(https, o.certificateSha256(), "the owner's record in the pool");
         }
         c.setRequestMethod(request.method());
         c.setConnectTimeout(CONNECT_TIMEOUT_MS);

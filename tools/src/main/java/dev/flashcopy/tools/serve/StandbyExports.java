@@ -14,6 +14,7 @@ import dev.flashcopy.nbd.client.Reconnect;
 import dev.flashcopy.nbd.client.RemoteDevices;
 import dev.flashcopy.nbd.client.RemoteExport;
 import dev.flashcopy.nbd.listen.Endpoint;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,8 @@ import java.util.function.Supplier;
  * server itself once it took the store over (its NBD then serves its engine, so the connection cannot loop). A request
  * in flight when its owner goes away is sent again to the next one ({@link #RESEND_WINDOW}), and a host's FLUSH after
  * such a loss fails once if writes answered before it may have gone with the old owner ({@code TrackedRemoteDevice}).
- * FUA, FLUSH, errors and structured replies keep their meaning through the forward ({@code nbd.client.RemoteDevice}).
+ * FUA, FLUSH, errors and structured replies keep their meaning through the forward ({@code nbd.client.RemoteDevice}),
+ * which speaks TLS to an owner whose NBD does.
  * Thread-safe.
  */
 final class StandbyExports implements DeviceProvider, AutoCloseable {
@@ -42,6 +44,7 @@ final class StandbyExports implements DeviceProvider, AutoCloseable {
     private final Disk metadata;
     private final Path dataDir;
     private final Supplier<Optional<Endpoint>> owner;
+    private final Supplier<SslContext> tls;
     private final ClientLoops loops = ClientLoops.create(1);
     /**
      * Requests whose owner goes away are sent again to the next owner: a failover takes the store over well within a
@@ -54,10 +57,12 @@ final class StandbyExports implements DeviceProvider, AutoCloseable {
     private volatile Endpoint forwardingTo;
     private long lookedAt = System.nanoTime() - REFRESH_NANOS;
 
-    StandbyExports(Disk metadata, Path dataDir, Supplier<Optional<Endpoint>> owner) {
+    /** {@code tls} gives the TLS context of the next dial to the owner, null for plain NBD. */
+    StandbyExports(Disk metadata, Path dataDir, Supplier<Optional<Endpoint>> owner, Supplier<SslContext> tls) {
         this.metadata = metadata;
         this.dataDir = dataDir;
         this.owner = owner;
+        this.tls = tls;
     }
 
     /** Brings the forwarded names up to the catalog and the owner's address, at most once a second. */
@@ -125,7 +130,7 @@ final class StandbyExports implements DeviceProvider, AutoCloseable {
             if (to == null) {
                 throw new IOException("no server owns the store of " + volume + " at the moment");
             }
-            return new RemoteExport(to, volume);
+            return new RemoteExport(to, volume, tls.get(), RemoteExport.DEFAULT_TIMEOUT);
         }
 
         @Override

@@ -211,12 +211,12 @@ final class StoreOwnership implements AutoCloseable {
         }
     }
 
-    /** Publishes where this owner answers its admin API, for standbys to pass reads on to. */
-    void publishAdmin(String url, String readToken, String certificateSha256) throws IOException {
+    /** Publishes where this owner answers its admin API, for standbys to pass reads on to, and its NBD's TLS. */
+    void publishAdmin(String url, String readToken, String certificateSha256, boolean nbdTls) throws IOException {
         ceph.leases()
                 .writeFull(
                         ADMIN_PREFIX + serverName,
-                        new OwnerAdmin(serverName, url, readToken, certificateSha256).encode());
+                        new OwnerAdmin(serverName, url, readToken, certificateSha256, nbdTls).encode());
     }
 
     /** The server that owns the store now, if any (a live lease). */
@@ -234,8 +234,13 @@ final class StoreOwnership implements AutoCloseable {
         if (holder.isEmpty() || holder.get().equals(serverName)) {
             return Optional.empty();
         }
+        return published(holder.get());
+    }
+
+    /** What {@code server} published when it last owned the store, if anything (this server's own record too). */
+    Optional<OwnerAdmin> published(String server) {
         try {
-            return Optional.of(OwnerAdmin.decode(holder.get(), ceph.leases().readAll(ADMIN_PREFIX + holder.get())));
+            return Optional.of(OwnerAdmin.decode(server, ceph.leases().readAll(ADMIN_PREFIX + server)));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // not published yet (the owner is starting): look again at the next request
         }

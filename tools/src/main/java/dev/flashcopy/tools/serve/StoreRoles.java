@@ -2,9 +2,12 @@ package dev.flashcopy.tools.serve;
 
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.nbd.listen.Endpoint;
+import dev.flashcopy.nbd.tls.PinnedServerTrust;
+import dev.flashcopy.nbd.tls.TlsCredentials;
 import dev.flashcopy.rbd.lease.LeaseTerms;
 import dev.flashcopy.tools.admin.AdminServer;
 import dev.flashcopy.tools.admin.ApiException;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -31,7 +34,13 @@ final class StoreRoles implements AutoCloseable {
     private final SwitchableDevices devices;
     private final AdminResources resources;
     private final String readToken;
-    private final String certificateSha256;
+    /** This server's certificate and key, null without; its NBD speaks TLS when {@link #nbdTls}. */
+    private final TlsCredentials credentials;
+
+    private final boolean nbdTls;
+    /** The TLS of the last forward dial that knew the owner: used while nobody owns the store (it changes hands). */
+    private volatile SslContext lastForwardTls;
+
     private final PrintWriter log;
     private final Object changing = new Object();
     private volatile Consumer<String> lost = reason -> {};
@@ -54,7 +63,8 @@ final class StoreRoles implements AutoCloseable {
             SwitchableDevices devices,
             AdminResources resources,
             String readToken,
-            String certificateSha256,
+            TlsCredentials credentials,
+            boolean nbdTls,
             PrintWriter log) {
         this.dataDir = dataDir;
         this.ceph = ceph;
@@ -62,7 +72,8 @@ final class StoreRoles implements AutoCloseable {
         this.devices = devices;
         this.resources = resources;
         this.readToken = readToken;
-        this.certificateSha256 = certificateSha256;
+        this.credentials = credentials;
+        this.nbdTls = nbdTls;
         this.log = log;
     }
 
@@ -95,12 +106,37 @@ final class StoreRoles implements AutoCloseable {
      * takeover that reconnects then reaches this server's engine).
      */
     private StandbyExports newStandby() {
-        return new StandbyExports(ceph.metadata(), ceph.metadataRoot(), () -> {
-            Endpoint self = published;
-            return term != null && self != null
-                    ? Optional.of(self)
-                    : StoreOwnership.ownerEndpoint(ceph.leases(), ownership.serverName());
-        });
+        return new StandbyExports(
+                ceph.metadata(),
+                ceph.metadataRoot(),
+                () -> {
+                    Endpoint self = published;
+                    return term != null && self != null
+                            ? Optional.of(self)
+                            : StoreOwnership.ownerEndpoint(ceph.leases(), ownership.serverName());
+                },
+                this::forwardTls);
+    }
+
+    /**
+     * The TLS a forward speaks to the owner it dials, as that owner published it: none when its NBD has no TLS,
+     * else TLS that trusts exactly the certificate it published (so no CA is needed between servers) and presents
+     * this server's own certificate when the owner asks for one (its {@code --tls-ca}). Read at each dial.
+     */
+    private SslContext forwardTls() {
+        Optional<String> owner = term != null ? Optional.of(ownership.serverName()) : ownership.storeOwner();
+        if (owner.isEmpty()) {
+            return lastForwardTls; // the store changes hands: the dial goes to the last owner, as it was
+        }
+        Optional<OwnerAdmin> o = ownership.published(owner.get());
+        SslContext tls = null;
+        if (o.isPresent() && o.get().nbdTls() && o.get().certificateSha256() != null) {
+            PinnedServerTrust pin = new PinnedServerTrust(
+                    o.get().certificateSha256(), "the record " + owner.get() + " published in the pool");
+            tls = credentials != null ? credentials.clientContext(pin) : TlsCredentials.anonymousClientContext(pin);
+        }
+        lastForwardTls = tls;
+        return tls;
     }
 
     private StandbyAdminApi standbyApi() {
@@ -189,7 +225,7 @@ final class StoreRoles implements AutoCloseable {
         InetSocketAddress at = admin.address();
         String url = resources.adminUrl().substring(0, resources.adminUrl().indexOf("://") + 3)
                 + new HostPort(hostOf(at), at.getPort());
-        ownership.publishAdmin(url, readToken, certificateSha256);
+        ownership.publishAdmin(url, readToken, credentials == null ? null : credentials.fingerprint(), nbdTls);
         // Last: an old owner handing the store here takes a new NBD record as the sign that this server serves.
         for (SocketAddress a : nbd.addresses()) {
             if (a instanceof InetSocketAddress inet) {
