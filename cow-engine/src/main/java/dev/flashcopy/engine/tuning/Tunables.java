@@ -25,7 +25,7 @@ public final class Tunables {
     /** Largest plain WRITE the event loop does itself into the page cache. */
     public static final Tunable INLINE_WRITES = new Tunable(
             "flashcopy.inlineWrites",
-            "131072",
+            "1048576",
             "bytes",
             "largest plain write done on the event loop into the page cache when its file's lane is idle and dirty"
                     + " memory is low; 0 turns it off");
