@@ -205,14 +205,15 @@ public final class FlashcopyServer implements AutoCloseable {
         }
     }
 
+    /** What opening an empty file store writes in a new data directory, besides empty directories. */
+    private static final Set<String> FRESH_FILES =
+            Set.of(DataDirectoryLock.FILE_NAME, "flash/journal", "flash/checkpoint");
+
     /**
      * A start that failed leaves no data directory it created: a wrong pool or address must not leave one behind for
      * the next try to mistake for a server's. Removed only if it holds nothing but empty directories, the lock and
      * what opening an empty file store writes (no volume, no relationship).
      */
-    private static final Set<String> FRESH_FILES =
-            Set.of(DataDirectoryLock.FILE_NAME, "flash/journal", "flash/checkpoint");
-
     private static void removeIfCreated(boolean created, Path dataDir, PrintWriter log) {
         if (!created) {
             return;
