@@ -83,11 +83,15 @@ class VolumeCommandsTest {
         assertEquals("flashcopy: volume a already exists", again.singleErrorLine());
     }
 
+    /** The CLI checks the server's own rule first: a usage error (exit 2, as for "-1"), and nothing is created. */
     @Test
-    void mkvolSizeTheServerRefusesExitsOneWithItsReason() {
+    void mkvolSizeNoBlockDeviceHasIsAUsageErrorAndCreatesNothing() {
         CliRun r = CliRun.of("mkvol", "odd", "--size", "1000", "--data", data);
-        assertEquals(ExitCode.REFUSED.code(), r.exit());
+        assertEquals(ExitCode.USAGE.code(), r.exit());
         assertTrue(r.singleErrorLine().contains("multiple of 512"), r.err());
+        CliRun list = CliRun.of("lsvol", "--json", "--data", data);
+        assertEquals(0, list.exit(), list.err());
+        assertFalse(list.out().contains("\"odd\""), list.out());
     }
 
     @Test
