@@ -163,7 +163,9 @@ class ObjectLocksTest {
         assertEquals(Errno.ETIMEDOUT, assertInstanceOf(CephException.class, e).errno(), e.getMessage());
         assertTrue(e.getMessage().contains("did not answer"), e.getMessage());
         assertTrue(millis < 8_000, "gave up after " + millis + " ms (bound 2 s)");
-        a.writeFull(oid, "after".getBytes(UTF_8)); // the OSD answers again, and the fence was lifted
+        // The OSD answers again (a fenced connection stays shut down for good, so through the other one).
+        b.writeFull(oid, "after".getBytes(UTF_8));
+        assertArrayEquals("after".getBytes(UTF_8), b.readAll(oid));
     }
 
     private static void signal(String which, String pid) throws Exception {
