@@ -9,6 +9,8 @@ import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
 import dev.flashcopy.it.support.Qemu;
 import dev.flashcopy.it.support.ServerProcess;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -20,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Several servers on one pool: one owns the store, the others wait as standbys; when the owner dies ({@code kill -9})
  * or is paused past its lease (SIGSTOP), a survivor takes the store over within 30 s, recovers every relationship
- * from the cluster and serves every target at its T0 (sha256 of the whole export); the paused owner, woken up, writes
+ * from the cluster and serves every target at its T0 (sha256 of the whole export), and a host connection open through
+ * the survivor across the kill moves onto the survivor's engine and goes on; the paused owner, woken up, writes
  * nothing more (a write queued to it never lands) and stops; a second live server under the same name is refused.
  */
 class FailoverIT {
@@ -34,7 +37,7 @@ class FailoverIT {
     }
 
     @Test
-    void aStandbyForwardsToTheOwnerThenTakesOverWhenItIsKilledWithEveryT0Intact() {
+    void aStandbyForwardsToTheOwnerThenTakesOverWhenItIsKilledWithEveryT0Intact() throws Exception {
         String src = Ceph.unique("fsrc");
         String tgt = Ceph.unique("ftgt");
         String b = Ceph.unique("b");
@@ -55,6 +58,10 @@ class FailoverIT {
                         Exports.sha256(owner.uri(src), 1 << 20, 2 << 20),
                         "a write through the standby, read on the owner");
                 assertEquals(t0, shaWithLogs(standby.uri(tgt), owner, standby), "the target's T0 through the standby");
+                // A host connection through the standby that stays open across the kill: forwarded to the owner now,
+                // moved onto the standby's own engine once it takes over (not left forwarding to itself).
+                Path go = tmp.resolve("go");
+                Process held = heldConnection(standby.uri(src), go, tmp.resolve("held.log"));
 
                 owner.kill9();
                 long killed = System.nanoTime();
@@ -81,6 +88,21 @@ class FailoverIT {
                         lsvol);
                 assertTrue(standby.cli("lsvol", "--json").ok().out().contains("\"owner\" : \"" + b + "\""));
                 lookUp.join(); // Qemu.io fails the test on an error
+                String rehomed = standby.awaitLog(
+                        l -> l.contains("forwarded while a standby now served by this server's engine"),
+                        Duration.ofSeconds(30));
+                assertTrue(
+                        rehomed.contains("forwarded while a standby now served by this server's engine"),
+                        "the connection held across the kill moved onto the survivor's engine\n" + rehomed);
+                Files.writeString(go, "go");
+                assertTrue(held.waitFor(60, TimeUnit.SECONDS), "the held connection's second write finishes");
+                String heldLog = Files.readString(tmp.resolve("held.log"));
+                assertEquals(0, held.exitValue(), heldLog);
+                assertTrue(heldLog.contains("read back after the takeover"), heldLog);
+                assertEquals(
+                        sha256Of((byte) 0x25, 64 << 10),
+                        Exports.sha256(standby.uri(src), 3 << 20, 64 << 10),
+                        "the held connection's write after the takeover");
                 standby.cli("rmflash", "--force", src + ":" + tgt).ok();
                 standby.cli("rmvol", tgt).ok();
                 standby.cli("rmvol", src).ok();
@@ -182,6 +204,42 @@ class FailoverIT {
                 survivor.cli("rmvol", src).ok();
             }
         }
+    }
+
+    /**
+     * One NBD connection (nbdsh) that writes and flushes 64 KiB at 3 MiB, waits until {@code go} exists, then writes,
+     * flushes and reads back another pattern there on the same connection; its output goes to {@code log}.
+     */
+    private static Process heldConnection(String uri, Path go, Path log) throws IOException {
+        String py = String.join(
+                "\n",
+                "import os, sys, time",
+                "h.pwrite(b'\\x24' * 65536, 3 << 20)",
+                "h.flush()",
+                "print('written before the kill', flush=True)",
+                "deadline = time.time() + 120",
+                "while not os.path.exists('" + go + "') and time.time() < deadline:",
+                "    time.sleep(0.1)",
+                "h.pwrite(b'\\x25' * 65536, 3 << 20)",
+                "h.flush()",
+                "assert h.pread(65536, 3 << 20) == b'\\x25' * 65536",
+                "print('read back after the takeover', flush=True)");
+        ProcessBuilder pb = new ProcessBuilder("nbdsh", "-u", uri, "-c", py);
+        pb.environment().putAll(Command.ENV); // Debian's python, which has the nbd module
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.readString(log).contains("written before the kill")) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("the held connection's first write: " + Files.readString(log));
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+        return p;
     }
 
     /** sha256 of the export; a failure carries both servers' logs, since the read crossed both. */
