@@ -10,20 +10,16 @@ import dev.flashcopy.it.support.AdminHttp;
 import dev.flashcopy.it.support.Ceph;
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
+import dev.flashcopy.it.support.PoolServers;
 import dev.flashcopy.it.support.Qemu;
 import dev.flashcopy.it.support.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -34,8 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a standby refuses changes naming the owner, and {@code move --to} hands the store to a standby while fio writes
  * and verifies through the other standby and through the owner itself: neither sees an error, the new owner serves
  * within seconds, the old one forwards to it as a standby, and every target keeps its T0. A move to a dead name or to
- * the owner itself is refused and changes nothing. And {@code kill -9} of the owner, three times over, while a
- * writer writes flushed blocks through a server that stays up: no flushed write is lost.
+ * the owner itself is refused and changes nothing. The store moved away and back four times under one fio: every move
+ * finishes. ({@code kill -9} of the owner under writes: {@link OwnerKillLoopIT}.)
  */
 class MoveIT {
     private static final String POOL = "flashcopy-move-it";
@@ -45,9 +41,7 @@ class MoveIT {
     Path tmp;
 
     private static String[] args(String serverName) {
-        List<String> a = new ArrayList<>(List.of(Ceph.storeArgs(POOL)));
-        a.addAll(List.of("--server-name", serverName));
-        return a.toArray(String[]::new);
+        return Ceph.serverArgs(POOL, serverName);
     }
 
     @Test
@@ -61,7 +55,7 @@ class MoveIT {
         String w1 = Ceph.unique("w1");
         String w2 = Ceph.unique("w2");
         try (ServerProcess owner = ServerProcess.start(tmp.resolve("a"), args(a));
-                Standbys two = Standbys.start(tmp, b, c)) {
+                PoolServers.Two two = PoolServers.start(tmp, POOL, b, c)) {
             ServerProcess next = two.first();
             ServerProcess other = two.second();
             owner.cli("mkvol", src, "--size", "16M").ok();
@@ -77,10 +71,10 @@ class MoveIT {
             }
             String json = next.cli("lsvol", "--json").ok().out();
             assertTrue(json.contains("\"owner\" : \"" + a + "\""), json);
-            JsonNode standby = server(next);
+            JsonNode standby = PoolServers.server(next);
             assertEquals("standby", standby.path("role").asText(), standby.toString());
             assertEquals(a, standby.path("storeOwner").asText(), standby.toString());
-            assertEquals("owner", server(owner).path("role").asText());
+            assertEquals("owner", PoolServers.server(owner).path("role").asText());
             String lsflash = other.cli("lsflash").ok().out();
             assertTrue(lsflash.contains(src + ":" + tgt), lsflash);
 
@@ -102,7 +96,7 @@ class MoveIT {
             assertEquals(1, dead.err().strip().lines().count(), dead.err());
             Command.Result self = owner.cli("move", "--to", a);
             assertEquals(1, self.exit(), self.toString());
-            assertEquals("owner", server(owner).path("role").asText());
+            assertEquals("owner", PoolServers.server(owner).path("role").asText());
 
             // The move, while fio writes and verifies through the other standby and through the owner.
             // Threads of their own: the common pool is as small as the machine, and the CLI's output readers use it.
@@ -133,8 +127,8 @@ class MoveIT {
             assertEquals(0, f2.exit(), "fio through the old owner across the move: " + f2 + logs);
 
             assertTrue(next.logText().contains("handed over by " + a), next.logText());
-            assertEquals("owner", server(next).path("role").asText());
-            JsonNode old = server(owner);
+            assertEquals("owner", PoolServers.server(next).path("role").asText());
+            JsonNode old = PoolServers.server(owner);
             assertEquals("standby", old.path("role").asText(), old.toString());
             assertEquals(b, old.path("storeOwner").asText(), old.toString());
             assertTable(owner, b, src);
@@ -147,95 +141,6 @@ class MoveIT {
         }
     }
 
-    @Test
-    void killingTheOwnerThreeTimesLosesNoFlushedWriteThroughAServerThatStaysUp() throws Exception {
-        Ceph.ensurePool(POOL);
-        String volume = Ceph.unique("kv");
-        List<ServerProcess> servers = new ArrayList<>();
-        Map<String, ServerProcess> byName = new HashMap<>();
-        try {
-            String first = Ceph.unique("k0");
-            servers.add(ServerProcess.start(tmp.resolve("k0"), args(first)));
-            byName.put(first, servers.get(0));
-            String[] names = {Ceph.unique("k1"), Ceph.unique("k2")};
-            Standbys two = Standbys.start(tmp, names[0], names[1]);
-            servers.addAll(List.of(two.first(), two.second()));
-            byName.put(names[0], two.first());
-            byName.put(names[1], two.second());
-            ServerProcess writesThrough = servers.get(2); // a standby: it is never killed
-            servers.get(0)
-                    .cli("mkvol", volume, "--size", String.valueOf(SLOTS * SLOT))
-                    .ok();
-            TolerantWriter writer = new TolerantWriter(writesThrough.uri(volume));
-            Thread writing = Thread.ofPlatform().name("tolerant-writer").start(writer);
-            int before = 0;
-            for (int kill = 0; kill < 3; kill++) {
-                // Writes go on before each kill (after the previous takeover): each takes a qemu-io start, seconds
-                // on a loaded machine, so wait for progress rather than for a fixed time.
-                assertTrue(
-                        writer.awaitMoreThan(before, Duration.ofSeconds(60)),
-                        "writes go on after takeover " + kill + ": " + writer.completed() + "\n"
-                                + writesThrough.logText());
-                before = writer.completed();
-                String ownerName = server(writesThrough).path("storeOwner").asText();
-                if (byName.get(ownerName) == writesThrough) {
-                    // It took the store over: hand it to another live server, so that the kill spares it.
-                    String to = byName.entrySet().stream()
-                            .filter(e -> e.getValue() != writesThrough
-                                    && e.getValue().isAlive())
-                            .findFirst()
-                            .orElseThrow()
-                            .getKey();
-                    writesThrough.cli("move", "--to", to).ok();
-                    ownerName = to;
-                }
-                Thread.sleep(1500);
-                byName.get(ownerName).kill9();
-                String killed = ownerName;
-                // A fresh standby starts while the survivors wait for the dead owner's lease to lapse.
-                String name = Ceph.unique("k" + (3 + kill));
-                Path dir = tmp.resolve("k" + (3 + kill));
-                CompletableFuture<ServerProcess> fresh =
-                        CompletableFuture.supplyAsync(() -> ServerProcess.start(dir, args(name)), Command.OWN_THREAD);
-                assertTrue(
-                        awaitOwner(writesThrough, n -> !n.isEmpty() && !n.equals(killed), Duration.ofSeconds(40)),
-                        "a survivor took the store over\n" + writesThrough.logText());
-                servers.add(fresh.join());
-                byName.put(name, servers.getLast());
-                before = writer.completed(); // what follows must be written after this takeover
-            }
-            assertTrue(
-                    writer.awaitMoreThan(before, Duration.ofSeconds(60)),
-                    "writes go on after the last takeover: " + writer.completed() + "\n" + writesThrough.logText());
-            writer.stop();
-            writing.join();
-            try {
-                writer.verify();
-            } catch (AssertionError e) {
-                StringBuilder logs = new StringBuilder(e.getMessage());
-                for (ServerProcess s : servers) {
-                    logs.append("\n--- ")
-                            .append(s)
-                            .append(s == writesThrough ? " (written through)" : "")
-                            .append(":\n")
-                            .append(s.logText());
-                }
-                throw new AssertionError(logs.toString(), e);
-            }
-        } finally {
-            for (ServerProcess s : servers) {
-                s.close();
-            }
-            Ceph.removePool(POOL);
-        }
-    }
-
-    /**
-     * The store moved away from the server a host writes through, back to it, and away again, while fio writes and
-     * verifies: after the second move the host's connection goes out to the other server and comes back to its own
-     * (a forward to itself by way of the other), which each later move must still drain and re-point. Every move
-     * finishes, and fio's verify passes.
-     */
     /**
      * Away, back, away and back again under one fio: the move back left a loop (this server's connection forwarded to
      * the other, which forwarded back), and the next move held both of its ends at once and hung; the server that
@@ -281,7 +186,7 @@ class MoveIT {
                 String logs = "\n--- a:\n" + first.logText() + "\n--- b:\n" + second.logText();
                 assertEquals(0, moved.exit(), "move " + (i + 1) + " to " + to[i] + ": " + moved + logs);
                 assertTrue(
-                        awaitOwner(first, to[i]::equals, Duration.ofSeconds(30)),
+                        PoolServers.awaitOwner(first, to[i]::equals, Duration.ofSeconds(30)),
                         "move " + (i + 1) + " done as the host's server sees it" + logs);
                 if (to[i].equals(a)) {
                     assertTrue(
@@ -319,105 +224,6 @@ class MoveIT {
         return false;
     }
 
-    private static boolean awaitOwner(ServerProcess through, Predicate<String> done, Duration bound) throws Exception {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode s = server(through);
-            if (done.test(
-                    s.path("role").asText().equals("owner")
-                            ? s.path("serverName").asText()
-                            : s.path("storeOwner").asText())) {
-                return true;
-            }
-            Thread.sleep(200);
-        }
-        return false;
-    }
-
-    private static final int SLOT = 64 << 10;
-    private static final int SLOTS = 128;
-
-    /**
-     * Writes a fresh pattern to a random 64 KiB slot and flushes, with qemu-io, again and again, through one server;
-     * a write that fails (the owner died under it) leaves its slot unknown, and the writer goes on. Every slot whose
-     * last write completed must read it back.
-     */
-    private static final class TolerantWriter implements Runnable {
-        private final String uri;
-        private final Map<Integer, Integer> completed = new HashMap<>();
-        private final Random random = new Random(20261207L);
-        private volatile boolean stop;
-        private int count;
-
-        TolerantWriter(String uri) {
-            this.uri = uri;
-        }
-
-        @Override
-        public void run() {
-            while (!stop) {
-                int slot = random.nextInt(SLOTS);
-                int pattern = 2 + random.nextInt(250);
-                Command.Result r = Command.run(
-                        Duration.ofSeconds(60),
-                        "qemu-io",
-                        "-f",
-                        "raw",
-                        "-c",
-                        "write -P " + pattern + " " + (long) slot * SLOT + " " + SLOT,
-                        "-c",
-                        "flush",
-                        uri);
-                synchronized (completed) {
-                    if (r.exit() == 0 && r.out().contains("wrote") && !(r.out() + r.err()).contains("failed")) {
-                        completed.put(slot, pattern);
-                        count++;
-                    } else {
-                        completed.remove(slot); // it may or may not have landed
-                    }
-                }
-                if (r.exit() != 0) {
-                    try {
-                        Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }
-        }
-
-        void stop() {
-            stop = true;
-        }
-
-        int completed() {
-            synchronized (completed) {
-                return count;
-            }
-        }
-
-        /** Whether more than {@code count} writes completed within {@code bound}. */
-        boolean awaitMoreThan(int count, Duration bound) throws InterruptedException {
-            long deadline = System.nanoTime() + bound.toNanos();
-            while (completed() <= count) {
-                if (System.nanoTime() > deadline) {
-                    return false;
-                }
-                Thread.sleep(100);
-            }
-            return true;
-        }
-
-        void verify() {
-            List<String> checks = new ArrayList<>();
-            synchronized (completed) {
-                completed.forEach(
-                        (slot, pattern) -> checks.add("read -P " + pattern + " " + (long) slot * SLOT + " " + SLOT));
-            }
-            Qemu.io(uri, checks.toArray(String[]::new));
-        }
-    }
-
     /** Random 4 KiB writes with crc32c, then their verification, paced to span a move of a few seconds. */
     private static Command.Result fio(String uri) {
         return Command.run(
@@ -435,12 +241,6 @@ class MoveIT {
                 "--verify_fatal=1",
                 "--verify_state_save=0",
                 "--output-format=terse");
-    }
-
-    private static JsonNode server(ServerProcess s) throws Exception {
-        var r = AdminHttp.of(s.dataDir()).get("/v1/server");
-        assertEquals(200, r.statusCode(), r.body());
-        return JSON.readTree(r.body());
     }
 
     /**
@@ -481,22 +281,6 @@ class MoveIT {
         assertTrue(rels.size() > 0, rels.toString());
         for (JsonNode r : rels) {
             assertEquals(owner, r.path("owner").asText(), r.toString());
-        }
-    }
-
-    /** Two standbys started side by side (each start is mostly a JVM warming up). */
-    private record Standbys(ServerProcess first, ServerProcess second) implements AutoCloseable {
-        static Standbys start(Path tmp, String one, String two) {
-            CompletableFuture<ServerProcess> a = CompletableFuture.supplyAsync(
-                    () -> ServerProcess.start(tmp.resolve(one), args(one)), Command.OWN_THREAD);
-            ServerProcess b = ServerProcess.start(tmp.resolve(two), args(two));
-            return new Standbys(a.join(), b);
-        }
-
-        @Override
-        public void close() {
-            first.close();
-            second.close();
         }
     }
 }

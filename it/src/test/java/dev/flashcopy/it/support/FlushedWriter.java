@@ -1,9 +1,6 @@
 package dev.flashcopy.it.support;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -14,7 +11,7 @@ import java.util.Random;
  * between its writer thread and the test thread.
  */
 public final class FlushedWriter {
-    public static final int SLOT = 64 << 10;
+    public static final int SLOT = Slots.SLOT;
 
     private final ServerProcess server;
     private final String export;
@@ -45,14 +42,11 @@ public final class FlushedWriter {
 
     /** Checks, with qemu-io on the restarted server, that every completed write reads back. */
     public void verify() {
-        List<String> checks = new ArrayList<>();
+        Map<Integer, Integer> check;
         synchronized (completed) {
-            completed.forEach(
-                    (slot, pattern) -> checks.add("read -P " + pattern + " " + (long) slot * SLOT + " " + SLOT));
+            check = Map.copyOf(completed);
         }
-        if (!checks.isEmpty()) {
-            Qemu.io(server.uri(export), checks.toArray(String[]::new));
-        }
+        Slots.verify(server.uri(export), check);
     }
 
     private void run(long seed) {
@@ -61,17 +55,7 @@ public final class FlushedWriter {
             int slot = random.nextInt(slots);
             int pattern = 2 + random.nextInt(250);
             inFlight = slot;
-            Command.Result r = Command.run(
-                    Duration.ofSeconds(60),
-                    "qemu-io",
-                    "-f",
-                    "raw",
-                    "-c",
-                    "write -P " + pattern + " " + (long) slot * SLOT + " " + SLOT,
-                    "-c",
-                    "flush",
-                    server.uri(export));
-            if (r.exit() != 0 || !r.out().contains("wrote") || (r.out() + r.err()).contains("failed")) {
+            if (!Slots.write(server.uri(export), slot, pattern)) {
                 return; // the server went away mid-write
             }
             synchronized (completed) {
