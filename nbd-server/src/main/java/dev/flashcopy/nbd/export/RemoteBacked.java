@@ -15,6 +15,15 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface RemoteBacked {
     /**
+     * Whether the data is behind another server at this moment. A device that may move between this server's engine
+     * and a forward to another (a server sharing its store) says which it is now; the server asks before a structured
+     * READ whether the allocation map would be a round trip of its own.
+     */
+    default boolean remote() {
+        return true;
+    }
+
+    /**
      * Starts reading {@code dst.remaining()} bytes at {@code offset} into {@code dst}, without waiting; null when that
      * cannot be done now without waiting (no open connection, a read to split), and the caller reads the blocking
      * way. The future completes on another thread, failing with a {@code BlockIoException}, and only after nothing

@@ -190,7 +190,7 @@ final class CommandRunner {
         int length = (int) r.length();
         ExtentList extents = new ExtentList(MAX_READ_CHUNKS);
         // A remote device's map is a round trip of its own, which would double the read's wait.
-        if (!CommandFlag.DF.isSet(r.flags()) && !(device instanceof RemoteBacked)) {
+        if (!CommandFlag.DF.isSet(r.flags()) && !(device instanceof RemoteBacked remote && remote.remote())) {
             try {
                 device.mapAllocation(offset, length, extents::allocation);
             } catch (BlockIoException e) {

@@ -9,11 +9,16 @@ import dev.flashcopy.engine.device.DirtyMapDevice;
 import dev.flashcopy.engine.device.DirtySink;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.nbd.export.RemoteBacked;
+import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 /**
  * One NBD connection's device on a server that shares its store, which may move under the connection: from the owner's
@@ -23,14 +28,23 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * underneath meanwhile. The connection sees a pause, never an error. The fast paths a server takes on its event loop
  * (cached reads, inline writes, a serial lane) are declined: they must not wait, and a gate may make them.
  *
+ * <p>Forwarded READs and WRITEs are the exception ({@link RemoteBacked}): while the device underneath is a forward,
+ * they start on the event loop and complete when the owner answers, so no I/O thread waits out each round trip (a
+ * standby forwarded 4 KiB reads at 0.45 of the owner's rate without it). They pass the gate only when it is open at
+ * once ({@code tryLock}: the loop never waits; otherwise the request takes the ordinary path, which waits on an I/O
+ * thread), and count themselves in flight until answered, which {@link #hold()} waits for as for the others.
+ *
  * <p>Thread-safe; {@link #hold()}, {@link #moveTo} and {@link #release()} are called on one thread, in that order.
  */
-final class MovableDevice implements BlockDevice, DirtyMapDevice, DeviceLease {
+final class MovableDevice implements BlockDevice, DirtyMapDevice, DeviceLease, RemoteBacked {
     private final String name;
     private final long size;
     private final boolean readOnly;
     private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Forwarded requests started on the event loop and not yet answered; {@link #hold()} waits for none. */
+    private final AtomicInteger started = new AtomicInteger();
+
     private final Runnable onClose;
     private volatile DeviceLease lease;
     /** Where {@link #lease} came from: the provider a re-homing compares with the server's current one. */
@@ -47,6 +61,16 @@ final class MovableDevice implements BlockDevice, DirtyMapDevice, DeviceLease {
 
     void hold() {
         gate.writeLock().lock();
+        // No request starts on the loop any more (its tryLock fails): wait for those started to be answered.
+        synchronized (started) {
+            while (started.get() > 0) {
+                try {
+                    started.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // a move is not interruptible: finish the wait, keep the flag
+                }
+            }
+        }
     }
 
     /** The provider the device underneath was opened from. */
@@ -195,6 +219,56 @@ final class MovableDevice implements BlockDevice, DirtyMapDevice, DeviceLease {
             d.mapAllocation(offset, length, sink);
         } finally {
             exit();
+        }
+    }
+
+    @Override
+    public boolean remote() {
+        return lease.device() instanceof RemoteBacked r && r.remote();
+    }
+
+    @Override
+    public CompletableFuture<Void> startRead(long offset, ByteBuffer dst) {
+        return start(r -> r.startRead(offset, dst));
+    }
+
+    @Override
+    public CompletableFuture<Void> startWrite(long offset, ByteBuf payload, boolean fua) {
+        return start(r -> r.startWrite(offset, payload, fua));
+    }
+
+    /** Starts a forwarded request on the caller's (event loop) thread, or null when it must take the ordinary path. */
+    private CompletableFuture<Void> start(Function<RemoteBacked, CompletableFuture<Void>> request) {
+        if (!gate.readLock().tryLock()) {
+            return null; // a move holds the gate: the ordinary path waits for it, off the loop
+        }
+        try {
+            if (!(lease.device() instanceof RemoteBacked r)) {
+                return null;
+            }
+            started.incrementAndGet();
+            CompletableFuture<Void> f;
+            try {
+                f = request.apply(r);
+            } catch (RuntimeException e) {
+                answered();
+                throw e;
+            }
+            if (f == null) {
+                answered();
+                return null;
+            }
+            return f.whenComplete((v, failure) -> answered());
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
+    private void answered() {
+        if (started.decrementAndGet() == 0) {
+            synchronized (started) {
+                started.notifyAll();
+            }
         }
     }
 

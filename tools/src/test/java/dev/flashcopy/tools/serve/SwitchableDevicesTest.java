@@ -12,6 +12,8 @@ import dev.flashcopy.engine.device.DeviceLease;
 import dev.flashcopy.engine.device.DeviceProvider;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.device.ZeroMode;
+import dev.flashcopy.nbd.export.RemoteBacked;
+import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /** Connections that move with their server's role: a pause while held, then the next provider's device. */
 class SwitchableDevicesTest {
     /** One volume {@code v} of 4 KiB whose every byte reads as {@code fill}; counts open leases. */
-    private static final class Filled implements DeviceProvider {
+    private static class Filled implements DeviceProvider {
         final byte fill;
         final AtomicInteger open = new AtomicInteger();
         /** Every read waits for it: a request in flight elsewhere (a forward's, at another server). */
@@ -38,6 +40,10 @@ class SwitchableDevicesTest {
         Filled(int fill, CountDownLatch answered) {
             this.fill = (byte) fill;
             this.answered = answered;
+        }
+
+        BlockDevice device() {
+            return new Device(fill, answered);
         }
 
         @Override
@@ -56,7 +62,7 @@ class SwitchableDevicesTest {
                 return Optional.empty();
             }
             open.incrementAndGet();
-            BlockDevice device = new Device(fill, answered);
+            BlockDevice device = device();
             return Optional.of(new DeviceLease() {
                 private boolean closed;
 
@@ -76,7 +82,15 @@ class SwitchableDevicesTest {
         }
     }
 
-    private record Device(byte fill, CountDownLatch answered) implements BlockDevice {
+    private static class Device implements BlockDevice {
+        final byte fill;
+        final CountDownLatch answered;
+
+        Device(byte fill, CountDownLatch answered) {
+            this.fill = fill;
+            this.answered = answered;
+        }
+
         @Override
         public String name() {
             return "v";
@@ -124,6 +138,48 @@ class SwitchableDevicesTest {
         @Override
         public void mapAllocation(long offset, long length, ExtentSink sink) {
             sink.extent(length, false);
+        }
+    }
+
+    /**
+     * {@link Filled} behind another server: its READs may also start without waiting ({@link RemoteBacked}), and each
+     * such read stays unanswered until {@link #answer} completes.
+     */
+    private static final class Forwards extends Filled {
+        final CompletableFuture<Void> answer = new CompletableFuture<>();
+        final AtomicInteger startedOnCaller = new AtomicInteger();
+
+        Forwards(int fill) {
+            super(fill);
+        }
+
+        @Override
+        BlockDevice device() {
+            return new ForwardDevice(this);
+        }
+    }
+
+    private static final class ForwardDevice extends Device implements RemoteBacked {
+        private final Forwards forwards;
+
+        ForwardDevice(Forwards forwards) {
+            super(forwards.fill, forwards.answered);
+            this.forwards = forwards;
+        }
+
+        @Override
+        public CompletableFuture<Void> startRead(long offset, ByteBuffer dst) {
+            forwards.startedOnCaller.incrementAndGet();
+            return forwards.answer.thenRun(() -> {
+                while (dst.hasRemaining()) {
+                    dst.put(fill);
+                }
+            });
+        }
+
+        @Override
+        public CompletableFuture<Void> startWrite(long offset, ByteBuf payload, boolean fua) {
+            return forwards.answer;
         }
     }
 
@@ -200,6 +256,53 @@ class SwitchableDevicesTest {
         } catch (BlockIoException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A forwarded READ starts on the caller's thread (the event loop) and completes when the owner answers; a move's
+     * hold waits for that answer as for a request on an I/O thread, and while the gate is held nothing starts that way
+     * (the request takes the ordinary path, which waits off the loop). On the engine nothing starts that way at all.
+     */
+    @Test
+    void forwardedRequestsStartOnTheCallerAndAHoldWaitsForTheirAnswers() throws Exception {
+        Forwards forward = new Forwards(2);
+        Filled engine = new Filled(1);
+        SwitchableDevices devices = new SwitchableDevices(forward, true);
+        DeviceLease connection = devices.acquire("v").orElseThrow();
+        RemoteBacked remote = (RemoteBacked) connection.device();
+        assertTrue(remote.remote(), "a forward is behind another server");
+        ByteBuffer dst = ByteBuffer.allocate(16);
+        CompletableFuture<Void> read = remote.startRead(0, dst);
+        assertTrue(read != null && !read.isDone(), "started, not answered yet");
+        assertEquals(1, forward.startedOnCaller.get());
+
+        // The hold runs here (the thread that releases must be the one that held); the owner answers 300 ms later.
+        CompletableFuture<Void> answering = CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            forward.answer.complete(null);
+        });
+        long started = System.nanoTime();
+        devices.hold();
+        assertEquals(2, dst.get(0), "the hold returned only once the forwarded read was answered");
+        assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(250), "the hold waited for it");
+        answering.get(5, TimeUnit.SECONDS);
+        read.get(5, TimeUnit.SECONDS);
+        assertEquals(
+                null,
+                CompletableFuture.supplyAsync(() -> remote.startRead(0, ByteBuffer.allocate(16)))
+                        .get(5, TimeUnit.SECONDS),
+                "held: nothing starts on another thread (an event loop)");
+        assertEquals(1, forward.startedOnCaller.get());
+        devices.release(engine);
+
+        assertFalse(remote.remote(), "on this server's engine now");
+        assertEquals(null, remote.startRead(0, ByteBuffer.allocate(16)), "the engine's reads take the ordinary path");
+        assertEquals(1, readFirst(connection.device()));
+        connection.close();
     }
 
     @Test
