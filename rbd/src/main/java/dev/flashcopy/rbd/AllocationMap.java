@@ -38,14 +38,19 @@ final class AllocationMap {
         }
     }
 
-    /** The extents holding data within [offset, offset + length), sorted by offset. */
-    static List<Extent> of(MemorySegment image, String subject, long offset, long length) throws CephException {
+    /**
+     * The extents holding data within [offset, offset + length), sorted by offset: exact, or with {@code wholeObject}
+     * the whole objects that exist there (from the object map: a second for 16 TiB, where the exact walk asks the OSD
+     * about every object and took minutes).
+     */
+    static List<Extent> of(MemorySegment image, String subject, long offset, long length, boolean wholeObject)
+            throws CephException {
         long id = NEXT_ID.incrementAndGet();
         List<Extent> extents = new ArrayList<>();
         CALLS.put(id, extents);
         try {
             CephException.check(
-                    LibRbd.diffIterate2(image, offset, length, CALLBACK, MemorySegment.ofAddress(id)),
+                    LibRbd.diffIterate2(image, offset, length, wholeObject, CALLBACK, MemorySegment.ofAddress(id)),
                     "rbd_diff_iterate2",
                     subject);
         } finally {

@@ -268,11 +268,20 @@ final class LibRbd {
         }
     }
 
-    /** Diff of the head against the image's creation (no start snapshot), parent included, exact extents. */
-    static int diffIterate2(MemorySegment image, long offset, long length, MemorySegment callback, MemorySegment arg) {
+    /**
+     * Diff of the head against the image's creation (no start snapshot), parent included: exact extents, or with
+     * {@code wholeObject} whole objects, which librbd answers from the object map (fast-diff) without asking the OSDs.
+     */
+    static int diffIterate2(
+            MemorySegment image,
+            long offset,
+            long length,
+            boolean wholeObject,
+            MemorySegment callback,
+            MemorySegment arg) {
         try {
             return (int) DIFF_ITERATE2.invokeExact(
-                    image, MemorySegment.NULL, offset, length, (byte) 1, (byte) 0, callback, arg);
+                    image, MemorySegment.NULL, offset, length, (byte) 1, (byte) (wholeObject ? 1 : 0), callback, arg);
         } catch (Throwable t) {
             throw LibRados.rethrow(t);
         }

@@ -12,11 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RbdImageTest {
@@ -174,6 +177,67 @@ class RbdImageTest {
         image().read(30 * MIB, buf);
         assertEquals(-1, buf.asSlice(0, BLOCK).mismatch(pattern(30 * MIB, BLOCK)));
         assertZero(buf.asSlice(BLOCK));
+    }
+
+    /**
+     * A 16 TiB image with two writes far apart: the exact extents and the whole-object count come from the object map
+     * first (the exact walk of every object took minutes, and a server's volume listing waited on it).
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS) // a hang guard, not a speed check: it takes about a second
+    void aHugeSparseImageMapsOnlyTheObjectsItHas() throws CephException {
+        String big = TestCluster.unique("big");
+        long size = 16L << 40;
+        RbdImage.create(pool(), big, size);
+        try (RbdImage image = RbdImage.open(pool(), big)) {
+            image.write(4096, pattern(4096, BLOCK));
+            image.write(size / 2 + 8192, pattern(size / 2, 4096));
+            image.flush();
+            List<Extent> extents = image.allocatedExtents(0, size);
+            assertCovered(extents, 4096, BLOCK);
+            assertCovered(extents, size / 2 + 8192, 4096);
+            long bytes = extents.stream().mapToLong(Extent::length).sum();
+            assertTrue(bytes <= 2 * (4096 + BLOCK), "only what was written: " + extents);
+            assertEquals(2 * 4 * MIB, image.allocatedObjectBytes(), "two 4 MiB objects, as rbd du counts them");
+        } finally {
+            RbdImage.remove(pool(), big);
+        }
+    }
+
+    /** A close waits for a call still running on the image (librbd asserts, and the JVM dies, if it does not). */
+    @Test
+    void closeWaitsForACallInProgress() throws Exception {
+        String big = TestCluster.unique("closing");
+        RbdImage.create(pool(), big, 16L << 40);
+        RbdImage image = RbdImage.open(pool(), big);
+        try {
+            image.write(0, pattern(0, BLOCK));
+            CountDownLatch running = new CountDownLatch(1);
+            CompletableFuture<List<Extent>> walk = CompletableFuture.supplyAsync(() -> {
+                running.countDown();
+                try {
+                    List<Extent> all = new ArrayList<>();
+                    for (int i = 0;
+                            i < 3;
+                            i++) { // each walk takes about a second: the close comes in the middle of one
+                        all.addAll(image.allocatedExtents(0, 16L << 40));
+                    }
+                    return all;
+                } catch (CephException e) {
+                    throw new CompletionException(e);
+                } catch (IllegalStateException closed) {
+                    return List.of(); // the close came between two calls: the next one was refused, as it should be
+                }
+            });
+            running.await();
+            Thread.sleep(50);
+            image.close(); // without the wait: SIGSEGV in librbd (xlist assertion)
+            walk.get(120, TimeUnit.SECONDS);
+            assertThrows(IllegalStateException.class, () -> image.allocatedExtents(0, BLOCK), "closed");
+        } finally {
+            image.close();
+            RbdImage.remove(pool(), big);
+        }
     }
 
     @Test

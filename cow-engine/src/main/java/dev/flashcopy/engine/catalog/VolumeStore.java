@@ -112,11 +112,18 @@ public final class VolumeStore implements AutoCloseable {
         return size;
     }
 
+    private void checkNotReserved(String name) {
+        images.reserved(name).ifPresent(why -> {
+            throw new IllegalArgumentException("volume name '" + name + "': " + why);
+        });
+    }
+
     /** Creates a sparse image of {@code size} bytes in the store. */
     public synchronized Volume create(String name, long size) throws IOException {
         VolumeNames.check(name);
         checkSize(size);
         checkFree(name);
+        checkNotReserved(name);
         String location = images.volumeLocation(name);
         if (images.exists(location)) {
             throw new IllegalArgumentException("image " + location + " already exists but is not in the catalog;"
@@ -135,6 +142,7 @@ public final class VolumeStore implements AutoCloseable {
     public synchronized Volume register(String name, String reference) throws IOException {
         VolumeNames.check(name);
         checkFree(name);
+        checkNotReserved(name);
         String location = images.registrable(reference);
         for (Entry e : volumes.values()) {
             if (e.record().path().equals(location)) {

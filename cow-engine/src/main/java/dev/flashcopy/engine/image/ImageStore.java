@@ -2,6 +2,7 @@ package dev.flashcopy.engine.image;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where a data directory's images live: sparse files on its disk (the embedded default), or RBD images in a Ceph
@@ -23,6 +24,14 @@ public interface ImageStore extends AutoCloseable {
      * preserved grains): the file itself on a file store, an image named after it in the pool on RBD.
      */
     String internalLocation(Path metadataPath);
+
+    /**
+     * Why no volume may be called {@code volumeName} here, or empty: on RBD the names of the engine's own images
+     * ({@code flashcopy.*}), which share the pool's namespace with the volumes'.
+     */
+    default Optional<String> reserved(String volumeName) {
+        return Optional.empty();
+    }
 
     /**
      * How a user names an existing image to register it: {@code file} ({@code mkvol --file PATH}) or {@code image}

@@ -8,6 +8,7 @@ import dev.flashcopy.rbd.Pool;
 import dev.flashcopy.rbd.RbdImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The images of a data directory as RBD images of one pool: {@code mkvol NAME --size} creates {@code POOL/NAME}, an
@@ -59,6 +60,16 @@ public final class RbdImageStore implements ImageStore {
     }
 
     @Override
+    public Optional<String> reserved(String volumeName) {
+        if (!volumeName.startsWith(INTERNAL_PREFIX)) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                "names beginning with '" + INTERNAL_PREFIX + "' are reserved on RBD: the server names its own"
+                        + " images (revert areas) so in pool " + pool.name() + "; choose another name");
+    }
+
+    @Override
     public String registerField() {
         return "image";
     }
@@ -73,6 +84,13 @@ public final class RbdImageStore implements ImageStore {
         if (!reference.substring(0, slash).equals(pool.name())) {
             throw new IllegalArgumentException("--image: " + reference + " is not in pool " + pool.name()
                     + ", the pool this server stores volumes in (expected: " + pool.name() + "/IMAGE)");
+        }
+        String image = reference.substring(slash + 1);
+        if (image.startsWith(prefix + INTERNAL_PREFIX)) {
+            // Registered, the server's own revert area could be written by a host and then used by a revert.
+            throw new IllegalArgumentException(
+                    "--image: " + reference + " is one of this server's own images (names" + " beginning with '"
+                            + INTERNAL_PREFIX + "' are reserved for them); register an image of your own");
         }
         if (!exists(reference)) {
             throw new IllegalArgumentException(
@@ -103,6 +121,14 @@ public final class RbdImageStore implements ImageStore {
                 throw new IllegalArgumentException(
                         "RBD image " + location + " already exists but is not in the"
                                 + " catalog; register it with 'mkvol NAME --image " + location + "' or remove it",
+                        e);
+            }
+            if (e.errno() == Errno.EINVAL) {
+                // librbd's limit: the object map holds at most 256,000,000 objects (976 TiB with 4 MiB objects).
+                throw new IllegalArgumentException(
+                        "size " + size + " is more than an RBD image of pool " + pool.name() + " can be (librbd"
+                                + " refused it: EINVAL; with 4 MiB objects and the object map an image holds at most"
+                                + " 256,000,000 objects, 976 TiB)",
                         e);
             }
             throw e;

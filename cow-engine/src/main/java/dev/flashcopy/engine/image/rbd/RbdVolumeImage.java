@@ -260,13 +260,14 @@ public final class RbdVolumeImage implements VolumeImage {
         }
     }
 
+    /** Whole objects, as {@code rbd du} counts them, from the object map: exact extents took minutes for 16 TiB. */
     @Override
     public long allocatedBytes() throws BlockIoException {
-        long bytes = 0;
-        for (Extent e : extents(0, size)) {
-            bytes += e.length();
+        try {
+            return image.allocatedObjectBytes();
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, "count the allocated objects of " + subject);
         }
-        return bytes;
     }
 
     private List<Extent> extents(long offset, long length) throws BlockIoException {
