@@ -179,7 +179,7 @@ public final class ServeCommand implements Callable<Integer> {
             if (!server.demoCreated()) {
                 out.println("(volume '" + DemoVolume.NAME + "' kept from an earlier run)");
             }
-            DemoVolume.instructions(server.nbdAddresses()).forEach(out::println);
+            DemoVolume.instructions(server.nbdAddresses(), settings.security()).forEach(out::println);
         }
         out.println("Stop with Ctrl-C or SIGTERM.");
         out.flush();

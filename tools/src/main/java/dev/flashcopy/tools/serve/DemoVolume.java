@@ -1,6 +1,7 @@
 package dev.flashcopy.tools.serve;
 
 import dev.flashcopy.engine.catalog.VolumeStore;
+import dev.flashcopy.nbd.tls.TlsMode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -30,11 +31,29 @@ public final class DemoVolume {
         }
     }
 
+    /** {@link #instructions(List, ServeSecurity)} of a server without TLS. */
+    public static List<String> instructions(List<SocketAddress> nbd) {
+        return instructions(nbd, ServeSecurity.NONE);
+    }
+
     /**
      * Ready-to-paste attach commands for the volume exported at {@code nbd}: the first TCP address (or the first
-     * unix socket when there is none) in the main lines, then the URI of each unix socket.
+     * unix socket when there is none) in the main lines, then the URI of each unix socket. With {@code --tls require}
+     * only the TLS forms ({@code nbds://}, qemu's tls-creds, nbd-client's certificate options): plain ones would be
+     * refused; with {@code --tls on} both.
      */
-    public static List<String> instructions(List<SocketAddress> nbd) {
+    public static List<String> instructions(List<SocketAddress> nbd, ServeSecurity security) {
+        List<String> lines = new ArrayList<>();
+        if (security.tlsMode() != TlsMode.REQUIRE) {
+            lines.addAll(plain(nbd));
+        }
+        if (security.tlsMode() != TlsMode.OFF) {
+            lines.addAll(DemoTls.instructions(nbd, security, NAME));
+        }
+        return lines;
+    }
+
+    private static List<String> plain(List<SocketAddress> nbd) {
         SocketAddress main = NbdAddresses.primary(nbd);
         String uri = shellWord(NbdAddresses.uri(main, NAME));
         List<String> lines = new ArrayList<>();
@@ -60,7 +79,7 @@ public final class DemoVolume {
     }
 
     /** A unix URI's {@code ?} is a shell wildcard: quoted, so the line pastes as it is. */
-    private static String shellWord(String uri) {
+    static String shellWord(String uri) {
         return uri.contains("?") ? "'" + uri + "'" : uri;
     }
 }

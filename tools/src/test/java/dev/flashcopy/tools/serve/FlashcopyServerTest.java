@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.nbd.access.ExportAccess;
+import dev.flashcopy.nbd.tls.TlsMode;
 import dev.flashcopy.tools.admin.AdminFile;
 import java.io.DataInputStream;
 import java.io.PrintWriter;
@@ -22,6 +24,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -166,6 +169,38 @@ class FlashcopyServerTest {
                 unixOnly.contains("fio --name=demo --ioengine=nbd --uri='nbd+unix:///demo?socket=/run/fc/nbd.sock'"),
                 unixOnly);
         assertFalse(unixOnly.contains("nbd-client"), "the kernel line needs a TCP address: " + unixOnly);
+    }
+
+    /** With TLS required the demo prints only forms that speak TLS; with TLS offered, the plain ones too. */
+    @Test
+    void demoInstructionsSpeakTlsWhenTheServerRequiresIt() {
+        Path cert = dir.resolve("server-cert.pem"); // no client/ beside it: the lines say DIR
+        ServeSecurity require = new ServeSecurity(
+                TlsMode.REQUIRE, cert, dir.resolve("k.pem"), cert, ExportAccess.OPEN, Duration.ofSeconds(10));
+        var lines = String.join(
+                "\n",
+                DemoVolume.instructions(
+                        List.of(new InetSocketAddress("127.0.0.1", 4242), UnixDomainSocketAddress.of("/run/s")),
+                        require));
+        assertFalse(lines.contains("nbd://"), "no plain URI when TLS is required: " + lines);
+        assertTrue(lines.contains("nbdinfo 'nbds://127.0.0.1:4242/demo?tls-certificates=DIR'"), lines);
+        assertTrue(
+                lines.contains("tls-creds-x509,id=tls0,dir=DIR,endpoint=client --image-opts driver=nbd,"
+                        + "host=127.0.0.1,port=4242,export=demo,tls-creds=tls0"),
+                lines);
+        assertTrue(
+                lines.contains("-cacertfile DIR/ca-cert.pem -certfile DIR/client-cert.pem -keyfile"
+                        + " DIR/client-key.pem -tlshostname 127.0.0.1"),
+                lines);
+        assertTrue(lines.contains("nbdfuse /tmp/demo/disk nbds://127.0.0.1:4242/demo &"), lines);
+        assertTrue(lines.contains("--uri=nbds://127.0.0.1:4242/demo "), lines);
+        assertTrue(
+                lines.contains("'nbds+unix:///demo?socket=/run/s&tls-certificates=DIR&tls-hostname=localhost'"), lines);
+        ServeSecurity on = new ServeSecurity(
+                TlsMode.ON, cert, dir.resolve("k.pem"), null, ExportAccess.OPEN, Duration.ofSeconds(10));
+        var both = String.join("\n", DemoVolume.instructions(List.of(new InetSocketAddress("127.0.0.1", 4242)), on));
+        assertTrue(both.contains("nbdinfo nbd://127.0.0.1:4242/demo") && both.contains("nbds://"), both);
+        assertFalse(both.contains("-certfile"), "no client certificate asked for: " + both);
     }
 
     @Test
