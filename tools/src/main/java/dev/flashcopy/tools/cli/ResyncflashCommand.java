@@ -96,7 +96,7 @@ public final class ResyncflashCommand implements Callable<Integer> {
                         + r.path("target").asText()
                         + " successfully resynchronized (T0 "
                         + r.path("dateSynced").asText() + ", "
-                        + r.path("outOfSyncGrains").asLong() + " grains to copy)");
+                        + r.path("outOfSyncGrains").asLong() + " grains still to copy)");
             }
             if (!freeze.describe().isEmpty()) {
                 out.println(freeze.describe());

@@ -80,7 +80,7 @@ public final class ReverseflashCommand implements Callable<Integer> {
             // each volume reads from the other's file, too).
             String what = "nocopy".equals(r.path("mode").asText())
                     ? "nocopy: no background copy, only changed grains move, when written"
-                    : r.path("outOfSyncGrains").asLong() + " grains to copy back";
+                    : r.path("outOfSyncGrains").asLong() + " grains still to copy back";
             out.println("FlashCopy pair " + pair + " successfully reversed; it now runs "
                     + r.path("source").asText() + ":" + r.path("target").asText() + " (" + what + ")");
             out.flush();
