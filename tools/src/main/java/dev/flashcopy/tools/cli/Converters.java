@@ -4,6 +4,8 @@ import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.catalog.VolumeNames;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.relationship.Extent;
+import dev.flashcopy.engine.relationship.OnFull;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.tools.serve.HostPort;
 import java.nio.file.Path;
@@ -65,6 +67,31 @@ final class Converters {
                 VolumeNames.check(pair.source());
                 VolumeNames.check(pair.target());
                 return pair;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** mkflash --on-full: checked here, as the server would only name its admin API field. */
+    static final class OnFullPolicy implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                return OnFull.parse(value).label();
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' is not a policy (expected: fail or inhibit-source)");
+            }
+        }
+    }
+
+    /** mkflash --extent: the form only; alignment and bounds need the volumes, so the server checks those. */
+    static final class ExtentForm implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                Extent.parse(value);
+                return value;
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

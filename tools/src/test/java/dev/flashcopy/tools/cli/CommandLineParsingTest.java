@@ -1,6 +1,7 @@
 package dev.flashcopy.tools.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.tools.admin.AdminFile;
@@ -99,6 +100,24 @@ class CommandLineParsingTest {
         CliRun r = CliRun.of("mkvol", "a", "--size", "1G", "--file", "x.img", "--data", data());
         assertEquals(ExitCode.USAGE.code(), r.exit());
         assertTrue(r.singleErrorLine().contains("--size=SIZE, --file=PATH are mutually exclusive"), r.err());
+    }
+
+    /** No server runs here: exit 2 means the CLI refused the value before any request. */
+    @Test
+    void mkflashRefusesAnUnknownOnFullPolicyNamingTheOption() {
+        CliRun r = CliRun.of("mkflash", "--on-full", "maybe", "src:t9", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit(), r.err());
+        String line = r.singleErrorLine();
+        assertTrue(line.contains("'--on-full'") && line.contains("(expected: fail or inhibit-source)"), line);
+        assertFalse(line.contains("onFull"), line);
+    }
+
+    @Test
+    void mkflashRefusesAMalformedExtentNamingTheOptionAndTheForm() {
+        CliRun r = CliRun.of("mkflash", "src:t9", "--extent", "1M", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit(), r.err());
+        String line = r.singleErrorLine();
+        assertTrue(line.contains("'--extent'") && line.contains("SRC_OFFSET:TGT_OFFSET:LENGTH"), line);
     }
 
     @Test
