@@ -73,6 +73,14 @@ final class Converters {
         }
     }
 
+    /** {@code VOL} or {@code SRC:TGT} (lsflash's filter): a pair by the same rule as mkflash's, else a volume name. */
+    static final class VolumeOrPair implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            return value.contains(":") ? new Pair().convert(value).toString() : new VolumeName().convert(value);
+        }
+    }
+
     /** mkflash --on-full: checked here, as the server would only name its admin API field. */
     static final class OnFullPolicy implements ITypeConverter<String> {
         @Override

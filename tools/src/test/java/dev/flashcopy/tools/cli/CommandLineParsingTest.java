@@ -121,6 +121,17 @@ class CommandLineParsingTest {
     }
 
     @Test
+    void lsflashRefusesAMalformedPairAsMkflashDoes() {
+        for (String cmd : new String[] {"lsflash", "mkflash"}) {
+            CliRun r = CliRun.of(cmd, "a:b:c", "--data", data());
+            assertEquals(ExitCode.USAGE.code(), r.exit(), cmd + ": " + r.err());
+            assertTrue(r.singleErrorLine().contains("pair 'a:b:c' is not valid (expected: SOURCE:TARGET)"), r.err());
+        }
+        CliRun name = CliRun.of("lsflash", "no/slash", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), name.exit(), name.err());
+    }
+
+    @Test
     void rmvolRefusesAnInvalidNameBeforeBuildingAUrl() {
         CliRun r = CliRun.of("rmvol", "../etc", "--data", data());
         assertEquals(ExitCode.USAGE.code(), r.exit());
