@@ -106,6 +106,23 @@ final class Converters {
         }
     }
 
+    /** {@code --timeout SECONDS} of wait and --wait: a whole number, 0 or more (0: look once). */
+    static final class Seconds implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                long n = Long.parseLong(value.trim());
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the message below
+            }
+            throw new TypeConversionException(
+                    "'" + value + "' is not a number of seconds (expected: a whole number >= 0, e.g. 600)");
+        }
+    }
+
     /** A FlashCopy sequence number as the DS CLI writes it: hexadecimal, 0 to FFFFFFFF ({@code 0x} optional). */
     static final class Seqnum implements ITypeConverter<Long> {
         @Override

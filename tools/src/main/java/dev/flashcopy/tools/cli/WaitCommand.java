@@ -31,7 +31,11 @@ public final class WaitCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SRC:TGT", converter = Converters.Pair.class, description = "the pair")
     PairSpec pair;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "give up after this long (exit 6)")
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            converter = Converters.Seconds.class,
+            description = "give up after this long (exit 6)")
     Long timeoutSeconds;
 
     @Override

@@ -8,6 +8,7 @@ import dev.flashcopy.tools.admin.AdminFile;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,6 +130,23 @@ class CommandLineParsingTest {
         }
         CliRun name = CliRun.of("lsflash", "no/slash", "--data", data());
         assertEquals(ExitCode.USAGE.code(), name.exit(), name.err());
+    }
+
+    @Test
+    void aNegativeTimeoutIsAUsageErrorNamingTheOption() {
+        String[][] commands = {
+            {"wait", "src:rec", "--timeout", "-3"},
+            {"mkflash", "--wait", "--timeout", "-3", "src:rec"},
+            {"rmflash", "--cp", "--timeout", "-3", "src:rec"}
+        };
+        for (String[] args : commands) {
+            String[] withData = Arrays.copyOf(args, args.length + 2);
+            withData[args.length] = "--data";
+            withData[args.length + 1] = data();
+            CliRun r = CliRun.of(withData);
+            assertEquals(ExitCode.USAGE.code(), r.exit(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.singleErrorLine().contains("'--timeout'"), r.err());
+        }
     }
 
     @Test
