@@ -102,6 +102,19 @@ class VolumeCommandsTest {
         assertTrue(r.singleErrorLine().contains("file " + expected + " does not exist"), r.err());
     }
 
+    /** The server's refusal names its admin API's fields; the user typed options, so the line names those. */
+    @Test
+    void mkvolImageOnAFileStoreNamesTheOptionsToUse() {
+        CliRun r = CliRun.of("mkvol", "i1", "--image", "rbd/vm1", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit());
+        String line = r.singleErrorLine();
+        assertTrue(
+                line.startsWith("flashcopy: --image does not apply here: this server keeps its volumes in files"),
+                line);
+        assertTrue(line.endsWith("; --file PATH registers an existing image"), line);
+        assertFalse(line.contains("'image'") || line.contains("'file'"), line);
+    }
+
     @Test
     void mkvolFileRegistersInPlaceAndRmvolKeepsTheFile() throws Exception {
         Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("disk.img");
