@@ -131,6 +131,26 @@ class VolumeCommandsTest {
         assertTrue(Files.exists(img));
     }
 
+    /** qq.img is where mkvol qq --size would put qq's image; registered as "other", it is in the catalog. */
+    @Test
+    void mkvolSizeWhereAnotherVolumesImageLiesNamesThatVolume() throws Exception {
+        Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("qq.img");
+        try (var ch = FileChannel.open(img, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(1), (2 << 20) - 1);
+        }
+        CliRun registered = CliRun.of("mkvol", "other", "--file", img.toString(), "--data", data);
+        assertEquals(0, registered.exit(), registered.err());
+        CliRun r = CliRun.of("mkvol", "qq", "--size", "2M", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit());
+        String line = r.singleErrorLine();
+        assertTrue(
+                line.contains("image " + img + " is already volume other, so volume qq needs an image of its own"),
+                line);
+        assertTrue(
+                line.endsWith("pick another name, or register another image as qq with 'mkvol qq --file PATH'"), line);
+        assertFalse(line.contains("not in the catalog"), line);
+    }
+
     @Test
     void rmvolDeletesAnOwnedVolumeAndItsImage() {
         assertEquals(
