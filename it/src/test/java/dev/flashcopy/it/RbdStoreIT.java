@@ -118,7 +118,8 @@ class RbdStoreIT {
                     server.cli("mkvol", "f", "--file", tmp.resolve("x.img").toString());
             assertEquals(1, file.exit(), file.toString());
             assertTrue(
-                    file.err().contains("'file' does not apply here")
+                    file.err().contains("--file does not apply here")
+                            && file.err().contains("--image POOL/IMAGE registers")
                             && file.err().contains("RBD pool"),
                     file.err());
             Command.Result otherPool = server.cli("mkvol", "o", "--image", "nosuchpool/" + image);

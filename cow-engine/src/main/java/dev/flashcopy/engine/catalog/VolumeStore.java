@@ -125,6 +125,17 @@ public final class VolumeStore implements AutoCloseable {
         checkFree(name);
         checkNotReserved(name);
         String location = images.volumeLocation(name);
+        // The image's place follows from the name, so an image registered there under another name blocks it too.
+        for (Entry e : volumes.values()) {
+            if (e.record().path().equals(location)) {
+                String field = images.registerField();
+                throw new IllegalArgumentException("image " + location + " is already volume "
+                        + e.record().name()
+                        + ", so volume " + name + " needs an image of its own: pick another name, or register another"
+                        + " image as " + name + " with 'mkvol " + name + " --" + field + " "
+                        + (field.equals("file") ? "PATH" : "POOL/IMAGE") + "'");
+            }
+        }
         if (images.exists(location)) {
             throw new IllegalArgumentException("image " + location + " already exists but is not in the catalog;"
                     + " register it with 'mkvol " + name + " --" + images.registerField() + " " + location

@@ -14,7 +14,7 @@ final class FileSizeLimit {
         long limit = largestLength(file, size);
         return new IllegalArgumentException("size: " + size + " bytes (" + ByteCount.binary(size) + ") is more than the"
                 + " file system of " + path.toAbsolutePath().getParent() + " holds in one file (expected: at"
-                + " most " + limit + " bytes, " + ByteCount.binary(limit) + ")");
+                + " most " + limit + " bytes, " + ByteCount.exact(limit) + ")");
     }
 
     /**

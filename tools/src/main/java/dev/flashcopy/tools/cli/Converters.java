@@ -4,6 +4,8 @@ import dev.flashcopy.engine.catalog.ByteSize;
 import dev.flashcopy.engine.catalog.VolumeNames;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.establish.PairSpec;
+import dev.flashcopy.engine.relationship.Extent;
+import dev.flashcopy.engine.relationship.OnFull;
 import dev.flashcopy.nbd.listen.Endpoint;
 import dev.flashcopy.tools.serve.HostPort;
 import java.nio.file.Path;
@@ -68,6 +70,56 @@ final class Converters {
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
+        }
+    }
+
+    /** {@code VOL} or {@code SRC:TGT} (lsflash's filter): a pair by the same rule as mkflash's, else a volume name. */
+    static final class VolumeOrPair implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            return value.contains(":") ? new Pair().convert(value).toString() : new VolumeName().convert(value);
+        }
+    }
+
+    /** mkflash --on-full: checked here, as the server would only name its admin API field. */
+    static final class OnFullPolicy implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                return OnFull.parse(value).label();
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' is not a policy (expected: fail or inhibit-source)");
+            }
+        }
+    }
+
+    /** mkflash --extent: the form only; alignment and bounds need the volumes, so the server checks those. */
+    static final class ExtentForm implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                Extent.parse(value);
+                return value;
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code --timeout SECONDS} of wait and --wait: a whole number, 0 or more (0: look once). */
+    static final class Seconds implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                long n = Long.parseLong(value.trim());
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the message below
+            }
+            throw new TypeConversionException(
+                    "'" + value + "' is not a number of seconds (expected: a whole number >= 0, e.g. 600)");
         }
     }
 

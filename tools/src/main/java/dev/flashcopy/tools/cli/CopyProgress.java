@@ -134,7 +134,7 @@ final class CopyProgress {
     }
 
     /** The relationship now, or null once it has ended (a non-persistent copy ends itself at 100 %). */
-    private JsonNode current(PairSpec pair) {
+    JsonNode current(PairSpec pair) {
         try {
             JsonNode rels = client.get("/v1/relationships/" + pair).path("relationships");
             return rels.isEmpty() ? null : rels.get(0);

@@ -1,5 +1,6 @@
 package dev.flashcopy.tools.cli;
 
+import dev.flashcopy.engine.freeze.FreezeOptions;
 import java.time.Duration;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -28,6 +29,13 @@ public final class FreezeOption {
     void addTo(Map<String, Object> body) {
         if (timeout != null && !freeze) {
             throw new CommandFailure(ExitCode.USAGE, "--freeze-timeout needs --freeze");
+        }
+        if (timeout != null && timeout.compareTo(FreezeOptions.MAX_TIMEOUT) > 0) {
+            // Checked here so the message names the option, not the admin API's freezeTimeoutMs.
+            throw new CommandFailure(
+                    ExitCode.USAGE,
+                    "--freeze-timeout " + timeout.toSeconds() + " s is longer than a freeze may hold writes (expected:"
+                            + " at most " + FreezeOptions.MAX_TIMEOUT.toHours() + "h)");
         }
         if (freeze) {
             body.put("freeze", true);

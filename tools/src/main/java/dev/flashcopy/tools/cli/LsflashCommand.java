@@ -34,7 +34,11 @@ public final class LsflashCommand implements Callable<Integer> {
     @Mixin
     DataDirOption data;
 
-    @Parameters(arity = "0..1", paramLabel = "VOL|SRC:TGT", description = "only this volume's or this pair's")
+    @Parameters(
+            arity = "0..1",
+            paramLabel = "VOL|SRC:TGT",
+            converter = Converters.VolumeOrPair.class,
+            description = "only this volume's or this pair's")
     String filter;
 
     @Option(

@@ -89,6 +89,7 @@ public final class MkflashCommand implements Callable<Integer> {
     @Option(
             names = {"--extent", "-extent"},
             paramLabel = "SRC_OFFSET:TGT_OFFSET:LENGTH",
+            converter = Converters.ExtentForm.class,
             description = "copy only this range of SRC to this place on TGT (repeatable, one pair only; sizes such as"
                     + " 1M, grain-aligned). TGT may be SRC when ranges do not overlap, and may differ in size")
     List<String> extents;
@@ -96,6 +97,7 @@ public final class MkflashCommand implements Callable<Integer> {
     @Option(
             names = "--on-full",
             paramLabel = "POLICY",
+            converter = Converters.OnFullPolicy.class,
             description = "when the target's file system is full:"
                     + " fail (default; the relationship goes to state failed, the source write goes on) or inhibit-source"
                     + " (the source write that needs a copy fails with ENOSPC; the target keeps T0)")

@@ -19,7 +19,9 @@ public final class OptionWords {
             "size", "--size",
             "extents", "--extent",
             "freezeTimeout", "--freeze-timeout",
-            "onFull", "--on-full");
+            "onFull", "--on-full",
+            "file", "--file",
+            "image", "--image");
     private static final Pattern FIELD =
             Pattern.compile("(?<=^|: |; )(" + String.join("|", OPTION_OF_FIELD.keySet()) + "): ");
 

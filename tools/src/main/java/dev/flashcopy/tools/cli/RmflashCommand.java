@@ -53,7 +53,11 @@ public final class RmflashCommand implements Callable<Integer> {
             description = "only if the relationship has this sequence number (hexadecimal)")
     Long seqnum;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "with --cp: stop following after this long")
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            converter = Converters.Seconds.class,
+            description = "with --cp: stop following after this long")
     Long timeoutSeconds;
 
     @Option(names = "--json", description = "print the withdrawn relationship as JSON")

@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code flashcopy wait SRC:TGT [--timeout SECONDS]}: exits 0 when the background copy is complete (a
  * non-persistent copy then ends the relationship); a pair withdrawn or failed before that exits 7 or 8, and one
- * reversed (it runs the other way now) 1, as the server's record of recent endings says. Not thread-safe.
+ * reversed (it runs the other way now) 1, as the server's record of recent endings says. A NOCOPY pair, which has no
+ * background copy, is refused (1) unless {@code --timeout} bounds the wait. Not thread-safe.
  */
 @Command(
         name = "wait",
@@ -31,7 +32,11 @@ public final class WaitCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SRC:TGT", converter = Converters.Pair.class, description = "the pair")
     PairSpec pair;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS", description = "give up after this long (exit 6)")
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            converter = Converters.Seconds.class,
+            description = "give up after this long (exit 6)")
     Long timeoutSeconds;
 
     @Override
@@ -42,6 +47,16 @@ public final class WaitCommand implements Callable<Integer> {
         client.get("/v1/volumes/" + pair.target());
         var out = spec.commandLine().getOut();
         CopyProgress progress = new CopyProgress(client, out, System.console() != null);
+        // A NOCOPY pair copies only grains that writes touch: it has no background copy to reach 100 %.
+        JsonNode now = progress.current(pair);
+        boolean nocopy = now != null && "nocopy".equals(now.path("mode").asText());
+        String noBackgroundCopy = pair + " is a NOCOPY relationship (mkflash --nocp): it has no background copy";
+        if (nocopy && timeoutSeconds == null) {
+            throw new CommandFailure(
+                    ExitCode.REFUSED,
+                    noBackgroundCopy + ", so it never completes on its own and the wait would never end (give"
+                            + " --timeout, or see lsflash " + pair + ")");
+        }
         CopyProgress.Outcome outcome =
                 progress.follow(pair, timeoutSeconds == null ? null : Duration.ofSeconds(timeoutSeconds));
         switch (outcome) {
@@ -55,7 +70,9 @@ public final class WaitCommand implements Callable<Integer> {
             }
             case TIMED_OUT ->
                 throw new CommandFailure(
-                        ExitCode.TIMED_OUT, "timed out after " + timeoutSeconds + " s; the copy goes on");
+                        ExitCode.TIMED_OUT,
+                        "timed out after " + timeoutSeconds + " s; "
+                                + (nocopy ? noBackgroundCopy + " to complete" : "the copy goes on"));
         }
         out.flush();
         return ExitCode.OK.code();

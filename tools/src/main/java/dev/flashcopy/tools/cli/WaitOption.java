@@ -21,6 +21,7 @@ public final class WaitOption {
     @Option(
             names = "--timeout",
             paramLabel = "SECONDS",
+            converter = Converters.Seconds.class,
             description = "with --wait: give up waiting after this long (exit 6); the copy goes on")
     Long timeoutSeconds;
 

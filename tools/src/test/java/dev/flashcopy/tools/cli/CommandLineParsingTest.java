@@ -1,12 +1,14 @@
 package dev.flashcopy.tools.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.tools.admin.AdminFile;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +101,52 @@ class CommandLineParsingTest {
         CliRun r = CliRun.of("mkvol", "a", "--size", "1G", "--file", "x.img", "--data", data());
         assertEquals(ExitCode.USAGE.code(), r.exit());
         assertTrue(r.singleErrorLine().contains("--size=SIZE, --file=PATH are mutually exclusive"), r.err());
+    }
+
+    /** No server runs here: exit 2 means the CLI refused the value before any request. */
+    @Test
+    void mkflashRefusesAnUnknownOnFullPolicyNamingTheOption() {
+        CliRun r = CliRun.of("mkflash", "--on-full", "maybe", "src:t9", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit(), r.err());
+        String line = r.singleErrorLine();
+        assertTrue(line.contains("'--on-full'") && line.contains("(expected: fail or inhibit-source)"), line);
+        assertFalse(line.contains("onFull"), line);
+    }
+
+    @Test
+    void mkflashRefusesAMalformedExtentNamingTheOptionAndTheForm() {
+        CliRun r = CliRun.of("mkflash", "src:t9", "--extent", "1M", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit(), r.err());
+        String line = r.singleErrorLine();
+        assertTrue(line.contains("'--extent'") && line.contains("SRC_OFFSET:TGT_OFFSET:LENGTH"), line);
+    }
+
+    @Test
+    void lsflashRefusesAMalformedPairAsMkflashDoes() {
+        for (String cmd : new String[] {"lsflash", "mkflash"}) {
+            CliRun r = CliRun.of(cmd, "a:b:c", "--data", data());
+            assertEquals(ExitCode.USAGE.code(), r.exit(), cmd + ": " + r.err());
+            assertTrue(r.singleErrorLine().contains("pair 'a:b:c' is not valid (expected: SOURCE:TARGET)"), r.err());
+        }
+        CliRun name = CliRun.of("lsflash", "no/slash", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), name.exit(), name.err());
+    }
+
+    @Test
+    void aNegativeTimeoutIsAUsageErrorNamingTheOption() {
+        String[][] commands = {
+            {"wait", "src:rec", "--timeout", "-3"},
+            {"mkflash", "--wait", "--timeout", "-3", "src:rec"},
+            {"rmflash", "--cp", "--timeout", "-3", "src:rec"}
+        };
+        for (String[] args : commands) {
+            String[] withData = Arrays.copyOf(args, args.length + 2);
+            withData[args.length] = "--data";
+            withData[args.length + 1] = data();
+            CliRun r = CliRun.of(withData);
+            assertEquals(ExitCode.USAGE.code(), r.exit(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.singleErrorLine().contains("'--timeout'"), r.err());
+        }
     }
 
     @Test

@@ -37,6 +37,14 @@ class FreezeCommandParsingTest {
     }
 
     @Test
+    void aFreezeTimeoutOverADayIsAUsageErrorNamingTheOption() {
+        CliRun r = CliRun.of("mkflash", "--freeze", "--freeze-timeout", "25h", "a:b", "--data", data());
+        assertEquals(ExitCode.USAGE.code(), r.exit(), r.err());
+        String line = r.singleErrorLine();
+        assertTrue(line.contains("--freeze-timeout 90000 s is longer") && line.contains("at most 24h"), line);
+    }
+
+    @Test
     void freezeTimeoutWithoutFreezeIsAUsageError() {
         CliRun r = CliRun.of("resyncflash", "--freeze-timeout", "5s", "a:b", "--data", data());
         assertEquals(ExitCode.USAGE.code(), r.exit(), r.err());

@@ -14,6 +14,11 @@ class OptionWordsTest {
         assertEquals(
                 "cannot establish: --seqnum 1FFFFFFFF (expected: 0 to FFFFFFFF)",
                 OptionWords.of("cannot establish: seqnum: 1FFFFFFFF (expected: 0 to FFFFFFFF)"));
+        assertEquals(
+                "--file does not apply here: this server keeps its volumes in RBD pool rbd; --image POOL/IMAGE"
+                        + " registers an existing image",
+                OptionWords.of("file: does not apply here: this server keeps its volumes in RBD pool rbd; image:"
+                        + " POOL/IMAGE registers an existing image"));
     }
 
     @Test

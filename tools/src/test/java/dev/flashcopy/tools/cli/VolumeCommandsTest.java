@@ -102,6 +102,19 @@ class VolumeCommandsTest {
         assertTrue(r.singleErrorLine().contains("file " + expected + " does not exist"), r.err());
     }
 
+    /** The server's refusal names its admin API's fields; the user typed options, so the line names those. */
+    @Test
+    void mkvolImageOnAFileStoreNamesTheOptionsToUse() {
+        CliRun r = CliRun.of("mkvol", "i1", "--image", "rbd/vm1", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit());
+        String line = r.singleErrorLine();
+        assertTrue(
+                line.startsWith("flashcopy: --image does not apply here: this server keeps its volumes in files"),
+                line);
+        assertTrue(line.endsWith("; --file PATH registers an existing image"), line);
+        assertFalse(line.contains("'image'") || line.contains("'file'"), line);
+    }
+
     @Test
     void mkvolFileRegistersInPlaceAndRmvolKeepsTheFile() throws Exception {
         Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("disk.img");
@@ -116,6 +129,26 @@ class VolumeCommandsTest {
         assertEquals(0, removed.exit(), removed.err());
         assertEquals("removed volume reg; kept its image " + img, removed.out().strip());
         assertTrue(Files.exists(img));
+    }
+
+    /** qq.img is where mkvol qq --size would put qq's image; registered as "other", it is in the catalog. */
+    @Test
+    void mkvolSizeWhereAnotherVolumesImageLiesNamesThatVolume() throws Exception {
+        Path img = Files.createDirectories(api.dataDir.resolve("volumes")).resolve("qq.img");
+        try (var ch = FileChannel.open(img, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(1), (2 << 20) - 1);
+        }
+        CliRun registered = CliRun.of("mkvol", "other", "--file", img.toString(), "--data", data);
+        assertEquals(0, registered.exit(), registered.err());
+        CliRun r = CliRun.of("mkvol", "qq", "--size", "2M", "--data", data);
+        assertEquals(ExitCode.REFUSED.code(), r.exit());
+        String line = r.singleErrorLine();
+        assertTrue(
+                line.contains("image " + img + " is already volume other, so volume qq needs an image of its own"),
+                line);
+        assertTrue(
+                line.endsWith("pick another name, or register another image as qq with 'mkvol qq --file PATH'"), line);
+        assertFalse(line.contains("not in the catalog"), line);
     }
 
     @Test

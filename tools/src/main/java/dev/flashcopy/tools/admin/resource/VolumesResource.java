@@ -107,8 +107,10 @@ public final class VolumesResource implements Resource {
         String field = store.images().registerField();
         String other = field.equals("file") ? "image" : "file";
         if (body.has(other)) {
-            throw ApiException.badRequest("'" + other + "' does not apply here: this server keeps its volumes in "
-                    + store.images().describe() + " (register an existing image with '" + field + "')");
+            // "field: " as the engine's argument checks write it, so the CLI can name its options instead.
+            throw ApiException.badRequest(other + ": does not apply here: this server keeps its volumes in "
+                    + store.images().describe() + "; " + field + ": " + (field.equals("file") ? "PATH" : "POOL/IMAGE")
+                    + " registers an existing image");
         }
         if (body.has("size") == body.has(field)) {
             throw ApiException.badRequest("give exactly one of 'size' (create a sparse image) or '" + field
