@@ -21,17 +21,8 @@ failovers=${FAILOVERS:-10}
 mkflash_runs=${MKFLASH_RUNS:-5}
 size=${SIZE:-1G}
 pool=${POOL:-fcbench}
-export CEPH_CONF=${CEPH_CONF:-/tmp/flashcopy-ceph/ceph.conf}
-# The ceph, rbd and rados commands without an admin socket: every client.admin would bind the same path and say so.
-export CEPH_ARGS="${CEPH_ARGS:-} --admin-socket="
-if [ "$pool" = rbd ]; then
-  echo "rbd-vs-qemu-nbd: POOL=rbd is shared with the tests and other servers; give the benchmark a pool of its own" >&2
-  exit 2
-fi
-if [ ! -r "$CEPH_CONF" ]; then
-  echo "rbd-vs-qemu-nbd: no Ceph config at $CEPH_CONF; start a cluster (bin/ceph-dev up) or set CEPH_CONF" >&2
-  exit 2
-fi
+script=rbd-vs-qemu-nbd
+. "$root/bench/lib/ceph-pool.sh" # CEPH_CONF, CEPH_ARGS, the pool checks, ensure_pool, empty_pool
 "$root/bin/install-clients"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 work=$(mktemp -d /var/tmp/flashcopy-rbdbench.XXXXXX)
@@ -48,20 +39,7 @@ trap cleanup EXIT
 now_ns() { date +%s%N; }
 
 # The pool: created once, emptied at every start (a run killed half-way leaves images and metadata behind).
-if ! ceph osd pool ls | grep -qx "$pool"; then
-  echo "creating pool $pool" >&2
-  ceph osd pool create "$pool" 32 >/dev/null && rbd pool init "$pool"
-fi
-empty_pool() {
-  local img objects
-  for img in $(rbd -p "$pool" ls); do
-    # An image a killed server had open keeps its watcher until Ceph's watch timeout (30 s).
-    for _ in $(seq 60); do rbd rm --no-progress "$pool/$img" 2>/dev/null && break; sleep 1; done
-  done
-  objects=$(rados -p "$pool" ls | grep '^flashcopy' || true)
-  # shellcheck disable=SC2086
-  [ -z "$objects" ] || rados -p "$pool" rm $objects
-}
+ensure_pool
 echo "emptying pool $pool" >&2
 empty_pool
 

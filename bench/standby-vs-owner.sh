@@ -16,17 +16,9 @@ runtime=${RUNTIME:-8}
 warmup=${WARMUP:-3}
 size=${SIZE:-1G}
 pool=${POOL:-fcforward}
-export CEPH_CONF=${CEPH_CONF:-/tmp/flashcopy-ceph/ceph.conf}
-# The ceph, rbd and rados commands without an admin socket: every client.admin would bind the same path and say so.
-export CEPH_ARGS="${CEPH_ARGS:-} --admin-socket="
-if [ "$pool" = rbd ]; then
-  echo "standby-vs-owner: POOL=rbd is shared with the tests and other servers; give the benchmark a pool of its own" >&2
-  exit 2
-fi
-if [ ! -r "$CEPH_CONF" ]; then
-  echo "standby-vs-owner: no Ceph config at $CEPH_CONF; start a cluster (bin/ceph-dev up) or set CEPH_CONF" >&2
-  exit 2
-fi
+script=standby-vs-owner
+. "$root/bench/lib/ceph-pool.sh" # CEPH_CONF, CEPH_ARGS, the pool checks, ensure_pool, empty_pool
+"$root/bin/install-clients"
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 work=$(mktemp -d /var/tmp/flashcopy-standbybench.XXXXXX)
 image=bench-img
@@ -40,20 +32,7 @@ trap cleanup EXIT
 
 . "$root/bench/lib/servers.sh" # free_port, wait_uri, launch_flashcopy, await_admin, stop_server, warm_up, ...
 
-if ! ceph osd pool ls | grep -qx "$pool"; then
-  echo "creating pool $pool" >&2
-  ceph osd pool create "$pool" 32 >/dev/null && rbd pool init "$pool"
-fi
-empty_pool() {
-  local img objects
-  for img in $(rbd -p "$pool" ls); do
-    # An image a killed server had open keeps its watcher until Ceph's watch timeout (30 s).
-    for _ in $(seq 60); do rbd rm --no-progress "$pool/$img" 2>/dev/null && break; sleep 1; done
-  done
-  objects=$(rados -p "$pool" ls | grep '^flashcopy' || true)
-  # shellcheck disable=SC2086
-  [ -z "$objects" ] || rados -p "$pool" rm $objects
-}
+ensure_pool
 echo "emptying pool $pool" >&2
 empty_pool
 echo "preparing a dense $size RBD image $pool/$image" >&2
