@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.tuning.Tunables;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
 import dev.flashcopy.nbd.protocol.NbdWire;
@@ -110,6 +111,7 @@ class LargeReadsTest {
      */
     @Test
     void aReadSentFromTheFileGivesItsReplyBudgetBackAtOnce() throws Exception {
+        System.setProperty(Tunables.ZEROCOPY.name(), "always"); // a loopback client: sendfile all the same
         try (Volume volume = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), 2L * READ), false)) {
             byte[] data = new byte[READ];
             Arrays.fill(data, (byte) 0x3a);
@@ -125,6 +127,8 @@ class LargeReadsTest {
                 assertEquals(0, reply.error());
                 assertArrayEquals(data, reply.payload());
             }
+        } finally {
+            System.clearProperty(Tunables.ZEROCOPY.name());
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.flashcopy.engine.tuning.Tunables;
 import dev.flashcopy.engine.volume.ImageFile;
 import dev.flashcopy.engine.volume.Volume;
 import dev.flashcopy.nbd.testing.LeaseCountingDevices;
@@ -42,6 +43,7 @@ class ZeroCopySocketTest {
         new Random(9).nextBytes(image);
         String before = System.getProperty(Transport.PROPERTY);
         System.setProperty(Transport.PROPERTY, transport);
+        System.setProperty(Tunables.ZEROCOPY.name(), "always"); // a loopback client: sendfile all the same
         try (Volume volume = new Volume("disk", ImageFile.create(dir.resolve("disk.img"), image.length), false)) {
             volume.write(0, ByteBuffer.wrap(image), false);
             LendCountingVolume device = new LendCountingVolume(volume);
@@ -74,6 +76,7 @@ class ZeroCopySocketTest {
             }
             assertEquals(0, device.outstanding.get(), "every hold given back");
         } finally {
+            System.clearProperty(Tunables.ZEROCOPY.name());
             if (before == null) {
                 System.clearProperty(Transport.PROPERTY);
             } else {

@@ -29,12 +29,13 @@ public final class Tunables {
             "bytes",
             "largest plain write done on the event loop into the page cache when its file's lane is idle and dirty"
                     + " memory is low; 0 turns it off");
-    /** Large cached READs leave as file regions (sendfile). */
+    /** Large cached READs leave as file regions (sendfile), except to a client on this host's loopback. */
     public static final Tunable ZEROCOPY = new Tunable(
             "flashcopy.zerocopy",
             "true",
-            "true | false",
-            "send large cached reads of plain files with sendfile instead of copying them");
+            "true | false | always",
+            "send large cached reads of plain files with sendfile instead of copying them: true for clients on"
+                    + " another host (over loopback a copied read was faster), always for every client");
     /** Plain writes to one file go through that file's serial lane. */
     public static final Tunable SERIAL_WRITES = new Tunable(
             "flashcopy.serialWrites",

@@ -13,6 +13,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * READ replies whose data goes from the image file to the socket without passing through user memory: the
@@ -20,13 +22,17 @@ import io.netty.handler.ssl.SslHandler;
  * that can use it: the device lends files ({@link FileRangeDevice}), no TLS is in the pipeline (an
  * {@link SslHandler} must encrypt bytes it holds and cannot take a file region), the transport is epoll or
  * NIO (both {@code sendfile}; io_uring splices through a pipe, which in one A/B run cost as much CPU as the
- * copy and ran slower), and {@code -Dflashcopy.zerocopy=false} did not turn it off. Per request it applies to reads of at least
+ * copy and ran slower), the client is not on this host's loopback, and {@code -Dflashcopy.zerocopy=false} did not turn
+ * it off. Over loopback the client's own copy out of a page sent with {@code sendfile} reads memory no CPU has
+ * touched: a copied read ran at 1.21 times the rate there, at less CPU on both sides (bench/RESULTS.md, "1 MiB reads
+ * over loopback TCP"; {@code -Dflashcopy.zerocopy=always} sends regions to loopback clients too, for A/B runs). Unix
+ * sockets keep {@code sendfile}: not measured yet. Per request it applies to reads of at least
  * {@link #MIN_LENGTH} that the device lends whole (one file, all in the page cache); for smaller ones one copy
  * costs less than the extra system call a region takes, and everything else reads into a pooled buffer.
  * Thread-safe: immutable.
  */
 final class FileReads {
-    /** {@code -Dflashcopy.zerocopy=false} sends every READ from a buffer, for A/B measurements. */
+    /** {@code -Dflashcopy.zerocopy=false} sends every READ from a buffer; {@code always} regions to loopback too. */
     static final String PROPERTY = Tunables.ZEROCOPY.name();
 
     static final int MIN_LENGTH = 64 * 1024;
@@ -41,7 +47,9 @@ final class FileReads {
 
     /** The file reads of a connection with {@code pipeline}, or null when its READs must all be copied. */
     static FileReads forConnection(BlockDevice device, ChannelPipeline pipeline, ByteBufAllocator alloc) {
-        if (!Tunables.ZEROCOPY.booleanValue()
+        String zerocopy = Tunables.ZEROCOPY.choice();
+        if (zerocopy.equals("false")
+                || (!zerocopy.equals("always") && onLoopback(pipeline.channel().remoteAddress()))
                 || pipeline.get(SslHandler.class) != null
                 || pipeline.channel() instanceof IoUringSocketChannel
                 || pipeline.channel() instanceof IoUringDomainSocketChannel
@@ -49,6 +57,13 @@ final class FileReads {
             return null;
         }
         return new FileReads(files, alloc);
+    }
+
+    /** Whether {@code peer} is a TCP client on this host's loopback (127.0.0.0/8, ::1). */
+    static boolean onLoopback(SocketAddress peer) {
+        return peer instanceof InetSocketAddress inet
+                && inet.getAddress() != null
+                && inet.getAddress().isLoopbackAddress();
     }
 
     /** A simple reply's header, its data attached to {@code r} as a region; null when it must be copied. */

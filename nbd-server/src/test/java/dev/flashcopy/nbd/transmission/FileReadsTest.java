@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.device.BlockDevice;
 import dev.flashcopy.engine.device.DeviceLease;
@@ -24,6 +25,9 @@ import io.netty.channel.FileRegion;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.file.Path;
@@ -192,6 +196,29 @@ class FileReadsTest {
         } finally {
             System.clearProperty(FileReads.PROPERTY);
         }
+    }
+
+    /** A client on this host's loopback gets copied reads (they ran faster there); {@code always} overrides. */
+    @Test
+    void loopbackClientsGetCopiedReadsUnlessZeroCopyIsAlways() {
+        assertTrue(FileReads.onLoopback(new InetSocketAddress("127.0.0.1", 5000)));
+        assertTrue(FileReads.onLoopback(new InetSocketAddress("::1", 5000)));
+        assertFalse(FileReads.onLoopback(new InetSocketAddress("192.0.2.7", 5000)), "another host");
+        assertFalse(FileReads.onLoopback(UnixDomainSocketAddress.of("/run/s")), "unix sockets keep sendfile");
+        EmbeddedChannel loop = new EmbeddedChannel() {
+            @Override
+            protected SocketAddress remoteAddress0() {
+                return new InetSocketAddress("127.0.0.1", 5000);
+            }
+        };
+        assertNull(FileReads.forConnection(device, loop.pipeline(), loop.alloc()), "copied over loopback");
+        System.setProperty(FileReads.PROPERTY, "always");
+        try {
+            assertNotNull(FileReads.forConnection(device, loop.pipeline(), loop.alloc()), "always: sendfile");
+        } finally {
+            System.clearProperty(FileReads.PROPERTY);
+        }
+        loop.finishAndReleaseAll();
     }
 
     @Test
