@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe.
  */
 final class AllocationMap {
-    private static final ConcurrentHashMap<Long, List<Extent>> CALLS = new ConcurrentHashMap<>();
+    /** One walk's extents, and whether extents that no longer exist (discarded since the start snapshot) count. */
+    private record Call(List<Extent> extents, boolean holesToo) {}
+
+    private static final ConcurrentHashMap<Long, Call> CALLS = new ConcurrentHashMap<>();
     private static final AtomicLong NEXT_ID = new AtomicLong();
     private static final MemorySegment CALLBACK = callbackStub();
 
@@ -45,12 +48,35 @@ final class AllocationMap {
      */
     static List<Extent> of(MemorySegment image, String subject, long offset, long length, boolean wholeObject)
             throws CephException {
+        return walk(image, MemorySegment.NULL, subject, offset, length, wholeObject, false);
+    }
+
+    /**
+     * The extents of [offset, offset + length) that changed since snapshot {@code fromSnap} (a C string), written,
+     * discarded or zeroed alike, exact and sorted.
+     */
+    static List<Extent> changedSince(
+            MemorySegment image, MemorySegment fromSnap, String subject, long offset, long length)
+            throws CephException {
+        return walk(image, fromSnap, subject, offset, length, false, true);
+    }
+
+    private static List<Extent> walk(
+            MemorySegment image,
+            MemorySegment fromSnap,
+            String subject,
+            long offset,
+            long length,
+            boolean wholeObject,
+            boolean holesToo)
+            throws CephException {
         long id = NEXT_ID.incrementAndGet();
         List<Extent> extents = new ArrayList<>();
-        CALLS.put(id, extents);
+        CALLS.put(id, new Call(extents, holesToo));
         try {
             CephException.check(
-                    LibRbd.diffIterate2(image, offset, length, wholeObject, CALLBACK, MemorySegment.ofAddress(id)),
+                    LibRbd.diffIterate2(
+                            image, fromSnap, offset, length, wholeObject, CALLBACK, MemorySegment.ofAddress(id)),
                     "rbd_diff_iterate2",
                     subject);
         } finally {
@@ -66,10 +92,10 @@ final class AllocationMap {
     /** The upcall: records one extent; 0 tells librbd to go on. Nothing may be thrown back into librbd. */
     private static int onExtent(long offset, long length, int exists, MemorySegment arg) {
         try {
-            List<Extent> extents = CALLS.get(arg.address());
-            if (extents != null && exists != 0) {
-                synchronized (extents) {
-                    extents.add(new Extent(offset, length));
+            Call call = CALLS.get(arg.address());
+            if (call != null && (exists != 0 || call.holesToo())) {
+                synchronized (call.extents()) {
+                    call.extents().add(new Extent(offset, length));
                 }
             }
             return 0;

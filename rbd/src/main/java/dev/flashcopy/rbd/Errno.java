@@ -26,6 +26,7 @@ public final class Errno {
     public static final int ENOSPC = 28;
     public static final int EROFS = 30;
     public static final int ERANGE = 34;
+    public static final int ENOTEMPTY = 39;
     public static final int EOVERFLOW = 75;
     public static final int EBLOCKLISTED = 108; // ESHUTDOWN: what librados returns to a blocklisted client
     public static final int ETIMEDOUT = 110;

@@ -13,7 +13,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * FFM downcalls into {@code librbd.so.1} (Ceph pacific's C API, {@code rbd/librbd.h}): image create, remove, open
  * and close, size and resize, positional synchronous and asynchronous I/O with completions, and
- * {@code rbd_diff_iterate2}. Handles ({@code rbd_image_t}, {@code rbd_completion_t}) are opaque pointers. Calls
+ * {@code rbd_diff_iterate2}, and snapshots (create, remove, list, open one read-only). Handles ({@code rbd_image_t}, {@code rbd_completion_t}) are opaque pointers. Calls
  * return 0 or a byte count, or a negative errno. Linux x86_64/aarch64 only.
  *
  * <p>Thread-safe: method handles are immutable; librbd allows concurrent I/O on one image handle.
@@ -37,6 +37,10 @@ final class LibRbd {
             LONG.withName("parent_pool"),
             MemoryLayout.sequenceLayout(96, BYTE).withName("parent_name"));
 
+    /** {@code rbd_snap_info_t}: {@code uint64_t id; uint64_t size; const char *name}. */
+    static final StructLayout SNAP_INFO =
+            MemoryLayout.structLayout(LONG.withName("id"), LONG.withName("size"), PTR.withName("name"));
+
     /** {@code void (*rbd_callback_t)(rbd_completion_t cb, void *arg)}. */
     static final FunctionDescriptor COMPLETION_CALLBACK = FunctionDescriptor.ofVoid(PTR, PTR);
     /** {@code int (*cb)(uint64_t offset, size_t length, int exists, void *arg)} of rbd_diff_iterate2. */
@@ -49,6 +53,12 @@ final class LibRbd {
     private static final MethodHandle REMOVE = bind("rbd_remove", FunctionDescriptor.of(INT, PTR, PTR));
     private static final MethodHandle LIST = bind("rbd_list", FunctionDescriptor.of(INT, PTR, PTR, PTR));
     private static final MethodHandle OPEN = bind("rbd_open", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR));
+    private static final MethodHandle OPEN_READ_ONLY =
+            bind("rbd_open_read_only", FunctionDescriptor.of(INT, PTR, PTR, PTR, PTR));
+    private static final MethodHandle SNAP_CREATE = bind("rbd_snap_create", FunctionDescriptor.of(INT, PTR, PTR));
+    private static final MethodHandle SNAP_REMOVE = bind("rbd_snap_remove", FunctionDescriptor.of(INT, PTR, PTR));
+    private static final MethodHandle SNAP_LIST = bind("rbd_snap_list", FunctionDescriptor.of(INT, PTR, PTR, PTR));
+    private static final MethodHandle SNAP_LIST_END = bind("rbd_snap_list_end", FunctionDescriptor.ofVoid(PTR));
     private static final MethodHandle CLOSE = bind("rbd_close", FunctionDescriptor.of(INT, PTR));
     private static final MethodHandle GET_SIZE = bind("rbd_get_size", FunctionDescriptor.of(INT, PTR, PTR));
     private static final MethodHandle STAT = bind("rbd_stat", FunctionDescriptor.of(INT, PTR, PTR, LONG));
@@ -119,6 +129,51 @@ final class LibRbd {
     static int open(MemorySegment ioctx, MemorySegment name, MemorySegment imageOut) {
         try {
             return (int) OPEN.invokeExact(ioctx, name, imageOut, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw LibRados.rethrow(t);
+        }
+    }
+
+    /** Opens snapshot {@code snapName} of the image, read-only (no exclusive lock is taken). */
+    static int openReadOnly(MemorySegment ioctx, MemorySegment name, MemorySegment imageOut, MemorySegment snapName) {
+        try {
+            return (int) OPEN_READ_ONLY.invokeExact(ioctx, name, imageOut, snapName);
+        } catch (Throwable t) {
+            throw LibRados.rethrow(t);
+        }
+    }
+
+    static int snapCreate(MemorySegment image, MemorySegment snapName) {
+        try {
+            return (int) SNAP_CREATE.invokeExact(image, snapName);
+        } catch (Throwable t) {
+            throw LibRados.rethrow(t);
+        }
+    }
+
+    static int snapRemove(MemorySegment image, MemorySegment snapName) {
+        try {
+            return (int) SNAP_REMOVE.invokeExact(image, snapName);
+        } catch (Throwable t) {
+            throw LibRados.rethrow(t);
+        }
+    }
+
+    /**
+     * The image's snapshots into {@code snaps} ({@code *maxInOut} entries of {@link #SNAP_INFO}): their count, or
+     * {@code -ERANGE} with {@code *maxInOut} set to the count needed. Names are librbd's until {@link #snapListEnd}.
+     */
+    static int snapList(MemorySegment image, MemorySegment snaps, MemorySegment maxInOut) {
+        try {
+            return (int) SNAP_LIST.invokeExact(image, snaps, maxInOut);
+        } catch (Throwable t) {
+            throw LibRados.rethrow(t);
+        }
+    }
+
+    static void snapListEnd(MemorySegment snaps) {
+        try {
+            SNAP_LIST_END.invokeExact(snaps);
         } catch (Throwable t) {
             throw LibRados.rethrow(t);
         }
@@ -269,11 +324,13 @@ final class LibRbd {
     }
 
     /**
-     * Diff of the head against the image's creation (no start snapshot), parent included: exact extents, or with
-     * {@code wholeObject} whole objects, which librbd answers from the object map (fast-diff) without asking the OSDs.
+     * Diff of the opened image (head or snapshot) against snapshot {@code fromSnap} ({@code NULL}: the image's
+     * creation), parent included: exact extents, or with {@code wholeObject} whole objects, which librbd answers
+     * from the object map (fast-diff) without asking the OSDs.
      */
     static int diffIterate2(
             MemorySegment image,
+            MemorySegment fromSnap,
             long offset,
             long length,
             boolean wholeObject,
@@ -281,7 +338,7 @@ final class LibRbd {
             MemorySegment arg) {
         try {
             return (int) DIFF_ITERATE2.invokeExact(
-                    image, MemorySegment.NULL, offset, length, (byte) 1, (byte) (wholeObject ? 1 : 0), callback, arg);
+                    image, fromSnap, offset, length, (byte) 1, (byte) (wholeObject ? 1 : 0), callback, arg);
         } catch (Throwable t) {
             throw LibRados.rethrow(t);
         }

@@ -112,6 +112,84 @@ public final class RbdImage implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens snapshot {@code snapshot} of image {@code name}, read-only: the image's bytes as they were when the
+     * snapshot was taken. ENOENT when either is missing.
+     */
+    public static RbdImage openSnapshot(Pool pool, String name, String snapshot) throws CephException {
+        String subject = pool.name() + "/" + name + "@" + snapshot;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            CephException.check(
+                    LibRbd.openReadOnly(pool.handle(), arena.allocateFrom(name), out, arena.allocateFrom(snapshot)),
+                    "rbd_open_read_only",
+                    subject);
+            return new RbdImage(out.get(ValueLayout.ADDRESS, 0), subject);
+        }
+    }
+
+    /**
+     * Takes snapshot {@code snapshot} of the head: durable in the cluster when this returns (EEXIST when one of that
+     * name exists). Writes completed before the call are in it, later ones are not; writes in flight meanwhile may
+     * land on either side, so a caller that needs a point in time drains them first.
+     */
+    public void createSnapshot(String snapshot) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment snap = arena.allocateFrom(snapshot);
+            call(image ->
+                    CephException.check(LibRbd.snapCreate(image, snap), "rbd_snap_create", subject + "@" + snapshot));
+        }
+    }
+
+    /** Removes snapshot {@code snapshot}; ENOENT when there is none. Handles open at it must be closed first. */
+    public void removeSnapshot(String snapshot) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment snap = arena.allocateFrom(snapshot);
+            call(image ->
+                    CephException.check(LibRbd.snapRemove(image, snap), "rbd_snap_remove", subject + "@" + snapshot));
+        }
+    }
+
+    /** The names of the image's snapshots. */
+    public List<String> snapshots() throws CephException {
+        return call(image -> {
+            int max = 16;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment maxCell = arena.allocate(ValueLayout.JAVA_INT);
+                while (true) {
+                    // librbd writes one terminating entry past the snapshots.
+                    MemorySegment snaps = arena.allocate(LibRbd.SNAP_INFO, max + 1L);
+                    maxCell.set(ValueLayout.JAVA_INT, 0, max);
+                    int rc = LibRbd.snapList(image, snaps, maxCell);
+                    if (rc == -Errno.ERANGE) {
+                        max = Math.max(max * 2, maxCell.get(ValueLayout.JAVA_INT, 0));
+                        continue;
+                    }
+                    CephException.check(rc, "rbd_snap_list", subject);
+                    List<String> names = new ArrayList<>();
+                    long nameAt = LibRbd.SNAP_INFO.byteOffset(MemoryLayout.PathElement.groupElement("name"));
+                    for (int i = 0; i < rc; i++) {
+                        MemorySegment name = snaps.get(ValueLayout.ADDRESS, i * LibRbd.SNAP_INFO.byteSize() + nameAt);
+                        names.add(name.reinterpret(Long.MAX_VALUE).getString(0));
+                    }
+                    LibRbd.snapListEnd(snaps);
+                    return names;
+                }
+            }
+        });
+    }
+
+    /**
+     * The extents of [offset, offset + length) of the head that changed since snapshot {@code snapshot} (written,
+     * discarded or zeroed), exact and sorted.
+     */
+    public List<Extent> changedSince(String snapshot, long offset, long length) throws CephException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment snap = arena.allocateFrom(snapshot);
+            return call(image -> AllocationMap.changedSince(image, snap, subject, offset, length));
+        }
+    }
+
     /** {@code pool/name}, as error messages say it. */
     public String subject() {
         return subject;

@@ -318,6 +318,42 @@ class RbdImageTest {
         return buf;
     }
 
+    @Test
+    void aSnapshotKeepsItsPointInTimeAndTellsWhatChangedSince() throws CephException {
+        MemorySegment ones = arena.allocate(BLOCK).fill((byte) 1);
+        MemorySegment twos = arena.allocate(BLOCK).fill((byte) 2);
+        image().write(0, ones);
+        image().write(4 * MIB, ones);
+        image().createSnapshot("flashcopy.t0.1");
+        CephException again = assertThrows(CephException.class, () -> image().createSnapshot("flashcopy.t0.1"));
+        assertEquals(Errno.EEXIST, again.errno());
+        image().write(BLOCK, twos);
+        image().discard(4 * MIB, 4 * MIB);
+        try (RbdImage at = RbdImage.openSnapshot(pool(), name(), "flashcopy.t0.1")) {
+            MemorySegment got = arena.allocate(2 * BLOCK);
+            at.read(0, got);
+            for (long i = 0; i < BLOCK; i++) {
+                assertEquals(1, got.get(ValueLayout.JAVA_BYTE, i));
+                assertEquals(0, got.get(ValueLayout.JAVA_BYTE, BLOCK + i), "written after the snapshot");
+            }
+            MemorySegment old = arena.allocate(BLOCK);
+            at.read(4 * MIB, old);
+            assertEquals(1, old.get(ValueLayout.JAVA_BYTE, BLOCK - 1), "discarded after the snapshot");
+            assertThrows(CephException.class, () -> at.write(0, twos), "a snapshot is read-only");
+        }
+        List<Extent> changed = image().changedSince("flashcopy.t0.1", 0, SIZE);
+        assertCovered(changed, BLOCK, BLOCK);
+        assertCovered(changed, 4 * MIB, BLOCK);
+        assertTrue(changed.stream().noneMatch(e -> e.offset() < BLOCK), "the first block did not change: " + changed);
+        assertEquals(List.of("flashcopy.t0.1"), image().snapshots());
+        image().removeSnapshot("flashcopy.t0.1");
+        assertEquals(List.of(), image().snapshots());
+        assertEquals(
+                Errno.ENOENT,
+                assertThrows(CephException.class, () -> image().removeSnapshot("flashcopy.t0.1"))
+                        .errno());
+    }
+
     private static void assertZero(MemorySegment buf) {
         MemorySegment zeros = Arena.ofAuto().allocate(buf.byteSize());
         assertEquals(-1, buf.mismatch(zeros), "zero expected");

@@ -377,6 +377,7 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         copier.close();
         journal.abandon();
         revertibles.close();
+        membership.closeViews();
     }
 
     /** Stops the copier, checkpoints and closes the journal. Close the store afterwards. */
@@ -394,6 +395,7 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         } finally {
             journal.close();
             revertibles.close();
+            membership.closeViews();
             admin.unlock();
         }
     }

@@ -28,12 +28,19 @@ final class AttachPass {
     private final Registry registry;
     private final VolumeStore store;
     private final FailureLog failures;
+    private final SourceViews views;
     private final Consumer<Relationship> install;
 
-    AttachPass(Registry registry, VolumeStore store, FailureLog failures, Consumer<Relationship> install) {
+    AttachPass(
+            Registry registry,
+            VolumeStore store,
+            FailureLog failures,
+            SourceViews views,
+            Consumer<Relationship> install) {
         this.registry = registry;
         this.store = store;
         this.failures = failures;
+        this.views = views;
         this.install = install;
     }
 
@@ -52,12 +59,17 @@ final class AttachPass {
             String problem = s.isEmpty()
                     ? "source volume " + r.source() + " is not available"
                     : t.isEmpty() ? "target volume " + r.target() + " is not available" : problem(r, s.get(), t.get());
+            Relationship rel = null;
+            if (problem == null) {
+                rel = new Relationship(r, s.get(), t.get(), bitmaps.get(r.id()));
+                problem = views.reopen(r, rel);
+            }
             if (problem != null) {
                 registry.inactive.put(r.id(), new Registry.Inactive(r, bitmaps.get(r.id())));
                 report.add("pass 5 (attach): relationship " + r.source() + ":" + r.target() + " inactive: " + problem);
                 continue;
             }
-            install.accept(new Relationship(r, s.get(), t.get(), bitmaps.get(r.id())));
+            install.accept(rel);
             active++;
         }
         registry.reroute();

@@ -23,6 +23,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,6 +49,7 @@ public final class Membership {
 
     private final FamilyParts parts;
     private final RelationshipJob.Finish copied;
+    private final SourceViews views;
 
     /**
      * @param parts what new families are made with
@@ -69,6 +71,20 @@ public final class Membership {
         this.registry = registry;
         this.nextId = nextId;
         this.extents = new ExtentGroup(parts.lockStripes());
+        this.views = new SourceViews(registry, journal);
+    }
+
+    /**
+     * Drops the source view of every viewed family {@code names} touch (see {@link SourceViews#drop}): before a
+     * change of membership there, or once a view holds nothing a target still reads.
+     */
+    public void dropViews(Collection<String> names) throws IOException {
+        views.drop(names, this::saveCatalog);
+    }
+
+    /** Closes the handles of every source view (the engine closes); the views stay for the next open. */
+    public void closeViews() {
+        views.closeAll();
     }
 
     public void saveCatalog() throws IOException {
@@ -127,7 +143,10 @@ public final class Membership {
      * {@link FailureLog}); returns report lines.
      */
     public List<String> attach(List<RelationshipRecord> records, Map<Long, BitmapSet> bitmaps) throws IOException {
-        return new AttachPass(registry, store, parts.failures(), this::install).run(records, bitmaps);
+        List<String> report =
+                new AttachPass(registry, store, parts.failures(), views, this::install).run(records, bitmaps);
+        report.addAll(views.removeStray(store, records));
+        return report;
     }
 
     /**
@@ -210,6 +229,8 @@ public final class Membership {
     /** Installs new relationships at one T0: gates closed, one catalog replace, then into service. */
     void establish(List<PairSpec> pairs, EstablishOptions options, SortedSet<String> names, List<Relationship> fresh)
             throws IOException {
+        // A family that joins another relationship gives up its view first (it keeps no chain others read).
+        dropViews(names);
         String t0 = Instant.now().toString();
         try (WriteGates.Closed closedGates = parts.gates().closeAll(names)) {
             List<Family> touched = new ArrayList<>(new TreeSet<>(
@@ -220,6 +241,7 @@ public final class Membership {
                 extents.chainLock().writeLock().lock(); // the group's index changes, even for a new source
             }
             touched.forEach(f -> f.chainLock().writeLock().lock());
+            List<Relationship> viewed = new ArrayList<>();
             try {
                 long id = nextId;
                 for (PairSpec p : pairs) {
@@ -261,17 +283,26 @@ public final class Membership {
                     if (p.extents() != null) {
                         record = record.withExtents(p.extents()); // the relationship masks bits outside them
                     }
-                    fresh.add(new Relationship(record, source, store.get(p.target()), bits));
+                    Relationship rel = new Relationship(record, source, store.get(p.target()), bits);
+                    fresh.add(rel);
+                    if (views.eligible(p, pairs, options, source)) {
+                        views.take(rel); // in the drained writes: the view is T0
+                        viewed.add(rel);
+                    }
                 }
                 List<RelationshipRecord> all = registry.catalogRecords();
                 fresh.forEach(r -> all.add(r.record()));
                 // Durability: nothing needs to be durable before (in-flight writes to the named volumes are
-                // drained by the gates; completed but unflushed ones are as durable as the host asked). The
-                // catalog replace is the T0 of every pair at once; no write to them runs until it is done.
+                // drained by the gates; completed but unflushed ones are as durable as the host asked; a source
+                // view is durable when taken). The catalog replace is the T0 of every pair at once; no write to
+                // them runs until it is done.
                 RelationshipCatalog.save(store.disk(), flashDir, id, all);
                 nextId = id;
                 fresh.forEach(this::install);
                 registry.reroute(); // chain write locks still held: I/O takes the new routes after them
+            } catch (IOException | RuntimeException e) {
+                views.undo(viewed, e);
+                throw e;
             } finally {
                 for (int i = touched.size() - 1; i >= 0; i--) {
                     touched.get(i).chainLock().writeLock().unlock();
@@ -341,6 +372,7 @@ public final class Membership {
                     rel.setRevertArea(null);
                     area.delete(); // left behind by a crash before this, open deletes it
                 }
+                views.release(rel); // the catalog no longer names it; left behind by a crash, open removes it
             } finally {
                 f.chainLock().writeLock().unlock();
             }

@@ -100,6 +100,7 @@ public final class Refresh {
             names.add(p.source());
             names.add(p.target());
         }
+        membership.dropViews(names); // the new T0 is kept by copy-on-write, as in any chain
         // Most of the cleaning while host I/O carries on; the locked pass below only catches up.
         for (Relationship rel : rels.values()) {
             Family f = registry.families.get(rel.source().name());

@@ -203,6 +203,41 @@ public final class ChainCopy {
         }
     }
 
+    /**
+     * Before {@code rel} drops its {@link SourceView}: copies from the view into the target every grain of {@code
+     * changed} (source ranges that changed since T0) the target still has to copy, and clears their bits. After
+     * that the target's uncopied grains read the same from the source as from the view, so the chain's rules take
+     * over. Caller holds the chain write lock (no source write runs) and commits before dropping the view.
+     *
+     * @return grains copied
+     */
+    public static long copyChangedFromView(Family f, Relationship rel, List<long[]> changed, ByteBuffer buffer)
+            throws BlockIoException {
+        SourceView view = rel.view();
+        GrainGeometry geo = f.geometry();
+        GrainBitmap bits = rel.toCopy();
+        long batch = Math.max(1, (8L << 20) / geo.grainSize());
+        long copied = 0;
+        for (long[] range : changed) {
+            long end = Math.min(range[0] + range[1], geo.size());
+            if (range[1] <= 0 || range[0] >= end) {
+                continue;
+            }
+            long g1 = geo.grainOf(end - 1);
+            for (long g = bits.nextSet(geo.grainOf(range[0])); g >= 0 && g <= g1; g = bits.nextSet(g)) {
+                long runEnd = Math.min(Math.min(bits.nextClear(g), g1 + 1), g + batch);
+                try (GrainLocks.Held held = f.locks().lock(g, runEnd - 1)) {
+                    copyRange(view.volume(), rel.target(), geo.start(g), geo.end(runEnd - 1), buffer);
+                    rel.noteClear(f.journal()
+                            .clear(rel.id(), bits, g, runEnd, rel.target().image()));
+                }
+                copied += runEnd - g;
+                g = runEnd;
+            }
+        }
+        return copied;
+    }
+
     /** Copies bytes {@code [from, to)} from {@code holder} to {@code dest}; holes are punched. Returns data bytes. */
     static long copyRange(Volume holder, Volume dest, long from, long to, ByteBuffer buffer) throws BlockIoException {
         return copyRange(holder, dest, from, to, 0, buffer);

@@ -306,6 +306,16 @@ public final class Family {
         return b != null && !b.borrowed().isEmpty() ? b : null;
     }
 
+    /**
+     * Whether the store keeps this family's point in time: its one relationship has a {@link SourceView}. Source
+     * writes then copy nothing. A family gets a view only while it is one whole-volume relationship at the top of
+     * no cascade, and drops it (copying in what the source changed since) before anything joins it, so a view never
+     * sits in a chain that others read through.
+     */
+    public boolean viewed() {
+        return chain.size() == 1 && chain.get(0).view() != null;
+    }
+
     /** The volume whose file holds the source's data at {@code grain} (grain locked). */
     public Volume sourceHolder(long grain) {
         Relationship b = hints.lender();
@@ -333,7 +343,8 @@ public final class Family {
      * The volume whose file holds target {@code k}'s view of {@code grain} (grain locked): the first target
      * at or newer than k that has copied the grain, else the source's view, which in a cascade is in turn
      * the view of the source as a target one level up, and so on to the top (or to where the grain lies past
-     * the upper source's end: beyond it a target is its own).
+     * the upper source's end: beyond it a target is its own). A relationship with a {@link SourceView} reads a grain
+     * it has not copied from that view, which nothing writes.
      */
     public Volume holderOf(int k, long grain) {
         if (chain.get(k).extents() != null) {
@@ -346,6 +357,10 @@ public final class Family {
                 Relationship r = f.chain.get(j);
                 if (!r.toCopy().isSet(grain)) {
                     return r.target();
+                }
+                SourceView view = r.view();
+                if (view != null) {
+                    return view.volume();
                 }
             }
             Family up = f.upstream();

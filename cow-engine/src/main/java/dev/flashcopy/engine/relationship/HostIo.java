@@ -46,6 +46,18 @@ public final class HostIo {
             op.apply(f.source(), offset, length);
             return;
         }
+        if (f.viewed()) {
+            // T0 is in the source's view, which this write does not change: nothing to copy or mark first (the one
+            // relationship records no changes; DESIGN.md, "Copy-on-write on Ceph"). The chain read lock held
+            // keeps a drop of the view, which copies what the source changed, from running meanwhile.
+            long hostWrite = f.hostLoad().begin();
+            try {
+                op.apply(f.source(), offset, length);
+            } finally {
+                f.hostLoad().end(hostWrite);
+            }
+            return;
+        }
         long g0 = geo.grainOf(offset);
         long g1 = geo.grainOf(cover - 1);
         long hostWrite = f.hostLoad().begin();

@@ -44,6 +44,8 @@ public final class Relationship {
     private final LongAdder cowGrainCopies = new LongAdder();
     private final LongAdder backgroundCopiedBytes = new LongAdder();
     private volatile RevertArea revertArea;
+    /** Where T0 is kept when the store keeps it ({@link SourceView}), else null; set before service, dropped once. */
+    private volatile SourceView view;
 
     public Relationship(RelationshipRecord record, Volume source, Volume target, BitmapSet bitmaps) {
         this.id = record.id();
@@ -107,7 +109,8 @@ public final class Relationship {
                         syncedAt.toString(),
                         chainOrder,
                         extents == null ? null : extents.extents(),
-                        onFull)
+                        onFull,
+                        view == null ? null : view.name())
                 .withOnFull(onFull);
     }
 
@@ -324,6 +327,16 @@ public final class Relationship {
     }
 
     /** The undo area while the relationship is revertible ({@code setflashrevertible}), else null. */
+    /** The source's view that holds this relationship's T0, or null when the chain's copies hold it. */
+    public SourceView view() {
+        return view;
+    }
+
+    /** Sets or drops (null) the view; the catalog records the change before or after, as the caller orders it. */
+    public void setView(SourceView view) {
+        this.view = view;
+    }
+
     public RevertArea revertArea() {
         return revertArea;
     }

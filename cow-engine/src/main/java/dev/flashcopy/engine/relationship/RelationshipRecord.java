@@ -18,6 +18,8 @@ import java.util.List;
  *     makes its target the newest point in time, so it moves to the end of the chain
  * @param extents the ranges of an extent relationship ({@code --extent}); null or empty: the whole volume
  * @param onFull what a full target file system does ({@code mkflash --on-full}; null: {@link OnFull#FAIL})
+ * @param view the source's point-in-time view that holds T0 ({@link SourceView}: an RBD snapshot's name), or null
+ *     when source writes copy T0 out grain by grain (every file store, and a relationship whose view was dropped)
  */
 public record RelationshipRecord(
         long id,
@@ -37,7 +39,8 @@ public record RelationshipRecord(
         String syncedAt,
         long chainOrder,
         List<Extent> extents,
-        OnFull onFull) {
+        OnFull onFull,
+        String view) {
 
     public RelationshipRecord {
         extents = extents == null || extents.isEmpty() ? null : List.copyOf(extents);
@@ -79,6 +82,7 @@ public record RelationshipRecord(
                 syncedAt,
                 chainOrder,
                 null,
+                null,
                 null);
     }
 
@@ -102,7 +106,8 @@ public record RelationshipRecord(
                 syncedAt,
                 chainOrder,
                 ranges,
-                onFull);
+                onFull,
+                view);
     }
 
     /** The same relationship with out-of-space policy {@code policy}. */
@@ -125,7 +130,32 @@ public record RelationshipRecord(
                 syncedAt,
                 chainOrder,
                 extents,
-                policy == OnFull.FAIL ? null : policy);
+                policy == OnFull.FAIL ? null : policy,
+                view);
+    }
+
+    /** The same relationship with its T0 in view {@code name} of the source (null: in the target and source). */
+    public RelationshipRecord withView(String name) {
+        return new RelationshipRecord(
+                id,
+                source,
+                target,
+                seqnum,
+                mode,
+                persistent,
+                targetWriteInhibit,
+                grainSize,
+                size,
+                establishedAt,
+                rateMiBps,
+                recording,
+                generation,
+                lastChange,
+                syncedAt,
+                chainOrder,
+                extents,
+                onFull,
+                name);
     }
 
     /** The out-of-space policy, {@link OnFull#FAIL} unless chosen otherwise. */

@@ -1,6 +1,7 @@
 package dev.flashcopy.engine.image.rbd;
 
 import dev.flashcopy.engine.image.ImageStore;
+import dev.flashcopy.engine.image.PointInTimeViews;
 import dev.flashcopy.engine.image.VolumeImage;
 import dev.flashcopy.rbd.CephException;
 import dev.flashcopy.rbd.Errno;
@@ -142,12 +143,32 @@ public final class RbdImageStore implements ImageStore {
 
     @Override
     public void delete(String location) throws IOException {
+        String name = imageName(location);
         try {
-            RbdImage.remove(pool, imageName(location));
+            RbdImage.remove(pool, name);
         } catch (CephException e) {
-            if (e.errno() != Errno.ENOENT) {
+            if (e.errno() == Errno.ENOTEMPTY && removeEngineSnapshots(name)) {
+                delete(location);
+            } else if (e.errno() != Errno.ENOENT) {
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Removes the engine's snapshots of image {@code name} (source views a crash left behind, see {@code
+     * PointInTimeViews}); true when there were any. A user's own snapshots stay, and so does the refusal to remove.
+     */
+    private boolean removeEngineSnapshots(String name) throws CephException {
+        try (RbdImage image = RbdImage.open(pool, name)) {
+            boolean any = false;
+            for (String snap : image.snapshots()) {
+                if (snap.startsWith(PointInTimeViews.PREFIX)) {
+                    image.removeSnapshot(snap);
+                    any = true;
+                }
+            }
+            return any;
         }
     }
 

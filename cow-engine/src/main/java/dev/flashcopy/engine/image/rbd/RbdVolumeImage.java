@@ -3,8 +3,10 @@ package dev.flashcopy.engine.image.rbd;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.device.ExtentSink;
 import dev.flashcopy.engine.image.BufferCopy;
+import dev.flashcopy.engine.image.PointInTimeViews;
 import dev.flashcopy.engine.image.VolumeImage;
 import dev.flashcopy.rbd.CephException;
+import dev.flashcopy.rbd.Errno;
 import dev.flashcopy.rbd.Extent;
 import dev.flashcopy.rbd.Pool;
 import dev.flashcopy.rbd.RbdImage;
@@ -25,14 +27,26 @@ import java.util.List;
  * needs the range to read back as zeroes (a copy that punches a zero grain of a target, a TRIM or WRITE_ZEROES a
  * client reads back, a revert area's reset). Write-zeroes still deallocates the whole objects it covers.
  *
+ * <p>The head of an image keeps points in time as RBD snapshots ({@link PointInTimeViews}): taking one is one
+ * call, and afterwards the OSD clones an object on its first write, instead of the engine reading and writing a
+ * grain per source write. A view opened at a snapshot is read-only and has no views of its own.
+ *
  * <p>Thread-safe.
  */
-public final class RbdVolumeImage implements VolumeImage {
+public final class RbdVolumeImage implements VolumeImage, PointInTimeViews {
+    private final Pool pool;
+    private final String name;
+    /** The snapshot this handle is open at, or null for the writable head. */
+    private final String snapshot;
+
     private final RbdImage image;
     private final String subject;
     private final long size;
 
-    private RbdVolumeImage(RbdImage image, long size) {
+    private RbdVolumeImage(Pool pool, String name, String snapshot, RbdImage image, long size) {
+        this.pool = pool;
+        this.name = name;
+        this.snapshot = snapshot;
         this.image = image;
         this.subject = image.subject();
         this.size = size;
@@ -60,7 +74,7 @@ public final class RbdVolumeImage implements VolumeImage {
     public static RbdVolumeImage open(Pool pool, String name) throws CephException {
         RbdImage image = RbdImage.open(pool, name);
         try {
-            return new RbdVolumeImage(image, image.size());
+            return new RbdVolumeImage(pool, name, null, image, image.size());
         } catch (CephException | RuntimeException e) {
             image.close();
             throw e;
@@ -278,6 +292,95 @@ public final class RbdVolumeImage implements VolumeImage {
             return image.allocatedExtents(offset, length);
         } catch (CephException e) {
             throw RbdErrors.failure(e, "map allocation at " + offset + "+" + length + " of " + subject);
+        }
+    }
+
+    @Override
+    public VolumeImage take(String view) throws BlockIoException {
+        checkView(view);
+        try {
+            try {
+                image.createSnapshot(view);
+            } catch (CephException e) {
+                if (e.errno() != Errno.EEXIST) {
+                    throw e;
+                }
+                // Left by a crash between taking it and recording it: it is no one's point in time.
+                image.removeSnapshot(view);
+                image.createSnapshot(view);
+            }
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, "take snapshot " + view + " of " + subject);
+        }
+        return open(view);
+    }
+
+    @Override
+    public VolumeImage open(String view) throws BlockIoException {
+        checkView(view);
+        RbdImage at;
+        try {
+            at = RbdImage.openSnapshot(pool, name, view);
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, "open snapshot " + view + " of " + subject);
+        }
+        try {
+            return new RbdVolumeImage(pool, name, view, at, at.size());
+        } catch (CephException e) {
+            closeQuietly(at);
+            throw RbdErrors.failure(e, "read the size of snapshot " + view + " of " + subject);
+        }
+    }
+
+    @Override
+    public void remove(String view) throws BlockIoException {
+        checkView(view);
+        try {
+            image.removeSnapshot(view);
+        } catch (CephException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw RbdErrors.failure(e, "remove snapshot " + view + " of " + subject);
+            }
+        }
+    }
+
+    @Override
+    public List<String> views() throws BlockIoException {
+        try {
+            return image.snapshots().stream().filter(s -> s.startsWith(PREFIX)).toList();
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, "list the snapshots of " + subject);
+        }
+    }
+
+    @Override
+    public List<long[]> changedSince(String view, long offset, long length) throws BlockIoException {
+        checkView(view);
+        try {
+            List<long[]> out = new ArrayList<>();
+            for (Extent e : image.changedSince(view, offset, length)) {
+                out.add(new long[] {e.offset(), e.length()});
+            }
+            return out;
+        } catch (CephException e) {
+            throw RbdErrors.failure(e, "list what changed in " + subject + " since snapshot " + view);
+        }
+    }
+
+    private void checkView(String view) {
+        if (snapshot != null) {
+            throw new IllegalStateException(subject + " is a snapshot: it has no views of its own");
+        }
+        if (!view.startsWith(PREFIX)) {
+            throw new IllegalArgumentException("view: " + view + " (expected: a name starting with " + PREFIX + ")");
+        }
+    }
+
+    private static void closeQuietly(RbdImage at) {
+        try {
+            at.close();
+        } catch (CephException ignored) {
+            // nothing was done on it
         }
     }
 

@@ -1,0 +1,154 @@
+package dev.flashcopy.engine.flash;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.image.PointInTimeViews;
+import dev.flashcopy.engine.relationship.CopyMode;
+import dev.flashcopy.engine.relationship.RelationshipState;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Relationships whose T0 a snapshot of the source keeps (RBD, {@code SourceView}): source writes copy nothing, the
+ * target reads T0 from the view, and every way a view ends (withdraw, a second target joining, a completed copy, a
+ * restart, a crash, a view gone behind the engine's back, one left by a crash) leaves targets at T0 and no view
+ * behind. The behaviour and reference-model tests run on RBD too, over views; these check the views themselves.
+ */
+@OnRbd
+class SourceViewsOnRbdTest {
+    private static final int G = 64 * 1024;
+    private static final int GRAINS = 16;
+    private static final EstablishOptions NOCOPY =
+            EstablishOptions.defaults().withMode(CopyMode.NOCOPY).withGrainSize(G);
+
+    @TempDir
+    Path dir;
+
+    private static byte[] filled(int length, int value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    private static List<String> views(EngineFixture fx, String volume) throws Exception {
+        return ((PointInTimeViews) fx.store.get(volume).image()).views();
+    }
+
+    private static long toCopy(EngineFixture fx, String source, String target) {
+        return fx.engine.relationships().toCopy(source, target).orElseThrow().count();
+    }
+
+    /** Volume s of GRAINS grains, all 1s, and s:t NOCOPY: the source's view is taken. */
+    private EngineFixture sourceWithTarget() throws Exception {
+        EngineFixture fx = new EngineFixture(dir);
+        fx.store.create("s", (long) GRAINS * G);
+        fx.fill("s", 0, GRAINS * G, 1);
+        fx.establish("s", "t", NOCOPY);
+        assertEquals(1, views(fx, "s").size(), "one view of the source: " + views(fx, "s"));
+        return fx;
+    }
+
+    @Test
+    void sourceWritesCopyNothingAndTheTargetReadsT0FromTheView() throws Exception {
+        try (EngineFixture fx = sourceWithTarget()) {
+            fx.fill("s", G / 2, 5 * G, 2);
+            fx.zero("s", 8 * G, 2L * G);
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            assertEquals(GRAINS, toCopy(fx, "s", "t"), "nothing copied on a source write");
+            // A partial target write copies the rest of its grain from the view.
+            fx.fill("t", 3 * G + 100, 10, 7);
+            byte[] want = filled(GRAINS * G, 1);
+            Arrays.fill(want, 3 * G + 100, 3 * G + 110, (byte) 7);
+            assertArrayEquals(want, fx.read("t", 0, GRAINS * G));
+            assertEquals(GRAINS - 1, toCopy(fx, "s", "t"));
+            fx.engine.withdraw("s", "t", false, true, OptionalLong.empty());
+            assertEquals(List.of(), views(fx, "s"), "withdraw removes the view");
+        }
+    }
+
+    @Test
+    void aSecondTargetDropsTheViewAndBothKeepTheirPointsInTime() throws Exception {
+        try (EngineFixture fx = sourceWithTarget()) {
+            fx.fill("s", 0, 4 * G, 2); // t's T0 now only in the view
+            fx.establish("s", "t2", NOCOPY);
+            assertEquals(List.of(), views(fx, "s"), "the view went when t2 joined");
+            assertEquals(GRAINS - 4, toCopy(fx, "s", "t"), "what the source changed was copied into t first");
+            fx.fill("s", 2 * G, 6 * G, 3); // now copy-on-write, to t2 (and t through the chain)
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            byte[] t2 = filled(GRAINS * G, 1);
+            Arrays.fill(t2, 0, 4 * G, (byte) 2);
+            assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
+            fx.crashAndReopen();
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
+        }
+    }
+
+    @Test
+    void theViewOutlivesARestartAndACrash() throws Exception {
+        try (EngineFixture fx = sourceWithTarget()) {
+            fx.fill("s", 0, 3 * G, 2);
+            fx.reopen();
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            fx.fill("s", 3 * G, 3 * G, 3);
+            fx.crashAndReopen();
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            assertEquals(GRAINS, toCopy(fx, "s", "t"), "still nothing copied");
+            assertEquals(1, views(fx, "s").size());
+        }
+    }
+
+    @Test
+    void aCompletedPersistentCopyDropsTheView() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", (long) GRAINS * G);
+            fx.fill("s", 0, GRAINS * G, 1);
+            fx.establish("s", "t", NOCOPY.withMode(CopyMode.COPY).withPersistent(true));
+            fx.fill("s", 0, GRAINS * G, 2);
+            assertEquals(0, fx.engine.copies().step("s", "t", Long.MAX_VALUE));
+            fx.engine.copies().step("s", "t", Long.MAX_VALUE); // finds nothing left: the copy's end
+            assertEquals(List.of(), views(fx, "s"), "a full copy needs no view");
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            assertEquals(
+                    RelationshipState.COPIED,
+                    fx.engine.relationships().list("s:t").getFirst().state());
+        }
+    }
+
+    @Test
+    void aViewGoneBehindTheEngineLeavesTheRelationshipInactiveNotWrong() throws Exception {
+        try (EngineFixture fx = sourceWithTarget()) {
+            fx.fill("s", 0, GRAINS * G, 2);
+            String view = views(fx, "s").getFirst();
+            fx.engine.close(); // the handle on the view closes; then someone removes the snapshot
+            ((PointInTimeViews) fx.store.get("s").image()).remove(view);
+            fx.reopen();
+            assertEquals(
+                    RelationshipState.INACTIVE,
+                    fx.engine.relationships().list("s:t").getFirst().state());
+            assertTrue(
+                    fx.engine.recoveryReport().stream().anyMatch(l -> l.contains(view) && l.contains("inactive")),
+                    "the report names the view: " + fx.engine.recoveryReport());
+        }
+    }
+
+    @Test
+    void aViewNoRelationshipNamesIsRemovedAtOpen() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", (long) GRAINS * G);
+            PointInTimeViews s = (PointInTimeViews) fx.store.get("s").image();
+            s.take("flashcopy.t0.999").close(); // as a crash between taking a view and recording it leaves one
+            s.take("flashcopy.t0.999").close(); // taking it again replaces the leftover
+            fx.reopen();
+            assertEquals(List.of(), views(fx, "s"));
+            assertTrue(fx.engine.recoveryReport().stream().anyMatch(l -> l.contains("flashcopy.t0.999")));
+        }
+    }
+}
