@@ -14,7 +14,6 @@ import dev.flashcopy.engine.relationship.Relationship;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -117,7 +116,7 @@ public final class CopyControl {
                         RelationshipEnding.Kind.COMPLETED,
                         "the background copy reached 100 %; a non-persistent COPY relationship then ends");
             } else if (rel.complete() && rel.view() != null) {
-                membership.dropViews(List.of(rel.source().name())); // the target holds all of T0: the view, nothing
+                membership.releaseCopiedView(rel); // the target holds all of T0: the view holds nothing it needs
             }
         } finally {
             admin.unlock();

@@ -91,7 +91,8 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         Path flashDir = opened.flashDir();
         long nextId = opened.catalog().nextId();
         FamilyParts parts = new FamilyParts(settings.lockStripes(), failureLog, gates);
-        this.membership = new Membership(store, flashDir, journal, registry, nextId, parts, this::copyFinished);
+        this.membership = new Membership(
+                store, flashDir, journal, registry, nextId, parts, this::copyFinished, admin, settings.sourceViews());
         this.queries = new RelationshipQueries(registry, store::contains);
         this.refresh = new Refresh(parts, membership, registry, journal, this::ended);
         this.copier = new BackgroundCopier(
@@ -130,6 +131,7 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         }
         store.setRemovalGuard(engine::objection);
         engine.copier.start();
+        engine.membership.offerViews();
         return engine;
     }
 
@@ -262,6 +264,14 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         }
     }
 
+    /**
+     * Waits until every relationship that can keep its T0 in a snapshot of its source (on RBD) has one; false on
+     * timeout. A relationship starts on copy-on-write and is switched by a worker thread (tests, tools).
+     */
+    public boolean awaitSourceViews(java.time.Duration timeout) throws InterruptedException {
+        return membership.awaitViews(timeout);
+    }
+
     /** Background copy driven by hand: a step, waiting for the end, a relationship's rate. */
     public CopyControl copies() {
         return copyControl;
@@ -375,9 +385,9 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
     public void abandon() throws IOException {
         closed = true;
         copier.close();
+        membership.closeViews();
         journal.abandon();
         revertibles.close();
-        membership.closeViews();
     }
 
     /** Stops the copier, checkpoints and closes the journal. Close the store afterwards. */
@@ -389,13 +399,13 @@ public final class FlashEngine implements AutoCloseable, ExportedEngine {
         freezes.close(); // held writes complete before the journal closes under them
         closed = true;
         copier.close();
+        membership.closeViews(); // without the admin lock: a view being taken needs it to finish
         admin.lock();
         try {
             journal.checkpoint(this::bitmaps);
         } finally {
             journal.close();
             revertibles.close();
-            membership.closeViews();
             admin.unlock();
         }
     }

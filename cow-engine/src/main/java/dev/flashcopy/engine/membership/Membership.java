@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The durable, locked changes of who is in which relationship: putting relationships into service
@@ -54,6 +55,8 @@ public final class Membership {
     /**
      * @param parts what new families are made with
      * @param copied what a relationship's background copy calls when it reached its end
+     * @param admin the engine's admin lock, which the thread taking source views takes for each change
+     * @param sourceViews whether relationships keep T0 in snapshots of their sources where the store takes them
      */
     public Membership(
             VolumeStore store,
@@ -62,7 +65,9 @@ public final class Membership {
             Registry registry,
             long nextId,
             FamilyParts parts,
-            RelationshipJob.Finish copied) {
+            RelationshipJob.Finish copied,
+            Lock admin,
+            boolean sourceViews) {
         this.parts = parts;
         this.copied = copied;
         this.store = store;
@@ -71,7 +76,7 @@ public final class Membership {
         this.registry = registry;
         this.nextId = nextId;
         this.extents = new ExtentGroup(parts.lockStripes());
-        this.views = new SourceViews(registry, journal);
+        this.views = new SourceViews(sourceViews, registry, journal, admin, this::saveCatalog);
     }
 
     /**
@@ -79,12 +84,35 @@ public final class Membership {
      * change of membership there, or once a view holds nothing a target still reads.
      */
     public void dropViews(Collection<String> names) throws IOException {
-        views.drop(names, this::saveCatalog);
+        views.drop(names);
     }
 
-    /** Closes the handles of every source view (the engine closes); the views stay for the next open. */
+    /** Releases the source view of {@code rel}, which copied everything (admin lock held). */
+    public void releaseCopiedView(Relationship rel) throws IOException {
+        views.releaseCopied(rel);
+    }
+
+    /**
+     * Queues every live relationship that could keep T0 in a view of its source and has none (after open: a crash
+     * may have come between an establish and its view), oldest first.
+     */
+    public void offerViews() {
+        views.offer(registry.live.values().stream()
+                .sorted(java.util.Comparator.comparingLong(r -> r.record().effectiveChainOrder()))
+                .toList());
+    }
+
+    /** Waits until the relationships queued for a source view have it or were passed over; false on timeout. */
+    public boolean awaitViews(java.time.Duration timeout) throws InterruptedException {
+        return views.settle(timeout);
+    }
+
+    /**
+     * Stops taking source views and closes their handles (the engine closes); the views stay for the next open. Call
+     * without the admin lock.
+     */
     public void closeViews() {
-        views.closeAll();
+        views.close();
     }
 
     public void saveCatalog() throws IOException {
@@ -229,8 +257,19 @@ public final class Membership {
     /** Installs new relationships at one T0: gates closed, one catalog replace, then into service. */
     void establish(List<PairSpec> pairs, EstablishOptions options, SortedSet<String> names, List<Relationship> fresh)
             throws IOException {
-        // A family that joins another relationship gives up its view first (it keeps no chain others read).
-        dropViews(names);
+        // A new whole-volume target of a family's source joins as its newest, which views allow (SourceViews); any
+        // other change to a family with views (a cascade, an extent, a source that becomes a target) drops them first.
+        SortedSet<String> dropping = new TreeSet<>(names);
+        for (PairSpec p : pairs) {
+            Family f = registry.families.get(p.source());
+            if (p.extents() == null && (f == null || f.source().name().equals(p.source()))) {
+                dropping.remove(p.source());
+            }
+        }
+        for (PairSpec p : pairs) {
+            dropping.add(p.target()); // a source named as a target somewhere is dropped after all
+        }
+        dropViews(dropping);
         String t0 = Instant.now().toString();
         try (WriteGates.Closed closedGates = parts.gates().closeAll(names)) {
             List<Family> touched = new ArrayList<>(new TreeSet<>(
@@ -241,7 +280,6 @@ public final class Membership {
                 extents.chainLock().writeLock().lock(); // the group's index changes, even for a new source
             }
             touched.forEach(f -> f.chainLock().writeLock().lock());
-            List<Relationship> viewed = new ArrayList<>();
             try {
                 long id = nextId;
                 for (PairSpec p : pairs) {
@@ -283,26 +321,17 @@ public final class Membership {
                     if (p.extents() != null) {
                         record = record.withExtents(p.extents()); // the relationship masks bits outside them
                     }
-                    Relationship rel = new Relationship(record, source, store.get(p.target()), bits);
-                    fresh.add(rel);
-                    if (views.eligible(p, pairs, options, source)) {
-                        views.take(rel); // in the drained writes: the view is T0
-                        viewed.add(rel);
-                    }
+                    fresh.add(new Relationship(record, source, store.get(p.target()), bits));
                 }
                 List<RelationshipRecord> all = registry.catalogRecords();
                 fresh.forEach(r -> all.add(r.record()));
                 // Durability: nothing needs to be durable before (in-flight writes to the named volumes are
-                // drained by the gates; completed but unflushed ones are as durable as the host asked; a source
-                // view is durable when taken). The catalog replace is the T0 of every pair at once; no write to
-                // them runs until it is done.
+                // drained by the gates; completed but unflushed ones are as durable as the host asked). The
+                // catalog replace is the T0 of every pair at once; no write to them runs until it is done.
                 RelationshipCatalog.save(store.disk(), flashDir, id, all);
                 nextId = id;
                 fresh.forEach(this::install);
                 registry.reroute(); // chain write locks still held: I/O takes the new routes after them
-            } catch (IOException | RuntimeException e) {
-                views.undo(viewed, e);
-                throw e;
             } finally {
                 for (int i = touched.size() - 1; i >= 0; i--) {
                     touched.get(i).chainLock().writeLock().unlock();
@@ -312,6 +341,7 @@ public final class Membership {
                 }
             }
         }
+        views.offer(fresh); // each starts on copy-on-write; a view of its source follows when the store keeps one
     }
 
     /**

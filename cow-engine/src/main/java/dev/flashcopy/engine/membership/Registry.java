@@ -224,7 +224,10 @@ public final class Registry {
                 r.syncedAt(),
                 r.extents() == null ? null : r.extents().extents(),
                 r.onFull().label(),
-                r.failedReason());
+                r.failedReason(),
+                r.view() == null
+                        ? null
+                        : r.source().image().subject() + "@" + r.view().name());
     }
 
     public static RelationshipView view(Inactive i) {
@@ -253,7 +256,8 @@ public final class Registry {
                 Instant.parse(r.t0()),
                 r.extents(),
                 r.effectiveOnFull().label(),
-                null);
+                null,
+                r.view() == null ? null : r.source() + "@" + r.view());
     }
 
     private static double percent(long total, long left) {

@@ -22,6 +22,8 @@ import java.util.List;
  * @param extents the ranges of an extent relationship, or null (the whole volume)
  * @param onFull out-of-space policy, {@code fail} or {@code inhibit-source}
  * @param failedReason why the relationship is {@code failed} (null unless it is)
+ * @param t0Snapshot where the store keeps T0, {@code POOL/SOURCE@flashcopy.t0.ID} (an RBD snapshot of the source), or
+ *     null when copy-on-write keeps it in the target
  */
 public record RelationshipView(
         long id,
@@ -45,4 +47,5 @@ public record RelationshipView(
         Instant syncedAt,
         List<Extent> extents,
         String onFull,
-        String failedReason) {}
+        String failedReason,
+        String t0Snapshot) {}

@@ -197,6 +197,7 @@ public final class Refresh {
         if (rel.cleaning()) {
             throw new IllegalStateException("relationship " + pair + " is being withdrawn");
         }
+        membership.dropViews(List.of(pair.source())); // the family is remade around the pair: its siblings' views go
         long left = rel.toCopy().count();
         if (!options.fast() && left > 0) {
             throw new IllegalStateException("target " + pair.target() + " is not a full copy of " + pair.source()

@@ -119,7 +119,7 @@ public final class ChainCopy {
      */
     public static CopyProgress clean(Family f, Relationship rel, ByteBuffer buffer) throws BlockIoException {
         int k = f.indexOf(rel);
-        if (k <= 0) {
+        if (k <= 0 || f.at(k - 1).view() != null) { // one with a view of the source reads no sibling
             return CopyProgress.NONE;
         }
         Relationship older = f.at(k - 1);
@@ -205,35 +205,32 @@ public final class ChainCopy {
 
     /**
      * Before {@code rel} drops its {@link SourceView}: copies from the view into the target every grain of {@code
-     * changed} (source ranges that changed since T0) the target still has to copy, and clears their bits. After
-     * that the target's uncopied grains read the same from the source as from the view, so the chain's rules take
-     * over. Caller holds the chain write lock (no source write runs) and commits before dropping the view.
+     * grains} the target still has to copy, and clears their bits, run by run. The caller chooses the grains so that
+     * afterwards each grain the target still has to copy reads T0 through the chain (see {@code SourceViews}); it
+     * holds the chain write lock (no host write runs) and commits before the view goes.
      *
      * @return grains copied
      */
-    public static long copyChangedFromView(Family f, Relationship rel, List<long[]> changed, ByteBuffer buffer)
+    public static long copyFromView(Family f, Relationship rel, GrainBitmap grains, ByteBuffer buffer)
             throws BlockIoException {
         SourceView view = rel.view();
         GrainGeometry geo = f.geometry();
         GrainBitmap bits = rel.toCopy();
         long batch = Math.max(1, (8L << 20) / geo.grainSize());
         long copied = 0;
-        for (long[] range : changed) {
-            long end = Math.min(range[0] + range[1], geo.size());
-            if (range[1] <= 0 || range[0] >= end) {
-                continue;
-            }
-            long g1 = geo.grainOf(end - 1);
-            for (long g = bits.nextSet(geo.grainOf(range[0])); g >= 0 && g <= g1; g = bits.nextSet(g)) {
-                long runEnd = Math.min(Math.min(bits.nextClear(g), g1 + 1), g + batch);
-                try (GrainLocks.Held held = f.locks().lock(g, runEnd - 1)) {
-                    copyRange(view.volume(), rel.target(), geo.start(g), geo.end(runEnd - 1), buffer);
-                    rel.noteClear(f.journal()
-                            .clear(rel.id(), bits, g, runEnd, rel.target().image()));
+        for (long g = grains.nextSet(0); g >= 0; g = grains.nextSet(g)) {
+            long end = Math.min(grains.nextClear(g), g + batch);
+            for (long a = bits.nextSet(g); a >= 0 && a < end; a = bits.nextSet(a)) {
+                long b = Math.min(bits.nextClear(a), end);
+                try (GrainLocks.Held held = f.locks().lock(a, b - 1)) {
+                    copyRange(view.volume(), rel.target(), geo.start(a), geo.end(b - 1), buffer);
+                    rel.noteClear(
+                            f.journal().clear(rel.id(), bits, a, b, rel.target().image()));
                 }
-                copied += runEnd - g;
-                g = runEnd;
+                copied += b - a;
+                a = b;
             }
+            g = end;
         }
         return copied;
     }

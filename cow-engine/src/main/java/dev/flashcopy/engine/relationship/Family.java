@@ -307,13 +307,44 @@ public final class Family {
     }
 
     /**
-     * Whether the store keeps this family's point in time: its one relationship has a {@link SourceView}. Source
-     * writes then copy nothing. A family gets a view only while it is one whole-volume relationship at the top of
-     * no cascade, and drops it (copying in what the source changed since) before anything joins it, so a view never
-     * sits in a chain that others read through.
+     * Whether the store keeps every point in time of this family that still needs one: whole-volume relationships
+     * at the top of no cascade, at least one with a {@link SourceView} of the source, and each either with one or
+     * with nothing left to copy and no changes to record ({@link #needsNoCopies}). Source writes then copy nothing,
+     * and no target reads through another.
+     *
+     * <p>Views come oldest first: a relationship gets one only when every older one needs no copies, so a family is
+     * always some oldest relationships that need none and the newer ones in a chain. Each of the former reads its
+     * own view or its own target; the chain's members read only through newer members. A change that would break
+     * that order drops every view first ({@code SourceViews}).
      */
     public boolean viewed() {
-        return chain.size() == 1 && chain.get(0).view() != null;
+        if (!anyViewed() || !(links instanceof FamilyLinks.Top)) {
+            return false;
+        }
+        for (Relationship r : chain) {
+            if (!needsNoCopies(r)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether a source write owes {@code r} nothing: it reads its T0 from a view, or it has copied everything and
+     * records no changes.
+     */
+    public static boolean needsNoCopies(Relationship r) {
+        return !r.recording() && (r.view() != null || r.toCopy().isEmpty());
+    }
+
+    /** Whether any relationship here reads its T0 from a view (among the oldest ones, see {@link #viewed()}). */
+    public boolean anyViewed() {
+        for (Relationship r : chain) {
+            if (r.view() != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The volume whose file holds the source's data at {@code grain} (grain locked). */

@@ -47,9 +47,9 @@ public final class HostIo {
             return;
         }
         if (f.viewed()) {
-            // T0 is in the source's view, which this write does not change: nothing to copy or mark first (the one
-            // relationship records no changes; DESIGN.md, "Copy-on-write on Ceph"). The chain read lock held
-            // keeps a drop of the view, which copies what the source changed, from running meanwhile.
+            // Every T0 is in a view of the source, which this write does not change: nothing to copy or mark first
+            // (viewed relationships record no changes; DESIGN.md, "Copy-on-write on Ceph"). The chain read lock
+            // held keeps a drop of the views, which copies what the source changed, from running meanwhile.
             long hostWrite = f.hostLoad().begin();
             try {
                 op.apply(f.source(), offset, length);
@@ -142,8 +142,9 @@ public final class HostIo {
             int k = f.indexOf(rel);
             // The source may still read these grains from this target's file: bring them home first.
             long need = returnBorrowed(f, g0, g1);
-            if (k > 0) {
-                // The next older target reads this one's view where it still has to copy: give it its copy.
+            if (k > 0 && f.at(k - 1).view() == null) {
+                // The next older target reads this one's view where it still has to copy: give it its copy (one
+                // with a view of the source reads that instead, never a sibling's).
                 need = Math.max(need, Math.max(f.at(k - 1).lastClearSeq(), preserve(f, k - 1, g0, g1)));
             }
             // Grains the mutation covers whole need no copy: their bits clear after the data is written.

@@ -44,8 +44,10 @@ public final class Relationship {
     private final LongAdder cowGrainCopies = new LongAdder();
     private final LongAdder backgroundCopiedBytes = new LongAdder();
     private volatile RevertArea revertArea;
-    /** Where T0 is kept when the store keeps it ({@link SourceView}), else null; set before service, dropped once. */
+    /** Where I/O reads T0 when the store keeps it ({@link SourceView}), else null (copy-on-write keeps it). */
     private volatile SourceView view;
+    /** The view the catalog names (it names one before I/O uses it, and stops before I/O stops), or null. */
+    private volatile String recordedView;
 
     public Relationship(RelationshipRecord record, Volume source, Volume target, BitmapSet bitmaps) {
         this.id = record.id();
@@ -110,7 +112,7 @@ public final class Relationship {
                         chainOrder,
                         extents == null ? null : extents.extents(),
                         onFull,
-                        view == null ? null : view.name())
+                        recordedView)
                 .withOnFull(onFull);
     }
 
@@ -332,9 +334,23 @@ public final class Relationship {
         return view;
     }
 
-    /** Sets or drops (null) the view; the catalog records the change before or after, as the caller orders it. */
+    /** Sets or drops (null) the view I/O uses; see {@link #setRecordedView} for the order with the catalog. */
     public void setView(SourceView view) {
         this.view = view;
+    }
+
+    /** The name of the view {@link #record()} names, or null. */
+    public String recordedView() {
+        return recordedView;
+    }
+
+    /**
+     * What {@link #record()} says of the view: set before a catalog save that precedes the first I/O using the
+     * view, cleared before the save that follows the last (a view the catalog names but I/O does not use yet still
+     * holds T0 of every grain still to copy, see {@code SourceViews}).
+     */
+    public void setRecordedView(String name) {
+        this.recordedView = name;
     }
 
     public RevertArea revertArea() {

@@ -7,8 +7,12 @@ package dev.flashcopy.engine.tuning;
  * @param checkpointJournalBytes the journal is checkpointed and emptied when it grows past this
  * @param lockStripes grain lock stripes per source family, a power of two
  * @param copyStepBytes device range one background copy step settles
+ * @param sourceViews a relationship keeps T0 in a snapshot of its source where the store takes one (RBD), instead of
+ *     copying each grain out before the source's first write there; {@code -Dflashcopy.views=false} turns it off
+ *     (A/B benchmarks), and so does a test of the copy-on-write chain on RBD
  */
-public record FlashSettings(boolean backgroundCopy, long checkpointJournalBytes, int lockStripes, long copyStepBytes) {
+public record FlashSettings(
+        boolean backgroundCopy, long checkpointJournalBytes, int lockStripes, long copyStepBytes, boolean sourceViews) {
     public FlashSettings {
         if (checkpointJournalBytes < 4096) {
             throw new IllegalArgumentException(
@@ -23,22 +27,27 @@ public record FlashSettings(boolean backgroundCopy, long checkpointJournalBytes,
     }
 
     public static FlashSettings defaults() {
-        return new FlashSettings(true, 16L << 20, 1024, 8L << 20);
+        return new FlashSettings(
+                true, 16L << 20, 1024, 8L << 20, !"false".equals(System.getProperty("flashcopy.views")));
     }
 
     public FlashSettings withBackgroundCopy(boolean on) {
-        return new FlashSettings(on, checkpointJournalBytes, lockStripes, copyStepBytes);
+        return new FlashSettings(on, checkpointJournalBytes, lockStripes, copyStepBytes, sourceViews);
     }
 
     public FlashSettings withCheckpointJournalBytes(long bytes) {
-        return new FlashSettings(backgroundCopy, bytes, lockStripes, copyStepBytes);
+        return new FlashSettings(backgroundCopy, bytes, lockStripes, copyStepBytes, sourceViews);
     }
 
     public FlashSettings withLockStripes(int stripes) {
-        return new FlashSettings(backgroundCopy, checkpointJournalBytes, stripes, copyStepBytes);
+        return new FlashSettings(backgroundCopy, checkpointJournalBytes, stripes, copyStepBytes, sourceViews);
     }
 
     public FlashSettings withCopyStepBytes(long bytes) {
-        return new FlashSettings(backgroundCopy, checkpointJournalBytes, lockStripes, bytes);
+        return new FlashSettings(backgroundCopy, checkpointJournalBytes, lockStripes, bytes, sourceViews);
+    }
+
+    public FlashSettings withSourceViews(boolean on) {
+        return new FlashSettings(backgroundCopy, checkpointJournalBytes, lockStripes, copyStepBytes, on);
     }
 }

@@ -51,7 +51,7 @@ final class EngineFixture implements AutoCloseable {
      */
     EngineFixture(Path dir, FlashSettings settings, Disk disk) throws IOException {
         this.dir = dir;
-        this.settings = settings;
+        this.settings = settings.withSourceViews(settings.sourceViews() && OnRbd.Extension.sourceViews());
         StoreKind kind = disk == Disk.posix() ? OnRbd.Extension.current() : StoreKind.FILE;
         this.stores = kind.engineStore(disk, dir);
         this.disk = stores.disk();
@@ -107,8 +107,21 @@ final class EngineFixture implements AutoCloseable {
         dev(name).writeZeroes(offset, length, ZeroMode.PUNCH, false, false);
     }
 
+    /**
+     * Establishes {@code source:target}, then waits for the source's snapshot that keeps T0 where the store takes
+     * one (RBD; a relationship starts on copy-on-write and switches), so what a test then does meets one state.
+     */
     List<RelationshipView> establish(String source, String target, EstablishOptions options) throws IOException {
-        return engine.establish(List.of(new PairSpec(source, target)), options);
+        List<RelationshipView> views = engine.establish(List.of(new PairSpec(source, target)), options);
+        try {
+            if (!engine.awaitSourceViews(java.time.Duration.ofSeconds(60))) {
+                throw new IOException("the source view of " + source + ":" + target + " was not taken in 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted waiting for a source view");
+        }
+        return views;
     }
 
     private void releaseLeases() {

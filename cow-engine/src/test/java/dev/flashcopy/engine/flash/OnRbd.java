@@ -22,22 +22,37 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 @Inherited
 @ExtendWith(OnRbd.Extension.class)
 @interface OnRbd {
+    /**
+     * Whether relationships keep T0 in snapshots of their sources, as a server on RBD does; false runs the
+     * copy-on-write chain on RBD instead (what a relationship that records changes does there).
+     */
+    boolean sourceViews() default true;
+
     /** Sets the store kind fixtures take for the duration of the class (surefire runs classes one at a time). */
     final class Extension implements BeforeAllCallback, AfterAllCallback {
         private static volatile StoreKind current = StoreKind.FILE;
+        private static volatile boolean sourceViews = true;
 
         static StoreKind current() {
             return current;
         }
 
+        /** Whether fixtures on RBD take source views (see {@link OnRbd#sourceViews()}). */
+        static boolean sourceViews() {
+            return sourceViews;
+        }
+
         @Override
         public void beforeAll(ExtensionContext context) {
             current = StoreKind.RBD;
+            OnRbd marked = context.getRequiredTestClass().getAnnotation(OnRbd.class);
+            sourceViews = marked == null || marked.sourceViews();
         }
 
         @Override
         public void afterAll(ExtensionContext context) {
             current = StoreKind.FILE;
+            sourceViews = true;
         }
     }
 }

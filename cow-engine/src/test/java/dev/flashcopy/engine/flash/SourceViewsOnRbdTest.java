@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Relationships whose T0 a snapshot of the source keeps (RBD, {@code SourceView}): source writes copy nothing, the
- * target reads T0 from the view, and every way a view ends (withdraw, a second target joining, a completed copy, a
- * restart, a crash, a view gone behind the engine's back, one left by a crash) leaves targets at T0 and no view
- * behind. The behaviour and reference-model tests run on RBD too, over views; these check the views themselves.
+ * Relationships whose T0 a snapshot of the source keeps (RBD, {@code SourceView}): source writes copy nothing, each
+ * target reads T0 from its own view, a target that records changes joins behind them on copy-on-write, and every way
+ * a view ends (withdraw, a cascade, a completed copy, a restart, a crash, a view gone behind the engine's back, one
+ * left by a crash) leaves targets at T0 and no view behind. The behaviour and reference-model tests run on RBD too, over views; these check the views themselves.
  */
 @OnRbd
 class SourceViewsOnRbdTest {
@@ -74,20 +74,76 @@ class SourceViewsOnRbdTest {
     }
 
     @Test
-    void aSecondTargetDropsTheViewAndBothKeepTheirPointsInTime() throws Exception {
+    void aRecordingTargetJoinsBehindAViewAndEachKeepsItsPointInTime() throws Exception {
         try (EngineFixture fx = sourceWithTarget()) {
-            fx.fill("s", 0, 4 * G, 2); // t's T0 now only in the view
-            fx.establish("s", "t2", NOCOPY);
-            assertEquals(List.of(), views(fx, "s"), "the view went when t2 joined");
-            assertEquals(GRAINS - 4, toCopy(fx, "s", "t"), "what the source changed was copied into t first");
-            fx.fill("s", 2 * G, 6 * G, 3); // now copy-on-write, to t2 (and t through the chain)
-            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            fx.fill("s", 0, 4 * G, 2); // t's T0 now only in its view
+            fx.establish("s", "t2", NOCOPY.withRecording(true)); // copy-on-write, behind t's view
+            assertEquals(1, views(fx, "s").size(), "t keeps its view: " + views(fx, "s"));
+            fx.fill("s", 2 * G, 6 * G, 3); // copied to t2 only
+            fx.fill("t2", 9 * G + 5, 5, 8); // t2's grain 9 from the source; t is owed nothing
             byte[] t2 = filled(GRAINS * G, 1);
             Arrays.fill(t2, 0, 4 * G, (byte) 2);
+            Arrays.fill(t2, 9 * G + 5, 9 * G + 10, (byte) 8);
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
             assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
+            assertEquals(GRAINS, toCopy(fx, "s", "t"), "t got no copies: it reads its view");
             fx.crashAndReopen();
             assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
             assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
+            fx.engine.withdraw("s", "t2", false, true, OptionalLong.empty()); // nothing to clean into t
+            fx.fill("s", 0, GRAINS * G, 4);
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+        }
+    }
+
+    @Test
+    void eachTargetOfASourceKeepsItsOwnView() throws Exception {
+        try (EngineFixture fx = sourceWithTarget()) {
+            fx.fill("s", 0, 4 * G, 2);
+            fx.establish("s", "t2", NOCOPY);
+            assertEquals(2, views(fx, "s").size(), "a view each: " + views(fx, "s"));
+            fx.fill("s", 2 * G, 6 * G, 3);
+            fx.fill("t2", 5 * G + 10, 10, 9); // a target write: its grain comes from t2's own view
+            byte[] t = filled(GRAINS * G, 1);
+            byte[] t2 = filled(GRAINS * G, 1);
+            Arrays.fill(t2, 0, 4 * G, (byte) 2);
+            Arrays.fill(t2, 5 * G + 10, 5 * G + 20, (byte) 9);
+            assertArrayEquals(t, fx.read("t", 0, GRAINS * G));
+            assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
+            assertEquals(GRAINS, toCopy(fx, "s", "t"), "source writes copied nothing");
+            assertEquals(GRAINS - 1, toCopy(fx, "s", "t2"));
+            fx.engine.withdraw("s", "t", false, true, OptionalLong.empty()); // the older one: no cleaning needed
+            assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
+            assertEquals(1, views(fx, "s").size());
+        }
+    }
+
+    @Test
+    void aCascadeDropsEveryViewAndEachTargetKeepsItsPointInTime() throws Exception {
+        try (EngineFixture fx = sourceWithTarget()) {
+            fx.fill("s", 0, 4 * G, 2);
+            fx.establish("s", "t2", NOCOPY);
+            assertEquals(2, views(fx, "s").size());
+            fx.fill("s", 2 * G, 6 * G, 3);
+            // t2 now holds grains 9 and 10 (its own writes); t still needs them from its view, not through t2.
+            fx.fill("t2", 9 * G, 2 * G, 8);
+            byte[] t = filled(GRAINS * G, 1);
+            byte[] t2 = filled(GRAINS * G, 1);
+            Arrays.fill(t2, 0, 4 * G, (byte) 2);
+            Arrays.fill(t2, 9 * G, 11 * G, (byte) 8);
+            fx.establish("t2", "u", NOCOPY); // a cascade from t2: the family's views go first
+            assertEquals(List.of(), views(fx, "s"), "every view went when t2 became a source");
+            byte[] u = t2.clone();
+            fx.fill("s", 0, GRAINS * G, 4); // copy on write now, to t2 (and t, which reads through it)
+            fx.fill("t2", 12 * G, G, 5); // t reads its grain 12 through t2, u reads t2: both get copies first
+            Arrays.fill(t2, 12 * G, 13 * G, (byte) 5);
+            assertArrayEquals(t, fx.read("t", 0, GRAINS * G));
+            assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
+            assertArrayEquals(u, fx.read("u", 0, GRAINS * G));
+            fx.crashAndReopen();
+            assertArrayEquals(t, fx.read("t", 0, GRAINS * G));
+            assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
+            assertArrayEquals(u, fx.read("u", 0, GRAINS * G));
         }
     }
 

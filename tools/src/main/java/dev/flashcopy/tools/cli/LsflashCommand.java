@@ -54,7 +54,7 @@ public final class LsflashCommand implements Callable<Integer> {
                     + " establishedAt, copyRateMiBps, recording, revertible, changedSourceGrains, changedTargetGrains,"
                     + " dateSynced, frozen, frozenUntil, onFull, failedReason, extents: [{sourceOffset, targetOffset,"
                     + " length}] of an extent relationship, owner: the server serving it, on a store several servers"
-                    + " share)")
+                    + " share, t0Snapshot: the RBD snapshot of the source that keeps T0, on Ceph)")
     boolean json;
 
     @Override

@@ -18,7 +18,8 @@ import java.util.Optional;
  * when not frozen); {@code onFull} the out-of-space policy ({@code fail} or {@code inhibit-source}),
  * {@code failedReason} why the state is {@code failed} (null otherwise); {@code extents} the ranges of an extent
  * relationship (absent for a whole-volume one); {@code owner} the server that serves the relationship's volumes, on a
- * store several servers share (absent on a file store, which has one server). Immutable.
+ * store several servers share (absent on a file store, which has one server); {@code t0Snapshot} the RBD snapshot of
+ * the source that keeps T0, {@code POOL/SOURCE@flashcopy.t0.ID} (absent when copy-on-write keeps it). Immutable.
  */
 public record RelationshipJson(
         String source,
@@ -44,7 +45,8 @@ public record RelationshipJson(
         String onFull,
         String failedReason,
         @JsonInclude(JsonInclude.Include.NON_NULL) List<ExtentJson> extents,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String owner) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String owner,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String t0Snapshot) {
 
     /** One range: source bytes {@code [sourceOffset, sourceOffset + length)} at {@code targetOffset}. */
     public record ExtentJson(long sourceOffset, long targetOffset, long length) {}
@@ -82,6 +84,7 @@ public record RelationshipJson(
                         : v.extents().stream()
                                 .map(e -> new ExtentJson(e.sourceOffset(), e.targetOffset(), e.length()))
                                 .toList(),
-                owner);
+                owner,
+                v.t0Snapshot());
     }
 }
