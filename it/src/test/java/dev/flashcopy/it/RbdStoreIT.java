@@ -1,8 +1,11 @@
 package dev.flashcopy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flashcopy.it.support.Ceph;
 import dev.flashcopy.it.support.Command;
 import dev.flashcopy.it.support.Exports;
@@ -26,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RbdStoreIT {
     private static final long SIZE = 64L << 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
@@ -55,6 +60,12 @@ class RbdStoreIT {
 
             server.cli("mkflash", "--nocp", src + ":" + nocopy).ok();
             server.cli("mkflash", "--rate", "8", src + ":" + copy).ok();
+            // The newest relationship of the source switches to an RBD snapshot that keeps its T0 (the other one, made
+            // before its snapshot was taken, stays on copy-on-write).
+            String snapshot = t0Snapshot(server, src + ":" + copy, Duration.ofSeconds(30));
+            assertTrue(snapshot.startsWith(Ceph.POOL + "/" + src + "@flashcopy.t0."), snapshot);
+            String snaps = Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out();
+            assertTrue(snaps.contains(snapshot.substring(snapshot.indexOf('@') + 1)), snaps);
             // After T0: the source changes, the NOCOPY target takes a write of its own elsewhere.
             Qemu.io(server.uri(src), "write -P 0xc3 4M 8M");
             Qemu.io(server.uri(src), "write -z 20M 4M");
@@ -76,6 +87,15 @@ class RbdStoreIT {
             assertTrue(lsflash.contains(src + ":" + nocopy), lsflash);
 
             server.cli("wait", src + ":" + copy, "--timeout", "300").ok();
+            // The completed copy ends (it is not persistent) and its snapshot goes with it.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out().contains("flashcopy.t0.")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertFalse(
+                    Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out().contains("flashcopy.t0."),
+                    "the snapshot goes with the relationship that ended\n" + server.logText());
             Path exported = tmp.resolve("copy.raw");
             Ceph.rbd("export", "--no-progress", Ceph.POOL + "/" + copy, exported.toString())
                     .ok();
@@ -185,5 +205,24 @@ class RbdStoreIT {
                 ServerProcess.NO_BUILD,
                 null,
                 ServerProcess.serveCommand(tmp.resolve("bad"), args).toArray(String[]::new));
+    }
+
+    /** The {@code t0Snapshot} lsflash --json shows for {@code pair}, once it shows one; fails after {@code within}. */
+    private static String t0Snapshot(ServerProcess server, String pair, Duration within) throws Exception {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            for (JsonNode rel :
+                    JSON.readTree(server.cli("lsflash", "--json").ok().out())) {
+                if (pair.equals(rel.path("source").asText() + ":"
+                                + rel.path("target").asText())
+                        && rel.hasNonNull("t0Snapshot")) {
+                    return rel.get("t0Snapshot").asText();
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no t0Snapshot for " + pair + " in " + within + "\n" + server.logText());
+            }
+            Thread.sleep(100);
+        }
     }
 }

@@ -59,8 +59,8 @@ final class SourceViews {
     private final Lock admin;
     private final CatalogSave saveCatalog;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-    private final LinkedBlockingDeque<Relationship> waiting = new LinkedBlockingDeque<>();
-    /** Relationships queued and not yet done with (guarded by {@code this}). */
+    private final LinkedBlockingDeque<Task> waiting = new LinkedBlockingDeque<>();
+    /** Tasks queued and not yet done with (guarded by {@code this}). */
     private int pending;
 
     private volatile boolean closed;
@@ -87,43 +87,68 @@ final class SourceViews {
 
     /** Queues {@code rels} (just established, or recovered without a view) for a view, oldest first. */
     void offer(Collection<Relationship> rels) {
-        boolean any = false;
         for (Relationship rel : rels) {
             if (candidate(rel) && rel.view() == null) {
-                synchronized (this) {
-                    pending++;
-                }
-                waiting.add(rel);
-                any = true;
+                queue(() -> takeFor(rel), "no snapshot for " + rel + ", which stays on copy-on-write");
             }
-        }
-        if (any) {
-            start();
         }
     }
 
-    private synchronized void start() {
-        if (worker == null && !closed) {
-            worker = Thread.ofPlatform().daemon().name("flashcopy-source-views").start(this::work);
+    /**
+     * Queues the removal of a view the catalog no longer names (or never named), after closing its handle. The call
+     * waits for the monitor's next map (up to a second), so it runs on the worker, outside every lock: a withdraw or
+     * an establish does not wait for it. One left by a crash is removed at the next open, or by {@code rmvol}.
+     */
+    private void discard(Relationship rel, SourceView view) {
+        view.volume().close();
+        PointInTimeViews views = (PointInTimeViews) rel.source().image();
+        queue(
+                () -> views.remove(view.name()),
+                "snapshot " + view.name() + " of " + rel.source().name() + " stays until the next start removes it");
+    }
+
+    /** A step of the worker's. */
+    @FunctionalInterface
+    private interface Task {
+        void run() throws IOException;
+    }
+
+    private void queue(Task task, String ifFailed) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            pending++;
+            if (worker == null) {
+                worker = Thread.ofPlatform()
+                        .daemon()
+                        .name("flashcopy-source-views")
+                        .start(this::work);
+            }
         }
+        waiting.add(() -> {
+            try {
+                task.run();
+            } catch (IOException | RuntimeException e) {
+                // A relationship without its view stays on copy-on-write, which keeps T0 as well; nothing is lost.
+                System.getLogger(SourceViews.class.getName())
+                        .log(System.Logger.Level.WARNING, ifFailed + ": " + e.getMessage());
+            }
+        });
     }
 
     private void work() {
         while (!closed) {
-            Relationship rel;
+            Task task;
             try {
-                rel = waiting.take();
+                task = waiting.take();
             } catch (InterruptedException e) {
                 return;
             }
             try {
-                takeFor(rel);
-            } catch (IOException | RuntimeException e) {
-                // The relationship stays on copy-on-write, which keeps T0 as well; nothing is lost.
-                System.getLogger(SourceViews.class.getName())
-                        .log(
-                                System.Logger.Level.WARNING,
-                                "no snapshot for " + rel + ", which stays on" + " copy-on-write: " + e.getMessage());
+                task.run();
+            } catch (IOException e) {
+                throw new AssertionError(e); // queue() wraps every task
             } finally {
                 synchronized (this) {
                     pending--;
@@ -133,7 +158,7 @@ final class SourceViews {
         }
     }
 
-    /** Waits until every queued relationship has its view or was passed over; false on timeout. */
+    /** Waits until every queued view was taken or passed over, and every queued removal done; false on timeout. */
     boolean settle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {
@@ -245,11 +270,6 @@ final class SourceViews {
             f.chainLock().writeLock().unlock();
         }
         discard(rel, view);
-    }
-
-    private static void discard(Relationship rel, SourceView view) throws BlockIoException {
-        view.volume().close();
-        ((PointInTimeViews) rel.source().image()).remove(view.name());
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.flashcopy.engine.image.PointInTimeViews;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.RelationshipState;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
@@ -37,7 +38,9 @@ class SourceViewsOnRbdTest {
         return b;
     }
 
+    /** The engine's snapshots of {@code volume}, once the worker that takes and removes them is idle. */
     private static List<String> views(EngineFixture fx, String volume) throws Exception {
+        assertTrue(fx.engine.awaitSourceViews(Duration.ofSeconds(60)), "the view worker settles");
         return ((PointInTimeViews) fx.store.get(volume).image()).views();
     }
 
