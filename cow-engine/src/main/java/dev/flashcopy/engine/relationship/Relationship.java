@@ -328,7 +328,6 @@ public final class Relationship {
         return backgroundCopiedBytes.sum();
     }
 
-    /** The undo area while the relationship is revertible ({@code setflashrevertible}), else null. */
     /** The source's view that holds this relationship's T0, or null when the chain's copies hold it. */
     public SourceView view() {
         return view;
@@ -353,6 +352,7 @@ public final class Relationship {
         this.recordedView = name;
     }
 
+    /** The undo area while the relationship is revertible ({@code setflashrevertible}), else null. */
     public RevertArea revertArea() {
         return revertArea;
     }

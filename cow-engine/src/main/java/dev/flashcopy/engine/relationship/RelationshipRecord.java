@@ -134,30 +134,6 @@ public record RelationshipRecord(
                 view);
     }
 
-    /** The same relationship with its T0 in view {@code name} of the source (null: in the target and source). */
-    public RelationshipRecord withView(String name) {
-        return new RelationshipRecord(
-                id,
-                source,
-                target,
-                seqnum,
-                mode,
-                persistent,
-                targetWriteInhibit,
-                grainSize,
-                size,
-                establishedAt,
-                rateMiBps,
-                recording,
-                generation,
-                lastChange,
-                syncedAt,
-                chainOrder,
-                extents,
-                onFull,
-                name);
-    }
-
     /** The out-of-space policy, {@link OnFull#FAIL} unless chosen otherwise. */
     public OnFull effectiveOnFull() {
         return onFull == null ? OnFull.FAIL : onFull;

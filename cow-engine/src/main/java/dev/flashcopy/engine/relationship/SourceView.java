@@ -4,9 +4,10 @@ import dev.flashcopy.engine.volume.Volume;
 
 /**
  * A relationship's T0 kept by the store rather than by copy-on-write: view {@code name} of the source's image (an
- * RBD snapshot taken inside the establish's drained writes), open read-only as {@code volume}. While a relationship
- * has one, nothing reads a target through its source or its siblings: a grain the target still has to copy is read
- * from the view, and source writes copy nothing ({@link Family#holderOf}, {@link HostIo#mutateSource}).
+ * RBD snapshot, taken after the establish while the relationship was its family's newest, see {@code SourceViews}),
+ * open read-only as {@code volume}. A relationship with one reads a grain it has not copied from the view, never
+ * through the source or a sibling, and is owed no copies by source or sibling writes ({@link Family#holderOf},
+ * {@link Family#viewed}).
  *
  * @param name the view's name on the source image, as the catalog records it
  * @param volume the view, read-only; closed when the relationship drops it

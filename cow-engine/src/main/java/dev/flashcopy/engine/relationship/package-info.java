@@ -23,6 +23,11 @@
  * Removing a link first cleans both neighbours: the older sibling (as in one chain) and the newest target
  * of the level below, for the grains the removed target still read from above.
  *
+ * <p>Where the store keeps points in time itself (RBD snapshots), a relationship may read its T0 from a {@link
+ * dev.flashcopy.engine.relationship.SourceView} of the source instead: such relationships are the oldest of their
+ * family, owed no copies, and a family of only those copies nothing on source writes ({@link
+ * dev.flashcopy.engine.relationship.Family#viewed}).
+ *
  * <p>Extent relationships (dataset-level) never read through each other: every one of a source is in that
  * source's family, all such families share the locks of one {@link
  * dev.flashcopy.engine.relationship.ExtentGroup}, which indexes them by volume, and {@link
