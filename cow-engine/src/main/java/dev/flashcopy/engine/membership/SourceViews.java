@@ -1,13 +1,10 @@
 package dev.flashcopy.engine.membership;
 
-import dev.flashcopy.engine.bitmap.GrainBitmap;
-import dev.flashcopy.engine.bitmap.GrainGeometry;
 import dev.flashcopy.engine.catalog.VolumeStore;
 import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.image.PointInTimeViews;
 import dev.flashcopy.engine.image.VolumeImage;
 import dev.flashcopy.engine.journal.Journal;
-import dev.flashcopy.engine.relationship.ChainCopy;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.FamilyLinks;
 import dev.flashcopy.engine.relationship.Relationship;
@@ -21,11 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.locks.Lock;
 
 /**
@@ -35,7 +29,7 @@ import java.util.concurrent.locks.Lock;
  *
  * <p>A relationship starts on copy-on-write, so {@code mkflash} answers as fast as on files and holds the source's
  * writes no longer: an RBD snapshot takes from tens of milliseconds to a second (the monitor publishes a new map
- * for it). A worker thread then takes the view while writes go on, and switches the relationship to it. That is
+ * for it). The {@link ViewWorker} then takes the view while writes go on, and the relationship switches to it. That is
  * safe for the family's newest relationship: a grain whose bit is still set after the snapshot was never written on
  * the source since T0 (a source write first copies the grain to the newest and clears its bit), so for every grain
  * the target will still read, the snapshot holds T0. So a view is taken only for the newest relationship, and only
@@ -48,7 +42,8 @@ import java.util.concurrent.locks.Lock;
  * either a view the catalog names (holding T0 of every grain still to copy) or one it does not (removed as stray at
  * the next open).
  *
- * <p>Thread-safe: every change runs under the engine's admin lock, the slow snapshot call outside it.
+ * <p>Thread-safe: every change runs under the engine's admin lock; the snapshot calls, which wait for the monitor,
+ * run on the worker outside it.
  */
 final class SourceViews {
     /** False keeps every relationship on copy-on-write ({@code FlashSettings.sourceViews}). */
@@ -59,12 +54,7 @@ final class SourceViews {
     private final Lock admin;
     private final CatalogSave saveCatalog;
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-    private final LinkedBlockingDeque<Task> waiting = new LinkedBlockingDeque<>();
-    /** Tasks queued and not yet done with (guarded by {@code this}). */
-    private int pending;
-
-    private volatile boolean closed;
-    private Thread worker;
+    private final ViewWorker worker = new ViewWorker();
 
     SourceViews(boolean enabled, Registry registry, Journal journal, Lock admin, CatalogSave saveCatalog) {
         this.enabled = enabled;
@@ -89,7 +79,7 @@ final class SourceViews {
     void offer(Collection<Relationship> rels) {
         for (Relationship rel : rels) {
             if (candidate(rel) && rel.view() == null) {
-                queue(() -> takeFor(rel), "no snapshot for " + rel + ", which stays on copy-on-write");
+                worker.queue(() -> takeFor(rel), "no snapshot for " + rel + ", which stays on copy-on-write");
             }
         }
     }
@@ -102,75 +92,14 @@ final class SourceViews {
     private void discard(Relationship rel, SourceView view) {
         view.volume().close();
         PointInTimeViews views = (PointInTimeViews) rel.source().image();
-        queue(
+        worker.queue(
                 () -> views.remove(view.name()),
                 "snapshot " + view.name() + " of " + rel.source().name() + " stays until the next start removes it");
     }
 
-    /** A step of the worker's. */
-    @FunctionalInterface
-    private interface Task {
-        void run() throws IOException;
-    }
-
-    private void queue(Task task, String ifFailed) {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            pending++;
-            if (worker == null) {
-                worker = Thread.ofPlatform()
-                        .daemon()
-                        .name("flashcopy-source-views")
-                        .start(this::work);
-            }
-        }
-        waiting.add(() -> {
-            try {
-                task.run();
-            } catch (IOException | RuntimeException e) {
-                // A relationship without its view stays on copy-on-write, which keeps T0 as well; nothing is lost.
-                System.getLogger(SourceViews.class.getName())
-                        .log(System.Logger.Level.WARNING, ifFailed + ": " + e.getMessage());
-            }
-        });
-    }
-
-    private void work() {
-        while (!closed) {
-            Task task;
-            try {
-                task = waiting.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            try {
-                task.run();
-            } catch (IOException e) {
-                throw new AssertionError(e); // queue() wraps every task
-            } finally {
-                synchronized (this) {
-                    pending--;
-                    notifyAll();
-                }
-            }
-        }
-    }
-
     /** Waits until every queued view was taken or passed over, and every queued removal done; false on timeout. */
     boolean settle(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (this) {
-            while (pending > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
-                }
-                wait(Math.max(1, left / 1_000_000), 0);
-            }
-        }
-        return true;
+        return worker.settle(timeout);
     }
 
     /**
@@ -193,7 +122,7 @@ final class SourceViews {
         SourceView view = new SourceView(name, new Volume(rel.source().name() + "@T0", image, true));
         admin.lock();
         try {
-            if (closed || !qualifies(rel)) {
+            if (!qualifies(rel)) {
                 discard(rel, view);
                 return;
             }
@@ -220,7 +149,7 @@ final class SourceViews {
 
     /** Whether {@code rel} may take a view now (admin lock held): live, a candidate, and every older one has one. */
     private boolean qualifies(Relationship rel) {
-        if (closed || !registry.isLive(rel) || rel.view() != null || !candidate(rel) || rel.failed()) {
+        if (worker.closed() || !registry.isLive(rel) || rel.view() != null || !candidate(rel) || rel.failed()) {
             return false;
         }
         Family f = registry.families.get(rel.source().name());
@@ -274,13 +203,8 @@ final class SourceViews {
 
     /**
      * Drops the views of every family {@code names} touch that has any, before a change of membership there that
-     * views cannot take part in. Under the family's chain write lock (host writes wait), newest target first, each
-     * target with a view gets from it every grain it still has to copy where the chain would no longer give it T0:
-     * where the source changed since its T0, or where a newer target holds the grain (the chain would read that one).
-     * Changes since an older T0 include those since a newer one, so no newer target later changes a grain an older
-     * one relies on. Then, durably, the catalog stops naming the views (one save), and they are removed. From then on
-     * every grain a target still has to copy reads T0 from the source or a newer target, as the chain's rules
-     * expect, and source writes copy on write.
+     * views cannot take part in ({@link ViewDrop}), under the family's chain write lock; the snapshots go once the
+     * durable catalog no longer names them.
      */
     void drop(Collection<String> names) throws IOException {
         for (String name : names) {
@@ -291,61 +215,12 @@ final class SourceViews {
             f.chainLock().writeLock().lock();
             try {
                 if (f.anyViewed()) {
-                    drop(f);
+                    ViewDrop.drop(f, journal, buffer, saveCatalog).forEach(this::discard);
                 }
             } finally {
                 f.chainLock().writeLock().unlock();
             }
         }
-    }
-
-    private void drop(Family f) throws IOException {
-        long grains = f.geometry().grains();
-        GrainBitmap heldNewer = GrainBitmap.empty(grains);
-        List<Relationship> chain = f.chain();
-        Map<Relationship, SourceView> views = new LinkedHashMap<>();
-        for (int k = chain.size() - 1; k >= 0; k--) {
-            Relationship rel = chain.get(k);
-            if (rel.view() != null) {
-                views.put(rel, rel.view());
-                ChainCopy.copyFromView(f, rel, GrainBitmap.union(changedSince(f, rel), heldNewer), buffer);
-            }
-            heldNewer = GrainBitmap.union(heldNewer, GrainBitmap.andNot(GrainBitmap.allSet(grains), rel.toCopy()));
-        }
-        // Durability: every target holds, durably, each grain it would no longer read T0 of through the chain before
-        // the views that kept them go (the catalog first stops naming them, in one save, then they are removed).
-        journal.commitAll();
-        views.keySet().forEach(rel -> {
-            rel.setView(null);
-            rel.setRecordedView(null);
-        });
-        try {
-            saveCatalog.save();
-        } catch (IOException | RuntimeException e) {
-            views.forEach((rel, view) -> { // still named by the durable catalog: keep reading them
-                rel.setView(view);
-                rel.setRecordedView(view.name());
-            });
-            throw e;
-        }
-        for (Map.Entry<Relationship, SourceView> e : views.entrySet()) {
-            discard(e.getKey(), e.getValue());
-        }
-    }
-
-    /** The grains of {@code rel}'s source that changed since its view was taken. */
-    private static GrainBitmap changedSince(Family f, Relationship rel) throws IOException {
-        GrainGeometry geo = f.geometry();
-        GrainBitmap changed = GrainBitmap.empty(geo.grains());
-        List<long[]> ranges = ((PointInTimeViews) rel.source().image())
-                .changedSince(rel.view().name(), 0, geo.size());
-        for (long[] r : ranges) {
-            long end = Math.min(r[0] + r[1], geo.size());
-            if (r[1] > 0 && r[0] < end) {
-                changed.set(geo.grainOf(r[0]), geo.grainOf(end - 1) + 1);
-            }
-        }
-        return changed;
     }
 
     /** After the catalog stopped naming {@code rel}: closes and removes its view, if it has one. */
@@ -416,19 +291,7 @@ final class SourceViews {
      * stay for the next open. Call without the admin lock: a view being taken finishes or is discarded first.
      */
     void close() {
-        closed = true;
-        Thread w;
-        synchronized (this) {
-            w = worker;
-        }
-        if (w != null) {
-            w.interrupt();
-            try {
-                w.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        worker.close();
         for (Relationship rel : registry.live.values()) {
             SourceView view = rel.view();
             if (view != null) {
