@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * what it holds, and put back afterwards. Then a write that needs space gets ENOSPC at once (not a hang); a source
  * write whose copy-on-write cannot be written fails its relationship ({@code --on-full fail}, durably, the source
  * write going on) or is itself refused with ENOSPC ({@code --on-full inhibit-source}, the target keeping its T0), as on
- * a full file system; the owner keeps its lease throughout; and once there is space again the refused write goes
- * through.
+ * a full file system; a relationship whose T0 is an RBD snapshot keeps it whatever the source write gets; the owner
+ * keeps its lease throughout; and once there is space again the refused write goes through.
  */
 class FullPoolIT {
     private static final Duration T = Duration.ofSeconds(120);
@@ -45,10 +45,18 @@ class FullPoolIT {
                 Qemu.io(server.uri("src"), "write -P 0x10 0 16M");
                 Qemu.io(server.uri("src2"), "write -P 0x20 0 8M");
                 Qemu.io(server.uri("plain"), "write -P 0x30 0 4M");
-                server.cli("mkflash", "--nocp", "src:tgt").ok();
-                server.cli("mkflash", "--nocp", "--on-full", "inhibit-source", "src2:tgt2")
+                // --record keeps these two on copy-on-write, where --on-full acts (without it T0 would be an RBD
+                // snapshot of the source and a source write would copy nothing to the target).
+                server.cli("mkflash", "--nocp", "--record", "src:tgt").ok();
+                server.cli("mkflash", "--nocp", "--record", "--on-full", "inhibit-source", "src2:tgt2")
                         .ok();
                 String src2T0 = Exports.sha256(server.uri("src2"));
+                // This one keeps T0 in a snapshot of its source, which the cluster keeps full or not.
+                server.cli("mkvol", "src3", "--size", "8M").ok();
+                Qemu.io(server.uri("src3"), "write -P 0x40 0 8M");
+                server.cli("mkflash", "--nocp", "src3:tgt3").ok();
+                String src3T0 = Exports.sha256(server.uri("src3"));
+                awaitT0Snapshot(server, "src3:tgt3");
 
                 double[] ratios = fullRatios();
                 try {
@@ -82,6 +90,16 @@ class FullPoolIT {
                     Qemu.io(server.uri("src"), "read -P 0x11 0 4M", "read -P 0x10 4M 12M");
                     String read = qemuIo(server.uri("tgt"), "read 0 64k");
                     assertTrue(read.contains("Input/output error"), read);
+
+                    // T0 in a snapshot: the OSD clones the object or refuses the write; either way T0 stays whole.
+                    String cloned = qemuIo(server.uri("src3"), "write -P 0x41 0 1M");
+                    assertTrue(
+                            cloned.contains("wrote 1048576/1048576") || cloned.contains("No space left on device"),
+                            cloned);
+                    assertEquals(src3T0, Exports.sha256(server.uri("tgt3")), "T0 of a snapshot on a full cluster");
+                    assertEquals(
+                            "nocopy",
+                            relationship(server, "src3:tgt3").get("state").asText());
                 } finally {
                     setFullRatios(ratios[0], ratios[1], ratios[2]);
                 }
@@ -97,6 +115,17 @@ class FullPoolIT {
                 server.cli("rmflash", "src:tgt").ok();
                 assertEquals(src2T0, Exports.sha256(server.uri("tgt2")));
             }
+        }
+    }
+
+    /** Waits until lsflash shows the RBD snapshot that keeps {@code pair}'s T0 (the server takes it after mkflash). */
+    private static void awaitT0Snapshot(ServerProcess server, String pair) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!relationship(server, pair).hasNonNull("t0Snapshot")) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no t0Snapshot for " + pair + " in 30 s\n" + server.logText());
+            }
+            Thread.sleep(100);
         }
     }
 

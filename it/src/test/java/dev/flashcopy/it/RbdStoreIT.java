@@ -60,12 +60,13 @@ class RbdStoreIT {
 
             server.cli("mkflash", "--nocp", src + ":" + nocopy).ok();
             server.cli("mkflash", "--rate", "8", src + ":" + copy).ok();
-            // The newest relationship of the source switches to an RBD snapshot that keeps its T0 (the other one, made
-            // before its snapshot was taken, stays on copy-on-write).
+            // The newest relationship of the source switches to an RBD snapshot that keeps its T0 (the older one too
+            // when its own was taken before the newer was made; else it stays on copy-on-write).
             String snapshot = t0Snapshot(server, src + ":" + copy, Duration.ofSeconds(30));
             assertTrue(snapshot.startsWith(Ceph.POOL + "/" + src + "@flashcopy.t0."), snapshot);
+            String snapName = snapshot.substring(snapshot.indexOf('@') + 1);
             String snaps = Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out();
-            assertTrue(snaps.contains(snapshot.substring(snapshot.indexOf('@') + 1)), snaps);
+            assertTrue(hasSnapshot(snaps, snapName), snaps);
             // After T0: the source changes, the NOCOPY target takes a write of its own elsewhere.
             Qemu.io(server.uri(src), "write -P 0xc3 4M 8M");
             Qemu.io(server.uri(src), "write -z 20M 4M");
@@ -89,13 +90,13 @@ class RbdStoreIT {
             server.cli("wait", src + ":" + copy, "--timeout", "300").ok();
             // The completed copy ends (it is not persistent) and its snapshot goes with it.
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out().contains("flashcopy.t0.")
+            while (hasSnapshot(
+                            Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out(), snapName)
                     && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
-            assertFalse(
-                    Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out().contains("flashcopy.t0."),
-                    "the snapshot goes with the relationship that ended\n" + server.logText());
+            String left = Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out();
+            assertFalse(hasSnapshot(left, snapName), "the snapshot goes with the relationship that ended\n" + left);
             Path exported = tmp.resolve("copy.raw");
             Ceph.rbd("export", "--no-progress", Ceph.POOL + "/" + copy, exported.toString())
                     .ok();
@@ -205,6 +206,11 @@ class RbdStoreIT {
                 ServerProcess.NO_BUILD,
                 null,
                 ServerProcess.serveCommand(tmp.resolve("bad"), args).toArray(String[]::new));
+    }
+
+    /** Whether {@code rbd snap ls} output {@code ls} lists snapshot {@code name} (a whole word, not a prefix). */
+    private static boolean hasSnapshot(String ls, String name) {
+        return Arrays.asList(ls.split("\\s+")).contains(name);
     }
 
     /** The {@code t0Snapshot} lsflash --json shows for {@code pair}, once it shows one; fails after {@code within}. */
