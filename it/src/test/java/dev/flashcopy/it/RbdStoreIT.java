@@ -2,6 +2,7 @@ package dev.flashcopy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,13 +61,16 @@ class RbdStoreIT {
 
             server.cli("mkflash", "--nocp", src + ":" + nocopy).ok();
             server.cli("mkflash", "--rate", "8", src + ":" + copy).ok();
-            // The newest relationship of the source switches to an RBD snapshot that keeps its T0 (the older one too
-            // when its own was taken before the newer was made; else it stays on copy-on-write).
+            // Each relationship switches to its own RBD snapshot of the source that keeps its T0, the older one first
+            // (also when the newer was made while the older's snapshot was being taken).
+            String older = t0Snapshot(server, src + ":" + nocopy, Duration.ofSeconds(30));
             String snapshot = t0Snapshot(server, src + ":" + copy, Duration.ofSeconds(30));
             assertTrue(snapshot.startsWith(Ceph.POOL + "/" + src + "@flashcopy.t0."), snapshot);
+            assertNotEquals(older, snapshot, "a snapshot each");
             String snapName = snapshot.substring(snapshot.indexOf('@') + 1);
             String snaps = Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out();
             assertTrue(hasSnapshot(snaps, snapName), snaps);
+            assertTrue(hasSnapshot(snaps, older.substring(older.indexOf('@') + 1)), snaps);
             // After T0: the source changes, the NOCOPY target takes a write of its own elsewhere.
             Qemu.io(server.uri(src), "write -P 0xc3 4M 8M");
             Qemu.io(server.uri(src), "write -z 20M 4M");
@@ -103,6 +107,13 @@ class RbdStoreIT {
             assertEquals(t0, Exports.sha256(exported), "the completed COPY target as rbd export reads it");
 
             server.cli("rmflash", "--force", src + ":" + nocopy).ok();
+            deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out().contains("flashcopy.")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            left = Ceph.rbd("snap", "ls", Ceph.POOL + "/" + src).ok().out();
+            assertFalse(left.contains("flashcopy."), "no relationship left, no snapshot of the server's left\n" + left);
             for (String v : List.of(nocopy, copy, src)) {
                 server.cli("rmvol", v).ok();
                 assertTrue(Ceph.rbd("info", Ceph.POOL + "/" + v).exit() != 0, "rmvol removes the image it created");

@@ -115,8 +115,8 @@ public final class CopyControl {
                         rel,
                         RelationshipEnding.Kind.COMPLETED,
                         "the background copy reached 100 %; a non-persistent COPY relationship then ends");
-            } else if (rel.complete() && rel.view() != null) {
-                membership.releaseCopiedView(rel); // the target holds all of T0: the view holds nothing it needs
+            } else if (rel.complete()) {
+                membership.copied(rel); // the target holds all of T0: a view holds nothing it needs
             }
         } finally {
             admin.unlock();

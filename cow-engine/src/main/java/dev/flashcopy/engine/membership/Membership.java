@@ -21,9 +21,11 @@ import dev.flashcopy.engine.volume.Volume;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -80,30 +82,35 @@ public final class Membership {
     }
 
     /**
-     * Drops the source view of every viewed family {@code names} touch (see {@link SourceViews#drop}): before a
-     * change of membership there, or once a view holds nothing a target still reads.
+     * Drops the source view of every viewed family {@code names} touch (see {@link SourceViews#drop}), before a
+     * change of membership there that views cannot take part in.
      */
     public void dropViews(Collection<String> names) throws IOException {
         views.drop(names);
     }
 
-    /** Releases the source view of {@code rel}, which copied everything (admin lock held). */
-    public void releaseCopiedView(Relationship rel) throws IOException {
+    /**
+     * After {@code rel} copied everything (admin lock held): releases its source view, and offers one to the newer
+     * relationships of its family, which may switch now that rel needs no copies.
+     */
+    public void copied(Relationship rel) throws IOException {
         views.releaseCopied(rel);
+        offerViews();
     }
 
     /**
-     * Queues every live relationship that could keep T0 in a view of its source and has none (after open: a crash
-     * may have come between an establish and its view), oldest first.
+     * Queues every live relationship that could keep T0 in a view of its source and has none, oldest first: after
+     * open (a crash may have come between an establish and its view), and after a relationship ends or completes its
+     * copy (one behind it may switch then). Each that does not qualify costs one check.
      */
     public void offerViews() {
         views.offer(registry.live.values().stream()
-                .sorted(java.util.Comparator.comparingLong(r -> r.record().effectiveChainOrder()))
+                .sorted(Comparator.comparingLong(r -> r.record().effectiveChainOrder()))
                 .toList());
     }
 
     /** Waits until the relationships queued for a source view have it or were passed over; false on timeout. */
-    public boolean awaitViews(java.time.Duration timeout) throws InterruptedException {
+    public boolean awaitViews(Duration timeout) throws InterruptedException {
         return views.settle(timeout);
     }
 
@@ -409,6 +416,7 @@ public final class Membership {
         } finally {
             rel.setCleaning(false);
         }
+        offerViews(); // a newer sibling may switch now, or a family whose cascade ended here
     }
 
     /** The catalog replaced by one without {@code rel}, then rel out of the live relationships and copy jobs. */

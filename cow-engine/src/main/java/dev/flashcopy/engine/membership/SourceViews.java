@@ -5,6 +5,7 @@ import dev.flashcopy.engine.device.BlockIoException;
 import dev.flashcopy.engine.image.PointInTimeViews;
 import dev.flashcopy.engine.image.VolumeImage;
 import dev.flashcopy.engine.journal.Journal;
+import dev.flashcopy.engine.relationship.ChainCopy;
 import dev.flashcopy.engine.relationship.Family;
 import dev.flashcopy.engine.relationship.FamilyLinks;
 import dev.flashcopy.engine.relationship.Relationship;
@@ -29,12 +30,12 @@ import java.util.concurrent.locks.Lock;
  *
  * <p>A relationship starts on copy-on-write, so {@code mkflash} answers as fast as on files and holds the source's
  * writes no longer: an RBD snapshot takes from tens of milliseconds to a second (the monitor publishes a new map
- * for it). The {@link ViewWorker} then takes the view while writes go on, and the relationship switches to it. That is
- * safe for the family's newest relationship: a grain whose bit is still set after the snapshot was never written on
- * the source since T0 (a source write first copies the grain to the newest and clears its bit), so for every grain
- * the target will still read, the snapshot holds T0. So a view is taken only for the newest relationship, and only
- * when every older one needs no copies ({@link Family#viewed()}); an establish while one is being taken makes it
- * pass (that relationship stays on copy-on-write).
+ * for it). The {@link ViewWorker} then takes the view while writes go on, and the relationship switches to it. Views
+ * come oldest first: a relationship switches when every older one needs no copies ({@link Family#viewed()}), so
+ * nothing reads through it. At the switch, under the chain write lock, it first gets every grain it still has to copy
+ * that a newer sibling holds (the source may have changed there since T0); each grain it then still has to copy is
+ * still to copy in every newer one, so the source has not changed there since T0 (a source write copies to the newest
+ * first), and the snapshot, taken after T0, holds T0 there. Once one switched, the next one queued behind it can.
  *
  * <p>Ordering (DESIGN.md, "Copy-on-write on Ceph"): the snapshot is durable before the catalog names it, and the
  * catalog names it before I/O uses it; a drop first copies into each target what it would miss and makes that
@@ -126,19 +127,10 @@ final class SourceViews {
                 discard(rel, view);
                 return;
             }
-            rel.setRecordedView(name);
-            try {
-                saveCatalog.save();
-            } catch (IOException | RuntimeException e) {
-                rel.setRecordedView(null);
-                discard(rel, view);
-                throw e;
-            }
-            // Durability: the snapshot (durable when taken) is named by the durable catalog before I/O relies on it.
             Family f = registry.families.get(rel.source().name());
             f.chainLock().writeLock().lock();
             try {
-                rel.setView(view);
+                switchTo(f, rel, view);
             } finally {
                 f.chainLock().writeLock().unlock();
             }
@@ -147,7 +139,35 @@ final class SourceViews {
         }
     }
 
-    /** Whether {@code rel} may take a view now (admin lock held): live, a candidate, and every older one has one. */
+    /**
+     * Switches {@code rel} to {@code view} (admin lock and the family's chain write lock held, so no host write runs):
+     * what a newer sibling holds for it is copied in and committed, the catalog names the view, then I/O uses it.
+     * When a step fails, rel stays on copy-on-write and the view goes.
+     */
+    private void switchTo(Family f, Relationship rel, SourceView view) throws IOException {
+        boolean named = false;
+        try {
+            ChainCopy.copyHeldNewer(f, rel);
+            // Durability: a grain rel read through a newer target is on its own target, durably, before a crash could
+            // leave the catalog naming a view that does not hold it; the snapshot (durable when taken) is named by the
+            // durable catalog before I/O relies on it.
+            journal.commitAll();
+            if (rel.toCopy().isEmpty()) {
+                return; // a newer sibling held all it still needed: it reads its own target only, the view goes
+            }
+            rel.setRecordedView(view.name());
+            saveCatalog.save();
+            named = true;
+            rel.setView(view);
+        } finally {
+            if (!named) {
+                rel.setRecordedView(null);
+                discard(rel, view);
+            }
+        }
+    }
+
+    /** Whether {@code rel} may take a view now (admin lock held): live, a candidate, and every older one needs no copies. */
     private boolean qualifies(Relationship rel) {
         if (worker.closed() || !registry.isLive(rel) || rel.view() != null || !candidate(rel) || rel.failed()) {
             return false;
@@ -156,12 +176,11 @@ final class SourceViews {
         if (f == null || !f.source().name().equals(rel.source().name()) || !(f.links() instanceof FamilyLinks.Top)) {
             return false;
         }
-        // The newest only: its bit set means the source has not changed there since T0 (a source write copies to
-        // the newest first), so the snapshot holds T0 there. An older one's grain may have changed on the source,
-        // its copy having gone to a newer sibling it reads through.
+        // The oldest without a view: views come oldest first (Family#viewed), and nothing older reads through rel.
+        // Grains a newer sibling holds for it are copied in at the switch (ChainCopy#copyHeldNewer).
         int k = f.indexOf(rel);
-        if (k < 0 || k != f.size() - 1 || rel.cleaning()) {
-            return false;
+        if (k < 0 || rel.cleaning() || rel.toCopy().isEmpty()) {
+            return false; // one that copied everything reads its own target only: a view would hold nothing for it
         }
         if (!(registry.routeOf(rel.target().name()) instanceof VolumeRoute.Target)) {
             return false; // its target is the source of a cascade below: that level reads through it

@@ -235,6 +235,40 @@ public final class ChainCopy {
         return copied;
     }
 
+    /**
+     * Before {@code rel}, which may have newer siblings, switches to a {@link SourceView} taken after its T0: copies
+     * into its target, from where it reads them today, the grains it still has to copy that a newer target holds.
+     * The source may have changed there since (a source write's copy goes to the newest), so a view taken later may
+     * not hold rel's T0 there. Every other grain rel still has to copy is still to copy in every newer one too, which
+     * means the source has not changed there since rel's T0 (a source write copies to the newest first): the view
+     * holds T0 of each. The caller holds the chain write lock (no host write runs meanwhile) and commits before the
+     * catalog names the view.
+     *
+     * @return grains copied
+     */
+    public static long copyHeldNewer(Family f, Relationship rel) throws BlockIoException {
+        int k = f.indexOf(rel);
+        long grains = f.geometry().grains();
+        GrainBitmap all = GrainBitmap.allSet(grains);
+        GrainBitmap stillToCopyInAll = rel.toCopy().copy();
+        for (int j = k + 1; j < f.size(); j++) {
+            stillToCopyInAll = GrainBitmap.andNot(
+                    stillToCopyInAll, GrainBitmap.andNot(all, f.at(j).toCopy()));
+        }
+        GrainBitmap needed = GrainBitmap.andNot(rel.toCopy(), stillToCopyInAll);
+        long batch = Math.max(1, (8L << 20) / f.geometry().grainSize());
+        long copied = 0;
+        for (long g = needed.nextSet(0); g >= 0; g = needed.nextSet(g)) {
+            long end = Math.min(needed.nextClear(g), g + batch);
+            try (GrainLocks.Held held = f.locks().lock(g, end - 1)) {
+                GrainRunCopy.copyViews(f, k, g, end - 1); // each from its holder: the newer target that has it
+            }
+            copied += end - g;
+            g = end;
+        }
+        return copied;
+    }
+
     /** Copies bytes {@code [from, to)} from {@code holder} to {@code dest}; holes are punched. Returns data bytes. */
     static long copyRange(Volume holder, Volume dest, long from, long to, ByteBuffer buffer) throws BlockIoException {
         return copyRange(holder, dest, from, to, 0, buffer);

@@ -15,8 +15,10 @@ import dev.flashcopy.engine.volume.Disk;
 import dev.flashcopy.engine.volume.FileImageStore;
 import dev.flashcopy.engine.volume.SimulatedDisk;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +27,7 @@ import java.util.Map;
 /** A store and engine over a temp directory, with byte-array I/O through the exported devices. Not thread-safe. */
 final class EngineFixture implements AutoCloseable {
     final Path dir;
-    final FlashSettings settings;
+    FlashSettings settings;
     /** Where the metadata lives: the given disk, or RADOS objects on RBD (see {@link OnRbd}). */
     final Disk disk;
 
@@ -114,12 +116,12 @@ final class EngineFixture implements AutoCloseable {
     List<RelationshipView> establish(String source, String target, EstablishOptions options) throws IOException {
         List<RelationshipView> views = engine.establish(List.of(new PairSpec(source, target)), options);
         try {
-            if (!engine.awaitSourceViews(java.time.Duration.ofSeconds(60))) {
+            if (!engine.awaitSourceViews(Duration.ofSeconds(60))) {
                 throw new IOException("the source view of " + source + ":" + target + " was not taken in 60 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted waiting for a source view");
+            throw new InterruptedIOException("interrupted waiting for a source view");
         }
         return views;
     }
@@ -135,6 +137,12 @@ final class EngineFixture implements AutoCloseable {
         engine.close();
         store.close();
         open();
+    }
+
+    /** Clean restart with source views turned on or off from now on (where the test's store keeps them at all). */
+    void reopenWithSourceViews(boolean on) throws IOException {
+        settings = settings.withSourceViews(on && OnRbd.Extension.sourceViews());
+        reopen();
     }
 
     /** Crash-like restart: the engine stops without committing or checkpointing, then everything reopens. */

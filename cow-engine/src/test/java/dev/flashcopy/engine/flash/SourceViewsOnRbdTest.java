@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.flashcopy.engine.establish.EstablishOptions;
+import dev.flashcopy.engine.establish.PairSpec;
 import dev.flashcopy.engine.image.PointInTimeViews;
 import dev.flashcopy.engine.relationship.CopyMode;
 import dev.flashcopy.engine.relationship.RelationshipState;
@@ -122,6 +123,63 @@ class SourceViewsOnRbdTest {
     }
 
     @Test
+    void twoTargetsMadeBackToBackBothSwitchToTheirViews() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", (long) GRAINS * G);
+            fx.fill("s", 0, GRAINS * G, 1);
+            // No wait for the views: t's snapshot is being taken (up to a second) while t2 is made and copies go to it.
+            fx.engine.establish(List.of(new PairSpec("s", "t")), NOCOPY);
+            fx.fill("s", 0, 4 * G, 2);
+            fx.engine.establish(List.of(new PairSpec("s", "t2")), NOCOPY);
+            fx.fill("s", 2 * G, 6 * G, 3);
+            assertEquals(2, views(fx, "s").size(), "a view each, the older one first: " + views(fx, "s"));
+            long t = toCopy(fx, "s", "t");
+            long t2 = toCopy(fx, "s", "t2");
+            fx.fill("s", 0, GRAINS * G, 4);
+            assertEquals(t, toCopy(fx, "s", "t"), "source writes copy nothing to t");
+            assertEquals(t2, toCopy(fx, "s", "t2"), "nor to t2");
+            byte[] t2Data = filled(GRAINS * G, 1);
+            Arrays.fill(t2Data, 0, 4 * G, (byte) 2);
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            assertArrayEquals(t2Data, fx.read("t2", 0, GRAINS * G));
+            fx.crashAndReopen();
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            assertArrayEquals(t2Data, fx.read("t2", 0, GRAINS * G));
+        }
+    }
+
+    @Test
+    void anOlderRelationshipGetsWhatANewerOneHoldsForItThenSwitches() throws Exception {
+        try (EngineFixture fx = new EngineFixture(dir)) {
+            fx.store.create("s", (long) GRAINS * G);
+            fx.fill("s", 0, GRAINS * G, 1);
+            fx.reopenWithSourceViews(false); // a chain first, as an engine without views left it
+            fx.establish("s", "t", NOCOPY);
+            fx.fill("s", 0, 4 * G, 2); // grains 0-3 copied to t
+            fx.establish("s", "t2", NOCOPY);
+            fx.fill("s", 2 * G, 6 * G, 3); // grains 2-7 copied to t2: t reads 4-7 through t2 (2-3 it has)
+            fx.fill("t2", 9 * G + 5, 5, 8); // t gets grain 9 first, then t2 its own copy
+            assertEquals(List.of(), views(fx, "s"));
+            assertEquals(GRAINS - 5, toCopy(fx, "s", "t"));
+            fx.reopenWithSourceViews(true); // open offers views oldest first
+            assertEquals(2, views(fx, "s").size(), "both switched: " + views(fx, "s"));
+            assertEquals(GRAINS - 9, toCopy(fx, "s", "t"), "t got grains 4-7 from t2 before its view");
+            long t2 = toCopy(fx, "s", "t2");
+            fx.fill("s", 0, GRAINS * G, 5);
+            assertEquals(GRAINS - 9, toCopy(fx, "s", "t"), "source writes copy nothing to t");
+            assertEquals(t2, toCopy(fx, "s", "t2"), "nor to t2");
+            byte[] t2Data = filled(GRAINS * G, 1);
+            Arrays.fill(t2Data, 0, 4 * G, (byte) 2);
+            Arrays.fill(t2Data, 9 * G + 5, 9 * G + 10, (byte) 8);
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            assertArrayEquals(t2Data, fx.read("t2", 0, GRAINS * G));
+            fx.crashAndReopen();
+            assertArrayEquals(filled(GRAINS * G, 1), fx.read("t", 0, GRAINS * G));
+            assertArrayEquals(t2Data, fx.read("t2", 0, GRAINS * G));
+        }
+    }
+
+    @Test
     void aCascadeDropsEveryViewAndEachTargetKeepsItsPointInTime() throws Exception {
         try (EngineFixture fx = sourceWithTarget()) {
             fx.fill("s", 0, 4 * G, 2);
@@ -137,8 +195,9 @@ class SourceViewsOnRbdTest {
             fx.establish("t2", "u", NOCOPY); // a cascade from t2: the family's views go first
             assertEquals(List.of(), views(fx, "s"), "every view went when t2 became a source");
             byte[] u = t2.clone();
-            fx.fill("s", 0, GRAINS * G, 4); // copy on write now, to t2 (and t, which reads through it)
+            fx.fill("s", 0, 8 * G, 4); // copy on write now, to t2 (and t, which reads through it)
             fx.fill("t2", 12 * G, G, 5); // t reads its grain 12 through t2, u reads t2: both get copies first
+            fx.dev("t2").flush(); // the crash below keeps it
             Arrays.fill(t2, 12 * G, 13 * G, (byte) 5);
             assertArrayEquals(t, fx.read("t", 0, GRAINS * G));
             assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
@@ -147,6 +206,15 @@ class SourceViewsOnRbdTest {
             assertArrayEquals(t, fx.read("t", 0, GRAINS * G));
             assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
             assertArrayEquals(u, fx.read("u", 0, GRAINS * G));
+            fx.engine.withdraw("t2", "u", false, true, OptionalLong.empty()); // the cascade ends: views come back
+            assertEquals(2, views(fx, "s").size(), "t and t2 switch again: " + views(fx, "s"));
+            long tLeft = toCopy(fx, "s", "t");
+            long t2Left = toCopy(fx, "s", "t2");
+            fx.fill("s", 0, GRAINS * G, 6);
+            assertEquals(tLeft, toCopy(fx, "s", "t"), "source writes copy nothing again");
+            assertEquals(t2Left, toCopy(fx, "s", "t2"));
+            assertArrayEquals(t, fx.read("t", 0, GRAINS * G));
+            assertArrayEquals(t2, fx.read("t2", 0, GRAINS * G));
         }
     }
 
