@@ -144,6 +144,13 @@ for round in $(seq "$rounds"); do
   run_one "$cow" flashcopy "source write, 1 NOCOPY target" "$uri" "$fc_pid" 0 "$cow_runtime" --rw=randwrite --bs=4k --iodepth=32
   fc cow rmflash --force bench:cowt >/dev/null
   fc cow rmvol cowt >/dev/null
+  # Two targets in one mkflash: each keeps T0 in its own snapshot, the older switching after the newer was made.
+  fc cow mkflash --nocp bench:cowt bench:cowt2 >/dev/null
+  run_one "$cow" flashcopy "source write, 2 NOCOPY targets (one mkflash)" "$uri" "$fc_pid" 0 "$cow_runtime" --rw=randwrite --bs=4k --iodepth=32
+  fc cow rmflash --force bench:cowt2 >/dev/null
+  fc cow rmflash --force bench:cowt >/dev/null
+  fc cow rmvol cowt >/dev/null
+  fc cow rmvol cowt2 >/dev/null
 done
 
 # mkflash on sparse volumes of 1 GiB and 1 TiB: the admin API call alone (no CLI start-up), and the whole CLI
@@ -234,7 +241,9 @@ for name, by_round in cow.items():
     print(f"| {name} | {m(by_round, IOPS):.0f} | {m(by_round, P99):.0f} | {m(by_round, SERVER_US):.1f} "
           f"| {', '.join(f'{v[IOPS]:.0f}' for v in by_round.values())} |")
 zero, one = cow["source write, 0 targets"], cow["source write, 1 NOCOPY target"]
+two = cow["source write, 2 NOCOPY targets (one mkflash)"]
 cow_ratio = m(one, IOPS) / m(zero, IOPS)
+cow_ratio2 = m(two, IOPS) / m(zero, IOPS)
 mk = collections.OrderedDict()
 for line in open(sys.argv[4]):
     vol, api, cli = line.split("\t")
@@ -257,6 +266,7 @@ print("|---|---|---|")
 for name, r in ratio.items():
     print(f"| {name}: flashcopy / qemu-nbd | {r:.2f} | >= 1.0 |")
 print(f"| source write with 1 NOCOPY target / without | {cow_ratio:.2f} | >= 0.7 |")
+print(f"| source write with 2 NOCOPY targets of one mkflash / without | {cow_ratio2:.2f} | >= 0.7 |")
 worst = max(med(r[0] for r in runs) for runs in mk.values())
 print(f"| mkflash, 1 GiB and 1 TiB (admin API, median of the slower) | {worst:.0f} ms | < 100 ms |")
 print(f"| failover, median of {len(fo)} | {med(reads):.1f} s | < 15 s |")
@@ -279,7 +289,8 @@ section="## Ceph RBD: flashcopy vs qemu-nbd (bench/rbd-vs-qemu-nbd.sh)"
   echo "one alternating by round; fio \`--ioengine=nbd\`, $rounds rounds of ${runtime} s after a 2 s ramp; medians, and"
   echo "each round's own ratio. Server CPU per request: the server process's user + system time over the job"
   echo "(/proc/PID/stat) over its requests. Copy-on-write: 4 KiB random writes QD32 to the source, ${cow_runtime} s from the"
-  echo "moment of establish, with one fresh NOCOPY target each round against none. mkflash: sparse volumes"
+  echo "moment of establish, with one fresh NOCOPY target each round against none, and with two made by one"
+  echo "\`mkflash\`. mkflash: sparse volumes"
   echo "made by \`mkvol --size\`, each run on a fresh target. Failover: a standby started beforehand on the same"
   echo "pool, \`kill -9\` of the owner, then \`qemu-io -r -c 'read 0 4k'\` through the standby every 0.1 s."
   echo
