@@ -86,8 +86,8 @@ public final class Membership {
     }
 
     /**
-     * After {@code rel} copied everything (admin lock held): releases its source view, and offers one to the newer
-     * relationships of its family, which may switch now that rel needs no copies.
+     * After {@code rel} copied everything (admin lock held): releases its source view, and offers views again, since a
+     * newer relationship of its family may switch now that rel needs no copies.
      */
     public void copied(Relationship rel) throws IOException {
         views.releaseCopied(rel);
