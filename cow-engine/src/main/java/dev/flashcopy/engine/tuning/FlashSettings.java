@@ -27,8 +27,7 @@ public record FlashSettings(
     }
 
     public static FlashSettings defaults() {
-        return new FlashSettings(
-                true, 16L << 20, 1024, 8L << 20, !"false".equals(System.getProperty("flashcopy.views")));
+        return new FlashSettings(true, 16L << 20, 1024, 8L << 20, Tunables.SOURCE_VIEWS.booleanValue());
     }
 
     public FlashSettings withBackgroundCopy(boolean on) {

@@ -78,6 +78,12 @@ public final class Tunables {
             "auto",
             "auto | openssl | jdk",
             "TLS engine for NBD: openssl (BoringSSL, netty-tcnative) when it loads, else jdk; openssl refuses to start without it");
+    /** Relationships on a store that keeps points in time (RBD) keep their T0 in a snapshot of the source. */
+    public static final Tunable SOURCE_VIEWS = new Tunable(
+            "flashcopy.views",
+            "true",
+            "true | false",
+            "on RBD, keep each relationship's T0 in a snapshot of its source (false: copy-on-write, as on files)");
 
     public static final List<Tunable> ALL = List.of(
             COW_BATCH,
@@ -91,7 +97,8 @@ public final class Tunables {
             IO_STAGES,
             HELD_REPLIES,
             TRANSPORT,
-            TLS_PROVIDER);
+            TLS_PROVIDER,
+            SOURCE_VIEWS);
 
     private Tunables() {}
 

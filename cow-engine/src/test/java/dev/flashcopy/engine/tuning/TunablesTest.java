@@ -3,8 +3,14 @@ package dev.flashcopy.engine.tuning;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class TunablesTest {
@@ -25,6 +31,7 @@ class TunablesTest {
         p.setProperty("flashcopy.heldReplies", "8");
         p.setProperty("flashcopy.transport", "NIO");
         p.setProperty("flashcopy.zerocopy", "false");
+        p.setProperty("flashcopy.views", "false"); // the A/B switch for RBD snapshots, which serve once refused
         assertEquals(List.of(), Tunables.problems(p));
     }
 
@@ -51,5 +58,20 @@ class TunablesTest {
         Properties defaults = new Properties();
         Tunables.ALL.forEach(t -> defaults.setProperty(t.name(), t.defaultValue()));
         assertEquals(List.of(), Tunables.problems(defaults));
+    }
+
+    @Test
+    void theArchitectureTableListsEveryTunableAndNoOther() throws IOException {
+        String doc = Files.readString(Path.of("..", "docs", "ARCHITECTURE.md"));
+        String section = doc.substring(doc.indexOf("\n## Tunables"));
+        int next = section.indexOf("\n## ", 1);
+        String table = next < 0 ? section : section.substring(0, next);
+        Set<String> documented = Pattern.compile("^\\| `-D(flashcopy\\.\\w+)`", Pattern.MULTILINE)
+                .matcher(table)
+                .results()
+                .map(m -> m.group(1))
+                .collect(Collectors.toSet());
+        Set<String> known = Tunables.ALL.stream().map(Tunable::name).collect(Collectors.toSet());
+        assertEquals(known, documented, "docs/ARCHITECTURE.md, \"Tunables\"");
     }
 }
